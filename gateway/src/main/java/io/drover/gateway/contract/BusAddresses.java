@@ -1,0 +1,23 @@
+package io.drover.gateway.contract;
+
+/**
+ * Every event-bus address the gateway speaks, in one place. The gateway owns this contract; the hub
+ * implements the {@code hub.*} consumers by importing it, never the other way round.
+ */
+public final class BusAddresses {
+
+  /** Request: {@link AuthenticationRequest} as JSON; reply: {@link AuthenticatedDevice} as JSON, or a failure with a {@link DeviceFailure.Kind} code. */
+  public static final String AUTHENTICATE = "hub.devices.authenticate";
+
+  /** Send: {@link SessionNotice} as JSON, when a device session opens or closes. No reply. */
+  public static final String SESSION_NOTICES = "hub.devices.sessions";
+
+  /**
+   * Send or request: a {@link DeviceEvent}. A request is answered once the event is durably written
+   * (the gateway uses that for MQTT QoS 1); a send is fire-and-forget (QoS 0).
+   */
+  public static final String PUBLISH_EVENT = "hub.events.publish";
+
+  private BusAddresses() {
+  }
+}

@@ -1,0 +1,16 @@
+package io.drover.gateway.contract;
+
+/**
+ * One published event, immutable: from a device, from the cloud itself ({@code spark/status}) or from
+ * the API. {@code data} is UTF-8 text of at most {@link #MAX_DATA_BYTES} bytes, or null.
+ */
+public record DeviceEvent(String deviceId, String name, String data, long publishedAtMillis, int ttl, boolean isPublic) {
+
+  /** Particle's limit on event data, in UTF-8 bytes. */
+  public static final int MAX_DATA_BYTES = 1024;
+  /** Particle's limit on an event name, in characters. */
+  public static final int MAX_NAME_LENGTH = 64;
+  public static final int DEFAULT_TTL = 60;
+  /** The {@code coreid} of events the cloud makes itself. */
+  public static final String CLOUD_PUBLISHER = "api";
+}

@@ -1,0 +1,70 @@
+package io.drover.gateway.mqtt;
+
+/**
+ * The device-relative topic scheme of docs/device-protocol.md. A device is authenticated, so its
+ * topics never carry its ID: {@code e/temperature} from device X is X's event "temperature". No
+ * device ever receives another device's messages; the gateway is the only publisher to a device.
+ */
+final class MqttTopics {
+
+  /** Device to cloud: an event; the rest of the topic is the event name. */
+  static final String EVENT_PREFIX = "e/";
+  /** Cloud to device: a notice that a message was refused. */
+  static final String ERROR_NOTICE = "c/err";
+
+  private MqttTopics() {
+  }
+
+  /**
+   * Which topic filters a device may subscribe to: its cloud-to-device namespace {@code c/...}, or
+   * {@code #} (everything the cloud sends it).
+   */
+  static boolean isAllowedFilter(String filter) {
+    return filter.equals("#") || filter.equals("c/#") || (filter.startsWith("c/") && isValidFilter(filter));
+  }
+
+  /** MQTT 3.1.1 section 4.7.1: '#' only last and alone in its level, '+' alone in its level. */
+  private static boolean isValidFilter(String filter) {
+    int levelStart = 0;
+    for (int i = 0; i <= filter.length(); i++) {
+      if (i == filter.length() || filter.charAt(i) == '/') {
+        String level = filter.substring(levelStart, i);
+        boolean hasWildcard = level.indexOf('#') >= 0 || level.indexOf('+') >= 0;
+        if (hasWildcard && level.length() != 1) {
+          return false;
+        }
+        if (level.equals("#") && i != filter.length()) {
+          return false;
+        }
+        levelStart = i + 1;
+      }
+    }
+    return true;
+  }
+
+  /** Whether a granted filter matches a cloud-to-device topic (which never holds wildcards). */
+  static boolean matches(String filter, String topic) {
+    int f = 0;
+    int t = 0;
+    while (f < filter.length()) {
+      char c = filter.charAt(f);
+      if (c == '#') {
+        return true;
+      }
+      if (c == '+') {
+        while (t < topic.length() && topic.charAt(t) != '/') {
+          t++;
+        }
+        f++;
+        continue;
+      }
+      if (t >= topic.length() || topic.charAt(t) != c) {
+        // "c/#" also matches "c" itself (MQTT 3.1.1 section 4.7.1.2)
+        return t == topic.length() && filter.startsWith("/#", f);
+      }
+      f++;
+      t++;
+    }
+    return t == topic.length();
+  }
+}

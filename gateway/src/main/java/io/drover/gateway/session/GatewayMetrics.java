@@ -1,0 +1,61 @@
+package io.drover.gateway.session;
+
+import io.drover.gateway.contract.DeviceFailure;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The gateway's meters for one protocol. Counters are created once here, so the per-message path only
+ * increments.
+ */
+public final class GatewayMetrics {
+
+  private final Counter connects;
+  private final Counter eventsReceived;
+  private final Map<DeviceFailure.Kind, Counter> rejectedConnects = new EnumMap<>(DeviceFailure.Kind.class);
+  private final Map<DeviceFailure.Kind, Counter> rejectedEvents = new EnumMap<>(DeviceFailure.Kind.class);
+
+  public GatewayMetrics(MeterRegistry registry, String protocol, DeviceSessions sessions) {
+    Gauge.builder("drover.devices.connected", sessions, s -> s.count(protocol))
+        .description("Devices with a live session on this node")
+        .tag("protocol", protocol)
+        .register(registry);
+    connects = Counter.builder("drover.connects")
+        .description("Device sessions accepted")
+        .tag("protocol", protocol)
+        .register(registry);
+    eventsReceived = Counter.builder("drover.events.received")
+        .description("Events accepted from devices by the gateway")
+        .tag("protocol", protocol)
+        .register(registry);
+    for (DeviceFailure.Kind kind : DeviceFailure.Kind.values()) {
+      rejectedConnects.put(kind, Counter.builder("drover.connects.rejected")
+          .description("Device connections refused, by reason")
+          .tags("protocol", protocol, "reason", kind.metricName())
+          .register(registry));
+      rejectedEvents.put(kind, Counter.builder("drover.events.rejected")
+          .description("Events from devices refused by the gateway, by reason")
+          .tags("protocol", protocol, "reason", kind.metricName())
+          .register(registry));
+    }
+  }
+
+  public void connectAccepted() {
+    connects.increment();
+  }
+
+  public void connectRejected(DeviceFailure.Kind reason) {
+    rejectedConnects.get(reason).increment();
+  }
+
+  public void eventReceived() {
+    eventsReceived.increment();
+  }
+
+  public void eventRejected(DeviceFailure.Kind reason) {
+    rejectedEvents.get(reason).increment();
+  }
+}

@@ -1,0 +1,53 @@
+package io.drover.gateway.session;
+
+import io.drover.gateway.contract.AuthenticatedDevice;
+import io.drover.gateway.contract.AuthenticationRequest;
+import io.drover.gateway.contract.BusAddresses;
+import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceEventCodec;
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.contract.SessionNotice;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+
+/**
+ * The session pipeline's view of the hub: every step that needs the fleet asks over the event bus,
+ * with a deadline, and every failure comes back as a {@link DeviceFailure}.
+ */
+public final class HubClient {
+
+  private final EventBus bus;
+  private final DeliveryOptions requestOptions;
+  private final DeliveryOptions eventOptions;
+
+  public HubClient(EventBus bus, Duration requestTimeout) {
+    this.bus = bus;
+    this.requestOptions = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis());
+    this.eventOptions = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis()).setCodecName(DeviceEventCodec.NAME);
+  }
+
+  public Future<AuthenticatedDevice> authenticate(AuthenticationRequest request) {
+    return bus.<JsonObject>request(BusAddresses.AUTHENTICATE, request.toJson(), requestOptions)
+        .recover(cause -> Future.failedFuture(DeviceFailure.from(cause)))
+        .map(reply -> AuthenticatedDevice.fromJson(reply.body()));
+  }
+
+  public void notifySession(SessionNotice notice) {
+    bus.send(BusAddresses.SESSION_NOTICES, notice.toJson());
+  }
+
+  /** Hands an event to the hub; the future completes once the hub has written it durably. */
+  public Future<Void> publishDurably(DeviceEvent event) {
+    return bus.request(BusAddresses.PUBLISH_EVENT, event, eventOptions)
+        .recover(cause -> Future.failedFuture(DeviceFailure.from(cause)))
+        .mapEmpty();
+  }
+
+  /** Hands an event to the hub without waiting (MQTT QoS 0): the hub counts it if it must drop it. */
+  public void publish(DeviceEvent event) {
+    bus.send(BusAddresses.PUBLISH_EVENT, event, eventOptions);
+  }
+}

@@ -1,0 +1,91 @@
+package io.drover.hub.auth;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Set;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bootstrap admin token: made on a node's first start, written once to {@code admin-token} in the
+ * data directory (readable by the node's user only) and kept in the database only as a SHA-256.
+ * There is no default password. Accounts and scoped OAuth tokens come with the API issue; this token
+ * is what provisions devices and reads streams until then.
+ */
+public final class AdminTokens {
+
+  public static final String FILE_NAME = "admin-token";
+  private static final Logger LOG = LoggerFactory.getLogger(AdminTokens.class);
+
+  private final Set<ByteBuffer> tokenHashes;
+
+  private AdminTokens(Set<ByteBuffer> tokenHashes) {
+    this.tokenHashes = tokenHashes;
+  }
+
+  /** Loads the live token hashes, first making a token if there is none. */
+  public static Future<AdminTokens> load(Pool pool, Path dataDir) {
+    return pool.query("SELECT token_hash FROM admin_tokens WHERE revoked_at IS NULL").execute().compose(rows -> {
+      Set<ByteBuffer> hashes = new HashSet<>();
+      for (Row row : rows) {
+        hashes.add(ByteBuffer.wrap(row.getBuffer(0).getBytes()));
+      }
+      if (!hashes.isEmpty()) {
+        return Future.succeededFuture(new AdminTokens(hashes));
+      }
+      byte[] raw = new byte[32];
+      new SecureRandom().nextBytes(raw);
+      String token = HexFormat.of().formatHex(raw);
+      byte[] hash = sha256(token);
+      return pool.preparedQuery("INSERT INTO admin_tokens (token_hash) VALUES ($1)")
+          .execute(Tuple.of(Buffer.buffer(hash)))
+          .map(inserted -> {
+            Path file = writeOnce(dataDir, token);
+            LOG.warn("first start: a bootstrap admin token was written to {} (readable by this user only). "
+                + "Use it as 'Authorization: Bearer <token>'; it is not shown anywhere else.", file);
+            hashes.add(ByteBuffer.wrap(hash));
+            return new AdminTokens(hashes);
+          });
+    });
+  }
+
+  public boolean isValid(String token) {
+    return token != null && !token.isEmpty() && tokenHashes.contains(ByteBuffer.wrap(sha256(token)));
+  }
+
+  private static Path writeOnce(Path dataDir, String token) {
+    Path file = dataDir.resolve(FILE_NAME);
+    try {
+      Files.createDirectories(dataDir);
+      Files.deleteIfExists(file);
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, token + "\n", StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+      return file;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the admin token to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] sha256(String token) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JVM", e);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package io.drover.hub.devices;
+
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.hub.HubAddresses;
+import io.drover.hub.http.AccessCheck;
+import io.drover.hub.http.ApiException;
+import io.drover.hub.http.ApiFeature;
+import io.drover.hub.http.RequestBodies;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * {@code POST /v1/admin/devices}: registers a device identity, as a manufacturer's provisioning step
+ * does, and answers its ID and secret. The secret is shown in this answer only.
+ */
+public final class DeviceProvisioningApi implements ApiFeature {
+
+  private final EventBus bus;
+  private final AccessCheck access;
+
+  public DeviceProvisioningApi(EventBus bus, AccessCheck access) {
+    this.bus = bus;
+    this.access = access;
+  }
+
+  @Override
+  public Future<Void> mount(Router router) {
+    router.post("/v1/admin/devices").handler(RequestBodies.handler()).handler(access::requireAdmin).handler(this::provision);
+    return Future.succeededFuture();
+  }
+
+  private void provision(RoutingContext ctx) {
+    JsonObject body = RequestBodies.fields(ctx);
+    Object id = body.getValue("id");
+    if (id != null && !(id instanceof String)) {
+      ctx.fail(new ApiException(400, "invalid_request", "id must be a string of 24 hexadecimal digits"));
+      return;
+    }
+    bus.<JsonObject>request(HubAddresses.PROVISION_DEVICE, new JsonObject().put("id", id)).onComplete(reply -> {
+      if (reply.succeeded()) {
+        ctx.response().setStatusCode(201);
+        ctx.json(reply.result().body().copy().put("ok", true));
+        return;
+      }
+      DeviceFailure failure = DeviceFailure.from(reply.cause());
+      ctx.fail(switch (failure.kind()) {
+        case MALFORMED_IDENTITY -> new ApiException(400, "invalid_request", "id must be 24 hexadecimal digits");
+        case NOT_ALLOWED -> new ApiException(409, "device_exists", "A device with this id is registered already");
+        default -> new ApiException(503, "unavailable", "The device registry is not available; try again");
+      });
+    });
+  }
+}

@@ -1,0 +1,91 @@
+package io.drover.hub.devices;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The devices table. Connectivity updates are batched: one statement for many devices. */
+final class DeviceRepository {
+
+  private final Pool pool;
+
+  DeviceRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  Future<Map<String, byte[]>> loadSecretHashes() {
+    return pool.query("SELECT id, secret_hash FROM devices").execute().map(rows -> {
+      Map<String, byte[]> hashes = new HashMap<>(Math.max(16, rows.size() * 2));
+      for (Row row : rows) {
+        hashes.put(row.getString(0), row.getBuffer(1).getBytes());
+      }
+      return hashes;
+    });
+  }
+
+  /** @return false when a device with that ID exists already */
+  Future<Boolean> insert(String id, byte[] secretHash) {
+    return pool.preparedQuery("""
+            INSERT INTO devices (id, secret_hash) VALUES ($1, $2)
+            ON CONFLICT (id) DO NOTHING""")
+        .execute(Tuple.of(id, io.vertx.core.buffer.Buffer.buffer(secretHash)))
+        .map(result -> result.rowCount() == 1);
+  }
+
+  /**
+   * Applies the latest known connectivity of many devices in one round trip. Null fields leave the
+   * stored value; last_heard only moves forward.
+   */
+  Future<Void> updateConnectivity(List<Connectivity> updates) {
+    int n = updates.size();
+    String[] ids = new String[n];
+    Boolean[] online = new Boolean[n];
+    String[] ips = new String[n];
+    OffsetDateTime[] handshakes = new OffsetDateTime[n];
+    OffsetDateTime[] heard = new OffsetDateTime[n];
+    for (int i = 0; i < n; i++) {
+      Connectivity update = updates.get(i);
+      ids[i] = update.deviceId();
+      online[i] = update.online();
+      ips[i] = update.lastIpAddress();
+      handshakes[i] = update.lastHandshakeAt();
+      heard[i] = update.lastHeard();
+    }
+    return pool.preparedQuery("""
+            UPDATE devices d SET
+              online = u.online,
+              last_ip_address = coalesce(u.ip, d.last_ip_address),
+              last_handshake_at = coalesce(u.handshake, d.last_handshake_at),
+              last_heard = greatest(d.last_heard, u.heard)
+            FROM unnest($1::text[], $2::bool[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+              AS u(id, online, ip, handshake, heard)
+            WHERE d.id = u.id""")
+        .execute(Tuple.of(ids, online, ips, handshakes, heard))
+        .mapEmpty();
+  }
+
+  /**
+   * No session survives a restart of a single node, so devices still marked online were cut off by a
+   * crash. Clustering (one node's restart must not touch another's devices) replaces this with
+   * per-node session ownership.
+   */
+  Future<Integer> markAllOffline() {
+    return pool.query("UPDATE devices SET online = false WHERE online").execute().map(result -> result.rowCount());
+  }
+
+  record Connectivity(String deviceId, boolean online, String lastIpAddress, OffsetDateTime lastHandshakeAt, OffsetDateTime lastHeard) {
+
+    /** Folds a later update into this one, keeping what the later one does not say. */
+    Connectivity then(Connectivity later) {
+      return new Connectivity(deviceId, later.online,
+          later.lastIpAddress != null ? later.lastIpAddress : lastIpAddress,
+          later.lastHandshakeAt != null ? later.lastHandshakeAt : lastHandshakeAt,
+          later.lastHeard);
+    }
+  }
+}

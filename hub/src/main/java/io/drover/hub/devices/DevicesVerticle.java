@@ -1,0 +1,114 @@
+package io.drover.hub.devices;
+
+import io.drover.gateway.contract.AuthenticatedDevice;
+import io.drover.gateway.contract.AuthenticationRequest;
+import io.drover.gateway.contract.BusAddresses;
+import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceEventCodec;
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.contract.DeviceIds;
+import io.drover.gateway.contract.SessionNotice;
+import io.drover.hub.HubAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The device registry's bus side: answers gateways' authentication requests from the in-memory
+ * {@link CredentialIndex}, records session notices (and publishes {@code spark/status}), and
+ * registers new devices.
+ */
+public final class DevicesVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DevicesVerticle.class);
+  private static final DeliveryOptions EVENT_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
+
+  private final DeviceRepository repository;
+  private final Duration connectivityFlushInterval;
+  private CredentialIndex credentials;
+  private ConnectivityRecorder connectivity;
+  private long flushTimer;
+
+  public DevicesVerticle(Pool pool, Duration connectivityFlushInterval) {
+    this.repository = new DeviceRepository(pool);
+    this.connectivityFlushInterval = connectivityFlushInterval;
+  }
+
+  @Override
+  public Future<?> start() {
+    connectivity = new ConnectivityRecorder(repository);
+    return repository.markAllOffline()
+        .compose(stale -> {
+          if (stale > 0) {
+            LOG.info("devices left online by the previous run marked offline [count: {}]", stale);
+          }
+          return repository.loadSecretHashes();
+        })
+        .compose(hashes -> {
+          credentials = new CredentialIndex(hashes);
+          LOG.info("credential index loaded [devices: {}]", credentials.size());
+          flushTimer = vertx.setPeriodic(connectivityFlushInterval.toMillis(), id -> connectivity.flush());
+          var bus = vertx.eventBus();
+          return Future.all(
+              bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE, this::authenticate).completion(),
+              bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),
+              bus.<JsonObject>consumer(HubAddresses.PROVISION_DEVICE, this::provision).completion());
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(flushTimer);
+    return connectivity.closeAll();
+  }
+
+  private void authenticate(Message<JsonObject> message) {
+    AuthenticationRequest request = AuthenticationRequest.fromJson(message.body());
+    try {
+      credentials.verify(request.deviceId(), request.secret());
+      message.reply(new AuthenticatedDevice(request.deviceId()).toJson());
+    } catch (DeviceFailure failure) {
+      message.fail(failure.kind().busCode(), failure.getMessage());
+    }
+  }
+
+  private void onSessionNotice(Message<JsonObject> message) {
+    SessionNotice notice = SessionNotice.fromJson(message.body());
+    if (connectivity.record(notice)) {
+      String status = notice.state() == SessionNotice.State.OPENED ? "online" : "offline";
+      vertx.eventBus().send(BusAddresses.PUBLISH_EVENT,
+          new DeviceEvent(notice.deviceId(), "spark/status", status, notice.atMillis(), DeviceEvent.DEFAULT_TTL, false),
+          EVENT_DELIVERY);
+    }
+  }
+
+  /** Registers a device with a fresh secret; the secret is in the reply and nowhere else. */
+  private void provision(Message<JsonObject> message) {
+    String requested = message.body().getString("id");
+    String id = requested == null ? DeviceSecrets.newDeviceId() : DeviceIds.normalize(requested);
+    if (id == null) {
+      message.fail(DeviceFailure.Kind.MALFORMED_IDENTITY.busCode(), "id must be 24 hexadecimal digits");
+      return;
+    }
+    String secret = DeviceSecrets.newSecret();
+    byte[] hash = DeviceSecrets.hash(secret);
+    repository.insert(id, hash).onComplete(inserted -> {
+      if (inserted.failed()) {
+        LOG.error("device not registered [device-id: {}]", id, inserted.cause());
+        message.fail(DeviceFailure.Kind.UNAVAILABLE.busCode(), "database unavailable");
+      } else if (!inserted.result()) {
+        message.fail(DeviceFailure.Kind.NOT_ALLOWED.busCode(), "a device with this id exists already");
+      } else {
+        credentials.put(id, hash);
+        LOG.info("device registered [device-id: {}]", id);
+        message.reply(new JsonObject().put("id", id).put("secret", secret));
+      }
+    });
+  }
+}

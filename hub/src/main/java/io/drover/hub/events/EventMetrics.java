@@ -1,0 +1,41 @@
+package io.drover.hub.events;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The hub's event meters, created once so the hot path only increments. */
+public final class EventMetrics {
+
+  /** A dozen buckets say what matters (is a batch waiting on its timer, or on the database?). */
+  private static final Duration[] WRITE_LATENCY_BUCKETS = {
+      Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+      Duration.ofSeconds(10)};
+
+  final Counter written;
+  final Counter droppedQueueFull;
+  final Counter writeFailures;
+  final Timer writeLatency;
+  final Counter streamsCut;
+  final AtomicInteger openStreams = new AtomicInteger();
+  final AtomicInteger queueDepth = new AtomicInteger();
+
+  public EventMetrics(MeterRegistry registry) {
+    written = Counter.builder("drover.events.written").description("Events written to PostgreSQL").register(registry);
+    droppedQueueFull = Counter.builder("drover.events.dropped")
+        .description("Events refused by the hub, by reason")
+        .tag("reason", "queue_full")
+        .register(registry);
+    writeFailures = Counter.builder("drover.events.write.failures").description("Batch writes that failed and were retried").register(registry);
+    writeLatency = Timer.builder("drover.events.write.latency")
+        .description("From acceptance by the hub to commit in PostgreSQL")
+        .serviceLevelObjectives(WRITE_LATENCY_BUCKETS)
+        .register(registry);
+    registry.gauge("drover.events.write.queue", queueDepth);
+    streamsCut = Counter.builder("drover.streams.cut").description("SSE clients cut off because they read too slowly").register(registry);
+    registry.gauge("drover.streams.open", openStreams);
+  }
+}

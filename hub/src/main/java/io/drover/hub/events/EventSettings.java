@@ -1,0 +1,14 @@
+package io.drover.hub.events;
+
+import java.time.Duration;
+
+/**
+ * How accepted events reach PostgreSQL and the live streams.
+ *
+ * @param queueCapacity events accepted but not yet written; past it new events are refused (counted)
+ * @param batchSize the most events one INSERT carries
+ * @param flushInterval how long an event may wait for its batch to fill
+ * @param streamKeepAlive how often a silent SSE stream gets a keep-alive newline
+ */
+public record EventSettings(int queueCapacity, int batchSize, Duration flushInterval, Duration streamKeepAlive) {
+}

@@ -1,0 +1,170 @@
+package io.drover.hub.events;
+
+import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes accepted events to PostgreSQL in batches: one INSERT per batch, never a round trip per event.
+ * The queue is bounded; a full queue refuses new events instead of growing. One batch is in flight
+ * at a time, which keeps events in order and caps the load on the database. A failed batch stays at
+ * the head of the queue and is retried. Used on its verticle's event loop only.
+ */
+final class EventWriter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventWriter.class);
+  private static final String INSERT = """
+      INSERT INTO events (device_id, name, data, published_at, ttl, public)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[])""";
+  /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
+  private static final String TOUCH_DEVICES = """
+      UPDATE devices d SET last_heard = greatest(d.last_heard, u.heard)
+      FROM (SELECT id, max(heard) AS heard FROM unnest($1::text[], $2::timestamptz[]) AS t(id, heard) GROUP BY id) u
+      WHERE d.id = u.id""";
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final EventSettings settings;
+  private final EventMetrics metrics;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private boolean writing;
+  private long retryTimer = -1;
+
+  EventWriter(Vertx vertx, Pool pool, EventSettings settings, EventMetrics metrics) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.settings = settings;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Takes an event for writing.
+   *
+   * @return completes when the event is committed; fails at once with OVERLOADED when the queue is full
+   */
+  Future<Void> offer(DeviceEvent event) {
+    if (queue.size() >= settings.queueCapacity()) {
+      metrics.droppedQueueFull.increment();
+      return Future.failedFuture(new DeviceFailure(DeviceFailure.Kind.OVERLOADED, "event queue full"));
+    }
+    Pending pending = new Pending(event, Promise.promise(), System.nanoTime());
+    queue.add(pending);
+    metrics.queueDepth.set(queue.size());
+    if (queue.size() >= settings.batchSize()) {
+      writeNextBatch();
+    }
+    return pending.written.future();
+  }
+
+  /** Called by the flush timer: writes whatever waits, even a partial batch. */
+  void tick() {
+    writeNextBatch();
+  }
+
+  /** At shutdown: writes everything queued, batch after batch, then completes. */
+  Future<Void> drain() {
+    if (queue.isEmpty() && !writing) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> drained = Promise.promise();
+    long timer = vertx.setPeriodic(10, id -> {
+      if (queue.isEmpty() && !writing) {
+        vertx.cancelTimer(id);
+        drained.tryComplete();
+      } else {
+        writeNextBatch();
+      }
+    });
+    LOG.info("writing queued events before stopping [queued: {}, timer: {}]", queue.size(), timer);
+    return drained.future();
+  }
+
+  private void writeNextBatch() {
+    if (writing || queue.isEmpty() || retryTimer >= 0) {
+      return;
+    }
+    writing = true;
+    int n = Math.min(settings.batchSize(), queue.size());
+    List<Pending> batch = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      batch.add(queue.poll());
+    }
+    metrics.queueDepth.set(queue.size());
+    insert(batch).onComplete(result -> {
+      writing = false;
+      if (result.succeeded()) {
+        long now = System.nanoTime();
+        for (Pending pending : batch) {
+          metrics.writeLatency.record(now - pending.acceptedNanos, TimeUnit.NANOSECONDS);
+          pending.written.complete();
+        }
+        metrics.written.increment(batch.size());
+        if (queue.size() >= settings.batchSize()) {
+          writeNextBatch();
+        }
+      } else {
+        metrics.writeFailures.increment();
+        LOG.warn("event batch not written, retrying in 1 s [events: {}, cause: {}]", batch.size(), result.cause().getMessage());
+        for (int i = batch.size() - 1; i >= 0; i--) {
+          queue.addFirst(batch.get(i));
+        }
+        metrics.queueDepth.set(queue.size());
+        retryTimer = vertx.setTimer(1000, id -> {
+          retryTimer = -1;
+          writeNextBatch();
+        });
+      }
+    });
+  }
+
+  private Future<Void> insert(List<Pending> batch) {
+    int n = batch.size();
+    String[] devices = new String[n];
+    String[] names = new String[n];
+    String[] data = new String[n];
+    OffsetDateTime[] times = new OffsetDateTime[n];
+    Integer[] ttls = new Integer[n];
+    Boolean[] publics = new Boolean[n];
+    List<String> heardIds = new ArrayList<>(n);
+    List<OffsetDateTime> heardTimes = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      DeviceEvent event = batch.get(i).event;
+      devices[i] = event.deviceId();
+      names[i] = event.name();
+      data[i] = event.data();
+      times[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(event.publishedAtMillis()), ZoneOffset.UTC);
+      ttls[i] = event.ttl();
+      publics[i] = event.isPublic();
+      if (!event.name().startsWith("spark/status") && !DeviceEvent.CLOUD_PUBLISHER.equals(event.deviceId())) {
+        heardIds.add(event.deviceId());
+        heardTimes.add(times[i]);
+      }
+    }
+    return pool.withTransaction(connection -> {
+      Future<?> inserted = connection.preparedQuery(INSERT).execute(Tuple.of(devices, names, data, times, ttls, publics));
+      if (heardIds.isEmpty()) {
+        return inserted.mapEmpty();
+      }
+      return inserted.compose(ignored -> connection.preparedQuery(TOUCH_DEVICES)
+          .execute(Tuple.tuple()
+              .addArrayOfString(heardIds.toArray(String[]::new))
+              .addArrayOfOffsetDateTime(heardTimes.toArray(OffsetDateTime[]::new)))).mapEmpty();
+    });
+  }
+
+  private record Pending(DeviceEvent event, Promise<Void> written, long acceptedNanos) {
+  }
+}

@@ -1,0 +1,72 @@
+package io.drover.hub.events;
+
+import io.drover.gateway.contract.BusAddresses;
+import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceEventCodec;
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.hub.HubAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where every event enters the hub: accepted into the bounded {@link EventWriter} queue, then
+ * published at once to the live streams. A requester (MQTT QoS 1) gets its answer when the event is
+ * committed; a refused event is neither streamed nor written.
+ */
+public final class EventsVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventsVerticle.class);
+  private static final DeliveryOptions LIVE_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
+
+  private final Pool pool;
+  private final EventSettings settings;
+  private final EventMetrics metrics;
+  private EventWriter writer;
+  private long flushTimer;
+
+  public EventsVerticle(Pool pool, EventSettings settings, EventMetrics metrics) {
+    this.pool = pool;
+    this.settings = settings;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    writer = new EventWriter(vertx, pool, settings, metrics);
+    flushTimer = vertx.setPeriodic(settings.flushInterval().toMillis(), id -> writer.tick());
+    return vertx.eventBus().<DeviceEvent>consumer(BusAddresses.PUBLISH_EVENT, this::accept).completion();
+  }
+
+  /** Undeploying unregisters the consumer first, so nothing new arrives while the queue drains. */
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(flushTimer);
+    return writer.drain().onSuccess(v -> LOG.info("event queue drained"));
+  }
+
+  private void accept(Message<DeviceEvent> message) {
+    DeviceEvent event = message.body();
+    Future<Void> written = writer.offer(event);
+    if (written.failed()) {
+      if (message.replyAddress() != null) {
+        message.fail(DeviceFailure.Kind.OVERLOADED.busCode(), written.cause().getMessage());
+      }
+      return;
+    }
+    vertx.eventBus().publish(HubAddresses.LIVE_EVENTS, event, LIVE_DELIVERY);
+    if (message.replyAddress() != null) {
+      written.onComplete(result -> {
+        if (result.succeeded()) {
+          message.reply(null);
+        } else {
+          message.fail(DeviceFailure.Kind.UNAVAILABLE.busCode(), result.cause().getMessage());
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.drover.hub.events;
+
+import io.drover.gateway.contract.DeviceEvent;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** Particle's Server-Sent Events wire format for events (see cloud-api.md, "Events"). */
+final class SseFormat {
+
+  /** The first thing a stream sends: a comment, which clients take as "the stream is open". */
+  static final String OPENING = ":ok\n\n";
+  /** A bare newline: keeps proxies and particle-api-js (which drops a stream silent for 15 s) content. */
+  static final String KEEP_ALIVE = "\n";
+
+  /** Always three fractional digits, as Particle writes them: 2015-07-18T00:12:18.174Z. */
+  private static final DateTimeFormatter PUBLISHED_AT =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  private SseFormat() {
+  }
+
+  /** {@code event: NAME\ndata: {...}\n\n}. Event names never hold control characters: the gateway refuses them. */
+  static String frame(DeviceEvent event) {
+    String data = new JsonObject()
+        .put("data", event.data())
+        .put("ttl", event.ttl())
+        .put("published_at", PUBLISHED_AT.format(Instant.ofEpochMilli(event.publishedAtMillis())))
+        .put("coreid", event.deviceId())
+        .encode();
+    return "event: " + event.name() + "\ndata: " + data + "\n\n";
+  }
+}

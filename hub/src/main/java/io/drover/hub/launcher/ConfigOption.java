@@ -1,0 +1,40 @@
+package io.drover.hub.launcher;
+
+import java.util.List;
+import java.util.Locale;
+
+/** One configuration key, with its default and what it means; {@code --help} prints the table. */
+record ConfigOption(String key, String defaultValue, String description) {
+
+  static final List<ConfigOption> ALL = List.of(
+      new ConfigOption("data-dir", "./drover-data", "Directory for the embedded database and the bootstrap admin token"),
+      new ConfigOption("http.host", "0.0.0.0", "Address the API and Console listen on"),
+      new ConfigOption("http.port", "8080", "Port of the API and Console (0 picks a free port)"),
+      new ConfigOption("mqtt.host", "0.0.0.0", "Address the MQTT device listener binds"),
+      new ConfigOption("mqtt.port", "1883", "Port of the MQTT device listener (0 picks a free port)"),
+      new ConfigOption("mqtt.max-message-size", "16384", "Largest MQTT packet in bytes; a larger one closes the connection"),
+      new ConfigOption("mqtt.connect-timeout", "10", "Seconds a TCP connection may wait before sending CONNECT"),
+      new ConfigOption("gateway.hub-timeout-ms", "5000", "How long a device session waits for the hub to answer"),
+      new ConfigOption("database.url", "", "External PostgreSQL as postgresql://user:password@host:port/db; empty runs the embedded one"),
+      new ConfigOption("database.embedded-port", "0", "Port of the embedded PostgreSQL (0 picks a free port)"),
+      new ConfigOption("database.pool-size", "8", "Connections in the PostgreSQL pool"),
+      new ConfigOption("events.queue-capacity", "100000", "Events accepted but not yet written; beyond it new events are refused"),
+      new ConfigOption("events.batch-size", "500", "Most events written by one INSERT"),
+      new ConfigOption("events.flush-interval-ms", "50", "Longest wait of an event for its batch"),
+      new ConfigOption("events.stream-keepalive-seconds", "10", "Keep-alive interval of silent event streams"),
+      new ConfigOption("devices.connectivity-flush-ms", "100", "How often online/offline changes are written"));
+
+  /** {@code mqtt.max-message-size} is read from {@code DROVER_MQTT_MAX_MESSAGE_SIZE}. */
+  String environmentVariable() {
+    return "DROVER_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  static ConfigOption find(String key) {
+    for (ConfigOption option : ALL) {
+      if (option.key.equals(key)) {
+        return option;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,56 @@
+package io.drover.hub.launcher;
+
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code java -jar drover.jar [--key=value ...]}: runs a node; {@code --help} lists the options. */
+public final class Main {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    NodeConfig config;
+    try {
+      ConfigSources sources = ConfigSources.read(List.of(args), System.getenv());
+      if (sources.helpRequested()) {
+        System.out.print(help());
+        return;
+      }
+      config = NodeConfig.from(sources);
+    } catch (ConfigException e) {
+      System.err.println("drover: bad configuration: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Node node;
+    try {
+      node = Node.start(config);
+    } catch (RuntimeException e) {
+      LOG.error("node did not start: {}", e.getMessage(), e);
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "drover-shutdown"));
+  }
+
+  static String help() {
+    StringBuilder text = new StringBuilder("""
+        Usage: drover [--config FILE] [--key=value ...]
+
+        Runs a Drover node: the HTTP API and the MQTT device listener, with an embedded PostgreSQL
+        unless database.url names an external one. Each option can also come from a JSON config file
+        (--config, or DROVER_CONFIG) or an environment variable; flags win over the environment, which
+        wins over the file.
+
+        """);
+    for (ConfigOption option : ConfigOption.ALL) {
+      text.append(String.format("  --%-34s %s%n", option.key() + "=" + (option.defaultValue().isEmpty() ? "\"\"" : option.defaultValue()), option.description()));
+      text.append(String.format("    %-34s (environment: %s)%n", "", option.environmentVariable()));
+    }
+    return text.toString();
+  }
+}

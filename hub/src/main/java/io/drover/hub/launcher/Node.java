@@ -1,0 +1,172 @@
+package io.drover.hub.launcher;
+
+import io.drover.gateway.contract.DeviceEventCodec;
+import io.drover.gateway.mqtt.MqttListener;
+import io.drover.gateway.session.DeviceSessions;
+import io.drover.gateway.session.GatewayMetrics;
+import io.drover.gateway.session.HubClient;
+import io.drover.hub.auth.AdminTokens;
+import io.drover.hub.devices.DeviceProvisioningApi;
+import io.drover.hub.devices.DevicesVerticle;
+import io.drover.hub.events.EventMetrics;
+import io.drover.hub.events.EventStreamApi;
+import io.drover.hub.events.EventsVerticle;
+import io.drover.hub.http.AccessCheck;
+import io.drover.hub.http.ApiVerticle;
+import io.drover.hub.http.OperationsApi;
+import io.drover.hub.storage.Database;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Deployable;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Drover node with every role (hub and gateway). Starting blocks the calling thread (the
+ * database and its migrations come first); stopping undeploys in the reverse order of the data flow
+ * (listeners first, the event writer last) so that every accepted event is written before the
+ * database goes away.
+ */
+public final class Node {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+  private static final long STEP_TIMEOUT_SECONDS = 60;
+
+  private final NodeConfig config;
+  private final Database database;
+  private final Vertx vertx;
+  private final Pool pool;
+  /** Deployment IDs, last deployed first: the order in which they are undeployed. */
+  private final Deque<String> deployments = new ArrayDeque<>();
+  private final AtomicBoolean stopped = new AtomicBoolean();
+  private ApiVerticle api;
+  private MqttListener mqtt;
+
+  private Node(NodeConfig config, Database database, Vertx vertx, Pool pool) {
+    this.config = config;
+    this.database = database;
+    this.vertx = vertx;
+    this.pool = pool;
+  }
+
+  public static Node start(NodeConfig config) {
+    Database database = Database.open(config.database());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    vertx.eventBus().registerCodec(new DeviceEventCodec());
+    Pool pool = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(config.database().poolSize()))
+        .connectingTo(database.connectOptions())
+        .using(vertx)
+        .build();
+    Node node = new Node(config, database, vertx, pool);
+    try {
+      node.deployRoles(registry);
+    } catch (RuntimeException e) {
+      node.stop();
+      throw e;
+    }
+    return node;
+  }
+
+  private void deployRoles(PrometheusMeterRegistry registry) {
+    AccessCheck access = new AccessCheck(await(AdminTokens.load(pool, config.dataDir())));
+    EventMetrics eventMetrics = new EventMetrics(registry);
+    HealthChecks health = HealthChecks.create(vertx).register("database", 2000, promise ->
+        pool.query("SELECT 1").execute().onComplete(result -> promise.complete(result.succeeded()
+            ? Status.OK()
+            : Status.KO(new JsonObject().put("cause", result.cause().getMessage())))));
+
+    // The hub: events first, since everything else publishes into it.
+    deploy(new EventsVerticle(pool, config.events(), eventMetrics));
+    deploy(new DevicesVerticle(pool, config.connectivityFlushInterval()));
+    api = new ApiVerticle(config.http(), v -> List.of(
+        new OperationsApi(health, registry),
+        new DeviceProvisioningApi(v.eventBus(), access),
+        new EventStreamApi(v, access, config.events(), eventMetrics)));
+    deploy(api);
+
+    // The gateway: it speaks to the hub only over the event bus.
+    DeviceSessions sessions = new DeviceSessions();
+    HubClient hub = new HubClient(vertx.eventBus(), config.mqtt().hubTimeout());
+    mqtt = new MqttListener(config.mqtt(), sessions, hub, new GatewayMetrics(registry, "mqtt", sessions));
+    deploy(mqtt);
+    LOG.info("node started [http-port: {}, mqtt-port: {}, data-dir: {}]", httpPort(), mqttPort(), config.dataDir());
+  }
+
+  private void deploy(Deployable verticle) {
+    deployments.push(await(vertx.deployVerticle(verticle)));
+  }
+
+  /**
+   * Stops the node: listeners close (device sessions end and are recorded offline), queued events are
+   * written, then the pool, Vert.x and the embedded database close. Safe to call more than once; the
+   * shutdown hook calls it on SIGTERM.
+   */
+  public void stop() {
+    if (!stopped.compareAndSet(false, true)) {
+      return;
+    }
+    LOG.info("node stopping");
+    while (!deployments.isEmpty()) {
+      String id = deployments.pop();
+      try {
+        await(vertx.undeploy(id));
+      } catch (RuntimeException e) {
+        LOG.warn("undeploy failed [deployment: {}, cause: {}]", id, e.getMessage());
+      }
+    }
+    try {
+      await(pool.close());
+      await(vertx.close());
+    } catch (RuntimeException e) {
+      LOG.warn("shutdown step failed [cause: {}]", e.getMessage());
+    }
+    database.close();
+    LOG.info("node stopped");
+  }
+
+  public int httpPort() {
+    return api.actualPort();
+  }
+
+  public int mqttPort() {
+    return mqtt.actualPort();
+  }
+
+  public Path adminTokenFile() {
+    return config.dataDir().resolve(AdminTokens.FILE_NAME);
+  }
+
+  public Database database() {
+    return database;
+  }
+
+  private static <T> T await(Future<T> future) {
+    try {
+      return future.await(STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("a start or stop step took longer than " + STEP_TIMEOUT_SECONDS + " s", e);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.drover.hub.launcher;
+
+import io.drover.gateway.mqtt.MqttSettings;
+import io.drover.hub.events.EventSettings;
+import io.drover.hub.http.HttpSettings;
+import io.drover.hub.storage.DatabaseSettings;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Everything a node needs to start, read and validated once; deep code never sees raw config. */
+public record NodeConfig(
+    Path dataDir,
+    HttpSettings http,
+    MqttSettings mqtt,
+    DatabaseSettings database,
+    EventSettings events,
+    Duration connectivityFlushInterval) {
+
+  /** @throws ConfigException naming the first bad value and where it came from */
+  static NodeConfig from(ConfigSources sources) {
+    Reader r = new Reader(sources);
+    Path dataDir = Path.of(r.text("data-dir")).toAbsolutePath().normalize();
+    String url = r.text("database.url").trim();
+    return new NodeConfig(
+        dataDir,
+        new HttpSettings(r.text("http.host"), r.integer("http.port", 0, 65535)),
+        new MqttSettings(
+            r.text("mqtt.host"),
+            r.integer("mqtt.port", 0, 65535),
+            r.integer("mqtt.max-message-size", 2048, 268_435_455),
+            Duration.ofSeconds(r.integer("mqtt.connect-timeout", 1, 3600)),
+            Duration.ofMillis(r.integer("gateway.hub-timeout-ms", 100, 600_000))),
+        new DatabaseSettings(
+            url.isEmpty() ? null : r.databaseUrl("database.url"),
+            dataDir.resolve("postgres"),
+            r.integer("database.embedded-port", 0, 65535),
+            r.integer("database.pool-size", 1, 1000)),
+        new EventSettings(
+            r.integer("events.queue-capacity", 1, 10_000_000),
+            r.integer("events.batch-size", 1, 10_000),
+            Duration.ofMillis(r.integer("events.flush-interval-ms", 1, 60_000)),
+            Duration.ofSeconds(r.integer("events.stream-keepalive-seconds", 1, 3600))),
+        Duration.ofMillis(r.integer("devices.connectivity-flush-ms", 10, 60_000)));
+  }
+
+  /** Reads {@code args} and {@code environment}; the launcher's entry point into configuration. */
+  public static NodeConfig from(List<String> args, Map<String, String> environment) {
+    return from(ConfigSources.read(args, environment));
+  }
+
+  private record Reader(ConfigSources sources) {
+
+    String text(String key) {
+      return sources.get(key).text();
+    }
+
+    int integer(String key, int min, int max) {
+      ConfigSources.Value value = sources.get(key);
+      try {
+        int parsed = Integer.parseInt(value.text().trim());
+        if (parsed >= min && parsed <= max) {
+          return parsed;
+        }
+      } catch (NumberFormatException ignored) {
+        // reported below with the range
+      }
+      throw new ConfigException(key + " must be a whole number from " + min + " to " + max
+          + ", but " + value.source() + " gives '" + value.text() + "'");
+    }
+
+    String databaseUrl(String key) {
+      ConfigSources.Value value = sources.get(key);
+      String text = value.text().trim();
+      try {
+        URI uri = new URI(text);
+        if (("postgresql".equals(uri.getScheme()) || "postgres".equals(uri.getScheme())) && uri.getHost() != null) {
+          return text;
+        }
+      } catch (URISyntaxException ignored) {
+        // reported below
+      }
+      throw new ConfigException(key + " must look like postgresql://user:password@host:5432/database, but "
+          + value.source() + " gives something else");
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package io.drover.hub.storage;
+
+import io.vertx.pgclient.PgConnectOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL the hub talks to: an embedded server in the data directory (the default, so that
+ * a node needs nothing installed) or an external one. Opening it also applies the schema
+ * migrations. Both steps block, so the launcher runs them before any event loop exists.
+ */
+public final class Database implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+  private final EmbeddedPostgres embedded;
+  private final PgConnectOptions connectOptions;
+
+  private Database(EmbeddedPostgres embedded, PgConnectOptions connectOptions) {
+    this.embedded = embedded;
+    this.connectOptions = connectOptions;
+  }
+
+  public static Database open(DatabaseSettings settings) {
+    EmbeddedPostgres embedded = null;
+    PgConnectOptions options;
+    if (settings.embedded()) {
+      embedded = startEmbedded(settings);
+      options = new PgConnectOptions()
+          .setHost("localhost")
+          .setPort(embedded.getPort())
+          .setDatabase("postgres")
+          .setUser("postgres");
+    } else {
+      options = PgConnectOptions.fromUri(settings.url());
+    }
+    Database database = new Database(embedded, options);
+    try {
+      database.migrate();
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
+    return database;
+  }
+
+  private static EmbeddedPostgres startEmbedded(DatabaseSettings settings) {
+    try {
+      Files.createDirectories(settings.embeddedDataDir());
+      EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+          .setDataDirectory(settings.embeddedDataDir())
+          .setCleanDataDirectory(false)
+          .setPort(settings.embeddedPort())
+          .start();
+      LOG.info("embedded PostgreSQL started [data-dir: {}, port: {}]", settings.embeddedDataDir(), postgres.getPort());
+      return postgres;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the embedded PostgreSQL in " + settings.embeddedDataDir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void migrate() {
+    String jdbcUrl = "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
+    Flyway flyway = Flyway.configure()
+        .dataSource(jdbcUrl, connectOptions.getUser(), connectOptions.getPassword())
+        .locations("classpath:db/migration")
+        .load();
+    int applied = flyway.migrate().migrationsExecuted;
+    LOG.info("database schema current [migrations-applied: {}]", applied);
+  }
+
+  /** A blocking JDBC connection, for start-up work and tests only. */
+  public Connection jdbcConnection() throws SQLException {
+    Properties properties = new Properties();
+    properties.setProperty("user", connectOptions.getUser());
+    if (connectOptions.getPassword() != null) {
+      properties.setProperty("password", connectOptions.getPassword());
+    }
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase(), properties);
+  }
+
+  public PgConnectOptions connectOptions() {
+    return new PgConnectOptions(connectOptions);
+  }
+
+  @Override
+  public void close() {
+    if (embedded != null) {
+      try {
+        embedded.close();
+        LOG.info("embedded PostgreSQL stopped");
+      } catch (IOException e) {
+        LOG.warn("embedded PostgreSQL did not stop cleanly", e);
+      }
+    }
+  }
+}

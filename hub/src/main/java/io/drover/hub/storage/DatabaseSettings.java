@@ -1,0 +1,17 @@
+package io.drover.hub.storage;
+
+import java.nio.file.Path;
+
+/**
+ * Where the hub keeps its data.
+ *
+ * @param url an external PostgreSQL ({@code postgresql://user:password@host:port/database}), or null
+ *     for the embedded PostgreSQL that keeps its files under {@code embeddedDataDir}
+ * @param embeddedPort the embedded server's port; 0 picks a free one
+ */
+public record DatabaseSettings(String url, Path embeddedDataDir, int embeddedPort, int poolSize) {
+
+  public boolean embedded() {
+    return url == null;
+  }
+}

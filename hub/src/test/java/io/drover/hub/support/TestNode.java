@@ -1,0 +1,164 @@
+package io.drover.hub.support;
+
+import io.drover.hub.launcher.Node;
+import io.drover.hub.launcher.NodeConfig;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/** A real node on free ports, started the way the launcher starts one, with helpers to drive it. */
+public final class TestNode implements AutoCloseable {
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private final Node node;
+  private final String adminToken;
+
+  private TestNode(Node node) throws IOException {
+    this.node = node;
+    this.adminToken = Files.readString(node.adminTokenFile()).trim();
+  }
+
+  /** A node on its own fresh database in the shared test PostgreSQL. */
+  public static TestNode start(String... extraFlags) throws IOException {
+    List<String> flags = new ArrayList<>(List.of("--database.url=" + TestPostgres.newDatabase()));
+    flags.addAll(List.of(extraFlags));
+    return startWith(Files.createTempDirectory("drover-test"), flags);
+  }
+
+  /** A node with the default storage: the embedded PostgreSQL in {@code dataDir}. */
+  public static TestNode startEmbedded(Path dataDir, String... extraFlags) throws IOException {
+    return startWith(dataDir, List.of(extraFlags));
+  }
+
+  private static TestNode startWith(Path dataDir, List<String> extraFlags) throws IOException {
+    List<String> flags = new ArrayList<>(List.of(
+        "--data-dir=" + dataDir,
+        "--http.host=127.0.0.1", "--http.port=0",
+        "--mqtt.host=127.0.0.1", "--mqtt.port=0",
+        "--devices.connectivity-flush-ms=20",
+        "--events.flush-interval-ms=20"));
+    flags.addAll(extraFlags);
+    return new TestNode(Node.start(NodeConfig.from(flags, Map.of())));
+  }
+
+  public int httpPort() {
+    return node.httpPort();
+  }
+
+  public int mqttPort() {
+    return node.mqttPort();
+  }
+
+  public String adminToken() {
+    return adminToken;
+  }
+
+  /** Registers a device through the admin route, as an operator would. */
+  public DeviceIdentity provisionDevice() throws IOException, InterruptedException {
+    HttpResponse<String> response = post("/v1/admin/devices", "{}", adminToken);
+    if (response.statusCode() != 201) {
+      throw new IllegalStateException("provisioning failed: " + response.statusCode() + " " + response.body());
+    }
+    JsonObject body = new JsonObject(response.body());
+    return new DeviceIdentity(body.getString("id"), body.getString("secret"));
+  }
+
+  public HttpResponse<String> get(String path, String token) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET();
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpResponse<String> post(String path, String json, String token) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A metric's value from /metrics, as Prometheus scrapes it; 0 when the series is absent. */
+  public double metric(String series) throws IOException, InterruptedException {
+    for (String line : get("/metrics", null).body().split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    return 0;
+  }
+
+  /** One row of the devices table, read with plain JDBC. */
+  public Map<String, Object> deviceRow(String deviceId) throws SQLException {
+    try (Connection connection = node.database().jdbcConnection();
+         PreparedStatement query = connection.prepareStatement(
+             "SELECT online, last_heard, last_handshake_at, last_ip_address FROM devices WHERE id = ?")) {
+      query.setString(1, deviceId);
+      try (ResultSet row = query.executeQuery()) {
+        if (!row.next()) {
+          return null;
+        }
+        java.util.HashMap<String, Object> values = new java.util.HashMap<>();
+        values.put("online", row.getBoolean(1));
+        values.put("last_heard", row.getObject(2));
+        values.put("last_handshake_at", row.getObject(3));
+        values.put("last_ip_address", row.getString(4));
+        return values;
+      }
+    }
+  }
+
+  public long countEvents(String deviceId, String name) throws SQLException {
+    try (Connection connection = node.database().jdbcConnection();
+         PreparedStatement query = connection.prepareStatement("SELECT count(*) FROM events WHERE device_id = ? AND name = ?")) {
+      query.setString(1, deviceId);
+      query.setString(2, name);
+      try (ResultSet row = query.executeQuery()) {
+        row.next();
+        return row.getLong(1);
+      }
+    }
+  }
+
+  /** Stops the node exactly as SIGTERM does (the shutdown hook calls the same method). */
+  @Override
+  public void close() {
+    node.stop();
+  }
+
+  /** Polls until {@code condition} holds: for state the node writes in batches. */
+  public static void eventually(Duration timeout, BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + timeout + ": " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + httpPort() + path);
+  }
+
+  public record DeviceIdentity(String id, String secret) {
+  }
+}
