@@ -132,9 +132,9 @@ final class MqttDeviceSession implements DeviceSession {
       refusePublish(message, Kind.BAD_TOPIC, "unknown topic; events go to e/{name}");
       return;
     }
-    int nameLength = topic.length() - MqttTopics.EVENT_PREFIX.length();
-    if (nameLength == 0 || nameLength > DeviceEvent.MAX_NAME_LENGTH) {
-      refusePublish(message, Kind.BAD_TOPIC, "event name must be 1 to " + DeviceEvent.MAX_NAME_LENGTH + " characters");
+    if (!MqttTopics.isValidEventName(topic, MqttTopics.EVENT_PREFIX.length())) {
+      refusePublish(message, Kind.BAD_TOPIC,
+          "event name must be 1 to " + DeviceEvent.MAX_NAME_LENGTH + " characters, none of them control characters");
       return;
     }
     Buffer payload = message.payload();

@@ -1,5 +1,7 @@
 package io.drover.gateway.mqtt;
 
+import io.drover.gateway.contract.DeviceEvent;
+
 /**
  * The device-relative topic scheme of docs/device-protocol.md. A device is authenticated, so its
  * topics never carry its ID: {@code e/temperature} from device X is X's event "temperature". No
@@ -13,6 +15,24 @@ final class MqttTopics {
   static final String ERROR_NOTICE = "c/err";
 
   private MqttTopics() {
+  }
+
+  /**
+   * An event name is the rest of the topic after {@code start}: 1 to 64 characters, none of them a
+   * control character. A newline in a name would break the framing of every SSE stream it reaches.
+   */
+  static boolean isValidEventName(String topic, int start) {
+    int length = topic.length() - start;
+    if (length < 1 || length > DeviceEvent.MAX_NAME_LENGTH) {
+      return false;
+    }
+    for (int i = start; i < topic.length(); i++) {
+      char c = topic.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

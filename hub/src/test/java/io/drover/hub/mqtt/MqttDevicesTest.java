@@ -161,17 +161,23 @@ class MqttDevicesTest {
   }
 
   @Test
-  void eventOnAnUnknownTopicIsRefusedAndTheSessionSurvives(Vertx vertx) throws Exception {
+  void eventWithABadTopicNameOrDataIsRefusedCountedAndTheSessionSurvives(Vertx vertx) throws Exception {
     DeviceIdentity identity = node.provisionDevice();
     double before = node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"bad_topic\"}");
+    double malformedBefore = node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"malformed_payload\"}");
     try (TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
       device.publishAcknowledged("telemetry/temperature", Buffer.buffer("1"));
       device.publishAcknowledged("e/", Buffer.buffer("no name"));
       device.publishAcknowledged("e/" + "n".repeat(65), Buffer.buffer("name too long"));
+      device.publishAcknowledged("e/two\nlines", Buffer.buffer("a newline would break SSE framing"));
 
-      assertEquals(before + 3, node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"bad_topic\"}"));
+      assertEquals(before + 4, node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"bad_topic\"}"));
+      device.publishAcknowledged("e/latin1", Buffer.buffer(new byte[] {(byte) 0xe9, (byte) 0x74, (byte) 0xe9}));
+      assertEquals(malformedBefore + 1, node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"malformed_payload\"}"));
+
       device.publishAcknowledged("e/ok", Buffer.buffer("1"));
       assertEquals(1, node.countEvents(identity.id(), "ok"));
+      assertEquals(0, node.countEvents(identity.id(), "latin1"));
     }
   }
 

@@ -1,0 +1,63 @@
+package io.drover.hub.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.drover.hub.storage.Database;
+import io.drover.hub.storage.DatabaseSettings;
+import io.drover.hub.support.SseClient;
+import io.drover.hub.support.TestDevice;
+import io.drover.hub.support.TestNode;
+import io.drover.hub.support.TestNode.DeviceIdentity;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The default node (embedded PostgreSQL in its data directory) stopped the way SIGTERM stops it:
+ * events it accepted but had not yet written are in the database afterwards.
+ */
+@ExtendWith(VertxExtension.class)
+class GracefulStopTest {
+
+  private static final int EVENTS = 200;
+
+  @Test
+  void acceptedEventsAreWrittenBeforeTheNodeStops(Vertx vertx, @TempDir Path dataDir) throws Exception {
+    // a batch that never fills and a timer that never fires: only the stop can write these events
+    TestNode node = TestNode.startEmbedded(dataDir, "--events.batch-size=10000", "--events.flush-interval-ms=60000");
+    DeviceIdentity identity = node.provisionDevice();
+    try (SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/devices/events/burst", node.adminToken());
+         TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
+      for (int i = 0; i < EVENTS; i++) {
+        device.publish("burst", Integer.toString(i));
+      }
+      // streamed means accepted by the hub
+      TestNode.eventually(Duration.ofSeconds(10), () -> stream.events().size() == EVENTS, "all events accepted");
+      assertEquals(0, node.countEvents(identity.id(), "burst"), "nothing written yet");
+
+      node.close();
+    }
+
+    try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1));
+         Connection connection = reopened.jdbcConnection();
+         Statement statement = connection.createStatement();
+         ResultSet counts = statement.executeQuery(
+             "SELECT count(*), count(DISTINCT data) FROM events WHERE device_id = '" + identity.id() + "' AND name = 'burst'");
+         ResultSet device = connection.createStatement().executeQuery(
+             "SELECT online FROM devices WHERE id = '" + identity.id() + "'")) {
+      counts.next();
+      assertEquals(EVENTS, counts.getInt(1));
+      assertEquals(EVENTS, counts.getInt(2));
+      device.next();
+      assertEquals(false, device.getBoolean(1), "the device's session ended with the node");
+    }
+  }
+}

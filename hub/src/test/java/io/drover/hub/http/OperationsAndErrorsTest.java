@@ -1,0 +1,126 @@
+package io.drover.hub.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drover.hub.support.TestDevice;
+import io.drover.hub.support.TestNode;
+import io.drover.hub.support.TestNode.DeviceIdentity;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Health, metrics, and the API's answers to bad requests. */
+@ExtendWith(VertxExtension.class)
+class OperationsAndErrorsTest {
+
+  private static TestNode node;
+
+  @BeforeAll
+  static void startNode() throws Exception {
+    node = TestNode.start();
+  }
+
+  @AfterAll
+  static void stopNode() {
+    node.close();
+  }
+
+  @Test
+  void healthReportsTheDatabaseCheck() throws Exception {
+    HttpResponse<String> health = node.get("/health", null);
+
+    assertEquals(200, health.statusCode());
+    JsonObject body = new JsonObject(health.body());
+    assertEquals("UP", body.getString("status"));
+    JsonArray checks = body.getJsonArray("checks");
+    assertEquals("database", checks.getJsonObject(0).getString("id"));
+    assertEquals("UP", checks.getJsonObject(0).getString("status"));
+    assertEquals(200, node.get("/health/live", null).statusCode());
+    assertEquals(200, node.get("/health/ready", null).statusCode());
+  }
+
+  @Test
+  void metricsCountConnectsAndEventsFromReceiptToWrite(Vertx vertx) throws Exception {
+    DeviceIdentity identity = node.provisionDevice();
+    double connects = node.metric("drover_connects_total{protocol=\"mqtt\"}");
+    double received = node.metric("drover_events_received_total{protocol=\"mqtt\"}");
+    double written = node.metric("drover_events_written_total");
+    double latencies = node.metric("drover_events_write_latency_seconds_count");
+
+    try (TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
+      assertEquals(1, node.metric("drover_devices_connected{protocol=\"mqtt\"}"));
+      device.publishAcknowledged("e/counted", Buffer.buffer("1"));
+
+      assertEquals(connects + 1, node.metric("drover_connects_total{protocol=\"mqtt\"}"));
+      assertEquals(received + 1, node.metric("drover_events_received_total{protocol=\"mqtt\"}"));
+      // the acknowledged event plus this device's spark/status online: both written by now or soon
+      TestNode.eventually(java.time.Duration.ofSeconds(5), () -> metric("drover_events_written_total") >= written + 2, "events written");
+      assertTrue(node.metric("drover_events_write_latency_seconds_count") >= latencies + 2);
+    }
+    String all = node.get("/metrics", null).body();
+    for (String series : new String[] {"drover_connects_rejected_total{", "drover_events_write_queue", "drover_events_dropped_total{",
+        "drover_streams_open", "jvm_memory_used_bytes", "vertx_"}) {
+      assertTrue(all.contains(series), series);
+    }
+  }
+
+  @Test
+  void unknownRouteGetsTheApiErrorShape() throws Exception {
+    HttpResponse<String> response = node.get("/v1/nothing-here", null);
+
+    assertEquals(404, response.statusCode());
+    assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""));
+    JsonObject error = new JsonObject(response.body());
+    assertEquals(false, error.getBoolean("ok"));
+    assertEquals("not_found", error.getString("error"));
+  }
+
+  @Test
+  void provisioningRefusesBadInputWithClearErrors() throws Exception {
+    assertError(node.post("/v1/admin/devices", "{}", null), 401, "invalid_request");
+    assertError(node.post("/v1/admin/devices", "{}", "wrong"), 401, "invalid_token");
+    assertError(node.post("/v1/admin/devices", "{not json", node.adminToken()), 400, "invalid_request");
+    assertError(node.post("/v1/admin/devices", "[1,2]", node.adminToken()), 400, "invalid_request");
+    assertError(node.post("/v1/admin/devices", "{\"id\": \"xyz\"}", node.adminToken()), 400, "invalid_request");
+    assertError(node.post("/v1/admin/devices", "{\"id\": 12}", node.adminToken()), 400, "invalid_request");
+    assertError(node.post("/v1/admin/devices", "{\"big\": \"" + "x".repeat(70 * 1024) + "\"}", node.adminToken()), 413, "request_too_large");
+
+    DeviceIdentity existing = node.provisionDevice();
+    assertError(node.post("/v1/admin/devices", "{\"id\": \"" + existing.id().toUpperCase() + "\"}", node.adminToken()), 409, "device_exists");
+  }
+
+  @Test
+  void provisioningWithAChosenIdStoresItInLowerCaseAndAnswersTheSecretOnce() throws Exception {
+    HttpResponse<String> response = node.post("/v1/admin/devices", "{\"id\": \"ABCDEF0123456789ABCDEF01\"}", node.adminToken());
+
+    assertEquals(201, response.statusCode(), response.body());
+    JsonObject body = new JsonObject(response.body());
+    assertEquals("abcdef0123456789abcdef01", body.getString("id"));
+    assertTrue(body.getString("secret").matches("[0-9a-f]{32}"));
+  }
+
+  private static void assertError(HttpResponse<String> response, int status, String error) {
+    assertEquals(status, response.statusCode(), response.body());
+    JsonObject body = new JsonObject(response.body());
+    assertEquals(false, body.getBoolean("ok"), response.body());
+    assertEquals(error, body.getString("error"), response.body());
+    assertTrue(body.getString("error_description") != null && !body.getString("error_description").isEmpty());
+  }
+
+  private static double metric(String series) {
+    try {
+      return node.metric(series);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.drover.hub.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeConfigTest {
+
+  @Test
+  void defaultsRunAllRolesOnTheStandardPortsWithTheEmbeddedDatabase() {
+    NodeConfig config = NodeConfig.from(List.of(), Map.of());
+
+    assertEquals(8080, config.http().port());
+    assertEquals(1883, config.mqtt().port());
+    assertTrue(config.database().embedded());
+    assertNull(config.database().url());
+    assertEquals(Path.of("drover-data").toAbsolutePath(), config.dataDir());
+  }
+
+  @Test
+  void flagsWinOverTheEnvironmentWhichWinsOverTheFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("drover.json");
+    Files.writeString(file, """
+        {"http": {"port": 1000}, "mqtt.port": 2000, "events": {"batch-size": 7}}""");
+
+    NodeConfig config = NodeConfig.from(
+        List.of("--config", file.toString(), "--http.port=3000"),
+        Map.of("DROVER_HTTP_PORT", "4000", "DROVER_MQTT_PORT", "5000"));
+
+    assertEquals(3000, config.http().port());
+    assertEquals(5000, config.mqtt().port());
+    assertEquals(7, config.events().batchSize());
+  }
+
+  @Test
+  void externalDatabaseUrlSwitchesOffTheEmbeddedOne() {
+    NodeConfig config = NodeConfig.from(List.of("--database.url", "postgresql://drover:pw@db.example:5432/drover"), Map.of());
+
+    assertEquals("postgresql://drover:pw@db.example:5432/drover", config.database().url());
+    assertTrue(!config.database().embedded());
+  }
+
+  @Test
+  void badNumberIsReportedWithItsKeyValueAndSource() {
+    ConfigException flag = assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--http.port=eighty"), Map.of()));
+    assertEquals("http.port must be a whole number from 0 to 65535, but flag --http.port gives 'eighty'", flag.getMessage());
+
+    ConfigException env = assertThrows(ConfigException.class, () -> NodeConfig.from(List.of(), Map.of("DROVER_MQTT_PORT", "70000")));
+    assertTrue(env.getMessage().contains("environment variable DROVER_MQTT_PORT"), env.getMessage());
+  }
+
+  @Test
+  void unknownOptionsAndMalformedInputAreRefused(@TempDir Path dir) throws Exception {
+    assertEquals("unknown option --htp.port (see --help)",
+        assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--htp.port=1"), Map.of())).getMessage());
+    assertEquals("option --http.port needs a value",
+        assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--http.port"), Map.of())).getMessage());
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--database.url=mysql://x/y"), Map.of()))
+        .getMessage().startsWith("database.url must look like postgresql://"));
+
+    Path file = dir.resolve("bad.json");
+    Files.writeString(file, "{\"http\": {\"prot\": 1}}");
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--config=" + file), Map.of()))
+        .getMessage().startsWith("unknown key 'http.prot' in config file"));
+    Files.writeString(file, "{not json");
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--config=" + file), Map.of()))
+        .getMessage().contains("is not a JSON object"));
+  }
+
+  @Test
+  void helpListsEveryOptionWithItsEnvironmentVariable() {
+    String help = Main.help();
+
+    for (ConfigOption option : ConfigOption.ALL) {
+      assertTrue(help.contains("--" + option.key() + "="), option.key());
+      assertTrue(help.contains(option.environmentVariable()), option.environmentVariable());
+    }
+    assertEquals(Duration.ofSeconds(10), NodeConfig.from(List.of(), Map.of()).events().streamKeepAlive());
+  }
+}
