@@ -39,6 +39,12 @@ public final class Database implements AutoCloseable {
           .setPort(embedded.getPort())
           .setDatabase("postgres")
           .setUser("postgres");
+      try {
+        options.setPassword(EmbeddedCredentials.secure(settings.embeddedDataDir(), options));
+      } catch (RuntimeException e) {
+        close(embedded);
+        throw e;
+      }
     } else {
       options = PgConnectOptions.fromUri(settings.url());
     }
@@ -55,11 +61,16 @@ public final class Database implements AutoCloseable {
   private static EmbeddedPostgres startEmbedded(DatabaseSettings settings) {
     try {
       Files.createDirectories(settings.embeddedDataDir());
-      EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(settings.embeddedDataDir())
           .setCleanDataDirectory(false)
-          .setPort(settings.embeddedPort())
-          .start();
+          .setPort(settings.embeddedPort());
+      // zonky checks readiness with a query of its own, which needs the password once one is set
+      String password = EmbeddedCredentials.existingPassword(settings.embeddedDataDir());
+      if (password != null) {
+        builder.setConnectConfig("password", password);
+      }
+      EmbeddedPostgres postgres = builder.start();
       LOG.info("embedded PostgreSQL started [data-dir: {}, port: {}]", settings.embeddedDataDir(), postgres.getPort());
       return postgres;
     } catch (IOException e) {
@@ -95,12 +106,16 @@ public final class Database implements AutoCloseable {
   @Override
   public void close() {
     if (embedded != null) {
-      try {
-        embedded.close();
-        LOG.info("embedded PostgreSQL stopped");
-      } catch (IOException e) {
-        LOG.warn("embedded PostgreSQL did not stop cleanly", e);
-      }
+      close(embedded);
+    }
+  }
+
+  private static void close(EmbeddedPostgres embedded) {
+    try {
+      embedded.close();
+      LOG.info("embedded PostgreSQL stopped");
+    } catch (IOException e) {
+      LOG.warn("embedded PostgreSQL did not stop cleanly", e);
     }
   }
 }
