@@ -17,7 +17,6 @@ import java.security.SecureRandom;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Set;
-import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,30 +37,27 @@ public final class AdminTokens {
     this.tokenHashes = tokenHashes;
   }
 
-  /** Loads the live token hashes, first making a token if there is none. */
-  public static Future<AdminTokens> load(Pool pool, Path dataDir) {
-    return pool.query("SELECT token_hash FROM admin_tokens WHERE revoked_at IS NULL").execute().compose(rows -> {
-      Set<ByteBuffer> hashes = new HashSet<>();
-      for (Row row : rows) {
-        hashes.add(ByteBuffer.wrap(row.getBuffer(0).getBytes()));
-      }
-      if (!hashes.isEmpty()) {
-        return Future.succeededFuture(new AdminTokens(hashes));
-      }
+  /**
+   * Loads the live token hashes, first making a token if there is none. Blocks the calling thread: the
+   * launcher calls it once at start, before any traffic, and it writes a file.
+   */
+  public static AdminTokens loadAtStart(Pool pool, Path dataDir) {
+    Set<ByteBuffer> hashes = new HashSet<>();
+    for (Row row : pool.query("SELECT token_hash FROM admin_tokens WHERE revoked_at IS NULL").execute().await()) {
+      hashes.add(ByteBuffer.wrap(row.getBuffer(0).getBytes()));
+    }
+    if (hashes.isEmpty()) {
       byte[] raw = new byte[32];
       new SecureRandom().nextBytes(raw);
       String token = HexFormat.of().formatHex(raw);
       byte[] hash = sha256(token);
-      return pool.preparedQuery("INSERT INTO admin_tokens (token_hash) VALUES ($1)")
-          .execute(Tuple.of(Buffer.buffer(hash)))
-          .map(inserted -> {
-            Path file = writeOnce(dataDir, token);
-            LOG.warn("first start: a bootstrap admin token was written to {} (readable by this user only). "
-                + "Use it as 'Authorization: Bearer <token>'; it is not shown anywhere else.", file);
-            hashes.add(ByteBuffer.wrap(hash));
-            return new AdminTokens(hashes);
-          });
-    });
+      pool.preparedQuery("INSERT INTO admin_tokens (token_hash) VALUES ($1)").execute(Tuple.of(Buffer.buffer(hash))).await();
+      Path file = writeOnce(dataDir, token);
+      LOG.warn("first start: a bootstrap admin token was written to {} (readable by this user only). "
+          + "Use it as 'Authorization: Bearer <token>'; it is not shown anywhere else.", file);
+      hashes.add(ByteBuffer.wrap(hash));
+    }
+    return new AdminTokens(hashes);
   }
 
   public boolean isValid(String token) {

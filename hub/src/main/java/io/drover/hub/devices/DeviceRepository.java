@@ -1,6 +1,7 @@
 package io.drover.hub.devices;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -33,7 +34,7 @@ final class DeviceRepository {
     return pool.preparedQuery("""
             INSERT INTO devices (id, secret_hash) VALUES ($1, $2)
             ON CONFLICT (id) DO NOTHING""")
-        .execute(Tuple.of(id, io.vertx.core.buffer.Buffer.buffer(secretHash)))
+        .execute(Tuple.of(id, Buffer.buffer(secretHash)))
         .map(result -> result.rowCount() == 1);
   }
 

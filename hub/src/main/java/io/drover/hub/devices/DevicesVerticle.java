@@ -12,6 +12,7 @@ import io.drover.hub.HubAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -54,7 +55,7 @@ public final class DevicesVerticle extends VerticleBase {
           credentials = new CredentialIndex(hashes);
           LOG.info("credential index loaded [devices: {}]", credentials.size());
           flushTimer = vertx.setPeriodic(connectivityFlushInterval.toMillis(), id -> connectivity.flush());
-          var bus = vertx.eventBus();
+          EventBus bus = vertx.eventBus();
           return Future.all(
               bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE, this::authenticate).completion(),
               bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),

@@ -80,7 +80,7 @@ final class EventWriter {
       return Future.succeededFuture();
     }
     Promise<Void> drained = Promise.promise();
-    long timer = vertx.setPeriodic(10, id -> {
+    vertx.setPeriodic(10, id -> {
       if (queue.isEmpty() && !writing) {
         vertx.cancelTimer(id);
         drained.tryComplete();
@@ -88,7 +88,7 @@ final class EventWriter {
         writeNextBatch();
       }
     });
-    LOG.info("writing queued events before stopping [queued: {}, timer: {}]", queue.size(), timer);
+    LOG.info("writing queued events before stopping [queued: {}]", queue.size());
     return drained.future();
   }
 

@@ -2,6 +2,7 @@ package io.drover.hub.http;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -22,7 +23,7 @@ public final class ApiVerticle extends VerticleBase {
   static final long MAX_BODY_BYTES = 64 * 1024;
 
   private final HttpSettings settings;
-  private final Function<io.vertx.core.Vertx, List<ApiFeature>> features;
+  private final Function<Vertx, List<ApiFeature>> features;
   private final List<ApiFeature> mounted = new ArrayList<>();
   private HttpServer server;
 
@@ -30,7 +31,7 @@ public final class ApiVerticle extends VerticleBase {
    * @param features made once the verticle has its Vert.x instance, so that features holding timers
    *     or consumers belong to this verticle's context
    */
-  public ApiVerticle(HttpSettings settings, Function<io.vertx.core.Vertx, List<ApiFeature>> features) {
+  public ApiVerticle(HttpSettings settings, Function<Vertx, List<ApiFeature>> features) {
     this.settings = settings;
     this.features = features;
   }

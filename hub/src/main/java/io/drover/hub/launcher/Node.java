@@ -90,7 +90,7 @@ public final class Node {
   }
 
   private void deployRoles(PrometheusMeterRegistry registry) {
-    AccessCheck access = new AccessCheck(await(AdminTokens.load(pool, config.dataDir())));
+    AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()));
     EventMetrics eventMetrics = new EventMetrics(registry);
     HealthChecks health = HealthChecks.create(vertx).register("database", 2000, promise ->
         pool.query("SELECT 1").execute().onComplete(result -> promise.complete(result.succeeded()
