@@ -67,10 +67,15 @@ public final class Node {
   }
 
   public static Node start(NodeConfig config) {
+    return start(config, new VertxOptions());
+  }
+
+  /** @param vertxOptions Vert.x's own settings; tests lower the event-loop execute time, for one */
+  public static Node start(NodeConfig config, VertxOptions vertxOptions) {
     Database database = Database.open(config.database());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+        .with(new VertxOptions(vertxOptions).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     vertx.eventBus().registerCodec(new DeviceEventCodec());

@@ -2,6 +2,7 @@ package io.drover.hub.support;
 
 import io.drover.hub.launcher.Node;
 import io.drover.hub.launcher.NodeConfig;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** A real node on free ports, started the way the launcher starts one, with helpers to drive it. */
@@ -53,7 +55,12 @@ public final class TestNode implements AutoCloseable {
         "--devices.connectivity-flush-ms=20",
         "--events.flush-interval-ms=20"));
     flags.addAll(extraFlags);
-    return new TestNode(Node.start(NodeConfig.from(flags, Map.of())));
+    BlockedEventLoops.forget();
+    // Vert.x only warns of a blocked event loop; a short limit plus BlockedEventLoops turns that into a failure
+    VertxOptions strict = new VertxOptions()
+        .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        .setBlockedThreadCheckInterval(100).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
+    return new TestNode(Node.start(NodeConfig.from(flags, Map.of()), strict));
   }
 
   public int httpPort() {
@@ -138,10 +145,14 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
-  /** Stops the node exactly as SIGTERM does (the shutdown hook calls the same method). */
+  /**
+   * Stops the node exactly as SIGTERM does (the shutdown hook calls the same method), then fails if
+   * any event loop was blocked while it ran.
+   */
   @Override
   public void close() {
     node.stop();
+    BlockedEventLoops.assertNone();
   }
 
   /** Polls until {@code condition} holds: for state the node writes in batches. */
