@@ -64,7 +64,10 @@ public final class Database implements AutoCloseable {
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(settings.embeddedDataDir())
           .setCleanDataDirectory(false)
-          .setPort(settings.embeddedPort());
+          .setPort(settings.embeddedPort())
+          // zonky's own hook would stop PostgreSQL while the node's hook still writes queued events;
+          // the node's hook closes the database last instead
+          .setRegisterShutdownHook(false);
       // zonky checks readiness with a query of its own, which needs the password once one is set
       String password = EmbeddedCredentials.existingPassword(settings.embeddedDataDir());
       if (password != null) {
