@@ -18,6 +18,17 @@ public final class BusAddresses {
    */
   public static final String PUBLISH_EVENT = "hub.events.publish";
 
+  /** Send: {@link DeviceDescription} as JSON, the functions and variables a device declared. No reply. */
+  public static final String DESCRIBE = "hub.devices.describe";
+
+  /**
+   * Request, to the gateway that holds the device's session: {@link DeviceCommand} as JSON; reply:
+   * {@code {"result": "..."}}, or a failure with a {@link DeviceFailure.Kind} code (DEVICE_OFFLINE,
+   * DEVICE_TIMEOUT, OVERLOADED, NOT_ALLOWED when the device does not listen). Node-local until
+   * clustering routes it to the owning node.
+   */
+  public static final String DEVICE_COMMANDS = "gateway.devices.command";
+
   private BusAddresses() {
   }
 }

@@ -21,6 +21,10 @@ public final class DeviceFailure extends RuntimeException {
     MALFORMED_PAYLOAD(415, "malformed_payload"),
     PAYLOAD_TOO_LARGE(413, "payload_too_large"),
     BAD_TOPIC(422, "bad_topic"),
+    /** The device has no live session. */
+    DEVICE_OFFLINE(410, "device_offline"),
+    /** The device did not answer a request in time. */
+    DEVICE_TIMEOUT(408, "device_timeout"),
     /** A bounded queue is full: the caller may retry later. */
     OVERLOADED(429, "overloaded"),
     /** The hub did not answer in time, or no hub is reachable. */

@@ -2,6 +2,8 @@ package io.drover.gateway.mqtt;
 
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.AuthenticationRequest;
+import io.drover.gateway.contract.DeviceCommand;
+import io.drover.gateway.contract.DeviceDescription;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
@@ -14,6 +16,8 @@ import io.drover.gateway.session.HubClient;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mqtt.MqttAuth;
@@ -29,7 +33,9 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +46,8 @@ import org.slf4j.LoggerFactory;
 final class MqttDeviceSession implements DeviceSession {
 
   static final String PROTOCOL = "mqtt";
+  /** Requests one device may have in flight; more is refused, not queued. */
+  static final int MAX_IN_FLIGHT = 4;
   private static final Logger LOG = LoggerFactory.getLogger(MqttDeviceSession.class);
 
   private final MqttEndpoint endpoint;
@@ -49,7 +57,12 @@ final class MqttDeviceSession implements DeviceSession {
   private final GatewayMetrics metrics;
   private final String sessionId;
   private final String remoteAddress;
+  /** Granted filters and their QoS, in the order granted; a device has one or two. */
   private final List<String> subscriptions = new ArrayList<>(2);
+  private final List<MqttQoS> subscriptionQos = new ArrayList<>(2);
+  /** Requests sent to the device and not yet answered, by request ID; at most MAX_IN_FLIGHT. */
+  private final Map<String, PendingRequest> pending = new HashMap<>();
+  private long requestCounter;
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -107,7 +120,13 @@ final class MqttDeviceSession implements DeviceSession {
     endpoint.publishReleaseHandler(endpoint::publishComplete);
     endpoint.subscribeHandler(this::onSubscribe);
     endpoint.unsubscribeHandler(message -> {
-      subscriptions.removeAll(message.topics());
+      for (String filter : message.topics()) {
+        int index = subscriptions.indexOf(filter);
+        if (index >= 0) {
+          subscriptions.remove(index);
+          subscriptionQos.remove(index);
+        }
+      }
       endpoint.unsubscribeAcknowledge(message.messageId());
     });
     sessions.register(this);
@@ -128,10 +147,43 @@ final class MqttDeviceSession implements DeviceSession {
 
   private void onPublish(MqttPublishMessage message) {
     String topic = message.topicName();
-    if (!topic.startsWith(MqttTopics.EVENT_PREFIX)) {
-      refusePublish(message, Kind.BAD_TOPIC, "unknown topic; events go to e/{name}");
+    if (topic.startsWith(MqttTopics.EVENT_PREFIX)) {
+      onEvent(message, topic);
+    } else if (topic.startsWith(MqttTopics.REPLY_PREFIX)) {
+      onReply(message, topic.substring(MqttTopics.REPLY_PREFIX.length()));
+    } else if (topic.equals(MqttTopics.DESCRIBE)) {
+      onDescribe(message);
+    } else {
+      refusePublish(message, Kind.BAD_TOPIC, "unknown topic; see docs/device-protocol.md");
+    }
+  }
+
+  /** The device declares its functions and variables; the hub keeps them for the API. */
+  private void onDescribe(MqttPublishMessage message) {
+    DeviceDescription description;
+    try {
+      description = DeviceDescription.parse(deviceId, message.payload().toString(StandardCharsets.UTF_8));
+    } catch (DeviceFailure failure) {
+      refusePublish(message, failure.kind(), failure.getMessage());
       return;
     }
+    hub.describe(description);
+    acknowledge(message);
+  }
+
+  /** The answer to a request this session sent; a late or unknown one is acknowledged and dropped. */
+  private void onReply(MqttPublishMessage message, String requestId) {
+    PendingRequest request = pending.remove(requestId);
+    acknowledge(message);
+    if (request == null) {
+      LOG.debug("reply to no pending request [device-id: {}, request: {}]", deviceId, requestId);
+      return;
+    }
+    vertxTimerCancel(request.timer);
+    request.answer.tryComplete(message.payload().toString(StandardCharsets.UTF_8));
+  }
+
+  private void onEvent(MqttPublishMessage message, String topic) {
     if (!MqttTopics.isValidEventName(topic, MqttTopics.EVENT_PREFIX.length())) {
       refusePublish(message, Kind.BAD_TOPIC,
           "event name must be 1 to " + DeviceEvent.MAX_NAME_LENGTH + " characters, none of them control characters");
@@ -225,11 +277,15 @@ final class MqttDeviceSession implements DeviceSession {
     for (MqttTopicSubscription subscription : message.topicSubscriptions()) {
       String filter = subscription.topicName();
       if (MqttTopics.isAllowedFilter(filter)) {
-        if (!subscriptions.contains(filter)) {
-          subscriptions.add(filter);
-        }
         // The cloud sends at QoS 0 or 1; QoS 2 is granted as 1 (MQTT 3.1.1 section 3.9.3).
         MqttQoS qos = subscription.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE;
+        int existing = subscriptions.indexOf(filter);
+        if (existing >= 0) {
+          subscriptionQos.set(existing, qos);
+        } else {
+          subscriptions.add(filter);
+          subscriptionQos.add(qos);
+        }
         granted.add(MqttSubAckReasonCode.qosGranted(qos));
       } else {
         granted.add(endpoint.protocolVersion() == MqttReplies.MQTT_5 ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
@@ -238,18 +294,76 @@ final class MqttDeviceSession implements DeviceSession {
     endpoint.subscribeAcknowledge(message.messageId(), granted, MqttProperties.NO_PROPERTIES);
   }
 
-  /** Publishes a cloud-to-device message, if the device subscribed to a filter that matches it. */
-  private void sendToDevice(String topic, Buffer payload) {
-    for (String filter : subscriptions) {
-      if (MqttTopics.matches(filter, topic)) {
-        endpoint.publish(topic, payload, MqttQoS.AT_MOST_ONCE, false, false);
-        return;
+  /**
+   * Publishes a cloud-to-device message at the QoS the device was granted for it.
+   *
+   * @return false when the device subscribed to no filter that matches the topic
+   */
+  private boolean sendToDevice(String topic, Buffer payload) {
+    for (int i = 0; i < subscriptions.size(); i++) {
+      if (MqttTopics.matches(subscriptions.get(i), topic)) {
+        endpoint.publish(topic, payload, subscriptionQos.get(i), false, false);
+        return true;
       }
     }
+    return false;
+  }
+
+  @Override
+  public Future<String> request(DeviceCommand command) {
+    Promise<String> answer = Promise.promise();
+    context.runOnContext(ignored -> send(command, answer));
+    return answer.future();
+  }
+
+  /** Runs on this session's context. */
+  private void send(DeviceCommand command, Promise<String> answer) {
+    if (closed) {
+      answer.fail(new DeviceFailure(Kind.DEVICE_OFFLINE, "device is offline"));
+      return;
+    }
+    if (command.kind() == DeviceCommand.Kind.SIGNAL) {
+      if (sendToDevice(MqttTopics.SIGNAL, Buffer.buffer(command.argument()))) {
+        answer.complete("");
+      } else {
+        answer.fail(notListening());
+      }
+      return;
+    }
+    if (pending.size() >= MAX_IN_FLIGHT) {
+      answer.fail(new DeviceFailure(Kind.OVERLOADED, "the device has " + MAX_IN_FLIGHT + " requests in flight already"));
+      return;
+    }
+    String requestId = Long.toString(++requestCounter, 36);
+    String prefix = command.kind() == DeviceCommand.Kind.FUNCTION ? MqttTopics.FUNCTION_PREFIX : MqttTopics.VARIABLE_PREFIX;
+    String argument = command.argument() == null ? "" : command.argument();
+    if (!sendToDevice(prefix + command.name() + "/" + requestId, Buffer.buffer(argument))) {
+      answer.fail(notListening());
+      return;
+    }
+    long timer = context.owner().setTimer(command.timeoutMillis(), id -> {
+      if (pending.remove(requestId) != null) {
+        answer.tryFail(new DeviceFailure(Kind.DEVICE_TIMEOUT, "the device did not answer within " + command.timeoutMillis() + " ms"));
+      }
+    });
+    pending.put(requestId, new PendingRequest(answer, timer));
+  }
+
+  private static DeviceFailure notListening() {
+    return new DeviceFailure(Kind.NOT_ALLOWED, "the device does not listen for requests (it has not subscribed to c/#)");
+  }
+
+  private void vertxTimerCancel(long timer) {
+    context.owner().cancelTimer(timer);
   }
 
   private void onClosed() {
     closed = true;
+    for (PendingRequest request : pending.values()) {
+      vertxTimerCancel(request.timer);
+      request.answer.tryFail(new DeviceFailure(Kind.DEVICE_OFFLINE, "the device went offline before answering"));
+    }
+    pending.clear();
     if (accepted && sessions.unregister(this)) {
       hub.notifySession(new SessionNotice(deviceId, sessionId, SessionNotice.State.CLOSED, PROTOCOL, remoteAddress, System.currentTimeMillis()));
       LOG.debug("disconnected [device-id: {}]", deviceId);
@@ -283,6 +397,9 @@ final class MqttDeviceSession implements DeviceSession {
   @Override
   public String protocol() {
     return PROTOCOL;
+  }
+
+  private record PendingRequest(Promise<String> answer, long timer) {
   }
 
   private static MqttProperties reasonString(String reason) {

@@ -11,8 +11,18 @@ final class MqttTopics {
 
   /** Device to cloud: an event; the rest of the topic is the event name. */
   static final String EVENT_PREFIX = "e/";
+  /** Device to cloud: the functions and variables the device has (JSON). */
+  static final String DESCRIBE = "d";
+  /** Device to cloud: the answer to request ID {@code r/{id}}. */
+  static final String REPLY_PREFIX = "r/";
   /** Cloud to device: a notice that a message was refused. */
   static final String ERROR_NOTICE = "c/err";
+  /** Cloud to device: call function {@code c/f/{name}/{id}}, the argument as payload. */
+  static final String FUNCTION_PREFIX = "c/f/";
+  /** Cloud to device: read variable {@code c/v/{name}/{id}}. */
+  static final String VARIABLE_PREFIX = "c/v/";
+  /** Cloud to device: signal on ("1") or off ("0"). */
+  static final String SIGNAL = "c/s";
 
   private MqttTopics() {
   }

@@ -1,5 +1,8 @@
 package io.drover.gateway.session;
 
+import io.drover.gateway.contract.DeviceCommand;
+import io.vertx.core.Future;
+
 /** What the registry needs of a live session, whatever its transport. */
 public interface DeviceSession {
 
@@ -14,4 +17,11 @@ public interface DeviceSession {
    * implementation hops to its own context.
    */
   void closeForTakeover();
+
+  /**
+   * Sends a command to the device and completes with its answer (empty for a signal). Safe to call
+   * from any thread. Fails with a DeviceFailure: DEVICE_TIMEOUT, DEVICE_OFFLINE when the session ends
+   * first, OVERLOADED when too many requests are in flight, NOT_ALLOWED when the device does not listen.
+   */
+  Future<String> request(DeviceCommand command);
 }

@@ -3,6 +3,7 @@ package io.drover.gateway.session;
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.AuthenticationRequest;
 import io.drover.gateway.contract.BusAddresses;
+import io.drover.gateway.contract.DeviceDescription;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.contract.DeviceFailure;
@@ -37,6 +38,10 @@ public final class HubClient {
 
   public void notifySession(SessionNotice notice) {
     bus.send(BusAddresses.SESSION_NOTICES, notice.toJson());
+  }
+
+  public void describe(DeviceDescription description) {
+    bus.send(BusAddresses.DESCRIBE, description.toJson());
   }
 
   /** Hands an event to the hub; the future completes once the hub has written it durably. */

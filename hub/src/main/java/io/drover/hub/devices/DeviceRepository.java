@@ -2,6 +2,8 @@ package io.drover.hub.devices;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -36,6 +38,12 @@ final class DeviceRepository {
             ON CONFLICT (id) DO NOTHING""")
         .execute(Tuple.of(id, Buffer.buffer(secretHash)))
         .map(result -> result.rowCount() == 1);
+  }
+
+  Future<Void> describe(String deviceId, JsonArray functions, JsonObject variables) {
+    return pool.preparedQuery("UPDATE devices SET functions = $2, variables = $3 WHERE id = $1")
+        .execute(Tuple.of(deviceId, functions, variables))
+        .mapEmpty();
   }
 
   /**

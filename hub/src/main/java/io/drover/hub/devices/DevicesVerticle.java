@@ -59,7 +59,8 @@ public final class DevicesVerticle extends VerticleBase {
           return Future.all(
               bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE, this::authenticate).completion(),
               bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),
-              bus.<JsonObject>consumer(HubAddresses.PROVISION_DEVICE, this::provision).completion());
+              bus.<JsonObject>consumer(HubAddresses.PROVISION_DEVICE, this::provision).completion(),
+              bus.<JsonObject>consumer(BusAddresses.DESCRIBE, this::onDescribe).completion());
         });
   }
 
@@ -87,6 +88,13 @@ public final class DevicesVerticle extends VerticleBase {
           new DeviceEvent(notice.deviceId(), "spark/status", status, notice.atMillis(), DeviceEvent.DEFAULT_TTL, false),
           EVENT_DELIVERY);
     }
+  }
+
+  /** Keeps what a device declared it has, for the device view and for checking calls before they go out. */
+  private void onDescribe(Message<JsonObject> message) {
+    JsonObject description = message.body();
+    repository.describe(description.getString("device_id"), description.getJsonArray("functions"), description.getJsonObject("variables"))
+        .onFailure(cause -> LOG.warn("description not stored [device-id: {}, cause: {}]", description.getString("device_id"), cause.getMessage()));
   }
 
   /** Registers a device with a fresh secret; the secret is in the reply and nowhere else. */

@@ -1,51 +1,76 @@
 package io.drover.hub.events;
 
+import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceEventCodec;
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.HubAddresses;
+import io.drover.hub.auth.Principal;
+import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.http.AccessCheck;
+import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
+import io.drover.hub.http.RequestBodies;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live event streams, {@code GET /v1/devices/events[/:prefix]}, as Server-Sent Events. One bus
- * consumer per API instance fans each event out to that instance's streams; each event is formatted
- * once however many streams take it. A client that reads too slowly is cut off, not buffered for.
- * Runs on the API verticle's event loop.
+ * The live event streams as Server-Sent Events, and publishing through the API.
+ *
+ * <ul>
+ *   <li>{@code GET /v1/devices/events[/:prefix]} and {@code GET /v1/events[/:prefix]}: the caller's events</li>
+ *   <li>{@code GET /v1/devices/:id/events[/:prefix]}: one of the caller's devices</li>
+ *   <li>{@code POST /v1/devices/events}: publish an event as the caller ({@code coreid "api"})</li>
+ * </ul>
+ *
+ * One bus consumer per API instance fans each event out to that instance's streams; each event is
+ * formatted once however many streams take it. A client that reads too slowly is cut off, not
+ * buffered for. Runs on the API verticle's event loop. Mount before the device routes: their
+ * {@code /v1/devices/:id/:variable} would otherwise take these paths.
  */
 public final class EventStreamApi implements ApiFeature {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventStreamApi.class);
-  private static final String PATH = "/v1/devices/events";
   /** Past this many bytes waiting to be sent, a stream is cut: its reader is too slow. */
   private static final int MAX_PENDING_BYTES = 1 << 20;
 
   private final Vertx vertx;
   private final AccessCheck access;
+  private final DeviceDirectory directory;
   private final EventSettings settings;
   private final EventMetrics metrics;
   private final List<Stream> streams = new ArrayList<>();
-  private MessageConsumer<DeviceEvent> consumer;
+  private MessageConsumer<LiveEvent> consumer;
 
-  public EventStreamApi(Vertx vertx, AccessCheck access, EventSettings settings, EventMetrics metrics) {
+  public EventStreamApi(Vertx vertx, AccessCheck access, DeviceDirectory directory, EventSettings settings, EventMetrics metrics) {
     this.vertx = vertx;
     this.access = access;
+    this.directory = directory;
     this.settings = settings;
     this.metrics = metrics;
   }
 
   @Override
   public Future<Void> mount(Router router) {
-    router.get(PATH).handler(access::requireAdmin).handler(this::open);
-    router.get(PATH + "/*").handler(access::requireAdmin).handler(this::open);
+    for (String path : List.of("/v1/devices/events", "/v1/events")) {
+      router.get(path).handler(access::requireUser).handler(ctx -> open(ctx, null));
+      router.get(path + "/*").handler(access::requireUser).handler(ctx -> open(ctx, null));
+    }
+    router.get("/v1/devices/:deviceId/events").handler(access::requireUser).handler(this::openForDevice);
+    router.get("/v1/devices/:deviceId/events/*").handler(access::requireUser).handler(this::openForDevice);
+    router.post("/v1/devices/events").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::publish);
     consumer = vertx.eventBus().consumer(HubAddresses.LIVE_EVENTS, message -> deliver(message.body()));
     return consumer.completion();
   }
@@ -58,18 +83,24 @@ public final class EventStreamApi implements ApiFeature {
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
-  private void open(RoutingContext ctx) {
-    String prefix = ctx.pathParam("*");
-    if (prefix != null && prefix.isEmpty()) {
-      prefix = null;
+  private void openForDevice(RoutingContext ctx) {
+    String deviceId = DeviceIds.normalize(ctx.pathParam("deviceId"));
+    if (deviceId == null || !AccessCheck.principal(ctx).mayActFor(directory.ownerOf(deviceId))) {
+      throw new ApiException(404, "not_found", "No such device of yours");
     }
+    open(ctx, deviceId);
+  }
+
+  private void open(RoutingContext ctx, String deviceId) {
+    String prefix = ctx.pathParam("*");
     HttpServerResponse response = ctx.response()
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-cache")
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(MAX_PENDING_BYTES);
-    Stream stream = new Stream(response, prefix, String.valueOf(ctx.request().remoteAddress()));
+    Stream stream = new Stream(response, AccessCheck.principal(ctx), deviceId, prefix == null || prefix.isEmpty() ? null : prefix,
+        String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
     metrics.openStreams.incrementAndGet();
     stream.keepAliveTimer = vertx.setPeriodic(settings.streamKeepAlive().toMillis(), id -> response.write(SseFormat.KEEP_ALIVE));
@@ -78,11 +109,45 @@ public final class EventStreamApi implements ApiFeature {
     response.write(SseFormat.OPENING);
   }
 
-  private void deliver(DeviceEvent event) {
+  private void publish(RoutingContext ctx) {
+    JsonObject body = RequestBodies.fields(ctx);
+    String name = body.getValue("name") instanceof String s ? s : null;
+    if (name == null || name.isEmpty() || name.length() > DeviceEvent.MAX_NAME_LENGTH || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new ApiException(400, "invalid_request", "name must be 1 to " + DeviceEvent.MAX_NAME_LENGTH + " characters, none of them control characters");
+    }
+    Object rawData = body.getValue("data");
+    String data = rawData == null ? null : String.valueOf(rawData);
+    if (data != null && data.getBytes(StandardCharsets.UTF_8).length > DeviceEvent.MAX_DATA_BYTES) {
+      throw new ApiException(400, "invalid_request", "data must be at most " + DeviceEvent.MAX_DATA_BYTES + " bytes");
+    }
+    int ttl = DeviceEvent.DEFAULT_TTL;
+    if (body.getValue("ttl") != null) {
+      try {
+        ttl = Integer.parseInt(String.valueOf(body.getValue("ttl")));
+      } catch (NumberFormatException e) {
+        throw new ApiException(400, "invalid_request", "ttl must be a whole number of seconds");
+      }
+    }
+    boolean isPublic = "false".equals(String.valueOf(body.getValue("private")));
+    Principal principal = AccessCheck.principal(ctx);
+    DeliveryOptions delivery = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
+    if (principal.userId() != null) {
+      delivery.addHeader(EventsVerticle.OWNER_HEADER, principal.userId().toString());
+    }
+    vertx.eventBus().request(BusAddresses.PUBLISH_EVENT,
+            new DeviceEvent(DeviceEvent.CLOUD_PUBLISHER, name, data, System.currentTimeMillis(), ttl, isPublic), delivery)
+        .onSuccess(written -> ctx.json(new JsonObject().put("ok", true)))
+        .onFailure(cause -> ctx.fail(DeviceFailure.from(cause).kind() == DeviceFailure.Kind.OVERLOADED
+            ? new ApiException(429, "overloaded", "Too many events are waiting to be written; try again shortly")
+            : new ApiException(503, "unavailable", "The event store is not available; try again")));
+  }
+
+  private void deliver(LiveEvent live) {
+    DeviceEvent event = live.event();
     String frame = null;
     for (int i = streams.size() - 1; i >= 0; i--) {
       Stream stream = streams.get(i);
-      if (stream.prefix != null && !event.name().startsWith(stream.prefix)) {
+      if (!stream.wants(live)) {
         continue;
       }
       if (stream.response.writeQueueFull()) {
@@ -108,14 +173,25 @@ public final class EventStreamApi implements ApiFeature {
 
   private static final class Stream {
     final HttpServerResponse response;
+    final Principal principal;
+    final String deviceId;
     final String prefix;
     final String remote;
     long keepAliveTimer;
 
-    Stream(HttpServerResponse response, String prefix, String remote) {
+    Stream(HttpServerResponse response, Principal principal, String deviceId, String prefix, String remote) {
       this.response = response;
+      this.principal = principal;
+      this.deviceId = deviceId;
       this.prefix = prefix;
       this.remote = remote;
+    }
+
+    boolean wants(LiveEvent live) {
+      DeviceEvent event = live.event();
+      return principal.mayActFor(live.ownerId())
+          && (deviceId == null || deviceId.equals(event.deviceId()))
+          && (prefix == null || event.name().startsWith(prefix));
     }
   }
 }

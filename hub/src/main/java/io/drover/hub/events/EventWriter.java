@@ -27,8 +27,8 @@ final class EventWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventWriter.class);
   private static final String INSERT = """
-      INSERT INTO events (device_id, name, data, published_at, ttl, public)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[])""";
+      INSERT INTO events (device_id, name, data, published_at, ttl, public, owner_id)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[])""";
   /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
   private static final String TOUCH_DEVICES = """
       UPDATE devices d SET last_heard = greatest(d.last_heard, u.heard)
@@ -55,7 +55,7 @@ final class EventWriter {
    *
    * @return completes when the event is committed; fails at once with OVERLOADED when the queue is full
    */
-  Future<Void> offer(DeviceEvent event) {
+  Future<Void> offer(LiveEvent event) {
     if (queue.size() >= settings.queueCapacity()) {
       metrics.droppedQueueFull.increment();
       return Future.failedFuture(new DeviceFailure(DeviceFailure.Kind.OVERLOADED, "event queue full"));
@@ -138,10 +138,12 @@ final class EventWriter {
     OffsetDateTime[] times = new OffsetDateTime[n];
     Integer[] ttls = new Integer[n];
     Boolean[] publics = new Boolean[n];
+    Long[] owners = new Long[n];
     List<String> heardIds = new ArrayList<>(n);
     List<OffsetDateTime> heardTimes = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      DeviceEvent event = batch.get(i).event;
+      DeviceEvent event = batch.get(i).event.event();
+      owners[i] = batch.get(i).event.ownerId();
       devices[i] = event.deviceId();
       names[i] = event.name();
       data[i] = event.data();
@@ -154,7 +156,7 @@ final class EventWriter {
       }
     }
     return pool.withTransaction(connection -> {
-      Future<?> inserted = connection.preparedQuery(INSERT).execute(Tuple.of(devices, names, data, times, ttls, publics));
+      Future<?> inserted = connection.preparedQuery(INSERT).execute(Tuple.of(devices, names, data, times, ttls, publics, owners));
       if (heardIds.isEmpty()) {
         return inserted.mapEmpty();
       }
@@ -165,6 +167,6 @@ final class EventWriter {
     });
   }
 
-  private record Pending(DeviceEvent event, Promise<Void> written, long acceptedNanos) {
+  private record Pending(LiveEvent event, Promise<Void> written, long acceptedNanos) {
   }
 }

@@ -2,9 +2,9 @@ package io.drover.hub.events;
 
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceEvent;
-import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.hub.HubAddresses;
+import io.drover.hub.devices.DeviceDirectory;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -21,18 +21,22 @@ import org.slf4j.LoggerFactory;
 public final class EventsVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventsVerticle.class);
-  private static final DeliveryOptions LIVE_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
+  private static final DeliveryOptions LIVE_DELIVERY = new DeliveryOptions().setCodecName(LiveEventCodec.NAME);
+  /** Set by the API on events an account publishes itself: that account may see them. */
+  public static final String OWNER_HEADER = "owner-id";
 
   private final Pool pool;
   private final EventSettings settings;
   private final EventMetrics metrics;
+  private final DeviceDirectory directory;
   private EventWriter writer;
   private long flushTimer;
 
-  public EventsVerticle(Pool pool, EventSettings settings, EventMetrics metrics) {
+  public EventsVerticle(Pool pool, EventSettings settings, EventMetrics metrics, DeviceDirectory directory) {
     this.pool = pool;
     this.settings = settings;
     this.metrics = metrics;
+    this.directory = directory;
   }
 
   @Override
@@ -51,14 +55,16 @@ public final class EventsVerticle extends VerticleBase {
 
   private void accept(Message<DeviceEvent> message) {
     DeviceEvent event = message.body();
-    Future<Void> written = writer.offer(event);
+    String publisher = message.headers().get(OWNER_HEADER);
+    LiveEvent live = new LiveEvent(event, publisher != null ? Long.valueOf(publisher) : directory.ownerOf(event.deviceId()));
+    Future<Void> written = writer.offer(live);
     if (written.failed()) {
       if (message.replyAddress() != null) {
         message.fail(DeviceFailure.Kind.OVERLOADED.busCode(), written.cause().getMessage());
       }
       return;
     }
-    vertx.eventBus().publish(HubAddresses.LIVE_EVENTS, event, LIVE_DELIVERY);
+    vertx.eventBus().publish(HubAddresses.LIVE_EVENTS, live, LIVE_DELIVERY);
     if (message.replyAddress() != null) {
       written.onComplete(result -> {
         if (result.succeeded()) {

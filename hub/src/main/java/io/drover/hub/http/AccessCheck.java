@@ -1,38 +1,91 @@
 package io.drover.hub.http;
 
 import io.drover.hub.auth.AdminTokens;
+import io.drover.hub.auth.Principal;
+import io.drover.hub.auth.TokenService;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Who may call a route. For now there is one principal, the bootstrap admin; accounts, scopes and
- * per-device ownership come with the API issue and replace this check route by route.
+ * Who is calling, and whether they may. Route handlers: {@link #requireUser} passes any valid token
+ * (an account's access token, or the bootstrap admin token) and leaves the {@link Principal} on the
+ * context; {@link #requireAdmin} passes administrators only.
  */
 public final class AccessCheck {
 
-  private final AdminTokens adminTokens;
+  private static final String PRINCIPAL = "drover.principal";
 
-  public AccessCheck(AdminTokens adminTokens) {
+  private final AdminTokens adminTokens;
+  private final TokenService tokens;
+
+  public AccessCheck(AdminTokens adminTokens, TokenService tokens) {
     this.adminTokens = adminTokens;
+    this.tokens = tokens;
   }
 
-  /** A route handler: passes on to the next handler only for a valid admin token. */
-  public void requireAdmin(RoutingContext ctx) {
+  public void requireUser(RoutingContext ctx) {
     String token = bearerToken(ctx);
     if (token == null) {
       ctx.fail(new ApiException(401, "invalid_request", "The access token was not found"));
-    } else if (!adminTokens.isValid(token)) {
-      ctx.fail(new ApiException(401, "invalid_token", "The access token provided is invalid."));
-    } else {
+    } else if (adminTokens.isValid(token)) {
+      ctx.put(PRINCIPAL, Principal.BOOTSTRAP_ADMIN);
       ctx.next();
+    } else {
+      tokens.check(token).onComplete(checked -> {
+        if (checked.succeeded()) {
+          ctx.put(PRINCIPAL, checked.result());
+          ctx.next();
+        } else {
+          ctx.fail(checked.cause());
+        }
+      });
     }
   }
 
+  public void requireAdmin(RoutingContext ctx) {
+    Principal known = ctx.get(PRINCIPAL);
+    if (known != null) {
+      requireAdminPrincipal(ctx, known);
+      return;
+    }
+    String token = bearerToken(ctx);
+    if (token != null && adminTokens.isValid(token)) {
+      ctx.put(PRINCIPAL, Principal.BOOTSTRAP_ADMIN);
+      ctx.next();
+      return;
+    }
+    if (token == null) {
+      ctx.fail(new ApiException(401, "invalid_request", "The access token was not found"));
+      return;
+    }
+    tokens.check(token).onComplete(checked -> {
+      if (checked.failed()) {
+        ctx.fail(checked.cause());
+      } else {
+        ctx.put(PRINCIPAL, checked.result());
+        requireAdminPrincipal(ctx, checked.result());
+      }
+    });
+  }
+
+  /** The caller, as a require handler before this one established it. */
+  public static Principal principal(RoutingContext ctx) {
+    return ctx.get(PRINCIPAL);
+  }
+
   /** Particle accepts the token as a Bearer header, or as an access_token query or form field. */
-  static String bearerToken(RoutingContext ctx) {
+  public static String bearerToken(RoutingContext ctx) {
     String header = ctx.request().getHeader("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return header.substring(7).trim();
     }
     return ctx.request().getParam("access_token");
+  }
+
+  private static void requireAdminPrincipal(RoutingContext ctx, Principal principal) {
+    if (principal.admin()) {
+      ctx.next();
+    } else {
+      ctx.fail(new ApiException(403, "forbidden", "This needs an administrator"));
+    }
   }
 }

@@ -22,7 +22,9 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("events.batch-size", "500", "Most events written by one INSERT"),
       new ConfigOption("events.flush-interval-ms", "50", "Longest wait of an event for its batch"),
       new ConfigOption("events.stream-keepalive-seconds", "10", "Keep-alive interval of silent event streams"),
-      new ConfigOption("devices.connectivity-flush-ms", "100", "How often online/offline changes are written"));
+      new ConfigOption("devices.connectivity-flush-ms", "100", "How often online/offline changes are written"),
+      new ConfigOption("devices.call-timeout-ms", "30000", "How long a function call or variable read waits for the device"),
+      new ConfigOption("accounts.signup", "open", "open: anyone may create an account; closed: only the first account (the administrator)"));
 
   /** {@code mqtt.max-message-size} is read from {@code DROVER_MQTT_MAX_MESSAGE_SIZE}. */
   String environmentVariable() {

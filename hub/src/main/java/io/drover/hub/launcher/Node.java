@@ -2,15 +2,22 @@ package io.drover.hub.launcher;
 
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.mqtt.MqttListener;
+import io.drover.gateway.session.DeviceCommandRouter;
 import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.GatewayMetrics;
 import io.drover.gateway.session.HubClient;
+import io.drover.hub.auth.AccountsApi;
 import io.drover.hub.auth.AdminTokens;
+import io.drover.hub.auth.OAuthApi;
+import io.drover.hub.auth.TokenService;
+import io.drover.hub.devices.DeviceDirectory;
+import io.drover.hub.devices.DevicesApi;
 import io.drover.hub.devices.DeviceProvisioningApi;
 import io.drover.hub.devices.DevicesVerticle;
 import io.drover.hub.events.EventMetrics;
 import io.drover.hub.events.EventStreamApi;
 import io.drover.hub.events.EventsVerticle;
+import io.drover.hub.events.LiveEventCodec;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
 import io.drover.hub.http.OperationsApi;
@@ -79,6 +86,7 @@ public final class Node {
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     vertx.eventBus().registerCodec(new DeviceEventCodec());
+    vertx.eventBus().registerCodec(new LiveEventCodec());
     Pool pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.database().poolSize()))
         .connectingTo(database.connectOptions())
@@ -95,7 +103,9 @@ public final class Node {
   }
 
   private void deployRoles(PrometheusMeterRegistry registry) {
-    AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()));
+    TokenService tokens = TokenService.createAtStart(vertx, pool);
+    AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()), tokens);
+    DeviceDirectory directory = DeviceDirectory.loadAtStart(pool);
     EventMetrics eventMetrics = new EventMetrics(registry);
     HealthChecks health = HealthChecks.create(vertx).register("database", 2000, promise ->
         pool.query("SELECT 1").execute().onComplete(result -> promise.complete(result.succeeded()
@@ -103,20 +113,29 @@ public final class Node {
             : Status.KO(new JsonObject().put("cause", result.cause().getMessage())))));
 
     // The hub: events first, since everything else publishes into it.
-    deploy(new EventsVerticle(pool, config.events(), eventMetrics));
+    deploy(new EventsVerticle(pool, config.events(), eventMetrics, directory));
     deploy(new DevicesVerticle(pool, config.connectivityFlushInterval()));
     api = new ApiVerticle(config.http(), v -> List.of(
         new OperationsApi(health, registry),
+        new AccountsApi(v, pool, access, config.openSignup()),
+        new OAuthApi(v, pool, tokens, access),
         new DeviceProvisioningApi(v.eventBus(), access),
-        new EventStreamApi(v, access, config.events(), eventMetrics)));
+        // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
+        new EventStreamApi(v, access, directory, config.events(), eventMetrics),
+        new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout())));
     deploy(api);
 
     // The gateway: it speaks to the hub only over the event bus.
     DeviceSessions sessions = new DeviceSessions();
     HubClient hub = new HubClient(vertx.eventBus(), config.mqtt().hubTimeout());
+    deploy(new DeviceCommandRouter(sessions));
     mqtt = new MqttListener(config.mqtt(), sessions, hub, new GatewayMetrics(registry, "mqtt", sessions));
     deploy(mqtt);
     LOG.info("node started [http-port: {}, mqtt-port: {}, data-dir: {}]", httpPort(), mqttPort(), config.dataDir());
+    if (pool.query("SELECT 1 FROM users LIMIT 1").execute().await().size() == 0) {
+      LOG.warn("no accounts yet: the first account created becomes this node's administrator. Sign up at "
+          + "http://<host>:{}/ or: curl -d username=you@example.com -d password=... http://<host>:{}/v1/users", httpPort(), httpPort());
+    }
   }
 
   private void deploy(Deployable verticle) {

@@ -18,7 +18,9 @@ public record NodeConfig(
     MqttSettings mqtt,
     DatabaseSettings database,
     EventSettings events,
-    Duration connectivityFlushInterval) {
+    Duration connectivityFlushInterval,
+    Duration deviceCallTimeout,
+    boolean openSignup) {
 
   /** @throws ConfigException naming the first bad value and where it came from */
   static NodeConfig from(ConfigSources sources) {
@@ -44,7 +46,9 @@ public record NodeConfig(
             r.integer("events.batch-size", 1, 10_000),
             Duration.ofMillis(r.integer("events.flush-interval-ms", 1, 60_000)),
             Duration.ofSeconds(r.integer("events.stream-keepalive-seconds", 1, 3600))),
-        Duration.ofMillis(r.integer("devices.connectivity-flush-ms", 10, 60_000)));
+        Duration.ofMillis(r.integer("devices.connectivity-flush-ms", 10, 60_000)),
+        Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
+        r.choice("accounts.signup", "open", "closed").equals("open"));
   }
 
   /** Reads {@code args} and {@code environment}; the launcher's entry point into configuration. */
@@ -70,6 +74,16 @@ public record NodeConfig(
       }
       throw new ConfigException(key + " must be a whole number from " + min + " to " + max
           + ", but " + value.source() + " gives '" + value.text() + "'");
+    }
+
+    String choice(String key, String... allowed) {
+      ConfigSources.Value value = sources.get(key);
+      for (String option : allowed) {
+        if (option.equals(value.text().trim())) {
+          return option;
+        }
+      }
+      throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + ", but " + value.source() + " gives '" + value.text() + "'");
     }
 
     String databaseUrl(String key) {

@@ -1,0 +1,35 @@
+package io.drover.gateway.contract;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Something the cloud asks of a device over its live session.
+ *
+ * @param name the function or variable name; unused for a signal
+ * @param argument the function's argument, or "1"/"0" for a signal; null for a variable
+ */
+public record DeviceCommand(String deviceId, Kind kind, String name, String argument, long timeoutMillis) {
+
+  public enum Kind {
+    /** Calls a function; the device answers with an integer. */
+    FUNCTION,
+    /** Reads a variable; the device answers with its value. */
+    VARIABLE,
+    /** Turns the "shouting rainbows" signal on or off; no answer is awaited. */
+    SIGNAL
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("device_id", deviceId)
+        .put("kind", kind.name())
+        .put("name", name)
+        .put("argument", argument)
+        .put("timeout_ms", timeoutMillis);
+  }
+
+  public static DeviceCommand fromJson(JsonObject json) {
+    return new DeviceCommand(json.getString("device_id"), Kind.valueOf(json.getString("kind")), json.getString("name"),
+        json.getString("argument"), json.getLong("timeout_ms"));
+  }
+}

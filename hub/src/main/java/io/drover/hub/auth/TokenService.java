@@ -1,0 +1,162 @@
+package io.drover.hub.auth;
+
+import io.drover.hub.http.ApiException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.security.SecureRandom;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/**
+ * Issues, checks and revokes access tokens. A token is a JWT signed with HS256 (vertx-auth-jwt) that
+ * carries the account, its scope and its expiry; its jti names a row in access_tokens, so that a
+ * revocation takes effect on the very next request, on every node.
+ */
+public final class TokenService {
+
+  /** Particle's default token lifetime: 90 days. */
+  public static final long DEFAULT_LIFETIME_SECONDS = 7_776_000L;
+  private static final long MAX_LIFETIME_SECONDS = 4 * DEFAULT_LIFETIME_SECONDS;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Pool pool;
+  private final JWTAuth jwt;
+
+  private TokenService(Pool pool, JWTAuth jwt) {
+    this.pool = pool;
+    this.jwt = jwt;
+  }
+
+  /** Loads the signing key, making it on a node's first start. Blocks: the launcher calls it once. */
+  public static TokenService createAtStart(Vertx vertx, Pool pool) {
+    byte[] fresh = new byte[32];
+    RANDOM.nextBytes(fresh);
+    pool.preparedQuery("INSERT INTO signing_keys (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+        .execute(Tuple.of(Buffer.buffer(fresh))).await();
+    byte[] secret = pool.query("SELECT secret FROM signing_keys WHERE id = 1").execute().await()
+        .iterator().next().getBuffer(0).getBytes();
+    JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(Base64.getEncoder().encodeToString(secret))));
+    return new TokenService(pool, jwt);
+  }
+
+  /** @param requestedLifetime seconds asked for by the client; 0 or less means the default */
+  public Future<TokenGrant> issue(long userId, String username, String clientId, String scope, long requestedLifetime) {
+    long lifetime = requestedLifetime <= 0 ? DEFAULT_LIFETIME_SECONDS : Math.min(requestedLifetime, MAX_LIFETIME_SECONDS);
+    String jti = randomHex(16);
+    String refresh = randomHex(20);
+    String token = jwt.generateToken(
+        new JsonObject().put("sub", Long.toString(userId)).put("username", username).put("jti", jti).put("scope", scope),
+        new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds((int) lifetime));
+    return pool.preparedQuery("""
+            INSERT INTO access_tokens (jti, user_id, client_id, scope, expires_at, refresh_hash)
+            VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6)""")
+        .execute(Tuple.of(jti, userId, clientId, scope, (double) lifetime, Buffer.buffer(Passwords.sha256(refresh))))
+        .map(inserted -> new TokenGrant(token, refresh, lifetime));
+  }
+
+  /** @return the caller, or a failed future with a 401 ApiException */
+  public Future<Principal> check(String token) {
+    return jwt.authenticate(new TokenCredentials(token))
+        .recover(invalid -> Future.failedFuture(invalidToken()))
+        .compose(user -> {
+          JsonObject claims = user.principal();
+          String jti = claims.getString("jti");
+          return pool.preparedQuery("""
+                  SELECT t.revoked_at IS NULL AND t.expires_at > now(), u.is_admin
+                  FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.jti = $1""")
+              .execute(Tuple.of(jti))
+              .compose(rows -> {
+                if (rows.size() == 0 || !rows.iterator().next().getBoolean(0)) {
+                  return Future.failedFuture(invalidToken());
+                }
+                return Future.succeededFuture(new Principal(
+                    Long.parseLong(claims.getString("sub")), claims.getString("username"), rows.iterator().next().getBoolean(1), jti));
+              });
+        });
+  }
+
+  /** Exchanges a refresh token (OAuth 2 section 6): a new pair, and the old access token revoked. */
+  public Future<TokenGrant> refresh(String refreshToken, String clientId) {
+    return pool.preparedQuery("""
+            UPDATE access_tokens t SET revoked_at = now(), refresh_hash = NULL
+            FROM users u
+            WHERE t.refresh_hash = $1 AND t.client_id = $2 AND u.id = t.user_id
+            RETURNING t.user_id, u.username, t.scope""")
+        .execute(Tuple.of(Buffer.buffer(Passwords.sha256(refreshToken == null ? "" : refreshToken)), clientId))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(new ApiException(400, "invalid_grant", "The refresh token is invalid or was used already"));
+          }
+          Row row = rows.iterator().next();
+          return issue(row.getLong(0), row.getString(1), clientId, row.getString(2), 0);
+        });
+  }
+
+  /**
+   * Revokes one of the account's tokens, named by the token itself or by its id (as listed).
+   *
+   * @return whether a live token of that account was revoked
+   */
+  public Future<Boolean> revoke(long userId, String tokenOrId) {
+    return idOf(tokenOrId).compose(jti -> pool.preparedQuery(
+            "UPDATE access_tokens SET revoked_at = now() WHERE jti = $1 AND user_id = $2 AND revoked_at IS NULL")
+        .execute(Tuple.of(jti, userId))
+        .map(result -> result.rowCount() == 1));
+  }
+
+  /** The account's live tokens, newest first. The tokens themselves are not stored: their ids stand in. */
+  public Future<JsonArray> list(long userId) {
+    return pool.preparedQuery("""
+            SELECT jti, client_id, expires_at, created_at FROM access_tokens
+            WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() ORDER BY created_at DESC""")
+        .execute(Tuple.of(userId))
+        .map(TokenService::toJson);
+  }
+
+  private Future<String> idOf(String tokenOrId) {
+    if (tokenOrId.indexOf('.') < 0) {
+      return Future.succeededFuture(tokenOrId);
+    }
+    // A signed token names its id; an expired one may still be revoked.
+    return jwt.authenticate(new TokenCredentials(tokenOrId))
+        .map(user -> user.principal().getString("jti"))
+        .otherwise(tokenOrId);
+  }
+
+  private static JsonArray toJson(RowSet<Row> rows) {
+    JsonArray tokens = new JsonArray();
+    for (Row row : rows) {
+      tokens.add(new JsonObject()
+          .put("token", row.getString(0))
+          .put("client", row.getString(1))
+          .put("expires_at", row.getOffsetDateTime(2).withOffsetSameInstant(ZoneOffset.UTC).toString())
+          .put("created_at", row.getOffsetDateTime(3).withOffsetSameInstant(ZoneOffset.UTC).toString()));
+    }
+    return tokens;
+  }
+
+  private static ApiException invalidToken() {
+    return new ApiException(401, "invalid_token", "The access token provided is invalid.");
+  }
+
+  private static String randomHex(int bytes) {
+    byte[] raw = new byte[bytes];
+    RANDOM.nextBytes(raw);
+    return HexFormat.of().formatHex(raw);
+  }
+
+}

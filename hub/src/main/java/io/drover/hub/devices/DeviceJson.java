@@ -1,0 +1,80 @@
+package io.drover.hub.devices;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** A device row as the Particle API shows a device (cloud-api.md, "Device object fields"). */
+final class DeviceJson {
+
+  /** The columns {@link #listView} and {@link #fullView} read, in this order. */
+  static final String COLUMNS = """
+      d.id, d.name, u.username, d.last_ip_address, d.last_heard, d.last_handshake_at, d.online, d.platform_id,
+      d.cellular, d.product_id, d.serial_number, d.iccid, d.imei, d.system_firmware_version, d.firmware_version,
+      d.notes, d.functions, d.variables, d.owner_id""";
+  static final String FROM = "devices d LEFT JOIN users u ON u.id = d.owner_id";
+
+  private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+
+  private DeviceJson() {
+  }
+
+  static JsonObject listView(Row row) {
+    boolean online = row.getBoolean(6);
+    return new JsonObject()
+        .put("id", row.getString(0))
+        .put("name", row.getString(1))
+        .put("owner", row.getString(2))
+        .put("last_ip_address", row.getString(3))
+        .put("last_heard", time(row.getOffsetDateTime(4)))
+        .put("last_handshake_at", time(row.getOffsetDateTime(5)))
+        .put("online", online)
+        .put("connected", online)
+        .put("platform_id", row.getInteger(7))
+        .put("cellular", row.getBoolean(8))
+        .put("product_id", row.getInteger(9))
+        .put("status", "normal")
+        .put("serial_number", row.getString(10))
+        .put("iccid", row.getString(11))
+        .put("imei", row.getString(12))
+        .put("system_firmware_version", row.getString(13))
+        .put("firmware_version", row.getInteger(14))
+        .put("firmware_product_id", null)
+        .put("desired_firmware_version", null)
+        .put("targeted_firmware_release_version", null)
+        .put("development", false)
+        .put("quarantined", false)
+        .put("denied", false)
+        .put("groups", new JsonArray())
+        .put("notes", row.getString(15));
+  }
+
+  static JsonObject fullView(Row row) {
+    return listView(row)
+        .put("functions", functions(row))
+        .put("variables", variables(row))
+        .put("firmware_updates_enabled", true)
+        .put("firmware_updates_forced", false);
+  }
+
+  static JsonArray functions(Row row) {
+    Object value = row.getValue(16);
+    return value instanceof JsonArray array ? array : new JsonArray();
+  }
+
+  static JsonObject variables(Row row) {
+    Object value = row.getValue(17);
+    return value instanceof JsonObject object ? object : new JsonObject();
+  }
+
+  static Long ownerId(Row row) {
+    return row.getLong(18);
+  }
+
+  static String time(OffsetDateTime time) {
+    return time == null ? null : ISO.format(time.withOffsetSameInstant(ZoneOffset.UTC));
+  }
+}

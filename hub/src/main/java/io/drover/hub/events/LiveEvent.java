@@ -1,0 +1,10 @@
+package io.drover.hub.events;
+
+import io.drover.gateway.contract.DeviceEvent;
+
+/**
+ * An accepted event on its way to the live streams, with the account that may see it (the device's
+ * owner when it was published, or the account that published it through the API; null: admins only).
+ */
+public record LiveEvent(DeviceEvent event, Long ownerId) {
+}

@@ -1,0 +1,41 @@
+package io.drover.hub.events;
+
+import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceEventCodec;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageCodec;
+
+/** Passes {@link LiveEvent}s between a node's verticles without a copy; over the wire, the event's JSON and the owner. */
+public final class LiveEventCodec implements MessageCodec<LiveEvent, LiveEvent> {
+
+  public static final String NAME = "drover.live-event";
+  private final DeviceEventCodec events = new DeviceEventCodec();
+
+  @Override
+  public void encodeToWire(Buffer buffer, LiveEvent live) {
+    buffer.appendLong(live.ownerId() == null ? -1 : live.ownerId());
+    events.encodeToWire(buffer, live.event());
+  }
+
+  @Override
+  public LiveEvent decodeFromWire(int pos, Buffer buffer) {
+    long owner = buffer.getLong(pos);
+    DeviceEvent event = events.decodeFromWire(pos + 8, buffer);
+    return new LiveEvent(event, owner < 0 ? null : owner);
+  }
+
+  @Override
+  public LiveEvent transform(LiveEvent live) {
+    return live;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public byte systemCodecID() {
+    return -1;
+  }
+}
