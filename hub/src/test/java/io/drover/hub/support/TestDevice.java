@@ -23,12 +23,17 @@ public final class TestDevice implements AutoCloseable {
   private final Map<Integer, Promise<Void>> subacks = new ConcurrentHashMap<>();
   private final List<MqttPublishMessage> received = new CopyOnWriteArrayList<>();
   private final Promise<Void> closed = Promise.promise();
+  private final Map<String, java.util.function.Function<String, String>> functions = new ConcurrentHashMap<>();
+  private final Map<String, java.util.function.Supplier<String>> variables = new ConcurrentHashMap<>();
 
   private TestDevice(MqttClient client) {
     this.client = client;
     client.publishCompletionHandler(id -> promiseFor(acks, id).tryComplete());
     client.subscribeCompletionHandler(suback -> promiseFor(subacks, suback.messageId()).tryComplete());
-    client.publishHandler(received::add);
+    client.publishHandler(message -> {
+      received.add(message);
+      answer(message);
+    });
     client.closeHandler(ignored -> closed.tryComplete());
   }
 
@@ -63,6 +68,44 @@ public final class TestDevice implements AutoCloseable {
 
   private static Promise<Void> promiseFor(Map<Integer, Promise<Void>> promises, int id) {
     return promises.computeIfAbsent(id, ignored -> Promise.promise());
+  }
+
+  /**
+   * Behaves like firmware with these functions and variables: declares them on topic {@code d},
+   * subscribes to {@code c/#} and answers each call on {@code r/{id}}.
+   *
+   * @param functionHandlers function name to handler (argument in, integer answer out, as text)
+   * @param variableTypes variable name to its type and a supplier of its current value
+   */
+  public void behave(Map<String, java.util.function.Function<String, String>> functionHandlers,
+      Map<String, Map.Entry<String, java.util.function.Supplier<String>>> variableTypes) throws Exception {
+    functions.putAll(functionHandlers);
+    io.vertx.core.json.JsonObject declared = new io.vertx.core.json.JsonObject();
+    variableTypes.forEach((name, typed) -> {
+      variables.put(name, typed.getValue());
+      declared.put(name, typed.getKey());
+    });
+    subscribe("c/#");
+    publishAcknowledged("d", new io.vertx.core.json.JsonObject()
+        .put("f", new io.vertx.core.json.JsonArray(List.copyOf(functionHandlers.keySet())))
+        .put("v", declared).toBuffer());
+  }
+
+  /** Answers {@code c/f/NAME/ID} and {@code c/v/NAME/ID} as firmware would; ignores the rest. */
+  private void answer(MqttPublishMessage message) {
+    String[] levels = message.topicName().split("/");
+    if (levels.length != 4 || !levels[0].equals("c")) {
+      return;
+    }
+    String result = null;
+    if (levels[1].equals("f") && functions.containsKey(levels[2])) {
+      result = functions.get(levels[2]).apply(message.payload().toString());
+    } else if (levels[1].equals("v") && variables.containsKey(levels[2])) {
+      result = variables.get(levels[2]).get();
+    }
+    if (result != null) {
+      client.publish("r/" + levels[3], Buffer.buffer(result), MqttQoS.AT_LEAST_ONCE, false, false);
+    }
   }
 
   public List<MqttPublishMessage> received() {
