@@ -55,6 +55,7 @@ final class MqttDeviceSession implements DeviceSession {
   private final DeviceSessions sessions;
   private final HubClient hub;
   private final GatewayMetrics metrics;
+  private final int maxMessageSize;
   private final String sessionId;
   private final String remoteAddress;
   /** Granted filters and their QoS, in the order granted; a device has one or two. */
@@ -71,8 +72,9 @@ final class MqttDeviceSession implements DeviceSession {
   private boolean accepted;
   private boolean closed;
 
-  MqttDeviceSession(MqttEndpoint endpoint, Context context, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics) {
+  MqttDeviceSession(MqttEndpoint endpoint, Context context, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics, int maxMessageSize) {
     this.endpoint = endpoint;
+    this.maxMessageSize = maxMessageSize;
     this.context = context;
     this.sessions = sessions;
     this.hub = hub;
@@ -131,7 +133,14 @@ final class MqttDeviceSession implements DeviceSession {
     });
     sessions.register(this);
     accepted = true;
-    endpoint.accept(false);
+    if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
+      // tells the device the largest packet it may send (MQTT 5 section 3.2.2.3.6) and that QoS 2 is not needed
+      MqttProperties limits = new MqttProperties();
+      limits.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), maxMessageSize));
+      endpoint.accept(false, limits);
+    } else {
+      endpoint.accept(false);
+    }
     metrics.connectAccepted();
     hub.notifySession(new SessionNotice(device.deviceId(), sessionId, SessionNotice.State.OPENED, PROTOCOL, remoteAddress, System.currentTimeMillis()));
     LOG.debug("connected [device-id: {}, remote: {}, mqtt: {}]", deviceId, remoteAddress, endpoint.protocolVersion());
@@ -187,6 +196,10 @@ final class MqttDeviceSession implements DeviceSession {
     if (!MqttTopics.isValidEventName(topic, MqttTopics.EVENT_PREFIX.length())) {
       refusePublish(message, Kind.BAD_TOPIC,
           "event name must be 1 to " + DeviceEvent.MAX_NAME_LENGTH + " characters, none of them control characters");
+      return;
+    }
+    if (topic.startsWith(MqttTopics.CLOUD_STATUS_EVENT, MqttTopics.EVENT_PREFIX.length())) {
+      refusePublish(message, Kind.NOT_ALLOWED, "spark/status is the cloud's own event: a device cannot publish it");
       return;
     }
     Buffer payload = message.payload();
@@ -378,9 +391,11 @@ final class MqttDeviceSession implements DeviceSession {
       }
       LOG.info("session taken over [device-id: {}, remote: {}]", deviceId, remoteAddress);
       if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
+        // sends DISCONNECT 0x8E (MQTT 5 section 3.14.2.1) and closes the connection itself
         endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
+      } else {
+        endpoint.close();
       }
-      endpoint.close();
     });
   }
 

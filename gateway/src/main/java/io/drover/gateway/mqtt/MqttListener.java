@@ -30,7 +30,7 @@ public final class MqttListener extends VerticleBase {
   @Override
   public Future<?> start() {
     server = MqttServer.create(vertx, settings.serverOptions())
-        .endpointHandler(endpoint -> new MqttDeviceSession(endpoint, context, sessions, hub, metrics).open())
+        .endpointHandler(endpoint -> new MqttDeviceSession(endpoint, context, sessions, hub, metrics, settings.maxMessageSize()).open())
         .exceptionHandler(error -> LOG.debug("MQTT connection failed before CONNECT", error));
     return server.listen().onSuccess(s -> LOG.info("MQTT listening [host: {}, port: {}]", settings.host(), s.actualPort()));
   }

@@ -20,7 +20,9 @@ public record MqttSettings(String host, int port, int maxMessageSize, Duration c
         .setPort(port)
         .setMaxMessageSize(maxMessageSize)
         .setTimeoutOnConnect((int) connectTimeout.toSeconds())
-        .setAutoClientId(false);
+        .setAutoClientId(false)
+        // device IDs are 24 characters; the decoder's default allows MQTT 3.1's 23 only
+        .setMaxClientIdLength(64);
     options.setTcpNoDelay(true);
     return options;
   }

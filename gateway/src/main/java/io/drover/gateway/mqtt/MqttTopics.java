@@ -11,6 +11,8 @@ final class MqttTopics {
 
   /** Device to cloud: an event; the rest of the topic is the event name. */
   static final String EVENT_PREFIX = "e/";
+  /** The cloud's own online/offline event, which no device may publish. */
+  static final String CLOUD_STATUS_EVENT = "spark/status";
   /** Device to cloud: the functions and variables the device has (JSON). */
   static final String DESCRIBE = "d";
   /** Device to cloud: the answer to request ID {@code r/{id}}. */

@@ -54,6 +54,16 @@ class MosquittoPubDeviceTest {
   }
 
   @Test
+  void mqtt31ClientWithA24CharacterClientIdIsServedToo() throws Exception {
+    DeviceIdentity device = node.provisionDevice();
+
+    Result pub = mosquittoPub(device.id(), device.secret(), "e/legacy", "3.1", "-V", "mqttv31");
+
+    assertEquals(0, pub.exitCode(), pub.output());
+    assertEquals(1, node.countEvents(device.id(), "legacy"));
+  }
+
+  @Test
   void mosquittoPubWithAWrongSecretIsRefused() throws Exception {
     DeviceIdentity device = node.provisionDevice();
 
@@ -64,10 +74,12 @@ class MosquittoPubDeviceTest {
     assertEquals(0, node.countEvents(device.id(), "door"));
   }
 
-  private static Result mosquittoPub(String id, String secret, String topic, String message) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(List.of(
+  private static Result mosquittoPub(String id, String secret, String topic, String message, String... extra) throws IOException, InterruptedException {
+    List<String> command = new java.util.ArrayList<>(List.of(
         "mosquitto_pub", "-h", "127.0.0.1", "-p", String.valueOf(node.mqttPort()),
-        "-i", id, "-u", id, "-P", secret, "-q", "1", "-t", topic, "-m", message))
+        "-i", id, "-u", id, "-P", secret, "-q", "1", "-t", topic, "-m", message));
+    command.addAll(List.of(extra));
+    Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .start();
     if (!process.waitFor(20, TimeUnit.SECONDS)) {

@@ -172,6 +172,11 @@ class MqttDevicesTest {
       device.publishAcknowledged("e/two\nlines", Buffer.buffer("a newline would break SSE framing"));
 
       assertEquals(before + 4, node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"bad_topic\"}"));
+      double notAllowedBefore = node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"not_allowed\"}");
+      device.publishAcknowledged("e/spark/status", Buffer.buffer("offline"));
+      assertEquals(notAllowedBefore + 1, node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"not_allowed\"}"),
+          "a device cannot fake the cloud's own status event");
+
       device.publishAcknowledged("e/latin1", Buffer.buffer(new byte[] {(byte) 0xe9, (byte) 0x74, (byte) 0xe9}));
       assertEquals(malformedBefore + 1, node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"malformed_payload\"}"));
 
@@ -201,6 +206,54 @@ class MqttDevicesTest {
       assertEquals(Boolean.TRUE, row(identity).get("online"));
       second.disconnect();
     }
+  }
+
+  @Test
+  void mqtt5SessionLearnsThePacketLimitAndIsToldWhenItIsTakenOver() throws Exception {
+    DeviceIdentity identity = node.provisionDevice();
+    MqttConnectionOptions options = new MqttConnectionOptions();
+    options.setUserName(identity.id());
+    options.setPassword(identity.secret().getBytes());
+    MqttClient first = new MqttClient("tcp://127.0.0.1:" + node.mqttPort(), identity.id(), new MemoryPersistence());
+    java.util.concurrent.CompletableFuture<Integer> disconnectReason = new java.util.concurrent.CompletableFuture<>();
+    first.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
+      @Override
+      public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse response) {
+        disconnectReason.complete(response.getReturnCode());
+      }
+
+      @Override
+      public void mqttErrorOccurred(MqttException exception) {
+      }
+
+      @Override
+      public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
+      }
+
+      @Override
+      public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {
+      }
+
+      @Override
+      public void connectComplete(boolean reconnect, String serverURI) {
+      }
+
+      @Override
+      public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {
+      }
+    });
+
+    var connack = first.connectWithResult(options);
+    assertEquals(16384L, connack.getResponseProperties().getMaximumPacketSize());
+
+    MqttClient second = new MqttClient("tcp://127.0.0.1:" + node.mqttPort(), identity.id(), new MemoryPersistence());
+    second.connect(options);
+
+    assertEquals(0x8E, disconnectReason.get(10, TimeUnit.SECONDS), "DISCONNECT with reason Session taken over");
+    assertTrue(second.isConnected());
+    second.disconnect();
+    second.close();
+    first.close(true);
   }
 
   @Test

@@ -103,6 +103,52 @@ public final class TestNode implements AutoCloseable {
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Any method, a JSON body or none, a bearer token or none. */
+  public HttpResponse<String> send(String method, String path, String json, String token) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20))
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+    if (json != null) {
+      request.header("Content-Type", "application/json");
+    }
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A form post, as OAuth clients send to /oauth/token. */
+  public HttpResponse<String> postForm(String path, Map<String, String> form, String basicAuth) throws IOException, InterruptedException {
+    StringBuilder body = new StringBuilder();
+    form.forEach((key, value) -> body.append(body.length() == 0 ? "" : "&")
+        .append(java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8)).append('=')
+        .append(java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8)));
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+    if (basicAuth != null) {
+      request.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(basicAuth.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Creates an account and logs in as particle-api-js does; returns the access token. */
+  public String signUpAndLogIn(String username, String password) throws IOException, InterruptedException {
+    HttpResponse<String> created = post("/v1/users", new JsonObject().put("username", username).put("password", password).encode(), null);
+    if (created.statusCode() != 200) {
+      throw new IllegalStateException("sign-up failed: " + created.statusCode() + " " + created.body());
+    }
+    return logIn(username, password);
+  }
+
+  public String logIn(String username, String password) throws IOException, InterruptedException {
+    HttpResponse<String> token = postForm("/oauth/token", Map.of("grant_type", "password", "username", username, "password", password,
+        "client_id", "particle-api", "client_secret", "particle-api"), null);
+    if (token.statusCode() != 200) {
+      throw new IllegalStateException("login failed: " + token.statusCode() + " " + token.body());
+    }
+    return new JsonObject(token.body()).getString("access_token");
+  }
+
   /** A metric's value from /metrics, as Prometheus scrapes it; 0 when the series is absent. */
   public double metric(String series) throws IOException, InterruptedException {
     for (String line : get("/metrics", null).body().split("\n")) {
