@@ -189,7 +189,7 @@ public final class EventStreamApi implements ApiFeature {
 
     boolean wants(LiveEvent live) {
       DeviceEvent event = live.event();
-      return principal.mayActFor(live.ownerId())
+      return principal.streams(live.ownerId())
           && (deviceId == null || deviceId.equals(event.deviceId()))
           && (prefix == null || event.name().startsWith(prefix));
     }

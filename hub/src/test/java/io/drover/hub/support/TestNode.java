@@ -179,6 +179,13 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
+  /** The first column of the first row of a query, as text: for checking what is stored. */
+  public String query(String sql) throws SQLException {
+    try (Connection connection = node.database().jdbcConnection(); ResultSet row = connection.createStatement().executeQuery(sql)) {
+      return row.next() ? row.getString(1) : null;
+    }
+  }
+
   public long countEvents(String deviceId, String name) throws SQLException {
     try (Connection connection = node.database().jdbcConnection();
          PreparedStatement query = connection.prepareStatement("SELECT count(*) FROM events WHERE device_id = ? AND name = ?")) {
