@@ -32,7 +32,7 @@ public final class DeviceDirectory {
     return ownerByDevice.get(deviceId);
   }
 
-  void claimed(String deviceId, long ownerId) {
+  public void claimed(String deviceId, long ownerId) {
     ownerByDevice.put(deviceId, ownerId);
   }
 

@@ -24,6 +24,7 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("events.stream-keepalive-seconds", "10", "Keep-alive interval of silent event streams"),
       new ConfigOption("devices.connectivity-flush-ms", "100", "How often online/offline changes are written"),
       new ConfigOption("devices.call-timeout-ms", "30000", "How long a function call or variable read waits for the device"),
+      new ConfigOption("demo.devices", "0", "Simulated devices to run inside the node (0 to 1000), claimed by the first account"),
       new ConfigOption("accounts.signup", "open", "open: anyone may create an account; closed: only the first account (the administrator)"));
 
   /** {@code mqtt.max-message-size} is read from {@code DROVER_MQTT_MAX_MESSAGE_SIZE}. */

@@ -10,6 +10,7 @@ import io.drover.hub.auth.AccountsApi;
 import io.drover.hub.auth.AdminTokens;
 import io.drover.hub.auth.OAuthApi;
 import io.drover.hub.auth.TokenService;
+import io.drover.hub.demo.DemoFleet;
 import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.devices.DevicesApi;
 import io.drover.hub.devices.DeviceProvisioningApi;
@@ -40,6 +41,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -112,6 +114,8 @@ public final class Node {
             ? Status.OK()
             : Status.KO(new JsonObject().put("cause", result.cause().getMessage())))));
 
+    Map<String, String> demoDevices = config.demoDevices() > 0 ? DemoFleet.registerAtStart(pool, config.demoDevices()) : Map.of();
+
     // The hub: events first, since everything else publishes into it.
     deploy(new EventsVerticle(pool, config.events(), eventMetrics, directory));
     deploy(new DevicesVerticle(pool, config.connectivityFlushInterval()));
@@ -131,6 +135,9 @@ public final class Node {
     deploy(new DeviceCommandRouter(sessions));
     mqtt = new MqttListener(config.mqtt(), sessions, hub, new GatewayMetrics(registry, "mqtt", sessions));
     deploy(mqtt);
+    if (!demoDevices.isEmpty()) {
+      deploy(DemoFleet.of(demoDevices, pool, directory, config.mqtt().host(), mqttPort()));
+    }
     LOG.info("node started [http-port: {}, mqtt-port: {}, data-dir: {}]", httpPort(), mqttPort(), config.dataDir());
     if (pool.query("SELECT 1 FROM users LIMIT 1").execute().await().size() == 0) {
       LOG.warn("no accounts yet: the first account created becomes this node's administrator. Sign up at "

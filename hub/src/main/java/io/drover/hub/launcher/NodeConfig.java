@@ -20,7 +20,8 @@ public record NodeConfig(
     EventSettings events,
     Duration connectivityFlushInterval,
     Duration deviceCallTimeout,
-    boolean openSignup) {
+    boolean openSignup,
+    int demoDevices) {
 
   /** @throws ConfigException naming the first bad value and where it came from */
   static NodeConfig from(ConfigSources sources) {
@@ -48,7 +49,8 @@ public record NodeConfig(
             Duration.ofSeconds(r.integer("events.stream-keepalive-seconds", 1, 3600))),
         Duration.ofMillis(r.integer("devices.connectivity-flush-ms", 10, 60_000)),
         Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
-        r.choice("accounts.signup", "open", "closed").equals("open"));
+        r.choice("accounts.signup", "open", "closed").equals("open"),
+        r.integer("demo.devices", 0, 1000));
   }
 
   /** Reads {@code args} and {@code environment}; the launcher's entry point into configuration. */

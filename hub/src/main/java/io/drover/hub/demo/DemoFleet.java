@@ -1,0 +1,107 @@
+package io.drover.hub.demo;
+
+import io.drover.hub.devices.DeviceDirectory;
+import io.drover.hub.devices.DeviceSecrets;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code --demo.devices=N}: N simulated devices connected over real MQTT to this node, so that a
+ * newcomer sees a live fleet at once. They are claimed by the node's administrator (the first
+ * account) as soon as that account exists, and named demo-1, demo-2, ...
+ */
+public final class DemoFleet extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DemoFleet.class);
+  /** Demo device IDs start with this, so they are easy to tell apart: d3e0 followed by the number. */
+  private static final String ID_PREFIX = "d3e0";
+
+  private final Map<String, String> secretsById;
+  private final Pool pool;
+  private final DeviceDirectory directory;
+  private final String mqttHost;
+  private final int mqttPort;
+  private final List<DemoDevice> devices = new ArrayList<>();
+  private long claimTimer;
+
+  private DemoFleet(Map<String, String> secretsById, Pool pool, DeviceDirectory directory, String mqttHost, int mqttPort) {
+    this.secretsById = secretsById;
+    this.pool = pool;
+    this.directory = directory;
+    this.mqttHost = mqttHost;
+    this.mqttPort = mqttPort;
+  }
+
+  /**
+   * Registers the demo identities with fresh secrets (they live only in this process). Blocks: the
+   * launcher calls it before the device registry loads its credentials.
+   */
+  public static Map<String, String> registerAtStart(Pool pool, int count) {
+    Map<String, String> secrets = new LinkedHashMap<>();
+    for (int i = 1; i <= count; i++) {
+      String id = ID_PREFIX + String.format("%020x", i);
+      String secret = DeviceSecrets.newSecret();
+      pool.preparedQuery("""
+              INSERT INTO devices (id, secret_hash, platform_id) VALUES ($1, $2, 12)
+              ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash""")
+          .execute(Tuple.of(id, Buffer.buffer(DeviceSecrets.hash(secret)))).await();
+      secrets.put(id, secret);
+    }
+    LOG.info("demo devices registered [count: {}]", count);
+    return secrets;
+  }
+
+  public static DemoFleet of(Map<String, String> secretsById, Pool pool, DeviceDirectory directory, String mqttHost, int mqttPort) {
+    return new DemoFleet(secretsById, pool, directory, "0.0.0.0".equals(mqttHost) ? "127.0.0.1" : mqttHost, mqttPort);
+  }
+
+  @Override
+  public Future<?> start() {
+    List<Future<Void>> connected = new ArrayList<>();
+    secretsById.forEach((id, secret) -> {
+      DemoDevice device = new DemoDevice(vertx, id, secret, mqttHost, mqttPort);
+      devices.add(device);
+      connected.add(device.connect());
+    });
+    claimTimer = vertx.setPeriodic(2000, t -> claimForAdministrator());
+    claimForAdministrator();
+    return Future.all(connected).onSuccess(all -> LOG.info("demo devices online [count: {}]", devices.size()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(claimTimer);
+    devices.forEach(DemoDevice::stop);
+    return Future.succeededFuture();
+  }
+
+  /** Gives unclaimed demo devices to the administrator, once there is one. */
+  private void claimForAdministrator() {
+    String[] ids = secretsById.keySet().toArray(String[]::new);
+    pool.preparedQuery("""
+            UPDATE devices d SET owner_id = admin.id, name = 'demo-' || ltrim(substr(d.id, 5), '0')
+            FROM (SELECT id FROM users WHERE is_admin ORDER BY id LIMIT 1) admin
+            WHERE d.id = ANY($1) AND d.owner_id IS NULL
+            RETURNING d.id, d.owner_id""")
+        .execute(Tuple.of(ids))
+        .onSuccess(rows -> {
+          for (Row row : rows) {
+            directory.claimed(row.getString(0), row.getLong(1));
+          }
+          if (rows.size() > 0) {
+            LOG.info("demo devices claimed by the administrator [count: {}]", rows.size());
+          }
+        })
+        .onFailure(cause -> LOG.warn("demo devices not claimed [cause: {}]", cause.getMessage()));
+  }
+}
