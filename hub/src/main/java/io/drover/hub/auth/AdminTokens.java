@@ -11,11 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,10 +43,8 @@ public final class AdminTokens {
       hashes.add(ByteBuffer.wrap(row.getBuffer(0).getBytes()));
     }
     if (hashes.isEmpty()) {
-      byte[] raw = new byte[32];
-      new SecureRandom().nextBytes(raw);
-      String token = HexFormat.of().formatHex(raw);
-      byte[] hash = sha256(token);
+      String token = Secrets.randomHex(32);
+      byte[] hash = Secrets.sha256(token);
       pool.preparedQuery("INSERT INTO admin_tokens (token_hash) VALUES ($1)").execute(Tuple.of(Buffer.buffer(hash))).await();
       Path file = writeOnce(dataDir, token);
       LOG.warn("first start: a bootstrap admin token was written to {} (readable by this user only). "
@@ -61,7 +55,7 @@ public final class AdminTokens {
   }
 
   public boolean isValid(String token) {
-    return token != null && !token.isEmpty() && tokenHashes.contains(ByteBuffer.wrap(sha256(token)));
+    return token != null && !token.isEmpty() && tokenHashes.contains(ByteBuffer.wrap(Secrets.sha256(token)));
   }
 
   private static Path writeOnce(Path dataDir, String token) {
@@ -77,11 +71,4 @@ public final class AdminTokens {
     }
   }
 
-  private static byte[] sha256(String token) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JVM", e);
-    }
-  }
 }

@@ -16,9 +16,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Locale;
 
 /**
@@ -104,7 +102,7 @@ public final class OAuthApi implements ApiFeature {
     }
     return pool.preparedQuery("SELECT secret_hash, owner_id, scope FROM oauth_clients WHERE id = $1").execute(Tuple.of(clientId))
         .compose(rows -> {
-          if (rows.size() == 1 && MessageDigest.isEqual(rows.iterator().next().getBuffer(0).getBytes(), Passwords.sha256(secret))) {
+          if (rows.size() == 1 && MessageDigest.isEqual(rows.iterator().next().getBuffer(0).getBytes(), Secrets.sha256(secret))) {
             return Future.succeededFuture(rows.iterator().next());
           }
           return Future.failedFuture(new ApiException(401, "invalid_client", "Client authentication failed"));
@@ -163,10 +161,10 @@ public final class OAuthApi implements ApiFeature {
     if ("web".equals(type) && (redirectUri == null || !redirectUri.matches("^https?://.+"))) {
       throw new ApiException(400, "invalid_request", "a web client needs an http(s) redirect_uri");
     }
-    String id = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "") + "-" + randomHex(4);
-    String secret = randomHex(20);
+    String id = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "") + "-" + Secrets.randomHex(4);
+    String secret = Secrets.randomHex(20);
     pool.preparedQuery("INSERT INTO oauth_clients (id, secret_hash, name, type, owner_id, redirect_uri) VALUES ($1, $2, $3, $4, $5, $6)")
-        .execute(Tuple.of(id, Buffer.buffer(Passwords.sha256(secret)), name, type, principal.userId(), redirectUri))
+        .execute(Tuple.of(id, Buffer.buffer(Secrets.sha256(secret)), name, type, principal.userId(), redirectUri))
         .onSuccess(inserted -> {
           ctx.response().setStatusCode(201);
           ctx.json(new JsonObject().put("ok", true)
@@ -231,15 +229,10 @@ public final class OAuthApi implements ApiFeature {
     return value instanceof String s ? s : value == null ? null : String.valueOf(value);
   }
 
-  private static String randomHex(int bytes) {
-    byte[] raw = new byte[bytes];
-    new SecureRandom().nextBytes(raw);
-    return HexFormat.of().formatHex(raw);
-  }
 
   /** Loaded on first use, on a worker thread: making its hash is as slow as checking one. */
   private static final class UnknownAccount {
-    private static final String HASH = Passwords.hash(randomHex(16));
+    private static final String HASH = Passwords.hash(Secrets.randomHex(16));
 
     static boolean spendHashTime(String password) {
       Passwords.matches(password, HASH);

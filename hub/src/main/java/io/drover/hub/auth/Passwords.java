@@ -1,6 +1,5 @@
 package io.drover.hub.auth;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -61,13 +60,6 @@ public final class Passwords {
     return null;
   }
 
-  static byte[] sha256(String text) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JVM", e);
-    }
-  }
 
   private static byte[] pbkdf2(String password, byte[] salt, int iterations) {
     try {

@@ -18,7 +18,6 @@ import io.vertx.sqlclient.Tuple;
 import java.security.SecureRandom;
 import java.time.ZoneOffset;
 import java.util.Base64;
-import java.util.HexFormat;
 
 /**
  * Issues, checks and revokes access tokens. A token is a JWT signed with HS256 (vertx-auth-jwt) that
@@ -56,15 +55,15 @@ public final class TokenService {
   /** @param requestedLifetime seconds asked for by the client; 0 or less means the default */
   public Future<TokenGrant> issue(long userId, String username, String clientId, String scope, long requestedLifetime) {
     long lifetime = requestedLifetime <= 0 ? DEFAULT_LIFETIME_SECONDS : Math.min(requestedLifetime, MAX_LIFETIME_SECONDS);
-    String jti = randomHex(16);
-    String refresh = randomHex(20);
+    String jti = Secrets.randomHex(16);
+    String refresh = Secrets.randomHex(20);
     String token = jwt.generateToken(
         new JsonObject().put("sub", Long.toString(userId)).put("username", username).put("jti", jti).put("scope", scope),
         new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds((int) lifetime));
     return pool.preparedQuery("""
             INSERT INTO access_tokens (jti, user_id, client_id, scope, expires_at, refresh_hash)
             VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6)""")
-        .execute(Tuple.of(jti, userId, clientId, scope, (double) lifetime, Buffer.buffer(Passwords.sha256(refresh))))
+        .execute(Tuple.of(jti, userId, clientId, scope, (double) lifetime, Buffer.buffer(Secrets.sha256(refresh))))
         .map(inserted -> new TokenGrant(token, refresh, lifetime));
   }
 
@@ -96,7 +95,7 @@ public final class TokenService {
             FROM users u
             WHERE t.refresh_hash = $1 AND t.client_id = $2 AND u.id = t.user_id
             RETURNING t.user_id, u.username, t.scope""")
-        .execute(Tuple.of(Buffer.buffer(Passwords.sha256(refreshToken == null ? "" : refreshToken)), clientId))
+        .execute(Tuple.of(Buffer.buffer(Secrets.sha256(refreshToken == null ? "" : refreshToken)), clientId))
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.failedFuture(new ApiException(400, "invalid_grant", "The refresh token is invalid or was used already"));
@@ -153,10 +152,5 @@ public final class TokenService {
     return new ApiException(401, "invalid_token", "The access token provided is invalid.");
   }
 
-  private static String randomHex(int bytes) {
-    byte[] raw = new byte[bytes];
-    RANDOM.nextBytes(raw);
-    return HexFormat.of().formatHex(raw);
-  }
 
 }
