@@ -1,0 +1,51 @@
+package io.drover.loadtests;
+
+import io.drover.loadtests.provision.ProvisionCommand;
+import io.drover.loadtests.swarm.SwarmCommand;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code java -jar drover-swarm.jar COMMAND [--key value ...]}. Every command prints its result as one
+ * JSON line on standard output; progress and warnings go to standard error.
+ */
+public final class Main {
+
+  private static final String USAGE = """
+      Usage: java -jar drover-swarm.jar COMMAND [--key value ...]
+
+      Commands:
+        provision  registers devices through POST /v1/admin/devices and writes 'id secret' lines
+        swarm      connects devices over MQTT, holds them, optionally publishes, reports latencies
+
+      Run a command with --help for its options. Targets must be loopback addresses.
+      """;
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String[] args) {
+    if (args.length == 0 || args[0].equals("--help")) {
+      System.err.print(USAGE);
+      return args.length == 0 ? 2 : 0;
+    }
+    List<String> options = Arrays.asList(args).subList(1, args.length);
+    try {
+      return switch (args[0]) {
+        case "provision" -> ProvisionCommand.run(CommandLine.parse(options));
+        case "swarm" -> SwarmCommand.run(CommandLine.parse(options));
+        default -> {
+          System.err.print("unknown command '" + args[0] + "'\n\n" + USAGE);
+          yield 2;
+        }
+      };
+    } catch (IllegalArgumentException e) {
+      System.err.println("drover-swarm " + args[0] + ": " + e.getMessage());
+      return 2;
+    }
+  }
+}
