@@ -9,6 +9,7 @@ import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.gateway.contract.SessionNotice;
+import io.drover.gateway.session.ConnectionBudget;
 import io.drover.gateway.session.DeviceSession;
 import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.GatewayMetrics;
@@ -56,6 +57,7 @@ final class MqttDeviceSession implements DeviceSession {
   private final HubClient hub;
   private final GatewayMetrics metrics;
   private final int maxMessageSize;
+  private final ConnectionBudget budget;
   private final String sessionId;
   private final String remoteAddress;
   /** Granted filters and their QoS, in the order granted; a device has one or two. */
@@ -72,9 +74,11 @@ final class MqttDeviceSession implements DeviceSession {
   private boolean accepted;
   private boolean closed;
 
-  MqttDeviceSession(MqttEndpoint endpoint, Context context, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics, int maxMessageSize) {
+  MqttDeviceSession(MqttEndpoint endpoint, Context context, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics,
+      int maxMessageSize, ConnectionBudget budget) {
     this.endpoint = endpoint;
     this.maxMessageSize = maxMessageSize;
+    this.budget = budget;
     this.context = context;
     this.sessions = sessions;
     this.hub = hub;
@@ -88,6 +92,10 @@ final class MqttDeviceSession implements DeviceSession {
    * user name (if any) repeats it, the password is the device secret.
    */
   void open() {
+    if (!budget.tryAcquire()) {
+      refuseConnect(Kind.OVERLOADED, "this gateway holds its limit of " + budget.limit() + " connections");
+      return;
+    }
     endpoint.closeHandler(ignored -> onClosed());
     endpoint.exceptionHandler(error -> LOG.debug("connection error [device-id: {}, remote: {}]", deviceId, remoteAddress, error));
     String id = DeviceIds.normalize(endpoint.clientIdentifier());
@@ -148,7 +156,12 @@ final class MqttDeviceSession implements DeviceSession {
 
   private void refuseConnect(Kind kind, String reason) {
     metrics.connectRejected(kind);
-    LOG.info("connect refused [device-id: {}, remote: {}, reason: {}, detail: {}]", deviceId, remoteAddress, kind.metricName(), reason);
+    if (kind == Kind.OVERLOADED) {
+      // a reconnect storm past the budget refuses thousands a second: the counter tells, the log does not
+      LOG.debug("connect refused [remote: {}, reason: {}, detail: {}]", remoteAddress, kind.metricName(), reason);
+    } else {
+      LOG.info("connect refused [device-id: {}, remote: {}, reason: {}, detail: {}]", deviceId, remoteAddress, kind.metricName(), reason);
+    }
     if (!closed) {
       endpoint.reject(MqttReplies.connectRefusal(kind, endpoint.protocolVersion()));
     }
@@ -372,6 +385,7 @@ final class MqttDeviceSession implements DeviceSession {
 
   private void onClosed() {
     closed = true;
+    budget.release();
     for (PendingRequest request : pending.values()) {
       vertxTimerCancel(request.timer);
       request.answer.tryFail(new DeviceFailure(Kind.DEVICE_OFFLINE, "the device went offline before answering"));

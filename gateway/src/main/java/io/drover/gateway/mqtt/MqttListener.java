@@ -1,5 +1,6 @@
 package io.drover.gateway.mqtt;
 
+import io.drover.gateway.session.ConnectionBudget;
 import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.GatewayMetrics;
 import io.drover.gateway.session.HubClient;
@@ -18,19 +19,21 @@ public final class MqttListener extends VerticleBase {
   private final DeviceSessions sessions;
   private final HubClient hub;
   private final GatewayMetrics metrics;
+  private final ConnectionBudget budget;
   private MqttServer server;
 
-  public MqttListener(MqttSettings settings, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics) {
+  public MqttListener(MqttSettings settings, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics, ConnectionBudget budget) {
     this.settings = settings;
     this.sessions = sessions;
     this.hub = hub;
     this.metrics = metrics;
+    this.budget = budget;
   }
 
   @Override
   public Future<?> start() {
     server = MqttServer.create(vertx, settings.serverOptions())
-        .endpointHandler(endpoint -> new MqttDeviceSession(endpoint, context, sessions, hub, metrics, settings.maxMessageSize()).open())
+        .endpointHandler(endpoint -> new MqttDeviceSession(endpoint, context, sessions, hub, metrics, settings.maxMessageSize(), budget).open())
         .exceptionHandler(error -> LOG.debug("MQTT connection failed before CONNECT", error));
     return server.listen().onSuccess(s -> LOG.info("MQTT listening [host: {}, port: {}]", settings.host(), s.actualPort()));
   }

@@ -15,6 +15,7 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("mqtt.max-message-size", "16384", "Largest MQTT packet in bytes; a larger one closes the connection"),
       new ConfigOption("mqtt.connect-timeout", "10", "Seconds a TCP connection may wait before sending CONNECT"),
       new ConfigOption("gateway.hub-timeout-ms", "5000", "How long a device session waits for the hub to answer"),
+      new ConfigOption("gateway.max-connections", "0", "Device connections this process holds before refusing more; 0: the open-files limit less 1000"),
       new ConfigOption("database.url", "", "External PostgreSQL as postgresql://user:password@host:port/db; empty runs the embedded one"),
       new ConfigOption("database.embedded-port", "0", "Port of the embedded PostgreSQL (0 picks a free port)"),
       new ConfigOption("database.pool-size", "8", "Connections in the PostgreSQL pool"),

@@ -2,6 +2,7 @@ package io.drover.hub.launcher;
 
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.mqtt.MqttListener;
+import io.drover.gateway.session.ConnectionBudget;
 import io.drover.gateway.session.DeviceCommandRouter;
 import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.GatewayMetrics;
@@ -133,7 +134,11 @@ public final class Node {
     DeviceSessions sessions = new DeviceSessions();
     HubClient hub = new HubClient(vertx.eventBus(), config.mqtt().hubTimeout());
     deploy(new DeviceCommandRouter(sessions));
-    mqtt = new MqttListener(config.mqtt(), sessions, hub, new GatewayMetrics(registry, "mqtt", sessions));
+    ConnectionBudget budget = config.maxDeviceConnections() > 0
+        ? new ConnectionBudget(config.maxDeviceConnections())
+        : ConnectionBudget.fromFileLimit();
+    LOG.info("device connection budget [limit: {}]", budget.limit());
+    mqtt = new MqttListener(config.mqtt(), sessions, hub, new GatewayMetrics(registry, "mqtt", sessions), budget);
     deploy(mqtt);
     if (!demoDevices.isEmpty()) {
       deploy(DemoFleet.of(demoDevices, pool, directory, config.mqtt().host(), mqttPort()));

@@ -21,7 +21,8 @@ public record NodeConfig(
     Duration connectivityFlushInterval,
     Duration deviceCallTimeout,
     boolean openSignup,
-    int demoDevices) {
+    int demoDevices,
+    int maxDeviceConnections) {
 
   /** @throws ConfigException naming the first bad value and where it came from */
   static NodeConfig from(ConfigSources sources) {
@@ -50,7 +51,8 @@ public record NodeConfig(
         Duration.ofMillis(r.integer("devices.connectivity-flush-ms", 10, 60_000)),
         Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
         r.choice("accounts.signup", "open", "closed").equals("open"),
-        r.integer("demo.devices", 0, 1000));
+        r.integer("demo.devices", 0, 1000),
+        r.integer("gateway.max-connections", 0, 10_000_000));
   }
 
   /** Reads {@code args} and {@code environment}; the launcher's entry point into configuration. */

@@ -257,6 +257,37 @@ class MqttDevicesTest {
   }
 
   @Test
+  void connectionsPastTheBudgetAreRefusedAsBusyAndRefusedOnesGiveTheirPlaceBack(Vertx vertx) throws Exception {
+    try (TestNode small = TestNode.start("--gateway.max-connections=2")) {
+      DeviceIdentity a = small.provisionDevice();
+      DeviceIdentity b = small.provisionDevice();
+      DeviceIdentity c = small.provisionDevice();
+      // refused connections must not keep their place in the budget
+      for (int i = 0; i < 3; i++) {
+        assertThrows(Throwable.class, () -> TestDevice.connect(vertx, small.mqttPort(), a.id(), "wrong").await(10, TimeUnit.SECONDS));
+      }
+      TestDevice first = TestDevice.connect(vertx, small.mqttPort(), a.id(), a.secret()).await(10, TimeUnit.SECONDS);
+      TestDevice second = TestDevice.connect(vertx, small.mqttPort(), b.id(), b.secret()).await(10, TimeUnit.SECONDS);
+
+      Throwable refusal = assertThrows(Throwable.class,
+          () -> TestDevice.connect(vertx, small.mqttPort(), c.id(), c.secret()).await(10, TimeUnit.SECONDS));
+
+      assertConnackCode(MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, refusal);
+      assertEquals(1, small.metric("drover_connects_rejected_total{protocol=\"mqtt\",reason=\"overloaded\"}"));
+      first.disconnect();
+      TestNode.eventually(WAIT, () -> {
+        try {
+          TestDevice.connect(vertx, small.mqttPort(), c.id(), c.secret()).await(10, TimeUnit.SECONDS);
+          return true;
+        } catch (Throwable stillFull) {
+          return false;
+        }
+      }, "a freed place is taken");
+      second.disconnect();
+    }
+  }
+
+  @Test
   void streamRefusesAMissingOrInvalidToken(Vertx vertx) throws Exception {
     var missing = node.get("/v1/devices/events", null);
     assertEquals(401, missing.statusCode());

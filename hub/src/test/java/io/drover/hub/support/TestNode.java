@@ -58,7 +58,7 @@ public final class TestNode implements AutoCloseable {
     BlockedEventLoops.forget();
     // Vert.x only warns of a blocked event loop; a short limit plus BlockedEventLoops turns that into a failure
     VertxOptions strict = new VertxOptions()
-        .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        .setMaxEventLoopExecuteTime(1000).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(100).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
     return new TestNode(Node.start(NodeConfig.from(flags, Map.of()), strict));
   }
