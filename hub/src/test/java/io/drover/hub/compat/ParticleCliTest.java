@@ -8,6 +8,7 @@ import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * particle-cli 3.43.1, unchanged, pointed at a real node the way a user would: {@code particle config
- * set apiUrl}, {@code particle login --username --password}, then claim, list, call, get and logout
+ * set apiUrl}, {@code particle login --username --password}, then claim, list, call, get, subscribe and logout
  * against a simulated device. The CLI runs with a temporary HOME, so it never reads or writes the
  * real {@code ~/.particle}.
  */
@@ -53,7 +55,7 @@ class ParticleCliTest {
   }
 
   @Test
-  void cliPointedAtANodeLogsInClaimsListsCallsReadsAndLogsOut(Vertx vertx) throws Exception {
+  void cliPointedAtANodeLogsInClaimsListsCallsReadsSubscribesAndLogsOut(Vertx vertx) throws Exception {
     assertEquals(200, node.post("/v1/users", new JsonObject().put("username", USERNAME).put("password", PASSWORD).encode(), null).statusCode());
     DeviceIdentity identity = node.provisionDevice();
     List<String> argumentsSeen = new CopyOnWriteArrayList<>();
@@ -93,6 +95,14 @@ class ParticleCliTest {
       ParticleTools.Result get = particle("get", identity.id(), "temp");
       assertEquals("21.5", last(get.lines()), get.describe());
 
+      ParticleTools.Result subscribe = subscribeWhilePublishing(device, identity.id(), "button", "pressed");
+      assertEquals(0, subscribe.exitCode(), subscribe.describe());
+      JsonObject event = subscribe.lines().stream().filter(line -> line.startsWith("{")).findFirst().map(JsonObject::new)
+          .orElseThrow(() -> new AssertionError("no event printed: " + subscribe.describe()));
+      assertEquals("button", event.getString("name"));
+      assertEquals("pressed", event.getString("data"));
+      assertEquals(identity.id(), event.getString("coreid"));
+
       ParticleTools.Result unknown = run("call", name, "dance", "now");
       assertNotEquals(0, unknown.exitCode(), unknown.describe());
       assertTrue(unknown.stdout().concat(unknown.stderr()).contains("Function `dance` not found"), unknown.describe());
@@ -111,15 +121,44 @@ class ParticleCliTest {
   }
 
   private ParticleTools.Result run(String... args) throws Exception {
+    return ParticleTools.run(command(args), environment(), COMMAND_TIMEOUT_SECONDS);
+  }
+
+  /**
+   * {@code particle subscribe EVENT --device ID --max 1}, while the device publishes EVENT until the CLI
+   * has one and exits: the CLI prints nothing once its stream is open, so there is no moment to wait for.
+   */
+  private ParticleTools.Result subscribeWhilePublishing(TestDevice device, String deviceId, String event, String data) throws Exception {
+    List<String> command = command("subscribe", event, "--device", deviceId, "--max", "1");
+    Process subscriber = ParticleTools.process(command, environment()).start();
+    CompletableFuture<String> stdout = ParticleTools.readAll(subscriber.getInputStream());
+    CompletableFuture<String> stderr = ParticleTools.readAll(subscriber.getErrorStream());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(COMMAND_TIMEOUT_SECONDS);
+    while (!subscriber.waitFor(250, TimeUnit.MILLISECONDS)) {
+      if (System.nanoTime() > deadline) {
+        subscriber.destroyForcibly().waitFor();
+        throw new AssertionError("particle subscribe saw no event within " + COMMAND_TIMEOUT_SECONDS + " s: " + stdout.join() + stderr.join());
+      }
+      device.publishAcknowledged("e/" + event, Buffer.buffer(data));
+    }
+    return new ParticleTools.Result(String.join(" ", command), subscriber.exitValue(),
+        ParticleTools.withoutEscapes(stdout.join()), ParticleTools.withoutEscapes(stderr.join()));
+  }
+
+  private List<String> command(String... args) {
     List<String> command = new ArrayList<>(List.of(ParticleTools.requireInstalled("node_modules/.bin/particle").toString()));
     command.addAll(List.of(args));
+    return command;
+  }
+
+  private Map<String, String> environment() {
     Map<String, String> env = new HashMap<>();
     // settings.js looks for the home folder in $home before $HOME
     env.put("home", home.toString());
     env.put("HOME", home.toString());
     // settings.js: no update check (it only runs in the packaged binary anyway; this is the documented switch)
     env.put("PARTICLE_DISABLE_UPDATE", "true");
-    return ParticleTools.run(command, env, COMMAND_TIMEOUT_SECONDS);
+    return env;
   }
 
   /** The CLI's default profile, ~/.particle/particle.config.json. */
