@@ -54,7 +54,7 @@ public final class OAuthApi implements ApiFeature {
 
   private void token(RoutingContext ctx) {
     JsonObject form = RequestBodies.fields(ctx);
-    String[] client = clientCredentials(ctx, form);
+    String[] client = asBuiltInClient(clientCredentials(ctx, form));
     long lifetime = form.getValue("expires_in") == null ? 0 : parseLong(form.getValue("expires_in"));
     authenticateClient(client[0], client[1])
         .compose(clientRow -> switch (String.valueOf(form.getValue("grant_type"))) {
@@ -211,6 +211,15 @@ public final class OAuthApi implements ApiFeature {
       }
     }
     return new String[] {stringOrNull(form.getValue("client_id")), stringOrNull(form.getValue("client_secret"))};
+  }
+
+  /**
+   * particle-cli 3.x logs in as client {@code CLI2} with the placeholder secret {@code client_secret_here}
+   * (its settings.js and lib/api-client.js), a pair Particle's cloud takes; here it stands for the
+   * built-in {@code particle-cli} client.
+   */
+  private static String[] asBuiltInClient(String[] client) {
+    return "CLI2".equals(client[0]) && "client_secret_here".equals(client[1]) ? new String[] {"particle-cli", "particle-cli"} : client;
   }
 
   private static JsonObject clientJson(String id, String name, String type, String redirectUri, String scope) {
