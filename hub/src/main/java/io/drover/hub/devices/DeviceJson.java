@@ -35,7 +35,8 @@ final class DeviceJson {
         .put("connected", online)
         .put("platform_id", row.getInteger(7))
         .put("cellular", row.getBoolean(8))
-        .put("product_id", row.getInteger(9))
+        // Particle reports a device outside any product with its platform ID as product_id; the CLI reads it
+        .put("product_id", row.getInteger(9) != null ? row.getInteger(9) : row.getInteger(7))
         .put("status", "normal")
         .put("serial_number", row.getString(10))
         .put("iccid", row.getString(11))

@@ -20,6 +20,8 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +49,7 @@ public final class EventStreamApi implements ApiFeature {
   private static final int MAX_PENDING_BYTES = 1 << 20;
 
   private final Vertx vertx;
+  private final Pool pool;
   private final AccessCheck access;
   private final DeviceDirectory directory;
   private final EventSettings settings;
@@ -54,8 +57,9 @@ public final class EventStreamApi implements ApiFeature {
   private final List<Stream> streams = new ArrayList<>();
   private MessageConsumer<LiveEvent> consumer;
 
-  public EventStreamApi(Vertx vertx, AccessCheck access, DeviceDirectory directory, EventSettings settings, EventMetrics metrics) {
+  public EventStreamApi(Vertx vertx, Pool pool, AccessCheck access, DeviceDirectory directory, EventSettings settings, EventMetrics metrics) {
     this.vertx = vertx;
+    this.pool = pool;
     this.access = access;
     this.directory = directory;
     this.settings = settings;
@@ -83,12 +87,24 @@ public final class EventStreamApi implements ApiFeature {
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
+  /** A device's stream, named by its ID or (as particle-cli and api-js allow) by its name, resolved once. */
   private void openForDevice(RoutingContext ctx) {
-    String deviceId = DeviceIds.normalize(ctx.pathParam("deviceId"));
-    if (deviceId == null || !AccessCheck.principal(ctx).mayActFor(directory.ownerOf(deviceId))) {
-      throw new ApiException(404, "not_found", "No such device of yours");
-    }
-    open(ctx, deviceId);
+    Principal principal = AccessCheck.principal(ctx);
+    String key = ctx.pathParam("deviceId");
+    String deviceId = DeviceIds.normalize(key);
+    Future<String> resolved = deviceId != null || principal.userId() == null
+        ? Future.succeededFuture(deviceId)
+        : pool.preparedQuery("SELECT id FROM devices WHERE owner_id = $1 AND lower(name) = lower($2)")
+            .execute(Tuple.of(principal.userId(), key))
+            .map(rows -> rows.size() == 1 ? rows.iterator().next().getString(0) : null);
+    resolved.onComplete(found -> {
+      String id = found.succeeded() ? found.result() : null;
+      if (id == null || !principal.mayActFor(directory.ownerOf(id))) {
+        ctx.fail(new ApiException(404, "not_found", "No such device of yours"));
+      } else {
+        open(ctx, id);
+      }
+    });
   }
 
   private void open(RoutingContext ctx, String deviceId) {

@@ -126,7 +126,7 @@ public final class Node {
         new OAuthApi(v, pool, tokens, access),
         new DeviceProvisioningApi(v.eventBus(), access),
         // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
-        new EventStreamApi(v, access, directory, config.events(), eventMetrics),
+        new EventStreamApi(v, pool, access, directory, config.events(), eventMetrics),
         new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout())));
     deploy(api);
 

@@ -214,6 +214,13 @@ class DevicesApiTest {
       assertFalse(aliceDeviceStream.events().stream().anyMatch(e -> e.name().equals("from-api")), "a device stream has that device only");
     }
     assertEquals(404, node.get("/v1/devices/" + alices.id() + "/events", bob).statusCode(), "bob cannot open alice's device stream");
+    node.send("PUT", "/v1/devices/" + alices.id(), "{\"name\":\"kitchen-sensor\"}", alice);
+    try (SseClient byName = SseClient.open(vertx, node.httpPort(), "/v1/devices/Kitchen-Sensor/events", alice);
+         TestDevice again = TestDevice.connect(vertx, node.mqttPort(), alices.id(), alices.secret()).await(10, TimeUnit.SECONDS)) {
+      again.publishAcknowledged("e/by-name", Buffer.buffer("1"));
+      byName.awaitEvent(e -> e.name().equals("by-name"), WAIT);
+    }
+    assertEquals(404, node.get("/v1/devices/kitchen-sensor/events", bob).statusCode(), "names are looked up among the caller's devices");
   }
 
   private static DeviceIdentity claimedBy(String token) throws Exception {
