@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,13 +65,23 @@ final class ConnectivityRecorder {
     return inFlight;
   }
 
-  /** At shutdown: every session this hub knew of is over. */
-  Future<Void> closeAll() {
+  /**
+   * At shutdown: every session this hub knew of is over, whether or not its gateway's notice arrived.
+   *
+   * @return the devices whose sessions this ended, for their offline events
+   */
+  List<String> endAllSessions() {
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-    for (String deviceId : liveSessionByDevice.keySet()) {
+    List<String> ended = new ArrayList<>(liveSessionByDevice.keySet());
+    for (String deviceId : ended) {
       pending.merge(deviceId, new Connectivity(deviceId, false, null, null, now), Connectivity::then);
     }
     liveSessionByDevice.clear();
+    return ended;
+  }
+
+  /** Writes what is pending once the write under way, if any, is done. */
+  Future<Void> flushAfterInFlight() {
     return inFlight.transform(ignored -> flush());
   }
 }

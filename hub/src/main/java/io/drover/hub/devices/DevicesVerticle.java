@@ -17,6 +17,8 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,10 +66,21 @@ public final class DevicesVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * Sessions whose gateway notices did not arrive before this verticle stopped still end: the devices
+   * are recorded offline and their {@code spark/status} offline events written (the event writer
+   * stops after this verticle, and is waited for).
+   */
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(flushTimer);
-    return connectivity.closeAll();
+    long now = System.currentTimeMillis();
+    List<Future<?>> written = new ArrayList<>();
+    for (String deviceId : connectivity.endAllSessions()) {
+      written.add(vertx.eventBus().request(BusAddresses.PUBLISH_EVENT,
+          new DeviceEvent(deviceId, "spark/status", "offline", now, DeviceEvent.DEFAULT_TTL, false), EVENT_DELIVERY));
+    }
+    return Future.join(written).transform(ignored -> connectivity.flushAfterInFlight());
   }
 
   private void authenticate(Message<JsonObject> message) {

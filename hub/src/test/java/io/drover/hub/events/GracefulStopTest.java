@@ -59,5 +59,12 @@ class GracefulStopTest {
       device.next();
       assertEquals(false, device.getBoolean(1), "the device's session ended with the node");
     }
+    try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1));
+         Connection connection = reopened.jdbcConnection();
+         ResultSet offline = connection.createStatement().executeQuery(
+             "SELECT count(*) FROM events WHERE device_id = '" + identity.id() + "' AND name = 'spark/status' AND data = 'offline'")) {
+      offline.next();
+      assertEquals(1, offline.getInt(1), "the stop published the device's offline event, once");
+    }
   }
 }
