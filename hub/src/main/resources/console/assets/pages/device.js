@@ -83,7 +83,8 @@ export function devicePage(main, { params, shell, navigate }) {
     title.textContent = name;
     shell.setTrail([{ label: 'Devices', href: '/devices' }, { label: name }]);
     badge.set(device.online);
-    replace(subtitle, h('code', { class: 'device-id' }, device.id), ' · ', platformName(device.platform_id));
+    const known = device.platform_id !== null && device.platform_id !== undefined;
+    replace(subtitle, h('code', { class: 'device-id' }, device.id), ' · ', known ? platformName(device.platform_id) : 'Type unknown');
     showDetails();
     notes.show(device);
     const declarations = JSON.stringify([device.functions ?? [], device.variables ?? {}]);
@@ -129,7 +130,7 @@ export function devicePage(main, { params, shell, navigate }) {
     });
     const result = h('output', { class: 'result', for: inputId, 'aria-live': 'polite', 'data-role': 'function-result' });
     const call = h('button', { type: 'submit', class: 'btn btn-secondary', 'aria-label': `Call ${name}` }, 'Call');
-    const form = h('form', { class: 'call-row', dataset: { function: name } },
+    const form = h('form', { class: 'call-row fn-row', dataset: { function: name } },
       h('label', { for: inputId, class: 'call-name' }, h('code', {}, name)),
       h('div', { class: 'call-controls' }, input, call),
       result);
@@ -166,7 +167,8 @@ export function devicePage(main, { params, shell, navigate }) {
   }
 
   function variableRow(name, type) {
-    const value = h('output', { class: 'result', 'aria-live': 'polite', 'data-role': 'variable-value' });
+    const value = h('output', { class: 'result', 'aria-live': 'polite', 'data-role': 'variable-value' },
+      h('span', { class: 'muted' }, 'Not read yet'));
     const get = h('button', { type: 'button', class: 'btn btn-secondary', 'aria-label': `Get ${name}` }, 'Get');
     get.addEventListener('click', async () => {
       get.disabled = true;
@@ -185,10 +187,10 @@ export function devicePage(main, { params, shell, navigate }) {
         get.textContent = 'Get';
       }
     });
-    return h('li', { class: 'call-row', dataset: { variable: name } },
+    return h('li', { class: 'call-row var-row', dataset: { variable: name } },
       h('span', { class: 'call-name' }, h('code', {}, name), h('span', { class: 'badge badge-neutral' }, type)),
-      h('div', { class: 'call-controls' }, get),
-      value);
+      value,
+      h('div', { class: 'call-controls' }, get));
   }
 
   function notesCard() {

@@ -54,6 +54,8 @@ export function devicesPage(main, { shell }) {
   const setClaimOpen = (open) => {
     claim.el.hidden = !open;
     claimToggle.setAttribute('aria-expanded', String(open));
+    // the empty state's own button would repeat the open form
+    body.querySelector('[data-action=empty-claim]')?.toggleAttribute('hidden', open);
     if (open) claim.focus();
   };
   claimToggle.addEventListener('click', () => setClaimOpen(claim.el.hidden));
@@ -110,8 +112,8 @@ export function devicesPage(main, { shell }) {
     rows.clear();
     toolbar.hidden = devices.size <= 5;
     if (devices.size === 0) {
-      setClaimOpen(false);
       replace(body, emptyState(() => setClaimOpen(true)));
+      body.querySelector('[data-action=empty-claim]').hidden = !claim.el.hidden;
       return;
     }
     const shown = [...devices.values()].filter((d) => !filter
@@ -125,10 +127,10 @@ export function devicesPage(main, { shell }) {
         h('table', { class: 'table', 'aria-label': 'Devices' },
           h('thead', {}, h('tr', {},
             h('th', { scope: 'col' }, 'Name'),
-            h('th', { scope: 'col' }, 'Device ID'),
-            h('th', { scope: 'col' }, 'Type'),
+            h('th', { scope: 'col', class: 'col-id' }, 'Device ID'),
+            h('th', { scope: 'col', class: 'col-type' }, 'Type'),
             h('th', { scope: 'col' }, 'Status'),
-            h('th', { scope: 'col' }, 'Last connected'),
+            h('th', { scope: 'col', class: 'col-time' }, 'Last connected'),
             h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, 'Actions')))),
           tbody)),
       slice.length === 0 && h('p', { class: 'table-empty' }, `No device matches “${search.value.trim()}”.`),
@@ -157,7 +159,7 @@ export function devicesPage(main, { shell }) {
   function deviceRow(device) {
     const badge = statusBadge(device.online);
     const nameCell = h('td', { class: 'cell-name' });
-    const timeCell = h('td', { class: 'cell-time' }, timeAgo(device.last_heard));
+    const timeCell = h('td', { class: 'col-time' }, timeAgo(device.last_heard));
     const renameButton = h('button', {
       type: 'button', class: 'btn btn-ghost btn-sm', 'data-action': 'rename', 'aria-label': `Rename ${device.name ?? device.id}`,
     }, 'Rename');
@@ -166,8 +168,8 @@ export function devicesPage(main, { shell }) {
     }, 'Unclaim');
     const row = h('tr', { dataset: { deviceId: device.id } },
       nameCell,
-      h('td', {}, h('code', { class: 'device-id' }, device.id)),
-      h('td', { class: 'cell-type' }, platformName(device.platform_id)),
+      h('td', { class: 'col-id' }, h('code', { class: 'device-id' }, device.id)),
+      h('td', { class: 'col-type' }, platformName(device.platform_id)),
       h('td', {}, badge.el),
       timeCell,
       h('td', { class: 'cell-actions' }, renameButton, unclaimButton));

@@ -173,7 +173,7 @@ class ConsoleBrowserTest {
     WebElement status = visible(statusOf(identity));
     waitFor("the live stream open", d -> "live".equals(d.findElement(By.cssSelector("[data-live]")).getDomAttribute("data-live")));
     assertEquals("false", status.getDomAttribute("data-online"));
-    assertEquals("Boron", browser.findElement(By.cssSelector("tr[data-device-id='" + boron.id() + "'] .cell-type")).getText());
+    assertEquals("Boron", browser.findElement(By.cssSelector("tr[data-device-id='" + boron.id() + "'] .col-type")).getText());
     browser.executeScript("window.sameDocument = true");
 
     TestDevice device = connect(vertx, identity);
