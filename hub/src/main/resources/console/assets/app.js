@@ -72,6 +72,7 @@ async function signOut() {
 }
 
 whenSessionEnds(() => {
+  if (!session.signedIn()) return; // several requests may be refused at once; the first one ends it
   session.end();
   shell = null;
   navigate(`/login?expired=1&next=${encodeURIComponent(location.pathname)}`, { replace: true });

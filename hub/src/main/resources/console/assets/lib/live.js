@@ -1,6 +1,7 @@
 // Live device status from the API's Server-Sent Events. EventSource cannot send headers, so the
 // token travels as the access_token query parameter, which the API accepts for this reason.
 
+import { api } from './api.js';
 import { session } from './session.js';
 
 const RETRY_AFTER_CLOSE_MS = 5000;
@@ -26,9 +27,13 @@ export function followStatus(streamPath, { onStatus, onState }) {
     source.addEventListener('open', () => onState('live'));
     source.addEventListener('error', () => {
       if (source.readyState === EventSource.CLOSED) {
-        // refused (not a dropped connection, which EventSource retries itself): try again later
+        // Refused, not dropped (EventSource retries a dropped connection itself). EventSource cannot
+        // tell why; a plain request can: a refused token ends the session through the API client.
         onState('reconnecting');
-        retry = setTimeout(open, RETRY_AFTER_CLOSE_MS);
+        const later = () => {
+          if (!closed) retry = setTimeout(open, RETRY_AFTER_CLOSE_MS);
+        };
+        api.me().then(later, later);
       } else {
         onState('reconnecting');
       }
@@ -46,12 +51,27 @@ export function followStatus(streamPath, { onStatus, onState }) {
     });
   };
 
+  // A page leaving for the back-forward cache keeps its stream open unless told otherwise, and a
+  // browser gives a host only six HTTP/1.1 connections: a few cached pages would starve the next
+  // page load. So the stream closes on pagehide and opens again if the page is shown from the cache.
+  const hide = () => {
+    clearTimeout(retry);
+    source?.close();
+    source = null;
+  };
+  const show = (event) => {
+    if (event.persisted && !closed) open();
+  };
+  window.addEventListener('pagehide', hide);
+  window.addEventListener('pageshow', show);
+
   open();
   return {
     close() {
       closed = true;
-      clearTimeout(retry);
-      source?.close();
+      hide();
+      window.removeEventListener('pagehide', hide);
+      window.removeEventListener('pageshow', show);
     },
   };
 }

@@ -3,7 +3,7 @@
 
 import { api } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
-import { exactTime, platformName, timeAgo } from '../lib/format.js';
+import { platformName, timeAgo } from '../lib/format.js';
 import { followStatus } from '../lib/live.js';
 import { confirmUnclaim, liveIndicator, statusBadge } from '../lib/ui.js';
 
@@ -104,8 +104,7 @@ export function devicePage(main, { params, shell, navigate }) {
         ? 'Unknown' : `${platformName(device.platform_id)} (${device.platform_id})`),
       row('Status', device.online ? 'Online' : 'Offline'),
       row('Last heard', device.last_heard ? timeAgo(device.last_heard) : 'Never'),
-      row('Last handshake', device.last_handshake_at
-        ? h('span', { title: exactTime(device.last_handshake_at) }, timeAgo(device.last_handshake_at)) : 'Never'),
+      row('Last handshake', device.last_handshake_at ? timeAgo(device.last_handshake_at) : 'Never'),
       row('IP address', device.last_ip_address ?? '—'),
       row('Cellular', device.cellular ? 'Yes' : 'No'),
       device.system_firmware_version && row('Device OS', device.system_firmware_version),
@@ -203,7 +202,7 @@ export function devicePage(main, { params, shell, navigate }) {
     const form = h('form', { class: 'stack-sm', 'data-role': 'notes-form' },
       h('label', { for: 'notes', class: 'sr-only' }, 'Notes'),
       textarea,
-      h('div', { class: 'form-footer' }, status, save));
+      h('div', { class: 'form-footer' }, h('span', { class: 'hint' }, 'Ctrl+Enter saves'), status, save));
     let shownFor = null;
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -224,6 +223,13 @@ export function devicePage(main, { params, shell, navigate }) {
     });
     textarea.addEventListener('input', () => {
       status.textContent = '';
+    });
+    // Enter makes a new line in notes; Ctrl+Enter (Cmd+Enter) saves them
+    textarea.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
     });
     return {
       el: h('section', { class: 'card', 'aria-labelledby': 'notes-title' },

@@ -171,7 +171,7 @@ class ConsoleBrowserTest {
     node.setHardware(claimedDevice(token).id(), 32, false);
     openSignedIn(token, "/devices");
     WebElement status = visible(statusOf(identity));
-    waitFor("the live stream open", d -> "live".equals(d.findElement(By.cssSelector("[data-live]")).getDomAttribute("data-live")));
+    awaitLive();
     assertEquals("false", status.getDomAttribute("data-online"));
     assertEquals("Boron", browser.findElement(By.cssSelector("tr[data-device-id='" + boron.id() + "'] .col-type")).getText());
     browser.executeScript("window.sameDocument = true");
@@ -188,6 +188,21 @@ class ConsoleBrowserTest {
 
     waitFor("the device shown offline", d -> "false".equals(status.getDomAttribute("data-online")));
     assertEquals("Offline", status.getText());
+  }
+
+  /** A browser keeps six connections per host: streams of pages left behind would starve the next load. */
+  @Test
+  void aPageLeftBehindClosesItsLiveStream() throws Exception {
+    String token = signUp(newEmail());
+    DeviceIdentity device = claimedDevice(token);
+    openSignedIn(token, "/devices");
+    awaitLive();
+    for (String path : List.of("/devices/" + device.id(), "/devices", "/devices/" + device.id())) {
+      browser.get(url(path));
+      awaitLive();
+    }
+
+    TestNode.eventually(WAIT, () -> streamsOpen() == 1, "one stream open, the current page's");
   }
 
   @Test
@@ -210,6 +225,27 @@ class ConsoleBrowserTest {
     waitFor("the new name in the row", d -> "garage-door".equals(row(device).findElement(By.cssSelector("a.device-name")).getText()));
     assertEquals("garage-door", deviceJson(token, device).getString("name"));
     assertEquals("boiler-room", deviceJson(token, other).getString("name"));
+  }
+
+  @Test
+  void claimingADeviceByItsIdFromTheEmptyStateAddsItToTheTable() throws Exception {
+    String token = signUp(newEmail());
+    DeviceIdentity device = node.provisionDevice();
+    openSignedIn(token, "/devices");
+
+    visible(By.cssSelector("[data-action=empty-claim]")).click();
+    WebElement input = visible(By.id("claim-id"));
+    input.sendKeys("ffffffffffffffffffffffff", Keys.ENTER);
+    WebElement error = visible(By.id("claim-error"));
+    waitFor("the API's refusal", d -> !error.getText().isEmpty());
+    assertEquals("No device with this ID is registered", error.getText());
+
+    input.sendKeys(Keys.chord(Keys.CONTROL, "a"), device.id().toUpperCase(), Keys.ENTER);
+
+    row(device);
+    JsonArray claimed = new JsonArray(node.get("/v1/devices", token).body());
+    assertEquals(1, claimed.size());
+    assertEquals(device.id(), claimed.getJsonObject(0).getString("id"));
   }
 
   @Test
@@ -281,6 +317,19 @@ class ConsoleBrowserTest {
     assertEquals("41", value.findElement(By.cssSelector(".result-value")).getText());
     row.findElement(By.tagName("button")).click();
     waitFor("the second read's value", d -> "42".equals(value.findElement(By.cssSelector(".result-value")).getText()));
+  }
+
+  @Test
+  void notesEditedOnTheDevicePageAreSavedThroughTheApi() throws Exception {
+    String token = signUp(newEmail());
+    DeviceIdentity device = claimedDevice(token);
+    openSignedIn(token, "/devices/" + device.id());
+
+    WebElement notes = visible(By.id("notes"));
+    notes.sendKeys("Boiler room, shelf 2", Keys.chord(Keys.CONTROL, Keys.ENTER));
+
+    waitFor("the notes saved", d -> "ok".equals(d.findElement(By.cssSelector("[data-role=notes-form] .save-status")).getDomAttribute("data-state")));
+    assertEquals("Boiler room, shelf 2", deviceJson(token, device).getString("notes"));
   }
 
   @Test
@@ -361,6 +410,18 @@ class ConsoleBrowserTest {
     browser.get(url("/login"));
     browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
     browser.get(url(path));
+  }
+
+  private static void awaitLive() {
+    waitFor("the live stream open", d -> "live".equals(d.findElement(By.cssSelector("[data-live]")).getDomAttribute("data-live")));
+  }
+
+  private static double streamsOpen() {
+    try {
+      return node.metric("drover_streams_open");
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static String url(String path) {
