@@ -11,6 +11,7 @@ import io.drover.hub.auth.AccountsApi;
 import io.drover.hub.auth.AdminTokens;
 import io.drover.hub.auth.OAuthApi;
 import io.drover.hub.auth.TokenService;
+import io.drover.hub.console.ConsoleRoutes;
 import io.drover.hub.demo.DemoFleet;
 import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.devices.DevicesApi;
@@ -127,7 +128,8 @@ public final class Node {
         new DeviceProvisioningApi(v.eventBus(), access),
         // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
         new EventStreamApi(v, pool, access, directory, config.events(), eventMetrics),
-        new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout())));
+        new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout()),
+        new ConsoleRoutes(v)));
     deploy(api);
 
     // The gateway: it speaks to the hub only over the event bus.

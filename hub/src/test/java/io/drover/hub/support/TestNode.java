@@ -186,6 +186,19 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
+  /** Sets a device's platform and whether it is cellular, which the device protocol does not report yet. */
+  public void setHardware(String deviceId, int platformId, boolean cellular) throws SQLException {
+    try (Connection connection = node.database().jdbcConnection();
+         PreparedStatement update = connection.prepareStatement("UPDATE devices SET platform_id = ?, cellular = ? WHERE id = ?")) {
+      update.setInt(1, platformId);
+      update.setBoolean(2, cellular);
+      update.setString(3, deviceId);
+      if (update.executeUpdate() != 1) {
+        throw new IllegalStateException("no device " + deviceId);
+      }
+    }
+  }
+
   public long countEvents(String deviceId, String name) throws SQLException {
     try (Connection connection = node.database().jdbcConnection();
          PreparedStatement query = connection.prepareStatement("SELECT count(*) FROM events WHERE device_id = ? AND name = ?")) {

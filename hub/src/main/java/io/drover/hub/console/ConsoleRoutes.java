@@ -1,0 +1,92 @@
+package io.drover.hub.console;
+
+import io.drover.hub.http.ApiFeature;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The web Console: plain ES modules and CSS from the classpath folder {@code console/}. Its pages
+ * route on the client, so {@code /}, {@code /login}, {@code /signup}, {@code /devices} and
+ * {@code /devices/:id} all answer {@code index.html}; its files live under {@code /assets/}. Nothing
+ * else is claimed, so {@code /v1}, {@code /oauth}, {@code /health} and {@code /metrics} stay the API's
+ * whatever the order of mounting (the node mounts this last all the same).
+ *
+ * <p>Caching: without a build step the files keep their names from one release to the next, so a long
+ * max-age would leave a browser on a stale mix of modules after an upgrade. Every answer is
+ * {@code no-cache} instead: the browser keeps its copy and revalidates it (Last-Modified for assets,
+ * an ETag for the page), which costs a 304 per file and never serves an old module.
+ */
+public final class ConsoleRoutes implements ApiFeature {
+
+  static final String WEB_ROOT = "console";
+  /** Client-side routes, which the page's own router resolves. */
+  private static final String PAGE_PATHS = "^/(?:login|signup|devices(?:/[^/]+)?)?$";
+  /**
+   * Only this origin's own files and API: the Console fetches nothing from anywhere else, and this
+   * makes the browser hold it to that.
+   */
+  private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+      + "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+      + "form-action 'self'; frame-ancestors 'none'";
+
+  private final Vertx vertx;
+  private Buffer page;
+  private String pageTag;
+
+  public ConsoleRoutes(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Reads {@code index.html} once, asynchronously (the file system resolves classpath resources). */
+  @Override
+  public Future<Void> mount(Router router) {
+    // a route ending in /* hands the static handler the rest of the path, so its root is the folder itself
+    StaticHandler assets = StaticHandler.create(WEB_ROOT + "/assets")
+        .setCachingEnabled(true)
+        .setDirectoryListing(false)
+        .setIncludeHidden(false);
+    router.get("/assets/*").handler(ConsoleRoutes::headers).handler(assets);
+    router.getWithRegex(PAGE_PATHS).handler(ConsoleRoutes::headers).handler(this::page);
+    return vertx.fileSystem().readFile(WEB_ROOT + "/index.html").map(content -> {
+      page = content;
+      pageTag = "\"" + sha256(content.getBytes()) + "\"";
+      return null;
+    });
+  }
+
+  /** Set before the static handler runs: it only adds a Cache-Control header when there is none. */
+  private static void headers(RoutingContext ctx) {
+    ctx.response().headers()
+        .set(HttpHeaders.CACHE_CONTROL, "no-cache")
+        .set("X-Content-Type-Options", "nosniff")
+        .set("Referrer-Policy", "same-origin")
+        .set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    ctx.next();
+  }
+
+  private void page(RoutingContext ctx) {
+    HttpServerResponse response = ctx.response().putHeader(HttpHeaders.ETAG, pageTag);
+    if (pageTag.equals(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH))) {
+      response.setStatusCode(304).end();
+      return;
+    }
+    response.putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8").end(page);
+  }
+
+  private static String sha256(byte[] content) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+}

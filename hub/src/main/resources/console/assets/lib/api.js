@@ -1,0 +1,76 @@
+// The Cloud API, as the Console calls it: same origin, bearer token, JSON in and out. Every failure
+// becomes an ApiError carrying the API's own error and error_description.
+
+import { session } from './session.js';
+
+/** The OAuth client the Console logs in as (registered by the node's migrations). */
+const CLIENT = { client_id: 'drover-console', client_secret: 'drover-console' };
+
+export class ApiError extends Error {
+  constructor(status, error, description) {
+    super(description);
+    this.status = status;
+    this.error = error;
+  }
+}
+
+let onSessionEnded = () => {};
+
+/** Called when the API refuses the token (expired or revoked): the app sends the user to log in. */
+export function whenSessionEnds(handler) {
+  onSessionEnded = handler;
+}
+
+async function request(path, { method = 'GET', json, form, auth = true } = {}) {
+  const headers = { Accept: 'application/json' };
+  let body;
+  if (json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = new URLSearchParams(form);
+  }
+  const token = session.token();
+  if (auth && token) headers.Authorization = `Bearer ${token}`;
+
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body, cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'network_error', 'Could not reach the server. Check the connection and try again.');
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = new ApiError(response.status, data?.error ?? `http_${response.status}`,
+      data?.error_description ?? data?.error ?? `The server answered ${response.status} ${response.statusText}`.trim());
+    if (response.status === 401 && auth && token) onSessionEnded();
+    throw error;
+  }
+  return data;
+}
+
+const path = (...parts) => parts.map(encodeURIComponent).join('/');
+
+export const api = {
+  signUp: (username, password) => request('/v1/users', { method: 'POST', json: { username, password }, auth: false }),
+  logIn: (username, password) => request('/oauth/token', {
+    method: 'POST', auth: false, form: { grant_type: 'password', username, password, ...CLIENT },
+  }),
+  logOut: () => request('/v1/access_tokens/current', { method: 'DELETE' }),
+  me: () => request('/v1/user'),
+
+  devices: () => request('/v1/devices'),
+  device: (id) => request(`/v1/devices/${path(id)}`),
+  claim: (id) => request('/v1/devices', { method: 'POST', json: { id } }),
+  rename: (id, name) => request(`/v1/devices/${path(id)}`, { method: 'PUT', json: { name } }),
+  saveNotes: (id, notes) => request(`/v1/devices/${path(id)}`, { method: 'PUT', json: { notes } }),
+  unclaim: (id) => request(`/v1/devices/${path(id)}`, { method: 'DELETE' }),
+  call: (id, fn, arg) => request(`/v1/devices/${path(id, fn)}`, { method: 'POST', json: { arg } }),
+  read: (id, variable) => request(`/v1/devices/${path(id, variable)}`),
+};
