@@ -2,6 +2,7 @@ package io.drover.hub.http;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.pgclient.PgException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,8 +13,25 @@ import org.slf4j.LoggerFactory;
 final class ApiErrors {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
+  /** SQLSTATEs of text PostgreSQL cannot store: character_not_in_repertoire, untranslatable_character. */
+  private static final java.util.Set<String> UNSTORABLE_TEXT = java.util.Set.of("22021", "22P05");
 
   private ApiErrors() {
+  }
+
+  /**
+   * Runs before every route: a path like {@code /v1/devices/%ZZ} would make route matching throw while
+   * decoding its parameters, which Vert.x answers as a server error.
+   */
+  static void refuseMalformedEscapes(RoutingContext ctx) {
+    String path = ctx.request().path();
+    for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+      if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0 || Character.digit(path.charAt(i + 2), 16) < 0) {
+        ctx.fail(new ApiException(400, "bad_request", "The request path holds a malformed %-escape"));
+        return;
+      }
+    }
+    ctx.next();
   }
 
   static void handle(RoutingContext ctx) {
@@ -25,7 +43,12 @@ final class ApiErrors {
       status = api.status();
       error = api.error();
       description = api.getMessage();
-    } else if (failure == null && ctx.statusCode() < 500) {
+    } else if (failure instanceof PgException pg && UNSTORABLE_TEXT.contains(pg.getSqlState())) {
+      // PostgreSQL holds no U+0000 in text: the request carried one (%00 in a path, \u0000 in JSON)
+      status = 400;
+      error = "invalid_request";
+      description = "The request holds a character that cannot be stored (U+0000)";
+    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       status = ctx.statusCode();
       error = switch (status) {
         case 404 -> "not_found";

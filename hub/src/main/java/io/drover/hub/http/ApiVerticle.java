@@ -39,6 +39,7 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.route().handler(ApiErrors::refuseMalformedEscapes);
     List<Future<Void>> mounting = new ArrayList<>();
     for (ApiFeature feature : features.apply(vertx)) {
       mounted.add(feature);
@@ -46,6 +47,8 @@ public final class ApiVerticle extends VerticleBase {
     }
     router.route().last().handler(ctx -> ctx.fail(new ApiException(404, "not_found", "No such route")));
     router.route().failureHandler(ApiErrors::handle);
+    // failures outside any route's handlers get the same shape
+    router.errorHandler(500, ApiErrors::handle);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()))
         .requestHandler(router);
     return Future.all(mounting)

@@ -85,6 +85,18 @@ class OperationsAndErrorsTest {
   }
 
   @Test
+  void malformedPathsAndNulCharactersGetClientErrorsNeverA500() throws Exception {
+    String raw = rawGet("/v1/devices/%ZZ");
+    assertTrue(raw.startsWith("HTTP/1.1 400"), raw);
+    assertEquals("bad_request", new JsonObject(raw.substring(raw.indexOf("\r\n\r\n") + 4)).getString("error"), raw);
+    String token = node.signUpAndLogIn("nul@example.com", "nul bytes!");
+    assertError(node.send("DELETE", "/v1/access_tokens/%00", null, token), 400, "invalid_request");
+    assertError(node.get("/v1/devices/%00", token), 400, "invalid_request");
+    assertError(node.post("/v1/devices/events", "{\"name\":\"nul\",\"data\":\"a\\u0000b\"}", token), 400, "invalid_request");
+    assertError(node.post("/v1/users", "{\"username\":\"a\\u0000@example.com\",\"password\":\"long enough\"}", null), 400, "invalid_request");
+  }
+
+  @Test
   void provisioningRefusesBadInputWithClearErrors() throws Exception {
     assertError(node.post("/v1/admin/devices", "{}", null), 401, "invalid_request");
     assertError(node.post("/v1/admin/devices", "{}", "wrong"), 401, "invalid_token");
@@ -114,6 +126,16 @@ class OperationsAndErrorsTest {
     assertEquals(false, body.getBoolean("ok"), response.body());
     assertEquals(error, body.getString("error"), response.body());
     assertTrue(body.getString("error_description") != null && !body.getString("error_description").isEmpty());
+  }
+
+  /** A request no well-behaved client would send, written to the socket by hand. */
+  private static String rawGet(String path) throws java.io.IOException {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.httpPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 
   private static double metric(String series) {
