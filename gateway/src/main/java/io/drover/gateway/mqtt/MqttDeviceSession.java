@@ -228,6 +228,11 @@ final class MqttDeviceSession implements DeviceSession {
       refusePublish(message, Kind.MALFORMED_PAYLOAD, "event data must be UTF-8 text");
       return;
     }
+    if (data != null && data.indexOf('\u0000') >= 0) {
+      // valid UTF-8, but no text store (PostgreSQL included) holds it
+      refusePublish(message, Kind.MALFORMED_PAYLOAD, "event data must not contain U+0000");
+      return;
+    }
     DeviceEvent event = new DeviceEvent(deviceId, topic.substring(MqttTopics.EVENT_PREFIX.length()), data,
         System.currentTimeMillis(), DeviceEvent.DEFAULT_TTL, false);
     metrics.eventReceived();

@@ -17,6 +17,7 @@ public final class EventMetrics {
 
   final Counter written;
   final Counter droppedQueueFull;
+  final Counter droppedRefusedByDatabase;
   final Counter writeFailures;
   final Timer writeLatency;
   final Counter streamsCut;
@@ -28,6 +29,10 @@ public final class EventMetrics {
     droppedQueueFull = Counter.builder("drover.events.dropped")
         .description("Events refused by the hub, by reason")
         .tag("reason", "queue_full")
+        .register(registry);
+    droppedRefusedByDatabase = Counter.builder("drover.events.dropped")
+        .description("Events refused by the hub, by reason")
+        .tag("reason", "refused_by_database")
         .register(registry);
     writeFailures = Counter.builder("drover.events.write.failures").description("Batch writes that failed and were retried").register(registry);
     writeLatency = Timer.builder("drover.events.write.latency")

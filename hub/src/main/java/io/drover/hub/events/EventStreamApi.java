@@ -133,6 +133,9 @@ public final class EventStreamApi implements ApiFeature {
     }
     Object rawData = body.getValue("data");
     String data = rawData == null ? null : String.valueOf(rawData);
+    if (data != null && data.indexOf('\u0000') >= 0) {
+      throw new ApiException(400, "invalid_request", "data must not contain U+0000");
+    }
     if (data != null && data.getBytes(StandardCharsets.UTF_8).length > DeviceEvent.MAX_DATA_BYTES) {
       throw new ApiException(400, "invalid_request", "data must be at most " + DeviceEvent.MAX_DATA_BYTES + " bytes");
     }

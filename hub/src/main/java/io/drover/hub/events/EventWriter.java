@@ -5,6 +5,7 @@ import io.drover.gateway.contract.DeviceFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
@@ -42,6 +43,8 @@ final class EventWriter {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private boolean writing;
   private long retryTimer = -1;
+  /** Events still to write one at a time, after their batch was refused for its data. */
+  private int isolating;
 
   EventWriter(Vertx vertx, Pool pool, EventSettings settings, EventMetrics metrics) {
     this.vertx = vertx;
@@ -97,7 +100,7 @@ final class EventWriter {
       return;
     }
     writing = true;
-    int n = Math.min(settings.batchSize(), queue.size());
+    int n = isolating > 0 ? 1 : Math.min(settings.batchSize(), queue.size());
     List<Pending> batch = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       batch.add(queue.poll());
@@ -106,6 +109,7 @@ final class EventWriter {
     insert(batch).onComplete(result -> {
       writing = false;
       if (result.succeeded()) {
+        isolating = Math.max(0, isolating - batch.size());
         long now = System.nanoTime();
         for (Pending pending : batch) {
           metrics.writeLatency.record(now - pending.acceptedNanos, TimeUnit.NANOSECONDS);
@@ -115,6 +119,22 @@ final class EventWriter {
         if (queue.size() >= settings.batchSize()) {
           writeNextBatch();
         }
+      } else if (isRefusedForItsData(result.cause()) && batch.size() == 1) {
+        // one event the database will never take: dropped, so that it cannot hold up the rest
+        isolating = Math.max(0, isolating - 1);
+        metrics.droppedRefusedByDatabase.increment();
+        LOG.warn("event dropped: the database refuses it [device-id: {}, name: {}, cause: {}]",
+            batch.get(0).event.event().deviceId(), batch.get(0).event.event().name(), result.cause().getMessage());
+        batch.get(0).written.fail(new DeviceFailure(DeviceFailure.Kind.MALFORMED_PAYLOAD, "the event store refuses this event"));
+        writeNextBatch();
+      } else if (isRefusedForItsData(result.cause())) {
+        // find the event the database refuses by writing this batch one event at a time
+        isolating = batch.size();
+        for (int i = batch.size() - 1; i >= 0; i--) {
+          queue.addFirst(batch.get(i));
+        }
+        metrics.queueDepth.set(queue.size());
+        writeNextBatch();
       } else {
         metrics.writeFailures.increment();
         LOG.warn("event batch not written, retrying in 1 s [events: {}, cause: {}]", batch.size(), result.cause().getMessage());
@@ -128,6 +148,12 @@ final class EventWriter {
         });
       }
     });
+  }
+
+  /** Class 22 (data exception) and 23 (integrity): retrying the same rows cannot succeed. */
+  private static boolean isRefusedForItsData(Throwable cause) {
+    return cause instanceof PgException pg && pg.getSqlState() != null
+        && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
   }
 
   private Future<Void> insert(List<Pending> batch) {

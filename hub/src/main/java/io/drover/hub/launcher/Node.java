@@ -196,6 +196,11 @@ public final class Node {
     return config.dataDir().resolve(AdminTokens.FILE_NAME);
   }
 
+  /** The node's event bus, for embedding the node and for tests that speak the bus contract directly. */
+  public io.vertx.core.eventbus.EventBus eventBus() {
+    return vertx.eventBus();
+  }
+
   public Database database() {
     return database;
   }

@@ -177,6 +177,11 @@ class MqttDevicesTest {
       assertEquals(notAllowedBefore + 1, node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"not_allowed\"}"),
           "a device cannot fake the cloud's own status event");
 
+      device.publishAcknowledged("e/nul", Buffer.buffer(new byte[] {'a', 0, 'b'}));
+      assertEquals(malformedBefore + 1, node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"malformed_payload\"}"),
+          "U+0000 is valid UTF-8 but no text store holds it");
+      malformedBefore += 1;
+
       device.publishAcknowledged("e/latin1", Buffer.buffer(new byte[] {(byte) 0xe9, (byte) 0x74, (byte) 0xe9}));
       assertEquals(malformedBefore + 1, node.metric("drover_events_rejected_total{protocol=\"mqtt\",reason=\"malformed_payload\"}"));
 

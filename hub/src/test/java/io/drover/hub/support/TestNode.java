@@ -63,6 +63,11 @@ public final class TestNode implements AutoCloseable {
     return new TestNode(Node.start(NodeConfig.from(flags, Map.of()), strict));
   }
 
+  /** The node's own event bus: for sending what no edge would let through. */
+  public io.vertx.core.eventbus.EventBus eventBus() {
+    return node.eventBus();
+  }
+
   public int httpPort() {
     return node.httpPort();
   }
