@@ -1,0 +1,120 @@
+package io.drover.coap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The DTLS server on its own, with Californium's client over loopback UDP. */
+class DeviceServerTest {
+
+  private static final String DEVICE = "0123456789abcdef01234567";
+  private static final String KEY = "00112233445566778899aabbccddeeff";
+
+  private final List<String> events = new CopyOnWriteArrayList<>();
+  private final List<String> refusals = new CopyOnWriteArrayList<>();
+  private final List<String> handlerThreads = new CopyOnWriteArrayList<>();
+  private ExecutorService resourceThread;
+  private ExecutorService keyLookups;
+  private DeviceServer server;
+
+  @BeforeEach
+  void startServer() {
+    resourceThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "resources"));
+    keyLookups = Executors.newSingleThreadExecutor(r -> new Thread(r, "key-lookups"));
+    Map<String, byte[]> keys = Map.of(DEVICE, KEY.getBytes(StandardCharsets.US_ASCII));
+    server = DeviceServer.builder(CoapSettings.defaults("127.0.0.1", 0))
+        // answered later, from another thread, as the hub answers over the bus
+        .credentials(identity -> CompletableFuture.supplyAsync(() -> keys.get(identity), keyLookups))
+        .sessionEvents(new DtlsSessionEvents() {
+          @Override
+          public void handshakeRefused(String identity, Refusal refusal, InetSocketAddress peer) {
+            refusals.add(identity + ":" + refusal);
+          }
+
+          @Override
+          public void sessionEnded(String identity, String sessionId) {
+          }
+        })
+        .requests(new DeviceRequestHandler() {
+          @Override
+          public CompletionStage<CoapReply> onEvent(DevicePeer peer, String name, byte[] data, boolean confirmable) {
+            handlerThreads.add(Thread.currentThread().getName());
+            events.add(peer.deviceId() + " " + name + "=" + new String(data, StandardCharsets.UTF_8) + (confirmable ? " CON" : " NON"));
+            return CompletableFuture.supplyAsync(() -> CoapReply.of(ResponseCode.CHANGED), keyLookups);
+          }
+
+          @Override
+          public CompletionStage<CoapReply> onDescribe(DevicePeer peer, byte[] description) {
+            return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+          }
+        })
+        .executor(resourceThread)
+        .build();
+    server.start();
+  }
+
+  @AfterEach
+  void stopServer() throws InterruptedException {
+    server.stop();
+    resourceThread.shutdown();
+    keyLookups.shutdown();
+    resourceThread.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void confirmableEventOverPskIsAcknowledgedWithChangedOnceTheHandlerAnswers() throws Exception {
+    try (PskTestClient device = new PskTestClient(server.securePort(), DEVICE, KEY)) {
+      CoapResponse response = device.post("/e/temp", "21.5", true);
+
+      assertNotNull(response, "no response");
+      assertEquals(ResponseCode.CHANGED, response.getCode());
+      assertEquals(List.of(DEVICE + " temp=21.5 CON"), events);
+      assertEquals(List.of("resources"), handlerThreads, "the resource ran on the given executor");
+    }
+  }
+
+  @Test
+  void eventNameWithSlashesArrivesWhole() throws Exception {
+    try (PskTestClient device = new PskTestClient(server.securePort(), DEVICE, KEY)) {
+      CoapResponse response = device.post("/e/garden/soil/moisture", "40", false);
+
+      assertNotNull(response, "no response");
+      assertEquals(List.of(DEVICE + " garden/soil/moisture=40 NON"), events);
+    }
+  }
+
+  @Test
+  void unknownIdentityFailsTheHandshakeAndIsReported() throws Exception {
+    try (PskTestClient device = new PskTestClient(server.securePort(), "ffffffffffffffffffffffff", KEY)) {
+      assertNull(device.post("/e/temp", "1", true));
+    }
+    assertTrue(events.isEmpty());
+    assertEquals(List.of("ffffffffffffffffffffffff:UNKNOWN_IDENTITY"), refusals);
+  }
+
+  @Test
+  void wrongKeyFailsTheHandshakeAndIsReportedOnce() throws Exception {
+    try (PskTestClient device = new PskTestClient(server.securePort(), DEVICE, "ffeeddccbbaa99887766554433221100")) {
+      assertNull(device.post("/e/temp", "1", true));
+    }
+    assertTrue(events.isEmpty());
+    assertEquals(List.of(DEVICE + ":WRONG_KEY"), refusals);
+  }
+}
