@@ -21,22 +21,27 @@ final class DeviceRepository {
     this.pool = pool;
   }
 
-  Future<Map<String, byte[]>> loadSecretHashes() {
-    return pool.query("SELECT id, secret_hash FROM devices").execute().map(rows -> {
+  Future<CredentialIndex> loadCredentials() {
+    return pool.query("SELECT id, secret_hash, sealed_secret FROM devices").execute().map(rows -> {
       Map<String, byte[]> hashes = new HashMap<>(Math.max(16, rows.size() * 2));
+      Map<String, byte[]> sealed = new HashMap<>(Math.max(16, rows.size() * 2));
       for (Row row : rows) {
         hashes.put(row.getString(0), row.getBuffer(1).getBytes());
+        Buffer sealedSecret = row.getBuffer(2);
+        if (sealedSecret != null) {
+          sealed.put(row.getString(0), sealedSecret.getBytes());
+        }
       }
-      return hashes;
+      return new CredentialIndex(hashes, sealed);
     });
   }
 
   /** @return false when a device with that ID exists already */
-  Future<Boolean> insert(String id, byte[] secretHash) {
+  Future<Boolean> insert(String id, byte[] secretHash, byte[] sealedSecret) {
     return pool.preparedQuery("""
-            INSERT INTO devices (id, secret_hash) VALUES ($1, $2)
+            INSERT INTO devices (id, secret_hash, sealed_secret) VALUES ($1, $2, $3)
             ON CONFLICT (id) DO NOTHING""")
-        .execute(Tuple.of(id, Buffer.buffer(secretHash)))
+        .execute(Tuple.of(id, Buffer.buffer(secretHash), Buffer.buffer(sealedSecret)))
         .map(result -> result.rowCount() == 1);
   }
 

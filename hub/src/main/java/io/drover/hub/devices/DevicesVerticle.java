@@ -31,13 +31,15 @@ public final class DevicesVerticle extends VerticleBase {
   private static final DeliveryOptions EVENT_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
 
   private final DeviceRepository repository;
+  private final SecretSealer sealer;
   private final Duration connectivityFlushInterval;
   private CredentialIndex credentials;
   private ConnectivityRecorder connectivity;
   private long flushTimer;
 
-  public DevicesVerticle(Pool pool, Duration connectivityFlushInterval) {
+  public DevicesVerticle(Pool pool, SecretSealer sealer, Duration connectivityFlushInterval) {
     this.repository = new DeviceRepository(pool);
+    this.sealer = sealer;
     this.connectivityFlushInterval = connectivityFlushInterval;
   }
 
@@ -49,15 +51,16 @@ public final class DevicesVerticle extends VerticleBase {
           if (stale > 0) {
             LOG.info("devices left online by the previous run marked offline [count: {}]", stale);
           }
-          return repository.loadSecretHashes();
+          return repository.loadCredentials();
         })
-        .compose(hashes -> {
-          credentials = new CredentialIndex(hashes);
+        .compose(index -> {
+          credentials = index;
           LOG.info("credential index loaded [devices: {}]", credentials.size());
           flushTimer = vertx.setPeriodic(connectivityFlushInterval.toMillis(), id -> connectivity.flush());
           EventBus bus = vertx.eventBus();
           return Future.all(
               bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE, this::authenticate).completion(),
+              bus.<JsonObject>consumer(BusAddresses.PRESHARED_KEY, this::presharedKey).completion(),
               bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),
               bus.<JsonObject>consumer(HubAddresses.PROVISION_DEVICE, this::provision).completion(),
               bus.<JsonObject>consumer(BusAddresses.DESCRIBE, this::onDescribe).completion());
@@ -77,6 +80,25 @@ public final class DevicesVerticle extends VerticleBase {
       message.reply(new AuthenticatedDevice(request.deviceId()).toJson());
     } catch (DeviceFailure failure) {
       message.fail(failure.kind().busCode(), failure.getMessage());
+    }
+  }
+
+  /**
+   * A DTLS handshake needs the device's key itself: opened from its sealed form in memory. Unknown
+   * devices and devices registered before sealed secrets get the same refusal.
+   */
+  private void presharedKey(Message<JsonObject> message) {
+    String id = DeviceIds.normalize(message.body().getString("device_id"));
+    byte[] sealed = id == null ? null : credentials.sealedSecret(id);
+    if (sealed == null) {
+      message.fail(DeviceFailure.Kind.UNKNOWN_DEVICE.busCode(), "no such device, or it has no key for DTLS");
+      return;
+    }
+    try {
+      message.reply(new JsonObject().put("psk", sealer.open(id, sealed)));
+    } catch (IllegalStateException e) {
+      LOG.error("sealed secret does not open: is this the master key it was sealed with? [device-id: {}]", id);
+      message.fail(DeviceFailure.Kind.UNAVAILABLE.busCode(), "the device's key cannot be opened");
     }
   }
 
@@ -107,14 +129,15 @@ public final class DevicesVerticle extends VerticleBase {
     }
     String secret = DeviceSecrets.newSecret();
     byte[] hash = DeviceSecrets.hash(secret);
-    repository.insert(id, hash).onComplete(inserted -> {
+    byte[] sealed = sealer.seal(id, secret);
+    repository.insert(id, hash, sealed).onComplete(inserted -> {
       if (inserted.failed()) {
         LOG.error("device not registered [device-id: {}]", id, inserted.cause());
         message.fail(DeviceFailure.Kind.UNAVAILABLE.busCode(), "database unavailable");
       } else if (!inserted.result()) {
         message.fail(DeviceFailure.Kind.NOT_ALLOWED.busCode(), "a device with this id exists already");
       } else {
-        credentials.put(id, hash);
+        credentials.put(id, hash, sealed);
         LOG.info("device registered [device-id: {}]", id);
         message.reply(new JsonObject().put("id", id).put("secret", secret));
       }

@@ -52,6 +52,7 @@ public final class TestNode implements AutoCloseable {
         "--data-dir=" + dataDir,
         "--http.host=127.0.0.1", "--http.port=0",
         "--mqtt.host=127.0.0.1", "--mqtt.port=0",
+        "--coap.host=127.0.0.1", "--coap.port=0",
         "--devices.connectivity-flush-ms=20",
         "--events.flush-interval-ms=20"));
     flags.addAll(extraFlags);
@@ -69,6 +70,11 @@ public final class TestNode implements AutoCloseable {
 
   public int mqttPort() {
     return node.mqttPort();
+  }
+
+  /** The CoAP over DTLS port. */
+  public int coapPort() {
+    return node.coapPort();
   }
 
   public String adminToken() {
