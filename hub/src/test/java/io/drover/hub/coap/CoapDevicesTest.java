@@ -11,6 +11,7 @@ import io.drover.hub.support.SseClient;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
+import io.drover.hub.support.UdpRebinder;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
@@ -86,6 +87,40 @@ class CoapDevicesTest {
     // nonce (12) + ciphertext (32) + tag (16) bytes
     assertEquals(2 * (12 + 32 + 16), sealed.length());
     assertFalse(sealed.contains(java.util.HexFormat.of().formatHex(identity.secret().getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+  }
+
+  @Test
+  void deviceWithAConnectionIdKeepsItsSessionWhenItsSourcePortChanges() throws Exception {
+    DeviceIdentity identity = node.provisionDevice();
+    try (UdpRebinder nat = new UdpRebinder(node.coapPort());
+         CoapTestDevice device = CoapTestDevice.withConnectionId(nat.port(), identity.id(), identity.secret())) {
+      double connects = node.metric("drover_connects_total{protocol=\"coap\"}");
+      assertEquals(ResponseCode.CHANGED, device.post("/e/before", "1").getCode());
+      int firstPort = nat.outsidePort();
+
+      nat.rebind();
+      CoapResponse after = device.post("/e/after", "2");
+
+      assertTrue(firstPort != nat.outsidePort(), "the node saw another source port");
+      assertNotNull(after, "the node answered at the new address (RFC 9146: records are matched by connection ID)");
+      assertEquals(ResponseCode.CHANGED, after.getCode());
+      assertEquals(connects + 1, node.metric("drover_connects_total{protocol=\"coap\"}"), "one session: no new handshake, no takeover");
+      assertEquals(1, node.countEvents(identity.id(), "after"));
+    }
+  }
+
+  @Test
+  void withoutAConnectionIdTheSameRebindingLosesTheSession() throws Exception {
+    DeviceIdentity identity = node.provisionDevice();
+    try (UdpRebinder nat = new UdpRebinder(node.coapPort());
+         CoapTestDevice device = CoapTestDevice.connect(nat.port(), identity.id(), identity.secret())) {
+      assertEquals(ResponseCode.CHANGED, device.post("/e/before", "1").getCode());
+
+      nat.rebind();
+
+      assertNull(device.post("/e/after", "2"), "records from an unknown address without a connection ID are dropped");
+      assertEquals(0, node.countEvents(identity.id(), "after"));
+    }
   }
 
   @Test
