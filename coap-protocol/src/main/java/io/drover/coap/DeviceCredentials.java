@@ -12,4 +12,12 @@ public interface DeviceCredentials {
    * @return completes with the key, or with null when the identity is unknown or has no key
    */
   CompletionStage<byte[]> presharedKey(String identity);
+
+  /**
+   * Looks up the device registered with an ECDSA P-256 raw public key (RFC 7250), given as its DER
+   * SubjectPublicKeyInfo. Same threading contract as {@link #presharedKey}.
+   *
+   * @return completes with the device ID, or with null when no device has this key
+   */
+  CompletionStage<String> deviceForPublicKey(byte[] subjectPublicKeyInfo);
 }

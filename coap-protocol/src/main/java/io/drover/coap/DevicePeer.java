@@ -10,6 +10,7 @@ import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.network.Endpoint;
 import org.eclipse.californium.elements.DtlsEndpointContext;
 import org.eclipse.californium.elements.EndpointContext;
+import org.eclipse.californium.elements.auth.ExtensiblePrincipal;
 import org.eclipse.californium.elements.auth.PreSharedKeyIdentity;
 import org.eclipse.californium.elements.util.Bytes;
 
@@ -45,10 +46,17 @@ public final class DevicePeer {
     return new DevicePeer(identity, session == null ? "" : session.getAsString(), source, endpoint);
   }
 
-  /** The device ID a DTLS principal stands for: the PSK identity as the device sent it. */
+  /**
+   * The device ID a DTLS principal stands for: the PSK identity as the device sent it, or, for a raw
+   * public key, the device that key was registered to (added to the principal by
+   * {@link DeviceKeyVerifier} at the handshake).
+   */
   static String identityOf(Principal principal) {
     if (principal instanceof PreSharedKeyIdentity psk) {
       return psk.getIdentity();
+    }
+    if (principal instanceof ExtensiblePrincipal<?> extensible) {
+      return extensible.getExtendedInfo().get(DeviceKeyVerifier.DEVICE_ID, String.class);
     }
     return null;
   }

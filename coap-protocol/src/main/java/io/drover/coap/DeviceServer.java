@@ -1,6 +1,7 @@
 package io.drover.coap;
 
 import java.net.InetSocketAddress;
+import java.security.KeyPair;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.core.CoapServer;
@@ -12,6 +13,7 @@ import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +98,7 @@ public final class DeviceServer {
     private DtlsSessionEvents sessionEvents;
     private DeviceRequestHandler requests;
     private Executor executor;
+    private KeyPair serverKey;
 
     private Builder(CoapSettings settings) {
       this.settings = settings;
@@ -122,17 +125,32 @@ public final class DeviceServer {
       return this;
     }
 
+    /**
+     * The node's own ECDSA P-256 key: with it, devices may also authenticate with raw public keys
+     * (RFC 7250) registered for them, and the node proves itself with this key. Optional.
+     */
+    public Builder serverKey(KeyPair serverKey) {
+      this.serverKey = serverKey;
+      return this;
+    }
+
     public DeviceServer build() {
       if (credentials == null || sessionEvents == null || requests == null || executor == null) {
         throw new IllegalStateException("credentials, session events, request handler and executor are all required");
       }
       Configuration config = configuration(settings);
-      DtlsConnectorConfig dtls = DtlsConnectorConfig.builder(config)
+      DtlsConnectorConfig.Builder dtlsBuilder = DtlsConnectorConfig.builder(config)
           .setAddress(new InetSocketAddress(settings.host(), settings.securePort()))
           .setAdvancedPskStore(new DevicePskStore(credentials, sessionEvents))
           .setConnectionListener(new DtlsSessionWatcher(sessionEvents))
-          .setLoggingTag("coaps")
-          .build();
+          .setLoggingTag("coaps");
+      if (serverKey != null) {
+        DeviceKeyVerifier verifier = new DeviceKeyVerifier(credentials, sessionEvents);
+        dtlsBuilder.setCertificateIdentityProvider(new SingleCertificateProvider(serverKey.getPrivate(), serverKey.getPublic()))
+            .setAdvancedCertificateVerifier(verifier)
+            .setApplicationLevelInfoSupplier(verifier);
+      }
+      DtlsConnectorConfig dtls = dtlsBuilder.build();
       CoapEndpoint secure = CoapEndpoint.builder()
           .setConfiguration(config)
           .setConnector(new DTLSConnector(dtls))

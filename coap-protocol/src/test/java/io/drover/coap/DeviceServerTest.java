@@ -41,7 +41,17 @@ class DeviceServerTest {
     Map<String, byte[]> keys = Map.of(DEVICE, KEY.getBytes(StandardCharsets.US_ASCII));
     server = DeviceServer.builder(CoapSettings.defaults("127.0.0.1", 0))
         // answered later, from another thread, as the hub answers over the bus
-        .credentials(identity -> CompletableFuture.supplyAsync(() -> keys.get(identity), keyLookups))
+        .credentials(new DeviceCredentials() {
+          @Override
+          public CompletionStage<byte[]> presharedKey(String identity) {
+            return CompletableFuture.supplyAsync(() -> keys.get(identity), keyLookups);
+          }
+
+          @Override
+          public CompletionStage<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
+            return CompletableFuture.completedFuture(null);
+          }
+        })
         .sessionEvents(new DtlsSessionEvents() {
           @Override
           public void handshakeRefused(String identity, Refusal refusal, InetSocketAddress peer) {

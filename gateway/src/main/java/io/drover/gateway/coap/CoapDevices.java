@@ -67,6 +67,20 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
     return key;
   }
 
+  /** Called on a Scandium thread; the hub is asked from the listener's context. */
+  @Override
+  public CompletionStage<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
+    CompletableFuture<String> device = new CompletableFuture<>();
+    context.runOnContext(ignored -> hub.deviceForPublicKey(subjectPublicKeyInfo).onComplete(found -> {
+      if (found.succeeded()) {
+        device.complete(found.result());
+      } else {
+        device.completeExceptionally(found.cause());
+      }
+    }));
+    return device;
+  }
+
   /** Called on a Scandium thread. */
   @Override
   public void handshakeRefused(String identity, Refusal refusal, InetSocketAddress peer) {

@@ -7,6 +7,7 @@ import io.drover.gateway.session.GatewayMetrics;
 import io.drover.gateway.session.HubClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import java.security.KeyPair;
 
 /**
  * Terminates devices' CoAP over DTLS. Californium runs its own threads for the wire; every resource's
@@ -20,12 +21,15 @@ public final class CoapListener extends VerticleBase {
   private final DeviceSessions sessions;
   private final HubClient hub;
   private final GatewayMetrics metrics;
+  private final KeyPair serverKey;
   private CoapDevices devices;
   private DeviceServer server;
   private long idleTimer;
 
-  public CoapListener(CoapSettings settings, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics) {
+  /** @param serverKey the node's ECDSA P-256 key, for devices that authenticate with raw public keys */
+  public CoapListener(CoapSettings settings, KeyPair serverKey, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics) {
     this.settings = settings;
+    this.serverKey = serverKey;
     this.sessions = sessions;
     this.hub = hub;
     this.metrics = metrics;
@@ -42,6 +46,7 @@ public final class CoapListener extends VerticleBase {
           .sessionEvents(devices)
           .requests(devices)
           .executor(task -> context.runOnContext(ignored -> task.run()))
+          .serverKey(serverKey)
           .build();
       built.start();
       return built;

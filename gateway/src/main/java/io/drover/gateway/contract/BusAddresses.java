@@ -17,6 +17,13 @@ public final class BusAddresses {
    */
   public static final String PRESHARED_KEY = "hub.devices.psk";
 
+  /**
+   * Request: {@code {"public_key": "<base64 DER SubjectPublicKeyInfo>"}} from a DTLS handshake with a
+   * raw public key; reply: {@code {"device_id": "..."}}, or a failure UNKNOWN_DEVICE when no device
+   * has that key.
+   */
+  public static final String DEVICE_BY_PUBLIC_KEY = "hub.devices.by-public-key";
+
   /** Send: {@link SessionNotice} as JSON, when a device session opens or closes. No reply. */
   public static final String SESSION_NOTICES = "hub.devices.sessions";
 

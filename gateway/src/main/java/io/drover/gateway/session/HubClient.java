@@ -52,6 +52,21 @@ public final class HubClient {
         });
   }
 
+  /**
+   * The device registered with a raw public key, for its DTLS handshake.
+   *
+   * @return completes with the device ID, or with null when no device has this key
+   */
+  public Future<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
+    JsonObject request = new JsonObject().put("public_key", java.util.Base64.getEncoder().encodeToString(subjectPublicKeyInfo));
+    return bus.<JsonObject>request(BusAddresses.DEVICE_BY_PUBLIC_KEY, request, requestOptions)
+        .map(reply -> reply.body().getString("device_id"))
+        .recover(cause -> {
+          DeviceFailure failure = DeviceFailure.from(cause);
+          return failure.kind() == DeviceFailure.Kind.UNKNOWN_DEVICE ? Future.succeededFuture(null) : Future.failedFuture(failure);
+        });
+  }
+
   public void notifySession(SessionNotice notice) {
     bus.send(BusAddresses.SESSION_NOTICES, notice.toJson());
   }

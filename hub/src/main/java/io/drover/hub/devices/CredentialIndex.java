@@ -15,10 +15,22 @@ final class CredentialIndex {
 
   private final Map<String, byte[]> secretHashById;
   private final Map<String, byte[]> sealedSecretById;
+  /** Device IDs by the base64 of their registered public key (DER SubjectPublicKeyInfo). */
+  private final Map<String, String> deviceByPublicKey;
 
-  CredentialIndex(Map<String, byte[]> secretHashById, Map<String, byte[]> sealedSecretById) {
+  CredentialIndex(Map<String, byte[]> secretHashById, Map<String, byte[]> sealedSecretById, Map<String, String> deviceByPublicKey) {
     this.secretHashById = new HashMap<>(secretHashById);
     this.sealedSecretById = new HashMap<>(sealedSecretById);
+    this.deviceByPublicKey = new HashMap<>(deviceByPublicKey);
+  }
+
+  void putPublicKey(String publicKeyBase64, String deviceId) {
+    deviceByPublicKey.put(publicKeyBase64, deviceId);
+  }
+
+  /** @return the device registered with this key, or null */
+  String deviceForPublicKey(String publicKeyBase64) {
+    return deviceByPublicKey.get(publicKeyBase64);
   }
 
   void put(String deviceId, byte[] secretHash, byte[] sealedSecret) {

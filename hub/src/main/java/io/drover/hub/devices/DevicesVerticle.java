@@ -61,6 +61,7 @@ public final class DevicesVerticle extends VerticleBase {
           return Future.all(
               bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE, this::authenticate).completion(),
               bus.<JsonObject>consumer(BusAddresses.PRESHARED_KEY, this::presharedKey).completion(),
+              bus.<JsonObject>consumer(BusAddresses.DEVICE_BY_PUBLIC_KEY, this::deviceForPublicKey).completion(),
               bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),
               bus.<JsonObject>consumer(HubAddresses.PROVISION_DEVICE, this::provision).completion(),
               bus.<JsonObject>consumer(BusAddresses.DESCRIBE, this::onDescribe).completion());
@@ -102,6 +103,16 @@ public final class DevicesVerticle extends VerticleBase {
     }
   }
 
+  /** A DTLS handshake with a raw public key: which device registered it. */
+  private void deviceForPublicKey(Message<JsonObject> message) {
+    String deviceId = credentials.deviceForPublicKey(message.body().getString("public_key", ""));
+    if (deviceId == null) {
+      message.fail(DeviceFailure.Kind.UNKNOWN_DEVICE.busCode(), "no device has this key");
+    } else {
+      message.reply(new JsonObject().put("device_id", deviceId));
+    }
+  }
+
   private void onSessionNotice(Message<JsonObject> message) {
     SessionNotice notice = SessionNotice.fromJson(message.body());
     if (connectivity.record(notice)) {
@@ -127,17 +138,28 @@ public final class DevicesVerticle extends VerticleBase {
       message.fail(DeviceFailure.Kind.MALFORMED_IDENTITY.busCode(), "id must be 24 hexadecimal digits");
       return;
     }
+    String publicKeyText = message.body().getString("public_key");
+    byte[] publicKey = publicKeyText == null ? null : DevicePublicKeys.parse(publicKeyText);
+    if (publicKeyText != null && publicKey == null) {
+      message.fail(DeviceFailure.Kind.MALFORMED_PAYLOAD.busCode(), "public_key must be an ECDSA P-256 public key, PEM or base64 DER");
+      return;
+    }
     String secret = DeviceSecrets.newSecret();
     byte[] hash = DeviceSecrets.hash(secret);
     byte[] sealed = sealer.seal(id, secret);
-    repository.insert(id, hash, sealed).onComplete(inserted -> {
-      if (inserted.failed()) {
+    repository.insert(id, hash, sealed, publicKey).onComplete(inserted -> {
+      if (inserted.failed() && inserted.cause() instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
+        message.fail(DeviceFailure.Kind.NOT_ALLOWED.busCode(), "a device with this id or public key exists already");
+      } else if (inserted.failed()) {
         LOG.error("device not registered [device-id: {}]", id, inserted.cause());
         message.fail(DeviceFailure.Kind.UNAVAILABLE.busCode(), "database unavailable");
       } else if (!inserted.result()) {
         message.fail(DeviceFailure.Kind.NOT_ALLOWED.busCode(), "a device with this id exists already");
       } else {
         credentials.put(id, hash, sealed);
+        if (publicKey != null) {
+          credentials.putPublicKey(java.util.Base64.getEncoder().encodeToString(publicKey), id);
+        }
         LOG.info("device registered [device-id: {}]", id);
         message.reply(new JsonObject().put("id", id).put("secret", secret));
       }

@@ -16,6 +16,7 @@ import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.devices.DevicesApi;
 import io.drover.hub.devices.DeviceProvisioningApi;
 import io.drover.hub.devices.DevicesVerticle;
+import io.drover.hub.devices.DtlsServerKey;
 import io.drover.hub.devices.SecretSealer;
 import io.drover.hub.events.EventMetrics;
 import io.drover.hub.events.EventStreamApi;
@@ -139,7 +140,7 @@ public final class Node {
     deploy(new DeviceCommandRouter(sessions));
     mqtt = new MqttListener(config.mqtt(), sessions, hub, new GatewayMetrics(registry, "mqtt", sessions));
     deploy(mqtt);
-    coap = new CoapListener(config.coap(), sessions, hub, new GatewayMetrics(registry, "coap", sessions));
+    coap = new CoapListener(config.coap(), DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME)), sessions, hub, new GatewayMetrics(registry, "coap", sessions));
     deploy(coap);
     if (!demoDevices.isEmpty()) {
       deploy(DemoFleet.of(demoDevices, pool, directory, config.mqtt().host(), mqttPort()));

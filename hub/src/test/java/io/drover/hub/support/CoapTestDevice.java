@@ -40,6 +40,12 @@ public final class CoapTestDevice implements AutoCloseable {
 
   private CoapTestDevice(int port, String identity, String key, Map<String, Function<String, String>> functions, Map<String, String> variables,
       boolean connectionId) {
+    this(port, functions, variables, connectionId, builder -> builder.setAdvancedPskStore(
+        new AdvancedSinglePskStore(identity, key.getBytes(StandardCharsets.US_ASCII))));
+  }
+
+  private CoapTestDevice(int port, Map<String, Function<String, String>> functions, Map<String, String> variables, boolean connectionId,
+      java.util.function.Consumer<DtlsConnectorConfig.Builder> credentials) {
     Configuration config = new Configuration(CoapConfig.DEFINITIONS, DtlsConfig.DEFINITIONS, UdpConfig.DEFINITIONS, SystemConfig.DEFINITIONS);
     config.set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.CLIENT_ONLY);
     config.set(DtlsConfig.DTLS_RETRANSMISSION_TIMEOUT, 300, TimeUnit.MILLISECONDS);
@@ -48,9 +54,9 @@ public final class CoapTestDevice implements AutoCloseable {
       // RFC 9146: the node may then address this device by the ID it chose, whatever the source port
       config.set(DtlsConfig.DTLS_CONNECTION_ID_LENGTH, 4);
     }
-    DtlsConnectorConfig dtls = DtlsConnectorConfig.builder(config)
-        .setAdvancedPskStore(new AdvancedSinglePskStore(identity, key.getBytes(StandardCharsets.US_ASCII)))
-        .build();
+    DtlsConnectorConfig.Builder dtlsBuilder = DtlsConnectorConfig.builder(config);
+    credentials.accept(dtlsBuilder);
+    DtlsConnectorConfig dtls = dtlsBuilder.build();
     endpoint = CoapEndpoint.builder().setConfiguration(config).setConnector(new DTLSConnector(dtls)).build();
     device = new CoapServer(config);
     device.addEndpoint(endpoint);
@@ -80,6 +86,18 @@ public final class CoapTestDevice implements AutoCloseable {
 
   public static CoapTestDevice connect(int port, String identity, String key) {
     return new CoapTestDevice(port, identity, key, Map.of(), Map.of(), false);
+  }
+
+  /**
+   * A device that authenticates with an ECDSA raw public key (RFC 7250) and trusts only the node's
+   * key {@code serverKey}.
+   */
+  public static CoapTestDevice withRawPublicKey(int port, java.security.KeyPair deviceKey, java.security.PublicKey serverKey) {
+    return new CoapTestDevice(port, Map.of(), Map.of(), false, builder -> builder
+        .setCertificateIdentityProvider(new org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider(deviceKey.getPrivate(), deviceKey.getPublic()))
+        .setAdvancedCertificateVerifier(org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier.builder()
+            .setTrustedRPKs(new org.eclipse.californium.elements.auth.RawPublicKeyIdentity(serverKey))
+            .build()));
   }
 
   public static CoapTestDevice withConnectionId(int port, String identity, String key) {
