@@ -20,6 +20,7 @@ public final class UdpRebinder implements AutoCloseable {
   private final InetSocketAddress server;
   private volatile DatagramSocket outside;
   private volatile SocketAddress device;
+  private volatile byte[] lastFromDevice;
 
   public UdpRebinder(int serverPort) throws SocketException {
     this.server = new InetSocketAddress(InetAddress.getLoopbackAddress(), serverPort);
@@ -32,6 +33,7 @@ public final class UdpRebinder implements AutoCloseable {
           DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
           inside.receive(packet);
           device = packet.getSocketAddress();
+          lastFromDevice = java.util.Arrays.copyOf(packet.getData(), packet.getLength());
           outside.send(new DatagramPacket(packet.getData(), packet.getLength(), server));
         } catch (IOException closedOrRebound) {
           // the loop condition decides
@@ -61,6 +63,12 @@ public final class UdpRebinder implements AutoCloseable {
     toDevice.setDaemon(true);
     toDevice.start();
     return socket;
+  }
+
+  /** Sends the server, once more, the last datagram the device sent: an attacker's replay. */
+  public void replayLast() throws IOException {
+    byte[] datagram = lastFromDevice;
+    outside.send(new DatagramPacket(datagram, datagram.length, server));
   }
 
   /** Where the device should send. */
