@@ -111,6 +111,67 @@ class DeviceServerTest {
   }
 
   @Test
+  void plainCoapIsOffByDefault() {
+    assertEquals(-1, server.plainPort());
+  }
+
+  @Test
+  void plainCoapWhenEnabledCarriesNoIdentitySoDeviceResourcesAnswerUnauthorized() throws Exception {
+    CoapSettings defaults = CoapSettings.defaults("127.0.0.1", 0);
+    CoapSettings plainOn = new CoapSettings(defaults.host(), 0, 0, true, defaults.maxConnections(), defaults.maxActivePeers(),
+        defaults.staleSessionThreshold(), defaults.requestsPerSecondPerDevice(), defaults.udpReceiveBufferBytes(),
+        defaults.exchangeLifetime(), defaults.idleTimeout());
+    DeviceServer plain = DeviceServer.builder(plainOn)
+        .credentials(new DeviceCredentials() {
+          @Override
+          public CompletionStage<byte[]> presharedKey(String identity) {
+            return CompletableFuture.completedFuture(null);
+          }
+
+          @Override
+          public CompletionStage<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
+            return CompletableFuture.completedFuture(null);
+          }
+        })
+        .sessionEvents(new DtlsSessionEvents() {
+          @Override
+          public void handshakeRefused(String identity, Refusal refusal, InetSocketAddress peer) {
+          }
+
+          @Override
+          public void sessionEnded(String identity, String sessionId) {
+          }
+        })
+        .requests(new DeviceRequestHandler() {
+          @Override
+          public CompletionStage<CoapReply> onEvent(DevicePeer peer, String name, byte[] data, boolean confirmable) {
+            events.add(name);
+            return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+          }
+
+          @Override
+          public CompletionStage<CoapReply> onDescribe(DevicePeer peer, byte[] description) {
+            return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+          }
+        })
+        .executor(resourceThread)
+        .build();
+    plain.start();
+    org.eclipse.californium.core.CoapClient client = new org.eclipse.californium.core.CoapClient("coap://127.0.0.1:" + plain.plainPort() + "/e/temp");
+    try {
+      client.setTimeout(5000L);
+      CoapResponse response = client.post("1", org.eclipse.californium.core.coap.MediaTypeRegistry.TEXT_PLAIN);
+
+      assertNotNull(response, "no response");
+      assertEquals(ResponseCode.UNAUTHORIZED, response.getCode());
+      assertTrue(events.isEmpty(), "the handler never saw it");
+    } finally {
+      client.shutdown();
+      plain.stop();
+    }
+  }
+
+  @Test
   void unknownIdentityFailsTheHandshakeAndIsReported() throws Exception {
     try (PskTestClient device = new PskTestClient(server.securePort(), "ffffffffffffffffffffffff", KEY)) {
       assertNull(device.post("/e/temp", "1", true));
