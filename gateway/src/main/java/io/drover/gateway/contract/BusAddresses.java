@@ -9,6 +9,21 @@ public final class BusAddresses {
   /** Request: {@link AuthenticationRequest} as JSON; reply: {@link AuthenticatedDevice} as JSON, or a failure with a {@link DeviceFailure.Kind} code. */
   public static final String AUTHENTICATE = "hub.devices.authenticate";
 
+  /**
+   * Request: {@code {"device_id": "..."}} from a DTLS handshake with that PSK identity; reply:
+   * {@code {"psk": "..."}}, the device secret itself (the handshake needs the key, not a hash), or a
+   * failure UNKNOWN_DEVICE when the device is unknown or has no key for DTLS. Node-local: the key
+   * crosses only the local bus.
+   */
+  public static final String PRESHARED_KEY = "hub.devices.psk";
+
+  /**
+   * Request: {@code {"public_key": "<base64 DER SubjectPublicKeyInfo>"}} from a DTLS handshake with a
+   * raw public key; reply: {@code {"device_id": "..."}}, or a failure UNKNOWN_DEVICE when no device
+   * has that key.
+   */
+  public static final String DEVICE_BY_PUBLIC_KEY = "hub.devices.by-public-key";
+
   /** Send: {@link SessionNotice} as JSON, when a device session opens or closes. No reply. */
   public static final String SESSION_NOTICES = "hub.devices.sessions";
 

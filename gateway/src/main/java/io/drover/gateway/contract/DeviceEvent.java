@@ -13,4 +13,23 @@ public record DeviceEvent(String deviceId, String name, String data, long publis
   public static final int DEFAULT_TTL = 60;
   /** The {@code coreid} of events the cloud makes itself. */
   public static final String CLOUD_PUBLISHER = "api";
+
+  /**
+   * Whether {@code text} from {@code start} to its end is a valid event name: 1 to 64 characters, none
+   * of them a control character. A newline in a name would break the framing of every SSE stream it
+   * reaches.
+   */
+  public static boolean isValidName(String text, int start) {
+    int length = text.length() - start;
+    if (length < 1 || length > MAX_NAME_LENGTH) {
+      return false;
+    }
+    for (int i = start; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return false;
+      }
+    }
+    return true;
+  }
 }

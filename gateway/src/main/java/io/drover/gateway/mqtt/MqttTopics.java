@@ -29,22 +29,9 @@ final class MqttTopics {
   private MqttTopics() {
   }
 
-  /**
-   * An event name is the rest of the topic after {@code start}: 1 to 64 characters, none of them a
-   * control character. A newline in a name would break the framing of every SSE stream it reaches.
-   */
+  /** An event name is the rest of the topic after {@code start}; see {@link DeviceEvent#isValidName}. */
   static boolean isValidEventName(String topic, int start) {
-    int length = topic.length() - start;
-    if (length < 1 || length > DeviceEvent.MAX_NAME_LENGTH) {
-      return false;
-    }
-    for (int i = start; i < topic.length(); i++) {
-      char c = topic.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        return false;
-      }
-    }
-    return true;
+    return DeviceEvent.isValidName(topic, start);
   }
 
   /**

@@ -12,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -34,6 +35,36 @@ public final class HubClient {
     return bus.<JsonObject>request(BusAddresses.AUTHENTICATE, request.toJson(), requestOptions)
         .recover(cause -> Future.failedFuture(DeviceFailure.from(cause)))
         .map(reply -> AuthenticatedDevice.fromJson(reply.body()));
+  }
+
+  /**
+   * The pre-shared key of a device, for its DTLS handshake.
+   *
+   * @return completes with the key's bytes, or with null when the device is unknown or has none;
+   *     fails with UNAVAILABLE when the hub does not answer
+   */
+  public Future<byte[]> presharedKey(String deviceId) {
+    return bus.<JsonObject>request(BusAddresses.PRESHARED_KEY, new JsonObject().put("device_id", deviceId), requestOptions)
+        .map(reply -> reply.body().getString("psk").getBytes(StandardCharsets.US_ASCII))
+        .recover(cause -> {
+          DeviceFailure failure = DeviceFailure.from(cause);
+          return failure.kind() == DeviceFailure.Kind.UNKNOWN_DEVICE ? Future.succeededFuture(null) : Future.failedFuture(failure);
+        });
+  }
+
+  /**
+   * The device registered with a raw public key, for its DTLS handshake.
+   *
+   * @return completes with the device ID, or with null when no device has this key
+   */
+  public Future<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
+    JsonObject request = new JsonObject().put("public_key", java.util.Base64.getEncoder().encodeToString(subjectPublicKeyInfo));
+    return bus.<JsonObject>request(BusAddresses.DEVICE_BY_PUBLIC_KEY, request, requestOptions)
+        .map(reply -> reply.body().getString("device_id"))
+        .recover(cause -> {
+          DeviceFailure failure = DeviceFailure.from(cause);
+          return failure.kind() == DeviceFailure.Kind.UNKNOWN_DEVICE ? Future.succeededFuture(null) : Future.failedFuture(failure);
+        });
   }
 
   public void notifySession(SessionNotice notice) {

@@ -39,7 +39,12 @@ public final class DeviceProvisioningApi implements ApiFeature {
       ctx.fail(new ApiException(400, "invalid_request", "id must be a string of 24 hexadecimal digits"));
       return;
     }
-    bus.<JsonObject>request(HubAddresses.PROVISION_DEVICE, new JsonObject().put("id", id)).onComplete(reply -> {
+    Object publicKey = body.getValue("public_key");
+    if (publicKey != null && !(publicKey instanceof String)) {
+      ctx.fail(new ApiException(400, "invalid_request", "public_key must be a string: an ECDSA P-256 public key, PEM or base64 DER"));
+      return;
+    }
+    bus.<JsonObject>request(HubAddresses.PROVISION_DEVICE, new JsonObject().put("id", id).put("public_key", publicKey)).onComplete(reply -> {
       if (reply.succeeded()) {
         ctx.response().setStatusCode(201);
         ctx.json(reply.result().body().copy().put("ok", true));
@@ -48,6 +53,7 @@ public final class DeviceProvisioningApi implements ApiFeature {
       DeviceFailure failure = DeviceFailure.from(reply.cause());
       ctx.fail(switch (failure.kind()) {
         case MALFORMED_IDENTITY -> new ApiException(400, "invalid_request", "id must be 24 hexadecimal digits");
+        case MALFORMED_PAYLOAD -> new ApiException(400, "invalid_request", failure.getMessage());
         case NOT_ALLOWED -> new ApiException(409, "device_exists", "A device with this id is registered already");
         default -> new ApiException(503, "unavailable", "The device registry is not available; try again");
       });

@@ -21,22 +21,32 @@ final class DeviceRepository {
     this.pool = pool;
   }
 
-  Future<Map<String, byte[]>> loadSecretHashes() {
-    return pool.query("SELECT id, secret_hash FROM devices").execute().map(rows -> {
+  Future<CredentialIndex> loadCredentials() {
+    return pool.query("SELECT id, secret_hash, sealed_secret, public_key FROM devices").execute().map(rows -> {
       Map<String, byte[]> hashes = new HashMap<>(Math.max(16, rows.size() * 2));
+      Map<String, byte[]> sealed = new HashMap<>(Math.max(16, rows.size() * 2));
+      Map<String, String> byPublicKey = new HashMap<>();
       for (Row row : rows) {
         hashes.put(row.getString(0), row.getBuffer(1).getBytes());
+        Buffer sealedSecret = row.getBuffer(2);
+        if (sealedSecret != null) {
+          sealed.put(row.getString(0), sealedSecret.getBytes());
+        }
+        Buffer publicKey = row.getBuffer(3);
+        if (publicKey != null) {
+          byPublicKey.put(java.util.Base64.getEncoder().encodeToString(publicKey.getBytes()), row.getString(0));
+        }
       }
-      return hashes;
+      return new CredentialIndex(hashes, sealed, byPublicKey);
     });
   }
 
   /** @return false when a device with that ID exists already */
-  Future<Boolean> insert(String id, byte[] secretHash) {
+  Future<Boolean> insert(String id, byte[] secretHash, byte[] sealedSecret, byte[] publicKey) {
     return pool.preparedQuery("""
-            INSERT INTO devices (id, secret_hash) VALUES ($1, $2)
+            INSERT INTO devices (id, secret_hash, sealed_secret, public_key) VALUES ($1, $2, $3, $4)
             ON CONFLICT (id) DO NOTHING""")
-        .execute(Tuple.of(id, Buffer.buffer(secretHash)))
+        .execute(Tuple.of(id, Buffer.buffer(secretHash), Buffer.buffer(sealedSecret), publicKey == null ? null : Buffer.buffer(publicKey)))
         .map(result -> result.rowCount() == 1);
   }
 

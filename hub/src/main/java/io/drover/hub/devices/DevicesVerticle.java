@@ -33,13 +33,15 @@ public final class DevicesVerticle extends VerticleBase {
   private static final DeliveryOptions EVENT_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
 
   private final DeviceRepository repository;
+  private final SecretSealer sealer;
   private final Duration connectivityFlushInterval;
   private CredentialIndex credentials;
   private ConnectivityRecorder connectivity;
   private long flushTimer;
 
-  public DevicesVerticle(Pool pool, Duration connectivityFlushInterval) {
+  public DevicesVerticle(Pool pool, SecretSealer sealer, Duration connectivityFlushInterval) {
     this.repository = new DeviceRepository(pool);
+    this.sealer = sealer;
     this.connectivityFlushInterval = connectivityFlushInterval;
   }
 
@@ -51,15 +53,17 @@ public final class DevicesVerticle extends VerticleBase {
           if (stale > 0) {
             LOG.info("devices left online by the previous run marked offline [count: {}]", stale);
           }
-          return repository.loadSecretHashes();
+          return repository.loadCredentials();
         })
-        .compose(hashes -> {
-          credentials = new CredentialIndex(hashes);
+        .compose(index -> {
+          credentials = index;
           LOG.info("credential index loaded [devices: {}]", credentials.size());
           flushTimer = vertx.setPeriodic(connectivityFlushInterval.toMillis(), id -> connectivity.flush());
           EventBus bus = vertx.eventBus();
           return Future.all(
               bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE, this::authenticate).completion(),
+              bus.<JsonObject>consumer(BusAddresses.PRESHARED_KEY, this::presharedKey).completion(),
+              bus.<JsonObject>consumer(BusAddresses.DEVICE_BY_PUBLIC_KEY, this::deviceForPublicKey).completion(),
               bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),
               bus.<JsonObject>consumer(HubAddresses.PROVISION_DEVICE, this::provision).completion(),
               bus.<JsonObject>consumer(BusAddresses.DESCRIBE, this::onDescribe).completion());
@@ -93,6 +97,35 @@ public final class DevicesVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * A DTLS handshake needs the device's key itself: opened from its sealed form in memory. Unknown
+   * devices and devices registered before sealed secrets get the same refusal.
+   */
+  private void presharedKey(Message<JsonObject> message) {
+    String id = DeviceIds.normalize(message.body().getString("device_id"));
+    byte[] sealed = id == null ? null : credentials.sealedSecret(id);
+    if (sealed == null) {
+      message.fail(DeviceFailure.Kind.UNKNOWN_DEVICE.busCode(), "no such device, or it has no key for DTLS");
+      return;
+    }
+    try {
+      message.reply(new JsonObject().put("psk", sealer.open(id, sealed)));
+    } catch (IllegalStateException e) {
+      LOG.error("sealed secret does not open: is this the master key it was sealed with? [device-id: {}]", id);
+      message.fail(DeviceFailure.Kind.UNAVAILABLE.busCode(), "the device's key cannot be opened");
+    }
+  }
+
+  /** A DTLS handshake with a raw public key: which device registered it. */
+  private void deviceForPublicKey(Message<JsonObject> message) {
+    String deviceId = credentials.deviceForPublicKey(message.body().getString("public_key", ""));
+    if (deviceId == null) {
+      message.fail(DeviceFailure.Kind.UNKNOWN_DEVICE.busCode(), "no device has this key");
+    } else {
+      message.reply(new JsonObject().put("device_id", deviceId));
+    }
+  }
+
   private void onSessionNotice(Message<JsonObject> message) {
     SessionNotice notice = SessionNotice.fromJson(message.body());
     if (connectivity.record(notice)) {
@@ -118,16 +151,28 @@ public final class DevicesVerticle extends VerticleBase {
       message.fail(DeviceFailure.Kind.MALFORMED_IDENTITY.busCode(), "id must be 24 hexadecimal digits");
       return;
     }
+    String publicKeyText = message.body().getString("public_key");
+    byte[] publicKey = publicKeyText == null ? null : DevicePublicKeys.parse(publicKeyText);
+    if (publicKeyText != null && publicKey == null) {
+      message.fail(DeviceFailure.Kind.MALFORMED_PAYLOAD.busCode(), "public_key must be an ECDSA P-256 public key, PEM or base64 DER");
+      return;
+    }
     String secret = DeviceSecrets.newSecret();
     byte[] hash = DeviceSecrets.hash(secret);
-    repository.insert(id, hash).onComplete(inserted -> {
-      if (inserted.failed()) {
+    byte[] sealed = sealer.seal(id, secret);
+    repository.insert(id, hash, sealed, publicKey).onComplete(inserted -> {
+      if (inserted.failed() && inserted.cause() instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
+        message.fail(DeviceFailure.Kind.NOT_ALLOWED.busCode(), "a device with this id or public key exists already");
+      } else if (inserted.failed()) {
         LOG.error("device not registered [device-id: {}]", id, inserted.cause());
         message.fail(DeviceFailure.Kind.UNAVAILABLE.busCode(), "database unavailable");
       } else if (!inserted.result()) {
         message.fail(DeviceFailure.Kind.NOT_ALLOWED.busCode(), "a device with this id exists already");
       } else {
-        credentials.put(id, hash);
+        credentials.put(id, hash, sealed);
+        if (publicKey != null) {
+          credentials.putPublicKey(java.util.Base64.getEncoder().encodeToString(publicKey), id);
+        }
         LOG.info("device registered [device-id: {}]", id);
         message.reply(new JsonObject().put("id", id).put("secret", secret));
       }

@@ -1,5 +1,6 @@
 package io.drover.hub.launcher;
 
+import io.drover.gateway.coap.CoapListener;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.mqtt.MqttListener;
 import io.drover.gateway.session.ConnectionBudget;
@@ -17,6 +18,8 @@ import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.devices.DevicesApi;
 import io.drover.hub.devices.DeviceProvisioningApi;
 import io.drover.hub.devices.DevicesVerticle;
+import io.drover.hub.devices.DtlsServerKey;
+import io.drover.hub.devices.SecretSealer;
 import io.drover.hub.events.EventMetrics;
 import io.drover.hub.events.EventStreamApi;
 import io.drover.hub.events.EventsVerticle;
@@ -69,6 +72,7 @@ public final class Node {
   private final AtomicBoolean stopped = new AtomicBoolean();
   private ApiVerticle api;
   private MqttListener mqtt;
+  private CoapListener coap;
 
   private Node(NodeConfig config, Database database, Vertx vertx, Pool pool) {
     this.config = config;
@@ -110,6 +114,7 @@ public final class Node {
     TokenService tokens = TokenService.createAtStart(vertx, pool);
     AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()), tokens);
     DeviceDirectory directory = DeviceDirectory.loadAtStart(pool);
+    SecretSealer sealer = SecretSealer.loadAtStart(config.masterKeyFile());
     EventMetrics eventMetrics = new EventMetrics(registry);
     HealthChecks health = HealthChecks.create(vertx).register("database", 2000, promise ->
         pool.query("SELECT 1").execute().onComplete(result -> promise.complete(result.succeeded()
@@ -120,7 +125,7 @@ public final class Node {
 
     // The hub: events first, since everything else publishes into it.
     deploy(new EventsVerticle(pool, config.events(), eventMetrics, directory));
-    deploy(new DevicesVerticle(pool, config.connectivityFlushInterval()));
+    deploy(new DevicesVerticle(pool, sealer, config.connectivityFlushInterval()));
     api = new ApiVerticle(config.http(), v -> List.of(
         new OperationsApi(health, registry),
         new AccountsApi(v, pool, access, config.openSignup()),
@@ -142,10 +147,12 @@ public final class Node {
     LOG.info("device connection budget [limit: {}]", budget.limit());
     mqtt = new MqttListener(config.mqtt(), sessions, hub, new GatewayMetrics(registry, "mqtt", sessions), budget);
     deploy(mqtt);
+    coap = new CoapListener(config.coap(), DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME)), sessions, hub, new GatewayMetrics(registry, "coap", sessions));
+    deploy(coap);
     if (!demoDevices.isEmpty()) {
       deploy(DemoFleet.of(demoDevices, pool, directory, config.mqtt().host(), mqttPort()));
     }
-    LOG.info("node started [http-port: {}, mqtt-port: {}, data-dir: {}]", httpPort(), mqttPort(), config.dataDir());
+    LOG.info("node started [http-port: {}, mqtt-port: {}, coaps-port: {}, data-dir: {}]", httpPort(), mqttPort(), coapPort(), config.dataDir());
     if (pool.query("SELECT 1 FROM users LIMIT 1").execute().await().size() == 0) {
       LOG.warn("no accounts yet: the first account created becomes this node's administrator. Sign up at "
           + "http://<host>:{}/ or: curl -d username=you@example.com -d password=... http://<host>:{}/v1/users", httpPort(), httpPort());
@@ -190,6 +197,10 @@ public final class Node {
 
   public int mqttPort() {
     return mqtt.actualPort();
+  }
+
+  public int coapPort() {
+    return coap.actualPort();
   }
 
   public Path adminTokenFile() {

@@ -1,5 +1,6 @@
 package io.drover.hub.launcher;
 
+import io.drover.coap.CoapSettings;
 import io.drover.gateway.mqtt.MqttSettings;
 import io.drover.hub.events.EventSettings;
 import io.drover.hub.http.HttpSettings;
@@ -16,6 +17,8 @@ public record NodeConfig(
     Path dataDir,
     HttpSettings http,
     MqttSettings mqtt,
+    CoapSettings coap,
+    Path masterKeyFile,
     DatabaseSettings database,
     EventSettings events,
     Duration connectivityFlushInterval,
@@ -38,6 +41,21 @@ public record NodeConfig(
             r.integer("mqtt.max-message-size", 2048, 268_435_455),
             Duration.ofSeconds(r.integer("mqtt.connect-timeout", 1, 3600)),
             Duration.ofMillis(r.integer("gateway.hub-timeout-ms", 100, 600_000))),
+        new CoapSettings(
+            r.text("coap.host"),
+            r.integer("coap.port", 0, 65535),
+            r.integer("coap.plain-port", 0, 65535),
+            r.bool("coap.plain-enabled"),
+            r.integer("coap.max-connections", 1, 10_000_000),
+            r.integer("coap.max-active-peers", 1, 10_000_000),
+            Duration.ofSeconds(r.integer("coap.stale-session-seconds", 1, 30 * 86_400)),
+            r.integer("coap.requests-per-second", 1, 100_000),
+            r.integer("coap.receive-buffer-bytes", 0, 1 << 30),
+            Duration.ofSeconds(r.integer("coap.exchange-lifetime-seconds", 1, 3600)),
+            Duration.ofSeconds(r.integer("coap.idle-timeout-seconds", 1, 7 * 86_400))),
+        r.text("secrets.master-key-file").isBlank()
+            ? dataDir.resolve("master-key")
+            : Path.of(r.text("secrets.master-key-file").trim()).toAbsolutePath().normalize(),
         new DatabaseSettings(
             url.isEmpty() ? null : r.databaseUrl("database.url"),
             dataDir.resolve("postgres"),
@@ -78,6 +96,10 @@ public record NodeConfig(
       }
       throw new ConfigException(key + " must be a whole number from " + min + " to " + max
           + ", but " + value.source() + " gives '" + value.text() + "'");
+    }
+
+    boolean bool(String key) {
+      return choice(key, "true", "false").equals("true");
     }
 
     String choice(String key, String... allowed) {

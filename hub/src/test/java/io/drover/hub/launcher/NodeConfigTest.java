@@ -1,6 +1,7 @@
 package io.drover.hub.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,6 +75,22 @@ class NodeConfigTest {
     Files.writeString(file, "{not json");
     assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--config=" + file), Map.of()))
         .getMessage().contains("is not a JSON object"));
+  }
+
+  @Test
+  void coapDefaultsAreSizedForAFleetWithPlainCoapOffAndBadValuesAreNamed() {
+    NodeConfig defaults = NodeConfig.from(List.of("--data-dir=/tmp/drover-x"), Map.of());
+
+    assertEquals(5684, defaults.coap().securePort());
+    assertFalse(defaults.coap().plainEnabled());
+    assertTrue(defaults.coap().maxConnections() >= 200_000);
+    assertTrue(defaults.coap().maxActivePeers() >= 200_000);
+    assertEquals(java.nio.file.Path.of("/tmp/drover-x/master-key"), defaults.masterKeyFile());
+    assertTrue(NodeConfig.from(List.of(), Map.of("DROVER_COAP_PLAIN_ENABLED", "true")).coap().plainEnabled());
+    assertEquals("coap.plain-enabled must be one of true, false, but flag --coap.plain-enabled gives 'yes'",
+        assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--coap.plain-enabled=yes"), Map.of())).getMessage());
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--coap.idle-timeout-seconds=0"), Map.of()))
+        .getMessage().startsWith("coap.idle-timeout-seconds must be a whole number from 1"));
   }
 
   @Test

@@ -46,7 +46,7 @@ class SigtermTest {
         "-cp", System.getProperty("java.class.path"),
         Main.class.getName(),
         "--data-dir=" + dataDir, "--http.host=127.0.0.1", "--http.port=" + httpPort,
-        "--mqtt.host=127.0.0.1", "--mqtt.port=" + mqttPort,
+        "--mqtt.host=127.0.0.1", "--mqtt.port=" + mqttPort, "--coap.host=127.0.0.1", "--coap.port=0",
         // only the shutdown can write these events
         "--events.batch-size=10000", "--events.flush-interval-ms=60000"))
         .redirectErrorStream(true)

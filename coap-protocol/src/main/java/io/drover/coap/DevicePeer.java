@@ -1,0 +1,129 @@
+package io.drover.coap;
+
+import java.net.InetSocketAddress;
+import java.security.Principal;
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.californium.core.coap.CoAP.Code;
+import org.eclipse.californium.core.coap.MessageObserverAdapter;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.network.Endpoint;
+import org.eclipse.californium.elements.DtlsEndpointContext;
+import org.eclipse.californium.elements.EndpointContext;
+import org.eclipse.californium.elements.auth.ExtensiblePrincipal;
+import org.eclipse.californium.elements.auth.PreSharedKeyIdentity;
+import org.eclipse.californium.elements.util.Bytes;
+
+/**
+ * The device at the other end of one DTLS session: who it is (from the handshake, never from the
+ * payload), and a way to send it requests over that same session. Immutable.
+ */
+public final class DevicePeer {
+
+  private final String deviceId;
+  private final String sessionId;
+  private final EndpointContext context;
+  private final Endpoint endpoint;
+
+  private DevicePeer(String deviceId, String sessionId, EndpointContext context, Endpoint endpoint) {
+    this.deviceId = deviceId;
+    this.sessionId = sessionId;
+    this.context = context;
+    this.endpoint = endpoint;
+  }
+
+  /**
+   * The authenticated device behind a request's source context.
+   *
+   * @return null when the request carries no DTLS identity (plain CoAP)
+   */
+  static DevicePeer of(EndpointContext source, Endpoint endpoint) {
+    String identity = identityOf(source.getPeerIdentity());
+    if (identity == null) {
+      return null;
+    }
+    Bytes session = source.get(DtlsEndpointContext.KEY_SESSION_ID);
+    return new DevicePeer(identity, session == null ? "" : session.getAsString(), source, endpoint);
+  }
+
+  /**
+   * The device ID a DTLS principal stands for: the PSK identity as the device sent it, or, for a raw
+   * public key, the device that key was registered to (added to the principal by
+   * {@link DeviceKeyVerifier} at the handshake).
+   */
+  static String identityOf(Principal principal) {
+    if (principal instanceof PreSharedKeyIdentity psk) {
+      return psk.getIdentity();
+    }
+    if (principal instanceof ExtensiblePrincipal<?> extensible) {
+      return extensible.getExtendedInfo().get(DeviceKeyVerifier.DEVICE_ID, String.class);
+    }
+    return null;
+  }
+
+  /** The PSK identity as the device sent it; the gateway checks that it is a device ID. */
+  public String deviceId() {
+    return deviceId;
+  }
+
+  /** The DTLS session ID, in hex: a new handshake makes a new one. */
+  public String sessionId() {
+    return sessionId;
+  }
+
+  public InetSocketAddress address() {
+    return context.getPeerAddress();
+  }
+
+  /**
+   * Sends the device a confirmable request over this DTLS session (never starting a handshake) and
+   * completes with its response, on a Californium thread. Cancelling the future cancels the request.
+   * Fails with {@link DeviceUnreachable} when the device rejects the message, the CoAP retransmissions
+   * run out, or the session is gone.
+   */
+  public CompletableFuture<CoapReply> request(Code method, String path, byte[] payload) {
+    Request request = new Request(method);
+    request.setDestinationContext(context);
+    request.getOptions().setUriPath(path);
+    if (payload != null && payload.length > 0) {
+      request.setPayload(payload);
+    }
+    CompletableFuture<CoapReply> answer = new CompletableFuture<>();
+    request.addMessageObserver(new MessageObserverAdapter() {
+      @Override
+      public void onResponse(Response response) {
+        answer.complete(new CoapReply(response.getCode(), response.getPayload()));
+      }
+
+      @Override
+      public void onReject() {
+        answer.completeExceptionally(new DeviceUnreachable("the device rejected the request"));
+      }
+
+      @Override
+      public void onTimeout() {
+        answer.completeExceptionally(new DeviceUnreachable("the device did not acknowledge the request"));
+      }
+
+      @Override
+      protected void failed() {
+        answer.completeExceptionally(new DeviceUnreachable("the request could not be sent over the device's session"));
+      }
+    });
+    answer.whenComplete((reply, error) -> {
+      if (answer.isCancelled()) {
+        request.cancel();
+      }
+    });
+    endpoint.sendRequest(request);
+    return answer;
+  }
+
+  /** A cloud-to-device request that got no response. */
+  public static final class DeviceUnreachable extends RuntimeException {
+
+    public DeviceUnreachable(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package io.drover.coap;
+
+import java.net.InetSocketAddress;
+import java.security.KeyPair;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.SystemConfig;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CoAP device server: a DTLS 1.2 endpoint (and, only when configured, a plain one) with the device
+ * resource tree. Build it with {@link #builder(CoapSettings)}; {@link #start()} binds the sockets.
+ */
+public final class DeviceServer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceServer.class);
+  /** Connection IDs (RFC 9146) of 6 bytes: enough for millions of sessions, few bytes per record. */
+  static final int CONNECTION_ID_LENGTH = 6;
+
+  private final CoapSettings settings;
+  private final CoapServer server;
+  private final CoapEndpoint secure;
+  private final CoapEndpoint plain;
+
+  private DeviceServer(CoapSettings settings, CoapServer server, CoapEndpoint secure, CoapEndpoint plain) {
+    this.settings = settings;
+    this.server = server;
+    this.secure = secure;
+    this.plain = plain;
+  }
+
+  public static Builder builder(CoapSettings settings) {
+    return new Builder(settings);
+  }
+
+  /** Binds the endpoints. Blocks briefly (socket set-up): call it off any event loop. */
+  public void start() {
+    server.start();
+    LOG.info("CoAP listening [host: {}, coaps-port: {}, coap-port: {}]", settings.host(), securePort(),
+        plain == null ? "off" : plainPort());
+  }
+
+  /** Closes the endpoints; the DTLS sessions are gone with them. Blocks briefly. */
+  public void stop() {
+    server.stop();
+    server.destroy();
+  }
+
+  public int securePort() {
+    return secure.getAddress().getPort();
+  }
+
+  /** @return the plain CoAP port, or -1 when plain CoAP is off */
+  public int plainPort() {
+    return plain == null ? -1 : plain.getAddress().getPort();
+  }
+
+  /** The Californium configuration every endpoint shares: the settings mapped to typed keys. */
+  static Configuration configuration(CoapSettings settings) {
+    Configuration config = new Configuration(CoapConfig.DEFINITIONS, DtlsConfig.DEFINITIONS, UdpConfig.DEFINITIONS,
+        SystemConfig.DEFINITIONS);
+    config.set(CoapConfig.MAX_ACTIVE_PEERS, settings.maxActivePeers());
+    config.set(CoapConfig.EXCHANGE_LIFETIME, settings.exchangeLifetime().toMillis(), TimeUnit.MILLISECONDS);
+    config.set(CoapConfig.NON_LIFETIME, settings.exchangeLifetime().toMillis(), TimeUnit.MILLISECONDS);
+    // crop rotation forgets a whole generation at once: no per-exchange timers, no sweep over 200,000 peers
+    config.set(CoapConfig.DEDUPLICATOR, CoapConfig.DEDUPLICATOR_CROP_ROTATION);
+    config.set(CoapConfig.CROP_ROTATION_PERIOD, settings.exchangeLifetime().toMillis(), TimeUnit.MILLISECONDS);
+    config.set(CoapConfig.MAX_PEER_INACTIVITY_PERIOD, settings.staleSessionThreshold().toSeconds(), TimeUnit.SECONDS);
+    config.set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.SERVER_ONLY);
+    config.set(DtlsConfig.DTLS_MAX_CONNECTIONS, settings.maxConnections());
+    config.set(DtlsConfig.DTLS_STALE_CONNECTION_THRESHOLD, settings.staleSessionThreshold().toSeconds(), TimeUnit.SECONDS);
+    config.set(DtlsConfig.DTLS_CONNECTION_ID_LENGTH, CONNECTION_ID_LENGTH);
+    // a device that shakes hands again replaces its older session at once, instead of leaving it to age
+    config.set(DtlsConfig.DTLS_READ_WRITE_LOCK_CONNECTION_STORE, true);
+    config.set(DtlsConfig.DTLS_REMOVE_STALE_DOUBLE_PRINCIPALS, true);
+    if (settings.udpReceiveBufferBytes() > 0) {
+      config.set(DtlsConfig.DTLS_RECEIVE_BUFFER_SIZE, settings.udpReceiveBufferBytes());
+      config.set(UdpConfig.UDP_RECEIVE_BUFFER_SIZE, settings.udpReceiveBufferBytes());
+    }
+    return config;
+  }
+
+  /** Collects the collaborators; each is required. */
+  public static final class Builder {
+
+    private final CoapSettings settings;
+    private DeviceCredentials credentials;
+    private DtlsSessionEvents sessionEvents;
+    private DeviceRequestHandler requests;
+    private Executor executor;
+    private KeyPair serverKey;
+
+    private Builder(CoapSettings settings) {
+      this.settings = settings;
+    }
+
+    public Builder credentials(DeviceCredentials credentials) {
+      this.credentials = credentials;
+      return this;
+    }
+
+    public Builder sessionEvents(DtlsSessionEvents sessionEvents) {
+      this.sessionEvents = sessionEvents;
+      return this;
+    }
+
+    public Builder requests(DeviceRequestHandler requests) {
+      this.requests = requests;
+      return this;
+    }
+
+    /** Where every resource's work runs (the gateway passes its Vert.x context). */
+    public Builder executor(Executor executor) {
+      this.executor = executor;
+      return this;
+    }
+
+    /**
+     * The node's own ECDSA P-256 key: with it, devices may also authenticate with raw public keys
+     * (RFC 7250) registered for them, and the node proves itself with this key. Optional.
+     */
+    public Builder serverKey(KeyPair serverKey) {
+      this.serverKey = serverKey;
+      return this;
+    }
+
+    public DeviceServer build() {
+      if (credentials == null || sessionEvents == null || requests == null || executor == null) {
+        throw new IllegalStateException("credentials, session events, request handler and executor are all required");
+      }
+      Configuration config = configuration(settings);
+      DtlsConnectorConfig.Builder dtlsBuilder = DtlsConnectorConfig.builder(config)
+          .setAddress(new InetSocketAddress(settings.host(), settings.securePort()))
+          .setAdvancedPskStore(new DevicePskStore(credentials, sessionEvents))
+          .setConnectionListener(new DtlsSessionWatcher(sessionEvents))
+          .setLoggingTag("coaps");
+      if (serverKey != null) {
+        DeviceKeyVerifier verifier = new DeviceKeyVerifier(credentials, sessionEvents);
+        dtlsBuilder.setCertificateIdentityProvider(new SingleCertificateProvider(serverKey.getPrivate(), serverKey.getPublic()))
+            .setAdvancedCertificateVerifier(verifier)
+            .setApplicationLevelInfoSupplier(verifier);
+      }
+      DtlsConnectorConfig dtls = dtlsBuilder.build();
+      CoapEndpoint secure = CoapEndpoint.builder()
+          .setConfiguration(config)
+          .setConnector(new DTLSConnector(dtls))
+          .setLoggingTag("coaps")
+          .build();
+      CoapServer server = new CoapServer(config);
+      server.addEndpoint(secure);
+      CoapEndpoint plain = null;
+      if (settings.plainEnabled()) {
+        plain = CoapEndpoint.builder()
+            .setConfiguration(config)
+            .setInetSocketAddress(new InetSocketAddress(settings.host(), settings.plainPort()))
+            .setLoggingTag("coap")
+            .build();
+        server.addEndpoint(plain);
+      }
+      server.add(new EventResource(executor, requests), new DescribeResource(executor, requests));
+      return new DeviceServer(settings, server, secure, plain);
+    }
+  }
+}

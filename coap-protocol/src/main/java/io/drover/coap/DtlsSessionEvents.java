@@ -1,0 +1,25 @@
+package io.drover.coap;
+
+import java.net.InetSocketAddress;
+
+/**
+ * What the DTLS layer tells the gateway about sessions. Called on Scandium threads: implementations
+ * hand the work to their own thread and return at once.
+ */
+public interface DtlsSessionEvents {
+
+  /** Why a handshake was refused. */
+  enum Refusal {
+    /** The PSK identity is not a registered device, or the device has no key for DTLS. */
+    UNKNOWN_IDENTITY,
+    /** The identity is known but the peer's key is not the device's: its Finished did not verify. */
+    WRONG_KEY,
+    /** The credential store could not answer. */
+    LOOKUP_FAILED
+  }
+
+  void handshakeRefused(String identity, Refusal refusal, InetSocketAddress peer);
+
+  /** A DTLS session ended: evicted as stale, replaced by a newer handshake, or closed by the peer. */
+  void sessionEnded(String identity, String sessionId);
+}
