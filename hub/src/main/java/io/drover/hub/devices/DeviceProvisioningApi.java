@@ -44,7 +44,16 @@ public final class DeviceProvisioningApi implements ApiFeature {
       ctx.fail(new ApiException(400, "invalid_request", "public_key must be a string: an ECDSA P-256 public key, PEM or base64 DER"));
       return;
     }
-    bus.<JsonObject>request(HubAddresses.PROVISION_DEVICE, new JsonObject().put("id", id).put("public_key", publicKey)).onComplete(reply -> {
+    Object platform = body.getValue("platform_id");
+    Integer platformId = platform == null ? null : parsePlatform(platform);
+    Object cellular = body.getValue("cellular");
+    if (cellular != null && !(cellular instanceof Boolean) && !"true".equals(cellular) && !"false".equals(cellular)) {
+      ctx.fail(new ApiException(400, "invalid_request", "cellular must be true or false"));
+      return;
+    }
+    JsonObject request = new JsonObject().put("id", id).put("public_key", publicKey)
+        .put("platform_id", platformId).put("cellular", cellular != null && Boolean.parseBoolean(String.valueOf(cellular)));
+    bus.<JsonObject>request(HubAddresses.PROVISION_DEVICE, request).onComplete(reply -> {
       if (reply.succeeded()) {
         ctx.response().setStatusCode(201);
         ctx.json(reply.result().body().copy().put("ok", true));
@@ -58,5 +67,18 @@ public final class DeviceProvisioningApi implements ApiFeature {
         default -> new ApiException(503, "unavailable", "The device registry is not available; try again");
       });
     });
+  }
+
+  /** Particle's platform IDs (6 Photon, 12 Argon, 13 Boron, 26 Tracker, 32 P2, ...) are small positive integers. */
+  private static Integer parsePlatform(Object value) {
+    try {
+      int platform = Integer.parseInt(String.valueOf(value));
+      if (platform > 0 && platform < 65_536) {
+        return platform;
+      }
+    } catch (NumberFormatException ignored) {
+      // answered below
+    }
+    throw new ApiException(400, "invalid_request", "platform_id must be a whole number from 1 to 65535");
   }
 }

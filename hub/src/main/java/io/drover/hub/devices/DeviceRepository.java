@@ -42,11 +42,12 @@ final class DeviceRepository {
   }
 
   /** @return false when a device with that ID exists already */
-  Future<Boolean> insert(String id, byte[] secretHash, byte[] sealedSecret, byte[] publicKey) {
+  Future<Boolean> insert(String id, byte[] secretHash, byte[] sealedSecret, byte[] publicKey, Integer platformId, boolean cellular) {
     return pool.preparedQuery("""
-            INSERT INTO devices (id, secret_hash, sealed_secret, public_key) VALUES ($1, $2, $3, $4)
+            INSERT INTO devices (id, secret_hash, sealed_secret, public_key, platform_id, cellular) VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (id) DO NOTHING""")
-        .execute(Tuple.of(id, Buffer.buffer(secretHash), Buffer.buffer(sealedSecret), publicKey == null ? null : Buffer.buffer(publicKey)))
+        .execute(Tuple.of(id, Buffer.buffer(secretHash), Buffer.buffer(sealedSecret), publicKey == null ? null : Buffer.buffer(publicKey),
+            platformId, cellular))
         .map(result -> result.rowCount() == 1);
   }
 

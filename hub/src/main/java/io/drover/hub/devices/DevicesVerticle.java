@@ -160,7 +160,8 @@ public final class DevicesVerticle extends VerticleBase {
     String secret = DeviceSecrets.newSecret();
     byte[] hash = DeviceSecrets.hash(secret);
     byte[] sealed = sealer.seal(id, secret);
-    repository.insert(id, hash, sealed, publicKey).onComplete(inserted -> {
+    repository.insert(id, hash, sealed, publicKey, message.body().getInteger("platform_id"), message.body().getBoolean("cellular", false))
+        .onComplete(inserted -> {
       if (inserted.failed() && inserted.cause() instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
         message.fail(DeviceFailure.Kind.NOT_ALLOWED.busCode(), "a device with this id or public key exists already");
       } else if (inserted.failed()) {
@@ -173,7 +174,7 @@ public final class DevicesVerticle extends VerticleBase {
         if (publicKey != null) {
           credentials.putPublicKey(java.util.Base64.getEncoder().encodeToString(publicKey), id);
         }
-        LOG.info("device registered [device-id: {}]", id);
+        LOG.debug("device registered [device-id: {}]", id);
         message.reply(new JsonObject().put("id", id).put("secret", secret));
       }
     });

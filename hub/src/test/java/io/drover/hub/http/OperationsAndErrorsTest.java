@@ -104,6 +104,8 @@ class OperationsAndErrorsTest {
     assertError(node.post("/v1/admin/devices", "[1,2]", node.adminToken()), 400, "invalid_request");
     assertError(node.post("/v1/admin/devices", "{\"id\": \"xyz\"}", node.adminToken()), 400, "invalid_request");
     assertError(node.post("/v1/admin/devices", "{\"id\": 12}", node.adminToken()), 400, "invalid_request");
+    assertError(node.post("/v1/admin/devices", "{\"platform_id\": \"boron\"}", node.adminToken()), 400, "invalid_request");
+    assertError(node.post("/v1/admin/devices", "{\"cellular\": \"yes\"}", node.adminToken()), 400, "invalid_request");
     assertError(node.post("/v1/admin/devices", "{\"big\": \"" + "x".repeat(70 * 1024) + "\"}", node.adminToken()), 413, "request_too_large");
 
     DeviceIdentity existing = node.provisionDevice();
@@ -118,6 +120,16 @@ class OperationsAndErrorsTest {
     JsonObject body = new JsonObject(response.body());
     assertEquals("abcdef0123456789abcdef01", body.getString("id"));
     assertTrue(body.getString("secret").matches("[0-9a-f]{32}"));
+  }
+
+  @Test
+  void provisioningRecordsThePlatformAndCellularAsAManufacturerKnowsThem() throws Exception {
+    JsonObject created = new JsonObject(node.post("/v1/admin/devices", "{\"platform_id\": 13, \"cellular\": true}", node.adminToken()).body());
+
+    JsonObject device = new JsonObject(node.get("/v1/devices/" + created.getString("id"), node.adminToken()).body());
+    assertEquals(13, device.getInteger("platform_id"));
+    assertEquals(13, device.getInteger("product_id"), "outside a product, Particle reports the platform as product_id");
+    assertEquals(true, device.getBoolean("cellular"));
   }
 
   private static void assertError(HttpResponse<String> response, int status, String error) {
