@@ -8,6 +8,8 @@ import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.HubAddresses;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.devices.DeviceDirectory;
+import io.drover.hub.events.filter.EventFilter;
+import io.drover.hub.events.filter.FilterSyntaxException;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
@@ -36,6 +38,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /v1/devices/:id/events[/:prefix]}: one of the caller's devices</li>
  *   <li>{@code POST /v1/devices/events}: publish an event as the caller ({@code coreid "api"})</li>
  * </ul>
+ *
+ * Every stream takes {@code ?filter=} in the Event Logs' filter language ({@link EventFilter}), parsed
+ * once when the stream opens; a malformed one is answered 400 before the stream starts.
  *
  * One bus consumer per API instance fans each event out to that instance's streams; each event is
  * formatted once however many streams take it. A client that reads too slowly is cut off, not
@@ -108,6 +113,13 @@ public final class EventStreamApi implements ApiFeature {
   }
 
   private void open(RoutingContext ctx, String deviceId) {
+    EventFilter filter;
+    try {
+      filter = EventFilter.parse(ctx.request().getParam("filter"));
+    } catch (FilterSyntaxException e) {
+      ctx.fail(new ApiException(400, "invalid_filter", e.getMessage()));
+      return;
+    }
     String prefix = ctx.pathParam("*");
     HttpServerResponse response = ctx.response()
         .setChunked(true)
@@ -116,7 +128,7 @@ public final class EventStreamApi implements ApiFeature {
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(MAX_PENDING_BYTES);
     Stream stream = new Stream(response, AccessCheck.principal(ctx), deviceId, prefix == null || prefix.isEmpty() ? null : prefix,
-        String.valueOf(ctx.request().remoteAddress()));
+        filter, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
     metrics.openStreams.incrementAndGet();
     stream.keepAliveTimer = vertx.setPeriodic(settings.streamKeepAlive().toMillis(), id -> response.write(SseFormat.KEEP_ALIVE));
@@ -163,7 +175,7 @@ public final class EventStreamApi implements ApiFeature {
     String frame = null;
     for (int i = streams.size() - 1; i >= 0; i--) {
       Stream stream = streams.get(i);
-      if (!stream.wants(live)) {
+      if (!stream.wants(live, directory)) {
         continue;
       }
       if (stream.response.writeQueueFull()) {
@@ -192,22 +204,27 @@ public final class EventStreamApi implements ApiFeature {
     final Principal principal;
     final String deviceId;
     final String prefix;
+    /** Null when the stream takes every event: no name lookup then. */
+    final EventFilter filter;
     final String remote;
     long keepAliveTimer;
 
-    Stream(HttpServerResponse response, Principal principal, String deviceId, String prefix, String remote) {
+    Stream(HttpServerResponse response, Principal principal, String deviceId, String prefix, EventFilter filter, String remote) {
       this.response = response;
       this.principal = principal;
       this.deviceId = deviceId;
       this.prefix = prefix;
+      this.filter = filter.isEmpty() ? null : filter;
       this.remote = remote;
     }
 
-    boolean wants(LiveEvent live) {
+    boolean wants(LiveEvent live, DeviceDirectory directory) {
       DeviceEvent event = live.event();
       return principal.streams(live.ownerId())
           && (deviceId == null || deviceId.equals(event.deviceId()))
-          && (prefix == null || event.name().startsWith(prefix));
+          && (prefix == null || event.name().startsWith(prefix))
+          && (filter == null || filter.matches(event.name(), event.data(), event.deviceId(), directory.nameOf(event.deviceId()),
+              event.publishedAtMillis()));
     }
   }
 }
