@@ -73,4 +73,7 @@ export const api = {
   unclaim: (id) => request(`/v1/devices/${path(id)}`, { method: 'DELETE' }),
   call: (id, fn, arg) => request(`/v1/devices/${path(id, fn)}`, { method: 'POST', json: { arg } }),
   read: (id, variable) => request(`/v1/devices/${path(id, variable)}`),
+  publish: (name, data, isPrivate) => request('/v1/devices/events', {
+    method: 'POST', json: { name, data, private: isPrivate },
+  }),
 };

@@ -1,0 +1,114 @@
+// Every event of a stream, read with fetch rather than EventSource: EventSource only hands over the
+// event names it was told of in advance, and it cannot send the token as a header. The stream is
+// Particle's Server-Sent Events format (cloud-api.md, "Events").
+
+import { api } from './api.js';
+import { session } from './session.js';
+
+const RETRY_MS = 3000;
+
+/**
+ * Follows `streamPath` (for example /v1/devices/events), reconnecting after a drop.
+ *
+ * @param onEvent ({name, data, ttl, published_at, coreid}) per event
+ * @param onState ('connecting' | 'live' | 'reconnecting', detail) as the stream's state changes;
+ *     detail is the API's error description when the server refused the stream
+ * @returns {{close(): void}}
+ */
+export function followEvents(streamPath, { onEvent, onState }) {
+  let controller = null;
+  let retry = null;
+  let closed = false;
+
+  const later = () => {
+    if (!closed) retry = setTimeout(open, RETRY_MS);
+  };
+
+  async function open() {
+    const token = session.token();
+    if (closed || !token) return;
+    onState('connecting');
+    controller = new AbortController();
+    const mine = controller;
+    try {
+      const response = await fetch(streamPath, {
+        headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
+        cache: 'no-store',
+        signal: mine.signal,
+      });
+      if (!response.ok) {
+        let detail = `The server answered ${response.status}`;
+        try {
+          detail = (await response.json()).error_description ?? detail;
+        } catch {
+          // not the API's JSON: keep the status
+        }
+        onState('reconnecting', detail);
+        // a refused token ends the session through the API client
+        api.me().then(later, later);
+        return;
+      }
+      onState('live');
+      await read(response.body.getReader(), onEvent);
+    } catch {
+      if (mine.signal.aborted) return;
+    }
+    if (!mine.signal.aborted) {
+      onState('reconnecting');
+      later();
+    }
+  }
+
+  // as in live.js: a page kept in the back-forward cache must not hold one of the host's connections
+  const hide = () => {
+    clearTimeout(retry);
+    controller?.abort();
+  };
+  const show = (event) => {
+    if (event.persisted && !closed) open();
+  };
+  window.addEventListener('pagehide', hide);
+  window.addEventListener('pageshow', show);
+  open();
+  return {
+    close() {
+      closed = true;
+      hide();
+      window.removeEventListener('pagehide', hide);
+      window.removeEventListener('pageshow', show);
+    },
+  };
+}
+
+/** Splits the byte stream into lines and lines into events: `event:` then `data:`, a blank line ends one. */
+async function read(reader, onEvent) {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  let name = null;
+  let data = null;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffered += decoder.decode(value, { stream: true });
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline).replace(/\r$/, '');
+      buffered = buffered.slice(newline + 1);
+      if (line === '') {
+        if (name !== null && data !== null) {
+          try {
+            onEvent({ name, ...JSON.parse(data) });
+          } catch {
+            // a frame that is not the API's JSON is skipped
+          }
+        }
+        name = null;
+        data = null;
+      } else if (line.startsWith('event:')) {
+        name = line.slice(6).trimStart();
+      } else if (line.startsWith('data:')) {
+        data = line.slice(5).trimStart();
+      }
+    }
+  }
+}
