@@ -60,7 +60,9 @@ public final class EventStreamApi implements ApiFeature {
   private final EventSettings settings;
   private final EventMetrics metrics;
   private final List<Stream> streams = new ArrayList<>();
+  private final StreamLimits limits;
   private MessageConsumer<LiveEvent> consumer;
+  private long sweepTimer = -1;
 
   public EventStreamApi(Vertx vertx, Pool pool, AccessCheck access, DeviceDirectory directory, EventSettings settings, EventMetrics metrics) {
     this.vertx = vertx;
@@ -69,6 +71,7 @@ public final class EventStreamApi implements ApiFeature {
     this.directory = directory;
     this.settings = settings;
     this.metrics = metrics;
+    this.limits = new StreamLimits(settings.maxStreamsPerUser(), settings.streamOpensPerMinute());
   }
 
   @Override
@@ -81,11 +84,13 @@ public final class EventStreamApi implements ApiFeature {
     router.get("/v1/devices/:deviceId/events/*").handler(access::requireUser).handler(this::openForDevice);
     router.post("/v1/devices/events").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::publish);
     consumer = vertx.eventBus().consumer(HubAddresses.LIVE_EVENTS, message -> deliver(message.body()));
+    sweepTimer = vertx.setPeriodic(60_000, id -> limits.sweep(System.nanoTime()));
     return consumer.completion();
   }
 
   @Override
   public Future<Void> close() {
+    vertx.cancelTimer(sweepTimer);
     for (Stream stream : new ArrayList<>(streams)) {
       stream.response.end();
     }
@@ -120,6 +125,16 @@ public final class EventStreamApi implements ApiFeature {
       ctx.fail(new ApiException(400, "invalid_filter", e.getMessage()));
       return;
     }
+    Principal principal = AccessCheck.principal(ctx);
+    String account = principal.userId() == null ? "admin" : principal.userId().toString();
+    StreamLimits.Refusal refusal = limits.tryOpen(account, System.nanoTime());
+    if (refusal != null) {
+      metrics.streamsRefused.increment();
+      ctx.fail(new ApiException(429, "rate_limited", refusal == StreamLimits.Refusal.TOO_MANY_OPEN
+          ? "Too many event streams open: at most " + settings.maxStreamsPerUser() + " at once"
+          : "Too many event streams opened: at most " + settings.streamOpensPerMinute() + " a minute"));
+      return;
+    }
     String prefix = ctx.pathParam("*");
     HttpServerResponse response = ctx.response()
         .setChunked(true)
@@ -127,7 +142,7 @@ public final class EventStreamApi implements ApiFeature {
         .putHeader("Cache-Control", "no-cache")
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(MAX_PENDING_BYTES);
-    Stream stream = new Stream(response, AccessCheck.principal(ctx), deviceId, prefix == null || prefix.isEmpty() ? null : prefix,
+    Stream stream = new Stream(response, principal, account, deviceId, prefix == null || prefix.isEmpty() ? null : prefix,
         filter, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
     metrics.openStreams.incrementAndGet();
@@ -195,6 +210,7 @@ public final class EventStreamApi implements ApiFeature {
   private void forget(Stream stream) {
     if (streams.remove(stream)) {
       vertx.cancelTimer(stream.keepAliveTimer);
+      limits.closed(stream.account);
       metrics.openStreams.decrementAndGet();
     }
   }
@@ -202,6 +218,7 @@ public final class EventStreamApi implements ApiFeature {
   private static final class Stream {
     final HttpServerResponse response;
     final Principal principal;
+    final String account;
     final String deviceId;
     final String prefix;
     /** Null when the stream takes every event: no name lookup then. */
@@ -209,9 +226,10 @@ public final class EventStreamApi implements ApiFeature {
     final String remote;
     long keepAliveTimer;
 
-    Stream(HttpServerResponse response, Principal principal, String deviceId, String prefix, EventFilter filter, String remote) {
+    Stream(HttpServerResponse response, Principal principal, String account, String deviceId, String prefix, EventFilter filter, String remote) {
       this.response = response;
       this.principal = principal;
+      this.account = account;
       this.deviceId = deviceId;
       this.prefix = prefix;
       this.filter = filter.isEmpty() ? null : filter;
