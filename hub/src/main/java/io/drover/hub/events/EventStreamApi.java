@@ -52,6 +52,16 @@ public final class EventStreamApi implements ApiFeature {
   private static final Logger LOG = LoggerFactory.getLogger(EventStreamApi.class);
   /** Past this many bytes waiting to be sent, a stream is cut: its reader is too slow. */
   private static final int MAX_PENDING_BYTES = 1 << 20;
+  /**
+   * The most events a resumed stream replays from the database; a stream further behind gets these,
+   * then is ended, and its client (EventSource reconnects by itself) resumes from the last of them.
+   */
+  static final int MAX_REPLAY = 10_000;
+  private static final String REPLAY = """
+      SELECT id, device_id, name, data, published_at, ttl, public, owner_id FROM events
+      WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3) AND ($4::text IS NULL OR device_id = $4)
+        AND ($5::text IS NULL OR starts_with(name, $5))
+      ORDER BY id LIMIT $6""";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -150,6 +160,75 @@ public final class EventStreamApi implements ApiFeature {
     response.closeHandler(ignored -> forget(stream));
     response.endHandler(ignored -> forget(stream));
     response.write(SseFormat.OPENING);
+    long lastEventId = lastEventId(ctx);
+    if (lastEventId >= 0) {
+      resume(stream, lastEventId);
+    }
+  }
+
+  /** {@code Last-Event-ID} as EventSource sends it on reconnecting, or {@code ?last_event_id=}; -1 if none. */
+  private static long lastEventId(RoutingContext ctx) {
+    String text = ctx.request().getHeader("Last-Event-ID");
+    if (text == null) {
+      text = ctx.request().getParam("last_event_id");
+    }
+    try {
+      return text == null ? -1 : Math.max(-1, Long.parseLong(text.trim()));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * Replays what a reconnecting client missed, without a gap: live events for the stream are held
+   * back meanwhile; the events verticle answers once everything accepted so far is committed (its
+   * highest id, T); the database then has every event up to T, and the held-back events above T
+   * follow. An event may reach a client twice across a reconnect (sent live before the drop, then
+   * replayed), never not at all.
+   */
+  private void resume(Stream stream, long after) {
+    stream.heldBack = new ArrayList<>();
+    Principal principal = stream.principal;
+    vertx.eventBus().<Long>request(HubAddresses.EVENTS_WRITTEN_THROUGH, null)
+        .compose(reply -> {
+          long through = reply.body();
+          return pool.preparedQuery(REPLAY)
+              .execute(Tuple.of(after, through, principal.userId(), stream.deviceId, stream.prefix, MAX_REPLAY))
+              .map(rows -> {
+                long sent = after;
+                for (io.vertx.sqlclient.Row row : rows) {
+                  sent = row.getLong(0);
+                  LiveEvent event = new LiveEvent(sent, new DeviceEvent(row.getString(1), row.getString(2), row.getString(3),
+                      row.getOffsetDateTime(4).toInstant().toEpochMilli(), row.getInteger(5), row.getBoolean(6)), row.getLong(7));
+                  if (stream.wants(event, directory)) {
+                    stream.response.write(SseFormat.frame(event.id(), event.event()));
+                  }
+                }
+                return rows.size() < MAX_REPLAY ? through : -1L;
+              });
+        })
+        .onComplete(result -> {
+          if (!streams.contains(stream)) {
+            return;
+          }
+          if (result.failed() || result.result() < 0) {
+            // behind by more than a replay, or the database is away: end it, the client resumes again
+            if (result.failed()) {
+              LOG.warn("event stream not resumed [remote: {}, cause: {}]", stream.remote, result.cause().getMessage());
+            }
+            forget(stream);
+            stream.response.end();
+            return;
+          }
+          long through = result.result();
+          List<LiveEvent> held = stream.heldBack;
+          stream.heldBack = null;
+          for (LiveEvent event : held) {
+            if (event.id() > through) {
+              stream.response.write(SseFormat.frame(event.id(), event.event()));
+            }
+          }
+        });
   }
 
   private void publish(RoutingContext ctx) {
@@ -193,6 +272,17 @@ public final class EventStreamApi implements ApiFeature {
       if (!stream.wants(live, directory)) {
         continue;
       }
+      if (stream.heldBack != null) {
+        if (stream.heldBack.size() < MAX_REPLAY) {
+          stream.heldBack.add(live);
+        } else {
+          metrics.streamsCut.increment();
+          LOG.info("event stream cut: too many events while it resumed [remote: {}]", stream.remote);
+          forget(stream);
+          stream.response.reset();
+        }
+        continue;
+      }
       if (stream.response.writeQueueFull()) {
         metrics.streamsCut.increment();
         LOG.info("event stream cut: client reads too slowly [remote: {}]", stream.remote);
@@ -201,7 +291,7 @@ public final class EventStreamApi implements ApiFeature {
         continue;
       }
       if (frame == null) {
-        frame = SseFormat.frame(event);
+        frame = SseFormat.frame(live.id(), event);
       }
       stream.response.write(frame);
     }
@@ -225,6 +315,8 @@ public final class EventStreamApi implements ApiFeature {
     final EventFilter filter;
     final String remote;
     long keepAliveTimer;
+    /** While a resumed stream replays from the database: the live events that wait for it, else null. */
+    List<LiveEvent> heldBack;
 
     Stream(HttpServerResponse response, Principal principal, String account, String deviceId, String prefix, EventFilter filter, String remote) {
       this.response = response;

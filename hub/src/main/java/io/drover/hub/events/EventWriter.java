@@ -27,8 +27,8 @@ final class EventWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventWriter.class);
   private static final String INSERT = """
-      INSERT INTO events (device_id, name, data, published_at, ttl, public, owner_id)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[])""";
+      INSERT INTO events (id, device_id, name, data, published_at, ttl, public, owner_id) OVERRIDING SYSTEM VALUE
+      SELECT * FROM unnest($8::bigint[], $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[])""";
   /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
   private static final String TOUCH_DEVICES = """
       UPDATE devices d SET last_heard = greatest(d.last_heard, u.heard)
@@ -42,6 +42,10 @@ final class EventWriter {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private boolean writing;
   private long retryTimer = -1;
+  /** The highest id offered, and the highest known committed (ids are offered in increasing order). */
+  private long lastOffered;
+  private long committedThrough;
+  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
 
   EventWriter(Vertx vertx, Pool pool, EventSettings settings, EventMetrics metrics) {
     this.vertx = vertx;
@@ -62,11 +66,26 @@ final class EventWriter {
     }
     Pending pending = new Pending(event, Promise.promise(), System.nanoTime());
     queue.add(pending);
+    lastOffered = event.id();
     metrics.queueDepth.set(queue.size());
     if (queue.size() >= settings.batchSize()) {
       writeNextBatch();
     }
     return pending.written.future();
+  }
+
+  /**
+   * Completes with the highest id offered so far once every event up to it is committed: a resuming
+   * stream reads the database after this, so nothing accepted before it asked is missed.
+   */
+  Future<Long> writtenThrough() {
+    if (committedThrough >= lastOffered) {
+      return Future.succeededFuture(lastOffered);
+    }
+    Promise<Long> promise = Promise.promise();
+    waiters.add(new Waiter(lastOffered, promise));
+    writeNextBatch();
+    return promise.future();
   }
 
   /** Called by the flush timer: writes whatever waits, even a partial batch. */
@@ -112,6 +131,11 @@ final class EventWriter {
           pending.written.complete();
         }
         metrics.written.increment(batch.size());
+        committedThrough = Math.max(committedThrough, batch.get(batch.size() - 1).event.id());
+        while (!waiters.isEmpty() && waiters.peek().through <= committedThrough) {
+          Waiter waiter = waiters.poll();
+          waiter.promise.complete(waiter.through);
+        }
         if (queue.size() >= settings.batchSize()) {
           writeNextBatch();
         }
@@ -139,11 +163,13 @@ final class EventWriter {
     Integer[] ttls = new Integer[n];
     Boolean[] publics = new Boolean[n];
     Long[] owners = new Long[n];
+    Long[] ids = new Long[n];
     List<String> heardIds = new ArrayList<>(n);
     List<OffsetDateTime> heardTimes = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       DeviceEvent event = batch.get(i).event.event();
       owners[i] = batch.get(i).event.ownerId();
+      ids[i] = batch.get(i).event.id();
       devices[i] = event.deviceId();
       names[i] = event.name();
       data[i] = event.data();
@@ -156,7 +182,7 @@ final class EventWriter {
       }
     }
     return pool.withTransaction(connection -> {
-      Future<?> inserted = connection.preparedQuery(INSERT).execute(Tuple.of(devices, names, data, times, ttls, publics, owners));
+      Future<?> inserted = connection.preparedQuery(INSERT).execute(Tuple.of(devices, names, data, times, ttls, publics, owners).addArrayOfLong(ids));
       if (heardIds.isEmpty()) {
         return inserted.mapEmpty();
       }
@@ -168,5 +194,8 @@ final class EventWriter {
   }
 
   private record Pending(LiveEvent event, Promise<Void> written, long acceptedNanos) {
+  }
+
+  private record Waiter(long through, Promise<Long> promise) {
   }
 }
