@@ -19,6 +19,8 @@ export function followEvents(streamPath, { onEvent, onState }) {
   let controller = null;
   let retry = null;
   let closed = false;
+  // the id of the last event read: a reconnection resumes after it, so nothing is missed meanwhile
+  const position = { lastId: null };
 
   const later = () => {
     if (!closed) retry = setTimeout(open, RETRY_MS);
@@ -31,8 +33,10 @@ export function followEvents(streamPath, { onEvent, onState }) {
     controller = new AbortController();
     const mine = controller;
     try {
+      const headers = { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' };
+      if (position.lastId !== null) headers['Last-Event-ID'] = position.lastId;
       const response = await fetch(streamPath, {
-        headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
+        headers,
         cache: 'no-store',
         signal: mine.signal,
       });
@@ -49,7 +53,7 @@ export function followEvents(streamPath, { onEvent, onState }) {
         return;
       }
       onState('live');
-      await read(response.body.getReader(), onEvent);
+      await read(response.body.getReader(), onEvent, position);
     } catch {
       if (mine.signal.aborted) return;
     }
@@ -80,10 +84,11 @@ export function followEvents(streamPath, { onEvent, onState }) {
   };
 }
 
-/** Splits the byte stream into lines and lines into events: `event:` then `data:`, a blank line ends one. */
-async function read(reader, onEvent) {
+/** Splits the byte stream into lines and lines into events: `id:`, `event:`, `data:`, a blank line ends one. */
+async function read(reader, onEvent, position) {
   const decoder = new TextDecoder();
   let buffered = '';
+  let id = null;
   let name = null;
   let data = null;
   for (;;) {
@@ -95,15 +100,19 @@ async function read(reader, onEvent) {
       const line = buffered.slice(0, newline).replace(/\r$/, '');
       buffered = buffered.slice(newline + 1);
       if (line === '') {
+        if (id !== null) position.lastId = id;
         if (name !== null && data !== null) {
           try {
-            onEvent({ name, ...JSON.parse(data) });
+            onEvent({ id: id === null ? null : Number(id), name, ...JSON.parse(data) });
           } catch {
             // a frame that is not the API's JSON is skipped
           }
         }
+        id = null;
         name = null;
         data = null;
+      } else if (line.startsWith('id:')) {
+        id = line.slice(3).trim();
       } else if (line.startsWith('event:')) {
         name = line.slice(6).trimStart();
       } else if (line.startsWith('data:')) {

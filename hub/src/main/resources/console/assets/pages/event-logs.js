@@ -17,6 +17,8 @@ const MAX_ROWS = 1000;
 /** Paused, events wait here; past this the oldest are dropped (and counted) rather than memory grow. */
 const MAX_QUEUED = 10_000;
 const NAMES_REFRESH_MS = 10_000;
+/** Stored events shown when the view opens, under whatever arrives live. */
+const HISTORY = 200;
 
 export function eventsPage(main, { shell }) {
   shell.setTrail([{ label: 'Events' }]);
@@ -48,6 +50,7 @@ export function eventLogs({ device = null }) {
   let serial = 0;
   const names = new Map();
   let namesLoadedAt = 0;
+  const storedIds = new Set();
 
   const live = liveIndicator();
   live.el.dataset.role = 'events-live';
@@ -173,6 +176,7 @@ export function eventLogs({ device = null }) {
   }
 
   function arrive(event) {
+    if (storedIds.has(event.id)) return; // shown already, from the history loaded on open
     event.serial = ++serial;
     event.deviceName = names.get(event.coreid) ?? null;
     if (event.deviceName === null && event.coreid !== 'api') refreshNames();
@@ -296,9 +300,9 @@ export function eventLogs({ device = null }) {
   /** The device names the rows show, from the device list: once at the start, again for a new device. */
   function refreshNames() {
     const now = Date.now();
-    if (now - namesLoadedAt < NAMES_REFRESH_MS) return;
+    if (now - namesLoadedAt < NAMES_REFRESH_MS) return Promise.resolve();
     namesLoadedAt = now;
-    api.devices().then((devices) => {
+    return api.devices().then((devices) => {
       for (const d of devices) names.set(d.id, d.name);
     }).catch(() => {});
   }
@@ -338,7 +342,29 @@ export function eventLogs({ device = null }) {
     name.focus();
   }
 
-  refreshNames();
+  /** Recent stored events go under the live ones; an event both stored and streamed is shown once. */
+  function loadHistory() {
+    api.history({ limit: HISTORY, device: device?.id }).then((page) => {
+      const shown = new Set(events.map((e) => e.id));
+      for (const e of pending) shown.add(e.id);
+      for (const e of queued) shown.add(e.id);
+      const older = [];
+      for (const stored of page.events) {
+        if (shown.has(stored.id)) continue;
+        stored.serial = ++serial;
+        stored.deviceName = names.get(stored.coreid) ?? null;
+        storedIds.add(stored.id);
+        older.push(stored);
+      }
+      events = events.concat(older).sort((a, b) => b.id - a.id);
+      if (events.length > MAX_ROWS) events.length = MAX_ROWS;
+      redraw();
+    }).catch(() => {
+      // the live list works without history
+    });
+  }
+
+  refreshNames().then(loadHistory);
   const path = device ? `/v1/devices/${encodeURIComponent(device.id)}/events` : '/v1/devices/events';
   const stream = followEvents(path, { onEvent: arrive, onState: (state) => live.set(state) });
   showCount();

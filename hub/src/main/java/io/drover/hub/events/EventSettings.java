@@ -12,7 +12,9 @@ import java.time.Duration;
  * @param maxStreamsPerUser event streams one account may hold open at once (per API instance)
  * @param streamOpensPerMinute event streams one account may open in a minute (per API instance)
  * @param retentionDays how long events are kept in PostgreSQL
+ * @param retentionCheck how often events past the retention are deleted
  */
 public record EventSettings(int queueCapacity, int batchSize, Duration flushInterval, Duration streamKeepAlive,
-                            int maxStreamsPerUser, int streamOpensPerMinute, int retentionDays) {
+                            int maxStreamsPerUser, int streamOpensPerMinute, int retentionDays,
+                            Duration retentionCheck) {
 }

@@ -32,6 +32,7 @@ public final class EventsVerticle extends VerticleBase {
   private EventWriter writer;
   private EventIds ids;
   private long flushTimer;
+  private long retentionTimer;
 
   public EventsVerticle(Pool pool, EventSettings settings, EventMetrics metrics, DeviceDirectory directory) {
     this.pool = pool;
@@ -45,6 +46,8 @@ public final class EventsVerticle extends VerticleBase {
     writer = new EventWriter(vertx, pool, settings, metrics);
     ids = new EventIds(pool);
     flushTimer = vertx.setPeriodic(settings.flushInterval().toMillis(), id -> writer.tick());
+    EventRetention retention = new EventRetention(vertx, pool, java.time.Duration.ofDays(settings.retentionDays()));
+    retentionTimer = vertx.setPeriodic(1000, settings.retentionCheck().toMillis(), id -> retention.prune());
     return ids.start()
         .compose(started -> vertx.eventBus().<Void>consumer(HubAddresses.EVENTS_WRITTEN_THROUGH,
             request -> writer.writtenThrough().onSuccess(request::reply)).completion())
@@ -55,6 +58,7 @@ public final class EventsVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(flushTimer);
+    vertx.cancelTimer(retentionTimer);
     return writer.drain().onSuccess(v -> LOG.info("event queue drained"));
   }
 

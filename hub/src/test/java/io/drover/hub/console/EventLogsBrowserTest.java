@@ -251,6 +251,21 @@ class EventLogsBrowserTest {
   }
 
   @Test
+  void recentStoredEventsAreShownWhenThePageOpensUnderTheLiveOnes() throws Exception {
+    String token = signUp(newEmail());
+    publish(token, "earlier", "1");
+    publish(token, "before-opening", "2");
+    openSignedIn(token, "/events");
+    awaitLive();
+    awaitRows(2);
+
+    publish(token, "live", "3");
+
+    awaitRows(3);
+    assertEquals(List.of("live 3", "before-opening 2", "earlier 1"), rowsText());
+  }
+
+  @Test
   void publishingFromThePageShowsTheEventAndStoresIt() throws Exception {
     String token = signUp(newEmail());
     openSignedIn(token, "/events");
