@@ -13,8 +13,9 @@ import java.time.Duration;
  * @param streamOpensPerMinute event streams one account may open in a minute (per API instance)
  * @param retentionDays how long events are kept in PostgreSQL
  * @param retentionCheck how often events past the retention are deleted
+ * @param usageFlush how often the counts of delivered events are added to the usage table
  */
 public record EventSettings(int queueCapacity, int batchSize, Duration flushInterval, Duration streamKeepAlive,
                             int maxStreamsPerUser, int streamOpensPerMinute, int retentionDays,
-                            Duration retentionCheck) {
+                            Duration retentionCheck, Duration usageFlush) {
 }

@@ -71,6 +71,8 @@ public final class EventStreamApi implements ApiFeature {
   private final EventMetrics metrics;
   private final List<Stream> streams = new ArrayList<>();
   private final StreamLimits limits;
+  private final UsageMeter usage;
+  private long usageTimer = -1;
   private MessageConsumer<LiveEvent> consumer;
   private long sweepTimer = -1;
 
@@ -82,6 +84,7 @@ public final class EventStreamApi implements ApiFeature {
     this.settings = settings;
     this.metrics = metrics;
     this.limits = new StreamLimits(settings.maxStreamsPerUser(), settings.streamOpensPerMinute());
+    this.usage = new UsageMeter(pool);
   }
 
   @Override
@@ -95,16 +98,19 @@ public final class EventStreamApi implements ApiFeature {
     router.post("/v1/devices/events").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::publish);
     consumer = vertx.eventBus().consumer(HubAddresses.LIVE_EVENTS, message -> deliver(message.body()));
     sweepTimer = vertx.setPeriodic(60_000, id -> limits.sweep(System.nanoTime()));
+    usageTimer = vertx.setPeriodic(settings.usageFlush().toMillis(), id -> usage.flush());
     return consumer.completion();
   }
 
   @Override
   public Future<Void> close() {
     vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(usageTimer);
     for (Stream stream : new ArrayList<>(streams)) {
       stream.response.end();
     }
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered.eventually(() -> usage.flush());
   }
 
   /** A device's stream, named by its ID or (as particle-cli and api-js allow) by its name, resolved once. */
@@ -202,6 +208,7 @@ public final class EventStreamApi implements ApiFeature {
                       row.getOffsetDateTime(4).toInstant().toEpochMilli(), row.getInteger(5), row.getBoolean(6)), row.getLong(7));
                   if (stream.wants(event, directory)) {
                     stream.response.write(SseFormat.frame(event.id(), event.event()));
+                    usage.delivered(event.ownerId(), 1);
                   }
                 }
                 return rows.size() < MAX_REPLAY ? through : -1L;
@@ -226,6 +233,7 @@ public final class EventStreamApi implements ApiFeature {
           for (LiveEvent event : held) {
             if (event.id() > through) {
               stream.response.write(SseFormat.frame(event.id(), event.event()));
+              usage.delivered(event.ownerId(), 1);
             }
           }
         });
@@ -267,6 +275,7 @@ public final class EventStreamApi implements ApiFeature {
   private void deliver(LiveEvent live) {
     DeviceEvent event = live.event();
     String frame = null;
+    int deliveries = 0;
     for (int i = streams.size() - 1; i >= 0; i--) {
       Stream stream = streams.get(i);
       if (!stream.wants(live, directory)) {
@@ -294,7 +303,9 @@ public final class EventStreamApi implements ApiFeature {
         frame = SseFormat.frame(live.id(), event);
       }
       stream.response.write(frame);
+      deliveries++;
     }
+    usage.delivered(live.ownerId(), deliveries);
   }
 
   private void forget(Stream stream) {

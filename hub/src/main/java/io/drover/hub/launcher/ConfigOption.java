@@ -27,6 +27,7 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("events.stream-opens-per-minute", "60", "Event streams one account may open per minute; more are refused with 429"),
       new ConfigOption("events.retention-days", "30", "Days events are kept; older ones are deleted"),
       new ConfigOption("events.retention-check-seconds", "3600", "How often events past the retention are deleted"),
+      new ConfigOption("events.usage-flush-seconds", "30", "How often counts of events delivered to streams are written for billing"),
       new ConfigOption("devices.connectivity-flush-ms", "100", "How often online/offline changes are written"),
       new ConfigOption("devices.call-timeout-ms", "30000", "How long a function call or variable read waits for the device"),
       new ConfigOption("demo.devices", "0", "Simulated devices to run inside the node (0 to 1000), claimed by the first account"),
