@@ -26,9 +26,14 @@ import org.slf4j.LoggerFactory;
 final class EventWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventWriter.class);
+  /**
+   * Ids come with the events (EventIds), so a batch retried after a commit whose answer was lost
+   * finds its rows there already and leaves them, rather than failing for ever on the primary key.
+   */
   private static final String INSERT = """
       INSERT INTO events (id, device_id, name, data, published_at, ttl, public, owner_id) OVERRIDING SYSTEM VALUE
-      SELECT * FROM unnest($8::bigint[], $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[])""";
+      SELECT * FROM unnest($8::bigint[], $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[])
+      ON CONFLICT (id) DO NOTHING""";
   /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
   private static final String TOUCH_DEVICES = """
       UPDATE devices d SET last_heard = greatest(d.last_heard, u.heard)
