@@ -27,6 +27,9 @@ export const MODIFIERS = [
   ['data', 'Filter by data', EXAMPLES.data],
 ];
 
+/** ASCII white space only, as FilterTokens.java has it (a regex \s would take more). */
+const SPACES = new Set([' ', '\t', '\n', '\r', '\f', '\v']);
+
 function split(text) {
   const words = [];
   let word = '';
@@ -36,7 +39,7 @@ function split(text) {
     if (c === '"') {
       quoted = !quoted;
       inWord = true;
-    } else if (!quoted && /\s/.test(c)) {
+    } else if (!quoted && SPACES.has(c)) {
       if (inWord) {
         words.push(word);
         word = '';

@@ -217,7 +217,7 @@ class EventLogsBrowserTest {
   }
 
   @Test
-  void jsonDataIsPrettyPrintedWithARawToggleAndArrowKeysMoveThroughTheList() throws Exception {
+  void jsonDataIsPrettyPrintedWithARawToggleCopiedAndArrowKeysMoveThroughTheList() throws Exception {
     String token = signUp(newEmail());
     openSignedIn(token, "/events");
     awaitLive();
@@ -235,6 +235,13 @@ class EventLogsBrowserTest {
     assertEquals("pretty", data.getDomAttribute("data-format"));
     assertEquals("{\n  \"temp\": 21.5,\n  \"door\": \"open\"\n}", data.getText());
     screenshot("/tmp/console-events.png");
+
+    browser.executeCdpCommand("Browser.grantPermissions", java.util.Map.of(
+        "origin", url(""), "permissions", List.of("clipboardReadWrite", "clipboardSanitizedWrite")));
+    click("[data-action=copy]");
+    waitFor("copied", d -> "Copied".equals(d.findElement(By.cssSelector("[data-role=copy-status]")).getText()));
+    assertEquals(json, browser.executeAsyncScript("navigator.clipboard.readText().then(arguments[0], (e) => arguments[0]('failed: ' + e))"),
+        "the data as sent is on the clipboard");
 
     click("[data-action=raw]");
     waitFor("the raw data", d -> json.equals(d.findElement(By.cssSelector("[data-role=event-data]")).getText()));

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits filter text into words: whitespace separates them, except inside double quotes, which are
+ * Splits filter text into words: ASCII white space separates them, except inside double quotes, which are
  * dropped ({@code data:"door open"} is one word, {@code data:door open}). No regex: a filter is short,
  * but it is parsed on every stream open.
  */
@@ -23,7 +23,7 @@ final class FilterTokens {
       if (c == '"') {
         quoted = !quoted;
         inWord = true;
-      } else if (!quoted && Character.isWhitespace(c)) {
+      } else if (!quoted && isSpace(c)) {
         if (inWord) {
           words.add(word.toString());
           word.setLength(0);
@@ -41,5 +41,10 @@ final class FilterTokens {
       words.add(word.toString());
     }
     return words;
+  }
+
+  /** ASCII white space only, spelled out so that the Console's tokenizer can say exactly the same. */
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0b;
   }
 }
