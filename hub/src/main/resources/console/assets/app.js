@@ -7,6 +7,7 @@ import { session } from './lib/session.js';
 import { loginPage, signupPage } from './pages/auth.js';
 import { devicePage } from './pages/device.js';
 import { devicesPage } from './pages/devices.js';
+import { eventsPage } from './pages/event-logs.js';
 import { notFoundPage } from './pages/not-found.js';
 import { createShell } from './pages/shell.js';
 
@@ -18,6 +19,7 @@ const ROUTES = [
   { pattern: /^\/signup\/?$/, page: signupPage, public: true },
   { pattern: /^\/devices\/?$/, page: devicesPage, section: 'devices' },
   { pattern: /^\/devices\/([^/]+)\/?$/, page: devicePage, section: 'devices' },
+  { pattern: /^\/events\/?$/, page: eventsPage, section: 'events' },
 ];
 
 let shell = null;

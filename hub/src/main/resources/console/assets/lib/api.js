@@ -73,4 +73,9 @@ export const api = {
   unclaim: (id) => request(`/v1/devices/${path(id)}`, { method: 'DELETE' }),
   call: (id, fn, arg) => request(`/v1/devices/${path(id, fn)}`, { method: 'POST', json: { arg } }),
   read: (id, variable) => request(`/v1/devices/${path(id, variable)}`),
+  history: ({ limit = 200, device } = {}) => request(`/v1/history/events?${new URLSearchParams(
+    device ? { limit, device } : { limit })}`),
+  publish: (name, data, isPrivate) => request('/v1/devices/events', {
+    method: 'POST', json: { name, data, private: isPrivate },
+  }),
 };

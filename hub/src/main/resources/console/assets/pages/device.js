@@ -6,6 +6,7 @@ import { h, icon, replace } from '../lib/dom.js';
 import { platformName, timeAgo } from '../lib/format.js';
 import { followStatus } from '../lib/live.js';
 import { confirmUnclaim, liveIndicator, statusBadge } from '../lib/ui.js';
+import { eventLogs } from './event-logs.js';
 
 /** After a device comes online it declares its functions and variables; look again this much later. */
 const DESCRIBE_DELAY_MS = 1500;
@@ -28,6 +29,7 @@ export function devicePage(main, { params, shell, navigate }) {
   const functionsBody = h('div', { class: 'card-body' });
   const variablesBody = h('div', { class: 'card-body' });
   const notes = notesCard();
+  const eventsCard = deviceEventsCard();
   const content = h('div', { class: 'device-layout', hidden: true },
     h('div', { class: 'device-main' },
       h('section', { class: 'card', 'aria-labelledby': 'functions-title' },
@@ -39,7 +41,8 @@ export function devicePage(main, { params, shell, navigate }) {
         h('header', { class: 'card-header' },
           h('h2', { id: 'variables-title', class: 'card-title' }, 'Variables'),
           h('p', { class: 'muted card-lead' }, 'Read the current value of a variable the firmware exposes.')),
-        variablesBody)),
+        variablesBody),
+      eventsCard.el),
     h('aside', { class: 'device-side' },
       h('section', { class: 'card', 'aria-labelledby': 'details-title' },
         h('header', { class: 'card-header' }, h('h2', { id: 'details-title', class: 'card-title' }, 'Details')),
@@ -244,6 +247,30 @@ export function devicePage(main, { params, shell, navigate }) {
     };
   }
 
+  /**
+   * The Event Logs for this device, opened on request: a stream is one of the six connections a
+   * browser gives a host, and most visits to a device page do not need its events.
+   */
+  function deviceEventsCard() {
+    let view = null;
+    const body = h('div', { class: 'card-body' });
+    const show = h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'show-events' }, 'Show live events');
+    const header = h('header', { class: 'card-header card-header-row' },
+      h('div', {},
+        h('h2', { id: 'device-events-title', class: 'card-title' }, 'Events'),
+        h('p', { class: 'muted card-lead' }, 'Events this device publishes, as they arrive.')));
+    body.append(show);
+    show.addEventListener('click', () => {
+      view = eventLogs({ device });
+      header.append(view.live);
+      replace(body, view.el);
+    });
+    return {
+      el: h('section', { class: 'card', 'aria-labelledby': 'device-events-title', 'data-role': 'device-events' }, header, body),
+      close: () => view?.close(),
+    };
+  }
+
   function onStatus(id, online, publishedAt) {
     if (!device || id !== device.id) return;
     statusSeq++;
@@ -287,5 +314,6 @@ export function devicePage(main, { params, shell, navigate }) {
     alive = false;
     clearTimeout(describeTimer);
     stream?.close();
+    eventsCard.close();
   };
 }

@@ -9,7 +9,7 @@ import { session } from '../lib/session.js';
 const SECTIONS = [
   { group: 'Develop', items: [
     { id: 'devices', label: 'Devices', icon: 'devices', href: '/devices' },
-    { id: 'events', label: 'Events', icon: 'events' },
+    { id: 'events', label: 'Events', icon: 'events', href: '/events' },
     { id: 'integrations', label: 'Integrations', icon: 'integrations' },
   ] },
   { group: 'Fleet', items: [

@@ -92,11 +92,11 @@ public final class DemoFleet extends VerticleBase {
             UPDATE devices d SET owner_id = admin.id, name = 'demo-' || ltrim(substr(d.id, 5), '0')
             FROM (SELECT id FROM users WHERE is_admin ORDER BY id LIMIT 1) admin
             WHERE d.id = ANY($1) AND d.owner_id IS NULL
-            RETURNING d.id, d.owner_id""")
+            RETURNING d.id, d.owner_id, d.name""")
         .execute(Tuple.of(ids))
         .onSuccess(rows -> {
           for (Row row : rows) {
-            directory.claimed(row.getString(0), row.getLong(1));
+            directory.claimed(row.getString(0), row.getLong(1), row.getString(2));
           }
           if (rows.size() > 0) {
             LOG.info("demo devices claimed by the administrator [count: {}]", rows.size());

@@ -13,18 +13,25 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class DeviceDirectory {
 
   private final Map<String, Long> ownerByDevice;
+  /** Claimed devices' names: the event filter matches a device by its name too. */
+  private final Map<String, String> nameByDevice;
 
-  private DeviceDirectory(Map<String, Long> ownerByDevice) {
+  private DeviceDirectory(Map<String, Long> ownerByDevice, Map<String, String> nameByDevice) {
     this.ownerByDevice = ownerByDevice;
+    this.nameByDevice = nameByDevice;
   }
 
   /** Blocks: the launcher calls it once, before traffic. */
   public static DeviceDirectory loadAtStart(Pool pool) {
     Map<String, Long> owners = new ConcurrentHashMap<>();
-    for (Row row : pool.query("SELECT id, owner_id FROM devices WHERE owner_id IS NOT NULL").execute().await()) {
+    Map<String, String> names = new ConcurrentHashMap<>();
+    for (Row row : pool.query("SELECT id, owner_id, name FROM devices WHERE owner_id IS NOT NULL").execute().await()) {
       owners.put(row.getString(0), row.getLong(1));
+      if (row.getString(2) != null) {
+        names.put(row.getString(0), row.getString(2));
+      }
     }
-    return new DeviceDirectory(owners);
+    return new DeviceDirectory(owners, names);
   }
 
   /** @return the owner's account ID, or null for an unclaimed or unknown device */
@@ -32,11 +39,26 @@ public final class DeviceDirectory {
     return ownerByDevice.get(deviceId);
   }
 
-  public void claimed(String deviceId, long ownerId) {
+  /** @return the device's name, or null for an unnamed, unclaimed or unknown device */
+  public String nameOf(String deviceId) {
+    return nameByDevice.get(deviceId);
+  }
+
+  public void claimed(String deviceId, long ownerId, String name) {
     ownerByDevice.put(deviceId, ownerId);
+    renamed(deviceId, name);
+  }
+
+  void renamed(String deviceId, String name) {
+    if (name == null) {
+      nameByDevice.remove(deviceId);
+    } else {
+      nameByDevice.put(deviceId, name);
+    }
   }
 
   void released(String deviceId) {
     ownerByDevice.remove(deviceId);
+    nameByDevice.remove(deviceId);
   }
 }

@@ -90,7 +90,7 @@ public final class DevicesApi implements ApiFeature {
     }
     claimWithName(id, principal.userId(), 0)
         .onSuccess(row -> {
-          directory.claimed(id, principal.userId());
+          directory.claimed(id, principal.userId(), row.getString(1));
           LOG.info("device claimed [device-id: {}, owner: {}]", id, principal.username());
           ctx.json(new JsonObject().put("ok", true).put("id", id).put("user_id", principal.userId().toString())
               .put("connected", row.getBoolean(0)));
@@ -102,7 +102,7 @@ public final class DevicesApi implements ApiFeature {
   private Future<Row> claimWithName(String id, long ownerId, int attempt) {
     return pool.preparedQuery("""
             UPDATE devices SET owner_id = $2, name = coalesce(name, $3)
-            WHERE id = $1 AND (owner_id IS NULL OR owner_id = $2) RETURNING online""")
+            WHERE id = $1 AND (owner_id IS NULL OR owner_id = $2) RETURNING online, name""")
         .execute(Tuple.of(id, ownerId, DeviceNames.friendly(attempt)))
         .transform(claimed -> {
           if (claimed.failed()) {
@@ -153,7 +153,12 @@ public final class DevicesApi implements ApiFeature {
           .recover(cause -> Future.failedFuture(isUniqueViolation(cause)
               ? new ApiException(400, "name_taken", "You have another device with this name already")
               : cause))
-          .mapEmpty();
+          .<Void>map(updated -> {
+            if (name != null) {
+              directory.renamed(id, (String) name);
+            }
+            return null;
+          });
       return stored
           .compose(ignored -> signalValue == null ? Future.succeededFuture() : command(new DeviceCommand(id, DeviceCommand.Kind.SIGNAL, null, signalValue, callTimeout.toMillis())))
           .compose(ignored -> pool.preparedQuery("SELECT " + DeviceJson.COLUMNS + " FROM " + DeviceJson.FROM + " WHERE d.id = $1").execute(Tuple.of(id)))

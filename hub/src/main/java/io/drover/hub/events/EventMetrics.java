@@ -21,6 +21,7 @@ public final class EventMetrics {
   final Counter writeFailures;
   final Timer writeLatency;
   final Counter streamsCut;
+  final Counter streamsRefused;
   final AtomicInteger openStreams = new AtomicInteger();
   final AtomicInteger queueDepth = new AtomicInteger();
 
@@ -42,5 +43,6 @@ public final class EventMetrics {
     registry.gauge("drover.events.write.queue", queueDepth);
     streamsCut = Counter.builder("drover.streams.cut").description("SSE clients cut off because they read too slowly").register(registry);
     registry.gauge("drover.streams.open", openStreams);
+    streamsRefused = Counter.builder("drover.streams.refused").description("Event streams refused by the per-account limits").register(registry);
   }
 }

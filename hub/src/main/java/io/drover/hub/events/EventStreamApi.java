@@ -8,6 +8,8 @@ import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.HubAddresses;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.devices.DeviceDirectory;
+import io.drover.hub.events.filter.EventFilter;
+import io.drover.hub.events.filter.FilterSyntaxException;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
@@ -37,6 +39,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v1/devices/events}: publish an event as the caller ({@code coreid "api"})</li>
  * </ul>
  *
+ * Every stream takes {@code ?filter=} in the Event Logs' filter language ({@link EventFilter}), parsed
+ * once when the stream opens; a malformed one is answered 400 before the stream starts.
+ *
  * One bus consumer per API instance fans each event out to that instance's streams; each event is
  * formatted once however many streams take it. A client that reads too slowly is cut off, not
  * buffered for. Runs on the API verticle's event loop. Mount before the device routes: their
@@ -47,6 +52,16 @@ public final class EventStreamApi implements ApiFeature {
   private static final Logger LOG = LoggerFactory.getLogger(EventStreamApi.class);
   /** Past this many bytes waiting to be sent, a stream is cut: its reader is too slow. */
   private static final int MAX_PENDING_BYTES = 1 << 20;
+  /**
+   * The most events a resumed stream replays from the database; a stream further behind gets these,
+   * then is ended, and its client (EventSource reconnects by itself) resumes from the last of them.
+   */
+  static final int MAX_REPLAY = 10_000;
+  private static final String REPLAY = """
+      SELECT id, device_id, name, data, published_at, ttl, public, owner_id FROM events
+      WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3) AND ($4::text IS NULL OR device_id = $4)
+        AND ($5::text IS NULL OR starts_with(name, $5))
+      ORDER BY id LIMIT $6""";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -55,7 +70,11 @@ public final class EventStreamApi implements ApiFeature {
   private final EventSettings settings;
   private final EventMetrics metrics;
   private final List<Stream> streams = new ArrayList<>();
+  private final StreamLimits limits;
+  private final UsageMeter usage;
+  private long usageTimer = -1;
   private MessageConsumer<LiveEvent> consumer;
+  private long sweepTimer = -1;
 
   public EventStreamApi(Vertx vertx, Pool pool, AccessCheck access, DeviceDirectory directory, EventSettings settings, EventMetrics metrics) {
     this.vertx = vertx;
@@ -64,6 +83,8 @@ public final class EventStreamApi implements ApiFeature {
     this.directory = directory;
     this.settings = settings;
     this.metrics = metrics;
+    this.limits = new StreamLimits(settings.maxStreamsPerUser(), settings.streamOpensPerMinute());
+    this.usage = new UsageMeter(pool);
   }
 
   @Override
@@ -76,15 +97,20 @@ public final class EventStreamApi implements ApiFeature {
     router.get("/v1/devices/:deviceId/events/*").handler(access::requireUser).handler(this::openForDevice);
     router.post("/v1/devices/events").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::publish);
     consumer = vertx.eventBus().consumer(HubAddresses.LIVE_EVENTS, message -> deliver(message.body()));
+    sweepTimer = vertx.setPeriodic(60_000, id -> limits.sweep(System.nanoTime()));
+    usageTimer = vertx.setPeriodic(settings.usageFlush().toMillis(), id -> usage.flush());
     return consumer.completion();
   }
 
   @Override
   public Future<Void> close() {
+    vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(usageTimer);
     for (Stream stream : new ArrayList<>(streams)) {
       stream.response.end();
     }
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered.eventually(() -> usage.flush());
   }
 
   /** A device's stream, named by its ID or (as particle-cli and api-js allow) by its name, resolved once. */
@@ -108,6 +134,23 @@ public final class EventStreamApi implements ApiFeature {
   }
 
   private void open(RoutingContext ctx, String deviceId) {
+    EventFilter filter;
+    try {
+      filter = EventFilter.parse(ctx.request().getParam("filter"));
+    } catch (FilterSyntaxException e) {
+      ctx.fail(new ApiException(400, "invalid_filter", e.getMessage()));
+      return;
+    }
+    Principal principal = AccessCheck.principal(ctx);
+    String account = principal.userId() == null ? "admin" : principal.userId().toString();
+    StreamLimits.Refusal refusal = limits.tryOpen(account, System.nanoTime());
+    if (refusal != null) {
+      metrics.streamsRefused.increment();
+      ctx.fail(new ApiException(429, "rate_limited", refusal == StreamLimits.Refusal.TOO_MANY_OPEN
+          ? "Too many event streams open: at most " + settings.maxStreamsPerUser() + " at once"
+          : "Too many event streams opened: at most " + settings.streamOpensPerMinute() + " a minute"));
+      return;
+    }
     String prefix = ctx.pathParam("*");
     HttpServerResponse response = ctx.response()
         .setChunked(true)
@@ -115,14 +158,85 @@ public final class EventStreamApi implements ApiFeature {
         .putHeader("Cache-Control", "no-cache")
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(MAX_PENDING_BYTES);
-    Stream stream = new Stream(response, AccessCheck.principal(ctx), deviceId, prefix == null || prefix.isEmpty() ? null : prefix,
-        String.valueOf(ctx.request().remoteAddress()));
+    Stream stream = new Stream(response, principal, account, deviceId, prefix == null || prefix.isEmpty() ? null : prefix,
+        filter, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
     metrics.openStreams.incrementAndGet();
     stream.keepAliveTimer = vertx.setPeriodic(settings.streamKeepAlive().toMillis(), id -> response.write(SseFormat.KEEP_ALIVE));
     response.closeHandler(ignored -> forget(stream));
     response.endHandler(ignored -> forget(stream));
     response.write(SseFormat.OPENING);
+    long lastEventId = lastEventId(ctx);
+    if (lastEventId >= 0) {
+      resume(stream, lastEventId);
+    }
+  }
+
+  /** {@code Last-Event-ID} as EventSource sends it on reconnecting, or {@code ?last_event_id=}; -1 if none. */
+  private static long lastEventId(RoutingContext ctx) {
+    String text = ctx.request().getHeader("Last-Event-ID");
+    if (text == null) {
+      text = ctx.request().getParam("last_event_id");
+    }
+    try {
+      return text == null ? -1 : Math.max(-1, Long.parseLong(text.trim()));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * Replays what a reconnecting client missed, without a gap: live events for the stream are held
+   * back meanwhile; the events verticle answers once everything accepted so far is committed (its
+   * highest id, T); the database then has every event up to T, and the held-back events above T
+   * follow. An event may reach a client twice across a reconnect (sent live before the drop, then
+   * replayed), never not at all.
+   */
+  private void resume(Stream stream, long after) {
+    stream.heldBack = new ArrayList<>();
+    Principal principal = stream.principal;
+    vertx.eventBus().<Long>request(HubAddresses.EVENTS_WRITTEN_THROUGH, null)
+        .compose(reply -> {
+          long through = reply.body();
+          return pool.preparedQuery(REPLAY)
+              .execute(Tuple.of(after, through, principal.userId(), stream.deviceId, stream.prefix, MAX_REPLAY))
+              .map(rows -> {
+                long sent = after;
+                for (io.vertx.sqlclient.Row row : rows) {
+                  sent = row.getLong(0);
+                  LiveEvent event = new LiveEvent(sent, new DeviceEvent(row.getString(1), row.getString(2), row.getString(3),
+                      row.getOffsetDateTime(4).toInstant().toEpochMilli(), row.getInteger(5), row.getBoolean(6)), row.getLong(7));
+                  if (stream.wants(event, directory)) {
+                    stream.response.write(SseFormat.frame(event.id(), event.event()));
+                    usage.delivered(event.ownerId(), 1);
+                  }
+                }
+                return rows.size() < MAX_REPLAY ? through : -1L;
+              });
+        })
+        .onComplete(result -> {
+          if (!streams.contains(stream)) {
+            return;
+          }
+          if (result.failed() || result.result() < 0) {
+            // behind by more than a replay, or the database is away: end it, the client resumes again
+            if (result.failed()) {
+              LOG.warn("event stream not resumed [remote: {}, cause: {}]", stream.remote, result.cause().getMessage());
+            }
+            forget(stream);
+            stream.response.end();
+            return;
+          }
+          long through = result.result();
+          List<LiveEvent> held = stream.heldBack;
+          stream.heldBack = null;
+          for (LiveEvent event : held) {
+            if (event.id() > through) {
+              stream.response.write(SseFormat.frame(event.id(), event.event()));
+              usage.delivered(event.ownerId(), 1);
+            }
+          }
+        });
   }
 
   private void publish(RoutingContext ctx) {
@@ -164,9 +278,21 @@ public final class EventStreamApi implements ApiFeature {
   private void deliver(LiveEvent live) {
     DeviceEvent event = live.event();
     String frame = null;
+    int deliveries = 0;
     for (int i = streams.size() - 1; i >= 0; i--) {
       Stream stream = streams.get(i);
-      if (!stream.wants(live)) {
+      if (!stream.wants(live, directory)) {
+        continue;
+      }
+      if (stream.heldBack != null) {
+        if (stream.heldBack.size() < MAX_REPLAY) {
+          stream.heldBack.add(live);
+        } else {
+          metrics.streamsCut.increment();
+          LOG.info("event stream cut: too many events while it resumed [remote: {}]", stream.remote);
+          forget(stream);
+          stream.response.reset();
+        }
         continue;
       }
       if (stream.response.writeQueueFull()) {
@@ -177,15 +303,18 @@ public final class EventStreamApi implements ApiFeature {
         continue;
       }
       if (frame == null) {
-        frame = SseFormat.frame(event);
+        frame = SseFormat.frame(live.id(), event);
       }
       stream.response.write(frame);
+      deliveries++;
     }
+    usage.delivered(live.ownerId(), deliveries);
   }
 
   private void forget(Stream stream) {
     if (streams.remove(stream)) {
       vertx.cancelTimer(stream.keepAliveTimer);
+      limits.closed(stream.account);
       metrics.openStreams.decrementAndGet();
     }
   }
@@ -193,24 +322,33 @@ public final class EventStreamApi implements ApiFeature {
   private static final class Stream {
     final HttpServerResponse response;
     final Principal principal;
+    final String account;
     final String deviceId;
     final String prefix;
+    /** Null when the stream takes every event: no name lookup then. */
+    final EventFilter filter;
     final String remote;
     long keepAliveTimer;
+    /** While a resumed stream replays from the database: the live events that wait for it, else null. */
+    List<LiveEvent> heldBack;
 
-    Stream(HttpServerResponse response, Principal principal, String deviceId, String prefix, String remote) {
+    Stream(HttpServerResponse response, Principal principal, String account, String deviceId, String prefix, EventFilter filter, String remote) {
       this.response = response;
       this.principal = principal;
+      this.account = account;
       this.deviceId = deviceId;
       this.prefix = prefix;
+      this.filter = filter.isEmpty() ? null : filter;
       this.remote = remote;
     }
 
-    boolean wants(LiveEvent live) {
+    boolean wants(LiveEvent live, DeviceDirectory directory) {
       DeviceEvent event = live.event();
       return principal.streams(live.ownerId())
           && (deviceId == null || deviceId.equals(event.deviceId()))
-          && (prefix == null || event.name().startsWith(prefix));
+          && (prefix == null || event.name().startsWith(prefix))
+          && (filter == null || filter.matches(event.name(), event.data(), event.deviceId(), directory.nameOf(event.deviceId()),
+              event.publishedAtMillis()));
     }
   }
 }

@@ -27,9 +27,14 @@ import org.slf4j.LoggerFactory;
 final class EventWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventWriter.class);
+  /**
+   * Ids come with the events (EventIds), so a batch retried after a commit whose answer was lost
+   * finds its rows there already and leaves them, rather than failing for ever on the primary key.
+   */
   private static final String INSERT = """
-      INSERT INTO events (device_id, name, data, published_at, ttl, public, owner_id)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[])""";
+      INSERT INTO events (id, device_id, name, data, published_at, ttl, public, owner_id) OVERRIDING SYSTEM VALUE
+      SELECT * FROM unnest($8::bigint[], $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[])
+      ON CONFLICT (id) DO NOTHING""";
   /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
   private static final String TOUCH_DEVICES = """
       UPDATE devices d SET last_heard = greatest(d.last_heard, u.heard)
@@ -45,6 +50,10 @@ final class EventWriter {
   private long retryTimer = -1;
   /** Events still to write one at a time, after their batch was refused for its data. */
   private int isolating;
+  /** The highest id offered, and the highest known committed (ids are offered in increasing order). */
+  private long lastOffered;
+  private long committedThrough;
+  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
 
   EventWriter(Vertx vertx, Pool pool, EventSettings settings, EventMetrics metrics) {
     this.vertx = vertx;
@@ -65,11 +74,26 @@ final class EventWriter {
     }
     Pending pending = new Pending(event, Promise.promise(), System.nanoTime());
     queue.add(pending);
+    lastOffered = event.id();
     metrics.queueDepth.set(queue.size());
     if (queue.size() >= settings.batchSize()) {
       writeNextBatch();
     }
     return pending.written.future();
+  }
+
+  /**
+   * Completes with the highest id offered so far once every event up to it is committed: a resuming
+   * stream reads the database after this, so nothing accepted before it asked is missed.
+   */
+  Future<Long> writtenThrough() {
+    if (committedThrough >= lastOffered) {
+      return Future.succeededFuture(lastOffered);
+    }
+    Promise<Long> promise = Promise.promise();
+    waiters.add(new Waiter(lastOffered, promise));
+    writeNextBatch();
+    return promise.future();
   }
 
   /** Called by the flush timer: writes whatever waits, even a partial batch. */
@@ -116,6 +140,7 @@ final class EventWriter {
           pending.written.complete();
         }
         metrics.written.increment(batch.size());
+        settledThrough(batch.get(batch.size() - 1).event.id());
         if (queue.size() >= settings.batchSize()) {
           writeNextBatch();
         }
@@ -126,6 +151,8 @@ final class EventWriter {
         LOG.warn("event dropped: the database refuses it [device-id: {}, name: {}, cause: {}]",
             batch.get(0).event.event().deviceId(), batch.get(0).event.event().name(), result.cause().getMessage());
         batch.get(0).written.fail(new DeviceFailure(DeviceFailure.Kind.MALFORMED_PAYLOAD, "the event store refuses this event"));
+        // settled, though not stored: a resuming stream must not wait for it
+        settledThrough(batch.get(0).event.id());
         writeNextBatch();
       } else if (isRefusedForItsData(result.cause())) {
         // find the event the database refuses by writing this batch one event at a time
@@ -150,6 +177,15 @@ final class EventWriter {
     });
   }
 
+  /** Every event up to {@code id} is written or dropped: streams waiting to resume may read the database. */
+  private void settledThrough(long id) {
+    committedThrough = Math.max(committedThrough, id);
+    while (!waiters.isEmpty() && waiters.peek().through <= committedThrough) {
+      Waiter waiter = waiters.poll();
+      waiter.promise.complete(waiter.through);
+    }
+  }
+
   /** Class 22 (data exception) and 23 (integrity): retrying the same rows cannot succeed. */
   private static boolean isRefusedForItsData(Throwable cause) {
     return cause instanceof PgException pg && pg.getSqlState() != null
@@ -165,11 +201,13 @@ final class EventWriter {
     Integer[] ttls = new Integer[n];
     Boolean[] publics = new Boolean[n];
     Long[] owners = new Long[n];
+    Long[] ids = new Long[n];
     List<String> heardIds = new ArrayList<>(n);
     List<OffsetDateTime> heardTimes = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       DeviceEvent event = batch.get(i).event.event();
       owners[i] = batch.get(i).event.ownerId();
+      ids[i] = batch.get(i).event.id();
       devices[i] = event.deviceId();
       names[i] = event.name();
       data[i] = event.data();
@@ -182,7 +220,7 @@ final class EventWriter {
       }
     }
     return pool.withTransaction(connection -> {
-      Future<?> inserted = connection.preparedQuery(INSERT).execute(Tuple.of(devices, names, data, times, ttls, publics, owners));
+      Future<?> inserted = connection.preparedQuery(INSERT).execute(Tuple.of(devices, names, data, times, ttls, publics, owners).addArrayOfLong(ids));
       if (heardIds.isEmpty()) {
         return inserted.mapEmpty();
       }
@@ -194,5 +232,8 @@ final class EventWriter {
   }
 
   private record Pending(LiveEvent event, Promise<Void> written, long acceptedNanos) {
+  }
+
+  private record Waiter(long through, Promise<Long> promise) {
   }
 }

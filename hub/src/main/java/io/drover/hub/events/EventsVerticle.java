@@ -30,7 +30,9 @@ public final class EventsVerticle extends VerticleBase {
   private final EventMetrics metrics;
   private final DeviceDirectory directory;
   private EventWriter writer;
+  private EventIds ids;
   private long flushTimer;
+  private long retentionTimer;
 
   public EventsVerticle(Pool pool, EventSettings settings, EventMetrics metrics, DeviceDirectory directory) {
     this.pool = pool;
@@ -42,21 +44,36 @@ public final class EventsVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     writer = new EventWriter(vertx, pool, settings, metrics);
+    ids = new EventIds(pool);
     flushTimer = vertx.setPeriodic(settings.flushInterval().toMillis(), id -> writer.tick());
-    return vertx.eventBus().<DeviceEvent>consumer(BusAddresses.PUBLISH_EVENT, this::accept).completion();
+    EventRetention retention = new EventRetention(vertx, pool, java.time.Duration.ofDays(settings.retentionDays()));
+    retentionTimer = vertx.setPeriodic(1000, settings.retentionCheck().toMillis(), id -> retention.prune());
+    return ids.start()
+        .compose(started -> vertx.eventBus().<Void>consumer(HubAddresses.EVENTS_WRITTEN_THROUGH,
+            request -> writer.writtenThrough().onSuccess(request::reply)).completion())
+        .compose(registered -> vertx.eventBus().<DeviceEvent>consumer(BusAddresses.PUBLISH_EVENT, this::accept).completion());
   }
 
   /** Undeploying unregisters the consumer first, so nothing new arrives while the queue drains. */
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(flushTimer);
+    vertx.cancelTimer(retentionTimer);
     return writer.drain().onSuccess(v -> LOG.info("event queue drained"));
   }
 
   private void accept(Message<DeviceEvent> message) {
     DeviceEvent event = message.body();
     String publisher = message.headers().get(OWNER_HEADER);
-    LiveEvent live = new LiveEvent(event, publisher != null ? Long.valueOf(publisher) : directory.ownerOf(event.deviceId()));
+    long id = ids.take();
+    if (id < 0) {
+      metrics.droppedQueueFull.increment();
+      if (message.replyAddress() != null) {
+        message.fail(DeviceFailure.Kind.OVERLOADED.busCode(), "no event id free until the next block is reserved");
+      }
+      return;
+    }
+    LiveEvent live = new LiveEvent(id, event, publisher != null ? Long.valueOf(publisher) : directory.ownerOf(event.deviceId()));
     Future<Void> written = writer.offer(live);
     if (written.failed()) {
       if (message.replyAddress() != null) {

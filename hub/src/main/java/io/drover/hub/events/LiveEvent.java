@@ -4,7 +4,8 @@ import io.drover.gateway.contract.DeviceEvent;
 
 /**
  * An accepted event on its way to the live streams, with the account that may see it (the device's
- * owner when it was published, or the account that published it through the API; null: admins only).
+ * owner when it was published, or the account that published it through the API; null: admins only)
+ * and its row id, assigned on acceptance (see {@link EventIds}).
  */
-public record LiveEvent(DeviceEvent event, Long ownerId) {
+public record LiveEvent(long id, DeviceEvent event, Long ownerId) {
 }

@@ -5,7 +5,7 @@ import io.drover.gateway.contract.DeviceEventCodec;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 
-/** Passes {@link LiveEvent}s between a node's verticles without a copy; over the wire, the event's JSON and the owner. */
+/** Passes {@link LiveEvent}s between a node's verticles without a copy; over the wire, the id, the owner and the event. */
 public final class LiveEventCodec implements MessageCodec<LiveEvent, LiveEvent> {
 
   public static final String NAME = "drover.live-event";
@@ -13,15 +13,17 @@ public final class LiveEventCodec implements MessageCodec<LiveEvent, LiveEvent> 
 
   @Override
   public void encodeToWire(Buffer buffer, LiveEvent live) {
+    buffer.appendLong(live.id());
     buffer.appendLong(live.ownerId() == null ? -1 : live.ownerId());
     events.encodeToWire(buffer, live.event());
   }
 
   @Override
   public LiveEvent decodeFromWire(int pos, Buffer buffer) {
-    long owner = buffer.getLong(pos);
-    DeviceEvent event = events.decodeFromWire(pos + 8, buffer);
-    return new LiveEvent(event, owner < 0 ? null : owner);
+    long id = buffer.getLong(pos);
+    long owner = buffer.getLong(pos + 8);
+    DeviceEvent event = events.decodeFromWire(pos + 16, buffer);
+    return new LiveEvent(id, event, owner < 0 ? null : owner);
   }
 
   @Override

@@ -21,14 +21,17 @@ final class SseFormat {
   private SseFormat() {
   }
 
-  /** {@code event: NAME\ndata: {...}\n\n}. Event names never hold control characters: the gateway refuses them. */
-  static String frame(DeviceEvent event) {
+  /**
+   * {@code id: ID\nevent: NAME\ndata: {...}\n\n}: the id is what a reconnecting client sends back as
+   * Last-Event-ID. Event names never hold control characters: the gateway refuses them.
+   */
+  static String frame(long id, DeviceEvent event) {
     String data = new JsonObject()
         .put("data", event.data())
         .put("ttl", event.ttl())
         .put("published_at", PUBLISHED_AT.format(Instant.ofEpochMilli(event.publishedAtMillis())))
         .put("coreid", event.deviceId())
         .encode();
-    return "event: " + event.name() + "\ndata: " + data + "\n\n";
+    return "id: " + id + "\nevent: " + event.name() + "\ndata: " + data + "\n\n";
   }
 }

@@ -20,6 +20,7 @@ import io.drover.hub.devices.DeviceProvisioningApi;
 import io.drover.hub.devices.DevicesVerticle;
 import io.drover.hub.devices.DtlsServerKey;
 import io.drover.hub.devices.SecretSealer;
+import io.drover.hub.events.EventHistoryApi;
 import io.drover.hub.events.EventMetrics;
 import io.drover.hub.events.EventStreamApi;
 import io.drover.hub.events.EventsVerticle;
@@ -133,6 +134,7 @@ public final class Node {
         new DeviceProvisioningApi(v.eventBus(), access),
         // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
         new EventStreamApi(v, pool, access, directory, config.events(), eventMetrics),
+        new EventHistoryApi(pool, access, directory),
         new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout()),
         new ConsoleRoutes(v)));
     deploy(api);

@@ -19,7 +19,8 @@ import java.util.function.Predicate;
  */
 public final class SseClient implements AutoCloseable {
 
-  public record Event(String name, JsonObject data) {
+  /** @param id the event's {@code id:} line, null when it had none */
+  public record Event(String id, String name, JsonObject data) {
   }
 
   private final HttpClient client;
@@ -27,6 +28,7 @@ public final class SseClient implements AutoCloseable {
   private final List<Event> events = new CopyOnWriteArrayList<>();
   private final StringBuilder partial = new StringBuilder();
   private String pendingName;
+  private String pendingId;
   private int status;
 
   private SseClient(HttpClient client) {
@@ -35,8 +37,16 @@ public final class SseClient implements AutoCloseable {
 
   /** Opens {@code path} and waits until the stream is open (its {@code :ok} has arrived). */
   public static SseClient open(Vertx vertx, int port, String path, String token) throws Exception {
+    return open(vertx, port, path, token, null);
+  }
+
+  /** As {@link #open(Vertx, int, String, String)}, resuming after {@code lastEventId} as a reconnecting EventSource does. */
+  public static SseClient open(Vertx vertx, int port, String path, String token, String lastEventId) throws Exception {
     SseClient sse = new SseClient(vertx.createHttpClient());
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI(path);
+    if (lastEventId != null) {
+      options.putHeader("Last-Event-ID", lastEventId);
+    }
     if (token != null) {
       options.putHeader("Authorization", "Bearer " + token);
     }
@@ -88,11 +98,14 @@ public final class SseClient implements AutoCloseable {
       String line = partial.substring(0, newline);
       partial.delete(0, newline + 1);
       lines.add(line);
-      if (line.startsWith("event: ")) {
+      if (line.startsWith("id: ")) {
+        pendingId = line.substring(4);
+      } else if (line.startsWith("event: ")) {
         pendingName = line.substring(7);
       } else if (line.startsWith("data: ") && pendingName != null) {
-        events.add(new Event(pendingName, new JsonObject(line.substring(6))));
+        events.add(new Event(pendingId, pendingName, new JsonObject(line.substring(6))));
         pendingName = null;
+        pendingId = null;
       }
     }
   }

@@ -217,6 +217,13 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
+  /** Runs a statement with plain JDBC: for state a test sets up behind the node's back. */
+  public int execute(String sql) throws SQLException {
+    try (Connection connection = node.database().jdbcConnection()) {
+      return connection.createStatement().executeUpdate(sql);
+    }
+  }
+
   /** Sets a device's platform and whether it is cellular, which the device protocol does not report yet. */
   public void setHardware(String deviceId, int platformId, boolean cellular) throws SQLException {
     try (Connection connection = node.database().jdbcConnection();

@@ -1,0 +1,127 @@
+package io.drover.hub.events;
+
+import io.drover.gateway.contract.DeviceIds;
+import io.drover.hub.auth.Principal;
+import io.drover.hub.devices.DeviceDirectory;
+import io.drover.hub.events.filter.EventFilter;
+import io.drover.hub.events.filter.FilterSyntaxException;
+import io.drover.hub.http.AccessCheck;
+import io.drover.hub.http.ApiException;
+import io.drover.hub.http.ApiFeature;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * {@code GET /v1/history/events?limit&before&device&filter}: the caller's stored events, newest first,
+ * as the Logs page loads them on open. Drover's own route (Particle keeps no history). Paged by id:
+ * {@code next_before} is the id to pass as {@code before} for the next page, null at the end. A filter
+ * is applied to rows read in chunks, and a page reads at most {@link #MAX_SCANNED} rows, so a filter
+ * that matches little answers a short page with a {@code next_before}, never a slow one.
+ */
+public final class EventHistoryApi implements ApiFeature {
+
+  static final int MAX_LIMIT = 1000;
+  private static final int CHUNK = 500;
+  private static final int MAX_SCANNED = 5000;
+  private static final DateTimeFormatter PUBLISHED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+  private static final String PAGE = """
+      SELECT id, device_id, name, data, published_at, ttl FROM events
+      WHERE ($1::bigint IS NULL OR owner_id = $1) AND ($2::text IS NULL OR device_id = $2) AND id < $3
+      ORDER BY id DESC LIMIT $4""";
+
+  private final Pool pool;
+  private final AccessCheck access;
+  private final DeviceDirectory directory;
+
+  public EventHistoryApi(Pool pool, AccessCheck access, DeviceDirectory directory) {
+    this.pool = pool;
+    this.access = access;
+    this.directory = directory;
+  }
+
+  @Override
+  public Future<Void> mount(Router router) {
+    router.get("/v1/history/events").handler(access::requireUser).handler(this::page);
+    return Future.succeededFuture();
+  }
+
+  private void page(RoutingContext ctx) {
+    Principal principal = AccessCheck.principal(ctx);
+    int limit = number(ctx, "limit", 100, 1, MAX_LIMIT);
+    long before = number(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
+    EventFilter filter;
+    try {
+      filter = EventFilter.parse(ctx.request().getParam("filter"));
+    } catch (FilterSyntaxException e) {
+      throw new ApiException(400, "invalid_filter", e.getMessage());
+    }
+    String device = ctx.request().getParam("device");
+    String deviceId = device == null ? null : DeviceIds.normalize(device);
+    if (device != null && (deviceId == null || !principal.mayActFor(directory.ownerOf(deviceId)))) {
+      throw new ApiException(404, "not_found", "No such device of yours");
+    }
+    Long owner = principal.userId();
+    JsonArray events = new JsonArray();
+    scan(owner, deviceId, before, limit, filter, events, 0).onSuccess(next -> ctx.json(new JsonObject()
+            .put("events", events)
+            .put("next_before", next < 0 ? null : next)))
+        .onFailure(ctx::fail);
+  }
+
+  /** Reads chunks until the page is full, the rows end, or MAX_SCANNED are read; answers next_before or -1. */
+  private Future<Long> scan(Long owner, String deviceId, long before, int limit, EventFilter filter, JsonArray events, int scanned) {
+    int chunk = filter.isEmpty() ? limit - events.size() : CHUNK;
+    return pool.preparedQuery(PAGE).execute(Tuple.of(owner, deviceId, before, chunk)).compose(rows -> {
+      long last = before;
+      for (Row row : rows) {
+        last = row.getLong(0);
+        long publishedAt = row.getOffsetDateTime(4).toInstant().toEpochMilli();
+        if (filter.matches(row.getString(2), row.getString(3), row.getString(1), directory.nameOf(row.getString(1)), publishedAt)) {
+          events.add(new JsonObject()
+              .put("id", last)
+              .put("name", row.getString(2))
+              .put("data", row.getString(3))
+              .put("ttl", row.getInteger(5))
+              .put("published_at", PUBLISHED_AT.format(row.getOffsetDateTime(4).withOffsetSameInstant(ZoneOffset.UTC)))
+              .put("coreid", row.getString(1)));
+          if (events.size() == limit) {
+            return Future.succeededFuture(last);
+          }
+        }
+      }
+      if (rows.size() < chunk) {
+        return Future.succeededFuture(-1L);
+      }
+      int read = scanned + rows.size();
+      return read >= MAX_SCANNED ? Future.succeededFuture(last) : scan(owner, deviceId, last, limit, filter, events, read);
+    });
+  }
+
+  private static long number(RoutingContext ctx, String name, long fallback, long min, long max) {
+    String text = ctx.request().getParam(name);
+    if (text == null || text.isEmpty()) {
+      return fallback;
+    }
+    try {
+      long value = Long.parseLong(text);
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException ignored) {
+      // answered below
+    }
+    throw new ApiException(400, "invalid_request", name + " must be a whole number from " + min + " to " + max);
+  }
+
+  private static int number(RoutingContext ctx, String name, int fallback, int min, int max) {
+    return (int) number(ctx, name, (long) fallback, min, (long) max);
+  }
+}

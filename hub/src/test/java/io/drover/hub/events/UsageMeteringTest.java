@@ -1,0 +1,60 @@
+package io.drover.hub.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.drover.hub.support.SseClient;
+import io.drover.hub.support.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Events delivered to streams are counted per owning account and month, written in batches. */
+@ExtendWith(VertxExtension.class)
+class UsageMeteringTest {
+
+  private static TestNode node;
+
+  @BeforeAll
+  static void startNode() throws Exception {
+    node = TestNode.start("--events.usage-flush-seconds=1");
+    node.signUpAndLogIn("operator@example.com", "the administrator");
+  }
+
+  @AfterAll
+  static void stopNode() {
+    node.close();
+  }
+
+  @Test
+  void everyDeliveryToEveryStreamIsCountedForTheEventsOwnerThisMonth(Vertx vertx) throws Exception {
+    String owner = node.signUpAndLogIn("metered@example.com", "metered's password");
+    String quiet = node.signUpAndLogIn("quiet@example.com", "quiet's password");
+    try (SseClient one = SseClient.open(vertx, node.httpPort(), "/v1/devices/events", owner);
+         SseClient two = SseClient.open(vertx, node.httpPort(), "/v1/events", owner);
+         SseClient other = SseClient.open(vertx, node.httpPort(), "/v1/events", quiet)) {
+      for (String name : new String[] {"a", "b", "c"}) {
+        assertEquals(200, node.post("/v1/devices/events", new JsonObject().put("name", name).encode(), owner).statusCode());
+      }
+      one.awaitEvent(e -> "c".equals(e.name()), Duration.ofSeconds(10));
+      two.awaitEvent(e -> "c".equals(e.name()), Duration.ofSeconds(10));
+    }
+
+    TestNode.eventually(Duration.ofSeconds(10), () -> "6".equals(usage("metered@example.com")), "six deliveries recorded");
+    assertEquals(null, usage("quiet@example.com"), "nothing delivered of the quiet account's events");
+    assertEquals("t", node.query("SELECT period = date_trunc('month', now() AT TIME ZONE 'UTC')::date FROM event_usage"
+        + " WHERE owner_id = (SELECT id FROM users WHERE username = 'metered@example.com')"));
+  }
+
+  private static String usage(String username) {
+    try {
+      return node.query("SELECT delivered FROM event_usage WHERE owner_id = (SELECT id FROM users WHERE username = '" + username + "')");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
