@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * The live event streams as Server-Sent Events, and publishing through the API.
  *
  * <ul>
- *   <li>{@code GET /v1/devices/events[/:prefix]} and {@code GET /v1/events[/:prefix]}: the caller's events</li>
+ *   <li>{@code GET /v1/devices/events[/:prefix]}: the caller's events</li>
+ *   <li>{@code GET /v1/events[/:prefix]}: the caller's events and every account's public ones</li>
  *   <li>{@code GET /v1/devices/:id/events[/:prefix]}: one of the caller's devices</li>
  *   <li>{@code POST /v1/devices/events}: publish an event as the caller ({@code coreid "api"})</li>
  * </ul>
@@ -59,7 +60,7 @@ public final class EventStreamApi implements ApiFeature {
   static final int MAX_REPLAY = 10_000;
   private static final String REPLAY = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id FROM events
-      WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3) AND ($4::text IS NULL OR device_id = $4)
+      WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public)) AND ($4::text IS NULL OR device_id = $4)
         AND ($5::text IS NULL OR starts_with(name, $5))
       ORDER BY id LIMIT $6""";
 
@@ -89,10 +90,11 @@ public final class EventStreamApi implements ApiFeature {
 
   @Override
   public Future<Void> mount(Router router) {
-    for (String path : List.of("/v1/devices/events", "/v1/events")) {
-      router.get(path).handler(access::requireUser).handler(ctx -> open(ctx, null));
-      router.get(path + "/*").handler(access::requireUser).handler(ctx -> open(ctx, null));
-    }
+    router.get("/v1/devices/events").handler(access::requireUser).handler(ctx -> open(ctx, null, false));
+    router.get("/v1/devices/events/*").handler(access::requireUser).handler(ctx -> open(ctx, null, false));
+    // Particle's public stream: an API client published these with private=false for anyone to read
+    router.get("/v1/events").handler(access::requireUser).handler(ctx -> open(ctx, null, true));
+    router.get("/v1/events/*").handler(access::requireUser).handler(ctx -> open(ctx, null, true));
     router.get("/v1/devices/:deviceId/events").handler(access::requireUser).handler(this::openForDevice);
     router.get("/v1/devices/:deviceId/events/*").handler(access::requireUser).handler(this::openForDevice);
     router.post("/v1/devices/events").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::publish);
@@ -128,12 +130,12 @@ public final class EventStreamApi implements ApiFeature {
       if (id == null || !principal.mayActFor(directory.ownerOf(id))) {
         ctx.fail(new ApiException(404, "not_found", "No such device of yours"));
       } else {
-        open(ctx, id);
+        open(ctx, id, false);
       }
     });
   }
 
-  private void open(RoutingContext ctx, String deviceId) {
+  private void open(RoutingContext ctx, String deviceId, boolean withPublic) {
     EventFilter filter;
     try {
       filter = EventFilter.parse(ctx.request().getParam("filter"));
@@ -159,7 +161,7 @@ public final class EventStreamApi implements ApiFeature {
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(MAX_PENDING_BYTES);
     Stream stream = new Stream(response, principal, account, deviceId, prefix == null || prefix.isEmpty() ? null : prefix,
-        filter, String.valueOf(ctx.request().remoteAddress()));
+        filter, withPublic, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
     metrics.openStreams.incrementAndGet();
     stream.keepAliveTimer = vertx.setPeriodic(settings.streamKeepAlive().toMillis(), id -> response.write(SseFormat.KEEP_ALIVE));
@@ -199,7 +201,7 @@ public final class EventStreamApi implements ApiFeature {
         .compose(reply -> {
           long through = reply.body();
           return pool.preparedQuery(REPLAY)
-              .execute(Tuple.of(after, through, principal.userId(), stream.deviceId, stream.prefix, MAX_REPLAY))
+              .execute(Tuple.of(after, through, principal.userId(), stream.deviceId, stream.prefix, MAX_REPLAY).addBoolean(stream.withPublic))
               .map(rows -> {
                 long sent = after;
                 for (io.vertx.sqlclient.Row row : rows) {
@@ -327,24 +329,28 @@ public final class EventStreamApi implements ApiFeature {
     final String prefix;
     /** Null when the stream takes every event: no name lookup then. */
     final EventFilter filter;
+    /** Whether other accounts' public events belong on this stream too. */
+    final boolean withPublic;
     final String remote;
     long keepAliveTimer;
     /** While a resumed stream replays from the database: the live events that wait for it, else null. */
     List<LiveEvent> heldBack;
 
-    Stream(HttpServerResponse response, Principal principal, String account, String deviceId, String prefix, EventFilter filter, String remote) {
+    Stream(HttpServerResponse response, Principal principal, String account, String deviceId, String prefix, EventFilter filter,
+        boolean withPublic, String remote) {
       this.response = response;
       this.principal = principal;
       this.account = account;
       this.deviceId = deviceId;
       this.prefix = prefix;
       this.filter = filter.isEmpty() ? null : filter;
+      this.withPublic = withPublic;
       this.remote = remote;
     }
 
     boolean wants(LiveEvent live, DeviceDirectory directory) {
       DeviceEvent event = live.event();
-      return principal.streams(live.ownerId())
+      return (principal.streams(live.ownerId()) || (withPublic && event.isPublic()))
           && (deviceId == null || deviceId.equals(event.deviceId()))
           && (prefix == null || event.name().startsWith(prefix))
           && (filter == null || filter.matches(event.name(), event.data(), event.deviceId(), directory.nameOf(event.deviceId()),

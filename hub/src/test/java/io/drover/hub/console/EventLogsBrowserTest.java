@@ -347,7 +347,9 @@ class EventLogsBrowserTest {
     assertEquals(1000, rows().size());
     assertEquals("1000", rows().get(999).findElement(By.cssSelector(".event-data")).getText());
     double longestFrame = ((Number) browser.executeScript("return window.longestFrame")).doubleValue();
-    assertTrue(longestFrame < 250, "the longest frame took " + longestFrame + " ms");
+    // not a performance figure (those belong in benchmarks, and shared CI cores stretch frames): a page
+    // that rendered row by row instead of in batches freezes for many seconds under this burst
+    assertTrue(longestFrame < 2000, "the page froze: the longest frame took " + longestFrame + " ms");
   }
 
   // ---- helpers ----

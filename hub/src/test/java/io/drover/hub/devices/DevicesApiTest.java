@@ -209,8 +209,13 @@ class DevicesApiTest {
       adminStream.awaitEvent(e -> e.name().equals("secret-b"), WAIT);
       aliceDeviceStream.awaitEvent(e -> e.name().equals("secret-a"), WAIT);
 
+      assertEquals(200, node.post("/v1/devices/events", "{\"name\":\"public-news\",\"data\":\"hi\",\"private\":false}", alice).statusCode());
+      bobStream.awaitEvent(e -> e.name().equals("public-news"), WAIT);
+      aliceStream.awaitEvent(e -> e.name().equals("public-news"), WAIT);
+
       assertFalse(aliceStream.events().stream().anyMatch(e -> e.name().equals("secret-b")), "alice never sees bob's events");
-      assertFalse(bobStream.events().stream().anyMatch(e -> e.name().equals("secret-a") || e.name().equals("from-api")));
+      assertFalse(bobStream.events().stream().anyMatch(e -> e.name().equals("secret-a") || e.name().equals("from-api")),
+          "bob's /v1/events has alice's public events only");
       assertFalse(aliceDeviceStream.events().stream().anyMatch(e -> e.name().equals("from-api")), "a device stream has that device only");
     }
     assertEquals(404, node.get("/v1/devices/" + alices.id() + "/events", bob).statusCode(), "bob cannot open alice's device stream");
