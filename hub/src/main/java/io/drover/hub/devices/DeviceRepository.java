@@ -77,14 +77,17 @@ final class DeviceRepository {
       heard[i] = update.lastHeard();
     }
     return pool.preparedQuery("""
+            WITH u AS (SELECT * FROM unnest($1::text[], $2::bool[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+                         AS t(id, online, ip, handshake, heard)),
+                 -- locks in id order, as the event writer's last_heard update does, so the two never deadlock
+                 locked AS MATERIALIZED (SELECT d.id FROM devices d JOIN u ON u.id = d.id ORDER BY d.id FOR UPDATE OF d)
             UPDATE devices d SET
               online = u.online,
               last_ip_address = coalesce(u.ip, d.last_ip_address),
               last_handshake_at = coalesce(u.handshake, d.last_handshake_at),
               last_heard = greatest(d.last_heard, u.heard)
-            FROM unnest($1::text[], $2::bool[], $3::text[], $4::timestamptz[], $5::timestamptz[])
-              AS u(id, online, ip, handshake, heard)
-            WHERE d.id = u.id""")
+            FROM u, locked
+            WHERE d.id = u.id AND locked.id = d.id""")
         .execute(Tuple.of(ids, online, ips, handshakes, heard))
         .mapEmpty();
   }
