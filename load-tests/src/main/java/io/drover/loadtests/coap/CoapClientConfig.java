@@ -22,7 +22,8 @@ final class CoapClientConfig {
 
   /**
    * One device: a client-only DTLS connector that talks to one server, so its stores are tiny and it
-   * runs one receiver thread; the handshake and CoAP work runs on executors the whole swarm shares.
+   * runs one receiver thread (plus Scandium's timer thread); the handshake and CoAP work runs on
+   * executors the whole swarm shares.
    */
   static Configuration device() {
     Configuration config = empty();

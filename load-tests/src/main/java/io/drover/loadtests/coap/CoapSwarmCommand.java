@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * confirmable POSTs at an offered rate (or as fast as a set of senders can go) for a bounded time.
  *
  * <p>A DTLS client connector holds one session per server address, so each device has its own UDP
- * socket (one open file) and its own Scandium connector, whose only own thread is its receiver; the
- * handshakes and the CoAP stacks run on executors the whole swarm shares. With the 20,000 open-files
+ * socket (one open file) and its own Scandium connector, whose own threads are its receiver and its
+ * timer; the handshakes and the CoAP stacks run on executors the whole swarm shares. With the 20,000 open-files
  * limit a process holds at most about 19,000 devices; the scripts run several processes.
  */
 public final class CoapSwarmCommand {
