@@ -1,5 +1,7 @@
 package io.drover.loadtests;
 
+import io.drover.loadtests.coap.BaselineCommand;
+import io.drover.loadtests.coap.CoapSwarmCommand;
 import io.drover.loadtests.provision.ProvisionCommand;
 import io.drover.loadtests.swarm.SwarmCommand;
 import java.util.Arrays;
@@ -17,6 +19,8 @@ public final class Main {
       Commands:
         provision  registers devices through POST /v1/admin/devices and writes 'id secret' lines
         swarm      connects devices over MQTT, holds them, optionally publishes, reports latencies
+        coap-swarm devices over CoAP/DTLS PSK: handshakes, holds, confirmable POSTs, reports latencies
+        coap-baseline  a bare Californium DTLS PSK server answering POST /e/{name} with 2.04 at once
 
       Run a command with --help for its options. Targets must be loopback addresses.
       """;
@@ -38,6 +42,8 @@ public final class Main {
       return switch (args[0]) {
         case "provision" -> ProvisionCommand.run(CommandLine.parse(options));
         case "swarm" -> SwarmCommand.run(CommandLine.parse(options));
+        case "coap-swarm" -> CoapSwarmCommand.run(CommandLine.parse(options));
+        case "coap-baseline" -> BaselineCommand.run(CommandLine.parse(options));
         default -> {
           System.err.print("unknown command '" + args[0] + "'\n\n" + USAGE);
           yield 2;

@@ -8,30 +8,30 @@ import org.HdrHistogram.Histogram;
  * lost). Not thread-safe: each swarm slice records into its own on its event loop, and the slices'
  * histograms are merged once they have stopped.
  */
-final class LatencyHistogram {
+public final class LatencyHistogram {
 
   private static final long HIGHEST = TimeUnit.MINUTES.toNanos(1);
 
   private final Histogram histogram = new Histogram(HIGHEST, 3);
 
-  void recordNanos(long nanos) {
+  public void recordNanos(long nanos) {
     histogram.recordValue(Math.max(0, Math.min(nanos, HIGHEST)));
   }
 
-  void add(LatencyHistogram other) {
+  public void add(LatencyHistogram other) {
     histogram.add(other.histogram);
   }
 
-  long count() {
+  public long count() {
     return histogram.getTotalCount();
   }
 
   /** @return the latency at {@code percentile} (0 to 100) in milliseconds, or 0 when nothing was recorded */
-  double percentileMillis(double percentile) {
+  public double percentileMillis(double percentile) {
     return count() == 0 ? 0 : histogram.getValueAtPercentile(percentile) / 1e6;
   }
 
-  double maxMillis() {
+  public double maxMillis() {
     return count() == 0 ? 0 : histogram.getMaxValue() / 1e6;
   }
 }

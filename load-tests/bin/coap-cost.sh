@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# What a CoAP/DTLS device session costs a Drover node, how fast it shakes hands and how many
+# confirmable POSTs it answers, against a bare Californium 3.14 DTLS PSK server (coap-baseline)
+# measured in the same run by the same swarm on the same machine.
+#
+#   load-tests/bin/coap-cost.sh                                   # defaults below
+#   SESSIONS=2000 REPS=1 WARMUP_RUNS=0 DURATION_S=5 load-tests/bin/coap-cost.sh   # a quick look
+#
+# In one run it:
+#   1. builds the project (SKIP_BUILD=1 skips) and copies both jars into a temporary directory;
+#   2. starts a node with a fresh data dir on free loopback ports, registers SESSIONS devices through
+#      the admin API, and starts the baseline with the same devices' keys;
+#   3. sessions held, for each server in turn: heap after a forced full GC (jcmd GC.run, GC.heap_info)
+#      and RSS idle, then with SESSIONS DTLS sessions held by swarm processes of at most PER_SWARM
+#      devices each (one UDP socket per device: 20,000 open files per process);
+#   4. requests, REPS times after WARMUP_RUNS unrecorded rounds, taking turns Drover / Californium:
+#      RATE_DEVICES devices shake hands, then send confirmable POST /e/bench for DURATION_S seconds,
+#      once at FIXED_RATE requests/s offered and once as fast as answers come (each device one
+#      request in flight);
+#   5. writes results.jsonl, memory.tsv and summary.md into OUT_DIR and stops everything it started.
+#
+# Only loopback addresses are used; every swarm has a device count, a deadline and stops by itself.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SESSIONS="${SESSIONS:-10000}"
+PER_SWARM="${PER_SWARM:-5000}"
+HS_IN_FLIGHT="${HS_IN_FLIGHT:-64}"
+RATE_DEVICES="${RATE_DEVICES:-1000}"
+FIXED_RATE="${FIXED_RATE:-2000}"
+DURATION_S="${DURATION_S:-10}"
+REPS="${REPS:-3}"
+WARMUP_RUNS="${WARMUP_RUNS:-1}"
+SETTLE_S="${SETTLE_S:-3}"
+OUT_DIR="${OUT_DIR:-$ROOT/load-tests/target/coap-cost-$(date +%Y%m%d-%H%M%S)}"
+SKIP_BUILD="${SKIP_BUILD:-0}"
+NODE_JAVA_OPTS="${NODE_JAVA_OPTS:-}"
+BASELINE_JAVA_OPTS="${BASELINE_JAVA_OPTS:-}"
+# C1 only and the serial collector, as for the MQTT swarm; small stacks for one receiver thread per device
+SWARM_JAVA_OPTS="${SWARM_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss256k -Xmx2g}"
+
+WORK=""
+NODE_PID=""
+NODE_DATA=""
+BASE_PID=""
+SWARM_PIDS=()
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [[ -n "$WORK" && -d "$WORK" ]]; then touch "$WORK/stop"; fi
+  stop_swarms
+  stop_baseline
+  stop_node
+  [[ -n "$WORK" && -d "$WORK" ]] && rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_node() {
+  local log_file="$OUT_DIR/node.log" _ line
+  # shellcheck disable=SC2086
+  java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir "$NODE_DATA" \
+    --http.host 127.0.0.1 --http.port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 \
+    --coap.host 127.0.0.1 --coap.port 0 >"$log_file" 2>&1 &
+  NODE_PID=$!
+  for _ in $(seq 1 180); do
+    if grep -q 'node started' "$log_file"; then
+      line=$(grep -m1 'node started' "$log_file")
+      HTTP_PORT=$(sed -E 's/.*http-port: ([0-9]+).*/\1/' <<<"$line")
+      NODE_COAP_PORT=$(sed -E 's/.*coaps-port: ([0-9]+).*/\1/' <<<"$line")
+      log "node up [pid $NODE_PID, http $HTTP_PORT, coaps $NODE_COAP_PORT]"
+      return 0
+    fi
+    kill -0 "$NODE_PID" 2>/dev/null || die "node exited during start; see $log_file"
+    sleep 0.5
+  done
+  die "node did not start within 90 s; see $log_file"
+}
+
+stop_node() {
+  [[ -n "$NODE_PID" ]] || return 0
+  local _
+  if kill -0 "$NODE_PID" 2>/dev/null; then
+    kill -TERM "$NODE_PID" 2>/dev/null || true
+    for _ in $(seq 1 120); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$NODE_PID" 2>/dev/null; then
+      log "node did not stop within 60 s; killing it"
+      kill -KILL "$NODE_PID" 2>/dev/null || true
+    fi
+  fi
+  wait "$NODE_PID" 2>/dev/null || true
+  # The embedded PostgreSQL runs detached from the JVM: if the node could not stop it, this does.
+  local pg_pid_file="$NODE_DATA/postgres/postmaster.pid" pg_pid
+  if [[ -f "$pg_pid_file" ]]; then
+    pg_pid=$(head -1 "$pg_pid_file")
+    if [[ -n "$pg_pid" ]] && kill -0 "$pg_pid" 2>/dev/null; then
+      log "stopping the node's orphaned PostgreSQL (pid $pg_pid)"
+      kill -TERM "$pg_pid" 2>/dev/null || true
+      sleep 2
+    fi
+  fi
+  NODE_PID=""
+}
+
+start_baseline() {
+  local _
+  # shellcheck disable=SC2086
+  java $BASELINE_JAVA_OPTS -jar "$WORK/drover-swarm.jar" coap-baseline --devices "$WORK/devices.txt" \
+    --count "$SESSIONS" --max-s 7200 >"$WORK/baseline.out" 2>"$OUT_DIR/baseline.log" &
+  BASE_PID=$!
+  for _ in $(seq 1 120); do
+    if grep -q '"port"' "$WORK/baseline.out"; then
+      BASE_COAP_PORT=$(sed -E 's/.*"port":([0-9]+).*/\1/' "$WORK/baseline.out")
+      log "baseline up [pid $BASE_PID, coaps $BASE_COAP_PORT]"
+      return 0
+    fi
+    kill -0 "$BASE_PID" 2>/dev/null || die "baseline exited during start; see $OUT_DIR/baseline.log"
+    sleep 0.5
+  done
+  die "baseline did not start within 60 s"
+}
+
+stop_baseline() {
+  [[ -n "$BASE_PID" ]] || return 0
+  kill -TERM "$BASE_PID" 2>/dev/null || true
+  wait "$BASE_PID" 2>/dev/null || true
+  BASE_PID=""
+}
+
+stop_swarms() {
+  local pid
+  for pid in "${SWARM_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${SWARM_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  SWARM_PIDS=()
+}
+
+swarm() { # port out-json [coap-swarm options...]
+  local port=$1 out=$2
+  shift 2
+  # shellcheck disable=SC2086
+  java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" coap-swarm --port "$port" --devices "$WORK/devices.txt" \
+    --handshakes-in-flight "$HS_IN_FLIGHT" "$@" >"$out" 2>>"$OUT_DIR/swarm.log"
+}
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+heap_used_kb() { jcmd "$1" GC.heap_info | awk '/heap/ && /used/ { for (i = 1; i <= NF; i++) if ($i == "used") { sub(/K.*/, "", $(i + 1)); print $(i + 1); exit } }'; }
+measure() { # server state pid
+  jcmd "$3" GC.run >/dev/null
+  sleep 1
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(heap_used_kb "$3")" "$(rss_kb "$3")" >>"$OUT_DIR/memory.tsv"
+}
+
+hold_sessions() { # server port pid
+  local server=$1 port=$2 pid=$3 offset=0 n i=0 _ ready
+  rm -f "$WORK/stop" "$WORK"/ready-*
+  measure "$server" idle "$pid"
+  while ((offset < SESSIONS)); do
+    n=$((SESSIONS - offset < PER_SWARM ? SESSIONS - offset : PER_SWARM))
+    swarm "$port" "$WORK/held-$server-$i.json" --offset "$offset" --count "$n" \
+      --ready-file "$WORK/ready-$i" --stop-file "$WORK/stop" --hold-s 900 &
+    SWARM_PIDS+=($!)
+    offset=$((offset + n)); i=$((i + 1))
+  done
+  for _ in $(seq 1 1800); do
+    ready=$(find "$WORK" -maxdepth 1 -name 'ready-*' | wc -l)
+    ((ready == i)) && break
+    sleep 0.5
+  done
+  ((ready == i)) || die "$server: swarms not ready after 900 s"
+  sleep "$SETTLE_S"
+  measure "$server" held "$pid"
+  touch "$WORK/stop"
+  local pid
+  for pid in "${SWARM_PIDS[@]}"; do wait "$pid" || log "$server: a swarm exited with status $?"; done
+  SWARM_PIDS=()
+  for ((j = 0; j < i; j++)); do
+    sed "s/^/{\"phase\":\"held\",\"server\":\"$server\",\"swarm\":$j,\"result\":/; s/\$/}/" "$WORK/held-$server-$j.json" >>"$OUT_DIR/results.jsonl"
+  done
+  log "$server: $(cat "$WORK"/held-"$server"-*.json | grep -o '"sessions":[0-9]*' | paste -sd' ') held"
+}
+
+rate_run() { # server port mode(fixed|max) counted
+  local server=$1 port=$2 mode=$3 counted=$4 rate=0
+  [[ $mode == fixed ]] && rate=$FIXED_RATE
+  swarm "$port" "$WORK/run.json" --count "$RATE_DEVICES" --senders "$RATE_DEVICES" --rate "$rate" --duration-s "$DURATION_S"
+  log "$server $mode: $(grep -o '"handshakes_per_s":[0-9.]*\|"requests_per_s":[0-9.]*\|"p99_ms":[0-9.]*\|"failed":[0-9]*' "$WORK/run.json" | paste -sd' ')"
+  if ((counted)); then
+    sed "s/^/{\"phase\":\"$mode\",\"server\":\"$server\",\"result\":/; s/\$/}/" "$WORK/run.json" >>"$OUT_DIR/results.jsonl"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+
+mkdir -p "$OUT_DIR"
+WORK=$(mktemp -d /tmp/coap-cost.XXXXXX)
+NODE_DATA="$WORK/node-data"
+if [[ "$SKIP_BUILD" != 1 ]]; then
+  log "building"
+  (cd "$ROOT" && mvn -B -q install -DskipTests)
+fi
+cp "$ROOT/hub/target/drover.jar" "$ROOT/load-tests/target/drover-swarm.jar" "$WORK/"
+{
+  echo "commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo ' (with local changes)')"
+  echo "started $(date -u +%FT%TZ); $(nproc) cores; load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+  java -version 2>&1 | head -1
+} >"$OUT_DIR/machine.txt"
+: >"$OUT_DIR/results.jsonl"
+printf 'server\tstate\theap_used_kb\trss_kb\n' >"$OUT_DIR/memory.tsv"
+
+start_node
+log "registering $SESSIONS devices"
+java -jar "$WORK/drover-swarm.jar" provision --port "$HTTP_PORT" --token-file "$NODE_DATA/admin-token" \
+  --count "$SESSIONS" --concurrency 64 --out "$WORK/devices.txt" >"$OUT_DIR/provision.json"
+start_baseline
+
+hold_sessions drover "$NODE_COAP_PORT" "$NODE_PID"
+hold_sessions californium "$BASE_COAP_PORT" "$BASE_PID"
+
+for ((r = 1; r <= WARMUP_RUNS + REPS; r++)); do
+  counted=$((r > WARMUP_RUNS))
+  log "requests round $r of $((WARMUP_RUNS + REPS))$( ((counted)) || echo ' (warm-up)')"
+  for mode in fixed max; do
+    rate_run drover "$NODE_COAP_PORT" "$mode" "$counted"
+    rate_run californium "$BASE_COAP_PORT" "$mode" "$counted"
+  done
+done
+echo "ended $(date -u +%FT%TZ); load average at end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT_DIR/machine.txt"
+
+python3 - "$OUT_DIR" "$SESSIONS" "$FIXED_RATE" "$RATE_DEVICES" <<'PY' >"$OUT_DIR/summary.md"
+import json, statistics, sys
+out, sessions, fixed, devices = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+rows = [json.loads(l) for l in open(out + "/results.jsonl") if l.strip()]
+mem = {}
+for line in open(out + "/memory.tsv").read().splitlines()[1:]:
+    s, state, heap, rss = line.split("\t")
+    mem[(s, state)] = (int(heap), int(rss))
+def med(server, phase, key):
+    v = [r["result"][key] for r in rows if r["server"] == server and r["phase"] in phase.split("+")]
+    return statistics.median(v) if v else float("nan")
+def ratio(a, b):
+    return f"{a / b:.2f}" if b else "NA"
+servers = ["drover", "californium"]
+print(f"# CoAP/DTLS cost, {sessions} sessions\n")
+print(open(out + "/machine.txt").read())
+print("| server | sessions held | heap idle | heap held | heap per session | RSS idle | RSS held | RSS per session | handshakes/s (held, all swarms) |")
+print("|---|---|---|---|---|---|---|---|---|")
+per = {}
+for s in servers:
+    held = [r["result"] for r in rows if r["server"] == s and r["phase"] == "held"]
+    n = sum(h["sessions"] for h in held)
+    hs = n / max(h["handshake_s"] for h in held) if held else 0
+    hi, ri = mem[(s, "idle")]
+    hh, rh = mem[(s, "held")]
+    per[s] = ((hh - hi) / n, (rh - ri) / n, hs)
+    print(f"| {s} | {n} | {hi/1024:.1f} MiB | {hh/1024:.1f} MiB | {per[s][0]:.2f} KiB | {ri/1024:.1f} MiB | {rh/1024:.1f} MiB | {per[s][1]:.2f} KiB | {hs:.0f} |")
+print(f"| **Drover/Californium** | | | | **{ratio(per['drover'][0], per['californium'][0])}** | | | **{ratio(per['drover'][1], per['californium'][1])}** | **{ratio(per['drover'][2], per['californium'][2])}** |\n")
+print(f"Requests: {devices} devices, medians of the counted rounds\n")
+print("| server | handshakes/s (" + devices + " at a time) | CON/s at " + fixed + "/s offered | p50 | p99 | failed | CON/s at most | p50 | p99 | failed |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+m = {}
+for s in servers:
+    m[s] = [med(s, "fixed+max", "handshakes_per_s"), med(s, "fixed", "requests_per_s"), med(s, "fixed", "p50_ms"), med(s, "fixed", "p99_ms"),
+            med(s, "fixed", "failed"), med(s, "max", "requests_per_s"), med(s, "max", "p50_ms"), med(s, "max", "p99_ms"), med(s, "max", "failed")]
+    v = m[s]
+    print(f"| {s} | {v[0]:.0f} | {v[1]:.0f} | {v[2]:.1f} ms | {v[3]:.1f} ms | {v[4]:.0f} | {v[5]:.0f} | {v[6]:.1f} ms | {v[7]:.1f} ms | {v[8]:.0f} |")
+d, c = m["drover"], m["californium"]
+print(f"| **Drover/Californium** | **{ratio(d[0], c[0])}** | **{ratio(d[1], c[1])}** | | | | **{ratio(d[5], c[5])}** | | | |")
+print("\nEach run:")
+for r in rows:
+    if r["phase"] != "held":
+        x = r["result"]
+        print(f"- {r['server']} {r['phase']}: {x['handshakes_per_s']} handshakes/s, {x['requests_per_s']} CON/s, p50 {x['p50_ms']} ms, p99 {x['p99_ms']} ms, failed {x['failed']}, other codes {x['other_codes']}, unanswered {x['unanswered']}, skipped {x['skipped_busy']}")
+PY
+cat "$OUT_DIR/summary.md"
+log "results in $OUT_DIR"
