@@ -143,6 +143,7 @@ public final class DeviceServer {
           .setAddress(new InetSocketAddress(settings.host(), settings.securePort()))
           .setAdvancedPskStore(new DevicePskStore(credentials, sessionEvents))
           .setConnectionListener(new DtlsSessionWatcher(sessionEvents))
+          .setHealthHandler(new DroppedRecords(sessionEvents))
           .setLoggingTag("coaps");
       if (serverKey != null) {
         DeviceKeyVerifier verifier = new DeviceKeyVerifier(credentials, sessionEvents);
@@ -156,6 +157,8 @@ public final class DeviceServer {
           .setConnector(new DTLSConnector(dtls))
           .setLoggingTag("coaps")
           .build();
+      // Californium reports unparsable datagrams only to post-process interceptors
+      secure.addPostProcessInterceptor(new MalformedMessages(sessionEvents));
       CoapServer server = new CoapServer(config);
       server.addEndpoint(secure);
       CoapEndpoint plain = null;

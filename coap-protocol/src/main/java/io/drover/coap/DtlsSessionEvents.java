@@ -22,4 +22,16 @@ public interface DtlsSessionEvents {
 
   /** A DTLS session ended: evicted as stale, replaced by a newer handshake, or closed by the peer. */
   void sessionEnded(String identity, String sessionId);
+
+  /**
+   * An incoming DTLS record was dropped before it reached a session: a replay (RFC 6347 section
+   * 4.1.2.6), a record that fails its MAC, or one for no known session. Called per record, on
+   * Scandium's threads: count, do not work.
+   */
+  default void recordDropped() {
+  }
+
+  /** A datagram that arrived in a valid session but is not CoAP (RFC 7252 section 3); dropped. Count only. */
+  default void malformedMessage() {
+  }
 }

@@ -83,6 +83,16 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
 
   /** Called on a Scandium thread. */
   @Override
+  public void recordDropped() {
+    metrics.recordDropped();
+  }
+
+  @Override
+  public void malformedMessage() {
+    metrics.malformedMessage();
+  }
+
+  @Override
   public void handshakeRefused(String identity, Refusal refusal, InetSocketAddress peer) {
     Kind kind = switch (refusal) {
       case UNKNOWN_IDENTITY -> Kind.UNKNOWN_DEVICE;

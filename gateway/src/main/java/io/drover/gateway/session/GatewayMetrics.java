@@ -15,6 +15,8 @@ public final class GatewayMetrics {
 
   private final Counter connects;
   private final Counter eventsReceived;
+  private final Counter recordsDropped;
+  private final Counter malformedMessages;
   private final Map<DeviceFailure.Kind, Counter> rejectedConnects = new EnumMap<>(DeviceFailure.Kind.class);
   private final Map<DeviceFailure.Kind, Counter> rejectedEvents = new EnumMap<>(DeviceFailure.Kind.class);
 
@@ -29,6 +31,14 @@ public final class GatewayMetrics {
         .register(registry);
     eventsReceived = Counter.builder("drover.events.received")
         .description("Events accepted from devices by the gateway")
+        .tag("protocol", protocol)
+        .register(registry);
+    recordsDropped = Counter.builder("drover.records.dropped")
+        .description("Incoming records dropped before they reached a session (DTLS replays, bad MACs, unknown sessions)")
+        .tag("protocol", protocol)
+        .register(registry);
+    malformedMessages = Counter.builder("drover.messages.malformed")
+        .description("Datagrams in a valid session that were not messages of the protocol, dropped")
         .tag("protocol", protocol)
         .register(registry);
     for (DeviceFailure.Kind kind : DeviceFailure.Kind.values()) {
@@ -53,6 +63,14 @@ public final class GatewayMetrics {
 
   public void eventReceived() {
     eventsReceived.increment();
+  }
+
+  public void malformedMessage() {
+    malformedMessages.increment();
+  }
+
+  public void recordDropped() {
+    recordsDropped.increment();
   }
 
   public void eventRejected(DeviceFailure.Kind reason) {

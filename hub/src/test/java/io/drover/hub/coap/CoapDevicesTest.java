@@ -133,12 +133,40 @@ class CoapDevicesTest {
       // the last datagram the device sent is its POST's record (the 2.04 came piggybacked in the ACK, so
       // nothing followed); sent again, the DTLS replay window (RFC 6347 section 4.1.2.6) drops it, and
       // CoAP deduplication would answer it from its cache anyway
+      double droppedBefore = node.metric("drover_records_dropped_total{protocol=\"coap\"}");
       wire.replayLast();
       wire.replayLast();
       Thread.sleep(300);
 
       assertEquals(1, node.countEvents(identity.id(), "once"));
+      assertEquals(droppedBefore + 2, node.metric("drover_records_dropped_total{protocol=\"coap\"}"), "each replay is counted");
       assertEquals(ResponseCode.CHANGED, device.post("/e/twice", "2").getCode(), "the session goes on");
+    }
+  }
+
+  @Test
+  void aDatagramThatIsNotCoapInsideTheSessionIsDroppedAndCounted() throws Exception {
+    DeviceIdentity identity = node.provisionDevice();
+    try (CoapTestDevice device = CoapTestDevice.connect(node.coapPort(), identity.id(), identity.secret())) {
+      assertEquals(ResponseCode.CHANGED, device.post("/e/first", "1").getCode());
+      double before = node.metric("drover_messages_malformed_total{protocol=\"coap\"}");
+
+      // version 1, type RST, token length 15: no CoAP message has a token longer than 8 (RFC 7252 section 3)
+      device.endpoint().getConnector().send(org.eclipse.californium.elements.RawData.outbound(new byte[] {0x7f, 0x01, 0x02, 0x03},
+          new org.eclipse.californium.elements.AddressEndpointContext(new java.net.InetSocketAddress("127.0.0.1", node.coapPort())),
+          null, false));
+
+      TestNode.eventually(java.time.Duration.ofSeconds(5),
+          () -> metricOf("drover_messages_malformed_total{protocol=\"coap\"}") == before + 1, "the malformed datagram counted");
+      assertEquals(ResponseCode.CHANGED, device.post("/e/after", "2").getCode(), "the session goes on");
+    }
+  }
+
+  private static double metricOf(String series) {
+    try {
+      return node.metric(series);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
