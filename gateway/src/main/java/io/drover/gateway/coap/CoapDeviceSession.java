@@ -38,8 +38,6 @@ import org.slf4j.LoggerFactory;
 final class CoapDeviceSession implements DeviceSession {
 
   static final String PROTOCOL = "coap";
-  /** Requests to one device in flight at once, as over MQTT; more is refused, not queued. */
-  static final int MAX_IN_FLIGHT = 4;
   private static final String STATUS_EVENT = "spark/status";
   private static final Logger LOG = LoggerFactory.getLogger(CoapDeviceSession.class);
 
@@ -175,7 +173,7 @@ final class CoapDeviceSession implements DeviceSession {
       return;
     }
     if (inFlight.size() >= MAX_IN_FLIGHT) {
-      answer.fail(new DeviceFailure(Kind.OVERLOADED, "the device has " + MAX_IN_FLIGHT + " requests in flight already"));
+      answer.fail(DeviceSession.tooManyInFlight());
       return;
     }
     String argument = command.argument() == null ? "" : command.argument();

@@ -47,8 +47,6 @@ import org.slf4j.LoggerFactory;
 final class MqttDeviceSession implements DeviceSession {
 
   static final String PROTOCOL = "mqtt";
-  /** Requests one device may have in flight; more is refused, not queued. */
-  static final int MAX_IN_FLIGHT = 4;
   private static final Logger LOG = LoggerFactory.getLogger(MqttDeviceSession.class);
 
   private final MqttEndpoint endpoint;
@@ -362,7 +360,7 @@ final class MqttDeviceSession implements DeviceSession {
       return;
     }
     if (pending.size() >= MAX_IN_FLIGHT) {
-      answer.fail(new DeviceFailure(Kind.OVERLOADED, "the device has " + MAX_IN_FLIGHT + " requests in flight already"));
+      answer.fail(DeviceSession.tooManyInFlight());
       return;
     }
     String requestId = Long.toString(++requestCounter, 36);
