@@ -57,7 +57,7 @@ public final class AccountsApi implements ApiFeature {
     if (problem != null) {
       throw new ApiException(400, "invalid_request", problem);
     }
-    pool.query("SELECT count(*) FROM users").execute()
+    pool.query("SELECT count(*) FROM users WHERE kind = 'person'").execute()
         .compose(rows -> {
           boolean first = rows.iterator().next().getLong(0) == 0;
           if (!first && !openSignup) {

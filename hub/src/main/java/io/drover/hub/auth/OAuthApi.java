@@ -75,7 +75,7 @@ public final class OAuthApi implements ApiFeature {
       return Future.failedFuture(new ApiException(400, "invalid_request", "username and password are required"));
     }
     String normalized = username.trim().toLowerCase(Locale.ROOT);
-    return pool.preparedQuery("SELECT id, password_hash FROM users WHERE username = $1").execute(Tuple.of(normalized))
+    return pool.preparedQuery("SELECT id, password_hash FROM users WHERE username = $1 AND kind = 'person'").execute(Tuple.of(normalized))
         .compose(rows -> {
           // Without such an account, still spend a hash's time, so that timing does not tell which accounts exist.
           String stored = rows.size() == 0 ? null : rows.iterator().next().getString(1);

@@ -75,15 +75,16 @@ public final class TokenService {
           JsonObject claims = user.principal();
           String jti = claims.getString("jti");
           return pool.preparedQuery("""
-                  SELECT t.revoked_at IS NULL AND t.expires_at > now(), u.is_admin
+                  SELECT t.revoked_at IS NULL AND t.expires_at > now(), u.is_admin, u.kind, u.product_id, t.scope
                   FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.jti = $1""")
               .execute(Tuple.of(jti))
               .compose(rows -> {
                 if (rows.size() == 0 || !rows.iterator().next().getBoolean(0)) {
                   return Future.failedFuture(invalidToken());
                 }
-                return Future.succeededFuture(new Principal(
-                    Long.parseLong(claims.getString("sub")), claims.getString("username"), rows.iterator().next().getBoolean(1), jti));
+                Row row = rows.iterator().next();
+                return Future.succeededFuture(new Principal(Long.parseLong(claims.getString("sub")), claims.getString("username"),
+                    row.getBoolean(1), jti, Principal.Kind.of(row.getString(2)), row.getInteger(3), row.getString(4)));
               });
         });
   }

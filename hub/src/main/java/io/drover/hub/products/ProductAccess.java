@@ -1,0 +1,92 @@
+package io.drover.hub.products;
+
+import io.drover.hub.auth.Principal;
+import io.drover.hub.http.AccessCheck;
+import io.drover.hub.http.ApiException;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+/**
+ * Whether the caller may do something to a product. Every product route runs
+ * {@code access::requireUser} and then {@code products.require(PERMISSION)}; the handler resolves the
+ * path parameter {@value #PATH_PARAM} (numeric ID or slug), finds the caller's role and leaves a
+ * {@link ProductScope} on the context for the route.
+ *
+ * <p>Answers: an unknown product, and a product the caller is not a member of, are both 404, so that
+ * product IDs cannot be probed; a member whose role lacks the permission gets 403 naming the role.
+ * Node administrators act as a product administrator on every product (they run the node).
+ *
+ * <p>One indexed query per request: these are management routes, not the device hot path.
+ */
+public final class ProductAccess {
+
+  public static final String PATH_PARAM = "productIdOrSlug";
+  private static final String SCOPE = "drover.product";
+
+  private static final String RESOLVE = """
+      SELECT p.id, p.slug, p.name, p.platform_id, p.type, p.owner_id, m.role
+      FROM products p LEFT JOIN product_members m ON m.product_id = p.id AND m.user_id = $2
+      WHERE (p.id = $1 OR p.slug = $3)""";
+
+  private final Pool pool;
+
+  public ProductAccess(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** A handler that passes callers whose role in the product grants {@code permission}. */
+  public Handler<RoutingContext> require(ProductPermission permission) {
+    return ctx -> {
+      Principal caller = AccessCheck.principal(ctx);
+      String given = ctx.pathParam(PATH_PARAM);
+      if (caller == null || given == null) {
+        ctx.fail(new IllegalStateException("product route without requireUser or :" + PATH_PARAM));
+        return;
+      }
+      Integer numeric = parseId(given);
+      pool.preparedQuery(RESOLVE)
+          .execute(Tuple.of(numeric, caller.userId(), numeric == null ? given.toLowerCase(java.util.Locale.ROOT) : null))
+          .onFailure(ctx::fail)
+          .onSuccess(rows -> {
+            Row row = rows.size() == 0 ? null : rows.iterator().next();
+            ProductRole role = row == null ? null
+                : caller.admin() ? ProductRole.ADMINISTRATOR
+                : ProductRole.parse(row.getString("role"));
+            if (role == null) {
+              ctx.fail(new ApiException(404, "not_found", "Product " + given + " not found"));
+            } else if (!role.may(permission)) {
+              ctx.fail(new ApiException(403, "forbidden",
+                  "The " + role.wireName() + " role may not do this in product " + row.getInteger("id")));
+            } else {
+              ctx.put(SCOPE, new ProductScope(row.getInteger("id"), row.getString("slug"), row.getString("name"),
+                  row.getInteger("platform_id"), "tracker".equals(row.getString("type")), row.getLong("owner_id"), role));
+              ctx.next();
+            }
+          });
+    };
+  }
+
+  /** The product and role a {@link #require} handler before this one established. */
+  public static ProductScope scope(RoutingContext ctx) {
+    return ctx.get(SCOPE);
+  }
+
+  private static Integer parseId(String given) {
+    if (given.isEmpty() || given.length() > 9) {
+      return null;
+    }
+    for (int i = 0; i < given.length(); i++) {
+      if (given.charAt(i) < '0' || given.charAt(i) > '9') {
+        return null;
+      }
+    }
+    return Integer.parseInt(given);
+  }
+
+  /** The product a route acts on and the caller's role in it. */
+  public record ProductScope(int productId, String slug, String name, int platformId, boolean tracker, long ownerId, ProductRole role) {
+  }
+}
