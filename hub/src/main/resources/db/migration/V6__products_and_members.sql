@@ -43,3 +43,25 @@ ALTER TABLE users
 ALTER TABLE users DROP CONSTRAINT users_username_key;
 CREATE UNIQUE INDEX users_person_username ON users (username) WHERE kind = 'person';
 CREATE UNIQUE INDEX users_product_username ON users (product_id, username) WHERE kind <> 'person';
+
+-- Device groups of a product (Particle's names: lower case letters, digits, - and _). Firmware
+-- releases target them; renaming a group carries its members along (ON UPDATE CASCADE).
+CREATE TABLE device_groups (
+  product_id  integer NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+  name        text NOT NULL CHECK (name ~ '^[a-z0-9_-]{1,64}$'),
+  description text NOT NULL DEFAULT '',
+  color       text NOT NULL DEFAULT '#6b7280' CHECK (color ~ '^#[0-9a-fA-F]{6}$'),
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (product_id, name)
+);
+CREATE TABLE device_group_members (
+  product_id integer NOT NULL,
+  group_name text NOT NULL,
+  device_id  text NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  PRIMARY KEY (product_id, group_name, device_id),
+  FOREIGN KEY (product_id, group_name) REFERENCES device_groups (product_id, name) ON DELETE CASCADE ON UPDATE CASCADE
+);
+CREATE INDEX device_group_members_by_device ON device_group_members (device_id);
+
+-- A development device is never updated automatically (firmware precedence rule 1).
+ALTER TABLE devices ADD COLUMN development boolean NOT NULL DEFAULT false;
