@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.hub.launcher.Main;
+import io.drover.hub.support.CoapTestDevice;
 import io.drover.hub.support.SseClient;
 import io.drover.hub.support.TestCluster;
 import io.drover.hub.support.TestDevice;
@@ -15,6 +16,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.CoAP;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +37,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A gateway node dies mid-stream (SIGKILL: no goodbye to the cluster, no notices) while its devices
- * publish at QoS 1. Its devices reconnect through the surviving gateway and resend what was not
+ * publish at MQTT QoS 1 and as confirmable CoAP requests over DTLS. Its devices reconnect through the surviving gateway and resend what was not
  * acknowledged; no acknowledged event is missing from the database or from the stream watched on
  * another node; the device that does not come back is marked offline by the leader; and when the
  * leader itself stops, the other hub node takes the once-only work over.
@@ -52,7 +55,11 @@ class ClusterFailoverTest {
       TestNode a = cluster.start(0, "hub,gateway");
       TestNode c = cluster.start(2, "hub");
       int gatewayMqtt = TestCluster.freePort();
-      Process gateway = startGatewayProcess(cluster, gatewayDir, gatewayMqtt);
+      int gatewayCoap;
+      try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0)) {
+        gatewayCoap = socket.getLocalPort();
+      }
+      Process gateway = startGatewayProcess(cluster, gatewayDir, gatewayMqtt, gatewayCoap);
       try {
         String alice = c.signUpAndLogIn("alice@example.com", "correct horse battery");
         TestNode.eventually(WAIT, () -> clusterSize(c) == 3, "the gateway process joined");
@@ -61,6 +68,7 @@ class ClusterFailoverTest {
           identities.add(claimed(c, a.adminToken(), alice));
         }
         DeviceIdentity stranded = claimed(c, a.adminToken(), alice);
+        List<DeviceIdentity> coapIdentities = List.of(claimed(c, a.adminToken(), alice), claimed(c, a.adminToken(), alice));
 
         try (SseClient stream = SseClient.open(vertx, c.httpPort(), "/v1/devices/events/flow", alice)) {
           TestDevice[] devices = new TestDevice[identities.size()];
@@ -68,6 +76,9 @@ class ClusterFailoverTest {
             devices[i] = TestDevice.connect(vertx, i % 2 == 0 ? a.mqttPort() : gatewayMqtt, identities.get(i).id(), identities.get(i).secret())
                 .await(10, TimeUnit.SECONDS);
           }
+          CoapTestDevice[] coapDevices = {
+              CoapTestDevice.connect(a.coapPort(), coapIdentities.get(0).id(), coapIdentities.get(0).secret()),
+              CoapTestDevice.connect(gatewayCoap, coapIdentities.get(1).id(), coapIdentities.get(1).secret())};
           TestDevice strandedDevice = TestDevice.connect(vertx, gatewayMqtt, stranded.id(), stranded.secret()).await(10, TimeUnit.SECONDS);
           TestNode.eventually(WAIT, () -> online(c, alice, stranded.id()), "the stranded device online through the gateway process");
 
@@ -81,7 +92,8 @@ class ClusterFailoverTest {
             for (int i = 0; i < devices.length; i++) {
               String data = identities.get(i).id() + ":" + round;
               // at least once, as firmware does: resend until acknowledged, reconnecting through the surviving gateway
-              while (true) {
+              for (int attempt = 1; ; attempt++) {
+                assertTrue(attempt <= 5, "no acknowledgement for " + data + " after 5 attempts");
                 try {
                   if (!devices[i].isConnected()) {
                     devices[i] = TestDevice.connect(vertx, a.mqttPort(), identities.get(i).id(), identities.get(i).secret()).await(10, TimeUnit.SECONDS);
@@ -95,9 +107,24 @@ class ClusterFailoverTest {
                 }
               }
             }
+            for (int i = 0; i < coapDevices.length; i++) {
+              String data = coapIdentities.get(i).id() + ":" + round;
+              // confirmable: answered 2.04 only once written; no answer means send again, after a new handshake with A
+              for (int attempt = 1; ; attempt++) {
+                assertTrue(attempt <= 5, "no acknowledgement for " + data + " after 5 attempts");
+                CoapResponse response = coapDevices[i].post("/e/flow", data);
+                if (response != null && response.getCode() == CoAP.ResponseCode.CHANGED) {
+                  acknowledged.add(data);
+                  break;
+                }
+                coapDevices[i].close();
+                coapDevices[i] = CoapTestDevice.connect(a.coapPort(), coapIdentities.get(i).id(), coapIdentities.get(i).secret());
+                reconnects++;
+              }
+            }
           }
-          assertEquals(3, reconnects, "the three devices of the dead gateway came back through A");
-          assertEquals(devices.length * EVENTS_PER_DEVICE, acknowledged.size());
+          assertEquals(4, reconnects, "the three MQTT devices and the CoAP device of the dead gateway came back through A");
+          assertEquals((devices.length + coapDevices.length) * EVENTS_PER_DEVICE, acknowledged.size());
 
           // in the database, each acknowledged event at least once
           Set<String> stored = new HashSet<>();
@@ -120,6 +147,9 @@ class ClusterFailoverTest {
             history.awaitEvent(event -> "offline".equals(event.data().getString("data")), WAIT);
           }
           strandedDevice.close();
+          for (CoapTestDevice device : coapDevices) {
+            device.close();
+          }
           for (TestDevice device : devices) {
             device.close();
           }
@@ -134,13 +164,13 @@ class ClusterFailoverTest {
     }
   }
 
-  private static Process startGatewayProcess(TestCluster cluster, Path dataDir, int mqttPort) throws Exception {
+  private static Process startGatewayProcess(TestCluster cluster, Path dataDir, int mqttPort, int coapPort) throws Exception {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"),
         Main.class.getName(),
         "--data-dir=" + dataDir, "--http.host=127.0.0.1", "--http.port=0",
-        "--mqtt.host=127.0.0.1", "--mqtt.port=" + mqttPort, "--coap.host=127.0.0.1", "--coap.port=0"));
+        "--mqtt.host=127.0.0.1", "--mqtt.port=" + mqttPort, "--coap.host=127.0.0.1", "--coap.port=" + coapPort));
     command.addAll(cluster.memberFlags(1, "gateway"));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     CountDownLatch started = new CountDownLatch(1);

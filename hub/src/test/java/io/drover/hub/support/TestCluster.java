@@ -16,6 +16,8 @@ public final class TestCluster implements AutoCloseable {
   private final String name = "drover-test-" + UUID.randomUUID();
   private final List<Integer> ports = new ArrayList<>();
   private final String databaseUrl;
+  /** Hub nodes share it, as operations.md asks: a device's key sealed by one must open on another. */
+  private final java.nio.file.Path masterKey;
   private final List<TestNode> started = new ArrayList<>();
 
   private TestCluster(int members) throws IOException {
@@ -23,6 +25,7 @@ public final class TestCluster implements AutoCloseable {
       ports.add(freePort());
     }
     databaseUrl = TestPostgres.newDatabase();
+    masterKey = java.nio.file.Files.createTempDirectory("drover-cluster-key").resolve("master-key");
   }
 
   public static TestCluster of(int members) throws IOException {
@@ -51,7 +54,8 @@ public final class TestCluster implements AutoCloseable {
         "--cluster.host=127.0.0.1",
         "--cluster.port=" + ports.get(index),
         "--cluster.members=" + String.join(",", members),
-        "--cluster.heartbeat-timeout-seconds=5");
+        "--cluster.heartbeat-timeout-seconds=5",
+        "--secrets.master-key-file=" + masterKey);
   }
 
   public String databaseUrl() {
