@@ -28,6 +28,11 @@ import io.drover.hub.events.LiveEventCodec;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
 import io.drover.hub.http.OperationsApi;
+import io.drover.hub.products.ProductAccess;
+import io.drover.hub.products.ProductRepository;
+import io.drover.hub.products.ProductsApi;
+import io.drover.hub.products.TeamApi;
+import io.drover.hub.products.TeamRepository;
 import io.drover.hub.storage.Database;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -115,6 +120,7 @@ public final class Node {
     TokenService tokens = TokenService.createAtStart(vertx, pool);
     AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()), tokens);
     DeviceDirectory directory = DeviceDirectory.loadAtStart(pool);
+    ProductAccess productAccess = new ProductAccess(pool);
     SecretSealer sealer = SecretSealer.loadAtStart(config.masterKeyFile());
     EventMetrics eventMetrics = new EventMetrics(registry);
     HealthChecks health = HealthChecks.create(vertx).register("database", 2000, promise ->
@@ -136,6 +142,8 @@ public final class Node {
         new EventStreamApi(v, pool, access, directory, config.events(), eventMetrics),
         new EventHistoryApi(pool, access, directory),
         new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout()),
+        new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
+        new TeamApi(access, productAccess, new TeamRepository(pool), tokens),
         new ConsoleRoutes(v)));
     deploy(api);
 
