@@ -208,6 +208,36 @@ class ProductsBrowserTest {
     assertTrue(!browser.findElement(By.id("authentication-simple")).isEnabled());
   }
 
+  @Test
+  void anAdministratorChangesARoleAndMakesAnApiUserWhoseTokenIsShownOnce() throws Exception {
+    String owner = node.signUpAndLogIn(newEmail(), PASSWORD);
+    String memberEmail = newEmail();
+    String member = node.signUpAndLogIn(memberEmail, PASSWORD);
+    int id = ProductsApiTest.created(node.post("/v1/products", "{\"name\":\"Roles\",\"platform_id\":12}", owner)).getInteger("id");
+    node.post("/v1/products/" + id + "/team", new JsonObject().put("username", memberEmail).put("role", "developer").encode(), owner);
+    node.post("/v1/user/invitations/" + id + "/accept", "", member);
+    openSignedIn(owner, "/products/" + id + "/team");
+
+    WebElement select = visible(By.cssSelector("tr[data-username='" + memberEmail + "'] select"));
+    new Select(select).selectByValue("support");
+    waitFor("the role saved", d -> "ok".equals(d.findElement(By.cssSelector("tr[data-username='" + memberEmail + "'] .save-status"))
+        .getDomAttribute("data-state")));
+    assertEquals("support", new JsonObject(node.get("/v1/products/" + id, member).body()).getJsonObject("product").getString("role"));
+
+    visible(By.cssSelector("[data-action=new-api-user]")).click();
+    visible(By.id("api-user-name")).sendKeys("Fleet reader");
+    browser.findElement(By.cssSelector("label[for='scope-devices:list']")).click();
+    browser.findElement(By.cssSelector("dialog[open] [data-action=submit]")).click();
+    WebElement token = visible(By.cssSelector("[data-role=api-user-token] input"));
+    String shown = token.getDomProperty("value");
+
+    assertEquals(200, node.get("/v1/products/" + id, shown).statusCode(), "the token shown works in its product");
+    assertEquals(403, node.send("PUT", "/v1/products/" + id, "{\"name\":\"x\"}", shown).statusCode(), "within its scopes only");
+    browser.findElement(By.cssSelector("dialog[open] [data-action=cancel]")).click();
+    visible(By.cssSelector("table[data-role=api-users] tr"));
+    assertTrue(browser.findElement(By.cssSelector("table[data-role=api-users]")).getText().contains("Fleet reader"));
+  }
+
   private static String roleOf(String username) {
     WebElement cell = browser.findElement(By.cssSelector("table[data-role=members] tr[data-username='" + username + "'] [data-role=role]"));
     List<WebElement> select = cell.findElements(By.cssSelector("select"));
