@@ -136,9 +136,16 @@ public final class ProductsApi implements ApiFeature {
 
   private void get(RoutingContext ctx) {
     ProductScope scope = ProductAccess.scope(ctx);
-    repository.find(scope.productId())
+    found(scope)
         .onSuccess(product -> ctx.json(new JsonObject().put("ok", true).put("product", withCaller(product, scope))))
         .onFailure(ctx::fail);
+  }
+
+  /** The product the access check found; deleted since, it is 404 like any unknown product. */
+  private Future<JsonObject> found(ProductScope scope) {
+    return repository.find(scope.productId()).compose(product -> product == null
+        ? Future.failedFuture(new ApiException(404, "not_found", "Product " + scope.productId() + " not found"))
+        : Future.succeededFuture(product));
   }
 
   private void edit(RoutingContext ctx) {
@@ -178,7 +185,7 @@ public final class ProductsApi implements ApiFeature {
       throw new ApiException(400, "invalid_request", "Nothing to change: give name or description");
     }
     repository.update(scope.productId(), name, description)
-        .compose(updated -> repository.find(scope.productId()))
+        .compose(updated -> found(scope))
         .onSuccess(product -> ctx.json(new JsonObject().put("ok", true).put("product", withCaller(product, scope))))
         .onFailure(ctx::fail);
   }

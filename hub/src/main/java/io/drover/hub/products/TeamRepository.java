@@ -67,7 +67,11 @@ public final class TeamRepository {
                 .put("scopes", new JsonArray(List.of(row.getArrayOfStrings(2)))).put("is_programmatic", true)
                 .put("created_at", iso(row.getOffsetDateTime(3))));
           }
-          String plan = all.<io.vertx.sqlclient.RowSet<Row>>resultAt(3).iterator().next().getString(0);
+          io.vertx.sqlclient.RowSet<Row> product = all.resultAt(3);
+          if (product.size() == 0) {
+            throw new ApiException(404, "not_found", "Product " + productId + " not found");
+          }
+          String plan = product.iterator().next().getString(0);
           return new JsonObject().put("ok", true).put("team", team).put("invitations", invitations).put("api_users", apiUsers)
               .put("limit", new JsonObject().put("plan", plan).put("used", team.size() + invitations.size())
                   .put("max", "free".equals(plan) ? FREE_PLAN_TEAM_LIMIT : null));
@@ -83,6 +87,9 @@ public final class TeamRepository {
   public Future<JsonObject> invite(int productId, String username, ProductRole role, Long invitedBy) {
     return pool.withTransaction(connection -> connection.preparedQuery(LOCK_PRODUCT).execute(Tuple.of(productId))
         .compose(product -> {
+          if (product.size() == 0) {
+            return Future.failedFuture(new ApiException(404, "not_found", "Product " + productId + " not found"));
+          }
           String plan = product.iterator().next().getString(0);
           return connection.preparedQuery(PERSON).execute(Tuple.of(username)).compose(people -> {
             if (people.size() == 0) {

@@ -262,6 +262,51 @@ class TeamApiTest {
     assertNull(node.query("SELECT id FROM users WHERE username = '" + username + "'"));
   }
 
+  /** API users with one scope each, and one of another product, against each product route of this part. */
+  @Test
+  void eachApiUserScopeOpensExactlyTheRoutesOfItsPermission() throws Exception {
+    // route -> status for products:get, configuration:update, teams.users:invite, firmware:release, another product's API user
+    Map<String, int[]> expected = new LinkedHashMap<>();
+    expected.put("GET product", new int[] {200, 200, 200, 200, 404});
+    expected.put("PUT product", new int[] {403, 200, 403, 403, 404});
+    expected.put("GET settings", new int[] {200, 200, 200, 200, 404});
+    expected.put("PUT settings", new int[] {403, 200, 403, 403, 404});
+    expected.put("GET team", new int[] {200, 200, 200, 200, 404});
+    expected.put("POST team (invite)", new int[] {403, 403, 201, 403, 404});
+    expected.put("DELETE product", new int[] {403, 403, 403, 403, 404});
+    String[] scopes = {"products:get", "configuration:update", "teams.users:invite", "firmware:release", null};
+    List<String> wrong = new ArrayList<>();
+
+    for (int s = 0; s < scopes.length; s++) {
+      Account owner = account();
+      int id = product(owner);
+      int madeIn = scopes[s] == null ? product(owner) : id;
+      String scopeList = scopes[s] == null ? "[\"products:get\",\"configuration:update\",\"teams.users:invite\"]" : "[\"" + scopes[s] + "\"]";
+      HttpResponse<String> made = node.post("/v1/products/" + madeIn + "/team", "{\"friendly_name\":\"bot\",\"scopes\":" + scopeList + "}", owner.token());
+      assertEquals(201, made.statusCode(), made.body());
+      Account bot = new Account("bot", new JsonObject(made.body()).getJsonObject("created").getJsonArray("tokens").getJsonObject(0)
+          .getString("token"), madeIn);
+      String base = "/v1/products/" + id;
+      Map<String, HttpResponse<String>> answers = new LinkedHashMap<>();
+      answers.put("GET product", node.get(base, bot.token()));
+      answers.put("PUT product", node.send("PUT", base, "{\"description\":\"by a bot\"}", bot.token()));
+      answers.put("GET settings", node.get(base + "/settings", bot.token()));
+      answers.put("PUT settings", node.send("PUT", base + "/settings", "{\"private_beta\":true}", bot.token()));
+      answers.put("GET team", node.get(base + "/team", bot.token()));
+      answers.put("POST team (invite)", invite(bot, id, account(), "view_only"));
+      answers.put("DELETE product", node.send("DELETE", base, null, bot.token()));
+      for (Map.Entry<String, HttpResponse<String>> answer : answers.entrySet()) {
+        int want = expected.get(answer.getKey())[s];
+        if (answer.getValue().statusCode() != want) {
+          wrong.add((scopes[s] == null ? "another product's API user" : scopes[s]) + " " + answer.getKey() + ": "
+              + answer.getValue().statusCode() + " (expected " + want + ") " + answer.getValue().body());
+        }
+      }
+    }
+
+    assertEquals(List.of(), wrong);
+  }
+
   @Test
   void apiUsersAreRefusedUnknownScopesAndCannotGrantMoreThanTheirCreator() throws Exception {
     Account owner = account();
