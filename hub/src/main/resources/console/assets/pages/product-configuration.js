@@ -5,6 +5,7 @@
 import { api } from '../lib/api.js';
 import { h, replace } from '../lib/dom.js';
 import { platformName } from '../lib/format.js';
+import { session } from '../lib/session.js';
 
 /** The questions, by section of the guide; `key` is the API's settings key. */
 const SECTIONS = [
@@ -33,7 +34,7 @@ const SECTIONS = [
   ] },
 ];
 
-export function productConfigurationPage(main, { params, shell }) {
+export function productConfigurationPage(main, { params, shell, navigate }) {
   const idOrSlug = params[0];
   let alive = true;
   const body = h('div', { class: 'stack' }, h('p', { class: 'muted' }, 'Loading the configuration…'));
@@ -46,12 +47,14 @@ export function productConfigurationPage(main, { params, shell }) {
     body);
   shell.setTrail([{ label: 'Products', href: '/products' }, { label: idOrSlug }, { label: 'Configuration' }]);
 
-  Promise.all([shell.product() ?? api.product(idOrSlug).then((a) => a.product), api.productSettings(idOrSlug)])
-    .then(([product, settings]) => {
+  Promise.all([shell.product() ?? api.product(idOrSlug).then((a) => a.product), api.productSettings(idOrSlug),
+    session.account() ?? api.me()])
+    .then(([product, settings, account]) => {
       if (!alive) return;
       shell.setTrail([{ label: 'Products', href: '/products' }, { label: product.name, href: `/products/${encodeURIComponent(idOrSlug)}` },
         { label: 'Configuration' }]);
-      replace(body, overview(product, shell, idOrSlug), questions(product, settings, idOrSlug));
+      replace(body, overview(product, shell, idOrSlug), questions(product, settings, idOrSlug),
+        (account.admin || account.username === product.owner) && deletion(product, shell, navigate));
     })
     .catch((failure) => {
       if (alive) replace(body, h('div', { class: 'callout callout-error', role: 'alert' }, failure.message));
@@ -155,4 +158,28 @@ function questions(product, { settings, answered }, idOrSlug) {
     }
   });
   return form;
+}
+
+/** Only the owner and node administrators may delete a product; the API checks it too. */
+function deletion(product, shell, navigate) {
+  const error = h('span', { class: 'field-error', role: 'alert' });
+  const remove = h('button', { type: 'button', class: 'btn btn-danger', 'data-action': 'delete-product' }, 'Delete product');
+  remove.addEventListener('click', async () => {
+    if (!window.confirm(`Delete ${product.name}? Its devices leave it; its team, groups, API users and customers are deleted.`)) return;
+    remove.disabled = true;
+    try {
+      await api.deleteProduct(product.id);
+      shell.forgetProduct(String(product.id));
+      shell.forgetProduct(product.slug);
+      navigate('/products');
+    } catch (failure) {
+      remove.disabled = false;
+      replace(error, failure.message);
+    }
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'delete-title' },
+    h('div', { class: 'card-header' }, h('h2', { id: 'delete-title', class: 'card-title' }, 'Delete this product')),
+    h('div', { class: 'card-body stack-sm' },
+      h('p', { class: 'muted' }, 'Its devices leave the product and keep their owners; the product ID is never reused.'),
+      h('div', { class: 'form-footer' }, error, remove)));
 }

@@ -217,7 +217,16 @@ public final class ProductsApi implements ApiFeature {
     ProductScope scope = ProductAccess.scope(ctx);
     JsonObject body = RequestBodies.fields(ctx);
     body.remove("access_token");
-    JsonObject change = ProductSettings.validChange(body.getValue("settings") instanceof JsonObject nested ? nested : body);
+    JsonObject given = body.getValue("settings") instanceof JsonObject nested ? nested : body;
+    if (!isJson(ctx)) {
+      // a form carries every value as text
+      for (String key : given.fieldNames()) {
+        if ("true".equals(given.getValue(key)) || "false".equals(given.getValue(key))) {
+          given.put(key, Boolean.valueOf(given.getString(key)));
+        }
+      }
+    }
+    JsonObject change = ProductSettings.validChange(given);
     repository.changeSettings(scope.productId(), change)
         .onSuccess(stored -> {
           JsonObject answer = settingsJson(stored);
@@ -244,6 +253,11 @@ public final class ProductsApi implements ApiFeature {
       }
     }
     return product.put("role", scope.role().wireName()).put("permissions", permissions);
+  }
+
+  private static boolean isJson(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader("Content-Type");
+    return contentType != null && contentType.startsWith("application/json");
   }
 
   private static String text(JsonObject body, String field) {

@@ -204,6 +204,23 @@ class ProductsApiTest {
         .getJsonObject("settings").getString("authentication"), "a refused change changes nothing");
   }
 
+  @Test
+  void configurationAnswersMayComeAsAForm() throws Exception {
+    String alice = account();
+    int id = created(node.post("/v1/products", "{\"name\":\"Form\",\"platform_id\":13}", alice)).getInteger("id");
+
+    HttpResponse<String> saved = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.httpPort() + "/v1/products/" + id + "/settings"))
+            .header("Authorization", "Bearer " + alice).header("Content-Type", "application/x-www-form-urlencoded")
+            .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("private_beta=true&authentication=oauth")).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, saved.statusCode(), saved.body());
+    JsonObject settings = new JsonObject(saved.body()).getJsonObject("settings");
+    assertEquals(true, settings.getBoolean("private_beta"));
+    assertEquals("oauth", settings.getString("authentication"));
+  }
+
   // --- helpers
 
   private static String account() throws Exception {

@@ -206,6 +206,7 @@ class ProductsBrowserTest {
     assertEquals("true", save.getDomAttribute("disabled") == null ? "false" : "true", "a view-only member cannot save");
     assertTrue(browser.findElement(By.id("authentication-two_legged")).isSelected(), "the saved answer shows");
     assertTrue(!browser.findElement(By.id("authentication-simple")).isEnabled());
+    assertTrue(browser.findElements(By.cssSelector("[data-action=delete-product]")).isEmpty(), "only the owner is offered deletion");
   }
 
   @Test
@@ -236,6 +237,13 @@ class ProductsBrowserTest {
     browser.findElement(By.cssSelector("dialog[open] [data-action=cancel]")).click();
     visible(By.cssSelector("table[data-role=api-users] tr"));
     assertTrue(browser.findElement(By.cssSelector("table[data-role=api-users]")).getText().contains("Fleet reader"));
+
+    browser.get(url("/products/" + id + "/configuration"));
+    visible(By.cssSelector("[data-action=delete-product]")).click();
+    browser.switchTo().alert().accept();
+    waitFor("back on the products list", d -> d.getCurrentUrl().endsWith("/products"));
+    assertEquals(404, node.get("/v1/products/" + id, owner).statusCode(), "the product is gone");
+    assertEquals(401, node.get("/v1/products/" + id, shown).statusCode(), "and its API user with it");
   }
 
   private static String roleOf(String username) {
