@@ -3,17 +3,27 @@ package io.drover.hub;
 /** Event-bus addresses the hub uses inside itself (the gateway's contract is in BusAddresses). */
 public final class HubAddresses {
 
-  /** Publish: each accepted {@code DeviceEvent}, for the live streams of every API instance. */
+  /**
+   * Publish: each accepted {@code LiveEvent}, for the live streams. A node's stream API listens here only
+   * while it has streams open, so a clustered publish reaches just the nodes with someone listening.
+   */
   public static final String LIVE_EVENTS = "hub.events.live";
 
   /**
-   * Request (no body); reply: the highest event id accepted when asked, once every event up to it is
-   * committed. A resuming stream asks before reading the database.
+   * Request (no body), node-local; reply: the highest event id this node's writer accepted when asked,
+   * once every event up to it is committed. A resuming stream asks before reading the database.
    */
   public static final String EVENTS_WRITTEN_THROUGH = "hub.events.written-through";
 
   /** Request: {@code {id?}}; reply: {@code {id, secret}} of a newly registered device. */
   public static final String PROVISION_DEVICE = "hub.devices.provision";
+
+  /**
+   * Publish, to every hub node: {@code {"device_id": "..."}} after a device's row changed (registered,
+   * claimed, released, renamed). Each node reloads the row into its in-memory indexes (credentials,
+   * owners, names), so that every node answers as the database does.
+   */
+  public static final String DEVICE_CHANGED = "hub.devices.changed";
 
   private HubAddresses() {
   }

@@ -77,7 +77,7 @@ final class CoapDeviceSession implements DeviceSession {
   void open() {
     sessions.register(this);
     metrics.connectAccepted();
-    hub.notifySession(new SessionNotice(deviceId, sessionId, SessionNotice.State.OPENED, PROTOCOL, remoteAddress(), System.currentTimeMillis()));
+    hub.notifySession(new SessionNotice(deviceId, sessionId, sessions.nodeId(), SessionNotice.State.OPENED, PROTOCOL, remoteAddress(), System.currentTimeMillis()));
     LOG.debug("online [device-id: {}, remote: {}, dtls-session: {}]", deviceId, peer.address(), dtlsSessionId);
   }
 
@@ -211,10 +211,13 @@ final class CoapDeviceSession implements DeviceSession {
       call.cancel(false);
     }
     onClosed.accept(this);
-    if (sessions.unregister(this)) {
-      hub.notifySession(new SessionNotice(deviceId, sessionId, SessionNotice.State.CLOSED, PROTOCOL, remoteAddress(), System.currentTimeMillis()));
-      LOG.debug("offline [device-id: {}, reason: {}]", deviceId, reason);
-    }
+    long closedAt = System.currentTimeMillis();
+    sessions.unregister(this).onSuccess(current -> {
+      if (current) {
+        hub.notifySession(new SessionNotice(deviceId, sessionId, sessions.nodeId(), SessionNotice.State.CLOSED, PROTOCOL, remoteAddress(), closedAt));
+        LOG.debug("offline [device-id: {}, reason: {}]", deviceId, reason);
+      }
+    });
   }
 
   @Override

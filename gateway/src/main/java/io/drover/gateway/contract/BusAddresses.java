@@ -37,12 +37,22 @@ public final class BusAddresses {
   public static final String DESCRIBE = "hub.devices.describe";
 
   /**
-   * Request, to the gateway that holds the device's session: {@link DeviceCommand} as JSON; reply:
-   * {@code {"result": "..."}}, or a failure with a {@link DeviceFailure.Kind} code (DEVICE_OFFLINE,
-   * DEVICE_TIMEOUT, OVERLOADED, NOT_ALLOWED when the device does not listen). Node-local until
-   * clustering routes it to the owning node.
+   * Request, to the gateway node that holds the device's session (found in the cluster's
+   * {@code SessionOwnership}; {@code DeviceCommands} does both steps): {@link DeviceCommand} as JSON;
+   * reply: {@code {"result": "..."}}, or a failure with a {@link DeviceFailure.Kind} code
+   * (DEVICE_OFFLINE, DEVICE_TIMEOUT, OVERLOADED, NOT_ALLOWED when the device does not listen).
    */
-  public static final String DEVICE_COMMANDS = "gateway.devices.command";
+  public static String deviceCommands(String nodeId) {
+    return "gateway.devices.command." + nodeId;
+  }
+
+  /**
+   * Send, to the gateway node whose session of a device another node's new session replaced:
+   * {@code {"device_id": "...", "session_id": "<the replaced session>"}}. No reply.
+   */
+  public static String sessionTakeover(String nodeId) {
+    return "gateway.sessions.takeover." + nodeId;
+  }
 
   private BusAddresses() {
   }

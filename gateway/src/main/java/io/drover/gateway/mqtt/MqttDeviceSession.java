@@ -148,7 +148,7 @@ final class MqttDeviceSession implements DeviceSession {
       endpoint.accept(false);
     }
     metrics.connectAccepted();
-    hub.notifySession(new SessionNotice(device.deviceId(), sessionId, SessionNotice.State.OPENED, PROTOCOL, remoteAddress, System.currentTimeMillis()));
+    hub.notifySession(new SessionNotice(device.deviceId(), sessionId, sessions.nodeId(), SessionNotice.State.OPENED, PROTOCOL, remoteAddress, System.currentTimeMillis()));
     LOG.debug("connected [device-id: {}, remote: {}, mqtt: {}]", deviceId, remoteAddress, endpoint.protocolVersion());
   }
 
@@ -394,9 +394,14 @@ final class MqttDeviceSession implements DeviceSession {
       request.answer.tryFail(new DeviceFailure(Kind.DEVICE_OFFLINE, "the device went offline before answering"));
     }
     pending.clear();
-    if (accepted && sessions.unregister(this)) {
-      hub.notifySession(new SessionNotice(deviceId, sessionId, SessionNotice.State.CLOSED, PROTOCOL, remoteAddress, System.currentTimeMillis()));
-      LOG.debug("disconnected [device-id: {}]", deviceId);
+    if (accepted) {
+      long closedAt = System.currentTimeMillis();
+      sessions.unregister(this).onSuccess(current -> {
+        if (current) {
+          hub.notifySession(new SessionNotice(deviceId, sessionId, sessions.nodeId(), SessionNotice.State.CLOSED, PROTOCOL, remoteAddress, closedAt));
+          LOG.debug("disconnected [device-id: {}]", deviceId);
+        }
+      });
     }
   }
 

@@ -9,8 +9,10 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Takes the hub's requests for devices (function calls, variable reads, signals) and hands each to the
- * device's live session on this node, whatever its transport.
+ * Takes the cluster's requests for this node's device sessions: commands (function calls, variable
+ * reads, signals), handed to the device's live session whatever its transport, and takeovers by a
+ * session on another node. Both arrive on addresses named after this node, so only the node that holds
+ * a session is asked.
  */
 public final class DeviceCommandRouter extends VerticleBase {
 
@@ -22,7 +24,10 @@ public final class DeviceCommandRouter extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<JsonObject>localConsumer(BusAddresses.DEVICE_COMMANDS, this::route).completion();
+    return Future.all(
+        vertx.eventBus().<JsonObject>consumer(BusAddresses.deviceCommands(sessions.nodeId()), this::route).completion(),
+        vertx.eventBus().<JsonObject>consumer(BusAddresses.sessionTakeover(sessions.nodeId()),
+            message -> sessions.takenOver(message.body().getString("device_id"), message.body().getString("session_id"))).completion());
   }
 
   private void route(Message<JsonObject> message) {

@@ -1,29 +1,55 @@
 package io.drover.gateway.session;
 
+import io.drover.gateway.contract.BusAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The live device sessions of this gateway node, one per device ID. Shared by every listener instance
- * (they run on different event loops), hence the concurrent map.
+ * The live device sessions of this gateway node, one per device ID, and their place in the cluster's
+ * {@link SessionOwnership}. Shared by every listener instance (they run on different event loops),
+ * hence the concurrent maps.
  */
 public final class DeviceSessions {
 
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceSessions.class);
+
+  private final SessionOwnership ownership;
+  private final EventBus bus;
   private final ConcurrentMap<String, DeviceSession> byDeviceId = new ConcurrentHashMap<>();
+  /** Each live session's claim on the cluster map, so that its release never overtakes it. */
+  private final ConcurrentMap<String, Future<?>> claimBySession = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AtomicLong> countByProtocol = new ConcurrentHashMap<>();
   private final AtomicLong sessionCounter = new AtomicLong();
-  private final String nodePrefix = Long.toString(System.nanoTime() & 0xffffffL, 36) + "-";
+  private final String sessionPrefix;
 
-  /** A session ID unique on this node, cheaper than a random UUID at thousands of connects a second. */
+  public DeviceSessions(SessionOwnership ownership, EventBus bus) {
+    this.ownership = ownership;
+    this.bus = bus;
+    // the node ID is a UUID; its first group keeps session IDs short and, with the counter, unique enough to tell sessions apart
+    String node = ownership.nodeId();
+    this.sessionPrefix = node.substring(0, Math.min(8, node.length())) + "-";
+  }
+
+  /** The node these sessions live on, as the cluster knows it. */
+  public String nodeId() {
+    return ownership.nodeId();
+  }
+
+  /** A session ID unique in the cluster, cheaper than a random UUID at thousands of connects a second. */
   public String newSessionId() {
-    return nodePrefix + Long.toString(sessionCounter.incrementAndGet(), 36);
+    return sessionPrefix + Long.toString(sessionCounter.incrementAndGet(), 36);
   }
 
   /**
    * Makes {@code session} the device's live session. A session the device already had is closed, as
    * users of MQTT brokers expect of a second connection with the same client identifier (MQTT 3.1.1
-   * section 3.1.4).
+   * section 3.1.4): here at once, or on the other node that held it, by a takeover message.
    */
   public void register(DeviceSession session) {
     DeviceSession previous = byDeviceId.put(session.deviceId(), session);
@@ -32,19 +58,43 @@ public final class DeviceSessions {
       counter(previous.protocol()).decrementAndGet();
       previous.closeForTakeover();
     }
+    Future<SessionOwnership.Holder> claim = ownership.claim(session.deviceId(), session.sessionId())
+        .onSuccess(replaced -> {
+          if (replaced != null && !replaced.nodeId().equals(ownership.nodeId())) {
+            bus.send(BusAddresses.sessionTakeover(replaced.nodeId()),
+                new JsonObject().put("device_id", session.deviceId()).put("session_id", replaced.sessionId()));
+          }
+        })
+        .onFailure(cause -> LOG.warn("session not recorded in the cluster; commands will not reach it [device-id: {}, cause: {}]",
+            session.deviceId(), cause.getMessage()));
+    claimBySession.put(session.sessionId(), claim);
   }
 
   /**
-   * Forgets {@code session} if it is still the device's live one.
+   * Forgets {@code session} if it is still the device's live one, here and in the cluster.
    *
-   * @return false when another session has taken over, so the caller must not report the device offline
+   * @return false when another session, on this node or another, has taken over, so the caller must not
+   *     report the device offline
    */
-  public boolean unregister(DeviceSession session) {
-    if (byDeviceId.remove(session.deviceId(), session)) {
-      counter(session.protocol()).decrementAndGet();
-      return true;
+  public Future<Boolean> unregister(DeviceSession session) {
+    Future<?> claim = claimBySession.remove(session.sessionId());
+    if (!byDeviceId.remove(session.deviceId(), session)) {
+      return Future.succeededFuture(false);
     }
-    return false;
+    counter(session.protocol()).decrementAndGet();
+    Future<?> claimed = claim == null ? Future.succeededFuture() : claim;
+    return claimed.transform(ignored -> ownership.release(session.deviceId(), session.sessionId()));
+  }
+
+  /**
+   * A session of this node was taken over by one on another node: closes it, if it is still the one
+   * the message names (the device may have come back here since).
+   */
+  public void takenOver(String deviceId, String sessionId) {
+    DeviceSession session = byDeviceId.get(deviceId);
+    if (session != null && session.sessionId().equals(sessionId)) {
+      session.closeForTakeover();
+    }
   }
 
   public DeviceSession find(String deviceId) {

@@ -25,10 +25,15 @@ public final class HubClient {
   private final DeliveryOptions requestOptions;
   private final DeliveryOptions eventOptions;
 
-  public HubClient(EventBus bus, Duration requestTimeout) {
+  /**
+   * @param hubOnThisNode true when this node is also a hub: then every request stays on this node
+   *     (no hop through the cluster for what the local hub answers as well); false sends each to any
+   *     hub node of the cluster
+   */
+  public HubClient(EventBus bus, Duration requestTimeout, boolean hubOnThisNode) {
     this.bus = bus;
-    this.requestOptions = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis());
-    this.eventOptions = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis()).setCodecName(DeviceEventCodec.NAME);
+    this.requestOptions = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis()).setLocalOnly(hubOnThisNode);
+    this.eventOptions = new DeliveryOptions(requestOptions).setCodecName(DeviceEventCodec.NAME);
   }
 
   public Future<AuthenticatedDevice> authenticate(AuthenticationRequest request) {
@@ -68,11 +73,11 @@ public final class HubClient {
   }
 
   public void notifySession(SessionNotice notice) {
-    bus.send(BusAddresses.SESSION_NOTICES, notice.toJson());
+    bus.send(BusAddresses.SESSION_NOTICES, notice.toJson(), requestOptions);
   }
 
   public void describe(DeviceDescription description) {
-    bus.send(BusAddresses.DESCRIBE, description.toJson());
+    bus.send(BusAddresses.DESCRIBE, description.toJson(), requestOptions);
   }
 
   /** Hands an event to the hub; the future completes once the hub has written it durably. */

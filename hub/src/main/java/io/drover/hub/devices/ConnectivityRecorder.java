@@ -18,14 +18,17 @@ import org.slf4j.LoggerFactory;
  * Turns session notices into each device's online state and connection times. Notices are coalesced
  * per device and written in batches, so a wave of reconnects costs a handful of statements. Used on
  * the owning verticle's event loop only.
+ *
+ * <p>In a cluster, the notices of one device may come from two gateway nodes and reach two hub nodes,
+ * in any order. Gateways send "closed" only for the session that still held the device (see the
+ * gateway's SessionOwnership); the row keeps the session that last opened, and a "closed" applies only
+ * to that session, so a late "closed" of an older session cannot mark a reconnected device offline.
  */
 final class ConnectivityRecorder {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConnectivityRecorder.class);
 
   private final DeviceRepository repository;
-  /** The session each online device holds: a CLOSED for any other session is stale. */
-  private final Map<String, String> liveSessionByDevice = new HashMap<>();
   private Map<String, Connectivity> pending = new LinkedHashMap<>();
   private Future<Void> inFlight = Future.succeededFuture();
 
@@ -33,21 +36,12 @@ final class ConnectivityRecorder {
     this.repository = repository;
   }
 
-  /** @return whether the notice changed the device's state (a stale CLOSED does not) */
-  boolean record(SessionNotice notice) {
+  void record(SessionNotice notice) {
     OffsetDateTime at = OffsetDateTime.ofInstant(Instant.ofEpochMilli(notice.atMillis()), ZoneOffset.UTC);
-    Connectivity update;
-    if (notice.state() == SessionNotice.State.OPENED) {
-      liveSessionByDevice.put(notice.deviceId(), notice.sessionId());
-      update = new Connectivity(notice.deviceId(), true, notice.remoteAddress(), at, at);
-    } else {
-      if (!liveSessionByDevice.remove(notice.deviceId(), notice.sessionId())) {
-        return false;
-      }
-      update = new Connectivity(notice.deviceId(), false, null, null, at);
-    }
+    Connectivity update = notice.state() == SessionNotice.State.OPENED
+        ? new Connectivity(notice.deviceId(), true, notice.sessionId(), notice.nodeId(), true, notice.remoteAddress(), at, at)
+        : new Connectivity(notice.deviceId(), false, notice.sessionId(), notice.nodeId(), false, null, null, at);
     pending.merge(notice.deviceId(), update, Connectivity::then);
-    return true;
   }
 
   /** Writes what has accumulated; a flush already under way is not doubled (the timer calls again). */
@@ -63,21 +57,6 @@ final class ConnectivityRecorder {
           batch.forEach((id, failed) -> pending.merge(id, failed, (newer, older) -> older.then(newer)));
         });
     return inFlight;
-  }
-
-  /**
-   * At shutdown: every session this hub knew of is over, whether or not its gateway's notice arrived.
-   *
-   * @return the devices whose sessions this ended, for their offline events
-   */
-  List<String> endAllSessions() {
-    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-    List<String> ended = new ArrayList<>(liveSessionByDevice.keySet());
-    for (String deviceId : ended) {
-      pending.merge(deviceId, new Connectivity(deviceId, false, null, null, now), Connectivity::then);
-    }
-    liveSessionByDevice.clear();
-    return ended;
   }
 
   /** Writes what is pending once the write under way, if any, is done. */

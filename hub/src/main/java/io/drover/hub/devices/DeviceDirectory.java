@@ -1,5 +1,9 @@
 package io.drover.hub.devices;
 
+import io.drover.hub.HubAddresses;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import java.util.Map;
@@ -8,21 +12,25 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Which account owns each claimed device, in memory: every event is stamped with its owner on the
  * way in, and every stream filters by it, so neither asks the database. Shared by the hub's
- * verticles (hence concurrent); written only by claim and unclaim, which update the database first.
+ * verticles (hence concurrent); written only by claim, rename and unclaim, which update the database
+ * first. Each change is also published to the other hub nodes ({@link HubAddresses#DEVICE_CHANGED}),
+ * which reload the row into their own directory.
  */
 public final class DeviceDirectory {
 
   private final Map<String, Long> ownerByDevice;
   /** Claimed devices' names: the event filter matches a device by its name too. */
   private final Map<String, String> nameByDevice;
+  private final EventBus bus;
 
-  private DeviceDirectory(Map<String, Long> ownerByDevice, Map<String, String> nameByDevice) {
+  private DeviceDirectory(Map<String, Long> ownerByDevice, Map<String, String> nameByDevice, EventBus bus) {
     this.ownerByDevice = ownerByDevice;
     this.nameByDevice = nameByDevice;
+    this.bus = bus;
   }
 
   /** Blocks: the launcher calls it once, before traffic. */
-  public static DeviceDirectory loadAtStart(Pool pool) {
+  public static DeviceDirectory loadAtStart(Pool pool, EventBus bus) {
     Map<String, Long> owners = new ConcurrentHashMap<>();
     Map<String, String> names = new ConcurrentHashMap<>();
     for (Row row : pool.query("SELECT id, owner_id, name FROM devices WHERE owner_id IS NOT NULL").execute().await()) {
@@ -31,7 +39,7 @@ public final class DeviceDirectory {
         names.put(row.getString(0), row.getString(2));
       }
     }
-    return new DeviceDirectory(owners, names);
+    return new DeviceDirectory(owners, names, bus);
   }
 
   /** @return the owner's account ID, or null for an unclaimed or unknown device */
@@ -45,20 +53,41 @@ public final class DeviceDirectory {
   }
 
   public void claimed(String deviceId, long ownerId, String name) {
-    ownerByDevice.put(deviceId, ownerId);
-    renamed(deviceId, name);
+    apply(deviceId, ownerId, name);
+    changed(bus, deviceId);
   }
 
-  void renamed(String deviceId, String name) {
+  public void renamed(String deviceId, String name) {
     if (name == null) {
       nameByDevice.remove(deviceId);
     } else {
       nameByDevice.put(deviceId, name);
     }
+    changed(bus, deviceId);
   }
 
-  void released(String deviceId) {
-    ownerByDevice.remove(deviceId);
-    nameByDevice.remove(deviceId);
+  public void released(String deviceId) {
+    apply(deviceId, null, null);
+    changed(bus, deviceId);
+  }
+
+  /** Tells every hub node that the device's row changed; each reloads it. */
+  public static void changed(EventBus bus, String deviceId) {
+    bus.publish(HubAddresses.DEVICE_CHANGED, new JsonObject().put("device_id", deviceId));
+  }
+
+  /** The row as it now is in the database: an owner (or null when unclaimed) and a name. */
+  void apply(String deviceId, Long ownerId, String name) {
+    if (ownerId == null) {
+      ownerByDevice.remove(deviceId);
+      nameByDevice.remove(deviceId);
+      return;
+    }
+    ownerByDevice.put(deviceId, ownerId);
+    if (name == null) {
+      nameByDevice.remove(deviceId);
+    } else {
+      nameByDevice.put(deviceId, name);
+    }
   }
 }

@@ -6,8 +6,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,12 +61,16 @@ final class DeviceRepository {
 
   /**
    * Applies the latest known connectivity of many devices in one round trip. Null fields leave the
-   * stored value; last_heard only moves forward.
+   * stored value; last_heard only moves forward. An update that opened a session makes it the row's
+   * session; one that only closed a session changes the row only if that session is still the row's.
    */
   Future<Void> updateConnectivity(List<Connectivity> updates) {
     int n = updates.size();
     String[] ids = new String[n];
     Boolean[] online = new Boolean[n];
+    String[] sessions = new String[n];
+    String[] nodes = new String[n];
+    Boolean[] opened = new Boolean[n];
     String[] ips = new String[n];
     OffsetDateTime[] handshakes = new OffsetDateTime[n];
     OffsetDateTime[] heard = new OffsetDateTime[n];
@@ -72,40 +78,87 @@ final class DeviceRepository {
       Connectivity update = updates.get(i);
       ids[i] = update.deviceId();
       online[i] = update.online();
+      sessions[i] = update.sessionId();
+      nodes[i] = update.gatewayNode();
+      opened[i] = update.opened();
       ips[i] = update.lastIpAddress();
       handshakes[i] = update.lastHandshakeAt();
       heard[i] = update.lastHeard();
     }
     return pool.preparedQuery("""
-            WITH u AS (SELECT * FROM unnest($1::text[], $2::bool[], $3::text[], $4::timestamptz[], $5::timestamptz[])
-                         AS t(id, online, ip, handshake, heard)),
+            WITH u AS (SELECT * FROM unnest($1::text[], $2::bool[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::timestamptz[], $8::timestamptz[])
+                         AS t(id, online, session, node, opened, ip, handshake, heard)),
                  -- locks in id order, as the event writer's last_heard update does, so the two never deadlock
                  locked AS MATERIALIZED (SELECT d.id FROM devices d JOIN u ON u.id = d.id ORDER BY d.id FOR UPDATE OF d)
             UPDATE devices d SET
-              online = u.online,
+              online = CASE WHEN u.opened OR d.session_id = u.session THEN u.online ELSE d.online END,
+              session_id = CASE WHEN u.opened THEN u.session ELSE d.session_id END,
+              gateway_node = CASE WHEN u.opened THEN u.node ELSE d.gateway_node END,
               last_ip_address = coalesce(u.ip, d.last_ip_address),
               last_handshake_at = coalesce(u.handshake, d.last_handshake_at),
               last_heard = greatest(d.last_heard, u.heard)
             FROM u, locked
             WHERE d.id = u.id AND locked.id = d.id""")
-        .execute(Tuple.of(ids, online, ips, handshakes, heard))
+        .execute(Tuple.of(ids, online, sessions, nodes, opened, ips, handshakes, heard))
         .mapEmpty();
   }
 
   /**
-   * No session survives a restart of a single node, so devices still marked online were cut off by a
-   * crash. Clustering (one node's restart must not touch another's devices) replaces this with
-   * per-node session ownership.
+   * Marks offline the devices whose session was held by a gateway node that is gone (crashed, or
+   * stopped before its notices arrived). The leader of the hub nodes runs it when a member leaves and
+   * at start; a node that stops runs it for itself.
+   *
+   * @param liveNodes the nodes whose sessions stand; every other node's are over
+   * @return the devices marked offline, for their spark/status events
    */
-  Future<Integer> markAllOffline() {
-    return pool.query("UPDATE devices SET online = false WHERE online").execute().map(result -> result.rowCount());
+  Future<List<String>> markOfflineUnlessHeldBy(List<String> liveNodes) {
+    return pool.preparedQuery("""
+            UPDATE devices SET online = false
+            WHERE online AND (gateway_node IS NULL OR NOT (gateway_node = ANY($1::text[])))
+            RETURNING id""")
+        .execute(Tuple.of(liveNodes.toArray(new String[0])))
+        .map(DeviceRepository::ids);
   }
 
-  record Connectivity(String deviceId, boolean online, String lastIpAddress, OffsetDateTime lastHandshakeAt, OffsetDateTime lastHeard) {
+  /** Marks offline the devices whose sessions {@code node} held: it is stopping. */
+  Future<List<String>> markOfflineHeldBy(String node) {
+    return pool.preparedQuery("UPDATE devices SET online = false WHERE online AND gateway_node = $1 RETURNING id")
+        .execute(Tuple.of(node))
+        .map(DeviceRepository::ids);
+  }
 
-    /** Folds a later update into this one, keeping what the later one does not say. */
+  /** One device's row as the in-memory indexes hold it; null when there is no such device. */
+  Future<Row> indexedRow(String deviceId) {
+    return pool.preparedQuery("SELECT id, secret_hash, sealed_secret, public_key, owner_id, name FROM devices WHERE id = $1")
+        .execute(Tuple.of(deviceId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
+  private static List<String> ids(RowSet<Row> rows) {
+    List<String> ids = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      ids.add(row.getString(0));
+    }
+    return ids;
+  }
+
+  /**
+   * @param opened whether a session opened among the notices folded in: that session becomes the row's
+   */
+  record Connectivity(String deviceId, boolean online, String sessionId, String gatewayNode, boolean opened,
+                      String lastIpAddress, OffsetDateTime lastHandshakeAt, OffsetDateTime lastHeard) {
+
+    /**
+     * Folds a later notice into this one, keeping what the later one does not say. A "closed" of
+     * another session than the one this opened is older news and changes nothing.
+     */
     Connectivity then(Connectivity later) {
-      return new Connectivity(deviceId, later.online,
+      if (!later.opened && opened && !later.sessionId.equals(sessionId)) {
+        return this;
+      }
+      return new Connectivity(deviceId, later.online, later.sessionId,
+          later.opened ? later.gatewayNode : gatewayNode,
+          opened || later.opened,
           later.lastIpAddress != null ? later.lastIpAddress : lastIpAddress,
           later.lastHandshakeAt != null ? later.lastHandshakeAt : lastHandshakeAt,
           later.lastHeard);

@@ -1,5 +1,7 @@
 package io.drover.hub.devices;
 
+import io.drover.gateway.session.DeviceCommands;
+
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceEvent;
@@ -42,9 +44,11 @@ public final class DevicesApi implements ApiFeature {
   private final EventBus bus;
   private final AccessCheck access;
   private final DeviceDirectory directory;
+  private final DeviceCommands commands;
   private final Duration callTimeout;
 
-  public DevicesApi(Pool pool, EventBus bus, AccessCheck access, DeviceDirectory directory, Duration callTimeout) {
+  public DevicesApi(Pool pool, EventBus bus, AccessCheck access, DeviceDirectory directory, DeviceCommands commands, Duration callTimeout) {
+    this.commands = commands;
     this.pool = pool;
     this.bus = bus;
     this.access = access;
@@ -263,11 +267,10 @@ public final class DevicesApi implements ApiFeature {
     }
   }
 
-  /** Asks the gateway holding the device's session; each failure becomes the answer Particle gives. */
+  /** Asks the gateway node holding the device's session; each failure becomes the answer Particle gives. */
   private Future<String> command(DeviceCommand command) {
-    return bus.<JsonObject>request(BusAddresses.DEVICE_COMMANDS, command.toJson(),
-            new DeliveryOptions().setSendTimeout(command.timeoutMillis() + 2000))
-        .map(reply -> reply.body().getString("result"))
+    return commands.request(command)
+        .map(reply -> reply.getString("result"))
         .recover(cause -> {
           DeviceFailure failure = DeviceFailure.from(cause);
           return Future.failedFuture(switch (failure.kind()) {

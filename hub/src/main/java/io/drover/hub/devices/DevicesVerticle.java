@@ -1,5 +1,7 @@
 package io.drover.hub.devices;
 
+import io.drover.hub.cluster.ClusterView;
+
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.AuthenticationRequest;
 import io.drover.gateway.contract.BusAddresses;
@@ -24,67 +26,125 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The device registry's bus side: answers gateways' authentication requests from the in-memory
- * {@link CredentialIndex}, records session notices (and publishes {@code spark/status}), and
- * registers new devices.
+ * {@link CredentialIndex}, records session notices (and publishes {@code spark/status}), registers new
+ * devices, and keeps its indexes in step with the other hub nodes' changes. The cluster's leader also
+ * marks offline the devices of gateway nodes that are gone.
  */
 public final class DevicesVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DevicesVerticle.class);
   private static final DeliveryOptions EVENT_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
 
+  /** How often the leader looks for devices left online by a gateway node that is gone, besides when one leaves. */
+  private static final long SWEEP_INTERVAL_MILLIS = 30_000;
+
   private final DeviceRepository repository;
   private final SecretSealer sealer;
+  private final DeviceDirectory directory;
+  private final ClusterView cluster;
   private final Duration connectivityFlushInterval;
   private CredentialIndex credentials;
   private ConnectivityRecorder connectivity;
   private long flushTimer;
+  private long sweepTimer;
+  private boolean stopping;
 
-  public DevicesVerticle(Pool pool, SecretSealer sealer, Duration connectivityFlushInterval) {
+  public DevicesVerticle(Pool pool, SecretSealer sealer, DeviceDirectory directory, ClusterView cluster, Duration connectivityFlushInterval) {
     this.repository = new DeviceRepository(pool);
     this.sealer = sealer;
+    this.directory = directory;
+    this.cluster = cluster;
     this.connectivityFlushInterval = connectivityFlushInterval;
   }
 
   @Override
   public Future<?> start() {
     connectivity = new ConnectivityRecorder(repository);
-    return repository.markAllOffline()
-        .compose(stale -> {
-          if (stale > 0) {
-            LOG.info("devices left online by the previous run marked offline [count: {}]", stale);
-          }
-          return repository.loadCredentials();
-        })
+    return repository.loadCredentials()
         .compose(index -> {
           credentials = index;
           LOG.info("credential index loaded [devices: {}]", credentials.size());
           flushTimer = vertx.setPeriodic(connectivityFlushInterval.toMillis(), id -> connectivity.flush());
+          sweepTimer = vertx.setPeriodic(SWEEP_INTERVAL_MILLIS, id -> sweepDepartedGateways());
+          cluster.onMembershipChange(() -> context.runOnContext(ignored -> sweepDepartedGateways()));
           EventBus bus = vertx.eventBus();
-          return Future.all(
+          return Future.all(List.of(
               bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE, this::authenticate).completion(),
               bus.<JsonObject>consumer(BusAddresses.PRESHARED_KEY, this::presharedKey).completion(),
               bus.<JsonObject>consumer(BusAddresses.DEVICE_BY_PUBLIC_KEY, this::deviceForPublicKey).completion(),
               bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),
               bus.<JsonObject>consumer(HubAddresses.PROVISION_DEVICE, this::provision).completion(),
-              bus.<JsonObject>consumer(BusAddresses.DESCRIBE, this::onDescribe).completion());
-        });
+              bus.<JsonObject>consumer(BusAddresses.DESCRIBE, this::onDescribe).completion(),
+              bus.<JsonObject>consumer(HubAddresses.DEVICE_CHANGED, this::onDeviceChanged).completion()));
+        })
+        // devices left online by a node that is gone (this one's previous run, when alone) are offline
+        .onSuccess(started -> sweepDepartedGateways());
   }
 
   /**
-   * Sessions whose gateway notices did not arrive before this verticle stopped still end: the devices
-   * are recorded offline and their {@code spark/status} offline events written (the event writer
-   * stops after this verticle, and is waited for).
+   * Sessions this node's gateway held whose notices did not arrive before this verticle stopped still
+   * end: the devices are recorded offline and their {@code spark/status} offline events written (the
+   * event writer stops after this verticle, and is waited for). Devices held by other nodes are theirs.
    */
   @Override
   public Future<?> stop() {
+    stopping = true;
     vertx.cancelTimer(flushTimer);
+    vertx.cancelTimer(sweepTimer);
+    Future<?> flushed = connectivity.flushAfterInFlight();
+    if (!cluster.roles().gateway()) {
+      return flushed;
+    }
+    return flushed.transform(ignored -> repository.markOfflineHeldBy(cluster.nodeId()))
+        .compose(this::publishOffline);
+  }
+
+  /**
+   * Devices whose session was held by a node no longer in the cluster are offline. Only the leader
+   * looks (it is once-only work); a node that crashed is found when the cluster notices, a notice lost
+   * in flight by the periodic look.
+   */
+  private void sweepDepartedGateways() {
+    if (stopping || !cluster.leads()) {
+      return;
+    }
+    repository.markOfflineUnlessHeldBy(cluster.memberIds())
+        .onSuccess(ids -> {
+          if (!ids.isEmpty()) {
+            LOG.info("devices of departed gateway nodes marked offline [count: {}]", ids.size());
+          }
+        })
+        .compose(this::publishOffline)
+        .onFailure(cause -> LOG.warn("departed gateways' devices not swept [cause: {}]", cause.getMessage()));
+  }
+
+  private Future<?> publishOffline(List<String> deviceIds) {
     long now = System.currentTimeMillis();
-    List<Future<?>> written = new ArrayList<>();
-    for (String deviceId : connectivity.endAllSessions()) {
+    List<Future<?>> written = new ArrayList<>(deviceIds.size());
+    for (String deviceId : deviceIds) {
       written.add(vertx.eventBus().request(BusAddresses.PUBLISH_EVENT,
           new DeviceEvent(deviceId, "spark/status", "offline", now, DeviceEvent.DEFAULT_TTL, false), EVENT_DELIVERY));
     }
-    return Future.join(written).transform(ignored -> connectivity.flushAfterInFlight());
+    return Future.join(written);
+  }
+
+  /** Another node (or this one) changed a device's row: reload it into this node's indexes. */
+  private void onDeviceChanged(Message<JsonObject> message) {
+    String deviceId = message.body().getString("device_id");
+    repository.indexedRow(deviceId)
+        .onSuccess(row -> {
+          if (row == null) {
+            directory.apply(deviceId, null, null);
+            return;
+          }
+          credentials.put(deviceId, row.getBuffer("secret_hash").getBytes(),
+              row.getBuffer("sealed_secret") == null ? null : row.getBuffer("sealed_secret").getBytes());
+          if (row.getBuffer("public_key") != null) {
+            credentials.putPublicKey(java.util.Base64.getEncoder().encodeToString(row.getBuffer("public_key").getBytes()), deviceId);
+          }
+          directory.apply(deviceId, row.getLong("owner_id"), row.getString("name"));
+        })
+        .onFailure(cause -> LOG.warn("device change not loaded [device-id: {}, cause: {}]", deviceId, cause.getMessage()));
   }
 
   private void authenticate(Message<JsonObject> message) {
@@ -128,12 +188,11 @@ public final class DevicesVerticle extends VerticleBase {
 
   private void onSessionNotice(Message<JsonObject> message) {
     SessionNotice notice = SessionNotice.fromJson(message.body());
-    if (connectivity.record(notice)) {
-      String status = notice.state() == SessionNotice.State.OPENED ? "online" : "offline";
-      vertx.eventBus().send(BusAddresses.PUBLISH_EVENT,
-          new DeviceEvent(notice.deviceId(), "spark/status", status, notice.atMillis(), DeviceEvent.DEFAULT_TTL, false),
-          EVENT_DELIVERY);
-    }
+    connectivity.record(notice);
+    String status = notice.state() == SessionNotice.State.OPENED ? "online" : "offline";
+    vertx.eventBus().send(BusAddresses.PUBLISH_EVENT,
+        new DeviceEvent(notice.deviceId(), "spark/status", status, notice.atMillis(), DeviceEvent.DEFAULT_TTL, false),
+        EVENT_DELIVERY);
   }
 
   /** Keeps what a device declared it has, for the device view and for checking calls before they go out. */
@@ -174,6 +233,7 @@ public final class DevicesVerticle extends VerticleBase {
         if (publicKey != null) {
           credentials.putPublicKey(java.util.Base64.getEncoder().encodeToString(publicKey), id);
         }
+        DeviceDirectory.changed(vertx.eventBus(), id);
         LOG.debug("device registered [device-id: {}]", id);
         message.reply(new JsonObject().put("id", id).put("secret", secret));
       }

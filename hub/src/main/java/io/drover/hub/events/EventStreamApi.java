@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * once when the stream opens; a malformed one is answered 400 before the stream starts.
  *
  * One bus consumer per API instance fans each event out to that instance's streams; each event is
- * formatted once however many streams take it. A client that reads too slowly is cut off, not
+ * formatted once however many streams take it. The consumer is registered only while the instance has
+ * a stream open: in a cluster, the events accepted on every hub node are published to the nodes that
+ * have a listener, so a node whose Console nobody is watching receives none of them. A client that reads too slowly is cut off, not
  * buffered for. Runs on the API verticle's event loop. Mount before the device routes: their
  * {@code /v1/devices/:id/:variable} would otherwise take these paths.
  */
@@ -98,10 +100,24 @@ public final class EventStreamApi implements ApiFeature {
     router.get("/v1/devices/:deviceId/events").handler(access::requireUser).handler(this::openForDevice);
     router.get("/v1/devices/:deviceId/events/*").handler(access::requireUser).handler(this::openForDevice);
     router.post("/v1/devices/events").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::publish);
-    consumer = vertx.eventBus().consumer(HubAddresses.LIVE_EVENTS, message -> deliver(message.body()));
     sweepTimer = vertx.setPeriodic(60_000, id -> limits.sweep(System.nanoTime()));
     usageTimer = vertx.setPeriodic(settings.usageFlush().toMillis(), id -> usage.flush());
-    return consumer.completion();
+    return Future.succeededFuture();
+  }
+
+  /** The first stream of this instance starts the live feed. */
+  private void listen() {
+    if (consumer == null) {
+      consumer = vertx.eventBus().consumer(HubAddresses.LIVE_EVENTS, message -> deliver(message.body()));
+    }
+  }
+
+  /** The last stream gone, the cluster stops sending this node events. */
+  private void stopListeningIfIdle() {
+    if (streams.isEmpty() && consumer != null) {
+      consumer.unregister();
+      consumer = null;
+    }
   }
 
   @Override
@@ -163,6 +179,7 @@ public final class EventStreamApi implements ApiFeature {
     Stream stream = new Stream(response, principal, account, deviceId, prefix == null || prefix.isEmpty() ? null : prefix,
         filter, withPublic, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
+    listen();
     metrics.openStreams.incrementAndGet();
     stream.keepAliveTimer = vertx.setPeriodic(settings.streamKeepAlive().toMillis(), id -> response.write(SseFormat.KEEP_ALIVE));
     response.closeHandler(ignored -> forget(stream));
@@ -318,6 +335,7 @@ public final class EventStreamApi implements ApiFeature {
       vertx.cancelTimer(stream.keepAliveTimer);
       limits.closed(stream.account);
       metrics.openStreams.decrementAndGet();
+      stopListeningIfIdle();
     }
   }
 

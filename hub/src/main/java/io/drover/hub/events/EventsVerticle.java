@@ -1,5 +1,7 @@
 package io.drover.hub.events;
 
+import io.drover.hub.cluster.ClusterView;
+
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
@@ -29,12 +31,14 @@ public final class EventsVerticle extends VerticleBase {
   private final EventSettings settings;
   private final EventMetrics metrics;
   private final DeviceDirectory directory;
+  private final ClusterView cluster;
   private EventWriter writer;
   private EventIds ids;
   private long flushTimer;
   private long retentionTimer;
 
-  public EventsVerticle(Pool pool, EventSettings settings, EventMetrics metrics, DeviceDirectory directory) {
+  public EventsVerticle(Pool pool, EventSettings settings, EventMetrics metrics, DeviceDirectory directory, ClusterView cluster) {
+    this.cluster = cluster;
     this.pool = pool;
     this.settings = settings;
     this.metrics = metrics;
@@ -47,9 +51,14 @@ public final class EventsVerticle extends VerticleBase {
     ids = new EventIds(pool);
     flushTimer = vertx.setPeriodic(settings.flushInterval().toMillis(), id -> writer.tick());
     EventRetention retention = new EventRetention(vertx, pool, java.time.Duration.ofDays(settings.retentionDays()));
-    retentionTimer = vertx.setPeriodic(1000, settings.retentionCheck().toMillis(), id -> retention.prune());
+    // pruning is the cluster's once-only work: the leader does it, and the next oldest hub node when it leaves
+    retentionTimer = vertx.setPeriodic(1000, settings.retentionCheck().toMillis(), id -> {
+      if (cluster.leads()) {
+        retention.prune();
+      }
+    });
     return ids.start()
-        .compose(started -> vertx.eventBus().<Void>consumer(HubAddresses.EVENTS_WRITTEN_THROUGH,
+        .compose(started -> vertx.eventBus().<Void>localConsumer(HubAddresses.EVENTS_WRITTEN_THROUGH,
             request -> writer.writtenThrough().onSuccess(request::reply)).completion())
         .compose(registered -> vertx.eventBus().<DeviceEvent>consumer(BusAddresses.PUBLISH_EVENT, this::accept).completion());
   }

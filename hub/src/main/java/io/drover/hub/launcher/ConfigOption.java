@@ -8,6 +8,15 @@ record ConfigOption(String key, String defaultValue, String description) {
 
   static final List<ConfigOption> ALL = List.of(
       new ConfigOption("data-dir", "./drover-data", "Directory for the embedded database and the bootstrap admin token"),
+      new ConfigOption("node.roles", "hub,gateway", "What this node runs: hub (API, Console, database), gateway (device listeners), or hub,gateway"),
+      new ConfigOption("cluster.enabled", "false", "true joins a Hazelcast cluster of Drover nodes (see docs/operations.md)"),
+      new ConfigOption("cluster.name", "drover", "Cluster name: nodes join only a cluster of the same name"),
+      new ConfigOption("cluster.host", "", "Address this node is reached at by the other nodes (Hazelcast and the event bus); empty: Hazelcast picks one"),
+      new ConfigOption("cluster.port", "5701", "Hazelcast member port"),
+      new ConfigOption("cluster.members", "", "Static member list, host:port separated by commas (include this node or not)"),
+      new ConfigOption("cluster.multicast", "false", "true discovers members by multicast instead of the static list"),
+      new ConfigOption("cluster.eventbus-port", "0", "Port of the clustered event bus (0 picks a free port)"),
+      new ConfigOption("cluster.heartbeat-timeout-seconds", "15", "A member silent this long is declared dead and its work taken over"),
       new ConfigOption("http.host", "0.0.0.0", "Address the API and Console listen on"),
       new ConfigOption("http.port", "8080", "Port of the API and Console (0 picks a free port)"),
       new ConfigOption("mqtt.host", "0.0.0.0", "Address the MQTT device listener binds"),

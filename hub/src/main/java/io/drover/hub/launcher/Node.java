@@ -5,6 +5,8 @@ import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.mqtt.MqttListener;
 import io.drover.gateway.session.ConnectionBudget;
 import io.drover.gateway.session.DeviceCommandRouter;
+import io.drover.gateway.session.DeviceCommands;
+import io.drover.gateway.session.SessionOwnership;
 import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.GatewayMetrics;
 import io.drover.gateway.session.HubClient;
@@ -12,6 +14,10 @@ import io.drover.hub.auth.AccountsApi;
 import io.drover.hub.auth.AdminTokens;
 import io.drover.hub.auth.OAuthApi;
 import io.drover.hub.auth.TokenService;
+import io.drover.hub.cluster.ClusterMetrics;
+import io.drover.hub.cluster.ClusterView;
+import io.drover.hub.cluster.HazelcastCluster;
+import io.drover.hub.cluster.NodeRoles;
 import io.drover.hub.console.ConsoleRoutes;
 import io.drover.hub.demo.DemoFleet;
 import io.drover.hub.devices.DeviceDirectory;
@@ -39,6 +45,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
@@ -53,16 +60,18 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Drover node with every role (hub and gateway). Starting blocks the calling thread (the
- * database and its migrations come first); stopping undeploys in the reverse order of the data flow
- * (listeners first, the event writer last) so that every accepted event is written before the
- * database goes away.
+ * A running Drover node with the roles its configuration asks for: hub, gateway, or both (the
+ * default), alone or in a Hazelcast cluster. Starting blocks the calling thread (the database and its
+ * migrations come first); stopping undeploys in the reverse order of the data flow (listeners first,
+ * the event writer last) so that every accepted event is written before the database goes away, and
+ * only then leaves the cluster.
  */
 public final class Node {
 
@@ -72,6 +81,7 @@ public final class Node {
   private final NodeConfig config;
   private final Database database;
   private final Vertx vertx;
+  private final ClusterView cluster;
   private final Pool pool;
   /** Deployment IDs, last deployed first: the order in which they are undeployed. */
   private final Deque<String> deployments = new ArrayDeque<>();
@@ -80,10 +90,11 @@ public final class Node {
   private MqttListener mqtt;
   private CoapListener coap;
 
-  private Node(NodeConfig config, Database database, Vertx vertx, Pool pool) {
+  private Node(NodeConfig config, Database database, Vertx vertx, ClusterView cluster, Pool pool) {
     this.config = config;
     this.database = database;
     this.vertx = vertx;
+    this.cluster = cluster;
     this.pool = pool;
   }
 
@@ -93,20 +104,39 @@ public final class Node {
 
   /** @param vertxOptions Vert.x's own settings; tests lower the event-loop execute time, for one */
   public static Node start(NodeConfig config, VertxOptions vertxOptions) {
-    Database database = Database.open(config.database());
+    NodeRoles roles = config.roles();
+    // a gateway keeps nothing: only a hub has a database
+    Database database = roles.hub() ? Database.open(config.database()) : null;
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.builder()
-        .with(new VertxOptions(vertxOptions).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
+    VertxOptions options = new VertxOptions(vertxOptions)
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+    VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
+    Vertx vertx;
+    ClusterView cluster;
+    try {
+      if (config.cluster().enabled()) {
+        HazelcastCluster.Joined joined = await(HazelcastCluster.join(builder, options, config.cluster(), roles));
+        vertx = joined.vertx();
+        cluster = joined.view();
+        LOG.info("joined the cluster [name: {}, node-id: {}, members: {}]", config.cluster().name(), cluster.nodeId(), cluster.size());
+      } else {
+        vertx = builder.with(options).build();
+        cluster = ClusterView.standalone(UUID.randomUUID().toString(), roles);
+      }
+    } catch (RuntimeException e) {
+      if (database != null) {
+        database.close();
+      }
+      throw e;
+    }
     vertx.eventBus().registerCodec(new DeviceEventCodec());
     vertx.eventBus().registerCodec(new LiveEventCodec());
-    Pool pool = PgBuilder.pool()
+    Pool pool = database == null ? null : PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.database().poolSize()))
         .connectingTo(database.connectOptions())
         .using(vertx)
         .build();
-    Node node = new Node(config, database, vertx, pool);
+    Node node = new Node(config, database, vertx, cluster, pool);
     try {
       node.deployRoles(registry);
     } catch (RuntimeException e) {
@@ -117,53 +147,73 @@ public final class Node {
   }
 
   private void deployRoles(PrometheusMeterRegistry registry) {
-    TokenService tokens = TokenService.createAtStart(vertx, pool);
-    AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()), tokens);
-    DeviceDirectory directory = DeviceDirectory.loadAtStart(pool);
-    ProductAccess productAccess = new ProductAccess(pool);
-    SecretSealer sealer = SecretSealer.loadAtStart(config.masterKeyFile());
-    EventMetrics eventMetrics = new EventMetrics(registry);
-    HealthChecks health = HealthChecks.create(vertx).register("database", 2000, promise ->
-        pool.query("SELECT 1").execute().onComplete(result -> promise.complete(result.succeeded()
-            ? Status.OK()
-            : Status.KO(new JsonObject().put("cause", result.cause().getMessage())))));
+    NodeRoles roles = config.roles();
+    SessionOwnership ownership = await(SessionOwnership.open(vertx, cluster.nodeId()));
+    HealthChecks health = HealthChecks.create(vertx).register("cluster", promise -> promise.complete(Status.OK(new JsonObject()
+        .put("node_id", cluster.nodeId())
+        .put("roles", roles.toString())
+        .put("members", cluster.size())
+        .put("leader", cluster.leads()))));
+    ClusterMetrics.register(registry, cluster);
 
-    Map<String, String> demoDevices = config.demoDevices() > 0 ? DemoFleet.registerAtStart(pool, config.demoDevices()) : Map.of();
+    Map<String, String> demoDevices = Map.of();
+    DeviceDirectory directory = null;
+    if (roles.hub()) {
+      TokenService tokens = TokenService.createAtStart(vertx, pool);
+      AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()), tokens);
+      directory = DeviceDirectory.loadAtStart(pool, vertx.eventBus());
+      ProductAccess productAccess = new ProductAccess(pool);
+      SecretSealer sealer = SecretSealer.loadAtStart(config.masterKeyFile());
+      EventMetrics eventMetrics = new EventMetrics(registry);
+      health.register("database", 2000, promise ->
+          pool.query("SELECT 1").execute().onComplete(result -> promise.complete(result.succeeded()
+              ? Status.OK()
+              : Status.KO(new JsonObject().put("cause", result.cause().getMessage())))));
+      demoDevices = config.demoDevices() > 0 && roles.gateway() ? DemoFleet.registerAtStart(pool, config.demoDevices()) : Map.of();
 
-    // The hub: events first, since everything else publishes into it.
-    deploy(new EventsVerticle(pool, config.events(), eventMetrics, directory));
-    deploy(new DevicesVerticle(pool, sealer, config.connectivityFlushInterval()));
-    api = new ApiVerticle(config.http(), v -> List.of(
-        new OperationsApi(health, registry),
-        new AccountsApi(v, pool, access, config.openSignup()),
-        new OAuthApi(v, pool, tokens, access),
-        new DeviceProvisioningApi(v.eventBus(), access),
-        // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
-        new EventStreamApi(v, pool, access, directory, config.events(), eventMetrics),
-        new EventHistoryApi(pool, access, directory),
-        new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout()),
-        new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
-        new TeamApi(access, productAccess, new TeamRepository(pool), tokens),
-        new ConsoleRoutes(v)));
+      // The hub: events first, since everything else publishes into it.
+      deploy(new EventsVerticle(pool, config.events(), eventMetrics, directory, cluster));
+      deploy(new DevicesVerticle(pool, sealer, directory, cluster, config.connectivityFlushInterval()));
+      DeviceDirectory devices = directory;
+      DeviceCommands commands = new DeviceCommands(vertx.eventBus(), ownership);
+      api = new ApiVerticle(config.http(), v -> List.of(
+          new OperationsApi(health, registry),
+          new AccountsApi(v, pool, access, config.openSignup()),
+          new OAuthApi(v, pool, tokens, access),
+          new DeviceProvisioningApi(v.eventBus(), access),
+          // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
+          new EventStreamApi(v, pool, access, devices, config.events(), eventMetrics),
+          new EventHistoryApi(pool, access, devices),
+          new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout()),
+          new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
+          new TeamApi(access, productAccess, new TeamRepository(pool), tokens),
+          new ConsoleRoutes(v)));
+    } else {
+      // a gateway node still answers /health and /metrics, for its load balancer and Prometheus
+      api = new ApiVerticle(config.http(), v -> List.of(new OperationsApi(health, registry)));
+    }
     deploy(api);
 
-    // The gateway: it speaks to the hub only over the event bus.
-    DeviceSessions sessions = new DeviceSessions();
-    HubClient hub = new HubClient(vertx.eventBus(), config.mqtt().hubTimeout());
-    deploy(new DeviceCommandRouter(sessions));
-    ConnectionBudget budget = config.maxDeviceConnections() > 0
-        ? new ConnectionBudget(config.maxDeviceConnections())
-        : ConnectionBudget.fromFileLimit();
-    LOG.info("device connection budget [limit: {}]", budget.limit());
-    mqtt = new MqttListener(config.mqtt(), sessions, hub, new GatewayMetrics(registry, "mqtt", sessions), budget);
-    deploy(mqtt);
-    coap = new CoapListener(config.coap(), DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME)), sessions, hub, new GatewayMetrics(registry, "coap", sessions));
-    deploy(coap);
-    if (!demoDevices.isEmpty()) {
-      deploy(DemoFleet.of(demoDevices, pool, directory, config.mqtt().host(), mqttPort()));
+    if (roles.gateway()) {
+      // The gateway: it speaks to the hub only over the event bus.
+      DeviceSessions sessions = new DeviceSessions(ownership, vertx.eventBus());
+      HubClient hub = new HubClient(vertx.eventBus(), config.mqtt().hubTimeout(), roles.hub());
+      deploy(new DeviceCommandRouter(sessions));
+      ConnectionBudget budget = config.maxDeviceConnections() > 0
+          ? new ConnectionBudget(config.maxDeviceConnections())
+          : ConnectionBudget.fromFileLimit();
+      LOG.info("device connection budget [limit: {}]", budget.limit());
+      mqtt = new MqttListener(config.mqtt(), sessions, hub, new GatewayMetrics(registry, "mqtt", sessions), budget);
+      deploy(mqtt);
+      coap = new CoapListener(config.coap(), DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME)), sessions, hub, new GatewayMetrics(registry, "coap", sessions));
+      deploy(coap);
+      if (!demoDevices.isEmpty()) {
+        deploy(DemoFleet.of(demoDevices, pool, directory, config.mqtt().host(), mqttPort()));
+      }
     }
-    LOG.info("node started [http-port: {}, mqtt-port: {}, coaps-port: {}, data-dir: {}]", httpPort(), mqttPort(), coapPort(), config.dataDir());
-    if (pool.query("SELECT 1 FROM users LIMIT 1").execute().await().size() == 0) {
+    LOG.info("node started [roles: {}, node-id: {}, http-port: {}, mqtt-port: {}, coaps-port: {}, data-dir: {}]",
+        roles, cluster.nodeId(), httpPort(), mqtt == null ? "-" : mqttPort(), coap == null ? "-" : coapPort(), config.dataDir());
+    if (roles.hub() && pool.query("SELECT 1 FROM users LIMIT 1").execute().await().size() == 0) {
       LOG.warn("no accounts yet: the first account created becomes this node's administrator. Sign up at "
           + "http://<host>:{}/ or: curl -d username=you@example.com -d password=... http://<host>:{}/v1/users", httpPort(), httpPort());
     }
@@ -192,12 +242,17 @@ public final class Node {
       }
     }
     try {
-      await(pool.close());
+      if (pool != null) {
+        await(pool.close());
+      }
+      // leaves the cluster last: until now this node's sessions and queued events were still its own
       await(vertx.close());
     } catch (RuntimeException e) {
       LOG.warn("shutdown step failed [cause: {}]", e.getMessage());
     }
-    database.close();
+    if (database != null) {
+      database.close();
+    }
     LOG.info("node stopped");
   }
 
@@ -220,6 +275,11 @@ public final class Node {
   /** The node's event bus, for embedding the node and for tests that speak the bus contract directly. */
   public io.vertx.core.eventbus.EventBus eventBus() {
     return vertx.eventBus();
+  }
+
+  /** This node's view of its cluster (a cluster of one when not clustered). */
+  public ClusterView cluster() {
+    return cluster;
   }
 
   public Database database() {

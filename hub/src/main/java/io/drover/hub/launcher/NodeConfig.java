@@ -2,6 +2,8 @@ package io.drover.hub.launcher;
 
 import io.drover.coap.CoapSettings;
 import io.drover.gateway.mqtt.MqttSettings;
+import io.drover.hub.cluster.ClusterSettings;
+import io.drover.hub.cluster.NodeRoles;
 import io.drover.hub.events.EventSettings;
 import io.drover.hub.http.HttpSettings;
 import io.drover.hub.storage.DatabaseSettings;
@@ -14,6 +16,8 @@ import java.util.Map;
 
 /** Everything a node needs to start, read and validated once; deep code never sees raw config. */
 public record NodeConfig(
+    NodeRoles roles,
+    ClusterSettings cluster,
     Path dataDir,
     HttpSettings http,
     MqttSettings mqtt,
@@ -33,6 +37,16 @@ public record NodeConfig(
     Path dataDir = Path.of(r.text("data-dir")).toAbsolutePath().normalize();
     String url = r.text("database.url").trim();
     return new NodeConfig(
+        r.roles("node.roles"),
+        new ClusterSettings(
+            r.bool("cluster.enabled"),
+            r.text("cluster.name").trim(),
+            r.text("cluster.host").trim(),
+            r.integer("cluster.port", 1, 65535),
+            r.members("cluster.members"),
+            r.bool("cluster.multicast"),
+            r.integer("cluster.eventbus-port", 0, 65535),
+            Duration.ofSeconds(r.integer("cluster.heartbeat-timeout-seconds", 2, 3600))),
         dataDir,
         new HttpSettings(r.text("http.host"), r.integer("http.port", 0, 65535)),
         new MqttSettings(
@@ -101,6 +115,38 @@ public record NodeConfig(
       }
       throw new ConfigException(key + " must be a whole number from " + min + " to " + max
           + ", but " + value.source() + " gives '" + value.text() + "'");
+    }
+
+    NodeRoles roles(String key) {
+      ConfigSources.Value value = sources.get(key);
+      NodeRoles roles = NodeRoles.parse(value.text());
+      if (roles == null) {
+        throw new ConfigException(key + " must be hub, gateway or hub,gateway, but " + value.source() + " gives '" + value.text() + "'");
+      }
+      return roles;
+    }
+
+    /** host:port entries separated by commas; an empty text is an empty list. */
+    List<String> members(String key) {
+      ConfigSources.Value value = sources.get(key);
+      List<String> members = new java.util.ArrayList<>();
+      for (String entry : value.text().split(",")) {
+        String member = entry.trim();
+        if (member.isEmpty()) {
+          continue;
+        }
+        int colon = member.lastIndexOf(':');
+        boolean valid = colon > 0 && colon < member.length() - 1;
+        for (int i = colon + 1; valid && i < member.length(); i++) {
+          valid = Character.isDigit(member.charAt(i));
+        }
+        if (!valid) {
+          throw new ConfigException(key + " must list host:port entries separated by commas, but " + value.source()
+              + " gives '" + member + "'");
+        }
+        members.add(member);
+      }
+      return List.copyOf(members);
     }
 
     boolean bool(String key) {

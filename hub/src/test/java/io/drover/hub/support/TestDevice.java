@@ -55,8 +55,13 @@ public final class TestDevice implements AutoCloseable {
   /** Publishes at QoS 1 and waits for the PUBACK, which the gateway sends once the event is written. */
   public void publishAcknowledged(String topic, Buffer payload) throws Exception {
     int id = client.publish(topic, payload, MqttQoS.AT_LEAST_ONCE, false, false).await(5, TimeUnit.SECONDS);
-    promiseFor(acks, id).future().await(10, TimeUnit.SECONDS);
+    Future<Void> ack = promiseFor(acks, id).future();
+    // a connection that drops first fails at once, as a device's library reports it
+    Future.any(ack, closed.future()).await(10, TimeUnit.SECONDS);
     acks.remove(id);
+    if (!ack.succeeded()) {
+      throw new IllegalStateException("the connection closed before the PUBACK of message " + id);
+    }
   }
 
   /** Subscribes and waits for the SUBACK, which the gateway sends once the filter is recorded. */

@@ -37,7 +37,24 @@ public final class TestNode implements AutoCloseable {
 
   private TestNode(Node node) throws IOException {
     this.node = node;
-    this.adminToken = Files.readString(node.adminTokenFile()).trim();
+    // a gateway-only node has no database, so no bootstrap token
+    this.adminToken = Files.exists(node.adminTokenFile()) ? Files.readString(node.adminTokenFile()).trim() : null;
+  }
+
+  /**
+   * A member of a test cluster: {@code databaseUrl} null for a gateway-only node, else the database
+   * the cluster's hub nodes share; {@code flags} name its roles and cluster settings.
+   */
+  public static TestNode startMember(String databaseUrl, List<String> flags) throws IOException {
+    List<String> all = new ArrayList<>(flags);
+    if (databaseUrl != null) {
+      all.add("--database.url=" + databaseUrl);
+    }
+    return startWith(Files.createTempDirectory("drover-member"), all);
+  }
+
+  public Node node() {
+    return node;
   }
 
   /** A node on its own fresh database in the shared test PostgreSQL. */

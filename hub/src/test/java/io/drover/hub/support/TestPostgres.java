@@ -44,4 +44,10 @@ public final class TestPostgres {
     }
     return "postgresql://postgres@localhost:" + server.getPort() + "/" + name;
   }
+
+  /** A JDBC connection to a database {@link #newDatabase} made, for tests that check rows directly. */
+  public static Connection connect(String databaseUrl) throws SQLException {
+    java.net.URI uri = java.net.URI.create(databaseUrl);
+    return java.sql.DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), "postgres", "");
+  }
 }

@@ -1,0 +1,88 @@
+package io.drover.gateway.session;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.AsyncMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which gateway node holds each device's session, for the whole cluster: a Vert.x {@link AsyncMap}
+ * (a Hazelcast IMap when the node is clustered, a local map otherwise) from device ID to
+ * {@link Holder}. It is written twice per session (when it opens and when it ends), never per message.
+ *
+ * <p>Per-key operations on the map are atomic across the cluster, and that settles the races of a
+ * device that reconnects through another node: the new session replaces the holder and learns the old
+ * one (to close it); the old session's end removes the holder only if it is still its own, so a session
+ * that was taken over never reports its device offline.
+ */
+public final class SessionOwnership {
+
+  public static final String MAP_NAME = "drover.device-sessions";
+  private static final Logger LOG = LoggerFactory.getLogger(SessionOwnership.class);
+
+  private final AsyncMap<String, String> holders;
+  private final String nodeId;
+
+  private SessionOwnership(AsyncMap<String, String> holders, String nodeId) {
+    this.holders = holders;
+    this.nodeId = nodeId;
+  }
+
+  /** @param nodeId this node's cluster-wide ID (the cluster manager's, or a random one when alone) */
+  public static Future<SessionOwnership> open(Vertx vertx, String nodeId) {
+    return vertx.sharedData().<String, String>getAsyncMap(MAP_NAME).map(map -> new SessionOwnership(map, nodeId));
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /**
+   * Records this node's session as the device's.
+   *
+   * @return the holder it replaced, or null when the device had none
+   */
+  public Future<Holder> claim(String deviceId, String sessionId) {
+    String mine = new Holder(nodeId, sessionId).encode();
+    return holders.replace(deviceId, mine).compose(previous -> previous != null
+        ? Future.succeededFuture(Holder.decode(previous))
+        : holders.putIfAbsent(deviceId, mine).compose(raced -> raced == null
+            ? Future.succeededFuture((Holder) null)
+            // another node's session came in between: take over from it all the same
+            : holders.replace(deviceId, mine).map(Holder::decode)));
+  }
+
+  /**
+   * Forgets the session if it still holds the device.
+   *
+   * @return false when another session (on any node) holds the device now, so this one's end must not
+   *     mark it offline; true also when the map cannot be reached, since a device wrongly shown online
+   *     is worse than one briefly shown offline
+   */
+  public Future<Boolean> release(String deviceId, String sessionId) {
+    return holders.removeIfPresent(deviceId, new Holder(nodeId, sessionId).encode())
+        .recover(cause -> {
+          LOG.warn("session holder not released [device-id: {}, cause: {}]", deviceId, cause.getMessage());
+          return Future.succeededFuture(true);
+        });
+  }
+
+  /** @return the device's holder, or null when no session holds it */
+  public Future<Holder> holderOf(String deviceId) {
+    return holders.get(deviceId).map(value -> value == null ? null : Holder.decode(value));
+  }
+
+  /** The node and session that hold a device. */
+  public record Holder(String nodeId, String sessionId) {
+
+    String encode() {
+      return nodeId + ' ' + sessionId;
+    }
+
+    static Holder decode(String encoded) {
+      int space = encoded.indexOf(' ');
+      return new Holder(encoded.substring(0, space), encoded.substring(space + 1));
+    }
+  }
+}
