@@ -9,6 +9,9 @@ import { devicePage } from './pages/device.js';
 import { devicesPage } from './pages/devices.js';
 import { eventsPage } from './pages/event-logs.js';
 import { notFoundPage } from './pages/not-found.js';
+import { productConfigurationPage } from './pages/product-configuration.js';
+import { productTeamPage } from './pages/product-team.js';
+import { productsPage } from './pages/products.js';
 import { createShell } from './pages/shell.js';
 
 const root = document.getElementById('app');
@@ -20,7 +23,17 @@ const ROUTES = [
   { pattern: /^\/devices\/?$/, page: devicesPage, section: 'devices' },
   { pattern: /^\/devices\/([^/]+)\/?$/, page: devicePage, section: 'devices' },
   { pattern: /^\/events\/?$/, page: eventsPage, section: 'events' },
+  { pattern: /^\/products\/?$/, page: productsPage, section: 'products' },
+  { pattern: /^\/products\/([^/]+)\/?$/, redirect: (path) => `${path.replace(/\/$/, '')}/${firstProductSection()}` },
+  { pattern: /^\/products\/([^/]+)\/team\/?$/, page: productTeamPage, section: 'team', product: true },
+  { pattern: /^\/products\/([^/]+)\/configuration\/?$/, page: productConfigurationPage, section: 'configuration', product: true },
 ];
+
+/** A product's address without a section opens its first page, in the sidebar's order. */
+function firstProductSection() {
+  const built = new Set(ROUTES.filter((r) => r.product).map((r) => r.section));
+  return ['devices', 'groups', 'firmware', 'logs', 'team'].find((section) => built.has(section)) ?? 'team';
+}
 
 let shell = null;
 let leavePage = null;
@@ -31,7 +44,7 @@ function render() {
   const path = location.pathname;
   const route = ROUTES.find((r) => r.pattern.test(path));
   if (route?.redirect) {
-    navigate(route.redirect(), { replace: true });
+    navigate(route.redirect(path), { replace: true });
     return;
   }
   const query = new URLSearchParams(location.search);
@@ -49,10 +62,12 @@ function render() {
     return;
   }
   if (!shell) {
-    shell = createShell(root, { signOut });
+    shell = createShell(root, {
+      signOut, navigate, productSections: new Set(ROUTES.filter((r) => r.product).map((r) => r.section)),
+    });
   }
   const params = route ? route.pattern.exec(path).slice(1).map(decodeURIComponent) : [];
-  shell.enter(route?.section ?? null);
+  shell.enter(route?.section ?? null, route?.product ? params[0] : null);
   leavePage = (route?.page ?? notFoundPage)(shell.main, { params, query, shell, navigate }) ?? null;
   shell.focusMain();
 }

@@ -78,4 +78,25 @@ export const api = {
   publish: (name, data, isPrivate) => request('/v1/devices/events', {
     method: 'POST', json: { name, data, private: isPrivate },
   }),
+
+  products: () => request('/v1/products'),
+  product: (idOrSlug) => request(`/v1/products/${path(idOrSlug)}`),
+  createProduct: (fields) => request('/v1/products', { method: 'POST', json: fields }),
+  editProduct: (idOrSlug, fields) => request(`/v1/products/${path(idOrSlug)}`, { method: 'PUT', json: fields }),
+  deleteProduct: (idOrSlug) => request(`/v1/products/${path(idOrSlug)}`, { method: 'DELETE' }),
+  productSettings: (idOrSlug) => request(`/v1/products/${path(idOrSlug)}/settings`),
+  saveProductSettings: (idOrSlug, settings) => request(`/v1/products/${path(idOrSlug)}/settings`, { method: 'PUT', json: settings }),
+  team: (idOrSlug) => request(`/v1/products/${path(idOrSlug)}/team`),
+  invite: (idOrSlug, username, role) => request(`/v1/products/${path(idOrSlug)}/team`, { method: 'POST', json: { username, role } }),
+  createApiUser: (idOrSlug, friendlyName, scopes) => request(`/v1/products/${path(idOrSlug)}/team`, {
+    method: 'POST', json: { friendly_name: friendlyName, scopes },
+  }),
+  changeRole: (idOrSlug, username, role) => request(`/v1/products/${path(idOrSlug)}/team/${path(username)}`, {
+    method: 'PUT', json: { role },
+  }),
+  removeFromTeam: (idOrSlug, username) => request(`/v1/products/${path(idOrSlug)}/team/${path(username)}`, { method: 'DELETE' }),
+  invitations: () => request('/v1/user/invitations'),
+  answerInvitation: (productId, accept) => request(`/v1/user/invitations/${path(String(productId))}/${accept ? 'accept' : 'decline'}`, {
+    method: 'POST',
+  }),
 };

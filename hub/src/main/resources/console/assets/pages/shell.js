@@ -1,5 +1,6 @@
-// The frame around every signed-in page: the sidebar with the Console's sections, the top bar with
-// the breadcrumbs and the account, and the main area the pages render into.
+// The frame around every signed-in page: the sidebar with the Console's sections (or, on a product's
+// pages, the product's own sections), the top bar with the breadcrumbs, the product ID and the
+// account, pending team invitations, and the main area the pages render into.
 
 import { api } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
@@ -13,7 +14,7 @@ const SECTIONS = [
     { id: 'integrations', label: 'Integrations', icon: 'integrations' },
   ] },
   { group: 'Fleet', items: [
-    { id: 'products', label: 'Products', icon: 'products' },
+    { id: 'products', label: 'Products', icon: 'products', href: '/products' },
     { id: 'sims', label: 'SIM cards', icon: 'sims' },
   ] },
   { group: 'Account', items: [
@@ -22,18 +23,38 @@ const SECTIONS = [
   ] },
 ];
 
-export function createShell(root, { signOut }) {
-  const navLinks = new Map();
-  const nav = h('nav', { class: 'sidebar-nav', 'aria-label': 'Console' },
-    SECTIONS.map(({ group, items }) => h('div', { class: 'nav-group' },
-      h('h2', { class: 'nav-group-title' }, group),
-      h('ul', { class: 'nav-list' }, items.map((item) => h('li', {}, navItem(item, navLinks)))))));
+/** A product's sections, in the Console's order; Map only for tracker products. */
+const PRODUCT_SECTIONS = [
+  { id: 'devices', label: 'Devices', icon: 'devices' },
+  { id: 'groups', label: 'Groups', icon: 'groups' },
+  { id: 'firmware', label: 'Firmware', icon: 'firmware' },
+  { id: 'logs', label: 'Logs', icon: 'logs' },
+  { id: 'team', label: 'Team', icon: 'team' },
+  { id: 'customers', label: 'Customers', icon: 'customers' },
+  { id: 'integrations', label: 'Integrations', icon: 'integrations' },
+  { id: 'billing', label: 'Billing', icon: 'billing' },
+  { id: 'configuration', label: 'Configuration', icon: 'settings' },
+  { id: 'map', label: 'Map', icon: 'map', tracker: true },
+];
 
+/**
+ * @param productSections the product sections that have a page (app.js ROUTES with `product: true`);
+ *     the others show as coming soon
+ */
+export function createShell(root, { signOut, productSections = new Set(), navigate }) {
+  let navLinks = new Map();
+  const nav = h('nav', { class: 'sidebar-nav', 'aria-label': 'Console' });
   const breadcrumbs = h('ol', { class: 'breadcrumbs' });
+  const productId = h('span', { class: 'product-id', 'data-role': 'product-id', title: 'Product ID', hidden: true });
   const accountName = h('span', { class: 'account-name' }, session.account()?.username ?? '');
   const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' });
   const adminBadge = h('span', { class: 'badge badge-neutral', hidden: true }, 'Admin');
+  const invitations = h('section', { class: 'invitations', 'aria-label': 'Team invitations', 'data-role': 'invitations', hidden: true });
   const main = h('main', { id: 'main', class: 'content', tabindex: '-1' });
+  /** idOrSlug -> Promise of the product as GET /v1/products/:id answers it (with the caller's role and permissions) */
+  const products = new Map();
+  let shownProduct;
+  let currentProduct = null;
 
   replace(root,
     h('a', { class: 'skip-link', href: '#main' }, 'Skip to content'),
@@ -48,11 +69,14 @@ export function createShell(root, { signOut }) {
       h('div', { class: 'workspace' },
         h('header', { class: 'topbar' },
           h('nav', { 'aria-label': 'Breadcrumb', class: 'topbar-crumbs' }, breadcrumbs),
-          h('div', { class: 'account', 'aria-label': 'Account', role: 'group' },
-            avatar,
-            h('span', { class: 'account-text' }, accountName, adminBadge),
-            h('button', { type: 'button', class: 'btn btn-ghost btn-sm', onclick: signOut, 'data-action': 'sign-out' },
-              icon('signout'), 'Sign out'))),
+          h('div', { class: 'topbar-end' },
+            productId,
+            h('div', { class: 'account', 'aria-label': 'Account', role: 'group' },
+              avatar,
+              h('span', { class: 'account-text' }, accountName, adminBadge),
+              h('button', { type: 'button', class: 'btn btn-ghost btn-sm', onclick: signOut, 'data-action': 'sign-out' },
+                icon('signout'), 'Sign out')))),
+        invitations,
         main)));
 
   const showAccount = (account) => {
@@ -70,16 +94,85 @@ export function createShell(root, { signOut }) {
       // a refused token ends the session through the API client; other failures leave the name blank
     });
   }
+  showInvitations(invitations, navigate);
+
+  function consoleNav() {
+    navLinks = new Map();
+    replace(nav, SECTIONS.map(({ group, items }) => h('div', { class: 'nav-group' },
+      h('h2', { class: 'nav-group-title' }, group),
+      h('ul', { class: 'nav-list' }, items.map((item) => h('li', {}, navItem(item, navLinks)))))));
+  }
+
+  /** The product's sidebar: drawn at once from the address, completed when the product arrives. */
+  function productNav(idOrSlug, product) {
+    navLinks = new Map();
+    const base = `/products/${encodeURIComponent(idOrSlug)}`;
+    const items = PRODUCT_SECTIONS
+      .filter((section) => !section.tracker || product?.type === 'tracker')
+      .map((section) => ({ ...section, href: productSections.has(section.id) ? `${base}/${section.id}` : undefined }));
+    replace(nav,
+      h('a', { class: 'nav-back', href: '/products' }, icon('back'), 'All products'),
+      h('div', { class: 'nav-group nav-product', 'data-role': 'product-nav' },
+        h('h2', { class: 'nav-product-name', title: product?.name ?? idOrSlug }, product?.name ?? idOrSlug),
+        h('ul', { class: 'nav-list' }, items.map((item) => h('li', {}, navItem(item, navLinks))))));
+  }
+
+  function productOf(idOrSlug) {
+    if (!products.has(idOrSlug)) {
+      const loading = api.product(idOrSlug).then((answer) => answer.product);
+      loading.catch(() => products.delete(idOrSlug));
+      products.set(idOrSlug, loading);
+    }
+    return products.get(idOrSlug);
+  }
+
+  function markCurrent(section) {
+    for (const [id, link] of navLinks) {
+      if (id === section) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+  }
+
+  consoleNav();
 
   return {
     main,
-    /** Marks the section a page belongs to, and empties the main area for it. */
-    enter(section) {
-      for (const [id, link] of navLinks) {
-        if (id === section) link.setAttribute('aria-current', 'page');
-        else link.removeAttribute('aria-current');
+    /**
+     * Marks the section a page belongs to, and empties the main area for it. With a product (its ID or
+     * slug from the address) the sidebar becomes the product's, and the top bar shows its ID.
+     */
+    enter(section, productIdOrSlug = null) {
+      if (productIdOrSlug !== shownProduct) {
+        shownProduct = productIdOrSlug;
+        currentProduct = null;
+        productId.hidden = true;
+        if (productIdOrSlug === null) {
+          consoleNav();
+        } else {
+          productNav(productIdOrSlug, null);
+          currentProduct = productOf(productIdOrSlug);
+          currentProduct.then((product) => {
+            if (shownProduct !== productIdOrSlug) return;
+            productNav(productIdOrSlug, product);
+            markCurrent(section);
+            replace(productId, icon('key'), h('span', { class: 'sr-only' }, 'Product ID '), String(product.id));
+            productId.hidden = false;
+          }).catch(() => {
+            // the page says what went wrong (not found, no access); the sidebar keeps the address's name
+          });
+        }
       }
+      markCurrent(section);
       main.replaceChildren();
+    },
+    /** The product of the current page (a Promise), null outside a product. */
+    product() {
+      return currentProduct;
+    },
+    /** Forgets a product's cached description, after the page changed it (name, role). */
+    forgetProduct(idOrSlug) {
+      products.delete(idOrSlug);
+      if (shownProduct === idOrSlug) shownProduct = undefined;
     },
     /** [{label, href?}]: the last is the current page. Also sets the window's title. */
     setTrail(trail) {
@@ -95,14 +188,64 @@ export function createShell(root, { signOut }) {
   };
 }
 
+/** Pending invitations to product teams, each with Accept and Decline; shown once the shell opens. */
+async function showInvitations(region, navigate) {
+  let pending;
+  try {
+    pending = (await api.invitations()).invitations;
+  } catch {
+    return; // the banner is a convenience: the Team pages and the API still have them
+  }
+  const draw = () => {
+    region.hidden = pending.length === 0;
+    replace(region, pending.map((invitation) => invitationRow(invitation)));
+  };
+  const invitationRow = (invitation) => {
+    const error = h('span', { class: 'field-error', role: 'alert' });
+    const answer = async (accept, button) => {
+      button.disabled = true;
+      try {
+        await api.answerInvitation(invitation.product.id, accept);
+        pending = pending.filter((other) => other !== invitation);
+        draw();
+        if (accept) navigate?.(`/products/${encodeURIComponent(invitation.product.slug)}`);
+      } catch (failure) {
+        button.disabled = false;
+        replace(error, failure.message);
+      }
+    };
+    const accept = h('button', { type: 'button', class: 'btn btn-primary btn-sm', 'data-action': 'accept-invitation' }, 'Accept');
+    const decline = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'decline-invitation' }, 'Decline');
+    accept.addEventListener('click', () => answer(true, accept));
+    decline.addEventListener('click', () => answer(false, decline));
+    return h('div', { class: 'callout callout-info invitation', 'data-product-id': invitation.product.id },
+      icon('team', 'callout-icon'),
+      h('p', { class: 'invitation-text' },
+        invitation.invited_by ? `${invitation.invited_by} invited you` : 'You are invited',
+        ' to join the team of ', h('strong', {}, invitation.product.name),
+        ` as ${ROLE_LABELS[invitation.role] ?? invitation.role}.`),
+      error,
+      h('div', { class: 'invitation-actions' }, decline, accept));
+  };
+  draw();
+}
+
+export const ROLE_LABELS = {
+  administrator: 'Administrator',
+  developer: 'Developer',
+  support: 'Support',
+  view_only: 'View-only',
+};
+
 function navItem(item, navLinks) {
   if (item.href) {
-    const link = h('a', { class: 'nav-item', href: item.href }, icon(item.icon), h('span', { class: 'nav-label' }, item.label));
+    const link = h('a', { class: 'nav-item', href: item.href, 'data-section': item.id },
+      icon(item.icon), h('span', { class: 'nav-label' }, item.label));
     navLinks.set(item.id, link);
     return link;
   }
   // Not built yet: shown so the Console's shape is clear, but not a link to a page that is not there.
-  return h('span', { class: 'nav-item is-soon', 'aria-disabled': 'true', title: `${item.label} is coming soon` },
+  return h('span', { class: 'nav-item is-soon', 'aria-disabled': 'true', title: `${item.label} is coming soon`, 'data-section': item.id },
     icon(item.icon), h('span', { class: 'nav-label' }, item.label),
     h('span', { class: 'soon' }, 'Coming soon'));
 }

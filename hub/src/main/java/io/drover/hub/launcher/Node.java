@@ -34,6 +34,11 @@ import io.drover.hub.events.LiveEventCodec;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
 import io.drover.hub.http.OperationsApi;
+import io.drover.hub.products.ProductAccess;
+import io.drover.hub.products.ProductRepository;
+import io.drover.hub.products.ProductsApi;
+import io.drover.hub.products.TeamApi;
+import io.drover.hub.products.TeamRepository;
 import io.drover.hub.storage.Database;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -157,6 +162,7 @@ public final class Node {
       TokenService tokens = TokenService.createAtStart(vertx, pool);
       AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()), tokens);
       directory = DeviceDirectory.loadAtStart(pool, vertx.eventBus());
+      ProductAccess productAccess = new ProductAccess(pool);
       SecretSealer sealer = SecretSealer.loadAtStart(config.masterKeyFile());
       EventMetrics eventMetrics = new EventMetrics(registry);
       health.register("database", 2000, promise ->
@@ -179,6 +185,8 @@ public final class Node {
           new EventStreamApi(v, pool, access, devices, config.events(), eventMetrics),
           new EventHistoryApi(pool, access, devices),
           new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout()),
+          new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
+          new TeamApi(access, productAccess, new TeamRepository(pool), tokens),
           new ConsoleRoutes(v)));
     } else {
       // a gateway node still answers /health and /metrics, for its load balancer and Prometheus

@@ -8,6 +8,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.util.Set;
 
 /**
  * Whether the caller may do something to a product. Every product route runs
@@ -17,7 +18,10 @@ import io.vertx.sqlclient.Tuple;
  *
  * <p>Answers: an unknown product, and a product the caller is not a member of, are both 404, so that
  * product IDs cannot be probed; a member whose role lacks the permission gets 403 naming the role.
- * Node administrators act as a product administrator on every product (they run the node).
+ * Node administrators act as a product administrator on every product (they run the node). A
+ * product's API user acts in its own product only (any other is 404), with the permissions its token's
+ * scopes grant ({@link ApiUserScopes}); its scope's role reads as view-only, {@link ProductScope#may} is
+ * what to ask.
  *
  * <p>One indexed query per request: these are management routes, not the device hot path.
  */
@@ -52,17 +56,22 @@ public final class ProductAccess {
           .onFailure(ctx::fail)
           .onSuccess(rows -> {
             Row row = rows.size() == 0 ? null : rows.iterator().next();
+            boolean apiUser = caller.kind() == Principal.Kind.API_USER;
             ProductRole role = row == null ? null
+                : apiUser ? (row.getInteger("id").equals(caller.productId()) ? ProductRole.VIEW_ONLY : null)
                 : caller.admin() ? ProductRole.ADMINISTRATOR
                 : ProductRole.parse(row.getString("role"));
+            Set<ProductPermission> granted = role == null ? Set.of()
+                : apiUser ? ApiUserScopes.permissions(caller.scope()) : role.permissions();
             if (role == null) {
               ctx.fail(new ApiException(404, "not_found", "Product " + given + " not found"));
-            } else if (!role.may(permission)) {
-              ctx.fail(new ApiException(403, "forbidden",
-                  "The " + role.wireName() + " role may not do this in product " + row.getInteger("id")));
+            } else if (!granted.contains(permission)) {
+              ctx.fail(new ApiException(403, "forbidden", apiUser
+                  ? "This API user's scopes do not allow this in product " + row.getInteger("id")
+                  : "The " + role.wireName() + " role may not do this in product " + row.getInteger("id")));
             } else {
               ctx.put(SCOPE, new ProductScope(row.getInteger("id"), row.getString("slug"), row.getString("name"),
-                  row.getInteger("platform_id"), "tracker".equals(row.getString("type")), row.getLong("owner_id"), role));
+                  row.getInteger("platform_id"), "tracker".equals(row.getString("type")), row.getLong("owner_id"), role, granted));
               ctx.next();
             }
           });
@@ -86,7 +95,21 @@ public final class ProductAccess {
     return Integer.parseInt(given);
   }
 
-  /** The product a route acts on and the caller's role in it. */
-  public record ProductScope(int productId, String slug, String name, int platformId, boolean tracker, long ownerId, ProductRole role) {
+  /**
+   * The product a route acts on and the caller's role in it.
+   *
+   * @param granted what the caller may do here: the role's permissions, or an API user's scopes' ones
+   */
+  public record ProductScope(int productId, String slug, String name, int platformId, boolean tracker, long ownerId,
+      ProductRole role, Set<ProductPermission> granted) {
+
+    public ProductScope(int productId, String slug, String name, int platformId, boolean tracker, long ownerId, ProductRole role) {
+      this(productId, slug, name, platformId, tracker, ownerId, role, role.permissions());
+    }
+
+    /** Whether the caller may also do {@code permission} here (a route asks for one; a handler may ask for more). */
+    public boolean may(ProductPermission permission) {
+      return granted.contains(permission);
+    }
   }
 }

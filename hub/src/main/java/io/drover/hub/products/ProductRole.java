@@ -19,12 +19,17 @@ public enum ProductRole {
 
   ProductRole(String wireName, Set<ProductPermission> permissions) {
     this.wireName = wireName;
-    this.permissions = permissions;
+    this.permissions = java.util.Collections.unmodifiableSet(permissions);
   }
 
   /** The name in the database and the API ({@code "view_only"}). */
   public String wireName() {
     return wireName;
+  }
+
+  /** Everything this role may do. */
+  public Set<ProductPermission> permissions() {
+    return permissions;
   }
 
   public boolean may(ProductPermission permission) {
