@@ -57,7 +57,7 @@ public final class DeviceDirectory {
     }
   }
 
-  void released(String deviceId) {
+  public void released(String deviceId) {
     ownerByDevice.remove(deviceId);
     nameByDevice.remove(deviceId);
   }

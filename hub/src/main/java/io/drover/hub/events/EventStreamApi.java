@@ -154,6 +154,8 @@ public final class EventStreamApi implements ApiFeature {
       return;
     }
     String prefix = ctx.pathParam("*");
+    // a product's customer sees its own devices' events only, never other accounts' public ones
+    boolean withOthersPublic = withPublic && principal.kind() != Principal.Kind.CUSTOMER;
     HttpServerResponse response = ctx.response()
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream")
@@ -161,7 +163,7 @@ public final class EventStreamApi implements ApiFeature {
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(MAX_PENDING_BYTES);
     Stream stream = new Stream(response, principal, account, deviceId, prefix == null || prefix.isEmpty() ? null : prefix,
-        filter, withPublic, String.valueOf(ctx.request().remoteAddress()));
+        filter, withOthersPublic, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
     metrics.openStreams.incrementAndGet();
     stream.keepAliveTimer = vertx.setPeriodic(settings.streamKeepAlive().toMillis(), id -> response.write(SseFormat.KEEP_ALIVE));

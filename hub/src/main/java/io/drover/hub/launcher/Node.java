@@ -13,6 +13,13 @@ import io.drover.hub.auth.AdminTokens;
 import io.drover.hub.auth.OAuthApi;
 import io.drover.hub.auth.TokenService;
 import io.drover.hub.console.ConsoleRoutes;
+import io.drover.hub.customers.ActivationCodesApi;
+import io.drover.hub.customers.ConsentApi;
+import io.drover.hub.customers.CustomerAccounts;
+import io.drover.hub.customers.CustomerClaims;
+import io.drover.hub.customers.CustomerGrants;
+import io.drover.hub.customers.CustomersApi;
+import io.drover.hub.customers.ProductClientsApi;
 import io.drover.hub.demo.DemoFleet;
 import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.devices.DevicesApi;
@@ -28,6 +35,7 @@ import io.drover.hub.events.LiveEventCodec;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
 import io.drover.hub.http.OperationsApi;
+import io.drover.hub.products.ProductAccess;
 import io.drover.hub.storage.Database;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -127,15 +135,22 @@ public final class Node {
     // The hub: events first, since everything else publishes into it.
     deploy(new EventsVerticle(pool, config.events(), eventMetrics, directory));
     deploy(new DevicesVerticle(pool, sealer, config.connectivityFlushInterval()));
+    ProductAccess products = new ProductAccess(pool);
+    CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
     api = new ApiVerticle(config.http(), v -> List.of(
         new OperationsApi(health, registry),
         new AccountsApi(v, pool, access, config.openSignup()),
-        new OAuthApi(v, pool, tokens, access),
+        new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
         new DeviceProvisioningApi(v.eventBus(), access),
         // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
         new EventStreamApi(v, pool, access, directory, config.events(), eventMetrics),
         new EventHistoryApi(pool, access, directory),
-        new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout()),
+        new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout(), new CustomerClaims(pool)),
+        // issue 7, customers: product clients, customers, activation codes, Login with Drover's consent
+        new ProductClientsApi(pool, access, products),
+        new CustomersApi(pool, access, products, customers, directory),
+        new ActivationCodesApi(pool, access, products),
+        new ConsentApi(pool, access, tokens, customers),
         new ConsoleRoutes(v)));
     deploy(api);
 
