@@ -93,7 +93,7 @@ public final class ActivationCodesApi implements ApiFeature {
     for (int i = made.size(); i < quantity; i++) {
       drawn.add(draw());
     }
-    return pool.preparedQuery(INSERT).execute(Tuple.of(productId, drawn.toArray(new String[0])))
+    return pool.preparedQuery(INSERT).execute(Tuple.of(productId).addArrayOfString(drawn.toArray(new String[0])))
         .compose(inserted -> {
           for (Row row : inserted) {
             made.add(row.getString(0));
