@@ -9,6 +9,8 @@ import { devicePage } from './pages/device.js';
 import { devicesPage } from './pages/devices.js';
 import { eventsPage } from './pages/event-logs.js';
 import { notFoundPage } from './pages/not-found.js';
+import { oauthAuthorizePage } from './pages/oauth-authorize.js';
+import { productCustomersPage } from './pages/product-customers.js';
 import { createShell } from './pages/shell.js';
 
 const root = document.getElementById('app');
@@ -20,6 +22,9 @@ const ROUTES = [
   { pattern: /^\/devices\/?$/, page: devicesPage, section: 'devices' },
   { pattern: /^\/devices\/([^/]+)\/?$/, page: devicePage, section: 'devices' },
   { pattern: /^\/events\/?$/, page: eventsPage, section: 'events' },
+  // signed in, but a page of its own, without the Console around it (Login with Drover's consent)
+  { pattern: /^\/oauth\/authorize\/?$/, page: oauthAuthorizePage, standalone: true },
+  { pattern: /^\/products\/([^/]+)\/customers\/?$/, page: productCustomersPage, section: 'customers', product: true },
 ];
 
 let shell = null;
@@ -46,6 +51,11 @@ function render() {
   }
   if (!session.signedIn()) {
     navigate(`/login?next=${encodeURIComponent(path + location.search)}`, { replace: true });
+    return;
+  }
+  if (route?.standalone) {
+    shell = null;
+    leavePage = route.page(root, { query, navigate }) ?? null;
     return;
   }
   if (!shell) {

@@ -78,4 +78,18 @@ export const api = {
   publish: (name, data, isPrivate) => request('/v1/devices/events', {
     method: 'POST', json: { name, data, private: isPrivate },
   }),
+
+  // a product's customers, its OAuth clients and private-beta codes; Login with Drover's consent
+  productCustomers: (product, { page = 1, perPage = 25, search = '' } = {}) => request(
+    `/v1/products/${path(product)}/customers?${new URLSearchParams({ page, per_page: perPage, ...(search ? { search } : {}) })}`),
+  removeCustomer: (product, email) => request(`/v1/products/${path(product, 'customers', email)}`, { method: 'DELETE' }),
+  activationCodes: (product) => request(`/v1/products/${path(product)}/activation_codes?per_page=200`),
+  makeActivationCodes: (product, quantity) => request(`/v1/products/${path(product)}/activation_codes`, {
+    method: 'POST', json: { quantity },
+  }),
+  productClients: (product) => request(`/v1/products/${path(product)}/clients`),
+  createProductClient: (product, client) => request(`/v1/products/${path(product)}/clients`, { method: 'POST', json: client }),
+  deleteProductClient: (product, id) => request(`/v1/products/${path(product, 'clients', id)}`, { method: 'DELETE' }),
+  authorizeDetails: (query) => request(`/oauth/authorize/details?${query}`),
+  authorizeDecision: (decision) => request('/oauth/authorize', { method: 'POST', json: decision }),
 };
