@@ -40,7 +40,10 @@ public final class CustomerGrants {
     this.customers = customers;
   }
 
-  /** @param client the product's client, authenticated already */
+  /**
+   * @param clientId the product's client, authenticated already
+   * @param productId the product it belongs to
+   */
   public Future<TokenGrant> grant(String clientId, int productId, String grantType, JsonObject form, long lifetime) {
     return CustomerSettings.load(pool, productId).compose(settings -> switch (String.valueOf(grantType)) {
       case "password" -> password(settings, clientId, form, lifetime);

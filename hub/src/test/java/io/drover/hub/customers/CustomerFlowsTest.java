@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -314,9 +313,5 @@ class CustomerFlowsTest {
     });
     app.start();
     return app;
-  }
-
-  static Duration wait(int seconds) {
-    return Duration.ofSeconds(seconds);
   }
 }
