@@ -29,6 +29,7 @@ public final class CustomerClaims {
       UPDATE devices SET owner_id = $2, name = coalesce(name, $3) WHERE id = $1 RETURNING online, name""";
 
   private final Pool pool;
+  private final CodeGuesses guesses = new CodeGuesses();
 
   public CustomerClaims(Pool pool) {
     this.pool = pool;
@@ -43,7 +44,16 @@ public final class CustomerClaims {
     if (code != null && !code.matches("^[A-Z0-9]{4}$")) {
       return Future.failedFuture(new ApiException(400, "invalid_request", "activation_code must be 4 letters or digits"));
     }
-    return attempt(customer, deviceId, code, 0);
+    if (code != null && guesses.blocked(customer.userId(), System.nanoTime())) {
+      return Future.failedFuture(new ApiException(429, "too_many_attempts", "Too many wrong activation codes: at most "
+          + CodeGuesses.MAX_WRONG + " in " + CodeGuesses.WINDOW_MINUTES + " minutes; try again later"));
+    }
+    return attempt(customer, deviceId, code, 0).onFailure(cause -> {
+      if (cause instanceof ApiException refused
+          && ("invalid_activation_code".equals(refused.error()) || "activation_code_used".equals(refused.error()))) {
+        guesses.wrong(customer.userId(), System.nanoTime());
+      }
+    });
   }
 
   /** A friendly name may clash with another of the customer's device names: the whole claim is tried again. */

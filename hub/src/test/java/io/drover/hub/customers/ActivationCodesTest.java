@@ -96,6 +96,25 @@ class ActivationCodesTest {
   }
 
   @Test
+  void wrongCodesAreLimitedSoThatCodesCannotBeGuessed() throws Exception {
+    ProductFixture product = ProductFixture.create(node, "guessed-lamp", OWNER, owner, "{\"private_beta\":true}");
+    String uma = product.customer(product.client("installed", null), "uma@example.com", "uma's password");
+    String code = new JsonObject(node.post("/v1/products/guessed-lamp/activation_codes", "{\"quantity\":1}", owner).body())
+        .getJsonArray("codes").getString(0);
+    DeviceIdentity device = product.device();
+    for (int i = 0; i < CodeGuesses.MAX_WRONG; i++) {
+      String guess = String.format("%04d", i).replace('0', 'Z').replace('1', 'Y');
+      if (!guess.equals(code)) {
+        assertError(claim(uma, device, guess), 403, "invalid_activation_code");
+      } else {
+        assertError(claim(uma, device, "ZZZZ".equals(code) ? "YYYY" : "ZZZZ"), 403, "invalid_activation_code");
+      }
+    }
+    assertError(claim(uma, device, code), 429, "too_many_attempts");
+    assertEquals(null, node.query("SELECT used_at FROM activation_codes WHERE code = '" + code + "'"), "a refused claim spends nothing");
+  }
+
+  @Test
   void codesAndCustomersFollowTheTeamsRoles() throws Exception {
     ProductFixture product = ProductFixture.create(node, "roles-lamp", OWNER, owner, "{}");
     product.addMember("support@beta.example", "support");
