@@ -87,7 +87,7 @@ whenSessionEnds(() => {
   if (!session.signedIn()) return; // several requests may be refused at once; the first one ends it
   session.end();
   shell = null;
-  navigate(`/login?expired=1&next=${encodeURIComponent(location.pathname)}`, { replace: true });
+  navigate(`/login?expired=1&next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
 });
 
 setInterval(() => refreshTimes(root), 30_000);

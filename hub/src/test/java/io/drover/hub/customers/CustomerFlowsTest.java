@@ -238,6 +238,14 @@ class CustomerFlowsTest {
     assertTrue(new JsonObject(allowed.body()).getString("redirect_to").startsWith(redirectUri + "?code="),
         "without a redirect_uri in the request, the registered one");
 
+    JsonObject withQuery = product.client("web", "http://127.0.0.1:9/cb?tenant=7");
+    String tenantConsent = new JsonObject(node.get("/oauth/authorize/details?response_type=code&client_id=" + withQuery.getString("id"),
+        person).body()).getString("consent_token");
+    String tenantLocation = new JsonObject(node.post("/oauth/authorize", new JsonObject().put("decision", "allow")
+        .put("client_id", withQuery.getString("id")).put("consent_token", tenantConsent).encode(), person).body()).getString("redirect_to");
+    assertTrue(tenantLocation.startsWith("http://127.0.0.1:9/cb?tenant=7&code=") && !tenantLocation.contains("state="),
+        "the registered URI's query is kept; no state when none was sent: " + tenantLocation);
+
     assertError(node.get("/oauth/authorize/details?response_type=code&client_id=nobody", person), 400, "invalid_client");
     assertError(node.get("/oauth/authorize/details?" + query + "&redirect_uri=https%3A%2F%2Fevil.example%2Fcb", person), 400, "invalid_request");
     assertError(node.get("/oauth/authorize/details?response_type=token&client_id=" + client.getString("id"), person),
