@@ -12,6 +12,8 @@ import { notFoundPage } from './pages/not-found.js';
 import { productConfigurationPage } from './pages/product-configuration.js';
 import { productTeamPage } from './pages/product-team.js';
 import { productsPage } from './pages/products.js';
+import { oauthAuthorizePage } from './pages/oauth-authorize.js';
+import { productCustomersPage } from './pages/product-customers.js';
 import { createShell } from './pages/shell.js';
 
 const root = document.getElementById('app');
@@ -27,6 +29,9 @@ const ROUTES = [
   { pattern: /^\/products\/([^/]+)\/?$/, redirect: (path) => `${path.replace(/\/$/, '')}/${firstProductSection()}` },
   { pattern: /^\/products\/([^/]+)\/team\/?$/, page: productTeamPage, section: 'team', product: true },
   { pattern: /^\/products\/([^/]+)\/configuration\/?$/, page: productConfigurationPage, section: 'configuration', product: true },
+  // signed in, but a page of its own, without the Console around it (Login with Drover's consent)
+  { pattern: /^\/oauth\/authorize\/?$/, page: oauthAuthorizePage, standalone: true },
+  { pattern: /^\/products\/([^/]+)\/customers\/?$/, page: productCustomersPage, section: 'customers', product: true },
 ];
 
 /** A product's address without a section opens its first page, in the sidebar's order. */
@@ -61,6 +66,11 @@ function render() {
     navigate(`/login?next=${encodeURIComponent(path + location.search)}`, { replace: true });
     return;
   }
+  if (route?.standalone) {
+    shell = null;
+    leavePage = route.page(root, { query, navigate }) ?? null;
+    return;
+  }
   if (!shell) {
     shell = createShell(root, {
       signOut, navigate, productSections: new Set(ROUTES.filter((r) => r.product).map((r) => r.section)),
@@ -92,7 +102,7 @@ whenSessionEnds(() => {
   if (!session.signedIn()) return; // several requests may be refused at once; the first one ends it
   session.end();
   shell = null;
-  navigate(`/login?expired=1&next=${encodeURIComponent(location.pathname)}`, { replace: true });
+  navigate(`/login?expired=1&next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
 });
 
 setInterval(() => refreshTimes(root), 30_000);

@@ -99,4 +99,17 @@ export const api = {
   answerInvitation: (productId, accept) => request(`/v1/user/invitations/${path(String(productId))}/${accept ? 'accept' : 'decline'}`, {
     method: 'POST',
   }),
+  // a product's customers, its OAuth clients and private-beta codes; Login with Drover's consent
+  productCustomers: (product, { page = 1, perPage = 25, search = '' } = {}) => request(
+    `/v1/products/${path(product)}/customers?${new URLSearchParams({ page, per_page: perPage, ...(search ? { search } : {}) })}`),
+  removeCustomer: (product, email) => request(`/v1/products/${path(product, 'customers', email)}`, { method: 'DELETE' }),
+  activationCodes: (product) => request(`/v1/products/${path(product)}/activation_codes?per_page=200`),
+  makeActivationCodes: (product, quantity) => request(`/v1/products/${path(product)}/activation_codes`, {
+    method: 'POST', json: { quantity },
+  }),
+  productClients: (product) => request(`/v1/products/${path(product)}/clients`),
+  createProductClient: (product, client) => request(`/v1/products/${path(product)}/clients`, { method: 'POST', json: client }),
+  deleteProductClient: (product, id) => request(`/v1/products/${path(product, 'clients', id)}`, { method: 'DELETE' }),
+  authorizeDetails: (query) => request(`/oauth/authorize/details?${query}`),
+  authorizeDecision: (decision) => request('/oauth/authorize', { method: 'POST', json: decision }),
 };

@@ -1,5 +1,6 @@
 package io.drover.hub.auth;
 
+import io.drover.hub.customers.CustomerGrants;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
@@ -22,7 +23,8 @@ import java.util.Locale;
 /**
  * OAuth 2 as the Particle tools use it (RFC 6749): {@code POST /oauth/token} with the password,
  * client_credentials and refresh_token grants; the account's OAuth clients; listing and revoking
- * access tokens.
+ * access tokens. A product's client gets customer tokens instead ({@link CustomerGrants}), plus the
+ * authorization_code grant of Login with Drover.
  */
 public final class OAuthApi implements ApiFeature {
 
@@ -32,12 +34,14 @@ public final class OAuthApi implements ApiFeature {
   private final Pool pool;
   private final TokenService tokens;
   private final AccessCheck access;
+  private final CustomerGrants customerGrants;
 
-  public OAuthApi(Vertx vertx, Pool pool, TokenService tokens, AccessCheck access) {
+  public OAuthApi(Vertx vertx, Pool pool, TokenService tokens, AccessCheck access, CustomerGrants customerGrants) {
     this.vertx = vertx;
     this.pool = pool;
     this.tokens = tokens;
     this.access = access;
+    this.customerGrants = customerGrants;
   }
 
   @Override
@@ -56,13 +60,21 @@ public final class OAuthApi implements ApiFeature {
     JsonObject form = RequestBodies.fields(ctx);
     String[] client = asBuiltInClient(clientCredentials(ctx, form));
     long lifetime = form.getValue("expires_in") == null ? 0 : parseLong(form.getValue("expires_in"));
+    String grantType = String.valueOf(form.getValue("grant_type"));
     authenticateClient(client[0], client[1])
-        .compose(clientRow -> switch (String.valueOf(form.getValue("grant_type"))) {
-          case "password" -> passwordGrant(form, client[0], lifetime);
-          case "client_credentials" -> clientCredentialsGrant(clientRow, client[0], lifetime);
-          case "refresh_token" -> tokens.refresh(stringOrNull(form.getValue("refresh_token")), client[0]);
-          default -> Future.failedFuture(new ApiException(400, "unsupported_grant_type",
-              "grant_type must be password, client_credentials or refresh_token"));
+        .compose(clientRow -> {
+          Integer productId = clientRow.getInteger("product_id");
+          if (productId != null && !"refresh_token".equals(grantType)) {
+            // a product's client logs in that product's customers, never people
+            return customerGrants.grant(client[0], productId, grantType, form, lifetime);
+          }
+          return switch (grantType) {
+            case "password" -> passwordGrant(form, client[0], lifetime);
+            case "client_credentials" -> clientCredentialsGrant(clientRow, client[0], lifetime);
+            case "refresh_token" -> tokens.refresh(stringOrNull(form.getValue("refresh_token")), client[0]);
+            default -> Future.failedFuture(new ApiException(400, "unsupported_grant_type",
+                "grant_type must be password, client_credentials or refresh_token"));
+          };
         })
         .onSuccess(grant -> ctx.json(grant.toJson()))
         .onFailure(ctx::fail);
@@ -100,7 +112,7 @@ public final class OAuthApi implements ApiFeature {
     if (clientId == null || secret == null) {
       return Future.failedFuture(new ApiException(401, "invalid_client", "Client authentication failed: no client_id and client_secret"));
     }
-    return pool.preparedQuery("SELECT secret_hash, owner_id, scope FROM oauth_clients WHERE id = $1").execute(Tuple.of(clientId))
+    return pool.preparedQuery("SELECT secret_hash, owner_id, scope, product_id FROM oauth_clients WHERE id = $1").execute(Tuple.of(clientId))
         .compose(rows -> {
           if (rows.size() == 1 && MessageDigest.isEqual(rows.iterator().next().getBuffer(0).getBytes(), Secrets.sha256(secret))) {
             return Future.succeededFuture(rows.iterator().next());
@@ -133,7 +145,7 @@ public final class OAuthApi implements ApiFeature {
   }
 
   private void listClients(RoutingContext ctx) {
-    Principal principal = accountOf(ctx);
+    Principal principal = personOf(ctx);
     pool.preparedQuery("SELECT id, name, type, redirect_uri, scope FROM oauth_clients WHERE owner_id = $1 ORDER BY created_at")
         .execute(Tuple.of(principal.userId()))
         .onSuccess(rows -> {
@@ -147,7 +159,7 @@ public final class OAuthApi implements ApiFeature {
   }
 
   private void createClient(RoutingContext ctx) {
-    Principal principal = accountOf(ctx);
+    Principal principal = personOf(ctx);
     JsonObject body = RequestBodies.fields(ctx);
     String name = stringOrNull(body.getValue("name"));
     String type = stringOrNull(body.getValue("type"));
@@ -174,7 +186,7 @@ public final class OAuthApi implements ApiFeature {
   }
 
   private void deleteClient(RoutingContext ctx) {
-    Principal principal = accountOf(ctx);
+    Principal principal = personOf(ctx);
     pool.preparedQuery("DELETE FROM oauth_clients WHERE id = $1 AND owner_id = $2")
         .execute(Tuple.of(ctx.pathParam("id"), principal.userId()))
         .onSuccess(deleted -> {
@@ -196,8 +208,17 @@ public final class OAuthApi implements ApiFeature {
     return principal;
   }
 
+  /** A customer's OAuth clients would act for the customer itself: a customer has no use for them. */
+  private static Principal personOf(RoutingContext ctx) {
+    Principal principal = accountOf(ctx);
+    if (principal.kind() == Principal.Kind.CUSTOMER) {
+      throw new ApiException(403, "forbidden", "A customer token may not manage OAuth clients");
+    }
+    return principal;
+  }
+
   /** Basic auth first (RFC 6749 section 2.3.1), then client_id and client_secret in the form. */
-  private static String[] clientCredentials(RoutingContext ctx, JsonObject form) {
+  public static String[] clientCredentials(RoutingContext ctx, JsonObject form) {
     String header = ctx.request().getHeader("Authorization");
     if (header != null && header.regionMatches(true, 0, "Basic ", 0, 6)) {
       try {

@@ -30,6 +30,8 @@ public final class TokenService {
   public static final long DEFAULT_LIFETIME_SECONDS = 7_776_000L;
   private static final long MAX_LIFETIME_SECONDS = 4 * DEFAULT_LIFETIME_SECONDS;
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** The claim that marks a signed statement as not an access token. */
+  private static final String PURPOSE = "drover_purpose";
 
   private final Pool pool;
   private final JWTAuth jwt;
@@ -74,6 +76,9 @@ public final class TokenService {
         .compose(user -> {
           JsonObject claims = user.principal();
           String jti = claims.getString("jti");
+          if (claims.containsKey(PURPOSE) || jti == null) {
+            return Future.failedFuture(invalidToken()); // a signed statement (see sign), not an access token
+          }
           return pool.preparedQuery("""
                   SELECT t.revoked_at IS NULL AND t.expires_at > now(), u.is_admin, u.kind, u.product_id, t.scope
                   FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.jti = $1""")
@@ -87,6 +92,27 @@ public final class TokenService {
                     row.getBoolean(1), jti, Principal.Kind.of(row.getString(2)), row.getInteger(3), row.getString(4)));
               });
         });
+  }
+
+  /**
+   * Signs a short-lived statement with the tokens' key, for a page to hand back (the consent page's
+   * anti-forgery token). It names its purpose, which no access token does, so {@link #check} refuses it.
+   */
+  public String sign(String purpose, JsonObject claims, int lifetimeSeconds) {
+    return jwt.generateToken(claims.copy().put(PURPOSE, purpose),
+        new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(lifetimeSeconds));
+  }
+
+  /** @return the claims of a statement {@link #sign} made for {@code purpose} and not expired; a failed future otherwise */
+  public Future<JsonObject> verify(String purpose, String signed) {
+    if (signed == null || signed.isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException("nothing signed"));
+    }
+    return jwt.authenticate(new TokenCredentials(signed))
+        .map(user -> user.principal())
+        .compose(claims -> purpose.equals(claims.getString(PURPOSE))
+            ? Future.succeededFuture(claims)
+            : Future.failedFuture(new IllegalArgumentException("signed for another purpose")));
   }
 
   /** Exchanges a refresh token (OAuth 2 section 6): a new pair, and the old access token revoked. */

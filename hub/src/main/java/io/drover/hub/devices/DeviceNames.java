@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /** Device names: the rule a user's choice must follow, and the friendly default a claim gives. */
-final class DeviceNames {
+public final class DeviceNames {
 
   /** Letters, digits, '_' and '-': safe in URLs, CLIs and topics alike. */
   static final Pattern VALID = Pattern.compile("^[A-Za-z0-9_\\-]{1,63}$");
@@ -23,7 +23,7 @@ final class DeviceNames {
   }
 
   /** Like Particle's "hamster_turkey": two words and, on later tries, a number against collisions. */
-  static String friendly(int attempt) {
+  public static String friendly(int attempt) {
     String name = ADJECTIVES.get(RANDOM.nextInt(ADJECTIVES.size())) + "_" + ANIMALS.get(RANDOM.nextInt(ANIMALS.size()));
     return attempt == 0 ? name : name + "_" + (RANDOM.nextInt(9000) + 1000);
   }

@@ -8,6 +8,7 @@ import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.auth.Principal;
+import io.drover.hub.customers.CustomerClaims;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
@@ -46,14 +47,17 @@ public final class DevicesApi implements ApiFeature {
   private final DeviceDirectory directory;
   private final DeviceCommands commands;
   private final Duration callTimeout;
+  private final CustomerClaims customerClaims;
 
-  public DevicesApi(Pool pool, EventBus bus, AccessCheck access, DeviceDirectory directory, DeviceCommands commands, Duration callTimeout) {
+  public DevicesApi(Pool pool, EventBus bus, AccessCheck access, DeviceDirectory directory, DeviceCommands commands, Duration callTimeout,
+      CustomerClaims customerClaims) {
     this.commands = commands;
     this.pool = pool;
     this.bus = bus;
     this.access = access;
     this.directory = directory;
     this.callTimeout = callTimeout;
+    this.customerClaims = customerClaims;
   }
 
   @Override
@@ -84,15 +88,22 @@ public final class DevicesApi implements ApiFeature {
     }).onFailure(ctx::fail);
   }
 
-  /** {@code POST /v1/devices {id}}: claims a registered device that no one else owns. */
+  /**
+   * {@code POST /v1/devices {id}}: claims a registered device that no one else owns. A product's
+   * customer claims only that product's devices, with an {@code activation_code} in private beta.
+   */
   private void claim(RoutingContext ctx) {
     Principal principal = accountOf(ctx);
-    Object requested = RequestBodies.fields(ctx).getValue("id");
+    JsonObject body = RequestBodies.fields(ctx);
+    Object requested = body.getValue("id");
     String id = requested instanceof String s ? DeviceIds.normalize(s) : null;
     if (id == null) {
       throw new ApiException(400, "invalid_request", "id must be a device ID of 24 hexadecimal digits");
     }
-    claimWithName(id, principal.userId(), 0)
+    Future<Row> claimed = principal.kind() == Principal.Kind.CUSTOMER
+        ? customerClaims.claim(principal, id, body.getValue("activation_code"))
+        : claimWithName(id, principal.userId(), 0);
+    claimed
         .onSuccess(row -> {
           directory.claimed(id, principal.userId(), row.getString(1));
           LOG.info("device claimed [device-id: {}, owner: {}]", id, principal.username());

@@ -170,6 +170,8 @@ public final class EventStreamApi implements ApiFeature {
       return;
     }
     String prefix = ctx.pathParam("*");
+    // a product's customer sees its own devices' events only, never other accounts' public ones
+    boolean withOthersPublic = withPublic && principal.kind() != Principal.Kind.CUSTOMER;
     HttpServerResponse response = ctx.response()
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream")
@@ -177,7 +179,7 @@ public final class EventStreamApi implements ApiFeature {
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(MAX_PENDING_BYTES);
     Stream stream = new Stream(response, principal, account, deviceId, prefix == null || prefix.isEmpty() ? null : prefix,
-        filter, withPublic, String.valueOf(ctx.request().remoteAddress()));
+        filter, withOthersPublic, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
     listen();
     metrics.openStreams.incrementAndGet();

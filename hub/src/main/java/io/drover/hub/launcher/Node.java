@@ -19,6 +19,13 @@ import io.drover.hub.cluster.ClusterView;
 import io.drover.hub.cluster.HazelcastCluster;
 import io.drover.hub.cluster.NodeRoles;
 import io.drover.hub.console.ConsoleRoutes;
+import io.drover.hub.customers.ActivationCodesApi;
+import io.drover.hub.customers.ConsentApi;
+import io.drover.hub.customers.CustomerAccounts;
+import io.drover.hub.customers.CustomerClaims;
+import io.drover.hub.customers.CustomerGrants;
+import io.drover.hub.customers.CustomersApi;
+import io.drover.hub.customers.ProductClientsApi;
 import io.drover.hub.demo.DemoFleet;
 import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.devices.DevicesApi;
@@ -176,17 +183,23 @@ public final class Node {
       deploy(new DevicesVerticle(pool, sealer, directory, cluster, config.connectivityFlushInterval()));
       DeviceDirectory devices = directory;
       DeviceCommands commands = new DeviceCommands(vertx.eventBus(), ownership);
+      CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
       api = new ApiVerticle(config.http(), v -> List.of(
           new OperationsApi(health, registry),
           new AccountsApi(v, pool, access, config.openSignup()),
-          new OAuthApi(v, pool, tokens, access),
+          new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
           new DeviceProvisioningApi(v.eventBus(), access),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
           new EventStreamApi(v, pool, access, devices, config.events(), eventMetrics),
           new EventHistoryApi(pool, access, devices),
-          new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout()),
+          new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), new CustomerClaims(pool)),
           new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
           new TeamApi(access, productAccess, new TeamRepository(pool), tokens),
+          // issue 7, customers: product clients, customers, activation codes, Login with Drover's consent
+          new ProductClientsApi(pool, access, productAccess),
+          new CustomersApi(pool, access, productAccess, customers, devices),
+          new ActivationCodesApi(pool, access, productAccess),
+          new ConsentApi(pool, access, tokens, customers),
           new ConsoleRoutes(v)));
     } else {
       // a gateway node still answers /health and /metrics, for its load balancer and Prometheus
