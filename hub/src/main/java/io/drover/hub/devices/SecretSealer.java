@@ -69,6 +69,37 @@ public final class SecretSealer {
     }
   }
 
+  /**
+   * Checks that this node's master key is the one every other hub node of the database uses: the first
+   * hub to start records a fingerprint of its key (a hash, from which the key cannot be found), and a
+   * node with another key refuses to start. Without this, a node with its own key would seal new
+   * devices' secrets that the other nodes cannot open, and DTLS handshakes would fail on some nodes
+   * only. Blocks: call it on the launcher thread.
+   *
+   * @throws IllegalStateException naming the file to copy when the keys differ
+   */
+  public void checkSharedAtStart(io.vertx.sqlclient.Pool pool, Path file) {
+    byte[] fingerprint = fingerprint();
+    pool.preparedQuery("INSERT INTO key_fingerprints (name, fingerprint) VALUES ('master-key', $1) ON CONFLICT (name) DO NOTHING")
+        .execute(io.vertx.sqlclient.Tuple.of(io.vertx.core.buffer.Buffer.buffer(fingerprint))).await();
+    byte[] recorded = pool.query("SELECT fingerprint FROM key_fingerprints WHERE name = 'master-key'").execute().await()
+        .iterator().next().getBuffer(0).getBytes();
+    if (!java.security.MessageDigest.isEqual(recorded, fingerprint)) {
+      throw new IllegalStateException("the master key " + file + " is not the key the other hub nodes of this database use: "
+          + "copy the master-key file of the first hub node to every hub node (secrets.master-key-file), then start again");
+    }
+  }
+
+  private byte[] fingerprint() {
+    try {
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      digest.update("drover master key fingerprint".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return digest.digest(key.getEncoded());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
   public byte[] seal(String deviceId, String secret) {
     byte[] nonce = new byte[NONCE_BYTES];
     RANDOM.nextBytes(nonce);

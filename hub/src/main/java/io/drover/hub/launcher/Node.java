@@ -171,6 +171,7 @@ public final class Node {
       directory = DeviceDirectory.loadAtStart(pool, vertx.eventBus());
       ProductAccess productAccess = new ProductAccess(pool);
       SecretSealer sealer = SecretSealer.loadAtStart(config.masterKeyFile());
+      sealer.checkSharedAtStart(pool, config.masterKeyFile());
       EventMetrics eventMetrics = new EventMetrics(registry);
       health.register("database", 2000, promise ->
           pool.query("SELECT 1").execute().onComplete(result -> promise.complete(result.succeeded()

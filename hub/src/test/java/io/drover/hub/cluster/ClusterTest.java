@@ -134,7 +134,10 @@ class ClusterTest {
         first.closed().await(10, TimeUnit.SECONDS);
         assertFalse(first.isConnected(), "A closed the session B took over");
         second.behave(Map.<String, Function<String, String>>of("who", arg -> "7"), Map.of());
-        assertEquals(7, new JsonObject(c.post("/v1/devices/" + identity.id() + "/who", "{}", alice).body()).getInteger("return_value"));
+        // the description is stored a moment after its acknowledgement
+        TestNode.eventually(WAIT, () -> hasFunction(identity, "who"), "the description reached the hub");
+        HttpResponse<String> call = c.post("/v1/devices/" + identity.id() + "/who", "{}", alice);
+        assertEquals(7, new JsonObject(call.body()).getInteger("return_value"), call.body());
         // the old session's end did not mark the device offline
         Thread.sleep(300);
         assertTrue(online(identity), "still online after the takeover");
