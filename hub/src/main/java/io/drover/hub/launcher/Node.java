@@ -28,6 +28,9 @@ import io.drover.hub.events.LiveEventCodec;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
 import io.drover.hub.http.OperationsApi;
+import io.drover.hub.products.ProductAccess;
+import io.drover.hub.products.fleet.GroupsApi;
+import io.drover.hub.products.fleet.ProductDevicesApi;
 import io.drover.hub.storage.Database;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -136,6 +139,8 @@ public final class Node {
         new EventStreamApi(v, pool, access, directory, config.events(), eventMetrics),
         new EventHistoryApi(pool, access, directory),
         new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout()),
+        new ProductDevicesApi(v, pool, access, new ProductAccess(pool), config.dataDir().resolve("uploads")),
+        new GroupsApi(pool, v.eventBus(), access, new ProductAccess(pool)),
         new ConsoleRoutes(v)));
     deploy(api);
 
