@@ -145,7 +145,7 @@ final class ProductDeviceQuery {
       } else {
         values.add(cursor.key());
         sql.append(" AND (").append(sort.key).append(", ").append(ID_KEY).append(')').append(compare)
-            .append("($").append(values.size()).append("::").append(sort.type).append(", $").append(values.size() - 1).append(')');
+            .append("($").append(values.size()).append("::text::").append(sort.type).append(", $").append(values.size() - 1).append(')');
       }
     }
     sql.append(" ORDER BY ").append(sort.key).append(direction);
