@@ -9,6 +9,8 @@ import { devicePage } from './pages/device.js';
 import { devicesPage } from './pages/devices.js';
 import { eventsPage } from './pages/event-logs.js';
 import { notFoundPage } from './pages/not-found.js';
+import { productDevicesPage } from './pages/product-devices.js';
+import { productGroupsPage } from './pages/product-groups.js';
 import { createShell } from './pages/shell.js';
 
 const root = document.getElementById('app');
@@ -20,6 +22,8 @@ const ROUTES = [
   { pattern: /^\/devices\/?$/, page: devicesPage, section: 'devices' },
   { pattern: /^\/devices\/([^/]+)\/?$/, page: devicePage, section: 'devices' },
   { pattern: /^\/events\/?$/, page: eventsPage, section: 'events' },
+  { pattern: /^\/products\/([^/]+)\/devices\/?$/, page: productDevicesPage, section: 'devices', product: true },
+  { pattern: /^\/products\/([^/]+)\/groups\/?$/, page: productGroupsPage, section: 'groups', product: true },
 ];
 
 let shell = null;
