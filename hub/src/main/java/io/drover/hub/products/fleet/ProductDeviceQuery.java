@@ -131,26 +131,45 @@ final class ProductDeviceQuery {
 
   /**
    * The page's device IDs in order, each with its sort key as text (for the next cursor): one more
-   * than a page, so that the answer knows whether another page follows.
+   * than a page, so that the answer knows whether another page follows. The rows come in the sort's
+   * index order and the search filters them on the way: right when matches are many (the first page
+   * is found after a few rows), wrong when they are few (a serial number filters a million rows).
    */
   Statement pageIds() {
     List<Object> values = new ArrayList<>(whereValues);
-    StringBuilder sql = new StringBuilder("SELECT d.id, (").append(sort.key).append(")::text AS sort_key FROM devices d WHERE ").append(where);
+    String head = "SELECT d.id, (" + sort.key + ")::text AS sort_key FROM devices d WHERE " + where;
+    return page(head, " AND ", sort.key, ID_KEY, values);
+  }
+
+  /**
+   * The same page for a search that matches at most {@link #COUNT_CAP} devices (its count said so):
+   * the matches first, on the search's own index, then sorted. The planner cannot know how few match a
+   * prefix, so the list asks this way once the count has told it.
+   */
+  Statement pageIdsAmongFewMatches() {
+    List<Object> values = new ArrayList<>(whereValues);
+    String head = "WITH matches AS MATERIALIZED (SELECT " + ID_KEY + " AS id, " + sort.key + " AS k FROM devices d WHERE " + where
+        + ") SELECT id, k::text AS sort_key FROM matches WHERE true";
+    return page(head, " AND ", "k", "id", values);
+  }
+
+  private Statement page(String head, String and, String key, String id, List<Object> values) {
+    StringBuilder sql = new StringBuilder(head);
     String direction = descending ? " DESC" : " ASC";
     if (cursor != null) {
       String compare = descending ? " < " : " > ";
       values.add(cursor.id());
       if (sort == Sort.ID) {
-        sql.append(" AND ").append(ID_KEY).append(compare).append('$').append(values.size());
+        sql.append(and).append(id).append(compare).append('$').append(values.size());
       } else {
         values.add(cursor.key());
-        sql.append(" AND (").append(sort.key).append(", ").append(ID_KEY).append(')').append(compare)
+        sql.append(and).append('(').append(key).append(", ").append(id).append(')').append(compare)
             .append("($").append(values.size()).append("::text::").append(sort.type).append(", $").append(values.size() - 1).append(')');
       }
     }
-    sql.append(" ORDER BY ").append(sort.key).append(direction);
+    sql.append(" ORDER BY ").append(key).append(direction);
     if (sort != Sort.ID) {
-      sql.append(", ").append(ID_KEY).append(direction);
+      sql.append(", ").append(id).append(direction);
     }
     values.add(perPage + 1);
     sql.append(" LIMIT $").append(values.size());

@@ -108,12 +108,20 @@ public final class ProductDevicesApi implements ApiFeature {
   private void list(RoutingContext ctx) {
     ProductScope product = ProductAccess.scope(ctx);
     ProductDeviceQuery query = ProductDeviceQuery.from(product.productId(), ctx.queryParams());
-    ProductDeviceQuery.Statement ids = query.pageIds();
-    Future<Long> total = query.filtered
-        ? pool.preparedQuery(query.cappedCount().sql()).execute(query.cappedCount().values()).map(rows -> rows.iterator().next().getLong(0))
-        : pool.preparedQuery(PRODUCT_COUNT).execute(Tuple.of(product.productId()))
-            .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
-    Future<RowSet<Row>> page = pool.preparedQuery(ids.sql()).execute(ids.values());
+    Future<Long> total;
+    Future<RowSet<Row>> page;
+    if (query.filtered) {
+      // the count first: it tells which of the two page queries suits this search (see ProductDeviceQuery)
+      total = pool.preparedQuery(query.cappedCount().sql()).execute(query.cappedCount().values()).map(rows -> rows.iterator().next().getLong(0));
+      page = total.compose(count -> {
+        ProductDeviceQuery.Statement ids = count > ProductDeviceQuery.COUNT_CAP ? query.pageIds() : query.pageIdsAmongFewMatches();
+        return pool.preparedQuery(ids.sql()).execute(ids.values());
+      });
+    } else {
+      total = pool.preparedQuery(PRODUCT_COUNT).execute(Tuple.of(product.productId()))
+          .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+      page = pool.preparedQuery(query.pageIds().sql()).execute(query.pageIds().values());
+    }
     Future.all(total, page).compose(both -> {
       List<String> order = new ArrayList<>();
       String nextKey = null;

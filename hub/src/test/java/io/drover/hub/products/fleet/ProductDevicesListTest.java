@@ -74,6 +74,8 @@ class ProductDevicesListTest {
           INSERT INTO devices (id, secret_hash, product_id, name, last_heard)
           SELECT lpad(to_hex(x'c0000000'::bigint + %d * 1000 + j), 24, '0'), '\\x00'::bytea, %d, 'other-' || j, now()
           FROM generate_series(1, 500) j""".formatted(i, other));
+      node.execute("INSERT INTO device_groups (product_id, name) VALUES (" + other + ", 'all')");
+      node.execute("INSERT INTO device_group_members (product_id, group_name, device_id) SELECT " + other + ", 'all', id FROM devices WHERE product_id = " + other);
     }
     node.execute("ANALYZE devices");
     node.execute("ANALYZE device_group_members");
@@ -216,6 +218,7 @@ class ProductDevicesListTest {
       assertIndexOnly(query.pageIds().sql(), search + " page");
       if (query.filtered) {
         assertIndexOnly(query.cappedCount().sql(), search + " count");
+        assertIndexOnly(query.pageIdsAmongFewMatches().sql(), search + " page among few matches");
       }
     }
   }
