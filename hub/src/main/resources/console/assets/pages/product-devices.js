@@ -32,13 +32,13 @@ export function productDevicesPage(main, { params, shell }) {
 
   const summary = h('p', { class: 'page-subtitle', 'data-role': 'device-total' }, 'Loading…');
   const importButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'open-import' }, icon('plus'), 'Import devices');
-  const fieldSelect = h('select', { class: 'input input-sm', 'aria-label': 'Search by', 'data-role': 'search-field' },
+  const fieldSelect = h('select', { class: 'input', 'aria-label': 'Search by', 'data-role': 'search-field' },
     SEARCH_FIELDS.map(([value, label]) => h('option', { value }, label)));
   const search = h('input', {
     type: 'search', class: 'input input-search', placeholder: 'Starts with…', 'aria-label': 'Search devices',
     autocomplete: 'off', spellcheck: 'false', 'data-role': 'device-search',
   });
-  const groupFilter = h('select', { class: 'input input-sm', 'aria-label': 'Filter by group', 'data-role': 'group-filter' });
+  const groupFilter = h('select', { class: 'input', 'aria-label': 'Filter by group', 'data-role': 'group-filter' });
   const selection = h('div', { class: 'toolbar-selection', hidden: true, 'data-role': 'selection-actions' });
   const error = h('div', { class: 'form-error', role: 'alert' });
   const body = h('div', { class: 'devices-body' }, h('p', { class: 'muted' }, 'Loading…'));
@@ -49,8 +49,9 @@ export function productDevicesPage(main, { params, shell }) {
         h('h1', { class: 'page-title', tabindex: '-1' }, 'Devices'),
         summary),
       h('div', { class: 'page-actions' }, importButton)),
-    h('div', { class: 'toolbar' },
-      h('div', { class: 'search' }, fieldSelect, icon('search', 'search-icon'), search),
+    h('div', { class: 'toolbar fleet-toolbar' },
+      fieldSelect,
+      h('div', { class: 'search' }, icon('search', 'search-icon'), search),
       groupFilter),
     selection,
     error,
@@ -115,7 +116,7 @@ export function productDevicesPage(main, { params, shell }) {
     const header = (attr, label) => {
       const active = state.sortAttr === attr;
       const button = h('button', {
-        type: 'button', class: 'link-button', 'data-sort': attr,
+        type: 'button', class: 'sort-button', 'data-sort': attr, 'data-active': active,
         'aria-label': `Sort by ${label}${active && state.sortDir === 'asc' ? ', descending' : ''}`,
       }, label, active ? (state.sortDir === 'asc' ? ' ▲' : ' ▼') : '');
       button.addEventListener('click', () => {

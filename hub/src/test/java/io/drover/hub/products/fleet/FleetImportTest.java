@@ -147,8 +147,10 @@ class FleetImportTest {
     String bob = node.logIn("bob@example.com", "bob's password!");
     assertEquals(200, node.send("PUT", "/v1/products/widgets/devices/" + id, "{\"development\":true}", bob).statusCode());
 
+    long before = total();
     HttpResponse<String> removed = node.send("DELETE", "/v1/products/widgets/devices/" + id, null, alice);
     assertEquals(200, removed.statusCode(), removed.body());
+    assertEquals(before - 1, total(), "the product's count follows");
     assertNull(node.query("SELECT product_id FROM devices WHERE id = '" + id + "'"));
     assertEquals(String.valueOf(fleet.userId("bob@example.com")), node.query("SELECT owner_id FROM devices WHERE id = '" + id + "'"),
         "the device stays on the node with its owner");
@@ -159,5 +161,11 @@ class FleetImportTest {
 
     assertEquals(200, node.post("/v1/products/widgets/devices", new JsonObject().put("id", id).encode(), alice).statusCode());
     assertEquals("0", node.query("SELECT count(*) FROM product_device_denials WHERE device_id = '" + id + "'"), "importing lifts the denial");
+    assertEquals(before, total());
+    assertEquals(String.valueOf(before), node.query("SELECT count(*) FROM devices WHERE product_id = " + product), "the kept count is the real one");
+  }
+
+  private static long total() throws Exception {
+    return new JsonObject(node.get("/v1/products/widgets/devices?per_page=1", alice).body()).getJsonObject("meta").getLong("total");
   }
 }

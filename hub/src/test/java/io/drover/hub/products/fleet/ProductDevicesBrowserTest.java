@@ -112,6 +112,7 @@ class ProductDevicesBrowserTest {
     assertEquals(List.of(already), idsOf("existing"));
     assertEquals(List.of(outsiders), idsOf("nonmember"));
     assertEquals(List.of("nonsense", unknown), idsOf("invalid"));
+    screenshot("/tmp/product-devices-import.png");
     Files.delete(file);
     browser.findElement(By.cssSelector("[data-action=close-import]")).click();
     waitFor("the list with the imported device", d -> !d.findElements(By.cssSelector("tr[data-device-id='" + unowned + "']")).isEmpty());
@@ -154,10 +155,16 @@ class ProductDevicesBrowserTest {
       }
     }, "the development flag stored");
 
+    screenshot("/tmp/product-devices.png");
     browser.get(url("/products/trackers/groups"));
     waitFor("the group's count", d -> "2".equals(d.findElement(By.cssSelector("tr[data-group=field-team] [data-role=device-count]")).getText()));
+    screenshot("/tmp/product-groups.png");
     assertEquals(new JsonArray(List.of("field-team")),
         new JsonObject(node.get("/v1/products/trackers/devices/" + devices.get(1), alice).body()).getJsonArray("groups"));
+  }
+
+  private static void screenshot(String file) throws IOException {
+    Files.copy(browser.getScreenshotAs(org.openqa.selenium.OutputType.FILE).toPath(), Path.of(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static List<String> idsOf(String outcome) {
