@@ -16,7 +16,8 @@ import java.util.Map;
  * ends in one of Particle's four outcomes: added ({@code updatedDeviceIds}), already in this product
  * ({@code existingDeviceIds}), not claimable ({@code nonmemberDeviceIds}: in another product, or owned
  * by someone who is neither a team member nor a customer of this one) and invalid
- * ({@code invalidDeviceIds}: not a device ID, or no such device on this node).
+ * ({@code invalidDeviceIds}: not a device ID, no such device on this node, or a device of another type
+ * than the product's: a product holds one device type).
  */
 final class FleetImport {
 
@@ -24,6 +25,7 @@ final class FleetImport {
   private static final String CLASSIFY_AND_JOIN = """
       WITH found AS (
         SELECT d.id, d.product_id,
+               d.platform_id IS NOT NULL AND d.platform_id <> (SELECT p.platform_id FROM products p WHERE p.id = $1) AS other_type,
                d.product_id IS NULL AND (d.owner_id IS NULL
                  OR EXISTS (SELECT 1 FROM product_members m WHERE m.product_id = $1 AND m.user_id = d.owner_id)
                  OR EXISTS (SELECT 1 FROM users u WHERE u.id = d.owner_id AND u.product_id = $1)) AS claimable
@@ -31,9 +33,10 @@ final class FleetImport {
         FOR UPDATE OF d),
       joined AS (
         UPDATE devices d SET product_id = $1, development = false FROM found f
-        WHERE d.id = f.id AND f.claimable
+        WHERE d.id = f.id AND f.claimable AND NOT f.other_type
         RETURNING d.id)
-      SELECT f.id, CASE WHEN f.product_id = $1 THEN 'existing' WHEN f.claimable THEN 'updated' ELSE 'nonmember' END AS outcome
+      SELECT f.id, CASE WHEN f.product_id = $1 THEN 'existing' WHEN f.other_type THEN 'invalid'
+                        WHEN f.claimable THEN 'updated' ELSE 'nonmember' END AS outcome
       FROM found f""";
   /** Importing a device again is the way to take it back after a removal. */
   private static final String LIFT_DENIALS = "DELETE FROM product_device_denials WHERE product_id = $1 AND device_id = ANY($2)";
@@ -78,6 +81,7 @@ final class FleetImport {
           switch (outcome) {
             case "updated" -> updated.add(id);
             case "existing" -> existing.add(id);
+            case "invalid" -> invalid.add(id);
             default -> nonmember.add(id);
           }
         }

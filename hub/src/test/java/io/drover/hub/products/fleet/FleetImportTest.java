@@ -91,6 +91,15 @@ class FleetImportTest {
     assertEquals(new JsonArray(List.of(outsiders)), many.getJsonArray("nonmemberDeviceIds"));
     assertEquals(new JsonArray(List.of("0123", "42")), many.getJsonArray("invalidDeviceIds"));
 
+    String boron = fleet.device(null, null);
+    node.setHardware(boron, 13, true);
+    JsonObject otherType = new JsonObject(node.post("/v1/products/widgets/devices", new JsonObject().put("id", boron).encode(), alice).body());
+    assertEquals(new JsonArray(List.of(boron)), otherType.getJsonArray("invalidDeviceIds"), "an Argon product takes no Boron");
+    String argon = fleet.device(null, null);
+    node.setHardware(argon, 12, false);
+    assertEquals(1, new JsonObject(node.post("/v1/products/widgets/devices", new JsonObject().put("id", argon).encode(), alice).body())
+        .getInteger("updated"), "the product's own type joins");
+
     String another = fleet.device(null, null);
     JsonObject one = new JsonObject(node.post("/v1/products/widgets/devices", new JsonObject().put("id", another).encode(), alice).body());
     assertEquals(1, one.getInteger("updated"));
