@@ -186,6 +186,9 @@ class ProductDevicesListTest {
     assertEquals(200, node.get("/v1/products/meters/devices/0000000000000000a0000001", viewer).statusCode());
     assertEquals(403, node.send("PUT", "/v1/products/meters/devices/0000000000000000a0000001", "{\"name\":\"x\"}", viewer).statusCode());
     assertEquals(403, node.send("DELETE", "/v1/products/meters/devices/0000000000000000a0000001", null, viewer).statusCode());
+    HttpResponse<String> viewerImports = node.post("/v1/products/meters/devices", new JsonObject().put("id", FleetFixture.newId()).encode(), viewer);
+    assertEquals(403, viewerImports.statusCode(), "view_only may list but not import");
+    assertTrue(viewerImports.body().contains("The view_only role may not do this"), viewerImports.body());
     HttpResponse<String> outsider = node.get("/v1/products/meters/devices", carol);
     assertEquals(404, outsider.statusCode());
     assertEquals("not_found", new JsonObject(outsider.body()).getString("error"));
