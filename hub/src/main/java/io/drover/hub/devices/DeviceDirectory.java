@@ -49,7 +49,8 @@ public final class DeviceDirectory {
     renamed(deviceId, name);
   }
 
-  void renamed(String deviceId, String name) {
+  /** Also called by a product's device routes, which rename a device too. */
+  public void renamed(String deviceId, String name) {
     if (name == null) {
       nameByDevice.remove(deviceId);
     } else {

@@ -139,7 +139,7 @@ public final class Node {
         new EventStreamApi(v, pool, access, directory, config.events(), eventMetrics),
         new EventHistoryApi(pool, access, directory),
         new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout()),
-        new ProductDevicesApi(v, pool, access, new ProductAccess(pool), config.dataDir().resolve("uploads")),
+        new ProductDevicesApi(v, pool, access, new ProductAccess(pool), directory, config.dataDir().resolve("uploads")),
         new GroupsApi(pool, v.eventBus(), access, new ProductAccess(pool)),
         new ConsoleRoutes(v)));
     deploy(api);

@@ -2,6 +2,7 @@ package io.drover.hub.products.fleet;
 
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.auth.Principal;
+import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
@@ -75,8 +76,9 @@ public final class ProductDevicesApi implements ApiFeature {
   private final FleetImport fleetImport;
   private final DeviceGroupChanges groupChanges;
   private final Path uploads;
+  private final DeviceDirectory directory;
 
-  public ProductDevicesApi(Vertx vertx, Pool pool, AccessCheck access, ProductAccess products, Path uploads) {
+  public ProductDevicesApi(Vertx vertx, Pool pool, AccessCheck access, ProductAccess products, DeviceDirectory directory, Path uploads) {
     this.pool = pool;
     this.bus = vertx.eventBus();
     this.access = access;
@@ -84,6 +86,7 @@ public final class ProductDevicesApi implements ApiFeature {
     this.fleetImport = new FleetImport(pool);
     this.groupChanges = new DeviceGroupChanges(pool);
     this.uploads = uploads;
+    this.directory = directory;
   }
 
   @Override
@@ -285,10 +288,14 @@ public final class ProductDevicesApi implements ApiFeature {
                 : groupChanges.replace(connection, product.productId(), id, groupNames))
             .compose(ignored -> connection.preparedQuery(ONE_DEVICE).execute(Tuple.of(id, product.productId())));
       }).map(rows -> {
+        Row updated = rows.iterator().next();
+        if (name != null && updated.getLong("owner_id") != null) {
+          directory.renamed(id, (String) name); // event filters match an owned device by its name
+        }
         if (developmentValue != null || groupNames != null) {
           FleetChanges.devicesChanged(bus, product.productId(), List.of(id));
         }
-        return ProductDeviceJson.fullView(rows.iterator().next()).put("updated_at", ProductDeviceJson.time(java.time.OffsetDateTime.now()));
+        return ProductDeviceJson.fullView(updated).put("updated_at", ProductDeviceJson.time(java.time.OffsetDateTime.now()));
       });
     }).onSuccess(ctx::json).onFailure(ctx::fail);
   }

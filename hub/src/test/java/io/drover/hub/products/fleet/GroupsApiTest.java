@@ -144,6 +144,20 @@ class GroupsApiTest {
   }
 
   @Test
+  void aRenameThroughTheProductReachesTheEventFiltersByName() throws Exception {
+    String owner = node.signUpAndLogIn("olga@example.com", "olga's password");
+    fleet.member(product, "olga@example.com", "developer");
+    String id = fleet.device("olga@example.com", product);
+    node.execute("INSERT INTO events (device_id, name, data, published_at, ttl, public, owner_id) VALUES ('" + id
+        + "', 'temp', '21', now(), 60, false, " + fleet.userId("olga@example.com") + ")");
+    assertEquals(200, node.send("PUT", "/v1/products/lamps/devices/" + id, "{\"name\":\"porch-lamp\"}", alice).statusCode());
+
+    HttpResponse<String> history = node.get("/v1/history/events?filter=device:porch-lamp", owner);
+    assertEquals(200, history.statusCode(), history.body());
+    assertTrue(history.body().contains(id), "the owner's event history finds the device by its new name: " + history.body());
+  }
+
+  @Test
   void viewOnlyReadsGroupsButChangesNothingOutsidersSeeNothing() throws Exception {
     node.post("/v1/products/lamps/groups", "{\"name\":\"porch\"}", alice);
     assertEquals(200, node.get("/v1/products/lamps/groups", viewer).statusCode());
