@@ -14,6 +14,8 @@ import { productTeamPage } from './pages/product-team.js';
 import { productsPage } from './pages/products.js';
 import { oauthAuthorizePage } from './pages/oauth-authorize.js';
 import { productCustomersPage } from './pages/product-customers.js';
+import { productDevicesPage } from './pages/product-devices.js';
+import { productGroupsPage } from './pages/product-groups.js';
 import { createShell } from './pages/shell.js';
 
 const root = document.getElementById('app');
@@ -32,6 +34,8 @@ const ROUTES = [
   // signed in, but a page of its own, without the Console around it (Login with Drover's consent)
   { pattern: /^\/oauth\/authorize\/?$/, page: oauthAuthorizePage, standalone: true },
   { pattern: /^\/products\/([^/]+)\/customers\/?$/, page: productCustomersPage, section: 'customers', product: true },
+  { pattern: /^\/products\/([^/]+)\/devices\/?$/, page: productDevicesPage, section: 'devices', product: true },
+  { pattern: /^\/products\/([^/]+)\/groups\/?$/, page: productGroupsPage, section: 'groups', product: true },
 ];
 
 /** A product's address without a section opens its first page, in the sidebar's order. */

@@ -21,10 +21,12 @@ export function whenSessionEnds(handler) {
   onSessionEnded = handler;
 }
 
-async function request(path, { method = 'GET', json, form, auth = true } = {}) {
+async function request(path, { method = 'GET', json, form, multipart, auth = true } = {}) {
   const headers = { Accept: 'application/json' };
   let body;
-  if (json !== undefined) {
+  if (multipart !== undefined) {
+    body = multipart; // a FormData: the browser writes the multipart boundary into Content-Type itself
+  } else if (json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(json);
   } else if (form !== undefined) {
@@ -112,4 +114,20 @@ export const api = {
   deleteProductClient: (product, id) => request(`/v1/products/${path(product, 'clients', id)}`, { method: 'DELETE' }),
   authorizeDetails: (query) => request(`/oauth/authorize/details?${query}`),
   authorizeDecision: (decision) => request('/oauth/authorize', { method: 'POST', json: decision }),
+  // Devices in a product (docs/api.md, "Devices in a product")
+  productDevices: (product, query) => request(`/v1/products/${path(product)}/devices?${new URLSearchParams(query)}`),
+  importProductDevices: (product, file) => {
+    const data = new FormData();
+    data.append('file', file);
+    return request(`/v1/products/${path(product)}/devices`, { method: 'POST', multipart: data });
+  },
+  updateProductDevice: (product, id, changes) => request(`/v1/products/${path(product)}/devices/${path(id)}`, { method: 'PUT', json: changes }),
+  removeProductDevice: (product, id) => request(`/v1/products/${path(product)}/devices/${path(id)}`, { method: 'DELETE' }),
+  groupProductDevices: (product, devices, add, remove) => request(`/v1/products/${path(product)}/devices`, {
+    method: 'PUT', json: { action: 'groups', devices, metadata: { add, remove } },
+  }),
+  productGroups: (product) => request(`/v1/products/${path(product)}/groups`),
+  createProductGroup: (product, group) => request(`/v1/products/${path(product)}/groups`, { method: 'POST', json: group }),
+  updateProductGroup: (product, name, changes) => request(`/v1/products/${path(product)}/groups/${path(name)}`, { method: 'PUT', json: changes }),
+  deleteProductGroup: (product, name) => request(`/v1/products/${path(product)}/groups/${path(name)}`, { method: 'DELETE' }),
 };

@@ -46,6 +46,8 @@ import io.drover.hub.products.ProductRepository;
 import io.drover.hub.products.ProductsApi;
 import io.drover.hub.products.TeamApi;
 import io.drover.hub.products.TeamRepository;
+import io.drover.hub.products.fleet.GroupsApi;
+import io.drover.hub.products.fleet.ProductDevicesApi;
 import io.drover.hub.storage.Database;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -196,6 +198,8 @@ public final class Node {
           new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), new CustomerClaims(pool)),
           new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
           new TeamApi(access, productAccess, new TeamRepository(pool), tokens),
+          new ProductDevicesApi(v, pool, access, productAccess, devices, config.dataDir().resolve("uploads")),
+          new GroupsApi(pool, v.eventBus(), access, productAccess),
           // issue 7, customers: product clients, customers, activation codes, Login with Drover's consent
           new ProductClientsApi(pool, access, productAccess),
           new CustomersApi(pool, access, productAccess, customers, devices),

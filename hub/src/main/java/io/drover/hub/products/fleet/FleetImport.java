@@ -1,0 +1,101 @@
+package io.drover.hub.products.fleet;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adding devices to a product: one transaction, three statements whatever the number of IDs. Each ID
+ * ends in one of Particle's four outcomes: added ({@code updatedDeviceIds}), already in this product
+ * ({@code existingDeviceIds}), not claimable ({@code nonmemberDeviceIds}: in another product, or owned
+ * by someone who is neither a team member nor a customer of this one) and invalid
+ * ({@code invalidDeviceIds}: not a device ID, no such device on this node, or a device of another type
+ * than the product's: a product holds one device type).
+ */
+final class FleetImport {
+
+  /** Locks the named devices, classifies them and moves the claimable ones into the product, at once. */
+  private static final String CLASSIFY_AND_JOIN = """
+      WITH found AS (
+        SELECT d.id, d.product_id,
+               d.platform_id IS NOT NULL AND d.platform_id <> (SELECT p.platform_id FROM products p WHERE p.id = $1) AS other_type,
+               d.product_id IS NULL AND (d.owner_id IS NULL
+                 OR EXISTS (SELECT 1 FROM product_members m WHERE m.product_id = $1 AND m.user_id = d.owner_id)
+                 OR EXISTS (SELECT 1 FROM users u WHERE u.id = d.owner_id AND u.product_id = $1)) AS claimable
+        FROM devices d WHERE d.id = ANY($2)
+        FOR UPDATE OF d),
+      joined AS (
+        UPDATE devices d SET product_id = $1, development = false FROM found f
+        WHERE d.id = f.id AND f.claimable AND NOT f.other_type
+        RETURNING d.id)
+      SELECT f.id, CASE WHEN f.product_id = $1 THEN 'existing' WHEN f.other_type THEN 'invalid'
+                        WHEN f.claimable THEN 'updated' ELSE 'nonmember' END AS outcome
+      FROM found f""";
+  /** Importing a device again is the way to take it back after a removal. */
+  private static final String LIFT_DENIALS = "DELETE FROM product_device_denials WHERE product_id = $1 AND device_id = ANY($2)";
+
+  private final Pool pool;
+
+  FleetImport(Pool pool) {
+    this.pool = pool;
+  }
+
+  Future<Outcome> run(int productId, DeviceIdList ids) {
+    String[] wanted = ids.wellFormed().toArray(new String[0]);
+    return pool.withTransaction(connection -> connection.preparedQuery(CLASSIFY_AND_JOIN)
+        .execute(Tuple.of(productId, (Object) wanted))
+        .compose(rows -> {
+          Map<String, String> outcomes = new HashMap<>();
+          for (Row row : rows) {
+            outcomes.put(row.getString("id"), row.getString("outcome"));
+          }
+          Outcome outcome = Outcome.of(ids, outcomes);
+          if (outcome.updated().isEmpty()) {
+            return Future.succeededFuture(outcome);
+          }
+          return connection.preparedQuery(LIFT_DENIALS).execute(Tuple.of(productId, (Object) outcome.updated().toArray(new String[0])))
+              .map(outcome);
+        }));
+  }
+
+  /** The four lists, each in the order the caller gave the IDs. */
+  record Outcome(List<String> updated, List<String> existing, List<String> nonmember, List<String> invalid) {
+
+    static Outcome of(DeviceIdList ids, Map<String, String> outcomes) {
+      List<String> updated = new ArrayList<>();
+      List<String> existing = new ArrayList<>();
+      List<String> nonmember = new ArrayList<>();
+      List<String> invalid = new ArrayList<>(ids.malformed());
+      for (String id : ids.wellFormed()) {
+        String outcome = outcomes.get(id);
+        if (outcome == null) {
+          invalid.add(id);
+        } else {
+          switch (outcome) {
+            case "updated" -> updated.add(id);
+            case "existing" -> existing.add(id);
+            case "invalid" -> invalid.add(id);
+            default -> nonmember.add(id);
+          }
+        }
+      }
+      return new Outcome(updated, existing, nonmember, invalid);
+    }
+
+    JsonObject toJson() {
+      return new JsonObject()
+          .put("updated", updated.size())
+          .put("updatedDeviceIds", new JsonArray(updated))
+          .put("existingDeviceIds", new JsonArray(existing))
+          .put("nonmemberDeviceIds", new JsonArray(nonmember))
+          .put("invalidDeviceIds", new JsonArray(invalid));
+    }
+  }
+}
