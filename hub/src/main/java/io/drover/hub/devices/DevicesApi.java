@@ -102,7 +102,7 @@ public final class DevicesApi implements ApiFeature {
     }
     Future<Row> claimed = principal.kind() == Principal.Kind.CUSTOMER
         ? customerClaims.claim(principal, id, body.getValue("activation_code"))
-        : claimWithName(id, principal.userId(), 0);
+        : claimWithName(id, principal.userId(), principal.admin(), 0);
     claimed
         .onSuccess(row -> {
           directory.claimed(id, principal.userId(), row.getString(1));
@@ -113,25 +113,39 @@ public final class DevicesApi implements ApiFeature {
         .onFailure(ctx::fail);
   }
 
-  /** A claim gives an unnamed device a friendly name; a clash with another of the owner's names draws again. */
-  private Future<Row> claimWithName(String id, long ownerId, int attempt) {
+  /**
+   * A claim gives an unnamed device a friendly name; a clash with another of the owner's names draws
+   * again. A device in a product is claimed by the product's customers (CustomerClaims) or its team
+   * members, not by anyone who learns its ID.
+   */
+  private Future<Row> claimWithName(String id, long ownerId, boolean admin, int attempt) {
     return pool.preparedQuery("""
-            UPDATE devices SET owner_id = $2, name = coalesce(name, $3)
-            WHERE id = $1 AND (owner_id IS NULL OR owner_id = $2) RETURNING online, name""")
-        .execute(Tuple.of(id, ownerId, DeviceNames.friendly(attempt)))
+            UPDATE devices d SET owner_id = $2, name = coalesce(name, $3)
+            WHERE id = $1 AND (owner_id IS NULL OR owner_id = $2)
+              AND (product_id IS NULL OR $4
+                   OR EXISTS (SELECT 1 FROM product_members m WHERE m.product_id = d.product_id AND m.user_id = $2))
+            RETURNING online, name""")
+        .execute(Tuple.of(id, ownerId, DeviceNames.friendly(attempt), admin))
         .transform(claimed -> {
           if (claimed.failed()) {
             return isUniqueViolation(claimed.cause()) && attempt < 5
-                ? claimWithName(id, ownerId, attempt + 1)
+                ? claimWithName(id, ownerId, admin, attempt + 1)
                 : Future.failedFuture(claimed.cause());
           }
           if (claimed.result().size() == 1) {
             return Future.succeededFuture(claimed.result().iterator().next());
           }
-          return pool.preparedQuery("SELECT owner_id FROM devices WHERE id = $1").execute(Tuple.of(id))
-              .compose(existing -> Future.failedFuture(existing.size() == 0
-                  ? new ApiException(404, "not_found", "No device with this ID is registered")
-                  : new ApiException(403, "forbidden", "That device belongs to someone else")));
+          return pool.preparedQuery("SELECT owner_id, product_id FROM devices WHERE id = $1").execute(Tuple.of(id))
+              .compose(existing -> {
+                if (existing.size() == 0) {
+                  return Future.failedFuture(new ApiException(404, "not_found", "No device with this ID is registered"));
+                }
+                Row row = existing.iterator().next();
+                return Future.failedFuture(row.getLong(0) == null && row.getInteger(1) != null
+                    ? new ApiException(403, "forbidden", "That device is in product " + row.getInteger(1)
+                        + ": only its team members and customers may claim it")
+                    : new ApiException(403, "forbidden", "That device belongs to someone else"));
+              });
         });
   }
 

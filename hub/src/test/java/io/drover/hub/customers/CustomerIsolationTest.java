@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.http.HttpResponse;
+
 import io.drover.hub.support.SseClient;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
@@ -147,6 +149,17 @@ class CustomerIsolationTest {
         404, "not_found");
     assertError(node.post("/v1/clients", "{\"name\":\"mine\",\"type\":\"installed\"}", kim), 403, "forbidden");
     assertError(node.post("/v1/admin/devices", "{}", kim), 403, "forbidden");
+  }
+
+  @Test
+  void aPersonOutsideTheProductCannotClaimItsDevicesButATeamMemberCan() throws Exception {
+    DeviceIdentity spare = product.device();
+    String stranger = node.signUpAndLogIn("stranger@example.com", "stranger's password");
+    HttpResponse<String> refused = node.post("/v1/devices", "{\"id\":\"" + spare.id() + "\"}", stranger);
+    assertError(refused, 403, "forbidden");
+    assertTrue(refused.body().contains("only its team members and customers"), refused.body());
+    assertEquals(200, node.post("/v1/devices", "{\"id\":\"" + spare.id() + "\"}", node.logIn(OWNER, "owner's password")).statusCode(),
+        "the product's owner, a team member, may claim it for development");
   }
 
   @Test
