@@ -176,11 +176,17 @@ final class CoapDeviceSession implements DeviceSession {
       answer.fail(DeviceSession.tooManyInFlight());
       return;
     }
+    if (command.kind() == DeviceCommand.Kind.FIRMWARE_CHECK) {
+      // firmware delivery over CoAP (Block2, docs/device-protocol.md section 7.6) is not built yet
+      answer.fail(new DeviceFailure(Kind.NOT_ALLOWED, "firmware updates over CoAP are not available yet"));
+      return;
+    }
     String argument = command.argument() == null ? "" : command.argument();
     CompletableFuture<CoapReply> call = switch (command.kind()) {
       case FUNCTION -> peer.request(Code.POST, "f/" + command.name(), argument.getBytes(StandardCharsets.UTF_8));
       case VARIABLE -> peer.request(Code.GET, "v/" + command.name(), null);
       case SIGNAL -> peer.request(Code.PUT, "s", argument.getBytes(StandardCharsets.UTF_8));
+      case FIRMWARE_CHECK -> throw new IllegalStateException("answered above");
     };
     inFlight.add(call);
     long timer = context.owner().setTimer(command.timeoutMillis(), id -> call.cancel(false));

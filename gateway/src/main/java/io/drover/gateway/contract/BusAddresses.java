@@ -44,6 +44,20 @@ public final class BusAddresses {
    */
   public static final String DEVICE_COMMANDS = "gateway.devices.command";
 
+  /**
+   * Request, at the handshake: {@code {"device_id", "product_id", "firmware_version", "platform_id"}};
+   * reply: {@code {"target_version": 3|null, "rule": "group", "group": "beta"}} and, when a target is
+   * set, its {@code "size"} and {@code "sha256"}. The hub answers from memory and records the version
+   * the device reports.
+   */
+  public static final String FIRMWARE_TARGET = "hub.firmware.target";
+
+  /**
+   * Request: {@code {"product_id", "version"}}; reply: the whole firmware binary (header and payload)
+   * as a buffer, or a failure UNKNOWN_DEVICE when the product has no such version.
+   */
+  public static final String FIRMWARE_BINARY = "hub.firmware.binary";
+
   private BusAddresses() {
   }
 }

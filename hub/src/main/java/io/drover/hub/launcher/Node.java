@@ -25,9 +25,15 @@ import io.drover.hub.events.EventMetrics;
 import io.drover.hub.events.EventStreamApi;
 import io.drover.hub.events.EventsVerticle;
 import io.drover.hub.events.LiveEventCodec;
+import io.drover.hub.firmware.FirmwareApi;
+import io.drover.hub.firmware.FirmwareIndexLoader;
+import io.drover.hub.firmware.FirmwareRepository;
+import io.drover.hub.firmware.FirmwareVerticle;
+import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
 import io.drover.hub.http.OperationsApi;
+import io.drover.hub.products.ProductAccess;
 import io.drover.hub.storage.Database;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -127,6 +133,10 @@ public final class Node {
     // The hub: events first, since everything else publishes into it.
     deploy(new EventsVerticle(pool, config.events(), eventMetrics, directory));
     deploy(new DevicesVerticle(pool, sealer, config.connectivityFlushInterval()));
+    TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
+    FirmwareIndexLoader firmwareLoader = new FirmwareIndexLoader(pool, firmwareTargets);
+    FirmwareRepository firmware = new FirmwareRepository(pool);
+    deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware));
     api = new ApiVerticle(config.http(), v -> List.of(
         new OperationsApi(health, registry),
         new AccountsApi(v, pool, access, config.openSignup()),
@@ -136,6 +146,7 @@ public final class Node {
         new EventStreamApi(v, pool, access, directory, config.events(), eventMetrics),
         new EventHistoryApi(pool, access, directory),
         new DevicesApi(pool, v.eventBus(), access, directory, config.deviceCallTimeout()),
+        new FirmwareApi(v, access, new ProductAccess(pool), firmware, firmwareTargets, firmwareLoader, config.dataDir().resolve("uploads")),
         new ConsoleRoutes(v)));
     deploy(api);
 

@@ -1,0 +1,195 @@
+package io.drover.hub.firmware;
+
+import io.drover.hub.http.ApiException;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Product firmware in PostgreSQL: the uploads, their releases and device locks. */
+public final class FirmwareRepository {
+
+  private static final String SELECT = """
+      SELECT f.version, f.title, f.description, f.name, f.size, f.product_default, f.uploaded_on, f.product_id,
+             u.username, f.platform_id, encode(f.sha256, 'hex'), f.released_at,
+             coalesce((SELECT array_agg(g.group_name ORDER BY g.group_name) FROM firmware_group_releases g
+                       WHERE g.product_id = f.product_id AND g.version = f.version), '{}')
+      FROM product_firmware f LEFT JOIN users u ON u.id = f.uploaded_by
+      WHERE f.product_id = $1""";
+  private static final String LIST = SELECT + " ORDER BY f.version DESC";
+  private static final String ONE = SELECT + " AND f.version = $2";
+  private static final String INSERT = """
+      INSERT INTO product_firmware (product_id, version, title, description, name, platform_id, size, sha256, content, uploaded_by)
+      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+      WHERE $2 > coalesce((SELECT max(version) FROM product_firmware WHERE product_id = $1), 0)""";
+  private static final String HIGHEST = "SELECT max(version) FROM product_firmware WHERE product_id = $1";
+  private static final String EDIT = """
+      UPDATE product_firmware SET title = coalesce($3, title), description = coalesce($4, description)
+      WHERE product_id = $1 AND version = $2""";
+  private static final String DELETE = "DELETE FROM product_firmware WHERE product_id = $1 AND version = $2 AND released_at IS NULL";
+  private static final String BINARY = "SELECT content FROM product_firmware WHERE product_id = $1 AND version = $2";
+  private static final String LOCK_FOR_RELEASE = "SELECT 1 FROM product_firmware WHERE product_id = $1 AND version = $2 FOR UPDATE";
+  private static final String KNOWN_GROUPS = "SELECT name FROM device_groups WHERE product_id = $1 AND name = ANY($2)";
+  private static final String SET_DEFAULT = """
+      UPDATE product_firmware SET product_default = (version = $2 AND $3)
+      WHERE product_id = $1 AND (version = $2 OR ($3 AND product_default))""";
+  private static final String CLEAR_GROUP_RELEASES = """
+      DELETE FROM firmware_group_releases WHERE product_id = $1 AND (version = $2 OR group_name = ANY($3))""";
+  private static final String ADD_GROUP_RELEASES = """
+      INSERT INTO firmware_group_releases (product_id, group_name, version) SELECT $1, unnest($3::text[]), $2""";
+  private static final String MARK_RELEASED = """
+      UPDATE product_firmware SET released_at = coalesce(released_at, now()) WHERE product_id = $1 AND version = $2""";
+  private static final String LOCK_DEVICE = """
+      UPDATE devices SET desired_firmware_version = $3 WHERE id = $2 AND product_id = $1""";
+  private static final String VERSION_EXISTS = "SELECT 1 FROM product_firmware WHERE product_id = $1 AND version = $2";
+  private static final String RECORD_RUNNING = "UPDATE devices SET firmware_version = $2 WHERE id = $1";
+
+  private final Pool pool;
+
+  public FirmwareRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Future<List<JsonObject>> list(int productId) {
+    return pool.preparedQuery(LIST).execute(Tuple.of(productId)).map(rows -> {
+      List<JsonObject> all = new ArrayList<>();
+      rows.forEach(row -> all.add(toJson(row)));
+      return all;
+    });
+  }
+
+  /** @return the firmware object, or null when the product has no such version */
+  public Future<JsonObject> find(int productId, int version) {
+    return pool.preparedQuery(ONE).execute(Tuple.of(productId, version))
+        .map(rows -> rows.size() == 0 ? null : toJson(rows.iterator().next()));
+  }
+
+  /**
+   * Stores an upload. Versions only increase: the insert itself checks it, so two uploads racing for
+   * the same version cannot both win.
+   */
+  public Future<Void> insert(int productId, FirmwareBinary parsed, byte[] binary, String title, String description,
+      String fileName, long uploadedBy) {
+    Tuple values = Tuple.tuple().addInteger(productId).addInteger(parsed.version()).addString(title).addString(description)
+        .addString(fileName).addInteger(parsed.platformId()).addInteger(binary.length).addBuffer(Buffer.buffer(parsed.sha256()))
+        .addBuffer(Buffer.buffer(binary)).addLong(uploadedBy > 0 ? uploadedBy : null);
+    return pool.preparedQuery(INSERT).execute(values)
+        .recover(cause -> Future.failedFuture(isUniqueViolation(cause, "title")
+            ? new ApiException(400, "title_taken", "Another firmware of this product is titled \"" + title + "\"")
+            : cause))
+        .compose(inserted -> inserted.rowCount() == 1 ? Future.<Void>succeededFuture() : highest(productId).compose(highest ->
+            Future.failedFuture(new ApiException(400, "invalid_version",
+                "Versions must increase: version " + parsed.version() + " is not above this product's highest, " + highest))));
+  }
+
+  public Future<Integer> highest(int productId) {
+    return pool.preparedQuery(HIGHEST).execute(Tuple.of(productId)).map(rows -> {
+      Integer highest = rows.iterator().next().getInteger(0);
+      return highest == null ? 0 : highest;
+    });
+  }
+
+  /** @return false when there is no such version */
+  public Future<Boolean> edit(int productId, int version, String title, String description) {
+    return pool.preparedQuery(EDIT).execute(Tuple.of(productId, version, title, description))
+        .recover(cause -> Future.failedFuture(isUniqueViolation(cause, "title")
+            ? new ApiException(400, "title_taken", "Another firmware of this product is titled \"" + title + "\"")
+            : cause))
+        .map(updated -> updated.rowCount() == 1);
+  }
+
+  /** @return true when deleted; false when there is no such version or it was released */
+  public Future<Boolean> deleteUnreleased(int productId, int version) {
+    return pool.preparedQuery(DELETE).execute(Tuple.of(productId, version)).map(deleted -> deleted.rowCount() == 1);
+  }
+
+  /** @return the whole binary (header and payload), or null when there is no such version */
+  public Future<Buffer> binary(int productId, int version) {
+    return pool.preparedQuery(BINARY).execute(Tuple.of(productId, version))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getBuffer(0));
+  }
+
+  /**
+   * Releases {@code version} as the default (or stops it being one) and to exactly {@code groups},
+   * in one transaction.
+   *
+   * @throws ApiException 404 for an unknown version, 400 naming groups the product does not have
+   */
+  public Future<Void> release(int productId, int version, boolean asDefault, List<String> groups) {
+    String[] groupArray = groups.toArray(new String[0]);
+    return pool.withTransaction(connection -> connection.preparedQuery(LOCK_FOR_RELEASE).execute(Tuple.of(productId, version))
+        .compose(found -> found.size() == 0
+            ? Future.failedFuture(new ApiException(404, "not_found", "Product " + productId + " has no firmware version " + version))
+            : knownGroups(connection, productId, groupArray))
+        .compose(known -> {
+          List<String> unknown = new ArrayList<>(groups);
+          unknown.removeAll(known);
+          if (!unknown.isEmpty()) {
+            return Future.failedFuture(new ApiException(400, "invalid_request", "groups: product " + productId + " has no group " + String.join(", ", unknown)));
+          }
+          return connection.preparedQuery(SET_DEFAULT).execute(Tuple.of(productId, version, asDefault));
+        })
+        .compose(ignored -> connection.preparedQuery(CLEAR_GROUP_RELEASES).execute(Tuple.tuple().addInteger(productId).addInteger(version).addArrayOfString(groupArray)))
+        .compose(ignored -> connection.preparedQuery(ADD_GROUP_RELEASES).execute(Tuple.tuple().addInteger(productId).addInteger(version).addArrayOfString(groupArray)))
+        .compose(ignored -> asDefault || !groups.isEmpty()
+            ? connection.preparedQuery(MARK_RELEASED).execute(Tuple.of(productId, version)).<Void>mapEmpty()
+            : Future.<Void>succeededFuture()));
+  }
+
+  private static Future<List<String>> knownGroups(SqlConnection connection, int productId, String[] groups) {
+    return connection.preparedQuery(KNOWN_GROUPS).execute(Tuple.tuple().addInteger(productId).addArrayOfString(groups)).map(rows -> {
+      List<String> known = new ArrayList<>();
+      rows.forEach(row -> known.add(row.getString(0)));
+      return known;
+    });
+  }
+
+  public Future<Boolean> versionExists(int productId, int version) {
+    return pool.preparedQuery(VERSION_EXISTS).execute(Tuple.of(productId, version)).map(rows -> rows.size() == 1);
+  }
+
+  /** @return false when the device is not a member of the product */
+  public Future<Boolean> lock(int productId, String deviceId, Integer version) {
+    return pool.preparedQuery(LOCK_DEVICE).execute(Tuple.of(productId, deviceId, version)).map(updated -> updated.rowCount() == 1);
+  }
+
+  public Future<Void> recordRunning(String deviceId, int version) {
+    return pool.preparedQuery(RECORD_RUNNING).execute(Tuple.of(deviceId, version)).mapEmpty();
+  }
+
+  private static boolean isUniqueViolation(Throwable cause, String constraintPart) {
+    return cause instanceof PgException pg && "23505".equals(pg.getSqlState())
+        && pg.getConstraint() != null && pg.getConstraint().contains(constraintPart);
+  }
+
+  private static JsonObject toJson(Row row) {
+    String[] groups = row.getArrayOfStrings(12);
+    return new JsonObject()
+        .put("version", row.getInteger(0))
+        .put("title", row.getString(1))
+        .put("description", row.getString(2))
+        .put("name", row.getString(3))
+        .put("size", row.getInteger(4))
+        .put("product_default", row.getBoolean(5))
+        .put("uploaded_on", timestamp(row.getOffsetDateTime(6)))
+        .put("product_id", row.getInteger(7))
+        .put("uploaded_by", row.getString(8) == null ? null : new JsonObject().put("username", row.getString(8)))
+        .put("platform_id", row.getInteger(9))
+        .put("sha256", row.getString(10))
+        .put("released_at", timestamp(row.getOffsetDateTime(11)))
+        .put("groups", new JsonArray(groups == null ? List.of() : List.of(groups)));
+  }
+
+  private static String timestamp(java.time.OffsetDateTime time) {
+    return time == null ? null : time.withOffsetSameInstant(ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.MILLIS).format(DateTimeFormatter.ISO_INSTANT);
+  }
+}

@@ -1,0 +1,40 @@
+-- Product firmware (issue 8). The binary is kept in the row (bytea): every node of a cluster reads
+-- the same database and no node has to share a file system; binaries are small (Particle caps them
+-- at a few hundred kilobytes to a few megabytes), and the hub keeps the ones being delivered in memory.
+CREATE TABLE product_firmware (
+  product_id      integer NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+  version         integer NOT NULL CHECK (version > 0),
+  title           text NOT NULL CHECK (length(title) BETWEEN 1 AND 100),
+  description     text NOT NULL DEFAULT '',
+  -- the uploaded file's name
+  name            text NOT NULL,
+  platform_id     integer NOT NULL,
+  -- the binary's length, header included (kept apart so that listing never reads the binaries)
+  size            integer NOT NULL,
+  -- SHA-256 of the payload, as the binary's header states and the upload checked
+  sha256          bytea NOT NULL,
+  -- the whole binary, header included: what devices receive ("binary" is a reserved word)
+  content         bytea NOT NULL,
+  uploaded_by     bigint REFERENCES users (id) ON DELETE SET NULL,
+  uploaded_on     timestamptz NOT NULL DEFAULT now(),
+  product_default boolean NOT NULL DEFAULT false,
+  -- set at the first release and never cleared: a firmware once released cannot be deleted
+  released_at     timestamptz,
+  PRIMARY KEY (product_id, version),
+  UNIQUE (product_id, title)
+);
+CREATE UNIQUE INDEX product_firmware_one_default ON product_firmware (product_id) WHERE product_default;
+
+-- Which firmware is released to each group: one release per group (the group's fw_version).
+CREATE TABLE firmware_group_releases (
+  product_id  integer NOT NULL,
+  group_name  text NOT NULL,
+  version     integer NOT NULL,
+  released_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (product_id, group_name),
+  FOREIGN KEY (product_id, group_name) REFERENCES device_groups (product_id, name) ON DELETE CASCADE ON UPDATE CASCADE,
+  FOREIGN KEY (product_id, version) REFERENCES product_firmware (product_id, version)
+);
+
+-- A device locked to a version (firmware precedence rule 2); null when not locked.
+ALTER TABLE devices ADD COLUMN desired_firmware_version integer;
