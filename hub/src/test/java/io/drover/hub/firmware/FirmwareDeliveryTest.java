@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.hub.support.TestNode;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -119,6 +121,60 @@ class FirmwareDeliveryTest {
       assertEquals("locked", new JsonObject(locked.body()).getString("rule"));
       assertArrayEquals(binary, flash.verified.future().await(20, TimeUnit.SECONDS), "flashed over the live session");
     }
+  }
+
+  @Test
+  void aCoapDeviceFetchesItsUpdateInBlock2BlocksAndResumesInANewDtlsSession() throws Exception {
+    int product = fleet.product("coap-delivery", "owner@example.com");
+    byte[] payload = new byte[12_000];
+    new Random(9).nextBytes(payload);
+    byte[] binary = fleet.uploaded(product, 2, payload, owner);
+    DeviceIdentity device = fleet.device(product, 1, false, "beta");
+    fleet.device(product, 2, true);
+    fleet.announce(product);
+    assertEquals(200, node.send("PUT", "/v1/products/" + product + "/firmware/release", FirmwareFleet.json("2", true, List.of()), owner).statusCode());
+    String handshake = new JsonObject().put("product_id", product).put("firmware_version", 1).put("platform_id", FirmwareFleet.PLATFORM).encode();
+
+    java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+    JsonObject offer;
+    try (CoapFirmwareDevice first = new CoapFirmwareDevice(node.coapPort(), device.id(), device.secret())) {
+      CoapResponse answer = first.post("/h", handshake);
+      assertEquals(ResponseCode.CHANGED, answer.getCode(), answer.getResponseText());
+      offer = new JsonObject(answer.getResponseText());
+      assertEquals(true, offer.getBoolean("firmware_update"));
+      assertEquals("product_default", offer.getString("rule"));
+      assertEquals(binary.length, offer.getInteger("size"));
+      for (int num = 1; num <= 9; num++) { // the first 9 blocks of 512 bytes, then the session is lost
+        kept.writeBytes(first.block(2, num - 1).getPayload());
+      }
+      CoapResponse notOffered = first.block(1, 0);
+      assertEquals(ResponseCode.FORBIDDEN, notOffered.getCode(), "only the offered version may be fetched");
+    }
+    assertEquals(9 * 512, kept.size());
+
+    try (CoapFirmwareDevice second = new CoapFirmwareDevice(node.coapPort(), device.id(), device.secret())) {
+      assertEquals(ResponseCode.CHANGED, second.post("/h", handshake).getCode());
+      for (int num = 9; ; num++) { // resumes at the block it needs, in a new DTLS session
+        CoapResponse block = second.block(2, num);
+        assertEquals(ResponseCode.CONTENT, block.getCode(), block.getResponseText());
+        kept.writeBytes(block.getPayload());
+        if (!block.getOptions().getBlock2().isM()) {
+          break;
+        }
+      }
+      assertArrayEquals(binary, kept.toByteArray());
+      assertEquals(offer.getString("sha256"), FirmwareBinary.parse(kept.toByteArray()).sha256Hex(), "the device verifies the SHA-256");
+      assertEquals(ResponseCode.CHANGED, second.post("/fw/result", "{\"version\":2,\"status\":\"verified\"}").getCode());
+    }
+
+    try (CoapFirmwareDevice updated = new CoapFirmwareDevice(node.coapPort(), device.id(), device.secret())) {
+      JsonObject answer = new JsonObject(updated.post("/h", handshake.replace("\"firmware_version\":1", "\"firmware_version\":2")).getResponseText());
+      assertEquals(false, answer.getBoolean("firmware_update"), answer.encode());
+    }
+    TestNode.eventually(WAIT, () -> "2".equals(query("SELECT firmware_version FROM devices WHERE id = '" + device.id() + "'")),
+        "the new version is recorded");
+    TestNode.eventually(WAIT, () -> query("SELECT string_agg(data, ',' ORDER BY id) FROM events WHERE device_id = '" + device.id()
+        + "' AND name = 'spark/flash/status'").equals("started,started,success"), "spark/flash/status: each offer, then the verdict");
   }
 
   private static String query(String sql) {
