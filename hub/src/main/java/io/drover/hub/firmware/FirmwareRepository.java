@@ -51,6 +51,9 @@ public final class FirmwareRepository {
   private static final String LOCK_DEVICE = """
       UPDATE devices SET desired_firmware_version = $3 WHERE id = $2 AND product_id = $1""";
   private static final String VERSION_EXISTS = "SELECT 1 FROM product_firmware WHERE product_id = $1 AND version = $2";
+  private static final String LAST_FLASH_STATUS = """
+      SELECT data, published_at FROM events WHERE device_id = $1 AND name = 'spark/flash/status'
+      ORDER BY published_at DESC LIMIT 1""";
   private static final String RECORD_RUNNING = "UPDATE devices SET firmware_version = $2 WHERE id = $1";
 
   private final Pool pool;
@@ -164,6 +167,17 @@ public final class FirmwareRepository {
 
   public Future<Void> recordRunning(String deviceId, int version) {
     return pool.preparedQuery(RECORD_RUNNING).execute(Tuple.of(deviceId, version)).mapEmpty();
+  }
+
+  /** The device's last {@code spark/flash/status}: {@code {"status": "started", "at": "..."}}, or null. */
+  public Future<JsonObject> lastFlashStatus(String deviceId) {
+    return pool.preparedQuery(LAST_FLASH_STATUS).execute(Tuple.of(deviceId)).map(rows -> {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row row = rows.iterator().next();
+      return new JsonObject().put("status", row.getString(0)).put("at", timestamp(row.getOffsetDateTime(1)));
+    });
   }
 
   private static boolean isUniqueViolation(Throwable cause, String constraintPart) {

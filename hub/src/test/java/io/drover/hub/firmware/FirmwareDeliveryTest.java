@@ -89,6 +89,9 @@ class FirmwareDeliveryTest {
     TestNode.eventually(WAIT, () -> query("SELECT string_agg(data, ',' ORDER BY id) FROM events WHERE device_id = '" + device.id()
         + "' AND name = 'spark/flash/status'").equals("started,started,success"), "spark/flash/status shows the progress");
     assertTrue(node.countEvents(device.id(), "spark/status") >= 1, "spark/status auto-update");
+    JsonObject why = new JsonObject(node.get("/v1/products/" + product + "/devices/" + device.id() + "/firmware-target", owner).body());
+    assertEquals("success", why.getJsonObject("update_state").getString("status"), why.encode());
+    assertEquals(false, why.getBoolean("update_pending"), "running its target now");
     assertEquals("auto-update", query("SELECT data FROM events WHERE device_id = '" + device.id() + "' AND name = 'spark/status' AND data = 'auto-update' LIMIT 1"));
 
     // the development device in the same group is never updated automatically
