@@ -9,6 +9,7 @@ import { devicePage } from './pages/device.js';
 import { devicesPage } from './pages/devices.js';
 import { eventsPage } from './pages/event-logs.js';
 import { notFoundPage } from './pages/not-found.js';
+import { productFirmwarePage } from './pages/product-firmware.js';
 import { createShell } from './pages/shell.js';
 
 const root = document.getElementById('app');
@@ -20,6 +21,7 @@ const ROUTES = [
   { pattern: /^\/devices\/?$/, page: devicesPage, section: 'devices' },
   { pattern: /^\/devices\/([^/]+)\/?$/, page: devicePage, section: 'devices' },
   { pattern: /^\/events\/?$/, page: eventsPage, section: 'events' },
+  { pattern: /^\/products\/([^/]+)\/firmware\/?$/, page: productFirmwarePage, section: 'firmware', product: true },
 ];
 
 let shell = null;

@@ -21,7 +21,7 @@ export function whenSessionEnds(handler) {
   onSessionEnded = handler;
 }
 
-async function request(path, { method = 'GET', json, form, auth = true } = {}) {
+async function request(path, { method = 'GET', json, form, multipart, auth = true } = {}) {
   const headers = { Accept: 'application/json' };
   let body;
   if (json !== undefined) {
@@ -29,6 +29,8 @@ async function request(path, { method = 'GET', json, form, auth = true } = {}) {
     body = JSON.stringify(json);
   } else if (form !== undefined) {
     body = new URLSearchParams(form);
+  } else if (multipart !== undefined) {
+    body = multipart; // a FormData: the browser sets the multipart boundary itself
   }
   const token = session.token();
   if (auth && token) headers.Authorization = `Bearer ${token}`;
@@ -77,5 +79,22 @@ export const api = {
     device ? { limit, device } : { limit })}`),
   publish: (name, data, isPrivate) => request('/v1/devices/events', {
     method: 'POST', json: { name, data, private: isPrivate },
+  }),
+
+  firmware: (product) => request(`/v1/products/${path(product)}/firmware`),
+  uploadFirmware: (product, formData) => request(`/v1/products/${path(product)}/firmware`, { method: 'POST', multipart: formData }),
+  editFirmware: (product, version, fields) => request(`/v1/products/${path(product)}/firmware/${path(version)}`, {
+    method: 'PUT', json: fields,
+  }),
+  deleteFirmware: (product, version) => request(`/v1/products/${path(product)}/firmware/${path(version)}`, { method: 'DELETE' }),
+  releaseImpact: (product, version, productDefault, groups) => request(`/v1/products/${path(product)}/impact?${new URLSearchParams({
+    action: 'edit_groups_for_firmware', firmware_version: version, product_default: productDefault, groups: groups.join(','),
+  })}`),
+  releaseFirmware: (product, version, productDefault, groups) => request(`/v1/products/${path(product)}/firmware/release`, {
+    method: 'PUT', json: { version, product_default: productDefault, groups },
+  }),
+  firmwareTarget: (product, device) => request(`/v1/products/${path(product)}/devices/${path(device)}/firmware-target`),
+  lockFirmware: (product, device, version, flash) => request(`/v1/products/${path(product)}/devices/${path(device)}`, {
+    method: 'PUT', json: { desired_firmware_version: version, flash },
   }),
 };
