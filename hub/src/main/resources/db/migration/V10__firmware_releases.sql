@@ -38,3 +38,34 @@ CREATE TABLE firmware_group_releases (
 
 -- A device locked to a version (firmware precedence rule 2); null when not locked.
 ALTER TABLE devices ADD COLUMN desired_firmware_version integer;
+
+-- Staged rollouts (hawkBit's idea, beyond Particle's): a release admitted to the fleet in batches of
+-- batch_percent of the devices it targets. While not admitted, a device keeps the target the releases
+-- before the rollout gave it (previous_default, previous_groups: {group: version}). A release or a
+-- new rollout supersedes the product's rollout; only the newest unsuperseded one gates targeting.
+CREATE TABLE firmware_rollouts (
+  id                        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  product_id                integer NOT NULL,
+  version                   integer NOT NULL,
+  batch_percent             integer NOT NULL CHECK (batch_percent BETWEEN 1 AND 100),
+  failure_threshold_percent integer NOT NULL CHECK (failure_threshold_percent BETWEEN 0 AND 100),
+  admitted_percent          integer NOT NULL CHECK (admitted_percent BETWEEN 0 AND 100),
+  state                     text NOT NULL CHECK (state IN ('running', 'paused', 'halted', 'aborted', 'completed')),
+  superseded                boolean NOT NULL DEFAULT false,
+  previous_default          integer,
+  previous_groups           jsonb NOT NULL DEFAULT '{}',
+  created_at                timestamptz NOT NULL DEFAULT now(),
+  FOREIGN KEY (product_id, version) REFERENCES product_firmware (product_id, version) ON DELETE CASCADE
+);
+CREATE INDEX firmware_rollouts_by_product ON firmware_rollouts (product_id, id);
+
+-- What each device of a rollout reported at the end of its update, with the batch it was admitted
+-- in (the admitted_percent then): a batch whose failed share passes the threshold halts the rollout.
+CREATE TABLE firmware_rollout_outcomes (
+  rollout_id  bigint NOT NULL REFERENCES firmware_rollouts (id) ON DELETE CASCADE,
+  device_id   text NOT NULL,
+  batch       integer NOT NULL,
+  succeeded   boolean NOT NULL,
+  reported_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (rollout_id, device_id)
+);

@@ -58,6 +58,12 @@ public final class BusAddresses {
    */
   public static final String FIRMWARE_BINARY = "hub.firmware.binary";
 
+  /**
+   * Send: {@code {"device_id", "product_id", "version", "succeeded": true|false}} when a device's
+   * update ends (verified, or given up). No reply. The hub counts it for a staged rollout.
+   */
+  public static final String FIRMWARE_OUTCOME = "hub.firmware.outcome";
+
   private BusAddresses() {
   }
 }

@@ -27,6 +27,12 @@ public final class FirmwareClient {
         .map(reply -> reply.body());
   }
 
+  /** Tells the hub how a device's update ended, for a staged rollout's failure threshold. */
+  public void reportOutcome(String deviceId, int productId, int version, boolean succeeded) {
+    bus.send(BusAddresses.FIRMWARE_OUTCOME, new JsonObject().put("device_id", deviceId).put("product_id", productId)
+        .put("version", version).put("succeeded", succeeded));
+  }
+
   /** The whole binary, header included, as the device receives it. */
   public Future<Buffer> binary(int productId, int version) {
     return bus.<Buffer>request(BusAddresses.FIRMWARE_BINARY, new JsonObject().put("product_id", productId).put("version", version), options)

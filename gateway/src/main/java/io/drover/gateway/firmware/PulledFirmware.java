@@ -79,6 +79,7 @@ public final class PulledFirmware {
     }
     boolean verified = "verified".equals(result.getString("status"));
     link.publishEvent("spark/flash/status", verified ? "success" : "failed");
+    hub.reportOutcome(deviceId, handshake.productId(), offered, verified);
     LOG.info("firmware update {} [device-id: {}, version: {}, error: {}]", verified ? "verified by the device" : "failed on the device",
         deviceId, offered, result.getString("error"));
   }

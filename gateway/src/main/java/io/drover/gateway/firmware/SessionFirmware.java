@@ -174,6 +174,7 @@ public final class SessionFirmware {
       if (verified) {
         done = true;
         link.publishEvent("spark/flash/status", "success");
+        hub.reportOutcome(deviceId, handshake.productId(), version, true);
         LOG.info("firmware update verified by the device [device-id: {}, version: {}]", deviceId, version);
         transfer = null;
       } else if (attempts < MAX_ATTEMPTS) {
@@ -231,6 +232,7 @@ public final class SessionFirmware {
       done = true;
       transfer = null;
       link.publishEvent("spark/flash/status", "failed");
+      hub.reportOutcome(deviceId, handshake.productId(), version, false);
       LOG.info("firmware update failed [device-id: {}, version: {}, reason: {}]", deviceId, version, reason);
     }
   }

@@ -71,6 +71,11 @@ public final class FirmwareApi implements ApiFeature {
     // before .../firmware/:version, which would take "release" as a version
     router.put(BASE + "/firmware/release").handler(RequestBodies.handler()).handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::release);
+    router.post(BASE + "/firmware/rollouts").handler(RequestBodies.handler()).handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::startRollout);
+    router.get(BASE + "/firmware/rollouts").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::rollouts);
+    router.put(BASE + "/firmware/rollouts/:rollout").handler(RequestBodies.handler()).handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::changeRollout);
     router.get(BASE + "/firmware/:version").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::get);
     router.put(BASE + "/firmware/:version").handler(RequestBodies.handler()).handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::edit);
@@ -212,14 +217,8 @@ public final class FirmwareApi implements ApiFeature {
     int version = positiveInt(fields.getValue("version"), "version");
     boolean asDefault = bool(fields.getValue("product_default"), "product_default");
     List<String> groups = groups(fields.getValue("groups"));
-    if (index.runningCounts(product.productId()).getOrDefault(version, 0) == 0) {
-      firmware.versionExists(product.productId(), version).onFailure(ctx::fail).onSuccess(exists -> ctx.fail(exists
-          ? new ApiException(400, "firmware_not_running", "Version " + version
-              + " must run on at least one device of the product before it is released: flash it to a development device first")
-          : notFound(product, version)));
-      return;
-    }
-    firmware.release(product.productId(), version, asDefault, groups)
+    requireRunning(product, version)
+        .compose(running -> firmware.release(product.productId(), version, asDefault, groups))
         .compose(released -> loader.reloadProduct(product.productId()))
         .compose(reloaded -> vertx.executeBlocking(() -> index.devicesTargetedTo(product.productId(), version), false))
         .compose(reached -> firmware.find(product.productId(), version).map(released -> {
@@ -234,6 +233,95 @@ public final class FirmwareApi implements ApiFeature {
         }))
         .onFailure(ctx::fail)
         .onSuccess(ctx::json);
+  }
+
+  /** Particle's rule: a version is released only once it runs on a device of the product (tested first). */
+  private Future<Void> requireRunning(ProductScope product, int version) {
+    if (index.runningCounts(product.productId()).getOrDefault(version, 0) > 0) {
+      return Future.succeededFuture();
+    }
+    return firmware.versionExists(product.productId(), version).compose(exists -> Future.failedFuture(exists
+        ? new ApiException(400, "firmware_not_running", "Version " + version
+            + " must run on at least one device of the product before it is released: flash it to a development device first")
+        : notFound(product, version)));
+  }
+
+  /**
+   * {@code POST .../firmware/rollouts {version, product_default, groups[], batch_percent, failure_threshold_percent}}:
+   * a release admitted in batches of {@code batch_percent} of the devices it targets; the first
+   * batch at once, the next on {@code PUT .../rollouts/:id {action: "next"}}.
+   */
+  private void startRollout(RoutingContext ctx) {
+    ProductScope product = ProductAccess.scope(ctx);
+    JsonObject fields = RequestBodies.fields(ctx);
+    int version = positiveInt(fields.getValue("version"), "version");
+    boolean asDefault = bool(fields.getValue("product_default"), "product_default");
+    List<String> groups = groups(fields.getValue("groups"));
+    int batchPercent = percent(fields.getValue("batch_percent"), "batch_percent", 1, 0);
+    int threshold = percent(fields.getValue("failure_threshold_percent"), "failure_threshold_percent", 0, 20);
+    if (!asDefault && groups.isEmpty()) {
+      throw new ApiException(400, "invalid_request", "A rollout needs product_default or groups");
+    }
+    Releases current = index.releases(product.productId());
+    Releases before = new Releases(current.productDefault(), current.byGroup());
+    int targeted = index.impact(product.productId(), before.with(version, asDefault, groups), version);
+    requireRunning(product, version)
+        .compose(running -> firmware.startRollout(product.productId(), version, asDefault, groups, batchPercent, threshold, before))
+        .compose(id -> loader.reloadProduct(product.productId()).compose(reloaded -> firmware.rollout(product.productId(), id)))
+        .onFailure(ctx::fail)
+        .onSuccess(rollout -> {
+          FleetChanges.productChanged(vertx.eventBus(), product.productId());
+          List<String> admitted = tellAdmitted(product.productId(), version);
+          ctx.response().setStatusCode(201);
+          ctx.json(rollout.put("targeted_devices", targeted).put("admitted_devices", admitted.size()));
+        });
+  }
+
+  private void rollouts(RoutingContext ctx) {
+    ProductScope product = ProductAccess.scope(ctx);
+    firmware.rollouts(product.productId()).onFailure(ctx::fail).onSuccess(all -> ctx.json(new JsonArray(new ArrayList<>(all))));
+  }
+
+  /** {@code PUT .../firmware/rollouts/:id {action: next | pause | resume | abort}}. */
+  private void changeRollout(RoutingContext ctx) {
+    ProductScope product = ProductAccess.scope(ctx);
+    long id = positiveInt(ctx.pathParam("rollout"), "rollout");
+    Object action = RequestBodies.fields(ctx).getValue("action");
+    if (!(action instanceof String named)) {
+      throw new ApiException(400, "invalid_request", "action is required: next, pause, resume or abort");
+    }
+    firmware.changeRollout(product.productId(), id, named)
+        .compose(changed -> loader.reloadProduct(product.productId()).map(changed))
+        .onFailure(ctx::fail)
+        .onSuccess(changed -> {
+          FleetChanges.productChanged(vertx.eventBus(), product.productId());
+          tellAdmitted(product.productId(), changed.getInteger("version"));
+          ctx.json(changed);
+        });
+  }
+
+  /** Tells the online devices now targeted to {@code version} (at most {@value #MAX_DEVICES_TOLD_AT_ONCE}). */
+  private List<String> tellAdmitted(int productId, int version) {
+    List<String> reached = index.devicesTargetedTo(productId, version);
+    for (int i = 0; i < Math.min(reached.size(), MAX_DEVICES_TOLD_AT_ONCE); i++) {
+      askToCheck(reached.get(i));
+    }
+    return reached;
+  }
+
+  private static int percent(Object value, String field, int min, int absent) {
+    if (value == null && absent > 0) {
+      return absent;
+    }
+    int given = value instanceof Number || value instanceof String ? positiveOrZero(value, field) : -1;
+    if (given < min || given > 100) {
+      throw new ApiException(400, "invalid_request", field + " must be an integer from " + min + " to 100");
+    }
+    return given;
+  }
+
+  private static int positiveOrZero(Object value, String field) {
+    return "0".equals(String.valueOf(value)) ? 0 : positiveInt(value, field);
   }
 
   /**
@@ -274,7 +362,8 @@ public final class FirmwareApi implements ApiFeature {
   }
 
   private JsonObject why(int productId, String deviceId, TargetingIndex.DeviceState device) {
-    FirmwareTarget target = TargetingIndex.decide(device, index.releases(productId));
+    Releases releases = index.releases(productId);
+    FirmwareTarget target = TargetingIndex.decide(deviceId, device, releases);
     return target.toJson()
         .put("device_id", deviceId)
         .put("product_id", productId)
@@ -282,7 +371,10 @@ public final class FirmwareApi implements ApiFeature {
         .put("desired_firmware_version", device.locked() == 0 ? null : device.locked())
         .put("development", device.development())
         .put("groups", new JsonArray(List.of(device.groups())))
-        .put("update_pending", target.version() != 0 && target.version() != device.running());
+        .put("update_pending", target.version() != 0 && target.version() != device.running())
+        .put("rollout", releases.rollout() == null ? null : new JsonObject().put("id", releases.rollout().id())
+            .put("version", releases.rollout().version()).put("admitted_percent", releases.rollout().admittedPercent())
+            .put("open", releases.rollout().open()).put("device_batch", releases.rollout().batchOf(deviceId)));
   }
 
   /** {@code PUT .../devices/:device {desired_firmware_version: V|null, flash: true}}: lock, unlock, flash now. */

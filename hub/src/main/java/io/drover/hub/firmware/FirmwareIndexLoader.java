@@ -32,6 +32,11 @@ public final class FirmwareIndexLoader {
       UNION ALL
       SELECT product_id, version, group_name FROM firmware_group_releases WHERE ($1::int IS NULL OR product_id = $1)""";
 
+  private static final String ROLLOUTS = """
+      SELECT product_id, id, version, admitted_percent, state, coalesce(previous_default, 0), previous_groups::text,
+             batch_percent, failure_threshold_percent
+      FROM firmware_rollouts WHERE NOT superseded AND state <> 'completed' AND ($1::int IS NULL OR product_id = $1)""";
+
   private final Pool pool;
   private final TargetingIndex index;
 
@@ -48,8 +53,9 @@ public final class FirmwareIndexLoader {
     for (Row row : devices) {
       index.putDevice(row.getInteger(1), row.getString(0), state(row));
     }
-    loader.releasesByProduct(pool.preparedQuery(RELEASES).execute(Tuple.of((Integer) null)).await())
-        .forEach(index::setReleases);
+    Map<Integer, Releases> releases = loader.releasesByProduct(pool.preparedQuery(RELEASES).execute(Tuple.of((Integer) null)).await());
+    withRollouts(releases, pool.preparedQuery(ROLLOUTS).execute(Tuple.of((Integer) null)).await());
+    releases.forEach(index::setReleases);
     return index;
   }
 
@@ -57,12 +63,15 @@ public final class FirmwareIndexLoader {
   public Future<Void> reloadProduct(int productId) {
     Future<RowSet<Row>> devices = pool.preparedQuery(PRODUCT_DEVICES).execute(Tuple.of(productId));
     Future<RowSet<Row>> releases = pool.preparedQuery(RELEASES).execute(Tuple.of(productId));
-    return Future.all(devices, releases).map(both -> {
+    Future<RowSet<Row>> rollouts = pool.preparedQuery(ROLLOUTS).execute(Tuple.of(productId));
+    return Future.all(devices, releases, rollouts).map(all -> {
       Map<String, DeviceState> members = new HashMap<>();
       for (Row row : devices.result()) {
         members.put(row.getString(0), state(row));
       }
-      Releases current = releasesByProduct(releases.result()).getOrDefault(productId, Releases.NONE);
+      Map<Integer, Releases> byProduct = releasesByProduct(releases.result());
+      withRollouts(byProduct, rollouts.result());
+      Releases current = byProduct.getOrDefault(productId, Releases.NONE);
       index.replaceProduct(productId, members, current);
       return null;
     });
@@ -106,6 +115,20 @@ public final class FirmwareIndexLoader {
     Map<Integer, Releases> releases = new HashMap<>();
     groups.forEach((productId, byGroup) -> releases.put(productId, new Releases(defaults.getOrDefault(productId, 0), byGroup)));
     return releases;
+  }
+
+  /** Attaches each product's gating rollout to its releases. */
+  private static void withRollouts(Map<Integer, Releases> releases, RowSet<Row> rows) {
+    for (Row row : rows) {
+      int productId = row.getInteger(0);
+      Map<String, Integer> previousGroups = new HashMap<>();
+      new io.vertx.core.json.JsonObject(row.getString(6)).forEach(entry -> previousGroups.put(entry.getKey(), ((Number) entry.getValue()).intValue()));
+      Releases current = releases.getOrDefault(productId, Releases.NONE);
+      Rollout rollout = new Rollout(row.getLong(1), row.getInteger(2), row.getInteger(7), row.getInteger(8), row.getInteger(3),
+          "running".equals(row.getString(4)),
+          new Releases(row.getInteger(5), previousGroups));
+      releases.put(productId, new Releases(current.productDefault(), current.byGroup(), rollout));
+    }
   }
 
   private static DeviceState state(Row row) {

@@ -54,6 +54,33 @@ public final class FirmwareRepository {
   private static final String LAST_FLASH_STATUS = """
       SELECT data, published_at FROM events WHERE device_id = $1 AND name = 'spark/flash/status'
       ORDER BY published_at DESC LIMIT 1""";
+  private static final String SUPERSEDE_ROLLOUTS = "UPDATE firmware_rollouts SET superseded = true WHERE product_id = $1 AND NOT superseded";
+  private static final String INSERT_ROLLOUT = """
+      INSERT INTO firmware_rollouts (product_id, version, batch_percent, failure_threshold_percent, admitted_percent, state,
+                                     previous_default, previous_groups)
+      VALUES ($1, $2, $3, $4, $3, CASE WHEN $3 = 100 THEN 'completed' ELSE 'running' END, $5, $6::jsonb) RETURNING id""";
+  private static final String ROLLOUT_NEXT = """
+      UPDATE firmware_rollouts SET admitted_percent = least(100, admitted_percent + batch_percent),
+             state = CASE WHEN admitted_percent + batch_percent >= 100 THEN 'completed' ELSE 'running' END
+      WHERE id = $1 AND product_id = $2 AND NOT superseded AND state IN ('running', 'paused', 'halted')""";
+  private static final String ROLLOUT_PAUSE = """
+      UPDATE firmware_rollouts SET state = 'paused' WHERE id = $1 AND product_id = $2 AND NOT superseded AND state = 'running'""";
+  private static final String ROLLOUT_RESUME = """
+      UPDATE firmware_rollouts SET state = 'running' WHERE id = $1 AND product_id = $2 AND NOT superseded AND state IN ('paused', 'halted')""";
+  private static final String ROLLOUT_ABORT = """
+      UPDATE firmware_rollouts SET state = 'aborted'
+      WHERE id = $1 AND product_id = $2 AND NOT superseded AND state IN ('running', 'paused', 'halted')""";
+  private static final String ROLLOUT_HALT = "UPDATE firmware_rollouts SET state = 'halted' WHERE id = $1 AND state = 'running'";
+  private static final String RECORD_OUTCOME = """
+      INSERT INTO firmware_rollout_outcomes (rollout_id, device_id, batch, succeeded) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (rollout_id, device_id) DO UPDATE SET batch = $3, succeeded = $4, reported_at = now()""";
+  private static final String BATCH_OUTCOMES = """
+      SELECT count(*) FILTER (WHERE NOT succeeded)::int, count(*)::int FROM firmware_rollout_outcomes WHERE rollout_id = $1 AND batch = $2""";
+  private static final String ROLLOUTS = """
+      SELECT r.id, r.version, r.batch_percent, r.failure_threshold_percent, r.admitted_percent, r.state, r.superseded, r.created_at,
+             (SELECT count(*) FROM firmware_rollout_outcomes o WHERE o.rollout_id = r.id AND o.succeeded)::int,
+             (SELECT count(*) FROM firmware_rollout_outcomes o WHERE o.rollout_id = r.id AND NOT o.succeeded)::int
+      FROM firmware_rollouts r WHERE r.product_id = $1 AND ($2::bigint IS NULL OR r.id = $2)""";
   private static final String RECORD_RUNNING = "UPDATE devices SET firmware_version = $2 WHERE id = $1";
 
   private final Pool pool;
@@ -123,13 +150,36 @@ public final class FirmwareRepository {
 
   /**
    * Releases {@code version} as the default (or stops it being one) and to exactly {@code groups},
-   * in one transaction.
+   * in one transaction; any staged rollout of the product ends (superseded).
    *
    * @throws ApiException 404 for an unknown version, 400 naming groups the product does not have
    */
   public Future<Void> release(int productId, int version, boolean asDefault, List<String> groups) {
+    return pool.withTransaction(connection -> applyRelease(connection, productId, version, asDefault, groups)
+        .compose(ignored -> connection.preparedQuery(SUPERSEDE_ROLLOUTS).execute(Tuple.of(productId)).<Void>mapEmpty()));
+  }
+
+  /**
+   * A release admitted in batches: the release itself, and a rollout that remembers the releases
+   * before it ({@code before}) for the devices not admitted yet. The first batch is admitted at once.
+   *
+   * @return the rollout's ID
+   */
+  public Future<Long> startRollout(int productId, int version, boolean asDefault, List<String> groups, int batchPercent,
+      int failureThresholdPercent, Releases before) {
+    JsonObject previousGroups = new JsonObject();
+    before.byGroup().forEach(previousGroups::put);
+    return pool.withTransaction(connection -> applyRelease(connection, productId, version, asDefault, groups)
+        .compose(ignored -> connection.preparedQuery(SUPERSEDE_ROLLOUTS).execute(Tuple.of(productId)))
+        .compose(ignored -> connection.preparedQuery(INSERT_ROLLOUT).execute(Tuple.tuple().addInteger(productId).addInteger(version)
+            .addInteger(batchPercent).addInteger(failureThresholdPercent).addInteger(before.productDefault() == 0 ? null : before.productDefault())
+            .addJsonObject(previousGroups)))
+        .map(inserted -> inserted.iterator().next().getLong(0)));
+  }
+
+  private Future<Void> applyRelease(SqlConnection connection, int productId, int version, boolean asDefault, List<String> groups) {
     String[] groupArray = groups.toArray(new String[0]);
-    return pool.withTransaction(connection -> connection.preparedQuery(LOCK_FOR_RELEASE).execute(Tuple.of(productId, version))
+    return connection.preparedQuery(LOCK_FOR_RELEASE).execute(Tuple.of(productId, version))
         .compose(found -> found.size() == 0
             ? Future.failedFuture(new ApiException(404, "not_found", "Product " + productId + " has no firmware version " + version))
             : knownGroups(connection, productId, groupArray))
@@ -145,7 +195,79 @@ public final class FirmwareRepository {
         .compose(ignored -> connection.preparedQuery(ADD_GROUP_RELEASES).execute(Tuple.tuple().addInteger(productId).addInteger(version).addArrayOfString(groupArray)))
         .compose(ignored -> asDefault || !groups.isEmpty()
             ? connection.preparedQuery(MARK_RELEASED).execute(Tuple.of(productId, version)).<Void>mapEmpty()
-            : Future.<Void>succeededFuture()));
+            : Future.<Void>succeededFuture());
+  }
+
+  /**
+   * {@code next} admits another batch (the last completes the rollout), {@code pause}, {@code resume}
+   * (also after a halt), {@code abort}.
+   *
+   * @throws ApiException 404 for no such rollout, 400 when its state does not allow the action
+   */
+  public Future<JsonObject> changeRollout(int productId, long rolloutId, String action) {
+    String update = switch (action) {
+      case "next" -> ROLLOUT_NEXT;
+      case "pause" -> ROLLOUT_PAUSE;
+      case "resume" -> ROLLOUT_RESUME;
+      case "abort" -> ROLLOUT_ABORT;
+      default -> throw new ApiException(400, "invalid_request", "action must be next, pause, resume or abort");
+    };
+    return pool.preparedQuery(update).execute(Tuple.of(rolloutId, productId)).compose(changed -> rollout(productId, rolloutId).compose(found -> {
+      if (found == null) {
+        return Future.failedFuture(new ApiException(404, "not_found", "Product " + productId + " has no rollout " + rolloutId));
+      }
+      if (changed.rowCount() == 0) {
+        return Future.failedFuture(new ApiException(400, "invalid_state", "Rollout " + rolloutId + " is "
+            + (found.getBoolean("superseded") ? "superseded by a newer release" : found.getString("state")) + ": it cannot " + action));
+      }
+      return Future.succeededFuture(found);
+    }));
+  }
+
+  /** Halts a running rollout (its failed share passed the threshold). @return true when it was running */
+  public Future<Boolean> haltRollout(long rolloutId) {
+    return pool.preparedQuery(ROLLOUT_HALT).execute(Tuple.of(rolloutId)).map(halted -> halted.rowCount() == 1);
+  }
+
+  /**
+   * Records how a device's update ended, in the batch it was admitted in.
+   *
+   * @return {failed, total} outcomes of that batch so far
+   */
+  public Future<int[]> recordOutcome(long rolloutId, String deviceId, int batch, boolean succeeded) {
+    return pool.preparedQuery(RECORD_OUTCOME).execute(Tuple.of(rolloutId, deviceId, batch, succeeded))
+        .compose(recorded -> pool.preparedQuery(BATCH_OUTCOMES).execute(Tuple.of(rolloutId, batch)))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          return new int[] {row.getInteger(0), row.getInteger(1)};
+        });
+  }
+
+  public Future<List<JsonObject>> rollouts(int productId) {
+    return pool.preparedQuery(ROLLOUTS + " ORDER BY r.id DESC").execute(Tuple.tuple().addInteger(productId).addLong(null)).map(rows -> {
+      List<JsonObject> all = new ArrayList<>();
+      rows.forEach(row -> all.add(rolloutJson(row)));
+      return all;
+    });
+  }
+
+  /** @return the rollout, or null when the product has none with this ID */
+  public Future<JsonObject> rollout(int productId, long rolloutId) {
+    return pool.preparedQuery(ROLLOUTS).execute(Tuple.of(productId, rolloutId))
+        .map(rows -> rows.size() == 0 ? null : rolloutJson(rows.iterator().next()));
+  }
+
+  private static JsonObject rolloutJson(Row row) {
+    return new JsonObject()
+        .put("id", row.getLong(0))
+        .put("version", row.getInteger(1))
+        .put("batch_percent", row.getInteger(2))
+        .put("failure_threshold_percent", row.getInteger(3))
+        .put("admitted_percent", row.getInteger(4))
+        .put("state", row.getString(5))
+        .put("superseded", row.getBoolean(6))
+        .put("created_at", timestamp(row.getOffsetDateTime(7)))
+        .put("outcomes", new JsonObject().put("succeeded", row.getInteger(8)).put("failed", row.getInteger(9)));
   }
 
   private static Future<List<String>> knownGroups(SqlConnection connection, int productId, String[] groups) {

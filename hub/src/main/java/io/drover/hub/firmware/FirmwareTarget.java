@@ -22,6 +22,11 @@ public record FirmwareTarget(int version, Rule rule, String group) {
     PRODUCT_DEFAULT("product_default"),
     /** Rule 5: nothing targets the device. */
     NONE("none"),
+    /**
+     * A staged rollout of a newer release has not admitted the device yet (or is paused, halted or
+     * aborted): it keeps the target the releases before the rollout gave it.
+     */
+    ROLLOUT_WAITING("rollout_waiting"),
     /** The device is not (or not yet) a member of the product it reports. */
     NOT_IN_PRODUCT("not_in_product");
 

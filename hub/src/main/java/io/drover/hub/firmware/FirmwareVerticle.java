@@ -46,7 +46,8 @@ public final class FirmwareVerticle extends VerticleBase {
     return Future.all(
         vertx.eventBus().<JsonObject>consumer(BusAddresses.FIRMWARE_TARGET, this::target).completion(),
         vertx.eventBus().<JsonObject>consumer(BusAddresses.FIRMWARE_BINARY, this::binary).completion(),
-        vertx.eventBus().<JsonObject>consumer(FleetChanges.ADDRESS, this::fleetChanged).completion());
+        vertx.eventBus().<JsonObject>consumer(FleetChanges.ADDRESS, this::fleetChanged).completion(),
+        vertx.eventBus().<JsonObject>consumer(BusAddresses.FIRMWARE_OUTCOME, this::outcome).completion());
   }
 
   /** A handshake: record what runs (only when it changed), answer the target and why. */
@@ -111,6 +112,38 @@ public final class FirmwareVerticle extends VerticleBase {
         binaries.put(key, binary);
       }
     });
+  }
+
+  /**
+   * How a device's update ended. During a staged rollout of that version it is counted in the
+   * device's batch; when the batch's failed share passes the threshold the rollout halts, and the
+   * devices not yet updated keep their previous target.
+   */
+  private void outcome(Message<JsonObject> message) {
+    JsonObject outcome = message.body();
+    Integer productId = outcome.getInteger("product_id");
+    String deviceId = outcome.getString("device_id");
+    if (productId == null || deviceId == null) {
+      return;
+    }
+    Rollout rollout = index.releases(productId).rollout();
+    if (rollout == null || !rollout.open() || rollout.version() != outcome.getInteger("version", 0)) {
+      return;
+    }
+    int batch = rollout.batchOf(deviceId);
+    firmware.recordOutcome(rollout.id(), deviceId, batch, outcome.getBoolean("succeeded", false))
+        .compose(counts -> {
+          int failed = counts[0];
+          int total = counts[1];
+          if (failed * 100 <= rollout.failureThresholdPercent() * total) {
+            return Future.succeededFuture();
+          }
+          LOG.warn("rollout halted [product: {}, rollout: {}, version: {}, batch: {}, failed: {} of {}]", productId, rollout.id(),
+              rollout.version(), batch, failed, total);
+          return firmware.haltRollout(rollout.id()).compose(halted -> loader.reloadProduct(productId))
+              .onSuccess(reloaded -> FleetChanges.productChanged(vertx.eventBus(), productId));
+        })
+        .onFailure(cause -> LOG.warn("rollout outcome not recorded [device-id: {}, cause: {}]", deviceId, cause.getMessage()));
   }
 
   private void fleetChanged(Message<JsonObject> message) {

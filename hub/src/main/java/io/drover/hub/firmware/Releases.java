@@ -4,12 +4,13 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A product's releases at one moment: the default release and the version released to each group.
+ * A product's releases at one moment: the default release, the version released to each group, and
+ * the staged rollout gating the newest of them, if any.
  * Immutable, swapped whole when a release changes, so a handshake reads one consistent set.
  *
  * @param productDefault the default release's version, or 0 when there is none
  */
-public record Releases(int productDefault, Map<String, Integer> byGroup) {
+public record Releases(int productDefault, Map<String, Integer> byGroup, Rollout rollout) {
 
   public static final Releases NONE = new Releases(0, Map.of());
 
@@ -17,10 +18,16 @@ public record Releases(int productDefault, Map<String, Integer> byGroup) {
     byGroup = Map.copyOf(byGroup);
   }
 
+  /** Releases with no staged rollout gating them. */
+  public Releases(int productDefault, Map<String, Integer> byGroup) {
+    this(productDefault, byGroup, null);
+  }
+
   /**
    * The releases after {@code PUT .../firmware/release {version, product_default, groups}}: the
    * version becomes (or stops being) the default, and is released to exactly {@code groups} (groups
-   * listed lose what they had; groups not listed lose this version).
+   * listed lose what they had; groups not listed lose this version). A plain release ends any
+   * staged rollout.
    */
   public Releases with(int version, boolean asDefault, Iterable<String> groups) {
     Map<String, Integer> next = new HashMap<>();

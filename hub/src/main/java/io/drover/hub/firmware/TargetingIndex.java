@@ -31,8 +31,24 @@ public final class TargetingIndex {
 
   private final Map<Integer, Fleet> fleets = new ConcurrentHashMap<>();
 
-  /** The precedence of cloud-api.md "Firmware precedence", rule by rule. */
-  public static FirmwareTarget decide(DeviceState device, Releases releases) {
+  /**
+   * The precedence of cloud-api.md "Firmware precedence", rule by rule; then a staged rollout holds
+   * back the devices it has not admitted yet, which keep the target the releases before it gave.
+   */
+  public static FirmwareTarget decide(String deviceId, DeviceState device, Releases releases) {
+    FirmwareTarget target = decide(device, releases);
+    Rollout rollout = releases.rollout();
+    if (rollout == null || target.version() != rollout.version() || device.running() == rollout.version()
+        || (target.rule() != FirmwareTarget.Rule.GROUP && target.rule() != FirmwareTarget.Rule.PRODUCT_DEFAULT)
+        || rollout.admits(deviceId)) {
+      return target;
+    }
+    FirmwareTarget before = decide(device, rollout.previous());
+    return new FirmwareTarget(before.version(), FirmwareTarget.Rule.ROLLOUT_WAITING, before.group());
+  }
+
+  /** The precedence without a staged rollout. */
+  static FirmwareTarget decide(DeviceState device, Releases releases) {
     if (device.development()) {
       return FirmwareTarget.DEVELOPMENT;
     }
@@ -62,7 +78,7 @@ public final class TargetingIndex {
   public FirmwareTarget target(int productId, String deviceId) {
     Fleet fleet = fleets.get(productId);
     DeviceState device = fleet == null ? null : fleet.devices.get(deviceId);
-    return device == null ? FirmwareTarget.NOT_IN_PRODUCT : decide(device, fleet.releases);
+    return device == null ? FirmwareTarget.NOT_IN_PRODUCT : decide(deviceId, device, fleet.releases);
   }
 
   /** @return the device as indexed, or null when it is not a member of the product */
@@ -103,13 +119,13 @@ public final class TargetingIndex {
     if (fleet == null) {
       return 0;
     }
-    int impacted = 0;
-    for (DeviceState device : fleet.devices.values()) {
-      if (device.running() != version && decide(device, proposed).version() == version) {
-        impacted++;
+    int[] impacted = {0};
+    fleet.devices.forEach((id, device) -> {
+      if (device.running() != version && decide(id, device, proposed).version() == version) {
+        impacted[0]++;
       }
-    }
-    return impacted;
+    });
+    return impacted[0];
   }
 
   /** How many of the product's devices run each version (unknown versions are left out). */
@@ -133,7 +149,7 @@ public final class TargetingIndex {
     if (fleet != null) {
       Releases releases = fleet.releases;
       fleet.devices.forEach((id, device) -> {
-        if (device.running() != version && decide(device, releases).version() == version) {
+        if (device.running() != version && decide(id, device, releases).version() == version) {
           ids.add(id);
         }
       });

@@ -32,6 +32,9 @@ final class FirmwareTestDevice implements AutoCloseable {
     volatile int corruptAt = -1;
     volatile int dropAfter = -1;
     volatile int naks;
+    /** Damages what is stored after the CRC check (flash that fails), so the SHA-256 check fails every time. */
+    volatile boolean spoil;
+    final List<String> results = new CopyOnWriteArrayList<>();
     volatile int firstChunkOffsetOfConnection = -1;
     final List<Integer> readyOffsets = new CopyOnWriteArrayList<>();
     final Promise<byte[]> verified = Promise.promise();
@@ -127,6 +130,9 @@ final class FirmwareTestDevice implements AutoCloseable {
     }
     if (flash.kept.size() == flash.offer.getInteger("size")) {
       byte[] binary = flash.kept.toByteArray();
+      if (flash.spoil) {
+        binary[binary.length - 1] ^= 1;
+      }
       boolean good;
       try {
         FirmwareBinary parsed = FirmwareBinary.parse(binary); // checks the payload's SHA-256 against the header
@@ -136,6 +142,7 @@ final class FirmwareTestDevice implements AutoCloseable {
       }
       send("fw/result", new JsonObject().put("version", flash.offer.getInteger("version")).put("status", good ? "verified" : "failed")
           .put("error", good ? null : "sha256"), MqttQoS.AT_LEAST_ONCE);
+      flash.results.add(good ? "verified" : "failed");
       if (good) {
         flash.verified.tryComplete(binary);
       } else {
