@@ -93,6 +93,13 @@ export const api = {
   releaseFirmware: (product, version, productDefault, groups) => request(`/v1/products/${path(product)}/firmware/release`, {
     method: 'PUT', json: { version, product_default: productDefault, groups },
   }),
+  rollouts: (product) => request(`/v1/products/${path(product)}/firmware/rollouts`),
+  startRollout: (product, version, productDefault, groups, batchPercent) => request(`/v1/products/${path(product)}/firmware/rollouts`, {
+    method: 'POST', json: { version, product_default: productDefault, groups, batch_percent: batchPercent },
+  }),
+  changeRollout: (product, id, action) => request(`/v1/products/${path(product)}/firmware/rollouts/${path(id)}`, {
+    method: 'PUT', json: { action },
+  }),
   firmwareTarget: (product, device) => request(`/v1/products/${path(product)}/devices/${path(device)}/firmware-target`),
   lockFirmware: (product, device, version, flash) => request(`/v1/products/${path(product)}/devices/${path(device)}`, {
     method: 'PUT', json: { desired_firmware_version: version, flash },

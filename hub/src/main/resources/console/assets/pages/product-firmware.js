@@ -29,6 +29,15 @@ export function productFirmwarePage(main, { params, shell }) {
   const uploadButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'upload', onclick: openUpload },
     icon('plus'), 'Upload');
   const target = targetCard(product);
+  const rolloutRows = h('tbody', { 'data-role': 'rollout-rows' });
+  const rolloutsCard = h('section', { class: 'card table-card', 'aria-labelledby': 'rollouts-title', hidden: true },
+    h('header', { class: 'card-header' },
+      h('h2', { id: 'rollouts-title', class: 'card-title' }, 'Staged rollouts'),
+      h('p', { class: 'muted card-lead' }, 'Releases admitted in batches; a batch with too many failed updates halts its rollout.')),
+    h('div', { class: 'table-scroll' }, h('table', { class: 'table' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Version'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Admitted'),
+        h('th', { scope: 'col' }, 'Updates'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
+      rolloutRows)));
 
   main.append(
     h('div', { class: 'page-header' },
@@ -46,6 +55,7 @@ export function productFirmwarePage(main, { params, shell }) {
               h('th', { scope: 'col' }, 'Devices running'), h('th', { scope: 'col' }, 'Uploaded'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
             rows)),
         h('div', { class: 'card-body' }, empty)),
+      rolloutsCard,
       target.el));
 
   async function load() {
@@ -59,6 +69,34 @@ export function productFirmwarePage(main, { params, shell }) {
     replace(listError);
     empty.hidden = versions.length > 0;
     replace(rows, versions.map(row));
+    const rollouts = await api.rollouts(product).catch(() => []);
+    if (!alive) return;
+    rolloutsCard.hidden = rollouts.length === 0;
+    replace(rolloutRows, rollouts.map(rolloutRow));
+  }
+
+  function rolloutRow(rollout) {
+    const live = !rollout.superseded && !['completed', 'aborted'].includes(rollout.state);
+    const action = (name, label) => h('button', {
+      type: 'button', class: 'btn btn-ghost btn-sm', 'data-action': `rollout-${name}`,
+      onclick: async () => {
+        try {
+          await api.changeRollout(product, rollout.id, name);
+          load();
+        } catch (failure) {
+          replace(listError, failure.message);
+        }
+      },
+    }, label);
+    return h('tr', { dataset: { rolloutId: String(rollout.id) } },
+      h('td', {}, `v${rollout.version}`),
+      h('td', { 'data-role': 'rollout-state' }, rollout.superseded ? 'superseded' : rollout.state),
+      h('td', {}, `${rollout.admitted_percent}% (batches of ${rollout.batch_percent}%)`),
+      h('td', {}, `${rollout.outcomes.succeeded} done, ${rollout.outcomes.failed} failed`),
+      h('td', { class: 'cell-actions' }, live && [
+        rollout.admitted_percent < 100 && action('next', 'Next batch'),
+        rollout.state === 'running' ? action('pause', 'Pause') : action('resume', 'Resume'),
+        action('abort', 'Abort')]));
   }
 
   function row(firmware) {
@@ -137,6 +175,7 @@ export function productFirmwarePage(main, { params, shell }) {
     const error = h('div', { class: 'form-error', role: 'alert', 'data-role': 'release-error' });
     const asDefault = h('input', { type: 'checkbox', 'data-field': 'product-default', checked: firmware.product_default });
     const groups = h('input', { class: 'input', 'data-field': 'groups', placeholder: 'beta, field-test', value: firmware.groups.join(', ') });
+    const batch = h('input', { class: 'input', type: 'number', min: '1', max: '100', 'data-field': 'batch-percent', placeholder: 'all at once' });
     const impact = h('p', { 'data-role': 'impact', 'aria-live': 'polite' });
     const preview = h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'preview' }, 'Preview impact');
     const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'confirm-release', disabled: true }, 'Release');
@@ -145,6 +184,7 @@ export function productFirmwarePage(main, { params, shell }) {
       h('h2', { class: 'dialog-title', id: 'release-title' }, `Release v${firmware.version}`),
       h('label', {}, asDefault, ' Product default: every device not in a group with a release'),
       field('Groups (comma separated)', groups),
+      field('Staged: batch size in % of these devices (empty: all at once)', batch),
       impact, error,
       h('div', { class: 'dialog-actions' },
         h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => dialog.close() }, 'Cancel'), preview, submit));
@@ -170,7 +210,11 @@ export function productFirmwarePage(main, { params, shell }) {
       event.preventDefault();
       submit.disabled = true;
       try {
-        await api.releaseFirmware(product, firmware.version, asDefault.checked, chosenGroups());
+        if (batch.value) {
+          await api.startRollout(product, firmware.version, asDefault.checked, chosenGroups(), Number(batch.value));
+        } else {
+          await api.releaseFirmware(product, firmware.version, asDefault.checked, chosenGroups());
+        }
         dialog.close();
         load();
       } catch (failure) {

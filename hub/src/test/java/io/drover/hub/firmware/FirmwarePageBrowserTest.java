@@ -84,6 +84,7 @@ class FirmwarePageBrowserTest {
     fleet.device(product, 1, false, "beta");
     fleet.device(product, 1, false);
     fleet.device(product, 2, true);
+    fleet.device(product, 3, true);
     fleet.announce(product);
     Path binary = Files.createTempFile("app", ".bin");
     Files.write(binary, FirmwareBinary.wrap(product, 2, FirmwareFleet.PLATFORM, new byte[] {1, 2, 3}));
@@ -120,6 +121,19 @@ class FirmwarePageBrowserTest {
     waitFor("the device's target and why", d -> "group".equals(d.findElement(By.cssSelector("[data-role=rule]")).getDomAttribute("data-rule")));
     assertEquals("v2", browser.findElement(By.cssSelector("[data-role=target]")).getText());
     assertTrue(browser.findElement(By.cssSelector("[data-role=rule]")).getText().contains("group beta"));
+
+    // a staged rollout of the next version, paused from the page
+    fleet.uploaded(product, 3, new byte[] {3}, token);
+    browser.navigate().refresh();
+    click(By.cssSelector("tr[data-version='3'] [data-action=release]"));
+    visible(By.cssSelector("[data-field=groups]")).sendKeys("beta");
+    visible(By.cssSelector("[data-field=batch-percent]")).sendKeys("50");
+    click(By.cssSelector("[data-action=preview]"));
+    waitFor("the impacted devices", d -> d.findElement(By.cssSelector("[data-role=impact]")).getText().startsWith("2 devices will be updated to v3"));
+    click(By.cssSelector("[data-action=confirm-release]"));
+    waitFor("the rollout listed", d -> "running".equals(d.findElement(By.cssSelector("[data-role=rollout-state]")).getText()));
+    click(By.cssSelector("[data-action=rollout-pause]"));
+    waitFor("the rollout paused", d -> "paused".equals(d.findElement(By.cssSelector("[data-role=rollout-state]")).getText()));
 
     List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
         .filter(entry -> entry.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::getMessage)
