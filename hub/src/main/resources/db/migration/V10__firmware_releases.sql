@@ -69,3 +69,20 @@ CREATE TABLE firmware_rollout_outcomes (
   reported_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (rollout_id, device_id)
 );
+
+-- Off-the-shelf firmware (Tracker Edge releases): binaries an administrator adds for a platform
+-- (their header names product 0, any product). A tracker product that has uploaded no firmware of
+-- its own gets them in its list automatically (copied, off_the_shelf = true), so that they release
+-- and deliver like its own; once it uploads its own, no more are added.
+CREATE TABLE off_the_shelf_firmware (
+  platform_id integer NOT NULL,
+  version     integer NOT NULL CHECK (version > 0),
+  title       text NOT NULL CHECK (length(title) BETWEEN 1 AND 100),
+  description text NOT NULL DEFAULT '',
+  size        integer NOT NULL,
+  sha256      bytea NOT NULL,
+  content     bytea NOT NULL,
+  added_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (platform_id, version)
+);
+ALTER TABLE product_firmware ADD COLUMN off_the_shelf boolean NOT NULL DEFAULT false;

@@ -62,7 +62,8 @@ public final class FirmwareApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     releases.mount(router, BASE); // first: .../firmware/:version would take "release" and "rollouts"
-    BodyHandler uploads = BodyHandler.create(uploadsDir.toString()).setBodyLimit(MAX_UPLOAD_BYTES).setDeleteUploadedFilesOnEnd(true);
+    router.post("/v1/admin/firmware/off-the-shelf").handler(uploadsHandler()).handler(access::requireAdmin).handler(this::addOffTheShelf);
+    BodyHandler uploads = uploadsHandler();
     router.get(BASE + "/firmware").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
     router.post(BASE + "/firmware").handler(uploads).handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::upload);
@@ -77,10 +78,60 @@ public final class FirmwareApi implements ApiFeature {
     return Future.succeededFuture();
   }
 
+  private BodyHandler uploadsHandler() {
+    return BodyHandler.create(uploadsDir.toString()).setBodyLimit(MAX_UPLOAD_BYTES).setDeleteUploadedFilesOnEnd(true);
+  }
+
+  /**
+   * {@code POST /v1/admin/firmware/off-the-shelf} (administrators): multipart {@code binary},
+   * {@code title}, {@code description}; the binary's header names product 0, and its platform and
+   * version say where it belongs. Tracker products of that platform list it until they upload their own.
+   */
+  private void addOffTheShelf(RoutingContext ctx) {
+    JsonObject fields = RequestBodies.fields(ctx);
+    FileUpload file = binaryField(ctx);
+    String title = requiredText(fields.getValue("title"), "title", 100);
+    String description = fields.getValue("description") == null ? "" : fields.getValue("description").toString();
+    vertx.fileSystem().readFile(file.uploadedFileName()).compose(buffer -> {
+      byte[] binary = buffer.getBytes();
+      FirmwareBinary parsed = parseUpload(binary);
+      if (parsed.productId() != 0) {
+        return Future.failedFuture(new ApiException(400, "product_mismatch",
+            "binary: off-the-shelf firmware names product 0 in its header, not product " + parsed.productId()));
+      }
+      return firmware.addOffTheShelf(parsed, binary, title, description).compose(added -> added
+          ? Future.succeededFuture(new JsonObject().put("platform_id", parsed.platformId()).put("version", parsed.version())
+              .put("title", title).put("size", binary.length).put("sha256", parsed.sha256Hex()))
+          : Future.failedFuture(new ApiException(400, "invalid_version",
+              "Platform " + parsed.platformId() + " has off-the-shelf version " + parsed.version() + " already")));
+    }).onFailure(ctx::fail).onSuccess(added -> {
+      ctx.response().setStatusCode(201);
+      ctx.json(added);
+    });
+  }
+
+  private static FileUpload binaryField(RoutingContext ctx) {
+    for (FileUpload upload : ctx.fileUploads()) {
+      if (upload.name().equals("binary")) {
+        return upload;
+      }
+    }
+    throw new ApiException(400, "invalid_request", "binary: attach the firmware file as the multipart field 'binary'");
+  }
+
+  private static FirmwareBinary parseUpload(byte[] binary) {
+    try {
+      return FirmwareBinary.parse(binary);
+    } catch (FirmwareBinary.InvalidBinary invalid) {
+      throw new ApiException(400, "invalid_binary", "binary: " + invalid.getMessage());
+    }
+  }
+
   private void list(RoutingContext ctx) {
     ProductScope product = ProductAccess.scope(ctx);
     Map<Integer, Integer> running = index.runningCounts(product.productId());
-    firmware.list(product.productId()).onFailure(ctx::fail).onSuccess(all -> {
+    Future<Void> adopted = product.tracker() ? firmware.adoptOffTheShelf(product.productId(), product.platformId()) : Future.succeededFuture();
+    adopted.compose(ignored -> firmware.list(product.productId())).onFailure(ctx::fail).onSuccess(all -> {
       JsonArray answer = new JsonArray();
       for (JsonObject one : all) {
         answer.add(one.put("device_count", running.getOrDefault(one.getInteger("version"), 0)));
@@ -106,15 +157,7 @@ public final class FirmwareApi implements ApiFeature {
   private void upload(RoutingContext ctx) {
     ProductScope product = ProductAccess.scope(ctx);
     JsonObject fields = RequestBodies.fields(ctx);
-    FileUpload file = null;
-    for (FileUpload upload : ctx.fileUploads()) {
-      if (upload.name().equals("binary")) {
-        file = upload;
-      }
-    }
-    if (file == null) {
-      throw new ApiException(400, "invalid_request", "binary: attach the firmware file as the multipart field 'binary'");
-    }
+    FileUpload file = binaryField(ctx);
     int version = positiveInt(fields.getValue("version"), "version");
     String title = requiredText(fields.getValue("title"), "title", 100);
     String description = fields.getValue("description") == null ? "" : fields.getValue("description").toString();
@@ -122,12 +165,7 @@ public final class FirmwareApi implements ApiFeature {
     Principal caller = AccessCheck.principal(ctx);
     vertx.fileSystem().readFile(file.uploadedFileName()).compose(buffer -> {
       byte[] binary = buffer.getBytes();
-      FirmwareBinary parsed;
-      try {
-        parsed = FirmwareBinary.parse(binary);
-      } catch (FirmwareBinary.InvalidBinary invalid) {
-        return Future.failedFuture(new ApiException(400, "invalid_binary", "binary: " + invalid.getMessage()));
-      }
+      FirmwareBinary parsed = parseUpload(binary);
       if (parsed.productId() != product.productId()) {
         return Future.failedFuture(new ApiException(400, "product_mismatch",
             "binary: the binary is built for product " + parsed.productId() + ", not product " + product.productId()));

@@ -15,7 +15,7 @@ import java.util.HexFormat;
  *      0    4 magic "DRFW"
  *      4    2 header version (1)
  *      6    2 header length (64)
- *      8    4 product ID
+ *      8    4 product ID (0: off-the-shelf firmware, for any product of the platform)
  *     12    4 firmware version (1 .. 2^31-1)
  *     16    4 platform ID
  *     20    4 payload length
@@ -35,8 +35,8 @@ public record FirmwareBinary(int productId, int version, int platformId, byte[] 
 
   /** Wraps {@code payload} into a binary whose header names it. */
   public static byte[] wrap(int productId, int version, int platformId, byte[] payload) {
-    if (productId <= 0 || version <= 0 || platformId < 0) {
-      throw new IllegalArgumentException("product and version must be positive, platform not negative");
+    if (productId < 0 || version <= 0 || platformId < 0) {
+      throw new IllegalArgumentException("version must be positive, product (0: off-the-shelf, any product) and platform not negative");
     }
     ByteBuffer binary = ByteBuffer.allocate(HEADER_LENGTH + payload.length);
     binary.put(MAGIC).putShort((short) HEADER_VERSION).putShort((short) HEADER_LENGTH)

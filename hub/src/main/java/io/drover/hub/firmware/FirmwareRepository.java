@@ -22,7 +22,8 @@ public final class FirmwareRepository {
       SELECT f.version, f.title, f.description, f.name, f.size, f.product_default, f.uploaded_on, f.product_id,
              u.username, f.platform_id, encode(f.sha256, 'hex'), f.released_at,
              coalesce((SELECT array_agg(g.group_name ORDER BY g.group_name) FROM firmware_group_releases g
-                       WHERE g.product_id = f.product_id AND g.version = f.version), '{}')
+                       WHERE g.product_id = f.product_id AND g.version = f.version), '{}'),
+             f.off_the_shelf
       FROM product_firmware f LEFT JOIN users u ON u.id = f.uploaded_by
       WHERE f.product_id = $1""";
   private static final String LIST = SELECT + " ORDER BY f.version DESC";
@@ -81,6 +82,15 @@ public final class FirmwareRepository {
              (SELECT count(*) FROM firmware_rollout_outcomes o WHERE o.rollout_id = r.id AND o.succeeded)::int,
              (SELECT count(*) FROM firmware_rollout_outcomes o WHERE o.rollout_id = r.id AND NOT o.succeeded)::int
       FROM firmware_rollouts r WHERE r.product_id = $1 AND ($2::bigint IS NULL OR r.id = $2)""";
+  private static final String ADD_OFF_THE_SHELF = """
+      INSERT INTO off_the_shelf_firmware (platform_id, version, title, description, size, sha256, content)
+      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING""";
+  private static final String ADOPT_OFF_THE_SHELF = """
+      INSERT INTO product_firmware (product_id, version, title, description, name, platform_id, size, sha256, content, off_the_shelf)
+      SELECT $1, o.version, o.title, o.description, 'off-the-shelf-v' || o.version || '.bin', o.platform_id, o.size, o.sha256, o.content, true
+      FROM off_the_shelf_firmware o
+      WHERE o.platform_id = $2 AND NOT EXISTS (SELECT 1 FROM product_firmware f WHERE f.product_id = $1 AND NOT f.off_the_shelf)
+      ON CONFLICT DO NOTHING""";
   private static final String RECORD_RUNNING = "UPDATE devices SET firmware_version = $2 WHERE id = $1";
 
   private final Pool pool;
@@ -119,6 +129,21 @@ public final class FirmwareRepository {
         .compose(inserted -> inserted.rowCount() == 1 ? Future.<Void>succeededFuture() : highest(productId).compose(highest ->
             Future.failedFuture(new ApiException(400, "invalid_version",
                 "Versions must increase: version " + parsed.version() + " is not above this product's highest, " + highest))));
+  }
+
+  /** @return false when the platform has this version already */
+  public Future<Boolean> addOffTheShelf(FirmwareBinary parsed, byte[] binary, String title, String description) {
+    return pool.preparedQuery(ADD_OFF_THE_SHELF).execute(Tuple.tuple().addInteger(parsed.platformId()).addInteger(parsed.version())
+        .addString(title).addString(description).addInteger(binary.length).addBuffer(Buffer.buffer(parsed.sha256())).addBuffer(Buffer.buffer(binary)))
+        .map(added -> added.rowCount() == 1);
+  }
+
+  /**
+   * Adds the platform's off-the-shelf releases to a tracker product's list, unless it has uploaded
+   * firmware of its own (then the list stays as it is: Particle's "no longer added automatically").
+   */
+  public Future<Void> adoptOffTheShelf(int productId, int platformId) {
+    return pool.preparedQuery(ADOPT_OFF_THE_SHELF).execute(Tuple.of(productId, platformId)).mapEmpty();
   }
 
   public Future<Integer> highest(int productId) {
@@ -322,7 +347,8 @@ public final class FirmwareRepository {
         .put("platform_id", row.getInteger(9))
         .put("sha256", row.getString(10))
         .put("released_at", timestamp(row.getOffsetDateTime(11)))
-        .put("groups", new JsonArray(groups == null ? List.of() : List.of(groups)));
+        .put("groups", new JsonArray(groups == null ? List.of() : List.of(groups)))
+        .put("off_the_shelf", row.getBoolean(13));
   }
 
   private static String timestamp(java.time.OffsetDateTime time) {

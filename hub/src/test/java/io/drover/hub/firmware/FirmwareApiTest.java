@@ -209,6 +209,32 @@ class FirmwareApiTest {
         "the index follows FleetChanges");
   }
 
+  @Test
+  void offTheShelfReleasesAppearInTrackerProductsUntilTheyUploadTheirOwn() throws Exception {
+    int tracker = fleet.product("trackers", "owner@example.com");
+    node.execute("UPDATE products SET type = 'tracker' WHERE id = " + tracker);
+    int standard = fleet.product("not-trackers", "owner@example.com");
+    assertEquals(201, fleet.upload(0, Map.of("title", "Tracker Edge v5"), FirmwareBinary.wrap(0, 5, FirmwareFleet.PLATFORM, new byte[] {5}),
+        node.adminToken(), "/v1/admin/firmware/off-the-shelf").statusCode());
+    assertError(fleet.upload(0, Map.of("title", "Tracker Edge v6"), FirmwareBinary.wrap(tracker, 6, FirmwareFleet.PLATFORM, new byte[] {6}),
+        node.adminToken(), "/v1/admin/firmware/off-the-shelf"), 400, "product_mismatch", "product 0");
+    assertError(fleet.upload(0, Map.of("title", "Tracker Edge v5"), FirmwareBinary.wrap(0, 5, FirmwareFleet.PLATFORM, new byte[] {5}),
+        owner, "/v1/admin/firmware/off-the-shelf"), 403, "forbidden", "administrator");
+
+    JsonArray listed = new JsonArray(node.get("/v1/products/" + tracker + "/firmware", owner).body());
+    assertEquals(1, listed.size(), listed.encode());
+    assertEquals(true, listed.getJsonObject(0).getBoolean("off_the_shelf"));
+    assertEquals("Tracker Edge v5", listed.getJsonObject(0).getString("title"));
+    assertEquals(0, new JsonArray(node.get("/v1/products/" + standard + "/firmware", owner).body()).size(), "only tracker products");
+
+    fleet.uploaded(tracker, 6, new byte[] {6}, owner);
+    assertEquals(201, fleet.upload(0, Map.of("title", "Tracker Edge v7"), FirmwareBinary.wrap(0, 7, FirmwareFleet.PLATFORM, new byte[] {7}),
+        node.adminToken(), "/v1/admin/firmware/off-the-shelf").statusCode());
+    JsonArray after = new JsonArray(node.get("/v1/products/" + tracker + "/firmware", owner).body());
+    assertEquals(List.of(6, 5), after.stream().map(f -> ((JsonObject) f).getInteger("version")).toList(),
+        "once the product has its own firmware, new off-the-shelf releases are no longer added");
+  }
+
   private static HttpResponse<String> release(int product, int version, boolean asDefault, List<String> groups) throws Exception {
     return node.send("PUT", "/v1/products/" + product + "/firmware/release", FirmwareFleet.json(Integer.toString(version), asDefault, groups), owner);
   }

@@ -67,6 +67,11 @@ final class FirmwareFleet {
   }
 
   HttpResponse<String> upload(int productId, Map<String, String> fields, byte[] binary, String token) throws IOException, InterruptedException {
+    return upload(productId, fields, binary, token, "/v1/products/" + productId + "/firmware");
+  }
+
+  HttpResponse<String> upload(int productId, Map<String, String> fields, byte[] binary, String token, String path)
+      throws IOException, InterruptedException {
     String boundary = "----drover" + System.nanoTime();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     for (Map.Entry<String, String> field : fields.entrySet()) {
@@ -80,7 +85,7 @@ final class FirmwareFleet {
       body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
     }
     body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/v1/products/" + productId + "/firmware"))
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
         .timeout(Duration.ofSeconds(20))
         .header("Content-Type", "multipart/form-data; boundary=" + boundary)
         .header("Authorization", "Bearer " + token)
