@@ -180,6 +180,7 @@ public final class FirmwareApi implements ApiFeature {
       }
       return firmware.insert(product.productId(), parsed, binary, title, description, fileName, caller.userId() == null ? 0 : caller.userId());
     }).compose(stored -> firmware.find(product.productId(), version)).onFailure(ctx::fail).onSuccess(created -> {
+      FirmwareEvents.created(vertx.eventBus(), caller, product.productId(), created);
       ctx.response().setStatusCode(201);
       ctx.json(created.put("device_count", 0));
     });

@@ -79,6 +79,7 @@ final class ReleaseRoutes {
           for (int i = 0; i < Math.min(reached.size(), DeviceNudges.MAX_DEVICES_TOLD_AT_ONCE); i++) {
             nudges.askToCheck(reached.get(i));
           }
+          FirmwareEvents.released(vertx.eventBus(), AccessCheck.principal(ctx), product.productId(), released, null);
           return released.put("device_count", index.runningCounts(product.productId()).getOrDefault(version, 0))
               .put("impacted_devices", reached.size());
         }))
@@ -121,6 +122,8 @@ final class ReleaseRoutes {
         .onSuccess(rollout -> {
           FleetChanges.productChanged(vertx.eventBus(), product.productId());
           List<String> admitted = nudges.tellTargeted(product.productId(), version);
+          FirmwareEvents.released(vertx.eventBus(), AccessCheck.principal(ctx), product.productId(), new JsonObject().put("version", version)
+              .put("product_default", asDefault).put("groups", new JsonArray(groups)), rollout.getLong("id"));
           ctx.response().setStatusCode(201);
           ctx.json(rollout.put("targeted_devices", targeted).put("admitted_devices", admitted.size()));
         });
