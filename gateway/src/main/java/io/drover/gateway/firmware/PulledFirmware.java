@@ -77,11 +77,11 @@ public final class PulledFirmware {
     if (offered == 0) {
       return;
     }
-    boolean verified = "verified".equals(result.getString("status"));
+    boolean verified = "verified".equals(result.getValue("status"));
     link.publishEvent("spark/flash/status", verified ? "success" : "failed");
     hub.reportOutcome(deviceId, handshake.productId(), offered, verified);
     LOG.info("firmware update {} [device-id: {}, version: {}, error: {}]", verified ? "verified by the device" : "failed on the device",
-        deviceId, offered, result.getString("error"));
+        deviceId, offered, result.getValue("error"));
   }
 
   /** "Flash now": the last handshake again; the caller tells the device when an update follows. */

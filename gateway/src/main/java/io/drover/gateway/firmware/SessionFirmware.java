@@ -100,12 +100,20 @@ public final class SessionFirmware {
       throw new DeviceFailure(DeviceFailure.Kind.MALFORMED_PAYLOAD, "fw/" + step + " must carry a JSON object");
     }
     switch (step) {
-      case "ready" -> transfer.resumeFrom(json.getInteger("offset", 0));
-      case "ack" -> transfer.acknowledged(json.getInteger("offset", 0));
-      case "nak" -> transfer.resendFrom(json.getInteger("offset", 0));
-      case "result" -> transfer.finished("verified".equals(json.getString("status")), json.getString("error"));
+      case "ready" -> transfer.resumeFrom(offset(json, step));
+      case "ack" -> transfer.acknowledged(offset(json, step));
+      case "nak" -> transfer.resendFrom(offset(json, step));
+      case "result" -> transfer.finished("verified".equals(json.getValue("status")),
+          json.getValue("error") == null ? null : String.valueOf(json.getValue("error")));
       default -> throw new DeviceFailure(DeviceFailure.Kind.BAD_TOPIC, "unknown firmware step fw/" + step);
     }
+  }
+
+  private static int offset(JsonObject json, String step) {
+    if (!(json.getValue("offset") instanceof Number offset) || offset.longValue() < 0 || offset.longValue() > Integer.MAX_VALUE) {
+      throw new DeviceFailure(DeviceFailure.Kind.MALFORMED_PAYLOAD, "fw/" + step + " needs a non-negative integer offset");
+    }
+    return offset.intValue();
   }
 
   /** The session ended: the transfer stops, and resumes by offset when the device is back. */
