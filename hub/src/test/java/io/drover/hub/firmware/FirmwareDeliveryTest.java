@@ -180,6 +180,40 @@ class FirmwareDeliveryTest {
         + "' AND name = 'spark/flash/status'").equals("started,started,success"), "spark/flash/status: each offer, then the verdict");
   }
 
+  @Test
+  void flashNowReachesAnOnlineCoapDeviceThroughItsOwnHandshakeResource() throws Exception {
+    int product = fleet.product("coap-flash-now", "owner@example.com");
+    fleet.uploaded(product, 4, new byte[700], owner);
+    DeviceIdentity device = fleet.device(product, 1, false);
+    fleet.announce(product);
+    try (CoapFirmwareDevice online = new CoapFirmwareDevice(node.coapPort(), device.id(), device.secret())) {
+      JsonObject first = new JsonObject(online.post("/h", new JsonObject().put("product_id", product).put("firmware_version", 1).encode())
+          .getResponseText());
+      assertEquals(false, first.getBoolean("firmware_update"), first.encode());
+      HttpResponse<String> locked = node.send("PUT", "/v1/products/" + product + "/devices/" + device.id(),
+          new JsonObject().put("desired_firmware_version", 4).put("flash", true).encode(), owner);
+      assertEquals(200, locked.statusCode(), locked.body());
+      TestNode.eventually(WAIT, () -> !online.handshakeNotices.isEmpty(), "the cloud's PUT /h");
+      JsonObject notice = new JsonObject(online.handshakeNotices.get(0));
+      assertEquals(true, notice.getBoolean("firmware_update"), notice.encode());
+      assertEquals("locked", notice.getString("rule"));
+      assertEquals(ResponseCode.CONTENT, online.block(4, 0).getCode(), "the offered version can now be fetched");
+    }
+  }
+
+  @Test
+  void aMalformedHandshakeIsRefusedByName(Vertx vertx) throws Exception {
+    DeviceIdentity device = fleet.device(fleet.product("malformed", "owner@example.com"), 1, false);
+    try (FirmwareTestDevice sloppy = FirmwareTestDevice.connect(vertx, node.mqttPort(), device.id(), device.secret(), new FirmwareTestDevice.Flash())) {
+      sloppy.publish("h", "{\"product_id\":\"one\"}");
+      TestNode.eventually(WAIT, () -> !sloppy.errors.isEmpty(), "a c/err notice");
+      JsonObject error = sloppy.errors.get(0);
+      assertEquals("malformed_payload", error.getString("error"));
+      assertEquals("h", error.getString("topic"));
+      assertTrue(error.getString("message").contains("product_id"), error.encode());
+    }
+  }
+
   private static String query(String sql) {
     try {
       String value = node.query(sql);

@@ -44,6 +44,7 @@ final class FirmwareTestDevice implements AutoCloseable {
   private final Flash flash;
   final List<JsonObject> handshakeAnswers = new CopyOnWriteArrayList<>();
   final List<JsonObject> offers = new CopyOnWriteArrayList<>();
+  final List<JsonObject> errors = new CopyOnWriteArrayList<>();
   private final Promise<Void> dropped = Promise.promise();
   /** Set when the device cuts its connection: what arrives after that is lost, as on a real drop. */
   private volatile boolean cut;
@@ -73,6 +74,10 @@ final class FirmwareTestDevice implements AutoCloseable {
         .toBuffer(), MqttQoS.AT_LEAST_ONCE, false, false).await(5, TimeUnit.SECONDS);
   }
 
+  void publish(String topic, String payload) throws Exception {
+    client.publish(topic, io.vertx.core.buffer.Buffer.buffer(payload), MqttQoS.AT_LEAST_ONCE, false, false).await(5, TimeUnit.SECONDS);
+  }
+
   Future<Void> dropped() {
     return dropped.future();
   }
@@ -82,7 +87,9 @@ final class FirmwareTestDevice implements AutoCloseable {
       return;
     }
     String topic = message.topicName();
-    if (topic.equals("c/h")) {
+    if (topic.equals("c/err")) {
+      errors.add(new JsonObject(message.payload()));
+    } else if (topic.equals("c/h")) {
       handshakeAnswers.add(new JsonObject(message.payload()));
     } else if (topic.equals("c/fw/offer")) {
       JsonObject offer = new JsonObject(message.payload());
