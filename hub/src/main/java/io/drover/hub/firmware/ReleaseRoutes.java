@@ -114,20 +114,23 @@ final class ReleaseRoutes {
     }
     Releases current = index.releases(product.productId());
     Releases before = new Releases(current.productDefault(), current.byGroup());
-    int targeted = index.impact(product.productId(), before.with(version, asDefault, groups), version);
-    requireRunning(product, version)
-        .compose(running -> firmware.startRollout(product.productId(), version, asDefault, groups, batchPercent, threshold, before))
-        .compose(id -> loader.reloadProduct(product.productId()).compose(reloaded -> firmware.rollout(product.productId(), id)))
+    // passes over the product's devices run on a worker: ~0.1 s each at a million devices
+    vertx.executeBlocking(() -> index.impact(product.productId(), before.with(version, asDefault, groups), version), false)
+        .compose(targeted -> requireRunning(product, version)
+            .compose(running -> firmware.startRollout(product.productId(), version, asDefault, groups, batchPercent, threshold, before))
+            .compose(id -> loader.reloadProduct(product.productId()).compose(reloaded -> firmware.rollout(product.productId(), id)))
+            .compose(rollout -> vertx.executeBlocking(() -> nudges.tellTargeted(product.productId(), version), false)
+                .map(admitted -> rollout.put("targeted_devices", targeted).put("admitted_devices", admitted.size()))))
         .onFailure(ctx::fail)
         .onSuccess(rollout -> {
           FleetChanges.productChanged(vertx.eventBus(), product.productId());
-          List<String> admitted = nudges.tellTargeted(product.productId(), version);
           FirmwareEvents.released(vertx.eventBus(), AccessCheck.principal(ctx), product.productId(), new JsonObject().put("version", version)
               .put("product_default", asDefault).put("groups", new JsonArray(groups)), rollout.getLong("id"));
           ctx.response().setStatusCode(201);
-          ctx.json(rollout.put("targeted_devices", targeted).put("admitted_devices", admitted.size()));
+          ctx.json(rollout);
         });
   }
+
   private void rollouts(RoutingContext ctx) {
     ProductScope product = ProductAccess.scope(ctx);
     firmware.rollouts(product.productId()).onFailure(ctx::fail).onSuccess(all -> ctx.json(new JsonArray(new ArrayList<>(all))));
@@ -142,10 +145,11 @@ final class ReleaseRoutes {
     }
     firmware.changeRollout(product.productId(), id, named)
         .compose(changed -> loader.reloadProduct(product.productId()).map(changed))
+        .compose(changed -> vertx.executeBlocking(() -> nudges.tellTargeted(product.productId(), changed.getInteger("version")), false)
+            .map(changed))
         .onFailure(ctx::fail)
         .onSuccess(changed -> {
           FleetChanges.productChanged(vertx.eventBus(), product.productId());
-          nudges.tellTargeted(product.productId(), changed.getInteger("version"));
           ctx.json(changed);
         });
   }
