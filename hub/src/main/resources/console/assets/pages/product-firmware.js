@@ -15,7 +15,7 @@ const RULES = {
   none: 'No release targets it',
 };
 
-export function productFirmwarePage(main, { params, shell }) {
+export function productFirmwarePage(main, { params, query, shell }) {
   const product = params[0];
   shell.setTrail([{ label: 'Products', href: '/products' }, { label: product, href: `/products/${encodeURIComponent(product)}/devices` },
     { label: 'Firmware' }]);
@@ -28,7 +28,8 @@ export function productFirmwarePage(main, { params, shell }) {
     'No firmware yet. Upload a binary wrapped with bin/drover-firmware.');
   const uploadButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'upload', onclick: openUpload },
     icon('plus'), 'Upload');
-  const target = targetCard(product);
+  // ?device=<id> opens with that device's target shown: a device page can link here for its "why"
+  const target = targetCard(product, query?.get('device'));
   const rolloutRows = h('tbody', { 'data-role': 'rollout-rows' });
   const rolloutsCard = h('section', { class: 'card table-card', 'aria-labelledby': 'rollouts-title', hidden: true },
     h('header', { class: 'card-header' },
@@ -236,7 +237,7 @@ function field(label, input) {
 }
 
 /** One device: its target, why, its last update state, and lock / unlock / flash now. */
-function targetCard(product) {
+function targetCard(product, initialDevice) {
   const deviceInput = h('input', { class: 'input input-mono', 'data-field': 'device-id', placeholder: '24-digit device ID', 'aria-label': 'Device ID' });
   const result = h('div', { 'data-role': 'target-result' });
   const error = h('div', { class: 'form-error', role: 'alert' });
@@ -288,6 +289,10 @@ function targetCard(product) {
     event.preventDefault();
     show();
   });
+  if (initialDevice) {
+    deviceInput.value = initialDevice;
+    show();
+  }
   return {
     el: h('section', { class: 'card', 'aria-labelledby': 'target-title' },
       h('header', { class: 'card-header' },

@@ -122,6 +122,10 @@ class FirmwarePageBrowserTest {
     assertEquals("v2", browser.findElement(By.cssSelector("[data-role=target]")).getText());
     assertTrue(browser.findElement(By.cssSelector("[data-role=rule]")).getText().contains("group beta"));
 
+    // a device page links here with ?device= for its "why"
+    browser.get(url("/products/" + product + "/firmware?device=" + inBeta.id()));
+    waitFor("the linked device's why", d -> "group".equals(d.findElement(By.cssSelector("[data-role=rule]")).getDomAttribute("data-rule")));
+
     // a staged rollout of the next version, paused from the page
     fleet.uploaded(product, 3, new byte[] {3}, token);
     browser.navigate().refresh();
