@@ -24,8 +24,8 @@ export function productFirmwarePage(main, { params, query, shell }) {
 
   const listError = h('div', { class: 'form-error', role: 'alert' });
   const rows = h('tbody', { 'data-role': 'firmware-rows' });
-  const empty = h('p', { class: 'card-empty', hidden: true, 'data-role': 'firmware-empty' },
-    'No firmware yet. Upload a binary wrapped with bin/drover-firmware.');
+  const empty = h('div', { class: 'card-body', hidden: true, 'data-role': 'firmware-empty' },
+    h('p', { class: 'card-empty' }, 'No firmware yet. Upload a binary wrapped with bin/drover-firmware.'));
   const uploadButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'upload', onclick: openUpload },
     icon('plus'), 'Upload');
   // ?device=<id> opens with that device's target shown: a device page can link here for its "why"
@@ -55,7 +55,7 @@ export function productFirmwarePage(main, { params, query, shell }) {
               h('th', { scope: 'col' }, 'Version'), h('th', { scope: 'col' }, 'Title'), h('th', { scope: 'col' }, 'Released to'),
               h('th', { scope: 'col' }, 'Devices running'), h('th', { scope: 'col' }, 'Uploaded'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
             rows)),
-        h('div', { class: 'card-body' }, empty)),
+        empty),
       rolloutsCard,
       target.el));
 
