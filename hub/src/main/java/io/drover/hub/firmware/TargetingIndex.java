@@ -26,7 +26,24 @@ public final class TargetingIndex {
 
   private static final class Fleet {
     final Map<String, DeviceState> devices = new ConcurrentHashMap<>();
+    /** How many devices run each version, kept with every change so that lists need no pass over the devices. */
+    final Map<Integer, java.util.concurrent.atomic.AtomicInteger> running = new ConcurrentHashMap<>();
     volatile Releases releases = Releases.NONE;
+
+    /** Replaces (or with null removes) a device, atomically for that device, and moves the counts with it. */
+    void put(String deviceId, DeviceState next) {
+      devices.compute(deviceId, (id, before) -> {
+        count(before, -1);
+        count(next, 1);
+        return next;
+      });
+    }
+
+    private void count(DeviceState device, int delta) {
+      if (device != null && device.running() != 0) {
+        running.computeIfAbsent(device.running(), v -> new java.util.concurrent.atomic.AtomicInteger()).addAndGet(delta);
+      }
+    }
   }
 
   private final Map<Integer, Fleet> fleets = new ConcurrentHashMap<>();
@@ -106,7 +123,7 @@ public final class TargetingIndex {
     if (before == null || before.running() == version) {
       return false;
     }
-    fleet.devices.put(deviceId, before.withRunning(version));
+    fleet.put(deviceId, before.withRunning(version));
     return true;
   }
 
@@ -128,16 +145,16 @@ public final class TargetingIndex {
     return impacted[0];
   }
 
-  /** How many of the product's devices run each version (unknown versions are left out). */
+  /** How many of the product's devices run each version (unknown versions are left out). Constant time in the fleet's size. */
   public Map<Integer, Integer> runningCounts(int productId) {
     Map<Integer, Integer> counts = new HashMap<>();
     Fleet fleet = fleets.get(productId);
     if (fleet != null) {
-      for (DeviceState device : fleet.devices.values()) {
-        if (device.running() != 0) {
-          counts.merge(device.running(), 1, Integer::sum);
+      fleet.running.forEach((version, count) -> {
+        if (count.get() > 0) {
+          counts.put(version, count.get());
         }
-      }
+      });
     }
     return counts;
   }
@@ -158,14 +175,14 @@ public final class TargetingIndex {
   }
 
   public void putDevice(int productId, String deviceId, DeviceState device) {
-    fleets.computeIfAbsent(productId, id -> new Fleet()).devices.put(deviceId, device);
+    fleets.computeIfAbsent(productId, id -> new Fleet()).put(deviceId, device);
   }
 
   /** Removes the device from every product but {@code keepIn} (0 for all): it moved or left. */
   public void removeDevice(String deviceId, int keepIn) {
     fleets.forEach((productId, fleet) -> {
       if (productId != keepIn) {
-        fleet.devices.remove(deviceId);
+        fleet.put(deviceId, null);
       }
     });
   }
@@ -177,7 +194,7 @@ public final class TargetingIndex {
   /** Replaces a product's devices and releases at once (a whole-product reload). */
   public void replaceProduct(int productId, Map<String, DeviceState> devices, Releases releases) {
     Fleet fresh = new Fleet();
-    fresh.devices.putAll(devices);
+    devices.forEach(fresh::put);
     fresh.releases = releases;
     fleets.put(productId, fresh);
   }
