@@ -122,8 +122,9 @@ class FirmwarePageBrowserTest {
     assertEquals("v2", browser.findElement(By.cssSelector("[data-role=target]")).getText());
     assertTrue(browser.findElement(By.cssSelector("[data-role=rule]")).getText().contains("group beta"));
 
-    // a device page links here with ?device= for its "why"
-    browser.get(url("/products/" + product + "/firmware?device=" + inBeta.id()));
+    // the product's device list links each device's version to its "why" here
+    browser.get(url("/products/" + product + "/devices"));
+    click(By.cssSelector("tr[data-device-id='" + inBeta.id() + "'] [data-action=firmware-why]"));
     waitFor("the linked device's why", d -> "group".equals(d.findElement(By.cssSelector("[data-role=rule]")).getDomAttribute("data-rule")));
 
     // a staged rollout of the next version, paused from the page
