@@ -1,5 +1,7 @@
 package io.drover.hub.firmware;
 
+import io.drover.hub.products.fleet.AutoApproval;
+
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.hub.products.FleetChanges;
@@ -28,6 +30,7 @@ public final class FirmwareVerticle extends VerticleBase {
   private final TargetingIndex index;
   private final FirmwareIndexLoader loader;
   private final FirmwareRepository firmware;
+  private final AutoApproval autoApproval;
   private final Map<String, Buffer> binaries = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Buffer> eldest) {
@@ -35,7 +38,8 @@ public final class FirmwareVerticle extends VerticleBase {
     }
   };
 
-  public FirmwareVerticle(TargetingIndex index, FirmwareIndexLoader loader, FirmwareRepository firmware) {
+  public FirmwareVerticle(TargetingIndex index, FirmwareIndexLoader loader, FirmwareRepository firmware, AutoApproval autoApproval) {
+    this.autoApproval = autoApproval;
     this.index = index;
     this.loader = loader;
     this.firmware = firmware;
@@ -43,6 +47,7 @@ public final class FirmwareVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    autoApproval.listen();
     return Future.all(
         vertx.eventBus().<JsonObject>consumer(BusAddresses.FIRMWARE_TARGET, this::target).completion(),
         vertx.eventBus().<JsonObject>consumer(BusAddresses.FIRMWARE_BINARY, this::binary).completion(),
@@ -63,6 +68,10 @@ public final class FirmwareVerticle extends VerticleBase {
     if (running != null && running > 0 && index.reportRunning(productId, deviceId, running)) {
       firmware.recordRunning(deviceId, running)
           .onFailure(cause -> LOG.warn("running version not recorded [device-id: {}, version: {}, cause: {}]", deviceId, running, cause.getMessage()));
+    }
+    if (index.device(productId, deviceId) == null) {
+      // not (yet) in the product it reports: it may join it by itself (the Configuration's auto-approve)
+      autoApproval.reported(deviceId, productId);
     }
     FirmwareTarget target = index.target(productId, deviceId);
     JsonObject answer = target.toJson();

@@ -51,6 +51,7 @@ import io.drover.hub.products.ProductRepository;
 import io.drover.hub.products.ProductsApi;
 import io.drover.hub.products.TeamApi;
 import io.drover.hub.products.TeamRepository;
+import io.drover.hub.products.fleet.AutoApproval;
 import io.drover.hub.products.fleet.GroupsApi;
 import io.drover.hub.products.fleet.ProductDevicesApi;
 import io.drover.hub.storage.Database;
@@ -194,7 +195,7 @@ public final class Node {
       TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
       FirmwareIndexLoader firmwareLoader = new FirmwareIndexLoader(pool, firmwareTargets);
       FirmwareRepository firmware = new FirmwareRepository(pool);
-      deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware));
+      deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware, new AutoApproval(pool, vertx.eventBus())));
       CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
       api = new ApiVerticle(config.http(), v -> List.of(
           new OperationsApi(health, registry),
