@@ -48,6 +48,8 @@ public final class DevicesVerticle extends VerticleBase {
   private long flushTimer;
   private long sweepTimer;
   private boolean stopping;
+  /** The last index reload asked for (see onDeviceChanged). */
+  private Future<Void> deviceReloads = Future.succeededFuture();
 
   public DevicesVerticle(Pool pool, SecretSealer sealer, DeviceDirectory directory, ClusterView cluster, Duration connectivityFlushInterval) {
     this.repository = new DeviceRepository(pool);
@@ -128,10 +130,13 @@ public final class DevicesVerticle extends VerticleBase {
     return Future.join(written);
   }
 
-  /** Another node (or this one) changed a device's row: reload it into this node's indexes. */
+  /**
+   * Another node (or this one) changed a device's row: reload it into this node's indexes. Reloads run
+   * one after another, so that of two quick changes (a claim, then a rename) the newer read lands last.
+   */
   private void onDeviceChanged(Message<JsonObject> message) {
     String deviceId = message.body().getString("device_id");
-    repository.indexedRow(deviceId)
+    deviceReloads = deviceReloads.transform(ignored -> repository.indexedRow(deviceId)
         .onSuccess(row -> {
           if (row == null) {
             directory.apply(deviceId, null, null);
@@ -144,7 +149,8 @@ public final class DevicesVerticle extends VerticleBase {
           }
           directory.apply(deviceId, row.getLong("owner_id"), row.getString("name"));
         })
-        .onFailure(cause -> LOG.warn("device change not loaded [device-id: {}, cause: {}]", deviceId, cause.getMessage()));
+        .onFailure(cause -> LOG.warn("device change not loaded [device-id: {}, cause: {}]", deviceId, cause.getMessage()))
+        .<Void>mapEmpty());
   }
 
   private void authenticate(Message<JsonObject> message) {
