@@ -19,7 +19,12 @@
 #      swaps every run): RATE_COUNT connects with RATE_IN_FLIGHT CONNECTs in flight against (a) a
 #      gateway-only node, whose every authentication and session notice crosses the cluster bus to the
 #      hub, and (b) the single node, where they stay in the process;
-#   6. writes sessions.tsv, rates.jsonl and summary.md into OUT_DIR, and stops everything it started.
+#   6. function-call round trip, CALL_REPS times interleaved (CALL_REPS=0 skips): an account calls a
+#      function on its device CALLS times, one at a time, after CALL_WARMUP unrecorded calls
+#      (load-tests/cluster/CallRoundTrip.java): (a) through the hub's API to a device held by a gateway
+#      node, so the call and its answer cross the bus; (b) on the single node, where they stay local;
+#   7. writes sessions.tsv, rates.jsonl, calls.tsv and summary.md into OUT_DIR, and stops everything
+#      it started.
 #
 # Only loopback addresses are used; every swarm has a hold limit and a deadline and stops by itself.
 set -euo pipefail
@@ -32,6 +37,9 @@ RATE_COUNT="${RATE_COUNT:-9000}"
 RATE_REPS="${RATE_REPS:-5}"
 RATE_IN_FLIGHT="${RATE_IN_FLIGHT:-100}"
 WARMUP_RUNS="${WARMUP_RUNS:-2}"
+CALL_REPS="${CALL_REPS:-5}"
+CALLS="${CALLS:-200}"
+CALL_WARMUP="${CALL_WARMUP:-50}"
 OUT_DIR="${OUT_DIR:-$ROOT/load-tests/target/cluster-scale-$(date +%Y%m%d-%H%M%S)}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
 NODE_JAVA_OPTS="${NODE_JAVA_OPTS:-}"
@@ -159,10 +167,10 @@ provision() { # node count credentials-out
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
-heap_used_kb() { jcmd "$1" GC.heap_info | awk '/heap/ && /used/ { for (i = 1; i <= NF; i++) if ($i == "used") { sub(/K.*/, "", $(i + 1)); print $(i + 1); exit } }'; }
+heap_used_kb() { jcmd "$1" GC.heap_info | awk '/heap/ && /used/ && v == "" { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v) } } END { print v }'; }
 
-gauge() { # node metric: the first sample of the metric, summed over nothing (MQTT only is asked for)
-  curl -s --max-time 5 "http://127.0.0.1:${HTTP[$1]}/metrics" | awk -v m="$2" '$1 == m {printf "%d\n", $2; exit}'
+gauge() { # node metric: the metric's sample. awk reads to the end: stopping early would fail curl (exit 23)
+  curl -s --max-time 5 "http://127.0.0.1:${HTTP[$1]}/metrics" | awk -v m="$2" '$1 == m && v == "" { v = sprintf("%d", $2) } END { print v }'
 }
 mqtt_connected() { gauge "$1" 'drover_devices_connected{protocol="mqtt"}'; }
 
@@ -279,6 +287,16 @@ rate_pair() { # label index
   else rate_run single "$1"; rate_run clustered "$1"; fi
 }
 
+call_run() { # server rep; appends: server rep calls p50_ms p90_ms p99_ms max_ms failed
+  local server=$1 http mqtt admin line
+  if [[ "$server" == clustered ]]; then http=${HTTP[hub]}; mqtt=${MQTT[gw1]}; admin=$(cat "${DATA[hub]}/admin-token")
+  else http=${HTTP[single]}; mqtt=${MQTT[single]}; admin=$(cat "${DATA[single]}/admin-token"); fi
+  line=$(timeout 300 java -Xmx256m "$WORK/CallRoundTrip.java" "$http" "$mqtt" "$admin" "$CALL_WARMUP" "$CALLS" \
+    2>>"$OUT_DIR/calls-$server.log") || die "the call round trip against $server failed; see $OUT_DIR/calls-$server.log"
+  printf '%s\t%s\t%s\n' "$server" "$2" "$line" >>"$OUT_DIR/calls.tsv"
+  log "call round trip [$server $2]: calls, p50, p90, p99, max ms, failed: $(tr '\t' ' ' <<<"$line")"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Summary
 
@@ -289,6 +307,7 @@ value() { # node phase column
 per_session() { # node column sessions: (held - idle) / sessions, in KiB
   awk -v a="$(value "$1" held "$2")" -v b="$(value "$1" idle "$2")" -v n="$3" 'BEGIN { if (n > 0) printf "%.2f\n", (a - b) / n; else print "NA" }'
 }
+call_median() { awk -F'\t' -v s="$1" -v c="$2" '$1 == s { print $c }' "$OUT_DIR/calls.tsv" | median; }
 rate_median() { jq -r --arg s "$1" "select(.server == \$s) | .$2" "$OUT_DIR/rates.jsonl" | median; }
 rounded() { awk -v d="$1" -v x="$2" 'BEGIN { if (x == "NA") print "NA"; else printf "%.*f\n", d, x }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b == 0) print "NA"; else printf "%.2f\n", a / b }'; }
@@ -329,6 +348,18 @@ write_summary() {
           | (map(select(.server == "single")) | map(.connectsPerSecond)) as $s
           | range(0; [$c, $s] | map(length) | min) | $c[.] / $s[.]' "$OUT_DIR/rates.jsonl" | median)");" \
       "p50 clustered/single: $(ratio "$(rate_median clustered connectP50Ms)" "$(rate_median single connectP50Ms)")"
+    if ((CALL_REPS > 0)); then
+      echo
+      echo "## Function-call round trip: $CALLS calls one at a time, after $CALL_WARMUP unrecorded (medians of $CALL_REPS)"
+      echo
+      echo "| path | p50 ms | p90 ms | p99 ms | failed (total) |"
+      echo "|---|---|---|---|---|"
+      echo "| clustered: API on the hub, device on gw1 | $(call_median clustered 4) | $(call_median clustered 5) | $(call_median clustered 6) | $(awk -F'\t' '$1 == "clustered" { n += $8 } END { print n + 0 }' "$OUT_DIR/calls.tsv") |"
+      echo "| single: API and device on one node | $(call_median single 4) | $(call_median single 5) | $(call_median single 6) | $(awk -F'\t' '$1 == "single" { n += $8 } END { print n + 0 }' "$OUT_DIR/calls.tsv") |"
+      echo
+      echo "clustered/single p50: $(ratio "$(call_median clustered 4)" "$(call_median single 4)"); p99: $(ratio "$(call_median clustered 6)" "$(call_median single 6)")" \
+        "(p50 of each run: $(awk -F'\t' '$1 == "clustered" { print $4 }' "$OUT_DIR/calls.tsv" | paste -sd' ') vs $(awk -F'\t' '$1 == "single" { print $4 }' "$OUT_DIR/calls.tsv" | paste -sd' '))"
+    fi
     echo
     echo "Node log lines at WARN or ERROR during the run (digits replaced by N):"
     echo
@@ -338,7 +369,7 @@ write_summary() {
     done | sort | uniq -c
     echo '```'
     echo
-    echo "Raw rows: sessions.tsv (node, phase, sessions, rss_kb, rss_after_gc_kb, heap_after_gc_kb, fds); rates.jsonl."
+    echo "Raw rows: sessions.tsv (node, phase, sessions, rss_kb, rss_after_gc_kb, heap_after_gc_kb, fds); rates.jsonl; calls.tsv (server, rep, calls, p50, p90, p99, max ms, failed)."
   } >"$s"
   cat "$s"
 }
@@ -346,60 +377,72 @@ write_summary() {
 # ---------------------------------------------------------------------------------------------
 # Run
 
-for tool in java jcmd jq curl ss psql; do
-  command -v "$tool" >/dev/null || die "$tool is needed (java and jcmd from a JDK, psql from postgresql-client)"
-done
-((PER_SWARM <= 19000)) || die "PER_SWARM ($PER_SWARM) must stay below one process's 20,000 open files"
-((RATE_COUNT <= 19000 && RATE_COUNT <= DEVICES)) || die "RATE_COUNT ($RATE_COUNT) must be at most 19,000 and at most DEVICES"
-FD_LIMIT=$(ulimit -n)
-((DEVICES / 2 + 1000 <= FD_LIMIT)) || die "a gateway holding $((DEVICES / 2)) connections needs more than the open-files limit ($FD_LIMIT); lower DEVICES"
+# The whole run is one function, so bash has read all of it before it starts: editing this file
+# while a run goes on cannot change what the run does.
+main() {
+  for tool in java jcmd jq curl ss psql; do
+    command -v "$tool" >/dev/null || die "$tool is needed (java and jcmd from a JDK, psql from postgresql-client)"
+  done
+  ((PER_SWARM <= 19000)) || die "PER_SWARM ($PER_SWARM) must stay below one process's 20,000 open files"
+  ((RATE_COUNT <= 19000 && RATE_COUNT <= DEVICES)) || die "RATE_COUNT ($RATE_COUNT) must be at most 19,000 and at most DEVICES"
+  FD_LIMIT=$(ulimit -n)
+  ((DEVICES / 2 + 1000 <= FD_LIMIT)) || die "a gateway holding $((DEVICES / 2)) connections needs more than the open-files limit ($FD_LIMIT); lower DEVICES"
 
-mkdir -p "$OUT_DIR"
-: >"$OUT_DIR/sessions.tsv"
-: >"$OUT_DIR/rates.jsonl"
-if [[ "$SKIP_BUILD" != 1 ]]; then
-  log "building (mvn -B -q package -DskipTests)"
-  (cd "$ROOT" && mvn -B -q -pl coap-protocol,gateway,hub,load-tests -am package -DskipTests) || die "build failed"
-fi
-WORK=$(mktemp -d /tmp/drover-cluster-scale.XXXXXX)
-cp "$ROOT/hub/target/drover.jar" "$ROOT/load-tests/target/drover-swarm.jar" "$WORK/"
-log "results go to $OUT_DIR"
+  mkdir -p "$OUT_DIR"
+  : >"$OUT_DIR/sessions.tsv"
+  : >"$OUT_DIR/rates.jsonl"
+  : >"$OUT_DIR/calls.tsv"
+  if [[ "$SKIP_BUILD" != 1 ]]; then
+    log "building (mvn -B -q package -DskipTests)"
+    (cd "$ROOT" && mvn -B -q -pl coap-protocol,gateway,hub,load-tests -am package -DskipTests) || die "build failed"
+  fi
+  WORK=$(mktemp -d /tmp/drover-cluster-scale.XXXXXX)
+  cp "$ROOT/hub/target/drover.jar" "$ROOT/load-tests/target/drover-swarm.jar" "$ROOT/load-tests/cluster/CallRoundTrip.java" "$WORK/"
+  log "results go to $OUT_DIR"
 
-HUB_PORT=$(free_port); GW1_PORT=$(free_port); GW2_PORT=$(free_port)
-while [[ "$GW1_PORT" == "$HUB_PORT" ]]; do GW1_PORT=$(free_port); done
-while [[ "$GW2_PORT" == "$HUB_PORT" || "$GW2_PORT" == "$GW1_PORT" ]]; do GW2_PORT=$(free_port); done
-MEMBERS="127.0.0.1:$HUB_PORT,127.0.0.1:$GW1_PORT,127.0.0.1:$GW2_PORT"
-cluster_flags() { # roles port
-  echo "--node.roles=$1 --cluster.enabled=true --cluster.name=$CLUSTER_NAME --cluster.host=127.0.0.1 --cluster.port=$2 --cluster.members=$MEMBERS"
+  local HUB_PORT GW1_PORT GW2_PORT members name run i
+  HUB_PORT=$(free_port); GW1_PORT=$(free_port); GW2_PORT=$(free_port)
+  while [[ "$GW1_PORT" == "$HUB_PORT" ]]; do GW1_PORT=$(free_port); done
+  while [[ "$GW2_PORT" == "$HUB_PORT" || "$GW2_PORT" == "$GW1_PORT" ]]; do GW2_PORT=$(free_port); done
+  MEMBERS="127.0.0.1:$HUB_PORT,127.0.0.1:$GW1_PORT,127.0.0.1:$GW2_PORT"
+  cluster_flags() { # roles port
+    echo "--node.roles=$1 --cluster.enabled=true --cluster.name=$CLUSTER_NAME --cluster.host=127.0.0.1 --cluster.port=$2 --cluster.members=$MEMBERS"
+  }
+  # shellcheck disable=SC2046
+  start_node hub $(cluster_flags hub "$HUB_PORT")
+  # shellcheck disable=SC2046
+  start_node gw1 $(cluster_flags gateway "$GW1_PORT")
+  # shellcheck disable=SC2046
+  start_node gw2 $(cluster_flags gateway "$GW2_PORT")
+  for _ in $(seq 1 60); do
+    members=$(curl -s --max-time 5 "http://127.0.0.1:${HTTP[hub]}/health" | jq -r '.checks[] | select(.id == "cluster") | .data.members' 2>/dev/null || true)
+    [[ "$members" == 3 ]] && break
+    sleep 1
+  done
+  [[ "$members" == 3 ]] || die "the cluster has ${members:-no} members, not 3"
+  log "cluster of 3 members [hub, gw1, gw2]"
+  start_node single
+
+  provision hub "$DEVICES" "$WORK/devices-hub.txt"
+  provision single "$RATE_COUNT" "$WORK/devices-single.txt"
+
+  sleep "$SETTLE_S"
+  for name in gw1 gw2 hub; do measure "$name" idle 0; done
+  hold_sessions
+
+  for run in $(seq 1 "$WARMUP_RUNS"); do rate_pair "warmup$run" "$run"; done
+  for run in $(seq 1 "$RATE_REPS"); do rate_pair "$run" "$run"; done
+  for run in $(seq 1 "$CALL_REPS"); do
+    if ((run % 2)); then call_run clustered "$run"; call_run single "$run"
+    else call_run single "$run"; call_run clustered "$run"; fi
+  done
+  for name in hub gw1 gw2 single; do
+    curl -s --max-time 5 "http://127.0.0.1:${HTTP[$name]}/metrics" >"$OUT_DIR/metrics-$name.txt" || true
+  done
+  for ((i = ${#NODES[@]} - 1; i >= 0; i--)); do stop_node "${NODES[i]}"; done
+
+  write_summary
+  log "done; results in $OUT_DIR"
 }
-# shellcheck disable=SC2046
-start_node hub $(cluster_flags hub "$HUB_PORT")
-# shellcheck disable=SC2046
-start_node gw1 $(cluster_flags gateway "$GW1_PORT")
-# shellcheck disable=SC2046
-start_node gw2 $(cluster_flags gateway "$GW2_PORT")
-for _ in $(seq 1 60); do
-  members=$(curl -s --max-time 5 "http://127.0.0.1:${HTTP[hub]}/health" | jq -r '.checks[] | select(.id == "cluster") | .data.members' 2>/dev/null || true)
-  [[ "$members" == 3 ]] && break
-  sleep 1
-done
-[[ "$members" == 3 ]] || die "the cluster has ${members:-no} members, not 3"
-log "cluster of 3 members [hub, gw1, gw2]"
-start_node single
 
-provision hub "$DEVICES" "$WORK/devices-hub.txt"
-provision single "$RATE_COUNT" "$WORK/devices-single.txt"
-
-sleep "$SETTLE_S"
-for name in gw1 gw2 hub; do measure "$name" idle 0; done
-hold_sessions
-
-for run in $(seq 1 "$WARMUP_RUNS"); do rate_pair "warmup$run" "$run"; done
-for run in $(seq 1 "$RATE_REPS"); do rate_pair "$run" "$run"; done
-for name in hub gw1 gw2 single; do
-  curl -s --max-time 5 "http://127.0.0.1:${HTTP[$name]}/metrics" >"$OUT_DIR/metrics-$name.txt" || true
-done
-for ((i = ${#NODES[@]} - 1; i >= 0; i--)); do stop_node "${NODES[i]}"; done
-
-write_summary
-log "done; results in $OUT_DIR"
+main "$@"
