@@ -250,7 +250,9 @@ final class MqttDeviceSession implements DeviceSession {
   }
 
   private void acknowledge(MqttPublishMessage message) {
-    if (closed) {
+    // QoS 0 has nothing to acknowledge; a PUBACK without a packet ID would throw, and the throw
+    // would keep a QoS 0 answer on r/... from ever reaching its caller
+    if (closed || message.qosLevel() == MqttQoS.AT_MOST_ONCE) {
       return;
     }
     if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
