@@ -154,6 +154,7 @@ class DevicesApiTest {
     try (TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
       device.answerAtMostOnce();
       device.behave(Map.<String, Function<String, String>>of("led", arg -> "on".equals(arg) ? "1" : "0"), Map.of());
+      TestNode.eventually(WAIT, () -> functions(identity).contains("led"), "the description reached the hub");
       HttpResponse<String> call = node.post("/v1/devices/" + identity.id() + "/led", "{\"arg\":\"on\"}", alice);
       assertEquals(200, call.statusCode(), call.body());
       assertEquals(1, new JsonObject(call.body()).getInteger("return_value"));
