@@ -296,8 +296,10 @@ final class MqttDeviceSession implements DeviceSession {
   }
 
   private void acknowledge(MqttPublishMessage message) {
+    // QoS 0 has nothing to acknowledge; a PUBACK without a packet ID would throw, and the throw
+    // would keep a QoS 0 answer on r/... from ever reaching its caller
     if (closed || message.qosLevel() == MqttQoS.AT_MOST_ONCE) {
-      return; // QoS 0 has no acknowledgement (MQTT 3.1.1 section 4.3.1)
+      return;
     }
     if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
       endpoint.publishReceived(message.messageId());

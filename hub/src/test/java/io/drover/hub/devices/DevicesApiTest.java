@@ -148,6 +148,22 @@ class DevicesApiTest {
   }
 
   @Test
+  void anAnswerSentAtQosZeroReachesTheCaller(Vertx vertx) throws Exception {
+    // the protocol sets no QoS for r/...; a QoS 0 answer once threw in the gateway and the call timed out
+    DeviceIdentity identity = claimedBy(alice);
+    try (TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
+      device.answerAtMostOnce();
+      device.behave(Map.<String, Function<String, String>>of("led", arg -> "on".equals(arg) ? "1" : "0"), Map.of());
+      TestNode.eventually(WAIT, () -> functions(identity).contains("led"), "the description reached the hub");
+      HttpResponse<String> call = node.post("/v1/devices/" + identity.id() + "/led", "{\"arg\":\"on\"}", alice);
+      assertEquals(200, call.statusCode(), call.body());
+      assertEquals(1, new JsonObject(call.body()).getInteger("return_value"));
+      JsonObject second = new JsonObject(node.post("/v1/devices/" + identity.id() + "/led", "{\"arg\":\"off\"}", alice).body());
+      assertEquals(0, second.getInteger("return_value"));
+    }
+  }
+
+  @Test
   void aDeviceThatDoesNotAnswerTimesOutAndInFlightRequestsAreBounded(Vertx vertx) throws Exception {
     DeviceIdentity identity = claimedBy(alice);
     AtomicInteger calls = new AtomicInteger();

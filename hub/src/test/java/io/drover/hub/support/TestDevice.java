@@ -25,6 +25,7 @@ public final class TestDevice implements AutoCloseable {
   private final Promise<Void> closed = Promise.promise();
   private final Map<String, java.util.function.Function<String, String>> functions = new ConcurrentHashMap<>();
   private final Map<String, java.util.function.Supplier<String>> variables = new ConcurrentHashMap<>();
+  private volatile MqttQoS answerQos = MqttQoS.AT_LEAST_ONCE;
 
   private TestDevice(MqttClient client) {
     this.client = client;
@@ -96,6 +97,11 @@ public final class TestDevice implements AutoCloseable {
         .put("v", declared).toBuffer());
   }
 
+  /** From now on answers calls and reads at QoS 0 (the default is QoS 1). */
+  public void answerAtMostOnce() {
+    answerQos = MqttQoS.AT_MOST_ONCE;
+  }
+
   /** Answers {@code c/f/NAME/ID} and {@code c/v/NAME/ID} as firmware would; ignores the rest. */
   private void answer(MqttPublishMessage message) {
     String[] levels = message.topicName().split("/");
@@ -109,7 +115,7 @@ public final class TestDevice implements AutoCloseable {
       result = variables.get(levels[2]).get();
     }
     if (result != null) {
-      client.publish("r/" + levels[3], Buffer.buffer(result), MqttQoS.AT_LEAST_ONCE, false, false);
+      client.publish("r/" + levels[3], Buffer.buffer(result), answerQos, false, false);
     }
   }
 
