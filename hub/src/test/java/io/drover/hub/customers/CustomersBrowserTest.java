@@ -42,8 +42,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class CustomersBrowserTest {
 
-  private static final String CHROMIUM = "/usr/bin/chromium";
-  private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final String OWNER = "owner@browser.example";
   private static final String PASSWORD = "owner's password";

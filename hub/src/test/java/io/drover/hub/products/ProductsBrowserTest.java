@@ -39,8 +39,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class ProductsBrowserTest {
 
-  private static final String CHROMIUM = "/usr/bin/chromium";
-  private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final String PASSWORD = "correct horse battery";
   private static final AtomicInteger ACCOUNTS = new AtomicInteger();
