@@ -35,9 +35,12 @@ export function eventsPage(main, { shell }) {
 
 /**
  * @param device {id} to show one device's events (the device: modifier is refused), or nothing for all
+ * @param streamPath the stream to follow; by default the caller's devices' (or the one device's)
+ * @param product a product's stream instead (its Logs page): no stored history, no account device names
+ *     and no Publish, which are the account's; rows show the device's owner and firmware version
  * @returns {{el: Element, live: Element, close(): void}}
  */
-export function eventLogs({ device = null }) {
+export function eventLogs({ device = null, streamPath = null, product = false }) {
   let filter = parseFilter('');
   let events = [];            // newest first, at most MAX_ROWS: what the list can show
   let pending = [];           // arrived, not drawn yet
@@ -76,7 +79,8 @@ export function eventLogs({ device = null }) {
   const pauseButton = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'pause', 'aria-pressed': 'false' }, 'Pause');
   const queuedBadge = h('span', { class: 'badge badge-neutral queued', hidden: true, role: 'status', 'data-role': 'queued' });
   const clearButton = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'clear' }, 'Clear');
-  const publishButton = h('button', { type: 'button', class: 'btn btn-primary btn-sm', 'data-action': 'publish' }, icon('plus'), 'Publish event');
+  const publishButton = product ? null
+    : h('button', { type: 'button', class: 'btn btn-primary btn-sm', 'data-action': 'publish' }, icon('plus'), 'Publish event');
   const count = h('span', { class: 'muted small', 'data-role': 'event-count' });
 
   const list = h('ul', {
@@ -112,7 +116,7 @@ export function eventLogs({ device = null }) {
     redraw();
     showDetail();
   });
-  publishButton.addEventListener('click', () => openPublish());
+  publishButton?.addEventListener('click', () => openPublish());
   list.addEventListener('click', (event) => {
     const row = event.target.closest('li[data-serial]');
     if (row) select(row);
@@ -179,7 +183,7 @@ export function eventLogs({ device = null }) {
     if (storedIds.has(event.id)) return; // shown already, from the history loaded on open
     event.serial = ++serial;
     event.deviceName = names.get(event.coreid) ?? null;
-    if (event.deviceName === null && event.coreid !== 'api') refreshNames();
+    if (event.deviceName === null && event.coreid !== 'api' && !product) refreshNames();
     if (paused) {
       queued.push(event);
       if (queued.length > MAX_QUEUED) {
@@ -293,7 +297,11 @@ export function eventLogs({ device = null }) {
       h('dl', { class: 'details event-meta' },
         h('dt', {}, 'Device'), h('dd', {}, event.deviceName ? `${event.deviceName} (${event.coreid})` : event.coreid),
         h('dt', {}, 'Published'), h('dd', {}, exactTime(event.published_at)),
-        h('dt', {}, 'TTL'), h('dd', {}, `${event.ttl} s`)),
+        h('dt', {}, 'TTL'), h('dd', {}, `${event.ttl} s`),
+        event.productID !== undefined && [
+          h('dt', {}, 'Owner'), h('dd', { 'data-role': 'event-owner' }, event.userid ?? 'Unclaimed'),
+          h('dt', {}, 'Firmware version'), h('dd', {}, event.version ?? 'Not reported'),
+          h('dt', {}, 'Public'), h('dd', {}, event.public ? 'Yes' : 'No')]),
       body);
   }
 
@@ -364,8 +372,8 @@ export function eventLogs({ device = null }) {
     });
   }
 
-  refreshNames().then(loadHistory);
-  const path = device ? `/v1/devices/${encodeURIComponent(device.id)}/events` : '/v1/devices/events';
+  if (!product) refreshNames().then(loadHistory);
+  const path = streamPath ?? (device ? `/v1/devices/${encodeURIComponent(device.id)}/events` : '/v1/devices/events');
   const stream = followEvents(path, { onEvent: arrive, onState: (state) => live.set(state) });
   showCount();
 
