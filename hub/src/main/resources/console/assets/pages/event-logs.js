@@ -299,7 +299,7 @@ export function eventLogs({ device = null, streamPath = null, product = false })
         h('dt', {}, 'Published'), h('dd', {}, exactTime(event.published_at)),
         h('dt', {}, 'TTL'), h('dd', {}, `${event.ttl} s`),
         event.productID !== undefined && [
-          h('dt', {}, 'Owner'), h('dd', { 'data-role': 'event-owner' }, event.userid ?? 'Unclaimed'),
+          h('dt', {}, 'Owner’s user ID'), h('dd', { 'data-role': 'event-owner' }, event.userid ?? 'Unclaimed'),
           h('dt', {}, 'Firmware version'), h('dd', {}, event.version ?? 'Not reported'),
           h('dt', {}, 'Public'), h('dd', {}, event.public ? 'Yes' : 'No')]),
       body);
