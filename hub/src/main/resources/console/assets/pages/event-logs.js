@@ -19,6 +19,8 @@ const MAX_QUEUED = 10_000;
 const NAMES_REFRESH_MS = 10_000;
 /** Stored events shown when the view opens, under whatever arrives live. */
 const HISTORY = 200;
+/** On a product's Logs, the most devices whose names are asked for, one request each. */
+const MAX_NAME_LOOKUPS = 500;
 
 export function eventsPage(main, { shell }) {
   shell.setTrail([{ label: 'Events' }]);
@@ -36,11 +38,12 @@ export function eventsPage(main, { shell }) {
 /**
  * @param device {id} to show one device's events (the device: modifier is refused), or nothing for all
  * @param streamPath the stream to follow; by default the caller's devices' (or the one device's)
- * @param product a product's stream instead (its Logs page): no stored history, no account device names
- *     and no Publish, which are the account's; rows show the device's owner and firmware version
+ * @param product the ID or slug of the product whose stream this is (its Logs page), or null: then there is
+ *     no stored history and no Publish (those are the account's), device names are looked up in the
+ *     product one device at a time, and the detail shows the device's owner and firmware version
  * @returns {{el: Element, live: Element, close(): void}}
  */
-export function eventLogs({ device = null, streamPath = null, product = false }) {
+export function eventLogs({ device = null, streamPath = null, product = null }) {
   let filter = parseFilter('');
   let events = [];            // newest first, at most MAX_ROWS: what the list can show
   let pending = [];           // arrived, not drawn yet
@@ -54,6 +57,7 @@ export function eventLogs({ device = null, streamPath = null, product = false })
   const names = new Map();
   let namesLoadedAt = 0;
   const storedIds = new Set();
+  const lookedUp = new Set();
 
   const live = liveIndicator();
   live.el.dataset.role = 'events-live';
@@ -183,7 +187,10 @@ export function eventLogs({ device = null, streamPath = null, product = false })
     if (storedIds.has(event.id)) return; // shown already, from the history loaded on open
     event.serial = ++serial;
     event.deviceName = names.get(event.coreid) ?? null;
-    if (event.deviceName === null && event.coreid !== 'api' && !product) refreshNames();
+    if (event.deviceName === null && event.coreid !== 'api') {
+      if (product) lookUpName(event.coreid);
+      else refreshNames();
+    }
     if (paused) {
       queued.push(event);
       if (queued.length > MAX_QUEUED) {
@@ -313,6 +320,27 @@ export function eventLogs({ device = null, streamPath = null, product = false })
     return api.devices().then((devices) => {
       for (const d of devices) names.set(d.id, d.name);
     }).catch(() => {});
+  }
+
+  /**
+   * A product device's name, asked once per device (a product may hold a million devices: no list is
+   * loaded whole); the rows already drawn get it when it arrives.
+   */
+  function lookUpName(id) {
+    if (lookedUp.has(id) || lookedUp.size >= MAX_NAME_LOOKUPS) return;
+    lookedUp.add(id);
+    api.productDevices(product, { deviceId: id, per_page: 1 }).then((answer) => {
+      const name = answer.devices.find((d) => d.id === id)?.name;
+      if (!name) return;
+      names.set(id, name);
+      for (const list of [events, pending, queued]) {
+        for (const e of list) if (e.coreid === id) e.deviceName = name;
+      }
+      redraw();
+      if (selected?.coreid === id) showDetail();
+    }).catch(() => {
+      // the ID is shown instead
+    });
   }
 
   function openPublish() {

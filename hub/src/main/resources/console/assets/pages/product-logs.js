@@ -7,7 +7,7 @@ import { eventLogs } from './event-logs.js';
 export function productLogsPage(main, { params, shell }) {
   const product = params[0];
   shell.setTrail?.([{ label: 'Products', href: '/products' }, { label: product }, { label: 'Logs' }]);
-  const view = eventLogs({ streamPath: `/v1/products/${encodeURIComponent(product)}/events`, product: true });
+  const view = eventLogs({ streamPath: `/v1/products/${encodeURIComponent(product)}/events`, product });
   main.append(
     h('div', { class: 'page-header' },
       h('div', {},

@@ -108,6 +108,7 @@ class ProductLogsBrowserTest {
     // a device someone else owns, in the product: the developer sees its events here, not on their own Events page
     DeviceIdentity identity = node.provisionDevice();
     assertEquals(200, node.post("/v1/devices", new JsonObject().put("id", identity.id()).encode(), deviceOwner).statusCode());
+    assertEquals(200, node.send("PUT", "/v1/devices/" + identity.id(), new JsonObject().put("name", "bed-4-probe").encode(), deviceOwner).statusCode());
     HttpResponse<String> imported = node.post("/v1/products/greenhouses/devices", new JsonObject().put("id", identity.id()).encode(), deviceOwner);
     assertEquals(1, new JsonObject(imported.body()).getInteger("updated"), imported.body());
 
@@ -122,9 +123,10 @@ class ProductLogsBrowserTest {
 
     try (TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
       device.publish("soil-moisture", "{\"bed\":4,\"percent\":37}");
-      WebElement row = visible(By.cssSelector("li[data-name=soil-moisture]"));
-      assertTrue(row.getText().contains(identity.id()), row.getText());
-      row.click();
+      visible(By.cssSelector("li[data-name=soil-moisture]"));
+      // the name is looked up in the product once the device's first event arrives
+      waitFor("the device's name on its rows", d -> d.findElement(By.cssSelector("li[data-name=soil-moisture] .event-device")).getText().equals("bed-4-probe"));
+      browser.findElement(By.cssSelector("li[data-name=soil-moisture]")).click();
       WebElement data = visible(By.cssSelector("[data-role=event-data]"));
       assertTrue(data.getText().contains("\"percent\": 37"), data.getText());
       String ownerId = node.query("SELECT id FROM users WHERE username = 'owner@example.com'");
