@@ -27,6 +27,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,8 @@ public final class DevicesVerticle extends VerticleBase {
   private long flushTimer;
   private long sweepTimer;
   private boolean stopping;
+  /** The directory's reloads, chained: see {@link #inOrder}. */
+  private Future<?> reloads = Future.succeededFuture();
 
   public DevicesVerticle(Pool pool, SecretSealer sealer, DeviceDirectory directory, ClusterView cluster, Duration connectivityFlushInterval) {
     this.repository = new DeviceRepository(pool);
@@ -138,7 +141,7 @@ public final class DevicesVerticle extends VerticleBase {
   /** Another node (or this one) changed a device's row: reload it into this node's indexes. */
   private void onDeviceChanged(Message<JsonObject> message) {
     String deviceId = message.body().getString("device_id");
-    repository.indexedRow(deviceId)
+    inOrder(() -> repository.indexedRow(deviceId)
         .onSuccess(row -> {
           if (row == null) {
             directory.apply(deviceId, null, null);
@@ -153,7 +156,16 @@ public final class DevicesVerticle extends VerticleBase {
           directory.apply(deviceId, row.getLong("owner_id"), row.getString("name"));
           directory.place(deviceId, row.getInteger("product_id"), row.getInteger("firmware_version"));
         })
-        .onFailure(cause -> LOG.warn("device change not loaded [device-id: {}, cause: {}]", deviceId, cause.getMessage()));
+        .onFailure(cause -> LOG.warn("device change not loaded [device-id: {}, cause: {}]", deviceId, cause.getMessage())));
+  }
+
+  /**
+   * Runs a reload of the in-memory indexes after the ones before it, in the order their notices
+   * arrived: the pool may answer two reads out of order, and an earlier read (a claim's, before the
+   * import that followed) must not overwrite a later one. Called on this verticle's event loop.
+   */
+  private void inOrder(Supplier<Future<?>> reload) {
+    reloads = reloads.transform(ignored -> reload.get());
   }
 
   /**
@@ -164,7 +176,7 @@ public final class DevicesVerticle extends VerticleBase {
     JsonObject change = message.body();
     int productId = change.getInteger("product_id");
     if (change.getBoolean("all", false)) {
-      repository.productDevices(productId)
+      inOrder(() -> repository.productDevices(productId)
           .onSuccess(rows -> {
             Map<String, Integer> devices = new HashMap<>(rows.size() * 2);
             for (Row row : rows) {
@@ -172,14 +184,14 @@ public final class DevicesVerticle extends VerticleBase {
             }
             directory.placeAll(productId, devices);
           })
-          .onFailure(cause -> LOG.warn("product's devices not reloaded [product: {}, cause: {}]", productId, cause.getMessage()));
+          .onFailure(cause -> LOG.warn("product's devices not reloaded [product: {}, cause: {}]", productId, cause.getMessage())));
       return;
     }
     List<String> deviceIds = new ArrayList<>(change.getJsonArray("device_ids").size());
     for (Object id : change.getJsonArray("device_ids")) {
       deviceIds.add((String) id);
     }
-    repository.productPlaces(deviceIds)
+    inOrder(() -> repository.productPlaces(deviceIds)
         .onSuccess(rows -> {
           Set<String> unknown = new HashSet<>(deviceIds);
           for (Row row : rows) {
@@ -191,7 +203,7 @@ public final class DevicesVerticle extends VerticleBase {
           }
         })
         .onFailure(cause -> LOG.warn("devices' products not reloaded [product: {}, devices: {}, cause: {}]", productId, deviceIds.size(),
-            cause.getMessage()));
+            cause.getMessage())));
   }
 
   private void authenticate(Message<JsonObject> message) {
