@@ -16,6 +16,7 @@ import { oauthAuthorizePage } from './pages/oauth-authorize.js';
 import { productCustomersPage } from './pages/product-customers.js';
 import { productDevicesPage } from './pages/product-devices.js';
 import { productGroupsPage } from './pages/product-groups.js';
+import { productFirmwarePage } from './pages/product-firmware.js';
 import { productLogsPage } from './pages/product-logs.js';
 import { createShell } from './pages/shell.js';
 
@@ -37,6 +38,7 @@ const ROUTES = [
   { pattern: /^\/products\/([^/]+)\/customers\/?$/, page: productCustomersPage, section: 'customers', product: true },
   { pattern: /^\/products\/([^/]+)\/devices\/?$/, page: productDevicesPage, section: 'devices', product: true },
   { pattern: /^\/products\/([^/]+)\/groups\/?$/, page: productGroupsPage, section: 'groups', product: true },
+  { pattern: /^\/products\/([^/]+)\/firmware\/?$/, page: productFirmwarePage, section: 'firmware', product: true },
   { pattern: /^\/products\/([^/]+)\/logs\/?$/, page: productLogsPage, section: 'logs', product: true },
 ];
 

@@ -18,4 +18,25 @@ public interface DeviceRequestHandler {
 
   /** {@code POST /d}: the functions and variables the device has, as JSON. */
   CompletionStage<CoapReply> onDescribe(DevicePeer peer, byte[] description);
+
+  /**
+   * {@code POST /h}: the handshake (JSON, as over MQTT's {@code h}); the reply's payload is the JSON
+   * MQTT sends on {@code c/h}, with the offer's {@code size} and {@code sha256} when an update follows.
+   */
+  default CompletionStage<CoapReply> onHandshake(DevicePeer peer, byte[] handshake) {
+    return java.util.concurrent.CompletableFuture.completedFuture(CoapReply.of(org.eclipse.californium.core.coap.CoAP.ResponseCode.NOT_FOUND));
+  }
+
+  /**
+   * {@code GET /fw/{version}}: the whole firmware binary the device is offered, as a 2.05 payload;
+   * the resource serves it in Block2 blocks (RFC 7959).
+   */
+  default CompletionStage<CoapReply> onFirmware(DevicePeer peer, int version) {
+    return java.util.concurrent.CompletableFuture.completedFuture(CoapReply.of(org.eclipse.californium.core.coap.CoAP.ResponseCode.NOT_FOUND));
+  }
+
+  /** {@code POST /fw/result}: the device's verdict on the binary (JSON, as MQTT's {@code fw/result}). */
+  default CompletionStage<CoapReply> onFirmwareResult(DevicePeer peer, byte[] result) {
+    return java.util.concurrent.CompletableFuture.completedFuture(CoapReply.of(org.eclipse.californium.core.coap.CoAP.ResponseCode.NOT_FOUND));
+  }
 }

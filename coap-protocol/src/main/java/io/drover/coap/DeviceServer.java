@@ -170,7 +170,8 @@ public final class DeviceServer {
             .build();
         server.addEndpoint(plain);
       }
-      server.add(new EventResource(executor, requests), new DescribeResource(executor, requests));
+      server.add(new EventResource(executor, requests), new DescribeResource(executor, requests),
+          new HandshakeResource(executor, requests), new FirmwareResource(executor, requests));
       return new DeviceServer(settings, server, secure, plain);
     }
   }

@@ -130,4 +130,27 @@ export const api = {
   createProductGroup: (product, group) => request(`/v1/products/${path(product)}/groups`, { method: 'POST', json: group }),
   updateProductGroup: (product, name, changes) => request(`/v1/products/${path(product)}/groups/${path(name)}`, { method: 'PUT', json: changes }),
   deleteProductGroup: (product, name) => request(`/v1/products/${path(product)}/groups/${path(name)}`, { method: 'DELETE' }),
+  firmware: (product) => request(`/v1/products/${path(product)}/firmware`),
+  uploadFirmware: (product, formData) => request(`/v1/products/${path(product)}/firmware`, { method: 'POST', multipart: formData }),
+  editFirmware: (product, version, fields) => request(`/v1/products/${path(product)}/firmware/${path(version)}`, {
+    method: 'PUT', json: fields,
+  }),
+  deleteFirmware: (product, version) => request(`/v1/products/${path(product)}/firmware/${path(version)}`, { method: 'DELETE' }),
+  releaseImpact: (product, version, productDefault, groups) => request(`/v1/products/${path(product)}/impact?${new URLSearchParams({
+    action: 'edit_groups_for_firmware', firmware_version: version, product_default: productDefault, groups: groups.join(','),
+  })}`),
+  releaseFirmware: (product, version, productDefault, groups) => request(`/v1/products/${path(product)}/firmware/release`, {
+    method: 'PUT', json: { version, product_default: productDefault, groups },
+  }),
+  rollouts: (product) => request(`/v1/products/${path(product)}/firmware/rollouts`),
+  startRollout: (product, version, productDefault, groups, batchPercent) => request(`/v1/products/${path(product)}/firmware/rollouts`, {
+    method: 'POST', json: { version, product_default: productDefault, groups, batch_percent: batchPercent },
+  }),
+  changeRollout: (product, id, action) => request(`/v1/products/${path(product)}/firmware/rollouts/${path(id)}`, {
+    method: 'PUT', json: { action },
+  }),
+  firmwareTarget: (product, device) => request(`/v1/products/${path(product)}/devices/${path(device)}/firmware-target`),
+  lockFirmware: (product, device, version, flash) => request(`/v1/products/${path(product)}/devices/${path(device)}`, {
+    method: 'PUT', json: { desired_firmware_version: version, flash },
+  }),
 };

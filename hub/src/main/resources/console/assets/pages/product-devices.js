@@ -171,7 +171,11 @@ export function productDevicesPage(main, { params, shell }) {
         h('td', { class: 'col-id' }, h('code', { class: 'device-id' }, device.id)),
         h('td', {}, device.serial_number ?? ''),
         h('td', { 'data-role': 'groups' }, device.groups.map((name) => groupChip(name, groups))),
-        h('td', {}, device.firmware_version ?? h('span', { class: 'muted' }, '—')),
+        // the version it runs links to why it is targeted to what it should run (the firmware page's card)
+        h('td', {}, h('a', {
+          href: `/products/${encodeURIComponent(product)}/firmware?device=${encodeURIComponent(device.id)}`,
+          'data-action': 'firmware-why', title: 'Firmware target and why',
+        }, device.firmware_version == null ? 'none' : `v${device.firmware_version}`)),
         h('td', { class: 'col-time' }, timeAgo(device.last_heard)),
         h('td', {}, development),
         h('td', { class: 'cell-actions' }, remove));

@@ -9,6 +9,10 @@ import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.SessionNotice;
+import io.drover.gateway.firmware.FirmwareClient;
+import io.drover.gateway.firmware.FirmwareLink;
+import io.drover.gateway.firmware.Handshake;
+import io.drover.gateway.firmware.PulledFirmware;
 import io.drover.gateway.session.DeviceSession;
 import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.GatewayMetrics;
@@ -54,12 +58,25 @@ final class CoapDeviceSession implements DeviceSession {
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
+  /** The handshake and the firmware this device may fetch. */
+  private final PulledFirmware firmware;
   private DevicePeer peer;
   private long lastHeardNanos;
   private boolean closed;
 
-  CoapDeviceSession(String deviceId, DevicePeer peer, Context context, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics,
-      int requestsPerSecond, Consumer<CoapDeviceSession> onClosed) {
+  CoapDeviceSession(String deviceId, DevicePeer peer, Context context, DeviceSessions sessions, HubClient hub, FirmwareClient firmwareHub,
+      GatewayMetrics metrics, int requestsPerSecond, Consumer<CoapDeviceSession> onClosed) {
+    this.firmware = new PulledFirmware(firmwareHub, deviceId, new FirmwareLink() {
+      @Override
+      public boolean send(String topic, io.vertx.core.buffer.Buffer payload) {
+        return false; // the device pulls; nothing is pushed over CoAP but the "flash now" notice
+      }
+
+      @Override
+      public void publishEvent(String name, String data) {
+        hub.publish(new DeviceEvent(deviceId, name, data, System.currentTimeMillis(), DeviceEvent.DEFAULT_TTL, false));
+      }
+    });
     this.deviceId = deviceId;
     this.peer = peer;
     this.dtlsSessionId = peer.sessionId();
@@ -150,6 +167,37 @@ final class CoapDeviceSession implements DeviceSession {
     }
   }
 
+  /** {@code POST /h}: the handshake; the answer says whether an update follows (section 8.4). */
+  Future<CoapReply> onHandshake(byte[] payload) {
+    Handshake handshake;
+    try {
+      handshake = Handshake.parse(new String(payload, StandardCharsets.UTF_8));
+    } catch (DeviceFailure failure) {
+      return refuse(failure.kind(), failure.getMessage());
+    }
+    return firmware.onHandshake(handshake).transform(answered -> answered.succeeded()
+        ? Future.succeededFuture(new CoapReply(ResponseCode.CHANGED, answered.result().toBuffer().getBytes()))
+        : refuse(DeviceFailure.from(answered.cause()).kind(), answered.cause().getMessage()));
+  }
+
+  /** {@code GET /fw/{version}}: the offered binary, whole; the resource cuts the Block2 block asked for. */
+  Future<CoapReply> onFirmware(int version) {
+    byte[] binary = firmware.binary(version);
+    return Future.succeededFuture(binary == null
+        ? CoapReply.of(ResponseCode.FORBIDDEN, "version " + version + " is not offered to this device: POST /h first")
+        : new CoapReply(ResponseCode.CONTENT, binary));
+  }
+
+  /** {@code POST /fw/result}. */
+  Future<CoapReply> onFirmwareResult(byte[] payload) {
+    try {
+      firmware.onResult(payload);
+      return Future.succeededFuture(CoapReply.of(ResponseCode.CHANGED));
+    } catch (DeviceFailure failure) {
+      return refuse(failure.kind(), failure.getMessage());
+    }
+  }
+
   private Future<CoapReply> refuse(Kind kind, String reason) {
     metrics.eventRejected(kind);
     LOG.debug("request refused [device-id: {}, reason: {}, detail: {}]", deviceId, kind.metricName(), reason);
@@ -176,11 +224,27 @@ final class CoapDeviceSession implements DeviceSession {
       answer.fail(DeviceSession.tooManyInFlight());
       return;
     }
+    if (command.kind() == DeviceCommand.Kind.FIRMWARE_CHECK) {
+      // "flash now": the answer to the last handshake again, sent to the device's own /h (section 8.4)
+      firmware.check().onComplete(checked -> {
+        if (checked.failed()) {
+          answer.fail(DeviceFailure.from(checked.cause()));
+        } else if (checked.result() == null) {
+          answer.complete("no_handshake");
+        } else {
+          boolean update = checked.result().getBoolean("firmware_update");
+          peer.request(Code.PUT, "h", checked.result().toBuffer().getBytes());
+          answer.complete(update ? "started" : "current");
+        }
+      });
+      return;
+    }
     String argument = command.argument() == null ? "" : command.argument();
     CompletableFuture<CoapReply> call = switch (command.kind()) {
       case FUNCTION -> peer.request(Code.POST, "f/" + command.name(), argument.getBytes(StandardCharsets.UTF_8));
       case VARIABLE -> peer.request(Code.GET, "v/" + command.name(), null);
       case SIGNAL -> peer.request(Code.PUT, "s", argument.getBytes(StandardCharsets.UTF_8));
+      case FIRMWARE_CHECK -> throw new IllegalStateException("answered above");
     };
     inFlight.add(call);
     long timer = context.owner().setTimer(command.timeoutMillis(), id -> call.cancel(false));

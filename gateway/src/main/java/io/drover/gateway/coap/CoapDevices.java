@@ -8,6 +8,7 @@ import io.drover.coap.DeviceRequestHandler;
 import io.drover.coap.DtlsSessionEvents;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.DeviceIds;
+import io.drover.gateway.firmware.FirmwareClient;
 import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.GatewayMetrics;
 import io.drover.gateway.session.HubClient;
@@ -31,12 +32,15 @@ import org.slf4j.LoggerFactory;
 final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, DeviceCredentials {
 
   private static final Logger LOG = LoggerFactory.getLogger(CoapDevices.class);
+  /** How long a handshake waits for the hub's firmware answer (the MQTT side uses mqtt.hub-timeout). */
+  private static final java.time.Duration FIRMWARE_TIMEOUT = java.time.Duration.ofSeconds(5);
 
   private final Context context;
   private final CoapSettings settings;
   private final DeviceSessions sessions;
   private final HubClient hub;
   private final GatewayMetrics metrics;
+  private final FirmwareClient firmware;
   /** The live session of each device on this listener, by device ID. */
   private final Map<String, CoapDeviceSession> live = new HashMap<>();
 
@@ -46,6 +50,7 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
     this.sessions = sessions;
     this.hub = hub;
     this.metrics = metrics;
+    this.firmware = new FirmwareClient(context.owner().eventBus(), FIRMWARE_TIMEOUT);
   }
 
   /** Called on a Scandium thread; the hub is asked from the listener's context. */
@@ -129,6 +134,24 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
     return reply.toCompletionStage();
   }
 
+  @Override
+  public CompletionStage<CoapReply> onHandshake(DevicePeer peer, byte[] handshake) {
+    CoapDeviceSession session = sessionOf(peer);
+    return (session == null ? notADevice() : session.onHandshake(handshake)).toCompletionStage();
+  }
+
+  @Override
+  public CompletionStage<CoapReply> onFirmware(DevicePeer peer, int version) {
+    CoapDeviceSession session = sessionOf(peer);
+    return (session == null ? notADevice() : session.onFirmware(version)).toCompletionStage();
+  }
+
+  @Override
+  public CompletionStage<CoapReply> onFirmwareResult(DevicePeer peer, byte[] result) {
+    CoapDeviceSession session = sessionOf(peer);
+    return (session == null ? notADevice() : session.onFirmwareResult(result)).toCompletionStage();
+  }
+
   /**
    * The device's live session, opened by its first request over a DTLS session. A request over a newer
    * DTLS session (the device shook hands again) opens a new session, which takes over the old one.
@@ -140,7 +163,7 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
     }
     CoapDeviceSession session = live.get(deviceId);
     if (session == null || session.isClosed() || !session.dtlsSessionId().equals(peer.sessionId())) {
-      session = new CoapDeviceSession(deviceId, peer, context, sessions, hub, metrics, settings.requestsPerSecondPerDevice(), this::forget);
+      session = new CoapDeviceSession(deviceId, peer, context, sessions, hub, firmware, metrics, settings.requestsPerSecondPerDevice(), this::forget);
       live.put(deviceId, session);
       session.open();
     }

@@ -54,6 +54,26 @@ public final class BusAddresses {
     return "gateway.sessions.takeover." + nodeId;
   }
 
+  /**
+   * Request, at the handshake: {@code {"device_id", "product_id", "firmware_version", "platform_id"}};
+   * reply: {@code {"target_version": 3|null, "rule": "group", "group": "beta"}} and, when a target is
+   * set, its {@code "size"} and {@code "sha256"}. The hub answers from memory and records the version
+   * the device reports.
+   */
+  public static final String FIRMWARE_TARGET = "hub.firmware.target";
+
+  /**
+   * Request: {@code {"product_id", "version"}}; reply: the whole firmware binary (header and payload)
+   * as a buffer, or a failure UNKNOWN_DEVICE when the product has no such version.
+   */
+  public static final String FIRMWARE_BINARY = "hub.firmware.binary";
+
+  /**
+   * Send: {@code {"device_id", "product_id", "version", "succeeded": true|false}} when a device's
+   * update ends (verified, or given up). No reply. The hub counts it for a staged rollout.
+   */
+  public static final String FIRMWARE_OUTCOME = "hub.firmware.outcome";
+
   private BusAddresses() {
   }
 }

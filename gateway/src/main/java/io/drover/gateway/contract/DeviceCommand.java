@@ -16,7 +16,13 @@ public record DeviceCommand(String deviceId, Kind kind, String name, String argu
     /** Reads a variable; the device answers with its value. */
     VARIABLE,
     /** Turns the "shouting rainbows" signal on or off; no answer is awaited. */
-    SIGNAL
+    SIGNAL,
+    /**
+     * Asks the session to look up the device's firmware target again and start an update if it
+     * differs ("flash now", a release reaching online devices). Answered at once with "started" or
+     * "current"; the update's progress shows in {@code spark/flash/status} events.
+     */
+    FIRMWARE_CHECK
   }
 
   public JsonObject toJson() {

@@ -9,6 +9,10 @@ import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.gateway.contract.SessionNotice;
+import io.drover.gateway.firmware.FirmwareClient;
+import io.drover.gateway.firmware.FirmwareLink;
+import io.drover.gateway.firmware.Handshake;
+import io.drover.gateway.firmware.SessionFirmware;
 import io.drover.gateway.session.ConnectionBudget;
 import io.drover.gateway.session.DeviceSession;
 import io.drover.gateway.session.DeviceSessions;
@@ -53,6 +57,7 @@ final class MqttDeviceSession implements DeviceSession {
   private final Context context;
   private final DeviceSessions sessions;
   private final HubClient hub;
+  private final FirmwareClient firmwareHub;
   private final GatewayMetrics metrics;
   private final int maxMessageSize;
   private final ConnectionBudget budget;
@@ -69,11 +74,14 @@ final class MqttDeviceSession implements DeviceSession {
       .onUnmappableCharacter(CodingErrorAction.REPORT);
 
   private String deviceId;
+  /** Set once accepted: the handshake and any firmware update of this session. */
+  private SessionFirmware firmware;
   private boolean accepted;
   private boolean closed;
 
-  MqttDeviceSession(MqttEndpoint endpoint, Context context, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics,
-      int maxMessageSize, ConnectionBudget budget) {
+  MqttDeviceSession(MqttEndpoint endpoint, Context context, DeviceSessions sessions, HubClient hub, FirmwareClient firmwareHub,
+      GatewayMetrics metrics, int maxMessageSize, ConnectionBudget budget) {
+    this.firmwareHub = firmwareHub;
     this.endpoint = endpoint;
     this.maxMessageSize = maxMessageSize;
     this.budget = budget;
@@ -137,6 +145,17 @@ final class MqttDeviceSession implements DeviceSession {
       }
       endpoint.unsubscribeAcknowledge(message.messageId());
     });
+    firmware = new SessionFirmware(context.owner(), firmwareHub, device.deviceId(), new FirmwareLink() {
+      @Override
+      public boolean send(String topic, Buffer payload) {
+        return !closed && sendToDevice(topic, payload);
+      }
+
+      @Override
+      public void publishEvent(String name, String data) {
+        hub.publish(new DeviceEvent(device.deviceId(), name, data, System.currentTimeMillis(), DeviceEvent.DEFAULT_TTL, false));
+      }
+    });
     sessions.register(this);
     accepted = true;
     if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
@@ -173,6 +192,10 @@ final class MqttDeviceSession implements DeviceSession {
       onReply(message, topic.substring(MqttTopics.REPLY_PREFIX.length()));
     } else if (topic.equals(MqttTopics.DESCRIBE)) {
       onDescribe(message);
+    } else if (topic.equals(MqttTopics.HANDSHAKE)) {
+      onHandshake(message);
+    } else if (topic.startsWith(MqttTopics.FIRMWARE_PREFIX)) {
+      onFirmwareStep(message, topic.substring(MqttTopics.FIRMWARE_PREFIX.length()));
     } else {
       refusePublish(message, Kind.BAD_TOPIC, "unknown topic; see docs/device-protocol.md");
     }
@@ -188,6 +211,29 @@ final class MqttDeviceSession implements DeviceSession {
       return;
     }
     hub.describe(description);
+    acknowledge(message);
+  }
+
+  /** The handshake: what the device runs; the firmware target is looked up and an update may start. */
+  private void onHandshake(MqttPublishMessage message) {
+    Handshake handshake;
+    try {
+      handshake = Handshake.parse(message.payload().toString(StandardCharsets.UTF_8));
+    } catch (DeviceFailure failure) {
+      refusePublish(message, failure.kind(), failure.getMessage());
+      return;
+    }
+    acknowledge(message);
+    firmware.onHandshake(handshake);
+  }
+
+  private void onFirmwareStep(MqttPublishMessage message, String step) {
+    try {
+      firmware.onDeviceMessage(step, message.payload());
+    } catch (DeviceFailure failure) {
+      refusePublish(message, failure.kind(), failure.getMessage());
+      return;
+    }
     acknowledge(message);
   }
 
@@ -250,8 +296,8 @@ final class MqttDeviceSession implements DeviceSession {
   }
 
   private void acknowledge(MqttPublishMessage message) {
-    if (closed) {
-      return;
+    if (closed || message.qosLevel() == MqttQoS.AT_MOST_ONCE) {
+      return; // QoS 0 has no acknowledgement (MQTT 3.1.1 section 4.3.1)
     }
     if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
       endpoint.publishReceived(message.messageId());
@@ -351,6 +397,16 @@ final class MqttDeviceSession implements DeviceSession {
       answer.fail(new DeviceFailure(Kind.DEVICE_OFFLINE, "device is offline"));
       return;
     }
+    if (command.kind() == DeviceCommand.Kind.FIRMWARE_CHECK) {
+      firmware.check().onComplete(checked -> {
+        if (checked.succeeded()) {
+          answer.complete(checked.result());
+        } else {
+          answer.fail(DeviceFailure.from(checked.cause()));
+        }
+      });
+      return;
+    }
     if (command.kind() == DeviceCommand.Kind.SIGNAL) {
       if (sendToDevice(MqttTopics.SIGNAL, Buffer.buffer(command.argument()))) {
         answer.complete("");
@@ -388,6 +444,9 @@ final class MqttDeviceSession implements DeviceSession {
 
   private void onClosed() {
     closed = true;
+    if (firmware != null) {
+      firmware.stop();
+    }
     budget.release();
     for (PendingRequest request : pending.values()) {
       vertxTimerCancel(request.timer);

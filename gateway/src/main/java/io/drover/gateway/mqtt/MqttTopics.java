@@ -25,6 +25,10 @@ final class MqttTopics {
   static final String VARIABLE_PREFIX = "c/v/";
   /** Cloud to device: signal on ("1") or off ("0"). */
   static final String SIGNAL = "c/s";
+  /** Device to cloud: the handshake (JSON), right after connecting; the cloud answers on {@code c/h}. */
+  static final String HANDSHAKE = "h";
+  /** Device to cloud: a firmware update's steps, {@code fw/ready}, {@code fw/ack}, {@code fw/nak}, {@code fw/result}. */
+  static final String FIRMWARE_PREFIX = "fw/";
 
   private MqttTopics() {
   }

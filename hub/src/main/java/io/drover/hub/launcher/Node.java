@@ -38,6 +38,11 @@ import io.drover.hub.events.EventMetrics;
 import io.drover.hub.events.EventStreamApi;
 import io.drover.hub.events.EventsVerticle;
 import io.drover.hub.events.LiveEventCodec;
+import io.drover.hub.firmware.FirmwareApi;
+import io.drover.hub.firmware.FirmwareIndexLoader;
+import io.drover.hub.firmware.FirmwareRepository;
+import io.drover.hub.firmware.FirmwareVerticle;
+import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
 import io.drover.hub.http.OperationsApi;
@@ -46,6 +51,7 @@ import io.drover.hub.products.ProductRepository;
 import io.drover.hub.products.ProductsApi;
 import io.drover.hub.products.TeamApi;
 import io.drover.hub.products.TeamRepository;
+import io.drover.hub.products.fleet.AutoApproval;
 import io.drover.hub.products.fleet.GroupsApi;
 import io.drover.hub.products.fleet.ProductDevicesApi;
 import io.drover.hub.storage.Database;
@@ -186,6 +192,10 @@ public final class Node {
       deploy(new DevicesVerticle(pool, sealer, directory, cluster, config.connectivityFlushInterval()));
       DeviceDirectory devices = directory;
       DeviceCommands commands = new DeviceCommands(vertx.eventBus(), ownership);
+      TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
+      FirmwareIndexLoader firmwareLoader = new FirmwareIndexLoader(pool, firmwareTargets);
+      FirmwareRepository firmware = new FirmwareRepository(pool);
+      deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware, new AutoApproval(pool, vertx.eventBus())));
       CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
       api = new ApiVerticle(config.http(), v -> List.of(
           new OperationsApi(health, registry),
@@ -198,6 +208,8 @@ public final class Node {
           new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), new CustomerClaims(pool)),
           new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
           new TeamApi(access, productAccess, new TeamRepository(pool), tokens),
+          // before the product device routes: its PUT .../devices/:id takes the firmware fields and passes the rest on
+          new FirmwareApi(v, access, productAccess, firmware, firmwareTargets, firmwareLoader, config.dataDir().resolve("uploads"), commands),
           new ProductDevicesApi(v, pool, access, productAccess, devices, config.dataDir().resolve("uploads")),
           new GroupsApi(pool, v.eventBus(), access, productAccess),
           // issue 7, customers: product clients, customers, activation codes, Login with Drover's consent
