@@ -179,6 +179,23 @@ class ProductEventStreamTest {
     }
   }
 
+  @Test
+  void theFirmwareVersionADeviceReportsAtItsHandshakeIsOnItsProductEvents(Vertx vertx) throws Exception {
+    DeviceIdentity identity = node.provisionDevice();
+    importInto(product, identity.id(), owner);
+    try (SseClient sse = SseClient.open(vertx, node.httpPort(), "/v1/products/" + product + "/events/versioned", viewer);
+         TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
+      device.publish("versioned", "before the handshake");
+      assertNull(sse.awaitEvent(e -> "before the handshake".equals(e.data().getString("data")), WAIT).data().getValue("version"));
+
+      device.publishAcknowledged("h", new JsonObject().put("product_id", product).put("firmware_version", 3).put("platform_id", 12).toBuffer());
+      TestNode.eventually(WAIT, () -> {
+        publishQuietly(device, "versioned", "after the handshake");
+        return sse.events().stream().anyMatch(e -> Integer.valueOf(3).equals(e.data().getValue("version")));
+      }, "version 3 on the device's events after it reported it");
+    }
+  }
+
   private static void importInto(int productId, String deviceId, String token) throws Exception {
     HttpResponse<String> imported = node.post("/v1/products/" + productId + "/devices", new JsonObject().put("id", deviceId).encode(), token);
     assertEquals(200, imported.statusCode(), imported.body());
