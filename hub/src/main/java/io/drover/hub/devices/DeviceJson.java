@@ -14,7 +14,7 @@ final class DeviceJson {
   static final String COLUMNS = """
       d.id, d.name, u.username, d.last_ip_address, d.last_heard, d.last_handshake_at, d.online, d.platform_id,
       d.cellular, d.product_id, d.serial_number, d.iccid, d.imei, d.system_firmware_version, d.firmware_version,
-      d.notes, d.functions, d.variables, d.owner_id""";
+      d.notes, d.functions, d.variables, d.owner_id, d.desired_firmware_version, d.development""";
   static final String FROM = "devices d LEFT JOIN users u ON u.id = d.owner_id";
 
   private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
@@ -44,9 +44,10 @@ final class DeviceJson {
         .put("system_firmware_version", row.getString(13))
         .put("firmware_version", row.getInteger(14))
         .put("firmware_product_id", null)
-        .put("desired_firmware_version", null)
+        // the version the device is locked to; what it is targeted to, and why, is .../firmware-target's answer
+        .put("desired_firmware_version", row.getInteger(19))
         .put("targeted_firmware_release_version", null)
-        .put("development", false)
+        .put("development", row.getBoolean(20))
         .put("quarantined", false)
         .put("denied", false)
         .put("groups", new JsonArray())

@@ -138,7 +138,10 @@ public final class DevicesVerticle extends VerticleBase {
     return Future.join(written);
   }
 
-  /** Another node (or this one) changed a device's row: reload it into this node's indexes. */
+  /**
+   * Another node (or this one) changed a device's row: reload it into this node's indexes. Reloads run
+   * one after another ({@link #inOrder}), so that of two quick changes (a claim, then a rename) the newer read lands last.
+   */
   private void onDeviceChanged(Message<JsonObject> message) {
     String deviceId = message.body().getString("device_id");
     inOrder(() -> repository.indexedRow(deviceId)
