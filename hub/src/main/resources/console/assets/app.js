@@ -17,6 +17,7 @@ import { productCustomersPage } from './pages/product-customers.js';
 import { productDevicesPage } from './pages/product-devices.js';
 import { productGroupsPage } from './pages/product-groups.js';
 import { productFirmwarePage } from './pages/product-firmware.js';
+import { productLogsPage } from './pages/product-logs.js';
 import { createShell } from './pages/shell.js';
 
 const root = document.getElementById('app');
@@ -38,6 +39,7 @@ const ROUTES = [
   { pattern: /^\/products\/([^/]+)\/devices\/?$/, page: productDevicesPage, section: 'devices', product: true },
   { pattern: /^\/products\/([^/]+)\/groups\/?$/, page: productGroupsPage, section: 'groups', product: true },
   { pattern: /^\/products\/([^/]+)\/firmware\/?$/, page: productFirmwarePage, section: 'firmware', product: true },
+  { pattern: /^\/products\/([^/]+)\/logs\/?$/, page: productLogsPage, section: 'logs', product: true },
 ];
 
 /** A product's address without a section opens its first page, in the sidebar's order. */

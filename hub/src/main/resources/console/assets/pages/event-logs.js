@@ -19,6 +19,8 @@ const MAX_QUEUED = 10_000;
 const NAMES_REFRESH_MS = 10_000;
 /** Stored events shown when the view opens, under whatever arrives live. */
 const HISTORY = 200;
+/** On a product's Logs, the most devices whose names are asked for, one request each. */
+const MAX_NAME_LOOKUPS = 500;
 
 export function eventsPage(main, { shell }) {
   shell.setTrail([{ label: 'Events' }]);
@@ -35,9 +37,13 @@ export function eventsPage(main, { shell }) {
 
 /**
  * @param device {id} to show one device's events (the device: modifier is refused), or nothing for all
+ * @param streamPath the stream to follow; by default the caller's devices' (or the one device's)
+ * @param product the ID or slug of the product whose stream this is (its Logs page), or null: then there is
+ *     no stored history and no Publish (those are the account's), device names are looked up in the
+ *     product one device at a time, and the detail shows the device's owner and firmware version
  * @returns {{el: Element, live: Element, close(): void}}
  */
-export function eventLogs({ device = null }) {
+export function eventLogs({ device = null, streamPath = null, product = null }) {
   let filter = parseFilter('');
   let events = [];            // newest first, at most MAX_ROWS: what the list can show
   let pending = [];           // arrived, not drawn yet
@@ -51,6 +57,7 @@ export function eventLogs({ device = null }) {
   const names = new Map();
   let namesLoadedAt = 0;
   const storedIds = new Set();
+  const lookedUp = new Set();
 
   const live = liveIndicator();
   live.el.dataset.role = 'events-live';
@@ -76,7 +83,8 @@ export function eventLogs({ device = null }) {
   const pauseButton = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'pause', 'aria-pressed': 'false' }, 'Pause');
   const queuedBadge = h('span', { class: 'badge badge-neutral queued', hidden: true, role: 'status', 'data-role': 'queued' });
   const clearButton = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'clear' }, 'Clear');
-  const publishButton = h('button', { type: 'button', class: 'btn btn-primary btn-sm', 'data-action': 'publish' }, icon('plus'), 'Publish event');
+  const publishButton = product ? null
+    : h('button', { type: 'button', class: 'btn btn-primary btn-sm', 'data-action': 'publish' }, icon('plus'), 'Publish event');
   const count = h('span', { class: 'muted small', 'data-role': 'event-count' });
 
   const list = h('ul', {
@@ -112,7 +120,7 @@ export function eventLogs({ device = null }) {
     redraw();
     showDetail();
   });
-  publishButton.addEventListener('click', () => openPublish());
+  publishButton?.addEventListener('click', () => openPublish());
   list.addEventListener('click', (event) => {
     const row = event.target.closest('li[data-serial]');
     if (row) select(row);
@@ -179,7 +187,10 @@ export function eventLogs({ device = null }) {
     if (storedIds.has(event.id)) return; // shown already, from the history loaded on open
     event.serial = ++serial;
     event.deviceName = names.get(event.coreid) ?? null;
-    if (event.deviceName === null && event.coreid !== 'api') refreshNames();
+    if (event.deviceName === null && event.coreid !== 'api') {
+      if (product) lookUpName(event.coreid);
+      else refreshNames();
+    }
     if (paused) {
       queued.push(event);
       if (queued.length > MAX_QUEUED) {
@@ -293,7 +304,11 @@ export function eventLogs({ device = null }) {
       h('dl', { class: 'details event-meta' },
         h('dt', {}, 'Device'), h('dd', {}, event.deviceName ? `${event.deviceName} (${event.coreid})` : event.coreid),
         h('dt', {}, 'Published'), h('dd', {}, exactTime(event.published_at)),
-        h('dt', {}, 'TTL'), h('dd', {}, `${event.ttl} s`)),
+        h('dt', {}, 'TTL'), h('dd', {}, `${event.ttl} s`),
+        event.productID !== undefined && [
+          h('dt', {}, 'Owner’s user ID'), h('dd', { 'data-role': 'event-owner' }, event.userid ?? 'Unclaimed'),
+          h('dt', {}, 'Firmware version'), h('dd', {}, event.version ?? 'Not reported'),
+          h('dt', {}, 'Public'), h('dd', {}, event.public ? 'Yes' : 'No')]),
       body);
   }
 
@@ -305,6 +320,27 @@ export function eventLogs({ device = null }) {
     return api.devices().then((devices) => {
       for (const d of devices) names.set(d.id, d.name);
     }).catch(() => {});
+  }
+
+  /**
+   * A product device's name, asked once per device (a product may hold a million devices: no list is
+   * loaded whole); the rows already drawn get it when it arrives.
+   */
+  function lookUpName(id) {
+    if (lookedUp.has(id) || lookedUp.size >= MAX_NAME_LOOKUPS) return;
+    lookedUp.add(id);
+    api.productDevices(product, { deviceId: id, per_page: 1 }).then((answer) => {
+      const name = answer.devices.find((d) => d.id === id)?.name;
+      if (!name) return;
+      names.set(id, name);
+      for (const list of [events, pending, queued]) {
+        for (const e of list) if (e.coreid === id) e.deviceName = name;
+      }
+      redraw();
+      if (selected?.coreid === id) showDetail();
+    }).catch(() => {
+      // the ID is shown instead
+    });
   }
 
   function openPublish() {
@@ -364,8 +400,8 @@ export function eventLogs({ device = null }) {
     });
   }
 
-  refreshNames().then(loadHistory);
-  const path = device ? `/v1/devices/${encodeURIComponent(device.id)}/events` : '/v1/devices/events';
+  if (!product) refreshNames().then(loadHistory);
+  const path = streamPath ?? (device ? `/v1/devices/${encodeURIComponent(device.id)}/events` : '/v1/devices/events');
   const stream = followEvents(path, { onEvent: arrive, onState: (state) => live.set(state) });
   showCount();
 

@@ -15,18 +15,32 @@ import java.util.concurrent.ConcurrentHashMap;
  * verticles (hence concurrent); written only by claim, rename and unclaim, which update the database
  * first. Each change is also published to the other hub nodes ({@link HubAddresses#DEVICE_CHANGED}),
  * which reload the row into their own directory.
+ *
+ * <p>It also knows which product each device is in (claimed or not), for the product event streams:
+ * kept current by {@code DevicesVerticle} when a fleet changes ({@code FleetChanges}) or a row is
+ * reloaded.
  */
 public final class DeviceDirectory {
 
   private final Map<String, Long> ownerByDevice;
   /** Claimed devices' names: the event filter matches a device by its name too. */
   private final Map<String, String> nameByDevice;
+  /** Product devices, claimed or not: the product streams take their events. */
+  private final Map<String, ProductPlace> placeByDevice;
   private final EventBus bus;
 
-  private DeviceDirectory(Map<String, Long> ownerByDevice, Map<String, String> nameByDevice, EventBus bus) {
+  private DeviceDirectory(Map<String, Long> ownerByDevice, Map<String, String> nameByDevice, Map<String, ProductPlace> placeByDevice,
+      EventBus bus) {
     this.ownerByDevice = ownerByDevice;
     this.nameByDevice = nameByDevice;
+    this.placeByDevice = placeByDevice;
     this.bus = bus;
+  }
+
+  /**
+   * A device's product and the product firmware version it last reported (null: none known).
+   */
+  public record ProductPlace(int productId, Integer firmwareVersion) {
   }
 
   /** Blocks: the launcher calls it once, before traffic. */
@@ -39,7 +53,34 @@ public final class DeviceDirectory {
         names.put(row.getString(0), row.getString(2));
       }
     }
-    return new DeviceDirectory(owners, names, bus);
+    Map<String, ProductPlace> places = new ConcurrentHashMap<>();
+    for (Row row : pool.query("SELECT id, product_id, firmware_version FROM devices WHERE product_id IS NOT NULL").execute().await()) {
+      places.put(row.getString(0), new ProductPlace(row.getInteger(1), row.getInteger(2)));
+    }
+    return new DeviceDirectory(owners, names, places, bus);
+  }
+
+  /** @return the device's product and firmware version, or null for a device in no product; called per event */
+  public ProductPlace placeOf(String deviceId) {
+    return placeByDevice.get(deviceId);
+  }
+
+  /** The device's product as the database now has it (null: in none). */
+  void place(String deviceId, Integer productId, Integer firmwareVersion) {
+    if (productId == null) {
+      placeByDevice.remove(deviceId);
+    } else {
+      placeByDevice.put(deviceId, new ProductPlace(productId, firmwareVersion));
+    }
+  }
+
+  /**
+   * The whole product as the database now has it: its devices are {@code devices} (id to firmware
+   * version), and no other device is in it. Walks every product device: for rare whole-product changes.
+   */
+  void placeAll(int productId, Map<String, Integer> devices) {
+    placeByDevice.entrySet().removeIf(entry -> entry.getValue().productId() == productId && !devices.containsKey(entry.getKey()));
+    devices.forEach((deviceId, version) -> placeByDevice.put(deviceId, new ProductPlace(productId, version)));
   }
 
   /** @return the owner's account ID, or null for an unclaimed or unknown device */

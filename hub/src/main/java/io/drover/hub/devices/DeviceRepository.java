@@ -129,9 +129,21 @@ final class DeviceRepository {
 
   /** One device's row as the in-memory indexes hold it; null when there is no such device. */
   Future<Row> indexedRow(String deviceId) {
-    return pool.preparedQuery("SELECT id, secret_hash, sealed_secret, public_key, owner_id, name FROM devices WHERE id = $1")
+    return pool.preparedQuery("SELECT id, secret_hash, sealed_secret, public_key, owner_id, name, product_id, firmware_version FROM devices WHERE id = $1")
         .execute(Tuple.of(deviceId))
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
+  /** Where these devices now are: id, product_id (null: in none), firmware_version; unknown ids have no row. */
+  Future<RowSet<Row>> productPlaces(List<String> deviceIds) {
+    return pool.preparedQuery("SELECT id, product_id, firmware_version FROM devices WHERE id = ANY($1)")
+        .execute(Tuple.of(deviceIds.toArray(new String[0])));
+  }
+
+  /** Every device of a product: id, firmware_version. */
+  Future<RowSet<Row>> productDevices(int productId) {
+    return pool.preparedQuery("SELECT id, firmware_version FROM devices WHERE product_id = $1")
+        .execute(Tuple.of(productId));
   }
 
   private static List<String> ids(RowSet<Row> rows) {

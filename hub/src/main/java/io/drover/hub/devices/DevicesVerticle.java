@@ -11,6 +11,7 @@ import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.gateway.contract.SessionNotice;
 import io.drover.hub.HubAddresses;
+import io.drover.hub.products.FleetChanges;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -18,9 +19,15 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +55,8 @@ public final class DevicesVerticle extends VerticleBase {
   private long flushTimer;
   private long sweepTimer;
   private boolean stopping;
-  /** The last index reload asked for (see onDeviceChanged). */
-  private Future<Void> deviceReloads = Future.succeededFuture();
+  /** The directory's reloads, chained: see {@link #inOrder}. */
+  private Future<?> reloads = Future.succeededFuture();
 
   public DevicesVerticle(Pool pool, SecretSealer sealer, DeviceDirectory directory, ClusterView cluster, Duration connectivityFlushInterval) {
     this.repository = new DeviceRepository(pool);
@@ -77,7 +84,8 @@ public final class DevicesVerticle extends VerticleBase {
               bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),
               bus.<JsonObject>consumer(HubAddresses.PROVISION_DEVICE, this::provision).completion(),
               bus.<JsonObject>consumer(BusAddresses.DESCRIBE, this::onDescribe).completion(),
-              bus.<JsonObject>consumer(HubAddresses.DEVICE_CHANGED, this::onDeviceChanged).completion()));
+              bus.<JsonObject>consumer(HubAddresses.DEVICE_CHANGED, this::onDeviceChanged).completion(),
+              bus.<JsonObject>consumer(FleetChanges.ADDRESS, this::onFleetChanged).completion()));
         })
         // devices left online by a node that is gone (this one's previous run, when alone) are offline
         .onSuccess(started -> sweepDepartedGateways());
@@ -132,14 +140,15 @@ public final class DevicesVerticle extends VerticleBase {
 
   /**
    * Another node (or this one) changed a device's row: reload it into this node's indexes. Reloads run
-   * one after another, so that of two quick changes (a claim, then a rename) the newer read lands last.
+   * one after another ({@link #inOrder}), so that of two quick changes (a claim, then a rename) the newer read lands last.
    */
   private void onDeviceChanged(Message<JsonObject> message) {
     String deviceId = message.body().getString("device_id");
-    deviceReloads = deviceReloads.transform(ignored -> repository.indexedRow(deviceId)
+    inOrder(() -> repository.indexedRow(deviceId)
         .onSuccess(row -> {
           if (row == null) {
             directory.apply(deviceId, null, null);
+            directory.place(deviceId, null, null);
             return;
           }
           credentials.put(deviceId, row.getBuffer("secret_hash").getBytes(),
@@ -148,9 +157,56 @@ public final class DevicesVerticle extends VerticleBase {
             credentials.putPublicKey(java.util.Base64.getEncoder().encodeToString(row.getBuffer("public_key").getBytes()), deviceId);
           }
           directory.apply(deviceId, row.getLong("owner_id"), row.getString("name"));
+          directory.place(deviceId, row.getInteger("product_id"), row.getInteger("firmware_version"));
         })
-        .onFailure(cause -> LOG.warn("device change not loaded [device-id: {}, cause: {}]", deviceId, cause.getMessage()))
-        .<Void>mapEmpty());
+        .onFailure(cause -> LOG.warn("device change not loaded [device-id: {}, cause: {}]", deviceId, cause.getMessage())));
+  }
+
+  /**
+   * Runs a reload of the in-memory indexes after the ones before it, in the order their notices
+   * arrived: the pool may answer two reads out of order, and an earlier read (a claim's, before the
+   * import that followed) must not overwrite a later one. Called on this verticle's event loop.
+   */
+  private void inOrder(Supplier<Future<?>> reload) {
+    reloads = reloads.transform(ignored -> reload.get());
+  }
+
+  /**
+   * Devices joined or left a product (or the product went): reload where they are, so that the product
+   * event streams follow without SQL per event. One query per notice, whatever its size.
+   */
+  private void onFleetChanged(Message<JsonObject> message) {
+    JsonObject change = message.body();
+    int productId = change.getInteger("product_id");
+    if (change.getBoolean("all", false)) {
+      inOrder(() -> repository.productDevices(productId)
+          .onSuccess(rows -> {
+            Map<String, Integer> devices = new HashMap<>(rows.size() * 2);
+            for (Row row : rows) {
+              devices.put(row.getString(0), row.getInteger(1));
+            }
+            directory.placeAll(productId, devices);
+          })
+          .onFailure(cause -> LOG.warn("product's devices not reloaded [product: {}, cause: {}]", productId, cause.getMessage())));
+      return;
+    }
+    List<String> deviceIds = new ArrayList<>(change.getJsonArray("device_ids").size());
+    for (Object id : change.getJsonArray("device_ids")) {
+      deviceIds.add((String) id);
+    }
+    inOrder(() -> repository.productPlaces(deviceIds)
+        .onSuccess(rows -> {
+          Set<String> unknown = new HashSet<>(deviceIds);
+          for (Row row : rows) {
+            unknown.remove(row.getString(0));
+            directory.place(row.getString(0), row.getInteger(1), row.getInteger(2));
+          }
+          for (String deviceId : unknown) {
+            directory.place(deviceId, null, null);
+          }
+        })
+        .onFailure(cause -> LOG.warn("devices' products not reloaded [product: {}, devices: {}, cause: {}]", productId, deviceIds.size(),
+            cause.getMessage())));
   }
 
   private void authenticate(Message<JsonObject> message) {

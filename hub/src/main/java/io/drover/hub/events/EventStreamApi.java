@@ -14,6 +14,8 @@ import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
 import io.drover.hub.http.RequestBodies;
+import io.drover.hub.products.ProductAccess;
+import io.drover.hub.products.ProductPermission;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -37,6 +39,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /v1/devices/events[/:prefix]}: the caller's events</li>
  *   <li>{@code GET /v1/events[/:prefix]}: the caller's events and every account's public ones</li>
  *   <li>{@code GET /v1/devices/:id/events[/:prefix]}: one of the caller's devices</li>
+ *   <li>{@code GET /v1/products/:productIdOrSlug/events[/:prefix]}: the product's devices, whoever owns
+ *       them, for its team (each event's data adds {@code userid, version, public, productID})</li>
  *   <li>{@code POST /v1/devices/events}: publish an event as the caller ({@code coreid "api"})</li>
  * </ul>
  *
@@ -65,11 +69,18 @@ public final class EventStreamApi implements ApiFeature {
       WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public)) AND ($4::text IS NULL OR device_id = $4)
         AND ($5::text IS NULL OR starts_with(name, $5))
       ORDER BY id LIMIT $6""";
+  /** A product stream's replay: the events of the devices now in the product, as its live events are chosen. */
+  private static final String REPLAY_PRODUCT = """
+      SELECT e.id, e.device_id, e.name, e.data, e.published_at, e.ttl, e.public, e.owner_id FROM events e
+      WHERE e.id > $1 AND e.id <= $2 AND e.device_id IN (SELECT d.id FROM devices d WHERE d.product_id = $3)
+        AND ($4::text IS NULL OR starts_with(e.name, $4))
+      ORDER BY e.id LIMIT $5""";
 
   private final Vertx vertx;
   private final Pool pool;
   private final AccessCheck access;
   private final DeviceDirectory directory;
+  private final ProductAccess products;
   private final EventSettings settings;
   private final EventMetrics metrics;
   private final List<Stream> streams = new ArrayList<>();
@@ -79,11 +90,13 @@ public final class EventStreamApi implements ApiFeature {
   private MessageConsumer<LiveEvent> consumer;
   private long sweepTimer = -1;
 
-  public EventStreamApi(Vertx vertx, Pool pool, AccessCheck access, DeviceDirectory directory, EventSettings settings, EventMetrics metrics) {
+  public EventStreamApi(Vertx vertx, Pool pool, AccessCheck access, DeviceDirectory directory, ProductAccess products, EventSettings settings,
+      EventMetrics metrics) {
     this.vertx = vertx;
     this.pool = pool;
     this.access = access;
     this.directory = directory;
+    this.products = products;
     this.settings = settings;
     this.metrics = metrics;
     this.limits = new StreamLimits(settings.maxStreamsPerUser(), settings.streamOpensPerMinute());
@@ -92,11 +105,15 @@ public final class EventStreamApi implements ApiFeature {
 
   @Override
   public Future<Void> mount(Router router) {
-    router.get("/v1/devices/events").handler(access::requireUser).handler(ctx -> open(ctx, null, false));
-    router.get("/v1/devices/events/*").handler(access::requireUser).handler(ctx -> open(ctx, null, false));
+    router.get("/v1/devices/events").handler(access::requireUser).handler(ctx -> open(ctx, null, false, null));
+    router.get("/v1/devices/events/*").handler(access::requireUser).handler(ctx -> open(ctx, null, false, null));
     // Particle's public stream: an API client published these with private=false for anyone to read
-    router.get("/v1/events").handler(access::requireUser).handler(ctx -> open(ctx, null, true));
-    router.get("/v1/events/*").handler(access::requireUser).handler(ctx -> open(ctx, null, true));
+    router.get("/v1/events").handler(access::requireUser).handler(ctx -> open(ctx, null, true, null));
+    router.get("/v1/events/*").handler(access::requireUser).handler(ctx -> open(ctx, null, true, null));
+    for (String path : List.of("/v1/products/:" + ProductAccess.PATH_PARAM + "/events", "/v1/products/:" + ProductAccess.PATH_PARAM + "/events/*")) {
+      router.get(path).handler(access::requireUser).handler(products.require(ProductPermission.VIEW))
+          .handler(ctx -> open(ctx, null, false, ProductAccess.scope(ctx).productId()));
+    }
     router.get("/v1/devices/:deviceId/events").handler(access::requireUser).handler(this::openForDevice);
     router.get("/v1/devices/:deviceId/events/*").handler(access::requireUser).handler(this::openForDevice);
     router.post("/v1/devices/events").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::publish);
@@ -146,12 +163,13 @@ public final class EventStreamApi implements ApiFeature {
       if (id == null || !principal.mayActFor(directory.ownerOf(id))) {
         ctx.fail(new ApiException(404, "not_found", "No such device of yours"));
       } else {
-        open(ctx, id, false);
+        open(ctx, id, false, null);
       }
     });
   }
 
-  private void open(RoutingContext ctx, String deviceId, boolean withPublic) {
+  /** @param productId the product whose devices' events the stream takes, or null for the caller's own */
+  private void open(RoutingContext ctx, String deviceId, boolean withPublic, Integer productId) {
     EventFilter filter;
     try {
       filter = EventFilter.parse(ctx.request().getParam("filter"));
@@ -178,7 +196,7 @@ public final class EventStreamApi implements ApiFeature {
         .putHeader("Cache-Control", "no-cache")
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(MAX_PENDING_BYTES);
-    Stream stream = new Stream(response, principal, account, deviceId, prefix == null || prefix.isEmpty() ? null : prefix,
+    Stream stream = new Stream(response, principal, account, deviceId, productId, prefix == null || prefix.isEmpty() ? null : prefix,
         filter, withOthersPublic, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
     listen();
@@ -219,16 +237,19 @@ public final class EventStreamApi implements ApiFeature {
     vertx.eventBus().<Long>request(HubAddresses.EVENTS_WRITTEN_THROUGH, null)
         .compose(reply -> {
           long through = reply.body();
-          return pool.preparedQuery(REPLAY)
-              .execute(Tuple.of(after, through, principal.userId(), stream.deviceId, stream.prefix, MAX_REPLAY).addBoolean(stream.withPublic))
-              .map(rows -> {
+          Future<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>> missed = stream.productId == null
+              ? pool.preparedQuery(REPLAY)
+                  .execute(Tuple.of(after, through, principal.userId(), stream.deviceId, stream.prefix, MAX_REPLAY).addBoolean(stream.withPublic))
+              : pool.preparedQuery(REPLAY_PRODUCT).execute(Tuple.of(after, through, stream.productId, stream.prefix, MAX_REPLAY));
+          return missed.map(rows -> {
                 long sent = after;
                 for (io.vertx.sqlclient.Row row : rows) {
                   sent = row.getLong(0);
                   LiveEvent event = new LiveEvent(sent, new DeviceEvent(row.getString(1), row.getString(2), row.getString(3),
                       row.getOffsetDateTime(4).toInstant().toEpochMilli(), row.getInteger(5), row.getBoolean(6)), row.getLong(7));
-                  if (stream.wants(event, directory)) {
-                    stream.response.write(SseFormat.frame(event.id(), event.event()));
+                  DeviceDirectory.ProductPlace place = directory.placeOf(event.event().deviceId());
+                  if (stream.wants(event, place, directory)) {
+                    stream.response.write(stream.frame(event, place));
                     usage.delivered(event.ownerId(), 1);
                   }
                 }
@@ -252,8 +273,9 @@ public final class EventStreamApi implements ApiFeature {
           List<LiveEvent> held = stream.heldBack;
           stream.heldBack = null;
           for (LiveEvent event : held) {
-            if (event.id() > through) {
-              stream.response.write(SseFormat.frame(event.id(), event.event()));
+            DeviceDirectory.ProductPlace place = directory.placeOf(event.event().deviceId());
+            if (event.id() > through && (stream.productId == null || place != null)) {
+              stream.response.write(stream.frame(event, place));
               usage.delivered(event.ownerId(), 1);
             }
           }
@@ -298,11 +320,14 @@ public final class EventStreamApi implements ApiFeature {
 
   private void deliver(LiveEvent live) {
     DeviceEvent event = live.event();
+    // looked up once: the product streams' choice and their frame agree even if the device moves meanwhile
+    DeviceDirectory.ProductPlace place = directory.placeOf(event.deviceId());
     String frame = null;
+    String productFrame = null;
     int deliveries = 0;
     for (int i = streams.size() - 1; i >= 0; i--) {
       Stream stream = streams.get(i);
-      if (!stream.wants(live, directory)) {
+      if (!stream.wants(live, place, directory)) {
         continue;
       }
       if (stream.heldBack != null) {
@@ -323,10 +348,17 @@ public final class EventStreamApi implements ApiFeature {
         stream.response.reset();
         continue;
       }
-      if (frame == null) {
-        frame = SseFormat.frame(live.id(), event);
+      if (stream.productId != null) {
+        if (productFrame == null) {
+          productFrame = stream.frame(live, place);
+        }
+        stream.response.write(productFrame);
+      } else {
+        if (frame == null) {
+          frame = stream.frame(live, place);
+        }
+        stream.response.write(frame);
       }
-      stream.response.write(frame);
       deliveries++;
     }
     usage.delivered(live.ownerId(), deliveries);
@@ -346,6 +378,8 @@ public final class EventStreamApi implements ApiFeature {
     final Principal principal;
     final String account;
     final String deviceId;
+    /** The product whose devices' events this stream takes, instead of the caller's own; null for those. */
+    final Integer productId;
     final String prefix;
     /** Null when the stream takes every event: no name lookup then. */
     final EventFilter filter;
@@ -356,25 +390,34 @@ public final class EventStreamApi implements ApiFeature {
     /** While a resumed stream replays from the database: the live events that wait for it, else null. */
     List<LiveEvent> heldBack;
 
-    Stream(HttpServerResponse response, Principal principal, String account, String deviceId, String prefix, EventFilter filter,
-        boolean withPublic, String remote) {
+    Stream(HttpServerResponse response, Principal principal, String account, String deviceId, Integer productId, String prefix,
+        EventFilter filter, boolean withPublic, String remote) {
       this.response = response;
       this.principal = principal;
       this.account = account;
       this.deviceId = deviceId;
+      this.productId = productId;
       this.prefix = prefix;
       this.filter = filter.isEmpty() ? null : filter;
       this.withPublic = withPublic;
       this.remote = remote;
     }
 
-    boolean wants(LiveEvent live, DeviceDirectory directory) {
+    /** @param place the event's device's product, from the directory (null: in none) */
+    boolean wants(LiveEvent live, DeviceDirectory.ProductPlace place, DeviceDirectory directory) {
       DeviceEvent event = live.event();
-      return (principal.streams(live.ownerId()) || (withPublic && event.isPublic()))
+      boolean visible = productId != null
+          ? place != null && place.productId() == productId
+          : principal.streams(live.ownerId()) || (withPublic && event.isPublic());
+      return visible
           && (deviceId == null || deviceId.equals(event.deviceId()))
           && (prefix == null || event.name().startsWith(prefix))
           && (filter == null || filter.matches(event.name(), event.data(), event.deviceId(), directory.nameOf(event.deviceId()),
               event.publishedAtMillis()));
+    }
+
+    String frame(LiveEvent live, DeviceDirectory.ProductPlace place) {
+      return productId == null ? SseFormat.frame(live.id(), live.event()) : SseFormat.productFrame(live.id(), live.event(), live.ownerId(), place);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.drover.hub.events;
 
 import io.drover.gateway.contract.DeviceEvent;
+import io.drover.hub.devices.DeviceDirectory;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -26,12 +27,31 @@ final class SseFormat {
    * Last-Event-ID. Event names never hold control characters: the gateway refuses them.
    */
   static String frame(long id, DeviceEvent event) {
-    String data = new JsonObject()
+    return frame(id, event, fields(event));
+  }
+
+  /**
+   * A product stream's frame: the device's owner ({@code userid}, null when unclaimed), the product
+   * firmware version it last reported ({@code version}, null when none is known), {@code public} and
+   * {@code productID} follow the fields every stream has.
+   */
+  static String productFrame(long id, DeviceEvent event, Long ownerId, DeviceDirectory.ProductPlace place) {
+    return frame(id, event, fields(event)
+        .put("userid", ownerId == null ? null : ownerId.toString())
+        .put("version", place.firmwareVersion())
+        .put("public", event.isPublic())
+        .put("productID", place.productId()));
+  }
+
+  private static JsonObject fields(DeviceEvent event) {
+    return new JsonObject()
         .put("data", event.data())
         .put("ttl", event.ttl())
         .put("published_at", PUBLISHED_AT.format(Instant.ofEpochMilli(event.publishedAtMillis())))
-        .put("coreid", event.deviceId())
-        .encode();
-    return "id: " + id + "\nevent: " + event.name() + "\ndata: " + data + "\n\n";
+        .put("coreid", event.deviceId());
+  }
+
+  private static String frame(long id, DeviceEvent event, JsonObject data) {
+    return "id: " + id + "\nevent: " + event.name() + "\ndata: " + data.encode() + "\n\n";
   }
 }

@@ -4,6 +4,7 @@ import io.drover.hub.products.fleet.AutoApproval;
 
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.products.FleetChanges;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -67,6 +68,8 @@ public final class FirmwareVerticle extends VerticleBase {
     }
     if (running != null && running > 0 && index.reportRunning(productId, deviceId, running)) {
       firmware.recordRunning(deviceId, running)
+          // the product event streams' "version" comes from the device directory, which reloads the row
+          .onSuccess(recorded -> DeviceDirectory.changed(vertx.eventBus(), deviceId))
           .onFailure(cause -> LOG.warn("running version not recorded [device-id: {}, version: {}, cause: {}]", deviceId, running, cause.getMessage()));
     }
     if (index.device(productId, deviceId) == null) {

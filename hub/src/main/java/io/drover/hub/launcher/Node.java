@@ -203,7 +203,7 @@ public final class Node {
           new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
           new DeviceProvisioningApi(v.eventBus(), access),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
-          new EventStreamApi(v, pool, access, devices, config.events(), eventMetrics),
+          new EventStreamApi(v, pool, access, devices, productAccess, config.events(), eventMetrics),
           new EventHistoryApi(pool, access, devices),
           new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), new CustomerClaims(pool)),
           new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),

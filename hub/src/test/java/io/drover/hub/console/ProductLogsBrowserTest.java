@@ -1,0 +1,151 @@
+package io.drover.hub.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drover.hub.support.TestDevice;
+import io.drover.hub.support.TestNode;
+import io.drover.hub.support.TestNode.DeviceIdentity;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.File;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/** A product's Logs page in a real browser: reached from the product's sidebar, it shows a product device's live events. */
+@ExtendWith(VertxExtension.class)
+class ProductLogsBrowserTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static TestNode node;
+  private static ChromeDriver browser;
+  private static Path profile;
+  private static String developer;
+  private static String deviceOwner;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestNode.start();
+    node.signUpAndLogIn("operator@example.com", "the administrator");
+    String owner = node.signUpAndLogIn("owner@example.com", "owner's password");
+    developer = node.signUpAndLogIn("developer@example.com", "developer's password");
+    deviceOwner = owner;
+    long ownerId = Long.parseLong(node.query("SELECT id FROM users WHERE username = 'owner@example.com'"));
+    int product = Integer.parseInt(node.query(
+        "INSERT INTO products (slug, name, platform_id, owner_id) VALUES ('greenhouses', 'Greenhouses', 12, " + ownerId + ") RETURNING id"));
+    node.execute("INSERT INTO product_members (product_id, user_id, role, is_owner) VALUES (" + product + ", " + ownerId + ", 'administrator', true)");
+    node.execute("INSERT INTO product_members (product_id, user_id, role) VALUES (" + product + ", "
+        + node.query("SELECT id FROM users WHERE username = 'developer@example.com'") + ", 'developer')");
+    profile = Files.createTempDirectory("drover-chromium");
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary("/usr/bin/chromium");
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--user-data-dir=" + profile, "--window-size=1440,900", "--lang=en-US");
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
+    browser = new ChromeDriver(service, options);
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    try {
+      if (browser != null) {
+        browser.quit();
+      }
+    } finally {
+      node.close();
+      try (Stream<Path> files = Files.walk(profile)) {
+        files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+      }
+    }
+  }
+
+  @AfterEach
+  void noBrowserErrors() {
+    List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .filter(entry -> entry.getLevel().intValue() >= Level.SEVERE.intValue())
+        .map(LogEntry::getMessage)
+        .filter(message -> !message.contains("the server responded with a status of 4"))
+        .toList();
+    assertEquals(List.of(), errors, "errors in the browser console");
+  }
+
+  @Test
+  void theLogsPageShowsAProductDevicesLiveEventToATeamMember(Vertx vertx) throws Exception {
+    // a device someone else owns, in the product: the developer sees its events here, not on their own Events page
+    DeviceIdentity identity = node.provisionDevice();
+    assertEquals(200, node.post("/v1/devices", new JsonObject().put("id", identity.id()).encode(), deviceOwner).statusCode());
+    assertEquals(200, node.send("PUT", "/v1/devices/" + identity.id(), new JsonObject().put("name", "bed-4-probe").encode(), deviceOwner).statusCode());
+    HttpResponse<String> imported = node.post("/v1/products/greenhouses/devices", new JsonObject().put("id", identity.id()).encode(), deviceOwner);
+    assertEquals(1, new JsonObject(imported.body()).getInteger("updated"), imported.body());
+
+    browser.get(url("/login"));
+    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", developer);
+    browser.get(url("/products/greenhouses/team"));
+    visible(By.cssSelector("[data-role=product-nav] a[href='/products/greenhouses/logs']")).click();
+    waitFor("the product's stream open",
+        d -> "live".equals(d.findElement(By.cssSelector("[data-role=events-live]")).getDomAttribute("data-live")));
+    assertTrue(browser.findElements(By.cssSelector("[data-action=publish]")).isEmpty(), "no Publish: the product publishes nothing here");
+    assertEquals("page", browser.findElement(By.cssSelector("a[href='/products/greenhouses/logs']")).getDomAttribute("aria-current"));
+
+    try (TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
+      device.publish("soil-moisture", "{\"bed\":4,\"percent\":37}");
+      visible(By.cssSelector("li[data-name=soil-moisture]"));
+      // the name is looked up in the product once the device's first event arrives
+      waitFor("the device's name on its rows", d -> d.findElement(By.cssSelector("li[data-name=soil-moisture] .event-device")).getText().equals("bed-4-probe"));
+      browser.findElement(By.cssSelector("li[data-name=soil-moisture]")).click();
+      WebElement data = visible(By.cssSelector("[data-role=event-data]"));
+      assertTrue(data.getText().contains("\"percent\": 37"), data.getText());
+      String ownerId = node.query("SELECT id FROM users WHERE username = 'owner@example.com'");
+      assertEquals(ownerId, browser.findElement(By.cssSelector("[data-role=event-owner]")).getText());
+      waitFor("the device's spark/status online", d -> !d.findElements(By.cssSelector("li[data-name='spark/status']")).isEmpty());
+      Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("/tmp/product-logs.png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static String url(String path) {
+    return "http://127.0.0.1:" + node.httpPort() + path;
+  }
+
+  private static WebElement visible(By locator) {
+    return new WebDriverWait(browser, WAIT).until(ExpectedConditions.visibilityOfElementLocated(locator));
+  }
+
+  private static void waitFor(String what, Function<WebDriver, Boolean> condition) {
+    new WebDriverWait(browser, WAIT).ignoring(StaleElementReferenceException.class)
+        .ignoring(org.openqa.selenium.NoSuchElementException.class).withMessage(what).until(condition::apply);
+  }
+}
