@@ -4,24 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.hub.support.TestDevice;
+import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.io.File;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,11 +30,6 @@ import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -48,7 +40,7 @@ class ProductLogsBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static TestNode node;
   private static ChromeDriver browser;
-  private static Path profile;
+  private static HeadlessChromium chromium;
   private static String developer;
   private static String deviceOwner;
 
@@ -65,41 +57,24 @@ class ProductLogsBrowserTest {
     node.execute("INSERT INTO product_members (product_id, user_id, role, is_owner) VALUES (" + product + ", " + ownerId + ", 'administrator', true)");
     node.execute("INSERT INTO product_members (product_id, user_id, role) VALUES (" + product + ", "
         + node.query("SELECT id FROM users WHERE username = 'developer@example.com'") + ", 'developer')");
-    profile = Files.createTempDirectory("drover-chromium");
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--user-data-dir=" + profile, "--window-size=1440,900", "--lang=en-US");
-    LoggingPreferences logs = new LoggingPreferences();
-    logs.enable(LogType.BROWSER, Level.ALL);
-    options.setCapability("goog:loggingPrefs", logs);
-    browser = new ChromeDriver(service, options);
+    chromium = HeadlessChromium.start();
+    browser = chromium.driver();
   }
 
   @AfterAll
   static void stop() throws IOException {
     try {
-      if (browser != null) {
-        browser.quit();
+      if (chromium != null) {
+        chromium.close();
       }
     } finally {
       node.close();
-      try (Stream<Path> files = Files.walk(profile)) {
-        files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-      }
     }
   }
 
   @AfterEach
   void noBrowserErrors() {
-    List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
-        .filter(entry -> entry.getLevel().intValue() >= Level.SEVERE.intValue())
-        .map(LogEntry::getMessage)
-        .filter(message -> !message.contains("the server responded with a status of 4"))
-        .toList();
+    List<String> errors = chromium.consoleErrors();
     assertEquals(List.of(), errors, "errors in the browser console");
   }
 
