@@ -1,0 +1,95 @@
+package io.drover.hub.tracker;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Each tracker device's effective settings and their checksum, in memory, so that a handshake
+ * compares checksums without SQL. Filled by {@link ConfigIndexLoader} at start and on every settings
+ * write and {@code FleetChanges}. Entries are immutable and replaced whole, so readers on any event
+ * loop see either the old or the new state of a device or product, never a mix.
+ *
+ * <p>A device without settings of its own runs its product's fleet settings, so a fleet change
+ * replaces one entry whatever the size of the fleet.
+ */
+public final class ConfigIndex {
+
+  static final Effective DEFAULTS = Effective.of(TrackerSettings.defaults());
+
+  /** Settings and their checksum. */
+  public record Effective(JsonObject settings, String checksum) {
+    static Effective of(JsonObject settings) {
+      return new Effective(settings, ConfigChecksum.of(settings));
+    }
+  }
+
+  /**
+   * A device of a tracker product.
+   *
+   * @param own its own settings (development devices with some only), null when it runs the fleet's
+   */
+  record Device(int productId, boolean development, JsonObject overrides, Effective own) {
+  }
+
+  private final Map<Integer, Effective> fleets = new ConcurrentHashMap<>();
+  private final Map<String, Device> devices = new ConcurrentHashMap<>();
+
+  /** The settings a device should run; null when it is not a device of a tracker product. */
+  public Effective effective(String deviceId) {
+    Device device = devices.get(deviceId);
+    if (device == null) {
+      return null;
+    }
+    return device.own() != null ? device.own() : fleet(device.productId());
+  }
+
+  /** A tracker product's fleet settings (the defaults until some are saved). */
+  public Effective fleet(int productId) {
+    return fleets.getOrDefault(productId, DEFAULTS);
+  }
+
+  /** Whether the device belongs to a tracker product, and which. */
+  public Integer productOf(String deviceId) {
+    Device device = devices.get(deviceId);
+    return device == null ? null : device.productId();
+  }
+
+  void putFleet(int productId, JsonObject stored) {
+    Effective fleet = Effective.of(TrackerSettings.merged(TrackerSettings.defaults(), stored));
+    fleets.put(productId, fleet);
+    // development devices with settings of their own build on the fleet's: recompute them
+    devices.replaceAll((id, device) -> device.productId() == productId && device.overrides() != null ? withOwn(device, fleet) : device);
+  }
+
+  void removeProduct(int productId) {
+    fleets.remove(productId);
+    devices.values().removeIf(device -> device.productId() == productId);
+  }
+
+  void retainDevices(int productId, Set<String> members) {
+    devices.entrySet().removeIf(entry -> entry.getValue().productId() == productId && !members.contains(entry.getKey()));
+  }
+
+  void putDevice(String deviceId, int productId, boolean development, JsonObject overrides) {
+    Device device = new Device(productId, development, development && overrides != null && !overrides.isEmpty() ? overrides : null, null);
+    devices.put(deviceId, withOwn(device, fleet(productId)));
+  }
+
+  void removeDevice(String deviceId) {
+    devices.remove(deviceId);
+  }
+
+  int size() {
+    return devices.size();
+  }
+
+  private static Device withOwn(Device device, Effective fleet) {
+    if (device.overrides() == null) {
+      return device;
+    }
+    return new Device(device.productId(), device.development(), device.overrides(),
+        Effective.of(TrackerSettings.merged(fleet.settings(), device.overrides())));
+  }
+}
