@@ -18,3 +18,14 @@ CREATE TABLE tracker_device_config (
   changed_by bigint REFERENCES users (id) ON DELETE SET NULL
 );
 CREATE INDEX tracker_device_config_by_product ON tracker_device_config (product_id);
+
+-- What each tracker device says it runs and what was last sent to it, written in batches by
+-- ConfigSyncRecorder. Whether it is in sync is decided when asked, against the effective settings:
+-- reported = effective is in sync; sent = effective is pending (awaiting cfg/ack); else stale.
+CREATE TABLE tracker_config_sync (
+  device_id         text PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+  reported_checksum text,
+  reported_at       timestamptz,
+  sent_checksum     text,
+  sent_at           timestamptz
+);

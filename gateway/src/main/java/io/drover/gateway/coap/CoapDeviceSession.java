@@ -224,6 +224,10 @@ final class CoapDeviceSession implements DeviceSession {
       answer.fail(DeviceSession.tooManyInFlight());
       return;
     }
+    if (command.kind() == DeviceCommand.Kind.CONFIG_CHECK) {
+      answer.fail(new DeviceFailure(Kind.NOT_ALLOWED, "Asset Tracker settings are not sent over CoAP yet"));
+      return;
+    }
     if (command.kind() == DeviceCommand.Kind.FIRMWARE_CHECK) {
       // "flash now": the answer to the last handshake again, sent to the device's own /h (section 8.4)
       firmware.check().onComplete(checked -> {
@@ -244,7 +248,7 @@ final class CoapDeviceSession implements DeviceSession {
       case FUNCTION -> peer.request(Code.POST, "f/" + command.name(), argument.getBytes(StandardCharsets.UTF_8));
       case VARIABLE -> peer.request(Code.GET, "v/" + command.name(), null);
       case SIGNAL -> peer.request(Code.PUT, "s", argument.getBytes(StandardCharsets.UTF_8));
-      case FIRMWARE_CHECK -> throw new IllegalStateException("answered above");
+      case FIRMWARE_CHECK, CONFIG_CHECK -> throw new IllegalStateException("answered above");
     };
     inFlight.add(call);
     long timer = context.owner().setTimer(command.timeoutMillis(), id -> call.cancel(false));

@@ -82,6 +82,12 @@ public final class BusAddresses {
    */
   public static final String CONFIG_CHECK = "hub.tracker.config-check";
 
+  /**
+   * Send: {@code {"device_id", "checksum"}} when a device acknowledges settings ({@code cfg/ack}): it
+   * runs that checksum now. No reply.
+   */
+  public static final String CONFIG_ACK = "hub.tracker.config-ack";
+
   private BusAddresses() {
   }
 }

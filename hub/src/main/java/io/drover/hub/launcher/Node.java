@@ -201,7 +201,7 @@ public final class Node {
       deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware));
       // issue 9, Asset Tracker: settings and the index of each device's effective checksum
       ConfigIndexLoader trackerConfig = new ConfigIndexLoader(pool, ConfigIndexLoader.loadAtStart(pool));
-      deploy(new TrackerVerticle(trackerConfig));
+      deploy(new TrackerVerticle(trackerConfig, pool));
       CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
       api = new ApiVerticle(config.http(), v -> List.of(
           new OperationsApi(health, registry),
@@ -223,7 +223,7 @@ public final class Node {
           new CustomersApi(pool, access, productAccess, customers, devices),
           new ActivationCodesApi(pool, access, productAccess),
           new ConsentApi(pool, access, tokens, customers),
-          new TrackerConfigApi(v.eventBus(), access, productAccess, new TrackerConfigRepository(pool), trackerConfig),
+          new TrackerConfigApi(v.eventBus(), access, productAccess, new TrackerConfigRepository(pool), trackerConfig, commands, pool),
           new ConsoleRoutes(v)));
     } else {
       // a gateway node still answers /health and /metrics, for its load balancer and Prometheus

@@ -1,6 +1,8 @@
 package io.drover.hub.tracker;
 
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +56,17 @@ public final class ConfigIndex {
   public Integer productOf(String deviceId) {
     Device device = devices.get(deviceId);
     return device == null ? null : device.productId();
+  }
+
+  /** The devices of a product that run its fleet settings (those with settings of their own do not). */
+  public List<String> devicesOnFleet(int productId) {
+    List<String> ids = new ArrayList<>();
+    devices.forEach((id, device) -> {
+      if (device.productId() == productId && device.own() == null) {
+        ids.add(id);
+      }
+    });
+    return ids;
   }
 
   void putFleet(int productId, JsonObject stored) {

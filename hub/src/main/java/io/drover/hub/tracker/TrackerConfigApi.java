@@ -1,5 +1,7 @@
 package io.drover.hub.tracker;
 
+import io.drover.gateway.contract.DeviceCommand;
+import io.drover.gateway.session.DeviceCommands;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
@@ -12,8 +14,12 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Asset Tracker settings (cloud-api.md, "Tracker"; console-guide.md, "Product Settings"):
@@ -28,6 +34,10 @@ import java.util.Locale;
 public final class TrackerConfigApi implements ApiFeature {
 
   static final String SCHEMA_TYPE = "application/schema+json";
+  static final int MAX_PER_PAGE = 100;
+  private static final int PUSH_BATCH = 100;
+  private static final long PUSH_TIMEOUT_MILLIS = 10_000;
+  private static final Logger LOG = LoggerFactory.getLogger(TrackerConfigApi.class);
   private static final String BASE = "/v1/products/:" + ProductAccess.PATH_PARAM + "/config";
 
   private final EventBus bus;
@@ -35,9 +45,14 @@ public final class TrackerConfigApi implements ApiFeature {
   private final ProductAccess products;
   private final TrackerConfigRepository repository;
   private final ConfigIndexLoader loader;
+  private final DeviceCommands commands;
+  private final ConfigSyncStatus status;
 
-  public TrackerConfigApi(EventBus bus, AccessCheck access, ProductAccess products, TrackerConfigRepository repository, ConfigIndexLoader loader) {
+  public TrackerConfigApi(EventBus bus, AccessCheck access, ProductAccess products, TrackerConfigRepository repository, ConfigIndexLoader loader,
+      DeviceCommands commands, Pool pool) {
     this.bus = bus;
+    this.commands = commands;
+    this.status = new ConfigSyncStatus(pool);
     this.access = access;
     this.products = products;
     this.repository = repository;
@@ -49,6 +64,8 @@ public final class TrackerConfigApi implements ApiFeature {
     router.get(BASE).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::readFleet);
     router.put(BASE).handler(RequestBodies.handler()).handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(this::writeFleet);
+    // before .../config/:deviceId, which would take "status" for a device ID
+    router.get(BASE + "/status").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::syncStatus);
     router.get(BASE + "/:deviceId").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::readDevice);
     router.put(BASE + "/:deviceId").handler(RequestBodies.handler()).handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(this::writeDevice);
@@ -80,6 +97,7 @@ public final class TrackerConfigApi implements ApiFeature {
         .onSuccess(stored -> {
           ConfigChanges.fleetChanged(bus, product.productId());
           ctx.json(answer(TrackerSettings.merged(TrackerSettings.defaults(), stored)));
+          push(loader.index().devicesOnFleet(product.productId()), 0);
         })
         .onFailure(ctx::fail);
   }
@@ -139,8 +157,55 @@ public final class TrackerConfigApi implements ApiFeature {
         .onSuccess(answer -> {
           ConfigChanges.devicesChanged(bus, product.productId(), List.of(deviceId));
           ctx.json(answer);
+          push(List.of(deviceId), 0);
         })
         .onFailure(ctx::fail);
+  }
+
+  /** {@code GET .../config/status?state=stale&page=1&per_page=25}: see {@link ConfigSyncStatus}. */
+  private void syncStatus(RoutingContext ctx) {
+    ProductScope product = tracker(ctx);
+    String state = ctx.request().getParam("state");
+    if (state != null && !ConfigSyncStatus.STATES.contains(state)) {
+      throw new ApiException(400, "invalid_request", "state must be one of " + String.join(", ", ConfigSyncStatus.STATES));
+    }
+    int page = positive(ctx, "page", 1, Integer.MAX_VALUE);
+    int perPage = positive(ctx, "per_page", 25, MAX_PER_PAGE);
+    status.of(product.productId(), state, page, perPage).onSuccess(ctx::json).onFailure(ctx::fail);
+  }
+
+  private static int positive(RoutingContext ctx, String name, int fallback, int max) {
+    String given = ctx.request().getParam(name);
+    if (given == null) {
+      return fallback;
+    }
+    try {
+      int value = Integer.parseInt(given);
+      if (value >= 1 && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new ApiException(400, "invalid_request", name + " must be an integer from 1 to " + max);
+  }
+
+  /**
+   * Tells the sessions of online devices to compare their settings again, {@value #PUSH_BATCH} at a
+   * time: each is a lookup of the session's holder and a bus request to it. An offline device fails
+   * fast (DEVICE_OFFLINE) and gets its settings at its next handshake.
+   */
+  private void push(List<String> deviceIds, int from) {
+    if (from >= deviceIds.size()) {
+      return;
+    }
+    List<Future<?>> batch = new ArrayList<>(PUSH_BATCH);
+    for (int i = from; i < Math.min(from + PUSH_BATCH, deviceIds.size()); i++) {
+      String deviceId = deviceIds.get(i);
+      batch.add(commands.request(new DeviceCommand(deviceId, DeviceCommand.Kind.CONFIG_CHECK, null, null, PUSH_TIMEOUT_MILLIS))
+          .onFailure(cause -> LOG.debug("settings not pushed [device-id: {}, cause: {}]", deviceId, cause.getMessage())));
+    }
+    Future.join(batch).onComplete(done -> push(deviceIds, from + PUSH_BATCH));
   }
 
   private static JsonObject answer(JsonObject settings) {

@@ -24,12 +24,18 @@ public final class TrackerVerticle extends VerticleBase {
 
   private static final JsonObject NOT_TRACKER = new JsonObject().put("tracker", false);
 
+  /** How often what devices reported is written: the sync state the API shows lags by this much. */
+  static final long FLUSH_MILLIS = 500;
+
   private final ConfigIndexLoader loader;
   private final ConfigIndex index;
+  private final ConfigSyncRecorder sync;
+  private long flushTimer = -1;
 
-  public TrackerVerticle(ConfigIndexLoader loader) {
+  public TrackerVerticle(ConfigIndexLoader loader, io.vertx.sqlclient.Pool pool) {
     this.loader = loader;
     this.index = loader.index();
+    this.sync = new ConfigSyncRecorder(pool);
   }
 
   @Override
@@ -37,7 +43,23 @@ public final class TrackerVerticle extends VerticleBase {
     return Future.all(
         vertx.eventBus().<JsonObject>consumer(FleetChanges.ADDRESS, this::reload).completion(),
         vertx.eventBus().<JsonObject>consumer(ConfigChanges.ADDRESS, this::reload).completion(),
-        vertx.eventBus().<JsonObject>consumer(BusAddresses.CONFIG_CHECK, this::check).completion());
+        vertx.eventBus().<JsonObject>consumer(BusAddresses.CONFIG_CHECK, this::check).completion(),
+        vertx.eventBus().<JsonObject>consumer(BusAddresses.CONFIG_ACK, this::acknowledged).completion())
+        .onSuccess(started -> flushTimer = vertx.setPeriodic(FLUSH_MILLIS, id -> sync.flush()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(flushTimer);
+    return sync.flush();
+  }
+
+  private void acknowledged(Message<JsonObject> message) {
+    String deviceId = message.body().getString("device_id");
+    String checksum = message.body().getString("checksum");
+    if (deviceId != null && checksum != null && index.productOf(deviceId) != null) {
+      sync.reported(deviceId, checksum, System.currentTimeMillis());
+    }
   }
 
   /** A handshake's checksum against the device's effective one: from memory, no SQL. */
@@ -52,7 +74,14 @@ public final class TrackerVerticle extends VerticleBase {
       message.reply(NOT_TRACKER);
       return;
     }
-    boolean inSync = effective.checksum().equals(message.body().getString("checksum"));
+    String running = message.body().getString("checksum");
+    boolean inSync = effective.checksum().equals(running);
+    long now = System.currentTimeMillis();
+    sync.reported(deviceId, running, now);
+    if (!inSync) {
+      // the gateway sends what this answer carries
+      sync.sent(deviceId, effective.checksum(), now);
+    }
     JsonObject answer = new JsonObject().put("tracker", true).put("checksum", effective.checksum()).put("in_sync", inSync);
     message.reply(inSync ? answer : answer.put("settings", effective.settings()));
   }
