@@ -29,3 +29,33 @@ CREATE TABLE tracker_config_sync (
   sent_checksum     text,
   sent_at           timestamptz
 );
+
+-- Locations published by tracker devices (event "loc", console-guide.md "Data Usage"), written in
+-- batches by LocationRecorder. `at` is the device's fix time (its "time", else the publish time).
+CREATE TABLE tracker_locations (
+  device_id   text NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  product_id  integer NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+  at          timestamptz NOT NULL,
+  received_at timestamptz NOT NULL,
+  lat         double precision NOT NULL CHECK (lat BETWEEN -90 AND 90),
+  lon         double precision NOT NULL CHECK (lon BETWEEN -180 AND 180),
+  loc         jsonb NOT NULL,
+  trig        jsonb NOT NULL DEFAULT '[]',
+  req_id      bigint
+);
+CREATE INDEX tracker_locations_by_device ON tracker_locations (device_id, at DESC);
+CREATE INDEX tracker_locations_by_product ON tracker_locations (product_id, at DESC);
+
+-- Each device's last known location (the latest `at` wins, whatever the arrival order).
+CREATE TABLE tracker_last_locations (
+  device_id   text PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+  product_id  integer NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+  at          timestamptz NOT NULL,
+  received_at timestamptz NOT NULL,
+  lat         double precision NOT NULL,
+  lon         double precision NOT NULL,
+  loc         jsonb NOT NULL,
+  trig        jsonb NOT NULL DEFAULT '[]',
+  req_id      bigint
+);
+CREATE INDEX tracker_last_locations_by_product ON tracker_last_locations (product_id, device_id);
