@@ -69,6 +69,7 @@ class LocationsTest {
 
     String history = "/v1/products/" + product + "/locations/" + first.id() + "?date_range=2026-11-27T00:00:00Z,2026-11-28T00:00:00Z";
     TestNode.eventually(SOON, () -> total(history) == 3, "three valid locations are kept; the bad ones are not");
+    TestNode.eventually(SOON, () -> total("/v1/products/" + product + "/locations") == 2, "the second device's location is written too");
     JsonObject page = get(history + "&per_page=2");
     JsonArray points = page.getJsonArray("locations");
     assertEquals(2, points.size());
@@ -99,7 +100,9 @@ class LocationsTest {
     assertError(node.get("/v1/products/" + product + "/locations/" + plain.id(), owner), 404, "is not in product");
     assertError(node.get("/v1/products/" + standard + "/locations", owner), 400, "not an Asset Tracker product");
     assertError(node.get("/v1/products/" + product + "/locations", node.signUpAndLogIn("nosy@example.com", "nosy's password")), 404, "not found");
-    assertEquals("0", node.query("SELECT count(*) FROM tracker_locations WHERE device_id = '" + plain.id() + "'"));
+    Thread.sleep(2 * LocationRecorder.FLUSH_MILLIS);
+    assertEquals("0", node.query("SELECT count(*) FROM tracker_locations WHERE device_id = '" + plain.id() + "'"),
+        "a device outside tracker products has no locations");
     one.close();
     two.close();
     other.close();
