@@ -37,6 +37,9 @@ public final class ConfigIndex {
 
   private final Map<Integer, Effective> fleets = new ConcurrentHashMap<>();
   private final Map<String, Device> devices = new ConcurrentHashMap<>();
+  /** Each product's devices, and those with settings of their own: a fleet change touches only these. */
+  private final Map<Integer, Set<String>> members = new ConcurrentHashMap<>();
+  private final Map<Integer, Set<String>> withOwnSettings = new ConcurrentHashMap<>();
 
   /** The settings a device should run; null when it is not a device of a tracker product. */
   public Effective effective(String deviceId) {
@@ -61,37 +64,77 @@ public final class ConfigIndex {
   /** The devices of a product that run its fleet settings (those with settings of their own do not). */
   public List<String> devicesOnFleet(int productId) {
     List<String> ids = new ArrayList<>();
-    devices.forEach((id, device) -> {
-      if (device.productId() == productId && device.own() == null) {
+    for (String id : setOf(members, productId)) {
+      Device device = devices.get(id);
+      if (device != null && device.own() == null) {
         ids.add(id);
       }
-    });
+    }
     return ids;
   }
 
-  void putFleet(int productId, JsonObject stored) {
+  /** A product's fleet settings changed: one entry, and the few devices with settings of their own, are replaced. */
+  public void putFleet(int productId, JsonObject stored) {
     Effective fleet = Effective.of(TrackerSettings.merged(TrackerSettings.defaults(), stored));
     fleets.put(productId, fleet);
-    // development devices with settings of their own build on the fleet's: recompute them
-    devices.replaceAll((id, device) -> device.productId() == productId && device.overrides() != null ? withOwn(device, fleet) : device);
+    for (String id : setOf(withOwnSettings, productId)) {
+      devices.computeIfPresent(id, (key, device) -> withOwn(device, fleet));
+    }
   }
 
   void removeProduct(int productId) {
     fleets.remove(productId);
-    devices.values().removeIf(device -> device.productId() == productId);
+    Set<String> gone = members.remove(productId);
+    withOwnSettings.remove(productId);
+    if (gone != null) {
+      gone.forEach(devices::remove);
+    }
   }
 
-  void retainDevices(int productId, Set<String> members) {
-    devices.entrySet().removeIf(entry -> entry.getValue().productId() == productId && !members.contains(entry.getKey()));
+  void retainDevices(int productId, Set<String> current) {
+    for (String id : List.copyOf(setOf(members, productId))) {
+      if (!current.contains(id)) {
+        removeDevice(id);
+      }
+    }
   }
 
-  void putDevice(String deviceId, int productId, boolean development, JsonObject overrides) {
-    Device device = new Device(productId, development, development && overrides != null && !overrides.isEmpty() ? overrides : null, null);
-    devices.put(deviceId, withOwn(device, fleet(productId)));
+  public void putDevice(String deviceId, int productId, boolean development, JsonObject overrides) {
+    Device device = withOwn(new Device(productId, development, development && overrides != null && !overrides.isEmpty() ? overrides : null, null),
+        fleet(productId));
+    Device before = devices.put(deviceId, device);
+    if (before != null && before.productId() != productId) {
+      forget(deviceId, before.productId());
+    }
+    members.computeIfAbsent(productId, id -> ConcurrentHashMap.newKeySet()).add(deviceId);
+    if (device.overrides() != null) {
+      withOwnSettings.computeIfAbsent(productId, id -> ConcurrentHashMap.newKeySet()).add(deviceId);
+    } else {
+      removeFrom(withOwnSettings, productId, deviceId);
+    }
   }
 
   void removeDevice(String deviceId) {
-    devices.remove(deviceId);
+    Device before = devices.remove(deviceId);
+    if (before != null) {
+      forget(deviceId, before.productId());
+    }
+  }
+
+  private void forget(String deviceId, int productId) {
+    removeFrom(members, productId, deviceId);
+    removeFrom(withOwnSettings, productId, deviceId);
+  }
+
+  private static void removeFrom(Map<Integer, Set<String>> sets, int productId, String deviceId) {
+    Set<String> set = sets.get(productId);
+    if (set != null) {
+      set.remove(deviceId);
+    }
+  }
+
+  private static Set<String> setOf(Map<Integer, Set<String>> sets, int productId) {
+    return sets.getOrDefault(productId, Set.of());
   }
 
   int size() {

@@ -67,6 +67,16 @@ public final class ConfigIndexLoader {
     });
   }
 
+  /** Reloads a product's fleet settings only: what a fleet settings write changes (its devices stay). */
+  public Future<Void> reloadFleet(int productId) {
+    return pool.preparedQuery(FLEETS).execute(Tuple.of(productId)).map(rows -> {
+      for (Row row : rows) {
+        index.putFleet(row.getInteger(0), TrackerSettings.fromStored((JsonObject) row.getValue(1)));
+      }
+      return null;
+    });
+  }
+
   /** Reloads some devices wherever they now belong: one that left its tracker product leaves the index. */
   public Future<Void> reloadDevices(List<String> deviceIds) {
     return pool.preparedQuery(SOME_DEVICES).execute(Tuple.tuple().addArrayOfString(deviceIds.toArray(new String[0]))).map(rows -> {

@@ -93,7 +93,7 @@ public final class TrackerConfigApi implements ApiFeature {
           TrackerSettings.checkComplete(TrackerSettings.merged(TrackerSettings.defaults(), next));
           return next;
         })
-        .compose(stored -> loader.reloadProduct(product.productId()).map(reloaded -> stored))
+        .compose(stored -> loader.reloadFleet(product.productId()).map(reloaded -> stored))
         .onSuccess(stored -> {
           ConfigChanges.fleetChanged(bus, product.productId());
           ctx.json(answer(TrackerSettings.merged(TrackerSettings.defaults(), stored)));

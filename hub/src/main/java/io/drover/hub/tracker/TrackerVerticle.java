@@ -90,7 +90,10 @@ public final class TrackerVerticle extends VerticleBase {
     JsonObject notice = message.body();
     Integer productId = notice.getInteger("product_id");
     JsonArray ids = notice.getJsonArray("device_ids");
-    Future<Void> reload = ids == null ? loader.reloadProduct(productId) : loader.reloadDevices(strings(ids));
+    boolean settingsOnly = ConfigChanges.ADDRESS.equals(message.address());
+    Future<Void> reload = ids != null ? loader.reloadDevices(strings(ids))
+        : settingsOnly && productId != null ? loader.reloadFleet(productId)
+        : loader.reloadProduct(productId);
     reload.onFailure(cause -> LOG.warn("tracker settings index not reloaded [notice: {}, cause: {}]", notice.encode(), cause.getMessage()));
   }
 
