@@ -39,4 +39,9 @@ public interface DeviceRequestHandler {
   default CompletionStage<CoapReply> onFirmwareResult(DevicePeer peer, byte[] result) {
     return java.util.concurrent.CompletableFuture.completedFuture(CoapReply.of(org.eclipse.californium.core.coap.CoAP.ResponseCode.NOT_FOUND));
   }
+
+  /** {@code POST /cfg/ack}: the checksum of the Asset Tracker settings the device applied (JSON, as MQTT's {@code cfg/ack}). */
+  default CompletionStage<CoapReply> onConfigAck(DevicePeer peer, byte[] ack) {
+    return java.util.concurrent.CompletableFuture.completedFuture(CoapReply.of(org.eclipse.californium.core.coap.CoAP.ResponseCode.NOT_FOUND));
+  }
 }

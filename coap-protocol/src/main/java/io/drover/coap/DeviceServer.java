@@ -171,7 +171,8 @@ public final class DeviceServer {
         server.addEndpoint(plain);
       }
       server.add(new EventResource(executor, requests), new DescribeResource(executor, requests),
-          new HandshakeResource(executor, requests), new FirmwareResource(executor, requests));
+          new HandshakeResource(executor, requests), new FirmwareResource(executor, requests),
+          new ConfigResource(executor, requests));
       return new DeviceServer(settings, server, secure, plain);
     }
   }

@@ -7,6 +7,7 @@ import { platformName, timeAgo } from '../lib/format.js';
 import { followStatus } from '../lib/live.js';
 import { confirmUnclaim, liveIndicator, statusBadge } from '../lib/ui.js';
 import { eventLogs } from './event-logs.js';
+import { cmdCard } from './tracker-cmd.js';
 
 /** After a device comes online it declares its functions and variables; look again this much later. */
 const DESCRIBE_DELAY_MS = 1500;
@@ -27,11 +28,13 @@ export function devicePage(main, { params, shell, navigate }) {
   const subtitle = h('p', { class: 'page-subtitle' });
   const details = h('dl', { class: 'details' });
   const functionsBody = h('div', { class: 'card-body' });
+  const cmdSlot = h('div', { 'data-role': 'cmd-slot', hidden: true });
   const variablesBody = h('div', { class: 'card-body' });
   const notes = notesCard();
   const eventsCard = deviceEventsCard();
   const content = h('div', { class: 'device-layout', hidden: true },
     h('div', { class: 'device-main' },
+      cmdSlot,
       h('section', { class: 'card', 'aria-labelledby': 'functions-title' },
         h('header', { class: 'card-header' },
           h('h2', { id: 'functions-title', class: 'card-title' }, 'Functions'),
@@ -116,6 +119,10 @@ export function devicePage(main, { params, shell, navigate }) {
 
   function showFunctions() {
     const functions = device.functions ?? [];
+    // tracker firmware registers `cmd`: it gets the JSON command box (tracker-cmd.js)
+    cmdSlot.hidden = !functions.includes('cmd');
+    if (cmdSlot.hidden) replace(cmdSlot);
+    else replace(cmdSlot, cmdCard(device.id));
     if (functions.length === 0) {
       replace(functionsBody, h('p', { class: 'card-empty' },
         'This device has declared no functions. They appear here when its firmware registers them with ',

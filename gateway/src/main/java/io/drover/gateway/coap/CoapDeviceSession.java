@@ -9,6 +9,8 @@ import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.SessionNotice;
+import io.drover.gateway.config.ConfigClient;
+import io.drover.gateway.config.SessionConfig;
 import io.drover.gateway.firmware.FirmwareClient;
 import io.drover.gateway.firmware.FirmwareLink;
 import io.drover.gateway.firmware.Handshake;
@@ -60,16 +62,34 @@ final class CoapDeviceSession implements DeviceSession {
       .onUnmappableCharacter(CodingErrorAction.REPORT);
   /** The handshake and the firmware this device may fetch. */
   private final PulledFirmware firmware;
+  /** The Asset Tracker settings of this session: sent with PUT /cfg, acknowledged with POST /cfg/ack. */
+  private final SessionConfig config;
   private DevicePeer peer;
   private long lastHeardNanos;
   private boolean closed;
 
   CoapDeviceSession(String deviceId, DevicePeer peer, Context context, DeviceSessions sessions, HubClient hub, FirmwareClient firmwareHub,
-      GatewayMetrics metrics, int requestsPerSecond, Consumer<CoapDeviceSession> onClosed) {
+      ConfigClient configHub, GatewayMetrics metrics, int requestsPerSecond, Consumer<CoapDeviceSession> onClosed) {
     this.firmware = new PulledFirmware(firmwareHub, deviceId, new FirmwareLink() {
       @Override
       public boolean send(String topic, io.vertx.core.buffer.Buffer payload) {
         return false; // the device pulls; nothing is pushed over CoAP but the "flash now" notice
+      }
+
+      @Override
+      public void publishEvent(String name, String data) {
+        hub.publish(new DeviceEvent(deviceId, name, data, System.currentTimeMillis(), DeviceEvent.DEFAULT_TTL, false));
+      }
+    });
+    this.config = new SessionConfig(configHub, deviceId, new FirmwareLink() {
+      @Override
+      public boolean send(String topic, io.vertx.core.buffer.Buffer payload) {
+        // c/cfg over MQTT is PUT /cfg to the device's own CoAP server (section 9)
+        if (closed) {
+          return false;
+        }
+        CoapDeviceSession.this.peer.request(Code.PUT, "cfg", payload.getBytes());
+        return true;
       }
 
       @Override
@@ -175,6 +195,7 @@ final class CoapDeviceSession implements DeviceSession {
     } catch (DeviceFailure failure) {
       return refuse(failure.kind(), failure.getMessage());
     }
+    config.onHandshake(handshake);
     return firmware.onHandshake(handshake).transform(answered -> answered.succeeded()
         ? Future.succeededFuture(new CoapReply(ResponseCode.CHANGED, answered.result().toBuffer().getBytes()))
         : refuse(DeviceFailure.from(answered.cause()).kind(), answered.cause().getMessage()));
@@ -186,6 +207,16 @@ final class CoapDeviceSession implements DeviceSession {
     return Future.succeededFuture(binary == null
         ? CoapReply.of(ResponseCode.FORBIDDEN, "version " + version + " is not offered to this device: POST /h first")
         : new CoapReply(ResponseCode.CONTENT, binary));
+  }
+
+  /** {@code POST /cfg/ack}. */
+  Future<CoapReply> onConfigAck(byte[] payload) {
+    try {
+      config.onAck(io.vertx.core.buffer.Buffer.buffer(payload));
+      return Future.succeededFuture(CoapReply.of(ResponseCode.CHANGED));
+    } catch (DeviceFailure failure) {
+      return refuse(failure.kind(), failure.getMessage());
+    }
   }
 
   /** {@code POST /fw/result}. */
@@ -224,6 +255,16 @@ final class CoapDeviceSession implements DeviceSession {
       answer.fail(DeviceSession.tooManyInFlight());
       return;
     }
+    if (command.kind() == DeviceCommand.Kind.CONFIG_CHECK) {
+      config.check().onComplete(checked -> {
+        if (checked.succeeded()) {
+          answer.complete(checked.result());
+        } else {
+          answer.fail(DeviceFailure.from(checked.cause()));
+        }
+      });
+      return;
+    }
     if (command.kind() == DeviceCommand.Kind.FIRMWARE_CHECK) {
       // "flash now": the answer to the last handshake again, sent to the device's own /h (section 8.4)
       firmware.check().onComplete(checked -> {
@@ -244,7 +285,7 @@ final class CoapDeviceSession implements DeviceSession {
       case FUNCTION -> peer.request(Code.POST, "f/" + command.name(), argument.getBytes(StandardCharsets.UTF_8));
       case VARIABLE -> peer.request(Code.GET, "v/" + command.name(), null);
       case SIGNAL -> peer.request(Code.PUT, "s", argument.getBytes(StandardCharsets.UTF_8));
-      case FIRMWARE_CHECK -> throw new IllegalStateException("answered above");
+      case FIRMWARE_CHECK, CONFIG_CHECK -> throw new IllegalStateException("answered above");
     };
     inFlight.add(call);
     long timer = context.owner().setTimer(command.timeoutMillis(), id -> call.cancel(false));

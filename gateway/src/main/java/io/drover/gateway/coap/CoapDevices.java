@@ -8,6 +8,7 @@ import io.drover.coap.DeviceRequestHandler;
 import io.drover.coap.DtlsSessionEvents;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.DeviceIds;
+import io.drover.gateway.config.ConfigClient;
 import io.drover.gateway.firmware.FirmwareClient;
 import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.GatewayMetrics;
@@ -41,6 +42,7 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
   private final HubClient hub;
   private final GatewayMetrics metrics;
   private final FirmwareClient firmware;
+  private final ConfigClient config;
   /** The live session of each device on this listener, by device ID. */
   private final Map<String, CoapDeviceSession> live = new HashMap<>();
 
@@ -51,6 +53,7 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
     this.hub = hub;
     this.metrics = metrics;
     this.firmware = new FirmwareClient(context.owner().eventBus(), FIRMWARE_TIMEOUT);
+    this.config = new ConfigClient(context.owner().eventBus(), FIRMWARE_TIMEOUT);
   }
 
   /** Called on a Scandium thread; the hub is asked from the listener's context. */
@@ -147,6 +150,12 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
   }
 
   @Override
+  public CompletionStage<CoapReply> onConfigAck(DevicePeer peer, byte[] ack) {
+    CoapDeviceSession session = sessionOf(peer);
+    return (session == null ? notADevice() : session.onConfigAck(ack)).toCompletionStage();
+  }
+
+  @Override
   public CompletionStage<CoapReply> onFirmwareResult(DevicePeer peer, byte[] result) {
     CoapDeviceSession session = sessionOf(peer);
     return (session == null ? notADevice() : session.onFirmwareResult(result)).toCompletionStage();
@@ -163,7 +172,7 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
     }
     CoapDeviceSession session = live.get(deviceId);
     if (session == null || session.isClosed() || !session.dtlsSessionId().equals(peer.sessionId())) {
-      session = new CoapDeviceSession(deviceId, peer, context, sessions, hub, firmware, metrics, settings.requestsPerSecondPerDevice(), this::forget);
+      session = new CoapDeviceSession(deviceId, peer, context, sessions, hub, firmware, config, metrics, settings.requestsPerSecondPerDevice(), this::forget);
       live.put(deviceId, session);
       session.open();
     }

@@ -74,6 +74,20 @@ public final class BusAddresses {
    */
   public static final String FIRMWARE_OUTCOME = "hub.firmware.outcome";
 
+  /**
+   * Request, at the handshake of a device that reports a {@code config_checksum}:
+   * {@code {"device_id", "checksum"}}; reply: {@code {"tracker": false}} when the device is not in an
+   * Asset Tracker product, else {@code {"tracker": true, "checksum": "<effective>", "in_sync": bool}}
+   * and, when not in sync, {@code "settings"}: what to send the device. Answered from memory.
+   */
+  public static final String CONFIG_CHECK = "hub.tracker.config-check";
+
+  /**
+   * Send: {@code {"device_id", "checksum"}} when a device acknowledges settings ({@code cfg/ack}): it
+   * runs that checksum now. No reply.
+   */
+  public static final String CONFIG_ACK = "hub.tracker.config-ack";
+
   private BusAddresses() {
   }
 }

@@ -22,7 +22,13 @@ public record DeviceCommand(String deviceId, Kind kind, String name, String argu
      * differs ("flash now", a release reaching online devices). Answered at once with "started" or
      * "current"; the update's progress shows in {@code spark/flash/status} events.
      */
-    FIRMWARE_CHECK
+    FIRMWARE_CHECK,
+    /**
+     * Asks the session to compare the device's Asset Tracker settings again and send them if they
+     * differ (a settings change reaching online devices). Answered with "sent", "current",
+     * "not_tracker" or "no_handshake".
+     */
+    CONFIG_CHECK
   }
 
   public JsonObject toJson() {

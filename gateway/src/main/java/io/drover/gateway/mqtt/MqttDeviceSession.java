@@ -2,6 +2,8 @@ package io.drover.gateway.mqtt;
 
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.AuthenticationRequest;
+import io.drover.gateway.config.ConfigClient;
+import io.drover.gateway.config.SessionConfig;
 import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceDescription;
 import io.drover.gateway.contract.DeviceEvent;
@@ -58,6 +60,7 @@ final class MqttDeviceSession implements DeviceSession {
   private final DeviceSessions sessions;
   private final HubClient hub;
   private final FirmwareClient firmwareHub;
+  private final ConfigClient configHub;
   private final GatewayMetrics metrics;
   private final int maxMessageSize;
   private final ConnectionBudget budget;
@@ -76,12 +79,15 @@ final class MqttDeviceSession implements DeviceSession {
   private String deviceId;
   /** Set once accepted: the handshake and any firmware update of this session. */
   private SessionFirmware firmware;
+  /** Set once accepted: the Asset Tracker settings of this session. */
+  private SessionConfig config;
   private boolean accepted;
   private boolean closed;
 
   MqttDeviceSession(MqttEndpoint endpoint, Context context, DeviceSessions sessions, HubClient hub, FirmwareClient firmwareHub,
-      GatewayMetrics metrics, int maxMessageSize, ConnectionBudget budget) {
+      ConfigClient configHub, GatewayMetrics metrics, int maxMessageSize, ConnectionBudget budget) {
     this.firmwareHub = firmwareHub;
+    this.configHub = configHub;
     this.endpoint = endpoint;
     this.maxMessageSize = maxMessageSize;
     this.budget = budget;
@@ -145,7 +151,7 @@ final class MqttDeviceSession implements DeviceSession {
       }
       endpoint.unsubscribeAcknowledge(message.messageId());
     });
-    firmware = new SessionFirmware(context.owner(), firmwareHub, device.deviceId(), new FirmwareLink() {
+    FirmwareLink link = new FirmwareLink() {
       @Override
       public boolean send(String topic, Buffer payload) {
         return !closed && sendToDevice(topic, payload);
@@ -155,7 +161,9 @@ final class MqttDeviceSession implements DeviceSession {
       public void publishEvent(String name, String data) {
         hub.publish(new DeviceEvent(device.deviceId(), name, data, System.currentTimeMillis(), DeviceEvent.DEFAULT_TTL, false));
       }
-    });
+    };
+    firmware = new SessionFirmware(context.owner(), firmwareHub, device.deviceId(), link);
+    config = new SessionConfig(configHub, device.deviceId(), link);
     sessions.register(this);
     accepted = true;
     if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
@@ -196,6 +204,8 @@ final class MqttDeviceSession implements DeviceSession {
       onHandshake(message);
     } else if (topic.startsWith(MqttTopics.FIRMWARE_PREFIX)) {
       onFirmwareStep(message, topic.substring(MqttTopics.FIRMWARE_PREFIX.length()));
+    } else if (topic.equals(MqttTopics.CONFIG_ACK)) {
+      onConfigAck(message);
     } else {
       refusePublish(message, Kind.BAD_TOPIC, "unknown topic; see docs/device-protocol.md");
     }
@@ -225,6 +235,17 @@ final class MqttDeviceSession implements DeviceSession {
     }
     acknowledge(message);
     firmware.onHandshake(handshake);
+    config.onHandshake(handshake);
+  }
+
+  private void onConfigAck(MqttPublishMessage message) {
+    try {
+      config.onAck(message.payload());
+    } catch (DeviceFailure failure) {
+      refusePublish(message, failure.kind(), failure.getMessage());
+      return;
+    }
+    acknowledge(message);
   }
 
   private void onFirmwareStep(MqttPublishMessage message, String step) {
@@ -399,8 +420,8 @@ final class MqttDeviceSession implements DeviceSession {
       answer.fail(new DeviceFailure(Kind.DEVICE_OFFLINE, "device is offline"));
       return;
     }
-    if (command.kind() == DeviceCommand.Kind.FIRMWARE_CHECK) {
-      firmware.check().onComplete(checked -> {
+    if (command.kind() == DeviceCommand.Kind.FIRMWARE_CHECK || command.kind() == DeviceCommand.Kind.CONFIG_CHECK) {
+      (command.kind() == DeviceCommand.Kind.FIRMWARE_CHECK ? firmware.check() : config.check()).onComplete(checked -> {
         if (checked.succeeded()) {
           answer.complete(checked.result());
         } else {

@@ -1,5 +1,6 @@
 package io.drover.gateway.mqtt;
 
+import io.drover.gateway.config.ConfigClient;
 import io.drover.gateway.firmware.FirmwareClient;
 import io.drover.gateway.session.ConnectionBudget;
 import io.drover.gateway.session.DeviceSessions;
@@ -34,8 +35,9 @@ public final class MqttListener extends VerticleBase {
   @Override
   public Future<?> start() {
     FirmwareClient firmware = new FirmwareClient(vertx.eventBus(), settings.hubTimeout());
+    ConfigClient config = new ConfigClient(vertx.eventBus(), settings.hubTimeout());
     server = MqttServer.create(vertx, settings.serverOptions())
-        .endpointHandler(endpoint -> new MqttDeviceSession(endpoint, context, sessions, hub, firmware, metrics, settings.maxMessageSize(), budget).open())
+        .endpointHandler(endpoint -> new MqttDeviceSession(endpoint, context, sessions, hub, firmware, config, metrics, settings.maxMessageSize(), budget).open())
         .exceptionHandler(error -> LOG.debug("MQTT connection failed before CONNECT", error));
     return server.listen().onSuccess(s -> LOG.info("MQTT listening [host: {}, port: {}]", settings.host(), s.actualPort()));
   }

@@ -30,6 +30,9 @@ final class MqttTopics {
   /** Device to cloud: a firmware update's steps, {@code fw/ready}, {@code fw/ack}, {@code fw/nak}, {@code fw/result}. */
   static final String FIRMWARE_PREFIX = "fw/";
 
+  /** Device to cloud: {@code cfg/ack}, the checksum of the Asset Tracker settings it applied. */
+  static final String CONFIG_ACK = "cfg/ack";
+
   private MqttTopics() {
   }
 

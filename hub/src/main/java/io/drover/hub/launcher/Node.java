@@ -55,6 +55,12 @@ import io.drover.hub.products.fleet.AutoApproval;
 import io.drover.hub.products.fleet.GroupsApi;
 import io.drover.hub.products.fleet.ProductDevicesApi;
 import io.drover.hub.storage.Database;
+import io.drover.hub.tracker.ConfigIndexLoader;
+import io.drover.hub.tracker.LocationRecorder;
+import io.drover.hub.tracker.LocationsApi;
+import io.drover.hub.tracker.TrackerConfigApi;
+import io.drover.hub.tracker.TrackerConfigRepository;
+import io.drover.hub.tracker.TrackerVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
@@ -196,6 +202,10 @@ public final class Node {
       FirmwareIndexLoader firmwareLoader = new FirmwareIndexLoader(pool, firmwareTargets);
       FirmwareRepository firmware = new FirmwareRepository(pool);
       deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware, new AutoApproval(pool, vertx.eventBus())));
+      // issue 9, Asset Tracker: settings and the index of each device's effective checksum
+      ConfigIndexLoader trackerConfig = new ConfigIndexLoader(pool, ConfigIndexLoader.loadAtStart(pool));
+      deploy(new TrackerVerticle(trackerConfig, pool));
+      deploy(new LocationRecorder(pool, trackerConfig.index()));
       CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
       api = new ApiVerticle(config.http(), v -> List.of(
           new OperationsApi(health, registry),
@@ -217,6 +227,8 @@ public final class Node {
           new CustomersApi(pool, access, productAccess, customers, devices),
           new ActivationCodesApi(pool, access, productAccess),
           new ConsentApi(pool, access, tokens, customers),
+          new TrackerConfigApi(v.eventBus(), access, productAccess, new TrackerConfigRepository(pool), trackerConfig, commands, pool),
+          new LocationsApi(pool, access, productAccess),
           new ConsoleRoutes(v)));
     } else {
       // a gateway node still answers /health and /metrics, for its load balancer and Prometheus

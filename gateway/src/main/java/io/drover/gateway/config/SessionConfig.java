@@ -1,0 +1,90 @@
+package io.drover.gateway.config;
+
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.firmware.FirmwareLink;
+import io.drover.gateway.firmware.Handshake;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One session's Asset Tracker settings (docs/device-protocol.md section 9): the handshake's
+ * {@code config_checksum} is compared with the device's effective settings by the hub, and when they
+ * differ the settings go to the device:
+ *
+ * <pre>
+ * device h       {..., "config_checksum": "1a2b3c4d"}     "" when it holds no settings
+ * cloud  c/cfg   {"checksum": "9f8e7d6c", "configuration": {...}}
+ * device cfg/ack {"checksum": "9f8e7d6c"}
+ * </pre>
+ *
+ * A device that reports no {@code config_checksum} takes no part. Not thread-safe: every method runs
+ * on the session's context.
+ */
+public final class SessionConfig {
+
+  public static final String PUSH_TOPIC = "c/cfg";
+  private static final Logger LOG = LoggerFactory.getLogger(SessionConfig.class);
+
+  private final ConfigClient hub;
+  private final String deviceId;
+  private final FirmwareLink link;
+  /** What the device last said it runs; null until a handshake reports a checksum. */
+  private String running;
+
+  public SessionConfig(ConfigClient hub, String deviceId, FirmwareLink link) {
+    this.hub = hub;
+    this.deviceId = deviceId;
+    this.link = link;
+  }
+
+  public void onHandshake(Handshake handshake) {
+    if (handshake.configChecksum() == null) {
+      return;
+    }
+    running = handshake.configChecksum();
+    check().onFailure(cause -> LOG.info("configuration not checked [device-id: {}, cause: {}]", deviceId, cause.getMessage()));
+  }
+
+  /**
+   * Compares again (a settings change reaching an online device): completes with "sent", "current",
+   * "not_tracker" or "no_handshake" (the device has not reported a checksum in this session).
+   */
+  public Future<String> check() {
+    if (running == null) {
+      return Future.succeededFuture("no_handshake");
+    }
+    return hub.check(deviceId, running).compose(answer -> {
+      if (!answer.getBoolean("tracker", false)) {
+        return Future.succeededFuture("not_tracker");
+      }
+      if (answer.getBoolean("in_sync", false)) {
+        return Future.succeededFuture("current");
+      }
+      JsonObject message = new JsonObject().put("checksum", answer.getString("checksum")).put("configuration", answer.getJsonObject("settings"));
+      if (!link.send(PUSH_TOPIC, message.toBuffer())) {
+        return Future.failedFuture(new DeviceFailure(DeviceFailure.Kind.NOT_ALLOWED, "the device does not listen on " + PUSH_TOPIC));
+      }
+      LOG.debug("configuration sent [device-id: {}, checksum: {}]", deviceId, answer.getString("checksum"));
+      return Future.succeededFuture("sent");
+    });
+  }
+
+  /** {@code cfg/ack}: the device applied settings and runs this checksum now. */
+  public void onAck(Buffer payload) {
+    Object checksum;
+    try {
+      checksum = new JsonObject(payload).getValue("checksum");
+    } catch (DecodeException | ClassCastException e) {
+      throw new DeviceFailure(DeviceFailure.Kind.MALFORMED_PAYLOAD, "cfg/ack must carry a JSON object");
+    }
+    if (!(checksum instanceof String acked) || acked.isEmpty() || acked.length() > 64) {
+      throw new DeviceFailure(DeviceFailure.Kind.MALFORMED_PAYLOAD, "cfg/ack needs the checksum as a string");
+    }
+    running = acked;
+    hub.acknowledged(deviceId, acked);
+  }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Tracker settings checksum checks per second at the handshake with DEVICES devices in the hub's
+# ConfigIndex, against a plain HashMap lookup in the same run, plus the cost of a fleet change
+# (docs/benchmarks.md, "Tracker settings"). In process: no node, no network.
+#   load-tests/bin/tracker-config-check.sh            # 1,000,000 devices, 5 counted runs
+#   DEVICES=100000 RUNS=3 load-tests/bin/tracker-config-check.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+DEVICES="${DEVICES:-1000000}"
+RUNS="${RUNS:-5}"
+OUT="$ROOT/load-tests/target/tracker-config-check"
+mkdir -p "$OUT"
+mvn -B -q -o -f "$ROOT/pom.xml" -pl hub -am compile dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=runtime >&2
+java -Xmx3g -XX:+UseParallelGC -cp "$ROOT/hub/target/classes:$(cat "$OUT/classpath.txt")" "$ROOT/load-tests/tracker/ConfigCheckBench.java" "$DEVICES" "$RUNS" \
+  2> "$OUT/runs.jsonl" | tee "$OUT/summary.json"
+cat "$OUT/runs.jsonl" >&2
