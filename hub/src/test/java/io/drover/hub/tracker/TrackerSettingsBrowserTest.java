@@ -9,6 +9,7 @@ import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -105,6 +106,22 @@ class TrackerSettingsBrowserTest {
     assertEquals(900, saved.getJsonObject("location").getInteger("interval_max"));
     assertEquals("medium", saved.getJsonObject("imu_trig").getString("motion"));
     assertEquals(12, saved.getJsonObject("rgb").getInteger("red"));
+
+    // the server's refusal is shown next to the field it names: another administrator raised the
+    // minimum meanwhile, so the maximum this page allows is refused
+    HttpResponse<String> meanwhile = node.send("PUT", "/v1/products/" + product + "/config",
+        new JsonObject().put("location", new JsonObject().put("interval_min", 1200).put("interval_max", 1500)).encode(), token);
+    assertEquals(200, meanwhile.statusCode(), meanwhile.body());
+    type(field("location.interval_max"), "1000");
+    save(form);
+    waitFor("the server's refusal next to interval_max", () -> errorFor("location.interval_max").contains("(1000) must be 0 or at least"));
+    assertEquals("error", status(form).getDomAttribute("data-state"));
+    assertEquals(1200, fleetConfig(token).getJsonObject("location").getInteger("interval_min"));
+    assertEquals(1500, fleetConfig(token).getJsonObject("location").getInteger("interval_max"));
+    HttpResponse<String> back = node.send("PUT", "/v1/products/" + product + "/config",
+        new JsonObject().put("location", new JsonObject().put("interval_min", 30).put("interval_max", 900)).encode(), token);
+    assertEquals(200, back.statusCode(), back.body());
+    type(field("location.interval_max"), "900");
 
     // the sync state: both devices are offline and never reported, so stale since the change
     WebElement sync = visible(By.cssSelector("[data-role=sync-state]"));
