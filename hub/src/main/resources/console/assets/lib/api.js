@@ -21,8 +21,8 @@ export function whenSessionEnds(handler) {
   onSessionEnded = handler;
 }
 
-async function request(path, { method = 'GET', json, form, multipart, auth = true } = {}) {
-  const headers = { Accept: 'application/json' };
+async function request(path, { method = 'GET', json, form, multipart, auth = true, accept = 'application/json' } = {}) {
+  const headers = { Accept: accept };
   let body;
   if (multipart !== undefined) {
     body = multipart; // a FormData: the browser writes the multipart boundary into Content-Type itself
@@ -153,4 +153,12 @@ export const api = {
   lockFirmware: (product, device, version, flash) => request(`/v1/products/${path(product)}/devices/${path(device)}`, {
     method: 'PUT', json: { desired_firmware_version: version, flash },
   }),
+  // Asset Tracker settings (docs/api.md, "Asset Tracker settings"); device null: the fleet's
+  trackerSchema: (product) => request(`/v1/products/${path(product)}/config`, { accept: 'application/schema+json' }),
+  trackerConfig: (product, device) => request(`/v1/products/${path(product)}/config${device ? `/${path(device)}` : ''}`),
+  saveTrackerConfig: (product, device, change) => request(`/v1/products/${path(product)}/config${device ? `/${path(device)}` : ''}`, {
+    method: 'PUT', json: change,
+  }),
+  resetTrackerConfig: (product, device) => request(`/v1/products/${path(product)}/config/${path(device)}`, { method: 'DELETE' }),
+  trackerSyncStatus: (product, state) => request(`/v1/products/${path(product)}/config/status?${new URLSearchParams({ state, per_page: 100 })}`),
 };

@@ -79,6 +79,9 @@ function overview(product, shell, idOrSlug) {
         h('dt', {}, 'Product ID'), h('dd', { class: 'mono' }, String(product.id)),
         h('dt', {}, 'Slug'), h('dd', { class: 'mono' }, product.slug),
         h('dt', {}, 'Device type'), h('dd', {}, platformName(product.platform_id))),
+      product.type === 'tracker' && h('p', {}, h('a', {
+        href: `/products/${encodeURIComponent(idOrSlug)}/tracker-settings`, 'data-action': 'tracker-settings',
+      }, 'Asset Tracker settings'), h('span', { class: 'muted' }, ': location, motion and LED settings of the fleet, and their sync state')),
       h('div', { class: 'field' }, h('label', { for: 'overview-name' }, 'Name'), name),
       h('div', { class: 'field' }, h('label', { for: 'overview-description' }, 'Description'), description),
       h('div', { class: 'form-footer' }, status, save)));

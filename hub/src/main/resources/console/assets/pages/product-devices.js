@@ -97,8 +97,10 @@ export function productDevicesPage(main, { params, shell }) {
     if (state.group) query.groups = state.group;
     replace(error);
     let answer;
+    let tracker;
     try {
-      answer = await api.productDevices(product, query);
+      [answer, tracker] = await Promise.all([api.productDevices(product, query),
+        (shell.product?.() ?? Promise.resolve(null)).then((p) => p?.type === 'tracker', () => false)]);
     } catch (failure) {
       if (alive && mine === requests) replace(body, h('div', { class: 'callout callout-error', role: 'alert' }, `The devices could not be loaded: ${failure.message}`));
       return;
@@ -109,10 +111,10 @@ export function productDevicesPage(main, { params, shell }) {
     const { total, total_pages: pages, total_is_lower_bound: atLeast } = answer.meta;
     summary.textContent = `${atLeast ? 'More than ' : ''}${plural(total, 'device', 'devices')}`;
     summary.dataset.total = String(total);
-    draw(answer.devices, pages);
+    draw(answer.devices, pages, tracker);
   }
 
-  function draw(devices, pages) {
+  function draw(devices, pages, tracker) {
     const header = (attr, label) => {
       const active = state.sortAttr === attr;
       const button = h('button', {
@@ -148,11 +150,18 @@ export function productDevicesPage(main, { params, shell }) {
         'aria-label': `Development device: ${device.name ?? device.id}`,
         title: 'A development device is never updated automatically',
       });
+      // a tracker's development device may have settings of its own (product-tracker-settings.js)
+      const settings = tracker && h('a', {
+        class: 'btn btn-ghost btn-sm', 'data-action': 'device-settings', hidden: !device.development,
+        href: `/products/${encodeURIComponent(product)}/tracker-settings?device=${encodeURIComponent(device.id)}`,
+        'aria-label': `Tracker settings of ${device.name ?? device.id}`,
+      }, 'Settings');
       development.addEventListener('change', async () => {
         development.disabled = true;
         try {
           const updated = await api.updateProductDevice(product, device.id, { development: development.checked });
           device.development = updated.development;
+          if (settings) settings.hidden = !device.development;
         } catch (failure) {
           development.checked = !development.checked;
           replace(error, failure.message);
@@ -178,7 +187,7 @@ export function productDevicesPage(main, { params, shell }) {
         }, device.firmware_version == null ? 'none' : `v${device.firmware_version}`)),
         h('td', { class: 'col-time' }, timeAgo(device.last_heard)),
         h('td', {}, development),
-        h('td', { class: 'cell-actions' }, remove));
+        h('td', { class: 'cell-actions' }, settings, remove));
     });
     const table = h('table', { class: 'table', 'aria-label': 'Product devices' },
       h('thead', {}, h('tr', {},
