@@ -18,6 +18,7 @@ import { productDevicesPage } from './pages/product-devices.js';
 import { productGroupsPage } from './pages/product-groups.js';
 import { productFirmwarePage } from './pages/product-firmware.js';
 import { productLogsPage } from './pages/product-logs.js';
+import { productMapPage } from './pages/product-map.js';
 import { createShell } from './pages/shell.js';
 
 const root = document.getElementById('app');
@@ -40,6 +41,7 @@ const ROUTES = [
   { pattern: /^\/products\/([^/]+)\/groups\/?$/, page: productGroupsPage, section: 'groups', product: true },
   { pattern: /^\/products\/([^/]+)\/firmware\/?$/, page: productFirmwarePage, section: 'firmware', product: true },
   { pattern: /^\/products\/([^/]+)\/logs\/?$/, page: productLogsPage, section: 'logs', product: true },
+  { pattern: /^\/products\/([^/]+)\/map\/?$/, page: productMapPage, section: 'map', product: true },
 ];
 
 /** A product's address without a section opens its first page, in the sidebar's order. */
