@@ -193,6 +193,7 @@ export function productMapPage(main, { params, shell }) {
   }
 
   function paint() {
+    const started = performance.now();
     const ratio = window.devicePixelRatio || 1;
     const width = canvas.clientWidth;
     const height = canvas.clientHeight;
@@ -248,6 +249,7 @@ export function productMapPage(main, { params, shell }) {
     canvas.dataset.markerPoints = exposed.join(';');
     canvas.dataset.zoom = String(view.zoom);
     canvas.dataset.trackPoints = String(track ? track.points.length : 0);
+    canvas.dataset.paintMs = (performance.now() - started).toFixed(1);
   }
 
   /** Lines of latitude and longitude, spaced for the zoom, so the map reads without tiles. */
