@@ -5,7 +5,7 @@
 // show with no tile server reachable. Markers are plain dots in one canvas pass: 10,000 stay smooth.
 
 import { api } from '../lib/api.js';
-import { h, replace } from '../lib/dom.js';
+import { h, icon, replace } from '../lib/dom.js';
 import { exactTime } from '../lib/format.js';
 
 const TILE = 256;
@@ -49,7 +49,7 @@ export function productMapPage(main, { params, shell }) {
         h('h1', { class: 'page-title', tabindex: '-1' }, 'Map'),
         summary),
       h('div', { class: 'page-actions' }, button('Refresh', 'Reload the locations', 'map-refresh', () => load()))),
-    h('div', { class: 'toolbar map-toolbar' }, search, rangeSelect, fromInput, toInput),
+    h('div', { class: 'toolbar map-toolbar' }, h('div', { class: 'search' }, icon('search', 'search-icon'), search), rangeSelect, fromInput, toInput),
     error,
     h('div', { class: 'map-layout' },
       h('div', { class: 'map-frame' },
@@ -225,12 +225,14 @@ export function productMapPage(main, { params, shell }) {
     g.lineWidth = 1.5;
     g.beginPath();
     const exposed = [];
+    // smaller dots for a crowd, so that a dense fleet still reads as points
+    const radius = shown.length > 1000 ? 3 : 5;
     for (const p of shown) {
       const x = p.x * s - view.left;
       const y = p.y * s - view.top;
       if (x < -6 || y < -6 || x > width + 6 || y > height + 6) continue;
-      g.moveTo(x + 5, y);
-      g.arc(x, y, 5, 0, 2 * Math.PI);
+      g.moveTo(x + radius, y);
+      g.arc(x, y, radius, 0, 2 * Math.PI);
       if (exposed.length < EXPOSED_POINTS) exposed.push(`${p.device_id}@${Math.round(x)},${Math.round(y)}`);
     }
     g.fill();
