@@ -258,16 +258,6 @@ class ProductMapBrowserTest {
     assertTrue(slowest < 100, "a redraw of 10,000 markers took " + slowest + " ms");
   }
 
-  @Test
-  void theTileOptionIsValidated() {
-    assertEquals("https://tile.openstreetmap.org", io.drover.hub.console.MapTiles.parse("https://tile.openstreetmap.org/{z}/{x}/{y}.png").origin());
-    assertEquals("http://127.0.0.1:8081", io.drover.hub.console.MapTiles.parse("http://127.0.0.1:8081/t/{z}/{x}/{y}.png?k=a&b=c").origin());
-    assertEquals("", io.drover.hub.console.MapTiles.parse("  ").origin(), "empty: no tiles");
-    assertEquals(null, io.drover.hub.console.MapTiles.parse("https://tiles.example/{z}/{x}.png"), "no {y}");
-    assertEquals(null, io.drover.hub.console.MapTiles.parse("ftp://tiles.example/{z}/{x}/{y}.png"), "not http(s)");
-    assertEquals(null, io.drover.hub.console.MapTiles.parse("https://tiles.example/{z}/{x}/{y}.png\"><script>"), "no markup");
-  }
-
   /** Clicks where the page says it drew the marker; offsets count from the centre of the canvas, whole in view. */
   private static void clickMarker(WebElement map, String deviceId) {
     browser.executeScript("arguments[0].scrollIntoView({block: 'center'})", map);
