@@ -6,6 +6,7 @@
 
 import { api } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
+import { followEvents } from '../lib/event-stream.js';
 import { exactTime } from '../lib/format.js';
 
 const TILE = 256;
@@ -116,7 +117,7 @@ export function productMapPage(main, { params, shell }) {
       if (!alive || mine !== loads) return;
       locations = all.map((location) => ({ ...location, ...project(location.lat, location.lon) }));
       if (refit) fit();
-      applySearch();
+      applySearch({ refit: true });
     } catch (failure) {
       if (alive && mine === loads) error.textContent = `The locations could not be loaded: ${failure.message}`;
     }
@@ -143,12 +144,12 @@ export function productMapPage(main, { params, shell }) {
       if (lookups[0].status === 'rejected') error.textContent = `Searching device names failed: ${lookups[0].reason.message}`;
       matches = found;
     }
-    applySearch();
+    applySearch({ refit: true });
   }
 
-  function applySearch() {
+  function applySearch({ refit = false } = {}) {
     shown = matches ? locations.filter((location) => matches.has(location.device_id)) : locations;
-    if (matches && shown.length > 0) fit();
+    if (refit && matches && shown.length > 0) fit();
     const total = locations.length;
     summary.textContent = matches
       ? `${shown.length.toLocaleString()} of ${total.toLocaleString()} devices match`
@@ -423,6 +424,41 @@ export function productMapPage(main, { params, shell }) {
   });
   fromInput.addEventListener('change', () => load());
   toInput.addEventListener('change', () => load());
+  // Live: a loc event moves its device's marker at once (a custom range is a fixed window: not there).
+  // The latest fix wins, as for the API's last known location, whatever the order of arrival.
+  let pendingLive = false;
+  function arrive(event) {
+    if (rangeSelect.value === 'custom') return;
+    let body;
+    try {
+      body = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    const loc = body?.loc;
+    if (body?.cmd !== 'loc' || typeof loc?.lat !== 'number' || typeof loc?.lon !== 'number'
+      || Math.abs(loc.lat) > 90 || Math.abs(loc.lon) > 180) return;
+    const seconds = typeof body.time === 'number' ? body.time : loc.time;
+    const time = typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : event.published_at;
+    const index = locations.findIndex((location) => location.device_id === event.coreid);
+    if (index >= 0 && Date.parse(locations[index].time) > Date.parse(time)) return;
+    const location = { device_id: event.coreid, time, lat: loc.lat, lon: loc.lon, loc, trig: body.trig ?? [], ...project(loc.lat, loc.lon) };
+    if (index >= 0) locations[index] = location;
+    else locations.push(location);
+    if (selected?.device_id === location.device_id) selected = location;
+    if (!pendingLive) {
+      pendingLive = true;
+      requestAnimationFrame(() => {
+        pendingLive = false;
+        if (alive) applySearch();
+      });
+    }
+  }
+  const stream = followEvents(`/v1/products/${encodeURIComponent(product)}/events/loc`, {
+    onEvent: arrive,
+    onState: (state) => { canvas.dataset.live = state; },
+  });
+
   const resize = () => draw();
   window.addEventListener('resize', resize);
 
@@ -430,6 +466,7 @@ export function productMapPage(main, { params, shell }) {
   load({ refit: true });
   return () => {
     alive = false;
+    stream.close();
     clearTimeout(typing);
     window.removeEventListener('resize', resize);
     if (frame) cancelAnimationFrame(frame);

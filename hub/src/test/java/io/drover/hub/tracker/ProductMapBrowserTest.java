@@ -217,6 +217,13 @@ class ProductMapBrowserTest {
       assertEquals("46.852300, -121.760300", askedDetails.findElement(By.cssSelector("[data-role=detail-position]")).getText());
       assertEquals(List.of(), chromium.consoleErrors(), "errors in the browser console");
 
+      // a fix arriving while the map is open moves the marker, without a reload
+      waitFor("the live stream", () -> "live".equals(reloaded.getDomAttribute("data-live")));
+      String before = point(reloaded, south.id());
+      southDevice.publishAcknowledged("e/loc", Buffer.buffer(loc(Instant.now().getEpochSecond(), 46.2, -122.9, 10)));
+      waitFor("the marker moved", () -> !before.equals(point(reloaded, south.id())));
+      assertEquals(4, ids(reloaded).size());
+
       // no tile server reachable: the devices still show over the grid
       tileServer.stop(0);
       browser.findElement(By.cssSelector("[data-action=zoom-in]")).click();
@@ -276,6 +283,11 @@ class ProductMapBrowserTest {
     } catch (Exception e) {
       return false;
     }
+  }
+
+  /** Where the page drew the device's marker, as {@code id@x,y}; empty when off the canvas. */
+  private static String point(WebElement map, String deviceId) {
+    return Arrays.stream(map.getDomAttribute("data-marker-points").split(";")).filter(p -> p.startsWith(deviceId + "@")).findFirst().orElse("");
   }
 
   private static List<String> sorted(String... ids) {
