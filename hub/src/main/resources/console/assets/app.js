@@ -19,6 +19,7 @@ import { productGroupsPage } from './pages/product-groups.js';
 import { productFirmwarePage } from './pages/product-firmware.js';
 import { productLogsPage } from './pages/product-logs.js';
 import { productTrackerSettingsPage } from './pages/product-tracker-settings.js';
+import { productMapPage } from './pages/product-map.js';
 import { createShell } from './pages/shell.js';
 
 const root = document.getElementById('app');
@@ -43,6 +44,7 @@ const ROUTES = [
   { pattern: /^\/products\/([^/]+)\/logs\/?$/, page: productLogsPage, section: 'logs', product: true },
   // reached from the Map page's gear icon: the Map entry stays highlighted
   { pattern: /^\/products\/([^/]+)\/tracker-settings\/?$/, page: productTrackerSettingsPage, section: 'map', product: true },
+  { pattern: /^\/products\/([^/]+)\/map\/?$/, page: productMapPage, section: 'map', product: true },
 ];
 
 /** A product's address without a section opens its first page, in the sidebar's order. */

@@ -114,6 +114,9 @@ export const api = {
   deleteProductClient: (product, id) => request(`/v1/products/${path(product, 'clients', id)}`, { method: 'DELETE' }),
   authorizeDetails: (query) => request(`/oauth/authorize/details?${query}`),
   authorizeDecision: (decision) => request('/oauth/authorize', { method: 'POST', json: decision }),
+  // Tracker locations (issue 9): the fleet's last known (or last in a date_range) and one device's history
+  productLocations: (product, query) => request(`/v1/products/${path(product)}/locations?${new URLSearchParams(query)}`),
+  deviceLocations: (product, id, query) => request(`/v1/products/${path(product, 'locations', id)}?${new URLSearchParams(query)}`),
   // Devices in a product (docs/api.md, "Devices in a product")
   productDevices: (product, query) => request(`/v1/products/${path(product)}/devices?${new URLSearchParams(query)}`),
   importProductDevices: (product, file) => {

@@ -36,15 +36,22 @@ public final class ConsoleRoutes implements ApiFeature {
    * makes the browser hold it to that.
    */
   private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
-      + "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+      + "img-src 'self' data:%s; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
       + "form-action 'self'; frame-ancestors 'none'";
+  /** The Map page reads its tile server from this tag, which the page carries filled in. */
+  static final String MAP_TILES_TAG = "<meta name=\"drover-map-tiles\" content=\"\">";
 
   private final Vertx vertx;
+  private final MapTiles mapTiles;
+  /** ... except the Map page's tile server, whose images it may show. */
+  private final String contentSecurityPolicy;
   private Buffer page;
   private String pageTag;
 
-  public ConsoleRoutes(Vertx vertx) {
+  public ConsoleRoutes(Vertx vertx, MapTiles mapTiles) {
     this.vertx = vertx;
+    this.mapTiles = mapTiles;
+    this.contentSecurityPolicy = CONTENT_SECURITY_POLICY.formatted(mapTiles.origin().isEmpty() ? "" : " " + mapTiles.origin());
   }
 
   /** Reads {@code index.html} once, asynchronously (the file system resolves classpath resources). */
@@ -55,22 +62,24 @@ public final class ConsoleRoutes implements ApiFeature {
         .setCachingEnabled(true)
         .setDirectoryListing(false)
         .setIncludeHidden(false);
-    router.get("/assets/*").handler(ConsoleRoutes::headers).handler(assets);
-    router.getWithRegex(PAGE_PATHS).handler(ConsoleRoutes::headers).handler(this::page);
+    router.get("/assets/*").handler(this::headers).handler(assets);
+    router.getWithRegex(PAGE_PATHS).handler(this::headers).handler(this::page);
     return vertx.fileSystem().readFile(WEB_ROOT + "/index.html").map(content -> {
-      page = content;
-      pageTag = "\"" + sha256(content.getBytes()) + "\"";
+      // MapTiles refuses quotes and angle brackets, so only & needs escaping inside the attribute
+      page = Buffer.buffer(content.toString().replace(MAP_TILES_TAG,
+          MAP_TILES_TAG.replace("content=\"\"", "content=\"" + mapTiles.template().replace("&", "&amp;") + "\"")));
+      pageTag = "\"" + sha256(page.getBytes()) + "\"";
       return null;
     });
   }
 
   /** Set before the static handler runs: it only adds a Cache-Control header when there is none. */
-  private static void headers(RoutingContext ctx) {
+  private void headers(RoutingContext ctx) {
     ctx.response().headers()
         .set(HttpHeaders.CACHE_CONTROL, "no-cache")
         .set("X-Content-Type-Options", "nosniff")
         .set("Referrer-Policy", "same-origin")
-        .set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        .set("Content-Security-Policy", contentSecurityPolicy);
     ctx.next();
   }
 

@@ -229,7 +229,7 @@ public final class Node {
           new ConsentApi(pool, access, tokens, customers),
           new TrackerConfigApi(v.eventBus(), access, productAccess, new TrackerConfigRepository(pool), trackerConfig, commands, pool),
           new LocationsApi(pool, access, productAccess),
-          new ConsoleRoutes(v)));
+          new ConsoleRoutes(v, config.mapTiles())));
     } else {
       // a gateway node still answers /health and /metrics, for its load balancer and Prometheus
       api = new ApiVerticle(config.http(), v -> List.of(new OperationsApi(health, registry)));

@@ -4,6 +4,7 @@ import io.drover.coap.CoapSettings;
 import io.drover.gateway.mqtt.MqttSettings;
 import io.drover.hub.cluster.ClusterSettings;
 import io.drover.hub.cluster.NodeRoles;
+import io.drover.hub.console.MapTiles;
 import io.drover.hub.events.EventSettings;
 import io.drover.hub.http.HttpSettings;
 import io.drover.hub.storage.DatabaseSettings;
@@ -29,7 +30,8 @@ public record NodeConfig(
     Duration deviceCallTimeout,
     boolean openSignup,
     int demoDevices,
-    int maxDeviceConnections) {
+    int maxDeviceConnections,
+    MapTiles mapTiles) {
 
   /** @throws ConfigException naming the first bad value and where it came from */
   static NodeConfig from(ConfigSources sources) {
@@ -89,7 +91,8 @@ public record NodeConfig(
         Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
         r.choice("accounts.signup", "open", "closed").equals("open"),
         r.integer("demo.devices", 0, 1000),
-        r.integer("gateway.max-connections", 0, 10_000_000));
+        r.integer("gateway.max-connections", 0, 10_000_000),
+        r.mapTiles("console.map-tiles"));
   }
 
   /** Reads {@code args} and {@code environment}; the launcher's entry point into configuration. */
@@ -161,6 +164,16 @@ public record NodeConfig(
         }
       }
       throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + ", but " + value.source() + " gives '" + value.text() + "'");
+    }
+
+    MapTiles mapTiles(String key) {
+      ConfigSources.Value value = sources.get(key);
+      MapTiles tiles = MapTiles.parse(value.text());
+      if (tiles == null) {
+        throw new ConfigException(key + " must be empty or an http(s) URL template with {z}, {x} and {y}, but "
+            + value.source() + " gives '" + value.text() + "'");
+      }
+      return tiles;
     }
 
     String databaseUrl(String key) {
