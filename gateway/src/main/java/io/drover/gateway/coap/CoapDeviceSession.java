@@ -256,7 +256,7 @@ final class CoapDeviceSession implements DeviceSession {
       return;
     }
     if (command.kind() == DeviceCommand.Kind.CONFIG_CHECK) {
-      config.check().onComplete(checked -> {
+      config.check(command.argument()).onComplete(checked -> {
         if (checked.succeeded()) {
           answer.complete(checked.result());
         } else {

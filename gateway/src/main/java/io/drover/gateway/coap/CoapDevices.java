@@ -53,7 +53,7 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
     this.hub = hub;
     this.metrics = metrics;
     this.firmware = new FirmwareClient(context.owner().eventBus(), FIRMWARE_TIMEOUT);
-    this.config = new ConfigClient(context.owner().eventBus(), FIRMWARE_TIMEOUT);
+    this.config = new ConfigClient(context.owner(), FIRMWARE_TIMEOUT);
   }
 
   /** Called on a Scandium thread; the hub is asked from the listener's context. */

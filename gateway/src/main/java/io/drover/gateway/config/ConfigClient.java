@@ -1,5 +1,8 @@
 package io.drover.gateway.config;
 
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceFailure;
 import io.vertx.core.Future;
@@ -11,12 +14,21 @@ import java.time.Duration;
 /** The gateway's questions to the hub about Asset Tracker settings, over the bus, with a deadline. */
 public final class ConfigClient {
 
+  private final Vertx vertx;
   private final EventBus bus;
   private final DeliveryOptions options;
 
-  public ConfigClient(EventBus bus, Duration timeout) {
-    this.bus = bus;
+  public ConfigClient(Vertx vertx, Duration timeout) {
+    this.vertx = vertx;
+    this.bus = vertx.eventBus();
     this.options = new DeliveryOptions().setSendTimeout(timeout.toMillis());
+  }
+
+  /** Completes after {@code millis}, on the caller's context. */
+  Future<Void> after(long millis) {
+    Promise<Void> elapsed = Promise.promise();
+    vertx.setTimer(millis, id -> elapsed.complete());
+    return elapsed.future();
   }
 
   /** See {@link BusAddresses#CONFIG_CHECK}. */

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
 public final class SessionConfig {
 
   public static final String PUSH_TOPIC = "c/cfg";
+  /** A stale hub answer to a push is asked again this many times, this far apart (index reloads take milliseconds). */
+  private static final int STALE_ANSWER_RETRIES = 5;
+  private static final long STALE_ANSWER_DELAY_MILLIS = 200;
   private static final Logger LOG = LoggerFactory.getLogger(SessionConfig.class);
 
   private final ConfigClient hub;
@@ -54,6 +57,19 @@ public final class SessionConfig {
    * "not_tracker" or "no_handshake" (the device has not reported a checksum in this session).
    */
   public Future<String> check() {
+    return check(null, 0);
+  }
+
+  /**
+   * A push's comparison. {@code expected} is the checksum the pushing hub node computed after the
+   * change; another hub node may answer from an index that has not reloaded yet, and say "in sync"
+   * while the device runs something else: then this asks again, shortly, a few times.
+   */
+  public Future<String> check(String expected) {
+    return check(expected, 0);
+  }
+
+  private Future<String> check(String expected, int attempt) {
     if (running == null) {
       return Future.succeededFuture("no_handshake");
     }
@@ -62,6 +78,9 @@ public final class SessionConfig {
         return Future.succeededFuture("not_tracker");
       }
       if (answer.getBoolean("in_sync", false)) {
+        if (expected != null && !expected.equals(running) && attempt < STALE_ANSWER_RETRIES) {
+          return hub.after(STALE_ANSWER_DELAY_MILLIS).compose(waited -> check(expected, attempt + 1));
+        }
         return Future.succeededFuture("current");
       }
       JsonObject message = new JsonObject().put("checksum", answer.getString("checksum")).put("configuration", answer.getJsonObject("settings"));

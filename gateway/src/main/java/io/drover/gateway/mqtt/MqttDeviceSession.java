@@ -421,7 +421,7 @@ final class MqttDeviceSession implements DeviceSession {
       return;
     }
     if (command.kind() == DeviceCommand.Kind.FIRMWARE_CHECK || command.kind() == DeviceCommand.Kind.CONFIG_CHECK) {
-      (command.kind() == DeviceCommand.Kind.FIRMWARE_CHECK ? firmware.check() : config.check()).onComplete(checked -> {
+      (command.kind() == DeviceCommand.Kind.FIRMWARE_CHECK ? firmware.check() : config.check(command.argument())).onComplete(checked -> {
         if (checked.succeeded()) {
           answer.complete(checked.result());
         } else {

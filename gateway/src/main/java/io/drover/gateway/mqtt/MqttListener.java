@@ -35,7 +35,7 @@ public final class MqttListener extends VerticleBase {
   @Override
   public Future<?> start() {
     FirmwareClient firmware = new FirmwareClient(vertx.eventBus(), settings.hubTimeout());
-    ConfigClient config = new ConfigClient(vertx.eventBus(), settings.hubTimeout());
+    ConfigClient config = new ConfigClient(vertx, settings.hubTimeout());
     server = MqttServer.create(vertx, settings.serverOptions())
         .endpointHandler(endpoint -> new MqttDeviceSession(endpoint, context, sessions, hub, firmware, config, metrics, settings.maxMessageSize(), budget).open())
         .exceptionHandler(error -> LOG.debug("MQTT connection failed before CONNECT", error));

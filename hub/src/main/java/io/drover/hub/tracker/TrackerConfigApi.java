@@ -202,7 +202,11 @@ public final class TrackerConfigApi implements ApiFeature {
     List<Future<?>> batch = new ArrayList<>(PUSH_BATCH);
     for (int i = from; i < Math.min(from + PUSH_BATCH, deviceIds.size()); i++) {
       String deviceId = deviceIds.get(i);
-      batch.add(commands.request(new DeviceCommand(deviceId, DeviceCommand.Kind.CONFIG_CHECK, null, null, PUSH_TIMEOUT_MILLIS))
+      // the checksum this node's (reloaded) index expects: a hub node that answers the session's check
+      // before its own index reloads would say "in sync", and the session asks again (SessionConfig)
+      ConfigIndex.Effective expected = loader.index().effective(deviceId);
+      batch.add(commands.request(new DeviceCommand(deviceId, DeviceCommand.Kind.CONFIG_CHECK, null,
+              expected == null ? null : expected.checksum(), PUSH_TIMEOUT_MILLIS))
           .onFailure(cause -> LOG.debug("settings not pushed [device-id: {}, cause: {}]", deviceId, cause.getMessage())));
     }
     Future.join(batch).onComplete(done -> push(deviceIds, from + PUSH_BATCH));
