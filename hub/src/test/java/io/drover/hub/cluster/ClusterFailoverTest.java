@@ -71,6 +71,19 @@ class ClusterFailoverTest {
         List<DeviceIdentity> coapIdentities = List.of(claimed(c, a.adminToken(), alice), claimed(c, a.adminToken(), alice));
 
         try (SseClient stream = SseClient.open(vertx, c.httpPort(), "/v1/devices/events/flow", alice)) {
+          // C's stream consumer is known to the other nodes a few milliseconds after it registers:
+          // wait until an event accepted on A reaches C before the test's events start
+          DeviceIdentity warmUp = claimed(c, a.adminToken(), alice);
+          try (TestDevice onA = TestDevice.connect(vertx, a.mqttPort(), warmUp.id(), warmUp.secret()).await(10, TimeUnit.SECONDS)) {
+            TestNode.eventually(WAIT, () -> {
+              try {
+                onA.publishAcknowledged("e/flow-warm-up", Buffer.buffer("warm-up"));
+              } catch (Exception e) {
+                return false;
+              }
+              return streamed(stream).contains("warm-up");
+            }, "an event accepted on A reaches the stream on C");
+          }
           TestDevice[] devices = new TestDevice[identities.size()];
           for (int i = 0; i < devices.length; i++) {
             devices[i] = TestDevice.connect(vertx, i % 2 == 0 ? a.mqttPort() : gatewayMqtt, identities.get(i).id(), identities.get(i).secret())
