@@ -66,7 +66,17 @@ class ClusterTest {
   private static void warmUp(Vertx vertx) throws Exception {
     keeper = SseClient.open(vertx, c.httpPort(), "/v1/devices/events/warm-up", alice);
     DeviceIdentity device = claimedThroughC();
-    try (TestDevice onA = TestDevice.connect(vertx, a.mqttPort(), device.id(), device.secret()).await(10, TimeUnit.SECONDS)) {
+    // registered through C: A's hub learns the device a moment later (hub.devices.changed)
+    TestDevice[] connected = new TestDevice[1];
+    TestNode.eventually(WAIT, () -> {
+      try {
+        connected[0] = connectWhenKnown(vertx, a, device);
+        return true;
+      } catch (Exception notYet) {
+        return false;
+      }
+    }, "A's hub knows the device registered through C");
+    try (TestDevice onA = connected[0]) {
       TestNode.eventually(WAIT, () -> {
         try {
           onA.publishAcknowledged("e/warm-up", Buffer.buffer("x"));
@@ -100,7 +110,7 @@ class ClusterTest {
       try {
         for (int i = 0; i < devices.size(); i++) {
           TestNode gateway = i % 2 == 0 ? a : b;
-          connected.add(TestDevice.connect(vertx, gateway.mqttPort(), devices.get(i).id(), devices.get(i).secret()).await(10, TimeUnit.SECONDS));
+          connected.add(connectWhenKnown(vertx, gateway, devices.get(i)));
         }
         for (int round = 0; round < 5; round++) {
           for (TestDevice device : connected) {
@@ -130,8 +140,8 @@ class ClusterTest {
   void aFunctionCallReachesTheDeviceThroughTheNodeThatHoldsItsSession(Vertx vertx) throws Exception {
     DeviceIdentity onB = claimedThroughC();
     DeviceIdentity onA = claimedThroughC();
-    try (TestDevice deviceOnB = TestDevice.connect(vertx, b.mqttPort(), onB.id(), onB.secret()).await(10, TimeUnit.SECONDS);
-         TestDevice deviceOnA = TestDevice.connect(vertx, a.mqttPort(), onA.id(), onA.secret()).await(10, TimeUnit.SECONDS)) {
+    try (TestDevice deviceOnB = connectWhenKnown(vertx, b, onB);
+         TestDevice deviceOnA = connectWhenKnown(vertx, a, onA)) {
       deviceOnB.behave(Map.<String, Function<String, String>>of("where", arg -> "2"), Map.of());
       deviceOnA.behave(Map.<String, Function<String, String>>of("where", arg -> "1"),
           Map.<String, Map.Entry<String, Supplier<String>>>of("label", Map.entry("string", () -> "on-a")));
@@ -155,9 +165,9 @@ class ClusterTest {
   void aDeviceReconnectingThroughAnotherNodeTakesItsSessionOver(Vertx vertx) throws Exception {
     DeviceIdentity identity = claimedThroughC();
     try (SseClient status = SseClient.open(vertx, c.httpPort(), "/v1/devices/" + identity.id() + "/events/spark/status", alice)) {
-      TestDevice first = TestDevice.connect(vertx, a.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS);
+      TestDevice first = connectWhenKnown(vertx, a, identity);
       TestNode.eventually(WAIT, () -> online(identity), "online through A");
-      try (TestDevice second = TestDevice.connect(vertx, b.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
+      try (TestDevice second = connectWhenKnown(vertx, b, identity)) {
         first.closed().await(10, TimeUnit.SECONDS);
         assertFalse(first.isConnected(), "A closed the session B took over");
         second.behave(Map.<String, Function<String, String>>of("who", arg -> "7"), Map.of());
@@ -193,6 +203,23 @@ class ClusterTest {
     // a gateway node has no database, and its health says nothing of one
     assertFalse(b.get("/health", null).body().contains("database"));
     assertEquals(404, b.get("/v1/devices", alice).statusCode(), "the API lives on hub nodes only");
+  }
+
+  /**
+   * Connects once the node's hub knows the device: registered and claimed through C, it reaches A's
+   * in-memory index a moment later (hub.devices.changed), and a connect in that moment is refused.
+   */
+  private static TestDevice connectWhenKnown(Vertx vertx, TestNode gateway, DeviceIdentity device) throws Exception {
+    TestDevice[] connected = new TestDevice[1];
+    TestNode.eventually(WAIT, () -> {
+      try {
+        connected[0] = TestDevice.connect(vertx, gateway.mqttPort(), device.id(), device.secret()).await(10, TimeUnit.SECONDS);
+        return true;
+      } catch (Exception notYet) {
+        return false;
+      }
+    }, "the device known to the hubs");
+    return connected[0];
   }
 
   private static DeviceIdentity claimedThroughC() throws Exception {
