@@ -75,16 +75,7 @@ class ClusterFailoverTest {
           // wait until an event accepted on A reaches C before the test's events start
           DeviceIdentity warmUp = claimed(c, a.adminToken(), alice);
           // registered through C: A's hub learns the device a moment later (hub.devices.changed)
-          TestDevice[] connected = new TestDevice[1];
-          TestNode.eventually(WAIT, () -> {
-            try {
-              connected[0] = TestDevice.connect(vertx, a.mqttPort(), warmUp.id(), warmUp.secret()).await(10, TimeUnit.SECONDS);
-              return true;
-            } catch (Exception notYet) {
-              return false;
-            }
-          }, "A's hub knows the device registered through C");
-          try (TestDevice onA = connected[0]) {
+          try (TestDevice onA = TestDevice.connectWhenKnown(vertx, a.mqttPort(), warmUp.id(), warmUp.secret(), WAIT)) {
             TestNode.eventually(WAIT, () -> {
               try {
                 onA.publishAcknowledged("e/flow-warm-up", Buffer.buffer("warm-up"));

@@ -67,16 +67,7 @@ class ClusterTest {
     keeper = SseClient.open(vertx, c.httpPort(), "/v1/devices/events/warm-up", alice);
     DeviceIdentity device = claimedThroughC();
     // registered through C: A's hub learns the device a moment later (hub.devices.changed)
-    TestDevice[] connected = new TestDevice[1];
-    TestNode.eventually(WAIT, () -> {
-      try {
-        connected[0] = connectWhenKnown(vertx, a, device);
-        return true;
-      } catch (Exception notYet) {
-        return false;
-      }
-    }, "A's hub knows the device registered through C");
-    try (TestDevice onA = connected[0]) {
+    try (TestDevice onA = connectWhenKnown(vertx, a, device)) {
       TestNode.eventually(WAIT, () -> {
         try {
           onA.publishAcknowledged("e/warm-up", Buffer.buffer("x"));
@@ -205,21 +196,9 @@ class ClusterTest {
     assertEquals(404, b.get("/v1/devices", alice).statusCode(), "the API lives on hub nodes only");
   }
 
-  /**
-   * Connects once the node's hub knows the device: registered and claimed through C, it reaches A's
-   * in-memory index a moment later (hub.devices.changed), and a connect in that moment is refused.
-   */
+  /** Registered and claimed through C, a device reaches A's index a moment later (hub.devices.changed). */
   private static TestDevice connectWhenKnown(Vertx vertx, TestNode gateway, DeviceIdentity device) throws Exception {
-    TestDevice[] connected = new TestDevice[1];
-    TestNode.eventually(WAIT, () -> {
-      try {
-        connected[0] = TestDevice.connect(vertx, gateway.mqttPort(), device.id(), device.secret()).await(10, TimeUnit.SECONDS);
-        return true;
-      } catch (Exception notYet) {
-        return false;
-      }
-    }, "the device known to the hubs");
-    return connected[0];
+    return TestDevice.connectWhenKnown(vertx, gateway.mqttPort(), device.id(), device.secret(), WAIT);
   }
 
   private static DeviceIdentity claimedThroughC() throws Exception {

@@ -53,6 +53,25 @@ public final class TestDevice implements AutoCloseable {
     return client.connect(port, "127.0.0.1").map(connack -> device);
   }
 
+  /**
+   * Connects once the gateway's hub knows the device. In a cluster a device registered through one
+   * hub reaches the other hubs' in-memory indexes a moment later, and a connect in that moment is
+   * refused as unknown: this asks again until {@code timeout}.
+   */
+  public static TestDevice connectWhenKnown(Vertx vertx, int port, String deviceId, String secret, java.time.Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        return connect(vertx, port, deviceId, secret).await(10, TimeUnit.SECONDS);
+      } catch (Exception refused) {
+        if (System.nanoTime() > deadline) {
+          throw refused;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
   public void publish(String eventName, String data) throws Exception {
     client.publish("e/" + eventName, Buffer.buffer(data), MqttQoS.AT_MOST_ONCE, false, false).await(5, TimeUnit.SECONDS);
   }

@@ -3,6 +3,7 @@ package io.drover.hub.tracker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.drover.hub.support.TestCluster;
+import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
 import io.vertx.core.Vertx;
@@ -35,6 +36,8 @@ class ClusteredConfigPushTest {
       DeviceIdentity identity = fleet.device(product, false);
       TestNode.eventually(SOON, () -> tracked(new TrackerFleet(a), identity) && tracked(new TrackerFleet(c), identity), "both hubs index the tracker");
 
+      // registered through A: the credentials reach C's index a moment later, and B may ask either hub
+      TestDevice.connectWhenKnown(vertx, b.mqttPort(), identity.id(), identity.secret(), SOON).close();
       try (TrackerTestDevice tracker = TrackerTestDevice.connect(vertx, b.mqttPort(), identity.id(), identity.secret(), "")) {
         tracker.handshake(product);
         TestNode.eventually(SOON, () -> tracker.running != null && !tracker.running.isEmpty(), "the defaults arrive at the handshake");
