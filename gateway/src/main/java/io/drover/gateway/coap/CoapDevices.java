@@ -1,103 +1,74 @@
 package io.drover.gateway.coap;
 
 import io.drover.coap.CoapReply;
-import io.drover.coap.CoapSettings;
 import io.drover.coap.DeviceCredentials;
 import io.drover.coap.DevicePeer;
 import io.drover.coap.DeviceRequestHandler;
 import io.drover.coap.DtlsSessionEvents;
+import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.DeviceIds;
-import io.drover.gateway.config.ConfigClient;
-import io.drover.gateway.firmware.FirmwareClient;
-import io.drover.gateway.session.DeviceSessions;
-import io.drover.gateway.session.GatewayMetrics;
-import io.drover.gateway.session.HubClient;
+import io.drover.gateway.pipeline.LiveSession;
+import io.drover.gateway.pipeline.SessionPipeline;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Function;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 
 /**
  * The gateway's side of the CoAP server: answers key lookups from the hub, turns DTLS session events
- * into online/offline, and hands each request to its device's {@link CoapDeviceSession}. The session
- * table belongs to the listener's context; Scandium's callbacks hop onto it and return at once.
+ * into online/offline, and hands each request to the step of its device's {@link LiveSession}, mapping
+ * the outcome to a CoAP code ({@link CoapReplies}). The session table belongs to the listener's
+ * context; Scandium's callbacks hop onto it and return at once.
  */
 final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, DeviceCredentials {
 
-  private static final Logger LOG = LoggerFactory.getLogger(CoapDevices.class);
-  /** How long a handshake waits for the hub's firmware answer (the MQTT side uses mqtt.hub-timeout). */
-  private static final java.time.Duration FIRMWARE_TIMEOUT = java.time.Duration.ofSeconds(5);
-
   private final Context context;
-  private final CoapSettings settings;
-  private final DeviceSessions sessions;
-  private final HubClient hub;
-  private final GatewayMetrics metrics;
-  private final FirmwareClient firmware;
-  private final ConfigClient config;
+  private final SessionPipeline pipeline;
+  private final Duration idleTimeout;
   /** The live session of each device on this listener, by device ID. */
-  private final Map<String, CoapDeviceSession> live = new HashMap<>();
+  private final Map<String, CoapPeerLink> live = new HashMap<>();
 
-  CoapDevices(Context context, CoapSettings settings, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics) {
+  CoapDevices(Context context, SessionPipeline pipeline, Duration idleTimeout) {
     this.context = context;
-    this.settings = settings;
-    this.sessions = sessions;
-    this.hub = hub;
-    this.metrics = metrics;
-    this.firmware = new FirmwareClient(context.owner().eventBus(), FIRMWARE_TIMEOUT);
-    this.config = new ConfigClient(context.owner(), FIRMWARE_TIMEOUT);
+    this.pipeline = pipeline;
+    this.idleTimeout = idleTimeout;
   }
 
   /** Called on a Scandium thread; the hub is asked from the listener's context. */
   @Override
   public CompletionStage<byte[]> presharedKey(String identity) {
-    CompletableFuture<byte[]> key = new CompletableFuture<>();
     String deviceId = DeviceIds.normalize(identity);
     if (deviceId == null) {
-      key.complete(null);
-      return key;
+      return CompletableFuture.completedFuture(null);
     }
-    context.runOnContext(ignored -> hub.presharedKey(deviceId).onComplete(found -> {
-      if (found.succeeded()) {
-        key.complete(found.result());
-      } else {
-        key.completeExceptionally(found.cause());
-      }
-    }));
-    return key;
+    return onContext(() -> pipeline.hub().presharedKey(deviceId));
   }
 
   /** Called on a Scandium thread; the hub is asked from the listener's context. */
   @Override
   public CompletionStage<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
-    CompletableFuture<String> device = new CompletableFuture<>();
-    context.runOnContext(ignored -> hub.deviceForPublicKey(subjectPublicKeyInfo).onComplete(found -> {
-      if (found.succeeded()) {
-        device.complete(found.result());
-      } else {
-        device.completeExceptionally(found.cause());
-      }
-    }));
-    return device;
+    return onContext(() -> pipeline.hub().deviceForPublicKey(subjectPublicKeyInfo));
   }
 
   /** Called on a Scandium thread. */
   @Override
   public void recordDropped() {
-    metrics.recordDropped();
+    pipeline.metrics().recordDropped();
   }
 
   @Override
   public void malformedMessage() {
-    metrics.malformedMessage();
+    pipeline.metrics().malformedMessage();
   }
 
   @Override
@@ -107,8 +78,7 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
       case WRONG_KEY -> Kind.BAD_CREDENTIALS;
       case LOOKUP_FAILED -> Kind.UNAVAILABLE;
     };
-    metrics.connectRejected(kind);
-    LOG.info("handshake refused [identity: {}, remote: {}, reason: {}]", identity, peer, kind.metricName());
+    pipeline.connectRefused(kind, identity, peer, "DTLS handshake refused");
   }
 
   /** Called on a Scandium thread: a session that is still the device's live one ends with it. */
@@ -116,96 +86,118 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
   public void sessionEnded(String identity, String dtlsSessionId) {
     String deviceId = DeviceIds.normalize(identity);
     context.runOnContext(ignored -> {
-      CoapDeviceSession session = live.get(deviceId);
-      if (session != null && session.dtlsSessionId().equals(dtlsSessionId)) {
-        session.close("DTLS session ended");
+      CoapPeerLink link = live.get(deviceId);
+      if (link != null && link.dtlsSessionId().equals(dtlsSessionId)) {
+        link.close("DTLS session ended");
       }
     });
   }
 
   @Override
   public CompletionStage<CoapReply> onEvent(DevicePeer peer, String name, byte[] data, boolean confirmable) {
-    CoapDeviceSession session = sessionOf(peer);
-    Future<CoapReply> reply = session == null ? notADevice() : session.onEvent(name, data, confirmable);
-    return reply.toCompletionStage();
+    return reply(peer, session -> session.onEvent(name, Buffer.buffer(data), confirmable).map(done -> CoapReply.of(ResponseCode.CHANGED)));
   }
 
   @Override
   public CompletionStage<CoapReply> onDescribe(DevicePeer peer, byte[] description) {
-    CoapDeviceSession session = sessionOf(peer);
-    Future<CoapReply> reply = session == null ? notADevice() : session.onDescribe(description);
-    return reply.toCompletionStage();
+    return reply(peer, session -> session.onDescribe(Buffer.buffer(description)).map(done -> CoapReply.of(ResponseCode.CHANGED)));
   }
 
+  /** {@code POST /h}: the answer says whether an update follows (section 8.4). */
   @Override
   public CompletionStage<CoapReply> onHandshake(DevicePeer peer, byte[] handshake) {
-    CoapDeviceSession session = sessionOf(peer);
-    return (session == null ? notADevice() : session.onHandshake(handshake)).toCompletionStage();
+    return reply(peer, session -> session.onHandshake(Buffer.buffer(handshake))
+        .map(answer -> new CoapReply(ResponseCode.CHANGED, answer.toJson().toBuffer().getBytes())));
   }
 
+  /** {@code GET /fw/{version}}: the offered binary, whole; the resource cuts the Block2 block asked for. */
   @Override
   public CompletionStage<CoapReply> onFirmware(DevicePeer peer, int version) {
-    CoapDeviceSession session = sessionOf(peer);
-    return (session == null ? notADevice() : session.onFirmware(version)).toCompletionStage();
+    return reply(peer, session -> {
+      Buffer binary = session.firmwareBinary(version);
+      return Future.succeededFuture(binary == null
+          ? CoapReply.of(ResponseCode.FORBIDDEN, "version " + version + " is not offered to this device: POST /h first")
+          : new CoapReply(ResponseCode.CONTENT, binary.getBytes()));
+    });
   }
 
   @Override
   public CompletionStage<CoapReply> onConfigAck(DevicePeer peer, byte[] ack) {
-    CoapDeviceSession session = sessionOf(peer);
-    return (session == null ? notADevice() : session.onConfigAck(ack)).toCompletionStage();
+    return reply(peer, session -> session.onTrackerConfigAck(Buffer.buffer(ack)).map(done -> CoapReply.of(ResponseCode.CHANGED)));
   }
 
   @Override
   public CompletionStage<CoapReply> onFirmwareResult(DevicePeer peer, byte[] result) {
-    CoapDeviceSession session = sessionOf(peer);
-    return (session == null ? notADevice() : session.onFirmwareResult(result)).toCompletionStage();
+    return reply(peer, session -> session.onFirmwareStep("result", Buffer.buffer(result)).map(done -> CoapReply.of(ResponseCode.CHANGED)));
+  }
+
+  /** Runs a step of the peer's session; a refusal becomes its CoAP code with the reason as diagnostic payload. */
+  private CompletionStage<CoapReply> reply(DevicePeer peer, Function<LiveSession, Future<CoapReply>> step) {
+    LiveSession session = sessionOf(peer);
+    if (session == null) {
+      pipeline.metrics().eventRejected(Kind.MALFORMED_IDENTITY);
+      return CompletableFuture.completedFuture(CoapReplies.refusal(Kind.MALFORMED_IDENTITY, "the PSK identity is not a device ID"));
+    }
+    return step.apply(session)
+        .recover(cause -> {
+          DeviceFailure failure = DeviceFailure.from(cause);
+          return Future.succeededFuture(CoapReplies.refusal(failure.kind(), failure.getMessage()));
+        })
+        .toCompletionStage();
   }
 
   /**
    * The device's live session, opened by its first request over a DTLS session. A request over a newer
    * DTLS session (the device shook hands again) opens a new session, which takes over the old one.
    */
-  private CoapDeviceSession sessionOf(DevicePeer peer) {
+  private LiveSession sessionOf(DevicePeer peer) {
     String deviceId = DeviceIds.normalize(peer.deviceId());
     if (deviceId == null) {
       return null;
     }
-    CoapDeviceSession session = live.get(deviceId);
-    if (session == null || session.isClosed() || !session.dtlsSessionId().equals(peer.sessionId())) {
-      session = new CoapDeviceSession(deviceId, peer, context, sessions, hub, firmware, config, metrics, settings.requestsPerSecondPerDevice(), this::forget);
-      live.put(deviceId, session);
-      session.open();
+    CoapPeerLink link = live.get(deviceId);
+    if (link == null || link.session().isClosed() || !link.dtlsSessionId().equals(peer.sessionId())) {
+      link = new CoapPeerLink(peer, context, this::forget);
+      live.put(deviceId, link);
+      link.attach(pipeline.open(deviceId, context, link));
     }
-    session.heard(peer);
-    return session;
+    link.heard(peer);
+    return link.session();
   }
 
-  private Future<CoapReply> notADevice() {
-    metrics.eventRejected(Kind.MALFORMED_IDENTITY);
-    return Future.succeededFuture(CoapReplies.refusal(Kind.MALFORMED_IDENTITY, "the PSK identity is not a device ID"));
-  }
-
-  private void forget(CoapDeviceSession session) {
-    live.remove(session.deviceId(), session);
+  private void forget(CoapPeerLink link) {
+    live.remove(link.session().deviceId(), link);
   }
 
   /** Reports offline every device silent for longer than the idle timeout. */
   void closeIdle() {
-    long cutoff = System.nanoTime() - settings.idleTimeout().toNanos();
-    List<CoapDeviceSession> idle = new ArrayList<>();
-    for (CoapDeviceSession session : live.values()) {
-      if (session.isIdleSince(cutoff)) {
-        idle.add(session);
+    long cutoff = System.nanoTime() - idleTimeout.toNanos();
+    List<CoapPeerLink> idle = new ArrayList<>();
+    for (CoapPeerLink link : live.values()) {
+      if (link.isIdleSince(cutoff)) {
+        idle.add(link);
       }
     }
-    for (CoapDeviceSession session : idle) {
-      session.close("idle for " + settings.idleTimeout().toSeconds() + " s");
+    for (CoapPeerLink link : idle) {
+      link.close("idle for " + idleTimeout.toSeconds() + " s");
     }
   }
 
   void closeAll() {
-    for (CoapDeviceSession session : new ArrayList<>(live.values())) {
-      session.close("listener stopping");
+    for (CoapPeerLink link : new ArrayList<>(live.values())) {
+      link.close("listener stopping");
     }
+  }
+
+  private <T> CompletionStage<T> onContext(java.util.function.Supplier<Future<T>> ask) {
+    CompletableFuture<T> answer = new CompletableFuture<>();
+    context.runOnContext(ignored -> ask.get().onComplete(found -> {
+      if (found.succeeded()) {
+        answer.complete(found.result());
+      } else {
+        answer.completeExceptionally(found.cause());
+      }
+    }));
+    return answer;
   }
 }

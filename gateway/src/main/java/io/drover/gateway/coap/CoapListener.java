@@ -2,9 +2,7 @@ package io.drover.gateway.coap;
 
 import io.drover.coap.CoapSettings;
 import io.drover.coap.DeviceServer;
-import io.drover.gateway.session.DeviceSessions;
-import io.drover.gateway.session.GatewayMetrics;
-import io.drover.gateway.session.HubClient;
+import io.drover.gateway.pipeline.SessionPipeline;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.security.KeyPair;
@@ -18,26 +16,22 @@ import java.security.KeyPair;
 public final class CoapListener extends VerticleBase {
 
   private final CoapSettings settings;
-  private final DeviceSessions sessions;
-  private final HubClient hub;
-  private final GatewayMetrics metrics;
+  private final SessionPipeline pipeline;
   private final KeyPair serverKey;
   private CoapDevices devices;
   private DeviceServer server;
   private long idleTimer;
 
   /** @param serverKey the node's ECDSA P-256 key, for devices that authenticate with raw public keys */
-  public CoapListener(CoapSettings settings, KeyPair serverKey, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics) {
+  public CoapListener(CoapSettings settings, KeyPair serverKey, SessionPipeline pipeline) {
     this.settings = settings;
     this.serverKey = serverKey;
-    this.sessions = sessions;
-    this.hub = hub;
-    this.metrics = metrics;
+    this.pipeline = pipeline;
   }
 
   @Override
   public Future<?> start() {
-    devices = new CoapDevices(context, settings, sessions, hub, metrics);
+    devices = new CoapDevices(context, pipeline, settings.idleTimeout());
     long sweep = Math.max(1000, Math.min(settings.idleTimeout().toMillis() / 4, 30_000));
     idleTimer = vertx.setPeriodic(sweep, id -> devices.closeIdle());
     return vertx.executeBlocking(() -> {

@@ -80,13 +80,13 @@ public final class BusAddresses {
    * Asset Tracker product, else {@code {"tracker": true, "checksum": "<effective>", "in_sync": bool}}
    * and, when not in sync, {@code "settings"}: what to send the device. Answered from memory.
    */
-  public static final String CONFIG_CHECK = "hub.tracker.config-check";
+  public static final String TRACKER_CONFIG_CHECK = "hub.tracker.config-check";
 
   /**
    * Send: {@code {"device_id", "checksum"}} when a device acknowledges settings ({@code cfg/ack}): it
    * runs that checksum now. No reply.
    */
-  public static final String CONFIG_ACK = "hub.tracker.config-ack";
+  public static final String TRACKER_CONFIG_ACK = "hub.tracker.config-ack";
 
   private BusAddresses() {
   }

@@ -28,7 +28,7 @@ public record DeviceCommand(String deviceId, Kind kind, String name, String argu
      * differ (a settings change reaching online devices). Answered with "sent", "current",
      * "not_tracker" or "no_handshake".
      */
-    CONFIG_CHECK
+    TRACKER_CONFIG_CHECK
   }
 
   public JsonObject toJson() {

@@ -42,6 +42,15 @@ public final class DeviceFailure extends RuntimeException {
       return busCode;
     }
 
+    /**
+     * Whether the device may send the same message again later: the message was fine, but the hub
+     * could not take it now. A transport that cannot say so in its answer (MQTT 3.1.1 has no negative
+     * acknowledgement) must make the device resend it; any other refusal is final.
+     */
+    public boolean deviceMayRetry() {
+      return this == OVERLOADED || this == UNAVAILABLE;
+    }
+
     /** The value of the {@code reason} tag on rejection counters. */
     public String metricName() {
       return metricName;

@@ -1,45 +1,39 @@
 package io.drover.gateway.mqtt;
 
-import io.drover.gateway.config.ConfigClient;
-import io.drover.gateway.firmware.FirmwareClient;
-import io.drover.gateway.session.ConnectionBudget;
-import io.drover.gateway.session.DeviceSessions;
-import io.drover.gateway.session.GatewayMetrics;
-import io.drover.gateway.session.HubClient;
+import io.drover.gateway.pipeline.SessionPipeline;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.mqtt.MqttServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Terminates device MQTT connections and hands each to its own {@link MqttDeviceSession}. */
+/**
+ * Terminates device MQTT connections and hands each to its own {@link MqttConnection}. Deployed as
+ * several instances on one port: Vert.x spreads the accepted connections over the instances, each on
+ * its own event loop, and a connection stays on the loop that accepted it.
+ */
 public final class MqttListener extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(MqttListener.class);
 
   private final MqttSettings settings;
-  private final DeviceSessions sessions;
-  private final HubClient hub;
-  private final GatewayMetrics metrics;
-  private final ConnectionBudget budget;
+  private final int port;
+  private final SessionPipeline pipeline;
   private MqttServer server;
 
-  public MqttListener(MqttSettings settings, DeviceSessions sessions, HubClient hub, GatewayMetrics metrics, ConnectionBudget budget) {
+  /** @param port the port to bind: the settings' own, or the one the first instance was given for port 0 */
+  public MqttListener(MqttSettings settings, int port, SessionPipeline pipeline) {
     this.settings = settings;
-    this.sessions = sessions;
-    this.hub = hub;
-    this.metrics = metrics;
-    this.budget = budget;
+    this.port = port;
+    this.pipeline = pipeline;
   }
 
   @Override
   public Future<?> start() {
-    FirmwareClient firmware = new FirmwareClient(vertx.eventBus(), settings.hubTimeout());
-    ConfigClient config = new ConfigClient(vertx, settings.hubTimeout());
-    server = MqttServer.create(vertx, settings.serverOptions())
-        .endpointHandler(endpoint -> new MqttDeviceSession(endpoint, context, sessions, hub, firmware, config, metrics, settings.maxMessageSize(), budget).open())
+    server = MqttServer.create(vertx, settings.serverOptions().setPort(port))
+        .endpointHandler(endpoint -> new MqttConnection(endpoint, context, pipeline, settings.maxMessageSize()).open())
         .exceptionHandler(error -> LOG.debug("MQTT connection failed before CONNECT", error));
-    return server.listen().onSuccess(s -> LOG.info("MQTT listening [host: {}, port: {}]", settings.host(), s.actualPort()));
+    return server.listen().onSuccess(s -> LOG.debug("MQTT listener instance up [host: {}, port: {}]", settings.host(), s.actualPort()));
   }
 
   @Override

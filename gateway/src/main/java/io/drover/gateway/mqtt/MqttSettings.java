@@ -10,9 +10,8 @@ import java.time.Duration;
  *     decoder cannot skip it), so keep it well above the 1,024-byte event limit, which is refused
  *     politely with the session kept
  * @param connectTimeout how long a TCP connection may stay without a CONNECT
- * @param hubTimeout how long the session waits for the hub (authentication, durable publish)
  */
-public record MqttSettings(String host, int port, int maxMessageSize, Duration connectTimeout, Duration hubTimeout) {
+public record MqttSettings(String host, int port, int maxMessageSize, Duration connectTimeout) {
 
   MqttServerOptions serverOptions() {
     MqttServerOptions options = new MqttServerOptions()

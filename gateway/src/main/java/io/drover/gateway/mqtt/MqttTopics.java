@@ -1,7 +1,5 @@
 package io.drover.gateway.mqtt;
 
-import io.drover.gateway.contract.DeviceEvent;
-
 /**
  * The device-relative topic scheme of docs/device-protocol.md. A device is authenticated, so its
  * topics never carry its ID: {@code e/temperature} from device X is X's event "temperature". No
@@ -11,8 +9,6 @@ final class MqttTopics {
 
   /** Device to cloud: an event; the rest of the topic is the event name. */
   static final String EVENT_PREFIX = "e/";
-  /** The cloud's own online/offline event, which no device may publish. */
-  static final String CLOUD_STATUS_EVENT = "spark/status";
   /** Device to cloud: the functions and variables the device has (JSON). */
   static final String DESCRIBE = "d";
   /** Device to cloud: the answer to request ID {@code r/{id}}. */
@@ -27,6 +23,12 @@ final class MqttTopics {
   static final String SIGNAL = "c/s";
   /** Device to cloud: the handshake (JSON), right after connecting; the cloud answers on {@code c/h}. */
   static final String HANDSHAKE = "h";
+  /** Cloud to device: the handshake's answer. */
+  static final String HANDSHAKE_ANSWER = "c/h";
+  /** Cloud to device: a firmware update's offer; chunks follow on {@code c/fw/chunk/{offset}/{crc32}}. */
+  static final String FIRMWARE_OFFER = "c/fw/offer";
+  /** Cloud to device: Asset Tracker settings whose checksum differs from the device's. */
+  static final String TRACKER_CONFIG = "c/cfg";
   /** Device to cloud: a firmware update's steps, {@code fw/ready}, {@code fw/ack}, {@code fw/nak}, {@code fw/result}. */
   static final String FIRMWARE_PREFIX = "fw/";
 
@@ -36,9 +38,9 @@ final class MqttTopics {
   private MqttTopics() {
   }
 
-  /** An event name is the rest of the topic after {@code start}; see {@link DeviceEvent#isValidName}. */
-  static boolean isValidEventName(String topic, int start) {
-    return DeviceEvent.isValidName(topic, start);
+  /** {@code c/fw/chunk/{offset}/{crc32}}, the CRC-32 in eight lower-case hex digits. */
+  static String firmwareChunk(int offset, long crc32) {
+    return "c/fw/chunk/" + offset + "/" + String.format("%08x", crc32);
   }
 
   /**

@@ -1,19 +1,10 @@
 package io.drover.gateway.session;
 
 import io.drover.gateway.contract.DeviceCommand;
-import io.drover.gateway.contract.DeviceFailure;
 import io.vertx.core.Future;
 
 /** What the registry needs of a live session, whatever its transport. */
 public interface DeviceSession {
-
-  /** Requests one device may have in flight, whatever its transport; more are refused, not queued. */
-  int MAX_IN_FLIGHT = 4;
-
-  /** The refusal of a request past {@link #MAX_IN_FLIGHT}, worded once for every transport. */
-  static DeviceFailure tooManyInFlight() {
-    return new DeviceFailure(DeviceFailure.Kind.OVERLOADED, "the device has " + MAX_IN_FLIGHT + " requests in flight already");
-  }
 
   String deviceId();
 

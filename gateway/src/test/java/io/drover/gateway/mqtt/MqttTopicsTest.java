@@ -1,5 +1,6 @@
 package io.drover.gateway.mqtt;
 
+import io.drover.gateway.contract.DeviceEvent;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,12 +35,12 @@ class MqttTopicsTest {
 
   @Test
   void eventNamesAreOneTo64CharactersWithoutControlCharacters() {
-    assertTrue(MqttTopics.isValidEventName("e/temperature", 2));
-    assertTrue(MqttTopics.isValidEventName("e/spark/device/last_reset", 2));
-    assertTrue(MqttTopics.isValidEventName("e/" + "n".repeat(64), 2));
-    assertFalse(MqttTopics.isValidEventName("e/" + "n".repeat(65), 2));
-    assertFalse(MqttTopics.isValidEventName("e/", 2));
-    assertFalse(MqttTopics.isValidEventName("e/a\nb", 2));
-    assertFalse(MqttTopics.isValidEventName("e/a\u007fb", 2));
+    assertTrue(DeviceEvent.isValidName("e/temperature", 2));
+    assertTrue(DeviceEvent.isValidName("e/spark/device/last_reset", 2));
+    assertTrue(DeviceEvent.isValidName("e/" + "n".repeat(64), 2));
+    assertFalse(DeviceEvent.isValidName("e/" + "n".repeat(65), 2));
+    assertFalse(DeviceEvent.isValidName("e/", 2));
+    assertFalse(DeviceEvent.isValidName("e/a\nb", 2));
+    assertFalse(DeviceEvent.isValidName("e/a\u007fb", 2));
   }
 }

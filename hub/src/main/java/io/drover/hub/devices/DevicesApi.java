@@ -1,6 +1,6 @@
 package io.drover.hub.devices;
 
-import io.drover.gateway.session.DeviceCommands;
+import io.drover.gateway.commands.DeviceCommands;
 
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceCommand;

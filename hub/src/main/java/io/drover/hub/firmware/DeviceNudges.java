@@ -1,7 +1,7 @@
 package io.drover.hub.firmware;
 
 import io.drover.gateway.contract.DeviceCommand;
-import io.drover.gateway.session.DeviceCommands;
+import io.drover.gateway.commands.DeviceCommands;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package io.drover.hub.firmware;
 
-import io.drover.gateway.session.DeviceCommands;
+import io.drover.gateway.commands.DeviceCommands;
 
 import static io.drover.hub.firmware.FirmwareFields.notFound;
 import static io.drover.hub.firmware.FirmwareFields.positiveInt;

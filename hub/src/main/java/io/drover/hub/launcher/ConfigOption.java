@@ -36,6 +36,7 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("coap.exchange-lifetime-seconds", "60", "How long a CoAP exchange is remembered to drop duplicates"),
       new ConfigOption("secrets.master-key-file", "", "File of the key that seals device secrets at rest (made on first start, mode 0600); empty means DATA_DIR/master-key. Share it between the nodes of a cluster"),
       new ConfigOption("gateway.hub-timeout-ms", "5000", "How long a device session waits for the hub to answer"),
+      new ConfigOption("gateway.listener-instances", "0", "MQTT listener instances, each on its own event loop; 0: one per core"),
       new ConfigOption("gateway.max-connections", "0", "Device connections this process holds before refusing more; 0: the open-files limit less 1000"),
       new ConfigOption("database.url", "", "External PostgreSQL as postgresql://user:password@host:port/db; empty runs the embedded one"),
       new ConfigOption("database.embedded-port", "0", "Port of the embedded PostgreSQL (0 picks a free port)"),

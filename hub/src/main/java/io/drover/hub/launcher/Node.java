@@ -1,15 +1,9 @@
 package io.drover.hub.launcher;
 
-import io.drover.gateway.coap.CoapListener;
+import io.drover.gateway.Gateway;
 import io.drover.gateway.contract.DeviceEventCodec;
-import io.drover.gateway.mqtt.MqttListener;
-import io.drover.gateway.session.ConnectionBudget;
-import io.drover.gateway.session.DeviceCommandRouter;
-import io.drover.gateway.session.DeviceCommands;
+import io.drover.gateway.commands.DeviceCommands;
 import io.drover.gateway.session.SessionOwnership;
-import io.drover.gateway.session.DeviceSessions;
-import io.drover.gateway.session.GatewayMetrics;
-import io.drover.gateway.session.HubClient;
 import io.drover.hub.auth.AccountsApi;
 import io.drover.hub.auth.AdminTokens;
 import io.drover.hub.auth.OAuthApi;
@@ -108,8 +102,7 @@ public final class Node {
   private final Deque<String> deployments = new ArrayDeque<>();
   private final AtomicBoolean stopped = new AtomicBoolean();
   private ApiVerticle api;
-  private MqttListener mqtt;
-  private CoapListener coap;
+  private Gateway gateway;
 
   private Node(NodeConfig config, Database database, Vertx vertx, ClusterView cluster, Pool pool) {
     this.config = config;
@@ -238,23 +231,14 @@ public final class Node {
 
     if (roles.gateway()) {
       // The gateway: it speaks to the hub only over the event bus.
-      DeviceSessions sessions = new DeviceSessions(ownership, vertx.eventBus());
-      HubClient hub = new HubClient(vertx.eventBus(), config.mqtt().hubTimeout(), roles.hub());
-      deploy(new DeviceCommandRouter(sessions));
-      ConnectionBudget budget = config.maxDeviceConnections() > 0
-          ? new ConnectionBudget(config.maxDeviceConnections())
-          : ConnectionBudget.fromFileLimit();
-      LOG.info("device connection budget [limit: {}]", budget.limit());
-      mqtt = new MqttListener(config.mqtt(), sessions, hub, new GatewayMetrics(registry, "mqtt", sessions), budget);
-      deploy(mqtt);
-      coap = new CoapListener(config.coap(), DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME)), sessions, hub, new GatewayMetrics(registry, "coap", sessions));
-      deploy(coap);
+      gateway = new Gateway(config.gateway(), ownership, registry, DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME)));
+      deploy(gateway);
       if (!demoDevices.isEmpty()) {
-        deploy(DemoFleet.of(demoDevices, pool, directory, config.mqtt().host(), mqttPort()));
+        deploy(DemoFleet.of(demoDevices, pool, directory, config.gateway().mqtt().host(), mqttPort()));
       }
     }
     LOG.info("node started [roles: {}, node-id: {}, http-port: {}, mqtt-port: {}, coaps-port: {}, data-dir: {}]",
-        roles, cluster.nodeId(), httpPort(), mqtt == null ? "-" : mqttPort(), coap == null ? "-" : coapPort(), config.dataDir());
+        roles, cluster.nodeId(), httpPort(), gateway == null ? "-" : mqttPort(), gateway == null ? "-" : coapPort(), config.dataDir());
     if (roles.hub() && pool.query("SELECT 1 FROM users LIMIT 1").execute().await().size() == 0) {
       LOG.warn("no accounts yet: the first account created becomes this node's administrator. Sign up at "
           + "http://<host>:{}/ or: curl -d username=you@example.com -d password=... http://<host>:{}/v1/users", httpPort(), httpPort());
@@ -303,11 +287,11 @@ public final class Node {
   }
 
   public int mqttPort() {
-    return mqtt.actualPort();
+    return gateway.mqttPort();
   }
 
   public int coapPort() {
-    return coap.actualPort();
+    return gateway.coapPort();
   }
 
   public Path adminTokenFile() {

@@ -1,6 +1,7 @@
 package io.drover.hub.launcher;
 
 import io.drover.coap.CoapSettings;
+import io.drover.gateway.GatewaySettings;
 import io.drover.gateway.mqtt.MqttSettings;
 import io.drover.hub.cluster.ClusterSettings;
 import io.drover.hub.cluster.NodeRoles;
@@ -21,8 +22,7 @@ public record NodeConfig(
     ClusterSettings cluster,
     Path dataDir,
     HttpSettings http,
-    MqttSettings mqtt,
-    CoapSettings coap,
+    GatewaySettings gateway,
     Path masterKeyFile,
     DatabaseSettings database,
     EventSettings events,
@@ -30,7 +30,6 @@ public record NodeConfig(
     Duration deviceCallTimeout,
     boolean openSignup,
     int demoDevices,
-    int maxDeviceConnections,
     MapTiles mapTiles) {
 
   /** @throws ConfigException naming the first bad value and where it came from */
@@ -38,8 +37,9 @@ public record NodeConfig(
     Reader r = new Reader(sources);
     Path dataDir = Path.of(r.text("data-dir")).toAbsolutePath().normalize();
     String url = r.text("database.url").trim();
+    NodeRoles roles = r.roles("node.roles");
     return new NodeConfig(
-        r.roles("node.roles"),
+        roles,
         new ClusterSettings(
             r.bool("cluster.enabled"),
             r.text("cluster.name").trim(),
@@ -51,12 +51,12 @@ public record NodeConfig(
             Duration.ofSeconds(r.integer("cluster.heartbeat-timeout-seconds", 2, 3600))),
         dataDir,
         new HttpSettings(r.text("http.host"), r.integer("http.port", 0, 65535)),
+        new GatewaySettings(
         new MqttSettings(
             r.text("mqtt.host"),
             r.integer("mqtt.port", 0, 65535),
             r.integer("mqtt.max-message-size", 2048, 268_435_455),
-            Duration.ofSeconds(r.integer("mqtt.connect-timeout", 1, 3600)),
-            Duration.ofMillis(r.integer("gateway.hub-timeout-ms", 100, 600_000))),
+            Duration.ofSeconds(r.integer("mqtt.connect-timeout", 1, 3600))),
         new CoapSettings(
             r.text("coap.host"),
             r.integer("coap.port", 0, 65535),
@@ -69,6 +69,10 @@ public record NodeConfig(
             r.integer("coap.receive-buffer-bytes", 0, 1 << 30),
             Duration.ofSeconds(r.integer("coap.exchange-lifetime-seconds", 1, 3600)),
             Duration.ofSeconds(r.integer("coap.idle-timeout-seconds", 1, 7 * 86_400))),
+            Duration.ofMillis(r.integer("gateway.hub-timeout-ms", 100, 600_000)),
+            r.integer("gateway.listener-instances", 0, 1024),
+            r.integer("gateway.max-connections", 0, 10_000_000),
+            roles.hub()),
         r.text("secrets.master-key-file").isBlank()
             ? dataDir.resolve("master-key")
             : Path.of(r.text("secrets.master-key-file").trim()).toAbsolutePath().normalize(),
@@ -91,7 +95,6 @@ public record NodeConfig(
         Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
         r.choice("accounts.signup", "open", "closed").equals("open"),
         r.integer("demo.devices", 0, 1000),
-        r.integer("gateway.max-connections", 0, 10_000_000),
         r.mapTiles("console.map-tiles"));
   }
 

@@ -1,7 +1,7 @@
 package io.drover.hub.tracker;
 
 import io.drover.gateway.contract.DeviceCommand;
-import io.drover.gateway.session.DeviceCommands;
+import io.drover.gateway.commands.DeviceCommands;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
@@ -205,7 +205,7 @@ public final class TrackerConfigApi implements ApiFeature {
       // the checksum this node's (reloaded) index expects: a hub node that answers the session's check
       // before its own index reloads would say "in sync", and the session asks again (SessionConfig)
       ConfigIndex.Effective expected = loader.index().effective(deviceId);
-      batch.add(commands.request(new DeviceCommand(deviceId, DeviceCommand.Kind.CONFIG_CHECK, null,
+      batch.add(commands.request(new DeviceCommand(deviceId, DeviceCommand.Kind.TRACKER_CONFIG_CHECK, null,
               expected == null ? null : expected.checksum(), PUSH_TIMEOUT_MILLIS))
           .onFailure(cause -> LOG.debug("settings not pushed [device-id: {}, cause: {}]", deviceId, cause.getMessage())));
     }

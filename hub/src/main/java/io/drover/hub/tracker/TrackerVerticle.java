@@ -43,8 +43,8 @@ public final class TrackerVerticle extends VerticleBase {
     return Future.all(
         vertx.eventBus().<JsonObject>consumer(FleetChanges.ADDRESS, this::reload).completion(),
         vertx.eventBus().<JsonObject>consumer(ConfigChanges.ADDRESS, this::reload).completion(),
-        vertx.eventBus().<JsonObject>consumer(BusAddresses.CONFIG_CHECK, this::check).completion(),
-        vertx.eventBus().<JsonObject>consumer(BusAddresses.CONFIG_ACK, this::acknowledged).completion())
+        vertx.eventBus().<JsonObject>consumer(BusAddresses.TRACKER_CONFIG_CHECK, this::check).completion(),
+        vertx.eventBus().<JsonObject>consumer(BusAddresses.TRACKER_CONFIG_ACK, this::acknowledged).completion())
         .onSuccess(started -> flushTimer = vertx.setPeriodic(FLUSH_MILLIS, id -> sync.flush()));
   }
 

@@ -21,7 +21,7 @@ class NodeConfigTest {
     NodeConfig config = NodeConfig.from(List.of(), Map.of());
 
     assertEquals(8080, config.http().port());
-    assertEquals(1883, config.mqtt().port());
+    assertEquals(1883, config.gateway().mqtt().port());
     assertTrue(config.database().embedded());
     assertNull(config.database().url());
     assertEquals(Path.of("drover-data").toAbsolutePath(), config.dataDir());
@@ -38,7 +38,7 @@ class NodeConfigTest {
         Map.of("DROVER_HTTP_PORT", "4000", "DROVER_MQTT_PORT", "5000"));
 
     assertEquals(3000, config.http().port());
-    assertEquals(5000, config.mqtt().port());
+    assertEquals(5000, config.gateway().mqtt().port());
     assertEquals(7, config.events().batchSize());
   }
 
@@ -81,12 +81,12 @@ class NodeConfigTest {
   void coapDefaultsAreSizedForAFleetWithPlainCoapOffAndBadValuesAreNamed() {
     NodeConfig defaults = NodeConfig.from(List.of("--data-dir=/tmp/drover-x"), Map.of());
 
-    assertEquals(5684, defaults.coap().securePort());
-    assertFalse(defaults.coap().plainEnabled());
-    assertTrue(defaults.coap().maxConnections() >= 200_000);
-    assertTrue(defaults.coap().maxActivePeers() >= 200_000);
+    assertEquals(5684, defaults.gateway().coap().securePort());
+    assertFalse(defaults.gateway().coap().plainEnabled());
+    assertTrue(defaults.gateway().coap().maxConnections() >= 200_000);
+    assertTrue(defaults.gateway().coap().maxActivePeers() >= 200_000);
     assertEquals(java.nio.file.Path.of("/tmp/drover-x/master-key"), defaults.masterKeyFile());
-    assertTrue(NodeConfig.from(List.of(), Map.of("DROVER_COAP_PLAIN_ENABLED", "true")).coap().plainEnabled());
+    assertTrue(NodeConfig.from(List.of(), Map.of("DROVER_COAP_PLAIN_ENABLED", "true")).gateway().coap().plainEnabled());
     assertEquals("coap.plain-enabled must be one of true, false, but flag --coap.plain-enabled gives 'yes'",
         assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--coap.plain-enabled=yes"), Map.of())).getMessage());
     assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--coap.idle-timeout-seconds=0"), Map.of()))

@@ -53,7 +53,7 @@ final class TrackerFleet {
 
   /** What the hub answers a handshake that reports {@code checksum}. */
   JsonObject check(String deviceId, String checksum) throws Exception {
-    return node.eventBus().<JsonObject>request(BusAddresses.CONFIG_CHECK, new JsonObject().put("device_id", deviceId).put("checksum", checksum))
+    return node.eventBus().<JsonObject>request(BusAddresses.TRACKER_CONFIG_CHECK, new JsonObject().put("device_id", deviceId).put("checksum", checksum))
         .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
   }
 }

@@ -1,6 +1,7 @@
-package io.drover.gateway.session;
+package io.drover.gateway.pipeline;
 
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.session.DeviceSessions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

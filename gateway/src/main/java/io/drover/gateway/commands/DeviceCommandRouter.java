@@ -1,8 +1,10 @@
-package io.drover.gateway.session;
+package io.drover.gateway.commands;
 
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.session.DeviceSession;
+import io.drover.gateway.session.DeviceSessions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;

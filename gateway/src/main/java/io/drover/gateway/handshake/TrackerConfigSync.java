@@ -1,11 +1,9 @@
-package io.drover.gateway.config;
+package io.drover.gateway.handshake;
 
 import io.drover.gateway.contract.DeviceFailure;
-import io.drover.gateway.firmware.FirmwareLink;
-import io.drover.gateway.firmware.Handshake;
+import io.drover.gateway.pipeline.DeviceLink;
+import io.drover.gateway.pipeline.HubClient;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,55 +15,48 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * device h       {..., "config_checksum": "1a2b3c4d"}     "" when it holds no settings
- * cloud  c/cfg   {"checksum": "9f8e7d6c", "configuration": {...}}
- * device cfg/ack {"checksum": "9f8e7d6c"}
+ * cloud  c/cfg   {"checksum": "9f8e7d6c", "configuration": {...}}      (CoAP: PUT /cfg)
+ * device cfg/ack {"checksum": "9f8e7d6c"}                               (CoAP: POST /cfg/ack)
  * </pre>
  *
  * A device that reports no {@code config_checksum} takes no part. Not thread-safe: every method runs
  * on the session's context.
  */
-public final class SessionConfig {
+final class TrackerConfigSync {
 
-  public static final String PUSH_TOPIC = "c/cfg";
   /** A stale hub answer to a push is asked again this many times, this far apart (index reloads take milliseconds). */
   private static final int STALE_ANSWER_RETRIES = 5;
   private static final long STALE_ANSWER_DELAY_MILLIS = 200;
-  private static final Logger LOG = LoggerFactory.getLogger(SessionConfig.class);
+  private static final Logger LOG = LoggerFactory.getLogger(TrackerConfigSync.class);
 
-  private final ConfigClient hub;
+  private final HubClient hub;
   private final String deviceId;
-  private final FirmwareLink link;
+  private final DeviceLink link;
   /** What the device last said it runs; null until a handshake reports a checksum. */
   private String running;
 
-  public SessionConfig(ConfigClient hub, String deviceId, FirmwareLink link) {
+  TrackerConfigSync(HubClient hub, String deviceId, DeviceLink link) {
     this.hub = hub;
     this.deviceId = deviceId;
     this.link = link;
   }
 
-  public void onHandshake(Handshake handshake) {
+  void onHandshake(Handshake handshake) {
     if (handshake.configChecksum() == null) {
       return;
     }
     running = handshake.configChecksum();
-    check().onFailure(cause -> LOG.info("configuration not checked [device-id: {}, cause: {}]", deviceId, cause.getMessage()));
+    check(null, 0).onFailure(cause -> LOG.info("configuration not checked [device-id: {}, cause: {}]", deviceId, cause.getMessage()));
   }
 
   /**
    * Compares again (a settings change reaching an online device): completes with "sent", "current",
    * "not_tracker" or "no_handshake" (the device has not reported a checksum in this session).
+   * {@code expected} is the checksum the pushing hub node computed after the change; another hub node
+   * may answer from an index that has not reloaded yet, and say "in sync" while the device runs
+   * something else: then this asks again, shortly, a few times.
    */
-  public Future<String> check() {
-    return check(null, 0);
-  }
-
-  /**
-   * A push's comparison. {@code expected} is the checksum the pushing hub node computed after the
-   * change; another hub node may answer from an index that has not reloaded yet, and say "in sync"
-   * while the device runs something else: then this asks again, shortly, a few times.
-   */
-  public Future<String> check(String expected) {
+  Future<String> check(String expected) {
     return check(expected, 0);
   }
 
@@ -73,7 +64,7 @@ public final class SessionConfig {
     if (running == null) {
       return Future.succeededFuture("no_handshake");
     }
-    return hub.check(deviceId, running).compose(answer -> {
+    return hub.checkTrackerConfig(deviceId, running).compose(answer -> {
       if (!answer.getBoolean("tracker", false)) {
         return Future.succeededFuture("not_tracker");
       }
@@ -83,27 +74,21 @@ public final class SessionConfig {
         }
         return Future.succeededFuture("current");
       }
-      JsonObject message = new JsonObject().put("checksum", answer.getString("checksum")).put("configuration", answer.getJsonObject("settings"));
-      if (!link.send(PUSH_TOPIC, message.toBuffer())) {
-        return Future.failedFuture(new DeviceFailure(DeviceFailure.Kind.NOT_ALLOWED, "the device does not listen on " + PUSH_TOPIC));
+      TrackerConfigPush push = new TrackerConfigPush(answer.getString("checksum"), answer.getJsonObject("settings"));
+      if (!link.sendTrackerConfig(push)) {
+        return Future.failedFuture(new DeviceFailure(DeviceFailure.Kind.NOT_ALLOWED, "the device does not listen for tracker settings"));
       }
-      LOG.debug("configuration sent [device-id: {}, checksum: {}]", deviceId, answer.getString("checksum"));
+      LOG.debug("configuration sent [device-id: {}, checksum: {}]", deviceId, push.checksum());
       return Future.succeededFuture("sent");
     });
   }
 
   /** {@code cfg/ack}: the device applied settings and runs this checksum now. */
-  public void onAck(Buffer payload) {
-    Object checksum;
-    try {
-      checksum = new JsonObject(payload).getValue("checksum");
-    } catch (DecodeException | ClassCastException e) {
-      throw new DeviceFailure(DeviceFailure.Kind.MALFORMED_PAYLOAD, "cfg/ack must carry a JSON object");
-    }
-    if (!(checksum instanceof String acked) || acked.isEmpty() || acked.length() > 64) {
+  void onAck(JsonObject ack) {
+    if (!(ack.getValue("checksum") instanceof String acked) || acked.isEmpty() || acked.length() > 64) {
       throw new DeviceFailure(DeviceFailure.Kind.MALFORMED_PAYLOAD, "cfg/ack needs the checksum as a string");
     }
     running = acked;
-    hub.acknowledged(deviceId, acked);
+    hub.trackerConfigApplied(deviceId, acked);
   }
 }

@@ -1,8 +1,9 @@
-package io.drover.gateway.session;
+package io.drover.gateway.commands;
 
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.session.SessionOwnership;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;

@@ -1,4 +1,4 @@
-package io.drover.gateway.firmware;
+package io.drover.gateway.handshake;
 
 import io.drover.gateway.contract.DeviceFailure;
 import io.vertx.core.json.DecodeException;
@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonObject;
 /**
  * What a device says when its session starts (docs/device-protocol.md section 8.2): the product it
  * belongs to, the product firmware version it runs, its platform, and the checksum of the
- * configuration it holds (Asset Tracker settings sync: {@code io.drover.gateway.config.SessionConfig}).
+ * configuration it holds (Asset Tracker settings sync: {@link TrackerConfigSync}).
  *
  * @param firmwareVersion 0 when the device runs no product firmware yet
  */

@@ -1,0 +1,24 @@
+package io.drover.gateway;
+
+import io.drover.coap.CoapSettings;
+import io.drover.gateway.mqtt.MqttSettings;
+import java.time.Duration;
+
+/**
+ * The gateway's settings, built once from the node's configuration and validated there.
+ *
+ * @param hubTimeout how long a session waits for the hub (authentication, a durable publish, a firmware
+ *     target, a settings check), on every transport
+ * @param listenerInstances MQTT listener instances, each on its own event loop; 0 for one per core
+ * @param maxConnections device connections this process holds before refusing more; 0 for the
+ *     open-files limit less what the process keeps for itself
+ * @param hubOnThisNode true when this node is also a hub: every question stays on this node
+ */
+public record GatewaySettings(MqttSettings mqtt, CoapSettings coap, Duration hubTimeout, int listenerInstances, int maxConnections,
+    boolean hubOnThisNode) {
+
+  /** The listener instances to deploy: {@link #listenerInstances}, or the number of cores for 0. */
+  public int effectiveListenerInstances() {
+    return listenerInstances > 0 ? listenerInstances : Runtime.getRuntime().availableProcessors();
+  }
+}

@@ -1,0 +1,151 @@
+package io.drover.gateway.coap;
+
+import io.drover.coap.CoapReply;
+import io.drover.coap.DevicePeer;
+import io.drover.gateway.contract.DeviceCommand;
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.contract.DeviceFailure.Kind;
+import io.drover.gateway.handshake.FirmwareOffer;
+import io.drover.gateway.handshake.HandshakeAnswer;
+import io.drover.gateway.handshake.TrackerConfigPush;
+import io.drover.gateway.pipeline.DeviceCall;
+import io.drover.gateway.pipeline.DeviceLink;
+import io.drover.gateway.pipeline.LiveSession;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.eclipse.californium.core.coap.CoAP.Code;
+
+/**
+ * One device's CoAP session on the wire: the time from its first request over a DTLS session until it
+ * goes idle, its DTLS session ends, or another session takes over. The cloud's messages are requests
+ * to the device's own resources over that same DTLS session (docs/device-protocol.md). Every method
+ * runs on the listener's context; Californium completes requests on its own threads, which hop back.
+ */
+final class CoapPeerLink implements DeviceLink {
+
+  static final String PROTOCOL = "coap";
+
+  private final Context context;
+  private final String dtlsSessionId;
+  private final Consumer<CoapPeerLink> onClosed;
+  private DevicePeer peer;
+  private long lastHeardNanos;
+  private LiveSession session;
+
+  CoapPeerLink(DevicePeer peer, Context context, Consumer<CoapPeerLink> onClosed) {
+    this.peer = peer;
+    this.dtlsSessionId = peer.sessionId();
+    this.context = context;
+    this.onClosed = onClosed;
+    this.lastHeardNanos = System.nanoTime();
+  }
+
+  void attach(LiveSession live) {
+    this.session = live;
+  }
+
+  LiveSession session() {
+    return session;
+  }
+
+  /** A request arrived: remembers where the device is now (its address may change under a connection ID). */
+  void heard(DevicePeer latest) {
+    peer = latest;
+    lastHeardNanos = System.nanoTime();
+  }
+
+  boolean isIdleSince(long nanos) {
+    return lastHeardNanos - nanos < 0;
+  }
+
+  String dtlsSessionId() {
+    return dtlsSessionId;
+  }
+
+  /** Ends the session: idle, DTLS session gone, taken over, or the listener stopping. */
+  void close(String reason) {
+    if (!session.isClosed()) {
+      onClosed.accept(this);
+      session.close(reason);
+    }
+  }
+
+  @Override
+  public FirmwareDelivery firmwareDelivery() {
+    return FirmwareDelivery.PULL;
+  }
+
+  @Override
+  public String remoteAddress() {
+    return peer.address() == null ? null : peer.address().getAddress().getHostAddress();
+  }
+
+  /** "Flash now": the answer to the last handshake again, sent to the device's own {@code PUT /h} (section 8.4). */
+  @Override
+  public boolean sendHandshakeAnswer(HandshakeAnswer answer) {
+    peer.request(Code.PUT, "h", answer.toJson().toBuffer().getBytes());
+    return true;
+  }
+
+  /** The device pulls the binary: nothing is pushed over CoAP. */
+  @Override
+  public boolean sendFirmwareOffer(FirmwareOffer offer) {
+    return false;
+  }
+
+  @Override
+  public boolean sendFirmwareChunk(int offset, long crc32, Buffer chunk) {
+    return false;
+  }
+
+  /** MQTT's {@code c/cfg} is {@code PUT /cfg} to the device's own CoAP server (section 9). */
+  @Override
+  public boolean sendTrackerConfig(TrackerConfigPush push) {
+    peer.request(Code.PUT, "cfg", push.toJson().toBuffer().getBytes());
+    return true;
+  }
+
+  /** {@code POST /f/{name}}, {@code GET /v/{name}}, {@code PUT /s}: a confirmable request over the DTLS session. */
+  @Override
+  public DeviceCall call(DeviceCommand command) {
+    String argument = command.argument() == null ? "" : command.argument();
+    CompletableFuture<CoapReply> request = switch (command.kind()) {
+      case FUNCTION -> peer.request(Code.POST, "f/" + command.name(), argument.getBytes(StandardCharsets.UTF_8));
+      case VARIABLE -> peer.request(Code.GET, "v/" + command.name(), null);
+      case SIGNAL -> peer.request(Code.PUT, "s", argument.getBytes(StandardCharsets.UTF_8));
+      case FIRMWARE_CHECK, TRACKER_CONFIG_CHECK -> throw new IllegalArgumentException("not a device call: " + command.kind());
+    };
+    Promise<String> answer = Promise.promise();
+    request.whenComplete((reply, error) -> context.runOnContext(ignored -> {
+      if (reply != null && reply.isSuccess()) {
+        answer.tryComplete(command.kind() == DeviceCommand.Kind.SIGNAL ? "" : reply.text());
+      } else if (reply != null) {
+        answer.tryFail(new DeviceFailure(Kind.NOT_ALLOWED, "the device answered " + reply.code() + " " + reply.text()));
+      } else if (!request.isCancelled()) {
+        answer.tryFail(new DeviceFailure(Kind.DEVICE_TIMEOUT, error.getMessage()));
+      }
+    }));
+    return new DeviceCall() {
+      @Override
+      public Future<String> answer() {
+        return answer.future();
+      }
+
+      @Override
+      public void cancel() {
+        request.cancel(false);
+      }
+    };
+  }
+
+  /** CoAP has no connection to end: the session ends here, and the DTLS session ages out. */
+  @Override
+  public void closeTakenOver() {
+    close("taken over");
+  }
+}

@@ -1,0 +1,207 @@
+package io.drover.gateway.handshake;
+
+import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.contract.DeviceFailure.Kind;
+import io.drover.gateway.pipeline.DeviceLink;
+import io.drover.gateway.pipeline.DeviceLink.FirmwareDelivery;
+import io.drover.gateway.pipeline.HubClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One session's handshake and what follows it (docs/device-protocol.md sections 8 and 9): the device
+ * says what it runs; the hub is asked for its firmware target (answered from memory) and, for an
+ * Asset Tracker, whether its settings checksum is current. When the target differs from what runs, the
+ * binary is offered: pushed in chunks or kept for the device to pull, as its transport delivers
+ * ({@link FirmwareDelivery}). Made at the session's first handshake. Not thread-safe: every method
+ * runs on the session's context.
+ */
+public final class SessionHandshake {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SessionHandshake.class);
+
+  private final Vertx vertx;
+  private final HubClient hub;
+  private final String deviceId;
+  private final DeviceLink link;
+  private final TrackerConfigSync trackerConfig;
+  private Handshake last;
+  /** The version on offer and its binary; 0 and null when nothing is offered. */
+  private int offeredVersion;
+  private Buffer offeredBinary;
+  /** The pushed transfer under way, when the transport pushes. */
+  private PushedFirmware transfer;
+  private boolean stopped;
+
+  public SessionHandshake(Vertx vertx, HubClient hub, String deviceId, DeviceLink link) {
+    this.vertx = vertx;
+    this.hub = hub;
+    this.deviceId = deviceId;
+    this.link = link;
+    this.trackerConfig = new TrackerConfigSync(hub, deviceId, link);
+  }
+
+  /**
+   * The device's handshake: compares its tracker settings and looks up its firmware target. With
+   * {@link FirmwareDelivery#PUSH} the answer is also sent as a message of its own, then the offer.
+   *
+   * @return the answer; fails with the hub's failure when the target cannot be looked up
+   */
+  public Future<HandshakeAnswer> onHandshake(Handshake handshake) {
+    last = handshake;
+    trackerConfig.onHandshake(handshake);
+    return offer(handshake, link.firmwareDelivery() == FirmwareDelivery.PUSH).map(Offered::answer);
+  }
+
+  /**
+   * Asks the hub again ("flash now", a release reaching online devices) and sends the answer to the
+   * device: completes with "started", "in_progress", "current" (nothing to do) or "no_handshake" (the
+   * device has not said what it runs in this session).
+   */
+  public Future<String> checkFirmware() {
+    if (last == null) {
+      return Future.succeededFuture("no_handshake");
+    }
+    return offer(last, true).map(Offered::status);
+  }
+
+  /** See {@link TrackerConfigSync#check(String)}. */
+  public Future<String> checkTrackerConfig(String expectedChecksum) {
+    return trackerConfig.check(expectedChecksum);
+  }
+
+  /** {@code cfg/ack}. @throws DeviceFailure MALFORMED_PAYLOAD */
+  public void onTrackerConfigAck(JsonObject ack) {
+    trackerConfig.onAck(ack);
+  }
+
+  /**
+   * A firmware step from the device: {@code result} on any transport; {@code ready}, {@code ack} and
+   * {@code nak} of a pushed transfer. A step with no transfer under way is ignored.
+   *
+   * @throws DeviceFailure BAD_TOPIC for an unknown step, MALFORMED_PAYLOAD for a bad offset
+   */
+  public void onFirmwareStep(String step, JsonObject message) {
+    switch (step) {
+      case "result" -> onResult("verified".equals(message.getValue("status")),
+          message.getValue("error") == null ? null : String.valueOf(message.getValue("error")));
+      case "ready", "ack", "nak" -> {
+        int offset = offset(message, step);
+        if (transfer == null || transfer.isDone()) {
+          LOG.debug("firmware step with no transfer [device-id: {}, step: {}]", deviceId, step);
+        } else if (step.equals("ready")) {
+          transfer.resumeFrom(offset);
+        } else if (step.equals("ack")) {
+          transfer.acknowledged(offset);
+        } else {
+          transfer.resendFrom(offset);
+        }
+      }
+      default -> throw new DeviceFailure(Kind.BAD_TOPIC, "unknown firmware step fw/" + step);
+    }
+  }
+
+  /** @return the binary of the offered version, or null when that version is not offered to this device */
+  public Buffer binary(int version) {
+    return version == offeredVersion ? offeredBinary : null;
+  }
+
+  /** The session ended: a pushed transfer stops, and resumes by offset when the device is back. */
+  public void stop() {
+    stopped = true;
+    if (transfer != null) {
+      transfer.stop();
+    }
+  }
+
+  /** The answer to a handshake and what it started. */
+  private record Offered(HandshakeAnswer answer, String status) {
+  }
+
+  /** Target, then offer: the one place where a handshake decides whether an update follows. */
+  private Future<Offered> offer(Handshake handshake, boolean sendAnswer) {
+    return hub.firmwareTarget(handshake.toTargetRequest(deviceId)).compose(target -> {
+      Integer version = target.getInteger("target_version");
+      String rule = target.getString("rule");
+      if (version == null || version == handshake.firmwareVersion()) {
+        return Future.succeededFuture(answered(new HandshakeAnswer(false, version, rule, null, null), sendAnswer, null, null));
+      }
+      Future<Buffer> binary = version == offeredVersion ? Future.succeededFuture(offeredBinary) : hub.firmwareBinary(handshake.productId(), version);
+      return binary.map(loaded -> answered(new HandshakeAnswer(true, version, rule, loaded.length(), target.getString("sha256")),
+          sendAnswer, loaded, handshake));
+    });
+  }
+
+  private Offered answered(HandshakeAnswer answer, boolean sendAnswer, Buffer binary, Handshake handshake) {
+    if (stopped) {
+      return new Offered(answer, "current");
+    }
+    if (sendAnswer) {
+      link.sendHandshakeAnswer(answer);
+    }
+    if (!answer.firmwareUpdate()) {
+      offeredVersion = 0;
+      offeredBinary = null;
+      return new Offered(answer, "current");
+    }
+    int version = answer.targetVersion();
+    boolean push = link.firmwareDelivery() == FirmwareDelivery.PUSH;
+    boolean underWay = version == offeredVersion && (!push || (transfer != null && !transfer.isDone()));
+    offeredVersion = version;
+    offeredBinary = binary;
+    if (underWay) {
+      return new Offered(answer, "in_progress");
+    }
+    publishEvent("spark/status", "auto-update");
+    publishEvent("spark/flash/status", "started");
+    LOG.info("firmware update offered [device-id: {}, version: {}, size: {}]", deviceId, version, binary.length());
+    if (push) {
+      if (transfer != null) {
+        transfer.stop();
+      }
+      transfer = new PushedFirmware(vertx, link, deviceId, version, binary, (finished, verified, reason) -> ended(handshake, finished, verified, reason));
+      transfer.offer(answer.sha256());
+    }
+    return new Offered(answer, "started");
+  }
+
+  /** {@code fw/result}: a pushed transfer may send once more; a pulled binary's verdict is final. */
+  private void onResult(boolean verified, String error) {
+    if (offeredVersion == 0) {
+      return;
+    }
+    if (link.firmwareDelivery() == FirmwareDelivery.PUSH) {
+      if (transfer != null && !transfer.isDone()) {
+        transfer.finished(verified, error);
+      }
+      return;
+    }
+    ended(last, offeredVersion, verified, error);
+  }
+
+  private void ended(Handshake handshake, int version, boolean verified, String reason) {
+    publishEvent("spark/flash/status", verified ? "success" : "failed");
+    hub.reportFirmwareOutcome(deviceId, handshake.productId(), version, verified);
+    if (verified) {
+      LOG.info("firmware update verified by the device [device-id: {}, version: {}]", deviceId, version);
+    } else {
+      LOG.info("firmware update failed [device-id: {}, version: {}, reason: {}]", deviceId, version, reason);
+    }
+  }
+
+  private void publishEvent(String name, String data) {
+    hub.publish(new DeviceEvent(deviceId, name, data, System.currentTimeMillis(), DeviceEvent.DEFAULT_TTL, false));
+  }
+
+  private static int offset(JsonObject message, String step) {
+    if (!(message.getValue("offset") instanceof Number offset) || offset.longValue() < 0 || offset.longValue() > Integer.MAX_VALUE) {
+      throw new DeviceFailure(Kind.MALFORMED_PAYLOAD, "fw/" + step + " needs a non-negative integer offset");
+    }
+    return offset.intValue();
+  }
+}

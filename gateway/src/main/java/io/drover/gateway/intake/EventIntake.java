@@ -1,0 +1,54 @@
+package io.drover.gateway.intake;
+
+import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.contract.DeviceFailure.Kind;
+import io.vertx.core.buffer.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The checks every device event passes, whatever its transport (MQTT's {@code e/{name}}, CoAP's
+ * {@code POST /e/{name}}), before it becomes a {@link DeviceEvent}. One per session: it holds the
+ * session's UTF-8 decoder. Not thread-safe: used on the session's context.
+ */
+public final class EventIntake {
+
+  /** The cloud's own online/offline event, which no device may publish. */
+  public static final String CLOUD_STATUS_EVENT = "spark/status";
+
+  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(CodingErrorAction.REPORT)
+      .onUnmappableCharacter(CodingErrorAction.REPORT);
+
+  /**
+   * @param name the event name as the device sent it (the topic or path after {@code e/})
+   * @throws DeviceFailure BAD_TOPIC, NOT_ALLOWED, PAYLOAD_TOO_LARGE or MALFORMED_PAYLOAD, saying why
+   */
+  public DeviceEvent check(String deviceId, String name, Buffer data) {
+    if (!DeviceEvent.isValidName(name, 0)) {
+      throw new DeviceFailure(Kind.BAD_TOPIC,
+          "event name must be 1 to " + DeviceEvent.MAX_NAME_LENGTH + " characters, none of them control characters");
+    }
+    if (name.startsWith(CLOUD_STATUS_EVENT)) {
+      throw new DeviceFailure(Kind.NOT_ALLOWED, "spark/status is the cloud's own event: a device cannot publish it");
+    }
+    if (data.length() > DeviceEvent.MAX_DATA_BYTES) {
+      throw new DeviceFailure(Kind.PAYLOAD_TOO_LARGE, "event data is " + data.length() + " bytes; the limit is " + DeviceEvent.MAX_DATA_BYTES);
+    }
+    String text;
+    try {
+      text = data.length() == 0 ? null : utf8.decode(ByteBuffer.wrap(data.getBytes())).toString();
+    } catch (CharacterCodingException e) {
+      throw new DeviceFailure(Kind.MALFORMED_PAYLOAD, "event data must be UTF-8 text");
+    }
+    if (text != null && text.indexOf('\u0000') >= 0) {
+      // valid UTF-8, but no text store (PostgreSQL included) holds it
+      throw new DeviceFailure(Kind.MALFORMED_PAYLOAD, "event data must not contain U+0000");
+    }
+    return new DeviceEvent(deviceId, name, text, System.currentTimeMillis(), DeviceEvent.DEFAULT_TTL, false);
+  }
+}

@@ -1,0 +1,59 @@
+package io.drover.gateway.pipeline;
+
+import io.drover.gateway.contract.DeviceCommand;
+import io.drover.gateway.handshake.FirmwareOffer;
+import io.drover.gateway.handshake.HandshakeAnswer;
+import io.drover.gateway.handshake.TrackerConfigPush;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * A transport's side of one device session: how the pipeline reaches the device. One method per
+ * cloud-to-device message, so a new message cannot be forgotten by a transport: MQTT encodes each as a
+ * publish on its topic, CoAP as a request to the device's own resource. Every method is called on the
+ * session's context.
+ */
+public interface DeviceLink {
+
+  /** How a firmware binary reaches the device (docs/device-protocol.md sections 8.3 and 8.4). */
+  enum FirmwareDelivery {
+    /**
+     * The cloud sends the handshake answer as a message of its own and then pushes the binary in
+     * chunks under a window of acknowledgements (MQTT).
+     */
+    PUSH,
+    /**
+     * The handshake answer is the reply to the device's handshake request; the device then fetches the
+     * blocks it needs (CoAP Block2). A cloud-initiated check sends the answer as a request.
+     */
+    PULL
+  }
+
+  FirmwareDelivery firmwareDelivery();
+
+  /** The device's address as the transport sees it, for the session notices; null when unknown. */
+  String remoteAddress();
+
+  /** @return false when the device does not listen for it */
+  boolean sendHandshakeAnswer(HandshakeAnswer answer);
+
+  /** Only for {@link FirmwareDelivery#PUSH}. @return false when the device does not listen for it */
+  boolean sendFirmwareOffer(FirmwareOffer offer);
+
+  /** Only for {@link FirmwareDelivery#PUSH}. @return false when the device does not listen for it */
+  boolean sendFirmwareChunk(int offset, long crc32, Buffer chunk);
+
+  /** @return false when the device does not listen for it */
+  boolean sendTrackerConfig(TrackerConfigPush push);
+
+  /**
+   * Sends a function call, a variable read or a signal and awaits the device's answer (a signal's is
+   * empty). The pipeline bounds the calls in flight and cancels one past its deadline.
+   */
+  DeviceCall call(DeviceCommand command);
+
+  /**
+   * Ends the connection because another session took the device over (MQTT 5 answers DISCONNECT
+   * 0x8E). The transport then ends the session as for any close.
+   */
+  void closeTakenOver();
+}

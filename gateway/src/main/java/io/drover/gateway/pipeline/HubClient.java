@@ -1,0 +1,138 @@
+package io.drover.gateway.pipeline;
+
+import io.drover.gateway.contract.AuthenticatedDevice;
+import io.drover.gateway.contract.AuthenticationRequest;
+import io.drover.gateway.contract.BusAddresses;
+import io.drover.gateway.contract.DeviceDescription;
+import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceEventCodec;
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.contract.SessionNotice;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.time.Duration;
+
+/**
+ * The session pipeline's view of the hub: every step that needs the fleet asks over the event bus
+ * ({@link BusAddresses}), with one deadline and one locality rule, and every failure comes back as a
+ * {@link DeviceFailure}. Built once per node and shared by every listener instance (the event bus is
+ * thread-safe; a reply runs on the asking context).
+ */
+public final class HubClient {
+
+  private final Vertx vertx;
+  private final EventBus bus;
+  private final DeliveryOptions requestOptions;
+  private final DeliveryOptions eventOptions;
+
+  /**
+   * @param hubOnThisNode true when this node is also a hub: then every request stays on this node
+   *     (no hop through the cluster for what the local hub answers as well); false sends each to any
+   *     hub node of the cluster
+   */
+  public HubClient(Vertx vertx, Duration requestTimeout, boolean hubOnThisNode) {
+    this.vertx = vertx;
+    this.bus = vertx.eventBus();
+    this.requestOptions = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis()).setLocalOnly(hubOnThisNode);
+    this.eventOptions = new DeliveryOptions(requestOptions).setCodecName(DeviceEventCodec.NAME);
+  }
+
+  public Future<AuthenticatedDevice> authenticate(AuthenticationRequest request) {
+    return request(BusAddresses.AUTHENTICATE, request.toJson()).map(AuthenticatedDevice::fromJson);
+  }
+
+  /**
+   * The pre-shared key of a device, for its DTLS handshake.
+   *
+   * @return completes with the key's bytes, or with null when the device is unknown or has none;
+   *     fails with UNAVAILABLE when the hub does not answer
+   */
+  public Future<byte[]> presharedKey(String deviceId) {
+    return orNullWhenUnknown(request(BusAddresses.PRESHARED_KEY, new JsonObject().put("device_id", deviceId))
+        .map(reply -> reply.getString("psk").getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  /**
+   * The device registered with a raw public key, for its DTLS handshake.
+   *
+   * @return completes with the device ID, or with null when no device has this key
+   */
+  public Future<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
+    JsonObject request = new JsonObject().put("public_key", Base64.getEncoder().encodeToString(subjectPublicKeyInfo));
+    return orNullWhenUnknown(request(BusAddresses.DEVICE_BY_PUBLIC_KEY, request).map(reply -> reply.getString("device_id")));
+  }
+
+  public void notifySession(SessionNotice notice) {
+    bus.send(BusAddresses.SESSION_NOTICES, notice.toJson(), requestOptions);
+  }
+
+  public void describe(DeviceDescription description) {
+    bus.send(BusAddresses.DESCRIBE, description.toJson(), requestOptions);
+  }
+
+  /** Hands an event to the hub; the future completes once the hub has written it durably. */
+  public Future<Void> publishDurably(DeviceEvent event) {
+    return bus.request(BusAddresses.PUBLISH_EVENT, event, eventOptions)
+        .recover(cause -> Future.failedFuture(DeviceFailure.from(cause)))
+        .mapEmpty();
+  }
+
+  /** Hands an event to the hub without waiting (QoS 0, NON, cloud events): the hub counts it if it must drop it. */
+  public void publish(DeviceEvent event) {
+    bus.send(BusAddresses.PUBLISH_EVENT, event, eventOptions);
+  }
+
+  /** See {@link BusAddresses#FIRMWARE_TARGET}. */
+  public Future<JsonObject> firmwareTarget(JsonObject request) {
+    return request(BusAddresses.FIRMWARE_TARGET, request);
+  }
+
+  /** The whole binary, header included, as the device receives it; see {@link BusAddresses#FIRMWARE_BINARY}. */
+  public Future<Buffer> firmwareBinary(int productId, int version) {
+    return bus.<Buffer>request(BusAddresses.FIRMWARE_BINARY, new JsonObject().put("product_id", productId).put("version", version), requestOptions)
+        .recover(cause -> Future.failedFuture(DeviceFailure.from(cause)))
+        .map(reply -> reply.body());
+  }
+
+  /** Tells the hub how a device's update ended, for a staged rollout's failure threshold. */
+  public void reportFirmwareOutcome(String deviceId, int productId, int version, boolean succeeded) {
+    bus.send(BusAddresses.FIRMWARE_OUTCOME, new JsonObject().put("device_id", deviceId).put("product_id", productId)
+        .put("version", version).put("succeeded", succeeded), requestOptions);
+  }
+
+  /** See {@link BusAddresses#TRACKER_CONFIG_CHECK}. */
+  public Future<JsonObject> checkTrackerConfig(String deviceId, String runningChecksum) {
+    return request(BusAddresses.TRACKER_CONFIG_CHECK, new JsonObject().put("device_id", deviceId).put("checksum", runningChecksum));
+  }
+
+  /** The device says it now runs the tracker settings with this checksum; see {@link BusAddresses#TRACKER_CONFIG_ACK}. */
+  public void trackerConfigApplied(String deviceId, String checksum) {
+    bus.send(BusAddresses.TRACKER_CONFIG_ACK, new JsonObject().put("device_id", deviceId).put("checksum", checksum), requestOptions);
+  }
+
+  /** Completes after {@code millis}, on the caller's context: a pause before asking the hub again. */
+  public Future<Void> after(long millis) {
+    Promise<Void> elapsed = Promise.promise();
+    vertx.setTimer(millis, id -> elapsed.complete());
+    return elapsed.future();
+  }
+
+  private Future<JsonObject> request(String address, JsonObject body) {
+    return bus.<JsonObject>request(address, body, requestOptions)
+        .recover(cause -> Future.failedFuture(DeviceFailure.from(cause)))
+        .map(reply -> reply.body());
+  }
+
+  private static <T> Future<T> orNullWhenUnknown(Future<T> answer) {
+    return answer.recover(cause -> ((DeviceFailure) cause).kind() == DeviceFailure.Kind.UNKNOWN_DEVICE
+        ? Future.succeededFuture(null)
+        : Future.failedFuture(cause));
+  }
+}

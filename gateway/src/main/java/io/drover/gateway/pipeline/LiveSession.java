@@ -1,0 +1,265 @@
+package io.drover.gateway.pipeline;
+
+import io.drover.gateway.commands.CommandDispatch;
+import io.drover.gateway.contract.DeviceCommand;
+import io.drover.gateway.contract.DeviceDescription;
+import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.contract.DeviceFailure.Kind;
+import io.drover.gateway.contract.SessionNotice;
+import io.drover.gateway.handshake.Handshake;
+import io.drover.gateway.handshake.HandshakeAnswer;
+import io.drover.gateway.handshake.SessionHandshake;
+import io.drover.gateway.intake.EventIntake;
+import io.drover.gateway.intake.RateLimit;
+import io.drover.gateway.pipeline.DeviceLink.FirmwareDelivery;
+import io.drover.gateway.session.DeviceSession;
+import io.drover.gateway.session.DeviceSessions;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One device's session, the same whatever carries it: events and descriptions in, the handshake and
+ * what follows it, the cloud's commands out. The transport decodes each message, calls the step here
+ * and maps the outcome to its wire: a step that refuses fails with a {@link DeviceFailure}, already
+ * counted and logged. Every method runs on the session's context (the listener instance's event loop),
+ * except {@link #request} and {@link #closeForTakeover}, which hop onto it.
+ */
+public final class LiveSession implements DeviceSession {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LiveSession.class);
+
+  private final SessionPipeline pipeline;
+  private final DeviceSessions sessions;
+  private final HubClient hub;
+  private final GatewayMetrics metrics;
+  private final String deviceId;
+  private final String sessionId;
+  private final Context context;
+  private final DeviceLink link;
+  private final EventIntake intake = new EventIntake();
+  private final CommandDispatch commands;
+  /** Null when unlimited. */
+  private final RateLimit rateLimit;
+  /** Made at the first handshake: most sessions of a plain device never have one. */
+  private SessionHandshake handshake;
+  private boolean closed;
+
+  LiveSession(SessionPipeline pipeline, DeviceSessions sessions, String deviceId, String sessionId, Context context, DeviceLink link,
+      int requestsPerSecond) {
+    this.pipeline = pipeline;
+    this.sessions = sessions;
+    this.hub = pipeline.hub();
+    this.metrics = pipeline.metrics();
+    this.deviceId = deviceId;
+    this.sessionId = sessionId;
+    this.context = context;
+    this.link = link;
+    this.commands = new CommandDispatch(context.owner(), link);
+    this.rateLimit = requestsPerSecond > 0 ? new RateLimit(requestsPerSecond) : null;
+  }
+
+  void open() {
+    sessions.register(this);
+    metrics.connectAccepted();
+    hub.notifySession(notice(SessionNotice.State.OPENED, System.currentTimeMillis()));
+    LOG.debug("online [device-id: {}, protocol: {}, remote: {}]", deviceId, pipeline.protocol(), link.remoteAddress());
+  }
+
+  /**
+   * An event ({@code e/{name}}, {@code POST /e/{name}}).
+   *
+   * @param durable true when the device awaits an acknowledgement (MQTT QoS 1 and 2, CoAP CON): the
+   *     future then completes once the hub has written the event, so an acknowledged event survives a
+   *     crash of this node; false completes at once (QoS 0, NON)
+   * @return fails with a refusal (the device must not resend) or, when
+   *     {@link Kind#deviceMayRetry()}, with the hub's failure to store it
+   */
+  public Future<Void> onEvent(String name, Buffer data, boolean durable) {
+    DeviceEvent event;
+    try {
+      admit();
+      event = intake.check(deviceId, name, data);
+    } catch (DeviceFailure failure) {
+      return refused(failure);
+    }
+    metrics.eventReceived();
+    if (!durable) {
+      hub.publish(event);
+      return Future.succeededFuture();
+    }
+    return hub.publishDurably(event).recover(cause -> {
+      DeviceFailure failure = DeviceFailure.from(cause);
+      metrics.eventRejected(failure.kind());
+      LOG.warn("event not written [device-id: {}, reason: {}]", deviceId, failure.getMessage());
+      return Future.failedFuture(failure);
+    });
+  }
+
+  /** The functions and variables the device declares ({@code d}, {@code POST /d}). */
+  public Future<Void> onDescribe(Buffer payload) {
+    try {
+      admit();
+      hub.describe(DeviceDescription.parse(deviceId, payload.toString(StandardCharsets.UTF_8)));
+      return Future.succeededFuture();
+    } catch (DeviceFailure failure) {
+      return refused(failure);
+    }
+  }
+
+  /**
+   * The handshake ({@code h}, {@code POST /h}). With {@link FirmwareDelivery#PULL} the future carries
+   * the answer, once the hub has given the target; with {@link FirmwareDelivery#PUSH} it completes with
+   * null as soon as the handshake is read, and the answer follows as a message of its own.
+   */
+  public Future<HandshakeAnswer> onHandshake(Buffer payload) {
+    Handshake reported;
+    try {
+      reported = Handshake.parse(payload.toString(StandardCharsets.UTF_8));
+    } catch (DeviceFailure failure) {
+      return refused(failure);
+    }
+    Future<HandshakeAnswer> answered = handshake().onHandshake(reported);
+    if (link.firmwareDelivery() == FirmwareDelivery.PULL) {
+      return answered.recover(cause -> refused(DeviceFailure.from(cause)));
+    }
+    answered.onFailure(cause -> LOG.info("no firmware target [device-id: {}, cause: {}]", deviceId, cause.getMessage()));
+    return Future.succeededFuture();
+  }
+
+  /** A firmware step ({@code fw/{step}}, {@code POST /fw/result}); see {@link SessionHandshake#onFirmwareStep}. */
+  public Future<Void> onFirmwareStep(String step, Buffer payload) {
+    try {
+      handshake().onFirmwareStep(step, json(payload, "fw/" + step));
+      return Future.succeededFuture();
+    } catch (DeviceFailure failure) {
+      return refused(failure);
+    }
+  }
+
+  /** @return the binary of the version offered at the handshake, or null when that version is not offered */
+  public Buffer firmwareBinary(int version) {
+    return handshake == null ? null : handshake.binary(version);
+  }
+
+  /** The tracker settings the device applied ({@code cfg/ack}, {@code POST /cfg/ack}). */
+  public Future<Void> onTrackerConfigAck(Buffer payload) {
+    try {
+      handshake().onTrackerConfigAck(json(payload, "cfg/ack"));
+      return Future.succeededFuture();
+    } catch (DeviceFailure failure) {
+      return refused(failure);
+    }
+  }
+
+  /** A message that is none of the protocol's: refused as BAD_TOPIC. */
+  public <T> Future<T> onUnknown(String what) {
+    return refused(new DeviceFailure(Kind.BAD_TOPIC, "unknown " + what + "; see docs/device-protocol.md"));
+  }
+
+  @Override
+  public Future<String> request(DeviceCommand command) {
+    Promise<String> answer = Promise.promise();
+    context.runOnContext(ignored -> dispatch(command).onComplete(answer));
+    return answer.future();
+  }
+
+  private Future<String> dispatch(DeviceCommand command) {
+    if (closed) {
+      return Future.failedFuture(new DeviceFailure(Kind.DEVICE_OFFLINE, "device is offline"));
+    }
+    return switch (command.kind()) {
+      case FUNCTION, VARIABLE, SIGNAL -> commands.send(command);
+      case FIRMWARE_CHECK -> handshake == null ? Future.succeededFuture("no_handshake") : handshake.checkFirmware();
+      case TRACKER_CONFIG_CHECK -> handshake == null ? Future.succeededFuture("no_handshake") : handshake.checkTrackerConfig(command.argument());
+    };
+  }
+
+  /** Ends the session (connection closed, DTLS session gone, idle, listener stopping); tells the hub if it was the device's live one. */
+  public void close(String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    commands.close();
+    if (handshake != null) {
+      handshake.stop();
+    }
+    long closedAt = System.currentTimeMillis();
+    sessions.unregister(this).onSuccess(current -> {
+      if (current) {
+        hub.notifySession(notice(SessionNotice.State.CLOSED, closedAt));
+        LOG.debug("offline [device-id: {}, protocol: {}, reason: {}]", deviceId, pipeline.protocol(), reason);
+      }
+    });
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public void closeForTakeover() {
+    context.runOnContext(ignored -> {
+      if (!closed) {
+        LOG.info("session taken over [device-id: {}, protocol: {}, remote: {}]", deviceId, pipeline.protocol(), link.remoteAddress());
+        link.closeTakenOver();
+      }
+    });
+  }
+
+  @Override
+  public String deviceId() {
+    return deviceId;
+  }
+
+  @Override
+  public String sessionId() {
+    return sessionId;
+  }
+
+  @Override
+  public String protocol() {
+    return pipeline.protocol();
+  }
+
+  private SessionHandshake handshake() {
+    if (handshake == null) {
+      handshake = new SessionHandshake(context.owner(), hub, deviceId, link);
+    }
+    return handshake;
+  }
+
+  /** @throws DeviceFailure OVERLOADED past the session's rate */
+  private void admit() {
+    if (rateLimit != null && !rateLimit.tryAcquire()) {
+      throw new DeviceFailure(Kind.OVERLOADED, "more than the allowed requests per second; slow down");
+    }
+  }
+
+  private <T> Future<T> refused(DeviceFailure failure) {
+    metrics.eventRejected(failure.kind());
+    LOG.debug("refused [device-id: {}, protocol: {}, reason: {}, detail: {}]", deviceId, pipeline.protocol(), failure.kind().metricName(),
+        failure.getMessage());
+    return Future.failedFuture(failure);
+  }
+
+  private static JsonObject json(Buffer payload, String what) {
+    try {
+      return new JsonObject(payload);
+    } catch (DecodeException | ClassCastException e) {
+      throw new DeviceFailure(Kind.MALFORMED_PAYLOAD, what + " must carry a JSON object");
+    }
+  }
+
+  private SessionNotice notice(SessionNotice.State state, long at) {
+    return new SessionNotice(deviceId, sessionId, sessions.nodeId(), state, pipeline.protocol(), link.remoteAddress(), at);
+  }
+}
