@@ -14,6 +14,8 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.security.KeyPair;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,18 +54,21 @@ public final class Gateway extends VerticleBase {
     SessionPipeline coapPipeline = new SessionPipeline("coap", hub, sessions, new GatewayMetrics(registry, "coap", sessions), budget,
         settings.coap().requestsPerSecondPerDevice());
     int instances = settings.effectiveListenerInstances();
-    // the first instance binds (port 0 picks one), the others share its port: Vert.x hands each new
-    // connection to the next instance in turn
-    MqttListener first = new MqttListener(settings.mqtt(), settings.mqtt().port(), mqttPipeline);
+    // Vert.x hands each new connection to the next instance in turn. A port of 0 would give each
+    // instance a random port of its own; a negative one is Vert.x's way to share one random port.
+    int port = settings.mqtt().port() == 0 ? -1 : settings.mqtt().port();
+    List<MqttListener> listeners = new CopyOnWriteArrayList<>();
     coap = new CoapListener(settings.coap(), dtlsServerKey, coapPipeline);
     return vertx.deployVerticle(new DeviceCommandRouter(sessions))
-        .compose(routed -> vertx.deployVerticle(first))
+        .compose(routed -> vertx.deployVerticle(() -> {
+          MqttListener listener = new MqttListener(settings.mqtt(), port, mqttPipeline);
+          listeners.add(listener);
+          return listener;
+        }, new DeploymentOptions().setInstances(instances)))
         .compose(deployed -> {
-          mqttPort = first.actualPort();
-          return instances == 1 ? Future.succeededFuture() : vertx.deployVerticle(() -> new MqttListener(settings.mqtt(), mqttPort, mqttPipeline),
-              new DeploymentOptions().setInstances(instances - 1));
+          mqttPort = listeners.get(0).actualPort();
+          return vertx.deployVerticle(coap);
         })
-        .compose(deployed -> vertx.deployVerticle(coap))
         .onSuccess(deployed -> LOG.info("gateway started [mqtt-port: {}, mqtt-instances: {}, coaps-port: {}, connection-budget: {}]",
             mqttPort, instances, coap.actualPort(), budget.limit()));
   }

@@ -12,7 +12,6 @@ import io.drover.gateway.pipeline.DeviceCall;
 import io.drover.gateway.pipeline.DeviceLink;
 import io.drover.gateway.pipeline.LiveSession;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -130,17 +129,7 @@ final class CoapPeerLink implements DeviceLink {
         answer.tryFail(new DeviceFailure(Kind.DEVICE_TIMEOUT, error.getMessage()));
       }
     }));
-    return new DeviceCall() {
-      @Override
-      public Future<String> answer() {
-        return answer.future();
-      }
-
-      @Override
-      public void cancel() {
-        request.cancel(false);
-      }
-    };
+    return DeviceCall.of(answer.future(), () -> request.cancel(false));
   }
 
   /** CoAP has no connection to end: the session ends here, and the DTLS session ages out. */

@@ -308,7 +308,7 @@ final class MqttConnection implements DeviceLink {
   public DeviceCall call(DeviceCommand command) {
     String argument = command.argument() == null ? "" : command.argument();
     if (command.kind() == DeviceCommand.Kind.SIGNAL) {
-      return publish(MqttTopics.SIGNAL, Buffer.buffer(argument)) ? answered("") : DeviceCall.failed(notListening());
+      return publish(MqttTopics.SIGNAL, Buffer.buffer(argument)) ? DeviceCall.answered("") : DeviceCall.failed(notListening());
     }
     String requestId = Long.toString(++requestCounter, 36);
     String prefix = command.kind() == DeviceCommand.Kind.FUNCTION ? MqttTopics.FUNCTION_PREFIX : MqttTopics.VARIABLE_PREFIX;
@@ -317,17 +317,7 @@ final class MqttConnection implements DeviceLink {
     }
     Promise<String> answer = Promise.promise();
     pending.put(requestId, answer);
-    return new DeviceCall() {
-      @Override
-      public Future<String> answer() {
-        return answer.future();
-      }
-
-      @Override
-      public void cancel() {
-        pending.remove(requestId);
-      }
-    };
+    return DeviceCall.of(answer.future(), () -> pending.remove(requestId));
   }
 
   @Override
@@ -354,20 +344,6 @@ final class MqttConnection implements DeviceLink {
     if (session != null) {
       session.close("connection closed");
     }
-  }
-
-  private static DeviceCall answered(String answer) {
-    Future<String> done = Future.succeededFuture(answer);
-    return new DeviceCall() {
-      @Override
-      public Future<String> answer() {
-        return done;
-      }
-
-      @Override
-      public void cancel() {
-      }
-    };
   }
 
   private static DeviceFailure notListening() {

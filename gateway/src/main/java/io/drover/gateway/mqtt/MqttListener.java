@@ -21,7 +21,7 @@ public final class MqttListener extends VerticleBase {
   private final SessionPipeline pipeline;
   private MqttServer server;
 
-  /** @param port the port to bind: the settings' own, or the one the first instance was given for port 0 */
+  /** @param port the port to bind: the settings' own, or a negative one for a random port its instances share */
   public MqttListener(MqttSettings settings, int port, SessionPipeline pipeline) {
     this.settings = settings;
     this.port = port;

@@ -14,18 +14,28 @@ public interface DeviceCall {
   /** Stops waiting for the answer (deadline passed, session closing); the answer is then failed by the caller. */
   void cancel();
 
-  /** A call that failed before it was sent. */
-  static DeviceCall failed(Throwable cause) {
-    Future<String> failed = Future.failedFuture(cause);
+  /** @param cancel what stops waiting: forgets a request ID, cancels a CoAP exchange */
+  static DeviceCall of(Future<String> answer, Runnable cancel) {
     return new DeviceCall() {
       @Override
       public Future<String> answer() {
-        return failed;
+        return answer;
       }
 
       @Override
       public void cancel() {
+        cancel.run();
       }
     };
+  }
+
+  /** A call that has its answer already (a signal over MQTT, which the device does not answer). */
+  static DeviceCall answered(String answer) {
+    return of(Future.succeededFuture(answer), () -> { });
+  }
+
+  /** A call that failed before it was sent. */
+  static DeviceCall failed(Throwable cause) {
+    return of(Future.failedFuture(cause), () -> { });
   }
 }
