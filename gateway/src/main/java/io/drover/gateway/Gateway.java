@@ -16,6 +16,7 @@ import io.vertx.core.VerticleBase;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,10 +59,11 @@ public final class Gateway extends VerticleBase {
     // instance a random port of its own; a negative one is Vert.x's way to share one random port.
     int port = settings.mqtt().port() == 0 ? -1 : settings.mqtt().port();
     List<MqttListener> listeners = new CopyOnWriteArrayList<>();
+    AtomicInteger numbered = new AtomicInteger();
     coap = new CoapListener(settings.coap(), dtlsServerKey, coapPipeline);
     return vertx.deployVerticle(new DeviceCommandRouter(sessions))
         .compose(routed -> vertx.deployVerticle(() -> {
-          MqttListener listener = new MqttListener(settings.mqtt(), port, mqttPipeline);
+          MqttListener listener = new MqttListener(settings.mqtt(), port, mqttPipeline, numbered.getAndIncrement());
           listeners.add(listener);
           return listener;
         }, new DeploymentOptions().setInstances(instances)))

@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,8 @@ final class MqttConnection implements DeviceLink {
   private final SessionPipeline pipeline;
   private final int maxMessageSize;
   private final String remoteAddress;
+  /** The connections of the listener instance that accepted this one. */
+  private final AtomicInteger held;
   /** Granted filters and their QoS, in the order granted; a device has one or two. */
   private final List<String> subscriptions = new ArrayList<>(2);
   private final List<MqttQoS> subscriptionQos = new ArrayList<>(2);
@@ -61,8 +64,9 @@ final class MqttConnection implements DeviceLink {
   private boolean holdsBudget;
   private boolean closed;
 
-  MqttConnection(MqttEndpoint endpoint, Context context, SessionPipeline pipeline, int maxMessageSize) {
+  MqttConnection(MqttEndpoint endpoint, Context context, SessionPipeline pipeline, int maxMessageSize, AtomicInteger held) {
     this.endpoint = endpoint;
+    this.held = held;
     this.context = context;
     this.pipeline = pipeline;
     this.maxMessageSize = maxMessageSize;
@@ -74,12 +78,13 @@ final class MqttConnection implements DeviceLink {
    * user name (if any) repeats it, the password is the device secret.
    */
   void open() {
+    held.incrementAndGet();
+    endpoint.closeHandler(ignored -> onClosed());
     if (!pipeline.budget().tryAcquire()) {
       refuseConnect(Kind.OVERLOADED, "this gateway holds its limit of " + pipeline.budget().limit() + " connections");
       return;
     }
     holdsBudget = true;
-    endpoint.closeHandler(ignored -> onClosed());
     endpoint.exceptionHandler(error -> LOG.debug("connection error [device-id: {}, remote: {}]", deviceId, remoteAddress, error));
     String id = DeviceIds.normalize(endpoint.clientIdentifier());
     if (id == null) {
@@ -336,6 +341,7 @@ final class MqttConnection implements DeviceLink {
 
   private void onClosed() {
     closed = true;
+    held.decrementAndGet();
     if (holdsBudget) {
       holdsBudget = false;
       pipeline.budget().release();

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The gateway's meters for one protocol. Counters are created once here, so the per-message path only
@@ -20,8 +21,12 @@ public final class GatewayMetrics {
   private final Counter malformedMessages;
   private final Map<DeviceFailure.Kind, Counter> rejectedConnects = new EnumMap<>(DeviceFailure.Kind.class);
   private final Map<DeviceFailure.Kind, Counter> rejectedEvents = new EnumMap<>(DeviceFailure.Kind.class);
+  private final MeterRegistry registry;
+  private final String protocol;
 
   public GatewayMetrics(MeterRegistry registry, String protocol, DeviceSessions sessions) {
+    this.registry = registry;
+    this.protocol = protocol;
     Gauge.builder("drover.devices.connected", sessions, s -> s.count(protocol))
         .description("Devices with a live session on this node")
         .tag("protocol", protocol)
@@ -52,6 +57,19 @@ public final class GatewayMetrics {
           .tags("protocol", protocol, "reason", kind.metricName())
           .register(registry));
     }
+  }
+
+  /**
+   * The count of connections one listener instance holds, as the gauge
+   * {@code drover_listener_connections{protocol, instance}}: how the sessions spread over the event loops.
+   */
+  public AtomicInteger listenerConnections(int instance) {
+    AtomicInteger held = new AtomicInteger();
+    Gauge.builder("drover.listener.connections", held, AtomicInteger::get)
+        .description("Device connections held by one listener instance (one event loop each)")
+        .tags("protocol", protocol, "instance", Integer.toString(instance))
+        .register(registry);
+    return held;
   }
 
   public void connectAccepted() {
