@@ -13,6 +13,10 @@ public record DeviceEvent(String deviceId, String name, String data, long publis
   public static final int DEFAULT_TTL = 60;
   /** The {@code coreid} of events the cloud makes itself. */
   public static final String CLOUD_PUBLISHER = "api";
+  /** The cloud's own event about a device: online, offline, auto-update. No device may publish it. */
+  public static final String STATUS = "spark/status";
+  /** The cloud's event about a device's firmware update: started, success, failed. */
+  public static final String FLASH_STATUS = "spark/flash/status";
 
   /**
    * Whether {@code text} from {@code start} to its end is a valid event name: 1 to 64 characters, none

@@ -157,8 +157,8 @@ public final class SessionHandshake {
     if (underWay) {
       return new Offered(answer, "in_progress");
     }
-    publishEvent("spark/status", "auto-update");
-    publishEvent("spark/flash/status", "started");
+    publishEvent(DeviceEvent.STATUS, "auto-update");
+    publishEvent(DeviceEvent.FLASH_STATUS, "started");
     LOG.info("firmware update offered [device-id: {}, version: {}, size: {}]", deviceId, version, binary.length());
     if (push) {
       if (transfer != null) {
@@ -185,7 +185,7 @@ public final class SessionHandshake {
   }
 
   private void ended(Handshake handshake, int version, boolean verified, String reason) {
-    publishEvent("spark/flash/status", verified ? "success" : "failed");
+    publishEvent(DeviceEvent.FLASH_STATUS, verified ? "success" : "failed");
     hub.reportFirmwareOutcome(deviceId, handshake.productId(), version, verified);
     if (verified) {
       LOG.info("firmware update verified by the device [device-id: {}, version: {}]", deviceId, version);

@@ -17,9 +17,6 @@ import java.nio.charset.StandardCharsets;
  */
 public final class EventIntake {
 
-  /** The cloud's own online/offline event, which no device may publish. */
-  public static final String CLOUD_STATUS_EVENT = "spark/status";
-
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -33,7 +30,7 @@ public final class EventIntake {
       throw new DeviceFailure(Kind.BAD_TOPIC,
           "event name must be 1 to " + DeviceEvent.MAX_NAME_LENGTH + " characters, none of them control characters");
     }
-    if (name.startsWith(CLOUD_STATUS_EVENT)) {
+    if (name.startsWith(DeviceEvent.STATUS)) {
       throw new DeviceFailure(Kind.NOT_ALLOWED, "spark/status is the cloud's own event: a device cannot publish it");
     }
     if (data.length() > DeviceEvent.MAX_DATA_BYTES) {

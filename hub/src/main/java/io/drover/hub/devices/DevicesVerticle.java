@@ -133,7 +133,7 @@ public final class DevicesVerticle extends VerticleBase {
     List<Future<?>> written = new ArrayList<>(deviceIds.size());
     for (String deviceId : deviceIds) {
       written.add(vertx.eventBus().request(BusAddresses.PUBLISH_EVENT,
-          new DeviceEvent(deviceId, "spark/status", "offline", now, DeviceEvent.DEFAULT_TTL, false), EVENT_DELIVERY));
+          new DeviceEvent(deviceId, DeviceEvent.STATUS, "offline", now, DeviceEvent.DEFAULT_TTL, false), EVENT_DELIVERY));
     }
     return Future.join(written);
   }
@@ -253,7 +253,7 @@ public final class DevicesVerticle extends VerticleBase {
     connectivity.record(notice);
     String status = notice.state() == SessionNotice.State.OPENED ? "online" : "offline";
     vertx.eventBus().send(BusAddresses.PUBLISH_EVENT,
-        new DeviceEvent(notice.deviceId(), "spark/status", status, notice.atMillis(), DeviceEvent.DEFAULT_TTL, false),
+        new DeviceEvent(notice.deviceId(), DeviceEvent.STATUS, status, notice.atMillis(), DeviceEvent.DEFAULT_TTL, false),
         EVENT_DELIVERY);
   }
 

@@ -218,7 +218,7 @@ final class EventWriter {
       times[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(event.publishedAtMillis()), ZoneOffset.UTC);
       ttls[i] = event.ttl();
       publics[i] = event.isPublic();
-      if (!event.name().startsWith("spark/status") && !DeviceEvent.CLOUD_PUBLISHER.equals(event.deviceId())) {
+      if (!event.name().startsWith(DeviceEvent.STATUS) && !DeviceEvent.CLOUD_PUBLISHER.equals(event.deviceId())) {
         heardIds.add(event.deviceId());
         heardTimes.add(times[i]);
       }
