@@ -39,7 +39,7 @@ public final class Recorded<T> {
     while (!condition.test(List.copyOf(items))) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what + "; recorded: " + items);
+        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what + "; recorded last: " + tail());
       }
       try {
         wait(Math.max(1, left / 1_000_000));
@@ -49,6 +49,11 @@ public final class Recorded<T> {
       }
     }
     return List.copyOf(items);
+  }
+
+  /** The last few items: a failure message with all of a shared fake's records would bury the point. */
+  private List<T> tail() {
+    return items.subList(Math.max(0, items.size() - 8), items.size());
   }
 
   /** @return the first item recorded at or after position {@code from} that matches */
