@@ -1,0 +1,145 @@
+package io.drover.gateway.support;
+
+import io.drover.coap.CoapSettings;
+import io.drover.gateway.coap.CoapListener;
+import io.drover.gateway.contract.DeviceEventCodec;
+import io.drover.gateway.contract.DeviceFailure.Kind;
+import io.drover.gateway.mqtt.MqttListener;
+import io.drover.gateway.mqtt.MqttSettings;
+import io.drover.gateway.session.ConnectionBudget;
+import io.drover.gateway.session.DeviceCommandRouter;
+import io.drover.gateway.session.DeviceSessions;
+import io.drover.gateway.session.GatewayMetrics;
+import io.drover.gateway.session.HubClient;
+import io.drover.gateway.session.SessionOwnership;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway as the tests see it: deployed on a plain Vert.x (no cluster, no database) next to a
+ * {@link FakeHub}, listening on free ports. This is the only test class that knows how the gateway is
+ * put together (as hub's {@code Node.deployRoles} does it); when the production wiring changes, only
+ * {@link #start} changes.
+ */
+public final class GatewayUnderTest {
+
+  /** How long a session waits for the hub; the fake hub answers at once unless told otherwise. */
+  public static final Duration HUB_TIMEOUT = Duration.ofSeconds(2);
+  private static final long STEP_SECONDS = 30;
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final MeterRegistry registry;
+  /** Deployment IDs, last deployed first: the order in which they are undeployed. */
+  private final Deque<String> deployments;
+  private final int mqttPort;
+  private final int coapPort;
+
+  private GatewayUnderTest(Vertx vertx, String nodeId, MeterRegistry registry, Deque<String> deployments, int mqttPort, int coapPort) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.registry = registry;
+    this.deployments = deployments;
+    this.mqttPort = mqttPort;
+    this.coapPort = coapPort;
+  }
+
+  /**
+   * A Vert.x that makes a blocked event loop visible: a task running longer than 500 ms is reported
+   * (with its stack), and {@link #stop} fails when one was. Blocking calls the gateway must not make
+   * (a bus request awaited, a DTLS or JDBC round trip) take longer; the class loading of a first
+   * connection on a busy two-core machine can take 200 ms.
+   */
+  public static Vertx strictVertx() {
+    BlockedEventLoops.forget();
+    return Vertx.vertx(new VertxOptions()
+        .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        .setBlockedThreadCheckInterval(100).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+        // with the stack of the blocked thread, which says who blocked it
+        .setWarningExceptionTime(200).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS));
+  }
+
+  /** Deploys {@code hub}, then the gateway's verticles; blocks until all listen. */
+  public static GatewayUnderTest start(Vertx vertx, FakeHub hub) throws Exception {
+    vertx.eventBus().registerCodec(new DeviceEventCodec());
+    Deque<String> deployments = new ArrayDeque<>();
+    deployments.push(await(vertx.deployVerticle(hub)));
+
+    String nodeId = UUID.randomUUID().toString();
+    MeterRegistry registry = new SimpleMeterRegistry();
+    SessionOwnership ownership = await(SessionOwnership.open(vertx, nodeId));
+    DeviceSessions sessions = new DeviceSessions(ownership, vertx.eventBus());
+    HubClient hubClient = new HubClient(vertx.eventBus(), HUB_TIMEOUT, true);
+    deployments.push(await(vertx.deployVerticle(new DeviceCommandRouter(sessions))));
+
+    MqttSettings mqttSettings = new MqttSettings("127.0.0.1", 0, 16_384, Duration.ofSeconds(10), HUB_TIMEOUT);
+    MqttListener mqtt = new MqttListener(mqttSettings, sessions, hubClient, new GatewayMetrics(registry, "mqtt", sessions), new ConnectionBudget(1000));
+    deployments.push(await(vertx.deployVerticle(mqtt)));
+
+    CoapSettings coapSettings = new CoapSettings("127.0.0.1", 0, 0, false, 1000, 1000, Duration.ofHours(1), 20, 0,
+        Duration.ofSeconds(60), Duration.ofMinutes(30));
+    CoapListener coap = new CoapListener(coapSettings, serverKey(), sessions, hubClient, new GatewayMetrics(registry, "coap", sessions));
+    deployments.push(await(vertx.deployVerticle(coap)));
+
+    return new GatewayUnderTest(vertx, nodeId, registry, deployments, mqtt.actualPort(), coap.actualPort());
+  }
+
+  /** An ECDSA P-256 key for the CoAP listener's raw-public-key handshakes. */
+  private static KeyPair serverKey() throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+    generator.initialize(new ECGenParameterSpec("secp256r1"));
+    return generator.generateKeyPair();
+  }
+
+  public int mqttPort() {
+    return mqttPort;
+  }
+
+  public int coapPort() {
+    return coapPort;
+  }
+
+  /** The node ID commands are addressed to ({@code BusAddresses.deviceCommands(nodeId)}). */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** {@code drover.events.rejected{protocol, reason}}: events (and other device messages) refused. */
+  public double eventsRejected(String protocol, Kind reason) {
+    return count("drover.events.rejected", protocol, reason);
+  }
+
+  /** {@code drover.connects.rejected{protocol, reason}}. */
+  public double connectsRejected(String protocol, Kind reason) {
+    return count("drover.connects.rejected", protocol, reason);
+  }
+
+  private double count(String name, String protocol, Kind reason) {
+    Counter counter = registry.find(name).tags("protocol", protocol, "reason", reason.metricName()).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  /** Undeploys the gateway, then the hub; fails if an event loop was blocked meanwhile. */
+  public void stop() throws Exception {
+    while (!deployments.isEmpty()) {
+      await(vertx.undeploy(deployments.pop()));
+    }
+    BlockedEventLoops.assertNone();
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.await(STEP_SECONDS, TimeUnit.SECONDS);
+  }
+}
