@@ -25,6 +25,16 @@ final class DtlsSessionWatcher implements ConnectionListener {
 
   @Override
   public void onConnectionRemoved(Connection connection) {
+    ended(connection);
+  }
+
+  /**
+   * A session ends when Scandium removes its connection, and also when the device says so with a
+   * close_notify alert (RFC 6347 section 4.2.7): Scandium then only marks the connection closed and
+   * keeps it until it is evicted, which could leave the device online for the whole idle timeout. May
+   * report one session more than once; the receiver ignores a session that is no longer live.
+   */
+  private void ended(Connection connection) {
     String identity = DevicePeer.identityOf(connection.getEstablishedPeerIdentity());
     SessionId session = connection.getEstablishedSessionIdentifier();
     if (identity != null && session != null) {
@@ -64,6 +74,9 @@ final class DtlsSessionWatcher implements ConnectionListener {
 
   @Override
   public void afterExecution(Connection connection) {
+    if (connection.isClosed()) {
+      ended(connection);
+    }
   }
 
   private static final class WrongKey extends Exception {

@@ -13,7 +13,7 @@ import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.SessionNotice;
 import io.drover.gateway.contract.SessionNotice.State;
-import io.drover.gateway.session.DeviceSession;
+import io.drover.gateway.commands.CommandDispatch;
 import io.drover.gateway.support.CoapDevice;
 import io.drover.gateway.support.DeviceLink;
 import io.drover.gateway.support.DeviceLink.Call;
@@ -464,15 +464,15 @@ class PipelineContractTest {
     DeviceLink link = open(transport, device);
     link.serveFunction("hang", argument -> null);
     List<Future<JsonObject>> admitted = new ArrayList<>();
-    for (int i = 0; i < DeviceSession.MAX_IN_FLIGHT; i++) {
+    for (int i = 0; i < CommandDispatch.MAX_IN_FLIGHT; i++) {
       admitted.add(command(device, DeviceCommand.Kind.FUNCTION, "hang", "x", 1000));
     }
-    link.calls().await(calls -> calls.size() == DeviceSession.MAX_IN_FLIGHT, "the admitted calls at the device");
+    link.calls().await(calls -> calls.size() == CommandDispatch.MAX_IN_FLIGHT, "the admitted calls at the device");
 
     int refused = failureCode(command(device, DeviceCommand.Kind.FUNCTION, "hang", "x", 1000));
 
     assertEquals(Kind.OVERLOADED.busCode(), refused);
-    assertEquals(DeviceSession.MAX_IN_FLIGHT, link.calls().size(), "the refused call did not reach the device");
+    assertEquals(CommandDispatch.MAX_IN_FLIGHT, link.calls().size(), "the refused call did not reach the device");
     for (Future<JsonObject> call : admitted) {
       assertEquals(Kind.DEVICE_TIMEOUT.busCode(), failureCode(call), "the admitted ones still time out on their own");
     }

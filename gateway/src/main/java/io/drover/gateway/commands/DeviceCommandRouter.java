@@ -33,7 +33,14 @@ public final class DeviceCommandRouter extends VerticleBase {
   }
 
   private void route(Message<JsonObject> message) {
-    DeviceCommand command = DeviceCommand.fromJson(message.body());
+    DeviceCommand command;
+    try {
+      command = DeviceCommand.fromJson(message.body());
+    } catch (RuntimeException malformed) {
+      // the bus is the cluster's: a member that sends a command this node cannot read gets told, not a stack trace
+      message.fail(DeviceFailure.Kind.MALFORMED_PAYLOAD.busCode(), "not a device command: " + malformed.getMessage());
+      return;
+    }
     DeviceSession session = sessions.find(command.deviceId());
     if (session == null) {
       message.fail(DeviceFailure.Kind.DEVICE_OFFLINE.busCode(), "device is offline");

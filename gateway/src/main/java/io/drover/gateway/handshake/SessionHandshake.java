@@ -47,15 +47,17 @@ public final class SessionHandshake {
   }
 
   /**
-   * The device's handshake: compares its tracker settings and looks up its firmware target. With
+   * The device's handshake: looks up its firmware target, then compares its tracker settings. With
    * {@link FirmwareDelivery#PUSH} the answer is also sent as a message of its own, then the offer.
    *
    * @return the answer; fails with the hub's failure when the target cannot be looked up
    */
   public Future<HandshakeAnswer> onHandshake(Handshake handshake) {
     last = handshake;
-    trackerConfig.onHandshake(handshake);
-    return offer(handshake, link.firmwareDelivery() == FirmwareDelivery.PUSH).map(Offered::answer);
+    // the settings follow the firmware answer, as docs/device-protocol.md section 9 promises
+    return offer(handshake, link.firmwareDelivery() == FirmwareDelivery.PUSH)
+        .andThen(answered -> trackerConfig.onHandshake(handshake))
+        .map(Offered::answer);
   }
 
   /**

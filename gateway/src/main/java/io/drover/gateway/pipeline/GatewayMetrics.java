@@ -53,7 +53,7 @@ public final class GatewayMetrics {
           .tags("protocol", protocol, "reason", kind.metricName())
           .register(registry));
       rejectedEvents.put(kind, Counter.builder("drover.events.rejected")
-          .description("Events from devices refused by the gateway, by reason")
+          .description("Messages from devices refused (events, descriptions, handshakes, firmware and settings steps), by reason")
           .tags("protocol", protocol, "reason", kind.metricName())
           .register(registry));
     }

@@ -5,9 +5,10 @@ import java.lang.management.OperatingSystemMXBean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * How many device connections this gateway process may hold, whatever their transport. Past the
- * budget a connection is refused with "server busy" at once, rather than letting the process run out
- * of file descriptors, which would fail its database and HTTP connections too.
+ * How many device connections this gateway process may hold: one file descriptor each (MQTT's TCP
+ * connections; CoAP's DTLS sessions share one UDP socket and are bounded by {@code coap.max-connections}
+ * instead). Past the budget a connection is refused with "server busy" at once, rather than letting the
+ * process run out of file descriptors, which would fail its database and HTTP connections too.
  */
 public final class ConnectionBudget {
 

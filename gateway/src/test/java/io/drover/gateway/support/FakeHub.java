@@ -113,8 +113,8 @@ public final class FakeHub extends VerticleBase {
         bus.<JsonObject>consumer(BusAddresses.FIRMWARE_TARGET, this::firmwareTarget).completion(),
         bus.<JsonObject>consumer(BusAddresses.FIRMWARE_BINARY, this::firmwareBinary).completion(),
         bus.<JsonObject>consumer(BusAddresses.FIRMWARE_OUTCOME, message -> firmwareOutcomes.add(message.body())).completion(),
-        bus.<JsonObject>consumer(BusAddresses.CONFIG_CHECK, this::configCheck).completion(),
-        bus.<JsonObject>consumer(BusAddresses.CONFIG_ACK, message -> configAcks.add(message.body())).completion()));
+        bus.<JsonObject>consumer(BusAddresses.TRACKER_CONFIG_CHECK, this::configCheck).completion(),
+        bus.<JsonObject>consumer(BusAddresses.TRACKER_CONFIG_ACK, message -> configAcks.add(message.body())).completion()));
   }
 
   private void authenticate(Message<JsonObject> message) {

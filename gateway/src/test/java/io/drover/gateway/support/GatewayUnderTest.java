@@ -1,16 +1,11 @@
 package io.drover.gateway.support;
 
 import io.drover.coap.CoapSettings;
-import io.drover.gateway.coap.CoapListener;
+import io.drover.gateway.Gateway;
+import io.drover.gateway.GatewaySettings;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.contract.DeviceFailure.Kind;
-import io.drover.gateway.mqtt.MqttListener;
 import io.drover.gateway.mqtt.MqttSettings;
-import io.drover.gateway.session.ConnectionBudget;
-import io.drover.gateway.session.DeviceCommandRouter;
-import io.drover.gateway.session.DeviceSessions;
-import io.drover.gateway.session.GatewayMetrics;
-import io.drover.gateway.session.HubClient;
 import io.drover.gateway.session.SessionOwnership;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,6 +32,8 @@ public final class GatewayUnderTest {
 
   /** How long a session waits for the hub; the fake hub answers at once unless told otherwise. */
   public static final Duration HUB_TIMEOUT = Duration.ofSeconds(2);
+  /** Two MQTT listener instances, so that every behaviour is also tested across event loops. */
+  public static final int LISTENER_INSTANCES = 2;
   private static final long STEP_SECONDS = 30;
 
   private final Vertx vertx;
@@ -80,22 +77,15 @@ public final class GatewayUnderTest {
     String nodeId = UUID.randomUUID().toString();
     MeterRegistry registry = new SimpleMeterRegistry();
     SessionOwnership ownership = await(SessionOwnership.open(vertx, nodeId));
-    DeviceSessions sessions = new DeviceSessions(ownership, vertx.eventBus());
-    HubClient hubClient = new HubClient(vertx.eventBus(), HUB_TIMEOUT, true);
-    deployments.push(await(vertx.deployVerticle(new DeviceCommandRouter(sessions))));
-
-    MqttSettings mqttSettings = new MqttSettings("127.0.0.1", 0, 16_384, Duration.ofSeconds(10), HUB_TIMEOUT);
-    MqttListener mqtt = new MqttListener(mqttSettings, sessions, hubClient, new GatewayMetrics(registry, "mqtt", sessions), new ConnectionBudget(1000));
-    deployments.push(await(vertx.deployVerticle(mqtt)));
-
+    MqttSettings mqttSettings = new MqttSettings("127.0.0.1", 0, 16_384, Duration.ofSeconds(10));
     CoapSettings coapSettings = new CoapSettings("127.0.0.1", 0, 0, false, 1000, 1000, Duration.ofHours(1), 20, 0,
         Duration.ofSeconds(60), Duration.ofMinutes(30));
-    CoapListener coap = new CoapListener(coapSettings, serverKey(), sessions, hubClient, new GatewayMetrics(registry, "coap", sessions));
-    deployments.push(await(vertx.deployVerticle(coap)));
+    Gateway gateway = new Gateway(new GatewaySettings(mqttSettings, coapSettings, HUB_TIMEOUT, LISTENER_INSTANCES, 1000, true),
+        ownership, registry, serverKey());
+    deployments.push(await(vertx.deployVerticle(gateway)));
 
-    return new GatewayUnderTest(vertx, nodeId, registry, deployments, mqtt.actualPort(), coap.actualPort());
+    return new GatewayUnderTest(vertx, nodeId, registry, deployments, gateway.mqttPort(), gateway.coapPort());
   }
-
   /** An ECDSA P-256 key for the CoAP listener's raw-public-key handshakes. */
   private static KeyPair serverKey() throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
@@ -119,6 +109,18 @@ public final class GatewayUnderTest {
   /** {@code drover.events.rejected{protocol, reason}}: events (and other device messages) refused. */
   public double eventsRejected(String protocol, Kind reason) {
     return count("drover.events.rejected", protocol, reason);
+  }
+
+  /** {@code drover.listener.connections{protocol, instance}}: connections one listener instance holds. */
+  public double listenerConnections(String protocol, int instance) {
+    io.micrometer.core.instrument.Gauge gauge = registry.find("drover.listener.connections")
+        .tags("protocol", protocol, "instance", Integer.toString(instance)).gauge();
+    return gauge == null ? -1 : gauge.value();
+  }
+
+  /** {@code drover.devices.connected{protocol}}. */
+  public double devicesConnected(String protocol) {
+    return registry.find("drover.devices.connected").tags("protocol", protocol).gauge().value();
   }
 
   /** {@code drover.connects.rejected{protocol, reason}}. */
