@@ -5,15 +5,19 @@
 #
 #   load-tests/bin/coap-cost.sh                                   # defaults below
 #   SESSIONS=2000 REPS=1 WARMUP_RUNS=0 DURATION_S=5 load-tests/bin/coap-cost.sh   # a quick look
+#   NODE_ARGS_A="--coap.executors=1" NODE_ARGS_B="--coap.executors=2" load-tests/bin/coap-cost.sh
+#                                      # node variants (up to NODE_ARGS_D), each a node of its own,
+#                                      # taking turns with the others and the baseline in every round
 #
 # In one run it:
 #   1. builds the project (SKIP_BUILD=1 skips) and copies both jars into a temporary directory;
-#   2. starts a node with a fresh data dir on free loopback ports, registers SESSIONS devices through
-#      the admin API, and starts the baseline with the same devices' keys;
+#   2. starts a node with a fresh data dir on free loopback ports (one per variant: drover-a with
+#      NODE_ARGS_A, drover-b with NODE_ARGS_B, ...; one node "drover" when none is set), registers
+#      SESSIONS devices in each through the admin API, and starts the baseline with the first node's keys;
 #   3. sessions held, for each server in turn: heap after a forced full GC (jcmd GC.run, GC.heap_info)
 #      and RSS idle, then with SESSIONS DTLS sessions held by swarm processes of at most PER_SWARM
 #      devices each (one UDP socket per device: 20,000 open files per process);
-#   4. requests, REPS times after WARMUP_RUNS unrecorded rounds, taking turns Drover / Californium:
+#   4. requests, REPS times after WARMUP_RUNS unrecorded rounds, taking turns node(s) / Californium:
 #      RATE_DEVICES devices shake hands, then send confirmable POST /e/bench for DURATION_S seconds,
 #      once at FIXED_RATE requests/s offered and once as fast as answers come (each device one
 #      request in flight);
@@ -34,14 +38,15 @@ WARMUP_RUNS="${WARMUP_RUNS:-1}"
 SETTLE_S="${SETTLE_S:-3}"
 OUT_DIR="${OUT_DIR:-$ROOT/load-tests/target/coap-cost-$(date +%Y%m%d-%H%M%S)}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
+HELD="${HELD:-1}" # 0 skips the sessions-held phase
 NODE_JAVA_OPTS="${NODE_JAVA_OPTS:-}"
 BASELINE_JAVA_OPTS="${BASELINE_JAVA_OPTS:-}"
 # C1 only and the serial collector, as for the MQTT swarm; small stacks for one receiver thread per device
 SWARM_JAVA_OPTS="${SWARM_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss256k -Xmx2g}"
 
 WORK=""
-NODE_PID=""
-NODE_DATA=""
+NODES=()                                   # node names: drover, or drover-a, drover-b, ...
+declare -A NODE_ARGS NODE_PID NODE_HTTP NODE_COAP NODE_DEVICES
 BASE_PID=""
 SWARM_PIDS=()
 
@@ -54,63 +59,69 @@ cleanup() {
   if [[ -n "$WORK" && -d "$WORK" ]]; then touch "$WORK/stop"; fi
   stop_swarms
   stop_baseline
-  stop_node
+  stop_nodes
   [[ -n "$WORK" && -d "$WORK" ]] && rm -rf "$WORK"
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-start_node() {
-  local log_file="$OUT_DIR/node.log" _ line
+start_node() { # name
+  local name=$1 data="$WORK/$1-data" log_file="$OUT_DIR/$1.log" _ line pid
   # shellcheck disable=SC2086
-  java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir "$NODE_DATA" \
+  java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir "$data" \
     --http.host 127.0.0.1 --http.port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 \
-    --coap.host 127.0.0.1 --coap.port 0 >"$log_file" 2>&1 &
-  NODE_PID=$!
+    --coap.host 127.0.0.1 --coap.port 0 ${NODE_ARGS[$name]} >"$log_file" 2>&1 &
+  pid=$!
+  NODE_PID[$name]=$pid
   for _ in $(seq 1 180); do
     if grep -q 'node started' "$log_file"; then
       line=$(grep -m1 'node started' "$log_file")
-      HTTP_PORT=$(sed -E 's/.*http-port: ([0-9]+).*/\1/' <<<"$line")
-      NODE_COAP_PORT=$(sed -E 's/.*coaps-port: ([0-9]+).*/\1/' <<<"$line")
-      log "node up [pid $NODE_PID, http $HTTP_PORT, coaps $NODE_COAP_PORT]"
+      NODE_HTTP[$name]=$(sed -E 's/.*http-port: ([0-9]+).*/\1/' <<<"$line")
+      NODE_COAP[$name]=$(sed -E 's/.*coaps-port: ([0-9]+).*/\1/' <<<"$line")
+      log "$name up [pid $pid, http ${NODE_HTTP[$name]}, coaps ${NODE_COAP[$name]}, args: ${NODE_ARGS[$name]:-none}]"
       return 0
     fi
-    kill -0 "$NODE_PID" 2>/dev/null || die "node exited during start; see $log_file"
+    kill -0 "$pid" 2>/dev/null || die "$name exited during start; see $log_file"
     sleep 0.5
   done
-  die "node did not start within 90 s; see $log_file"
+  die "$name did not start within 90 s; see $log_file"
 }
 
-stop_node() {
-  [[ -n "$NODE_PID" ]] || return 0
-  local _
-  if kill -0 "$NODE_PID" 2>/dev/null; then
-    kill -TERM "$NODE_PID" 2>/dev/null || true
-    for _ in $(seq 1 120); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$NODE_PID" 2>/dev/null; then
-      log "node did not stop within 60 s; killing it"
-      kill -KILL "$NODE_PID" 2>/dev/null || true
+stop_node() { # name
+  local name=$1 pid=${NODE_PID[$1]:-} _
+  [[ -n "$pid" ]] || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$name did not stop within 60 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
-  wait "$NODE_PID" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
   # The embedded PostgreSQL runs detached from the JVM: if the node could not stop it, this does.
-  local pg_pid_file="$NODE_DATA/postgres/postmaster.pid" pg_pid
+  local pg_pid_file="$WORK/$name-data/postgres/postmaster.pid" pg_pid
   if [[ -f "$pg_pid_file" ]]; then
     pg_pid=$(head -1 "$pg_pid_file")
     if [[ -n "$pg_pid" ]] && kill -0 "$pg_pid" 2>/dev/null; then
-      log "stopping the node's orphaned PostgreSQL (pid $pg_pid)"
+      log "stopping $name's orphaned PostgreSQL (pid $pg_pid)"
       kill -TERM "$pg_pid" 2>/dev/null || true
       sleep 2
     fi
   fi
-  NODE_PID=""
+  NODE_PID[$name]=""
+}
+
+stop_nodes() {
+  local name
+  for name in "${NODES[@]}"; do stop_node "$name"; done
 }
 
 start_baseline() {
   local _
   # shellcheck disable=SC2086
-  java $BASELINE_JAVA_OPTS -jar "$WORK/drover-swarm.jar" coap-baseline --devices "$WORK/devices.txt" \
+  java $BASELINE_JAVA_OPTS -jar "$WORK/drover-swarm.jar" coap-baseline --devices "${NODE_DEVICES[${NODES[0]}]}" \
     --count "$SESSIONS" --max-s 7200 >"$WORK/baseline.out" 2>"$OUT_DIR/baseline.log" &
   BASE_PID=$!
   for _ in $(seq 1 120); do
@@ -139,11 +150,11 @@ stop_swarms() {
   SWARM_PIDS=()
 }
 
-swarm() { # port out-json [coap-swarm options...]
-  local port=$1 out=$2
-  shift 2
+swarm() { # port devices-file out-json [coap-swarm options...]
+  local port=$1 devices=$2 out=$3
+  shift 3
   # shellcheck disable=SC2086
-  java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" coap-swarm --port "$port" --devices "$WORK/devices.txt" \
+  java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" coap-swarm --port "$port" --devices "$devices" \
     --handshakes-in-flight "$HS_IN_FLIGHT" "$@" >"$out" 2>>"$OUT_DIR/swarm.log"
 }
 
@@ -155,13 +166,13 @@ measure() { # server state pid
   printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(heap_used_kb "$3")" "$(rss_kb "$3")" >>"$OUT_DIR/memory.tsv"
 }
 
-hold_sessions() { # server port pid
-  local server=$1 port=$2 pid=$3 offset=0 n i=0 _ ready
+hold_sessions() { # server port pid devices-file
+  local server=$1 port=$2 pid=$3 devices=$4 offset=0 n i=0 _ ready
   rm -f "$WORK/stop" "$WORK"/ready-*
   measure "$server" idle "$pid"
   while ((offset < SESSIONS)); do
     n=$((SESSIONS - offset < PER_SWARM ? SESSIONS - offset : PER_SWARM))
-    swarm "$port" "$WORK/held-$server-$i.json" --offset "$offset" --count "$n" \
+    swarm "$port" "$devices" "$WORK/held-$server-$i.json" --offset "$offset" --count "$n" \
       --ready-file "$WORK/ready-$i" --stop-file "$WORK/stop" --hold-s 900 &
     SWARM_PIDS+=($!)
     offset=$((offset + n)); i=$((i + 1))
@@ -184,10 +195,10 @@ hold_sessions() { # server port pid
   log "$server: $(cat "$WORK"/held-"$server"-*.json | grep -o '"sessions":[0-9]*' | paste -sd' ') held"
 }
 
-rate_run() { # server port mode(fixed|max) counted
-  local server=$1 port=$2 mode=$3 counted=$4 rate=0
+rate_run() { # server port devices-file mode(fixed|max) counted
+  local server=$1 port=$2 devices=$3 mode=$4 counted=$5 rate=0
   [[ $mode == fixed ]] && rate=$FIXED_RATE
-  swarm "$port" "$WORK/run.json" --count "$RATE_DEVICES" --senders "$RATE_DEVICES" --rate "$rate" --duration-s "$DURATION_S"
+  swarm "$port" "$devices" "$WORK/run.json" --count "$RATE_DEVICES" --senders "$RATE_DEVICES" --rate "$rate" --duration-s "$DURATION_S"
   log "$server $mode: $(grep -o '"handshakes_per_s":[0-9.]*\|"requests_per_s":[0-9.]*\|"p99_ms":[0-9.]*\|"failed":[0-9]*' "$WORK/run.json" | paste -sd' ')"
   if ((counted)); then
     sed "s/^/{\"phase\":\"$mode\",\"server\":\"$server\",\"result\":/; s/\$/}/" "$WORK/run.json" >>"$OUT_DIR/results.jsonl"
@@ -198,7 +209,18 @@ rate_run() { # server port mode(fixed|max) counted
 
 mkdir -p "$OUT_DIR"
 WORK=$(mktemp -d /tmp/coap-cost.XXXXXX)
-NODE_DATA="$WORK/node-data"
+for v in A B C D; do
+  var="NODE_ARGS_$v"
+  if [[ -n "${!var:-}" ]]; then
+    name="drover-${v,,}"
+    NODES+=("$name")
+    NODE_ARGS[$name]="${!var}"
+  fi
+done
+if ((${#NODES[@]} == 0)); then
+  NODES=(drover)
+  NODE_ARGS[drover]=""
+fi
 if [[ "$SKIP_BUILD" != 1 ]]; then
   log "building"
   (cd "$ROOT" && mvn -B -q install -DskipTests)
@@ -208,32 +230,42 @@ cp "$ROOT/hub/target/drover.jar" "$ROOT/load-tests/target/drover-swarm.jar" "$WO
   echo "commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo ' (with local changes)')"
   echo "started $(date -u +%FT%TZ); $(nproc) cores; load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
   java -version 2>&1 | head -1
+  for name in "${NODES[@]}"; do echo "$name: ${NODE_ARGS[$name]:-default options}"; done
 } >"$OUT_DIR/machine.txt"
 : >"$OUT_DIR/results.jsonl"
 printf 'server\tstate\theap_used_kb\trss_kb\n' >"$OUT_DIR/memory.tsv"
 
-start_node
-log "registering $SESSIONS devices"
-java -jar "$WORK/drover-swarm.jar" provision --port "$HTTP_PORT" --token-file "$NODE_DATA/admin-token" \
-  --count "$SESSIONS" --concurrency 64 --out "$WORK/devices.txt" >"$OUT_DIR/provision.json"
+for name in "${NODES[@]}"; do
+  start_node "$name"
+  log "$name: registering $SESSIONS devices"
+  NODE_DEVICES[$name]="$WORK/devices-$name.txt"
+  java -jar "$WORK/drover-swarm.jar" provision --port "${NODE_HTTP[$name]}" --token-file "$WORK/$name-data/admin-token" \
+    --count "$SESSIONS" --concurrency 64 --out "${NODE_DEVICES[$name]}" >>"$OUT_DIR/provision.json"
+done
 start_baseline
 
-hold_sessions drover "$NODE_COAP_PORT" "$NODE_PID"
-hold_sessions californium "$BASE_COAP_PORT" "$BASE_PID"
+if [[ "$HELD" == 1 ]]; then
+  for name in "${NODES[@]}"; do
+    hold_sessions "$name" "${NODE_COAP[$name]}" "${NODE_PID[$name]}" "${NODE_DEVICES[$name]}"
+  done
+  hold_sessions californium "$BASE_COAP_PORT" "$BASE_PID" "${NODE_DEVICES[${NODES[0]}]}"
+fi
 
 for ((r = 1; r <= WARMUP_RUNS + REPS; r++)); do
   counted=$((r > WARMUP_RUNS))
   log "requests round $r of $((WARMUP_RUNS + REPS))$( ((counted)) || echo ' (warm-up)')"
   for mode in fixed max; do
-    rate_run drover "$NODE_COAP_PORT" "$mode" "$counted"
-    rate_run californium "$BASE_COAP_PORT" "$mode" "$counted"
+    for name in "${NODES[@]}"; do
+      rate_run "$name" "${NODE_COAP[$name]}" "${NODE_DEVICES[$name]}" "$mode" "$counted"
+    done
+    rate_run californium "$BASE_COAP_PORT" "${NODE_DEVICES[${NODES[0]}]}" "$mode" "$counted"
   done
 done
 echo "ended $(date -u +%FT%TZ); load average at end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT_DIR/machine.txt"
 
-python3 - "$OUT_DIR" "$SESSIONS" "$FIXED_RATE" "$RATE_DEVICES" <<'PY' >"$OUT_DIR/summary.md"
+python3 - "$OUT_DIR" "$SESSIONS" "$FIXED_RATE" "$RATE_DEVICES" "${NODES[@]}" <<'PY' >"$OUT_DIR/summary.md"
 import json, statistics, sys
-out, sessions, fixed, devices = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+out, sessions, fixed, devices, nodes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
 rows = [json.loads(l) for l in open(out + "/results.jsonl") if l.strip()]
 mem = {}
 for line in open(out + "/memory.tsv").read().splitlines()[1:]:
@@ -244,21 +276,26 @@ def med(server, phase, key):
     return statistics.median(v) if v else float("nan")
 def ratio(a, b):
     return f"{a / b:.2f}" if b else "NA"
-servers = ["drover", "californium"]
+servers = nodes + ["californium"]
+# each node against the baseline, and every further node against the first
+pairs = [(n, "californium") for n in nodes] + [(n, nodes[0]) for n in nodes[1:]]
 print(f"# CoAP/DTLS cost, {sessions} sessions\n")
 print(open(out + "/machine.txt").read())
-print("| server | sessions held | heap idle | heap held | heap per session | RSS idle | RSS held | RSS per session | handshakes/s (held, all swarms) |")
-print("|---|---|---|---|---|---|---|---|---|")
-per = {}
-for s in servers:
-    held = [r["result"] for r in rows if r["server"] == s and r["phase"] == "held"]
-    n = sum(h["sessions"] for h in held)
-    hs = n / max(h["handshake_s"] for h in held) if held else 0
-    hi, ri = mem[(s, "idle")]
-    hh, rh = mem[(s, "held")]
-    per[s] = ((hh - hi) / n, (rh - ri) / n, hs)
-    print(f"| {s} | {n} | {hi/1024:.1f} MiB | {hh/1024:.1f} MiB | {per[s][0]:.2f} KiB | {ri/1024:.1f} MiB | {rh/1024:.1f} MiB | {per[s][1]:.2f} KiB | {hs:.0f} |")
-print(f"| **Drover/Californium** | | | | **{ratio(per['drover'][0], per['californium'][0])}** | | | **{ratio(per['drover'][1], per['californium'][1])}** | **{ratio(per['drover'][2], per['californium'][2])}** |\n")
+if mem:
+    print("| server | sessions held | heap idle | heap held | heap per session | RSS idle | RSS held | RSS per session | handshakes/s (held, all swarms) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    per = {}
+    for s in servers:
+        held = [r["result"] for r in rows if r["server"] == s and r["phase"] == "held"]
+        n = sum(h["sessions"] for h in held)
+        hs = n / max(h["handshake_s"] for h in held) if held else 0
+        hi, ri = mem[(s, "idle")]
+        hh, rh = mem[(s, "held")]
+        per[s] = ((hh - hi) / n, (rh - ri) / n, hs)
+        print(f"| {s} | {n} | {hi/1024:.1f} MiB | {hh/1024:.1f} MiB | {per[s][0]:.2f} KiB | {ri/1024:.1f} MiB | {rh/1024:.1f} MiB | {per[s][1]:.2f} KiB | {hs:.0f} |")
+    for a, b in pairs:
+        print(f"| **{a}/{b}** | | | | **{ratio(per[a][0], per[b][0])}** | | | **{ratio(per[a][1], per[b][1])}** | **{ratio(per[a][2], per[b][2])}** |")
+    print()
 print(f"Requests: {devices} devices, medians of the counted rounds\n")
 print("| server | handshakes/s (" + devices + " at a time) | CON/s at " + fixed + "/s offered | p50 | p99 | failed | CON/s at most | p50 | p99 | failed |")
 print("|---|---|---|---|---|---|---|---|---|---|")
@@ -268,8 +305,16 @@ for s in servers:
             med(s, "fixed", "failed"), med(s, "max", "requests_per_s"), med(s, "max", "p50_ms"), med(s, "max", "p99_ms"), med(s, "max", "failed")]
     v = m[s]
     print(f"| {s} | {v[0]:.0f} | {v[1]:.0f} | {v[2]:.1f} ms | {v[3]:.1f} ms | {v[4]:.0f} | {v[5]:.0f} | {v[6]:.1f} ms | {v[7]:.1f} ms | {v[8]:.0f} |")
-d, c = m["drover"], m["californium"]
-print(f"| **Drover/Californium** | **{ratio(d[0], c[0])}** | **{ratio(d[1], c[1])}** | | | | **{ratio(d[5], c[5])}** | | | |")
+for a, b in pairs:
+    d, c = m[a], m[b]
+    print(f"| **{a}/{b}** | **{ratio(d[0], c[0])}** | **{ratio(d[1], c[1])}** | | {ratio(d[3], c[3])} | | **{ratio(d[5], c[5])}** | | {ratio(d[7], c[7])} | |")
+if len(nodes) > 1:
+    # the same ratio per round, where the variants ran minutes apart at most
+    print("\nPer round, CON/s at most against " + nodes[0] + ":")
+    maxes = {s: [r["result"]["requests_per_s"] for r in rows if r["server"] == s and r["phase"] == "max"] for s in servers}
+    for n in nodes[1:]:
+        per_round = [ratio(x, y) for x, y in zip(maxes[n], maxes[nodes[0]])]
+        print(f"- {n}/{nodes[0]}: {', '.join(per_round)}")
 print("\nEach run:")
 for r in rows:
     if r["phase"] != "held":

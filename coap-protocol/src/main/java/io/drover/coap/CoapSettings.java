@@ -21,6 +21,7 @@ import java.time.Duration;
  * @param exchangeLifetime how long a confirmable exchange is remembered for deduplication
  *     ({@code COAP.EXCHANGE_LIFETIME}); the RFC default of 247 s costs about 3 KB per exchange
  * @param idleTimeout a device silent this long is reported offline
+ * @param threads the session executors and Californium's thread pools
  */
 public record CoapSettings(
     String host,
@@ -33,7 +34,8 @@ public record CoapSettings(
     int requestsPerSecondPerDevice,
     int udpReceiveBufferBytes,
     Duration exchangeLifetime,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    CoapThreads threads) {
 
   public static final int DEFAULT_MAX_CONNECTIONS = 200_000;
   public static final int DEFAULT_MAX_ACTIVE_PEERS = 200_000;
@@ -45,11 +47,14 @@ public record CoapSettings(
     if (exchangeLifetime.toSeconds() < 1 || idleTimeout.toSeconds() < 1 || staleSessionThreshold.toSeconds() < 1) {
       throw new IllegalArgumentException("durations must be at least one second");
     }
+    if (threads == null) {
+      throw new IllegalArgumentException("threads are required");
+    }
   }
 
   /** Defaults sized for a fleet, on the given host and secure port; plain CoAP off. */
   public static CoapSettings defaults(String host, int securePort) {
     return new CoapSettings(host, securePort, 5683, false, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_ACTIVE_PEERS,
-        Duration.ofHours(24), 20, 4 * 1024 * 1024, Duration.ofSeconds(60), Duration.ofMinutes(30));
+        Duration.ofHours(24), 20, 4 * 1024 * 1024, Duration.ofSeconds(60), Duration.ofMinutes(30), CoapThreads.DEFAULTS);
   }
 }

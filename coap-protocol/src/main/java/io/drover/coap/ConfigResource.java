@@ -1,7 +1,6 @@
 package io.drover.coap;
 
 import java.util.List;
-import java.util.concurrent.Executor;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.core.server.resources.Resource;
@@ -12,8 +11,8 @@ final class ConfigResource extends DeviceResource {
   static final String NAME = "cfg";
   private final DeviceRequestHandler handler;
 
-  ConfigResource(Executor executor, DeviceRequestHandler handler) {
-    super(NAME, executor);
+  ConfigResource(DeviceRequestHandler handler) {
+    super(NAME);
     this.handler = handler;
   }
 

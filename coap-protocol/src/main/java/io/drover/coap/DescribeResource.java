@@ -1,6 +1,5 @@
 package io.drover.coap;
 
-import java.util.concurrent.Executor;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 
 /** {@code POST /d}: the device declares its functions and variables (JSON, as over MQTT). */
@@ -9,8 +8,8 @@ final class DescribeResource extends DeviceResource {
   static final String NAME = "d";
   private final DeviceRequestHandler handler;
 
-  DescribeResource(Executor executor, DeviceRequestHandler handler) {
-    super(NAME, executor);
+  DescribeResource(DeviceRequestHandler handler) {
+    super(NAME);
     this.handler = handler;
   }
 

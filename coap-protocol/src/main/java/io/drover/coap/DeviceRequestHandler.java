@@ -4,7 +4,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The device's requests, decoded once from the wire. Implemented by the gateway; each method is
- * called on the resources' executor and answers with a stage whose reply is sent to the device.
+ * called on a Californium protocol-stage thread, must return at once (hand the work over, never wait),
+ * and answers with a stage, completed on any thread, whose reply is sent to the device.
  */
 public interface DeviceRequestHandler {
 

@@ -8,22 +8,21 @@ import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 
 /**
- * A resource of the device tree. Its requests run on the given executor (the gateway's Vert.x context),
- * so Californium's threads only decode and hand over. A resource maps the wire to a handler call and
- * the handler's reply back to the wire, and nothing else.
+ * A resource of the device tree. It runs on Californium's protocol-stage thread that delivered the
+ * request and only maps the wire to a handler call and the handler's reply back to the wire: the
+ * handler hands the work to the executor that owns the device's session (the gateway shards sessions
+ * by device ID over several), so no resource is pinned to one of them.
  */
 abstract class DeviceResource extends CoapResource {
 
-  private final Executor executor;
-
-  DeviceResource(String name, Executor executor) {
+  DeviceResource(String name) {
     super(name);
-    this.executor = executor;
   }
 
+  /** None: the request is handled on the Californium thread that delivered it (see the class comment). */
   @Override
   public Executor getExecutor() {
-    return executor;
+    return null;
   }
 
   /** @return the authenticated device, or null after answering 4.01 (plain CoAP carries no identity) */

@@ -2,7 +2,6 @@ package io.drover.coap;
 
 import java.net.InetSocketAddress;
 import java.security.KeyPair;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.config.CoapConfig;
@@ -83,6 +82,17 @@ public final class DeviceServer {
     // a device that shakes hands again replaces its older session at once, instead of leaving it to age
     config.set(DtlsConfig.DTLS_READ_WRITE_LOCK_CONNECTION_STORE, true);
     config.set(DtlsConfig.DTLS_REMOVE_STALE_DOUBLE_PRINCIPALS, true);
+    // 0 keeps Californium's and Scandium's defaults (receiver 1, connector and protocol stage one per core)
+    CoapThreads threads = settings.threads();
+    if (threads.dtlsReceivers() > 0) {
+      config.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, threads.dtlsReceivers());
+    }
+    if (threads.dtlsConnectors() > 0) {
+      config.set(DtlsConfig.DTLS_CONNECTOR_THREAD_COUNT, threads.dtlsConnectors());
+    }
+    if (threads.protocolStage() > 0) {
+      config.set(CoapConfig.PROTOCOL_STAGE_THREAD_COUNT, threads.protocolStage());
+    }
     if (settings.udpReceiveBufferBytes() > 0) {
       config.set(DtlsConfig.DTLS_RECEIVE_BUFFER_SIZE, settings.udpReceiveBufferBytes());
       config.set(UdpConfig.UDP_RECEIVE_BUFFER_SIZE, settings.udpReceiveBufferBytes());
@@ -97,7 +107,6 @@ public final class DeviceServer {
     private DeviceCredentials credentials;
     private DtlsSessionEvents sessionEvents;
     private DeviceRequestHandler requests;
-    private Executor executor;
     private KeyPair serverKey;
 
     private Builder(CoapSettings settings) {
@@ -119,12 +128,6 @@ public final class DeviceServer {
       return this;
     }
 
-    /** Where every resource's work runs (the gateway passes its Vert.x context). */
-    public Builder executor(Executor executor) {
-      this.executor = executor;
-      return this;
-    }
-
     /**
      * The node's own ECDSA P-256 key: with it, devices may also authenticate with raw public keys
      * (RFC 7250) registered for them, and the node proves itself with this key. Optional.
@@ -135,8 +138,8 @@ public final class DeviceServer {
     }
 
     public DeviceServer build() {
-      if (credentials == null || sessionEvents == null || requests == null || executor == null) {
-        throw new IllegalStateException("credentials, session events, request handler and executor are all required");
+      if (credentials == null || sessionEvents == null || requests == null) {
+        throw new IllegalStateException("credentials, session events and request handler are all required");
       }
       Configuration config = configuration(settings);
       DtlsConnectorConfig.Builder dtlsBuilder = DtlsConnectorConfig.builder(config)
@@ -170,9 +173,8 @@ public final class DeviceServer {
             .build();
         server.addEndpoint(plain);
       }
-      server.add(new EventResource(executor, requests), new DescribeResource(executor, requests),
-          new HandshakeResource(executor, requests), new FirmwareResource(executor, requests),
-          new ConfigResource(executor, requests));
+      server.add(new EventResource(requests), new DescribeResource(requests), new HandshakeResource(requests),
+          new FirmwareResource(requests), new ConfigResource(requests));
       return new DeviceServer(settings, server, secure, plain);
     }
   }

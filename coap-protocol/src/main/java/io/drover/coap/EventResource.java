@@ -1,7 +1,6 @@
 package io.drover.coap;
 
 import java.util.List;
-import java.util.concurrent.Executor;
 import org.eclipse.californium.core.coap.CoAP.Type;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.core.server.resources.Resource;
@@ -16,8 +15,8 @@ final class EventResource extends DeviceResource {
   static final String NAME = "e";
   private final DeviceRequestHandler handler;
 
-  EventResource(Executor executor, DeviceRequestHandler handler) {
-    super(NAME, executor);
+  EventResource(DeviceRequestHandler handler) {
+    super(NAME);
     this.handler = handler;
   }
 

@@ -2,7 +2,6 @@ package io.drover.coap;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Executor;
 import org.eclipse.californium.core.coap.BlockOption;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.Response;
@@ -22,8 +21,8 @@ final class FirmwareResource extends DeviceResource {
   static final int MAX_SZX = 5;
   private final DeviceRequestHandler handler;
 
-  FirmwareResource(Executor executor, DeviceRequestHandler handler) {
-    super(NAME, executor);
+  FirmwareResource(DeviceRequestHandler handler) {
+    super(NAME);
     this.handler = handler;
   }
 

@@ -1,6 +1,5 @@
 package io.drover.coap;
 
-import java.util.concurrent.Executor;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 
 /** {@code POST /h}: the device's handshake (docs/device-protocol.md section 8.4). */
@@ -9,8 +8,8 @@ final class HandshakeResource extends DeviceResource {
   static final String NAME = "h";
   private final DeviceRequestHandler handler;
 
-  HandshakeResource(Executor executor, DeviceRequestHandler handler) {
-    super(NAME, executor);
+  HandshakeResource(DeviceRequestHandler handler) {
+    super(NAME);
     this.handler = handler;
   }
 

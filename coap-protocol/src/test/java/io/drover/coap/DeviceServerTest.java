@@ -17,6 +17,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.core.CoapResponse;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.SystemConfig;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,13 +35,11 @@ class DeviceServerTest {
   private final List<String> events = new CopyOnWriteArrayList<>();
   private final List<String> refusals = new CopyOnWriteArrayList<>();
   private final List<String> handlerThreads = new CopyOnWriteArrayList<>();
-  private ExecutorService resourceThread;
   private ExecutorService keyLookups;
   private DeviceServer server;
 
   @BeforeEach
   void startServer() {
-    resourceThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "resources"));
     keyLookups = Executors.newSingleThreadExecutor(r -> new Thread(r, "key-lookups"));
     Map<String, byte[]> keys = Map.of(DEVICE, KEY.getBytes(StandardCharsets.US_ASCII));
     server = DeviceServer.builder(CoapSettings.defaults("127.0.0.1", 0))
@@ -75,7 +78,6 @@ class DeviceServerTest {
             return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
           }
         })
-        .executor(resourceThread)
         .build();
     server.start();
   }
@@ -83,9 +85,8 @@ class DeviceServerTest {
   @AfterEach
   void stopServer() throws InterruptedException {
     server.stop();
-    resourceThread.shutdown();
     keyLookups.shutdown();
-    resourceThread.awaitTermination(5, TimeUnit.SECONDS);
+    keyLookups.awaitTermination(5, TimeUnit.SECONDS);
   }
 
   @Test
@@ -96,7 +97,8 @@ class DeviceServerTest {
       assertNotNull(response, "no response");
       assertEquals(ResponseCode.CHANGED, response.getCode());
       assertEquals(List.of(DEVICE + " temp=21.5 CON"), events);
-      assertEquals(List.of("resources"), handlerThreads, "the resource ran on the given executor");
+      assertEquals(1, handlerThreads.size());
+      assertTrue(handlerThreads.get(0).startsWith("CoapServer"), "the handler is called on the protocol-stage thread, the resource pinned to no executor: " + handlerThreads);
     }
   }
 
@@ -111,6 +113,24 @@ class DeviceServerTest {
   }
 
   @Test
+  void threadCountsOfZeroKeepCaliforniumsDefaultsAndOthersAreMapped() {
+    CoapSettings defaults = CoapSettings.defaults("127.0.0.1", 0);
+    Configuration untouched = DeviceServer.configuration(defaults);
+    Configuration bare = new Configuration(CoapConfig.DEFINITIONS, DtlsConfig.DEFINITIONS, UdpConfig.DEFINITIONS, SystemConfig.DEFINITIONS);
+    assertEquals(bare.get(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT), untouched.get(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT));
+    assertEquals(bare.get(DtlsConfig.DTLS_CONNECTOR_THREAD_COUNT), untouched.get(DtlsConfig.DTLS_CONNECTOR_THREAD_COUNT));
+    assertEquals(bare.get(CoapConfig.PROTOCOL_STAGE_THREAD_COUNT), untouched.get(CoapConfig.PROTOCOL_STAGE_THREAD_COUNT));
+
+    CoapSettings tuned = new CoapSettings(defaults.host(), 0, 0, false, defaults.maxConnections(), defaults.maxActivePeers(),
+        defaults.staleSessionThreshold(), defaults.requestsPerSecondPerDevice(), defaults.udpReceiveBufferBytes(),
+        defaults.exchangeLifetime(), defaults.idleTimeout(), new CoapThreads(2, 3, 4, 5));
+    Configuration mapped = DeviceServer.configuration(tuned);
+    assertEquals(3, mapped.get(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT));
+    assertEquals(4, mapped.get(DtlsConfig.DTLS_CONNECTOR_THREAD_COUNT));
+    assertEquals(5, mapped.get(CoapConfig.PROTOCOL_STAGE_THREAD_COUNT));
+  }
+
+  @Test
   void plainCoapIsOffByDefault() {
     assertEquals(-1, server.plainPort());
   }
@@ -120,7 +140,7 @@ class DeviceServerTest {
     CoapSettings defaults = CoapSettings.defaults("127.0.0.1", 0);
     CoapSettings plainOn = new CoapSettings(defaults.host(), 0, 0, true, defaults.maxConnections(), defaults.maxActivePeers(),
         defaults.staleSessionThreshold(), defaults.requestsPerSecondPerDevice(), defaults.udpReceiveBufferBytes(),
-        defaults.exchangeLifetime(), defaults.idleTimeout());
+        defaults.exchangeLifetime(), defaults.idleTimeout(), defaults.threads());
     DeviceServer plain = DeviceServer.builder(plainOn)
         .credentials(new DeviceCredentials() {
           @Override
@@ -154,7 +174,6 @@ class DeviceServerTest {
             return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
           }
         })
-        .executor(resourceThread)
         .build();
     plain.start();
     org.eclipse.californium.core.CoapClient client = new org.eclipse.californium.core.CoapClient("coap://127.0.0.1:" + plain.plainPort() + "/e/temp");

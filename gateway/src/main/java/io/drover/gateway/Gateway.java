@@ -71,8 +71,8 @@ public final class Gateway extends VerticleBase {
           mqttPort = listeners.get(0).actualPort();
           return vertx.deployVerticle(coap);
         })
-        .onSuccess(deployed -> LOG.info("gateway started [mqtt-port: {}, mqtt-instances: {}, coaps-port: {}, connection-budget: {}]",
-            mqttPort, instances, coap.actualPort(), budget.limit()));
+        .onSuccess(deployed -> LOG.info("gateway started [mqtt-port: {}, mqtt-instances: {}, coaps-port: {}, coap-executors: {}, connection-budget: {}]",
+            mqttPort, instances, coap.actualPort(), coap.executors(), budget.limit()));
   }
 
   public int mqttPort() {

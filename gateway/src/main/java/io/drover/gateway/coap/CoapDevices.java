@@ -1,10 +1,7 @@
 package io.drover.gateway.coap;
 
 import io.drover.coap.CoapReply;
-import io.drover.coap.DeviceCredentials;
 import io.drover.coap.DevicePeer;
-import io.drover.coap.DeviceRequestHandler;
-import io.drover.coap.DtlsSessionEvents;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.DeviceIds;
@@ -13,30 +10,29 @@ import io.drover.gateway.pipeline.SessionPipeline;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 
 /**
- * The gateway's side of the CoAP server: answers key lookups from the hub, turns DTLS session events
- * into online/offline, and hands each request to the step of its device's {@link LiveSession}, mapping
- * the outcome to a CoAP code ({@link CoapReplies}). The session table belongs to the listener's
- * context; Scandium's callbacks hop onto it and return at once.
+ * One shard's part of the CoAP session table: answers key lookups from the hub, ends a session when its
+ * DTLS session ends, and hands each request to the step of its device's {@link LiveSession}, mapping the
+ * outcome to a CoAP code ({@link CoapReplies}). Every method runs on the shard's context ({@link CoapShard});
+ * {@link CoapShards} brings the calls of Californium's and Scandium's threads here.
  */
-final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, DeviceCredentials {
+final class CoapDevices {
 
   private final Context context;
   private final SessionPipeline pipeline;
   private final Duration idleTimeout;
-  /** The live session of each device on this listener, by device ID. */
+  /** The live session of each device on this shard, by device ID. */
   private final Map<String, CoapPeerLink> live = new HashMap<>();
+  /** Set by {@link #closeAll}: the listener is stopping, so no session opens any more. */
+  private boolean closed;
 
   CoapDevices(Context context, SessionPipeline pipeline, Duration idleTimeout) {
     this.context = context;
@@ -44,75 +40,40 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
     this.idleTimeout = idleTimeout;
   }
 
-  /** Called on a Scandium thread; the hub is asked from the listener's context. */
-  @Override
-  public CompletionStage<byte[]> presharedKey(String identity) {
+  /** @return the device's key for the DTLS handshake, or null when the identity is no known device */
+  Future<byte[]> presharedKey(String identity) {
     String deviceId = DeviceIds.normalize(identity);
-    if (deviceId == null) {
-      return CompletableFuture.completedFuture(null);
+    return deviceId == null ? Future.succeededFuture() : pipeline.hub().presharedKey(deviceId);
+  }
+
+  Future<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
+    return pipeline.hub().deviceForPublicKey(subjectPublicKeyInfo);
+  }
+
+  /** A session that is still the device's live one ends with its DTLS session. */
+  void sessionEnded(String identity, String dtlsSessionId) {
+    CoapPeerLink link = live.get(DeviceIds.normalize(identity));
+    if (link != null && link.dtlsSessionId().equals(dtlsSessionId)) {
+      link.close("DTLS session ended");
     }
-    return onContext(() -> pipeline.hub().presharedKey(deviceId));
   }
 
-  /** Called on a Scandium thread; the hub is asked from the listener's context. */
-  @Override
-  public CompletionStage<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
-    return onContext(() -> pipeline.hub().deviceForPublicKey(subjectPublicKeyInfo));
-  }
-
-  /** Called on a Scandium thread. */
-  @Override
-  public void recordDropped() {
-    pipeline.metrics().recordDropped();
-  }
-
-  @Override
-  public void malformedMessage() {
-    pipeline.metrics().malformedMessage();
-  }
-
-  @Override
-  public void handshakeRefused(String identity, Refusal refusal, InetSocketAddress peer) {
-    Kind kind = switch (refusal) {
-      case UNKNOWN_IDENTITY -> Kind.UNKNOWN_DEVICE;
-      case WRONG_KEY -> Kind.BAD_CREDENTIALS;
-      case LOOKUP_FAILED -> Kind.UNAVAILABLE;
-    };
-    pipeline.connectRefused(kind, identity, peer, "DTLS handshake refused");
-  }
-
-  /** Called on a Scandium thread: a session that is still the device's live one ends with it. */
-  @Override
-  public void sessionEnded(String identity, String dtlsSessionId) {
-    String deviceId = DeviceIds.normalize(identity);
-    context.runOnContext(ignored -> {
-      CoapPeerLink link = live.get(deviceId);
-      if (link != null && link.dtlsSessionId().equals(dtlsSessionId)) {
-        link.close("DTLS session ended");
-      }
-    });
-  }
-
-  @Override
-  public CompletionStage<CoapReply> onEvent(DevicePeer peer, String name, byte[] data, boolean confirmable) {
+  Future<CoapReply> onEvent(DevicePeer peer, String name, byte[] data, boolean confirmable) {
     return reply(peer, session -> session.onEvent(name, Buffer.buffer(data), confirmable).map(done -> CoapReply.of(ResponseCode.CHANGED)));
   }
 
-  @Override
-  public CompletionStage<CoapReply> onDescribe(DevicePeer peer, byte[] description) {
+  Future<CoapReply> onDescribe(DevicePeer peer, byte[] description) {
     return reply(peer, session -> session.onDescribe(Buffer.buffer(description)).map(done -> CoapReply.of(ResponseCode.CHANGED)));
   }
 
   /** {@code POST /h}: the answer says whether an update follows (section 8.4). */
-  @Override
-  public CompletionStage<CoapReply> onHandshake(DevicePeer peer, byte[] handshake) {
+  Future<CoapReply> onHandshake(DevicePeer peer, byte[] handshake) {
     return reply(peer, session -> session.onHandshake(Buffer.buffer(handshake))
         .map(answer -> new CoapReply(ResponseCode.CHANGED, answer.toJson().toBuffer().getBytes())));
   }
 
   /** {@code GET /fw/{version}}: the offered binary, whole; the resource cuts the Block2 block asked for. */
-  @Override
-  public CompletionStage<CoapReply> onFirmware(DevicePeer peer, int version) {
+  Future<CoapReply> onFirmware(DevicePeer peer, int version) {
     return reply(peer, session -> {
       Buffer binary = session.firmwareBinary(version);
       return Future.succeededFuture(binary == null
@@ -121,29 +82,28 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
     });
   }
 
-  @Override
-  public CompletionStage<CoapReply> onConfigAck(DevicePeer peer, byte[] ack) {
+  Future<CoapReply> onConfigAck(DevicePeer peer, byte[] ack) {
     return reply(peer, session -> session.onTrackerConfigAck(Buffer.buffer(ack)).map(done -> CoapReply.of(ResponseCode.CHANGED)));
   }
 
-  @Override
-  public CompletionStage<CoapReply> onFirmwareResult(DevicePeer peer, byte[] result) {
+  Future<CoapReply> onFirmwareResult(DevicePeer peer, byte[] result) {
     return reply(peer, session -> session.onFirmwareStep("result", Buffer.buffer(result)).map(done -> CoapReply.of(ResponseCode.CHANGED)));
   }
 
   /** Runs a step of the peer's session; a refusal becomes its CoAP code with the reason as diagnostic payload. */
-  private CompletionStage<CoapReply> reply(DevicePeer peer, Function<LiveSession, Future<CoapReply>> step) {
+  private Future<CoapReply> reply(DevicePeer peer, Function<LiveSession, Future<CoapReply>> step) {
+    if (closed) {
+      return Future.succeededFuture(CoapReplies.refusal(Kind.UNAVAILABLE, "the listener is stopping"));
+    }
     LiveSession session = sessionOf(peer);
     if (session == null) {
       pipeline.metrics().eventRejected(Kind.MALFORMED_IDENTITY);
-      return CompletableFuture.completedFuture(CoapReplies.refusal(Kind.MALFORMED_IDENTITY, "the PSK identity is not a device ID"));
+      return Future.succeededFuture(CoapReplies.refusal(Kind.MALFORMED_IDENTITY, "the PSK identity is not a device ID"));
     }
-    return step.apply(session)
-        .recover(cause -> {
-          DeviceFailure failure = DeviceFailure.from(cause);
-          return Future.succeededFuture(CoapReplies.refusal(failure.kind(), failure.getMessage()));
-        })
-        .toCompletionStage();
+    return step.apply(session).recover(cause -> {
+      DeviceFailure failure = DeviceFailure.from(cause);
+      return Future.succeededFuture(CoapReplies.refusal(failure.kind(), failure.getMessage()));
+    });
   }
 
   /**
@@ -183,21 +143,11 @@ final class CoapDevices implements DeviceRequestHandler, DtlsSessionEvents, Devi
     }
   }
 
+  /** The listener is stopping: ends every session, and a request still on its way is answered 5.03. */
   void closeAll() {
+    closed = true;
     for (CoapPeerLink link : new ArrayList<>(live.values())) {
       link.close("listener stopping");
     }
-  }
-
-  private <T> CompletionStage<T> onContext(java.util.function.Supplier<Future<T>> ask) {
-    CompletableFuture<T> answer = new CompletableFuture<>();
-    context.runOnContext(ignored -> ask.get().onComplete(found -> {
-      if (found.succeeded()) {
-        answer.complete(found.result());
-      } else {
-        answer.completeExceptionally(found.cause());
-      }
-    }));
-    return answer;
   }
 }

@@ -3,24 +3,29 @@ package io.drover.gateway.coap;
 import io.drover.coap.CoapSettings;
 import io.drover.coap.DeviceServer;
 import io.drover.gateway.pipeline.SessionPipeline;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.security.KeyPair;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Terminates devices' CoAP over DTLS. Californium runs its own threads for the wire; every resource's
- * work and every session's state is pinned to this verticle's context, and the two only hand work to
- * each other: Californium's threads never wait on Vert.x, and this event loop never waits on
- * Californium (binding and closing the sockets run as blocking tasks).
+ * Terminates devices' CoAP over DTLS. Californium runs its own threads for the wire (one socket for
+ * every device); the sessions live on {@code coap.executors} {@link CoapShard}s, child verticles each on
+ * a context of its own, and a device always on the same one ({@link CoapShards}). The two only hand work
+ * to each other: Californium's threads never wait on Vert.x, and no event loop waits on Californium
+ * (binding and closing the sockets run as blocking tasks).
+ *
+ * <p>Stopping: Vert.x undeploys the shards first (each ends its sessions and answers 5.03 from then on),
+ * then {@link #stop} closes the sockets.
  */
 public final class CoapListener extends VerticleBase {
 
   private final CoapSettings settings;
   private final SessionPipeline pipeline;
   private final KeyPair serverKey;
-  private CoapDevices devices;
   private DeviceServer server;
-  private long idleTimer;
 
   /** @param serverKey the node's ECDSA P-256 key, for devices that authenticate with raw public keys */
   public CoapListener(CoapSettings settings, KeyPair serverKey, SessionPipeline pipeline) {
@@ -31,26 +36,29 @@ public final class CoapListener extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    devices = new CoapDevices(context, pipeline, settings.idleTimeout());
-    long sweep = Math.max(1000, Math.min(settings.idleTimeout().toMillis() / 4, 30_000));
-    idleTimer = vertx.setPeriodic(sweep, id -> devices.closeIdle());
-    return vertx.executeBlocking(() -> {
-      DeviceServer built = DeviceServer.builder(settings)
-          .credentials(devices)
-          .sessionEvents(devices)
-          .requests(devices)
-          .executor(task -> context.runOnContext(ignored -> task.run()))
-          .serverKey(serverKey)
-          .build();
-      built.start();
-      return built;
+    List<CoapShard> shards = new CopyOnWriteArrayList<>();
+    DeploymentOptions instances = new DeploymentOptions().setInstances(settings.threads().effectiveSessionExecutors());
+    return vertx.deployVerticle(() -> {
+      CoapShard shard = new CoapShard(pipeline, settings.idleTimeout());
+      shards.add(shard);
+      return shard;
+    }, instances).compose(deployed -> {
+      CoapShards devices = new CoapShards(shards, pipeline);
+      return vertx.executeBlocking(() -> {
+        DeviceServer built = DeviceServer.builder(settings)
+            .credentials(devices)
+            .sessionEvents(devices)
+            .requests(devices)
+            .serverKey(serverKey)
+            .build();
+        built.start();
+        return built;
+      });
     }).onSuccess(started -> server = started);
   }
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(idleTimer);
-    devices.closeAll();
     DeviceServer stopping = server;
     return stopping == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       stopping.stop();
@@ -61,5 +69,10 @@ public final class CoapListener extends VerticleBase {
   /** The bound CoAPS port: useful when the settings asked for port 0. */
   public int actualPort() {
     return server.securePort();
+  }
+
+  /** The session executors the sessions are spread over. */
+  public int executors() {
+    return settings.threads().effectiveSessionExecutors();
   }
 }

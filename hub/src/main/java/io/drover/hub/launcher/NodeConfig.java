@@ -1,6 +1,7 @@
 package io.drover.hub.launcher;
 
 import io.drover.coap.CoapSettings;
+import io.drover.coap.CoapThreads;
 import io.drover.gateway.GatewaySettings;
 import io.drover.gateway.mqtt.MqttSettings;
 import io.drover.hub.cluster.ClusterSettings;
@@ -68,7 +69,12 @@ public record NodeConfig(
             r.integer("coap.requests-per-second", 1, 100_000),
             r.integer("coap.receive-buffer-bytes", 0, 1 << 30),
             Duration.ofSeconds(r.integer("coap.exchange-lifetime-seconds", 1, 3600)),
-            Duration.ofSeconds(r.integer("coap.idle-timeout-seconds", 1, 7 * 86_400))),
+            Duration.ofSeconds(r.integer("coap.idle-timeout-seconds", 1, 7 * 86_400)),
+            new CoapThreads(
+                r.integer("coap.executors", 0, 1024),
+                r.integer("coap.dtls-receiver-threads", 0, 1024),
+                r.integer("coap.dtls-connector-threads", 0, 1024),
+                r.integer("coap.protocol-stage-threads", 0, 1024))),
             Duration.ofMillis(r.integer("gateway.hub-timeout-ms", 100, 600_000)),
             r.integer("gateway.listener-instances", 0, 1024),
             r.integer("gateway.max-connections", 0, 10_000_000),

@@ -94,6 +94,19 @@ class NodeConfigTest {
   }
 
   @Test
+  void coapExecutorsAndCaliforniumThreadsAreReadWithZeroMeaningTheDefault() {
+    io.drover.coap.CoapThreads defaults = NodeConfig.from(List.of(), Map.of()).gateway().coap().threads();
+    assertEquals(new io.drover.coap.CoapThreads(1, 0, 0, 0), defaults);
+
+    io.drover.coap.CoapThreads set = NodeConfig.from(List.of("--coap.executors=0", "--coap.dtls-connector-threads=1",
+        "--coap.protocol-stage-threads=1"), Map.of("DROVER_COAP_DTLS_RECEIVER_THREADS", "2")).gateway().coap().threads();
+    assertEquals(new io.drover.coap.CoapThreads(0, 2, 1, 1), set);
+    assertEquals(Runtime.getRuntime().availableProcessors(), set.effectiveSessionExecutors());
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--coap.executors=-1"), Map.of()))
+        .getMessage().startsWith("coap.executors must be a whole number from 0"));
+  }
+
+  @Test
   void helpListsEveryOptionWithItsEnvironmentVariable() {
     String help = Main.help();
 

@@ -1,0 +1,71 @@
+package io.drover.gateway.coap;
+
+import io.drover.gateway.pipeline.SessionPipeline;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * One part of the CoAP session table, on a context of its own: the {@link CoapDevices} of the devices
+ * whose ID hashes to it ({@link CoapShards}), their idle sweep, and their close when the listener stops.
+ * Work reaches it from Californium's and Scandium's threads through {@link #ask} and {@link #run}.
+ */
+final class CoapShard extends VerticleBase {
+
+  private final SessionPipeline pipeline;
+  private final Duration idleTimeout;
+  private CoapDevices devices;
+  private long idleTimer;
+
+  CoapShard(SessionPipeline pipeline, Duration idleTimeout) {
+    this.pipeline = pipeline;
+    this.idleTimeout = idleTimeout;
+  }
+
+  @Override
+  public Future<?> start() {
+    devices = new CoapDevices(context, pipeline, idleTimeout);
+    long sweep = Math.max(1000, Math.min(idleTimeout.toMillis() / 4, 30_000));
+    idleTimer = vertx.setPeriodic(sweep, id -> devices.closeIdle());
+    return Future.succeededFuture();
+  }
+
+  /** Ends every session of this shard; a request still on its way is answered 5.03 (see {@link CoapDevices#closeAll}). */
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(idleTimer);
+    devices.closeAll();
+    return Future.succeededFuture();
+  }
+
+  /** Called on any thread: runs {@code work} on this shard's context and completes with its answer. */
+  <T> CompletionStage<T> ask(Function<CoapDevices, Future<T>> work) {
+    CompletableFuture<T> answer = new CompletableFuture<>();
+    context.runOnContext(ignored -> {
+      Future<T> asked;
+      try {
+        asked = work.apply(devices);
+      } catch (RuntimeException e) {
+        answer.completeExceptionally(e);
+        throw e;
+      }
+      asked.onComplete(done -> {
+        if (done.succeeded()) {
+          answer.complete(done.result());
+        } else {
+          answer.completeExceptionally(done.cause());
+        }
+      });
+    });
+    return answer;
+  }
+
+  /** Called on any thread: runs {@code work} on this shard's context. */
+  void run(Consumer<CoapDevices> work) {
+    context.runOnContext(ignored -> work.accept(devices));
+  }
+}
