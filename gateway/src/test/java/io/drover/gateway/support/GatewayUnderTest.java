@@ -1,6 +1,7 @@
 package io.drover.gateway.support;
 
 import io.drover.coap.CoapSettings;
+import io.drover.coap.CoapThreads;
 import io.drover.gateway.Gateway;
 import io.drover.gateway.GatewaySettings;
 import io.drover.gateway.contract.DeviceEventCodec;
@@ -34,6 +35,8 @@ public final class GatewayUnderTest {
   public static final Duration HUB_TIMEOUT = Duration.ofSeconds(2);
   /** Two MQTT listener instances, so that every behaviour is also tested across event loops. */
   public static final int LISTENER_INSTANCES = 2;
+  /** Two CoAP executors, so that every behaviour is also tested with the session table sharded. */
+  public static final int COAP_EXECUTORS = 2;
   private static final long STEP_SECONDS = 30;
 
   private final Vertx vertx;
@@ -79,7 +82,7 @@ public final class GatewayUnderTest {
     SessionOwnership ownership = await(SessionOwnership.open(vertx, nodeId));
     MqttSettings mqttSettings = new MqttSettings("127.0.0.1", 0, 16_384, Duration.ofSeconds(10));
     CoapSettings coapSettings = new CoapSettings("127.0.0.1", 0, 0, false, 1000, 1000, Duration.ofHours(1), 20, 0,
-        Duration.ofSeconds(60), Duration.ofMinutes(30));
+        Duration.ofSeconds(60), Duration.ofMinutes(30), new CoapThreads(COAP_EXECUTORS, 0, 0, 0));
     Gateway gateway = new Gateway(new GatewaySettings(mqttSettings, coapSettings, HUB_TIMEOUT, LISTENER_INSTANCES, 1000, true),
         ownership, registry, serverKey());
     deployments.push(await(vertx.deployVerticle(gateway)));
