@@ -3,10 +3,10 @@
 # how late, and at what CPU, for a Drover node (or two node variants) against Mosquitto measured in
 # the same run on the same machine.
 #
-#   load-tests/bin/ingest.sh                           # defaults below; about 30 minutes on 2 cores
+#   load-tests/bin/ingest.sh                           # defaults below; roughly 20 minutes on 2 cores
 #   DEVICES=200 RATES=2000 DURATION_S=10 REPS=1 load-tests/bin/ingest.sh        # a quick look
 #   LABEL_A=single NODE_ARGS_A="--gateway.listener-instances=1" LABEL_B=multi NODE_ARGS_B="" \
-#     load-tests/bin/ingest.sh                         # two node variants and Mosquitto, ~45 minutes
+#     load-tests/bin/ingest.sh                         # two node variants and Mosquitto, roughly 30 minutes
 #
 # Knobs: DEVICES (1000), RATES (events/s offered in total: "5000 10000"), QOS_LIST ("0 1"),
 # DURATION_S (30: seconds of publishing per run), REPS (3), WARMUP_S (10: one unrecorded run per
@@ -153,7 +153,6 @@ ingest_run() { # server qos rate rep
     --rate "$rate" --qos "$qos" --payload-bytes "$PAYLOAD_BYTES" --event-name "$event" --stamp-payload true \
     --max-in-flight-per-device "$MAX_IN_FLIGHT_PER_DEVICE"
   swarms_wait_ready 300 "$WORK/ready-$seq"
-  ((DEVICES == $(jq .connected "$WORK/ready-$seq"))) || log "WARNING: $name: only $(jq .connected "$WORK/ready-$seq") of $DEVICES devices connected"
 
   # The window: the swarm publishes from its ready file on; CPU is read over DURATION_S of it.
   cpu_before=$(server_cpu "$server")
@@ -164,6 +163,7 @@ ingest_run() { # server qos rate rep
   if is_node "$server"; then event_loop_ticks "${NODE_PID[$server]}" >"$WORK/loops-after"; fi
   window_s=$(awk -v s="$window_start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f", e - s }')
   touch "$WORK/stop-$seq"
+  ((DEVICES == $(jq .connected "$WORK/ready-$seq"))) || log "WARNING: $name: only $(jq .connected "$WORK/ready-$seq") of $DEVICES devices connected"
   swarms_wait
   [[ -s "$OUT_DIR/swarm-$name.json" ]] || die "the swarm gave no report; see $OUT_DIR/swarm-$name.log"
 
