@@ -192,14 +192,9 @@ node_sql() { # key sql
     psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAtX -F' ' -c "$2"
 }
 
-# A metric's value from the node's /metrics, as a whole number; "metric{" matches the first labelled
-# series. awk reads to the end: stopping early would fail curl (exit 23).
-node_gauge() { # key metric
-  curl -s --max-time 5 "http://127.0.0.1:${NODE_HTTP[$1]}/metrics" \
-    | awk -v m="$2" '($1 == m || index($1, m "{") == 1) && v == "" { v = sprintf("%d", $2) } END { print v }'
-}
-
-# The sum of every series of a metric whose labels contain label-text (all series without it).
+# The sum of every series of a metric whose labels contain label-text (all series without it), as a
+# whole number. drover_devices_connected has a series per protocol, coap first: read one series alone
+# and an MQTT count reads 0. awk reads to the end: stopping early would fail curl (exit 23).
 node_metric_sum() { # key metric [label-text]
   curl -s --max-time 5 "http://127.0.0.1:${NODE_HTTP[$1]}/metrics" \
     | awk -v m="$2" -v l="${3:-}" '($1 == m || index($1, m "{") == 1) && index($1, l) > 0 { s += $2 } END { printf "%d\n", s }'
@@ -209,10 +204,10 @@ node_metric_sum() { # key metric [label-text]
 node_wait_idle() { # key
   local _
   for _ in $(seq 1 120); do
-    [[ "$(node_gauge "$1" drover_devices_connected)" == 0 ]] && return 0
+    [[ "$(node_metric_sum "$1" drover_devices_connected)" == 0 ]] && return 0
     sleep 0.5
   done
-  log "WARNING: node $1 still reports $(node_gauge "$1" drover_devices_connected) devices connected"
+  log "WARNING: node $1 still reports $(node_metric_sum "$1" drover_devices_connected) devices connected"
 }
 
 # Registers count devices through the admin API; writes "id secret" lines to out-file.

@@ -94,7 +94,7 @@ ramp() { # server rep port pid credentials
     ((connected == size - held)) || log "WARNING: $server step $size: only $connected of $((size - held)) new devices connected"
     held=$((held + connected))
     if is_node "$server"; then
-      log "drover_devices_connected = $(node_gauge "$server" drover_devices_connected)"
+      log "drover_devices_connected = $(node_metric_sum "$server" drover_devices_connected)"
     fi
     measure "$server" "$rep" "$held" "$pid"
   done
