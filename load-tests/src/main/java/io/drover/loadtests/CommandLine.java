@@ -92,6 +92,19 @@ public final class CommandLine {
     throw new IllegalArgumentException("--" + key + " must be a number from " + min + " to " + max + ", got '" + value + "'");
   }
 
+  /** {@code true} or {@code false}, nothing else. */
+  public boolean bool(String key, boolean fallback) {
+    String value = text(key, null);
+    if (value == null) {
+      return fallback;
+    }
+    return switch (value.trim()) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("--" + key + " must be true or false, got '" + value + "'");
+    };
+  }
+
   public Path requiredPath(String key) {
     return Path.of(requiredText(key));
   }

@@ -2,6 +2,7 @@ package io.drover.loadtests;
 
 import io.drover.loadtests.coap.BaselineCommand;
 import io.drover.loadtests.coap.CoapSwarmCommand;
+import io.drover.loadtests.listen.ListenCommand;
 import io.drover.loadtests.provision.ProvisionCommand;
 import io.drover.loadtests.swarm.SwarmCommand;
 import java.util.Arrays;
@@ -21,6 +22,8 @@ public final class Main {
         swarm      connects devices over MQTT, holds them, optionally publishes, reports latencies
         coap-swarm devices over CoAP/DTLS PSK: handshakes, holds, confirmable POSTs, reports latencies
         coap-baseline  a bare Californium DTLS PSK server answering POST /e/{name} with 2.04 at once
+        listen     counts the events reaching an MQTT subscriber or a Drover event stream, with the
+                   latency from publish to receipt of payloads the swarm stamped
 
       Run a command with --help for its options. Targets must be loopback addresses.
       """;
@@ -44,6 +47,7 @@ public final class Main {
         case "swarm" -> SwarmCommand.run(CommandLine.parse(options));
         case "coap-swarm" -> CoapSwarmCommand.run(CommandLine.parse(options));
         case "coap-baseline" -> BaselineCommand.run(CommandLine.parse(options));
+        case "listen" -> ListenCommand.run(CommandLine.parse(options));
         default -> {
           System.err.print("unknown command '" + args[0] + "'\n\n" + USAGE);
           yield 2;

@@ -31,6 +31,8 @@ record SwarmReport(SwarmSettings settings, int devices, SliceStats stats, long h
         .put("lostWhileHeld", stats.lostWhileHeld);
     if (plan.publishes()) {
       json.put("qos", plan.qos())
+          .put("payloadBytes", plan.payloadBytes())
+          .put("stamped", plan.stamped())
           .put("targetRate", plan.ratePerSecond())
           .put("published", stats.published)
           .put("publishedPerSecond", round(heldNanos <= 0 ? 0 : stats.published / (heldNanos / 1e9)))

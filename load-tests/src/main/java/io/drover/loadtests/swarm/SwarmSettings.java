@@ -52,6 +52,8 @@ public record SwarmSettings(
         --qos Q                   0 or 1 (default 1); QoS 1 latency is PUBLISH to PUBACK
         --payload-bytes B         event data size, at most 1024 (default 200)
         --event-name NAME         events go to e/NAME (default load)
+        --stamp-payload true      start each payload with its publish time in microseconds since the
+                                  epoch (16 digits and a space), for the listen command's latency
         --max-in-flight-per-device M  unacknowledged QoS 1 events per device (default 10)
         --deadline-s S            the process exits after S seconds whatever happens (default hold + 600)
       """;
@@ -81,7 +83,8 @@ public record SwarmSettings(
             args.integer("qos", 1, 0, 1),
             args.integer("payload-bytes", 200, 0, 1024),
             args.text("event-name", "load"),
-            args.integer("max-in-flight-per-device", 10, 1, 65535)),
+            args.integer("max-in-flight-per-device", 10, 1, 65535),
+            args.bool("stamp-payload", false)),
         args.optionalPath("ready-file"),
         args.optionalPath("stop-file"),
         Duration.ofSeconds(args.integer("deadline-s", holdSeconds + 600, 1, 48 * 3600)));

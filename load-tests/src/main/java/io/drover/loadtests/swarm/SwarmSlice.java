@@ -26,7 +26,7 @@ final class SwarmSlice extends VerticleBase {
   private final SliceStats stats = new SliceStats();
   private final Promise<Void> connectPhase = Promise.promise();
   private final List<SimulatedDevice> devices;
-  private Buffer payload;
+  private byte[] payload;
   private int nextToConnect;
   private int connecting;
   private int answered;
@@ -49,7 +49,7 @@ final class SwarmSlice extends VerticleBase {
     for (DeviceCredentials device : credentials) {
       devices.add(new SimulatedDevice(vertx, device, settings, stats));
     }
-    payload = Buffer.buffer("x".repeat(settings.publishing().payloadBytes()));
+    payload = PayloadStamp.template(settings.publishing().payloadBytes());
     if (devices.isEmpty()) {
       connectPhase.complete();
     } else {
@@ -121,13 +121,14 @@ final class SwarmSlice extends VerticleBase {
     lastTickNanos = now;
     int due = (int) eventsDue;
     eventsDue -= due;
+    boolean stamped = settings.publishing().stamped();
     for (int sent = 0; sent < due; sent++) {
       SimulatedDevice device = nextPublisher();
       if (device == null) {
         stats.publishSkipped += due - sent;
         return;
       }
-      device.publish(payload.copy());
+      device.publish(stamped ? PayloadStamp.stamp(payload, PayloadStamp.nowMicros()) : Buffer.buffer(payload.clone()));
     }
   }
 

@@ -14,7 +14,9 @@ import io.vertx.mqtt.MqttServerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +31,8 @@ class SwarmTest {
   Path dir;
   private Vertx serverVertx;
   private MqttServer server;
+  /** Events whose payload started with a publish time within the last minute. */
+  private final AtomicLong freshlyStamped = new AtomicLong();
 
   @BeforeEach
   void startServer() throws Exception {
@@ -40,6 +44,10 @@ class SwarmTest {
             return;
           }
           endpoint.publishHandler(message -> {
+            long stamp = PayloadStamp.read(message.payload().toString(StandardCharsets.US_ASCII), 0);
+            if (stamp > PayloadStamp.nowMicros() - 60_000_000L) {
+              freshlyStamped.incrementAndGet();
+            }
             if (message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
               endpoint.publishAcknowledge(message.messageId());
             }
@@ -75,6 +83,8 @@ class SwarmTest {
         "--hold-s", "1",
         "--rate", "200",
         "--qos", "1",
+        "--payload-bytes", "100",
+        "--stamp-payload", "true",
         "--ready-file", ready.toString(),
         "--deadline-s", "60")));
 
@@ -87,6 +97,7 @@ class SwarmTest {
     assertTrue(json.getLong("publishesAcked") > 50, json.encode());
     assertEquals(json.getLong("published"), json.getLong("publishesAcked") + json.getLong("publishFailed"), json.encode());
     assertTrue(json.getDouble("ackP99Ms") > 0, json.encode());
+    assertEquals(json.getLong("publishesAcked"), freshlyStamped.get(), json.encode());
     assertEquals(new JsonObject().put("connected", 3).put("failed", 1), new JsonObject(Files.readString(ready)));
   }
 

@@ -1,0 +1,392 @@
+# shellcheck shell=bash
+# Helpers shared by the benchmark scripts in this folder: sourced, never run.
+#
+#   ROOT=...; OUT_DIR=...; source "$ROOT/load-tests/bin/lib.sh"
+#
+# Sourcing installs the EXIT/INT/TERM traps: whatever way a script ends, the swarms, listeners,
+# nodes (and their embedded PostgreSQL) and mosquitto it started are stopped and its work directory
+# is removed. A script sets ROOT and OUT_DIR before it sources this, and may set NODE_JAVA_OPTS and
+# SWARM_JAVA_OPTS. Nodes are kept by a key (a variant's label, say), so several may run at once:
+# NODE_PID[key], NODE_DATA[key], NODE_HTTP[key], NODE_MQTT[key], NODE_LOG[key].
+#
+# Only loopback addresses are used; every wait here is bounded in time.
+
+: "${ROOT:?set ROOT before sourcing lib.sh}"
+: "${OUT_DIR:?set OUT_DIR before sourcing lib.sh}"
+NODE_JAVA_OPTS="${NODE_JAVA_OPTS:-}"
+# C1 only and the serial collector: the swarm's runs are short, and C2 compiling on the shared 2 cores
+# slowed the client more than it helped.
+SWARM_JAVA_OPTS="${SWARM_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx2g}"
+MOSQUITTO_PORT_FIRST="${MOSQUITTO_PORT_FIRST:-21883}"
+
+WORK=""
+SWARM_PIDS=()
+TOOL_PIDS=()
+NODE_KEYS=()
+declare -A NODE_PID=() NODE_DATA=() NODE_HTTP=() NODE_MQTT=() NODE_LOG=()
+MOSQ_PID=""
+MOSQ_PORT=""
+CLK_TCK=$(getconf CLK_TCK)
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+bench_cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [[ -n "$WORK" && -d "$WORK" ]]; then touch "$WORK/stop"; fi
+  swarms_stop
+  tools_stop
+  nodes_stop_all
+  mosquitto_stop
+  [[ -n "$WORK" && -d "$WORK" ]] && rm -rf "$WORK"
+  exit "$status"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------------
+# Set-up
+
+require_tools() { # tool...
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || die "$tool is needed (java and jcmd from a JDK, psql from postgresql-client, mosquitto_sub from mosquitto-clients)"
+  done
+}
+
+# Mosquitto 2 is the MQTT baseline; installed through apt-get when running as root.
+require_mosquitto() {
+  command -v mosquitto >/dev/null && return 0
+  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing mosquitto (the baseline broker)"
+    apt-get install -y -qq mosquitto >/dev/null || { apt-get update -qq && apt-get install -y -qq mosquitto >/dev/null; }
+  else
+    die "mosquitto is needed for the baseline: apt-get install -y mosquitto"
+  fi
+}
+
+# Builds the project unless SKIP_BUILD=1.
+build_project() {
+  [[ "${SKIP_BUILD:-0}" == 1 ]] && return 0
+  log "building (mvn -B -q install -DskipTests)"
+  (cd "$ROOT" && mvn -B -q install -DskipTests) || die "build failed"
+}
+
+# A temporary work directory holding copies of the node and swarm jars, so that a rebuild during the
+# run does not change what is measured. Sets WORK.
+make_workdir() { # name
+  WORK=$(mktemp -d "/tmp/drover-$1.XXXXXX")
+  cp "$ROOT/hub/target/drover.jar" "$ROOT/load-tests/target/drover-swarm.jar" "$WORK/"
+}
+
+# "Code: <commit>" and the machine, for the top of a summary.
+describe_run() {
+  echo "Code: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- gateway hub 2>/dev/null || echo ' with uncommitted changes in gateway/ or hub/')."
+  echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(uname -r); $(java -version 2>&1 | head -1);" \
+    "$(mosquitto -h 2>/dev/null | head -1). Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+}
+
+# ---------------------------------------------------------------------------------------------
+# Node variants
+#
+# NODE_ARGS_A / LABEL_A is the node as configured by NODE_ARGS_A (default: no extra arguments). Setting
+# NODE_ARGS_B, even to nothing (NODE_ARGS_B=""), adds a second variant, measured in the same run.
+# Labels name files and rows: letters, digits, '-' and '_' only.
+
+# Sets VARIANTS (the labels, A first) and VARIANT_ARGS[label] (the extra node arguments, word-split).
+read_variants() {
+  declare -gA VARIANT_ARGS=()
+  VARIANTS=()
+  if [[ -n "${NODE_ARGS_B+set}" ]]; then
+    LABEL_A="${LABEL_A:-drover-a}"
+    LABEL_B="${LABEL_B:-drover-b}"
+    [[ "$LABEL_A" != "$LABEL_B" ]] || die "LABEL_A and LABEL_B must differ"
+    VARIANTS=("$LABEL_A" "$LABEL_B")
+    VARIANT_ARGS[$LABEL_B]="${NODE_ARGS_B}"
+  else
+    LABEL_A="${LABEL_A:-drover}"
+    VARIANTS=("$LABEL_A")
+  fi
+  VARIANT_ARGS[$LABEL_A]="${NODE_ARGS_A:-}"
+  local label
+  for label in "${VARIANTS[@]}"; do
+    [[ "$label" =~ ^[A-Za-z0-9_-]+$ ]] || die "label '$label' may hold letters, digits, '-' and '_' only"
+    [[ "$label" != mosquitto ]] || die "'mosquitto' is the baseline's label; name the node variants otherwise"
+    log "node variant [$label: ${VARIANT_ARGS[$label]:-(no extra arguments)}]"
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Nodes
+
+# Starts a node on free loopback ports (HTTP, MQTT, CoAP) and waits for its "node started" line.
+node_start() { # key log-name data-dir [node arguments...]
+  local key=$1 log_name=$2 log_file="$OUT_DIR/node-$2.log" data=$3 _ line
+  shift 3
+  # shellcheck disable=SC2086
+  java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir "$data" \
+    --http.host 127.0.0.1 --http.port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 \
+    --coap.host 127.0.0.1 --coap.port 0 "$@" >"$log_file" 2>&1 &
+  NODE_PID[$key]=$!
+  NODE_DATA[$key]=$data
+  NODE_LOG[$key]=$log_file
+  [[ " ${NODE_KEYS[*]} " == *" $key "* ]] || NODE_KEYS+=("$key")
+  for _ in $(seq 1 180); do
+    if grep -q 'node started' "$log_file"; then
+      line=$(grep -m1 'node started' "$log_file")
+      NODE_HTTP[$key]=$(sed -E 's/.*http-port: ([0-9]+).*/\1/' <<<"$line")
+      NODE_MQTT[$key]=$(sed -E 's/.*mqtt-port: ([0-9]+).*/\1/' <<<"$line")
+      log "node up [$key ($log_name), pid ${NODE_PID[$key]}, http ${NODE_HTTP[$key]}, mqtt ${NODE_MQTT[$key]}]"
+      return 0
+    fi
+    kill -0 "${NODE_PID[$key]}" 2>/dev/null || die "node $key exited during start; see $log_file"
+    sleep 0.5
+  done
+  die "node $key did not start within 90 s; see $log_file"
+}
+
+node_stop() { # key
+  local key=$1 pid=${NODE_PID[$1]:-} _
+  [[ -n "$pid" ]] || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "node $key did not stop within 60 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  wait "$pid" 2>/dev/null || true
+  # The embedded PostgreSQL runs detached from the JVM: if the node could not stop it, this does.
+  local pg_pid
+  pg_pid=$(node_pg_pid "$key")
+  if [[ -n "$pg_pid" ]] && kill -0 "$pg_pid" 2>/dev/null; then
+    log "stopping node $key's orphaned PostgreSQL (pid $pg_pid)"
+    kill -TERM "$pg_pid" 2>/dev/null || true
+    sleep 2
+  fi
+  NODE_PID[$key]=""
+}
+
+nodes_stop_all() {
+  local key
+  for key in "${NODE_KEYS[@]}"; do node_stop "$key"; done
+}
+
+# The node's embedded PostgreSQL postmaster, or nothing when it is not running.
+node_pg_pid() { # key
+  local file="${NODE_DATA[$1]:-/nonexistent}/postgres/postmaster.pid"
+  [[ -f "$file" ]] && head -1 "$file"
+  return 0
+}
+
+# Runs SQL on the node's embedded PostgreSQL (its port from the node's log, its password from the
+# data dir) and prints the rows unaligned, fields separated by a space.
+node_sql() { # key sql
+  local key=$1 line port dir
+  line=$(grep -m1 'embedded PostgreSQL started' "${NODE_LOG[$key]}") || die "node $key has no embedded PostgreSQL"
+  port=$(sed -E 's/.*port: ([0-9]+)\].*/\1/' <<<"$line")
+  dir=$(sed -E 's/.*data-dir: ([^,]+),.*/\1/' <<<"$line")
+  PGPASSWORD="$(cat "$dir/drover-password")" PGCONNECT_TIMEOUT=10 \
+    psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAtX -F' ' -c "$2"
+}
+
+# The sum of every series of a metric whose labels contain label-text (all series without it), as a
+# whole number. drover_devices_connected has a series per protocol, coap first: read one series alone
+# and an MQTT count reads 0. awk reads to the end: stopping early would fail curl (exit 23).
+node_metric_sum() { # key metric [label-text]
+  curl -s --max-time 5 "http://127.0.0.1:${NODE_HTTP[$1]}/metrics" \
+    | awk -v m="$2" -v l="${3:-}" '($1 == m || index($1, m "{") == 1) && index($1, l) > 0 { s += $2 } END { printf "%d\n", s }'
+}
+
+# Waits until the node has seen every disconnect (at most 60 s).
+node_wait_idle() { # key
+  local _
+  for _ in $(seq 1 120); do
+    [[ "$(node_metric_sum "$1" drover_devices_connected)" == 0 ]] && return 0
+    sleep 0.5
+  done
+  log "WARNING: node $1 still reports $(node_metric_sum "$1" drover_devices_connected) devices connected"
+}
+
+# Registers count devices through the admin API; writes "id secret" lines to out-file.
+provision() { # key count out-file
+  # shellcheck disable=SC2086
+  java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" provision --port "${NODE_HTTP[$1]}" \
+    --token-file "${NODE_DATA[$1]}/admin-token" --count "$2" --concurrency 64 --out "$3" \
+    | tee -a "$OUT_DIR/provision.json" >&2
+}
+
+# ---------------------------------------------------------------------------------------------
+# Mosquitto: no authentication, no persistence, on the first free port from MOSQUITTO_PORT_FIRST.
+
+mosquitto_start() { # log-name
+  local port=$MOSQUITTO_PORT_FIRST _
+  while ss -Htln "sport = :$port" | grep -q .; do port=$((port + 1)); done
+  MOSQ_PORT=$port
+  cat >"$WORK/mosquitto.conf" <<EOF
+listener $MOSQ_PORT 127.0.0.1
+allow_anonymous true
+max_connections -1
+set_tcp_nodelay true
+persistence false
+log_dest stderr
+log_type error
+log_type warning
+EOF
+  mosquitto -c "$WORK/mosquitto.conf" >"$OUT_DIR/mosquitto-$1.log" 2>&1 &
+  MOSQ_PID=$!
+  for _ in $(seq 1 50); do
+    ss -Htln "sport = :$MOSQ_PORT" | grep -q . && { log "mosquitto up [$1, pid $MOSQ_PID, port $MOSQ_PORT]"; return 0; }
+    kill -0 "$MOSQ_PID" 2>/dev/null || die "mosquitto exited during start; see $OUT_DIR/mosquitto-$1.log"
+    sleep 0.1
+  done
+  die "mosquitto did not listen within 5 s"
+}
+
+mosquitto_stop() {
+  [[ -n "$MOSQ_PID" ]] || return 0
+  kill -TERM "$MOSQ_PID" 2>/dev/null || true
+  wait "$MOSQ_PID" 2>/dev/null || true
+  MOSQ_PID=""
+}
+
+# ---------------------------------------------------------------------------------------------
+# Swarms and other load-tool processes
+
+# One swarm process, in the background; its JSON report goes to OUT_DIR/swarm-NAME.json. Its sockets
+# close with a reset (no TIME_WAIT), so the ~28k ephemeral ports towards one server are never used up
+# by earlier runs and never slow the next one.
+swarm_launch() { # name port credentials-file offset count [extra swarm options...]
+  local name=$1 port=$2 credentials=$3 offset=$4 count=$5
+  shift 5
+  # shellcheck disable=SC2086
+  java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" swarm --host 127.0.0.1 --port "$port" \
+    --credentials "$credentials" --offset "$offset" --count "$count" \
+    "$@" >"$OUT_DIR/swarm-$name.json" 2>"$OUT_DIR/swarm-$name.log" &
+  SWARM_PIDS+=($!)
+}
+
+# Waits for the swarms to end by themselves (each has a hold limit and a deadline).
+swarms_wait() {
+  local pid
+  for pid in "${SWARM_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  SWARM_PIDS=()
+}
+
+swarms_stop() {
+  local pid
+  for pid in "${SWARM_PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; fi
+  done
+  swarms_wait
+}
+
+# Waits for the swarms' ready files; fails if every swarm exits first, or after timeout-s.
+swarms_wait_ready() { # timeout-s ready-file...
+  local deadline=$((SECONDS + $1)) file pid alive
+  shift
+  for file in "$@"; do
+    while [[ ! -f "$file" ]]; do
+      ((SECONDS < deadline)) || die "swarm not connected within its time ($file)"
+      alive=0
+      for pid in "${SWARM_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+      ((alive)) || die "every swarm exited before $file appeared; see $OUT_DIR/swarm-*.log"
+      sleep 0.2
+    done
+  done
+}
+
+# Another background process of the run (an event listener, say), stopped with the rest on exit.
+track_tool() { TOOL_PIDS+=("$1"); }
+
+tools_stop() {
+  local pid
+  for pid in "${TOOL_PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; fi
+    wait "$pid" 2>/dev/null || true
+  done
+  TOOL_PIDS=()
+}
+
+# ---------------------------------------------------------------------------------------------
+# Measurements from /proc
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+
+# jcmd GC.heap_info's first line: " garbage-first heap   total 262144K, used 45678K [...]"
+heap_used_kb() { jcmd "$1" GC.heap_info | awk '/heap/ && /used/ && v == "" { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v) } } END { print v }'; }
+
+# These read /proc with one cat and one awk each, so that a sample costs the measured machine next to
+# nothing and takes milliseconds. In /proc/PID[/task/TID]/stat the comm (field 2) is in parentheses and
+# may hold spaces, so a line is cut after its last ')': then $2 is the ppid, $12 utime, $13 stime,
+# $14 cutime and $15 cstime, in clock ticks (CLK_TCK a second).
+
+# CPU a process has used (all its threads, live and ended), in clock ticks.
+cpu_ticks() { # pid
+  cat "/proc/$1/stat" 2>/dev/null | awk '{ sub(/^.*\) /, ""); s = $12 + $13 } END { print s + 0 }'
+}
+
+# CPU of a PostgreSQL server in clock ticks: the postmaster, its live backends, and the backends that
+# have ended (the postmaster's cutime and cstime). 0 when pid is empty.
+pg_cpu_ticks() { # postmaster-pid
+  [[ -n "$1" ]] || { echo 0; return 0; }
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$1" '{ pid = $1; sub(/^.*\) /, "")
+      if (pid == pm) s += $12 + $13 + $14 + $15; else if ($2 == pm) s += $12 + $13 } END { print s + 0 }'
+}
+
+# "tid ticks" for each Vert.x event-loop thread of a JVM. The kernel keeps 15 characters of a thread's
+# name, so every "vert.x-eventloop-thread-N" reads "vert.x-eventloo"; event_loop_names tells them apart.
+event_loop_ticks() { # pid
+  cat /proc/"$1"/task/*/stat 2>/dev/null | awk 'index($0, "(vert.x-eventloo") > 0 { tid = $1; sub(/^.*\) /, ""); print tid, $12 + $13 }'
+}
+
+# "tid name" for the JVM's Vert.x event-loop threads, from jcmd Thread.print (nid is the Linux tid in
+# hex). Costs a thread dump: take it outside a measured window.
+event_loop_names() { # pid
+  local nid name
+  jcmd "$1" Thread.print 2>/dev/null | awk '/^"vert\.x-eventloop-thread-[0-9]+"/ {
+      name = $1; gsub(/"/, "", name)
+      for (i = 1; i <= NF; i++) if ($i ~ /^nid=0x[0-9a-f]+$/) print substr($i, 7), name
+    }' | while read -r nid name; do echo "$((16#$nid)) $name"; done
+}
+
+# Per event loop, the CPU ticks between two event_loop_ticks samples: "name ticks" lines, named by
+# event_loop_names (a thread it does not know keeps its tid). A loop that did nothing shows 0.
+event_loop_delta() { # before-file after-file names-file
+  awk 'FILENAME == ARGV[1] { name[$1] = $2; next }
+       FILENAME == ARGV[2] { before[$1] = $2; next }
+       { n = ($1 in name) ? name[$1] : "tid-" $1; printf "%s %d\n", n, $2 - before[$1] }' "$3" "$1" "$2"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Arithmetic for summaries
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "NA"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+rounded() { awk -v d="$1" -v x="$2" 'BEGIN { if (x == "NA" || x == "") print "NA"; else printf "%.*f\n", d, x }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || a == "" || b == "" || b == 0) print "NA"; else printf "%.2f\n", a / b }'; }
+mib() { awk -v k="$1" 'BEGIN { if (k == "NA") print "NA"; else printf "%.1f\n", k / 1024 }'; }
+
+# Event-loop shares from "name ticks" lines on stdin, summed per name: "name percent" lines sorted by
+# name (the loop's share of all event-loop CPU), then "effective N": (sum)^2 / (sum of squares), how
+# many equally busy loops would give the same spread (1.00: all the work on one loop).
+event_loop_shares() {
+  local lines
+  lines=$(awk '{ t[$1] += $2 } END { for (n in t) print n, t[n] }')
+  [[ -n "$lines" ]] || { echo "effective 0.00"; return 0; }
+  awk 'NR == FNR { s += $2; next } { printf "%s %.1f\n", $1, (s > 0 ? 100 * $2 / s : 0) }' <(echo "$lines") <(echo "$lines") | sort -V
+  awk '{ s += $2; q += $2 * $2 } END { printf "effective %.2f\n", (q > 0 ? s * s / q : 0) }' <<<"$lines"
+}
+
+# The node logs' lines at WARN or ERROR, counted, with IDs (12 or more hex digits) and numbers masked.
+node_log_warnings() {
+  cat "$OUT_DIR"/node-*.log | grep -E '^[0-9:.]+ (WARN|ERROR) ' | cut -d' ' -f2- | cut -c1-160 \
+    | sed -E 's/[0-9a-f]{12,}/ID/g; s/[0-9]+/N/g' | sort | uniq -c || true
+}
+
+# event_loop_shares' output on one line: "#0 56.6, #1 22.6, ..." (the loops' numbers, their shares in %).
+event_loop_share_list() {
+  grep -v '^effective' | sed -E 's/^vert\.x-eventloop-thread-/#/' | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }'
+}
