@@ -7,7 +7,7 @@ import java.util.Locale;
 record ConfigOption(String key, String defaultValue, String description) {
 
   static final List<ConfigOption> ALL = List.of(
-      new ConfigOption("data-dir", "./drover-data", "Directory for the embedded database and the bootstrap admin token"),
+      new ConfigOption("data-dir", "./drover-data", "Directory for the embedded database, the bootstrap admin token, the node's keys and its own TLS certificate (tls/)"),
       new ConfigOption("node.roles", "hub,gateway", "What this node runs: hub (API, Console, database), gateway (device listeners), or hub,gateway"),
       new ConfigOption("cluster.enabled", "false", "true joins a Hazelcast cluster of Drover nodes (see docs/operations.md)"),
       new ConfigOption("cluster.name", "drover", "Cluster name: nodes join only a cluster of the same name"),
