@@ -174,7 +174,6 @@ public final class Node {
 
     // blocks (files, and key generation on the first start): before any listener, on this thread
     ServerTls tls = NodeCertificate.loadAtStart(config.tls(), config.dataDir());
-    warnOfPlainPorts(roles);
     Map<String, String> demoDevices = Map.of();
     DeviceDirectory directory = null;
     if (roles.hub()) {
@@ -247,6 +246,7 @@ public final class Node {
     LOG.info("node started [roles: {}, node-id: {}, http-port: {}, https-port: {}, mqtt-port: {}, mqtts-port: {}, coaps-port: {}, data-dir: {}]",
         roles, cluster.nodeId(), portOrOff(httpPort()), httpsPort(), gateway == null ? "-" : portOrOff(mqttPort()), gateway == null ? "-" : mqttTlsPort(),
         gateway == null ? "-" : coapPort(), config.dataDir());
+    warnOfPlainPorts();
     if (roles.hub() && pool.query("SELECT 1 FROM users LIMIT 1").execute().await().size() == 0) {
       String base = config.http().plainEnabled() ? "http://<host>:" + httpPort() : "https://<host>:" + httpsPort();
       LOG.warn("no accounts yet: the first account created becomes this node's administrator. Sign up at "
@@ -255,15 +255,15 @@ public final class Node {
   }
 
   /** Plain ports stay on by default for now (existing devices and scripts use them): say what they cost. */
-  private void warnOfPlainPorts(NodeRoles roles) {
-    if (roles.gateway() && config.gateway().mqtt().plainEnabled()) {
+  private void warnOfPlainPorts() {
+    if (gateway != null && mqttPort() >= 0) {
       LOG.warn("plain MQTT is on [port: {}]: a device's secret crosses the network in clear text in its CONNECT. Connect devices to "
           + "MQTT over TLS [port: {}] and turn plain MQTT off with --mqtt.plain-enabled=false (DROVER_MQTT_PLAIN_ENABLED=false)",
-          config.gateway().mqtt().port(), config.gateway().mqtt().tlsPort());
+          mqttPort(), mqttTlsPort());
     }
-    if (config.http().plainEnabled()) {
+    if (httpPort() >= 0) {
       LOG.warn("plain HTTP is on [port: {}]: passwords and access tokens cross the network in clear text. Use HTTPS [port: {}] and "
-          + "turn plain HTTP off with --http.plain-enabled=false (DROVER_HTTP_PLAIN_ENABLED=false)", config.http().port(), config.http().tlsPort());
+          + "turn plain HTTP off with --http.plain-enabled=false (DROVER_HTTP_PLAIN_ENABLED=false)", httpPort(), httpsPort());
     }
   }
 
