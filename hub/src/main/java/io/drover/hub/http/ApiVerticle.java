@@ -45,8 +45,8 @@ public final class ApiVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     if (tls != null && !settings.hstsMaxAge().isZero()) {
-      // RFC 6797: only a response over TLS may carry it; the browser then uses HTTPS for this host,
-      // on every port (section 8.3 keeps the port), so it is sent once HTTPS is what the operator uses
+      // RFC 6797 section 7.2: only a response over TLS may carry it. A browser that has seen it uses
+      // HTTPS for this host on every port (section 8.3), plain 8080 included: operations.md says so
       String hsts = "max-age=" + settings.hstsMaxAge().toSeconds();
       router.route().handler(ctx -> {
         if (ctx.request().isSSL()) {
