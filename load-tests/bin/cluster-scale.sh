@@ -85,7 +85,7 @@ start_node() { # name [flags...]; the node's HTTP and MQTT ports go to HTTP[name
   DATA[$name]="$WORK/data-$name"
   # shellcheck disable=SC2086
   java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir="${DATA[$name]}" \
-    --http.host=127.0.0.1 --http.port=0 --mqtt.host=127.0.0.1 --mqtt.port=0 \
+    --http.host=127.0.0.1 --http.port=0 --http.tls-port=0 --mqtt.host=127.0.0.1 --mqtt.port=0 --mqtt.tls-port=0 \
     --coap.host=127.0.0.1 --coap.port=0 "$@" >"$log_file" 2>&1 &
   PID[$name]=$!
   NODES+=("$name")

@@ -70,7 +70,7 @@ start_node() { # name
   local name=$1 data="$WORK/$1-data" log_file="$OUT_DIR/$1.log" _ line pid
   # shellcheck disable=SC2086
   java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir "$data" \
-    --http.host 127.0.0.1 --http.port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 \
+    --http.host 127.0.0.1 --http.port 0 --http.tls-port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 --mqtt.tls-port 0 \
     --coap.host 127.0.0.1 --coap.port 0 ${NODE_ARGS[$name]} >"$log_file" 2>&1 &
   pid=$!
   NODE_PID[$name]=$pid

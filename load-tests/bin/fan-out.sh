@@ -53,7 +53,7 @@ cp "$ROOT/hub/target/drover.jar" "$WORK/drover.jar"
 
 # shellcheck disable=SC2086
 java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir "$WORK/data" \
-  --http.host 127.0.0.1 --http.port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 \
+  --http.host 127.0.0.1 --http.port 0 --http.tls-port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 --mqtt.tls-port 0 \
   --events.max-streams-per-user 100000 --events.stream-opens-per-minute 1000000 >"$OUT_DIR/node.log" 2>&1 &
 NODE_PID=$!
 for _ in $(seq 1 180); do

@@ -126,7 +126,7 @@ node_start() { # key log-name data-dir [node arguments...]
   shift 3
   # shellcheck disable=SC2086
   java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir "$data" \
-    --http.host 127.0.0.1 --http.port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 \
+    --http.host 127.0.0.1 --http.port 0 --http.tls-port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 --mqtt.tls-port 0 \
     --coap.host 127.0.0.1 --coap.port 0 "$@" >"$log_file" 2>&1 &
   NODE_PID[$key]=$!
   NODE_DATA[$key]=$data

@@ -3,6 +3,7 @@ package io.drover.gateway;
 import io.drover.gateway.coap.CoapListener;
 import io.drover.gateway.commands.DeviceCommandRouter;
 import io.drover.gateway.mqtt.MqttListener;
+import io.drover.gateway.mqtt.MqttSettings;
 import io.drover.gateway.pipeline.GatewayMetrics;
 import io.drover.gateway.pipeline.HubClient;
 import io.drover.gateway.pipeline.SessionPipeline;
@@ -13,18 +14,20 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.mqtt.MqttServerOptions;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The gateway role of a node: the session pipeline, shared by the MQTT listener's instances (one per
- * event loop) and the CoAP listener, and the router that takes the cluster's commands for its
- * sessions. It speaks to the hub only over the event bus. Undeploying it undeploys the listeners first
- * (their sessions end and are reported closed).
+ * event loop, on the plain port and on the TLS port) and the CoAP listener, and the router that takes
+ * the cluster's commands for its sessions. It speaks to the hub only over the event bus. Undeploying
+ * it undeploys the listeners first (their sessions end and are reported closed).
  */
 public final class Gateway extends VerticleBase {
 
@@ -34,16 +37,23 @@ public final class Gateway extends VerticleBase {
   private final SessionOwnership ownership;
   private final MeterRegistry registry;
   private final KeyPair dtlsServerKey;
+  private final ServerTls tls;
   private DeviceSessions sessions;
-  private int mqttPort;
+  private int mqttPort = -1;
+  private int mqttTlsPort = -1;
   private CoapListener coap;
 
-  /** @param dtlsServerKey the node's ECDSA P-256 key, for devices that authenticate with raw public keys */
-  public Gateway(GatewaySettings settings, SessionOwnership ownership, MeterRegistry registry, KeyPair dtlsServerKey) {
+  /**
+   * @param dtlsServerKey the node's ECDSA P-256 key, for devices that authenticate with raw public keys
+   * @param tls the certificate of MQTT over TLS; null serves no TLS port (the gateway's own tests, which
+   *     have no certificate)
+   */
+  public Gateway(GatewaySettings settings, SessionOwnership ownership, MeterRegistry registry, KeyPair dtlsServerKey, ServerTls tls) {
     this.settings = settings;
     this.ownership = ownership;
     this.registry = registry;
     this.dtlsServerKey = dtlsServerKey;
+    this.tls = tls;
   }
 
   @Override
@@ -51,32 +61,59 @@ public final class Gateway extends VerticleBase {
     sessions = new DeviceSessions(ownership, vertx.eventBus());
     HubClient hub = new HubClient(vertx, settings.hubTimeout(), settings.hubOnThisNode());
     ConnectionBudget budget = settings.maxConnections() > 0 ? new ConnectionBudget(settings.maxConnections()) : ConnectionBudget.fromFileLimit();
+    // one pipeline for plain MQTT and MQTT over TLS: past the handshake they are the same protocol
     SessionPipeline mqttPipeline = new SessionPipeline("mqtt", hub, sessions, new GatewayMetrics(registry, "mqtt", sessions), budget, 0);
     SessionPipeline coapPipeline = new SessionPipeline("coap", hub, sessions, new GatewayMetrics(registry, "coap", sessions), budget,
         settings.coap().requestsPerSecondPerDevice());
-    int instances = settings.effectiveListenerInstances();
-    // Vert.x hands each new connection to the next instance in turn. A port of 0 would give each
-    // instance a random port of its own; a negative one is Vert.x's way to share one random port.
-    int port = settings.mqtt().port() == 0 ? -1 : settings.mqtt().port();
-    List<MqttListener> listeners = new CopyOnWriteArrayList<>();
-    AtomicInteger numbered = new AtomicInteger();
+    MqttSettings mqtt = settings.mqtt();
     coap = new CoapListener(settings.coap(), dtlsServerKey, coapPipeline);
     return vertx.deployVerticle(new DeviceCommandRouter(sessions))
-        .compose(routed -> vertx.deployVerticle(() -> {
-          MqttListener listener = new MqttListener(settings.mqtt(), port, mqttPipeline, numbered.getAndIncrement());
-          listeners.add(listener);
-          return listener;
-        }, new DeploymentOptions().setInstances(instances)))
-        .compose(deployed -> {
-          mqttPort = listeners.get(0).actualPort();
+        .compose(routed -> mqtt.plainEnabled()
+            ? deployMqtt(mqttPipeline, "", mqtt::serverOptions, mqtt.port(), -1)
+            : Future.succeededFuture(-1))
+        .compose(bound -> {
+          mqttPort = bound;
+          return tls == null ? Future.succeededFuture(-1) : deployMqtt(mqttPipeline, "tls-", port -> mqtt.tlsServerOptions(port, tls), mqtt.tlsPort(), -2);
+        })
+        .compose(bound -> {
+          mqttTlsPort = bound;
           return vertx.deployVerticle(coap);
         })
-        .onSuccess(deployed -> LOG.info("gateway started [mqtt-port: {}, mqtt-instances: {}, coaps-port: {}, coap-executors: {}, connection-budget: {}]",
-            mqttPort, instances, coap.actualPort(), coap.executors(), budget.limit()));
+        .onSuccess(deployed -> LOG.info("gateway started [mqtt-port: {}, mqtts-port: {}, mqtt-instances: {}, coaps-port: {}, coap-executors: {}, connection-budget: {}]",
+            mqttPort < 0 ? "off" : mqttPort, mqttTlsPort < 0 ? "off" : mqttTlsPort, settings.effectiveListenerInstances(),
+            coap.actualPort(), coap.executors(), budget.limit()));
   }
 
+  /**
+   * Deploys the MQTT listener's instances on one port; completes with the port they share.
+   *
+   * @param names before each instance's number in its connection gauge
+   * @param randomPortKey the negative port standing for port 0, different for each listener
+   */
+  private Future<Integer> deployMqtt(SessionPipeline pipeline, String names, IntFunction<MqttServerOptions> options, int configuredPort,
+      int randomPortKey) {
+    // Vert.x hands each new connection to the next instance in turn. A port of 0 would give each
+    // instance a random port of its own; a negative one is Vert.x's way to share one random port
+    // among the servers given the same negative number, so plain and TLS need two of them.
+    MqttServerOptions shared = options.apply(configuredPort == 0 ? randomPortKey : configuredPort);
+    List<MqttListener> listeners = new CopyOnWriteArrayList<>();
+    AtomicInteger numbered = new AtomicInteger();
+    return vertx.deployVerticle(() -> {
+          MqttListener listener = new MqttListener(settings.mqtt(), shared, pipeline, names + numbered.getAndIncrement());
+          listeners.add(listener);
+          return listener;
+        }, new DeploymentOptions().setInstances(settings.effectiveListenerInstances()))
+        .map(deployed -> listeners.get(0).actualPort());
+  }
+
+  /** The plain MQTT port, -1 when {@code mqtt.plain-enabled} is false. */
   public int mqttPort() {
     return mqttPort;
+  }
+
+  /** The MQTT over TLS port, -1 when the gateway was given no certificate. */
+  public int mqttTlsPort() {
+    return mqttTlsPort;
   }
 
   public int coapPort() {

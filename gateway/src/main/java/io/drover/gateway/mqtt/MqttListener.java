@@ -4,32 +4,36 @@ import io.drover.gateway.pipeline.SessionPipeline;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.mqtt.MqttServer;
+import io.vertx.mqtt.MqttServerOptions;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Terminates device MQTT connections and hands each to its own {@link MqttConnection}. Deployed as
- * several instances on one port: Vert.x spreads the accepted connections over the instances, each on
- * its own event loop, and a connection stays on the loop that accepted it.
+ * Terminates device MQTT connections, plain or over TLS, and hands each to its own
+ * {@link MqttConnection}. Deployed as several instances on one port: Vert.x spreads the accepted
+ * connections over the instances, each on its own event loop, and a connection stays on the loop that
+ * accepted it. Past the TLS handshake a connection is the same as a plain one: the same pipeline, the
+ * same metrics (protocol {@code mqtt}).
  */
 public final class MqttListener extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(MqttListener.class);
 
   private final MqttSettings settings;
-  private final int port;
+  private final MqttServerOptions options;
   private final SessionPipeline pipeline;
-  private final int instance;
+  private final String instance;
   private MqttServer server;
 
   /**
-   * @param port the port to bind: the settings' own, or a negative one for a random port its instances share
-   * @param instance this instance's number, from 0, for its connection gauge
+   * @param options the server to run: {@link MqttSettings#serverOptions} or {@link MqttSettings#tlsServerOptions}
+   *     on the settings' port, or on a negative one for a random port its instances share
+   * @param instance this instance's name, for its connection gauge: its number from 0, {@code tls-} before it over TLS
    */
-  public MqttListener(MqttSettings settings, int port, SessionPipeline pipeline, int instance) {
+  public MqttListener(MqttSettings settings, MqttServerOptions options, SessionPipeline pipeline, String instance) {
     this.settings = settings;
-    this.port = port;
+    this.options = options;
     this.pipeline = pipeline;
     this.instance = instance;
   }
@@ -37,10 +41,13 @@ public final class MqttListener extends VerticleBase {
   @Override
   public Future<?> start() {
     AtomicInteger held = pipeline.metrics().listenerConnections(instance);
-    server = MqttServer.create(vertx, settings.serverOptions().setPort(port))
+    // a failed TLS handshake (a plain CONNECT on the TLS port, an old protocol, no common cipher) and a
+    // garbled first packet end here: the connection is closed and no session was ever opened
+    server = MqttServer.create(vertx, new MqttServerOptions(options))
         .endpointHandler(endpoint -> new MqttConnection(endpoint, context, pipeline, settings.maxMessageSize(), held).open())
-        .exceptionHandler(error -> LOG.debug("MQTT connection failed before CONNECT", error));
-    return server.listen().onSuccess(s -> LOG.debug("MQTT listener instance up [host: {}, port: {}]", settings.host(), s.actualPort()));
+        .exceptionHandler(error -> LOG.debug("MQTT connection failed before CONNECT [instance: {}]", instance, error));
+    return server.listen().onSuccess(s -> LOG.debug("MQTT listener instance up [host: {}, port: {}, tls: {}]",
+        settings.host(), s.actualPort(), options.isSsl()));
   }
 
   @Override

@@ -1,19 +1,25 @@
 package io.drover.gateway.mqtt;
 
+import io.drover.gateway.ServerTls;
 import io.vertx.mqtt.MqttServerOptions;
 import java.time.Duration;
 
 /**
  * The MQTT listener's settings, validated by whoever reads the node configuration.
  *
+ * @param port plain MQTT (1883), served when {@code plainEnabled}
+ * @param tlsPort MQTT over TLS (8883), served when the gateway is given a {@link ServerTls}
+ * @param plainEnabled false leaves only the TLS port: plain MQTT carries each device's secret in clear
+ *     text in its CONNECT
  * @param maxMessageSize the largest MQTT packet accepted; a larger one closes the connection (the
  *     decoder cannot skip it), so keep it well above the 1,024-byte event limit, which is refused
  *     politely with the session kept
  * @param connectTimeout how long a TCP connection may stay without a CONNECT
  */
-public record MqttSettings(String host, int port, int maxMessageSize, Duration connectTimeout) {
+public record MqttSettings(String host, int port, int tlsPort, boolean plainEnabled, int maxMessageSize, Duration connectTimeout) {
 
-  MqttServerOptions serverOptions() {
+  /** Plain MQTT on {@code port}. */
+  public MqttServerOptions serverOptions(int port) {
     MqttServerOptions options = new MqttServerOptions()
         .setHost(host)
         .setPort(port)
@@ -24,5 +30,10 @@ public record MqttSettings(String host, int port, int maxMessageSize, Duration c
         .setMaxClientIdLength(64);
     options.setTcpNoDelay(true);
     return options;
+  }
+
+  /** MQTT over TLS on {@code port}: the same as plain MQTT once the handshake is done. */
+  public MqttServerOptions tlsServerOptions(int port, ServerTls tls) {
+    return tls.applyTo(serverOptions(port));
   }
 }

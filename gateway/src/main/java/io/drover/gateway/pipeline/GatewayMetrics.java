@@ -62,12 +62,14 @@ public final class GatewayMetrics {
   /**
    * The count of connections one listener instance holds, as the gauge
    * {@code drover_listener_connections{protocol, instance}}: how the sessions spread over the event loops.
+   *
+   * @param instance the instance's name: its number, or {@code tls-} and its number for MQTT over TLS
    */
-  public AtomicInteger listenerConnections(int instance) {
+  public AtomicInteger listenerConnections(String instance) {
     AtomicInteger held = new AtomicInteger();
     Gauge.builder("drover.listener.connections", held, AtomicInteger::get)
         .description("Device connections held by one listener instance (one event loop each)")
-        .tags("protocol", protocol, "instance", Integer.toString(instance))
+        .tags("protocol", protocol, "instance", instance)
         .register(registry);
     return held;
   }

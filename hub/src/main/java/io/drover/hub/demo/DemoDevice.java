@@ -6,6 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.drover.gateway.ServerTls;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.mqtt.MqttClient;
 import io.vertx.mqtt.MqttClientOptions;
 import io.vertx.mqtt.messages.MqttPublishMessage;
@@ -35,12 +37,18 @@ final class DemoDevice {
   private long readingTimer = -1;
   private boolean stopped;
 
-  DemoDevice(Vertx vertx, String id, String secret, String host, int port) {
+  /** @param tls the node's own certificate when {@code port} is its MQTT over TLS port, else null */
+  DemoDevice(Vertx vertx, String id, String secret, String host, int port, ServerTls tls) {
     this.vertx = vertx;
     this.id = id;
     this.host = host;
     this.port = port;
-    this.client = MqttClient.create(vertx, new MqttClientOptions().setClientId(id).setUsername(id).setPassword(secret).setAutoKeepAlive(true));
+    MqttClientOptions options = new MqttClientOptions().setClientId(id).setUsername(id).setPassword(secret).setAutoKeepAlive(true);
+    if (tls != null) {
+      // this process's own listener: trust exactly the certificate it serves, whatever names it carries
+      options.setSsl(true).setTrustOptions(new PemTrustOptions().addCertValue(tls.certificateChain())).setHostnameVerificationAlgorithm("");
+    }
+    this.client = MqttClient.create(vertx, options);
     client.publishHandler(this::onCloudMessage);
     client.closeHandler(ignored -> onClosed());
   }

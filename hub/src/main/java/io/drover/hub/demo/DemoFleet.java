@@ -1,5 +1,6 @@
 package io.drover.hub.demo;
 
+import io.drover.gateway.ServerTls;
 import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.devices.DeviceSecrets;
 import io.vertx.core.Future;
@@ -31,15 +32,17 @@ public final class DemoFleet extends VerticleBase {
   private final DeviceDirectory directory;
   private final String mqttHost;
   private final int mqttPort;
+  private final ServerTls tls;
   private final List<DemoDevice> devices = new ArrayList<>();
   private long claimTimer;
 
-  private DemoFleet(Map<String, String> secretsById, Pool pool, DeviceDirectory directory, String mqttHost, int mqttPort) {
+  private DemoFleet(Map<String, String> secretsById, Pool pool, DeviceDirectory directory, String mqttHost, int mqttPort, ServerTls tls) {
     this.secretsById = secretsById;
     this.pool = pool;
     this.directory = directory;
     this.mqttHost = mqttHost;
     this.mqttPort = mqttPort;
+    this.tls = tls;
   }
 
   /**
@@ -61,15 +64,16 @@ public final class DemoFleet extends VerticleBase {
     return secrets;
   }
 
-  public static DemoFleet of(Map<String, String> secretsById, Pool pool, DeviceDirectory directory, String mqttHost, int mqttPort) {
-    return new DemoFleet(secretsById, pool, directory, "0.0.0.0".equals(mqttHost) ? "127.0.0.1" : mqttHost, mqttPort);
+  /** @param tls the node's certificate when {@code mqttPort} is its MQTT over TLS port (plain MQTT is off), else null */
+  public static DemoFleet of(Map<String, String> secretsById, Pool pool, DeviceDirectory directory, String mqttHost, int mqttPort, ServerTls tls) {
+    return new DemoFleet(secretsById, pool, directory, "0.0.0.0".equals(mqttHost) ? "127.0.0.1" : mqttHost, mqttPort, tls);
   }
 
   @Override
   public Future<?> start() {
     List<Future<Void>> connected = new ArrayList<>();
     secretsById.forEach((id, secret) -> {
-      DemoDevice device = new DemoDevice(vertx, id, secret, mqttHost, mqttPort);
+      DemoDevice device = new DemoDevice(vertx, id, secret, mqttHost, mqttPort, tls);
       devices.add(device);
       connected.add(device.connect());
     });

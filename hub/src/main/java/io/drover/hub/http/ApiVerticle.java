@@ -1,5 +1,6 @@
 package io.drover.hub.http;
 
+import io.drover.gateway.ServerTls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -23,22 +24,37 @@ public final class ApiVerticle extends VerticleBase {
   static final long MAX_BODY_BYTES = 64 * 1024;
 
   private final HttpSettings settings;
+  private final ServerTls tls;
   private final Function<Vertx, List<ApiFeature>> features;
   private final List<ApiFeature> mounted = new ArrayList<>();
   private HttpServer server;
+  private HttpServer tlsServer;
 
   /**
+   * @param tls the certificate HTTPS serves; null serves no HTTPS port
    * @param features made once the verticle has its Vert.x instance, so that features holding timers
    *     or consumers belong to this verticle's context
    */
-  public ApiVerticle(HttpSettings settings, Function<Vertx, List<ApiFeature>> features) {
+  public ApiVerticle(HttpSettings settings, ServerTls tls, Function<Vertx, List<ApiFeature>> features) {
     this.settings = settings;
+    this.tls = tls;
     this.features = features;
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    if (tls != null && !settings.hstsMaxAge().isZero()) {
+      // RFC 6797 section 7.2: only a response over TLS may carry it. A browser that has seen it uses
+      // HTTPS for this host on every port (section 8.3), plain 8080 included: operations.md says so
+      String hsts = "max-age=" + settings.hstsMaxAge().toSeconds();
+      router.route().handler(ctx -> {
+        if (ctx.request().isSSL()) {
+          ctx.response().putHeader("Strict-Transport-Security", hsts);
+        }
+        ctx.next();
+      });
+    }
     router.route().handler(ApiErrors::refuseMalformedEscapes);
     List<Future<Void>> mounting = new ArrayList<>();
     for (ApiFeature feature : features.apply(vertx)) {
@@ -49,11 +65,21 @@ public final class ApiVerticle extends VerticleBase {
     router.route().failureHandler(ApiErrors::handle);
     // failures outside any route's handlers get the same shape
     router.errorHandler(500, ApiErrors::handle);
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()))
-        .requestHandler(router);
+    if (settings.plainEnabled()) {
+      server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()))
+          .requestHandler(router);
+    }
+    if (tls != null) {
+      // ALPN offers h2 first, then http/1.1: the JDK's TLS does ALPN since Java 9
+      tlsServer = vertx.createHttpServer(tls.applyTo(new HttpServerOptions().setHost(settings.host()).setPort(settings.tlsPort()))
+              .setUseAlpn(true))
+          .requestHandler(router);
+    }
     return Future.all(mounting)
-        .compose(ignored -> server.listen())
-        .onSuccess(s -> LOG.info("HTTP listening [host: {}, port: {}]", settings.host(), s.actualPort()));
+        .compose(ignored -> server == null ? Future.succeededFuture() : server.listen())
+        .compose(ignored -> tlsServer == null ? Future.succeededFuture() : tlsServer.listen())
+        .onSuccess(s -> LOG.info("HTTP listening [host: {}, port: {}, https-port: {}]", settings.host(),
+            server == null ? "off" : server.actualPort(), tlsServer == null ? "off" : tlsServer.actualPort()));
   }
 
   @Override
@@ -62,10 +88,18 @@ public final class ApiVerticle extends VerticleBase {
     for (ApiFeature feature : mounted) {
       closing.add(feature.close());
     }
-    return Future.join(closing).eventually(() -> server.close());
+    return Future.join(closing).eventually(() -> Future.join(
+        server == null ? Future.succeededFuture() : server.close(),
+        tlsServer == null ? Future.succeededFuture() : tlsServer.close()));
   }
 
+  /** The plain HTTP port, -1 when {@code http.plain-enabled} is false. */
   public int actualPort() {
-    return server.actualPort();
+    return server == null ? -1 : server.actualPort();
+  }
+
+  /** The HTTPS port, -1 when there is none. */
+  public int actualTlsPort() {
+    return tlsServer == null ? -1 : tlsServer.actualPort();
   }
 }

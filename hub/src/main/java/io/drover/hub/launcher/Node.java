@@ -1,6 +1,7 @@
 package io.drover.hub.launcher;
 
 import io.drover.gateway.Gateway;
+import io.drover.gateway.ServerTls;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.commands.DeviceCommands;
 import io.drover.gateway.session.SessionOwnership;
@@ -49,6 +50,7 @@ import io.drover.hub.products.fleet.AutoApproval;
 import io.drover.hub.products.fleet.GroupsApi;
 import io.drover.hub.products.fleet.ProductDevicesApi;
 import io.drover.hub.storage.Database;
+import io.drover.hub.tls.NodeCertificate;
 import io.drover.hub.tracker.ConfigIndexLoader;
 import io.drover.hub.tracker.LocationRecorder;
 import io.drover.hub.tracker.LocationsApi;
@@ -170,6 +172,8 @@ public final class Node {
         .put("leader", cluster.leads()))));
     ClusterMetrics.register(registry, cluster);
 
+    // blocks (files, and key generation on the first start): before any listener, on this thread
+    ServerTls tls = NodeCertificate.loadAtStart(config.tls(), config.dataDir());
     Map<String, String> demoDevices = Map.of();
     DeviceDirectory directory = null;
     if (roles.hub()) {
@@ -200,7 +204,7 @@ public final class Node {
       deploy(new TrackerVerticle(trackerConfig, pool));
       deploy(new LocationRecorder(pool, trackerConfig.index()));
       CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
-      api = new ApiVerticle(config.http(), v -> List.of(
+      api = new ApiVerticle(config.http(), tls, v -> List.of(
           new OperationsApi(health, registry),
           new AccountsApi(v, pool, access, config.openSignup()),
           new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
@@ -225,24 +229,46 @@ public final class Node {
           new ConsoleRoutes(v, config.mapTiles())));
     } else {
       // a gateway node still answers /health and /metrics, for its load balancer and Prometheus
-      api = new ApiVerticle(config.http(), v -> List.of(new OperationsApi(health, registry)));
+      api = new ApiVerticle(config.http(), tls, v -> List.of(new OperationsApi(health, registry)));
     }
     deploy(api);
 
     if (roles.gateway()) {
       // The gateway: it speaks to the hub only over the event bus.
-      gateway = new Gateway(config.gateway(), ownership, registry, DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME)));
+      gateway = new Gateway(config.gateway(), ownership, registry, DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME)),
+          tls);
       deploy(gateway);
       if (!demoDevices.isEmpty()) {
-        deploy(DemoFleet.of(demoDevices, pool, directory, config.gateway().mqtt().host(), mqttPort()));
+        boolean plain = config.gateway().mqtt().plainEnabled();
+        deploy(DemoFleet.of(demoDevices, pool, directory, config.gateway().mqtt().host(), plain ? mqttPort() : mqttTlsPort(), plain ? null : tls));
       }
     }
-    LOG.info("node started [roles: {}, node-id: {}, http-port: {}, mqtt-port: {}, coaps-port: {}, data-dir: {}]",
-        roles, cluster.nodeId(), httpPort(), gateway == null ? "-" : mqttPort(), gateway == null ? "-" : coapPort(), config.dataDir());
+    LOG.info("node started [roles: {}, node-id: {}, http-port: {}, https-port: {}, mqtt-port: {}, mqtts-port: {}, coaps-port: {}, data-dir: {}]",
+        roles, cluster.nodeId(), portOrOff(httpPort()), httpsPort(), gateway == null ? "-" : portOrOff(mqttPort()), gateway == null ? "-" : mqttTlsPort(),
+        gateway == null ? "-" : coapPort(), config.dataDir());
+    warnOfPlainPorts();
     if (roles.hub() && pool.query("SELECT 1 FROM users LIMIT 1").execute().await().size() == 0) {
+      String base = config.http().plainEnabled() ? "http://<host>:" + httpPort() : "https://<host>:" + httpsPort();
       LOG.warn("no accounts yet: the first account created becomes this node's administrator. Sign up at "
-          + "http://<host>:{}/ or: curl -d username=you@example.com -d password=... http://<host>:{}/v1/users", httpPort(), httpPort());
+          + "{}/ or: curl -d username=you@example.com -d password=... {}/v1/users", base, base);
     }
+  }
+
+  /** Plain ports stay on by default for now (existing devices and scripts use them): say what they cost. */
+  private void warnOfPlainPorts() {
+    if (gateway != null && mqttPort() >= 0) {
+      LOG.warn("plain MQTT is on [port: {}]: a device's secret crosses the network in clear text in its CONNECT. Connect devices to "
+          + "MQTT over TLS [port: {}] and turn plain MQTT off with --mqtt.plain-enabled=false (DROVER_MQTT_PLAIN_ENABLED=false)",
+          mqttPort(), mqttTlsPort());
+    }
+    if (httpPort() >= 0) {
+      LOG.warn("plain HTTP is on [port: {}]: passwords and access tokens cross the network in clear text. Use HTTPS [port: {}] and "
+          + "turn plain HTTP off with --http.plain-enabled=false (DROVER_HTTP_PLAIN_ENABLED=false)", httpPort(), httpsPort());
+    }
+  }
+
+  private static Object portOrOff(int port) {
+    return port < 0 ? "off" : port;
   }
 
   private void deploy(Deployable verticle) {
@@ -282,12 +308,27 @@ public final class Node {
     LOG.info("node stopped");
   }
 
+  /** The plain HTTP port, -1 when {@code http.plain-enabled} is false. */
   public int httpPort() {
     return api.actualPort();
   }
 
+  public int httpsPort() {
+    return api.actualTlsPort();
+  }
+
+  /** The plain MQTT port, -1 when {@code mqtt.plain-enabled} is false. */
   public int mqttPort() {
     return gateway.mqttPort();
+  }
+
+  public int mqttTlsPort() {
+    return gateway.mqttTlsPort();
+  }
+
+  /** The CA of the node's own certificate, which clients are told to trust; absent when the operator gave one. */
+  public Path certificateAuthorityFile() {
+    return config.dataDir().resolve(NodeCertificate.DIRECTORY).resolve("ca.pem");
   }
 
   public int coapPort() {

@@ -10,6 +10,7 @@ import io.drover.hub.console.MapTiles;
 import io.drover.hub.events.EventSettings;
 import io.drover.hub.http.HttpSettings;
 import io.drover.hub.storage.DatabaseSettings;
+import io.drover.hub.tls.TlsSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ public record NodeConfig(
     Path dataDir,
     HttpSettings http,
     GatewaySettings gateway,
+    TlsSettings tls,
     Path masterKeyFile,
     DatabaseSettings database,
     EventSettings events,
@@ -51,11 +53,18 @@ public record NodeConfig(
             r.integer("cluster.eventbus-port", 0, 65535),
             Duration.ofSeconds(r.integer("cluster.heartbeat-timeout-seconds", 2, 3600))),
         dataDir,
-        new HttpSettings(r.text("http.host"), r.integer("http.port", 0, 65535)),
+        new HttpSettings(
+            r.text("http.host"),
+            r.integer("http.port", 0, 65535),
+            r.integer("http.tls-port", 0, 65535),
+            r.bool("http.plain-enabled"),
+            Duration.ofSeconds(r.integer("http.hsts-max-age-seconds", 0, Integer.MAX_VALUE))),
         new GatewaySettings(
         new MqttSettings(
             r.text("mqtt.host"),
             r.integer("mqtt.port", 0, 65535),
+            r.integer("mqtt.tls-port", 0, 65535),
+            r.bool("mqtt.plain-enabled"),
             r.integer("mqtt.max-message-size", 2048, 268_435_455),
             Duration.ofSeconds(r.integer("mqtt.connect-timeout", 1, 3600))),
         new CoapSettings(
@@ -79,6 +88,7 @@ public record NodeConfig(
             r.integer("gateway.listener-instances", 0, 1024),
             r.integer("gateway.max-connections", 0, 10_000_000),
             roles.hub()),
+        r.tls(),
         r.text("secrets.master-key-file").isBlank()
             ? dataDir.resolve("master-key")
             : Path.of(r.text("secrets.master-key-file").trim()).toAbsolutePath().normalize(),
@@ -159,6 +169,37 @@ public record NodeConfig(
         members.add(member);
       }
       return List.copyOf(members);
+    }
+
+    /** The operator's certificate and key, both or neither, and the extra names of the node's own. */
+    TlsSettings tls() {
+      ConfigSources.Value cert = sources.get("tls.cert-file");
+      ConfigSources.Value key = sources.get("tls.key-file");
+      if (cert.text().isBlank() != key.text().isBlank()) {
+        ConfigSources.Value missing = cert.text().isBlank() ? cert : key;
+        throw new ConfigException("tls.cert-file and tls.key-file go together, but " + (missing == cert ? "tls.cert-file" : "tls.key-file")
+            + " is empty");
+      }
+      List<String> names = new java.util.ArrayList<>();
+      for (String name : text("tls.host-names").split(",")) {
+        if (!name.isBlank()) {
+          names.add(name.trim());
+        }
+      }
+      // the hosts the listeners bind, when they are names or addresses rather than every interface
+      names.addAll(List.of(text("http.host"), text("mqtt.host"), text("cluster.host")));
+      return cert.text().isBlank()
+          ? new TlsSettings(null, null, List.copyOf(names))
+          : new TlsSettings(readableFile("tls.cert-file"), readableFile("tls.key-file"), List.copyOf(names));
+    }
+
+    Path readableFile(String key) {
+      ConfigSources.Value value = sources.get(key);
+      Path file = Path.of(value.text().trim()).toAbsolutePath().normalize();
+      if (!java.nio.file.Files.isReadable(file)) {
+        throw new ConfigException(key + " must name a readable file, but " + value.source() + " gives '" + value.text() + "'");
+      }
+      return file;
     }
 
     boolean bool(String key) {

@@ -183,8 +183,8 @@ class ClusterFailoverTest {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"),
         Main.class.getName(),
-        "--data-dir=" + dataDir, "--http.host=127.0.0.1", "--http.port=0",
-        "--mqtt.host=127.0.0.1", "--mqtt.port=" + mqttPort, "--coap.host=127.0.0.1", "--coap.port=" + coapPort));
+        "--data-dir=" + dataDir, "--http.host=127.0.0.1", "--http.port=0", "--http.tls-port=0",
+        "--mqtt.host=127.0.0.1", "--mqtt.port=" + mqttPort, "--mqtt.tls-port=0", "--coap.host=127.0.0.1", "--coap.port=" + coapPort));
     command.addAll(cluster.memberFlags(1, "gateway"));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     CountDownLatch started = new CountDownLatch(1);

@@ -23,7 +23,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -47,8 +48,14 @@ class ParticleApiJsTest {
     node.close();
   }
 
-  @Test
-  void apiJsSignsUpClaimsCallsReadsStreamsPublishesReleasesAndRevokes(Vertx vertx) throws Exception {
+  /**
+   * Over HTTPS, Node.js trusts the node's own CA through {@code NODE_EXTRA_CA_CERTS}, as
+   * docs/operations.md ("Securing a node") says; each run signs up an account of its own.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void apiJsSignsUpClaimsCallsReadsStreamsPublishesReleasesAndRevokes(boolean https, Vertx vertx) throws Exception {
+    String username = https ? "compat-https-user@example.com" : "compat-user@example.com";
     DeviceIdentity identity = node.provisionDevice();
     List<String> argumentsSeen = new CopyOnWriteArrayList<>();
     try (TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
@@ -59,7 +66,7 @@ class ParticleApiJsTest {
           }),
           Map.of("temp", Map.entry("double", () -> "21.5")));
 
-      Map<String, JsonObject> steps = runScenario(identity, device);
+      Map<String, JsonObject> steps = runScenario(identity, device, https, username);
 
       assertEquals(new JsonObject().put("step", "createUser").put("statusCode", 200).put("ok", true), steps.get("createUser"));
       assertEquals("bearer", steps.get("login").getString("token_type"));
@@ -74,7 +81,7 @@ class ParticleApiJsTest {
       JsonArray listed = steps.get("listDevices").getJsonArray("devices");
       assertEquals(1, listed.size(), listed.encode());
       assertEquals(identity.id(), listed.getJsonObject(0).getString("id"));
-      assertEquals("compat-user@example.com", listed.getJsonObject(0).getString("owner"));
+      assertEquals(username, listed.getJsonObject(0).getString("owner"));
       assertEquals(true, listed.getJsonObject(0).getBoolean("connected"));
 
       assertEquals("bench_lamp", steps.get("renameDevice").getString("name"));
@@ -121,18 +128,22 @@ class ParticleApiJsTest {
    *
    * @return each step's line, by step name
    */
-  private static Map<String, JsonObject> runScenario(DeviceIdentity identity, TestDevice device) throws Exception {
+  private static Map<String, JsonObject> runScenario(DeviceIdentity identity, TestDevice device, boolean https, String username)
+      throws Exception {
     ParticleTools.requireInstalled("node_modules/particle-api-js/package.json");
-    Process script = ParticleTools.process(
-        List.of("node", ParticleTools.requireInstalled("api-js-scenario.mjs").toString(),
-            "http://127.0.0.1:" + node.httpPort(), identity.id()),
-        Map.of("DROVER_USERNAME", "compat-user@example.com",
+    Map<String, String> env = new java.util.HashMap<>(Map.of("DROVER_USERNAME", username,
             "DROVER_PASSWORD", "correct horse battery staple",
             "DROVER_DEVICE_NAME", "bench_lamp",
             "DROVER_FUNCTION", "led",
             "DROVER_FUNCTION_ARG", "on",
             "DROVER_VARIABLE", "temp",
-            "DROVER_DEVICE_EVENT", "button")).start();
+            "DROVER_DEVICE_EVENT", "button"));
+    if (https) {
+      env.put("NODE_EXTRA_CA_CERTS", node.caFile().toString());
+    }
+    String baseUrl = https ? "https://127.0.0.1:" + node.httpsPort() : "http://127.0.0.1:" + node.httpPort();
+    Process script = ParticleTools.process(
+        List.of("node", ParticleTools.requireInstalled("api-js-scenario.mjs").toString(), baseUrl, identity.id()), env).start();
     // a script that hangs is killed, which ends its output and so the loop below
     CompletableFuture<Boolean> ended = script.onExit().thenApply(exited -> true)
         .completeOnTimeout(false, SCRIPT_TIMEOUT_SECONDS, TimeUnit.SECONDS);

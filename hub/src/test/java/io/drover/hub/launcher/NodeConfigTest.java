@@ -28,6 +28,42 @@ class NodeConfigTest {
   }
 
   @Test
+  void tlsPortsAreOnByDefaultBesideThePlainOnesWithTheNodesOwnCertificate() {
+    NodeConfig config = NodeConfig.from(List.of(), Map.of());
+
+    assertEquals(8883, config.gateway().mqtt().tlsPort());
+    assertTrue(config.gateway().mqtt().plainEnabled());
+    assertEquals(8443, config.http().tlsPort());
+    assertTrue(config.http().plainEnabled());
+    assertEquals(Duration.ofDays(365), config.http().hstsMaxAge());
+    assertFalse(config.tls().operatorCertificate());
+  }
+
+  @Test
+  void plainPortsCanBeTurnedOff() {
+    NodeConfig config = NodeConfig.from(List.of("--mqtt.plain-enabled=false"), Map.of("DROVER_HTTP_PLAIN_ENABLED", "false"));
+
+    assertFalse(config.gateway().mqtt().plainEnabled());
+    assertFalse(config.http().plainEnabled());
+  }
+
+  @Test
+  void anOperatorsCertificateNeedsBothFilesAndThemReadable(@TempDir Path dir) throws Exception {
+    Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+    Path key = Files.writeString(dir.resolve("key.pem"), "x");
+
+    assertEquals("tls.cert-file and tls.key-file go together, but tls.key-file is empty",
+        assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--tls.cert-file=" + cert), Map.of())).getMessage());
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(
+            List.of("--tls.cert-file=" + cert, "--tls.key-file=" + dir.resolve("absent.pem")), Map.of()))
+        .getMessage().startsWith("tls.key-file must name a readable file"));
+
+    NodeConfig config = NodeConfig.from(List.of("--tls.cert-file=" + cert, "--tls.key-file=" + key), Map.of());
+    assertTrue(config.tls().operatorCertificate());
+    assertEquals(key, config.tls().keyFile());
+  }
+
+  @Test
   void flagsWinOverTheEnvironmentWhichWinsOverTheFile(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("drover.json");
     Files.writeString(file, """

@@ -72,8 +72,8 @@ public final class TestNode implements AutoCloseable {
   private static TestNode startWith(Path dataDir, List<String> extraFlags) throws IOException {
     List<String> flags = new ArrayList<>(List.of(
         "--data-dir=" + dataDir,
-        "--http.host=127.0.0.1", "--http.port=0",
-        "--mqtt.host=127.0.0.1", "--mqtt.port=0",
+        "--http.host=127.0.0.1", "--http.port=0", "--http.tls-port=0",
+        "--mqtt.host=127.0.0.1", "--mqtt.port=0", "--mqtt.tls-port=0",
         "--coap.host=127.0.0.1", "--coap.port=0",
         "--devices.connectivity-flush-ms=20",
         "--events.flush-interval-ms=20"));
@@ -97,6 +97,19 @@ public final class TestNode implements AutoCloseable {
 
   public int mqttPort() {
     return node.mqttPort();
+  }
+
+  public int httpsPort() {
+    return node.httpsPort();
+  }
+
+  public int mqttTlsPort() {
+    return node.mqttTlsPort();
+  }
+
+  /** The CA of the certificate the node made for itself ({@code DATA_DIR/tls/ca.pem}), for clients to trust. */
+  public Path caFile() {
+    return node.certificateAuthorityFile();
   }
 
   /** The CoAP over DTLS port. */
