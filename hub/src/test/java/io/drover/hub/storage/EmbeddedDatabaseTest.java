@@ -20,7 +20,7 @@ class EmbeddedDatabaseTest {
 
   @Test
   void embeddedDatabaseIsMigratedKeepsItsDataAndRefusesConnectionsWithoutItsPassword(@TempDir Path dir) throws Exception {
-    DatabaseSettings settings = new DatabaseSettings(null, dir.resolve("postgres"), 0, 1);
+    DatabaseSettings settings = new DatabaseSettings(null, dir.resolve("postgres"), 0, 1, Durability.DURABLE);
     int port;
     try (Database database = Database.open(settings); Connection connection = database.jdbcConnection()) {
       port = database.connectOptions().getPort();
