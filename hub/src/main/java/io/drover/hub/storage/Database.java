@@ -81,7 +81,14 @@ public final class Database implements AutoCloseable {
       if (password != null) {
         builder.setConnectConfig("password", password);
       }
+      EmbeddedDurability.beforeStart(settings.embeddedDataDir(), settings.durability());
       EmbeddedPostgres postgres = builder.start();
+      try {
+        EmbeddedDurability.afterStart(settings.embeddedDataDir(), settings.durability());
+      } catch (IOException e) {
+        close(postgres);
+        throw e;
+      }
       LOG.info("embedded PostgreSQL started [data-dir: {}, port: {}]", settings.embeddedDataDir(), postgres.getPort());
       return postgres;
     } catch (IOException e) {

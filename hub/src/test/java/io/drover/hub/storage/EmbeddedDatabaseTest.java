@@ -42,4 +42,29 @@ class EmbeddedDatabaseTest {
       assertEquals(1, rows.getInt(1), "the data survives a restart, and the schema is not re-applied");
     }
   }
+
+  @Test
+  void durableRunsTheEmbeddedServerWithFsyncAndSynchronousCommitAndRelaxedWithout(@TempDir Path dir) throws Exception {
+    Path dataDir = dir.resolve("postgres");
+    try (Database relaxed = Database.open(new DatabaseSettings(null, dataDir, 0, 1, Durability.RELAXED))) {
+      assertEquals("off off", settings(relaxed));
+    }
+    assertEquals("relaxed\n", Files.readString(dataDir.resolve(EmbeddedDurability.MARKER_FILE)));
+
+    // the same data directory, now durable: synced once before the start, then recorded as durable
+    try (Database durable = Database.open(new DatabaseSettings(null, dataDir, 0, 1, Durability.DURABLE))) {
+      assertEquals("on on", settings(durable));
+    }
+    assertEquals("durable\n", Files.readString(dataDir.resolve(EmbeddedDurability.MARKER_FILE)));
+  }
+
+  /** The server's fsync and synchronous_commit, as it reports them. */
+  private static String settings(Database database) throws SQLException {
+    try (Connection connection = database.jdbcConnection();
+         ResultSet row = connection.createStatement().executeQuery(
+             "SELECT current_setting('fsync') || ' ' || current_setting('synchronous_commit')")) {
+      row.next();
+      return row.getString(1);
+    }
+  }
 }
