@@ -55,8 +55,12 @@ class SigtermTest {
           assertEquals(0, written.getInt(1), "nothing written yet");
         }
 
-        node.process().destroy(); // SIGTERM
-        TestNode.eventually(Duration.ofSeconds(30), () -> node.logContains("node stopping"), "the node stopping");
+        node.terminate(); // SIGTERM
+        try {
+          TestNode.eventually(Duration.ofSeconds(30), () -> node.logContains("node stopping"), "the node stopping");
+        } catch (AssertionError e) {
+          throw new AssertionError(e.getMessage() + "; node log:\n" + node.log(), e);
+        }
         lock.close();
 
         assertEquals(143, node.waitForExit(60), "exit status of a process ended by SIGTERM; node log:\n" + node.log());

@@ -62,8 +62,12 @@ public final class NodeProcess implements AutoCloseable {
     return node;
   }
 
-  public Process process() {
-    return process;
+  /**
+   * SIGTERM, as an operator or systemd stops the node. Through the process handle: Process.destroy()
+   * sends the same signal but also closes the pipe of the node's output, whose last lines are wanted.
+   */
+  public void terminate() {
+    process.toHandle().destroy();
   }
 
   public String adminToken() throws IOException {
