@@ -2,6 +2,8 @@ package io.drover.hub.events;
 
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.hub.storage.Durability;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -23,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * The queue is bounded; a full queue refuses new events instead of growing. One batch is in flight
  * at a time, which keeps events in order and caps the load on the database. A failed batch stays at
  * the head of the queue and is retried. Used on its verticle's event loop only.
+ *
+ * <p>Group commit: an idle writer writes an event as soon as it arrives, and a returning commit
+ * starts the next batch at once with whatever queued meanwhile (up to the batch size). With fsync on
+ * a commit waits for the disk, and the events that arrive during that wait share the next one; so
+ * batches grow with the load and the commit rate stays near what the disk allows, while an event
+ * on a quiet node waits for no timer.
  */
 final class EventWriter {
 
@@ -45,12 +53,18 @@ final class EventWriter {
       FROM u, locked
       WHERE d.id = u.id AND locked.id = d.id""";
 
+  /** For {@code events.durability=relaxed}: this transaction's commit does not wait for the WAL flush. */
+  private static final String COMMIT_WITHOUT_FLUSH = "SET LOCAL synchronous_commit = off";
+
   private final Vertx vertx;
+  private final Context context;
   private final Pool pool;
   private final EventSettings settings;
   private final EventMetrics metrics;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private boolean writing;
+  /** A write is scheduled on the context: the next events offered join it rather than schedule another. */
+  private boolean writeScheduled;
   private long retryTimer = -1;
   /** Events still to write one at a time, after their batch was refused for its data. */
   private int isolating;
@@ -59,8 +73,10 @@ final class EventWriter {
   private long committedThrough;
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
 
+  /** Called on the verticle's event loop, whose context every write then runs on. */
   EventWriter(Vertx vertx, Pool pool, EventSettings settings, EventMetrics metrics) {
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.pool = pool;
     this.settings = settings;
     this.metrics = metrics;
@@ -82,6 +98,13 @@ final class EventWriter {
     metrics.queueDepth.set(queue.size());
     if (queue.size() >= settings.batchSize()) {
       writeNextBatch();
+    } else if (!writing && !writeScheduled) {
+      // written at once, yet after the deliveries already queued on this event loop, which join the batch
+      writeScheduled = true;
+      context.runOnContext(ignored -> {
+        writeScheduled = false;
+        writeNextBatch();
+      });
     }
     return pending.written.future();
   }
@@ -100,7 +123,10 @@ final class EventWriter {
     return promise.future();
   }
 
-  /** Called by the flush timer: writes whatever waits, even a partial batch. */
+  /**
+   * Called by the flush timer: writes whatever waits, even a partial batch. A safety net: events are
+   * written when they arrive at an idle writer or when the commit before them returns.
+   */
   void tick() {
     writeNextBatch();
   }
@@ -145,9 +171,8 @@ final class EventWriter {
         }
         metrics.written.increment(batch.size());
         settledThrough(batch.get(batch.size() - 1).event.id());
-        if (queue.size() >= settings.batchSize()) {
-          writeNextBatch();
-        }
+        // group commit: what arrived during this commit goes now, not at the next tick
+        writeNextBatch();
       } else if (isRefusedForItsData(result.cause()) && batch.size() == 1) {
         // one event the database will never take: dropped, so that it cannot hold up the rest
         isolating = Math.max(0, isolating - 1);
@@ -224,7 +249,12 @@ final class EventWriter {
       }
     }
     return pool.withTransaction(connection -> {
+      // pipelined ahead of the INSERT on the same connection, so no round trip of its own
+      Future<?> relaxed = settings.durability() == Durability.RELAXED ? connection.query(COMMIT_WITHOUT_FLUSH).execute() : null;
       Future<?> inserted = connection.preparedQuery(INSERT).execute(Tuple.of(devices, names, data, times, ttls, publics, owners).addArrayOfLong(ids));
+      if (relaxed != null) {
+        inserted = Future.all(relaxed, inserted);
+      }
       if (heardIds.isEmpty()) {
         return inserted.mapEmpty();
       }

@@ -53,9 +53,12 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("database.url", "", "External PostgreSQL as postgresql://user:password@host:port/db; empty runs the embedded one"),
       new ConfigOption("database.embedded-port", "0", "Port of the embedded PostgreSQL (0 picks a free port)"),
       new ConfigOption("database.pool-size", "8", "Connections in the PostgreSQL pool"),
+      new ConfigOption("events.durability", "durable",
+          "durable: an event is acknowledged (PUBACK, 2.04) once its commit is on disk (fsync on, synchronous_commit on); "
+              + "relaxed: commits do not wait for the disk, so acknowledged events can be lost on a crash of PostgreSQL or the machine"),
       new ConfigOption("events.queue-capacity", "100000", "Events accepted but not yet written; beyond it new events are refused"),
       new ConfigOption("events.batch-size", "500", "Most events written by one INSERT"),
-      new ConfigOption("events.flush-interval-ms", "50", "Longest wait of an event for its batch"),
+      new ConfigOption("events.flush-interval-ms", "50", "How often the event writer looks for events it has not yet started writing (it writes as soon as the previous commit returns)"),
       new ConfigOption("events.stream-keepalive-seconds", "10", "Keep-alive interval of silent event streams"),
       new ConfigOption("events.max-streams-per-user", "100", "Event streams one account may hold open at once; more are refused with 429"),
       new ConfigOption("events.stream-opens-per-minute", "60", "Event streams one account may open per minute; more are refused with 429"),

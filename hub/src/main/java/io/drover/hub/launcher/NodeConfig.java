@@ -10,6 +10,7 @@ import io.drover.hub.console.MapTiles;
 import io.drover.hub.events.EventSettings;
 import io.drover.hub.http.HttpSettings;
 import io.drover.hub.storage.DatabaseSettings;
+import io.drover.hub.storage.Durability;
 import io.drover.hub.tls.TlsSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -41,6 +42,7 @@ public record NodeConfig(
     Path dataDir = Path.of(r.text("data-dir")).toAbsolutePath().normalize();
     String url = r.text("database.url").trim();
     NodeRoles roles = r.roles("node.roles");
+    Durability durability = r.choice("events.durability", "durable", "relaxed").equals("durable") ? Durability.DURABLE : Durability.RELAXED;
     return new NodeConfig(
         roles,
         new ClusterSettings(
@@ -96,7 +98,8 @@ public record NodeConfig(
             url.isEmpty() ? null : r.databaseUrl("database.url"),
             dataDir.resolve("postgres"),
             r.integer("database.embedded-port", 0, 65535),
-            r.integer("database.pool-size", 1, 1000)),
+            r.integer("database.pool-size", 1, 1000),
+            durability),
         new EventSettings(
             r.integer("events.queue-capacity", 1, 10_000_000),
             r.integer("events.batch-size", 1, 10_000),
@@ -106,7 +109,8 @@ public record NodeConfig(
             r.integer("events.stream-opens-per-minute", 1, 1_000_000),
             r.integer("events.retention-days", 1, 36_500),
             Duration.ofSeconds(r.integer("events.retention-check-seconds", 1, 86_400)),
-            Duration.ofSeconds(r.integer("events.usage-flush-seconds", 1, 3600))),
+            Duration.ofSeconds(r.integer("events.usage-flush-seconds", 1, 3600)),
+            durability),
         Duration.ofMillis(r.integer("devices.connectivity-flush-ms", 10, 60_000)),
         Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
         r.choice("accounts.signup", "open", "closed").equals("open"),

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Properties;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -51,6 +53,7 @@ public final class Database implements AutoCloseable {
     Database database = new Database(embedded, options);
     try {
       database.migrate();
+      database.reportDurability(settings);
     } catch (RuntimeException e) {
       database.close();
       throw e;
@@ -68,12 +71,24 @@ public final class Database implements AutoCloseable {
           // zonky's own hook would stop PostgreSQL while the node's hook still writes queued events;
           // the node's hook closes the database last instead
           .setRegisterShutdownHook(false);
+      if (settings.durability() == Durability.DURABLE) {
+        // zonky starts the server with -F (fsync off) and synchronous_commit off, for tests; the -c
+        // options come after -F on the command line, and the last setting of a parameter wins
+        builder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
+      }
       // zonky checks readiness with a query of its own, which needs the password once one is set
       String password = EmbeddedCredentials.existingPassword(settings.embeddedDataDir());
       if (password != null) {
         builder.setConnectConfig("password", password);
       }
+      EmbeddedDurability.beforeStart(settings.embeddedDataDir(), settings.durability());
       EmbeddedPostgres postgres = builder.start();
+      try {
+        EmbeddedDurability.afterStart(settings.embeddedDataDir(), settings.durability());
+      } catch (IOException e) {
+        close(postgres);
+        throw e;
+      }
       LOG.info("embedded PostgreSQL started [data-dir: {}, port: {}]", settings.embeddedDataDir(), postgres.getPort());
       return postgres;
     } catch (IOException e) {
@@ -89,6 +104,39 @@ public final class Database implements AutoCloseable {
         .load();
     int applied = flyway.migrate().migrationsExecuted;
     LOG.info("database schema current [migrations-applied: {}]", applied);
+  }
+
+  /**
+   * Logs what an acknowledged event is worth, from the server's own settings: for an external server
+   * they are its operator's, and a durable node on a server that does not flush its commits says so.
+   */
+  private void reportDurability(DatabaseSettings settings) {
+    String fsync;
+    String synchronousCommit;
+    try (Connection connection = jdbcConnection(); Statement statement = connection.createStatement()) {
+      fsync = show(statement, "fsync");
+      synchronousCommit = show(statement, "synchronous_commit");
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the database's durability settings: " + e.getMessage(), e);
+    }
+    String where = settings.embedded() ? "embedded" : "external";
+    if (settings.durability() == Durability.RELAXED) {
+      LOG.info("events durability relaxed: acknowledged events can be lost on a crash of PostgreSQL or the machine "
+          + "[database: {}, fsync: {}, synchronous_commit: {}, event writer: synchronous_commit off]", where, fsync, synchronousCommit);
+    } else if ("on".equals(fsync) && !"off".equals(synchronousCommit) && !"local".equals(synchronousCommit)) {
+      LOG.info("events durability durable: an event is acknowledged once its commit is on disk "
+          + "[database: {}, fsync: {}, synchronous_commit: {}]", where, fsync, synchronousCommit);
+    } else {
+      LOG.warn("events durability durable, but the database does not flush commits before answering: acknowledged events can be "
+          + "lost on a crash of PostgreSQL or the machine [database: {}, fsync: {}, synchronous_commit: {}]", where, fsync, synchronousCommit);
+    }
+  }
+
+  private static String show(Statement statement, String parameter) throws SQLException {
+    try (ResultSet row = statement.executeQuery("SHOW " + parameter)) {
+      row.next();
+      return row.getString(1);
+    }
   }
 
   /** A blocking JDBC connection, for start-up work and tests only. */

@@ -8,8 +8,10 @@ import java.nio.file.Path;
  * @param url an external PostgreSQL ({@code postgresql://user:password@host:port/database}), or null
  *     for the embedded PostgreSQL that keeps its files under {@code embeddedDataDir}
  * @param embeddedPort the embedded server's port; 0 picks a free one
+ * @param durability how the embedded server commits (fsync and {@code synchronous_commit}); an
+ *     external server keeps its own settings, which are logged at start
  */
-public record DatabaseSettings(String url, Path embeddedDataDir, int embeddedPort, int poolSize) {
+public record DatabaseSettings(String url, Path embeddedDataDir, int embeddedPort, int poolSize, Durability durability) {
 
   public boolean embedded() {
     return url == null;

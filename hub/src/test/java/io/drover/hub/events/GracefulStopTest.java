@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.drover.hub.storage.Database;
 import io.drover.hub.storage.DatabaseSettings;
+import io.drover.hub.storage.Durability;
 import io.drover.hub.support.SseClient;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
@@ -15,6 +16,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -31,11 +33,15 @@ class GracefulStopTest {
 
   @Test
   void acceptedEventsAreWrittenBeforeTheNodeStops(Vertx vertx, @TempDir Path dataDir) throws Exception {
-    // a batch that never fills and a timer that never fires: only the stop can write these events
-    TestNode node = TestNode.startEmbedded(dataDir, "--events.batch-size=10000", "--events.flush-interval-ms=60000");
+    TestNode node = TestNode.startEmbedded(dataDir);
     DeviceIdentity identity = node.provisionDevice();
     try (SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/devices/events/burst", node.adminToken());
-         TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
+         TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS);
+         Connection lock = node.node().database().jdbcConnection()) {
+      // the writer's INSERTs wait behind this lock (it conflicts with their ROW EXCLUSIVE), so only the
+      // stop, once the lock is gone, can write these events
+      lock.setAutoCommit(false);
+      lock.createStatement().execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE");
       for (int i = 0; i < EVENTS; i++) {
         device.publish("burst", Integer.toString(i));
       }
@@ -43,10 +49,14 @@ class GracefulStopTest {
       TestNode.eventually(Duration.ofSeconds(10), () -> stream.events().size() == EVENTS, "all events accepted");
       assertEquals(0, node.countEvents(identity.id(), "burst"), "nothing written yet");
 
-      node.close();
+      CompletableFuture<Void> stopped = CompletableFuture.runAsync(node::close);
+      // the listeners close first: the node is stopping, with the events still queued
+      device.closed().await(10, TimeUnit.SECONDS);
+      lock.close();
+      stopped.get(60, TimeUnit.SECONDS);
     }
 
-    try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1));
+    try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1, Durability.DURABLE));
          Connection connection = reopened.jdbcConnection();
          Statement statement = connection.createStatement();
          ResultSet counts = statement.executeQuery(
@@ -59,7 +69,7 @@ class GracefulStopTest {
       device.next();
       assertEquals(false, device.getBoolean(1), "the device's session ended with the node");
     }
-    try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1));
+    try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1, Durability.DURABLE));
          Connection connection = reopened.jdbcConnection();
          ResultSet offline = connection.createStatement().executeQuery(
              "SELECT count(*) FROM events WHERE device_id = '" + identity.id() + "' AND name = 'spark/status' AND data = 'offline'")) {

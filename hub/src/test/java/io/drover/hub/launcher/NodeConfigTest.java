@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.storage.Durability;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,6 +141,19 @@ class NodeConfigTest {
     assertEquals(Runtime.getRuntime().availableProcessors(), set.effectiveSessionExecutors());
     assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--coap.executors=-1"), Map.of()))
         .getMessage().startsWith("coap.executors must be a whole number from 0"));
+  }
+
+  @Test
+  void eventsAreDurableByDefaultAndRelaxedReachesTheDatabaseAndTheWriter() {
+    NodeConfig defaults = NodeConfig.from(List.of(), Map.of());
+    assertEquals(Durability.DURABLE, defaults.database().durability());
+    assertEquals(Durability.DURABLE, defaults.events().durability());
+
+    NodeConfig relaxed = NodeConfig.from(List.of(), Map.of("DROVER_EVENTS_DURABILITY", "relaxed"));
+    assertEquals(Durability.RELAXED, relaxed.database().durability());
+    assertEquals(Durability.RELAXED, relaxed.events().durability());
+    assertEquals("events.durability must be one of durable, relaxed, but flag --events.durability gives 'fast'",
+        assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--events.durability=fast"), Map.of())).getMessage());
   }
 
   @Test

@@ -20,7 +20,7 @@ class EmbeddedDatabaseTest {
 
   @Test
   void embeddedDatabaseIsMigratedKeepsItsDataAndRefusesConnectionsWithoutItsPassword(@TempDir Path dir) throws Exception {
-    DatabaseSettings settings = new DatabaseSettings(null, dir.resolve("postgres"), 0, 1);
+    DatabaseSettings settings = new DatabaseSettings(null, dir.resolve("postgres"), 0, 1, Durability.DURABLE);
     int port;
     try (Database database = Database.open(settings); Connection connection = database.jdbcConnection()) {
       port = database.connectOptions().getPort();
@@ -40,6 +40,31 @@ class EmbeddedDatabaseTest {
          ResultSet rows = connection.createStatement().executeQuery("SELECT count(*) FROM devices")) {
       rows.next();
       assertEquals(1, rows.getInt(1), "the data survives a restart, and the schema is not re-applied");
+    }
+  }
+
+  @Test
+  void durableRunsTheEmbeddedServerWithFsyncAndSynchronousCommitAndRelaxedWithout(@TempDir Path dir) throws Exception {
+    Path dataDir = dir.resolve("postgres");
+    try (Database relaxed = Database.open(new DatabaseSettings(null, dataDir, 0, 1, Durability.RELAXED))) {
+      assertEquals("off off", settings(relaxed));
+    }
+    assertEquals("relaxed\n", Files.readString(dataDir.resolve(EmbeddedDurability.MARKER_FILE)));
+
+    // the same data directory, now durable: synced once before the start, then recorded as durable
+    try (Database durable = Database.open(new DatabaseSettings(null, dataDir, 0, 1, Durability.DURABLE))) {
+      assertEquals("on on", settings(durable));
+    }
+    assertEquals("durable\n", Files.readString(dataDir.resolve(EmbeddedDurability.MARKER_FILE)));
+  }
+
+  /** The server's fsync and synchronous_commit, as it reports them. */
+  private static String settings(Database database) throws SQLException {
+    try (Connection connection = database.jdbcConnection();
+         ResultSet row = connection.createStatement().executeQuery(
+             "SELECT current_setting('fsync') || ' ' || current_setting('synchronous_commit')")) {
+      row.next();
+      return row.getString(1);
     }
   }
 }
