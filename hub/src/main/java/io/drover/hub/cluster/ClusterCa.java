@@ -120,12 +120,7 @@ public final class ClusterCa {
    * {@code name.crt} and {@code name.key} (0600) into {@code dir}; refuses to overwrite either.
    */
   public NodeFiles issue(String name, Duration validity, Path dir) throws IOException {
-    if (!NODE_NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("a node name is letters, digits, dots and dashes (up to 63), not '" + name + "'");
-    }
-    if (name.equals("ca")) {
-      throw new IllegalArgumentException("'ca' names the CA's own files; pick another node name");
-    }
+    checkNodeName(name);
     KeyPair pair = newKeyPair();
     X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "Drover").addRDN(BCStyle.CN, name).build();
     GeneralName alternative = looksLikeIp(name)
@@ -156,6 +151,16 @@ public final class ClusterCa {
     writeSecret(keyFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
     writePublic(certFile, pem(issued));
     return new NodeFiles(name, certFile, keyFile);
+  }
+
+  /** @throws IllegalArgumentException unless {@code name} can name a node and its files */
+  public static void checkNodeName(String name) {
+    if (!NODE_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("a node name is letters, digits, dots and dashes (up to 63), not '" + name + "'");
+    }
+    if (name.equals("ca")) {
+      throw new IllegalArgumentException("'ca' names the CA's own files; pick another node name");
+    }
   }
 
   public X509Certificate certificate() {

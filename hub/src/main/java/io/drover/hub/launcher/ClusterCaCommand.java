@@ -69,6 +69,11 @@ final class ClusterCaCommand {
     Path dir = Path.of(outDir).toAbsolutePath().normalize();
     // all or nothing: a clash found halfway would leave some nodes signed and others not
     for (String name : ClusterCa.nodeNames(nodes)) {
+      try {
+        ClusterCa.checkNodeName(name);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("cluster-ca: " + e.getMessage());
+      }
       for (String suffix : List.of(".crt", ".key")) {
         if (Files.exists(dir.resolve(name + suffix))) {
           throw new ConfigException("cluster-ca: " + dir.resolve(name + suffix) + " exists already; move it away first (nothing is overwritten)");
@@ -86,12 +91,7 @@ final class ClusterCaCommand {
       }
     }
     for (String name : ClusterCa.nodeNames(nodes)) {
-      ClusterCa.NodeFiles files;
-      try {
-        files = ca.issue(name, Duration.ofDays(days), dir);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException("cluster-ca: " + e.getMessage());
-      }
+      ClusterCa.NodeFiles files = ca.issue(name, Duration.ofDays(days), dir);
       out.println("wrote " + files.certificate() + " and " + files.key() + " for node " + name);
     }
     out.printf("""
