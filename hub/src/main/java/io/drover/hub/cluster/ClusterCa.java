@@ -153,6 +153,40 @@ public final class ClusterCa {
     return new NodeFiles(name, certFile, keyFile);
   }
 
+  /**
+   * Checks a node's files before it joins: its certificate must be signed by the CA file and valid now,
+   * else every other node would refuse it, and the cause would show only in their logs.
+   *
+   * @return the node's certificate
+   * @throws IllegalStateException saying what is wrong with which file
+   */
+  public static X509Certificate checkNodeFiles(ClusterSettings.Tls tls) {
+    X509Certificate node = readCertificate(tls.certificate(), "cluster.tls-cert-file");
+    X509Certificate ca = readCertificate(tls.ca(), "cluster.tls-ca-file");
+    try {
+      node.verify(ca.getPublicKey());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the cluster certificate " + tls.certificate() + " (" + node.getSubjectX500Principal().getName()
+          + ") is not signed by the cluster CA " + tls.ca() + " (" + ca.getSubjectX500Principal().getName()
+          + "): the other nodes would refuse this one. Make it with drover cluster-ca and the same CA directory");
+    }
+    try {
+      node.checkValidity();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the cluster certificate " + tls.certificate() + " is not valid now (valid "
+          + node.getNotBefore().toInstant() + " to " + node.getNotAfter().toInstant() + "): make a new one with drover cluster-ca");
+    }
+    return node;
+  }
+
+  private static X509Certificate readCertificate(Path file, String option) {
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+    } catch (IOException | GeneralSecurityException | ClassCastException e) {
+      throw new IllegalStateException(option + " " + file + " is not a PEM certificate: " + e.getMessage());
+    }
+  }
+
   /** @throws IllegalArgumentException unless {@code name} can name a node and its files */
   public static void checkNodeName(String name) {
     if (!NODE_NAME.matcher(name).matches()) {

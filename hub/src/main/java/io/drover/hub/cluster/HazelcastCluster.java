@@ -17,6 +17,9 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -74,6 +77,14 @@ public final class HazelcastCluster implements ClusterView {
     }
     eventBus.setPort(settings.eventBusPort());
     if (settings.tls() != null) {
+      X509Certificate certificate = ClusterCa.checkNodeFiles(settings.tls());
+      Instant expires = certificate.getNotAfter().toInstant();
+      LOG.info("cluster event bus over TLS [certificate: {}, expires: {}, ca: {}]",
+          certificate.getSubjectX500Principal().getName(), expires, settings.tls().ca());
+      if (expires.isBefore(Instant.now().plus(Duration.ofDays(30)))) {
+        LOG.warn("the cluster certificate expires in less than 30 days; make a new one with drover cluster-ca "
+            + "[certificate: {}, expires: {}]", settings.tls().certificate(), expires);
+      }
       secure(eventBus, settings.tls());
     } else {
       LOG.warn("cluster.insecure: the clustered event bus runs WITHOUT TLS. Any process that reaches this cluster's "
