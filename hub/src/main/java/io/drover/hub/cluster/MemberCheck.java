@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +62,10 @@ final class MemberCheck {
   void check(String nodeId) {
     nodeInfo(nodeId, 1).onComplete(found -> {
       if (found.failed()) {
-        LOG.warn("cluster member has no event bus address [member: {}, cause: {}]", nodeId, found.cause().getMessage());
+        if (manager.getNodes().contains(nodeId)) {
+          // a plain Hazelcast member, say: it holds a share of the maps, but no message reaches it
+          LOG.warn("cluster member has no event bus: not a Drover node? [member: {}, cause: {}]", nodeId, found.cause().getMessage());
+        }
         return;
       }
       NodeInfo info = found.result();
@@ -87,8 +91,22 @@ final class MemberCheck {
       lastLogged.clear();
     }
     lastLogged.put(address, now);
-    LOG.warn("cluster member refused: its event bus does not prove the cluster CA, so no message goes to or comes from it "
-        + "[member: {}, event-bus: {}, cause: {}]", nodeId, address, describe(cause));
+    if (isTls(cause)) {
+      LOG.warn("cluster member refused: its event bus does not prove the cluster CA, so no message goes to or comes from it "
+          + "[member: {}, event-bus: {}, cause: {}]", nodeId, address, describe(cause));
+    } else {
+      LOG.warn("cluster member unreachable on its event bus [member: {}, event-bus: {}, cause: {}]", nodeId, address, describe(cause));
+    }
+  }
+
+  /** A failed handshake (a handshake timeout included), as against a refused or timed-out TCP connect. */
+  private static boolean isTls(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SSLException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Future<NodeInfo> nodeInfo(String nodeId, int attempt) {
