@@ -102,9 +102,13 @@ public final class HazelcastCluster implements ClusterView {
    * this node nor receive from it. The clustered event bus copies these options (through JSON) into its
    * server and its client; the client does not check host names (Vert.x turns that off for the event
    * bus), which is fine here: the CA signs only this cluster's nodes.
+   *
+   * <p>{@code trustAll} must be turned off by hand: {@code EventBusOptions} defaults it to true, and its
+   * client would then send to any member whose event bus shows any certificate at all.
    */
   static void secure(EventBusOptions eventBus, ClusterSettings.Tls tls) {
     eventBus.setSsl(true)
+        .setTrustAll(false)
         .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certificate().toString()).setKeyPath(tls.key().toString()))
         .setTrustOptions(new PemTrustOptions().addCertPath(tls.ca().toString()))
         .setClientAuth(ClientAuth.REQUIRED)
