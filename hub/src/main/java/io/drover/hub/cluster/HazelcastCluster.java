@@ -49,7 +49,7 @@ public final class HazelcastCluster implements ClusterView {
       @Override
       public void memberAdded(MembershipEvent event) {
         if (memberCheck != null) {
-          memberCheck.check(event.getMember().getUuid().toString());
+          memberCheck.check(event.getMember());
         }
         listeners.forEach(Runnable::run);
       }
@@ -62,7 +62,7 @@ public final class HazelcastCluster implements ClusterView {
     if (memberCheck != null) {
       for (Member member : hazelcast.getCluster().getMembers()) {
         if (!member.localMember()) {
-          memberCheck.check(member.getUuid().toString());
+          memberCheck.check(member);
         }
       }
     }

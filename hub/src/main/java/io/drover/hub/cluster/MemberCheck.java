@@ -1,5 +1,6 @@
 package io.drover.hub.cluster;
 
+import com.hazelcast.cluster.Member;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
 final class MemberCheck {
 
   private static final Logger LOG = LoggerFactory.getLogger(MemberCheck.class);
+  /** Where vertx-hazelcast keeps a member's Vert.x node ID. */
+  private static final String VERTX_NODE_ID = "__vertx.nodeId";
   /** A member publishes its event bus address a moment after it joins Hazelcast. */
   private static final int ATTEMPTS = 10;
   private static final long RETRY_MS = 1000;
@@ -58,13 +61,21 @@ final class MemberCheck {
         .setSslHandshakeTimeout(5).setSslHandshakeTimeoutUnit(TimeUnit.SECONDS));
   }
 
-  /** Checks member {@code nodeId}; called from any thread. */
-  void check(String nodeId) {
+  /** Checks {@code member}; called from any thread. */
+  void check(Member member) {
+    // Vert.x names a node by this attribute (its own log lines too), not by the Hazelcast member's UUID
+    String nodeId = member.getAttribute(VERTX_NODE_ID);
+    String hazelcast = member.getAddress().getHost() + ":" + member.getAddress().getPort();
+    if (nodeId == null) {
+      // a plain Hazelcast process: it holds a share of the maps, but no message reaches it
+      LOG.warn("cluster member has no event bus: not a Drover node? [hazelcast: {}, uuid: {}]", hazelcast, member.getUuid());
+      return;
+    }
     nodeInfo(nodeId, 1).onComplete(found -> {
       if (found.failed()) {
         if (manager.getNodes().contains(nodeId)) {
-          // a plain Hazelcast member, say: it holds a share of the maps, but no message reaches it
-          LOG.warn("cluster member has no event bus: not a Drover node? [member: {}, cause: {}]", nodeId, found.cause().getMessage());
+          LOG.warn("cluster member has no event bus: not a Drover node? [member: {}, hazelcast: {}, cause: {}]",
+              nodeId, hazelcast, found.cause().getMessage());
         }
         return;
       }
@@ -72,16 +83,17 @@ final class MemberCheck {
       String address = info.host() + ":" + info.port();
       client.connect(info.port(), info.host()).onComplete(connected -> {
         if (connected.succeeded()) {
-          LOG.info("cluster member verified [member: {}, event-bus: {}, certificate: {}]", nodeId, address, subject(connected.result()));
+          LOG.info("cluster member verified [member: {}, hazelcast: {}, event-bus: {}, certificate: {}]",
+              nodeId, hazelcast, address, subject(connected.result()));
           connected.result().close();
         } else {
-          refused(nodeId, address, connected.cause());
+          refused(nodeId, hazelcast, address, connected.cause());
         }
       });
     });
   }
 
-  private void refused(String nodeId, String address, Throwable cause) {
+  private void refused(String nodeId, String hazelcast, String address, Throwable cause) {
     long now = System.currentTimeMillis();
     Long last = lastLogged.get(address);
     if (last != null && now - last < QUIET_MS) {
@@ -93,9 +105,10 @@ final class MemberCheck {
     lastLogged.put(address, now);
     if (isTls(cause)) {
       LOG.warn("cluster member refused: its event bus does not prove the cluster CA, so no message goes to or comes from it "
-          + "[member: {}, event-bus: {}, cause: {}]", nodeId, address, describe(cause));
+          + "[member: {}, hazelcast: {}, event-bus: {}, cause: {}]", nodeId, hazelcast, address, describe(cause));
     } else {
-      LOG.warn("cluster member unreachable on its event bus [member: {}, event-bus: {}, cause: {}]", nodeId, address, describe(cause));
+      LOG.warn("cluster member unreachable on its event bus [member: {}, hazelcast: {}, event-bus: {}, cause: {}]",
+          nodeId, hazelcast, address, describe(cause));
     }
   }
 

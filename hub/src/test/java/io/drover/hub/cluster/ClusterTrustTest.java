@@ -102,8 +102,27 @@ class ClusterTrustTest {
       onB.publishAcknowledged("e/through-b", Buffer.buffer("x"));
     }
     assertEquals(1, a.countEvents(device.id(), "through-b"), "the event B's device published is stored by A");
-    assertTrue(refusals(a.node().cluster().nodeId()).isEmpty() && refusals(b.node().cluster().nodeId()).isEmpty(),
-        "neither real node refused the other: " + messages(refusals));
+
+    // each verified the other's certificate when it joined, and refused neither
+    TestNode.eventually(WAIT, () -> verified().size() >= 2, "A and B each log the other as verified");
+    for (ILoggingEvent line : verified()) {
+      String message = line.getFormattedMessage();
+      assertTrue(message.contains("certificate: CN=member-"), message);
+      String member = message.substring(message.indexOf("member: ") + 8, message.indexOf(','));
+      assertTrue(refusals(member).isEmpty(), "a real node refused another: " + messages(refusals));
+    }
+  }
+
+  private static List<ILoggingEvent> verified() {
+    List<ILoggingEvent> found = new ArrayList<>();
+    synchronized (refusals) {
+      for (ILoggingEvent event : refusals.list) {
+        if (event.getFormattedMessage().startsWith("cluster member verified")) {
+          found.add(event);
+        }
+      }
+    }
+    return found;
   }
 
   @Test
