@@ -408,15 +408,18 @@ main() {
   while [[ "$GW1_PORT" == "$HUB_PORT" ]]; do GW1_PORT=$(free_port); done
   while [[ "$GW2_PORT" == "$HUB_PORT" || "$GW2_PORT" == "$GW1_PORT" ]]; do GW2_PORT=$(free_port); done
   MEMBERS="127.0.0.1:$HUB_PORT,127.0.0.1:$GW1_PORT,127.0.0.1:$GW2_PORT"
-  cluster_flags() { # roles port
-    echo "--node.roles=$1 --cluster.enabled=true --cluster.name=$CLUSTER_NAME --cluster.host=127.0.0.1 --cluster.port=$2 --cluster.members=$MEMBERS"
+  # the cluster's event bus runs over TLS with client certificates, as in production
+  java -jar "$WORK/drover.jar" cluster-ca --out "$WORK/cluster-ca" --nodes hub,gw1,gw2 >/dev/null || die "cluster-ca failed"
+  cluster_flags() { # roles port node
+    echo "--node.roles=$1 --cluster.enabled=true --cluster.name=$CLUSTER_NAME --cluster.host=127.0.0.1 --cluster.port=$2 --cluster.members=$MEMBERS" \
+      "--cluster.tls-cert-file=$WORK/cluster-ca/$3.crt --cluster.tls-key-file=$WORK/cluster-ca/$3.key --cluster.tls-ca-file=$WORK/cluster-ca/ca.crt"
   }
   # shellcheck disable=SC2046
-  start_node hub $(cluster_flags hub "$HUB_PORT")
+  start_node hub $(cluster_flags hub "$HUB_PORT" hub)
   # shellcheck disable=SC2046
-  start_node gw1 $(cluster_flags gateway "$GW1_PORT")
+  start_node gw1 $(cluster_flags gateway "$GW1_PORT" gw1)
   # shellcheck disable=SC2046
-  start_node gw2 $(cluster_flags gateway "$GW2_PORT")
+  start_node gw2 $(cluster_flags gateway "$GW2_PORT" gw2)
   for _ in $(seq 1 60); do
     members=$(curl -s --max-time 5 "http://127.0.0.1:${HTTP[hub]}/health" | jq -r '.checks[] | select(.id == "cluster") | .data.members' 2>/dev/null || true)
     [[ "$members" == 3 ]] && break

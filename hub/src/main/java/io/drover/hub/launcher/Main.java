@@ -4,7 +4,10 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code java -jar drover.jar [--key=value ...]}: runs a node; {@code --help} lists the options. */
+/**
+ * {@code java -jar drover.jar [--key=value ...]}: runs a node; {@code --help} lists the options.
+ * {@code java -jar drover.jar cluster-ca ...} makes the cluster's certificates instead.
+ */
 public final class Main {
 
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -13,6 +16,18 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals(ClusterCaCommand.NAME)) {
+      try {
+        ClusterCaCommand.run(List.of(args).subList(1, args.length), System.out);
+      } catch (ConfigException e) {
+        System.err.println("drover: " + e.getMessage());
+        System.exit(2);
+      } catch (java.io.IOException e) {
+        System.err.println("drover: cluster-ca failed: " + e.getMessage());
+        System.exit(1);
+      }
+      return;
+    }
     NodeConfig config;
     try {
       ConfigSources sources = ConfigSources.read(List.of(args), System.getenv());
@@ -40,6 +55,7 @@ public final class Main {
   static String help() {
     StringBuilder text = new StringBuilder("""
         Usage: drover [--config FILE] [--key=value ...]
+               drover cluster-ca --out DIR --nodes NAME[,NAME...]   (see drover cluster-ca --help)
 
         Runs a Drover node: the HTTP API and the MQTT device listener, with an embedded PostgreSQL
         unless database.url names an external one. Each option can also come from a JSON config file

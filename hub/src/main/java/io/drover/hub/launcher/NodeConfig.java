@@ -53,7 +53,8 @@ public record NodeConfig(
             r.members("cluster.members"),
             r.bool("cluster.multicast"),
             r.integer("cluster.eventbus-port", 0, 65535),
-            Duration.ofSeconds(r.integer("cluster.heartbeat-timeout-seconds", 2, 3600))),
+            Duration.ofSeconds(r.integer("cluster.heartbeat-timeout-seconds", 2, 3600)),
+            r.clusterTls(r.bool("cluster.enabled"))),
         dataDir,
         new HttpSettings(
             r.text("http.host"),
@@ -204,6 +205,51 @@ public record NodeConfig(
         throw new ConfigException(key + " must name a readable file, but " + value.source() + " gives '" + value.text() + "'");
       }
       return file;
+    }
+
+    /**
+     * The cluster's TLS files, checked to be readable now rather than when the event bus starts. A
+     * cluster without them refuses to start unless {@code cluster.insecure} says so explicitly: the
+     * event bus carries device keys, events and commands, and without client certificates anyone who
+     * reaches the Hazelcast port could read and send them.
+     */
+    ClusterSettings.Tls clusterTls(boolean clusterEnabled) {
+      boolean insecure = bool("cluster.insecure");
+      String[] keys = {"cluster.tls-cert-file", "cluster.tls-key-file", "cluster.tls-ca-file"};
+      List<String> missing = new java.util.ArrayList<>();
+      Path[] files = new Path[keys.length];
+      for (int i = 0; i < keys.length; i++) {
+        String text = text(keys[i]).trim();
+        if (text.isEmpty()) {
+          missing.add(keys[i]);
+        } else {
+          files[i] = Path.of(text).toAbsolutePath().normalize();
+        }
+      }
+      if (missing.size() == keys.length) {
+        if (clusterEnabled && !insecure) {
+          throw new ConfigException("cluster.enabled is true but the event bus has no certificate: make the cluster's CA and "
+              + "node certificates once with 'drover cluster-ca --out DIR --nodes NAME,NAME,...', copy each node its files, and set "
+              + "cluster.tls-cert-file, cluster.tls-key-file and cluster.tls-ca-file (or cluster.insecure=true on a trusted lab "
+              + "network: then anyone who reaches the cluster port reads device keys and events)");
+        }
+        return null;
+      }
+      if (insecure) {
+        throw new ConfigException("cluster.insecure is true (" + sources.get("cluster.insecure").source()
+            + ") and the cluster.tls-* files are set too: choose one");
+      }
+      if (!missing.isEmpty()) {
+        throw new ConfigException(String.join(" and ", missing) + " must be set too: the cluster's TLS needs the node's "
+            + "certificate, its key and the cluster CA (drover cluster-ca writes all three)");
+      }
+      for (int i = 0; i < keys.length; i++) {
+        if (!java.nio.file.Files.isReadable(files[i])) {
+          throw new ConfigException(keys[i] + " names a file that cannot be read, but " + sources.get(keys[i]).source()
+              + " gives '" + text(keys[i]) + "'");
+        }
+      }
+      return new ClusterSettings.Tls(files[0], files[1], files[2]);
     }
 
     boolean bool(String key) {

@@ -157,6 +157,47 @@ class NodeConfigTest {
   }
 
   @Test
+  void aClusterWithoutCertificatesRefusesToStartAndNamesTheCommand() {
+    ConfigException refused = assertThrows(ConfigException.class,
+        () -> NodeConfig.from(List.of("--cluster.enabled=true"), Map.of()));
+
+    assertTrue(refused.getMessage().contains("drover cluster-ca --out DIR --nodes"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("cluster.insecure=true"), refused.getMessage());
+  }
+
+  @Test
+  void anInsecureClusterMustSayItAndCannotAlsoNameCertificates(@TempDir Path dir) throws Exception {
+    NodeConfig insecure = NodeConfig.from(List.of("--cluster.enabled=true", "--cluster.insecure=true"), Map.of());
+    assertNull(insecure.cluster().tls());
+
+    Path cert = Files.writeString(dir.resolve("a.crt"), "x");
+    ConfigException both = assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--cluster.enabled=true",
+        "--cluster.insecure=true", "--cluster.tls-cert-file=" + cert, "--cluster.tls-key-file=" + cert, "--cluster.tls-ca-file=" + cert), Map.of()));
+    assertTrue(both.getMessage().contains("choose one"), both.getMessage());
+  }
+
+  @Test
+  void clusterCertificatesComeAsThreeReadableFiles(@TempDir Path dir) throws Exception {
+    Path cert = Files.writeString(dir.resolve("a.crt"), "x");
+    Path key = Files.writeString(dir.resolve("a.key"), "x");
+    Path ca = Files.writeString(dir.resolve("ca.crt"), "x");
+
+    NodeConfig config = NodeConfig.from(List.of("--cluster.enabled=true",
+        "--cluster.tls-cert-file=" + cert, "--cluster.tls-key-file=" + key, "--cluster.tls-ca-file=" + ca), Map.of());
+    assertEquals(cert, config.cluster().tls().certificate());
+    assertEquals(key, config.cluster().tls().key());
+    assertEquals(ca, config.cluster().tls().ca());
+
+    ConfigException partial = assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--cluster.enabled=true",
+        "--cluster.tls-cert-file=" + cert), Map.of()));
+    assertTrue(partial.getMessage().startsWith("cluster.tls-key-file and cluster.tls-ca-file must be set too"), partial.getMessage());
+
+    ConfigException missing = assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--cluster.enabled=true",
+        "--cluster.tls-cert-file=" + cert, "--cluster.tls-key-file=" + key, "--cluster.tls-ca-file=" + dir.resolve("none.crt")), Map.of()));
+    assertTrue(missing.getMessage().startsWith("cluster.tls-ca-file names a file that cannot be read"), missing.getMessage());
+  }
+
+  @Test
   void helpListsEveryOptionWithItsEnvironmentVariable() {
     String help = Main.help();
 
