@@ -180,7 +180,7 @@ class ClusterTrustTest {
         } catch (Exception e) {
           return false;
         }
-        return !deliveryFailuresTo(rogue.nodeId()).isEmpty();
+        return !deliveryFailuresTo(rogue.nodeId()).isEmpty() || received.get() > 0;
       }, "A tried to deliver a live event to the rogue's consumer");
     }
     assertEquals(0, received.get(), "the rogue received live events");
