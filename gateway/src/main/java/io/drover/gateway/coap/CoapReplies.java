@@ -12,7 +12,7 @@ final class CoapReplies {
 
   static ResponseCode codeOf(Kind kind) {
     return switch (kind) {
-      case UNKNOWN_DEVICE, BAD_CREDENTIALS -> ResponseCode.UNAUTHORIZED;
+      case UNKNOWN_DEVICE, BAD_CREDENTIALS, BAD_CERTIFICATE -> ResponseCode.UNAUTHORIZED;
       case MALFORMED_IDENTITY, BAD_TOPIC -> ResponseCode.BAD_REQUEST;
       case NOT_ALLOWED -> ResponseCode.FORBIDDEN;
       case MALFORMED_PAYLOAD -> ResponseCode.UNSUPPORTED_CONTENT_FORMAT;

@@ -24,6 +24,13 @@ public final class BusAddresses {
    */
   public static final String DEVICE_BY_PUBLIC_KEY = "hub.devices.by-public-key";
 
+  /**
+   * Request: {@link CertificateAuthentication} as JSON, from a device that presented an X.509
+   * certificate (MQTT over TLS, DTLS); reply: {@link AuthenticatedDevice} as JSON, or a failure
+   * BAD_CERTIFICATE whose message starts with the {@link CertificateRefusal} reason, or UNAVAILABLE.
+   */
+  public static final String AUTHENTICATE_CERTIFICATE = "hub.devices.authenticate-certificate";
+
   /** Send: {@link SessionNotice} as JSON, when a device session opens or closes. No reply. */
   public static final String SESSION_NOTICES = "hub.devices.sessions";
 

@@ -14,6 +14,11 @@ public final class DeviceFailure extends RuntimeException {
     /** The device ID is not registered. Answered like BAD_CREDENTIALS so that IDs cannot be probed. */
     UNKNOWN_DEVICE(404, "unknown_device"),
     BAD_CREDENTIALS(401, "bad_credentials"),
+    /**
+     * An X.509 device certificate the hub does not accept; the message starts with its
+     * {@link CertificateRefusal} reason.
+     */
+    BAD_CERTIFICATE(495, "bad_certificate"),
     /** The identity is malformed, for example a client identifier that is not a device ID. */
     MALFORMED_IDENTITY(400, "malformed_identity"),
     NOT_ALLOWED(403, "not_allowed"),

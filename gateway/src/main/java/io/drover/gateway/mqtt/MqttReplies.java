@@ -25,7 +25,7 @@ final class MqttReplies {
       case UNKNOWN_DEVICE, BAD_CREDENTIALS -> v5
           ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
           : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
-      case NOT_ALLOWED -> v5
+      case NOT_ALLOWED, BAD_CERTIFICATE -> v5
           ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
           : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
       case OVERLOADED -> v5
@@ -42,7 +42,7 @@ final class MqttReplies {
     return switch (kind) {
       case BAD_TOPIC -> MqttPubAckReasonCode.TOPIC_NAME_INVALID;
       case OVERLOADED -> MqttPubAckReasonCode.QUOTA_EXCEEDED;
-      case NOT_ALLOWED, UNKNOWN_DEVICE, BAD_CREDENTIALS -> MqttPubAckReasonCode.NOT_AUTHORIZED;
+      case NOT_ALLOWED, UNKNOWN_DEVICE, BAD_CREDENTIALS, BAD_CERTIFICATE -> MqttPubAckReasonCode.NOT_AUTHORIZED;
       case MALFORMED_PAYLOAD, MALFORMED_IDENTITY -> MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID;
       case PAYLOAD_TOO_LARGE, UNAVAILABLE, DEVICE_OFFLINE, DEVICE_TIMEOUT -> MqttPubAckReasonCode.IMPLEMENTATION_SPECIFIC_ERROR;
     };
