@@ -29,6 +29,7 @@ public final class ApiVerticle extends VerticleBase {
   private final List<ApiFeature> mounted = new ArrayList<>();
   private HttpServer server;
   private HttpServer tlsServer;
+  private volatile List<String> routes = List.of();
 
   /**
    * @param tls the certificate HTTPS serves; null serves no HTTPS port
@@ -61,6 +62,7 @@ public final class ApiVerticle extends VerticleBase {
       mounted.add(feature);
       mounting.add(feature.mount(router));
     }
+    routes = routeList(router);
     router.route().last().handler(ctx -> ctx.fail(new ApiException(404, "not_found", "No such route")));
     router.route().failureHandler(ApiErrors::handle);
     // failures outside any route's handlers get the same shape
@@ -91,6 +93,33 @@ public final class ApiVerticle extends VerticleBase {
     return Future.join(closing).eventually(() -> Future.join(
         server == null ? Future.succeededFuture() : server.close(),
         tlsServer == null ? Future.succeededFuture() : tlsServer.close()));
+  }
+
+  /**
+   * Every route the features mounted, as {@code "GET /v1/devices/:device"} (a regular expression route
+   * as {@code "GET ~<regex>"}, a route for any method as {@code "ANY ..."}), for the authorization
+   * matrix that every route must have an entry in. Filters on every path are not listed.
+   */
+  public List<String> routes() {
+    return routes;
+  }
+
+  private static List<String> routeList(Router router) {
+    List<String> list = new ArrayList<>();
+    for (io.vertx.ext.web.Route route : router.getRoutes()) {
+      String path = route.getPath() != null ? route.getPath() : route.isRegexPath() ? "~" + route.getName() : null;
+      if (path == null) {
+        continue;
+      }
+      if (route.methods() == null || route.methods().isEmpty()) {
+        list.add("ANY " + path);
+      } else {
+        for (io.vertx.core.http.HttpMethod method : route.methods()) {
+          list.add(method.name() + " " + path);
+        }
+      }
+    }
+    return List.copyOf(new java.util.LinkedHashSet<>(list));
   }
 
   /** The plain HTTP port, -1 when {@code http.plain-enabled} is false. */

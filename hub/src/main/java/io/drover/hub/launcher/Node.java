@@ -308,6 +308,11 @@ public final class Node {
     LOG.info("node stopped");
   }
 
+  /** Every HTTP route this node serves ({@link ApiVerticle#routes()}). */
+  public List<String> httpRoutes() {
+    return api.routes();
+  }
+
   /** The plain HTTP port, -1 when {@code http.plain-enabled} is false. */
   public int httpPort() {
     return api.actualPort();
