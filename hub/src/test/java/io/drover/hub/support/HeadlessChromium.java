@@ -34,6 +34,11 @@ public final class HeadlessChromium implements AutoCloseable {
   }
 
   public static HeadlessChromium start() throws IOException {
+    return start(List.of());
+  }
+
+  /** @param extraArguments more Chromium switches, such as a certificate pin for a node's HTTPS port */
+  public static HeadlessChromium start(List<String> extraArguments) throws IOException {
     Path profile = Files.createTempDirectory("drover-chromium");
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(CHROMEDRIVER))
@@ -44,6 +49,7 @@ public final class HeadlessChromium implements AutoCloseable {
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
         "--user-data-dir=" + profile, "--window-size=1440,900", "--lang=en-US");
+    options.addArguments(extraArguments);
     LoggingPreferences logs = new LoggingPreferences();
     logs.enable(LogType.BROWSER, Level.ALL);
     options.setCapability("goog:loggingPrefs", logs);
