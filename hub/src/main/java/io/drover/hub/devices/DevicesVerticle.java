@@ -12,6 +12,7 @@ import io.drover.gateway.contract.DeviceIds;
 import io.drover.gateway.contract.SessionNotice;
 import io.drover.hub.HubAddresses;
 import io.drover.hub.products.FleetChanges;
+import io.drover.hub.storage.InOrder;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -55,8 +56,8 @@ public final class DevicesVerticle extends VerticleBase {
   private long flushTimer;
   private long sweepTimer;
   private boolean stopping;
-  /** The directory's reloads, chained: see {@link #inOrder}. */
-  private Future<?> reloads = Future.succeededFuture();
+  /** The directory's reloads, one at a time: see {@link #inOrder}. */
+  private final InOrder reloads = new InOrder();
 
   public DevicesVerticle(Pool pool, SecretSealer sealer, DeviceDirectory directory, ClusterView cluster, Duration connectivityFlushInterval) {
     this.repository = new DeviceRepository(pool);
@@ -167,8 +168,13 @@ public final class DevicesVerticle extends VerticleBase {
    * arrived: the pool may answer two reads out of order, and an earlier read (a claim's, before the
    * import that followed) must not overwrite a later one. Called on this verticle's event loop.
    */
+  @SuppressWarnings("unchecked")
   private void inOrder(Supplier<Future<?>> reload) {
-    reloads = reloads.transform(ignored -> reload.get());
+    if (stopping) {
+      // the pool closes next: every reload would fail and warn, one line per device
+      return;
+    }
+    reloads.run(() -> (Future<Object>) reload.get());
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.drover.hub.firmware;
 
 import io.drover.hub.firmware.TargetingIndex.DeviceState;
+import io.drover.hub.storage.InOrder;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -39,8 +40,8 @@ public final class FirmwareIndexLoader {
 
   private final Pool pool;
   private final TargetingIndex index;
-  /** The last reload asked for; the next starts when it ends (see inOrder). */
-  private Future<Void> queue = Future.succeededFuture();
+  /** Reloads, one at a time (see inOrder). */
+  private final InOrder queue = new InOrder();
 
   public FirmwareIndexLoader(Pool pool, TargetingIndex index) {
     this.pool = pool;
@@ -67,10 +68,8 @@ public final class FirmwareIndexLoader {
    * land an older read last (a release's product reload finishing after a lock's device reload undid
    * the lock in the index until the next reload; FirmwareApiTest caught it once in three runs).
    */
-  private synchronized Future<Void> inOrder(java.util.function.Supplier<Future<Void>> reload) {
-    Future<Void> next = queue.transform(ignored -> reload.get());
-    queue = next;
-    return next;
+  private Future<Void> inOrder(java.util.function.Supplier<Future<Void>> reload) {
+    return queue.run(reload);
   }
 
   /** Reloads a whole product: its devices and its releases. */
