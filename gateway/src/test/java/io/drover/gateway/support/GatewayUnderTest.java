@@ -84,7 +84,7 @@ public final class GatewayUnderTest {
     CoapSettings coapSettings = new CoapSettings("127.0.0.1", 0, 0, false, 1000, 1000, Duration.ofHours(1), 20, 0,
         Duration.ofSeconds(60), Duration.ofMinutes(30), new CoapThreads(COAP_EXECUTORS, 0, 0, 0));
     Gateway gateway = new Gateway(new GatewaySettings(mqttSettings, coapSettings, HUB_TIMEOUT, LISTENER_INSTANCES, 1000, true),
-        ownership, registry, serverKey(), null);
+        ownership, registry, io.drover.coap.DtlsServerIdentity.rawPublicKey(serverKey()), null);
     deployments.push(await(vertx.deployVerticle(gateway)));
 
     return new GatewayUnderTest(vertx, nodeId, registry, deployments, gateway.mqttPort(), gateway.coapPort());
