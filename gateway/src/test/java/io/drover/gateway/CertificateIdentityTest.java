@@ -24,6 +24,8 @@ import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
 import java.util.ArrayList;
@@ -31,6 +33,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -373,6 +379,29 @@ class CertificateIdentityTest {
     assertEquals(List.of(), hub.noticesOf(claimed));
   }
 
+  /**
+   * A device that reconnects resumes its TLS session (RFC 8446 section 2.2): the handshake then carries
+   * no certificate, and the node must still know the one of the original handshake.
+   */
+  @Test
+  void reconnectThatResumesTheTlsSessionIsStillAuthenticatedByItsCertificate() throws Exception {
+    String deviceId = randomDeviceId();
+    DeviceCertificate certificate = certificates.issue(deviceId);
+    hub.trustCertificate(certificate.fingerprint(), deviceId);
+    SSLContext device = clientTls(certificate);
+
+    RawConnect first = rawConnect(device, deviceId);
+    SessionNotice online = hub.notices.awaitFirst(notice -> notice.deviceId().equals(deviceId), "the first session");
+    RawConnect second = rawConnect(device, deviceId);
+
+    assertEquals(first.tlsSessionCreated(), second.tlsSessionCreated(), "the second connection resumed the first's TLS session");
+    assertEquals("20020000", first.connack(), "CONNACK accepted");
+    assertEquals("20020000", second.connack(), "CONNACK accepted after resumption");
+    assertEquals(2, hub.certificateAuthentications.matching(request -> deviceId.equals(request.claimedDeviceId())).size(),
+        "the hub judged the certificate at both CONNECTs");
+    assertEquals(State.OPENED, online.state());
+  }
+
   /** The node's raw key serves next to its certificate: a device of RFC 7250 shakes hands as before. */
   @Test
   void rawPublicKeyDeviceIsServedByANodeThatAlsoTakesCertificates() throws Exception {
@@ -389,6 +418,49 @@ class CertificateIdentityTest {
     assertEquals(new WireAnswer("alert bad_certificate"),
         CoapDevice.firstRequestOrAlert(gateway.coapPort(), new CoapDevice.Credentials.RawPublicKey(ecKey())), "an unregistered key");
     assertEquals(unknown + 1, gateway.connectsRejected("coap", Kind.UNKNOWN_DEVICE));
+  }
+
+  /** The CONNACK in hex, and when the TLS session it came over was made: the same for a resumed one. */
+  private record RawConnect(String connack, long tlsSessionCreated) {
+  }
+
+  /** An MQTT 3.1.1 CONNECT with client ID {@code deviceId}, nothing else, over TLS. */
+  private static RawConnect rawConnect(SSLContext tls, String deviceId) throws Exception {
+    byte[] id = deviceId.getBytes(StandardCharsets.US_ASCII);
+    byte[] connect = new byte[2 + 10 + 2 + id.length];
+    connect[0] = 0x10;
+    connect[1] = (byte) (10 + 2 + id.length);
+    System.arraycopy(HexFormat.of().parseHex("00044d5154540402003c"), 0, connect, 2, 10);
+    connect[12] = 0;
+    connect[13] = (byte) id.length;
+    System.arraycopy(id, 0, connect, 14, id.length);
+    try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", gateway.mqttTlsPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(connect);
+      socket.getOutputStream().flush();
+      byte[] connack = socket.getInputStream().readNBytes(4);
+      socket.getOutputStream().write(new byte[] {(byte) 0xe0, 0}); // DISCONNECT
+      socket.getOutputStream().flush();
+      return new RawConnect(HexFormat.of().formatHex(connack), socket.getSession().getCreationTime());
+    }
+  }
+
+  /** The device's TLS context, kept across its connections as a device keeps it: the JDK resumes sessions from it. */
+  private static SSLContext clientTls(DeviceCertificate certificate) throws Exception {
+    char[] password = "device".toCharArray();
+    KeyStore own = KeyStore.getInstance("PKCS12");
+    own.load(null, null);
+    own.setKeyEntry("device", certificate.key(), password, new Certificate[] {certificate.certificate()});
+    KeyManagerFactory keys = KeyManagerFactory.getInstance("SunX509");
+    keys.init(own, password);
+    KeyStore trusted = KeyStore.getInstance("PKCS12");
+    trusted.load(null, null);
+    trusted.setCertificateEntry("server-ca", certificates.serverCa());
+    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(trusted);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+    return context;
   }
 
   private DeviceLink open(Transport transport, DeviceCertificate certificate, String clientId) throws Exception {
