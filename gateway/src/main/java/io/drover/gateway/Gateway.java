@@ -47,8 +47,7 @@ public final class Gateway extends VerticleBase {
    * @param dtlsIdentity the node's ECDSA P-256 key, for devices that authenticate with raw public keys,
    *     and its certificate chain if it has one (an empty chain: raw public keys only), for devices
    *     that present X.509 certificates over DTLS
-   * @param tls the certificate of MQTT over TLS; null serves no TLS port (the gateway's own tests, which
-   *     have no certificate)
+   * @param tls the certificate of MQTT over TLS; null serves no TLS port
    */
   public Gateway(GatewaySettings settings, SessionOwnership ownership, MeterRegistry registry, DtlsServerIdentity dtlsIdentity, ServerTls tls) {
     this.settings = settings;
