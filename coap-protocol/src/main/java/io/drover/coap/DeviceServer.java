@@ -1,7 +1,7 @@
 package io.drover.coap;
 
 import java.net.InetSocketAddress;
-import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.config.CoapConfig;
@@ -12,6 +12,7 @@ import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.CertificateType;
 import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,7 +108,7 @@ public final class DeviceServer {
     private DeviceCredentials credentials;
     private DtlsSessionEvents sessionEvents;
     private DeviceRequestHandler requests;
-    private KeyPair serverKey;
+    private DtlsServerIdentity serverIdentity;
 
     private Builder(CoapSettings settings) {
       this.settings = settings;
@@ -129,11 +130,13 @@ public final class DeviceServer {
     }
 
     /**
-     * The node's own ECDSA P-256 key: with it, devices may also authenticate with raw public keys
-     * (RFC 7250) registered for them, and the node proves itself with this key. Optional.
+     * The node's own ECDSA P-256 key, and its certificate if it has one. With the key, devices may also
+     * authenticate with raw public keys (RFC 7250) registered for them; with a certificate too, with
+     * X.509 certificates. The node proves itself with the key, as a raw key or in the certificate,
+     * whichever the device negotiates. Optional: without it, PSK only.
      */
-    public Builder serverKey(KeyPair serverKey) {
-      this.serverKey = serverKey;
+    public Builder serverIdentity(DtlsServerIdentity serverIdentity) {
+      this.serverIdentity = serverIdentity;
       return this;
     }
 
@@ -148,9 +151,15 @@ public final class DeviceServer {
           .setConnectionListener(new DtlsSessionWatcher(sessionEvents))
           .setHealthHandler(new DroppedRecords(sessionEvents))
           .setLoggingTag("coaps");
-      if (serverKey != null) {
-        DeviceKeyVerifier verifier = new DeviceKeyVerifier(credentials, sessionEvents);
-        dtlsBuilder.setCertificateIdentityProvider(new SingleCertificateProvider(serverKey.getPrivate(), serverKey.getPublic()))
+      if (serverIdentity != null) {
+        boolean x509 = serverIdentity.hasCertificate();
+        // the ECDHE_ECDSA suites serve both: Scandium offers them for this key next to the PSK ones
+        SingleCertificateProvider identity = x509
+            ? new SingleCertificateProvider(serverIdentity.key().getPrivate(), serverIdentity.chain().toArray(new X509Certificate[0]),
+                CertificateType.X_509, CertificateType.RAW_PUBLIC_KEY)
+            : new SingleCertificateProvider(serverIdentity.key().getPrivate(), serverIdentity.key().getPublic());
+        DeviceKeyVerifier verifier = new DeviceKeyVerifier(credentials, sessionEvents, x509);
+        dtlsBuilder.setCertificateIdentityProvider(identity)
             .setAdvancedCertificateVerifier(verifier)
             .setApplicationLevelInfoSupplier(verifier);
       }

@@ -10,7 +10,7 @@ public interface DtlsSessionEvents {
 
   /** Why a handshake was refused. */
   enum Refusal {
-    /** The PSK identity is not a registered device, or the device has no key for DTLS. */
+    /** The PSK identity or raw public key is not a registered device's, or the device has no key for DTLS. */
     UNKNOWN_IDENTITY,
     /** The identity is known but the peer's key is not the device's: its Finished did not verify. */
     WRONG_KEY,
@@ -19,6 +19,13 @@ public interface DtlsSessionEvents {
   }
 
   void handshakeRefused(String identity, Refusal refusal, InetSocketAddress peer);
+
+  /**
+   * A handshake was refused for the device's X.509 certificate: by {@link DeviceCredentials}, or
+   * because it could not be read at all ({@link CertificateRefused.Reason#MALFORMED}). A lookup that
+   * could not be answered is {@link #handshakeRefused} with {@link Refusal#LOOKUP_FAILED} instead.
+   */
+  void certificateRefused(CertificateRefused refusal, InetSocketAddress peer);
 
   /** A DTLS session ended: evicted as stale, replaced by a newer handshake, or closed by the peer. */
   void sessionEnded(String identity, String sessionId);

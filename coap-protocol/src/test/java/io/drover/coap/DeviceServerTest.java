@@ -54,11 +54,21 @@ class DeviceServerTest {
           public CompletionStage<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
             return CompletableFuture.completedFuture(null);
           }
+
+          @Override
+          public CompletionStage<String> deviceForCertificate(List<byte[]> chainDer, InetSocketAddress peer) {
+            return CompletableFuture.failedFuture(new CertificateRefused(CertificateRefused.Reason.UNTRUSTED, "no device CA here"));
+          }
         })
         .sessionEvents(new DtlsSessionEvents() {
           @Override
           public void handshakeRefused(String identity, Refusal refusal, InetSocketAddress peer) {
             refusals.add(identity + ":" + refusal);
+          }
+
+          @Override
+          public void certificateRefused(CertificateRefused refusal, InetSocketAddress peer) {
+            refusals.add("certificate:" + refusal.reason());
           }
 
           @Override
@@ -152,10 +162,20 @@ class DeviceServerTest {
           public CompletionStage<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
             return CompletableFuture.completedFuture(null);
           }
+
+          @Override
+          public CompletionStage<String> deviceForCertificate(List<byte[]> chainDer, InetSocketAddress peer) {
+            return CompletableFuture.failedFuture(new CertificateRefused(CertificateRefused.Reason.UNTRUSTED, "no device CA here"));
+          }
         })
         .sessionEvents(new DtlsSessionEvents() {
           @Override
           public void handshakeRefused(String identity, Refusal refusal, InetSocketAddress peer) {
+          }
+
+          @Override
+          public void certificateRefused(CertificateRefused refusal, InetSocketAddress peer) {
+            refusals.add("certificate:" + refusal.reason());
           }
 
           @Override

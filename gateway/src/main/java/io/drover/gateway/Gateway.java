@@ -1,5 +1,6 @@
 package io.drover.gateway;
 
+import io.drover.coap.DtlsServerIdentity;
 import io.drover.gateway.coap.CoapListener;
 import io.drover.gateway.commands.DeviceCommandRouter;
 import io.drover.gateway.mqtt.MqttListener;
@@ -15,7 +16,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.mqtt.MqttServerOptions;
-import java.security.KeyPair;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,7 +36,7 @@ public final class Gateway extends VerticleBase {
   private final GatewaySettings settings;
   private final SessionOwnership ownership;
   private final MeterRegistry registry;
-  private final KeyPair dtlsServerKey;
+  private final DtlsServerIdentity dtlsIdentity;
   private final ServerTls tls;
   private DeviceSessions sessions;
   private int mqttPort = -1;
@@ -44,15 +44,16 @@ public final class Gateway extends VerticleBase {
   private CoapListener coap;
 
   /**
-   * @param dtlsServerKey the node's ECDSA P-256 key, for devices that authenticate with raw public keys
-   * @param tls the certificate of MQTT over TLS; null serves no TLS port (the gateway's own tests, which
-   *     have no certificate)
+   * @param dtlsIdentity the node's ECDSA P-256 key, for devices that authenticate with raw public keys,
+   *     and its certificate chain if it has one (an empty chain: raw public keys only), for devices
+   *     that present X.509 certificates over DTLS
+   * @param tls the certificate of MQTT over TLS; null serves no TLS port
    */
-  public Gateway(GatewaySettings settings, SessionOwnership ownership, MeterRegistry registry, KeyPair dtlsServerKey, ServerTls tls) {
+  public Gateway(GatewaySettings settings, SessionOwnership ownership, MeterRegistry registry, DtlsServerIdentity dtlsIdentity, ServerTls tls) {
     this.settings = settings;
     this.ownership = ownership;
     this.registry = registry;
-    this.dtlsServerKey = dtlsServerKey;
+    this.dtlsIdentity = dtlsIdentity;
     this.tls = tls;
   }
 
@@ -66,7 +67,7 @@ public final class Gateway extends VerticleBase {
     SessionPipeline coapPipeline = new SessionPipeline("coap", hub, sessions, new GatewayMetrics(registry, "coap", sessions), budget,
         settings.coap().requestsPerSecondPerDevice());
     MqttSettings mqtt = settings.mqtt();
-    coap = new CoapListener(settings.coap(), dtlsServerKey, coapPipeline);
+    coap = new CoapListener(settings.coap(), dtlsIdentity, coapPipeline);
     return vertx.deployVerticle(new DeviceCommandRouter(sessions))
         .compose(routed -> mqtt.plainEnabled()
             ? deployMqtt(mqttPipeline, "", mqtt::serverOptions, mqtt.port(), -1)

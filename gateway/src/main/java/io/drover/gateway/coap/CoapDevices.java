@@ -1,7 +1,11 @@
 package io.drover.gateway.coap;
 
+import io.drover.coap.CertificateRefused;
 import io.drover.coap.CoapReply;
 import io.drover.coap.DevicePeer;
+import io.drover.gateway.contract.AuthenticatedDevice;
+import io.drover.gateway.contract.CertificateAuthentication;
+import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.DeviceIds;
@@ -10,6 +14,7 @@ import io.drover.gateway.pipeline.SessionPipeline;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,6 +53,25 @@ final class CoapDevices {
 
   Future<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
     return pipeline.hub().deviceForPublicKey(subjectPublicKeyInfo);
+  }
+
+  /**
+   * The device an X.509 certificate names, asked of the hub through the pipeline. A DTLS handshake has
+   * no device ID of its own, so the certificate alone says which device it is.
+   *
+   * @return fails with {@link CertificateRefused} when the hub refuses the certificate, with the
+   *     DeviceFailure when it could not answer
+   */
+  Future<String> deviceForCertificate(List<byte[]> chain, InetSocketAddress peer) {
+    String remote = peer == null ? null : peer.getAddress().getHostAddress();
+    return pipeline.authenticateCertificate(new CertificateAuthentication(chain, null, pipeline.protocol(), remote))
+        .map(AuthenticatedDevice::deviceId)
+        .recover(cause -> {
+          DeviceFailure failure = DeviceFailure.from(cause);
+          return Future.failedFuture(failure.kind() == Kind.BAD_CERTIFICATE
+              ? new CertificateRefused(CoapReplies.dtlsReason(CertificateRefusal.of(failure)), failure.getMessage())
+              : failure);
+        });
   }
 
   /** A session that is still the device's live one ends with its DTLS session. */

@@ -2,11 +2,11 @@ package io.drover.gateway.coap;
 
 import io.drover.coap.CoapSettings;
 import io.drover.coap.DeviceServer;
+import io.drover.coap.DtlsServerIdentity;
 import io.drover.gateway.pipeline.SessionPipeline;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import java.security.KeyPair;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -24,13 +24,16 @@ public final class CoapListener extends VerticleBase {
 
   private final CoapSettings settings;
   private final SessionPipeline pipeline;
-  private final KeyPair serverKey;
+  private final DtlsServerIdentity serverIdentity;
   private DeviceServer server;
 
-  /** @param serverKey the node's ECDSA P-256 key, for devices that authenticate with raw public keys */
-  public CoapListener(CoapSettings settings, KeyPair serverKey, SessionPipeline pipeline) {
+  /**
+   * @param serverIdentity the node's ECDSA P-256 key, for devices that authenticate with raw public
+   *     keys, and its certificate chain if it has one, for devices with X.509 certificates
+   */
+  public CoapListener(CoapSettings settings, DtlsServerIdentity serverIdentity, SessionPipeline pipeline) {
     this.settings = settings;
-    this.serverKey = serverKey;
+    this.serverIdentity = serverIdentity;
     this.pipeline = pipeline;
   }
 
@@ -49,7 +52,7 @@ public final class CoapListener extends VerticleBase {
             .credentials(devices)
             .sessionEvents(devices)
             .requests(devices)
-            .serverKey(serverKey)
+            .serverIdentity(serverIdentity)
             .build();
         built.start();
         return built;

@@ -1,10 +1,16 @@
 package io.drover.gateway.coap;
 
+import io.drover.coap.CertificateRefused;
 import io.drover.coap.CoapReply;
+import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 
-/** The one place where a {@link Kind} becomes a CoAP response code (RFC 7252 section 5.9, RFC 8516 for 4.29). */
+/**
+ * The one place where a {@link Kind} becomes a CoAP response code (RFC 7252 section 5.9, RFC 8516 for
+ * 4.29), and a {@link CertificateRefusal} the DTLS handshake's reason (whose alert
+ * {@link CertificateRefused.Reason#alert()} gives).
+ */
 final class CoapReplies {
 
   private CoapReplies() {
@@ -25,5 +31,29 @@ final class CoapReplies {
   /** A refusal with its reason as the diagnostic payload (RFC 7252 section 5.5.2). */
   static CoapReply refusal(Kind kind, String reason) {
     return CoapReply.of(codeOf(kind), reason);
+  }
+
+  /** The hub's reason for refusing a certificate, as the DTLS layer takes it. */
+  static CertificateRefused.Reason dtlsReason(CertificateRefusal refusal) {
+    return switch (refusal) {
+      case MALFORMED -> CertificateRefused.Reason.MALFORMED;
+      case EXPIRED -> CertificateRefused.Reason.EXPIRED;
+      case REVOKED -> CertificateRefused.Reason.REVOKED;
+      case UNTRUSTED -> CertificateRefused.Reason.UNTRUSTED;
+      case UNKNOWN_DEVICE -> CertificateRefused.Reason.UNKNOWN_DEVICE;
+      case ID_MISMATCH -> CertificateRefused.Reason.ID_MISMATCH;
+    };
+  }
+
+  /** The reason the DTLS layer reports, back as the hub's, for the counter. */
+  static CertificateRefusal refusalOf(CertificateRefused.Reason reason) {
+    return switch (reason) {
+      case MALFORMED -> CertificateRefusal.MALFORMED;
+      case EXPIRED -> CertificateRefusal.EXPIRED;
+      case REVOKED -> CertificateRefusal.REVOKED;
+      case UNTRUSTED -> CertificateRefusal.UNTRUSTED;
+      case UNKNOWN_DEVICE -> CertificateRefusal.UNKNOWN_DEVICE;
+      case ID_MISMATCH -> CertificateRefusal.ID_MISMATCH;
+    };
   }
 }

@@ -1,5 +1,6 @@
 package io.drover.gateway.coap;
 
+import io.drover.coap.CertificateRefused;
 import io.drover.coap.CoapReply;
 import io.drover.coap.DeviceCredentials;
 import io.drover.coap.DevicePeer;
@@ -63,6 +64,13 @@ final class CoapShards implements DeviceRequestHandler, DtlsSessionEvents, Devic
     return any.ask(devices -> devices.deviceForPublicKey(subjectPublicKeyInfo));
   }
 
+  /** No device is known before the answer either: spread by the device's own certificate. */
+  @Override
+  public CompletionStage<String> deviceForCertificate(List<byte[]> chainDer, InetSocketAddress peer) {
+    CoapShard any = shards.get(Math.floorMod(Arrays.hashCode(chainDer.get(0)), shards.size()));
+    return any.ask(devices -> devices.deviceForCertificate(chainDer, peer));
+  }
+
   @Override
   public void recordDropped() {
     pipeline.metrics().recordDropped();
@@ -81,6 +89,11 @@ final class CoapShards implements DeviceRequestHandler, DtlsSessionEvents, Devic
       case LOOKUP_FAILED -> Kind.UNAVAILABLE;
     };
     pipeline.connectRefused(kind, identity, peer, "DTLS handshake refused");
+  }
+
+  @Override
+  public void certificateRefused(CertificateRefused refusal, InetSocketAddress peer) {
+    pipeline.certificateRefused(CoapReplies.refusalOf(refusal.reason()), null, peer, refusal.getMessage());
   }
 
   @Override

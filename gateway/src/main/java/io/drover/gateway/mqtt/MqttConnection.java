@@ -2,6 +2,8 @@ package io.drover.gateway.mqtt;
 
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.AuthenticationRequest;
+import io.drover.gateway.contract.CertificateAuthentication;
+import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
@@ -28,11 +30,15 @@ import io.vertx.mqtt.messages.MqttSubscribeMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,8 +80,11 @@ final class MqttConnection implements DeviceLink {
   }
 
   /**
-   * The CONNECT has arrived (MQTT 3.1.1 section 3.1): the client identifier is the device ID, the
-   * user name (if any) repeats it, the password is the device secret.
+   * The CONNECT has arrived (MQTT 3.1.1 section 3.1): the client identifier is the device ID. Over TLS
+   * with a client certificate, the certificate authenticates the device and must name that ID; a
+   * password is not needed and, if sent, not checked. Otherwise the user name repeats the ID and the
+   * password is the device secret. Either way a user name must be the device ID (vertx-mqtt shows a
+   * user name only together with a password, so one sent alone is not seen).
    */
   void open() {
     held.incrementAndGet();
@@ -93,17 +102,57 @@ final class MqttConnection implements DeviceLink {
     }
     deviceId = id;
     MqttAuth auth = endpoint.auth();
-    if (auth == null || auth.getPassword() == null || (auth.getUsername() != null && !id.equals(DeviceIds.normalize(auth.getUsername())))) {
-      refuseConnect(Kind.BAD_CREDENTIALS, "user name must be the device ID and password its secret");
+    if (auth != null && auth.getUsername() != null && !id.equals(DeviceIds.normalize(auth.getUsername()))) {
+      refuseConnect(Kind.BAD_CREDENTIALS, "user name must be the device ID");
       return;
     }
-    pipeline.authenticate(new AuthenticationRequest(id, auth.getPassword(), PROTOCOL, remoteAddress)).onComplete(result -> {
+    List<byte[]> certificates = presentedCertificates();
+    Future<AuthenticatedDevice> authenticated;
+    if (certificates != null) {
+      if (certificates.isEmpty()) {
+        refuseConnect(CertificateRefusal.MALFORMED.failure("the presented certificates cannot be encoded"));
+        return;
+      }
+      authenticated = pipeline.authenticateCertificate(new CertificateAuthentication(certificates, id, PROTOCOL, remoteAddress));
+    } else if (auth == null || auth.getPassword() == null) {
+      refuseConnect(Kind.BAD_CREDENTIALS, "user name must be the device ID and password its secret");
+      return;
+    } else {
+      authenticated = pipeline.authenticate(new AuthenticationRequest(id, auth.getPassword(), PROTOCOL, remoteAddress));
+    }
+    authenticated.onComplete(result -> {
       if (result.succeeded()) {
         accept(result.result());
       } else {
-        refuseConnect(DeviceFailure.from(result.cause()).kind(), result.cause().getMessage());
+        refuseConnect(DeviceFailure.from(result.cause()));
       }
     });
+  }
+
+  /**
+   * The certificate chain the client presented in the TLS handshake, DER, its own first; null over
+   * plain TCP or when it presented none; empty when one cannot be encoded.
+   */
+  private List<byte[]> presentedCertificates() {
+    SSLSession tls = endpoint.isSsl() ? endpoint.sslSession() : null;
+    if (tls == null) {
+      return null;
+    }
+    Certificate[] chain;
+    try {
+      chain = tls.getPeerCertificates();
+    } catch (SSLPeerUnverifiedException none) {
+      return null;
+    }
+    List<byte[]> der = new ArrayList<>(chain.length);
+    try {
+      for (Certificate certificate : chain) {
+        der.add(certificate.getEncoded());
+      }
+    } catch (CertificateEncodingException e) {
+      return List.of();
+    }
+    return der;
   }
 
   private void accept(AuthenticatedDevice device) {
@@ -137,9 +186,13 @@ final class MqttConnection implements DeviceLink {
   }
 
   private void refuseConnect(Kind kind, String reason) {
-    pipeline.connectRefused(kind, deviceId, remoteAddress, reason);
+    refuseConnect(new DeviceFailure(kind, reason));
+  }
+
+  private void refuseConnect(DeviceFailure failure) {
+    pipeline.connectRefused(failure, deviceId, remoteAddress);
     if (!closed) {
-      endpoint.reject(MqttReplies.connectRefusal(kind, endpoint.protocolVersion()));
+      endpoint.reject(MqttReplies.connectRefusal(failure.kind(), endpoint.protocolVersion()));
     }
   }
 

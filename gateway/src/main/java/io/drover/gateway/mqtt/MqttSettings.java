@@ -1,6 +1,8 @@
 package io.drover.gateway.mqtt;
 
 import io.drover.gateway.ServerTls;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.mqtt.MqttServerOptions;
 import java.time.Duration;
 
@@ -32,8 +34,16 @@ public record MqttSettings(String host, int port, int tlsPort, boolean plainEnab
     return options;
   }
 
-  /** MQTT over TLS on {@code port}: the same as plain MQTT once the handshake is done. */
+  /**
+   * MQTT over TLS on {@code port}: the same as plain MQTT once the handshake is done. The handshake
+   * asks for a client certificate without requiring one: a device that presents one is authenticated by
+   * it at CONNECT ({@link AnyDeviceCertificate} lets any chain through to the hub), one that does not
+   * with its secret.
+   */
   public MqttServerOptions tlsServerOptions(int port, ServerTls tls) {
-    return tls.applyTo(serverOptions(port));
+    MqttServerOptions options = tls.applyTo(serverOptions(port));
+    options.setClientAuth(ClientAuth.REQUEST);
+    options.setTrustOptions(TrustOptions.wrap(AnyDeviceCertificate.INSTANCE));
+    return options;
   }
 }

@@ -1,5 +1,6 @@
 package io.drover.gateway.pipeline;
 
+import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.session.DeviceSessions;
 import io.micrometer.core.instrument.Counter;
@@ -21,6 +22,7 @@ public final class GatewayMetrics {
   private final Counter malformedMessages;
   private final Map<DeviceFailure.Kind, Counter> rejectedConnects = new EnumMap<>(DeviceFailure.Kind.class);
   private final Map<DeviceFailure.Kind, Counter> rejectedEvents = new EnumMap<>(DeviceFailure.Kind.class);
+  private final Map<CertificateRefusal, Counter> refusedCertificates = new EnumMap<>(CertificateRefusal.class);
   private final MeterRegistry registry;
   private final String protocol;
 
@@ -57,6 +59,12 @@ public final class GatewayMetrics {
           .tags("protocol", protocol, "reason", kind.metricName())
           .register(registry));
     }
+    for (CertificateRefusal refusal : CertificateRefusal.values()) {
+      refusedCertificates.put(refusal, Counter.builder("drover.gateway.certificate.refusals")
+          .description("Device certificates refused (each also counted in drover.connects.rejected as bad_certificate), by reason")
+          .tags("protocol", protocol, "reason", refusal.reason())
+          .register(registry));
+    }
   }
 
   /**
@@ -80,6 +88,12 @@ public final class GatewayMetrics {
 
   public void connectRejected(DeviceFailure.Kind reason) {
     rejectedConnects.get(reason).increment();
+  }
+
+  /** A connection refused for its certificate: counted as a BAD_CERTIFICATE connect rejection and by its reason. */
+  public void certificateRefused(CertificateRefusal reason) {
+    rejectedConnects.get(DeviceFailure.Kind.BAD_CERTIFICATE).increment();
+    refusedCertificates.get(reason).increment();
   }
 
   public void eventReceived() {

@@ -3,6 +3,7 @@ package io.drover.gateway.pipeline;
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.AuthenticationRequest;
 import io.drover.gateway.contract.BusAddresses;
+import io.drover.gateway.contract.CertificateAuthentication;
 import io.drover.gateway.contract.DeviceDescription;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceEventCodec;
@@ -46,6 +47,16 @@ public final class HubClient {
 
   public Future<AuthenticatedDevice> authenticate(AuthenticationRequest request) {
     return request(BusAddresses.AUTHENTICATE, request.toJson()).map(AuthenticatedDevice::fromJson);
+  }
+
+  /**
+   * The device an X.509 certificate names, if the hub accepts the certificate; see
+   * {@link BusAddresses#AUTHENTICATE_CERTIFICATE}.
+   *
+   * @return fails with BAD_CERTIFICATE (its message starting with the refusal's reason) or UNAVAILABLE
+   */
+  public Future<AuthenticatedDevice> authenticateCertificate(CertificateAuthentication request) {
+    return request(BusAddresses.AUTHENTICATE_CERTIFICATE, request.toJson()).map(AuthenticatedDevice::fromJson);
   }
 
   /**

@@ -2,6 +2,9 @@ package io.drover.gateway.pipeline;
 
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.AuthenticationRequest;
+import io.drover.gateway.contract.CertificateAuthentication;
+import io.drover.gateway.contract.CertificateRefusal;
+import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.session.ConnectionBudget;
 import io.drover.gateway.session.DeviceSessions;
@@ -64,6 +67,23 @@ public final class SessionPipeline {
   }
 
   /**
+   * Asks the hub whom a device certificate names (the TLS or DTLS handshake proved only that the device
+   * holds its key). When the transport has a device ID of its own ({@code claimedDeviceId}), the
+   * certificate must name that device: the hub refuses it otherwise, and so does this step should a
+   * hub answer with another device, so that no transport opens a session for an ID the device did not
+   * prove.
+   *
+   * @return the device; fails with the hub's DeviceFailure (BAD_CERTIFICATE with its
+   *     {@link CertificateRefusal} reason, or UNAVAILABLE), not yet counted: see {@link #connectRefused(DeviceFailure, String, Object)}
+   */
+  public Future<AuthenticatedDevice> authenticateCertificate(CertificateAuthentication request) {
+    String claimed = request.claimedDeviceId();
+    return hub.authenticateCertificate(request).compose(device -> claimed == null || claimed.equalsIgnoreCase(device.deviceId())
+        ? Future.succeededFuture(device)
+        : Future.failedFuture(CertificateRefusal.ID_MISMATCH.failure("the certificate names device " + device.deviceId())));
+  }
+
+  /**
    * Opens the device's session on {@code context} (the caller's): it becomes the device's live one,
    * taking over any other, and the hub hears that the device is online.
    */
@@ -73,14 +93,46 @@ public final class SessionPipeline {
     return session;
   }
 
-  /** A connection or handshake refused before a session existed: counted by reason, logged. */
+  /** {@link #connectRefused(Kind, String, Object, String)} for a failure of a step (or the hub). */
+  public void connectRefused(DeviceFailure failure, String deviceId, Object remote) {
+    connectRefused(failure.kind(), deviceId, remote, failure.getMessage());
+  }
+
+  /**
+   * A connection or handshake refused before a session existed: counted by reason, logged once. A
+   * BAD_CERTIFICATE refusal is counted by its {@link CertificateRefusal} reason too, read from
+   * {@code detail} (the hub's message starts with it).
+   */
   public void connectRefused(Kind kind, String deviceId, Object remote, String detail) {
+    if (kind == Kind.BAD_CERTIFICATE) {
+      certificateRefused(CertificateRefusal.of(new DeviceFailure(kind, detail)), deviceId, remote, detail);
+      return;
+    }
     metrics.connectRejected(kind);
     if (kind == Kind.OVERLOADED) {
       // a reconnect storm past the budget refuses thousands a second: the counter tells, the log does not
       LOG.debug("connect refused [protocol: {}, remote: {}, reason: {}, detail: {}]", protocol, remote, kind.metricName(), detail);
     } else {
       LOG.info("connect refused [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]", protocol, deviceId, remote, kind.metricName(), detail);
+    }
+  }
+
+  /**
+   * A connection or handshake refused for its X.509 certificate: counted as {@code bad_certificate} and
+   * by reason, logged once. A certificate that is untrusted or unreadable can come from anyone who
+   * reaches the port (scanners, a device of another fleet pointed at the wrong node) and may come in
+   * floods: the counter tells, the log has them at DEBUG. The other reasons concern a certificate the
+   * node's own CA issued (expired, revoked, naming no registered device or another one than the
+   * device claims): an operator acts on each, so they are logged at INFO.
+   */
+  public void certificateRefused(CertificateRefusal refusal, String deviceId, Object remote, String detail) {
+    metrics.certificateRefused(refusal);
+    if (refusal == CertificateRefusal.UNTRUSTED || refusal == CertificateRefusal.MALFORMED) {
+      LOG.debug("certificate refused [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]", protocol, deviceId, remote,
+          refusal.reason(), detail);
+    } else {
+      LOG.info("certificate refused [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]", protocol, deviceId, remote,
+          refusal.reason(), detail);
     }
   }
 }

@@ -4,7 +4,12 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -28,15 +33,36 @@ import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
+import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
+import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier;
 
 /**
- * A device over CoAP and DTLS with a pre-shared key, on loopback (docs/device-protocol.md sections 7 to
+ * A device over CoAP and DTLS with a pre-shared key, a raw public key or an X.509 certificate, on loopback (docs/device-protocol.md sections 7 to
  * 9). One instance is one DTLS session: it sends its requests to the gateway and, over the same
  * session, serves the cloud's: {@code POST /f/{name}}, {@code GET /v/{name}}, {@code PUT /s},
  * {@code PUT /h} (flash now) and {@code PUT /cfg} (tracker settings). Firmware is fetched one Block2
  * block at a time, as a constrained device does, so transparent blockwise handling is off.
  */
 public final class CoapDevice implements DeviceLink {
+
+  /** How the device proves itself in its DTLS handshake. */
+  public sealed interface Credentials {
+
+    /** PSK: the device ID as identity, the secret's characters as the key (docs/device-protocol.md section 7.1). */
+    record Psk(String identity, String secret) implements Credentials {
+    }
+
+    /** An ECDSA P-256 raw public key (RFC 7250); the node's raw key is trusted as it comes. */
+    record RawPublicKey(KeyPair key) implements Credentials {
+    }
+
+    /** An X.509 certificate; the node's certificate must chain to {@code serverCa}. */
+    record Certificate(PrivateKey key, X509Certificate certificate, X509Certificate serverCa) implements Credentials {
+    }
+  }
+
+  /** How long a refused handshake's alert may trail the failure of the request it was for. */
+  private static final Duration ALERT_WAIT = Duration.ofSeconds(2);
 
   private static final long ANSWER_MILLIS = 10_000;
   /** SZX 5: 512-byte blocks, the most the gateway serves. */
@@ -50,19 +76,30 @@ public final class CoapDevice implements DeviceLink {
   private final Recorded<String> handshakeNotices = new Recorded<>();
   private final Map<String, Function<String, String>> functions = new ConcurrentHashMap<>();
   private final Map<String, String> variables = new ConcurrentHashMap<>();
+  /** The alerts the node sent, by their RFC 5246 names ("certificate_expired"). */
+  private final Recorded<String> alerts = new Recorded<>();
   private volatile boolean ended;
 
-  private CoapDevice(int port, String identity, String secret) {
+  private CoapDevice(int port, Credentials credentials) {
     gateway = new InetSocketAddress("127.0.0.1", port);
     Configuration config = new Configuration(CoapConfig.DEFINITIONS, DtlsConfig.DEFINITIONS, UdpConfig.DEFINITIONS, SystemConfig.DEFINITIONS);
     config.set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.CLIENT_ONLY);
     config.set(DtlsConfig.DTLS_RETRANSMISSION_TIMEOUT, 200, TimeUnit.MILLISECONDS);
     config.set(DtlsConfig.DTLS_MAX_RETRANSMISSIONS, 2);
     config.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, 0);
-    DtlsConnectorConfig dtls = DtlsConnectorConfig.builder(config)
-        .setAdvancedPskStore(new AdvancedSinglePskStore(identity, secret.getBytes(StandardCharsets.US_ASCII)))
-        .build();
-    endpoint = CoapEndpoint.builder().setConfiguration(config).setConnector(new DTLSConnector(dtls)).build();
+    DtlsConnectorConfig.Builder dtls = DtlsConnectorConfig.builder(config);
+    if (credentials instanceof Credentials.Psk psk) {
+      dtls.setAdvancedPskStore(new AdvancedSinglePskStore(psk.identity(), psk.secret().getBytes(StandardCharsets.US_ASCII)));
+    } else if (credentials instanceof Credentials.RawPublicKey raw) {
+      dtls.setCertificateIdentityProvider(new SingleCertificateProvider(raw.key().getPrivate(), raw.key().getPublic()))
+          .setAdvancedCertificateVerifier(StaticNewAdvancedCertificateVerifier.builder().setTrustAllRPKs().build());
+    } else if (credentials instanceof Credentials.Certificate x509) {
+      dtls.setCertificateIdentityProvider(new SingleCertificateProvider(x509.key(), new X509Certificate[] {x509.certificate()}))
+          .setAdvancedCertificateVerifier(StaticNewAdvancedCertificateVerifier.builder().setTrustedCertificates(x509.serverCa()).build());
+    }
+    DTLSConnector connector = new DTLSConnector(dtls.build());
+    connector.setAlertHandler((peer, alert) -> alerts.add(alert.getDescription().name().toLowerCase(Locale.ROOT)));
+    endpoint = CoapEndpoint.builder().setConfiguration(config).setConnector(connector).build();
     server = new CoapServer(config);
     server.addEndpoint(endpoint);
     server.add(
@@ -93,7 +130,12 @@ public final class CoapDevice implements DeviceLink {
    * from its first request over a DTLS session.
    */
   public static CoapDevice open(int port, String deviceId, String secret) throws Exception {
-    CoapDevice device = new CoapDevice(port, deviceId, secret);
+    return open(port, new Credentials.Psk(deviceId, secret));
+  }
+
+  /** {@link #open(int, String, String)} with any credentials. */
+  public static CoapDevice open(int port, Credentials credentials) throws Exception {
+    CoapDevice device = new CoapDevice(port, credentials);
     WireAnswer described = device.describe(OPENING_DESCRIPTION);
     if (!described.text().equals("2.04")) {
       device.close();
@@ -104,9 +146,31 @@ public final class CoapDevice implements DeviceLink {
 
   /** @return what a first request with these credentials gets: "2.04", or "handshake failed" */
   public static WireAnswer firstRequest(int port, String deviceId, String secret) throws Exception {
-    CoapDevice device = new CoapDevice(port, deviceId, secret);
+    CoapDevice device = new CoapDevice(port, new Credentials.Psk(deviceId, secret));
     try {
       return device.describe(OPENING_DESCRIPTION);
+    } finally {
+      device.close();
+    }
+  }
+
+  /**
+   * @return what a first request with these credentials gets: "2.04"; "alert certificate_expired" when
+   *     the node refused the handshake with that fatal alert (RFC 5246 section 7.2); "handshake failed"
+   *     when it sent none
+   */
+  public static WireAnswer firstRequestOrAlert(int port, Credentials credentials) throws Exception {
+    CoapDevice device = new CoapDevice(port, credentials);
+    try {
+      WireAnswer answer = device.describe(OPENING_DESCRIPTION);
+      if (!answer.text().equals("handshake failed")) {
+        return answer;
+      }
+      try {
+        return new WireAnswer("alert " + device.alerts.awaitFirst(0, any -> true, ALERT_WAIT, "an alert from the node"));
+      } catch (AssertionError none) {
+        return answer;
+      }
     } finally {
       device.close();
     }

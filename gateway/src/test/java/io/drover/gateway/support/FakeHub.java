@@ -3,7 +3,10 @@ package io.drover.gateway.support;
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.AuthenticationRequest;
 import io.drover.gateway.contract.BusAddresses;
+import io.drover.gateway.contract.CertificateAuthentication;
+import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.SessionNotice;
 import io.vertx.core.Future;
@@ -15,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -50,12 +54,21 @@ public final class FakeHub extends VerticleBase {
   /** Binaries by "product/version", as the hub's firmware store keys them. */
   private final Map<String, Buffer> binaries = new ConcurrentHashMap<>();
   private final Map<String, Settings> settings = new ConcurrentHashMap<>();
+  /** Device IDs by the base64 of a raw public key's SubjectPublicKeyInfo. */
+  private final Map<String, String> publicKeys = new ConcurrentHashMap<>();
+  /** Device IDs by certificate fingerprint (SHA-256 of the device's own DER certificate, hex). */
+  private final Map<String, String> certificates = new ConcurrentHashMap<>();
+  /** What the hub answers instead for a certificate, by fingerprint: a refusal, or UNAVAILABLE. */
+  private final Map<String, DeviceFailure> certificateFailures = new ConcurrentHashMap<>();
+  /** False: answers the device a certificate names even when the device claimed another, as a hub with that bug would. */
+  private volatile boolean checksClaimedDevice = true;
 
   public final Recorded<ReceivedEvent> events = new Recorded<>();
   public final Recorded<DurableAnswer> durableAnswers = new Recorded<>();
   public final Recorded<SessionNotice> notices = new Recorded<>();
   public final Recorded<JsonObject> descriptions = new Recorded<>();
   public final Recorded<JsonObject> authentications = new Recorded<>();
+  public final Recorded<CertificateAuthentication> certificateAuthentications = new Recorded<>();
   public final Recorded<JsonObject> firmwareTargetRequests = new Recorded<>();
   public final Recorded<JsonObject> firmwareOutcomes = new Recorded<>();
   public final Recorded<JsonObject> configChecks = new Recorded<>();
@@ -64,6 +77,29 @@ public final class FakeHub extends VerticleBase {
   /** Registers a device: it may connect with {@code secret} (MQTT password, DTLS PSK). */
   public void addDevice(String deviceId, String secret) {
     secrets.put(deviceId, secret);
+  }
+
+  /** Registers a raw public key (DER SubjectPublicKeyInfo) for the device, for DTLS handshakes with it. */
+  public void addPublicKey(String deviceId, byte[] subjectPublicKeyInfo) {
+    publicKeys.put(Base64.getEncoder().encodeToString(subjectPublicKeyInfo), deviceId);
+  }
+
+  /**
+   * The hub accepts this certificate for the device, as one a device CA of the node issued for it or
+   * one registered to it. A certificate the hub does not know is refused UNTRUSTED.
+   */
+  public void trustCertificate(String fingerprint, String deviceId) {
+    certificates.put(fingerprint, deviceId);
+  }
+
+  /** The hub answers this certificate with {@code failure}: a {@link CertificateRefusal#failure}, or UNAVAILABLE. */
+  public void failCertificate(String fingerprint, DeviceFailure failure) {
+    certificateFailures.put(fingerprint, failure);
+  }
+
+  /** See {@link #checksClaimedDevice}. */
+  public void checkClaimedDevice(boolean checks) {
+    checksClaimedDevice = checks;
   }
 
   /** From now on the device's durable events fail with {@code kind}; null writes them again. */
@@ -105,8 +141,8 @@ public final class FakeHub extends VerticleBase {
     return Future.all(List.of(
         bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE, this::authenticate).completion(),
         bus.<JsonObject>consumer(BusAddresses.PRESHARED_KEY, this::presharedKey).completion(),
-        bus.<JsonObject>consumer(BusAddresses.DEVICE_BY_PUBLIC_KEY,
-            message -> message.fail(Kind.UNKNOWN_DEVICE.busCode(), "no device has this key")).completion(),
+        bus.<JsonObject>consumer(BusAddresses.DEVICE_BY_PUBLIC_KEY, this::deviceByPublicKey).completion(),
+        bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE_CERTIFICATE, this::authenticateCertificate).completion(),
         bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, message -> notices.add(SessionNotice.fromJson(message.body()))).completion(),
         bus.<DeviceEvent>consumer(BusAddresses.PUBLISH_EVENT, this::publish).completion(),
         bus.<JsonObject>consumer(BusAddresses.DESCRIBE, message -> descriptions.add(message.body())).completion(),
@@ -127,6 +163,34 @@ public final class FakeHub extends VerticleBase {
       message.fail(Kind.BAD_CREDENTIALS.busCode(), "wrong secret");
     } else {
       message.reply(new AuthenticatedDevice(request.deviceId()).toJson());
+    }
+  }
+
+  private void deviceByPublicKey(Message<JsonObject> message) {
+    String deviceId = publicKeys.get(message.body().getString("public_key"));
+    if (deviceId == null) {
+      message.fail(Kind.UNKNOWN_DEVICE.busCode(), "no device has this key");
+    } else {
+      message.reply(new JsonObject().put("device_id", deviceId));
+    }
+  }
+
+  /** Answers as BusAddresses.AUTHENTICATE_CERTIFICATE says: the device, or BAD_CERTIFICATE with the reason first in its message. */
+  private void authenticateCertificate(Message<JsonObject> message) {
+    CertificateAuthentication request = CertificateAuthentication.fromJson(message.body());
+    certificateAuthentications.add(request);
+    String fingerprint = TestCertificates.fingerprint(request.chain().get(0));
+    DeviceFailure failure = certificateFailures.get(fingerprint);
+    String deviceId = certificates.get(fingerprint);
+    if (failure == null && deviceId == null) {
+      failure = CertificateRefusal.UNTRUSTED.failure("issued by no device CA of this node, and registered to no device");
+    } else if (failure == null && checksClaimedDevice && request.claimedDeviceId() != null && !request.claimedDeviceId().equals(deviceId)) {
+      failure = CertificateRefusal.ID_MISMATCH.failure("the certificate names " + deviceId + ", not " + request.claimedDeviceId());
+    }
+    if (failure != null) {
+      message.fail(failure.kind().busCode(), failure.getMessage());
+    } else {
+      message.reply(new AuthenticatedDevice(deviceId).toJson());
     }
   }
 

@@ -4,6 +4,7 @@ import io.drover.coap.CoapSettings;
 import io.drover.coap.CoapThreads;
 import io.drover.gateway.Gateway;
 import io.drover.gateway.GatewaySettings;
+import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.mqtt.MqttSettings;
@@ -14,9 +15,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -45,14 +43,17 @@ public final class GatewayUnderTest {
   /** Deployment IDs, last deployed first: the order in which they are undeployed. */
   private final Deque<String> deployments;
   private final int mqttPort;
+  private final int mqttTlsPort;
   private final int coapPort;
 
-  private GatewayUnderTest(Vertx vertx, String nodeId, MeterRegistry registry, Deque<String> deployments, int mqttPort, int coapPort) {
+  private GatewayUnderTest(Vertx vertx, String nodeId, MeterRegistry registry, Deque<String> deployments, int mqttPort, int mqttTlsPort,
+      int coapPort) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.registry = registry;
     this.deployments = deployments;
     this.mqttPort = mqttPort;
+    this.mqttTlsPort = mqttTlsPort;
     this.coapPort = coapPort;
   }
 
@@ -71,7 +72,11 @@ public final class GatewayUnderTest {
         .setWarningExceptionTime(200).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS));
   }
 
-  /** Deploys {@code hub}, then the gateway's verticles; blocks until all listen. */
+  /**
+   * Deploys {@code hub}, then the gateway's verticles; blocks until all listen: plain MQTT, MQTT over
+   * TLS and CoAP over DTLS, with the certificates of {@link TestCertificates#shared()} (so every CoAP
+   * test also proves that PSK works on a node that accepts certificates).
+   */
   public static GatewayUnderTest start(Vertx vertx, FakeHub hub) throws Exception {
     vertx.eventBus().registerCodec(new DeviceEventCodec());
     Deque<String> deployments = new ArrayDeque<>();
@@ -83,21 +88,21 @@ public final class GatewayUnderTest {
     MqttSettings mqttSettings = new MqttSettings("127.0.0.1", 0, 0, true, 16_384, Duration.ofSeconds(10));
     CoapSettings coapSettings = new CoapSettings("127.0.0.1", 0, 0, false, 1000, 1000, Duration.ofHours(1), 20, 0,
         Duration.ofSeconds(60), Duration.ofMinutes(30), new CoapThreads(COAP_EXECUTORS, 0, 0, 0));
+    TestCertificates certificates = TestCertificates.shared();
     Gateway gateway = new Gateway(new GatewaySettings(mqttSettings, coapSettings, HUB_TIMEOUT, LISTENER_INSTANCES, 1000, true),
-        ownership, registry, serverKey(), null);
+        ownership, registry, certificates.dtlsIdentity(), certificates.serverTls());
     deployments.push(await(vertx.deployVerticle(gateway)));
 
-    return new GatewayUnderTest(vertx, nodeId, registry, deployments, gateway.mqttPort(), gateway.coapPort());
-  }
-  /** An ECDSA P-256 key for the CoAP listener's raw-public-key handshakes. */
-  private static KeyPair serverKey() throws Exception {
-    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-    generator.initialize(new ECGenParameterSpec("secp256r1"));
-    return generator.generateKeyPair();
+    return new GatewayUnderTest(vertx, nodeId, registry, deployments, gateway.mqttPort(), gateway.mqttTlsPort(), gateway.coapPort());
   }
 
   public int mqttPort() {
     return mqttPort;
+  }
+
+  /** MQTT over TLS, with the certificate {@link TestCertificates#serverCaFile()} verifies. */
+  public int mqttTlsPort() {
+    return mqttTlsPort;
   }
 
   public int coapPort() {
@@ -116,8 +121,13 @@ public final class GatewayUnderTest {
 
   /** {@code drover.listener.connections{protocol, instance}}: connections one listener instance holds. */
   public double listenerConnections(String protocol, int instance) {
+    return listenerConnections(protocol, Integer.toString(instance));
+  }
+
+  /** The same by the instance's name: {@code "0"}, or {@code "tls-0"} for MQTT over TLS. */
+  public double listenerConnections(String protocol, String instance) {
     io.micrometer.core.instrument.Gauge gauge = registry.find("drover.listener.connections")
-        .tags("protocol", protocol, "instance", Integer.toString(instance)).gauge();
+        .tags("protocol", protocol, "instance", instance).gauge();
     return gauge == null ? -1 : gauge.value();
   }
 
@@ -129,6 +139,18 @@ public final class GatewayUnderTest {
   /** {@code drover.connects.rejected{protocol, reason}}. */
   public double connectsRejected(String protocol, Kind reason) {
     return count("drover.connects.rejected", protocol, reason);
+  }
+
+  /** {@code drover.gateway.certificate.refusals{protocol, reason}}. */
+  public double certificateRefusals(String protocol, CertificateRefusal reason) {
+    Counter counter = registry.find("drover.gateway.certificate.refusals").tags("protocol", protocol, "reason", reason.reason()).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  /** {@code drover.connects{protocol}}: sessions accepted. */
+  public double connectsAccepted(String protocol) {
+    Counter counter = registry.find("drover.connects").tags("protocol", protocol).counter();
+    return counter == null ? 0 : counter.count();
   }
 
   private double count(String name, String protocol, Kind reason) {

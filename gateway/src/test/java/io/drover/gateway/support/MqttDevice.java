@@ -66,10 +66,15 @@ public final class MqttDevice implements DeviceLink {
    * @throws MqttWire.ConnectRefused when the CONNECT is refused
    */
   public static MqttDevice connect(Version version, Vertx vertx, int port, String deviceId, String secret) throws Exception {
+    return connect(version, vertx, MqttLogin.secret(port, deviceId, secret));
+  }
+
+  /** {@link #connect(Version, Vertx, int, String, String)} with any login: over TLS, with a certificate. */
+  public static MqttDevice connect(Version version, Vertx vertx, MqttLogin login) throws Exception {
     MqttDevice device = new MqttDevice(version);
     device.wire = version == Version.V3_1_1
-        ? VertxMqttWire.connect(vertx, port, deviceId, secret, device::onMessage)
-        : PahoMqttWire.connect(port, deviceId, secret, device::onMessage);
+        ? VertxMqttWire.connect(vertx, login, device::onMessage)
+        : PahoMqttWire.connect(login, device::onMessage);
     device.wire.subscribe("c/#").get(ANSWER_SECONDS, TimeUnit.SECONDS);
     WireAnswer described = device.describe(OPENING_DESCRIPTION);
     if (!described.text().startsWith("PUBACK") || described.text().contains("c/err")) {
@@ -80,12 +85,17 @@ public final class MqttDevice implements DeviceLink {
 
   /** @return the CONNACK code of a connect with these credentials: 0x00 when accepted (the connection is then closed again) */
   public static WireAnswer connack(Version version, Vertx vertx, int port, String deviceId, String secret) throws Exception {
+    return connack(version, vertx, MqttLogin.secret(port, deviceId, secret));
+  }
+
+  /** {@link #connack(Version, Vertx, int, String, String)} with any login. */
+  public static WireAnswer connack(Version version, Vertx vertx, MqttLogin login) throws Exception {
     MqttWire.MessageHandler ignore = (topic, payload) -> { };
     MqttWire connected;
     try {
       connected = version == Version.V3_1_1
-          ? VertxMqttWire.connect(vertx, port, deviceId, secret, ignore)
-          : PahoMqttWire.connect(port, deviceId, secret, ignore);
+          ? VertxMqttWire.connect(vertx, login, ignore)
+          : PahoMqttWire.connect(login, ignore);
     } catch (MqttWire.ConnectRefused refused) {
       return new WireAnswer("CONNACK " + WireAnswer.hex(refused.code));
     }

@@ -1,6 +1,15 @@
 package io.drover.gateway.support;
 
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
@@ -54,12 +63,20 @@ final class PahoMqttWire implements MqttWire {
   }
 
   /** @throws ConnectRefused with the CONNACK reason code */
-  static PahoMqttWire connect(int port, String deviceId, String secret, MessageHandler handler) throws Exception {
-    MqttAsyncClient client = new MqttAsyncClient("tcp://127.0.0.1:" + port, deviceId, new MemoryPersistence());
+  static PahoMqttWire connect(MqttLogin login, MessageHandler handler) throws Exception {
+    String uri = (login.tls() ? "ssl" : "tcp") + "://127.0.0.1:" + login.port();
+    MqttAsyncClient client = new MqttAsyncClient(uri, login.clientId(), new MemoryPersistence());
     PahoMqttWire wire = new PahoMqttWire(client, handler);
     MqttConnectionOptions options = new MqttConnectionOptions();
-    options.setUserName(deviceId);
-    options.setPassword(secret.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    if (login.userName() != null) {
+      options.setUserName(login.userName());
+    }
+    if (login.password() != null) {
+      options.setPassword(login.password().getBytes(StandardCharsets.US_ASCII));
+    }
+    if (login.tls()) {
+      options.setSocketFactory(tls(login).getSocketFactory());
+    }
     options.setCleanStart(true);
     options.setAutomaticReconnect(false);
     options.setConnectionTimeout(10);
@@ -73,6 +90,29 @@ final class PahoMqttWire implements MqttWire {
       throw refused;
     }
     return wire;
+  }
+
+  /** Trusts the server CA; presents the device's certificate when it has one (the JDK's SunX509 sends it even when expired). */
+  private static SSLContext tls(MqttLogin login) throws Exception {
+    KeyStore trusted = KeyStore.getInstance("PKCS12");
+    trusted.load(null, null);
+    try (InputStream in = Files.newInputStream(login.serverCa())) {
+      trusted.setCertificateEntry("server-ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(trusted);
+    KeyManagerFactory keys = null;
+    if (login.certificate() != null) {
+      char[] password = "device".toCharArray();
+      KeyStore own = KeyStore.getInstance("PKCS12");
+      own.load(null, null);
+      own.setKeyEntry("device", login.certificate().key(), password, new Certificate[] {login.certificate().certificate()});
+      keys = KeyManagerFactory.getInstance("SunX509");
+      keys.init(own, password);
+    }
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys == null ? null : keys.getKeyManagers(), trust.getTrustManagers(), null);
+    return context;
   }
 
   @Override

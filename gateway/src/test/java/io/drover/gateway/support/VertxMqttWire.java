@@ -3,6 +3,8 @@ package io.drover.gateway.support;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.mqtt.MqttClient;
 import io.vertx.mqtt.MqttClientOptions;
 import io.vertx.mqtt.MqttConnectionException;
@@ -37,15 +39,26 @@ final class VertxMqttWire implements MqttWire {
   }
 
   /** @throws ConnectRefused with the CONNACK return code */
-  static VertxMqttWire connect(Vertx vertx, int port, String deviceId, String secret, MessageHandler handler) throws Exception {
-    MqttClient client = MqttClient.create(vertx, new MqttClientOptions()
-        .setClientId(deviceId)
-        .setUsername(deviceId)
-        .setPassword(secret)
-        .setAutoKeepAlive(true));
+  static VertxMqttWire connect(Vertx vertx, MqttLogin login, MessageHandler handler) throws Exception {
+    MqttClientOptions options = new MqttClientOptions()
+        .setClientId(login.clientId())
+        .setUsername(login.userName())
+        .setPassword(login.password())
+        .setAutoKeepAlive(true);
+    if (login.tls()) {
+      options.setSsl(true)
+          .setHostnameVerificationAlgorithm("HTTPS")
+          .setTrustOptions(new PemTrustOptions().addCertPath(login.serverCa().toString()));
+      if (login.certificate() != null) {
+        options.setKeyCertOptions(new PemKeyCertOptions()
+            .setCertPath(login.certificate().certificateFile().toString())
+            .setKeyPath(login.certificate().keyFile().toString()));
+      }
+    }
+    MqttClient client = MqttClient.create(vertx, options);
     VertxMqttWire wire = new VertxMqttWire(client, handler);
     try {
-      client.connect(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+      client.connect(login.port(), "127.0.0.1").await(10, TimeUnit.SECONDS);
     } catch (Throwable failed) {
       for (Throwable cause = failed; cause != null; cause = cause.getCause()) {
         if (cause instanceof MqttConnectionException refused) {

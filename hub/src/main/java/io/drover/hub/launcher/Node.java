@@ -1,5 +1,6 @@
 package io.drover.hub.launcher;
 
+import io.drover.coap.DtlsServerIdentity;
 import io.drover.gateway.Gateway;
 import io.drover.gateway.ServerTls;
 import io.drover.gateway.contract.DeviceEventCodec;
@@ -235,8 +236,8 @@ public final class Node {
 
     if (roles.gateway()) {
       // The gateway: it speaks to the hub only over the event bus.
-      gateway = new Gateway(config.gateway(), ownership, registry, DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME)),
-          tls);
+      gateway = new Gateway(config.gateway(), ownership, registry,
+          DtlsServerIdentity.rawPublicKey(DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME))), tls);
       deploy(gateway);
       if (!demoDevices.isEmpty()) {
         boolean plain = config.gateway().mqtt().plainEnabled();
