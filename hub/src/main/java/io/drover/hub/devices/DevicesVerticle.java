@@ -99,6 +99,11 @@ public final class DevicesVerticle extends VerticleBase {
           LOG.info("credential index loaded [devices: {}]", credentials.size());
           certificateRule = new CertificateRule(vertx, certificates, new CertificateRule.Devices() {
             @Override
+            public Future<Void> indexed(String deviceId) {
+              return DevicesVerticle.this.indexed(deviceId);
+            }
+
+            @Override
             public boolean known(String deviceId) {
               return credentials.contains(deviceId);
             }

@@ -108,6 +108,23 @@ public final class CertificateIndex {
     changed(fingerprint, new Registration(deviceId, false));
   }
 
+  /**
+   * Looks for a fingerprint this node has not heard of in the database, and keeps what it finds unless
+   * a change notice landed meanwhile (that one is newer).
+   *
+   * @return what the fingerprint is now, or null when the database does not know it either
+   */
+  Future<Registration> lookUp(String fingerprint) {
+    return repository.fingerprint(fingerprint).map(row -> {
+      if (row == null) {
+        return byFingerprint.get(fingerprint);
+      }
+      Registration found = new Registration(row.getString(0), row.getBoolean(1));
+      Registration current = byFingerprint.putIfAbsent(fingerprint, found);
+      return current == null ? found : current;
+    });
+  }
+
   /** Reads one fingerprint's row again, after a change notice. */
   public Future<Void> reloadFingerprint(String fingerprint) {
     return repository.fingerprint(fingerprint)

@@ -38,6 +38,12 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
  *       ID_MISMATCH).
  * </ol>
  *
+ * <p>Everything is answered from memory, with one exception taken from {@code DevicesVerticle}'s
+ * handling of devices: in a cluster a gateway asks any hub node, and one may not have heard yet of a
+ * device or a fingerprint registered through another a moment ago. So before refusing a device as
+ * unknown, or a certificate no CA vouches for, the node looks for it in the database, at most
+ * {@value #MAX_LOOKUPS} fingerprints (and as many devices) at once.
+ *
  * <p>Threading: {@link #authenticate} is called on the {@code DevicesVerticle}'s event loop, which
  * also answers every PSK and password connect. Parsing, the fingerprint and the index lookups run
  * there (0.02 to 0.1 ms a certificate, measured on the 2-core development machine). Building and
@@ -52,9 +58,17 @@ public final class CertificateRule {
 
   /** The longest chain taken: a device, a few intermediates. */
   static final int MAX_CHAIN = 8;
+  /** Untrusted fingerprints looked for in the database at once, as {@code DevicesVerticle} bounds its device lookups. */
+  private static final int MAX_LOOKUPS = 16;
 
   /** Answers, on the calling event loop, what the rule needs to know of a device. */
   public interface Devices {
+    /**
+     * Completes once a device the indexes do not know has been looked for in the database (registered
+     * through another hub node a moment ago); at once for a known one. Fails when the database does not answer.
+     */
+    Future<Void> indexed(String deviceId);
+
     boolean known(String deviceId);
 
     /** @return the device's product, or null when it is in none */
@@ -67,6 +81,8 @@ public final class CertificateRule {
   private final int maxChecks;
   /** Paths being checked or waiting for a worker; touched on the calling event loop only. */
   private int checks;
+  /** Fingerprints being looked for in the database; touched on the calling event loop only. */
+  private int lookups;
 
   public CertificateRule(Vertx vertx, CertificateIndex index, Devices devices, int maxChecks) {
     this.index = index;
@@ -103,63 +119,104 @@ public final class CertificateRule {
       return refuse(CertificateRefusal.EXPIRED, "not valid before " + leaf.getNotBefore().toInstant());
     }
     String fingerprint = PemCertificates.fingerprint(request.chain().get(0));
+    String claimed = request.claimedDeviceId();
     CertificateIndex.Registration registration = index.registration(fingerprint);
-    if (registration != null && registration.revoked()) {
+    if (registration != null) {
+      return registered(fingerprint, registration, claimed);
+    }
+    return vouched(leaf, chain.subList(1, chain.size()), now).compose(vouched -> {
+      if (vouched.trusted()) {
+        return named(leaf, vouched, claimed);
+      }
+      // registered through another hub node a moment ago, its notice not here yet: look before refusing
+      return lookedUp(fingerprint).compose(found -> found == null
+          ? refuse(CertificateRefusal.UNTRUSTED, vouched.problem())
+          : registered(fingerprint, found, claimed));
+    });
+  }
+
+  /** A fingerprint this node knows: revoked, or registered to a device. */
+  private Future<AuthenticatedDevice> registered(String fingerprint, CertificateIndex.Registration registration, String claimed) {
+    if (registration.revoked()) {
       return refuse(CertificateRefusal.REVOKED, "fingerprint " + fingerprint + " was revoked");
     }
-    if (registration != null) {
-      return identified(registration.deviceId(), request.claimedDeviceId());
-    }
+    return identified(registration.deviceId(), claimed);
+  }
+
+  /**
+   * Whether a device CA vouches for the certificate: it must be an end entity for client
+   * authentication, and a PKIX path must lead from it to a trusted CA. The path is checked on the
+   * worker pool; the answer comes back on the calling loop.
+   */
+  private Future<TrustedCas.Vouched> vouched(X509Certificate leaf, List<X509Certificate> intermediates, Date now) {
     if (leaf.getBasicConstraints() >= 0) {
-      return refuse(CertificateRefusal.UNTRUSTED, "a CA certificate (basicConstraints CA:TRUE) that is not registered to a device");
+      return Future.succeededFuture(TrustedCas.Vouched.untrusted("a CA certificate (basicConstraints CA:TRUE) that is not registered to a device"));
     }
     if (!forClients(leaf)) {
-      return refuse(CertificateRefusal.UNTRUSTED, "its extendedKeyUsage does not allow TLS client authentication");
+      return Future.succeededFuture(TrustedCas.Vouched.untrusted("its extendedKeyUsage does not allow TLS client authentication"));
     }
     if (checks >= maxChecks) {
       return Future.failedFuture(new DeviceFailure(DeviceFailure.Kind.UNAVAILABLE, "too many certificate checks in progress; try again"));
     }
     checks++;
     TrustedCas trusted = index.trusted();
-    List<X509Certificate> intermediates = chain.subList(1, chain.size());
     return workers.executeBlocking(() -> trusted.path(leaf, intermediates, now), false)
-        .andThen(done -> checks--)
-        .compose(vouched -> {
-          if (!vouched.trusted()) {
-            return refuse(CertificateRefusal.UNTRUSTED, vouched.problem());
-          }
-          String commonName = commonName(leaf);
-          String deviceId = DeviceIds.normalize(commonName);
-          if (deviceId == null) {
-            return refuse(CertificateRefusal.UNKNOWN_DEVICE, commonName == null
-                ? "its subject has no single CN naming a device"
-                : "its subject CN '" + commonName + "' is not a device ID");
-          }
-          if (!devices.known(deviceId)) {
-            return refuse(CertificateRefusal.UNKNOWN_DEVICE, "no device " + deviceId + " is registered");
-          }
-          Integer productId = devices.productOf(deviceId);
-          if (!vouched.scope().vouchesFor(productId)) {
-            return refuse(CertificateRefusal.UNKNOWN_DEVICE, "its CA " + vouched.ca().getSubjectX500Principal().getName()
-                + " is a device CA of product " + vouched.scope().products() + ", and device " + deviceId + " is in "
-                + (productId == null ? "no product" : "product " + productId));
-          }
-          return identified(deviceId, request.claimedDeviceId());
-        });
+        .andThen(done -> checks--);
+  }
+
+  /** A certificate a CA vouched for names the device in its subject CN, if the CA may vouch for that device. */
+  private Future<AuthenticatedDevice> named(X509Certificate leaf, TrustedCas.Vouched vouched, String claimed) {
+    String commonName = commonName(leaf);
+    String deviceId = DeviceIds.normalize(commonName);
+    if (deviceId == null) {
+      return refuse(CertificateRefusal.UNKNOWN_DEVICE, commonName == null
+          ? "its subject has no single CN naming a device"
+          : "its subject CN '" + commonName + "' is not a device ID");
+    }
+    return devices.indexed(deviceId).compose(loaded -> {
+      if (!devices.known(deviceId)) {
+        return refuse(CertificateRefusal.UNKNOWN_DEVICE, "no device " + deviceId + " is registered");
+      }
+      Integer productId = devices.productOf(deviceId);
+      if (!vouched.scope().vouchesFor(productId)) {
+        return refuse(CertificateRefusal.UNKNOWN_DEVICE, "its CA " + vouched.ca().getSubjectX500Principal().getName()
+            + " is a device CA of product " + vouched.scope().products() + ", and device " + deviceId + " is in "
+            + (productId == null ? "no product" : "product " + productId));
+      }
+      return identified(deviceId, claimed);
+    });
+  }
+
+  /**
+   * The fingerprint's row, when the database has one this node has not heard of yet; null when it has
+   * none, or when {@link #MAX_LOOKUPS} are being looked up already (a flood of strangers' certificates
+   * costs the database a bounded load).
+   */
+  private Future<CertificateIndex.Registration> lookedUp(String fingerprint) {
+    if (lookups >= MAX_LOOKUPS) {
+      return Future.succeededFuture();
+    }
+    lookups++;
+    return index.lookUp(fingerprint)
+        .recover(cause -> Future.failedFuture(new DeviceFailure(DeviceFailure.Kind.UNAVAILABLE, "the device registry is not available")))
+        .andThen(done -> lookups--);
   }
 
   public Future<Void> close() {
     return workers.close();
   }
 
+  /** The device the certificate names must be registered, and the one the connection claims to be. */
   private Future<AuthenticatedDevice> identified(String deviceId, String claimedDeviceId) {
-    if (!devices.known(deviceId)) {
-      return refuse(CertificateRefusal.UNKNOWN_DEVICE, "no device " + deviceId + " is registered");
-    }
-    if (claimedDeviceId != null && !deviceId.equals(DeviceIds.normalize(claimedDeviceId))) {
-      return refuse(CertificateRefusal.ID_MISMATCH, "the certificate names device " + deviceId + ", the connection " + claimedDeviceId);
-    }
-    return Future.succeededFuture(new AuthenticatedDevice(deviceId));
+    return devices.indexed(deviceId).compose(loaded -> {
+      if (!devices.known(deviceId)) {
+        return refuse(CertificateRefusal.UNKNOWN_DEVICE, "no device " + deviceId + " is registered");
+      }
+      if (claimedDeviceId != null && !deviceId.equals(DeviceIds.normalize(claimedDeviceId))) {
+        return refuse(CertificateRefusal.ID_MISMATCH, "the certificate names device " + deviceId + ", the connection " + claimedDeviceId);
+      }
+      return Future.succeededFuture(new AuthenticatedDevice(deviceId));
+    });
   }
 
   private static Future<AuthenticatedDevice> refuse(CertificateRefusal refusal, String detail) {

@@ -181,6 +181,25 @@ class CertificateRuleTest {
     assertRefused(CertificateRefusal.ID_MISMATCH, chain(selfSigned), other);
   }
 
+  /** As if registered through another hub node whose change notice has not arrived: written behind the node's back. */
+  @Test
+  void aFingerprintOrDeviceTheNodeHasNotHeardOfIsLookedUpBeforeARefusal() throws Exception {
+    String device = node.provisionDevice().id();
+    Made registeredElsewhere = openssl.selfSigned("/CN=registered elsewhere");
+    Made revokedElsewhere = openssl.selfSigned("/CN=revoked elsewhere");
+    node.execute("INSERT INTO device_certificates (fingerprint, device_id, certificate, not_after) VALUES ('" + fingerprint(registeredElsewhere)
+        + "', '" + device + "', '\\x00'::bytea, now() + interval '1 day')");
+    node.execute("INSERT INTO device_certificates (fingerprint, device_id, revoked_at) VALUES ('" + fingerprint(revokedElsewhere) + "', '"
+        + device + "', now())");
+    String newDevice = "0000000000000000000a11ce";
+    node.execute("INSERT INTO devices (id, secret_hash) VALUES ('" + newDevice + "', '\\x00'::bytea)");
+
+    assertEquals(device, accepted(chain(registeredElsewhere), device));
+    assertRefused(CertificateRefusal.REVOKED, chain(revokedElsewhere), device);
+    assertEquals(newDevice, accepted(chain(openssl.device("/CN=" + newDevice, operatorCa)), newDevice));
+    assertRefused(CertificateRefusal.UNTRUSTED, chain(openssl.selfSigned("/CN=registered nowhere")), device);
+  }
+
   @Test
   void whatIsNotAChainOfDerCertificatesIsMalformed() throws Exception {
     String device = node.provisionDevice().id();
