@@ -31,8 +31,9 @@ public final class DtlsServerCertificate {
    * @param settings the node's TLS settings: with the operator's own certificate ({@code tls.cert-file})
    *     the node holds no CA key, and nothing is issued
    * @param serverKey the DTLS server's public key ({@code DtlsServerKey.loadAtStart(...).getPublic()})
-   * @return the chain to configure, server certificate first, then the CA; empty when the operator
-   *     gave the node its certificate
+   * @return the chain for {@code io.drover.coap.DtlsServerIdentity}: the server certificate alone (the
+   *     CA is the devices' trust anchor, {@code ca.pem}, and is not sent: a DTLS flight stays small);
+   *     empty when the operator gave the node its certificate
    * @throws IllegalStateException when the node's own CA files are missing or unusable
    */
   public static List<X509Certificate> issueAtStart(TlsSettings settings, Path dataDir, PublicKey serverKey) {
@@ -46,6 +47,6 @@ public final class DtlsServerCertificate {
     List<String> names = HostNames.forNode(settings.hostNames());
     X509Certificate server = ca.issueServer(serverKey, names, VALIDITY);
     LOG.info("DTLS server certificate issued by the node's CA [names: {}, not-after: {}]", names, server.getNotAfter().toInstant());
-    return List.of(server, ca.certificate());
+    return List.of(server);
   }
 }
