@@ -25,6 +25,18 @@ public final class HubAddresses {
    */
   public static final String DEVICE_CHANGED = "hub.devices.changed";
 
+  /**
+   * Publish, to every hub node: {@code {"fingerprint": "..."}} after a device certificate's row changed
+   * (registered, revoked). Each node reloads the row into its {@code CertificateIndex}.
+   */
+  public static final String DEVICE_CERTIFICATE_CHANGED = "hub.devices.certificate-changed";
+
+  /**
+   * Publish, to every hub node: {@code {"product_id": 1001}} after a product's device CAs changed.
+   * Each node reloads the product's CAs into its {@code CertificateIndex}.
+   */
+  public static final String PRODUCT_DEVICE_CAS_CHANGED = "hub.products.device-cas-changed";
+
   private HubAddresses() {
   }
 }

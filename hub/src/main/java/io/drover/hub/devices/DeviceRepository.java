@@ -1,5 +1,7 @@
 package io.drover.hub.devices;
 
+import io.drover.gateway.contract.DeviceFailure;
+import io.drover.hub.devices.certificates.CertificateRepository;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -43,14 +45,36 @@ final class DeviceRepository {
     });
   }
 
-  /** @return false when a device with that ID exists already */
-  Future<Boolean> insert(String id, byte[] secretHash, byte[] sealedSecret, byte[] publicKey, Integer platformId, boolean cellular) {
-    return pool.preparedQuery("""
-            INSERT INTO devices (id, secret_hash, sealed_secret, public_key, platform_id, cellular) VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (id) DO NOTHING""")
-        .execute(Tuple.of(id, Buffer.buffer(secretHash), Buffer.buffer(sealedSecret), publicKey == null ? null : Buffer.buffer(publicKey),
-            platformId, cellular))
-        .map(result -> result.rowCount() == 1);
+  /**
+   * Inserts a device and, when {@code certificate} is given, registers it to the device in the same
+   * transaction.
+   *
+   * @return false when a device with that ID exists already; failed with BAD_CERTIFICATE when the
+   *     certificate's fingerprint is another device's (nothing is inserted then)
+   */
+  Future<Boolean> insert(String id, byte[] secretHash, byte[] sealedSecret, byte[] publicKey, Integer platformId, boolean cellular,
+      ProvisionedCertificate certificate) {
+    Tuple values = Tuple.of(id, Buffer.buffer(secretHash), Buffer.buffer(sealedSecret), publicKey == null ? null : Buffer.buffer(publicKey),
+        platformId, cellular);
+    if (certificate == null) {
+      return pool.preparedQuery(INSERT_DEVICE).execute(values).map(result -> result.rowCount() == 1);
+    }
+    return pool.withTransaction(connection -> connection.preparedQuery(INSERT_DEVICE).execute(values)
+        .compose(inserted -> inserted.rowCount() == 0
+            ? Future.succeededFuture(false)
+            : CertificateRepository.register(connection, certificate.fingerprint(), id, certificate.der(), certificate.notAfter())
+                .compose(registered -> registered == CertificateRepository.Registered.CREATED
+                    ? Future.succeededFuture(true)
+                    : Future.failedFuture(new DeviceFailure(DeviceFailure.Kind.BAD_CERTIFICATE,
+                        "this certificate (sha256 " + certificate.fingerprint() + ") is registered to another device")))));
+  }
+
+  private static final String INSERT_DEVICE = """
+      INSERT INTO devices (id, secret_hash, sealed_secret, public_key, platform_id, cellular) VALUES ($1, $2, $3, $4, $5, $6)
+      ON CONFLICT (id) DO NOTHING""";
+
+  /** A certificate a device is provisioned with, checked by the API. */
+  record ProvisionedCertificate(String fingerprint, byte[] der, OffsetDateTime notAfter) {
   }
 
   Future<Void> describe(String deviceId, JsonArray functions, JsonObject variables) {

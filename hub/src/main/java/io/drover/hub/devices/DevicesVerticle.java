@@ -5,14 +5,19 @@ import io.drover.hub.cluster.ClusterView;
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.AuthenticationRequest;
 import io.drover.gateway.contract.BusAddresses;
+import io.drover.gateway.contract.CertificateAuthentication;
+import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.gateway.contract.SessionNotice;
 import io.drover.hub.HubAddresses;
+import io.drover.hub.devices.certificates.CertificateIndex;
+import io.drover.hub.devices.certificates.CertificateRule;
 import io.drover.hub.products.FleetChanges;
 import io.drover.hub.storage.InOrder;
+import io.drover.hub.tls.PemCertificates;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -21,8 +26,12 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -34,7 +43,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The device registry's bus side: answers gateways' authentication requests from the in-memory
- * {@link CredentialIndex}, records session notices (and publishes {@code spark/status}), registers new
+ * {@link CredentialIndex} (secrets, DTLS keys) and {@link CertificateIndex} (X.509 certificates, by
+ * the {@link CertificateRule}), records session notices (and publishes {@code spark/status}), registers new
  * devices, and keeps its indexes in step with the other hub nodes' changes. The cluster's leader also
  * marks offline the devices of gateway nodes that are gone.
  */
@@ -45,13 +55,21 @@ public final class DevicesVerticle extends VerticleBase {
 
   /** How often the leader looks for devices left online by a gateway node that is gone, besides when one leaves. */
   private static final long SWEEP_INTERVAL_MILLIS = 30_000;
+  /**
+   * Certificate paths checked or waiting at once: what two cores check in about a second (0.55 ms a
+   * path), well inside the gateways' 5 s hub deadline. More are refused UNAVAILABLE (the device comes
+   * back later) rather than queued past that deadline.
+   */
+  private static final int MAX_CERTIFICATE_CHECKS = 4096;
 
   private final DeviceRepository repository;
   private final SecretSealer sealer;
   private final DeviceDirectory directory;
   private final ClusterView cluster;
   private final Duration connectivityFlushInterval;
+  private final CertificateIndex certificates;
   private CredentialIndex credentials;
+  private CertificateRule certificateRule;
   private ConnectivityRecorder connectivity;
   private long flushTimer;
   private long sweepTimer;
@@ -62,8 +80,10 @@ public final class DevicesVerticle extends VerticleBase {
   /** The directory's reloads, one at a time: see {@link #inOrder}. */
   private final InOrder reloads = new InOrder();
 
-  public DevicesVerticle(Pool pool, SecretSealer sealer, DeviceDirectory directory, ClusterView cluster, Duration connectivityFlushInterval) {
+  public DevicesVerticle(Pool pool, SecretSealer sealer, DeviceDirectory directory, CertificateIndex certificates, ClusterView cluster,
+      Duration connectivityFlushInterval) {
     this.repository = new DeviceRepository(pool);
+    this.certificates = certificates;
     this.sealer = sealer;
     this.directory = directory;
     this.cluster = cluster;
@@ -77,18 +97,38 @@ public final class DevicesVerticle extends VerticleBase {
         .compose(index -> {
           credentials = index;
           LOG.info("credential index loaded [devices: {}]", credentials.size());
+          certificateRule = new CertificateRule(vertx, certificates, new CertificateRule.Devices() {
+            @Override
+            public Future<Void> indexed(String deviceId) {
+              return DevicesVerticle.this.indexed(deviceId);
+            }
+
+            @Override
+            public boolean known(String deviceId) {
+              return credentials.contains(deviceId);
+            }
+
+            @Override
+            public Integer productOf(String deviceId) {
+              DeviceDirectory.ProductPlace place = directory.placeOf(deviceId);
+              return place == null ? null : place.productId();
+            }
+          }, MAX_CERTIFICATE_CHECKS);
           flushTimer = vertx.setPeriodic(connectivityFlushInterval.toMillis(), id -> connectivity.flush());
           sweepTimer = vertx.setPeriodic(SWEEP_INTERVAL_MILLIS, id -> sweepDepartedGateways());
           cluster.onMembershipChange(() -> context.runOnContext(ignored -> sweepDepartedGateways()));
           EventBus bus = vertx.eventBus();
           return Future.all(List.of(
               bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE, this::authenticate).completion(),
+              bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE_CERTIFICATE, this::authenticateCertificate).completion(),
               bus.<JsonObject>consumer(BusAddresses.PRESHARED_KEY, this::presharedKey).completion(),
               bus.<JsonObject>consumer(BusAddresses.DEVICE_BY_PUBLIC_KEY, this::deviceForPublicKey).completion(),
               bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),
               bus.<JsonObject>consumer(HubAddresses.PROVISION_DEVICE, this::provision).completion(),
               bus.<JsonObject>consumer(BusAddresses.DESCRIBE, this::onDescribe).completion(),
               bus.<JsonObject>consumer(HubAddresses.DEVICE_CHANGED, this::onDeviceChanged).completion(),
+              bus.<JsonObject>consumer(HubAddresses.DEVICE_CERTIFICATE_CHANGED, this::onCertificateChanged).completion(),
+              bus.<JsonObject>consumer(HubAddresses.PRODUCT_DEVICE_CAS_CHANGED, this::onProductCasChanged).completion(),
               bus.<JsonObject>consumer(FleetChanges.ADDRESS, this::onFleetChanged).completion()));
         })
         // devices left online by a node that is gone (this one's previous run, when alone) are offline
@@ -105,7 +145,7 @@ public final class DevicesVerticle extends VerticleBase {
     stopping = true;
     vertx.cancelTimer(flushTimer);
     vertx.cancelTimer(sweepTimer);
-    Future<?> flushed = connectivity.flushAfterInFlight();
+    Future<?> flushed = Future.join(connectivity.flushAfterInFlight(), certificateRule == null ? Future.succeededFuture() : certificateRule.close());
     if (!cluster.roles().gateway()) {
       return flushed;
     }
@@ -188,6 +228,9 @@ public final class DevicesVerticle extends VerticleBase {
     JsonObject change = message.body();
     int productId = change.getInteger("product_id");
     if (change.getBoolean("all", false)) {
+      // a deleted product's CAs go with it
+      inOrder(() -> certificates.reloadProduct(productId)
+          .onFailure(cause -> LOG.warn("product's device CAs not reloaded [product: {}, cause: {}]", productId, cause.getMessage())));
       inOrder(() -> repository.productDevices(productId)
           .onSuccess(rows -> {
             Map<String, Integer> devices = new HashMap<>(rows.size() * 2);
@@ -259,6 +302,42 @@ public final class DevicesVerticle extends VerticleBase {
         .onComplete(done -> missLoads--);
   }
 
+  /** A device presented an X.509 certificate: {@link CertificateRule} decides whom it names. */
+  private void authenticateCertificate(Message<JsonObject> message) {
+    CertificateAuthentication request;
+    try {
+      request = CertificateAuthentication.fromJson(message.body());
+    } catch (IllegalArgumentException | ClassCastException e) {
+      DeviceFailure malformed = CertificateRefusal.MALFORMED.failure(e.getMessage());
+      message.fail(malformed.kind().busCode(), malformed.getMessage());
+      return;
+    }
+    certificateRule.authenticate(request).onComplete(decided -> {
+      if (decided.succeeded()) {
+        message.reply(decided.result().toJson());
+        return;
+      }
+      DeviceFailure failure = DeviceFailure.from(decided.cause());
+      LOG.debug("device certificate refused [claimed-device-id: {}, protocol: {}, remote-address: {}, reason: {}]", request.claimedDeviceId(),
+          request.protocol(), request.remoteAddress(), failure.getMessage());
+      message.fail(failure.kind().busCode(), failure.getMessage());
+    });
+  }
+
+  /** A certificate was registered or revoked, on this node or another: reload its row. */
+  private void onCertificateChanged(Message<JsonObject> message) {
+    String fingerprint = message.body().getString("fingerprint");
+    inOrder(() -> certificates.reloadFingerprint(fingerprint)
+        .onFailure(cause -> LOG.warn("certificate change not loaded [fingerprint: {}, cause: {}]", fingerprint, cause.getMessage())));
+  }
+
+  /** A product's device CAs changed, on this node or another: reload them. */
+  private void onProductCasChanged(Message<JsonObject> message) {
+    int productId = message.body().getInteger("product_id");
+    inOrder(() -> certificates.reloadProduct(productId)
+        .onFailure(cause -> LOG.warn("product's device CAs not reloaded [product: {}, cause: {}]", productId, cause.getMessage())));
+  }
+
   /**
    * A DTLS handshake needs the device's key itself: opened from its sealed form in memory. Unknown
    * devices and devices registered before sealed secrets get the same refusal.
@@ -314,7 +393,10 @@ public final class DevicesVerticle extends VerticleBase {
         .onFailure(cause -> LOG.warn("description not stored [device-id: {}, cause: {}]", description.getString("device_id"), cause.getMessage()));
   }
 
-  /** Registers a device with a fresh secret; the secret is in the reply and nowhere else. */
+  /**
+   * Registers a device with a fresh secret; the secret is in the reply and nowhere else. A certificate
+   * ({@code certificate}: base64 DER, checked by the API) is registered to it in the same transaction.
+   */
   private void provision(Message<JsonObject> message) {
     String requested = message.body().getString("id");
     String id = requested == null ? DeviceSecrets.newDeviceId() : DeviceIds.normalize(requested);
@@ -328,13 +410,22 @@ public final class DevicesVerticle extends VerticleBase {
       message.fail(DeviceFailure.Kind.MALFORMED_PAYLOAD.busCode(), "public_key must be an ECDSA P-256 public key, PEM or base64 DER");
       return;
     }
+    DeviceRepository.ProvisionedCertificate certificate;
+    try {
+      certificate = provisionedCertificate(message.body().getString("certificate"));
+    } catch (CertificateException | IllegalArgumentException e) {
+      message.fail(DeviceFailure.Kind.MALFORMED_PAYLOAD.busCode(), "certificate must be base64 DER X.509");
+      return;
+    }
     String secret = DeviceSecrets.newSecret();
     byte[] hash = DeviceSecrets.hash(secret);
     byte[] sealed = sealer.seal(id, secret);
-    repository.insert(id, hash, sealed, publicKey, message.body().getInteger("platform_id"), message.body().getBoolean("cellular", false))
+    repository.insert(id, hash, sealed, publicKey, message.body().getInteger("platform_id"), message.body().getBoolean("cellular", false), certificate)
         .onComplete(inserted -> {
       if (inserted.failed() && inserted.cause() instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
         message.fail(DeviceFailure.Kind.NOT_ALLOWED.busCode(), "a device with this id or public key exists already");
+      } else if (inserted.failed() && inserted.cause() instanceof DeviceFailure failure) {
+        message.fail(failure.kind().busCode(), failure.getMessage());
       } else if (inserted.failed()) {
         LOG.error("device not registered [device-id: {}]", id, inserted.cause());
         message.fail(DeviceFailure.Kind.UNAVAILABLE.busCode(), "database unavailable");
@@ -345,10 +436,23 @@ public final class DevicesVerticle extends VerticleBase {
         if (publicKey != null) {
           credentials.putPublicKey(java.util.Base64.getEncoder().encodeToString(publicKey), id);
         }
+        if (certificate != null) {
+          certificates.provisioned(certificate.fingerprint(), id);
+        }
         DeviceDirectory.changed(vertx.eventBus(), id);
         LOG.debug("device registered [device-id: {}]", id);
         message.reply(new JsonObject().put("id", id).put("secret", secret));
       }
     });
+  }
+
+  private static DeviceRepository.ProvisionedCertificate provisionedCertificate(String base64) throws CertificateException {
+    if (base64 == null) {
+      return null;
+    }
+    byte[] der = Base64.getDecoder().decode(base64);
+    X509Certificate parsed = PemCertificates.fromDer(der);
+    return new DeviceRepository.ProvisionedCertificate(PemCertificates.fingerprint(der), der,
+        parsed.getNotAfter().toInstant().atOffset(ZoneOffset.UTC));
   }
 }

@@ -50,6 +50,8 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("tls.cert-file", "", "PEM file of the certificate the TLS ports serve, then its intermediates; empty: the node's own, made in DATA_DIR/tls"),
       new ConfigOption("tls.key-file", "", "PEM file of that certificate's private key (set with tls.cert-file)"),
       new ConfigOption("tls.host-names", "", "Host names and addresses, separated by commas, the node's own certificate is made for besides localhost and the machine's name"),
+      new ConfigOption("devices.ca-file", "", "PEM file of one or more device CAs (CA certificates) whose certificates identify devices of every product by their subject CN; "
+          + "checked at start. The node's own device CA (DATA_DIR/tls/device-ca.pem) is trusted besides"),
       new ConfigOption("secrets.master-key-file", "", "File of the key that seals device secrets at rest (made on first start, mode 0600); empty means DATA_DIR/master-key. Share it between the nodes of a cluster"),
       new ConfigOption("gateway.hub-timeout-ms", "5000", "How long a device session waits for the hub to answer"),
       new ConfigOption("gateway.listener-instances", "0", "MQTT listener instances, each on its own event loop; 0: one per core"),

@@ -29,6 +29,11 @@ import io.drover.hub.devices.DeviceProvisioningApi;
 import io.drover.hub.devices.DevicesVerticle;
 import io.drover.hub.devices.DtlsServerKey;
 import io.drover.hub.devices.SecretSealer;
+import io.drover.hub.devices.certificates.CertificateIndex;
+import io.drover.hub.devices.certificates.CertificateRepository;
+import io.drover.hub.devices.certificates.DeviceCas;
+import io.drover.hub.devices.certificates.DeviceCertificatesApi;
+import io.drover.hub.devices.certificates.ProductDeviceCasApi;
 import io.drover.hub.events.EventHistoryApi;
 import io.drover.hub.events.EventMetrics;
 import io.drover.hub.events.EventStreamApi;
@@ -184,6 +189,10 @@ public final class Node {
       ProductAccess productAccess = new ProductAccess(pool);
       SecretSealer sealer = SecretSealer.loadAtStart(config.masterKeyFile());
       sealer.checkSharedAtStart(pool, config.masterKeyFile());
+      // X.509 device identities: the node's device CA (made on the first start), the operator's, the products'
+      DeviceCas deviceCas = DeviceCas.loadAtStart(config.dataDir().resolve(NodeCertificate.DIRECTORY), config.deviceCaFile());
+      CertificateIndex certificates = CertificateIndex.loadAtStart(pool, vertx.eventBus(), deviceCas);
+      CertificateRepository certificateRepository = new CertificateRepository(pool);
       EventMetrics eventMetrics = new EventMetrics(registry);
       health.register("database", 2000, promise ->
           pool.query("SELECT 1").execute().onComplete(result -> promise.complete(result.succeeded()
@@ -193,7 +202,7 @@ public final class Node {
 
       // The hub: events first, since everything else publishes into it.
       deploy(new EventsVerticle(pool, config.events(), eventMetrics, directory, cluster));
-      deploy(new DevicesVerticle(pool, sealer, directory, cluster, config.connectivityFlushInterval()));
+      deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval()));
       DeviceDirectory devices = directory;
       DeviceCommands commands = new DeviceCommands(vertx.eventBus(), ownership);
       TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
@@ -209,13 +218,16 @@ public final class Node {
           new OperationsApi(health, registry),
           new AccountsApi(v, pool, access, config.openSignup()),
           new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
-          new DeviceProvisioningApi(v.eventBus(), access),
+          new DeviceProvisioningApi(v.eventBus(), access, deviceCas),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
           new EventStreamApi(v, pool, access, devices, productAccess, config.events(), eventMetrics),
           new EventHistoryApi(pool, access, devices),
+          // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
+          new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas),
           new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), new CustomerClaims(pool)),
           new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
           new TeamApi(access, productAccess, new TeamRepository(pool), tokens),
+          new ProductDeviceCasApi(access, productAccess, certificateRepository, certificates),
           // before the product device routes: its PUT .../devices/:id takes the firmware fields and passes the rest on
           new FirmwareApi(v, access, productAccess, firmware, firmwareTargets, firmwareLoader, config.dataDir().resolve("uploads"), commands),
           new ProductDevicesApi(v, pool, access, productAccess, devices, config.dataDir().resolve("uploads")),

@@ -27,6 +27,7 @@ public record NodeConfig(
     HttpSettings http,
     GatewaySettings gateway,
     TlsSettings tls,
+    Path deviceCaFile,
     Path masterKeyFile,
     DatabaseSettings database,
     EventSettings events,
@@ -92,6 +93,7 @@ public record NodeConfig(
             r.integer("gateway.max-connections", 0, 10_000_000),
             roles.hub()),
         r.tls(),
+        r.text("devices.ca-file").isBlank() ? null : r.readableFile("devices.ca-file"),
         r.text("secrets.master-key-file").isBlank()
             ? dataDir.resolve("master-key")
             : Path.of(r.text("secrets.master-key-file").trim()).toAbsolutePath().normalize(),

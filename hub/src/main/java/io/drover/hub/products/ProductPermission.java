@@ -15,5 +15,11 @@ public enum ProductPermission {
   MANAGE_SETTINGS,
   /** Invite, remove, change roles, API users. */
   MANAGE_TEAM,
-  MANAGE_BILLING
+  MANAGE_BILLING,
+  /**
+   * Which certificate authorities vouch for the product's devices (X.509 device identities): whoever
+   * holds such a CA's key can connect as any device of the product, so administrators only, and no
+   * API user scope grants it.
+   */
+  MANAGE_DEVICE_CAS
 }

@@ -10,7 +10,8 @@ import java.util.Set;
  */
 public enum ProductRole {
   ADMINISTRATOR("administrator", EnumSet.allOf(ProductPermission.class)),
-  DEVELOPER("developer", EnumSet.complementOf(EnumSet.of(ProductPermission.MANAGE_TEAM, ProductPermission.MANAGE_BILLING))),
+  DEVELOPER("developer", EnumSet.complementOf(EnumSet.of(ProductPermission.MANAGE_TEAM, ProductPermission.MANAGE_BILLING,
+      ProductPermission.MANAGE_DEVICE_CAS))),
   SUPPORT("support", EnumSet.of(ProductPermission.VIEW, ProductPermission.OPERATE_DEVICES, ProductPermission.MANAGE_CUSTOMERS)),
   VIEW_ONLY("view_only", EnumSet.of(ProductPermission.VIEW));
 

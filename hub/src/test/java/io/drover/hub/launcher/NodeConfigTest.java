@@ -65,6 +65,16 @@ class NodeConfigTest {
   }
 
   @Test
+  void anOperatorsDeviceCaFileIsOptionalAndMustBeReadable(@TempDir Path dir) throws Exception {
+    Path cas = Files.writeString(dir.resolve("device-cas.pem"), "x");
+
+    assertNull(NodeConfig.from(List.of(), Map.of()).deviceCaFile());
+    assertEquals(cas, NodeConfig.from(List.of(), Map.of("DROVER_DEVICES_CA_FILE", cas.toString())).deviceCaFile());
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--devices.ca-file=" + dir.resolve("absent.pem")), Map.of()))
+        .getMessage().startsWith("devices.ca-file must name a readable file"));
+  }
+
+  @Test
   void flagsWinOverTheEnvironmentWhichWinsOverTheFile(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("drover.json");
     Files.writeString(file, """
