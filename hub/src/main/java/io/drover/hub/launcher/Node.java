@@ -56,6 +56,7 @@ import io.drover.hub.products.fleet.AutoApproval;
 import io.drover.hub.products.fleet.GroupsApi;
 import io.drover.hub.products.fleet.ProductDevicesApi;
 import io.drover.hub.storage.Database;
+import io.drover.hub.tls.DtlsServerCertificate;
 import io.drover.hub.tls.NodeCertificate;
 import io.drover.hub.tracker.ConfigIndexLoader;
 import io.drover.hub.tracker.LocationRecorder;
@@ -79,6 +80,7 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -248,8 +250,11 @@ public final class Node {
 
     if (roles.gateway()) {
       // The gateway: it speaks to the hub only over the event bus.
+      // the DTLS key is the node's own (devices may pin it); its certificate, for devices with X.509
+      // certificates, is issued under the node's CA at every start (none with an operator's certificate)
+      KeyPair dtlsKey = DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME));
       gateway = new Gateway(config.gateway(), ownership, registry,
-          DtlsServerIdentity.rawPublicKey(DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME))), tls);
+          new DtlsServerIdentity(dtlsKey, DtlsServerCertificate.issueAtStart(config.tls(), config.dataDir(), dtlsKey.getPublic())), tls);
       deploy(gateway);
       if (!demoDevices.isEmpty()) {
         boolean plain = config.gateway().mqtt().plainEnabled();
