@@ -152,6 +152,12 @@ public final class CertificateAuthority {
     return certificate;
   }
 
+  /** Writes this CA over {@code certFile} and {@code keyFile} (key 0600, certificate 0644), each replaced in one move. */
+  void writeTo(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+    write(keyFile, Pem.encode("PRIVATE KEY", key.getEncoded()), true);
+    write(certFile, Pem.encode("CERTIFICATE", certificate.getEncoded()), false);
+  }
+
   /**
    * A device's client certificate: subject {@code CN=<deviceId>, O=Drover}, key usage digitalSignature,
    * extended key usage clientAuth (TLS and DTLS client authentication), not a CA.
@@ -225,7 +231,8 @@ public final class CertificateAuthority {
     }
   }
 
-  private static KeyPair newKeyPair() throws GeneralSecurityException {
+  /** A fresh ECDSA P-256 key pair, as every key the node makes. */
+  static KeyPair newKeyPair() throws GeneralSecurityException {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
     generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
     return generator.generateKeyPair();
@@ -242,7 +249,7 @@ public final class CertificateAuthority {
     Files.deleteIfExists(temporary);
     Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--")));
     Files.writeString(temporary, text, StandardCharsets.US_ASCII);
-    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Whether {@code key} is the private key of {@code certificate}'s public key: one signature, checked. */

@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
@@ -95,11 +96,12 @@ public final class NodeCertificate {
     Path serverKeyFile = directory.resolve("server-key.pem");
     Files.createDirectories(directory);
     if (!current(serverFile, serverKeyFile, names)) {
-      CertificateMaker.Issued authority = authority(caFile, caKeyFile);
-      CertificateMaker.Issued server = CertificateMaker.server(authority, names, SERVER_VALIDITY);
-      write(serverKeyFile, Pem.encode("PRIVATE KEY", server.key().getEncoded()), true);
-      write(serverFile, Pem.encode("CERTIFICATE", server.certificate().getEncoded()), false);
-      LOG.info("TLS server certificate made [file: {}, names: {}, not-after: {}]", serverFile, names, server.certificate().getNotAfter().toInstant());
+      CertificateAuthority authority = authority(caFile, caKeyFile);
+      KeyPair serverKey = CertificateAuthority.newKeyPair();
+      X509Certificate server = authority.issueServer(serverKey.getPublic(), names, SERVER_VALIDITY);
+      write(serverKeyFile, Pem.encode("PRIVATE KEY", serverKey.getPrivate().getEncoded()), true);
+      write(serverFile, Pem.encode("CERTIFICATE", server.getEncoded()), false);
+      LOG.info("TLS server certificate made [file: {}, names: {}, not-after: {}]", serverFile, names, server.getNotAfter().toInstant());
     }
     X509Certificate ca = Pem.certificates(Files.readString(caFile, StandardCharsets.US_ASCII)).get(0);
     LOG.info("TLS with the node's own CA [ca: {}, ca-sha256: {}]. Clients trust it with mosquitto_pub --cafile, curl --cacert or "
@@ -129,22 +131,18 @@ public final class NodeCertificate {
   }
 
   /** The node's CA: the one on disk while it has its key and lasts longer than a new server certificate, else a new one. */
-  private static CertificateMaker.Issued authority(Path caFile, Path caKeyFile) throws IOException, GeneralSecurityException {
+  private static CertificateAuthority authority(Path caFile, Path caKeyFile) throws IOException, GeneralSecurityException {
     if (Files.exists(caFile) && Files.exists(caKeyFile)) {
       X509Certificate ca = Pem.certificates(Files.readString(caFile, StandardCharsets.US_ASCII)).get(0);
       if (ca.getNotAfter().toInstant().isAfter(Instant.now().plus(SERVER_VALIDITY))) {
-        PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(
-            new PKCS8EncodedKeySpec(Pem.block(Files.readString(caKeyFile, StandardCharsets.US_ASCII), "PRIVATE KEY")));
-        return new CertificateMaker.Issued(ca, key);
+        return CertificateAuthority.load(caFile, caKeyFile);
       }
     }
     if (Files.exists(caFile)) {
       LOG.warn("TLS: a new CA replaces {} (its key is gone or it ends soon): clients must trust the new one", caFile);
     }
-    CertificateMaker.Issued authority = CertificateMaker.authority("Drover node CA " + HexFormat.of().formatHex(randomBytes(4)),
-        CA_VALIDITY);
-    write(caKeyFile, Pem.encode("PRIVATE KEY", authority.key().getEncoded()), true);
-    write(caFile, Pem.encode("CERTIFICATE", authority.certificate().getEncoded()), false);
+    CertificateAuthority authority = CertificateAuthority.create("Drover node CA " + HexFormat.of().formatHex(randomBytes(4)), CA_VALIDITY, 0);
+    authority.writeTo(caFile, caKeyFile);
     LOG.info("TLS CA made [file: {}, sha256: {}, not-after: {}]", caFile, fingerprint(authority.certificate()),
         authority.certificate().getNotAfter().toInstant());
     return authority;
