@@ -82,7 +82,10 @@ public final class EventsVerticle extends VerticleBase {
       }
       return;
     }
-    LiveEvent live = new LiveEvent(id, event, publisher != null ? Long.valueOf(publisher) : directory.ownerOf(event.deviceId()));
+    // stamped now, from memory: the owner and the product of the device at the moment it published
+    DeviceDirectory.ProductPlace place = publisher != null ? null : directory.placeOf(event.deviceId());
+    LiveEvent live = new LiveEvent(id, event, publisher != null ? Long.valueOf(publisher) : directory.ownerOf(event.deviceId()),
+        place == null ? null : place.productId());
     Future<Void> written = writer.offer(live);
     if (written.failed()) {
       if (message.replyAddress() != null) {

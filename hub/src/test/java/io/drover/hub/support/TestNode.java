@@ -210,6 +210,14 @@ public final class TestNode implements AutoCloseable {
     return new JsonObject(token.body()).getString("access_token");
   }
 
+  /** Claims a registered device for the account whose token this is; fails unless the claim is answered 200. */
+  public void claim(String deviceId, String token) throws IOException, InterruptedException {
+    HttpResponse<String> claimed = post("/v1/devices", new JsonObject().put("id", deviceId).encode(), token);
+    if (claimed.statusCode() != 200) {
+      throw new IllegalStateException("claim failed: " + claimed.statusCode() + " " + claimed.body());
+    }
+  }
+
   /** A metric's value from /metrics, as Prometheus scrapes it; 0 when the series is absent. */
   public double metric(String series) throws IOException, InterruptedException {
     for (String line : get("/metrics", null).body().split("\n")) {
