@@ -25,14 +25,16 @@ public final class CustomerClaims {
   private static final String SPEND_CODE = """
       UPDATE activation_codes SET used_at = now(), used_by = $3, device_id = $4
       WHERE product_id = $1 AND code = $2 AND used_at IS NULL RETURNING code""";
+  private static final String INVALID_CODE = "invalid_activation_code";
   private static final String CLAIM = """
       UPDATE devices SET owner_id = $2, name = coalesce(name, $3) WHERE id = $1 RETURNING online, name""";
 
   private final Pool pool;
-  private final CodeGuesses guesses = new CodeGuesses();
+  private final ActivationCodeGuesses guesses;
 
   public CustomerClaims(Pool pool) {
     this.pool = pool;
+    this.guesses = new ActivationCodeGuesses(pool);
   }
 
   /**
@@ -44,15 +46,14 @@ public final class CustomerClaims {
     if (code != null && !code.matches("^[A-Z0-9]{4}$")) {
       return Future.failedFuture(new ApiException(400, "invalid_request", "activation_code must be 4 letters or digits"));
     }
-    if (code != null && guesses.blocked(customer.userId(), System.nanoTime())) {
-      return Future.failedFuture(new ApiException(429, "too_many_attempts", "Too many wrong activation codes: at most "
-          + CodeGuesses.MAX_WRONG + " in " + CodeGuesses.WINDOW_MINUTES + " minutes; try again later"));
-    }
-    return attempt(customer, deviceId, code, 0).onFailure(cause -> {
-      if (cause instanceof ApiException refused
-          && ("invalid_activation_code".equals(refused.error()) || "activation_code_used".equals(refused.error()))) {
-        guesses.wrong(customer.userId(), System.nanoTime());
+    int productId = customer.productId();
+    Future<Void> allowed = code == null ? Future.succeededFuture() : guesses.checkAllowed(productId, customer.userId());
+    return allowed.compose(ignored -> attempt(customer, deviceId, code, 0)).recover(cause -> {
+      if (cause instanceof ApiException refused && INVALID_CODE.equals(refused.error())) {
+        // counted before the answer, so that parallel guesses cannot all slip past the limit unseen
+        return guesses.wrong(productId, customer.userId()).transform(counted -> Future.failedFuture(cause));
       }
+      return Future.failedFuture(cause);
     });
   }
 
@@ -95,11 +96,9 @@ public final class CustomerClaims {
       return Future.failedFuture(new ApiException(400, "activation_code_required",
           "Product " + productId + " is in private beta: a claim needs an activation_code"));
     }
+    // a used code is answered as an unknown one: the answer must not tell a guesser that a code exists
     return connection.preparedQuery(SPEND_CODE).execute(Tuple.of(productId, code, customerId, deviceId)).compose(spent -> spent.size() == 1
         ? Future.<Void>succeededFuture()
-        : connection.preparedQuery("SELECT 1 FROM activation_codes WHERE product_id = $1 AND code = $2").execute(Tuple.of(productId, code))
-            .compose(known -> Future.failedFuture(known.size() == 1
-                ? new ApiException(403, "activation_code_used", "Activation code " + code + " has been used already")
-                : new ApiException(403, "invalid_activation_code", "Activation code " + code + " is not one of product " + productId))));
+        : Future.failedFuture(new ApiException(403, INVALID_CODE, "Activation code " + code + " is not an unused code of product " + productId)));
   }
 }

@@ -74,7 +74,9 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("demo.devices", "0", "Simulated devices to run inside the node (0 to 1000), claimed by the first account"),
       new ConfigOption("console.map-tiles", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
           "Raster tile URL template of the Console's Map page ({z}/{x}/{y}); its origin is allowed in the Console's CSP img-src. Empty: no tiles, a plain grid"),
-      new ConfigOption("accounts.signup", "open", "open: anyone may create an account; closed: only the first account (the administrator)"));
+      new ConfigOption("accounts.signup", "open", "open: anyone may create an account; closed: only the first account (the administrator)"),
+      new ConfigOption("customers.max-unused-activation-codes", "1000",
+          "Unused private-beta activation codes one product may hold at once; making more is refused with 409 (each unused code is one a guesser may hit)"));
 
   /** {@code mqtt.max-message-size} is read from {@code DROVER_MQTT_MAX_MESSAGE_SIZE}. */
   String environmentVariable() {

@@ -223,7 +223,7 @@ public final class Node {
           // issue 7, customers: product clients, customers, activation codes, Login with Drover's consent
           new ProductClientsApi(pool, access, productAccess),
           new CustomersApi(pool, access, productAccess, customers, devices),
-          new ActivationCodesApi(pool, access, productAccess),
+          new ActivationCodesApi(pool, access, productAccess, config.maxUnusedActivationCodes()),
           new ConsentApi(pool, access, tokens, customers),
           new TrackerConfigApi(v.eventBus(), access, productAccess, new TrackerConfigRepository(pool), trackerConfig, commands, pool),
           new LocationsApi(pool, access, productAccess),

@@ -33,6 +33,7 @@ public record NodeConfig(
     Duration connectivityFlushInterval,
     Duration deviceCallTimeout,
     boolean openSignup,
+    int maxUnusedActivationCodes,
     int demoDevices,
     MapTiles mapTiles) {
 
@@ -115,6 +116,7 @@ public record NodeConfig(
         Duration.ofMillis(r.integer("devices.connectivity-flush-ms", 10, 60_000)),
         Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
         r.choice("accounts.signup", "open", "closed").equals("open"),
+        r.integer("customers.max-unused-activation-codes", 1, 100_000),
         r.integer("demo.devices", 0, 1000),
         r.mapTiles("console.map-tiles"));
   }

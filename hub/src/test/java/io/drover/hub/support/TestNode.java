@@ -218,6 +218,16 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
+  /** A product customer's claim, with an activation code or none: the answer, whatever it is. */
+  public HttpResponse<String> claimAsCustomer(DeviceIdentity device, String customerToken, String activationCode)
+      throws IOException, InterruptedException {
+    JsonObject body = new JsonObject().put("id", device.id());
+    if (activationCode != null) {
+      body.put("activation_code", activationCode);
+    }
+    return post("/v1/devices", body.encode(), customerToken);
+  }
+
   /** A metric's value from /metrics, as Prometheus scrapes it; 0 when the series is absent. */
   public double metric(String series) throws IOException, InterruptedException {
     for (String line : get("/metrics", null).body().split("\n")) {
