@@ -20,3 +20,21 @@ CREATE TABLE activation_code_guesses (
   wrong        integer NOT NULL,
   PRIMARY KEY (product_id, scope)
 );
+
+-- Claim codes (POST /v1/device_claims, POST /v1/products/:pid/device_claims): what a device reports to
+-- prove that whoever holds it means it for an account or a product. Only the SHA-256 of a code is kept.
+-- product_id is set for a product's code (a team member's: the device may be imported; a customer's:
+-- the customer may claim it). device_id is the device that reported the code (its spark/device/claim/code
+-- event): a code binds to the first device that reports it and is spent when that device is claimed or
+-- imported with it.
+CREATE TABLE claim_codes (
+  code_hash   bytea PRIMARY KEY,
+  user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  product_id  integer REFERENCES products (id) ON DELETE CASCADE,
+  device_id   text REFERENCES devices (id) ON DELETE CASCADE,
+  reported_at timestamptz,
+  expires_at  timestamptz NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX claim_codes_by_user ON claim_codes (user_id);
+CREATE INDEX claim_codes_by_device ON claim_codes (device_id) WHERE device_id IS NOT NULL;

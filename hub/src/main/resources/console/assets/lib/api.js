@@ -70,6 +70,7 @@ export const api = {
   devices: () => request('/v1/devices'),
   device: (id) => request(`/v1/devices/${path(id)}`),
   claim: (id) => request('/v1/devices', { method: 'POST', json: { id } }),
+  claimCode: () => request('/v1/device_claims', { method: 'POST', json: {} }),
   rename: (id, name) => request(`/v1/devices/${path(id)}`, { method: 'PUT', json: { name } }),
   saveNotes: (id, notes) => request(`/v1/devices/${path(id)}`, { method: 'PUT', json: { notes } }),
   unclaim: (id) => request(`/v1/devices/${path(id)}`, { method: 'DELETE' }),

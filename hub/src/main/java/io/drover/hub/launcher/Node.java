@@ -29,6 +29,10 @@ import io.drover.hub.devices.DeviceProvisioningApi;
 import io.drover.hub.devices.DevicesVerticle;
 import io.drover.hub.devices.DtlsServerKey;
 import io.drover.hub.devices.SecretSealer;
+import io.drover.hub.devices.claims.ClaimCodeReports;
+import io.drover.hub.devices.claims.ClaimCodes;
+import io.drover.hub.devices.claims.DeviceClaimsApi;
+import io.drover.hub.devices.claims.PersonClaims;
 import io.drover.hub.events.EventHistoryApi;
 import io.drover.hub.events.EventMetrics;
 import io.drover.hub.events.EventStreamApi;
@@ -50,6 +54,7 @@ import io.drover.hub.products.TeamRepository;
 import io.drover.hub.products.fleet.AutoApproval;
 import io.drover.hub.products.fleet.GroupsApi;
 import io.drover.hub.products.fleet.ProductDevicesApi;
+import io.drover.hub.products.fleet.ReportedImport;
 import io.drover.hub.storage.Database;
 import io.drover.hub.tls.NodeCertificate;
 import io.drover.hub.tracker.ConfigIndexLoader;
@@ -194,6 +199,11 @@ public final class Node {
       // The hub: events first, since everything else publishes into it.
       deploy(new EventsVerticle(pool, config.events(), eventMetrics, directory, cluster));
       deploy(new DevicesVerticle(pool, sealer, directory, cluster, config.connectivityFlushInterval()));
+      // issue 15: claim codes devices report, handed over by the events verticle
+      ClaimCodes claimCodes = new ClaimCodes(pool);
+      PersonClaims personClaims = new PersonClaims(pool);
+      CustomerClaims customerClaims = new CustomerClaims(pool);
+      deploy(new ClaimCodeReports(claimCodes, personClaims, customerClaims, new ReportedImport(pool, vertx.eventBus()), directory));
       DeviceDirectory devices = directory;
       DeviceCommands commands = new DeviceCommands(vertx.eventBus(), ownership);
       TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
@@ -213,7 +223,8 @@ public final class Node {
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
           new EventStreamApi(v, pool, access, devices, productAccess, config.events(), eventMetrics),
           new EventHistoryApi(pool, access, devices),
-          new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), new CustomerClaims(pool)),
+          new DeviceClaimsApi(pool, access, productAccess, claimCodes),
+          new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), personClaims, customerClaims),
           new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
           new TeamApi(access, productAccess, new TeamRepository(pool), tokens),
           // before the product device routes: its PUT .../devices/:id takes the firmware fields and passes the rest on

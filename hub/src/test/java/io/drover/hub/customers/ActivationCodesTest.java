@@ -167,12 +167,9 @@ class ActivationCodesTest {
     assertError(node.send("DELETE", "/v1/products/roles-lamp/customers/not-an-email", null, owner), 400, "invalid_request");
   }
 
+  /** A customer's claim as the customer's app makes it: the device online, having reported the customer's claim code. */
   private static HttpResponse<String> claim(String token, DeviceIdentity device, String code) throws Exception {
-    JsonObject body = new JsonObject().put("id", device.id());
-    if (code != null) {
-      body.put("activation_code", code);
-    }
-    return node.post("/v1/devices", body.encode(), token);
+    return node.claimAsCustomer(device, token, code);
   }
 
   private static JsonObject find(JsonArray codes, String code) {

@@ -172,8 +172,9 @@ class CustomersBrowserTest {
     }
   }
 
+  /** A customer's claim as the customer's app makes it: the device online, having reported the customer's claim code. */
   private static HttpResponse<String> claim(String token, DeviceIdentity device, String code) throws Exception {
-    return node.post("/v1/devices", new JsonObject().put("id", device.id()).put("activation_code", code).encode(), token);
+    return node.claimAsCustomer(device, token, code);
   }
 
   /** Logs in through the Console's own form, which then goes on to {@code next}. */

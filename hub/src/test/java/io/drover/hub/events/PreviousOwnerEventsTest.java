@@ -10,6 +10,7 @@ import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.net.http.HttpResponse;
@@ -53,17 +54,40 @@ class PreviousOwnerEventsTest {
     assertEquals(200, node.post("/v1/products/" + aliceProduct + "/devices", new JsonObject().put("id", device.id()).encode(), alice).statusCode());
     Vertx vertx = Vertx.vertx();
     try (TestDevice connected = TestDevice.connect(vertx, node.mqttPort(), device.id(), device.secret()).await(10, TimeUnit.SECONDS)) {
+      awaitJoined(vertx, connected, aliceProduct, alice);
       connected.publishAcknowledged("e/reading", Buffer.buffer(SECRET));
       connected.publishAcknowledged("e/spark/flash/status", Buffer.buffer("failed"));
-    } finally {
-      vertx.close().await(10, TimeUnit.SECONDS);
     }
     assertEquals(200, node.send("DELETE", "/v1/products/" + aliceProduct + "/devices/" + device.id(), null, alice).statusCode());
     assertEquals(200, node.send("DELETE", "/v1/devices/" + device.id(), null, alice).statusCode());
 
+    // bob's team proves the device is in its hands with a product claim code the device reports (it joins), then bob claims it
+    node.reportClaimCode(device.id(), node.claimCode("/v1/products/" + bobProduct + "/device_claims", bob));
     HttpResponse<String> imported = importInto(bobProduct, bob);
-    assertEquals(1, new JsonObject(imported.body()).getInteger("updated"), imported.body());
+    assertEquals(new JsonArray().add(device.id()), new JsonObject(imported.body()).getJsonArray("existingDeviceIds"), imported.body());
     node.claim(device.id(), bob);
+    try (TestDevice connected = TestDevice.connect(vertx, node.mqttPort(), device.id(), device.secret()).await(10, TimeUnit.SECONDS)) {
+      awaitJoined(vertx, connected, bobProduct, bob);
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * The hub learns of an import from the bus right after its answer, and stamps events with the product
+   * from then on: publishes until one shows up on the product's stream.
+   */
+  private static void awaitJoined(Vertx vertx, TestDevice connected, String product, String token) throws Exception {
+    try (SseClient joined = SseClient.open(vertx, node.httpPort(), "/v1/products/" + product + "/events/joined", token)) {
+      TestNode.eventually(WAIT, () -> {
+        try {
+          connected.publishAcknowledged("e/joined", Buffer.buffer("yes"));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+        return !joined.events().isEmpty();
+      }, "the device's events on the stream of product " + product);
+    }
   }
 
   @AfterAll
