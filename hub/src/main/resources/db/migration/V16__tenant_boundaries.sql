@@ -38,3 +38,17 @@ CREATE TABLE claim_codes (
 );
 CREATE INDEX claim_codes_by_user ON claim_codes (user_id);
 CREATE INDEX claim_codes_by_device ON claim_codes (device_id) WHERE device_id IS NOT NULL;
+
+-- Email verification (Login with Drover links a person to a product's customer by the person's email,
+-- so the person must have shown that the address is theirs). A person's username is their email
+-- address; email_verified_at is when they opened a link mailed to it. Only the SHA-256 of a link's
+-- token is kept; email is the address the link was mailed to, which must still be the username.
+ALTER TABLE users ADD COLUMN email_verified_at timestamptz;
+CREATE TABLE email_verifications (
+  token_hash bytea PRIMARY KEY,
+  user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  email      text NOT NULL,
+  expires_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX email_verifications_by_user ON email_verifications (user_id, created_at);

@@ -115,6 +115,9 @@ export const api = {
   deleteProductClient: (product, id) => request(`/v1/products/${path(product, 'clients', id)}`, { method: 'DELETE' }),
   authorizeDetails: (query) => request(`/oauth/authorize/details?${query}`),
   authorizeDecision: (decision) => request('/oauth/authorize', { method: 'POST', json: decision }),
+  emailVerification: () => request('/v1/user/verify_email'),
+  sendVerificationMail: () => request('/v1/user/verify_email', { method: 'POST', json: {} }),
+  confirmEmail: (token) => request('/v1/user/verify_email/confirm', { method: 'POST', json: { token }, auth: false }),
   // Tracker locations (issue 9): the fleet's last known (or last in a date_range) and one device's history
   productLocations: (product, query) => request(`/v1/products/${path(product)}/locations?${new URLSearchParams(query)}`),
   deviceLocations: (product, id, query) => request(`/v1/products/${path(product, 'locations', id)}?${new URLSearchParams(query)}`),

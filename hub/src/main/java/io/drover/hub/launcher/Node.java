@@ -8,6 +8,7 @@ import io.drover.gateway.commands.DeviceCommands;
 import io.drover.gateway.session.SessionOwnership;
 import io.drover.hub.auth.AccountsApi;
 import io.drover.hub.auth.AdminTokens;
+import io.drover.hub.auth.EmailVerificationApi;
 import io.drover.hub.auth.OAuthApi;
 import io.drover.hub.auth.TokenService;
 import io.drover.hub.cluster.ClusterMetrics;
@@ -46,6 +47,7 @@ import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
 import io.drover.hub.http.OperationsApi;
+import io.drover.hub.mail.MailOutbox;
 import io.drover.hub.products.ProductAccess;
 import io.drover.hub.products.ProductRepository;
 import io.drover.hub.products.ProductsApi;
@@ -236,6 +238,8 @@ public final class Node {
           new CustomersApi(pool, access, productAccess, customers, devices),
           new ActivationCodesApi(pool, access, productAccess, config.maxUnusedActivationCodes()),
           new ConsentApi(pool, access, tokens, customers),
+          // issue 15: Login with Drover links a customer by a verified email only
+          new EmailVerificationApi(pool, access, MailOutbox.create(v, config.mail()), config.mail()),
           new TrackerConfigApi(v.eventBus(), access, productAccess, new TrackerConfigRepository(pool), trackerConfig, commands, pool),
           new LocationsApi(pool, access, productAccess),
           new ConsoleRoutes(v, config.mapTiles())));

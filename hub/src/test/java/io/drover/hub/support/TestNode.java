@@ -285,6 +285,25 @@ public final class TestNode implements AutoCloseable {
     return deviceVertx;
   }
 
+  /**
+   * Verifies the email address of the person whose token this is, as they would: the node (with no
+   * SMTP server) logs the mail's link, whose token the person opens. Fails unless the address is then verified.
+   */
+  public void verifyEmail(String personToken) throws IOException, InterruptedException {
+    String email = new JsonObject(get("/v1/user/verify_email", personToken).body()).getString("email");
+    try (OutboxLog outbox = OutboxLog.open()) {
+      HttpResponse<String> mailed = post("/v1/user/verify_email", "{}", personToken);
+      if (mailed.statusCode() != 200) {
+        throw new IllegalStateException("no verification mail: " + mailed.statusCode() + " " + mailed.body());
+      }
+      String token = OutboxLog.token(outbox.awaitLink(email, Duration.ofSeconds(10)));
+      HttpResponse<String> confirmed = post("/v1/user/verify_email/confirm", new JsonObject().put("token", token).encode(), null);
+      if (confirmed.statusCode() != 200) {
+        throw new IllegalStateException("not verified: " + confirmed.statusCode() + " " + confirmed.body());
+      }
+    }
+  }
+
   /** A metric's value from /metrics, as Prometheus scrapes it; 0 when the series is absent. */
   public double metric(String series) throws IOException, InterruptedException {
     for (String line : get("/metrics", null).body().split("\n")) {
