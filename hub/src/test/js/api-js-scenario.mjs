@@ -89,6 +89,28 @@ await step('listDevicesBeforeClaim', async () => {
   report('listDevicesBeforeClaim', { ids: body.map((device) => device.id) });
 });
 
+// Particle's set-up flow: a claim code for the account, which the device reports (the test's device
+// publishes spark/device/claim/code with it once it reads the getClaimCode line); the device then shows
+// up in the account's list, as particle-cli's set-up waits for it. The claim that follows is of one's own.
+await step('getClaimCode', async () => {
+  const { body } = await particle.getClaimCode({ auth });
+  check(typeof body.claim_code === 'string' && body.claim_code.length > 0, 'no claim_code in the answer');
+  report('getClaimCode', { claim_code: body.claim_code, device_ids: body.device_ids });
+});
+
+await step('deviceAppears', async () => {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const { body } = await particle.listDevices({ auth });
+    if (body.some((device) => device.id === deviceId)) {
+      report('deviceAppears', { ids: body.map((device) => device.id) });
+      return;
+    }
+    check(Date.now() < deadline, `device ${deviceId} did not appear in the account within ${STEP_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+});
+
 await step('claimDevice', async () => {
   const { body } = await particle.claimDevice({ deviceId, auth });
   report('claimDevice', { ok: body.ok, id: body.id, connected: body.connected });

@@ -13,6 +13,7 @@ import { productConfigurationPage } from './pages/product-configuration.js';
 import { productTeamPage } from './pages/product-team.js';
 import { productsPage } from './pages/products.js';
 import { oauthAuthorizePage } from './pages/oauth-authorize.js';
+import { verifyEmailPage } from './pages/verify-email.js';
 import { productCustomersPage } from './pages/product-customers.js';
 import { productDevicesPage } from './pages/product-devices.js';
 import { productGroupsPage } from './pages/product-groups.js';
@@ -37,6 +38,8 @@ const ROUTES = [
   { pattern: /^\/products\/([^/]+)\/configuration\/?$/, page: productConfigurationPage, section: 'configuration', product: true },
   // signed in, but a page of its own, without the Console around it (Login with Drover's consent)
   { pattern: /^\/oauth\/authorize\/?$/, page: oauthAuthorizePage, standalone: true },
+  // a mailed link, opened signed in or not, in any browser: the token in its fragment is the proof
+  { pattern: /^\/verify-email\/?$/, page: verifyEmailPage, anyone: true },
   { pattern: /^\/products\/([^/]+)\/customers\/?$/, page: productCustomersPage, section: 'customers', product: true },
   { pattern: /^\/products\/([^/]+)\/devices\/?$/, page: productDevicesPage, section: 'devices', product: true },
   { pattern: /^\/products\/([^/]+)\/groups\/?$/, page: productGroupsPage, section: 'groups', product: true },
@@ -66,6 +69,11 @@ function render() {
     return;
   }
   const query = new URLSearchParams(location.search);
+  if (route?.anyone) {
+    shell = null;
+    leavePage = route.page(root, { query, navigate }) ?? null;
+    return;
+  }
   if (route?.public) {
     if (session.signedIn()) {
       navigate(safeNext(query.get('next')), { replace: true });

@@ -37,6 +37,13 @@ public final class HubAddresses {
    */
   public static final String PRODUCT_DEVICE_CAS_CHANGED = "hub.products.device-cas-changed";
 
+  /**
+   * Request, node-local: {@code {"device_id": "...", "code": "..."}}, a claim code a device reported
+   * (its {@code spark/device/claim/code} event, which the events verticle hands here instead of storing
+   * or streaming it); reply: none, once the report is recorded (see {@code ClaimCodeReports}).
+   */
+  public static final String CLAIM_CODE_REPORTED = "hub.devices.claim-code-reported";
+
   private HubAddresses() {
   }
 }

@@ -70,6 +70,7 @@ export const api = {
   devices: () => request('/v1/devices'),
   device: (id) => request(`/v1/devices/${path(id)}`),
   claim: (id) => request('/v1/devices', { method: 'POST', json: { id } }),
+  claimCode: () => request('/v1/device_claims', { method: 'POST', json: {} }),
   rename: (id, name) => request(`/v1/devices/${path(id)}`, { method: 'PUT', json: { name } }),
   saveNotes: (id, notes) => request(`/v1/devices/${path(id)}`, { method: 'PUT', json: { notes } }),
   unclaim: (id) => request(`/v1/devices/${path(id)}`, { method: 'DELETE' }),
@@ -114,6 +115,9 @@ export const api = {
   deleteProductClient: (product, id) => request(`/v1/products/${path(product, 'clients', id)}`, { method: 'DELETE' }),
   authorizeDetails: (query) => request(`/oauth/authorize/details?${query}`),
   authorizeDecision: (decision) => request('/oauth/authorize', { method: 'POST', json: decision }),
+  emailVerification: () => request('/v1/user/verify_email'),
+  sendVerificationMail: () => request('/v1/user/verify_email', { method: 'POST', json: {} }),
+  confirmEmail: (token) => request('/v1/user/verify_email/confirm', { method: 'POST', json: { token }, auth: false }),
   // Tracker locations (issue 9): the fleet's last known (or last in a date_range) and one device's history
   productLocations: (product, query) => request(`/v1/products/${path(product)}/locations?${new URLSearchParams(query)}`),
   deviceLocations: (product, id, query) => request(`/v1/products/${path(product, 'locations', id)}?${new URLSearchParams(query)}`),

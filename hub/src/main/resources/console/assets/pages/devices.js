@@ -312,9 +312,32 @@ function claimPanel(onClaimed) {
         'The 24-character ID printed on the device or its box, or shown by ', h('code', {}, 'particle identify'), '.'),
       error,
       success));
+  // A device proves it is in your hands by reporting a claim code of yours (it publishes
+  // spark/device/claim/code): that claims it. Claiming by ID then works for a device that reported one.
+  const code = h('code', { class: 'claim-code', 'data-role': 'claim-code' });
+  const codeNote = h('p', { class: 'hint', 'data-role': 'claim-code-note', hidden: true },
+    'Give this code to the device during its set-up. When it connects and reports the code, the device is yours. '
+    + 'The code works once, for 24 hours.');
+  const makeCode = h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'make-claim-code' }, 'Get a claim code');
+  makeCode.addEventListener('click', async () => {
+    replace(error);
+    makeCode.disabled = true;
+    try {
+      const made = await api.claimCode();
+      replace(code, made.claim_code);
+      codeNote.hidden = false;
+    } catch (failure) {
+      replace(error, failure.message);
+    } finally {
+      makeCode.disabled = false;
+    }
+  });
   const el = h('section', { id: 'claim-panel', class: 'card claim-card', hidden: true, 'aria-labelledby': 'claim-title' },
     h('h2', { id: 'claim-title', class: 'card-title' }, 'Claim a device'),
-    h('p', { class: 'muted card-lead' }, 'Claiming adds a device that is registered with this node to your account.'),
+    h('p', { class: 'muted card-lead' }, 'A device registered with this node becomes yours once it is online and has reported a claim code '
+      + 'of yours. Claiming by its ID works after that (node administrators claim by ID alone).'),
+    h('div', { class: 'claim-code-row' }, makeCode, code),
+    codeNote,
     form);
 
   form.addEventListener('submit', async (event) => {

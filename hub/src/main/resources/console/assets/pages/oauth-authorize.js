@@ -39,6 +39,8 @@ export function oauthAuthorizePage(root, { query, navigate }) {
   function showConsent(details) {
     const error = h('div', { class: 'form-error', role: 'alert' });
     const allow = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'allow' }, 'Allow');
+    // the app will know the person by their email address: only one they have shown to be theirs
+    const unverified = details.email_verified ? null : verifyFirst(details.account, allow);
     const deny = h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'deny' }, 'Deny');
     const switchAccount = h('button', { type: 'button', class: 'link-button', 'data-action': 'switch-account' }, 'Not you?');
     replace(card,
@@ -54,9 +56,10 @@ export function oauthAuthorizePage(root, { query, navigate }) {
       h('p', { class: 'muted' }, 'It gets nothing else of your account: not your other devices, not your password.'),
       h('p', { class: 'small' }, 'Signed in as ', h('strong', { 'data-role': 'account' }, details.account), '. ', switchAccount),
       h('p', { class: 'small muted' }, 'You will be sent back to ', h('code', {}, new URL(details.redirect_to).origin), '.'),
+      unverified,
       error,
       h('div', { class: 'dialog-actions' }, deny, allow));
-    allow.focus();
+    if (unverified) deny.focus(); else allow.focus();
 
     const decide = async (decision) => {
       allow.disabled = true;
@@ -87,4 +90,42 @@ export function oauthAuthorizePage(root, { query, navigate }) {
   return () => {
     alive = false;
   };
+}
+
+/** Allow waits for a verified address: a button mails the link; opening it (any browser) verifies, then this page is reloaded. */
+function verifyFirst(email, allow) {
+  allow.disabled = true;
+  const status = h('p', { class: 'small', role: 'status', 'data-role': 'verification-status' });
+  const send = h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'send-verification' }, 'Mail me the link');
+  const check = h('button', { type: 'button', class: 'link-button', 'data-action': 'check-verification' }, 'I opened it');
+  send.addEventListener('click', async () => {
+    send.disabled = true;
+    try {
+      await api.sendVerificationMail();
+      replace(status, `A link is on its way to ${email}. Open it, then come back here.`);
+    } catch (failure) {
+      replace(status, failure.message);
+    } finally {
+      send.disabled = false;
+    }
+  });
+  check.addEventListener('click', async () => {
+    try {
+      const state = await api.emailVerification();
+      if (state.verified) {
+        allow.disabled = false;
+        replace(status, `${email} is verified.`);
+        allow.focus();
+      } else {
+        replace(status, `${email} is not verified yet: open the link we mailed you.`);
+      }
+    } catch (failure) {
+      replace(status, failure.message);
+    }
+  });
+  return h('div', { class: 'callout', 'data-role': 'verify-email-first' },
+    h('p', {}, 'Verify your email address ', h('strong', {}, email),
+      ' first: the app will know you by it, so it must be shown to be yours.'),
+    h('p', {}, send, ' ', check),
+    status);
 }

@@ -14,6 +14,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ import java.util.List;
  * Private beta: {@code POST /v1/products/:pid/activation_codes {quantity}} makes that many new
  * 4-character codes, {@code GET} lists them (unused first, then used, with who used each on which
  * device). A customer's claim of a device of a product in private beta spends one ({@link CustomerClaims}).
+ * A product holds at most {@code customers.max-unused-activation-codes} unused codes: each unused code
+ * is one more a guesser may hit, so the team keeps no more out than it is handing out.
  */
 public final class ActivationCodesApi implements ApiFeature {
 
@@ -31,6 +34,9 @@ public final class ActivationCodesApi implements ApiFeature {
   private static final String ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String CODES = "/v1/products/:" + ProductAccess.PATH_PARAM + "/activation_codes";
+  /** Taken before counting, so that two requests at once cannot both fit under the cap. */
+  private static final String LOCK_PRODUCT = "SELECT 1 FROM products WHERE id = $1 FOR UPDATE";
+  private static final String UNUSED = "SELECT count(*) FROM activation_codes WHERE product_id = $1 AND used_at IS NULL";
   private static final String INSERT = """
       INSERT INTO activation_codes (product_id, code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING code""";
   private static final String PAGE = """
@@ -45,11 +51,14 @@ public final class ActivationCodesApi implements ApiFeature {
   private final Pool pool;
   private final AccessCheck access;
   private final ProductAccess products;
+  private final int maxUnused;
 
-  public ActivationCodesApi(Pool pool, AccessCheck access, ProductAccess products) {
+  /** @param maxUnused the most unused codes a product may hold ({@code customers.max-unused-activation-codes}) */
+  public ActivationCodesApi(Pool pool, AccessCheck access, ProductAccess products, int maxUnused) {
     this.pool = pool;
     this.access = access;
     this.products = products;
+    this.maxUnused = maxUnused;
   }
 
   @Override
@@ -73,7 +82,18 @@ public final class ActivationCodesApi implements ApiFeature {
       throw new ApiException(400, "invalid_request", "quantity must be a whole number from 1 to " + MAX_QUANTITY);
     }
     JsonArray made = new JsonArray();
-    make(productId, quantity, made, 0)
+    int wanted = quantity;
+    pool.withTransaction(connection -> connection.preparedQuery(LOCK_PRODUCT).execute(Tuple.of(productId))
+            .compose(locked -> connection.preparedQuery(UNUSED).execute(Tuple.of(productId)))
+            .compose(counted -> {
+              long unused = counted.iterator().next().getLong(0);
+              if (unused + wanted > maxUnused) {
+                return Future.failedFuture(new ApiException(409, "activation_code_limit", "Product " + productId + " holds " + unused
+                    + " unused activation codes; at most " + maxUnused + " may be unused at once, so at most " + Math.max(0, maxUnused - unused)
+                    + " more can be made now"));
+              }
+              return make(connection, productId, wanted, made, 0);
+            }))
         .onSuccess(done -> {
           ctx.response().setStatusCode(201);
           ctx.json(new JsonObject().put("ok", true).put("codes", made));
@@ -82,7 +102,7 @@ public final class ActivationCodesApi implements ApiFeature {
   }
 
   /** Draws codes and inserts them; a code the product has already is skipped, and the shortfall drawn again. */
-  private Future<Void> make(int productId, int quantity, JsonArray made, int round) {
+  private Future<Void> make(SqlConnection connection, int productId, int quantity, JsonArray made, int round) {
     if (made.size() >= quantity) {
       return Future.succeededFuture();
     }
@@ -93,12 +113,12 @@ public final class ActivationCodesApi implements ApiFeature {
     for (int i = made.size(); i < quantity; i++) {
       drawn.add(draw());
     }
-    return pool.preparedQuery(INSERT).execute(Tuple.of(productId).addArrayOfString(drawn.toArray(new String[0])))
+    return connection.preparedQuery(INSERT).execute(Tuple.of(productId).addArrayOfString(drawn.toArray(new String[0])))
         .compose(inserted -> {
           for (Row row : inserted) {
             made.add(row.getString(0));
           }
-          return make(productId, quantity, made, round + 1);
+          return make(connection, productId, quantity, made, round + 1);
         });
   }
 

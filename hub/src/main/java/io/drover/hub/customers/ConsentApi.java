@@ -1,5 +1,6 @@
 package io.drover.hub.customers;
 
+import io.drover.hub.auth.EmailVerificationApi;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.auth.Secrets;
 import io.drover.hub.auth.TokenService;
@@ -70,6 +71,9 @@ public final class ConsentApi implements ApiFeature {
           if (!"code".equals(responseType)) {
             throw new ApiException(400, "unsupported_response_type", "response_type must be code");
           }
+          return request;
+        })
+        .compose(request -> EmailVerificationApi.verified(pool, person.userId()).map(verified -> {
           String consent = tokens.sign(CONSENT, new JsonObject()
               .put("token_id", person.tokenId())
               .put("client_id", request.client.id())
@@ -80,8 +84,9 @@ public final class ConsentApi implements ApiFeature {
               .put("product", new JsonObject().put("id", request.client.productId()).put("name", request.productName))
               .put("account", person.username())
               .put("redirect_to", request.redirectTo)
+              .put("email_verified", verified)
               .put("consent_token", consent);
-        })
+        }))
         .onSuccess(ctx::json)
         .onFailure(ctx::fail);
   }
@@ -110,7 +115,12 @@ public final class ConsentApi implements ApiFeature {
             return Future.succeededFuture(withParameters(request.redirectTo, "error", "access_denied", request.state));
           }
           String code = Secrets.randomHex(32);
-          return customers.findOrCreate(request.client.productId(), person.username())
+          // the customer is found or made by the person's email: only an address they have shown to be theirs
+          return EmailVerificationApi.verified(pool, person.userId())
+              .compose(verified -> verified ? Future.succeededFuture() : Future.failedFuture(new ApiException(403, "email_unverified",
+                  "Verify your email address " + person.username() + " first (POST /v1/user/verify_email mails you a link): "
+                      + "the app would know you by it")))
+              .compose(verified -> customers.findOrCreate(request.client.productId(), person.username()))
               .compose(customer -> pool.preparedQuery("""
                       INSERT INTO authorization_codes (code_hash, client_id, customer_id, redirect_uri, expires_at)
                       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))""")

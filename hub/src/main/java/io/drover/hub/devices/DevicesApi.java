@@ -9,6 +9,7 @@ import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.customers.CustomerClaims;
+import io.drover.hub.devices.claims.PersonClaims;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
@@ -48,9 +49,11 @@ public final class DevicesApi implements ApiFeature {
   private final DeviceCommands commands;
   private final Duration callTimeout;
   private final CustomerClaims customerClaims;
+  private final PersonClaims personClaims;
 
   public DevicesApi(Pool pool, EventBus bus, AccessCheck access, DeviceDirectory directory, DeviceCommands commands, Duration callTimeout,
-      CustomerClaims customerClaims) {
+      PersonClaims personClaims, CustomerClaims customerClaims) {
+    this.personClaims = personClaims;
     this.commands = commands;
     this.pool = pool;
     this.bus = bus;
@@ -89,8 +92,10 @@ public final class DevicesApi implements ApiFeature {
   }
 
   /**
-   * {@code POST /v1/devices {id}}: claims a registered device that no one else owns. A product's
-   * customer claims only that product's devices, with an {@code activation_code} in private beta.
+   * {@code POST /v1/devices {id}}: claims a registered device that no one else owns, once it has
+   * proved to be in the caller's hands: it is online and reported a claim code of the caller
+   * ({@link PersonClaims}; an administrator needs no proof). A product's customer claims only that
+   * product's devices, with an {@code activation_code} in private beta ({@link CustomerClaims}).
    */
   private void claim(RoutingContext ctx) {
     Principal principal = accountOf(ctx);
@@ -101,8 +106,8 @@ public final class DevicesApi implements ApiFeature {
       throw new ApiException(400, "invalid_request", "id must be a device ID of 24 hexadecimal digits");
     }
     Future<Row> claimed = principal.kind() == Principal.Kind.CUSTOMER
-        ? customerClaims.claim(principal, id, body.getValue("activation_code"))
-        : claimWithName(id, principal.userId(), principal.admin(), 0);
+        ? customerClaims.claim(principal, id, body.getValue("activation_code"), false)
+        : personClaims.claim(id, principal.userId(), principal.admin(), false);
     claimed
         .onSuccess(row -> {
           directory.claimed(id, principal.userId(), row.getString(1));
@@ -111,42 +116,6 @@ public final class DevicesApi implements ApiFeature {
               .put("connected", row.getBoolean(0)));
         })
         .onFailure(ctx::fail);
-  }
-
-  /**
-   * A claim gives an unnamed device a friendly name; a clash with another of the owner's names draws
-   * again. A device in a product is claimed by the product's customers (CustomerClaims) or its team
-   * members, not by anyone who learns its ID.
-   */
-  private Future<Row> claimWithName(String id, long ownerId, boolean admin, int attempt) {
-    return pool.preparedQuery("""
-            UPDATE devices d SET owner_id = $2, name = coalesce(name, $3)
-            WHERE id = $1 AND (owner_id IS NULL OR owner_id = $2)
-              AND (product_id IS NULL OR $4
-                   OR EXISTS (SELECT 1 FROM product_members m WHERE m.product_id = d.product_id AND m.user_id = $2))
-            RETURNING online, name""")
-        .execute(Tuple.of(id, ownerId, DeviceNames.friendly(attempt), admin))
-        .transform(claimed -> {
-          if (claimed.failed()) {
-            return isUniqueViolation(claimed.cause()) && attempt < 5
-                ? claimWithName(id, ownerId, admin, attempt + 1)
-                : Future.failedFuture(claimed.cause());
-          }
-          if (claimed.result().size() == 1) {
-            return Future.succeededFuture(claimed.result().iterator().next());
-          }
-          return pool.preparedQuery("SELECT owner_id, product_id FROM devices WHERE id = $1").execute(Tuple.of(id))
-              .compose(existing -> {
-                if (existing.size() == 0) {
-                  return Future.failedFuture(new ApiException(404, "not_found", "No device with this ID is registered"));
-                }
-                Row row = existing.iterator().next();
-                return Future.failedFuture(row.getLong(0) == null && row.getInteger(1) != null
-                    ? new ApiException(403, "forbidden", "That device is in product " + row.getInteger(1)
-                        + ": only its team members and customers may claim it")
-                    : new ApiException(403, "forbidden", "That device belongs to someone else"));
-              });
-        });
   }
 
   private static boolean isUniqueViolation(Throwable cause) {

@@ -65,16 +65,19 @@ public final class EventStreamApi implements ApiFeature {
    */
   static final int MAX_REPLAY = 10_000;
   private static final String REPLAY = """
-      SELECT id, device_id, name, data, published_at, ttl, public, owner_id FROM events
+      SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
       WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public)) AND ($4::text IS NULL OR device_id = $4)
         AND ($5::text IS NULL OR starts_with(name, $5))
       ORDER BY id LIMIT $6""";
-  /** A product stream's replay: the events of the devices now in the product, as its live events are chosen. */
+  /**
+   * A product stream's replay: the events its devices published while in the product, as its live
+   * events are chosen (by the product stamped on each event when it was accepted, never by where the
+   * device is now: a device's earlier owners' events stay theirs).
+   */
   private static final String REPLAY_PRODUCT = """
-      SELECT e.id, e.device_id, e.name, e.data, e.published_at, e.ttl, e.public, e.owner_id FROM events e
-      WHERE e.id > $1 AND e.id <= $2 AND e.device_id IN (SELECT d.id FROM devices d WHERE d.product_id = $3)
-        AND ($4::text IS NULL OR starts_with(e.name, $4))
-      ORDER BY e.id LIMIT $5""";
+      SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
+      WHERE product_id = $3 AND id > $1 AND id <= $2 AND ($4::text IS NULL OR starts_with(name, $4))
+      ORDER BY id LIMIT $5""";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -246,9 +249,9 @@ public final class EventStreamApi implements ApiFeature {
                 for (io.vertx.sqlclient.Row row : rows) {
                   sent = row.getLong(0);
                   LiveEvent event = new LiveEvent(sent, new DeviceEvent(row.getString(1), row.getString(2), row.getString(3),
-                      row.getOffsetDateTime(4).toInstant().toEpochMilli(), row.getInteger(5), row.getBoolean(6)), row.getLong(7));
+                      row.getOffsetDateTime(4).toInstant().toEpochMilli(), row.getInteger(5), row.getBoolean(6)), row.getLong(7), row.getInteger(8));
                   DeviceDirectory.ProductPlace place = directory.placeOf(event.event().deviceId());
-                  if (stream.wants(event, place, directory)) {
+                  if (stream.wants(event, directory)) {
                     stream.response.write(stream.frame(event, place));
                     usage.delivered(event.ownerId(), 1);
                   }
@@ -274,7 +277,7 @@ public final class EventStreamApi implements ApiFeature {
           stream.heldBack = null;
           for (LiveEvent event : held) {
             DeviceDirectory.ProductPlace place = directory.placeOf(event.event().deviceId());
-            if (event.id() > through && (stream.productId == null || place != null)) {
+            if (event.id() > through) {
               stream.response.write(stream.frame(event, place));
               usage.delivered(event.ownerId(), 1);
             }
@@ -320,14 +323,14 @@ public final class EventStreamApi implements ApiFeature {
 
   private void deliver(LiveEvent live) {
     DeviceEvent event = live.event();
-    // looked up once: the product streams' choice and their frame agree even if the device moves meanwhile
-    DeviceDirectory.ProductPlace place = directory.placeOf(event.deviceId());
+    // product streams take the event by the product stamped on it; the directory gives only its firmware version
+    DeviceDirectory.ProductPlace place = live.productId() == null ? null : directory.placeOf(event.deviceId());
     String frame = null;
     String productFrame = null;
     int deliveries = 0;
     for (int i = streams.size() - 1; i >= 0; i--) {
       Stream stream = streams.get(i);
-      if (!stream.wants(live, place, directory)) {
+      if (!stream.wants(live, directory)) {
         continue;
       }
       if (stream.heldBack != null) {
@@ -403,11 +406,10 @@ public final class EventStreamApi implements ApiFeature {
       this.remote = remote;
     }
 
-    /** @param place the event's device's product, from the directory (null: in none) */
-    boolean wants(LiveEvent live, DeviceDirectory.ProductPlace place, DeviceDirectory directory) {
+    boolean wants(LiveEvent live, DeviceDirectory directory) {
       DeviceEvent event = live.event();
       boolean visible = productId != null
-          ? place != null && place.productId() == productId
+          ? productId.equals(live.productId())
           : principal.streams(live.ownerId()) || (withPublic && event.isPublic());
       return visible
           && (deviceId == null || deviceId.equals(event.deviceId()))
@@ -416,8 +418,11 @@ public final class EventStreamApi implements ApiFeature {
               event.publishedAtMillis()));
     }
 
+    /** @param place the event's device's product now, from the directory (null: in none), for its firmware version */
     String frame(LiveEvent live, DeviceDirectory.ProductPlace place) {
-      return productId == null ? SseFormat.frame(live.id(), live.event()) : SseFormat.productFrame(live.id(), live.event(), live.ownerId(), place);
+      return productId == null
+          ? SseFormat.frame(live.id(), live.event())
+          : SseFormat.productFrame(live.id(), live.event(), live.ownerId(), productId, place);
     }
   }
 }

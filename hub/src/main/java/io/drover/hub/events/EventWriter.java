@@ -40,8 +40,9 @@ final class EventWriter {
    * finds its rows there already and leaves them, rather than failing for ever on the primary key.
    */
   private static final String INSERT = """
-      INSERT INTO events (id, device_id, name, data, published_at, ttl, public, owner_id) OVERRIDING SYSTEM VALUE
-      SELECT * FROM unnest($8::bigint[], $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[])
+      INSERT INTO events (id, device_id, name, data, published_at, ttl, public, owner_id, product_id) OVERRIDING SYSTEM VALUE
+      SELECT * FROM unnest($8::bigint[], $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[],
+                           $9::int[])
       ON CONFLICT (id) DO NOTHING""";
   /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
   // Rows are locked in id order first, as the connectivity update locks them: two batches that lock
@@ -230,12 +231,14 @@ final class EventWriter {
     Integer[] ttls = new Integer[n];
     Boolean[] publics = new Boolean[n];
     Long[] owners = new Long[n];
+    Integer[] products = new Integer[n];
     Long[] ids = new Long[n];
     List<String> heardIds = new ArrayList<>(n);
     List<OffsetDateTime> heardTimes = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       DeviceEvent event = batch.get(i).event.event();
       owners[i] = batch.get(i).event.ownerId();
+      products[i] = batch.get(i).event.productId();
       ids[i] = batch.get(i).event.id();
       devices[i] = event.deviceId();
       names[i] = event.name();
@@ -251,7 +254,7 @@ final class EventWriter {
     return pool.withTransaction(connection -> {
       // pipelined ahead of the INSERT on the same connection, so no round trip of its own
       Future<?> relaxed = settings.durability() == Durability.RELAXED ? connection.query(COMMIT_WITHOUT_FLUSH).execute() : null;
-      Future<?> inserted = connection.preparedQuery(INSERT).execute(Tuple.of(devices, names, data, times, ttls, publics, owners).addArrayOfLong(ids));
+      Future<?> inserted = connection.preparedQuery(INSERT).execute(Tuple.of(devices, names, data, times, ttls, publics, owners).addArrayOfLong(ids).addArrayOfInteger(products));
       if (relaxed != null) {
         inserted = Future.all(relaxed, inserted);
       }

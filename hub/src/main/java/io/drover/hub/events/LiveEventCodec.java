@@ -5,7 +5,7 @@ import io.drover.gateway.contract.DeviceEventCodec;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 
-/** Passes {@link LiveEvent}s between a node's verticles without a copy; over the wire, the id, the owner and the event. */
+/** Passes {@link LiveEvent}s between a node's verticles without a copy; over the wire, the id, the owner, the product and the event. */
 public final class LiveEventCodec implements MessageCodec<LiveEvent, LiveEvent> {
 
   public static final String NAME = "drover.live-event";
@@ -15,6 +15,7 @@ public final class LiveEventCodec implements MessageCodec<LiveEvent, LiveEvent> 
   public void encodeToWire(Buffer buffer, LiveEvent live) {
     buffer.appendLong(live.id());
     buffer.appendLong(live.ownerId() == null ? -1 : live.ownerId());
+    buffer.appendInt(live.productId() == null ? -1 : live.productId());
     events.encodeToWire(buffer, live.event());
   }
 
@@ -22,8 +23,9 @@ public final class LiveEventCodec implements MessageCodec<LiveEvent, LiveEvent> 
   public LiveEvent decodeFromWire(int pos, Buffer buffer) {
     long id = buffer.getLong(pos);
     long owner = buffer.getLong(pos + 8);
-    DeviceEvent event = events.decodeFromWire(pos + 16, buffer);
-    return new LiveEvent(id, event, owner < 0 ? null : owner);
+    int product = buffer.getInt(pos + 16);
+    DeviceEvent event = events.decodeFromWire(pos + 20, buffer);
+    return new LiveEvent(id, event, owner < 0 ? null : owner, product < 0 ? null : product);
   }
 
   @Override

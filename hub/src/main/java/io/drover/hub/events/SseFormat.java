@@ -32,15 +32,17 @@ final class SseFormat {
 
   /**
    * A product stream's frame: the device's owner ({@code userid}, null when unclaimed), the product
-   * firmware version it last reported ({@code version}, null when none is known), {@code public} and
-   * {@code productID} follow the fields every stream has.
+   * firmware version it last reported ({@code version}, null when none is known, or when the device
+   * is no longer in the product), {@code public} and {@code productID} follow the fields every stream has.
+   *
+   * @param place the device's product now, from the directory (null: in none)
    */
-  static String productFrame(long id, DeviceEvent event, Long ownerId, DeviceDirectory.ProductPlace place) {
+  static String productFrame(long id, DeviceEvent event, Long ownerId, int productId, DeviceDirectory.ProductPlace place) {
     return frame(id, event, fields(event)
         .put("userid", ownerId == null ? null : ownerId.toString())
-        .put("version", place.firmwareVersion())
+        .put("version", place != null && place.productId() == productId ? place.firmwareVersion() : null)
         .put("public", event.isPublic())
-        .put("productID", place.productId()));
+        .put("productID", productId));
   }
 
   private static JsonObject fields(DeviceEvent event) {

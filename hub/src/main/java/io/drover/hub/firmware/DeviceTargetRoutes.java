@@ -61,7 +61,7 @@ final class DeviceTargetRoutes {
     if (device == null) {
       throw new ApiException(404, "not_found", "Device " + deviceId + " is not in product " + product.productId());
     }
-    firmware.lastFlashStatus(deviceId).onFailure(ctx::fail)
+    firmware.lastFlashStatus(product.productId(), deviceId).onFailure(ctx::fail)
         .onSuccess(state -> ctx.json(why(product.productId(), deviceId, device).put("update_state", state)));
   }
   private JsonObject why(int productId, String deviceId, TargetingIndex.DeviceState device) {

@@ -53,7 +53,7 @@ public final class FirmwareRepository {
       UPDATE devices SET desired_firmware_version = $3 WHERE id = $2 AND product_id = $1""";
   private static final String VERSION_EXISTS = "SELECT 1 FROM product_firmware WHERE product_id = $1 AND version = $2";
   private static final String LAST_FLASH_STATUS = """
-      SELECT data, published_at FROM events WHERE device_id = $1 AND name = 'spark/flash/status'
+      SELECT data, published_at FROM events WHERE device_id = $1 AND name = 'spark/flash/status' AND product_id = $2
       ORDER BY published_at DESC LIMIT 1""";
   private static final String SUPERSEDE_ROLLOUTS = "UPDATE firmware_rollouts SET superseded = true WHERE product_id = $1 AND NOT superseded";
   private static final String INSERT_ROLLOUT = """
@@ -316,9 +316,12 @@ public final class FirmwareRepository {
     return pool.preparedQuery(RECORD_RUNNING).execute(Tuple.of(deviceId, version)).mapEmpty();
   }
 
-  /** The device's last {@code spark/flash/status}: {@code {"status": "started", "at": "..."}}, or null. */
-  public Future<JsonObject> lastFlashStatus(String deviceId) {
-    return pool.preparedQuery(LAST_FLASH_STATUS).execute(Tuple.of(deviceId)).map(rows -> {
+  /**
+   * The device's last {@code spark/flash/status} published while in this product (an earlier
+   * product's updates are not this one's to see): {@code {"status": "started", "at": "..."}}, or null.
+   */
+  public Future<JsonObject> lastFlashStatus(int productId, String deviceId) {
+    return pool.preparedQuery(LAST_FLASH_STATUS).execute(Tuple.of(deviceId, productId)).map(rows -> {
       if (rows.size() == 0) {
         return null;
       }

@@ -76,7 +76,17 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("demo.devices", "0", "Simulated devices to run inside the node (0 to 1000), claimed by the first account"),
       new ConfigOption("console.map-tiles", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
           "Raster tile URL template of the Console's Map page ({z}/{x}/{y}); its origin is allowed in the Console's CSP img-src. Empty: no tiles, a plain grid"),
-      new ConfigOption("accounts.signup", "open", "open: anyone may create an account; closed: only the first account (the administrator)"));
+      new ConfigOption("accounts.signup", "open", "open: anyone may create an account; closed: only the first account (the administrator)"),
+      new ConfigOption("mail.smtp-host", "", "SMTP server the node sends its mails through (email verification links); empty: each mail is a line of the node's log"),
+      new ConfigOption("mail.smtp-port", "587", "Port of the SMTP server"),
+      new ConfigOption("mail.smtp-security", "starttls", "starttls (RFC 3207), tls (TLS from the start, port 465) or none (a relay on a trusted network)"),
+      new ConfigOption("mail.smtp-ca-file", "", "PEM file of the CA(s) that sign the SMTP server's certificate; empty: the JVM's trusted CAs"),
+      new ConfigOption("mail.smtp-username", "", "User name for SMTP AUTH PLAIN, over starttls or tls only; empty: no AUTH"),
+      new ConfigOption("mail.smtp-password", "", "Password for SMTP AUTH PLAIN"),
+      new ConfigOption("mail.from", "drover@localhost", "The From address of the node's mails"),
+      new ConfigOption("console.public-url", "", "The Console's address as people reach it (https://drover.example.com), for links in mails; empty: the links are paths on the Console"),
+      new ConfigOption("customers.max-unused-activation-codes", "1000",
+          "Unused private-beta activation codes one product may hold at once; making more is refused with 409 (each unused code is one a guesser may hit)"));
 
   /** {@code mqtt.max-message-size} is read from {@code DROVER_MQTT_MAX_MESSAGE_SIZE}. */
   String environmentVariable() {

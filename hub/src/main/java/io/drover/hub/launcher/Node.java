@@ -8,6 +8,7 @@ import io.drover.gateway.commands.DeviceCommands;
 import io.drover.gateway.session.SessionOwnership;
 import io.drover.hub.auth.AccountsApi;
 import io.drover.hub.auth.AdminTokens;
+import io.drover.hub.auth.EmailVerificationApi;
 import io.drover.hub.auth.OAuthApi;
 import io.drover.hub.auth.TokenService;
 import io.drover.hub.cluster.ClusterMetrics;
@@ -34,6 +35,10 @@ import io.drover.hub.devices.certificates.CertificateRepository;
 import io.drover.hub.devices.certificates.DeviceCas;
 import io.drover.hub.devices.certificates.DeviceCertificatesApi;
 import io.drover.hub.devices.certificates.ProductDeviceCasApi;
+import io.drover.hub.devices.claims.ClaimCodeReports;
+import io.drover.hub.devices.claims.ClaimCodes;
+import io.drover.hub.devices.claims.DeviceClaimsApi;
+import io.drover.hub.devices.claims.PersonClaims;
 import io.drover.hub.events.EventHistoryApi;
 import io.drover.hub.events.EventMetrics;
 import io.drover.hub.events.EventStreamApi;
@@ -47,6 +52,7 @@ import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
 import io.drover.hub.http.OperationsApi;
+import io.drover.hub.mail.MailOutbox;
 import io.drover.hub.products.ProductAccess;
 import io.drover.hub.products.ProductRepository;
 import io.drover.hub.products.ProductsApi;
@@ -55,6 +61,7 @@ import io.drover.hub.products.TeamRepository;
 import io.drover.hub.products.fleet.AutoApproval;
 import io.drover.hub.products.fleet.GroupsApi;
 import io.drover.hub.products.fleet.ProductDevicesApi;
+import io.drover.hub.products.fleet.ReportedImport;
 import io.drover.hub.storage.Database;
 import io.drover.hub.tls.DtlsServerCertificate;
 import io.drover.hub.tls.NodeCertificate;
@@ -205,6 +212,11 @@ public final class Node {
       // The hub: events first, since everything else publishes into it.
       deploy(new EventsVerticle(pool, config.events(), eventMetrics, directory, cluster));
       deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval()));
+      // issue 15: claim codes devices report, handed over by the events verticle
+      ClaimCodes claimCodes = new ClaimCodes(pool);
+      PersonClaims personClaims = new PersonClaims(pool);
+      CustomerClaims customerClaims = new CustomerClaims(pool);
+      deploy(new ClaimCodeReports(claimCodes, personClaims, customerClaims, new ReportedImport(pool, vertx.eventBus()), directory));
       DeviceDirectory devices = directory;
       DeviceCommands commands = new DeviceCommands(vertx.eventBus(), ownership);
       TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
@@ -226,7 +238,8 @@ public final class Node {
           new EventHistoryApi(pool, access, devices),
           // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
           new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas),
-          new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), new CustomerClaims(pool)),
+          new DeviceClaimsApi(pool, access, productAccess, claimCodes),
+          new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), personClaims, customerClaims),
           new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
           new TeamApi(access, productAccess, new TeamRepository(pool), tokens),
           new ProductDeviceCasApi(access, productAccess, certificateRepository, certificates),
@@ -237,8 +250,10 @@ public final class Node {
           // issue 7, customers: product clients, customers, activation codes, Login with Drover's consent
           new ProductClientsApi(pool, access, productAccess),
           new CustomersApi(pool, access, productAccess, customers, devices),
-          new ActivationCodesApi(pool, access, productAccess),
+          new ActivationCodesApi(pool, access, productAccess, config.maxUnusedActivationCodes()),
           new ConsentApi(pool, access, tokens, customers),
+          // issue 15: Login with Drover links a customer by a verified email only
+          new EmailVerificationApi(pool, access, MailOutbox.create(v, config.mail()), config.mail()),
           new TrackerConfigApi(v.eventBus(), access, productAccess, new TrackerConfigRepository(pool), trackerConfig, commands, pool),
           new LocationsApi(pool, access, productAccess),
           new ConsoleRoutes(v, config.mapTiles())));

@@ -9,6 +9,7 @@ import io.drover.hub.cluster.NodeRoles;
 import io.drover.hub.console.MapTiles;
 import io.drover.hub.events.EventSettings;
 import io.drover.hub.http.HttpSettings;
+import io.drover.hub.mail.MailSettings;
 import io.drover.hub.storage.DatabaseSettings;
 import io.drover.hub.storage.Durability;
 import io.drover.hub.tls.TlsSettings;
@@ -34,6 +35,8 @@ public record NodeConfig(
     Duration connectivityFlushInterval,
     Duration deviceCallTimeout,
     boolean openSignup,
+    int maxUnusedActivationCodes,
+    MailSettings mail,
     int demoDevices,
     MapTiles mapTiles) {
 
@@ -117,6 +120,8 @@ public record NodeConfig(
         Duration.ofMillis(r.integer("devices.connectivity-flush-ms", 10, 60_000)),
         Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
         r.choice("accounts.signup", "open", "closed").equals("open"),
+        r.integer("customers.max-unused-activation-codes", 1, 100_000),
+        r.mail(),
         r.integer("demo.devices", 0, 1000),
         r.mapTiles("console.map-tiles"));
   }
@@ -266,6 +271,40 @@ public record NodeConfig(
         }
       }
       throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + ", but " + value.source() + " gives '" + value.text() + "'");
+    }
+
+    /** The SMTP server, if any, and the Console's public address for links; the CA file is read now, on the launcher thread. */
+    MailSettings mail() {
+      String host = text("mail.smtp-host").trim();
+      MailSettings.Security security = switch (choice("mail.smtp-security", "starttls", "tls", "none")) {
+        case "tls" -> MailSettings.Security.TLS;
+        case "none" -> MailSettings.Security.NONE;
+        default -> MailSettings.Security.STARTTLS;
+      };
+      String username = text("mail.smtp-username");
+      if (!username.isEmpty() && security == MailSettings.Security.NONE) {
+        throw new ConfigException("mail.smtp-username is set and mail.smtp-security is none: the SMTP password would cross the network in "
+            + "clear text; use starttls or tls");
+      }
+      String from = text("mail.from").trim();
+      if (!from.matches("^[^@\\s<>]+@[^@\\s<>]+$")) {
+        throw new ConfigException("mail.from must be an email address, but " + sources.get("mail.from").source() + " gives '" + from + "'");
+      }
+      String publicUrl = text("console.public-url").trim();
+      if (!publicUrl.isEmpty() && !publicUrl.matches("^https?://[^\\s/?#]+(/[^\\s?#]*)?$")) {
+        throw new ConfigException("console.public-url must be empty or an http(s) URL such as https://drover.example.com, but "
+            + sources.get("console.public-url").source() + " gives '" + publicUrl + "'");
+      }
+      String caPem = null;
+      if (!text("mail.smtp-ca-file").isBlank()) {
+        try {
+          caPem = java.nio.file.Files.readString(readableFile("mail.smtp-ca-file"));
+        } catch (java.io.IOException e) {
+          throw new ConfigException("mail.smtp-ca-file cannot be read: " + e.getMessage());
+        }
+      }
+      return new MailSettings(host, integer("mail.smtp-port", 1, 65535), security, caPem, username.isEmpty() ? null : username,
+          text("mail.smtp-password"), from, publicUrl);
     }
 
     MapTiles mapTiles(String key) {

@@ -111,8 +111,7 @@ class CoapCallsTest {
 
   private static DeviceIdentity claimed() throws Exception {
     DeviceIdentity device = node.provisionDevice();
-    HttpResponse<String> claimed = node.post("/v1/devices", "{\"id\":\"" + device.id() + "\"}", alice);
-    assertEquals(200, claimed.statusCode(), claimed.body());
+    node.claim(device.id(), alice);
     return device;
   }
 

@@ -73,6 +73,10 @@ class ParticleApiJsTest {
       assertEquals(7_776_000, steps.get("login").getInteger("expires_in"));
       assertEquals(new JsonArray(), steps.get("listDevicesBeforeClaim").getJsonArray("ids"));
 
+      assertTrue(steps.get("getClaimCode").getString("claim_code").length() >= 32, steps.get("getClaimCode").encode());
+      assertEquals(new JsonArray(), steps.get("getClaimCode").getJsonArray("device_ids"), "the account's devices: none yet");
+      assertEquals(new JsonArray().add(identity.id()), steps.get("deviceAppears").getJsonArray("ids"),
+          "the device that reported the code is the account's, as Particle's set-up expects");
       JsonObject claim = steps.get("claimDevice");
       assertEquals(true, claim.getBoolean("ok"));
       assertEquals(identity.id(), claim.getString("id"));
@@ -160,6 +164,9 @@ class ParticleApiJsTest {
         printed.append(line).append('\n');
         JsonObject step = new JsonObject(line);
         steps.put(step.getString("step"), step);
+        if (step.getString("step").equals("getClaimCode")) {
+          device.publishAcknowledged("e/spark/device/claim/code", Buffer.buffer(step.getString("claim_code")));
+        }
         if (step.getString("step").equals("streamOpen")) {
           device.publishAcknowledged("e/button", Buffer.buffer("pressed"));
         }

@@ -200,7 +200,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  void claimingADeviceByItsIdFromTheEmptyStateAddsItToTheTable() throws Exception {
+  void claimingADeviceThatReportedACodeFromTheEmptyStateAddsItToTheTable() throws Exception {
     String token = signUp(newEmail());
     DeviceIdentity device = node.provisionDevice();
     openSignedIn(token, "/devices");
@@ -212,8 +212,16 @@ class ConsoleBrowserTest {
     waitFor("the API's refusal", d -> !error.getText().isEmpty());
     assertEquals("No device with this ID is registered", error.getText());
 
+    // by its ID alone, a device is not claimed: it must report a claim code of yours first
     input.sendKeys(Keys.chord(Keys.CONTROL, "a"), device.id().toUpperCase(), Keys.ENTER);
+    waitFor("the refusal for want of a claim code", d -> error.getText().startsWith("To be claimed, a device must be online"));
+    browser.findElement(By.cssSelector("[data-action=make-claim-code]")).click();
+    WebElement code = visible(By.cssSelector("[data-role=claim-code]"));
+    waitFor("a claim code shown", d -> code.getText().length() >= 32);
+    assertTrue(visible(By.cssSelector("[data-role=claim-code-note]")).getText().contains("Give this code to the device"));
+    node.reportClaimCode(device.id(), code.getText());
 
+    input.sendKeys(Keys.chord(Keys.CONTROL, "a"), device.id().toUpperCase(), Keys.ENTER);
     row(device);
     JsonArray claimed = new JsonArray(node.get("/v1/devices", token).body());
     assertEquals(1, claimed.size());
@@ -338,8 +346,7 @@ class ConsoleBrowserTest {
 
   private static DeviceIdentity claimedDevice(String token) throws Exception {
     DeviceIdentity identity = node.provisionDevice();
-    HttpResponse<String> claimed = node.post("/v1/devices", new JsonObject().put("id", identity.id()).encode(), token);
-    assertEquals(200, claimed.statusCode(), claimed.body());
+    node.claim(identity.id(), token);
     return identity;
   }
 

@@ -267,7 +267,7 @@ class EventLogsBrowserTest {
   void aDevicePageShowsOnlyThatDevicesEventsAndRefusesTheDeviceModifier(Vertx vertx) throws Exception {
     String token = signUp(newEmail());
     DeviceIdentity identity = node.provisionDevice();
-    assertEquals(200, node.post("/v1/devices", new JsonObject().put("id", identity.id()).encode(), token).statusCode());
+    node.claim(identity.id(), token);
     assertEquals(200, node.send("PUT", "/v1/devices/" + identity.id(), new JsonObject().put("name", "boiler-room").encode(), token).statusCode());
     TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS);
     devices.add(device);
@@ -296,7 +296,7 @@ class EventLogsBrowserTest {
   void aBurstOfAThousandEventsASecondIsCappedAndTheNextFrameIsNeverFarOff(Vertx vertx) throws Exception {
     String token = signUp(newEmail());
     DeviceIdentity identity = node.provisionDevice();
-    assertEquals(200, node.post("/v1/devices", new JsonObject().put("id", identity.id()).encode(), token).statusCode());
+    node.claim(identity.id(), token);
     TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS);
     devices.add(device);
     openSignedIn(token, "/events");

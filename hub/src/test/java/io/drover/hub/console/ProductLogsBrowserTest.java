@@ -82,7 +82,7 @@ class ProductLogsBrowserTest {
   void theLogsPageShowsAProductDevicesLiveEventToATeamMember(Vertx vertx) throws Exception {
     // a device someone else owns, in the product: the developer sees its events here, not on their own Events page
     DeviceIdentity identity = node.provisionDevice();
-    assertEquals(200, node.post("/v1/devices", new JsonObject().put("id", identity.id()).encode(), deviceOwner).statusCode());
+    node.claim(identity.id(), deviceOwner);
     assertEquals(200, node.send("PUT", "/v1/devices/" + identity.id(), new JsonObject().put("name", "bed-4-probe").encode(), deviceOwner).statusCode());
     HttpResponse<String> imported = node.post("/v1/products/greenhouses/devices", new JsonObject().put("id", identity.id()).encode(), deviceOwner);
     assertEquals(1, new JsonObject(imported.body()).getInteger("updated"), imported.body());

@@ -74,7 +74,7 @@ class ActivationCodesTest {
     assertEquals("0", node.query("SELECT count(*) FROM activation_codes WHERE used_at IS NOT NULL"), "refused claims spend nothing");
 
     assertEquals(200, claim(nia, first, code.toLowerCase()).statusCode(), "codes are read in any case");
-    assertError(claim(omar, second, code), 403, "activation_code_used");
+    assertError(claim(omar, second, code), 403, "invalid_activation_code"); // used: answered as an unknown code
     assertEquals(200, claim(nia, first, null).statusCode(), "a device already one's own needs no code");
     assertEquals(200, claim(omar, second, codes.getString(1)).statusCode());
 
@@ -102,7 +102,7 @@ class ActivationCodesTest {
     String code = new JsonObject(node.post("/v1/products/guessed-lamp/activation_codes", "{\"quantity\":1}", owner).body())
         .getJsonArray("codes").getString(0);
     DeviceIdentity device = product.device();
-    for (int i = 0; i < CodeGuesses.MAX_WRONG; i++) {
+    for (int i = 0; i < ActivationCodeGuesses.MAX_WRONG_PER_CUSTOMER; i++) {
       String guess = String.format("%04d", i).replace('0', 'Z').replace('1', 'Y');
       if (!guess.equals(code)) {
         assertError(claim(uma, device, guess), 403, "invalid_activation_code");
@@ -167,12 +167,9 @@ class ActivationCodesTest {
     assertError(node.send("DELETE", "/v1/products/roles-lamp/customers/not-an-email", null, owner), 400, "invalid_request");
   }
 
+  /** A customer's claim as the customer's app makes it: the device online, having reported the customer's claim code. */
   private static HttpResponse<String> claim(String token, DeviceIdentity device, String code) throws Exception {
-    JsonObject body = new JsonObject().put("id", device.id());
-    if (code != null) {
-      body.put("activation_code", code);
-    }
-    return node.post("/v1/devices", body.encode(), token);
+    return node.claimAsCustomer(device, token, code);
   }
 
   private static JsonObject find(JsonArray codes, String code) {

@@ -154,6 +154,7 @@ class CustomerFlowsTest {
       JsonObject client = product.client("web", redirectUri);
       String basic = client.getString("id") + ":" + client.getString("secret");
       String person = node.signUpAndLogIn("hana@example.com", "hana's password");
+      node.verifyEmail(person); // the app will know her by it (EmailVerificationTest)
       String authorize = "/oauth/authorize?response_type=code&client_id=" + client.getString("id") + "&redirect_uri="
           + URLEncoder.encode(redirectUri, StandardCharsets.UTF_8) + "&state=xyz%20123";
 
@@ -223,6 +224,7 @@ class CustomerFlowsTest {
     ProductFixture product = ProductFixture.create(node, "guarded-lamp", OWNER, owner, "{\"authentication\":\"oauth\"}");
     JsonObject client = product.client("web", redirectUri);
     String person = node.signUpAndLogIn("ivan@example.com", "ivan's password");
+    node.verifyEmail(person);
     String otherSession = node.logIn("ivan@example.com", "ivan's password");
     String query = "response_type=code&client_id=" + client.getString("id") + "&state=s1";
     String consent = new JsonObject(node.get("/oauth/authorize/details?" + query, person).body()).getString("consent_token");

@@ -54,8 +54,8 @@ class CustomerIsolationTest {
     lee = product.customer(client, "lee@example.com", "lee's password");
     kims = product.device();
     lees = product.device();
-    assertEquals(200, node.post("/v1/devices", "{\"id\":\"" + kims.id() + "\"}", kim).statusCode());
-    assertEquals(200, node.post("/v1/devices", "{\"id\":\"" + lees.id() + "\"}", lee).statusCode());
+    node.claim(kims.id(), kim);
+    node.claim(lees.id(), lee);
   }
 
   @AfterAll
@@ -158,8 +158,8 @@ class CustomerIsolationTest {
     HttpResponse<String> refused = node.post("/v1/devices", "{\"id\":\"" + spare.id() + "\"}", stranger);
     assertError(refused, 403, "forbidden");
     assertTrue(refused.body().contains("only its team members and customers"), refused.body());
-    assertEquals(200, node.post("/v1/devices", "{\"id\":\"" + spare.id() + "\"}", node.logIn(OWNER, "owner's password")).statusCode(),
-        "the product's owner, a team member, may claim it for development");
+    // the product's owner, a team member, may claim it for development
+    node.claim(spare.id(), node.logIn(OWNER, "owner's password"));
   }
 
   @Test
@@ -172,19 +172,20 @@ class CustomerIsolationTest {
     assertError(node.post("/v1/devices", "{\"id\":\"" + foreign.id() + "\"}", kim), 403, "not_in_product");
     assertError(node.post("/v1/devices", "{\"id\":\"ffffffffffffffffffffffff\"}", kim), 404, "not_found");
     DeviceIdentity spare = product.device();
-    assertEquals(200, node.post("/v1/devices", "{\"id\":\"" + spare.id() + "\"}", kim).statusCode());
+    assertError(node.post("/v1/devices", "{\"id\":\"" + spare.id() + "\"}", kim), 403, "claim_code_required");
+    node.claim(spare.id(), kim);
     assertEquals(200, node.post("/v1/devices", "{\"id\":\"" + spare.id() + "\"}", kim).statusCode(), "claiming one's own again is fine");
     assertError(node.post("/v1/devices", "{\"id\":\"" + spare.id() + "\"}", lee), 403, "forbidden");
 
     // removing the customer unclaims its devices: they are free for the next customer
     String mo = product.customer(product.client("installed", null), "mo@example.com", "mo's password");
     DeviceIdentity mos = product.device();
-    assertEquals(200, node.post("/v1/devices", "{\"id\":\"" + mos.id() + "\"}", mo).statusCode());
+    node.claim(mos.id(), mo);
     JsonObject removed = new JsonObject(node.send("DELETE", "/v1/products/" + product.id + "/customers/mo@example.com", null,
         owner).body());
     assertEquals(new JsonArray().add(mos.id()), removed.getJsonArray("unclaimed_device_ids"));
     assertError(node.get("/v1/devices", mo), 401, "invalid_token");
-    assertEquals(200, node.post("/v1/devices", "{\"id\":\"" + mos.id() + "\"}", lee).statusCode());
+    node.claim(mos.id(), lee);
   }
 
   private static boolean described(String deviceId, String token) {

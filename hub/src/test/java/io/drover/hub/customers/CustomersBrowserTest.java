@@ -1,10 +1,12 @@
 package io.drover.hub.customers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.drover.hub.support.HeadlessChromium;
+import io.drover.hub.support.OutboxLog;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
 import io.vertx.core.json.JsonObject;
@@ -142,8 +144,9 @@ class CustomersBrowserTest {
       JsonObject client = product.client("web", redirectUri);
       node.signUpAndLogIn("tess@example.com", "tess's password");
 
-      browser.get(url("/oauth/authorize?response_type=code&client_id=" + client.getString("id") + "&redirect_uri="
-          + URLEncoder.encode(redirectUri, StandardCharsets.UTF_8) + "&state=st-42"));
+      String consentPage = url("/oauth/authorize?response_type=code&client_id=" + client.getString("id") + "&redirect_uri="
+          + URLEncoder.encode(redirectUri, StandardCharsets.UTF_8) + "&state=st-42");
+      browser.get(consentPage);
       waitFor("sent to log in first", d -> d.getCurrentUrl().contains("/login?next="));
       visible(By.id("email")).sendKeys("tess@example.com");
       visible(By.id("password")).sendKeys("tess's password" + Keys.ENTER);
@@ -151,6 +154,23 @@ class CustomersBrowserTest {
       assertEquals("Product consent-lamp", visible(By.cssSelector("[data-role=product-name]")).getText());
       assertEquals("App web", visible(By.cssSelector("[data-role=client-name]")).getText());
       assertEquals("tess@example.com", visible(By.cssSelector("[data-role=account]")).getText());
+
+      // her address is not verified yet: Allow waits; the page mails her the link (the log, on a node without SMTP)
+      assertFalse(visible(By.cssSelector("[data-action=allow]")).isEnabled(), "Allow waits for a verified address");
+      String link;
+      try (OutboxLog outbox = OutboxLog.open()) {
+        visible(By.cssSelector("[data-action=send-verification]")).click();
+        waitFor("the page says the link is on its way", d -> visible(By.cssSelector("[data-role=verification-status]")).getText()
+            .contains("on its way"));
+        link = outbox.awaitLink("tess@example.com", Duration.ofSeconds(10));
+      }
+      assertTrue(link.startsWith("/verify-email#token="), link);
+      browser.get(url(link));
+      assertTrue(visible(By.cssSelector("[data-role=verified-email]")).getText().startsWith("tess@example.com is verified"));
+      assertFalse(browser.getCurrentUrl().contains("token"), "the token leaves the address bar");
+
+      browser.get(consentPage);
+      waitFor("Allow enabled for a verified address", d -> visible(By.cssSelector("[data-action=allow]")).isEnabled());
       visible(By.cssSelector("[data-action=allow]")).click();
 
       waitFor("the app's redirect URI", d -> d.getCurrentUrl().startsWith(redirectUri + "?code="));
@@ -172,8 +192,9 @@ class CustomersBrowserTest {
     }
   }
 
+  /** A customer's claim as the customer's app makes it: the device online, having reported the customer's claim code. */
   private static HttpResponse<String> claim(String token, DeviceIdentity device, String code) throws Exception {
-    return node.post("/v1/devices", new JsonObject().put("id", device.id()).put("activation_code", code).encode(), token);
+    return node.claimAsCustomer(device, token, code);
   }
 
   /** Logs in through the Console's own form, which then goes on to {@code next}. */

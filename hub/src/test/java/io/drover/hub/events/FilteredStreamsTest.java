@@ -60,7 +60,7 @@ class FilteredStreamsTest {
   @Test
   void aDeviceIsFoundByItsNameOnAFilteredStream(Vertx vertx) throws Exception {
     DeviceIdentity identity = node.provisionDevice();
-    assertEquals(200, node.post("/v1/devices", new JsonObject().put("id", identity.id()).encode(), owner).statusCode());
+    node.claim(identity.id(), owner);
     assertEquals(200, node.send("PUT", "/v1/devices/" + identity.id(), new JsonObject().put("name", "boiler-room").encode(), owner).statusCode());
     try (SseClient sse = SseClient.open(vertx, node.httpPort(), "/v1/events?filter=" + encode("device:Boiler-Room"), owner);
          TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {

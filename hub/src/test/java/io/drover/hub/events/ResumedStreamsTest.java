@@ -67,7 +67,7 @@ class ResumedStreamsTest {
   @Test
   void aClientThatDropsWhileADevicePublishesFastResumesWithoutAGap(Vertx vertx) throws Exception {
     DeviceIdentity identity = node.provisionDevice();
-    assertEquals(200, node.post("/v1/devices", new JsonObject().put("id", identity.id()).encode(), owner).statusCode());
+    node.claim(identity.id(), owner);
     int total = 400;
     try (TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
       String path = "/v1/devices/" + identity.id() + "/events/count";

@@ -88,7 +88,7 @@ class AuthorizationMatrixTest {
     PARAMETERS.put("username", "view-only@matrix.example");
 
     TestNode.DeviceIdentity personal = node.provisionDevice();
-    ok(node.post("/v1/devices", new JsonObject().put("id", personal.id()).encode(), TOKENS.get("owner")), 200);
+    node.claim(personal.id(), TOKENS.get("owner"));
     TestNode.DeviceIdentity productDevice = node.provisionDevice();
     ok(node.post("/v1/products/" + productId + "/devices", new JsonObject().put("id", productDevice.id()).encode(), TOKENS.get("node_admin")),
         200, 201);

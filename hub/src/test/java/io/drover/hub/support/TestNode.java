@@ -1,8 +1,12 @@
 package io.drover.hub.support;
 
+import io.drover.gateway.contract.BusAddresses;
+import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.hub.launcher.Node;
 import io.drover.hub.launcher.NodeConfig;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
@@ -34,6 +38,7 @@ public final class TestNode implements AutoCloseable {
 
   private final Node node;
   private final String adminToken;
+  private io.vertx.core.Vertx deviceVertx;
 
   private TestNode(Node node) throws IOException {
     this.node = node;
@@ -210,6 +215,95 @@ public final class TestNode implements AutoCloseable {
     return new JsonObject(token.body()).getString("access_token");
   }
 
+  /**
+   * Claims a registered device for the account whose token this is, the way Particle's set-up does it
+   * (api.md, "Claiming"): a claim code made with the token, reported for the device as the gateway
+   * reports its {@code spark/device/claim/code} event, which claims it. Fails unless the device is then
+   * the account's.
+   */
+  public void claim(String deviceId, String token) throws IOException, InterruptedException {
+    reportClaimCode(deviceId, claimCode("/v1/device_claims", token));
+    HttpResponse<String> claimed = get("/v1/devices/" + deviceId, token);
+    if (claimed.statusCode() != 200) {
+      throw new IllegalStateException("claim failed: the device is not the account's after its report: " + claimed.statusCode() + " "
+          + claimed.body());
+    }
+  }
+
+  /** A claim code made with {@code token} at {@code path} ({@code /v1/device_claims} or a product's). */
+  public String claimCode(String path, String token) throws IOException, InterruptedException {
+    HttpResponse<String> made = post(path, "{}", token);
+    if (made.statusCode() != 200) {
+      throw new IllegalStateException("no claim code: " + made.statusCode() + " " + made.body());
+    }
+    return new JsonObject(made.body()).getString("claim_code");
+  }
+
+  /**
+   * What the gateway hands the hub when a device publishes {@code spark/device/claim/code} over MQTT
+   * or CoAP (sent on the node's bus, so that no session opens and no {@code spark/status} follows);
+   * returns once the hub has recorded the report and acted on it.
+   */
+  public void reportClaimCode(String deviceId, String code) {
+    try {
+      eventBus().request(BusAddresses.PUBLISH_EVENT, new DeviceEvent(deviceId, "spark/device/claim/code", code, System.currentTimeMillis(),
+          DeviceEvent.DEFAULT_TTL, false), new DeliveryOptions().setCodecName(DeviceEventCodec.NAME)).await(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the claim code report was not answered", e);
+    }
+  }
+
+  /**
+   * A product customer's claim with an activation code or none, as a customer's app makes it: the
+   * device, online over MQTT, reports a claim code of the customer's (a claim by itself, unless the
+   * product is in private beta), then the claim by ID. Answers the claim, whatever it is.
+   */
+  public HttpResponse<String> claimAsCustomer(DeviceIdentity device, String customerToken, String activationCode) throws Exception {
+    String code = claimCode("/v1/device_claims", customerToken);
+    try (TestDevice online = TestDevice.connect(deviceVertx(), mqttPort(), device.id(), device.secret()).await(10, TimeUnit.SECONDS)) {
+      eventually(Duration.ofSeconds(10), () -> {
+        try {
+          return Boolean.TRUE.equals(deviceRow(device.id()).get("online"));
+        } catch (SQLException e) {
+          throw new IllegalStateException(e);
+        }
+      }, "the device online before its claim");
+      online.publishAcknowledged("e/spark/device/claim/code", io.vertx.core.buffer.Buffer.buffer(code));
+      JsonObject body = new JsonObject().put("id", device.id());
+      if (activationCode != null) {
+        body.put("activation_code", activationCode);
+      }
+      return post("/v1/devices", body.encode(), customerToken);
+    }
+  }
+
+  /** The Vert.x that helpers' devices run on, apart from the tests' own. */
+  private synchronized io.vertx.core.Vertx deviceVertx() {
+    if (deviceVertx == null) {
+      deviceVertx = io.vertx.core.Vertx.vertx();
+    }
+    return deviceVertx;
+  }
+
+  /**
+   * Verifies the email address of the person whose token this is, as they would: the node (with no
+   * SMTP server) logs the mail's link, whose token the person opens. Fails unless the address is then verified.
+   */
+  public void verifyEmail(String personToken) throws IOException, InterruptedException {
+    String email = new JsonObject(get("/v1/user/verify_email", personToken).body()).getString("email");
+    try (OutboxLog outbox = OutboxLog.open()) {
+      HttpResponse<String> mailed = post("/v1/user/verify_email", "{}", personToken);
+      if (mailed.statusCode() != 200) {
+        throw new IllegalStateException("no verification mail: " + mailed.statusCode() + " " + mailed.body());
+      }
+      String token = OutboxLog.token(outbox.awaitLink(email, Duration.ofSeconds(10)));
+      HttpResponse<String> confirmed = post("/v1/user/verify_email/confirm", new JsonObject().put("token", token).encode(), null);
+      if (confirmed.statusCode() != 200) {
+        throw new IllegalStateException("not verified: " + confirmed.statusCode() + " " + confirmed.body());
+      }
+    }
+  }
+
   /** A metric's value from /metrics, as Prometheus scrapes it; 0 when the series is absent. */
   public double metric(String series) throws IOException, InterruptedException {
     for (String line : get("/metrics", null).body().split("\n")) {
@@ -285,6 +379,11 @@ public final class TestNode implements AutoCloseable {
    */
   @Override
   public void close() {
+    synchronized (this) {
+      if (deviceVertx != null) {
+        deviceVertx.close();
+      }
+    }
     node.stop();
     BlockedEventLoops.assertNone();
   }

@@ -97,7 +97,7 @@ class ProductMapBrowserTest {
     node.execute("INSERT INTO device_group_members (product_id, group_name, device_id) VALUES (" + product + ", 'reefers', '" + south.id() + "')");
     // the one answering get_loc is claimed by the owner, whose device page holds the cmd box
     DeviceIdentity asked = node.provisionDevice();
-    assertEquals(200, node.post("/v1/devices", new JsonObject().put("id", asked.id()).encode(), token).statusCode());
+    node.claim(asked.id(), token);
     node.execute("UPDATE devices SET product_id = " + product + ", platform_id = " + TrackerFleet.TRACKER_PLATFORM
         + " WHERE id = '" + asked.id() + "'");
     FleetChanges.devicesChanged(node.eventBus(), product, List.of(north.id(), south.id(), asked.id()));

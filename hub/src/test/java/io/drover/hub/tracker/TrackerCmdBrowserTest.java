@@ -10,7 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -58,8 +57,7 @@ class TrackerCmdBrowserTest {
   void theCmdBoxRefusesInvalidJsonWithoutSendingAndShowsTheDevicesAnswer(Vertx vertx) throws Exception {
     String token = node.signUpAndLogIn("tracker-owner@example.com", "correct horse battery");
     DeviceIdentity identity = node.provisionDevice();
-    HttpResponse<String> claimed = node.post("/v1/devices", new JsonObject().put("id", identity.id()).encode(), token);
-    assertEquals(200, claimed.statusCode(), claimed.body());
+    node.claim(identity.id(), token);
     List<String> commands = new CopyOnWriteArrayList<>();
     TestDevice tracker = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS);
     try {

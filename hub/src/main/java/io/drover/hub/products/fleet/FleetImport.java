@@ -12,12 +12,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Adding devices to a product: one transaction, three statements whatever the number of IDs. Each ID
+ * Adding devices to a product: one transaction, four statements whatever the number of IDs. Each ID
  * ends in one of Particle's four outcomes: added ({@code updatedDeviceIds}), already in this product
- * ({@code existingDeviceIds}), not claimable ({@code nonmemberDeviceIds}: in another product, or owned
- * by someone who is neither a team member nor a customer of this one) and invalid
+ * ({@code existingDeviceIds}), not claimable ({@code nonmemberDeviceIds}: in another product, owned
+ * by someone who is neither a team member nor a customer of this one, or owned by no one and not
+ * proved to be the team's: it reported none of this product's claim codes) and invalid
  * ({@code invalidDeviceIds}: not a device ID, no such device on this node, or a device of another type
- * than the product's: a product holds one device type).
+ * than the product's: a product holds one device type). A node administrator's import needs no proof:
+ * that is the manufacturing line's import of a factory's list of IDs. An import spends the product's
+ * claim codes the devices reported.
  */
 final class FleetImport {
 
@@ -26,7 +29,9 @@ final class FleetImport {
       WITH found AS (
         SELECT d.id, d.product_id,
                d.platform_id IS NOT NULL AND d.platform_id <> (SELECT p.platform_id FROM products p WHERE p.id = $1) AS other_type,
-               d.product_id IS NULL AND (d.owner_id IS NULL
+               d.product_id IS NULL AND (
+                 (d.owner_id IS NULL AND ($3 OR EXISTS (SELECT 1 FROM claim_codes c JOIN users u ON u.id = c.user_id
+                   WHERE c.device_id = d.id AND c.product_id = $1 AND c.expires_at > now() AND u.kind <> 'customer')))
                  OR EXISTS (SELECT 1 FROM product_members m WHERE m.product_id = $1 AND m.user_id = d.owner_id)
                  OR EXISTS (SELECT 1 FROM users u WHERE u.id = d.owner_id AND u.product_id = $1)) AS claimable
         FROM devices d WHERE d.id = ANY($2)
@@ -40,6 +45,7 @@ final class FleetImport {
       FROM found f""";
   /** Importing a device again is the way to take it back after a removal. */
   private static final String LIFT_DENIALS = "DELETE FROM product_device_denials WHERE product_id = $1 AND device_id = ANY($2)";
+  private static final String SPEND_CLAIM_CODES = "DELETE FROM claim_codes WHERE product_id = $1 AND device_id = ANY($2)";
 
   private final Pool pool;
 
@@ -47,10 +53,11 @@ final class FleetImport {
     this.pool = pool;
   }
 
-  Future<Outcome> run(int productId, DeviceIdList ids) {
+  /** @param administrator a node administrator imports unowned devices without their proof */
+  Future<Outcome> run(int productId, DeviceIdList ids, boolean administrator) {
     String[] wanted = ids.wellFormed().toArray(new String[0]);
     return pool.withTransaction(connection -> connection.preparedQuery(CLASSIFY_AND_JOIN)
-        .execute(Tuple.of(productId, (Object) wanted))
+        .execute(Tuple.of(productId, (Object) wanted, administrator))
         .compose(rows -> {
           Map<String, String> outcomes = new HashMap<>();
           for (Row row : rows) {
@@ -60,7 +67,9 @@ final class FleetImport {
           if (outcome.updated().isEmpty()) {
             return Future.succeededFuture(outcome);
           }
-          return connection.preparedQuery(LIFT_DENIALS).execute(Tuple.of(productId, (Object) outcome.updated().toArray(new String[0])))
+          Tuple added = Tuple.of(productId, (Object) outcome.updated().toArray(new String[0]));
+          return connection.preparedQuery(LIFT_DENIALS).execute(added)
+              .compose(lifted -> connection.preparedQuery(SPEND_CLAIM_CODES).execute(added))
               .map(outcome);
         }));
   }

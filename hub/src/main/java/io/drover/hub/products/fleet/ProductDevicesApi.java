@@ -188,7 +188,7 @@ public final class ProductDevicesApi implements ApiFeature {
   private void importDevices(RoutingContext ctx) {
     ProductScope product = ProductAccess.scope(ctx);
     readImport(ctx)
-        .compose(ids -> fleetImport.run(product.productId(), ids))
+        .compose(ids -> fleetImport.run(product.productId(), ids, AccessCheck.principal(ctx).admin()))
         .onSuccess(outcome -> {
           FleetChanges.devicesChanged(bus, product.productId(), outcome.updated());
           LOG.info("devices imported [product: {}, added: {}, existing: {}, nonmember: {}, invalid: {}, by: {}]", product.productId(),

@@ -23,6 +23,7 @@ class FleetImportTest {
   private static TestNode node;
   private static FleetFixture fleet;
   private static String alice;
+  private static String operator;
   private static String viewer;
   private static int product;
   private static int otherProduct;
@@ -31,7 +32,8 @@ class FleetImportTest {
   static void start() throws Exception {
     node = TestNode.start();
     fleet = new FleetFixture(node);
-    node.signUpAndLogIn("operator@example.com", "the administrator");
+    operator = node.signUpAndLogIn("operator@example.com", "the administrator");
+    node.execute("UPDATE users SET is_admin = true WHERE username = 'operator@example.com'");
     alice = node.signUpAndLogIn("alice@example.com", "alice's password");
     node.signUpAndLogIn("bob@example.com", "bob's password!");
     node.signUpAndLogIn("carol@example.com", "carol's password");
@@ -47,6 +49,7 @@ class FleetImportTest {
     node.close();
   }
 
+  /** As the manufacturing line imports a factory's list: a node administrator's import needs no claim codes (DeviceClaimCodesTest). */
   @Test
   void aTextFileGetsAllFourOutcomes() throws Exception {
     String unowned = fleet.device(null, null);
@@ -60,7 +63,7 @@ class FleetImportTest {
 
     String file = "  " + unowned.toUpperCase() + "  \r\n\r\n" + teamMembers + "\n" + already + "\n\n" + outsiders + "\n"
         + inAnotherProduct + "\n" + unknown + "\nnot-a-device-id\n" + unowned + "\n   \n";
-    HttpResponse<String> response = fleet.upload("/v1/products/widgets/devices", "file", "devices.txt", file, alice);
+    HttpResponse<String> response = fleet.upload("/v1/products/widgets/devices", "file", "devices.txt", file, operator);
 
     assertEquals(200, response.statusCode(), response.body());
     JsonObject outcome = new JsonObject(response.body());
@@ -85,7 +88,7 @@ class FleetImportTest {
     String already = fleet.device(null, product);
 
     JsonObject many = new JsonObject(node.post("/v1/products/" + product + "/devices",
-        new JsonObject().put("ids", new JsonArray(List.of(unowned, outsiders, already, "0123", 42))).encode(), alice).body());
+        new JsonObject().put("ids", new JsonArray(List.of(unowned, outsiders, already, "0123", 42))).encode(), operator).body());
     assertEquals(new JsonArray(List.of(unowned)), many.getJsonArray("updatedDeviceIds"));
     assertEquals(new JsonArray(List.of(already)), many.getJsonArray("existingDeviceIds"));
     assertEquals(new JsonArray(List.of(outsiders)), many.getJsonArray("nonmemberDeviceIds"));
@@ -93,15 +96,18 @@ class FleetImportTest {
 
     String boron = fleet.device(null, null);
     node.setHardware(boron, 13, true);
-    JsonObject otherType = new JsonObject(node.post("/v1/products/widgets/devices", new JsonObject().put("id", boron).encode(), alice).body());
+    JsonObject otherType = new JsonObject(node.post("/v1/products/widgets/devices", new JsonObject().put("id", boron).encode(), operator).body());
     assertEquals(new JsonArray(List.of(boron)), otherType.getJsonArray("invalidDeviceIds"), "an Argon product takes no Boron");
     String argon = fleet.device(null, null);
     node.setHardware(argon, 12, false);
-    assertEquals(1, new JsonObject(node.post("/v1/products/widgets/devices", new JsonObject().put("id", argon).encode(), alice).body())
+    assertEquals(1, new JsonObject(node.post("/v1/products/widgets/devices", new JsonObject().put("id", argon).encode(), operator).body())
         .getInteger("updated"), "the product's own type joins");
 
     String another = fleet.device(null, null);
-    JsonObject one = new JsonObject(node.post("/v1/products/widgets/devices", new JsonObject().put("id", another).encode(), alice).body());
+    JsonObject unproven = new JsonObject(node.post("/v1/products/widgets/devices", new JsonObject().put("id", another).encode(), alice).body());
+    assertEquals(new JsonArray(List.of(another)), unproven.getJsonArray("nonmemberDeviceIds"),
+        "a team member imports an unowned device only once it reported the product's claim code");
+    JsonObject one = new JsonObject(node.post("/v1/products/widgets/devices", new JsonObject().put("id", another).encode(), operator).body());
     assertEquals(1, one.getInteger("updated"));
     JsonObject again = new JsonObject(node.post("/v1/products/widgets/devices", new JsonObject().put("id", another).encode(), alice).body());
     assertEquals(0, again.getInteger("updated"));

@@ -68,12 +68,13 @@ class ProductDevicesBrowserTest {
 
   @Test
   void importingAFileShowsTheFourOutcomesAndTheNewDevices() throws Exception {
-    String unowned = fleet.device(null, null);
+    // a team member's own device joins by its ID (an unowned one would need the product's claim code: DeviceClaimCodesTest)
+    String alices = fleet.device("alice@example.com", null);
     String already = fleet.device(null, product);
     String outsiders = fleet.device("carol@example.com", null);
     String unknown = FleetFixture.newId();
     Path file = Files.createTempFile("devices", ".txt");
-    Files.writeString(file, unowned + "\n\n  " + already + "  \n" + outsiders + "\n" + unknown + "\nnonsense\n");
+    Files.writeString(file, alices + "\n\n  " + already + "  \n" + outsiders + "\n" + unknown + "\nnonsense\n");
     openSignedIn("/products/trackers/devices");
     waitFor("one device listed", d -> "1".equals(d.findElement(By.cssSelector("[data-role=device-total]")).getDomAttribute("data-total")));
 
@@ -82,15 +83,15 @@ class ProductDevicesBrowserTest {
     browser.findElement(By.cssSelector("[data-action=upload]")).click();
 
     WebElement results = visible(By.cssSelector("[data-role=import-results] [data-outcome=updated]"));
-    assertTrue(results.getText().contains(unowned), results.getText());
-    assertEquals(List.of(unowned), idsOf("updated"));
+    assertTrue(results.getText().contains(alices), results.getText());
+    assertEquals(List.of(alices), idsOf("updated"));
     assertEquals(List.of(already), idsOf("existing"));
     assertEquals(List.of(outsiders), idsOf("nonmember"));
     assertEquals(List.of("nonsense", unknown), idsOf("invalid"));
     screenshot("/tmp/product-devices-import.png");
     Files.delete(file);
     browser.findElement(By.cssSelector("[data-action=close-import]")).click();
-    waitFor("the list with the imported device", d -> !d.findElements(By.cssSelector("tr[data-device-id='" + unowned + "']")).isEmpty());
+    waitFor("the list with the imported device", d -> !d.findElements(By.cssSelector("tr[data-device-id='" + alices + "']")).isEmpty());
     assertEquals("2", browser.findElement(By.cssSelector("[data-role=device-total]")).getDomAttribute("data-total"));
   }
 
