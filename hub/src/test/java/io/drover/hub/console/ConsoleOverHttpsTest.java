@@ -7,10 +7,8 @@ import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.io.InputStream;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
@@ -78,8 +76,7 @@ class ConsoleOverHttpsTest {
 
     String token = (String) browser.executeScript("return sessionStorage.getItem('drover.token')");
     DeviceIdentity device = node.provisionDevice();
-    HttpResponse<String> claimed = node.post("/v1/devices", new JsonObject().put("id", device.id()).encode(), token);
-    assertEquals(200, claimed.statusCode(), claimed.body());
+    node.claim(device.id(), token);
     browser.navigate().refresh();
     By status = By.cssSelector("tr[data-device-id='" + device.id() + "'] [data-online]");
     new WebDriverWait(browser, WAIT).until(d -> "live".equals(d.findElement(By.cssSelector("[data-live]")).getDomAttribute("data-live")));

@@ -223,11 +223,16 @@ class CertificateRuleTest {
     return new JsonObject(made.body()).getJsonObject("product").getInteger("id");
   }
 
-  /** A device registered and imported into the product through the API, as a fleet manager would. */
+  /**
+   * A device registered and imported into the product through the API, as manufacturing does (an
+   * import by ID alone is the administrator's; a team imports a device that reported its claim code).
+   */
   private static String productDevice(int productId) throws Exception {
     String device = node.provisionDevice().id();
-    HttpResponse<String> imported = node.post("/v1/products/" + productId + "/devices", new JsonObject().put("id", device).encode(), alice);
+    HttpResponse<String> imported = node.post("/v1/products/" + productId + "/devices", new JsonObject().put("id", device).encode(),
+        node.adminToken());
     assertEquals(200, imported.statusCode(), imported.body());
+    assertTrue(imported.body().contains(device) && new JsonObject(imported.body()).getInteger("updated", 0) == 1, imported.body());
     return device;
   }
 

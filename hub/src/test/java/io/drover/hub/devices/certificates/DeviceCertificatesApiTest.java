@@ -296,7 +296,7 @@ class DeviceCertificatesApiTest {
 
   private static String claimedBy(String token) throws Exception {
     String id = node.provisionDevice().id();
-    assertEquals(200, node.post("/v1/devices", new JsonObject().put("id", id).encode(), token).statusCode());
+    node.claim(id, token);
     return id;
   }
 
