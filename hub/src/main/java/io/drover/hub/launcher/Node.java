@@ -177,7 +177,7 @@ public final class Node {
     Map<String, String> demoDevices = Map.of();
     DeviceDirectory directory = null;
     if (roles.hub()) {
-      TokenService tokens = TokenService.createAtStart(vertx, pool);
+      TokenService tokens = TokenService.createAtStart(vertx, pool, config.accounts().refreshTokenLifetime());
       AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()), tokens);
       directory = DeviceDirectory.loadAtStart(pool, vertx.eventBus());
       ProductAccess productAccess = new ProductAccess(pool);
@@ -206,7 +206,7 @@ public final class Node {
       CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
       api = new ApiVerticle(config.http(), tls, v -> List.of(
           new OperationsApi(health, registry),
-          new AccountsApi(v, pool, access, config.openSignup()),
+          new AccountsApi(v, pool, access, config.accounts().openSignup()),
           new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
           new DeviceProvisioningApi(v.eventBus(), access),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths

@@ -4,6 +4,7 @@ import io.drover.coap.CoapSettings;
 import io.drover.coap.CoapThreads;
 import io.drover.gateway.GatewaySettings;
 import io.drover.gateway.mqtt.MqttSettings;
+import io.drover.hub.auth.AccountSettings;
 import io.drover.hub.cluster.ClusterSettings;
 import io.drover.hub.cluster.NodeRoles;
 import io.drover.hub.console.MapTiles;
@@ -32,7 +33,7 @@ public record NodeConfig(
     EventSettings events,
     Duration connectivityFlushInterval,
     Duration deviceCallTimeout,
-    boolean openSignup,
+    AccountSettings accounts,
     int demoDevices,
     MapTiles mapTiles) {
 
@@ -114,7 +115,9 @@ public record NodeConfig(
             durability),
         Duration.ofMillis(r.integer("devices.connectivity-flush-ms", 10, 60_000)),
         Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
-        r.choice("accounts.signup", "open", "closed").equals("open"),
+        new AccountSettings(
+            r.choice("accounts.signup", "open", "closed").equals("open"),
+            Duration.ofDays(r.integer("accounts.refresh-token-lifetime-days", 1, 3650))),
         r.integer("demo.devices", 0, 1000),
         r.mapTiles("console.map-tiles"));
   }
