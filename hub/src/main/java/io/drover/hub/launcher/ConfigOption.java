@@ -71,10 +71,10 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("events.usage-flush-seconds", "30", "How often counts of events delivered to streams are written for billing"),
       new ConfigOption("devices.connectivity-flush-ms", "100", "How often online/offline changes are written"),
       new ConfigOption("devices.call-timeout-ms", "30000", "How long a function call or variable read waits for the device"),
-      new ConfigOption("demo.devices", "0", "Simulated devices to run inside the node (0 to 1000), claimed by the first account"),
+      new ConfigOption("demo.devices", "0", "Simulated devices to run inside the node (0 to 1000), claimed by the node's first administrator"),
       new ConfigOption("console.map-tiles", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
           "Raster tile URL template of the Console's Map page ({z}/{x}/{y}); its origin is allowed in the Console's CSP img-src. Empty: no tiles, a plain grid"),
-      new ConfigOption("accounts.signup", "open", "open: anyone may create an account; closed: only the first account (the administrator)"),
+      new ConfigOption("accounts.signup", "open", "open: anyone may create an account (never an administrator); closed: nobody signs up, administrators make accounts"),
       new ConfigOption("accounts.refresh-token-lifetime-days", "90", "Days a refresh token can be spent after it was issued; each refresh issues a new one"));
 
   /** {@code mqtt.max-message-size} is read from {@code DROVER_MQTT_MAX_MESSAGE_SIZE}. */

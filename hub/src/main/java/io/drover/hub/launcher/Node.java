@@ -5,6 +5,7 @@ import io.drover.gateway.ServerTls;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.commands.DeviceCommands;
 import io.drover.gateway.session.SessionOwnership;
+import io.drover.hub.auth.AccountRepository;
 import io.drover.hub.auth.AccountsApi;
 import io.drover.hub.auth.AdminTokens;
 import io.drover.hub.auth.OAuthApi;
@@ -206,7 +207,7 @@ public final class Node {
       CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
       api = new ApiVerticle(config.http(), tls, v -> List.of(
           new OperationsApi(health, registry),
-          new AccountsApi(v, pool, access, config.accounts().openSignup()),
+          new AccountsApi(v, new AccountRepository(pool), access, config.accounts().openSignup()),
           new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
           new DeviceProvisioningApi(v.eventBus(), access),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
@@ -247,10 +248,11 @@ public final class Node {
         roles, cluster.nodeId(), portOrOff(httpPort()), httpsPort(), gateway == null ? "-" : portOrOff(mqttPort()), gateway == null ? "-" : mqttTlsPort(),
         gateway == null ? "-" : coapPort(), config.dataDir());
     warnOfPlainPorts();
-    if (roles.hub() && pool.query("SELECT 1 FROM users LIMIT 1").execute().await().size() == 0) {
-      String base = config.http().plainEnabled() ? "http://<host>:" + httpPort() : "https://<host>:" + httpsPort();
-      LOG.warn("no accounts yet: the first account created becomes this node's administrator. Sign up at "
-          + "{}/ or: curl -d username=you@example.com -d password=... {}/v1/users", base, base);
+    if (roles.hub() && pool.query("SELECT 1 FROM users WHERE is_admin LIMIT 1").execute().await().size() == 0) {
+      String base = config.http().plainEnabled() ? "http://127.0.0.1:" + httpPort() : "https://127.0.0.1:" + httpsPort();
+      LOG.warn("no administrator yet: signing up never makes one. Make the first with the bootstrap admin token: "
+          + "curl -H \"Authorization: Bearer $(cat {})\" -d username=you@example.com -d password=... -d admin=true {}/v1/admin/users "
+          + "(or stop the node and run: drover admin create --username you@example.com)", adminTokenFile(), base);
     }
   }
 

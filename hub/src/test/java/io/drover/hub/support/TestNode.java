@@ -201,6 +201,19 @@ public final class TestNode implements AutoCloseable {
     return logIn(username, password);
   }
 
+  /**
+   * Makes the node's first administrator with the bootstrap admin token, as an operator would, and
+   * logs in as it; returns the access token.
+   */
+  public String createAdministrator(String username, String password) throws IOException, InterruptedException {
+    HttpResponse<String> created = post("/v1/admin/users",
+        new JsonObject().put("username", username).put("password", password).put("admin", true).encode(), adminToken);
+    if (created.statusCode() != 201) {
+      throw new IllegalStateException("making the administrator failed: " + created.statusCode() + " " + created.body());
+    }
+    return logIn(username, password);
+  }
+
   public String logIn(String username, String password) throws IOException, InterruptedException {
     HttpResponse<String> token = postForm("/oauth/token", Map.of("grant_type", "password", "username", username, "password", password,
         "client_id", "particle-api", "client_secret", "particle-api"), null);

@@ -31,7 +31,6 @@ class FleetImportTest {
   static void start() throws Exception {
     node = TestNode.start();
     fleet = new FleetFixture(node);
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     alice = node.signUpAndLogIn("alice@example.com", "alice's password");
     node.signUpAndLogIn("bob@example.com", "bob's password!");
     node.signUpAndLogIn("carol@example.com", "carol's password");
