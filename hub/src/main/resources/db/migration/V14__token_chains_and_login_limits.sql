@@ -22,3 +22,24 @@ CREATE TABLE first_administrator (
 );
 -- a node that made its first sign-up the administrator keeps that account as its first administrator
 INSERT INTO first_administrator (user_id) SELECT id FROM users WHERE is_admin AND kind = 'person' ORDER BY id LIMIT 1;
+
+-- Limits on password guessing and on sign-ups, shared by every hub node of a cluster. One row per
+-- counted key ('login-account:...', 'login-address:...', 'create-address:...', ...; see AttemptLimits):
+-- how many attempts, and when the last one came. Whether a key must wait is derived from the two.
+CREATE TABLE login_attempts (
+  key      text PRIMARY KEY,
+  attempts integer NOT NULL CHECK (attempts >= 0),
+  last_at  timestamptz NOT NULL
+);
+CREATE INDEX login_attempts_by_age ON login_attempts (last_at);
+
+-- The client addresses each account signed in from lately: a guesser elsewhere holds the account
+-- back everywhere but there. Keyed by the account's name as typed, as the counts are, so that a
+-- name that names no account is treated exactly like one that does.
+CREATE TABLE login_known_addresses (
+  account         text NOT NULL,
+  address         text NOT NULL,
+  last_success_at timestamptz NOT NULL,
+  PRIMARY KEY (account, address)
+);
+CREATE INDEX login_known_addresses_by_age ON login_known_addresses (last_success_at);

@@ -5,7 +5,6 @@ import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
 import io.drover.hub.http.RequestBodies;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -27,13 +26,13 @@ public final class AccountsApi implements ApiFeature {
   /** An address with one @, something before it and a dotted domain after: what a sign-up form can check. */
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
 
-  private final Vertx vertx;
+  private final PasswordGuard passwords;
   private final AccountRepository accounts;
   private final AccessCheck access;
   private final boolean openSignup;
 
-  public AccountsApi(Vertx vertx, AccountRepository accounts, AccessCheck access, boolean openSignup) {
-    this.vertx = vertx;
+  public AccountsApi(PasswordGuard passwords, AccountRepository accounts, AccessCheck access, boolean openSignup) {
+    this.passwords = passwords;
     this.accounts = accounts;
     this.access = access;
     this.openSignup = openSignup;
@@ -55,7 +54,8 @@ public final class AccountsApi implements ApiFeature {
     JsonObject body = RequestBodies.fields(ctx);
     String username = username(body.getValue("username"));
     String password = password(body.getValue("password"));
-    vertx.executeBlocking(() -> Passwords.hash(password), false)
+    passwords.create(PasswordGuard.Action.SIGNUP, "person:" + username, AttemptLimits.addressOf(ctx.request().remoteAddress()),
+            () -> Passwords.hash(password))
         .compose(hash -> accounts.create(username, hash, false, AccountRepository.Maker.ADMINISTRATOR))
         .onSuccess(account -> {
           LOG.info("account created [username: {}]", username);
@@ -71,7 +71,7 @@ public final class AccountsApi implements ApiFeature {
     String username = username(body.getValue("username"));
     String password = password(body.getValue("password"));
     boolean admin = flag(body.getValue("admin"), false);
-    vertx.executeBlocking(() -> Passwords.hash(password), false)
+    passwords.hash(() -> Passwords.hash(password))
         .compose(hash -> accounts.create(username, hash, admin, makerOf(caller)))
         .onSuccess(account -> {
           logMade(account, caller);

@@ -75,7 +75,14 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("console.map-tiles", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
           "Raster tile URL template of the Console's Map page ({z}/{x}/{y}); its origin is allowed in the Console's CSP img-src. Empty: no tiles, a plain grid"),
       new ConfigOption("accounts.signup", "open", "open: anyone may create an account (never an administrator); closed: nobody signs up, administrators make accounts"),
-      new ConfigOption("accounts.refresh-token-lifetime-days", "90", "Days a refresh token can be spent after it was issued; each refresh issues a new one"));
+      new ConfigOption("accounts.refresh-token-lifetime-days", "90", "Days a refresh token can be spent after it was issued; each refresh issues a new one"),
+      new ConfigOption("accounts.login-failures-per-account", "5",
+          "Wrong passwords for one account before each further attempt waits (1 s, doubling); addresses it signed in from lately are spared the wait others cause"),
+      new ConfigOption("accounts.login-failures-per-address", "20", "Wrong passwords from one client address, for any accounts, before each further attempt waits"),
+      new ConfigOption("accounts.signups-per-address", "30", "Sign-ups and customer creations with a password from one client address before each further one waits"),
+      new ConfigOption("accounts.max-backoff-seconds", "900", "Longest wait imposed by the limits above; counts are forgotten after an hour without attempts (or this, if longer)"),
+      new ConfigOption("accounts.password-hash-threads", "0", "Threads that hash and check passwords (PBKDF2); 0: half the cores, at least one"),
+      new ConfigOption("accounts.password-hash-queue", "32", "Password checks that may wait for those threads; more are refused at once with 503 and Retry-After"));
 
   /** {@code mqtt.max-message-size} is read from {@code DROVER_MQTT_MAX_MESSAGE_SIZE}. */
   String environmentVariable() {

@@ -8,7 +8,11 @@ import io.drover.gateway.session.SessionOwnership;
 import io.drover.hub.auth.AccountRepository;
 import io.drover.hub.auth.AccountsApi;
 import io.drover.hub.auth.AdminTokens;
+import io.drover.hub.auth.AttemptLimits;
+import io.drover.hub.auth.AttemptPruner;
 import io.drover.hub.auth.OAuthApi;
+import io.drover.hub.auth.PasswordGuard;
+import io.drover.hub.auth.PasswordHashing;
 import io.drover.hub.auth.TokenService;
 import io.drover.hub.cluster.ClusterMetrics;
 import io.drover.hub.cluster.ClusterView;
@@ -204,11 +208,16 @@ public final class Node {
       ConfigIndexLoader trackerConfig = new ConfigIndexLoader(pool, ConfigIndexLoader.loadAtStart(pool));
       deploy(new TrackerVerticle(trackerConfig, pool));
       deploy(new LocationRecorder(pool, trackerConfig.index()));
-      CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
+      AttemptLimits attempts = new AttemptLimits(pool, config.accounts().maxBackoff());
+      PasswordGuard passwords = new PasswordGuard(
+          new PasswordHashing(vertx, config.accounts().passwordHashThreads(), config.accounts().passwordHashQueue()),
+          attempts, config.accounts(), registry);
+      deploy(new AttemptPruner(attempts, cluster));
+      CustomerAccounts customers = new CustomerAccounts(passwords, pool, tokens);
       api = new ApiVerticle(config.http(), tls, v -> List.of(
           new OperationsApi(health, registry),
-          new AccountsApi(v, new AccountRepository(pool), access, config.accounts().openSignup()),
-          new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
+          new AccountsApi(passwords, new AccountRepository(pool), access, config.accounts().openSignup()),
+          new OAuthApi(passwords, pool, tokens, access, new CustomerGrants(pool, customers)),
           new DeviceProvisioningApi(v.eventBus(), access),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
           new EventStreamApi(v, pool, access, devices, productAccess, config.events(), eventMetrics),

@@ -117,7 +117,13 @@ public record NodeConfig(
         Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
         new AccountSettings(
             r.choice("accounts.signup", "open", "closed").equals("open"),
-            Duration.ofDays(r.integer("accounts.refresh-token-lifetime-days", 1, 3650))),
+            Duration.ofDays(r.integer("accounts.refresh-token-lifetime-days", 1, 3650)),
+            r.integer("accounts.login-failures-per-account", 1, 1000),
+            r.integer("accounts.login-failures-per-address", 1, 1_000_000),
+            r.integer("accounts.signups-per-address", 1, 1_000_000),
+            Duration.ofSeconds(r.integer("accounts.max-backoff-seconds", 1, 86_400)),
+            r.integer("accounts.password-hash-threads", 0, 256),
+            r.integer("accounts.password-hash-queue", 0, 100_000)),
         r.integer("demo.devices", 0, 1000),
         r.mapTiles("console.map-tiles"));
   }

@@ -50,6 +50,19 @@ class NodeConfigTest {
   }
 
   @Test
+  void signInLimitsHaveTheDefaultsApiMdStates() {
+    io.drover.hub.auth.AccountSettings accounts = NodeConfig.from(List.of(), Map.of()).accounts();
+
+    assertEquals(5, accounts.loginFailuresPerAccount());
+    assertEquals(20, accounts.loginFailuresPerAddress());
+    assertEquals(30, accounts.signupsPerAddress());
+    assertEquals(Duration.ofMinutes(15), accounts.maxBackoff());
+    assertEquals(0, accounts.passwordHashThreads());
+    assertEquals(32, accounts.passwordHashQueue());
+    assertTrue(accounts.openSignup());
+  }
+
+  @Test
   void plainPortsCanBeTurnedOff() {
     NodeConfig config = NodeConfig.from(List.of("--mqtt.plain-enabled=false"), Map.of("DROVER_HTTP_PLAIN_ENABLED", "false"));
 
