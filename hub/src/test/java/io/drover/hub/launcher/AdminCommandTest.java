@@ -46,6 +46,23 @@ class AdminCommandTest {
   }
 
   @Test
+  void onTheEmbeddedDatabaseItRunsBeforeTheFirstStartAndNotBesideARunningNode(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    AdminCommand.run(List.of("create", "--username", "you@example.com", "--data-dir=" + dir), Map.of(), () -> PASSWORD,
+        new PrintStream(out, true, StandardCharsets.UTF_8));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("administrator created: you@example.com"));
+
+    try (TestNode node = TestNode.startEmbedded(dir)) {
+      assertTrue(new JsonObject(node.get("/v1/user", node.logIn("you@example.com", PASSWORD)).body()).getBoolean("admin"));
+
+      IllegalStateException refused = assertThrows(IllegalStateException.class, () -> AdminCommand.run(
+          List.of("create", "--username", "other@example.com", "--data-dir=" + dir), Map.of(), () -> PASSWORD, System.out));
+      assertTrue(refused.getMessage().contains("stop the node first"), refused.getMessage());
+      assertEquals("0", node.query("SELECT count(*) FROM users WHERE username = 'other@example.com'"), "no account was made");
+    }
+  }
+
+  @Test
   void aPasswordTooShortAMissingUsernameOrAnUnknownCommandIsRefused(@TempDir Path dir) throws Exception {
     String database = TestPostgres.newDatabase();
 
