@@ -6,7 +6,6 @@ import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
 import io.drover.hub.http.RequestBodies;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,14 +29,14 @@ public final class OAuthApi implements ApiFeature {
 
   private static final String USER_SCOPE = "*";
 
-  private final Vertx vertx;
+  private final PasswordGuard passwords;
   private final Pool pool;
   private final TokenService tokens;
   private final AccessCheck access;
   private final CustomerGrants customerGrants;
 
-  public OAuthApi(Vertx vertx, Pool pool, TokenService tokens, AccessCheck access, CustomerGrants customerGrants) {
-    this.vertx = vertx;
+  public OAuthApi(PasswordGuard passwords, Pool pool, TokenService tokens, AccessCheck access, CustomerGrants customerGrants) {
+    this.passwords = passwords;
     this.pool = pool;
     this.tokens = tokens;
     this.access = access;
@@ -61,15 +60,16 @@ public final class OAuthApi implements ApiFeature {
     String[] client = asBuiltInClient(clientCredentials(ctx, form));
     long lifetime = form.getValue("expires_in") == null ? 0 : parseLong(form.getValue("expires_in"));
     String grantType = String.valueOf(form.getValue("grant_type"));
+    String address = AttemptLimits.addressOf(ctx.request().remoteAddress());
     authenticateClient(client[0], client[1])
         .compose(clientRow -> {
           Integer productId = clientRow.getInteger("product_id");
           if (productId != null && !"refresh_token".equals(grantType)) {
             // a product's client logs in that product's customers, never people
-            return customerGrants.grant(client[0], productId, grantType, form, lifetime);
+            return customerGrants.grant(client[0], productId, grantType, form, lifetime, address);
           }
           return switch (grantType) {
-            case "password" -> passwordGrant(form, client[0], lifetime);
+            case "password" -> passwordGrant(form, client[0], lifetime, address);
             case "client_credentials" -> clientCredentialsGrant(clientRow, client[0], lifetime);
             case "refresh_token" -> tokens.refresh(stringOrNull(form.getValue("refresh_token")), client[0]);
             default -> Future.failedFuture(new ApiException(400, "unsupported_grant_type",
@@ -80,7 +80,7 @@ public final class OAuthApi implements ApiFeature {
         .onFailure(ctx::fail);
   }
 
-  private Future<TokenGrant> passwordGrant(JsonObject form, String clientId, long lifetime) {
+  private Future<TokenGrant> passwordGrant(JsonObject form, String clientId, long lifetime, String address) {
     String username = stringOrNull(form.getValue("username"));
     String password = stringOrNull(form.getValue("password"));
     if (username == null || password == null) {
@@ -91,7 +91,8 @@ public final class OAuthApi implements ApiFeature {
         .compose(rows -> {
           // Without such an account, still spend a hash's time, so that timing does not tell which accounts exist.
           String stored = rows.size() == 0 ? null : rows.iterator().next().getString(1);
-          return vertx.executeBlocking(() -> stored == null ? UnknownAccount.spendHashTime(password) : Passwords.matches(password, stored), false)
+          return passwords.logIn(PasswordGuard.Action.LOGIN, "person:" + normalized, address,
+                  () -> stored == null ? UnknownAccount.spendHashTime(password) : Passwords.matches(password, stored))
               .compose(matches -> matches
                   ? tokens.issue(rows.iterator().next().getLong(0), normalized, clientId, USER_SCOPE, lifetime)
                   : Future.failedFuture(new ApiException(400, "invalid_grant", "User credentials are invalid")));

@@ -14,15 +14,25 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.Base64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Issues, checks and revokes access tokens. A token is a JWT signed with HS256 (vertx-auth-jwt) that
  * carries the account, its scope and its expiry; its jti names a row in access_tokens, so that a
  * revocation takes effect on the very next request, on every node.
+ *
+ * <p>Each token comes with a refresh token (RFC 6749 section 6), spent once for the next pair. The
+ * tokens one sign-in leads to form a chain ({@code chain_id}): revoking a token ends its refresh
+ * token, a refresh token expires {@code accounts.refresh-token-lifetime-days} after it was issued,
+ * and a refresh token spent a second time revokes its whole chain (RFC 6819 section 5.2.2.3): one
+ * of the two spenders is not its owner, and which one cannot be told.
  */
 public final class TokenService {
 
@@ -30,19 +40,34 @@ public final class TokenService {
   public static final long DEFAULT_LIFETIME_SECONDS = 7_776_000L;
   private static final long MAX_LIFETIME_SECONDS = 4 * DEFAULT_LIFETIME_SECONDS;
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Logger LOG = LoggerFactory.getLogger(TokenService.class);
   /** The claim that marks a signed statement as not an access token. */
   private static final String PURPOSE = "drover_purpose";
+  /** Spends a refresh token: only a live token's, not spent before, not expired. Retires its access token too. */
+  private static final String SPEND_REFRESH = """
+      UPDATE access_tokens t SET revoked_at = now(), refreshed_at = now()
+      FROM users u
+      WHERE t.refresh_hash = $1 AND t.client_id = $2 AND u.id = t.user_id
+        AND t.revoked_at IS NULL AND t.refreshed_at IS NULL AND t.created_at > now() - make_interval(secs => $3)
+      RETURNING t.user_id, u.username, t.scope, t.chain_id""";
+  private static final String REVOKE_CHAIN = "UPDATE access_tokens SET revoked_at = now() WHERE chain_id = $1 AND revoked_at IS NULL";
 
   private final Pool pool;
   private final JWTAuth jwt;
+  private final Duration refreshLifetime;
 
-  private TokenService(Pool pool, JWTAuth jwt) {
+  private TokenService(Pool pool, JWTAuth jwt, Duration refreshLifetime) {
     this.pool = pool;
     this.jwt = jwt;
+    this.refreshLifetime = refreshLifetime;
   }
 
-  /** Loads the signing key, making it on a node's first start. Blocks: the launcher calls it once. */
-  public static TokenService createAtStart(Vertx vertx, Pool pool) {
+  /**
+   * Loads the signing key, making it on a node's first start. Blocks: the launcher calls it once.
+   *
+   * @param refreshLifetime how long a refresh token can be spent after it was issued
+   */
+  public static TokenService createAtStart(Vertx vertx, Pool pool, Duration refreshLifetime) {
     byte[] fresh = new byte[32];
     RANDOM.nextBytes(fresh);
     pool.preparedQuery("INSERT INTO signing_keys (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
@@ -51,21 +76,32 @@ public final class TokenService {
         .iterator().next().getBuffer(0).getBytes();
     JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(Base64.getEncoder().encodeToString(secret))));
-    return new TokenService(pool, jwt);
+    return new TokenService(pool, jwt, refreshLifetime);
   }
 
-  /** @param requestedLifetime seconds asked for by the client; 0 or less means the default */
+  /**
+   * Issues the first token of a new refresh chain.
+   *
+   * @param requestedLifetime seconds asked for by the client; 0 or less means the default
+   */
   public Future<TokenGrant> issue(long userId, String username, String clientId, String scope, long requestedLifetime) {
+    return issue(pool, userId, username, clientId, scope, requestedLifetime, null);
+  }
+
+  /** @param chainId the chain the token continues; null starts one, named by the token's own jti */
+  private Future<TokenGrant> issue(SqlClient client, long userId, String username, String clientId, String scope, long requestedLifetime,
+      String chainId) {
     long lifetime = requestedLifetime <= 0 ? DEFAULT_LIFETIME_SECONDS : Math.min(requestedLifetime, MAX_LIFETIME_SECONDS);
     String jti = Secrets.randomHex(16);
     String refresh = Secrets.randomHex(20);
     String token = jwt.generateToken(
         new JsonObject().put("sub", Long.toString(userId)).put("username", username).put("jti", jti).put("scope", scope),
         new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds((int) lifetime));
-    return pool.preparedQuery("""
-            INSERT INTO access_tokens (jti, user_id, client_id, scope, expires_at, refresh_hash)
-            VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6)""")
-        .execute(Tuple.of(jti, userId, clientId, scope, (double) lifetime, Buffer.buffer(Secrets.sha256(refresh))))
+    return client.preparedQuery("""
+            INSERT INTO access_tokens (jti, user_id, client_id, scope, expires_at, refresh_hash, chain_id)
+            VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7)""")
+        .execute(Tuple.of(jti, userId, clientId, scope, (double) lifetime, Buffer.buffer(Secrets.sha256(refresh)),
+            chainId == null ? jti : chainId))
         .map(inserted -> new TokenGrant(token, refresh, lifetime));
   }
 
@@ -79,8 +115,9 @@ public final class TokenService {
           if (claims.containsKey(PURPOSE) || jti == null) {
             return Future.failedFuture(invalidToken()); // a signed statement (see sign), not an access token
           }
+          // Who the token acts for is the row's to say, not the claims': the jti is all the claims are trusted for.
           return pool.preparedQuery("""
-                  SELECT t.revoked_at IS NULL AND t.expires_at > now(), u.is_admin, u.kind, u.product_id, t.scope
+                  SELECT t.revoked_at IS NULL AND t.expires_at > now(), u.is_admin, u.kind, u.product_id, t.scope, t.user_id, u.username
                   FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.jti = $1""")
               .execute(Tuple.of(jti))
               .compose(rows -> {
@@ -88,7 +125,7 @@ public final class TokenService {
                   return Future.failedFuture(invalidToken());
                 }
                 Row row = rows.iterator().next();
-                return Future.succeededFuture(new Principal(Long.parseLong(claims.getString("sub")), claims.getString("username"),
+                return Future.succeededFuture(new Principal(row.getLong(5), row.getString(6),
                     row.getBoolean(1), jti, Principal.Kind.of(row.getString(2)), row.getInteger(3), row.getString(4)));
               });
         });
@@ -115,33 +152,56 @@ public final class TokenService {
             : Future.failedFuture(new IllegalArgumentException("signed for another purpose")));
   }
 
-  /** Exchanges a refresh token (OAuth 2 section 6): a new pair, and the old access token revoked. */
+  /**
+   * Exchanges a refresh token (OAuth 2 section 6): a new pair in the same chain, and the old access
+   * token revoked. Spending and issuing are one transaction, so that a second spender of the same
+   * token waits for the first one's commit and then revokes what it issued too.
+   */
   public Future<TokenGrant> refresh(String refreshToken, String clientId) {
-    return pool.preparedQuery("""
-            UPDATE access_tokens t SET revoked_at = now(), refresh_hash = NULL
-            FROM users u
-            WHERE t.refresh_hash = $1 AND t.client_id = $2 AND u.id = t.user_id
-            RETURNING t.user_id, u.username, t.scope""")
-        .execute(Tuple.of(Buffer.buffer(Secrets.sha256(refreshToken == null ? "" : refreshToken)), clientId))
+    Buffer hash = Buffer.buffer(Secrets.sha256(refreshToken == null ? "" : refreshToken));
+    return pool.withTransaction(connection -> connection.preparedQuery(SPEND_REFRESH)
+            .execute(Tuple.of(hash, clientId, (double) refreshLifetime.toSeconds()))
+            .compose(spent -> {
+              if (spent.size() == 1) {
+                Row row = spent.iterator().next();
+                return issue(connection, row.getLong(0), row.getString(1), clientId, row.getString(2), 0, row.getString(3));
+              }
+              return revokeChainIfSpentBefore(connection, hash, clientId).map((TokenGrant) null);
+            }))
+        .compose(grant -> grant != null ? Future.succeededFuture(grant)
+            : Future.failedFuture(new ApiException(400, "invalid_grant", "The refresh token is invalid, expired or was used already")));
+  }
+
+  /** A refresh token that was spent already: whoever spends it now, or spent it first, is not its owner. */
+  private Future<Void> revokeChainIfSpentBefore(SqlClient connection, Buffer hash, String clientId) {
+    return connection.preparedQuery("SELECT chain_id, user_id FROM access_tokens WHERE refresh_hash = $1 AND client_id = $2 AND refreshed_at IS NOT NULL")
+        .execute(Tuple.of(hash, clientId))
         .compose(rows -> {
           if (rows.size() == 0) {
-            return Future.failedFuture(new ApiException(400, "invalid_grant", "The refresh token is invalid or was used already"));
+            return Future.succeededFuture();
           }
           Row row = rows.iterator().next();
-          return issue(row.getLong(0), row.getString(1), clientId, row.getString(2), 0);
+          return connection.preparedQuery(REVOKE_CHAIN).execute(Tuple.of(row.getString(0))).map(revoked -> {
+            LOG.warn("refresh token spent twice: its chain is revoked [user-id: {}, client: {}, tokens-revoked: {}]",
+                row.getLong(1), clientId, revoked.rowCount());
+            return null;
+          });
         });
   }
 
   /**
-   * Revokes one of the account's tokens, named by the token itself or by its id (as listed).
+   * Revokes one of the account's tokens, named by the token itself or by its id (as listed), with its
+   * refresh chain: its refresh token can no longer be spent, and any other live token of the chain goes too.
    *
    * @return whether a live token of that account was revoked
    */
   public Future<Boolean> revoke(long userId, String tokenOrId) {
-    return idOf(tokenOrId).compose(jti -> pool.preparedQuery(
-            "UPDATE access_tokens SET revoked_at = now() WHERE jti = $1 AND user_id = $2 AND revoked_at IS NULL")
+    return idOf(tokenOrId).compose(jti -> pool.preparedQuery("""
+            UPDATE access_tokens SET revoked_at = now()
+            WHERE revoked_at IS NULL
+              AND chain_id = (SELECT chain_id FROM access_tokens WHERE jti = $1 AND user_id = $2 AND revoked_at IS NULL)""")
         .execute(Tuple.of(jti, userId))
-        .map(result -> result.rowCount() == 1));
+        .map(result -> result.rowCount() > 0));
   }
 
   /** The account's live tokens, newest first. The tokens themselves are not stored: their ids stand in. */

@@ -1,12 +1,12 @@
 package io.drover.hub.customers;
 
+import io.drover.hub.auth.PasswordGuard;
 import io.drover.hub.auth.Passwords;
 import io.drover.hub.auth.Secrets;
 import io.drover.hub.auth.TokenGrant;
 import io.drover.hub.auth.TokenService;
 import io.drover.hub.http.ApiException;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -25,12 +25,12 @@ public final class CustomerAccounts {
   static final String NO_PASSWORD = "none";
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
 
-  private final Vertx vertx;
+  private final PasswordGuard passwords;
   private final Pool pool;
   private final TokenService tokens;
 
-  public CustomerAccounts(Vertx vertx, Pool pool, TokenService tokens) {
-    this.vertx = vertx;
+  public CustomerAccounts(PasswordGuard passwords, Pool pool, TokenService tokens) {
+    this.passwords = passwords;
     this.pool = pool;
     this.tokens = tokens;
   }
@@ -47,11 +47,14 @@ public final class CustomerAccounts {
     return email;
   }
 
-  /** @param password null for a customer without one (two-legged auth, Login with Drover) */
-  public Future<Customer> create(int productId, String email, String password) {
+  /**
+   * @param password null for a customer without one (two-legged auth, Login with Drover)
+   * @param address the client address that asks, for the limits on making accounts with a password
+   */
+  public Future<Customer> create(int productId, String email, String password, String address) {
     Future<String> hash = password == null
         ? Future.succeededFuture(NO_PASSWORD)
-        : vertx.executeBlocking(() -> Passwords.hash(password), false);
+        : passwords.create(PasswordGuard.Action.CUSTOMER_SIGNUP, account(productId, email), address, () -> Passwords.hash(password));
     return hash
         .compose(stored -> pool.preparedQuery("""
                 INSERT INTO users (username, password_hash, kind, product_id) VALUES ($1, $2, 'customer', $3) RETURNING id""")
@@ -72,7 +75,7 @@ public final class CustomerAccounts {
   /** The product's customer for this email, made (without a password) if there is none yet. */
   public Future<Customer> findOrCreate(int productId, String email) {
     return find(productId, email).compose(found -> found != null ? Future.succeededFuture(found)
-        : create(productId, email, null).recover(cause -> cause instanceof ApiException
+        : create(productId, email, null, null).recover(cause -> cause instanceof ApiException
             ? find(productId, email) // made meanwhile by a concurrent request
             : Future.failedFuture(cause)));
   }
@@ -81,15 +84,17 @@ public final class CustomerAccounts {
    * Checks a customer's password off the event loop; without such a customer a hash's time is spent
    * all the same, so that timing does not tell which customers exist.
    *
-   * @return the customer, or a failed future with 400 invalid_grant
+   * @param address the client address, for the limits on guessing passwords
+   * @return the customer, or a failed future with 400 invalid_grant (429 or 503 from the limits)
    */
-  public Future<Customer> checkPassword(int productId, String email, String password) {
+  public Future<Customer> checkPassword(int productId, String email, String password, String address) {
     return pool.preparedQuery("SELECT id, password_hash FROM users WHERE kind = 'customer' AND product_id = $1 AND username = $2")
         .execute(Tuple.of(productId, email))
         .compose(rows -> {
           Row row = rows.size() == 0 ? null : rows.iterator().next();
           String stored = row == null ? null : row.getString(1);
-          return vertx.executeBlocking(() -> stored == null ? UnknownCustomer.spendHashTime(password) : Passwords.matches(password, stored), false)
+          return passwords.logIn(PasswordGuard.Action.CUSTOMER_LOGIN, account(productId, email), address,
+                  () -> stored == null ? UnknownCustomer.spendHashTime(password) : Passwords.matches(password, stored))
               .compose(matches -> matches
                   ? Future.succeededFuture(new Customer(row.getLong(0), email, productId))
                   : Future.failedFuture(new ApiException(400, "invalid_grant", "User credentials are invalid")));
@@ -97,9 +102,14 @@ public final class CustomerAccounts {
   }
 
   public Future<Void> setPassword(Customer customer, String password) {
-    return vertx.executeBlocking(() -> Passwords.hash(password), false)
+    return passwords.hash(() -> Passwords.hash(password))
         .compose(hash -> pool.preparedQuery("UPDATE users SET password_hash = $2 WHERE id = $1").execute(Tuple.of(customer.id(), hash)))
         .mapEmpty();
+  }
+
+  /** How the limits on guessing name a customer: emails are unique within a product only. */
+  private static String account(int productId, String email) {
+    return "customer:" + productId + ":" + email;
   }
 
   /** A customer token, issued to the product's client that asked for it. */

@@ -43,10 +43,11 @@ public final class CustomerGrants {
   /**
    * @param clientId the product's client, authenticated already
    * @param productId the product it belongs to
+   * @param address the client address, for the limits on guessing passwords
    */
-  public Future<TokenGrant> grant(String clientId, int productId, String grantType, JsonObject form, long lifetime) {
+  public Future<TokenGrant> grant(String clientId, int productId, String grantType, JsonObject form, long lifetime, String address) {
     return CustomerSettings.load(pool, productId).compose(settings -> switch (String.valueOf(grantType)) {
-      case "password" -> password(settings, clientId, form, lifetime);
+      case "password" -> password(settings, clientId, form, lifetime, address);
       case "client_credentials" -> twoLegged(settings, clientId, form, lifetime);
       case "authorization_code" -> authorizationCode(settings, clientId, form, lifetime);
       default -> Future.failedFuture(new ApiException(400, "unsupported_grant_type",
@@ -54,7 +55,7 @@ public final class CustomerGrants {
     });
   }
 
-  private Future<TokenGrant> password(CustomerSettings settings, String clientId, JsonObject form, long lifetime) {
+  private Future<TokenGrant> password(CustomerSettings settings, String clientId, JsonObject form, long lifetime, String address) {
     ApiException refused = settings.refusalUnless(Method.SIMPLE, 400, "unauthorized_client", "the password grant");
     if (refused != null) {
       return Future.failedFuture(refused);
@@ -64,7 +65,7 @@ public final class CustomerGrants {
       return Future.failedFuture(new ApiException(400, "invalid_request", "username and password are required"));
     }
     String email = CustomerAccounts.email(form.getValue("username"), "username");
-    return customers.checkPassword(settings.productId(), email, password)
+    return customers.checkPassword(settings.productId(), email, password, address)
         .compose(customer -> customers.issueToken(customer, clientId, lifetime));
   }
 

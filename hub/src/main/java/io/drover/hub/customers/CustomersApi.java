@@ -1,5 +1,6 @@
 package io.drover.hub.customers;
 
+import io.drover.hub.auth.AttemptLimits;
 import io.drover.hub.auth.OAuthApi;
 import io.drover.hub.auth.Passwords;
 import io.drover.hub.customers.CustomerSettings.Method;
@@ -108,7 +109,7 @@ public final class CustomersApi implements ApiFeature {
               throw new ApiException(400, "invalid_request", problem + " (or send no_password=true for two-legged auth)");
             }
           }
-          return customers.create(settings.productId(), email, noPassword ? null : password)
+          return customers.create(settings.productId(), email, noPassword ? null : password, AttemptLimits.addressOf(ctx.request().remoteAddress()))
               .compose(customer -> {
                 LOG.info("customer created [product: {}, customer: {}, client: {}]", settings.productId(), email, client.id());
                 return customers.issueToken(customer, client.id(), 0);

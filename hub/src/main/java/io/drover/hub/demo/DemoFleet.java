@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code --demo.devices=N}: N simulated devices connected over real MQTT to this node, so that a
- * newcomer sees a live fleet at once. They are claimed by the node's administrator (the first
- * account) as soon as that account exists, and named demo-1, demo-2, ...
+ * newcomer sees a live fleet at once. They are claimed by the node's administrator (the one made
+ * first) as soon as there is one, and named demo-1, demo-2, ...
  */
 public final class DemoFleet extends VerticleBase {
 
@@ -94,7 +94,7 @@ public final class DemoFleet extends VerticleBase {
     String[] ids = secretsById.keySet().toArray(String[]::new);
     pool.preparedQuery("""
             UPDATE devices d SET owner_id = admin.id, name = 'demo-' || ltrim(substr(d.id, 5), '0')
-            FROM (SELECT id FROM users WHERE is_admin ORDER BY id LIMIT 1) admin
+            FROM (SELECT user_id AS id FROM first_administrator) admin
             WHERE d.id = ANY($1) AND d.owner_id IS NULL
             RETURNING d.id, d.owner_id, d.name""")
         .execute(Tuple.of(ids))

@@ -71,6 +71,9 @@ final class ApiErrors {
       ctx.response().reset();
       return;
     }
+    if (failure instanceof ApiException api && api.retryAfterSeconds() > 0) {
+      ctx.response().putHeader("Retry-After", Long.toString(api.retryAfterSeconds()));
+    }
     ctx.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")

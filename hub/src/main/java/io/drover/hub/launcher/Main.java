@@ -6,7 +6,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar drover.jar [--key=value ...]}: runs a node; {@code --help} lists the options.
- * {@code java -jar drover.jar cluster-ca ...} makes the cluster's certificates instead.
+ * {@code java -jar drover.jar cluster-ca ...} makes the cluster's certificates instead, and
+ * {@code java -jar drover.jar admin create ...} an administrator.
  */
 public final class Main {
 
@@ -27,6 +28,19 @@ public final class Main {
         System.exit(1);
       }
       return;
+    }
+    if (args.length > 0 && args[0].equals(AdminCommand.NAME)) {
+      try {
+        AdminCommand.run(List.of(args).subList(1, args.length), System.getenv(), Main::readPassword, System.out);
+      } catch (ConfigException e) {
+        System.err.println("drover: " + e.getMessage());
+        System.exit(2);
+      } catch (RuntimeException e) {
+        System.err.println("drover: admin failed: " + e.getMessage());
+        System.exit(1);
+      }
+      // the embedded PostgreSQL's helper threads need not keep the JVM up once the work is done
+      System.exit(0);
     }
     NodeConfig config;
     try {
@@ -52,10 +66,33 @@ public final class Main {
     Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "drover-shutdown"));
   }
 
+  /** Asks twice on a terminal; in a script, reads the first line of standard input. */
+  private static String readPassword() {
+    java.io.Console console = System.console();
+    if (console != null) {
+      char[] first = console.readPassword("Password of the new administrator (8 to 256 characters): ");
+      char[] again = console.readPassword("The same password again: ");
+      if (first == null || again == null || !java.util.Arrays.equals(first, again)) {
+        throw new ConfigException("admin create: the two passwords differ");
+      }
+      return new String(first);
+    }
+    try {
+      String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)).readLine();
+      if (line == null) {
+        throw new ConfigException("admin create: no password on standard input");
+      }
+      return line;
+    } catch (java.io.IOException e) {
+      throw new ConfigException("admin create: cannot read the password from standard input: " + e.getMessage());
+    }
+  }
+
   static String help() {
     StringBuilder text = new StringBuilder("""
         Usage: drover [--config FILE] [--key=value ...]
                drover cluster-ca --out DIR --nodes NAME[,NAME...]   (see drover cluster-ca --help)
+               drover admin create --username EMAIL [--key=value ...]   (see drover admin --help)
 
         Runs a Drover node: the HTTP API and the MQTT device listener, with an embedded PostgreSQL
         unless database.url names an external one. Each option can also come from a JSON config file

@@ -6,10 +6,15 @@ import io.drover.gateway.ServerTls;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.commands.DeviceCommands;
 import io.drover.gateway.session.SessionOwnership;
+import io.drover.hub.auth.AccountRepository;
 import io.drover.hub.auth.AccountsApi;
 import io.drover.hub.auth.AdminTokens;
+import io.drover.hub.auth.AttemptLimits;
+import io.drover.hub.auth.AttemptPruner;
 import io.drover.hub.auth.EmailVerificationApi;
 import io.drover.hub.auth.OAuthApi;
+import io.drover.hub.auth.PasswordGuard;
+import io.drover.hub.auth.PasswordHashing;
 import io.drover.hub.auth.TokenService;
 import io.drover.hub.cluster.ClusterMetrics;
 import io.drover.hub.cluster.ClusterView;
@@ -192,7 +197,7 @@ public final class Node {
     Map<String, String> demoDevices = Map.of();
     DeviceDirectory directory = null;
     if (roles.hub()) {
-      TokenService tokens = TokenService.createAtStart(vertx, pool);
+      TokenService tokens = TokenService.createAtStart(vertx, pool, config.accounts().refreshTokenLifetime());
       AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()), tokens);
       directory = DeviceDirectory.loadAtStart(pool, vertx.eventBus());
       ProductAccess productAccess = new ProductAccess(pool);
@@ -227,11 +232,16 @@ public final class Node {
       ConfigIndexLoader trackerConfig = new ConfigIndexLoader(pool, ConfigIndexLoader.loadAtStart(pool));
       deploy(new TrackerVerticle(trackerConfig, pool));
       deploy(new LocationRecorder(pool, trackerConfig.index()));
-      CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
+      AttemptLimits attempts = new AttemptLimits(pool, config.accounts().maxBackoff());
+      PasswordGuard passwords = new PasswordGuard(
+          new PasswordHashing(vertx, config.accounts().passwordHashThreads(), config.accounts().passwordHashQueue()),
+          attempts, config.accounts(), registry);
+      deploy(new AttemptPruner(attempts, cluster));
+      CustomerAccounts customers = new CustomerAccounts(passwords, pool, tokens);
       api = new ApiVerticle(config.http(), tls, v -> List.of(
           new OperationsApi(health, registry),
-          new AccountsApi(v, pool, access, config.openSignup()),
-          new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
+          new AccountsApi(passwords, new AccountRepository(pool), access, config.accounts().openSignup()),
+          new OAuthApi(passwords, pool, tokens, access, new CustomerGrants(pool, customers)),
           new DeviceProvisioningApi(v.eventBus(), access, deviceCas),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
           new EventStreamApi(v, pool, access, devices, productAccess, config.events(), eventMetrics),
@@ -280,10 +290,11 @@ public final class Node {
         roles, cluster.nodeId(), portOrOff(httpPort()), httpsPort(), gateway == null ? "-" : portOrOff(mqttPort()), gateway == null ? "-" : mqttTlsPort(),
         gateway == null ? "-" : coapPort(), config.dataDir());
     warnOfPlainPorts();
-    if (roles.hub() && pool.query("SELECT 1 FROM users LIMIT 1").execute().await().size() == 0) {
-      String base = config.http().plainEnabled() ? "http://<host>:" + httpPort() : "https://<host>:" + httpsPort();
-      LOG.warn("no accounts yet: the first account created becomes this node's administrator. Sign up at "
-          + "{}/ or: curl -d username=you@example.com -d password=... {}/v1/users", base, base);
+    if (roles.hub() && pool.query("SELECT 1 FROM users WHERE is_admin LIMIT 1").execute().await().size() == 0) {
+      String base = config.http().plainEnabled() ? "http://127.0.0.1:" + httpPort() : "https://127.0.0.1:" + httpsPort();
+      LOG.warn("no administrator yet: signing up never makes one. Make the first with the bootstrap admin token: "
+          + "curl -H \"Authorization: Bearer $(cat {})\" -d username=you@example.com -d password=... -d admin=true {}/v1/admin/users "
+          + "(or stop the node and run: drover admin create --username you@example.com)", adminTokenFile(), base);
     }
   }
 

@@ -4,6 +4,7 @@ import io.drover.coap.CoapSettings;
 import io.drover.coap.CoapThreads;
 import io.drover.gateway.GatewaySettings;
 import io.drover.gateway.mqtt.MqttSettings;
+import io.drover.hub.auth.AccountSettings;
 import io.drover.hub.cluster.ClusterSettings;
 import io.drover.hub.cluster.NodeRoles;
 import io.drover.hub.console.MapTiles;
@@ -34,7 +35,7 @@ public record NodeConfig(
     EventSettings events,
     Duration connectivityFlushInterval,
     Duration deviceCallTimeout,
-    boolean openSignup,
+    AccountSettings accounts,
     int maxUnusedActivationCodes,
     MailSettings mail,
     int demoDevices,
@@ -119,7 +120,15 @@ public record NodeConfig(
             durability),
         Duration.ofMillis(r.integer("devices.connectivity-flush-ms", 10, 60_000)),
         Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
-        r.choice("accounts.signup", "open", "closed").equals("open"),
+        new AccountSettings(
+            r.choice("accounts.signup", "open", "closed").equals("open"),
+            Duration.ofDays(r.integer("accounts.refresh-token-lifetime-days", 1, 3650)),
+            r.integer("accounts.login-failures-per-account", 1, 1000),
+            r.integer("accounts.login-failures-per-address", 1, 1_000_000),
+            r.integer("accounts.signups-per-address", 1, 1_000_000),
+            Duration.ofSeconds(r.integer("accounts.max-backoff-seconds", 1, 86_400)),
+            r.integer("accounts.password-hash-threads", 0, 256),
+            r.integer("accounts.password-hash-queue", 0, 100_000)),
         r.integer("customers.max-unused-activation-codes", 1, 100_000),
         r.mail(),
         r.integer("demo.devices", 0, 1000),

@@ -19,12 +19,12 @@ class AccountsAndTokensTest {
 
   private static final String PASSWORD = "correct horse battery";
   private static TestNode node;
-  private static String adminToken;
+  private static String firstToken;
 
   @BeforeAll
   static void startNodeAndFirstAccount() throws Exception {
     node = TestNode.start();
-    adminToken = node.signUpAndLogIn("first@example.com", PASSWORD);
+    firstToken = node.signUpAndLogIn("first@example.com", PASSWORD);
   }
 
   @AfterAll
@@ -33,10 +33,10 @@ class AccountsAndTokensTest {
   }
 
   @Test
-  void firstAccountIsTheAdministratorAndLaterOnesAreNot() throws Exception {
+  void anAccountSaysWhoItIsAndSigningUpMakesNoAdministrator() throws Exception {
     String later = node.signUpAndLogIn("later@example.com", PASSWORD);
 
-    assertEquals(true, new JsonObject(node.get("/v1/user", adminToken).body()).getBoolean("admin"));
+    assertEquals(false, new JsonObject(node.get("/v1/user", firstToken).body()).getBoolean("admin"), "not even the first account");
     JsonObject me = new JsonObject(node.get("/v1/user", later).body());
     assertEquals("later@example.com", me.getString("username"));
     assertEquals(false, me.getBoolean("admin"));
@@ -89,20 +89,20 @@ class AccountsAndTokensTest {
     assertEquals(200, node.send("DELETE", "/v1/access_tokens/current", null, token).statusCode());
 
     assertError(node.get("/v1/devices", token), 401, "invalid_token", null);
-    assertEquals(200, node.get("/v1/devices", adminToken).statusCode(), "other tokens live on");
+    assertEquals(200, node.get("/v1/devices", firstToken).statusCode(), "other tokens live on");
   }
 
   @Test
   void tokensAreListedAndRevokedOneByOne() throws Exception {
     String token = node.logIn("first@example.com", PASSWORD);
-    JsonArray listed = new JsonArray(node.get("/v1/access_tokens", adminToken).body());
+    JsonArray listed = new JsonArray(node.get("/v1/access_tokens", firstToken).body());
     assertTrue(listed.size() >= 2);
     String newest = listed.getJsonObject(0).getString("token");
 
-    assertEquals(200, node.send("DELETE", "/v1/access_tokens/" + newest, null, adminToken).statusCode());
+    assertEquals(200, node.send("DELETE", "/v1/access_tokens/" + newest, null, firstToken).statusCode());
 
     assertEquals(401, node.get("/v1/devices", token).statusCode());
-    assertError(node.send("DELETE", "/v1/access_tokens/" + newest, null, adminToken), 404, "not_found", null);
+    assertError(node.send("DELETE", "/v1/access_tokens/" + newest, null, firstToken), 404, "not_found", null);
   }
 
   @Test
@@ -124,7 +124,7 @@ class AccountsAndTokensTest {
 
   @Test
   void accountClientGetsTokensForItsOwnerWithClientCredentials() throws Exception {
-    HttpResponse<String> created = node.post("/v1/clients", "{\"name\":\"My server\",\"type\":\"installed\"}", adminToken);
+    HttpResponse<String> created = node.post("/v1/clients", "{\"name\":\"My server\",\"type\":\"installed\"}", firstToken);
     assertEquals(201, created.statusCode(), created.body());
     JsonObject client = new JsonObject(created.body()).getJsonObject("client");
 
@@ -134,8 +134,8 @@ class AccountsAndTokensTest {
     assertEquals(200, granted.statusCode(), granted.body());
     String token = new JsonObject(granted.body()).getString("access_token");
     assertEquals("first@example.com", new JsonObject(node.get("/v1/user", token).body()).getString("username"));
-    assertEquals(1, new JsonObject(node.get("/v1/clients", adminToken).body()).getJsonArray("clients").size());
-    assertEquals(204, node.send("DELETE", "/v1/clients/" + client.getString("id"), null, adminToken).statusCode());
+    assertEquals(1, new JsonObject(node.get("/v1/clients", firstToken).body()).getJsonArray("clients").size());
+    assertEquals(204, node.send("DELETE", "/v1/clients/" + client.getString("id"), null, firstToken).statusCode());
     assertEquals(401, node.postForm("/oauth/token", Map.of("grant_type", "client_credentials"),
         client.getString("id") + ":" + client.getString("secret")).statusCode());
     assertError(node.postForm("/oauth/token", Map.of("grant_type", "client_credentials"), "particle-cli:particle-cli"),
@@ -144,7 +144,7 @@ class AccountsAndTokensTest {
 
   @Test
   void aForgedOrMissingTokenIsRefused() throws Exception {
-    String[] parts = adminToken.split("\\.");
+    String[] parts = firstToken.split("\\.");
     String forged = parts[0] + "." + parts[1] + "." + "AAAA" + parts[2].substring(4);
 
     assertError(node.get("/v1/devices", forged), 401, "invalid_token", null);

@@ -36,7 +36,6 @@ class CoapCallsTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start("--devices.call-timeout-ms=1500");
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     alice = node.signUpAndLogIn("alice@example.com", "alice's password");
   }
 

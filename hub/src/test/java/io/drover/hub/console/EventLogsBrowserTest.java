@@ -61,7 +61,6 @@ class EventLogsBrowserTest {
   @BeforeAll
   static void start() throws Exception {
     node = TestNode.start();
-    node.signUpAndLogIn("operator@example.com", PASSWORD);
     chromium = HeadlessChromium.start();
     browser = chromium.driver();
   }

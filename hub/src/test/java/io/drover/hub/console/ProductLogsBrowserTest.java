@@ -47,7 +47,6 @@ class ProductLogsBrowserTest {
   @BeforeAll
   static void start() throws Exception {
     node = TestNode.start();
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     String owner = node.signUpAndLogIn("owner@example.com", "owner's password");
     developer = node.signUpAndLogIn("developer@example.com", "developer's password");
     deviceOwner = owner;

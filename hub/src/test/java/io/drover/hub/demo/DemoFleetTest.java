@@ -13,14 +13,14 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** --demo.devices: a newcomer signs up and finds a live fleet in their account. */
+/** --demo.devices: the node's administrator finds a live fleet in their account. */
 @ExtendWith(VertxExtension.class)
 class DemoFleetTest {
 
   @Test
-  void demoDevicesAreClaimedByTheFirstAccountAndBehaveLikeFirmware(Vertx vertx) throws Exception {
+  void demoDevicesAreClaimedByTheAdministratorAndBehaveLikeFirmware(Vertx vertx) throws Exception {
     try (TestNode node = TestNode.start("--demo.devices=3")) {
-      String token = node.signUpAndLogIn("newcomer@example.com", "first account");
+      String token = node.createAdministrator("newcomer@example.com", "the administrator");
 
       TestNode.eventually(Duration.ofSeconds(15), () -> onlineDemoDevices(node, token) == 3, "three demo devices online in the account");
       JsonObject device = new JsonObject(node.get("/v1/devices/demo-2", token).body());

@@ -40,7 +40,6 @@ class DevicesApiTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start("--devices.call-timeout-ms=700");
-    node.signUpAndLogIn("operator@example.com", "the administrator"); // the first account: alice and bob are ordinary users
     alice = node.signUpAndLogIn("alice@example.com", "alice's password");
     bob = node.signUpAndLogIn("bob@example.com", "bob's password!");
   }

@@ -25,7 +25,6 @@ class EventHistoryTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start("--events.retention-days=1", "--events.retention-check-seconds=1");
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     owner = node.signUpAndLogIn("owner@example.com", "owner's password");
     stranger = node.signUpAndLogIn("stranger@example.com", "stranger's password");
     for (String name : List.of("h1", "h2", "h3", "h4", "h5")) {

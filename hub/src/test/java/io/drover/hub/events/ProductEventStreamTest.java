@@ -44,7 +44,6 @@ class ProductEventStreamTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start();
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     owner = node.signUpAndLogIn("product-owner@example.com", "owner's password");
     viewer = node.signUpAndLogIn("viewer@example.com", "viewer's password");
     stranger = node.signUpAndLogIn("stranger@example.com", "stranger's password");

@@ -32,7 +32,6 @@ class ResumedStreamsTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start();
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     owner = node.signUpAndLogIn("owner@example.com", "owner's password");
   }
 

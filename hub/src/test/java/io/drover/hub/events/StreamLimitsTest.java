@@ -23,7 +23,6 @@ class StreamLimitsTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start("--events.max-streams-per-user=2", "--events.stream-opens-per-minute=3");
-    node.signUpAndLogIn("operator@example.com", "the administrator");
   }
 
   @AfterAll

@@ -22,7 +22,6 @@ class UsageMeteringTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start("--events.usage-flush-seconds=1");
-    node.signUpAndLogIn("operator@example.com", "the administrator");
   }
 
   @AfterAll

@@ -27,7 +27,6 @@ class AutoApprovalTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start();
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     owner = node.signUpAndLogIn("owner@example.com", "owner's password");
     fleet = new FirmwareFleet(node);
   }

@@ -32,7 +32,6 @@ class FirmwareApiTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start();
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     owner = node.signUpAndLogIn("owner@example.com", "owner's password");
     viewer = node.signUpAndLogIn("viewer@example.com", "viewer's password");
     fleet = new FirmwareFleet(node);

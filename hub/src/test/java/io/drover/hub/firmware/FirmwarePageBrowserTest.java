@@ -55,7 +55,6 @@ class FirmwarePageBrowserTest {
 
   @Test
   void uploadReleaseWithItsImpactAndTheWhyOfADevice() throws Exception {
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     String token = node.signUpAndLogIn("maker@example.com", "maker's password");
     FirmwareFleet fleet = new FirmwareFleet(node);
     int product = fleet.product("console-fw", "maker@example.com");

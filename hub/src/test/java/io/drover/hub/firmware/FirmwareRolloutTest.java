@@ -30,7 +30,6 @@ class FirmwareRolloutTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start();
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     owner = node.signUpAndLogIn("owner@example.com", "owner's password");
     fleet = new FirmwareFleet(node);
   }

@@ -41,6 +41,28 @@ class NodeConfigTest {
   }
 
   @Test
+  void refreshTokensLastNinetyDaysUnlessConfiguredOtherwise() {
+    assertEquals(Duration.ofDays(90), NodeConfig.from(List.of(), Map.of()).accounts().refreshTokenLifetime());
+    assertEquals(Duration.ofDays(7),
+        NodeConfig.from(List.of(), Map.of("DROVER_ACCOUNTS_REFRESH_TOKEN_LIFETIME_DAYS", "7")).accounts().refreshTokenLifetime());
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--accounts.refresh-token-lifetime-days=0"), Map.of()))
+        .getMessage().startsWith("accounts.refresh-token-lifetime-days must be a whole number from 1 to 3650"));
+  }
+
+  @Test
+  void signInLimitsHaveTheDefaultsApiMdStates() {
+    io.drover.hub.auth.AccountSettings accounts = NodeConfig.from(List.of(), Map.of()).accounts();
+
+    assertEquals(5, accounts.loginFailuresPerAccount());
+    assertEquals(20, accounts.loginFailuresPerAddress());
+    assertEquals(30, accounts.signupsPerAddress());
+    assertEquals(Duration.ofMinutes(15), accounts.maxBackoff());
+    assertEquals(0, accounts.passwordHashThreads());
+    assertEquals(32, accounts.passwordHashQueue());
+    assertTrue(accounts.openSignup());
+  }
+
+  @Test
   void plainPortsCanBeTurnedOff() {
     NodeConfig config = NodeConfig.from(List.of("--mqtt.plain-enabled=false"), Map.of("DROVER_HTTP_PLAIN_ENABLED", "false"));
 

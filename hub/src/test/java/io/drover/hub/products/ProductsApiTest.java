@@ -25,7 +25,7 @@ class ProductsApiTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start();
-    operator = node.signUpAndLogIn("operator@example.com", "the administrator"); // the node's administrator
+    operator = node.createAdministrator("operator@example.com", "the administrator"); // the node's administrator
   }
 
   @AfterAll

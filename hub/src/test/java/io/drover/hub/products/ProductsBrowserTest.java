@@ -50,7 +50,6 @@ class ProductsBrowserTest {
   @BeforeAll
   static void start() throws Exception {
     node = TestNode.start();
-    node.signUpAndLogIn("operator@example.com", PASSWORD); // the node's administrator: the test's accounts are ordinary
     chromium = HeadlessChromium.start();
     browser = chromium.driver();
   }

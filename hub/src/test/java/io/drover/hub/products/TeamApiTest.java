@@ -31,7 +31,6 @@ class TeamApiTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start();
-    node.signUpAndLogIn("operator@example.com", "the administrator"); // the first account: the others are ordinary
   }
 
   @AfterAll

@@ -36,6 +36,13 @@ public final class TestNode implements AutoCloseable {
    */
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+  /**
+   * Given as the environment of every test node but those of {@link #startWithDefaultLimits}: a test
+   * class signs up many accounts from 127.0.0.1, more than the default allowance of sign-ups per
+   * client address. An environment variable, not a flag, so that a node without the option ignores it.
+   */
+  private static final Map<String, String> ROOMY_SIGNUPS = Map.of("DROVER_ACCOUNTS_SIGNUPS_PER_ADDRESS", "1000000");
+
   private final Node node;
   private final String adminToken;
   private io.vertx.core.Vertx deviceVertx;
@@ -55,7 +62,7 @@ public final class TestNode implements AutoCloseable {
     if (databaseUrl != null) {
       all.add("--database.url=" + databaseUrl);
     }
-    return startWith(Files.createTempDirectory("drover-member"), all);
+    return startWith(Files.createTempDirectory("drover-member"), all, ROOMY_SIGNUPS);
   }
 
   public Node node() {
@@ -66,15 +73,22 @@ public final class TestNode implements AutoCloseable {
   public static TestNode start(String... extraFlags) throws IOException {
     List<String> flags = new ArrayList<>(List.of("--database.url=" + TestPostgres.newDatabase()));
     flags.addAll(List.of(extraFlags));
-    return startWith(Files.createTempDirectory("drover-test"), flags);
+    return startWith(Files.createTempDirectory("drover-test"), flags, ROOMY_SIGNUPS);
+  }
+
+  /** As {@link #start}, with every limit on sign-in and sign-up at its default: for the tests of those limits. */
+  public static TestNode startWithDefaultLimits(String... extraFlags) throws IOException {
+    List<String> flags = new ArrayList<>(List.of("--database.url=" + TestPostgres.newDatabase()));
+    flags.addAll(List.of(extraFlags));
+    return startWith(Files.createTempDirectory("drover-test"), flags, Map.of());
   }
 
   /** A node with the default storage: the embedded PostgreSQL in {@code dataDir}. */
   public static TestNode startEmbedded(Path dataDir, String... extraFlags) throws IOException {
-    return startWith(dataDir, List.of(extraFlags));
+    return startWith(dataDir, List.of(extraFlags), ROOMY_SIGNUPS);
   }
 
-  private static TestNode startWith(Path dataDir, List<String> extraFlags) throws IOException {
+  private static TestNode startWith(Path dataDir, List<String> extraFlags, Map<String, String> environment) throws IOException {
     List<String> flags = new ArrayList<>(List.of(
         "--data-dir=" + dataDir,
         "--http.host=127.0.0.1", "--http.port=0", "--http.tls-port=0",
@@ -88,7 +102,7 @@ public final class TestNode implements AutoCloseable {
     VertxOptions strict = new VertxOptions()
         .setMaxEventLoopExecuteTime(1000).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(100).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
-    return new TestNode(Node.start(NodeConfig.from(flags, Map.of()), strict));
+    return new TestNode(Node.start(NodeConfig.from(flags, environment), strict));
   }
 
   /** The node's own event bus: for sending what no edge would let through. */
@@ -202,6 +216,19 @@ public final class TestNode implements AutoCloseable {
     HttpResponse<String> created = post("/v1/users", new JsonObject().put("username", username).put("password", password).encode(), null);
     if (created.statusCode() != 200) {
       throw new IllegalStateException("sign-up failed: " + created.statusCode() + " " + created.body());
+    }
+    return logIn(username, password);
+  }
+
+  /**
+   * Makes the node's first administrator with the bootstrap admin token, as an operator would, and
+   * logs in as it; returns the access token.
+   */
+  public String createAdministrator(String username, String password) throws IOException, InterruptedException {
+    HttpResponse<String> created = post("/v1/admin/users",
+        new JsonObject().put("username", username).put("password", password).put("admin", true).encode(), adminToken);
+    if (created.statusCode() != 201) {
+      throw new IllegalStateException("making the administrator failed: " + created.statusCode() + " " + created.body());
     }
     return logIn(username, password);
   }

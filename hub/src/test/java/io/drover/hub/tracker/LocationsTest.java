@@ -33,7 +33,6 @@ class LocationsTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start();
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     owner = node.signUpAndLogIn("owner@example.com", "owner's password");
     fleet = new TrackerFleet(node);
   }

@@ -31,7 +31,6 @@ class TrackerConfigApiTest {
   @BeforeAll
   static void startNode() throws Exception {
     node = TestNode.start();
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     owner = node.signUpAndLogIn("owner@example.com", "owner's password");
     viewer = node.signUpAndLogIn("viewer@example.com", "viewer's password");
     fleet = new TrackerFleet(node);

@@ -28,7 +28,6 @@ class GroupsApiTest {
   static void start() throws Exception {
     node = TestNode.start();
     fleet = new FleetFixture(node);
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     alice = node.signUpAndLogIn("alice@example.com", "alice's password");
     support = node.signUpAndLogIn("sam@example.com", "sam's password!");
     viewer = node.signUpAndLogIn("vera@example.com", "vera's password");

@@ -41,7 +41,6 @@ class ProductDevicesBrowserTest {
   static void start() throws Exception {
     node = TestNode.start();
     fleet = new FleetFixture(node);
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     alice = node.signUpAndLogIn("alice@example.com", "alice's password");
     node.signUpAndLogIn("carol@example.com", "carol's password");
     product = fleet.product("trackers", "alice@example.com");

@@ -38,7 +38,6 @@ class ProductDevicesListTest {
   static void start() throws Exception {
     node = TestNode.start();
     fleet = new FleetFixture(node);
-    node.signUpAndLogIn("operator@example.com", "the administrator");
     alice = node.signUpAndLogIn("alice@example.com", "alice's password");
     viewer = node.signUpAndLogIn("vera@example.com", "vera's password");
     carol = node.signUpAndLogIn("carol@example.com", "carol's password");

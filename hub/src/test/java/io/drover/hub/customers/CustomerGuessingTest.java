@@ -1,0 +1,82 @@
+package io.drover.hub.customers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drover.hub.support.LoopbackClient;
+import io.drover.hub.support.LoopbackClient.Answer;
+import io.drover.hub.support.TestNode;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 15, item 2, for a product's customers: their sign-ins are limited per customer and per client
+ * address as people's are, and making customers with a password is limited per address (the default
+ * limits: 5 wrong passwords per account, 30 creations per address, then waits from 1 s, doubling).
+ */
+class CustomerGuessingTest {
+
+  private static final String OWNER = "maker@example.com";
+  private static final String PASSWORD = "correct horse battery";
+  private static TestNode node;
+  private static ProductFixture product;
+  private static String client;
+
+  @BeforeAll
+  static void startNode() throws Exception {
+    node = TestNode.startWithDefaultLimits();
+    String owner = node.signUpAndLogIn(OWNER, PASSWORD);
+    product = ProductFixture.create(node, "guessed-lamp", OWNER, owner, "{}");
+    JsonObject made = product.client("installed", null);
+    client = made.getString("id") + ":" + made.getString("secret");
+  }
+
+  @AfterAll
+  static void stopNode() {
+    node.close();
+  }
+
+  @Test
+  void wrongPasswordsForOneCustomerAreSlowedDownWith429() throws Exception {
+    product.customer(new JsonObject().put("id", client.split(":")[0]).put("secret", client.split(":")[1]), "buyer@example.com", PASSWORD);
+    LoopbackClient guesser = new LoopbackClient("127.0.20.1", node.httpPort());
+
+    int wrong = 0;
+    Answer answer;
+    do {
+      answer = guesser.postForm("/oauth/token", Map.of("grant_type", "password", "username", "buyer@example.com", "password", "wrong " + wrong),
+          client);
+      if (answer.status() == 400) {
+        wrong++;
+      }
+    } while (answer.status() == 400 && wrong < 12);
+
+    assertEquals(429, answer.status(), answer.body());
+    assertEquals("too_many_attempts", new JsonObject(answer.body()).getString("error"));
+    assertTrue(Long.parseLong(answer.headers().get("retry-after")) >= 1);
+    assertTrue(wrong >= 6 && wrong <= 9, "5 free, then a wait: " + wrong);
+    assertTrue(node.metric("drover_auth_attempts_total{action=\"customer_login\",outcome=\"throttled\"}") >= 1);
+  }
+
+  @Test
+  void makingCustomersWithPasswordsFromOneAddressIsLimited() throws Exception {
+    LoopbackClient maker = new LoopbackClient("127.0.21.1", node.httpPort());
+
+    int made = 0;
+    Answer answer;
+    do {
+      answer = maker.postForm("/v1/products/" + product.id + "/customers", Map.of("email", "c" + made + "@example.com", "password", PASSWORD),
+          client);
+      if (answer.status() == 200) {
+        made++;
+      }
+    } while (answer.status() == 200 && made < 40);
+
+    assertEquals(429, answer.status(), answer.body());
+    assertEquals("too_many_attempts", new JsonObject(answer.body()).getString("error"));
+    assertTrue(made >= 31 && made <= 34, "30 free, then a wait: " + made);
+  }
+}
