@@ -9,6 +9,7 @@ import io.drover.gateway.session.SessionOwnership;
 import io.drover.hub.auth.AccountsApi;
 import io.drover.hub.auth.AdminTokens;
 import io.drover.hub.auth.OAuthApi;
+import io.drover.hub.auth.PasswordChangeApi;
 import io.drover.hub.auth.TokenService;
 import io.drover.hub.cluster.ClusterMetrics;
 import io.drover.hub.cluster.ClusterView;
@@ -219,6 +220,7 @@ public final class Node {
       api = new ApiVerticle(config.http(), tls, v -> List.of(
           new OperationsApi(health, registry),
           new AccountsApi(v, pool, access, config.openSignup()),
+          new PasswordChangeApi(v, pool, access),
           new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
           new DeviceProvisioningApi(v.eventBus(), access, deviceCas),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths

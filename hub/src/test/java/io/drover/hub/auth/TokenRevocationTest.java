@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 15, item 4: what takes a credential away takes its tokens away too. Deleting an OAuth client
  * (an account's or a product's) revokes every token issued through it, the team resetting a
- * customer's password revokes the customer's tokens. Real node, real HTTP.
+ * customer's password revokes the customer's tokens, and a person changing their own password
+ * ({@code PUT /v1/user} as particle-api-js's changeUserPassword sends it, or {@code POST
+ * /v1/user/password}) revokes the account's other tokens. Real node, real HTTP.
  */
 class TokenRevocationTest {
 
@@ -143,6 +145,90 @@ class TokenRevocationTest {
     assertEquals(200, node.get("/v1/devices", fresh).statusCode());
   }
 
+  /** particle-api-js's changeUserPassword: {@code PUT /v1/user {password, current_password}}. */
+  @Test
+  void changingThePasswordAsParticleApiJsDoesRevokesTheOtherTokensButNotTheCallers() throws Exception {
+    String email = "person" + ACCOUNTS.incrementAndGet() + "@revocation.example";
+    String caller = node.signUpAndLogIn(email, PASSWORD);
+    JsonObject other = passwordGrant(email, PASSWORD);
+
+    HttpResponse<String> changed = node.send("PUT", "/v1/user",
+        new JsonObject().put("current_password", PASSWORD).put("password", "a brand new password").encode(), caller);
+
+    assertEquals(200, changed.statusCode(), changed.body());
+    assertEquals(true, new JsonObject(changed.body()).getBoolean("ok"));
+    assertEquals(200, node.get("/v1/user", caller).statusCode(), "the token that changed it goes on");
+    assertError(node.get("/v1/user", other.getString("access_token")), 401, "invalid_token");
+    assertError(node.postForm("/oauth/token", Map.of("grant_type", "refresh_token", "refresh_token", other.getString("refresh_token")),
+        "particle-api:particle-api"), 400, "invalid_grant");
+    assertError(node.postForm("/oauth/token", Map.of("grant_type", "password", "username", email, "password", PASSWORD),
+        "particle-api:particle-api"), 400, "invalid_grant");
+    assertEquals(200, passwordGrantStatus(email, "a brand new password"));
+  }
+
+  /** {@code invalidate_tokens: true} (particle-api-js's invalidateTokens) revokes the caller's token as well. */
+  @Test
+  void invalidateTokensRevokesEveryTokenTheCallersToo() throws Exception {
+    String email = "person" + ACCOUNTS.incrementAndGet() + "@revocation.example";
+    String caller = node.signUpAndLogIn(email, PASSWORD);
+
+    HttpResponse<String> changed = node.send("PUT", "/v1/user", new JsonObject().put("current_password", PASSWORD)
+        .put("password", "a brand new password").put("invalidate_tokens", true).encode(), caller);
+
+    assertEquals(200, changed.statusCode(), changed.body());
+    assertError(node.get("/v1/user", caller), 401, "invalid_token");
+  }
+
+  @Test
+  void postUserPasswordChangesItTooAndNeedsTheCurrentOne() throws Exception {
+    String email = "person" + ACCOUNTS.incrementAndGet() + "@revocation.example";
+    String caller = node.signUpAndLogIn(email, PASSWORD);
+    String other = node.logIn(email, PASSWORD);
+
+    assertError(node.post("/v1/user/password", new JsonObject().put("current_password", "not the password")
+        .put("password", "a brand new password").encode(), caller), 400, "invalid_request");
+    assertError(node.post("/v1/user/password", new JsonObject().put("password", "a brand new password").encode(), caller), 400,
+        "invalid_request");
+    assertError(node.post("/v1/user/password", new JsonObject().put("current_password", PASSWORD).put("password", "short").encode(), caller),
+        400, "invalid_request");
+    assertError(node.post("/v1/user/password", new JsonObject().put("current_password", PASSWORD).put("password", "x".repeat(9)).encode(),
+        null), 401, "invalid_request");
+    assertEquals(200, node.get("/v1/user", other).statusCode(), "refused changes revoke nothing");
+    assertEquals(200, passwordGrantStatus(email, PASSWORD), "and change nothing");
+
+    HttpResponse<String> changed = node.post("/v1/user/password",
+        new JsonObject().put("current_password", PASSWORD).put("password", "a brand new password").encode(), caller);
+
+    assertEquals(200, changed.statusCode(), changed.body());
+    assertError(node.get("/v1/user", other), 401, "invalid_token");
+    assertEquals(200, node.get("/v1/user", caller).statusCode());
+    assertEquals(200, passwordGrantStatus(email, "a brand new password"));
+  }
+
+  @Test
+  void theBootstrapTokenAndApiUsersHaveNoPasswordToChange() throws Exception {
+    String body = new JsonObject().put("current_password", PASSWORD).put("password", "a brand new password").encode();
+    assertError(node.send("PUT", "/v1/user", body, node.adminToken()), 400, "invalid_request");
+
+    String owner = newAccount();
+    int product = product(owner);
+    HttpResponse<String> made = node.post("/v1/products/" + product + "/team",
+        "{\"friendly_name\":\"robot\",\"scopes\":[\"devices:list\"]}", owner);
+    assertEquals(201, made.statusCode(), made.body());
+    String robot = new JsonObject(made.body()).getJsonObject("created").getJsonArray("tokens").getJsonObject(0).getString("token");
+    assertError(node.send("PUT", "/v1/user", body, robot), 403, "forbidden");
+  }
+
+  @Test
+  void onlyThePasswordCanBeChangedThisWay() throws Exception {
+    String email = "person" + ACCOUNTS.incrementAndGet() + "@revocation.example";
+    String caller = node.signUpAndLogIn(email, PASSWORD);
+
+    assertError(node.send("PUT", "/v1/user", new JsonObject().put("current_password", PASSWORD).put("username", "new@revocation.example")
+        .encode(), caller), 400, "invalid_request");
+    assertEquals(email, new JsonObject(node.get("/v1/user", caller).body()).getString("username"));
+  }
+
   private static String newAccount() throws Exception {
     return node.signUpAndLogIn("owner" + ACCOUNTS.incrementAndGet() + "@revocation.example", PASSWORD);
   }
@@ -176,6 +262,18 @@ class TokenRevocationTest {
     HttpResponse<String> answer = node.postForm("/oauth/token", form, client.getString("id") + ":" + client.getString("secret"));
     assertEquals(200, answer.statusCode(), answer.body());
     return new JsonObject(answer.body());
+  }
+
+  private static JsonObject passwordGrant(String email, String password) throws Exception {
+    HttpResponse<String> answer = node.postForm("/oauth/token", Map.of("grant_type", "password", "username", email, "password", password),
+        "particle-api:particle-api");
+    assertEquals(200, answer.statusCode(), answer.body());
+    return new JsonObject(answer.body());
+  }
+
+  private static int passwordGrantStatus(String email, String password) throws Exception {
+    return node.postForm("/oauth/token", Map.of("grant_type", "password", "username", email, "password", password),
+        "particle-api:particle-api").statusCode();
   }
 
   private static void assertError(HttpResponse<String> response, int status, String error) {
