@@ -67,6 +67,11 @@ public final class AccessCheck {
     });
   }
 
+  /** Records the caller that another credential (a stream ticket) proved, for the handlers after this one. */
+  public static void establish(RoutingContext ctx, Principal principal) {
+    ctx.put(PRINCIPAL, principal);
+  }
+
   /** The caller, as a require handler before this one established it. */
   public static Principal principal(RoutingContext ctx) {
     return ctx.get(PRINCIPAL);

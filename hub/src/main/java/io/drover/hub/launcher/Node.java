@@ -38,6 +38,7 @@ import io.drover.hub.devices.certificates.ProductDeviceCasApi;
 import io.drover.hub.events.EventHistoryApi;
 import io.drover.hub.events.EventMetrics;
 import io.drover.hub.events.EventStreamApi;
+import io.drover.hub.events.StreamTickets;
 import io.drover.hub.events.EventsVerticle;
 import io.drover.hub.events.LiveEventCodec;
 import io.drover.hub.firmware.FirmwareApi;
@@ -217,6 +218,7 @@ public final class Node {
       deploy(new TrackerVerticle(trackerConfig, pool));
       deploy(new LocationRecorder(pool, trackerConfig.index()));
       CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
+      StreamTickets streamTickets = new StreamTickets(pool, access);
       api = new ApiVerticle(config.http(), tls, v -> List.of(
           new OperationsApi(health, registry),
           new AccountsApi(v, pool, access, config.openSignup()),
@@ -224,7 +226,8 @@ public final class Node {
           new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
           new DeviceProvisioningApi(v.eventBus(), access, deviceCas),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
-          new EventStreamApi(v, pool, access, devices, productAccess, config.events(), eventMetrics),
+          streamTickets,
+          new EventStreamApi(v, pool, access, streamTickets, devices, productAccess, config.events(), eventMetrics),
           new EventHistoryApi(pool, access, devices),
           // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
           new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas),
