@@ -48,6 +48,7 @@ import io.drover.hub.firmware.FirmwareVerticle;
 import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
+import io.drover.hub.http.MetricsToken;
 import io.drover.hub.http.OperationsApi;
 import io.drover.hub.products.ProductAccess;
 import io.drover.hub.products.ProductRepository;
@@ -184,6 +185,7 @@ public final class Node {
 
     // blocks (files, and key generation on the first start): before any listener, on this thread
     ServerTls tls = NodeCertificate.loadAtStart(config.tls(), config.dataDir());
+    MetricsToken metricsToken = MetricsToken.loadAtStart(config.metrics());
     Map<String, String> demoDevices = Map.of();
     DeviceDirectory directory = null;
     if (roles.hub()) {
@@ -220,7 +222,7 @@ public final class Node {
       CustomerAccounts customers = new CustomerAccounts(vertx, pool, tokens);
       StreamTickets streamTickets = new StreamTickets(pool, access);
       api = new ApiVerticle(config.http(), tls, v -> List.of(
-          new OperationsApi(health, registry),
+          new OperationsApi(health, registry, metricsToken),
           new AccountsApi(v, pool, access, config.openSignup()),
           new PasswordChangeApi(v, pool, access),
           new OAuthApi(v, pool, tokens, access, new CustomerGrants(pool, customers)),
@@ -249,7 +251,7 @@ public final class Node {
           new ConsoleRoutes(v, config.mapTiles())));
     } else {
       // a gateway node still answers /health and /metrics, for its load balancer and Prometheus
-      api = new ApiVerticle(config.http(), tls, v -> List.of(new OperationsApi(health, registry)));
+      api = new ApiVerticle(config.http(), tls, v -> List.of(new OperationsApi(health, registry, metricsToken)));
     }
     deploy(api);
 

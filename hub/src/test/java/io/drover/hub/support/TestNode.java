@@ -34,11 +34,14 @@ public final class TestNode implements AutoCloseable {
 
   private final Node node;
   private final String adminToken;
+  private final String metricsToken;
 
   private TestNode(Node node) throws IOException {
     this.node = node;
     // a gateway-only node has no database, so no bootstrap token
     this.adminToken = Files.exists(node.adminTokenFile()) ? Files.readString(node.adminTokenFile()).trim() : null;
+    Path metrics = node.adminTokenFile().resolveSibling("metrics-token");
+    this.metricsToken = Files.exists(metrics) ? Files.readString(metrics).trim() : null;
   }
 
   /**
@@ -136,6 +139,16 @@ public final class TestNode implements AutoCloseable {
     return adminToken;
   }
 
+  /** The node's own metrics token ({@code DATA_DIR/metrics-token}), for /metrics and /health's detail; null when it made none. */
+  public String metricsToken() {
+    return metricsToken;
+  }
+
+  /** GET of /metrics or /health as Prometheus or the operator reads them: with the metrics token. */
+  public HttpResponse<String> operations(String path) throws IOException, InterruptedException {
+    return get(path, metricsToken);
+  }
+
   /** Registers a device through the admin route, as an operator would. */
   public DeviceIdentity provisionDevice() throws IOException, InterruptedException {
     HttpResponse<String> response = post("/v1/admin/devices", "{}", adminToken);
@@ -212,7 +225,7 @@ public final class TestNode implements AutoCloseable {
 
   /** A metric's value from /metrics, as Prometheus scrapes it; 0 when the series is absent. */
   public double metric(String series) throws IOException, InterruptedException {
-    for (String line : get("/metrics", null).body().split("\n")) {
+    for (String line : operations("/metrics").body().split("\n")) {
       if (line.startsWith(series + " ")) {
         return Double.parseDouble(line.substring(series.length() + 1).trim());
       }
