@@ -44,7 +44,7 @@ public final class PasswordChangeApi implements ApiFeature {
   private void change(RoutingContext ctx) {
     Principal principal = AccessCheck.principal(ctx);
     if (principal.userId() == null) {
-      throw new ApiException(400, "invalid_request", "The bootstrap admin token belongs to no account");
+      throw new ApiException(403, "forbidden", "The bootstrap admin token belongs to no account: it has no password");
     }
     if (principal.kind() == Principal.Kind.API_USER) {
       throw new ApiException(403, "forbidden", "An API user has no password; its tokens are managed by the product's team");

@@ -51,7 +51,7 @@ public final class StreamTickets implements ApiFeature {
   private void issue(RoutingContext ctx) {
     Principal caller = AccessCheck.principal(ctx);
     if (caller.tokenId() == null) {
-      throw new ApiException(400, "invalid_request", "The bootstrap admin token belongs to no account: send it in the Authorization header");
+      throw new ApiException(403, "forbidden", "The bootstrap admin token belongs to no account: send it in the Authorization header");
     }
     String path = RequestBodies.fields(ctx).getValue("path") instanceof String s ? s : null;
     if (path == null || path.length() > MAX_PATH_LENGTH || !STREAM_PATH.matcher(path).matches()) {

@@ -208,7 +208,7 @@ class TokenRevocationTest {
   @Test
   void theBootstrapTokenAndApiUsersHaveNoPasswordToChange() throws Exception {
     String body = new JsonObject().put("current_password", PASSWORD).put("password", "a brand new password").encode();
-    assertError(node.send("PUT", "/v1/user", body, node.adminToken()), 400, "invalid_request");
+    assertError(node.send("PUT", "/v1/user", body, node.adminToken()), 403, "forbidden");
 
     String owner = newAccount();
     int product = product(owner);
