@@ -169,8 +169,11 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 heap_used_kb() { jcmd "$1" GC.heap_info | awk '/heap/ && /used/ && v == "" { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v) } } END { print v }'; }
 
+operations() { # node path: /metrics or /health, read with the node's metrics token as Prometheus does
+  curl -s --max-time 5 -H "Authorization: Bearer $(cat "${DATA[$1]}/metrics-token")" "http://127.0.0.1:${HTTP[$1]}$2"
+}
 gauge() { # node metric: the metric's sample. awk reads to the end: stopping early would fail curl (exit 23)
-  curl -s --max-time 5 "http://127.0.0.1:${HTTP[$1]}/metrics" | awk -v m="$2" '$1 == m && v == "" { v = sprintf("%d", $2) } END { print v }'
+  operations "$1" /metrics | awk -v m="$2" '$1 == m && v == "" { v = sprintf("%d", $2) } END { print v }'
 }
 mqtt_connected() { gauge "$1" 'drover_devices_connected{protocol="mqtt"}'; }
 
@@ -421,7 +424,7 @@ main() {
   # shellcheck disable=SC2046
   start_node gw2 $(cluster_flags gateway "$GW2_PORT" gw2)
   for _ in $(seq 1 60); do
-    members=$(curl -s --max-time 5 "http://127.0.0.1:${HTTP[hub]}/health" | jq -r '.checks[] | select(.id == "cluster") | .data.members' 2>/dev/null || true)
+    members=$(operations hub /health | jq -r '.checks[] | select(.id == "cluster") | .data.members' 2>/dev/null || true)
     [[ "$members" == 3 ]] && break
     sleep 1
   done
@@ -443,7 +446,7 @@ main() {
     else call_run single "$run"; call_run clustered "$run"; fi
   done
   for name in hub gw1 gw2 single; do
-    curl -s --max-time 5 "http://127.0.0.1:${HTTP[$name]}/metrics" >"$OUT_DIR/metrics-$name.txt" || true
+    operations "$name" /metrics >"$OUT_DIR/metrics-$name.txt" || true
   done
   for ((i = ${#NODES[@]} - 1; i >= 0; i--)); do stop_node "${NODES[i]}"; done
 

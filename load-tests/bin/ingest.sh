@@ -369,7 +369,7 @@ for q in $QOS_LIST; do
   done
 done
 for v in "${VARIANTS[@]}"; do
-  curl -s --max-time 5 "http://127.0.0.1:${NODE_HTTP[$v]}/metrics" >"$OUT_DIR/$v-metrics-at-end.txt" || true
+  node_metrics "$v" >"$OUT_DIR/$v-metrics-at-end.txt" || true
 done
 mosquitto_stop
 nodes_stop_all

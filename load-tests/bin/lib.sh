@@ -192,11 +192,16 @@ node_sql() { # key sql
     psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAtX -F' ' -c "$2"
 }
 
+# The node's /metrics, read as Prometheus does: with the metrics token the node made in its data dir.
+node_metrics() { # key
+  curl -s --max-time 5 -H "Authorization: Bearer $(cat "${NODE_DATA[$1]}/metrics-token")" "http://127.0.0.1:${NODE_HTTP[$1]}/metrics"
+}
+
 # The sum of every series of a metric whose labels contain label-text (all series without it), as a
 # whole number. drover_devices_connected has a series per protocol, coap first: read one series alone
 # and an MQTT count reads 0. awk reads to the end: stopping early would fail curl (exit 23).
 node_metric_sum() { # key metric [label-text]
-  curl -s --max-time 5 "http://127.0.0.1:${NODE_HTTP[$1]}/metrics" \
+  node_metrics "$1" \
     | awk -v m="$2" -v l="${3:-}" '($1 == m || index($1, m "{") == 1) && index($1, l) > 0 { s += $2 } END { printf "%d\n", s }'
 }
 

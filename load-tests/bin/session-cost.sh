@@ -341,7 +341,7 @@ for run in $(seq 1 "$RATE_REPS"); do
   rate_run mosquitto "$run"
 done
 for v in "${VARIANTS[@]}"; do
-  curl -s --max-time 5 "http://127.0.0.1:${NODE_HTTP[$v]}/metrics" >"$OUT_DIR/$v-metrics-after-rate.txt" || true
+  node_metrics "$v" >"$OUT_DIR/$v-metrics-after-rate.txt" || true
 done
 mosquitto_stop
 nodes_stop_all

@@ -171,6 +171,21 @@ await step('removeDevice', async () => {
   report('removeDevice', { ok: body.ok, remaining: after.map((device) => device.id) });
 });
 
+await step('changeUserPassword', async () => {
+  const { body: second } = await particle.login({ username, password });
+  const newPassword = `${password} changed`;
+  const { body } = await particle.changeUserPassword({ currentPassword: password, password: newPassword, auth });
+  let otherToken = null;
+  try {
+    await particle.listDevices({ auth: second.access_token });
+    otherToken = 200;
+  } catch (error) {
+    otherToken = error.statusCode;
+  }
+  const { body: relogin } = await particle.login({ username, password: newPassword });
+  report('changeUserPassword', { ok: body.ok, otherTokenStatus: otherToken, newPasswordLogsIn: typeof relogin.access_token === 'string' });
+});
+
 await step('deleteCurrentAccessToken', async () => {
   const { body } = await particle.deleteCurrentAccessToken({ auth });
   report('deleteCurrentAccessToken', { ok: body.ok });

@@ -1,10 +1,13 @@
-// Live device status from the API's Server-Sent Events. EventSource cannot send headers, so the
-// token travels as the access_token query parameter, which the API accepts for this reason.
+// Live device status from the API's Server-Sent Events. EventSource cannot send an Authorization
+// header, and an access token in a URL ends up in proxy and server logs; so each stream opens with a
+// stream ticket (POST /v1/events/stream_tickets), which opens that one stream, once, within a minute.
+// EventSource's own reconnection would show the spent ticket again, so after any error the stream is
+// closed here and a new one opened with a new ticket.
 
 import { api } from './api.js';
 import { session } from './session.js';
 
-const RETRY_AFTER_CLOSE_MS = 5000;
+const RETRY_MS = 3000;
 
 /**
  * Follows `spark/status` on `streamPath` (for example /v1/devices/events/spark/status).
@@ -18,27 +21,39 @@ export function followStatus(streamPath, { onStatus, onState }) {
   let source = null;
   let retry = null;
   let closed = false;
+  // each open() takes a number: a ticket that arrives after its stream was given up opens nothing
+  let attempt = 0;
 
-  const open = () => {
-    const token = session.token();
-    if (closed || !token) return;
+  const later = () => {
+    clearTimeout(retry);
+    if (!closed) retry = setTimeout(open, RETRY_MS);
+  };
+
+  const open = async () => {
+    if (closed || !session.token()) return;
+    const mine = ++attempt;
     onState('connecting');
-    source = new EventSource(`${streamPath}?access_token=${encodeURIComponent(token)}`);
-    source.addEventListener('open', () => onState('live'));
-    source.addEventListener('error', () => {
-      if (source.readyState === EventSource.CLOSED) {
-        // Refused, not dropped (EventSource retries a dropped connection itself). EventSource cannot
-        // tell why; a plain request can: a refused token ends the session through the API client.
-        onState('reconnecting');
-        const later = () => {
-          if (!closed) retry = setTimeout(open, RETRY_AFTER_CLOSE_MS);
-        };
-        api.me().then(later, later);
-      } else {
-        onState('reconnecting');
-      }
+    let ticket;
+    try {
+      ({ ticket } = await api.streamTicket(streamPath));
+    } catch {
+      // a refused token ends the session through the API client; anything else is tried again
+      if (mine === attempt) later();
+      return;
+    }
+    if (closed || mine !== attempt) return;
+    const stream = new EventSource(`${streamPath}?stream_ticket=${encodeURIComponent(ticket)}`);
+    source = stream;
+    stream.addEventListener('open', () => onState('live'));
+    stream.addEventListener('error', () => {
+      // dropped or refused, the ticket is spent: a new stream needs a new one
+      stream.close();
+      if (source !== stream) return;
+      source = null;
+      onState('reconnecting');
+      later();
     });
-    source.addEventListener('spark/status', (event) => {
+    stream.addEventListener('spark/status', (event) => {
       let payload;
       try {
         payload = JSON.parse(event.data);
@@ -56,6 +71,7 @@ export function followStatus(streamPath, { onStatus, onState }) {
   // page load. So the stream closes on pagehide and opens again if the page is shown from the cache.
   const hide = () => {
     clearTimeout(retry);
+    attempt++;
     source?.close();
     source = null;
   };

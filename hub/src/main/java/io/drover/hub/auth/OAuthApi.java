@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * OAuth 2 as the Particle tools use it (RFC 6749): {@code POST /oauth/token} with the password,
@@ -27,6 +29,7 @@ import java.util.Locale;
  */
 public final class OAuthApi implements ApiFeature {
 
+  private static final Logger LOG = LoggerFactory.getLogger(OAuthApi.class);
   private static final String USER_SCOPE = "*";
 
   private final PasswordGuard passwords;
@@ -186,16 +189,18 @@ public final class OAuthApi implements ApiFeature {
         .onFailure(ctx::fail);
   }
 
+  /** The client goes, and every token issued through it with it (its secret may be why it is deleted). */
   private void deleteClient(RoutingContext ctx) {
     Principal principal = personOf(ctx);
-    pool.preparedQuery("DELETE FROM oauth_clients WHERE id = $1 AND owner_id = $2")
-        .execute(Tuple.of(ctx.pathParam("id"), principal.userId()))
-        .onSuccess(deleted -> {
-          if (deleted.rowCount() == 0) {
-            ctx.fail(new ApiException(404, "not_found", "No such client of this account"));
-          } else {
-            ctx.response().setStatusCode(204).end();
-          }
+    String clientId = ctx.pathParam("id");
+    pool.withTransaction(connection -> connection.preparedQuery("DELETE FROM oauth_clients WHERE id = $1 AND owner_id = $2")
+            .execute(Tuple.of(clientId, principal.userId()))
+            .compose(deleted -> deleted.rowCount() == 0
+                ? Future.failedFuture(new ApiException(404, "not_found", "No such client of this account"))
+                : TokenRevocation.issuedThrough(connection, clientId)))
+        .onSuccess(revoked -> {
+          LOG.info("client deleted [client: {}, owner: {}, tokens-revoked: {}]", clientId, principal.userId(), revoked);
+          ctx.response().setStatusCode(204).end();
         })
         .onFailure(ctx::fail);
   }

@@ -97,12 +97,18 @@ public final class TokenService {
     String token = jwt.generateToken(
         new JsonObject().put("sub", Long.toString(userId)).put("username", username).put("jti", jti).put("scope", scope),
         new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds((int) lifetime));
+    // The client's row is locked (FOR KEY SHARE) while the token is written: a deletion of the client
+    // at this moment either waits for this token, then revokes it (TokenRevocation.issuedThrough), or
+    // commits first, and then no row is found and no token is written.
     return client.preparedQuery("""
             INSERT INTO access_tokens (jti, user_id, client_id, scope, expires_at, refresh_hash, chain_id)
-            VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7)""")
+            SELECT $1, $2, c.id, $4, now() + make_interval(secs => $5), $6, $7 FROM oauth_clients c WHERE c.id = $3
+            FOR KEY SHARE OF c""")
         .execute(Tuple.of(jti, userId, clientId, scope, (double) lifetime, Buffer.buffer(Secrets.sha256(refresh)),
             chainId == null ? jti : chainId))
-        .map(inserted -> new TokenGrant(token, refresh, lifetime));
+        .compose(inserted -> inserted.rowCount() == 1
+            ? Future.succeededFuture(new TokenGrant(token, refresh, lifetime))
+            : Future.failedFuture(new ApiException(401, "invalid_client", "Client authentication failed: the client was deleted")));
   }
 
   /** @return the caller, or a failed future with a 401 ApiException */

@@ -4,6 +4,7 @@ import io.drover.hub.auth.PasswordGuard;
 import io.drover.hub.auth.Passwords;
 import io.drover.hub.auth.Secrets;
 import io.drover.hub.auth.TokenGrant;
+import io.drover.hub.auth.TokenRevocation;
 import io.drover.hub.auth.TokenService;
 import io.drover.hub.http.ApiException;
 import io.vertx.core.Future;
@@ -101,10 +102,17 @@ public final class CustomerAccounts {
         });
   }
 
-  public Future<Void> setPassword(Customer customer, String password) {
+  /**
+   * The team's reset: the new password, and every token of the customer revoked with it (whoever held
+   * one got it with the password being replaced).
+   *
+   * @return how many tokens were revoked
+   */
+  public Future<Integer> setPassword(Customer customer, String password) {
     return passwords.hash(() -> Passwords.hash(password))
-        .compose(hash -> pool.preparedQuery("UPDATE users SET password_hash = $2 WHERE id = $1").execute(Tuple.of(customer.id(), hash)))
-        .mapEmpty();
+        .compose(hash -> pool.withTransaction(connection -> connection.preparedQuery("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .execute(Tuple.of(customer.id(), hash))
+            .compose(updated -> TokenRevocation.ofAccount(connection, customer.id(), null))));
   }
 
   /** How the limits on guessing name a customer: emails are unique within a product only. */

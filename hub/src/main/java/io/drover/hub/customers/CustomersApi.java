@@ -167,7 +167,10 @@ public final class CustomersApi implements ApiFeature {
     String email = CustomerAccounts.email(ctx.pathParam("email"), "The customer's email in the path");
     customers.find(productId, email)
         .compose(customer -> customer == null ? Future.failedFuture(noSuchCustomer(productId, email)) : customers.setPassword(customer, password))
-        .onSuccess(done -> ctx.json(new JsonObject().put("ok", true)))
+        .onSuccess(revoked -> {
+          LOG.info("customer password reset [product: {}, customer: {}, tokens-revoked: {}]", productId, email, revoked);
+          ctx.json(new JsonObject().put("ok", true));
+        })
         .onFailure(ctx::fail);
   }
 

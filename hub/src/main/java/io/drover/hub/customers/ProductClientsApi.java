@@ -1,6 +1,7 @@
 package io.drover.hub.customers;
 
 import io.drover.hub.auth.Secrets;
+import io.drover.hub.auth.TokenRevocation;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
@@ -19,6 +20,8 @@ import io.vertx.sqlclient.Tuple;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A product's OAuth clients: {@code GET/POST /v1/products/:pid/clients}, {@code DELETE .../clients/:id}.
@@ -28,6 +31,7 @@ import java.util.Locale;
  */
 public final class ProductClientsApi implements ApiFeature {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ProductClientsApi.class);
   private static final String CLIENTS = "/v1/products/:" + ProductAccess.PATH_PARAM + "/clients";
 
   private final Pool pool;
@@ -95,16 +99,18 @@ public final class ProductClientsApi implements ApiFeature {
         .onFailure(ctx::fail);
   }
 
+  /** The client goes, and with it every token it got for the product's customers. */
   private void delete(RoutingContext ctx) {
     int productId = ProductAccess.scope(ctx).productId();
-    pool.preparedQuery("DELETE FROM oauth_clients WHERE id = $1 AND product_id = $2")
-        .execute(Tuple.of(ctx.pathParam("clientId"), productId))
-        .onSuccess(deleted -> {
-          if (deleted.rowCount() == 0) {
-            ctx.fail(new ApiException(404, "not_found", "No client " + ctx.pathParam("clientId") + " in product " + productId));
-          } else {
-            ctx.json(new JsonObject().put("ok", true));
-          }
+    String clientId = ctx.pathParam("clientId");
+    pool.withTransaction(connection -> connection.preparedQuery("DELETE FROM oauth_clients WHERE id = $1 AND product_id = $2")
+            .execute(Tuple.of(clientId, productId))
+            .compose(deleted -> deleted.rowCount() == 0
+                ? Future.failedFuture(new ApiException(404, "not_found", "No client " + clientId + " in product " + productId))
+                : TokenRevocation.issuedThrough(connection, clientId)))
+        .onSuccess(revoked -> {
+          LOG.info("product client deleted [product: {}, client: {}, tokens-revoked: {}]", productId, clientId, revoked);
+          ctx.json(new JsonObject().put("ok", true));
         })
         .onFailure(ctx::fail);
   }

@@ -82,6 +82,7 @@ public final class EventStreamApi implements ApiFeature {
   private final Vertx vertx;
   private final Pool pool;
   private final AccessCheck access;
+  private final StreamTickets tickets;
   private final DeviceDirectory directory;
   private final ProductAccess products;
   private final EventSettings settings;
@@ -93,11 +94,12 @@ public final class EventStreamApi implements ApiFeature {
   private MessageConsumer<LiveEvent> consumer;
   private long sweepTimer = -1;
 
-  public EventStreamApi(Vertx vertx, Pool pool, AccessCheck access, DeviceDirectory directory, ProductAccess products, EventSettings settings,
-      EventMetrics metrics) {
+  public EventStreamApi(Vertx vertx, Pool pool, AccessCheck access, StreamTickets tickets, DeviceDirectory directory, ProductAccess products,
+      EventSettings settings, EventMetrics metrics) {
     this.vertx = vertx;
     this.pool = pool;
     this.access = access;
+    this.tickets = tickets;
     this.directory = directory;
     this.products = products;
     this.settings = settings;
@@ -108,17 +110,18 @@ public final class EventStreamApi implements ApiFeature {
 
   @Override
   public Future<Void> mount(Router router) {
-    router.get("/v1/devices/events").handler(access::requireUser).handler(ctx -> open(ctx, null, false, null));
-    router.get("/v1/devices/events/*").handler(access::requireUser).handler(ctx -> open(ctx, null, false, null));
+    // a stream is opened with a token or with a stream ticket (a browser's EventSource cannot send a header)
+    router.get("/v1/devices/events").handler(tickets::requireCaller).handler(ctx -> open(ctx, null, false, null));
+    router.get("/v1/devices/events/*").handler(tickets::requireCaller).handler(ctx -> open(ctx, null, false, null));
     // Particle's public stream: an API client published these with private=false for anyone to read
-    router.get("/v1/events").handler(access::requireUser).handler(ctx -> open(ctx, null, true, null));
-    router.get("/v1/events/*").handler(access::requireUser).handler(ctx -> open(ctx, null, true, null));
+    router.get("/v1/events").handler(tickets::requireCaller).handler(ctx -> open(ctx, null, true, null));
+    router.get("/v1/events/*").handler(tickets::requireCaller).handler(ctx -> open(ctx, null, true, null));
     for (String path : List.of("/v1/products/:" + ProductAccess.PATH_PARAM + "/events", "/v1/products/:" + ProductAccess.PATH_PARAM + "/events/*")) {
-      router.get(path).handler(access::requireUser).handler(products.require(ProductPermission.VIEW))
+      router.get(path).handler(tickets::requireCaller).handler(products.require(ProductPermission.VIEW))
           .handler(ctx -> open(ctx, null, false, ProductAccess.scope(ctx).productId()));
     }
-    router.get("/v1/devices/:deviceId/events").handler(access::requireUser).handler(this::openForDevice);
-    router.get("/v1/devices/:deviceId/events/*").handler(access::requireUser).handler(this::openForDevice);
+    router.get("/v1/devices/:deviceId/events").handler(tickets::requireCaller).handler(this::openForDevice);
+    router.get("/v1/devices/:deviceId/events/*").handler(tickets::requireCaller).handler(this::openForDevice);
     router.post("/v1/devices/events").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::publish);
     sweepTimer = vertx.setPeriodic(60_000, id -> limits.sweep(System.nanoTime()));
     usageTimer = vertx.setPeriodic(settings.usageFlush().toMillis(), id -> usage.flush());

@@ -67,6 +67,11 @@ public final class AccessCheck {
     });
   }
 
+  /** Records the caller that another credential (a stream ticket) proved, for the handlers after this one. */
+  public static void establish(RoutingContext ctx, Principal principal) {
+    ctx.put(PRINCIPAL, principal);
+  }
+
   /** The caller, as a require handler before this one established it. */
   public static Principal principal(RoutingContext ctx) {
     return ctx.get(PRINCIPAL);
@@ -74,11 +79,17 @@ public final class AccessCheck {
 
   /** Particle accepts the token as a Bearer header, or as an access_token query or form field. */
   public static String bearerToken(RoutingContext ctx) {
+    String header = bearerHeader(ctx);
+    return header != null ? header : ctx.request().getParam("access_token");
+  }
+
+  /** The {@code Authorization: Bearer} header's token only, for credentials that must never travel in a URL. */
+  public static String bearerHeader(RoutingContext ctx) {
     String header = ctx.request().getHeader("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return header.substring(7).trim();
     }
-    return ctx.request().getParam("access_token");
+    return null;
   }
 
   private static void requireAdminPrincipal(RoutingContext ctx, Principal principal) {

@@ -26,6 +26,8 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("http.plain-enabled", "true", "false serves the API and Console over HTTPS only (http.tls-port); plain HTTP carries passwords and tokens in clear text"),
       new ConfigOption("http.tls-port", "8443", "Port of the API and Console over HTTPS, HTTP/2 or HTTP/1.1 (0 picks a free port)"),
       new ConfigOption("http.hsts-max-age-seconds", "31536000", "max-age of the Strict-Transport-Security header on HTTPS responses; 0 sends none"),
+      new ConfigOption("metrics.auth", "token", "token: /metrics and the detail of /health need the metrics token (Authorization: Bearer); none: anyone who reaches the HTTP port reads them"),
+      new ConfigOption("metrics.token-file", "", "File holding the metrics token (Prometheus's credentials_file can read the same); empty means DATA_DIR/metrics-token, made on first start (mode 0600)"),
       new ConfigOption("mqtt.host", "0.0.0.0", "Address the MQTT device listener binds"),
       new ConfigOption("mqtt.port", "1883", "Port of plain MQTT (0 picks a free port)"),
       new ConfigOption("mqtt.plain-enabled", "true", "false serves MQTT over TLS only (mqtt.tls-port); plain MQTT carries each device's secret in clear text"),

@@ -15,6 +15,7 @@ import io.drover.hub.auth.EmailVerificationApi;
 import io.drover.hub.auth.OAuthApi;
 import io.drover.hub.auth.PasswordGuard;
 import io.drover.hub.auth.PasswordHashing;
+import io.drover.hub.auth.PasswordChangeApi;
 import io.drover.hub.auth.TokenService;
 import io.drover.hub.cluster.ClusterMetrics;
 import io.drover.hub.cluster.ClusterView;
@@ -47,6 +48,7 @@ import io.drover.hub.devices.claims.PersonClaims;
 import io.drover.hub.events.EventHistoryApi;
 import io.drover.hub.events.EventMetrics;
 import io.drover.hub.events.EventStreamApi;
+import io.drover.hub.events.StreamTickets;
 import io.drover.hub.events.EventsVerticle;
 import io.drover.hub.events.LiveEventCodec;
 import io.drover.hub.firmware.FirmwareApi;
@@ -56,6 +58,7 @@ import io.drover.hub.firmware.FirmwareVerticle;
 import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
+import io.drover.hub.http.MetricsToken;
 import io.drover.hub.http.OperationsApi;
 import io.drover.hub.mail.MailOutbox;
 import io.drover.hub.products.ProductAccess;
@@ -194,6 +197,7 @@ public final class Node {
 
     // blocks (files, and key generation on the first start): before any listener, on this thread
     ServerTls tls = NodeCertificate.loadAtStart(config.tls(), config.dataDir());
+    MetricsToken metricsToken = MetricsToken.loadAtStart(config.metrics());
     Map<String, String> demoDevices = Map.of();
     DeviceDirectory directory = null;
     if (roles.hub()) {
@@ -238,13 +242,16 @@ public final class Node {
           attempts, config.accounts(), registry);
       deploy(new AttemptPruner(attempts, cluster));
       CustomerAccounts customers = new CustomerAccounts(passwords, pool, tokens);
+      StreamTickets streamTickets = new StreamTickets(pool, access);
       api = new ApiVerticle(config.http(), tls, v -> List.of(
-          new OperationsApi(health, registry),
+          new OperationsApi(health, registry, metricsToken),
           new AccountsApi(passwords, new AccountRepository(pool), access, config.accounts().openSignup()),
+          new PasswordChangeApi(passwords, pool, access),
           new OAuthApi(passwords, pool, tokens, access, new CustomerGrants(pool, customers)),
           new DeviceProvisioningApi(v.eventBus(), access, deviceCas),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
-          new EventStreamApi(v, pool, access, devices, productAccess, config.events(), eventMetrics),
+          streamTickets,
+          new EventStreamApi(v, pool, access, streamTickets, devices, productAccess, config.events(), eventMetrics),
           new EventHistoryApi(pool, access, devices),
           // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
           new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas),
@@ -269,7 +276,7 @@ public final class Node {
           new ConsoleRoutes(v, config.mapTiles())));
     } else {
       // a gateway node still answers /health and /metrics, for its load balancer and Prometheus
-      api = new ApiVerticle(config.http(), tls, v -> List.of(new OperationsApi(health, registry)));
+      api = new ApiVerticle(config.http(), tls, v -> List.of(new OperationsApi(health, registry, metricsToken)));
     }
     deploy(api);
 

@@ -10,6 +10,8 @@ import io.drover.hub.cluster.NodeRoles;
 import io.drover.hub.console.MapTiles;
 import io.drover.hub.events.EventSettings;
 import io.drover.hub.http.HttpSettings;
+import io.drover.hub.http.MetricsSettings;
+import io.drover.hub.http.MetricsToken;
 import io.drover.hub.mail.MailSettings;
 import io.drover.hub.storage.DatabaseSettings;
 import io.drover.hub.storage.Durability;
@@ -27,6 +29,7 @@ public record NodeConfig(
     ClusterSettings cluster,
     Path dataDir,
     HttpSettings http,
+    MetricsSettings metrics,
     GatewaySettings gateway,
     TlsSettings tls,
     Path deviceCaFile,
@@ -67,6 +70,7 @@ public record NodeConfig(
             r.integer("http.tls-port", 0, 65535),
             r.bool("http.plain-enabled"),
             Duration.ofSeconds(r.integer("http.hsts-max-age-seconds", 0, Integer.MAX_VALUE))),
+        r.metrics(dataDir),
         new GatewaySettings(
         new MqttSettings(
             r.text("mqtt.host"),
@@ -266,6 +270,15 @@ public record NodeConfig(
         }
       }
       return new ClusterSettings.Tls(files[0], files[1], files[2]);
+    }
+
+    /** The metrics token's file: the operator's, which must exist now, or the node's own in the data directory. */
+    MetricsSettings metrics(Path dataDir) {
+      boolean required = choice("metrics.auth", "token", "none").equals("token");
+      if (text("metrics.token-file").isBlank()) {
+        return new MetricsSettings(required, dataDir.resolve(MetricsToken.FILE_NAME), false);
+      }
+      return new MetricsSettings(required, readableFile("metrics.token-file"), true);
     }
 
     boolean bool(String key) {

@@ -249,7 +249,7 @@ class ClusterFailoverTest {
 
   private static JsonObject clusterCheck(TestNode node) {
     try {
-      JsonArray checks = new JsonObject(node.get("/health", null).body()).getJsonArray("checks");
+      JsonArray checks = new JsonObject(node.operations("/health").body()).getJsonArray("checks");
       for (int i = 0; i < checks.size(); i++) {
         if ("cluster".equals(checks.getJsonObject(i).getString("id"))) {
           return checks.getJsonObject(i).getJsonObject("data");

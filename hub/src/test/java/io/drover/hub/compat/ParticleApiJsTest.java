@@ -121,6 +121,8 @@ class ParticleApiJsTest {
       JsonObject removed = steps.get("removeDevice");
       assertEquals(true, removed.getBoolean("ok"));
       assertEquals(new JsonArray(), removed.getJsonArray("remaining"));
+      assertEquals(new JsonObject().put("step", "changeUserPassword").put("ok", true).put("otherTokenStatus", 401).put("newPasswordLogsIn", true),
+          steps.get("changeUserPassword"), "changeUserPassword keeps the caller's token and revokes the other");
       assertEquals(true, steps.get("deleteCurrentAccessToken").getBoolean("ok"));
       assertEquals(401, steps.get("revokedTokenRefused").getInteger("statusCode"));
       assertEquals("invalid_token", steps.get("revokedTokenRefused").getString("error"));

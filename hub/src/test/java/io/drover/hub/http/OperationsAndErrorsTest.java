@@ -36,7 +36,7 @@ class OperationsAndErrorsTest {
 
   @Test
   void healthReportsTheDatabaseCheck() throws Exception {
-    HttpResponse<String> health = node.get("/health", null);
+    HttpResponse<String> health = node.operations("/health");
 
     assertEquals(200, health.statusCode());
     JsonObject body = new JsonObject(health.body());
@@ -79,7 +79,7 @@ class OperationsAndErrorsTest {
       TestNode.eventually(java.time.Duration.ofSeconds(5), () -> metric("drover_events_written_total") >= written + 2, "events written");
       assertTrue(node.metric("drover_events_write_latency_seconds_count") >= latencies + 2);
     }
-    String all = node.get("/metrics", null).body();
+    String all = node.operations("/metrics").body();
     for (String series : new String[] {"drover_connects_rejected_total{", "drover_events_write_queue", "drover_events_dropped_total{",
         "drover_streams_open", "jvm_memory_used_bytes", "vertx_"}) {
       assertTrue(all.contains(series), series);

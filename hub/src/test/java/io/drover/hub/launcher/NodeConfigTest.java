@@ -63,6 +63,25 @@ class NodeConfigTest {
   }
 
   @Test
+  void metricsNeedTheNodesOwnTokenByDefaultOrTheOperatorsFile(@TempDir Path dir) throws Exception {
+    NodeConfig defaults = NodeConfig.from(List.of("--data-dir=" + dir), Map.of());
+    assertTrue(defaults.metrics().tokenRequired());
+    assertEquals(dir.resolve("metrics-token"), defaults.metrics().tokenFile());
+    assertFalse(defaults.metrics().givenByOperator());
+
+    Path file = Files.writeString(dir.resolve("prometheus.token"), "x".repeat(32));
+    NodeConfig given = NodeConfig.from(List.of(), Map.of("DROVER_METRICS_TOKEN_FILE", file.toString()));
+    assertEquals(file, given.metrics().tokenFile());
+    assertTrue(given.metrics().givenByOperator());
+    assertFalse(NodeConfig.from(List.of("--metrics.auth=none"), Map.of()).metrics().tokenRequired());
+
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--metrics.token-file=" + dir.resolve("absent")), Map.of()))
+        .getMessage().startsWith("metrics.token-file must name a readable file"));
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--metrics.auth=open"), Map.of()))
+        .getMessage().startsWith("metrics.auth must be one of token, none"));
+  }
+
+  @Test
   void plainPortsCanBeTurnedOff() {
     NodeConfig config = NodeConfig.from(List.of("--mqtt.plain-enabled=false"), Map.of("DROVER_HTTP_PLAIN_ENABLED", "false"));
 

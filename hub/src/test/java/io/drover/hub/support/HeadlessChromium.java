@@ -34,11 +34,23 @@ public final class HeadlessChromium implements AutoCloseable {
   }
 
   public static HeadlessChromium start() throws IOException {
-    return start(List.of());
+    return start(List.of(), false);
   }
 
   /** @param extraArguments more Chromium switches, such as a certificate pin for a node's HTTPS port */
   public static HeadlessChromium start(List<String> extraArguments) throws IOException {
+    return start(extraArguments, false);
+  }
+
+  /**
+   * As {@link #start()}, and the browser also logs every network request it sends (Chromium's
+   * performance log, Network domain only), for {@link #requestedUrls}.
+   */
+  public static HeadlessChromium startRecordingRequests() throws IOException {
+    return start(List.of(), true);
+  }
+
+  private static HeadlessChromium start(List<String> extraArguments, boolean recordRequests) throws IOException {
     Path profile = Files.createTempDirectory("drover-chromium");
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(CHROMEDRIVER))
@@ -52,6 +64,10 @@ public final class HeadlessChromium implements AutoCloseable {
     options.addArguments(extraArguments);
     LoggingPreferences logs = new LoggingPreferences();
     logs.enable(LogType.BROWSER, Level.ALL);
+    if (recordRequests) {
+      logs.enable(LogType.PERFORMANCE, Level.ALL);
+      options.setExperimentalOption("perfLoggingPrefs", java.util.Map.of("enableNetwork", true, "enablePage", false));
+    }
     options.setCapability("goog:loggingPrefs", logs);
     return new HeadlessChromium(new ChromeDriver(service, options), profile);
   }
@@ -70,6 +86,22 @@ public final class HeadlessChromium implements AutoCloseable {
         .map(LogEntry::getMessage)
         .filter(message -> !message.contains("the server responded with a status of 4"))
         .toList();
+  }
+
+  /**
+   * The URL of every request the browser sent since the last call (fetches, EventSource streams,
+   * scripts, images: what DevTools' Network panel lists), in order; only when started with
+   * {@link #startRecordingRequests}.
+   */
+  public List<String> requestedUrls() {
+    List<String> urls = new java.util.ArrayList<>();
+    for (LogEntry entry : driver.manage().logs().get(LogType.PERFORMANCE).getAll()) {
+      io.vertx.core.json.JsonObject message = new io.vertx.core.json.JsonObject(entry.getMessage()).getJsonObject("message");
+      if ("Network.requestWillBeSent".equals(message.getString("method"))) {
+        urls.add(message.getJsonObject("params").getJsonObject("request").getString("url"));
+      }
+    }
+    return urls;
   }
 
   @Override

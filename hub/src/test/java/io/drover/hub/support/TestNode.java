@@ -46,11 +46,14 @@ public final class TestNode implements AutoCloseable {
   private final Node node;
   private final String adminToken;
   private io.vertx.core.Vertx deviceVertx;
+  private final String metricsToken;
 
   private TestNode(Node node) throws IOException {
     this.node = node;
     // a gateway-only node has no database, so no bootstrap token
     this.adminToken = Files.exists(node.adminTokenFile()) ? Files.readString(node.adminTokenFile()).trim() : null;
+    Path metrics = node.adminTokenFile().resolveSibling("metrics-token");
+    this.metricsToken = Files.exists(metrics) ? Files.readString(metrics).trim() : null;
   }
 
   /**
@@ -153,6 +156,16 @@ public final class TestNode implements AutoCloseable {
 
   public String adminToken() {
     return adminToken;
+  }
+
+  /** The node's own metrics token ({@code DATA_DIR/metrics-token}), for /metrics and /health's detail; null when it made none. */
+  public String metricsToken() {
+    return metricsToken;
+  }
+
+  /** GET of /metrics or /health as Prometheus or the operator reads them: with the metrics token. */
+  public HttpResponse<String> operations(String path) throws IOException, InterruptedException {
+    return get(path, metricsToken);
   }
 
   /** Registers a device through the admin route, as an operator would. */
@@ -333,7 +346,7 @@ public final class TestNode implements AutoCloseable {
 
   /** A metric's value from /metrics, as Prometheus scrapes it; 0 when the series is absent. */
   public double metric(String series) throws IOException, InterruptedException {
-    for (String line : get("/metrics", null).body().split("\n")) {
+    for (String line : operations("/metrics").body().split("\n")) {
       if (line.startsWith(series + " ")) {
         return Double.parseDouble(line.substring(series.length() + 1).trim());
       }

@@ -40,7 +40,8 @@ class PlainPortsOffTest {
 
   private static boolean demoDeviceConnected(TestNode node) {
     try {
-      String metrics = curl(node, "https://127.0.0.1:" + node.httpsPort() + "/metrics").output();
+      String metrics = curl(node, "-H", "Authorization: Bearer " + node.metricsToken(), "https://127.0.0.1:" + node.httpsPort() + "/metrics")
+          .output();
       return metrics.lines().anyMatch(line -> line.startsWith("drover_devices_connected{protocol=\"mqtt\"") && line.endsWith(" 1.0"));
     } catch (Exception e) {
       throw new IllegalStateException(e);
