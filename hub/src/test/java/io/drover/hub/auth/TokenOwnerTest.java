@@ -42,7 +42,7 @@ class TokenOwnerTest {
     String alice = node.signUpAndLogIn("alice@example.com", PASSWORD);
     String bob = node.signUpAndLogIn("bob@example.com", PASSWORD);
     TestNode.DeviceIdentity device = node.provisionDevice();
-    assertEquals(200, node.post("/v1/devices", new JsonObject().put("id", device.id()).encode(), bob).statusCode());
+    node.claim(device.id(), bob);
     String aliceJti = node.query("SELECT t.jti FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE u.username = 'alice@example.com'");
     String bobId = node.query("SELECT id FROM users WHERE username = 'bob@example.com'");
 

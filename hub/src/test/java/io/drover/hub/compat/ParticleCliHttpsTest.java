@@ -56,6 +56,9 @@ class ParticleCliHttpsTest {
       ParticleTools.Result login = particle("login", "--username", USERNAME, "--password", PASSWORD);
       assertTrue(login.stdout().contains("Successfully completed login!"), login.describe());
 
+      // the set-up's part (api.md, "Claiming: claim codes"): a claim code of the account, which the
+      // device reports; an ID alone claims nothing
+      node.reportClaimCode(identity.id(), node.claimCode("/v1/device_claims", node.logIn(USERNAME, PASSWORD)));
       ParticleTools.Result claim = particle("cloud", "claim", identity.id());
       assertTrue(claim.lines().contains("Successfully claimed device " + identity.id()), claim.describe());
 

@@ -78,6 +78,9 @@ class ParticleCliTest {
       assertEquals(USERNAME, profile().getString("username"));
       assertEquals(200, node.get("/v1/user", token).statusCode(), "the CLI keeps a token the node issued");
 
+      // the set-up's part (api.md, "Claiming: claim codes"): a claim code of the account, which the
+      // device reports; an ID alone claims nothing
+      node.reportClaimCode(identity.id(), node.claimCode("/v1/device_claims", profile().getString("access_token")));
       ParticleTools.Result claim = particle("cloud", "claim", identity.id());
       assertTrue(claim.lines().contains("Successfully claimed device " + identity.id()), claim.describe());
       String name = new JsonObject(node.get("/v1/devices/" + identity.id(), token).body()).getString("name");

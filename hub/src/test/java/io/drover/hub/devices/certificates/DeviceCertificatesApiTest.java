@@ -47,6 +47,8 @@ class DeviceCertificatesApiTest {
     openssl = new TestCertificates(Files.createTempDirectory("drover-certificates-api"));
     node = TestNode.start();
     admin = node.signUpAndLogIn("operator@example.com", "the administrator");
+    // an administrator by the explicit step a node takes (no sign-up makes one)
+    node.execute("UPDATE users SET is_admin = true WHERE username = 'operator@example.com'");
     alice = node.signUpAndLogIn("alice@example.com", "alice's password");
     bob = node.signUpAndLogIn("bob@example.com", "bob's password!");
     dave = node.signUpAndLogIn("dave@example.com", "dave's password");
