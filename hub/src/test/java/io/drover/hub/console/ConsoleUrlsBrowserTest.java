@@ -158,8 +158,7 @@ class ConsoleUrlsBrowserTest {
 
   private static DeviceIdentity claimedDevice(String token) throws Exception {
     DeviceIdentity identity = node.provisionDevice();
-    HttpResponse<String> claimed = node.post("/v1/devices", new JsonObject().put("id", identity.id()).encode(), token);
-    assertEquals(200, claimed.statusCode(), claimed.body());
+    node.claim(identity.id(), token);
     return identity;
   }
 

@@ -96,7 +96,7 @@ class StreamTicketsTest {
     String owner = newAccount();
     String outsider = newAccount();
     String device = node.provisionDevice().id();
-    assertEquals(200, node.post("/v1/devices", new JsonObject().put("id", device).encode(), owner).statusCode());
+    node.claim(device, owner);
     HttpResponse<String> product = node.post("/v1/products", "{\"name\":\"Ticket lamp " + ACCOUNTS.incrementAndGet() + "\",\"platform_id\":12}", owner);
     int productId = new JsonObject(product.body()).getJsonObject("product").getInteger("id");
 
