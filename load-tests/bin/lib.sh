@@ -78,6 +78,10 @@ build_project() {
 make_workdir() { # name
   WORK=$(mktemp -d "/tmp/drover-$1.XXXXXX")
   cp "$ROOT/hub/target/drover.jar" "$ROOT/load-tests/target/drover-swarm.jar" "$WORK/"
+  local label
+  for label in "${!VARIANT_JAR[@]}"; do
+    cp "${VARIANT_JAR[$label]}" "$WORK/drover-$label.jar"
+  done
 }
 
 # "Code: <commit>" and the machine, for the top of a summary.
@@ -94,9 +98,14 @@ describe_run() {
 # NODE_ARGS_B, even to nothing (NODE_ARGS_B=""), adds a second variant, measured in the same run.
 # Labels name files and rows: letters, digits, '-' and '_' only.
 
-# Sets VARIANTS (the labels, A first) and VARIANT_ARGS[label] (the extra node arguments, word-split).
+# NODE_JAR_A / NODE_JAR_B: a drover.jar of other code for that variant (built from another commit), so
+# that a change is measured before and after in the same run; default: the jar this checkout builds.
+#
+# Sets VARIANTS (the labels, A first), VARIANT_ARGS[label] (the extra node arguments, word-split) and
+# VARIANT_JAR[label] (the variant's own jar, when it has one).
 read_variants() {
   declare -gA VARIANT_ARGS=()
+  declare -gA VARIANT_JAR=()
   VARIANTS=()
   if [[ -n "${NODE_ARGS_B+set}" ]]; then
     LABEL_A="${LABEL_A:-drover-a}"
@@ -109,11 +118,14 @@ read_variants() {
     VARIANTS=("$LABEL_A")
   fi
   VARIANT_ARGS[$LABEL_A]="${NODE_ARGS_A:-}"
+  [[ -z "${NODE_JAR_A:-}" ]] || VARIANT_JAR[$LABEL_A]="$NODE_JAR_A"
+  [[ -z "${NODE_JAR_B:-}" || -z "${LABEL_B:-}" ]] || VARIANT_JAR[$LABEL_B]="$NODE_JAR_B"
   local label
   for label in "${VARIANTS[@]}"; do
     [[ "$label" =~ ^[A-Za-z0-9_-]+$ ]] || die "label '$label' may hold letters, digits, '-' and '_' only"
     [[ "$label" != mosquitto ]] || die "'mosquitto' is the baseline's label; name the node variants otherwise"
-    log "node variant [$label: ${VARIANT_ARGS[$label]:-(no extra arguments)}]"
+    [[ -z "${VARIANT_JAR[$label]:-}" || -f "${VARIANT_JAR[$label]}" ]] || die "no jar ${VARIANT_JAR[$label]} for variant $label"
+    log "node variant [$label: ${VARIANT_ARGS[$label]:-(no extra arguments)}${VARIANT_JAR[$label]:+, jar ${VARIANT_JAR[$label]}}]"
   done
 }
 
@@ -122,10 +134,11 @@ read_variants() {
 
 # Starts a node on free loopback ports (HTTP, MQTT, CoAP) and waits for its "node started" line.
 node_start() { # key log-name data-dir [node arguments...]
-  local key=$1 log_name=$2 log_file="$OUT_DIR/node-$2.log" data=$3 _ line
+  local key=$1 log_name=$2 log_file="$OUT_DIR/node-$2.log" data=$3 _ line jar="$WORK/drover-$1.jar"
   shift 3
+  [[ -f "$jar" ]] || jar="$WORK/drover.jar"
   # shellcheck disable=SC2086
-  java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir "$data" \
+  java $NODE_JAVA_OPTS -jar "$jar" --data-dir "$data" \
     --http.host 127.0.0.1 --http.port 0 --http.tls-port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 --mqtt.tls-port 0 \
     --coap.host 127.0.0.1 --coap.port 0 "$@" >"$log_file" 2>&1 &
   NODE_PID[$key]=$!
