@@ -556,6 +556,22 @@ class PipelineContractTest {
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(Transport.class)
+  void aSettingsComparisonTheHubCouldNotAnswerAtTheHandshakeIsAskedAgain(Transport transport) throws Exception {
+    Identity device = newDevice();
+    JsonObject settings = new JsonObject().put("rgb", new JsonObject().put("type", "off"));
+    hub.setTrackerSettings(device.id(), "1a2b3c4d", settings);
+    hub.failConfigChecks(device.id(), 1);
+    DeviceLink link = open(transport, device);
+
+    link.handshake(new JsonObject().put("product_id", 1001).put("firmware_version", 3).put("platform_id", 26).put("config_checksum", ""));
+
+    assertEquals(new JsonObject().put("checksum", "1a2b3c4d").put("configuration", settings), link.awaitSettings(),
+        "the settings arrive after the hub answers the second time, without a new handshake");
+    assertEquals(2, hub.configChecks.matching(check -> device.id().equals(check.getString("device_id"))).size());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Transport.class)
   void wrongSecretAndUnknownDeviceAreRefusedAlikeButCountedApart(Transport transport) throws Exception {
     Identity device = newDevice();
     String unknown = randomHex(12);

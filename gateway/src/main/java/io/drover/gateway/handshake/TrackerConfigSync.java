@@ -27,6 +27,9 @@ final class TrackerConfigSync {
   /** A stale hub answer to a push is asked again this many times, this far apart (index reloads take milliseconds). */
   private static final int STALE_ANSWER_RETRIES = 5;
   private static final long STALE_ANSWER_DELAY_MILLIS = 200;
+  /** A handshake's comparison the hub could not answer (busy, restarting) is tried again this many times, after 1, 2, 4 s. */
+  private static final int UNAVAILABLE_RETRIES = 3;
+  private static final long UNAVAILABLE_FIRST_DELAY_MILLIS = 1_000;
   private static final Logger LOG = LoggerFactory.getLogger(TrackerConfigSync.class);
 
   private final HubClient hub;
@@ -46,7 +49,27 @@ final class TrackerConfigSync {
       return;
     }
     running = handshake.configChecksum();
-    check(null, 0).onFailure(cause -> LOG.info("configuration not checked [device-id: {}, cause: {}]", deviceId, cause.getMessage()));
+    checkAfterHandshake(running, 0);
+  }
+
+  /**
+   * A device only reports its checksum at the handshake, so a comparison lost to a hub that did not
+   * answer would leave it stale until it reconnects: that one is asked again, unless the device has
+   * moved on (a newer handshake or an acknowledgement changed what it runs).
+   */
+  private void checkAfterHandshake(String reported, int attempt) {
+    check(null, 0).onFailure(cause -> {
+      boolean mayRetry = DeviceFailure.from(cause).kind() == DeviceFailure.Kind.UNAVAILABLE && attempt < UNAVAILABLE_RETRIES;
+      LOG.info("configuration not checked [device-id: {}, cause: {}, {}]", deviceId, cause.getMessage(),
+          mayRetry ? "asking again" : "until the next handshake");
+      if (mayRetry) {
+        hub.after(UNAVAILABLE_FIRST_DELAY_MILLIS << attempt).onSuccess(waited -> {
+          if (reported.equals(running)) {
+            checkAfterHandshake(reported, attempt + 1);
+          }
+        });
+      }
+    });
   }
 
   /**

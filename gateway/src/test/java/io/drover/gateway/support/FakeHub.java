@@ -54,6 +54,7 @@ public final class FakeHub extends VerticleBase {
   /** Binaries by "product/version", as the hub's firmware store keys them. */
   private final Map<String, Buffer> binaries = new ConcurrentHashMap<>();
   private final Map<String, Settings> settings = new ConcurrentHashMap<>();
+  private final Map<String, Integer> unansweredConfigChecks = new ConcurrentHashMap<>();
   /** Device IDs by the base64 of a raw public key's SubjectPublicKeyInfo. */
   private final Map<String, String> publicKeys = new ConcurrentHashMap<>();
   /** Device IDs by certificate fingerprint (SHA-256 of the device's own DER certificate, hex). */
@@ -125,6 +126,11 @@ public final class FakeHub extends VerticleBase {
   /** Makes the device an Asset Tracker whose effective settings are these. */
   public void setTrackerSettings(String deviceId, String checksum, JsonObject effective) {
     settings.put(deviceId, new Settings(checksum, effective));
+  }
+
+  /** The device's next {@code times} settings comparisons fail with UNAVAILABLE, as a hub that is busy or restarting. */
+  public void failConfigChecks(String deviceId, int times) {
+    unansweredConfigChecks.put(deviceId, times);
   }
 
   public static String sha256(Buffer binary) {
@@ -255,6 +261,12 @@ public final class FakeHub extends VerticleBase {
 
   private void configCheck(Message<JsonObject> message) {
     configChecks.add(message.body());
+    String deviceId = message.body().getString("device_id");
+    if (unansweredConfigChecks.getOrDefault(deviceId, 0) > 0) {
+      unansweredConfigChecks.merge(deviceId, -1, Integer::sum);
+      message.fail(Kind.UNAVAILABLE.busCode(), "the fake hub does not answer this comparison");
+      return;
+    }
     Settings effective = settings.get(message.body().getString("device_id"));
     if (effective == null) {
       message.reply(new JsonObject().put("tracker", false));

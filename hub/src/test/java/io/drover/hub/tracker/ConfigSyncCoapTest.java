@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** Tracker settings kept in sync by checksum over CoAP: PUT /cfg to the device, POST /cfg/ack back. */
 class ConfigSyncCoapTest {
 
-  private static final Duration SOON = Duration.ofSeconds(10);
+  private static final Duration SOON = Duration.ofSeconds(20);
   private static TestNode node;
   private static TrackerFleet fleet;
   private static String owner;
