@@ -233,7 +233,7 @@ class PipelineContractTest {
         case NOT_ALLOWED -> 0x87; // Not authorized
         case PAYLOAD_TOO_LARGE -> 0x83; // Implementation specific error: a PUBACK has no "too large"
         case MALFORMED_PAYLOAD -> 0x99; // Payload format invalid
-        case OVERLOADED -> 0x97; // Quota exceeded
+        case OVERLOADED, QUOTA_EXCEEDED -> 0x97; // Quota exceeded
         case UNAVAILABLE -> 0x83; // Implementation specific error
         default -> throw new IllegalArgumentException("no MQTT 5 PUBACK expectation written for " + kind);
       };
@@ -246,7 +246,7 @@ class PipelineContractTest {
         case NOT_ALLOWED -> "4.03"; // Forbidden
         case PAYLOAD_TOO_LARGE -> "4.13"; // Request Entity Too Large
         case MALFORMED_PAYLOAD -> "4.15"; // Unsupported Content-Format
-        case OVERLOADED -> "4.29"; // Too Many Requests
+        case OVERLOADED, QUOTA_EXCEEDED -> "4.29"; // Too Many Requests
         case UNAVAILABLE -> "5.03"; // Service Unavailable
         default -> throw new IllegalArgumentException("no CoAP expectation written for " + kind);
       };

@@ -23,7 +23,7 @@ final class CoapReplies {
       case NOT_ALLOWED -> ResponseCode.FORBIDDEN;
       case MALFORMED_PAYLOAD -> ResponseCode.UNSUPPORTED_CONTENT_FORMAT;
       case PAYLOAD_TOO_LARGE -> ResponseCode.REQUEST_ENTITY_TOO_LARGE;
-      case OVERLOADED -> ResponseCode.TOO_MANY_REQUESTS;
+      case OVERLOADED, QUOTA_EXCEEDED -> ResponseCode.TOO_MANY_REQUESTS;
       case DEVICE_OFFLINE, DEVICE_TIMEOUT, UNAVAILABLE -> ResponseCode.SERVICE_UNAVAILABLE;
     };
   }

@@ -32,6 +32,12 @@ public final class DeviceFailure extends RuntimeException {
     DEVICE_TIMEOUT(408, "device_timeout"),
     /** A bounded queue is full: the caller may retry later. */
     OVERLOADED(429, "overloaded"),
+    /**
+     * A quota the operator set (a device's, an account's or a product's events per second or per day)
+     * is used up: the message is refused for good, so a device must not resend it. The message names
+     * the quota.
+     */
+    QUOTA_EXCEEDED(430, "quota_exceeded"),
     /** The hub did not answer in time, or no hub is reachable. */
     UNAVAILABLE(503, "unavailable");
 

@@ -31,6 +31,9 @@ final class MqttReplies {
       case OVERLOADED -> v5
           ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_BUSY
           : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
+      case QUOTA_EXCEEDED -> v5
+          ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
+          : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
       case PAYLOAD_TOO_LARGE, MALFORMED_PAYLOAD, BAD_TOPIC, UNAVAILABLE, DEVICE_OFFLINE, DEVICE_TIMEOUT -> v5
           ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
           : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
@@ -41,7 +44,7 @@ final class MqttReplies {
   static MqttPubAckReasonCode publishRefusal(DeviceFailure.Kind kind) {
     return switch (kind) {
       case BAD_TOPIC -> MqttPubAckReasonCode.TOPIC_NAME_INVALID;
-      case OVERLOADED -> MqttPubAckReasonCode.QUOTA_EXCEEDED;
+      case OVERLOADED, QUOTA_EXCEEDED -> MqttPubAckReasonCode.QUOTA_EXCEEDED;
       case NOT_ALLOWED, UNKNOWN_DEVICE, BAD_CREDENTIALS, BAD_CERTIFICATE -> MqttPubAckReasonCode.NOT_AUTHORIZED;
       case MALFORMED_PAYLOAD, MALFORMED_IDENTITY -> MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID;
       case PAYLOAD_TOO_LARGE, UNAVAILABLE, DEVICE_OFFLINE, DEVICE_TIMEOUT -> MqttPubAckReasonCode.IMPLEMENTATION_SPECIFIC_ERROR;
