@@ -110,7 +110,7 @@ final class EventWriter {
       return null;
     }
     int holding = tenantsHolding + (tenant.queued == 0 ? 1 : 0);
-    return tenant.queued >= capacity / (holding + 1) ? Refusal.FAIR_SHARE : null;
+    return tenant.queued >= Math.max(1, capacity / (holding + 1)) ? Refusal.FAIR_SHARE : null;
   }
 
   /**

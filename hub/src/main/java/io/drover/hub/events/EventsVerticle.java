@@ -139,7 +139,7 @@ public final class EventsVerticle extends VerticleBase {
     }
     return writer.drain()
         .onSuccess(v -> LOG.info("event queue drained"))
-        .compose(drained -> counts.flush());
+        .compose(drained -> counts.flushAll());
   }
 
   private void claimCodeReported(Message<DeviceEvent> message) {

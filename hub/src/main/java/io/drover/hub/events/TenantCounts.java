@@ -6,6 +6,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.slf4j.Logger;
@@ -41,6 +42,8 @@ final class TenantCounts {
   private final Pool pool;
   private final Tenants tenants;
   private boolean flushing;
+  /** The flush under way; a flush asked for meanwhile (at stop) follows it. */
+  private Future<Void> current = Future.succeededFuture();
   /** The day whose totals the tenants' {@code dayStored} hold. */
   private LocalDate today;
 
@@ -80,11 +83,20 @@ final class TenantCounts {
     return flushed;
   }
 
-  /** Adds every tenant's counts since the last flush to the current day's rows. */
+  /**
+   * Adds every tenant's counts since the last flush to the current day's rows. The periodic flush skips
+   * a turn while one is under way; the last one, at stop, waits for it and then writes what is left.
+   */
   Future<Void> flush() {
-    if (flushing) {
-      return Future.succeededFuture();
-    }
+    return flushing ? Future.succeededFuture() : write();
+  }
+
+  /** At stop: whatever is still counted, after the flush under way. */
+  Future<Void> flushAll() {
+    return current.transform(done -> write());
+  }
+
+  private Future<Void> write() {
     List<Tenant> batch = new ArrayList<>();
     for (Tenant tenant : tenants.all()) {
       if (tenant.hasPending()) {
@@ -111,21 +123,21 @@ final class TenantCounts {
     }
     flushing = true;
     LocalDate day = today;
-    return pool.preparedQuery(ADD)
+    current = pool.preparedQuery(ADD)
         .execute(Tuple.tuple().addArrayOfString(scopes).addLocalDate(day).addArrayOfLong(ids)
             .addArrayOfLong(columns[Tenant.ACCEPTED]).addArrayOfLong(columns[Tenant.OVERLOADED])
             .addArrayOfLong(columns[Tenant.QUOTA_PER_SECOND]).addArrayOfLong(columns[Tenant.QUOTA_PER_DAY]))
         .<Void>map(rows -> {
           // the totals are the flushed day's: after midnight they no longer count against today's quota
-          boolean current = day.equals(today);
+          boolean sameDay = day.equals(today);
           for (Row row : rows) {
             Tenant tenant = tenants.of(row.getString("scope"), row.getLong("tenant_id"));
-            if (current) {
+            if (sameDay) {
               tenant.dayStored = row.getLong("accepted");
             }
           }
           for (Tenant tenant : batch) {
-            java.util.Arrays.fill(tenant.flushing, 0);
+            Arrays.fill(tenant.flushing, 0);
           }
           return null;
         })
@@ -141,5 +153,6 @@ final class TenantCounts {
             }
           }
         });
+    return current;
   }
 }
