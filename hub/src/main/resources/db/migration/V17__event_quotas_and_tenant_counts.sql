@@ -20,7 +20,8 @@ CREATE TABLE event_quotas (
 -- those it publishes through the API) or 'cloud' (tenant_id 0: the cloud's own events and those of
 -- devices nobody owns). Every hub node adds its counts every quotas.flush-seconds and reads back the
 -- day's accepted total, which is what the per-day quota is held against across the cluster. No foreign
--- key: the counts of a deleted account or product stay until they age out with the events.
+-- key: the counts of a deleted account or product stay until they age out: after events.retention-days,
+-- and never before 90 days (EventRetention).
 CREATE TABLE event_tenant_days (
   scope                   text   NOT NULL CHECK (scope IN ('account', 'product', 'cloud')),
   tenant_id               bigint NOT NULL,
