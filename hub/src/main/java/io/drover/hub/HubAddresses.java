@@ -44,6 +44,13 @@ public final class HubAddresses {
    */
   public static final String CLAIM_CODE_REPORTED = "hub.devices.claim-code-reported";
 
+  /**
+   * Publish, to every hub node: {@code {"scope": "account"|"product", "id": 42}} after an administrator
+   * changed that tenant's quota override. Each node's events verticle reloads the override and holds
+   * the tenant to it from its next event; a request (node-local) is answered once it does.
+   */
+  public static final String QUOTAS_CHANGED = "hub.quotas.changed";
+
   private HubAddresses() {
   }
 }

@@ -25,6 +25,9 @@ public interface ClusterView {
   /** Whether this node runs the cluster's once-only work now. */
   boolean leads();
 
+  /** Members with the hub role, this node included if it is one: the nodes that share the work of events. */
+  int hubCount();
+
   /** Runs {@code listener} (on a Hazelcast thread) whenever a member joins or leaves. */
   void onMembershipChange(Runnable listener);
 
@@ -49,6 +52,11 @@ public interface ClusterView {
       @Override
       public boolean leads() {
         return roles.hub();
+      }
+
+      @Override
+      public int hubCount() {
+        return roles.hub() ? 1 : 0;
       }
 
       @Override

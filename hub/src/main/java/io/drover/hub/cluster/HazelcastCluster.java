@@ -179,6 +179,18 @@ public final class HazelcastCluster implements ClusterView {
   }
 
   @Override
+  public int hubCount() {
+    int hubs = 0;
+    for (Member member : hazelcast.getCluster().getMembers()) {
+      NodeRoles memberRoles = NodeRoles.parse(String.valueOf(member.getAttribute(ROLES_ATTRIBUTE)));
+      if (memberRoles != null && memberRoles.hub()) {
+        hubs++;
+      }
+    }
+    return hubs;
+  }
+
+  @Override
   public void onMembershipChange(Runnable listener) {
     listeners.add(listener);
   }

@@ -15,6 +15,7 @@ import io.drover.gateway.contract.SessionNotice;
 import io.drover.hub.HubAddresses;
 import io.drover.hub.devices.certificates.CertificateIndex;
 import io.drover.hub.devices.certificates.CertificateRule;
+import io.drover.hub.events.EventsVerticle;
 import io.drover.hub.products.FleetChanges;
 import io.drover.hub.storage.InOrder;
 import io.drover.hub.tls.PemCertificates;
@@ -51,7 +52,9 @@ import org.slf4j.LoggerFactory;
 public final class DevicesVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DevicesVerticle.class);
-  private static final DeliveryOptions EVENT_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
+  /** The cloud's own events about a device (spark/status): they count for no tenant's quota. */
+  private static final DeliveryOptions EVENT_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME)
+      .addHeader(EventsVerticle.CLOUD_MADE_HEADER, "true");
 
   /** How often the leader looks for devices left online by a gateway node that is gone, besides when one leaves. */
   private static final long SWEEP_INTERVAL_MILLIS = 30_000;

@@ -1,10 +1,12 @@
 package io.drover.hub.events;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The hub's event meters, created once so the hot path only increments. */
 public final class EventMetrics {
@@ -16,31 +18,37 @@ public final class EventMetrics {
       Duration.ofSeconds(10)};
 
   final Counter written;
-  final Counter droppedQueueFull;
-  final Counter droppedRefusedByDatabase;
+  /** By {@link Refusal#ordinal()}: {@code drover_events_dropped_total{reason}}. */
+  final Counter[] dropped = new Counter[Refusal.values().length];
   final Counter writeFailures;
   final Timer writeLatency;
   final Counter streamsCut;
   final Counter streamsRefused;
   final AtomicInteger openStreams = new AtomicInteger();
   final AtomicInteger queueDepth = new AtomicInteger();
+  final AtomicInteger queueTenants = new AtomicInteger();
+  final AtomicLong idsReservedAhead = new AtomicLong();
 
   public EventMetrics(MeterRegistry registry) {
     written = Counter.builder("drover.events.written").description("Events written to PostgreSQL").register(registry);
-    droppedQueueFull = Counter.builder("drover.events.dropped")
-        .description("Events refused by the hub, by reason")
-        .tag("reason", "queue_full")
-        .register(registry);
-    droppedRefusedByDatabase = Counter.builder("drover.events.dropped")
-        .description("Events refused by the hub, by reason")
-        .tag("reason", "refused_by_database")
-        .register(registry);
+    for (Refusal reason : Refusal.values()) {
+      dropped[reason.ordinal()] = Counter.builder("drover.events.dropped")
+          .description("Events refused by the hub, by reason")
+          .tag("reason", reason.metricName())
+          .register(registry);
+    }
     writeFailures = Counter.builder("drover.events.write.failures").description("Batch writes that failed and were retried").register(registry);
     writeLatency = Timer.builder("drover.events.write.latency")
         .description("From acceptance by the hub to commit in PostgreSQL")
         .serviceLevelObjectives(WRITE_LATENCY_BUCKETS)
         .register(registry);
     registry.gauge("drover.events.write.queue", queueDepth);
+    Gauge.builder("drover.events.write.queue.tenants", queueTenants, AtomicInteger::get)
+        .description("Tenants (products, accounts, the cloud) with events in the write queue: the fair share divides the queue among them")
+        .register(registry);
+    Gauge.builder("drover.events.ids.reserved", idsReservedAhead, AtomicLong::get)
+        .description("Event ids reserved ahead and not yet handed out")
+        .register(registry);
     streamsCut = Counter.builder("drover.streams.cut").description("SSE clients cut off because they read too slowly").register(registry);
     registry.gauge("drover.streams.open", openStreams);
     streamsRefused = Counter.builder("drover.streams.refused").description("Event streams refused by the per-account limits").register(registry);

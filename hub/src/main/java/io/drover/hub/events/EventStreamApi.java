@@ -319,9 +319,23 @@ public final class EventStreamApi implements ApiFeature {
     vertx.eventBus().request(BusAddresses.PUBLISH_EVENT,
             new DeviceEvent(DeviceEvent.CLOUD_PUBLISHER, name, data, System.currentTimeMillis(), ttl, isPublic), delivery)
         .onSuccess(written -> ctx.json(new JsonObject().put("ok", true)))
-        .onFailure(cause -> ctx.fail(DeviceFailure.from(cause).kind() == DeviceFailure.Kind.OVERLOADED
-            ? new ApiException(429, "overloaded", "Too many events are waiting to be written; try again shortly")
-            : new ApiException(503, "unavailable", "The event store is not available; try again")));
+        .onFailure(cause -> ctx.fail(publishRefusal(DeviceFailure.from(cause))));
+  }
+
+  /** The hub's refusal of an API publish, in the API's error shape: 429 for a quota or the node's overload. */
+  private static ApiException publishRefusal(DeviceFailure failure) {
+    return switch (failure.kind()) {
+      case QUOTA_EXCEEDED -> new ApiException(429, "quota_exceeded", "Event not published: " + failure.getMessage(),
+          failure.getMessage().contains(EventRefusals.PER_DAY) ? secondsToMidnightUtc() : 1);
+      case OVERLOADED -> new ApiException(429, "overloaded", "Too many events are waiting to be written; try again shortly", 1);
+      case MALFORMED_PAYLOAD -> new ApiException(400, "invalid_request", "The event store refuses this event");
+      default -> new ApiException(503, "unavailable", "The event store is not available; try again", 1);
+    };
+  }
+
+  private static long secondsToMidnightUtc() {
+    java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
+    return Math.max(1, java.time.Duration.between(now, now.toLocalDate().plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC)).toSeconds());
   }
 
   private void deliver(LiveEvent live) {

@@ -26,6 +26,14 @@ import org.slf4j.LoggerFactory;
  * at a time, which keeps events in order and caps the load on the database. A failed batch stays at
  * the head of the queue and is retried. Used on its verticle's event loop only.
  *
+ * <p>Fair share: the queue is shared by every tenant ({@link Tenant}: a product, an account, the
+ * cloud), and one tenant's flood must not starve the others. Up to half full, the queue takes any
+ * event. Past half, a tenant may hold at most {@code capacity / (n + 1)} events, where n is the number
+ * of tenants with events held: alone, half the queue; so the other half stays open to whoever comes
+ * next, and as tenants arrive each one's share shrinks and the biggest are refused first (OVERLOADED,
+ * counted as {@code fair_share}) until they drain below it. Each tenant's count of held events is kept
+ * as events are offered and settled, so the check is O(1).
+ *
  * <p>Group commit: an idle writer writes an event as soon as it arrives, and a returning commit
  * starts the next batch at once with whatever queued meanwhile (up to the batch size). With fsync on
  * a commit waits for the disk, and the events that arrive during that wait share the next one; so
@@ -64,6 +72,10 @@ final class EventWriter {
   private final EventMetrics metrics;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private boolean writing;
+  /** Events in the batch being written: held like the queued ones until settled. */
+  private int inFlight;
+  /** Tenants with events held (queued or in flight). */
+  private int tenantsHolding;
   /** A write is scheduled on the context: the next events offered join it rather than schedule another. */
   private boolean writeScheduled;
   private long retryTimer = -1;
@@ -84,17 +96,35 @@ final class EventWriter {
   }
 
   /**
-   * Takes an event for writing.
+   * Whether the queue takes an event of {@code tenant} now (see the fair share above).
    *
-   * @return completes when the event is committed; fails at once with OVERLOADED when the queue is full
+   * @return null when it does, else QUEUE_FULL or FAIR_SHARE
    */
-  Future<Void> offer(LiveEvent event) {
-    if (queue.size() >= settings.queueCapacity()) {
-      metrics.droppedQueueFull.increment();
-      return Future.failedFuture(new DeviceFailure(DeviceFailure.Kind.OVERLOADED, "event queue full"));
+  Refusal admits(Tenant tenant) {
+    int held = queue.size() + inFlight;
+    int capacity = settings.queueCapacity();
+    if (held >= capacity) {
+      return Refusal.QUEUE_FULL;
     }
-    Pending pending = new Pending(event, Promise.promise(), System.nanoTime());
+    if (held < capacity / 2) {
+      return null;
+    }
+    int holding = tenantsHolding + (tenant.queued == 0 ? 1 : 0);
+    return tenant.queued >= Math.max(1, capacity / (holding + 1)) ? Refusal.FAIR_SHARE : null;
+  }
+
+  /**
+   * Takes an event for writing; {@link #admits} said the queue takes it.
+   *
+   * @return completes when the event is committed; fails with MALFORMED_PAYLOAD when the database
+   *     refuses this event for its data
+   */
+  Future<Void> offer(LiveEvent event, Tenant tenant) {
+    Pending pending = new Pending(event, tenant, Promise.promise(), System.nanoTime());
     queue.add(pending);
+    if (tenant.queued++ == 0) {
+      metrics.queueTenants.set(++tenantsHolding);
+    }
     lastOffered = event.id();
     metrics.queueDepth.set(queue.size());
     if (queue.size() >= settings.batchSize()) {
@@ -160,14 +190,17 @@ final class EventWriter {
     for (int i = 0; i < n; i++) {
       batch.add(queue.poll());
     }
+    inFlight = n;
     metrics.queueDepth.set(queue.size());
     insert(batch).onComplete(result -> {
       writing = false;
+      inFlight = 0;
       if (result.succeeded()) {
         isolating = Math.max(0, isolating - batch.size());
         long now = System.nanoTime();
         for (Pending pending : batch) {
           metrics.writeLatency.record(now - pending.acceptedNanos, TimeUnit.NANOSECONDS);
+          settle(pending);
           pending.written.complete();
         }
         metrics.written.increment(batch.size());
@@ -177,10 +210,11 @@ final class EventWriter {
       } else if (isRefusedForItsData(result.cause()) && batch.size() == 1) {
         // one event the database will never take: dropped, so that it cannot hold up the rest
         isolating = Math.max(0, isolating - 1);
-        metrics.droppedRefusedByDatabase.increment();
+        metrics.dropped[Refusal.REFUSED_BY_DATABASE.ordinal()].increment();
+        settle(batch.get(0));
         LOG.warn("event dropped: the database refuses it [device-id: {}, name: {}, cause: {}]",
             batch.get(0).event.event().deviceId(), batch.get(0).event.event().name(), result.cause().getMessage());
-        batch.get(0).written.fail(new DeviceFailure(DeviceFailure.Kind.MALFORMED_PAYLOAD, "the event store refuses this event"));
+        batch.get(0).written.fail(new DeviceFailure(Refusal.REFUSED_BY_DATABASE.kind(), EventRefusals.describe(Refusal.REFUSED_BY_DATABASE, null)));
         // settled, though not stored: a resuming stream must not wait for it
         settledThrough(batch.get(0).event.id());
         writeNextBatch();
@@ -205,6 +239,13 @@ final class EventWriter {
         });
       }
     });
+  }
+
+  /** The event is written or dropped: its tenant holds one fewer. */
+  private void settle(Pending pending) {
+    if (--pending.tenant.queued == 0) {
+      metrics.queueTenants.set(--tenantsHolding);
+    }
   }
 
   /** Every event up to {@code id} is written or dropped: streams waiting to resume may read the database. */
@@ -268,7 +309,7 @@ final class EventWriter {
     });
   }
 
-  private record Pending(LiveEvent event, Promise<Void> written, long acceptedNanos) {
+  private record Pending(LiveEvent event, Tenant tenant, Promise<Void> written, long acceptedNanos) {
   }
 
   private record Waiter(long through, Promise<Long> promise) {

@@ -1,28 +1,45 @@
 package io.drover.hub.events;
 
-import io.drover.hub.cluster.ClusterView;
-
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.hub.HubAddresses;
+import io.drover.hub.cluster.ClusterView;
 import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.devices.claims.ClaimCodeReports;
+import io.drover.hub.quotas.QuotaRepository;
+import io.drover.hub.quotas.QuotaSettings;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where every event enters the hub: accepted into the bounded {@link EventWriter} queue, then
- * published at once to the live streams. A requester (MQTT QoS 1) gets its answer when the event is
- * committed; a refused event is neither streamed nor written. A device's claim code report
- * ({@value ClaimCodeReports#EVENT_NAME}) is a credential, not an event for the streams: it goes to
- * {@link ClaimCodeReports} instead, whatever transport it came over.
+ * Where every event enters the hub, whatever it came over (MQTT, CoAP, the API): so this is where the
+ * quotas and the write queue's fair share hold. An event goes, in order, through
+ * {@code quota -> event id -> fair share of the write queue -> queue}, then is published at once to
+ * the live streams. Each refusal answers the publisher (if it waits for an answer) with the failure
+ * for its reason and is counted ({@link EventRefusals}); none throws. A requester (MQTT QoS 1) gets
+ * its answer when the event is committed; a refused event is neither streamed nor written. A device's
+ * claim code report ({@value ClaimCodeReports#EVENT_NAME}) is a credential, not an event for the
+ * streams: it goes to {@link ClaimCodeReports} instead, whatever transport it came over.
+ *
+ * <p>The tenant an event counts for ({@link Tenant}) is its device's product, else the account (the
+ * device's owner, or the account that published it through the API); the cloud's own events
+ * ({@value #CLOUD_MADE_HEADER} header) and those of devices nobody owns share one bucket, which no
+ * quota holds. An event for which no id is reserved yet waits, at most {@value #MAX_ID_WAIT_SECONDS} s
+ * and in a bounded line, for the next block ({@link EventIds}); past either bound it is refused as
+ * OVERLOADED, counted as {@code no_event_id}.
  */
 public final class EventsVerticle extends VerticleBase {
 
@@ -31,40 +48,80 @@ public final class EventsVerticle extends VerticleBase {
   private static final DeliveryOptions THIS_NODE = new DeliveryOptions().setLocalOnly(true);
   /** Set by the API on events an account publishes itself: that account may see them. */
   public static final String OWNER_HEADER = "owner-id";
+  /**
+   * Set by the hub on the events it makes itself ({@code spark/status}, firmware events): they count
+   * for the cloud's shared bucket, not for a tenant's quota.
+   */
+  public static final String CLOUD_MADE_HEADER = "cloud-made";
+  private static final int MAX_ID_WAIT_SECONDS = 2;
+  private static final int MAX_AWAITING_IDS = 10_000;
 
   private final Pool pool;
+  private final Pool reservations;
   private final EventSettings settings;
+  private final QuotaSettings quotas;
   private final EventMetrics metrics;
   private final DeviceDirectory directory;
   private final ClusterView cluster;
+  private final ArrayDeque<Awaiting> awaitingIds = new ArrayDeque<>();
   private EventWriter writer;
   private EventIds ids;
+  private Tenants tenants;
+  private TenantCounts counts;
+  private EventRefusals refusals;
+  private QuotaRepository overrides;
+  /** Hub nodes in the cluster: each holds a tenant to this share of its per-second quota. */
+  private int hubs = 1;
+  private long epochDay;
   private long flushTimer;
   private long retentionTimer;
+  private long tickTimer;
+  private long countsTimer;
 
-  public EventsVerticle(Pool pool, EventSettings settings, EventMetrics metrics, DeviceDirectory directory, ClusterView cluster) {
-    this.cluster = cluster;
+  /**
+   * @param reservations a pool of one connection for event id reservations only ({@link EventIds}),
+   *     apart from {@code pool}, so that they never wait behind the writer
+   */
+  public EventsVerticle(Pool pool, Pool reservations, EventSettings settings, QuotaSettings quotas, EventMetrics metrics,
+      DeviceDirectory directory, ClusterView cluster) {
     this.pool = pool;
+    this.reservations = reservations;
     this.settings = settings;
+    this.quotas = quotas;
     this.metrics = metrics;
     this.directory = directory;
+    this.cluster = cluster;
   }
 
   @Override
   public Future<?> start() {
     writer = new EventWriter(vertx, pool, settings, metrics);
-    ids = new EventIds(pool);
+    ids = new EventIds(vertx, reservations);
+    ids.onReserved(this::admitAwaiting);
+    tenants = new Tenants(quotas);
+    counts = new TenantCounts(pool, tenants);
+    refusals = new EventRefusals(metrics);
+    overrides = new QuotaRepository(pool);
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    epochDay = today.toEpochDay();
+    Context context = vertx.getOrCreateContext();
+    hubs = Math.max(1, cluster.hubCount());
+    cluster.onMembershipChange(() -> context.runOnContext(ignored -> hubs = Math.max(1, cluster.hubCount())));
     flushTimer = vertx.setPeriodic(settings.flushInterval().toMillis(), id -> writer.tick());
-    EventRetention retention = new EventRetention(vertx, pool, java.time.Duration.ofDays(settings.retentionDays()));
+    tickTimer = vertx.setPeriodic(1000, id -> tick());
+    countsTimer = vertx.setPeriodic(quotas.flushInterval().toMillis(), id -> counts.flush());
+    EventRetention retention = new EventRetention(vertx, pool, Duration.ofDays(settings.retentionDays()));
     // pruning is the cluster's once-only work: the leader does it, and the next oldest hub node when it leaves
     retentionTimer = vertx.setPeriodic(1000, settings.retentionCheck().toMillis(), id -> {
       if (cluster.leads()) {
         retention.prune();
       }
     });
-    return ids.start()
+    // the first block of ids and a spare, the quota overrides and the day's counts, before the first event
+    return Future.all(ids.start(), overrides.all().onSuccess(this::apply), counts.load(today))
         .compose(started -> vertx.eventBus().<Void>localConsumer(HubAddresses.EVENTS_WRITTEN_THROUGH,
             request -> writer.writtenThrough().onSuccess(request::reply)).completion())
+        .compose(registered -> vertx.eventBus().<JsonObject>consumer(HubAddresses.QUOTAS_CHANGED, this::reloadOverride).completion())
         .compose(registered -> vertx.eventBus().<DeviceEvent>consumer(BusAddresses.PUBLISH_EVENT, this::accept).completion());
   }
 
@@ -73,7 +130,16 @@ public final class EventsVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(flushTimer);
     vertx.cancelTimer(retentionTimer);
-    return writer.drain().onSuccess(v -> LOG.info("event queue drained"));
+    vertx.cancelTimer(tickTimer);
+    vertx.cancelTimer(countsTimer);
+    ids.stop();
+    long now = System.nanoTime();
+    while (!awaitingIds.isEmpty()) {
+      refuse(awaitingIds.poll(), Refusal.NO_EVENT_ID, now);
+    }
+    return writer.drain()
+        .onSuccess(v -> LOG.info("event queue drained"))
+        .compose(drained -> counts.flushAll());
   }
 
   private void claimCodeReported(Message<DeviceEvent> message) {
@@ -99,34 +165,130 @@ public final class EventsVerticle extends VerticleBase {
       claimCodeReported(message);
       return;
     }
-    long id = ids.take();
-    if (id < 0) {
-      metrics.droppedQueueFull.increment();
-      if (message.replyAddress() != null) {
-        message.fail(DeviceFailure.Kind.OVERLOADED.busCode(), "no event id free until the next block is reserved");
-      }
-      return;
-    }
+    long now = System.nanoTime();
     // stamped now, from memory: the owner and the product of the device at the moment it published
-    DeviceDirectory.ProductPlace place = publisher != null ? null : directory.placeOf(event.deviceId());
-    LiveEvent live = new LiveEvent(id, event, publisher != null ? Long.valueOf(publisher) : directory.ownerOf(event.deviceId()),
-        place == null ? null : place.productId());
-    Future<Void> written = writer.offer(live);
-    if (written.failed()) {
-      if (message.replyAddress() != null) {
-        message.fail(DeviceFailure.Kind.OVERLOADED.busCode(), written.cause().getMessage());
+    Long owner;
+    Integer product;
+    if (publisher != null) {
+      owner = accountId(publisher);
+      product = null;
+    } else {
+      DeviceDirectory.ProductPlace place = directory.placeOf(event.deviceId());
+      owner = directory.ownerOf(event.deviceId());
+      product = place == null ? null : place.productId();
+    }
+    boolean cloudMade = message.headers().contains(CLOUD_MADE_HEADER);
+    Tenant tenant = cloudMade ? tenants.cloud() : tenants.of(owner, product);
+    Awaiting arrived = new Awaiting(message, owner, product, tenant, !cloudMade, now);
+    if (arrived.quotaTaken) {
+      Refusal overQuota = tenant.takeQuota(now, hubs);
+      if (overQuota != null) {
+        refusals.refuse(message, overQuota, tenant, now, epochDay);
+        return;
       }
+    }
+    // events keep their order: one that arrives while others wait for an id waits behind them
+    if (awaitingIds.isEmpty() && ids.available()) {
+      admit(arrived);
+    } else if (awaitingIds.size() < MAX_AWAITING_IDS) {
+      awaitingIds.add(arrived);
+    } else {
+      refuse(arrived, Refusal.NO_EVENT_ID, now);
+    }
+  }
+
+  /** Into the write queue if its fair share allows, with the next id; then to the live streams. */
+  private void admit(Awaiting event) {
+    Refusal full = writer.admits(event.tenant);
+    if (full != null) {
+      refuse(event, full, System.nanoTime());
       return;
     }
+    LiveEvent live = new LiveEvent(ids.take(), event.message.body(), event.owner, event.product);
+    event.tenant.count(Tenant.ACCEPTED, epochDay);
+    Future<Void> written = writer.offer(live, event.tenant);
     vertx.eventBus().publish(HubAddresses.LIVE_EVENTS, live, LIVE_DELIVERY);
+    Message<DeviceEvent> message = event.message;
     if (message.replyAddress() != null) {
       written.onComplete(result -> {
         if (result.succeeded()) {
           message.reply(null);
         } else {
-          message.fail(DeviceFailure.Kind.UNAVAILABLE.busCode(), result.cause().getMessage());
+          DeviceFailure failure = DeviceFailure.from(result.cause());
+          message.fail(failure.kind().busCode(), failure.getMessage());
         }
       });
     }
+  }
+
+  /** Ids arrived: the events waiting for them go on, in order, as far as the ids go. */
+  private void admitAwaiting() {
+    while (!awaitingIds.isEmpty() && ids.available()) {
+      admit(awaitingIds.poll());
+    }
+  }
+
+  private void refuse(Awaiting event, Refusal reason, long now) {
+    if (event.quotaTaken) {
+      event.tenant.returnQuota();
+    }
+    refusals.refuse(event.message, reason, event.tenant, now, epochDay);
+  }
+
+  /** Every second: events that waited too long for an id are refused; a new UTC day starts the day counts again. */
+  private void tick() {
+    long now = System.nanoTime();
+    long oldest = now - TimeUnit.SECONDS.toNanos(MAX_ID_WAIT_SECONDS);
+    while (!awaitingIds.isEmpty() && awaitingIds.peek().arrivedNanos - oldest < 0) {
+      refuse(awaitingIds.poll(), Refusal.NO_EVENT_ID, now);
+    }
+    metrics.idsReservedAhead.set(ids.reservedAhead());
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    if (!today.equals(counts.today()) && !counts.isFlushing()) {
+      epochDay = today.toEpochDay();
+      counts.newDay(today);
+    }
+  }
+
+  private void apply(QuotaRepository.Overrides loaded) {
+    loaded.accounts().forEach(tenants::overrideAccount);
+    loaded.products().forEach(tenants::overrideProduct);
+  }
+
+  /** An administrator changed a tenant's override: reloaded from the database, so every node holds the same. */
+  private void reloadOverride(Message<JsonObject> message) {
+    QuotaRepository.Scope scope = QuotaRepository.Scope.of(String.valueOf(message.body().getValue("scope")));
+    Object id = message.body().getValue("id");
+    if (scope == null || !(id instanceof Number number)) {
+      LOG.warn("quota change ignored: no scope or id [message: {}]", message.body());
+      message.fail(400, "scope and id are required");
+      return;
+    }
+    overrides.override(scope, number.longValue()).onComplete(loaded -> {
+      if (loaded.failed()) {
+        LOG.warn("quota override not reloaded [scope: {}, id: {}, cause: {}]", scope.column(), number, loaded.cause().getMessage());
+        message.fail(503, "the quota could not be read");
+        return;
+      }
+      if (scope == QuotaRepository.Scope.ACCOUNT) {
+        tenants.overrideAccount(number.longValue(), loaded.result());
+      } else {
+        tenants.overrideProduct(number.intValue(), loaded.result());
+      }
+      message.reply(null);
+    });
+  }
+
+  /** The API's owner header; a malformed one (no hub node sets one) leaves the event to the administrators. */
+  private static Long accountId(String header) {
+    try {
+      return Long.valueOf(header);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** An event on its way in, with what was stamped on it; it waits in {@link #awaitingIds} when no id is free. */
+  private record Awaiting(Message<DeviceEvent> message, Long owner, Integer product, Tenant tenant, boolean quotaTaken, long arrivedNanos) {
   }
 }

@@ -32,7 +32,8 @@ final class FirmwareEvents {
   }
 
   private static void publish(EventBus bus, Principal caller, String name, JsonObject data) {
-    DeliveryOptions delivery = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
+    // the cloud's own event: it counts for no tenant's quota
+    DeliveryOptions delivery = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME).addHeader(EventsVerticle.CLOUD_MADE_HEADER, "true");
     if (caller != null && caller.userId() != null) {
       delivery.addHeader(EventsVerticle.OWNER_HEADER, caller.userId().toString());
     }

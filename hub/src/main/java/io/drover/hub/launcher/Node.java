@@ -70,6 +70,8 @@ import io.drover.hub.products.fleet.AutoApproval;
 import io.drover.hub.products.fleet.GroupsApi;
 import io.drover.hub.products.fleet.ProductDevicesApi;
 import io.drover.hub.products.fleet.ReportedImport;
+import io.drover.hub.quotas.QuotaRepository;
+import io.drover.hub.quotas.QuotasApi;
 import io.drover.hub.storage.Database;
 import io.drover.hub.tls.DtlsServerCertificate;
 import io.drover.hub.tls.NodeCertificate;
@@ -128,6 +130,8 @@ public final class Node {
   private final AtomicBoolean stopped = new AtomicBoolean();
   private ApiVerticle api;
   private Gateway gateway;
+  /** The events verticle's own connection for event id reservations; null on a gateway-only node. */
+  private Pool reservations;
 
   private Node(NodeConfig config, Database database, Vertx vertx, ClusterView cluster, Pool pool) {
     this.config = config;
@@ -219,7 +223,9 @@ public final class Node {
       demoDevices = config.demoDevices() > 0 && roles.gateway() ? DemoFleet.registerAtStart(pool, config.demoDevices()) : Map.of();
 
       // The hub: events first, since everything else publishes into it.
-      deploy(new EventsVerticle(pool, config.events(), eventMetrics, directory, cluster));
+      // event ids are reserved over a connection of their own, never behind the writer's INSERTs (EventIds)
+      reservations = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(database.connectOptions()).using(vertx).build();
+      deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster));
       deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval()));
       // issue 15: claim codes devices report, handed over by the events verticle
       ClaimCodes claimCodes = new ClaimCodes(pool);
@@ -253,6 +259,8 @@ public final class Node {
           streamTickets,
           new EventStreamApi(v, pool, access, streamTickets, devices, productAccess, config.events(), eventMetrics),
           new EventHistoryApi(pool, access, devices),
+          // issue 16: quotas per account and product, and who lost events
+          new QuotasApi(v.eventBus(), access, productAccess, new QuotaRepository(pool), config.quotas()),
           // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
           new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas),
           new DeviceClaimsApi(pool, access, productAccess, claimCodes),
@@ -347,6 +355,9 @@ public final class Node {
     try {
       if (pool != null) {
         await(pool.close());
+      }
+      if (reservations != null) {
+        await(reservations.close());
       }
       // leaves the cluster last: until now this node's sessions and queued events were still its own
       await(vertx.close());

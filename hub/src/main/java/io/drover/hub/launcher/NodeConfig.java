@@ -13,6 +13,8 @@ import io.drover.hub.http.HttpSettings;
 import io.drover.hub.http.MetricsSettings;
 import io.drover.hub.http.MetricsToken;
 import io.drover.hub.mail.MailSettings;
+import io.drover.hub.quotas.Quota;
+import io.drover.hub.quotas.QuotaSettings;
 import io.drover.hub.storage.DatabaseSettings;
 import io.drover.hub.storage.Durability;
 import io.drover.hub.tls.TlsSettings;
@@ -36,6 +38,7 @@ public record NodeConfig(
     Path masterKeyFile,
     DatabaseSettings database,
     EventSettings events,
+    QuotaSettings quotas,
     Duration connectivityFlushInterval,
     Duration deviceCallTimeout,
     AccountSettings accounts,
@@ -122,6 +125,10 @@ public record NodeConfig(
             Duration.ofSeconds(r.integer("events.retention-check-seconds", 1, 86_400)),
             Duration.ofSeconds(r.integer("events.usage-flush-seconds", 1, 3600)),
             durability),
+        new QuotaSettings(
+            r.quota("quotas.account-events-"),
+            r.quota("quotas.product-events-"),
+            Duration.ofSeconds(r.integer("quotas.flush-seconds", 1, 3600))),
         Duration.ofMillis(r.integer("devices.connectivity-flush-ms", 10, 60_000)),
         Duration.ofMillis(r.integer("devices.call-timeout-ms", 100, 300_000)),
         new AccountSettings(
@@ -162,6 +169,28 @@ public record NodeConfig(
       }
       throw new ConfigException(key + " must be a whole number from " + min + " to " + max
           + ", but " + value.source() + " gives '" + value.text() + "'");
+    }
+
+    long number(String key, long min, long max) {
+      ConfigSources.Value value = sources.get(key);
+      try {
+        long parsed = Long.parseLong(value.text().trim());
+        if (parsed >= min && parsed <= max) {
+          return parsed;
+        }
+      } catch (NumberFormatException ignored) {
+        // reported below with the range
+      }
+      throw new ConfigException(key + " must be a whole number from " + min + " to " + max
+          + ", but " + value.source() + " gives '" + value.text() + "'");
+    }
+
+    /** {@code prefix}per-second, burst and per-day: one kind of tenant's default quota. */
+    Quota quota(String prefix) {
+      return new Quota(
+          integer(prefix + "per-second", 0, 10_000_000),
+          integer(prefix + "burst", 0, 100_000_000),
+          number(prefix + "per-day", 0, 1_000_000_000_000L));
     }
 
     NodeRoles roles(String key) {

@@ -198,6 +198,10 @@ class ClusterTest {
     assertTrue(clusterCheck(a).getBoolean("leader"), "the oldest hub node leads");
     assertEquals("gateway", clusterCheck(b).getString("roles"));
     assertEquals("hub", clusterCheck(c).getString("roles"));
+    for (TestNode node : List.of(a, b, c)) {
+      // each hub node holds a tenant to its part of a per-second quota: the quota over this count
+      assertEquals(2, node.node().cluster().hubCount(), "hub nodes seen by " + node.node().cluster().nodeId());
+    }
     String metrics = b.operations("/metrics").body();
     assertTrue(metrics.contains("drover_cluster_members 3.0"), "the gateway node's metrics");
     assertTrue(metrics.contains("roles=\"gateway\""), "the gateway node's roles label");

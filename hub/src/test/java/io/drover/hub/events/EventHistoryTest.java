@@ -73,6 +73,25 @@ class EventHistoryTest {
     assertEquals(1, count("recent"));
   }
 
+  @Test
+  void eventCountsPerTenantAreKeptNinetyDaysWhateverTheRetention() throws Exception {
+    node.execute("""
+        INSERT INTO event_tenant_days (scope, tenant_id, day, accepted)
+        VALUES ('account', 900, (now() AT TIME ZONE 'UTC')::date - 91, 1),
+               ('account', 900, (now() AT TIME ZONE 'UTC')::date - 89, 1)""");
+
+    TestNode.eventually(Duration.ofSeconds(10), () -> countDays() == 1, "the counts older than 90 days deleted");
+    assertEquals("89", node.query("SELECT (now() AT TIME ZONE 'UTC')::date - day FROM event_tenant_days WHERE tenant_id = 900"));
+  }
+
+  private static long countDays() {
+    try {
+      return Long.parseLong(node.query("SELECT count(*) FROM event_tenant_days WHERE tenant_id = 900"));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static long count(String name) {
     try {
       return node.countEvents("api", name);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.quotas.Quota;
 import io.drover.hub.storage.Durability;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -246,6 +247,24 @@ class NodeConfigTest {
     ConfigException missing = assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--cluster.enabled=true",
         "--cluster.tls-cert-file=" + cert, "--cluster.tls-key-file=" + key, "--cluster.tls-ca-file=" + dir.resolve("none.crt")), Map.of()));
     assertTrue(missing.getMessage().startsWith("cluster.tls-ca-file names a file that cannot be read"), missing.getMessage());
+  }
+
+  @Test
+  void quotasDefaultAboveWhatANodeWritesWithNoDailyLimitAndAreReadFromFlagsAndEnvironment() {
+    NodeConfig defaults = NodeConfig.from(List.of(), Map.of());
+    assertEquals(new Quota(50_000, 100_000, 0), defaults.quotas().account());
+    assertEquals(new Quota(50_000, 100_000, 0), defaults.quotas().product());
+    assertEquals(Duration.ofSeconds(5), defaults.quotas().flushInterval());
+
+    NodeConfig set = NodeConfig.from(List.of("--quotas.account-events-per-second=10", "--quotas.product-events-per-day=1000000"),
+        Map.of("DROVER_QUOTAS_ACCOUNT_EVENTS_BURST", "4"));
+    assertEquals(new Quota(10, 10, 0), set.quotas().account(), "a burst below the rate is one second's worth");
+    assertEquals(1_000_000, set.quotas().product().perDay());
+
+    ConfigException negative = assertThrows(ConfigException.class,
+        () -> NodeConfig.from(List.of("--quotas.account-events-per-day=-1"), Map.of()));
+    assertTrue(negative.getMessage().startsWith("quotas.account-events-per-day must be a whole number from 0 to 1000000000000"),
+        negative.getMessage());
   }
 
   @Test

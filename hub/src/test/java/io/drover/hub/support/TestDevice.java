@@ -97,6 +97,21 @@ public final class TestDevice implements AutoCloseable {
     }
   }
 
+  /**
+   * Publishes at QoS 1 without waiting: the future completes with the PUBACK, so that several can be
+   * in flight at once, as a device's burst is.
+   */
+  public Future<Void> publishAtLeastOnce(String topic, Buffer payload) {
+    return client.publish(topic, payload, MqttQoS.AT_LEAST_ONCE, false, false)
+        .compose(id -> Future.any(promiseFor(acks, id).future(), closed.future()).map(done -> {
+          if (!promiseFor(acks, id).future().succeeded()) {
+            throw new IllegalStateException("the connection closed before the PUBACK of message " + id);
+          }
+          acks.remove(id);
+          return null;
+        }));
+  }
+
   /** Subscribes and waits for the SUBACK, which the gateway sends once the filter is recorded. */
   public void subscribe(String filter) throws Exception {
     int id = client.subscribe(filter, 0).await(5, TimeUnit.SECONDS);
