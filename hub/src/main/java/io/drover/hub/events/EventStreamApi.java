@@ -122,7 +122,7 @@ public final class EventStreamApi implements ApiFeature {
     }
     router.get("/v1/devices/:deviceId/events").handler(tickets::requireCaller).handler(this::openForDevice);
     router.get("/v1/devices/:deviceId/events/*").handler(tickets::requireCaller).handler(this::openForDevice);
-    router.post("/v1/devices/events").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::publish);
+    router.post("/v1/devices/events").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::publish);
     sweepTimer = vertx.setPeriodic(60_000, id -> limits.sweep(System.nanoTime()));
     usageTimer = vertx.setPeriodic(settings.usageFlush().toMillis(), id -> usage.flush());
     return Future.succeededFuture();
@@ -208,8 +208,8 @@ public final class EventStreamApi implements ApiFeature {
     listen();
     metrics.openStreams.incrementAndGet();
     stream.keepAliveTimer = vertx.setPeriodic(settings.streamKeepAlive().toMillis(), id -> response.write(SseFormat.KEEP_ALIVE));
-    response.closeHandler(ignored -> forget(stream));
-    response.endHandler(ignored -> forget(stream));
+    // the end, the close and a failure of the response alike (and the HTTP layer's own accounting keeps its hooks)
+    ctx.addEndHandler(ignored -> forget(stream));
     response.write(SseFormat.OPENING);
     long lastEventId = lastEventId(ctx);
     if (lastEventId >= 0) {
