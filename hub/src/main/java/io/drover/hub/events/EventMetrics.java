@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The hub's event meters, created once so the hot path only increments. */
 public final class EventMetrics {
@@ -24,6 +25,8 @@ public final class EventMetrics {
   final Counter streamsRefused;
   final AtomicInteger openStreams = new AtomicInteger();
   final AtomicInteger queueDepth = new AtomicInteger();
+  /** Bytes written to event streams that the network has not taken yet: what slow readers cost in memory. */
+  final AtomicLong streamBytesQueued = new AtomicLong();
 
   public EventMetrics(MeterRegistry registry) {
     written = Counter.builder("drover.events.written").description("Events written to PostgreSQL").register(registry);
@@ -42,6 +45,7 @@ public final class EventMetrics {
         .register(registry);
     registry.gauge("drover.events.write.queue", queueDepth);
     streamsCut = Counter.builder("drover.streams.cut").description("SSE clients cut off because they read too slowly").register(registry);
+    registry.gauge("drover.streams.queued.bytes", streamBytesQueued);
     registry.gauge("drover.streams.open", openStreams);
     streamsRefused = Counter.builder("drover.streams.refused").description("Event streams refused by the per-account limits").register(registry);
   }
