@@ -42,8 +42,8 @@ public final class AccountsApi implements ApiFeature {
   public Future<Void> mount(Router router) {
     router.post("/v1/users").handler(RequestBodies.handler()).handler(this::signUp);
     router.get("/v1/user").handler(access::requireUser).handler(this::me);
-    router.post("/v1/admin/users").handler(RequestBodies.handler()).handler(access::requireAdmin).handler(this::create);
-    router.put("/v1/admin/users/:username").handler(RequestBodies.handler()).handler(access::requireAdmin).handler(this::setAdmin);
+    router.post("/v1/admin/users").handler(access::requireAdmin).handler(RequestBodies.handler()).handler(this::create);
+    router.put("/v1/admin/users/:username").handler(access::requireAdmin).handler(RequestBodies.handler()).handler(this::setAdmin);
     return Future.succeededFuture();
   }
 

@@ -71,7 +71,7 @@ public final class EmailVerificationApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     router.get("/v1/user/verify_email").handler(access::requireUser).handler(this::state);
-    router.post("/v1/user/verify_email").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::mail);
+    router.post("/v1/user/verify_email").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::mail);
     router.post("/v1/user/verify_email/confirm").handler(RequestBodies.handler()).handler(this::confirm);
     return Future.succeededFuture();
   }

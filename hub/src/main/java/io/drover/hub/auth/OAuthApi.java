@@ -53,7 +53,7 @@ public final class OAuthApi implements ApiFeature {
     router.delete("/v1/access_tokens/current").handler(access::requireUser).handler(this::revokeCurrent);
     router.delete("/v1/access_tokens/:token").handler(access::requireUser).handler(this::revoke);
     router.get("/v1/clients").handler(access::requireUser).handler(this::listClients);
-    router.post("/v1/clients").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::createClient);
+    router.post("/v1/clients").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::createClient);
     router.delete("/v1/clients/:id").handler(access::requireUser).handler(this::deleteClient);
     return Future.succeededFuture();
   }

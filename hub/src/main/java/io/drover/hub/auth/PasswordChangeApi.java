@@ -35,8 +35,8 @@ public final class PasswordChangeApi implements ApiFeature {
 
   @Override
   public Future<Void> mount(Router router) {
-    router.put("/v1/user").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::change);
-    router.post("/v1/user/password").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::change);
+    router.put("/v1/user").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::change);
+    router.post("/v1/user/password").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::change);
     return Future.succeededFuture();
   }
 

@@ -64,8 +64,8 @@ public final class ActivationCodesApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     router.get(CODES).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
-    router.post(CODES).handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_CUSTOMERS)).handler(this::create);
+    router.post(CODES).handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_CUSTOMERS)).handler(RequestBodies.handler()).handler(this::create);
     return Future.succeededFuture();
   }
 

@@ -55,7 +55,7 @@ public final class ConsentApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     router.get("/oauth/authorize/details").handler(access::requireUser).handler(this::details);
-    router.post("/oauth/authorize").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::decide);
+    router.post("/oauth/authorize").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::decide);
     return Future.succeededFuture();
   }
 

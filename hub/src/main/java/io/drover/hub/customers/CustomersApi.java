@@ -69,8 +69,8 @@ public final class CustomersApi implements ApiFeature {
   public Future<Void> mount(Router router) {
     router.post(CUSTOMERS).handler(RequestBodies.handler()).handler(this::create);
     router.get(CUSTOMERS).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
-    router.put(CUSTOMERS + "/:email").handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_CUSTOMERS)).handler(this::update);
+    router.put(CUSTOMERS + "/:email").handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_CUSTOMERS)).handler(RequestBodies.handler()).handler(this::update);
     router.delete(CUSTOMERS + "/:email").handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_CUSTOMERS)).handler(this::delete);
     return Future.succeededFuture();

@@ -47,8 +47,8 @@ public final class ProductClientsApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     router.get(CLIENTS).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
-    router.post(CLIENTS).handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(this::create);
+    router.post(CLIENTS).handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(RequestBodies.handler()).handler(this::create);
     router.delete(CLIENTS + "/:clientId").handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(this::delete);
     return Future.succeededFuture();

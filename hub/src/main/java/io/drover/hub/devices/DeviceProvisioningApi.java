@@ -44,7 +44,7 @@ public final class DeviceProvisioningApi implements ApiFeature {
 
   @Override
   public Future<Void> mount(Router router) {
-    router.post("/v1/admin/devices").handler(RequestBodies.handler()).handler(access::requireAdmin).handler(this::provision);
+    router.post("/v1/admin/devices").handler(access::requireAdmin).handler(RequestBodies.handler()).handler(this::provision);
     return Future.succeededFuture();
   }
 

@@ -66,12 +66,12 @@ public final class DevicesApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     router.get("/v1/devices").handler(access::requireUser).handler(this::list);
-    router.post("/v1/devices").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::claim);
+    router.post("/v1/devices").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::claim);
     router.get("/v1/devices/:device").handler(access::requireUser).handler(this::get);
-    router.put("/v1/devices/:device").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::update);
+    router.put("/v1/devices/:device").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::update);
     router.delete("/v1/devices/:device").handler(access::requireUser).handler(this::unclaim);
     router.put("/v1/devices/:device/ping").handler(access::requireUser).handler(this::ping);
-    router.post("/v1/devices/:device/:function").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::callFunction);
+    router.post("/v1/devices/:device/:function").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::callFunction);
     router.get("/v1/devices/:device/:variable").handler(access::requireUser).handler(this::readVariable);
     return Future.succeededFuture();
   }

@@ -28,6 +28,8 @@ public final class EventMetrics {
   final AtomicInteger queueDepth = new AtomicInteger();
   final AtomicInteger queueTenants = new AtomicInteger();
   final AtomicLong idsReservedAhead = new AtomicLong();
+  /** Bytes written to event streams that the network has not taken yet: what slow readers cost in memory. */
+  final AtomicLong streamBytesQueued = new AtomicLong();
 
   public EventMetrics(MeterRegistry registry) {
     written = Counter.builder("drover.events.written").description("Events written to PostgreSQL").register(registry);
@@ -50,6 +52,7 @@ public final class EventMetrics {
         .description("Event ids reserved ahead and not yet handed out")
         .register(registry);
     streamsCut = Counter.builder("drover.streams.cut").description("SSE clients cut off because they read too slowly").register(registry);
+    registry.gauge("drover.streams.queued.bytes", streamBytesQueued);
     registry.gauge("drover.streams.open", openStreams);
     streamsRefused = Counter.builder("drover.streams.refused").description("Event streams refused by the per-account limits").register(registry);
   }

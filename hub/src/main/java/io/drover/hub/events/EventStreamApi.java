@@ -13,11 +13,14 @@ import io.drover.hub.events.filter.FilterSyntaxException;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
+import io.drover.hub.http.RateLimitedLog;
 import io.drover.hub.http.RequestBodies;
 import io.drover.hub.products.ProductAccess;
 import io.drover.hub.products.ProductPermission;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
@@ -25,8 +28,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -57,13 +63,25 @@ import org.slf4j.LoggerFactory;
 public final class EventStreamApi implements ApiFeature {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventStreamApi.class);
-  /** Past this many bytes waiting to be sent, a stream is cut: its reader is too slow. */
-  private static final int MAX_PENDING_BYTES = 1 << 20;
+  /**
+   * A stream's write queue holds this many bytes before it counts as full: a live event then cuts the
+   * stream, and a replay waits for it to drain. What one stream can make the node hold is this, plus
+   * one replay page.
+   */
+  static final int MAX_PENDING_BYTES = 1 << 20;
   /**
    * The most events a resumed stream replays from the database; a stream further behind gets these,
    * then is ended, and its client (EventSource reconnects by itself) resumes from the last of them.
    */
   static final int MAX_REPLAY = 10_000;
+  /** Events read from the database at a time while replaying: about 300 KB of frames at most. */
+  static final int REPLAY_PAGE = 250;
+  /**
+   * Live events a replaying stream holds back while a page is read; more, and they are let go and read
+   * from the database by one more page instead (accepted before that page asks for T, they are in it).
+   */
+  static final int MAX_HELD_BACK = 500;
+  private static final Buffer KEEP_ALIVE = Buffer.buffer(SseFormat.KEEP_ALIVE);
   private static final String REPLAY = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
       WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public)) AND ($4::text IS NULL OR device_id = $4)
@@ -93,6 +111,7 @@ public final class EventStreamApi implements ApiFeature {
   private long usageTimer = -1;
   private MessageConsumer<LiveEvent> consumer;
   private long sweepTimer = -1;
+  private final RateLimitedLog cuts = new RateLimitedLog(LOG, Duration.ofSeconds(10));
 
   public EventStreamApi(Vertx vertx, Pool pool, AccessCheck access, StreamTickets tickets, DeviceDirectory directory, ProductAccess products,
       EventSettings settings, EventMetrics metrics) {
@@ -122,7 +141,7 @@ public final class EventStreamApi implements ApiFeature {
     }
     router.get("/v1/devices/:deviceId/events").handler(tickets::requireCaller).handler(this::openForDevice);
     router.get("/v1/devices/:deviceId/events/*").handler(tickets::requireCaller).handler(this::openForDevice);
-    router.post("/v1/devices/events").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::publish);
+    router.post("/v1/devices/events").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::publish);
     sweepTimer = vertx.setPeriodic(60_000, id -> limits.sweep(System.nanoTime()));
     usageTimer = vertx.setPeriodic(settings.usageFlush().toMillis(), id -> usage.flush());
     return Future.succeededFuture();
@@ -207,10 +226,11 @@ public final class EventStreamApi implements ApiFeature {
     streams.add(stream);
     listen();
     metrics.openStreams.incrementAndGet();
-    stream.keepAliveTimer = vertx.setPeriodic(settings.streamKeepAlive().toMillis(), id -> response.write(SseFormat.KEEP_ALIVE));
-    response.closeHandler(ignored -> forget(stream));
-    response.endHandler(ignored -> forget(stream));
-    response.write(SseFormat.OPENING);
+    stream.keepAliveTimer = vertx.setPeriodic(settings.streamKeepAlive().toMillis(), id -> tick(stream));
+    response.drainHandler(ignored -> drained(stream));
+    // the end, the close and a failure of the response alike (and the HTTP layer's own accounting keeps its hooks)
+    ctx.addEndHandler(ignored -> forget(stream));
+    send(stream, Buffer.buffer(SseFormat.OPENING));
     long lastEventId = lastEventId(ctx);
     if (lastEventId >= 0) {
       resume(stream, lastEventId);
@@ -231,61 +251,129 @@ public final class EventStreamApi implements ApiFeature {
   }
 
   /**
-   * Replays what a reconnecting client missed, without a gap: live events for the stream are held
-   * back meanwhile; the events verticle answers once everything accepted so far is committed (its
-   * highest id, T); the database then has every event up to T, and the held-back events above T
-   * follow. An event may reach a client twice across a reconnect (sent live before the drop, then
-   * replayed), never not at all.
+   * Replays what a reconnecting client missed, without a gap, a page at a time: a page is read only
+   * once the stream's write queue has room, so a client that does not read makes the node hold one
+   * page, not the whole replay. Live events are ignored meanwhile (the pages read them from the
+   * database), but for those that arrive while a page is read: before each page the events verticle
+   * is asked for the highest id accepted so far, which it answers once all of it is committed (T), and
+   * from then on live events for the stream are held back. If the page reaches T, the database had
+   * everything up to T, the held-back events above T follow it, and the stream is live. Otherwise (a
+   * full page, or too many held back) they are let go and the next page reads them. An event may
+   * reach a client twice across a reconnect (sent live before the drop, then replayed), never not at
+   * all.
    */
   private void resume(Stream stream, long after) {
+    stream.replaying = true;
+    stream.cursor = after;
+    replayPage(stream);
+  }
+
+  private void replayPage(Stream stream) {
+    if (!streams.contains(stream)) {
+      return;
+    }
+    if (stream.response.writeQueueFull()) {
+      stream.waitingForDrain = true;
+      return;
+    }
     stream.heldBack = new ArrayList<>();
+    stream.heldBackOverflowed = false;
+    int limit = Math.min(REPLAY_PAGE, MAX_REPLAY - stream.replayed);
     Principal principal = stream.principal;
     vertx.eventBus().<Long>request(HubAddresses.EVENTS_WRITTEN_THROUGH, null)
         .compose(reply -> {
           long through = reply.body();
-          Future<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>> missed = stream.productId == null
+          Future<RowSet<Row>> rows = stream.productId == null
               ? pool.preparedQuery(REPLAY)
-                  .execute(Tuple.of(after, through, principal.userId(), stream.deviceId, stream.prefix, MAX_REPLAY).addBoolean(stream.withPublic))
-              : pool.preparedQuery(REPLAY_PRODUCT).execute(Tuple.of(after, through, stream.productId, stream.prefix, MAX_REPLAY));
-          return missed.map(rows -> {
-                long sent = after;
-                for (io.vertx.sqlclient.Row row : rows) {
-                  sent = row.getLong(0);
-                  LiveEvent event = new LiveEvent(sent, new DeviceEvent(row.getString(1), row.getString(2), row.getString(3),
-                      row.getOffsetDateTime(4).toInstant().toEpochMilli(), row.getInteger(5), row.getBoolean(6)), row.getLong(7), row.getInteger(8));
-                  DeviceDirectory.ProductPlace place = directory.placeOf(event.event().deviceId());
-                  if (stream.wants(event, directory)) {
-                    stream.response.write(stream.frame(event, place));
-                    usage.delivered(event.ownerId(), 1);
-                  }
-                }
-                return rows.size() < MAX_REPLAY ? through : -1L;
-              });
+                  .execute(Tuple.of(stream.cursor, through, principal.userId(), stream.deviceId, stream.prefix, limit).addBoolean(stream.withPublic))
+              : pool.preparedQuery(REPLAY_PRODUCT).execute(Tuple.of(stream.cursor, through, stream.productId, stream.prefix, limit));
+          return rows.map(read -> new ReplayPage(through, limit, read));
         })
-        .onComplete(result -> {
-          if (!streams.contains(stream)) {
-            return;
-          }
-          if (result.failed() || result.result() < 0) {
-            // behind by more than a replay, or the database is away: end it, the client resumes again
-            if (result.failed()) {
-              LOG.warn("event stream not resumed [remote: {}, cause: {}]", stream.remote, result.cause().getMessage());
-            }
-            forget(stream);
-            stream.response.end();
-            return;
-          }
-          long through = result.result();
-          List<LiveEvent> held = stream.heldBack;
-          stream.heldBack = null;
-          for (LiveEvent event : held) {
-            DeviceDirectory.ProductPlace place = directory.placeOf(event.event().deviceId());
-            if (event.id() > through) {
-              stream.response.write(stream.frame(event, place));
-              usage.delivered(event.ownerId(), 1);
-            }
-          }
-        });
+        .onComplete(read -> pageRead(stream, read));
+  }
+
+  private void pageRead(Stream stream, AsyncResult<ReplayPage> read) {
+    if (!streams.contains(stream)) {
+      return;
+    }
+    List<LiveEvent> held = stream.heldBack;
+    stream.heldBack = null;
+    if (read.failed()) {
+      // the database is away: end it, the client resumes again
+      LOG.warn("event stream not resumed [remote: {}, cause: {}]", stream.remote, read.cause().getMessage());
+      forget(stream);
+      stream.response.end();
+      return;
+    }
+    ReplayPage page = read.result();
+    for (Row row : page.rows()) {
+      stream.cursor = row.getLong(0);
+      LiveEvent event = new LiveEvent(stream.cursor, new DeviceEvent(row.getString(1), row.getString(2), row.getString(3),
+          row.getOffsetDateTime(4).toInstant().toEpochMilli(), row.getInteger(5), row.getBoolean(6)), row.getLong(7), row.getInteger(8));
+      if (stream.wants(event, directory)) {
+        send(stream, Buffer.buffer(stream.frame(event, directory.placeOf(event.event().deviceId()))));
+        usage.delivered(event.ownerId(), 1);
+      }
+    }
+    stream.replayed += page.rows().size();
+    if (page.rows().size() < page.limit() && !stream.heldBackOverflowed) {
+      // the database had everything up to T, and the stream has it now: the held-back events above T follow, and it is live
+      stream.replaying = false;
+      for (LiveEvent event : held) {
+        if (event.id() > page.through()) {
+          send(stream, Buffer.buffer(stream.frame(event, directory.placeOf(event.event().deviceId()))));
+          usage.delivered(event.ownerId(), 1);
+        }
+      }
+      return;
+    }
+    if (stream.replayed >= MAX_REPLAY) {
+      // behind by more than a replay: end it, the client resumes from the last event it got
+      forget(stream);
+      stream.response.end();
+      return;
+    }
+    replayPage(stream);
+  }
+
+  /** The stream's write queue has room again: its reader reads. */
+  private void drained(Stream stream) {
+    stream.drainedSinceTick = true;
+    if (stream.waitingForDrain) {
+      stream.waitingForDrain = false;
+      replayPage(stream);
+    }
+  }
+
+  /**
+   * The keep-alive tick: a silent stream gets its newline, and a stream whose write queue is full now
+   * and was full at the previous tick, without draining between, is cut: its reader has not read for
+   * a whole interval.
+   */
+  private void tick(Stream stream) {
+    if (!stream.response.writeQueueFull()) {
+      stream.fullAtLastTick = false;
+      send(stream, KEEP_ALIVE);
+    } else if (stream.fullAtLastTick && !stream.drainedSinceTick) {
+      cut(stream, "its reader has not read for a keep-alive interval");
+    } else {
+      stream.fullAtLastTick = true;
+      stream.drainedSinceTick = false;
+    }
+  }
+
+  /** Writes a frame, counting its bytes as queued until the network has taken them. */
+  private void send(Stream stream, Buffer frame) {
+    int size = frame.length();
+    metrics.streamBytesQueued.addAndGet(size);
+    stream.response.write(frame).onComplete(written -> metrics.streamBytesQueued.addAndGet(-size));
+  }
+
+  private void cut(Stream stream, String reason) {
+    metrics.streamsCut.increment();
+    cuts.info("event stream cut [remote: {}, reason: {}]", stream.remote, reason);
+    forget(stream);
+    stream.response.reset();
   }
 
   private void publish(RoutingContext ctx) {
@@ -342,42 +430,40 @@ public final class EventStreamApi implements ApiFeature {
     DeviceEvent event = live.event();
     // product streams take the event by the product stamped on it; the directory gives only its firmware version
     DeviceDirectory.ProductPlace place = live.productId() == null ? null : directory.placeOf(event.deviceId());
-    String frame = null;
-    String productFrame = null;
+    Buffer frame = null;
+    Buffer productFrame = null;
     int deliveries = 0;
     for (int i = streams.size() - 1; i >= 0; i--) {
       Stream stream = streams.get(i);
       if (!stream.wants(live, directory)) {
         continue;
       }
-      if (stream.heldBack != null) {
-        if (stream.heldBack.size() < MAX_REPLAY) {
-          stream.heldBack.add(live);
-        } else {
-          metrics.streamsCut.increment();
-          LOG.info("event stream cut: too many events while it resumed [remote: {}]", stream.remote);
-          forget(stream);
-          stream.response.reset();
+      if (stream.replaying) {
+        // between pages the next page reads it from the database; while a page is read it is held back, a bounded few
+        if (stream.heldBack != null && !stream.heldBackOverflowed) {
+          if (stream.heldBack.size() < MAX_HELD_BACK) {
+            stream.heldBack.add(live);
+          } else {
+            stream.heldBack.clear();
+            stream.heldBackOverflowed = true;
+          }
         }
         continue;
       }
       if (stream.response.writeQueueFull()) {
-        metrics.streamsCut.increment();
-        LOG.info("event stream cut: client reads too slowly [remote: {}]", stream.remote);
-        forget(stream);
-        stream.response.reset();
+        cut(stream, "its reader reads too slowly");
         continue;
       }
       if (stream.productId != null) {
         if (productFrame == null) {
-          productFrame = stream.frame(live, place);
+          productFrame = Buffer.buffer(stream.frame(live, place));
         }
-        stream.response.write(productFrame);
+        send(stream, productFrame);
       } else {
         if (frame == null) {
-          frame = stream.frame(live, place);
+          frame = Buffer.buffer(stream.frame(live, place));
         }
-        stream.response.write(frame);
+        send(stream, frame);
       }
       deliveries++;
     }
@@ -391,6 +477,9 @@ public final class EventStreamApi implements ApiFeature {
       metrics.openStreams.decrementAndGet();
       stopListeningIfIdle();
     }
+  }
+
+  private record ReplayPage(long through, int limit, RowSet<Row> rows) {
   }
 
   private static final class Stream {
@@ -407,8 +496,21 @@ public final class EventStreamApi implements ApiFeature {
     final boolean withPublic;
     final String remote;
     long keepAliveTimer;
-    /** While a resumed stream replays from the database: the live events that wait for it, else null. */
+    /** While a resumed stream replays from the database; live events do not go to it then. */
+    boolean replaying;
+    /** The id of the last event a replay read. */
+    long cursor;
+    /** Events the replay has read so far, up to {@link #MAX_REPLAY}. */
+    int replayed;
+    /** While a replay page is read: the live events that may follow it, else null. */
     List<LiveEvent> heldBack;
+    /** More live events arrived while a page was read than are held back: another page reads them. */
+    boolean heldBackOverflowed;
+    /** A replay waits for the write queue to drain before its next page. */
+    boolean waitingForDrain;
+    /** For the stalled-reader cut: the queue was full at the last keep-alive tick; it drained since. */
+    boolean fullAtLastTick;
+    boolean drainedSinceTick;
 
     Stream(HttpServerResponse response, Principal principal, String account, String deviceId, Integer productId, String prefix,
         EventFilter filter, boolean withPublic, String remote) {

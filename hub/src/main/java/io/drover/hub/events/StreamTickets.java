@@ -44,7 +44,7 @@ public final class StreamTickets implements ApiFeature {
 
   @Override
   public Future<Void> mount(Router router) {
-    router.post("/v1/events/stream_tickets").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::issue);
+    router.post("/v1/events/stream_tickets").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::issue);
     return Future.succeededFuture();
   }
 

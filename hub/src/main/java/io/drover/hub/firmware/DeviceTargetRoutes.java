@@ -49,8 +49,8 @@ final class DeviceTargetRoutes {
         .handler(products.require(ProductPermission.VIEW)).handler(this::why);
     // shares its path with the products feature's device edit: this route takes only bodies with the
     // firmware fields, checks MANAGE_FIRMWARE itself, and passes other bodies on to the next route
-    router.put(base + "/devices/:device").handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.VIEW)).handler(this::lock);
+    router.put(base + "/devices/:device").handler(access::requireUser)
+        .handler(products.require(ProductPermission.VIEW)).handler(RequestBodies.handler()).handler(this::lock);
   }
 
   /** {@code GET .../devices/:device/firmware-target}: the target and why. */

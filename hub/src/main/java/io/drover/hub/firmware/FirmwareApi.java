@@ -17,13 +17,13 @@ import io.drover.hub.products.ProductAccess;
 import io.drover.hub.products.ProductAccess.ProductScope;
 import io.drover.hub.products.ProductPermission;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -35,8 +35,6 @@ import java.util.Map;
  */
 public final class FirmwareApi implements ApiFeature {
 
-  /** Particle caps product binaries at a few megabytes; 8 MiB leaves room and bounds memory per upload. */
-  static final long MAX_UPLOAD_BYTES = 8L * 1024 * 1024;
   private static final String BASE = "/v1/products/:" + ProductAccess.PATH_PARAM;
 
   private final Vertx vertx;
@@ -64,24 +62,21 @@ public final class FirmwareApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     releases.mount(router, BASE); // first: .../firmware/:version would take "release" and "rollouts"
-    router.post("/v1/admin/firmware/off-the-shelf").handler(uploadsHandler()).handler(access::requireAdmin).handler(this::addOffTheShelf);
-    BodyHandler uploads = uploadsHandler();
+    // the caller's checks before the upload's first byte is read: an anonymous 8 MiB reaches neither memory nor disk
+    Handler<RoutingContext> uploads = RequestBodies.uploads(uploadsDir, RequestBodies.MAX_UPLOAD_BYTES);
+    router.post("/v1/admin/firmware/off-the-shelf").handler(access::requireAdmin).handler(uploads).handler(this::addOffTheShelf);
     router.get(BASE + "/firmware").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
-    router.post(BASE + "/firmware").handler(uploads).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::upload);
+    router.post(BASE + "/firmware").handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(uploads).handler(this::upload);
     router.get(BASE + "/firmware/:version").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::get);
-    router.put(BASE + "/firmware/:version").handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::edit);
+    router.put(BASE + "/firmware/:version").handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(RequestBodies.handler()).handler(this::edit);
     router.delete(BASE + "/firmware/:version").handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::delete);
     router.get(BASE + "/firmware/:version/binary").handler(access::requireUser)
         .handler(products.require(ProductPermission.VIEW)).handler(this::download);
     targets.mount(router, BASE);
     return Future.succeededFuture();
-  }
-
-  private BodyHandler uploadsHandler() {
-    return BodyHandler.create(uploadsDir.toString()).setBodyLimit(MAX_UPLOAD_BYTES).setDeleteUploadedFilesOnEnd(true);
   }
 
   /**

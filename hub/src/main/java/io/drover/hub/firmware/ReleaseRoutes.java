@@ -49,13 +49,13 @@ final class ReleaseRoutes {
   }
 
   void mount(Router router, String base) {
-    router.put(base + "/firmware/release").handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::release);
-    router.post(base + "/firmware/rollouts").handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::startRollout);
+    router.put(base + "/firmware/release").handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(RequestBodies.handler()).handler(this::release);
+    router.post(base + "/firmware/rollouts").handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(RequestBodies.handler()).handler(this::startRollout);
     router.get(base + "/firmware/rollouts").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::rollouts);
-    router.put(base + "/firmware/rollouts/:rollout").handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::changeRollout);
+    router.put(base + "/firmware/rollouts/:rollout").handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(RequestBodies.handler()).handler(this::changeRollout);
     router.get(base + "/impact").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::impact);
   }
 

@@ -53,11 +53,13 @@ final class ApiErrors {
       error = switch (status) {
         case 404 -> "not_found";
         case 405 -> "method_not_allowed";
+        case 408 -> "request_timeout";
         case 413 -> "request_too_large";
         default -> "bad_request";
       };
       description = switch (status) {
         case 404 -> "No such route";
+        case 408 -> "The request did not arrive in time";
         case 413 -> "The request body is too large";
         default -> "The request could not be read";
       };

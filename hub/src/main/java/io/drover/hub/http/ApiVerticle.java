@@ -1,6 +1,7 @@
 package io.drover.hub.http;
 
 import io.drover.gateway.ServerTls;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -9,6 +10,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,11 +22,10 @@ import org.slf4j.LoggerFactory;
 public final class ApiVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
-  /** Bodies of the JSON and form API; uploads (firmware) will get their own, larger, limit. */
-  static final long MAX_BODY_BYTES = 64 * 1024;
 
   private final HttpSettings settings;
   private final ServerTls tls;
+  private final HttpMetrics metrics;
   private final Function<Vertx, List<ApiFeature>> features;
   private final List<ApiFeature> mounted = new ArrayList<>();
   private HttpServer server;
@@ -36,15 +37,19 @@ public final class ApiVerticle extends VerticleBase {
    * @param features made once the verticle has its Vert.x instance, so that features holding timers
    *     or consumers belong to this verticle's context
    */
-  public ApiVerticle(HttpSettings settings, ServerTls tls, Function<Vertx, List<ApiFeature>> features) {
+  public ApiVerticle(HttpSettings settings, ServerTls tls, MeterRegistry registry, Function<Vertx, List<ApiFeature>> features) {
     this.settings = settings;
     this.tls = tls;
+    this.metrics = new HttpMetrics(registry);
     this.features = features;
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    ConnectionLimits connections = new ConnectionLimits(vertx, settings, metrics);
+    // first: it pauses a request's body before any handler can take time over it
+    router.route().handler(new RequestGate(vertx, settings, connections, metrics));
     if (tls != null && !settings.hstsMaxAge().isZero()) {
       // RFC 6797 section 7.2: only a response over TLS may carry it. A browser that has seen it uses
       // HTTPS for this host on every port (section 8.3), plain 8080 included: operations.md says so
@@ -68,13 +73,18 @@ public final class ApiVerticle extends VerticleBase {
     // failures outside any route's handlers get the same shape
     router.errorHandler(500, ApiErrors::handle);
     if (settings.plainEnabled()) {
-      server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()))
+      // HTTP/1.1 only: without h2c, a connection is handed over (and counted, and timed) as it is
+      // accepted, not once its first bytes have told HTTP/1.1 from HTTP/2's preface
+      server = vertx.createHttpServer(bounded(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()))
+              .setHttp2ClearTextEnabled(false))
+          .connectionHandler(connections::opened)
           .requestHandler(router);
     }
     if (tls != null) {
       // ALPN offers h2 first, then http/1.1: the JDK's TLS does ALPN since Java 9
-      tlsServer = vertx.createHttpServer(tls.applyTo(new HttpServerOptions().setHost(settings.host()).setPort(settings.tlsPort()))
+      tlsServer = vertx.createHttpServer(bounded(tls.applyTo(new HttpServerOptions().setHost(settings.host()).setPort(settings.tlsPort())))
               .setUseAlpn(true))
+          .connectionHandler(connections::opened)
           .requestHandler(router);
     }
     return Future.all(mounting)
@@ -82,6 +92,14 @@ public final class ApiVerticle extends VerticleBase {
         .compose(ignored -> tlsServer == null ? Future.succeededFuture() : tlsServer.listen())
         .onSuccess(s -> LOG.info("HTTP listening [host: {}, port: {}, https-port: {}]", settings.host(),
             server == null ? "off" : server.actualPort(), tlsServer == null ? "off" : tlsServer.actualPort()));
+  }
+
+  /**
+   * A connection silent both ways for the idle timeout is closed (Netty's all-idle state): longer than
+   * the event streams' keep-alive, which NodeConfig checks.
+   */
+  private HttpServerOptions bounded(HttpServerOptions options) {
+    return options.setIdleTimeout((int) settings.idleTimeout().toSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
   }
 
   @Override

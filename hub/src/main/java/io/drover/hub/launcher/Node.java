@@ -249,7 +249,7 @@ public final class Node {
       deploy(new AttemptPruner(attempts, cluster));
       CustomerAccounts customers = new CustomerAccounts(passwords, pool, tokens);
       StreamTickets streamTickets = new StreamTickets(pool, access);
-      api = new ApiVerticle(config.http(), tls, v -> List.of(
+      api = new ApiVerticle(config.http(), tls, registry, v -> List.of(
           new OperationsApi(health, registry, metricsToken),
           new AccountsApi(passwords, new AccountRepository(pool), access, config.accounts().openSignup()),
           new PasswordChangeApi(passwords, pool, access),
@@ -284,7 +284,7 @@ public final class Node {
           new ConsoleRoutes(v, config.mapTiles())));
     } else {
       // a gateway node still answers /health and /metrics, for its load balancer and Prometheus
-      api = new ApiVerticle(config.http(), tls, v -> List.of(new OperationsApi(health, registry, metricsToken)));
+      api = new ApiVerticle(config.http(), tls, registry, v -> List.of(new OperationsApi(health, registry, metricsToken)));
     }
     deploy(api);
 

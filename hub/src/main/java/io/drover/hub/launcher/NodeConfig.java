@@ -72,7 +72,10 @@ public record NodeConfig(
             r.integer("http.port", 0, 65535),
             r.integer("http.tls-port", 0, 65535),
             r.bool("http.plain-enabled"),
-            Duration.ofSeconds(r.integer("http.hsts-max-age-seconds", 0, Integer.MAX_VALUE))),
+            Duration.ofSeconds(r.integer("http.hsts-max-age-seconds", 0, Integer.MAX_VALUE)),
+            r.idleTimeout("http.idle-timeout-seconds", "events.stream-keepalive-seconds"),
+            Duration.ofSeconds(r.integer("http.request-timeout-seconds", 1, 3600)),
+            r.integer("http.max-connections", 1, 1_000_000)),
         r.metrics(dataDir),
         new GatewaySettings(
         new MqttSettings(
@@ -191,6 +194,20 @@ public record NodeConfig(
           integer(prefix + "per-second", 0, 10_000_000),
           integer(prefix + "burst", 0, 100_000_000),
           number(prefix + "per-day", 0, 1_000_000_000_000L));
+    }
+
+    /**
+     * The HTTP idle timeout, longer than the event streams' keep-alive: a silent stream's keep-alive is
+     * what keeps its connection from being idle.
+     */
+    Duration idleTimeout(String key, String keepAliveKey) {
+      int idle = integer(key, 2, 86_400);
+      int keepAlive = integer(keepAliveKey, 1, 3600);
+      if (keepAlive >= idle) {
+        throw new ConfigException(key + " (" + idle + ", " + sources.get(key).source() + ") must be longer than " + keepAliveKey
+            + " (" + keepAlive + ", " + sources.get(keepAliveKey).source() + "): the idle timeout would cut silent event streams");
+      }
+      return Duration.ofSeconds(idle);
     }
 
     NodeRoles roles(String key) {

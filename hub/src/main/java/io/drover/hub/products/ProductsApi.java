@@ -46,18 +46,18 @@ public final class ProductsApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     for (String list : new String[] {"/v1/products", "/v1/user/products"}) {
-      router.post(list).handler(RequestBodies.handler()).handler(access::requireUser).handler(this::create);
+      router.post(list).handler(access::requireUser).handler(RequestBodies.handler()).handler(this::create);
       router.get(list).handler(access::requireUser).handler(this::list);
     }
     router.get(PRODUCT).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::get);
-    router.put(PRODUCT).handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(this::edit);
+    router.put(PRODUCT).handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(RequestBodies.handler()).handler(this::edit);
     // the owner or a node administrator, checked in the handler: no role grants it
     router.delete(PRODUCT).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::delete);
     router.get(PRODUCT + "/settings").handler(access::requireUser).handler(products.require(ProductPermission.VIEW))
         .handler(this::settings);
-    router.put(PRODUCT + "/settings").handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(this::changeSettings);
+    router.put(PRODUCT + "/settings").handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(RequestBodies.handler()).handler(this::changeSettings);
     return Future.succeededFuture();
   }
 

@@ -60,10 +60,10 @@ public final class TeamApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     router.get(TEAM).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
-    router.post(TEAM).handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_TEAM)).handler(this::add);
-    router.put(TEAM + "/:username").handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_TEAM)).handler(this::change);
+    router.post(TEAM).handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_TEAM)).handler(RequestBodies.handler()).handler(this::add);
+    router.put(TEAM + "/:username").handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_TEAM)).handler(RequestBodies.handler()).handler(this::change);
     // any member may leave; removing someone else needs MANAGE_TEAM, checked in the handler
     router.delete(TEAM + "/:username").handler(access::requireUser).handler(products.require(ProductPermission.VIEW))
         .handler(this::remove);

@@ -62,13 +62,13 @@ public final class TrackerConfigApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     router.get(BASE).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::readFleet);
-    router.put(BASE).handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(this::writeFleet);
+    router.put(BASE).handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(RequestBodies.handler()).handler(this::writeFleet);
     // before .../config/:deviceId, which would take "status" for a device ID
     router.get(BASE + "/status").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::syncStatus);
     router.get(BASE + "/:deviceId").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::readDevice);
-    router.put(BASE + "/:deviceId").handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(this::writeDevice);
+    router.put(BASE + "/:deviceId").handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(RequestBodies.handler()).handler(this::writeDevice);
     router.delete(BASE + "/:deviceId").handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_SETTINGS)).handler(this::clearDevice);
     return Future.succeededFuture();

@@ -42,6 +42,25 @@ class NodeConfigTest {
   }
 
   @Test
+  void httpConnectionsAreBoundedInTimeAndNumberAndTheIdleTimeoutOutlastsStreamKeepAlives() {
+    NodeConfig defaults = NodeConfig.from(List.of(), Map.of());
+    assertEquals(Duration.ofSeconds(60), defaults.http().idleTimeout());
+    assertEquals(Duration.ofSeconds(30), defaults.http().requestTimeout());
+    assertEquals(500, defaults.http().maxConnections());
+    assertTrue(defaults.http().idleTimeout().compareTo(defaults.events().streamKeepAlive()) > 0);
+
+    NodeConfig shorter = NodeConfig.from(List.of("--http.idle-timeout-seconds=5", "--events.stream-keepalive-seconds=2"), Map.of());
+    assertEquals(Duration.ofSeconds(5), shorter.http().idleTimeout());
+
+    String refused = assertThrows(ConfigException.class,
+        () -> NodeConfig.from(List.of("--http.idle-timeout-seconds=10"), Map.of("DROVER_EVENTS_STREAM_KEEPALIVE_SECONDS", "10"))).getMessage();
+    assertTrue(refused.startsWith("http.idle-timeout-seconds (10, flag --http.idle-timeout-seconds) must be longer than "
+        + "events.stream-keepalive-seconds (10, environment variable DROVER_EVENTS_STREAM_KEEPALIVE_SECONDS)"), refused);
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--http.max-connections=0"), Map.of()))
+        .getMessage().startsWith("http.max-connections must be a whole number from 1 to"));
+  }
+
+  @Test
   void refreshTokensLastNinetyDaysUnlessConfiguredOtherwise() {
     assertEquals(Duration.ofDays(90), NodeConfig.from(List.of(), Map.of()).accounts().refreshTokenLifetime());
     assertEquals(Duration.ofDays(7),

@@ -58,7 +58,7 @@ public final class DeviceCertificatesApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     router.get(BASE).handler(access::requireUser).handler(this::list);
-    router.post(BASE).handler(RequestBodies.handler()).handler(access::requireUser).handler(this::register);
+    router.post(BASE).handler(access::requireUser).handler(RequestBodies.handler()).handler(this::register);
     router.delete(BASE + "/:fingerprint").handler(access::requireUser).handler(this::revoke);
     return Future.succeededFuture();
   }

@@ -48,8 +48,8 @@ public final class ProductDeviceCasApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     router.get(BASE).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICE_CAS)).handler(this::list);
-    router.post(BASE).handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_DEVICE_CAS)).handler(this::add);
+    router.post(BASE).handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_DEVICE_CAS)).handler(RequestBodies.handler()).handler(this::add);
     router.delete(BASE + "/:fingerprint").handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_DEVICE_CAS)).handler(this::remove);
     return Future.succeededFuture();

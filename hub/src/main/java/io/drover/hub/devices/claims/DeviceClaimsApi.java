@@ -43,8 +43,8 @@ public final class DeviceClaimsApi implements ApiFeature {
 
   @Override
   public Future<Void> mount(Router router) {
-    router.post("/v1/device_claims").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::forAccount);
-    router.post(PRODUCT_CLAIMS).handler(RequestBodies.handler()).handler(access::requireUser).handler(this::forCustomer)
+    router.post("/v1/device_claims").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::forAccount);
+    router.post(PRODUCT_CLAIMS).handler(access::requireUser).handler(RequestBodies.handler()).handler(this::forCustomer)
         .handler(products.require(ProductPermission.MANAGE_DEVICES)).handler(this::forTeam);
     return Future.succeededFuture();
   }

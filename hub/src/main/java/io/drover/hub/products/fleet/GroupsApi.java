@@ -58,11 +58,11 @@ public final class GroupsApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     router.get(BASE).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
-    router.post(BASE).handler(RequestBodies.handler()).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICES))
-        .handler(this::create);
+    router.post(BASE).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICES))
+        .handler(RequestBodies.handler()).handler(this::create);
     router.get(BASE + "/:group").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::get);
-    router.put(BASE + "/:group").handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_DEVICES)).handler(this::update);
+    router.put(BASE + "/:group").handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_DEVICES)).handler(RequestBodies.handler()).handler(this::update);
     router.delete(BASE + "/:group").handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICES))
         .handler(this::delete);
     return Future.succeededFuture();

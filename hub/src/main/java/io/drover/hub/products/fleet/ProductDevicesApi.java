@@ -19,7 +19,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -91,17 +90,15 @@ public final class ProductDevicesApi implements ApiFeature {
 
   @Override
   public Future<Void> mount(Router router) {
-    BodyHandler importBodies = BodyHandler.create(uploads.toString())
-        .setBodyLimit(MAX_IMPORT_BODY)
-        .setDeleteUploadedFilesOnEnd(true);
     router.get(BASE).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
-    router.post(BASE).handler(importBodies).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICES))
-        .handler(this::importDevices);
-    router.put(BASE).handler(BodyHandler.create(false).setBodyLimit(MAX_IMPORT_BODY)).handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_DEVICES)).handler(this::batch);
+    // the caller's checks before the body's first byte is read: nothing of an anonymous import is buffered or stored
+    router.post(BASE).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICES))
+        .handler(RequestBodies.uploads(uploads, MAX_IMPORT_BODY)).handler(this::importDevices);
+    router.put(BASE).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICES))
+        .handler(RequestBodies.handler(MAX_IMPORT_BODY)).handler(this::batch);
     router.get(BASE + "/:deviceId").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::get);
-    router.put(BASE + "/:deviceId").handler(RequestBodies.handler()).handler(access::requireUser)
-        .handler(products.require(ProductPermission.OPERATE_DEVICES)).handler(this::update);
+    router.put(BASE + "/:deviceId").handler(access::requireUser)
+        .handler(products.require(ProductPermission.OPERATE_DEVICES)).handler(RequestBodies.handler()).handler(this::update);
     router.delete(BASE + "/:deviceId").handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICES))
         .handler(this::remove);
     return Future.succeededFuture();
