@@ -77,15 +77,15 @@ public final class GatewayUnderTest {
 
   /**
    * The gateway's settings in the tests, with the bounds a test may change. Defaults: 1,000
-   * connections, 10 s to CONNECT, 30 s of outbound stall, 10 events a second in bursts of 20 per
-   * device (small enough to reach in a test, large enough for every other test's devices), 1 s of
-   * offering an event again to a hub that could not take it.
+   * connections, 10 s to CONNECT, 30 s of outbound stall, 1 event a second in bursts of 20 per
+   * device (a burst no other test's device comes near, and a rate slow enough that a test reaches the
+   * quota however slow the machine), 1 s of offering an event again to a hub that could not take it.
    */
   public static final class Settings {
     private int maxConnections = 1000;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration outboundStall = Duration.ofSeconds(30);
-    private EventQuota eventQuota = new EventQuota(10, 20);
+    private EventQuota eventQuota = new EventQuota(1, 20);
     private Duration overloadRetry = Duration.ofSeconds(1);
 
     public Settings maxConnections(int connections) {
