@@ -14,8 +14,6 @@ import java.time.Duration;
  * @param maxActivePeers Californium's {@code COAP.MAX_ACTIVE_PEERS}
  * @param staleSessionThreshold a DTLS session silent this long may be evicted when the connection
  *     store is full ({@code DTLS.STALE_CONNECTION_THRESHOLD})
- * @param requestsPerSecondPerDevice requests one device may make per second (burst of the same
- *     size); more are answered 4.29
  * @param udpReceiveBufferBytes the socket's receive buffer; the kernel default (208 KiB) drops
  *     datagrams under load, each drop costing the device a retransmission seconds later
  * @param exchangeLifetime how long a confirmable exchange is remembered for deduplication
@@ -31,7 +29,6 @@ public record CoapSettings(
     int maxConnections,
     int maxActivePeers,
     Duration staleSessionThreshold,
-    int requestsPerSecondPerDevice,
     int udpReceiveBufferBytes,
     Duration exchangeLifetime,
     Duration idleTimeout,
@@ -41,7 +38,7 @@ public record CoapSettings(
   public static final int DEFAULT_MAX_ACTIVE_PEERS = 200_000;
 
   public CoapSettings {
-    if (maxConnections < 1 || maxActivePeers < 1 || requestsPerSecondPerDevice < 1 || udpReceiveBufferBytes < 0) {
+    if (maxConnections < 1 || maxActivePeers < 1 || udpReceiveBufferBytes < 0) {
       throw new IllegalArgumentException("limits must be positive");
     }
     if (exchangeLifetime.toSeconds() < 1 || idleTimeout.toSeconds() < 1 || staleSessionThreshold.toSeconds() < 1) {
@@ -55,6 +52,6 @@ public record CoapSettings(
   /** Defaults sized for a fleet, on the given host and secure port; plain CoAP off. */
   public static CoapSettings defaults(String host, int securePort) {
     return new CoapSettings(host, securePort, 5683, false, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_ACTIVE_PEERS,
-        Duration.ofHours(24), 20, 4 * 1024 * 1024, Duration.ofSeconds(60), Duration.ofMinutes(30), CoapThreads.DEFAULTS);
+        Duration.ofHours(24), 4 * 1024 * 1024, Duration.ofSeconds(60), Duration.ofMinutes(30), CoapThreads.DEFAULTS);
   }
 }

@@ -45,6 +45,9 @@ abstract class DeviceResource extends CoapResource {
       if (answer.payload().length > 0) {
         response.setPayload(answer.payload());
       }
+      if (answer.maxAgeSeconds() >= 0) {
+        response.getOptions().setMaxAge(answer.maxAgeSeconds());
+      }
       exchange.respond(response);
     });
   }

@@ -132,7 +132,7 @@ class DeviceServerTest {
     assertEquals(bare.get(CoapConfig.PROTOCOL_STAGE_THREAD_COUNT), untouched.get(CoapConfig.PROTOCOL_STAGE_THREAD_COUNT));
 
     CoapSettings tuned = new CoapSettings(defaults.host(), 0, 0, false, defaults.maxConnections(), defaults.maxActivePeers(),
-        defaults.staleSessionThreshold(), defaults.requestsPerSecondPerDevice(), defaults.udpReceiveBufferBytes(),
+        defaults.staleSessionThreshold(), defaults.udpReceiveBufferBytes(),
         defaults.exchangeLifetime(), defaults.idleTimeout(), new CoapThreads(2, 3, 4, 5));
     Configuration mapped = DeviceServer.configuration(tuned);
     assertEquals(3, mapped.get(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT));
@@ -149,7 +149,7 @@ class DeviceServerTest {
   void plainCoapWhenEnabledCarriesNoIdentitySoDeviceResourcesAnswerUnauthorized() throws Exception {
     CoapSettings defaults = CoapSettings.defaults("127.0.0.1", 0);
     CoapSettings plainOn = new CoapSettings(defaults.host(), 0, 0, true, defaults.maxConnections(), defaults.maxActivePeers(),
-        defaults.staleSessionThreshold(), defaults.requestsPerSecondPerDevice(), defaults.udpReceiveBufferBytes(),
+        defaults.staleSessionThreshold(), defaults.udpReceiveBufferBytes(),
         defaults.exchangeLifetime(), defaults.idleTimeout(), defaults.threads());
     DeviceServer plain = DeviceServer.builder(plainOn)
         .credentials(new DeviceCredentials() {

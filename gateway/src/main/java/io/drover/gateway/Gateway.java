@@ -12,6 +12,7 @@ import io.drover.gateway.session.ConnectionBudget;
 import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.SessionOwnership;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.ssl.SslContext;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -19,7 +20,6 @@ import io.vertx.mqtt.MqttServerOptions;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,19 +62,24 @@ public final class Gateway extends VerticleBase {
     sessions = new DeviceSessions(ownership, vertx.eventBus());
     HubClient hub = new HubClient(vertx, settings.hubTimeout(), settings.hubOnThisNode());
     ConnectionBudget budget = settings.maxConnections() > 0 ? new ConnectionBudget(settings.maxConnections()) : ConnectionBudget.fromFileLimit();
-    // one pipeline for plain MQTT and MQTT over TLS: past the handshake they are the same protocol
-    SessionPipeline mqttPipeline = new SessionPipeline("mqtt", hub, sessions, new GatewayMetrics(registry, "mqtt", sessions), budget, 0);
+    // one pipeline for plain MQTT and MQTT over TLS: past the handshake they are the same protocol;
+    // the event quota and the overload rule are the same for every transport
+    SessionPipeline mqttPipeline = new SessionPipeline("mqtt", hub, sessions, new GatewayMetrics(registry, "mqtt", sessions), budget,
+        settings.eventQuota(), settings.overloadRetry());
     SessionPipeline coapPipeline = new SessionPipeline("coap", hub, sessions, new GatewayMetrics(registry, "coap", sessions), budget,
-        settings.coap().requestsPerSecondPerDevice());
+        settings.eventQuota(), settings.overloadRetry());
     MqttSettings mqtt = settings.mqtt();
     coap = new CoapListener(settings.coap(), dtlsIdentity, coapPipeline);
     return vertx.deployVerticle(new DeviceCommandRouter(sessions))
         .compose(routed -> mqtt.plainEnabled()
-            ? deployMqtt(mqttPipeline, "", mqtt::serverOptions, mqtt.port(), -1)
+            ? deployMqtt(mqttPipeline, "", null, mqtt.port(), -1)
             : Future.succeededFuture(-1))
         .compose(bound -> {
           mqttPort = bound;
-          return tls == null ? Future.succeededFuture(-1) : deployMqtt(mqttPipeline, "tls-", port -> mqtt.tlsServerOptions(port, tls), mqtt.tlsPort(), -2);
+          return tls == null
+              ? Future.succeededFuture(-1)
+              : vertx.executeBlocking(() -> MqttSettings.tlsContext(tls, vertx))
+                  .compose(context -> deployMqtt(mqttPipeline, "tls-", context, mqtt.tlsPort(), -2));
         })
         .compose(bound -> {
           mqttTlsPort = bound;
@@ -89,18 +94,18 @@ public final class Gateway extends VerticleBase {
    * Deploys the MQTT listener's instances on one port; completes with the port they share.
    *
    * @param names before each instance's number in its connection gauge
+   * @param tlsContext the port's TLS; null for plain MQTT
    * @param randomPortKey the negative port standing for port 0, different for each listener
    */
-  private Future<Integer> deployMqtt(SessionPipeline pipeline, String names, IntFunction<MqttServerOptions> options, int configuredPort,
-      int randomPortKey) {
+  private Future<Integer> deployMqtt(SessionPipeline pipeline, String names, SslContext tlsContext, int configuredPort, int randomPortKey) {
     // Vert.x hands each new connection to the next instance in turn. A port of 0 would give each
     // instance a random port of its own; a negative one is Vert.x's way to share one random port
     // among the servers given the same negative number, so plain and TLS need two of them.
-    MqttServerOptions shared = options.apply(configuredPort == 0 ? randomPortKey : configuredPort);
+    MqttServerOptions shared = settings.mqtt().serverOptions(configuredPort == 0 ? randomPortKey : configuredPort);
     List<MqttListener> listeners = new CopyOnWriteArrayList<>();
     AtomicInteger numbered = new AtomicInteger();
     return vertx.deployVerticle(() -> {
-          MqttListener listener = new MqttListener(settings.mqtt(), shared, pipeline, names + numbered.getAndIncrement());
+          MqttListener listener = new MqttListener(settings.mqtt(), shared, tlsContext, pipeline, names + numbered.getAndIncrement());
           listeners.add(listener);
           return listener;
         }, new DeploymentOptions().setInstances(settings.effectiveListenerInstances()))

@@ -1,6 +1,7 @@
 package io.drover.gateway;
 
 import io.drover.coap.CoapSettings;
+import io.drover.gateway.intake.EventQuota;
 import io.drover.gateway.mqtt.MqttSettings;
 import java.time.Duration;
 
@@ -13,9 +14,12 @@ import java.time.Duration;
  * @param maxConnections device connections this process holds before refusing more; 0 for the
  *     open-files limit less what the process keeps for itself
  * @param hubOnThisNode true when this node is also a hub: every question stays on this node
+ * @param eventQuota the events (and descriptions) one device may send, on every transport
+ * @param overloadRetry how long a durable event the hub could not take (OVERLOADED, UNAVAILABLE) is
+ *     sent to it again, the device held meanwhile, where the transport can hold it (MQTT)
  */
 public record GatewaySettings(MqttSettings mqtt, CoapSettings coap, Duration hubTimeout, int listenerInstances, int maxConnections,
-    boolean hubOnThisNode) {
+    boolean hubOnThisNode, EventQuota eventQuota, Duration overloadRetry) {
 
   /** The listener instances to deploy: {@link #listenerInstances}, or the number of cores for 0. */
   public int effectiveListenerInstances() {

@@ -90,6 +90,12 @@ class MqttTlsListenerTest {
 
   /** @param notices the session notices the hub had before the test */
   private static void assertNothingLeftAndBothPortsServe(int notices) throws Exception {
+    // a connection is held from its accept until the gateway's side of its close completes, a moment
+    // after the client sees it closed
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (heldConnections() > 0 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
     for (int instance = 0; instance < GatewayUnderTest.LISTENER_INSTANCES; instance++) {
       assertEquals(0, gateway.listenerConnections("mqtt", instance), "plain instance " + instance + " holds no connection");
       assertEquals(0, gateway.listenerConnections("mqtt", "tls-" + instance), "TLS instance " + instance + " holds no connection");
@@ -109,6 +115,14 @@ class MqttTlsListenerTest {
     assertEquals(2, hub.eventsOf(deviceId).size());
     // the next test starts from no connection at all: a connection is let go before its session's end is noticed
     hub.notices.await(all -> all.size() == notices + 4, "both sessions opened and closed");
+  }
+
+  private static double heldConnections() {
+    double held = 0;
+    for (int instance = 0; instance < GatewayUnderTest.LISTENER_INSTANCES; instance++) {
+      held += gateway.listenerConnections("mqtt", instance) + gateway.listenerConnections("mqtt", "tls-" + instance);
+    }
+    return held;
   }
 
   private static byte[] readToEnd(InputStream in) throws IOException {

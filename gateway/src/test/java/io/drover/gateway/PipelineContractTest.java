@@ -96,10 +96,19 @@ class PipelineContractTest {
         return answer("PUBACK + c/err " + kind.metricName());
       }
 
-      /** No negative PUBACK either: the connection is closed and the device resends (section 4.4). */
+      /**
+       * No negative PUBACK either: once the gateway has offered the event to the hub for its overload-retry
+       * time, the connection is closed and the device resends (section 4.4).
+       */
       @Override
       WireAnswer hubFailed(Kind kind) {
         return answer("disconnected");
+      }
+
+      /** The device waits for its PUBACK while the gateway offers the event again. */
+      @Override
+      WireAnswer hubBusyForAWhile() {
+        return accepted(true);
       }
 
       /** Section 3.2.2.3: 0x04 bad user name or password, for an unknown device too. */
@@ -135,10 +144,15 @@ class PipelineContractTest {
         return answer("PUBACK " + WireAnswer.hex(pubackReasonCode(kind)) + " + c/err " + kind.metricName());
       }
 
-      /** The reason code says it; the connection stays open and no notice follows (section 4.2). */
+      /** Past the overload-retry time, the reason code says it; the connection stays open and no notice follows (section 4.2). */
       @Override
       WireAnswer hubFailed(Kind kind) {
         return answer("PUBACK " + WireAnswer.hex(pubackReasonCode(kind)));
+      }
+
+      @Override
+      WireAnswer hubBusyForAWhile() {
+        return accepted(true);
       }
 
       /** MQTT 5 section 3.2.2.2: 0x86 Bad User Name or Password, for an unknown device too. */
@@ -181,6 +195,12 @@ class PipelineContractTest {
         return answer(responseCode(kind));
       }
 
+      /** A CoAP exchange is not held: answered at once, with the time to try again; the device resends. */
+      @Override
+      WireAnswer hubBusyForAWhile() {
+        return answer(responseCode(Kind.OVERLOADED));
+      }
+
       /** A wrong key or an unknown identity fails the DTLS handshake: no CoAP message at all (section 7.1). */
       @Override
       WireAnswer connectRefused(Kind kind) {
@@ -216,6 +236,9 @@ class PipelineContractTest {
     /** What a device gets for a durable event the hub could not write: it may send it again. */
     abstract WireAnswer hubFailed(Kind kind);
 
+    /** What a device gets for a durable event the hub is too busy to take for a moment, then takes. */
+    abstract WireAnswer hubBusyForAWhile();
+
     /** What a device gets when its credentials are refused. */
     abstract WireAnswer connectRefused(Kind kind);
 
@@ -239,15 +262,19 @@ class PipelineContractTest {
       };
     }
 
-    /** CoAP response codes (RFC 7252 section 5.9; 4.29 from RFC 8516), as docs/device-protocol.md section 7.5 gives them. */
+    /**
+     * CoAP response codes (RFC 7252 section 5.9; 4.29 from RFC 8516), as docs/device-protocol.md section
+     * 7.5 gives them, with the Max-Age that says when to send again (RFC 8516 section 3, RFC 7252
+     * section 5.9.3.4).
+     */
     private static String responseCode(Kind kind) {
       return switch (kind) {
         case BAD_TOPIC -> "4.00"; // Bad Request
         case NOT_ALLOWED -> "4.03"; // Forbidden
         case PAYLOAD_TOO_LARGE -> "4.13"; // Request Entity Too Large
         case MALFORMED_PAYLOAD -> "4.15"; // Unsupported Content-Format
-        case OVERLOADED, QUOTA_EXCEEDED -> "4.29"; // Too Many Requests
-        case UNAVAILABLE -> "5.03"; // Service Unavailable
+        case OVERLOADED, QUOTA_EXCEEDED -> "4.29 Max-Age 1"; // Too Many Requests, try again in a second
+        case UNAVAILABLE -> "5.03 Max-Age 5"; // Service Unavailable, try again in five
         default -> throw new IllegalArgumentException("no CoAP expectation written for " + kind);
       };
     }
@@ -400,12 +427,67 @@ class PipelineContractTest {
     WireAnswer answer = link.publish("reading", utf8("7"), true);
 
     assertEquals(transport.hubFailed(failure), answer);
-    assertEquals(before + 1, gateway.eventsRejected(transport.protocol, failure), "counted as " + failure.metricName());
+    assertEquals(before + 1, gateway.eventsRejected(transport.protocol, failure), "counted once as " + failure.metricName());
 
     hub.failDurableEvents(device.id(), null);
     DeviceLink again = link.isOpen() ? link : open(transport, device);
     assertEquals(transport.accepted(true), again.publish("reading", utf8("7"), true), "sent again once the hub can write");
-    assertEquals(List.of("reading", "reading"), names(hub.eventsOf(device.id())));
+    List<FakeHub.DurableAnswer> answers = hub.durableAnswers.matching(durable -> durable.event().deviceId().equals(device.id()));
+    assertEquals(List.of(failure), answers.subList(0, answers.size() - 1).stream().map(FakeHub.DurableAnswer::failure).distinct().toList(),
+        "every offer before the device sent it again failed");
+    assertEquals(null, answers.get(answers.size() - 1).failure(), "the event sent again was written");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Transport.class)
+  void durableEventTheHubIsTooBusyToTakeForAMomentIsWrittenOnceWithoutTheSessionEnding(Transport transport) throws Exception {
+    Identity device = newDevice();
+    DeviceLink link = open(transport, device);
+    hub.failNextDurableEvents(device.id(), Kind.OVERLOADED, 3);
+    double retried = gateway.eventsRetried(transport.protocol);
+    double rejected = gateway.eventsRejected(transport.protocol, Kind.OVERLOADED);
+
+    WireAnswer answer = link.publish("busy", utf8("1"), true);
+
+    assertEquals(transport.hubBusyForAWhile(), answer);
+    while (!answer.equals(transport.accepted(true))) {
+      answer = link.publish("busy", utf8("1"), true); // what the device does with a time to try again
+    }
+    assertTrue(link.isOpen(), "the session did not end");
+    List<FakeHub.DurableAnswer> answers = hub.durableAnswers.matching(durable -> durable.event().deviceId().equals(device.id()));
+    assertEquals(List.of(Kind.OVERLOADED, Kind.OVERLOADED, Kind.OVERLOADED, "written"),
+        answers.stream().map(durable -> durable.failure() == null ? "written" : durable.failure()).toList(), "written once, after three refusals");
+    boolean held = transport != Transport.COAP;
+    assertEquals(retried + (held ? 3 : 0), gateway.eventsRetried(transport.protocol), "offered again by the gateway, not the device");
+    assertEquals(rejected + (held ? 0 : 3), gateway.eventsRejected(transport.protocol, Kind.OVERLOADED));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Transport.class)
+  void eventsPastTheDevicesQuotaAreRefusedForGoodCountedAndTheSessionGoesOn(Transport transport) throws Exception {
+    Identity device = newDevice();
+    DeviceLink link = open(transport, device);
+    double before = gateway.eventsRejected(transport.protocol, Kind.QUOTA_EXCEEDED);
+
+    // the test gateway allows 1 a second in bursts of 20: a device that sends as fast as it is answered goes past it
+    List<WireAnswer> answers = new ArrayList<>();
+    WireAnswer answer = transport.accepted(true);
+    for (int i = 0; i < 200 && answer.equals(transport.accepted(true)); i++) {
+      answer = link.publish("flood", utf8(Integer.toString(i)), true);
+      answers.add(answer);
+    }
+
+    assertEquals(transport.refused(Kind.QUOTA_EXCEEDED), answer, "answered past the quota after " + answers.size() + " events");
+    assertTrue(answers.size() >= 20, "the burst of 20 was taken first (the opening description used one place): " + answers.size());
+    assertEquals(before + 1, gateway.eventsRejected(transport.protocol, Kind.QUOTA_EXCEEDED), "counted as quota_exceeded");
+    assertEquals(answers.size() - 1, hub.eventsOf(device.id()).size(), "the refused one did not reach the hub");
+    WireAnswer later = link.publish("later", utf8("1"), true);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!later.equals(transport.accepted(true)) && System.nanoTime() < deadline) {
+      later = link.publish("later", utf8("1"), true); // the quota refills: a device that slows down is served again
+      // (each refused try is counted too, and the session stays)
+    }
+    assertEquals(transport.accepted(true), later, "the session goes on");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -630,6 +712,10 @@ class PipelineContractTest {
 
   private static List<State> states(List<SessionNotice> notices) {
     return notices.stream().map(SessionNotice::state).toList();
+  }
+
+  private static List<ReceivedEvent> ofDevice(List<ReceivedEvent> events, String deviceId) {
+    return events.stream().filter(received -> received.event().deviceId().equals(deviceId)).toList();
   }
 
   private static List<String> names(List<ReceivedEvent> events) {

@@ -132,6 +132,34 @@ final class CoapPeerLink implements DeviceLink {
     return DeviceCall.of(answer.future(), () -> request.cancel(false));
   }
 
+  /** Californium bounds what is sent to a peer (its exchanges and their lifetime); nothing is pushed in a stream. */
+  @Override
+  public boolean writable() {
+    return true;
+  }
+
+  @Override
+  public void whenWritable(Runnable task) {
+    context.runOnContext(ignored -> task.run());
+  }
+
+  /**
+   * A CON request is answered at once, 4.29 or 5.03 with a Max-Age saying when to try again (RFC 7252
+   * section 5.9.3.4, RFC 8516): holding the exchange would only make the device retransmit it.
+   */
+  @Override
+  public boolean holdsDurableEvents() {
+    return false;
+  }
+
+  @Override
+  public void pauseReading() {
+  }
+
+  @Override
+  public void resumeReading() {
+  }
+
   /** CoAP has no connection to end: the session ends here, and the DTLS session ages out. */
   @Override
   public void closeTakenOver() {

@@ -28,9 +28,29 @@ final class CoapReplies {
     };
   }
 
-  /** A refusal with its reason as the diagnostic payload (RFC 7252 section 5.5.2). */
+  /**
+   * A refusal with its reason as the diagnostic payload (RFC 7252 section 5.5.2) and, for 4.29 and 5.03,
+   * the seconds after which to try again as Max-Age (RFC 8516 section 3, RFC 7252 section 5.9.3.4).
+   */
   static CoapReply refusal(Kind kind, String reason) {
-    return CoapReply.of(codeOf(kind), reason);
+    CoapReply refusal = CoapReply.of(codeOf(kind), reason);
+    long retryAfter = retryAfterSeconds(kind);
+    return retryAfter < 0 ? refusal : refusal.withMaxAge(retryAfter);
+  }
+
+  /**
+   * When a device may send again after a refusal: the hub's queue (OVERLOADED) and the device's event
+   * quota (QUOTA_EXCEEDED: the refused message is not to be resent, but the next one may follow) free
+   * up within a second; a hub that did not answer (UNAVAILABLE) is given longer. -1 for a refusal that
+   * waiting does not change.
+   */
+  static long retryAfterSeconds(Kind kind) {
+    return switch (kind) {
+      case OVERLOADED, QUOTA_EXCEEDED -> 1;
+      case UNAVAILABLE, DEVICE_OFFLINE, DEVICE_TIMEOUT -> 5;
+      case UNKNOWN_DEVICE, BAD_CREDENTIALS, BAD_CERTIFICATE, MALFORMED_IDENTITY, NOT_ALLOWED, MALFORMED_PAYLOAD, PAYLOAD_TOO_LARGE,
+          BAD_TOPIC -> -1;
+    };
   }
 
   /** The hub's reason for refusing a certificate, as the DTLS layer takes it. */

@@ -1,5 +1,6 @@
 package io.drover.gateway.handshake;
 
+import io.drover.gateway.log.LogText;
 import io.drover.gateway.pipeline.DeviceLink;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -99,7 +100,7 @@ final class PushedFirmware {
       outcome.finished(version, true, null);
     } else if (attempts < MAX_ATTEMPTS) {
       attempts++;
-      LOG.info("firmware update failed on the device, sending again [device-id: {}, error: {}]", deviceId, error);
+      LOG.info("firmware update failed on the device, sending again [device-id: {}, error: {}]", deviceId, LogText.untrusted(error));
       resumeFrom(0);
     } else {
       fail(error == null ? "failed on the device" : error);
@@ -112,12 +113,21 @@ final class PushedFirmware {
     cancelTimer();
   }
 
-  /** Sends chunks until {@code WINDOW} are unacknowledged; the device's acks move the window (flow control). */
+  /**
+   * Sends chunks until {@code WINDOW} are unacknowledged; the device's acks move the window (flow
+   * control). Chunks also wait while the link is not {@link DeviceLink#writable() writable}: a device
+   * that asks for chunks (fw/ready, again and again) without reading them gets no more than the
+   * transport's outbound bound holds.
+   */
   private void pump() {
     if (done) {
       return;
     }
     while (sent < binary.length() && sent - acked < WINDOW * CHUNK_SIZE) {
+      if (!link.writable()) {
+        link.whenWritable(this::pump);
+        break;
+      }
       int end = Math.min(sent + CHUNK_SIZE, binary.length());
       Buffer chunk = binary.getBuffer(sent, end);
       CRC32 crc = new CRC32();

@@ -3,6 +3,7 @@ package io.drover.gateway.handshake;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
+import io.drover.gateway.log.LogText;
 import io.drover.gateway.pipeline.DeviceLink;
 import io.drover.gateway.pipeline.DeviceLink.FirmwareDelivery;
 import io.drover.gateway.pipeline.HubClient;
@@ -192,7 +193,7 @@ public final class SessionHandshake {
     if (verified) {
       LOG.info("firmware update verified by the device [device-id: {}, version: {}]", deviceId, version);
     } else {
-      LOG.info("firmware update failed [device-id: {}, version: {}, reason: {}]", deviceId, version, reason);
+      LOG.info("firmware update failed [device-id: {}, version: {}, reason: {}]", deviceId, version, LogText.untrusted(reason));
     }
   }
 

@@ -11,10 +11,13 @@ import io.drover.gateway.contract.DeviceIds;
 import io.drover.gateway.handshake.FirmwareOffer;
 import io.drover.gateway.handshake.HandshakeAnswer;
 import io.drover.gateway.handshake.TrackerConfigPush;
+import io.drover.gateway.log.LogText;
+import io.drover.gateway.pipeline.ConnectionClose;
 import io.drover.gateway.pipeline.DeviceCall;
 import io.drover.gateway.pipeline.DeviceLink;
 import io.drover.gateway.pipeline.LiveSession;
 import io.drover.gateway.pipeline.SessionPipeline;
+import io.drover.gateway.pipeline.SubscriptionRefusal;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Context;
@@ -22,6 +25,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttTopicSubscription;
@@ -36,7 +40,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -46,20 +50,30 @@ import org.slf4j.LoggerFactory;
  * One device's MQTT connection: decodes its packets into the steps of its {@link LiveSession}, and
  * encodes the session's messages as publishes on the device's topics (docs/device-protocol.md). All
  * methods run on the event loop of the listener instance that accepted the connection.
+ *
+ * <p>Nothing here writes to an endpoint that is closed, whoever closed it (the device, the keep-alive,
+ * this class): vertx-mqtt throws for that, and a throw would reach Vert.x as an unhandled exception
+ * per message. Every write checks {@link #connected()} first, and closing goes through the socket.
  */
 final class MqttConnection implements DeviceLink {
 
   static final String PROTOCOL = "mqtt";
+  /** Topic filters one session may hold; firmware needs one or two ({@code c/#}, or a few of its own). */
+  static final int MAX_SUBSCRIPTIONS = 16;
   private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
 
   private final MqttEndpoint endpoint;
+  private final NetSocketInternal socket;
   private final Context context;
   private final SessionPipeline pipeline;
   private final int maxMessageSize;
   private final String remoteAddress;
-  /** The connections of the listener instance that accepted this one. */
-  private final AtomicInteger held;
-  /** Granted filters and their QoS, in the order granted; a device has one or two. */
+  /** False when the connection came past the connection budget: its CONNECT is refused "server unavailable". */
+  private final boolean admitted;
+  /** Where an error of the connection's socket goes: counted, logged (sampled) and closed by the acceptor. */
+  private final BiConsumer<String, Throwable> failed;
+  private final MqttOutbound outbound;
+  /** Granted filters and their QoS, in the order granted; a device has one or two, {@link #MAX_SUBSCRIPTIONS} at most. */
   private final List<String> subscriptions = new ArrayList<>(2);
   private final List<MqttQoS> subscriptionQos = new ArrayList<>(2);
   /** Calls sent on {@code c/f/...} and {@code c/v/...} awaiting their {@code r/{id}}, by request ID. */
@@ -67,16 +81,42 @@ final class MqttConnection implements DeviceLink {
   private long requestCounter;
   private String deviceId;
   private LiveSession session;
-  private boolean holdsBudget;
   private boolean closed;
+  /** Durable events the pipeline is offering to the hub again: reading waits for them. */
+  private int hubHolds;
+  /** Set while the outbound queue is full: reading waits for it to drain. */
+  private boolean outboundHold;
+  private boolean readingPaused;
 
-  MqttConnection(MqttEndpoint endpoint, Context context, SessionPipeline pipeline, int maxMessageSize, AtomicInteger held) {
+  /** @param failed takes the device ID (null before it is known) and the error */
+  MqttConnection(MqttEndpoint endpoint, NetSocketInternal socket, Context context, SessionPipeline pipeline, MqttSettings settings, boolean admitted,
+      BiConsumer<String, Throwable> failed) {
     this.endpoint = endpoint;
-    this.held = held;
+    this.socket = socket;
     this.context = context;
     this.pipeline = pipeline;
-    this.maxMessageSize = maxMessageSize;
-    this.remoteAddress = endpoint.remoteAddress() == null ? null : endpoint.remoteAddress().host();
+    this.maxMessageSize = settings.maxMessageSize();
+    this.admitted = admitted;
+    this.failed = failed;
+    this.remoteAddress = socket.remoteAddress() == null ? null : socket.remoteAddress().host();
+    this.outbound = new MqttOutbound(context.owner(), socket, pipeline.metrics(), settings.outboundStall(), new MqttOutbound.Listener() {
+      @Override
+      public void outboundFull() {
+        outboundHold = true;
+        updateReading();
+      }
+
+      @Override
+      public void outboundDrained() {
+        outboundHold = false;
+        updateReading();
+      }
+
+      @Override
+      public void outboundStalled(String detail) {
+        closeFor(ConnectionClose.SLOW_READER, detail);
+      }
+    });
   }
 
   /**
@@ -85,19 +125,21 @@ final class MqttConnection implements DeviceLink {
    * password is not needed and, if sent, not checked. Otherwise the user name repeats the ID and the
    * password is the device secret. Either way a user name must be the device ID (vertx-mqtt shows a
    * user name only together with a password, so one sent alone is not seen).
+   *
+   * <p>A client may send packets right after its CONNECT, without awaiting the CONNACK (section 3.1.4):
+   * they are not read until the device is authenticated (vertx-mqtt would close the connection for them).
    */
   void open() {
-    held.incrementAndGet();
     endpoint.closeHandler(ignored -> onClosed());
-    if (!pipeline.budget().tryAcquire()) {
+    endpoint.exceptionHandler(error -> failed.accept(deviceId, error));
+    socket.pause();
+    if (!admitted) {
       refuseConnect(Kind.OVERLOADED, "this gateway holds its limit of " + pipeline.budget().limit() + " connections");
       return;
     }
-    holdsBudget = true;
-    endpoint.exceptionHandler(error -> LOG.debug("connection error [device-id: {}, remote: {}]", deviceId, remoteAddress, error));
     String id = DeviceIds.normalize(endpoint.clientIdentifier());
     if (id == null) {
-      refuseConnect(Kind.MALFORMED_IDENTITY, "client identifier is not a 24-hex-digit device ID");
+      refuseConnect(Kind.MALFORMED_IDENTITY, "client identifier '" + endpoint.clientIdentifier() + "' is not a 24-hex-digit device ID");
       return;
     }
     deviceId = id;
@@ -159,6 +201,18 @@ final class MqttConnection implements DeviceLink {
     if (closed) {
       return; // the client went away while the hub was answering
     }
+    try {
+      acceptEndpoint();
+    } catch (IllegalArgumentException | IllegalStateException endpointClosed) {
+      // vertx-mqtt closed the endpoint itself (its keep-alive ran out) before its close reached this class
+      socket.close();
+      return;
+    }
+    session = pipeline.open(device.deviceId(), context, this);
+    socket.resume();
+  }
+
+  private void acceptEndpoint() {
     endpoint.publishAutoAck(false);
     endpoint.subscriptionAutoAck(false);
     endpoint.publishHandler(this::onPublish);
@@ -172,7 +226,9 @@ final class MqttConnection implements DeviceLink {
           subscriptionQos.remove(index);
         }
       }
-      endpoint.unsubscribeAcknowledge(message.messageId());
+      if (connected()) {
+        endpoint.unsubscribeAcknowledge(message.messageId());
+      }
     });
     if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
       // tells the device the largest packet it may send (MQTT 5 section 3.2.2.3.6) and that QoS 2 is not needed
@@ -182,7 +238,6 @@ final class MqttConnection implements DeviceLink {
     } else {
       endpoint.accept(false);
     }
-    session = pipeline.open(device.deviceId(), context, this);
   }
 
   private void refuseConnect(Kind kind, String reason) {
@@ -191,8 +246,14 @@ final class MqttConnection implements DeviceLink {
 
   private void refuseConnect(DeviceFailure failure) {
     pipeline.connectRefused(failure, deviceId, remoteAddress);
-    if (!closed) {
+    if (closed) {
+      return;
+    }
+    try {
       endpoint.reject(MqttReplies.connectRefusal(failure.kind(), endpoint.protocolVersion()));
+    } catch (IllegalArgumentException | IllegalStateException endpointClosed) {
+      // vertx-mqtt closed the endpoint itself (a second CONNECT) before its close reached this class
+      socket.close();
     }
   }
 
@@ -229,7 +290,7 @@ final class MqttConnection implements DeviceLink {
   private void onReply(String requestId, Buffer payload) {
     Promise<String> answer = pending.remove(requestId);
     if (answer == null) {
-      LOG.debug("reply to no pending request [device-id: {}, request: {}]", deviceId, requestId);
+      LOG.debug("reply to no pending request [device-id: {}, request: {}]", deviceId, LogText.untrusted(requestId));
       return;
     }
     answer.tryComplete(payload.toString(StandardCharsets.UTF_8));
@@ -238,7 +299,7 @@ final class MqttConnection implements DeviceLink {
   private void acknowledge(MqttPublishMessage message) {
     // QoS 0 has nothing to acknowledge; a PUBACK without a packet ID would throw, and the throw
     // would keep a QoS 0 answer on r/... from ever reaching its caller
-    if (closed || message.qosLevel() == MqttQoS.AT_MOST_ONCE) {
+    if (!connected() || message.qosLevel() == MqttQoS.AT_MOST_ONCE) {
       return;
     }
     if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
@@ -246,17 +307,20 @@ final class MqttConnection implements DeviceLink {
     } else {
       endpoint.publishAcknowledge(message.messageId());
     }
+    outbound.check();
   }
 
   /**
    * Maps a refusal to MQTT. One the device may retry ({@link Kind#deviceMayRetry()}: the hub could not
-   * store it now): MQTT 5 says so in the PUBACK; MQTT 3.1.1 has no negative acknowledgement, so the
-   * connection is closed and the device resends the unacknowledged message when it reconnects (section
-   * 4.4). Any other refusal is final: acknowledged (with the reason under MQTT 5) so it is not resent,
-   * and explained on {@code c/err} to a device that subscribed to it. The session goes on.
+   * store it, even when offered again for {@code gateway.overload-retry-ms}): MQTT 5 says so in the
+   * PUBACK; MQTT 3.1.1 has no negative acknowledgement, so the connection is closed and the device
+   * resends the unacknowledged message when it reconnects (section 4.4). Any other refusal is final:
+   * acknowledged (with the reason under MQTT 5) so it is not resent, and explained on {@code c/err} to
+   * a device that subscribed to it (unless the device is not reading: then the notice is dropped). The
+   * session goes on.
    */
   private void refusePublish(MqttPublishMessage message, DeviceFailure failure) {
-    if (closed) {
+    if (!connected()) {
       return;
     }
     boolean v5 = endpoint.protocolVersion() == MqttReplies.MQTT_5;
@@ -266,10 +330,10 @@ final class MqttConnection implements DeviceLink {
       }
       if (v5 && message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
         endpoint.publishAcknowledge(message.messageId(), MqttReplies.publishRefusal(failure.kind()), reasonString(failure.getMessage()));
+        outbound.check();
       } else {
-        // closed at once: the refusals of the messages still in flight on this connection must not touch it
-        closed = true;
-        endpoint.close();
+        closeFor(ConnectionClose.HUB_OVERLOADED, "the hub could not take a QoS " + message.qosLevel().value() + " event ("
+            + failure.kind().metricName() + "); the device resends it when it reconnects");
       }
       return;
     }
@@ -282,21 +346,42 @@ final class MqttConnection implements DeviceLink {
     } else if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
       endpoint.publishReceived(message.messageId());
     }
-    publish(MqttTopics.ERROR_NOTICE, new JsonObject()
-        .put("topic", message.topicName())
-        .put("error", failure.kind().metricName())
-        .put("message", failure.getMessage())
-        .toBuffer());
+    if (outbound.isFull()) {
+      pipeline.metrics().outboundDropped();
+    } else {
+      publish(MqttTopics.ERROR_NOTICE, new JsonObject()
+          .put("topic", message.topicName())
+          .put("error", failure.kind().metricName())
+          .put("message", failure.getMessage())
+          .toBuffer());
+    }
+    outbound.check();
   }
 
+  /**
+   * Grants the filters of the device's own namespace, up to {@link #MAX_SUBSCRIPTIONS} per session (each
+   * message to the device is matched against them). A filter outside it, or past the bound, is refused
+   * in its SUBACK: 0x80 under MQTT 3.1.1 (section 3.9.3), 0x8F Topic Filter invalid or 0x97 Quota
+   * exceeded under MQTT 5 (section 3.9.3).
+   */
   private void onSubscribe(MqttSubscribeMessage message) {
+    if (!connected()) {
+      return;
+    }
+    boolean v5 = endpoint.protocolVersion() == MqttReplies.MQTT_5;
     List<MqttSubAckReasonCode> granted = new ArrayList<>(message.topicSubscriptions().size());
     for (MqttTopicSubscription subscription : message.topicSubscriptions()) {
       String filter = subscription.topicName();
-      if (MqttTopics.isAllowedFilter(filter)) {
+      int existing = subscriptions.indexOf(filter);
+      if (!MqttTopics.isAllowedFilter(filter)) {
+        pipeline.subscriptionRefused(SubscriptionRefusal.INVALID_FILTER, deviceId, filter);
+        granted.add(v5 ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+      } else if (existing < 0 && subscriptions.size() >= MAX_SUBSCRIPTIONS) {
+        pipeline.subscriptionRefused(SubscriptionRefusal.TOO_MANY, deviceId, filter);
+        granted.add(v5 ? MqttSubAckReasonCode.QUOTA_EXCEEDED : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+      } else {
         // The cloud sends at QoS 0 or 1; QoS 2 is granted as 1 (MQTT 3.1.1 section 3.9.3).
         MqttQoS qos = subscription.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE : MqttQoS.AT_LEAST_ONCE;
-        int existing = subscriptions.indexOf(filter);
         if (existing >= 0) {
           subscriptionQos.set(existing, qos);
         } else {
@@ -304,29 +389,34 @@ final class MqttConnection implements DeviceLink {
           subscriptionQos.add(qos);
         }
         granted.add(MqttSubAckReasonCode.qosGranted(qos));
-      } else {
-        granted.add(endpoint.protocolVersion() == MqttReplies.MQTT_5 ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
       }
     }
     endpoint.subscribeAcknowledge(message.messageId(), granted, MqttProperties.NO_PROPERTIES);
+    outbound.check();
   }
 
   /**
-   * Publishes a cloud-to-device message at the QoS the device was granted for it.
+   * Publishes a cloud-to-device message at the QoS the device was granted for it, counted in the
+   * outbound queue until it is written.
    *
    * @return false when the connection is closed or the device subscribed to no filter that matches
    */
   private boolean publish(String topic, Buffer payload) {
-    if (closed) {
+    if (!connected()) {
       return false;
     }
     for (int i = 0; i < subscriptions.size(); i++) {
       if (MqttTopics.matches(subscriptions.get(i), topic)) {
-        endpoint.publish(topic, payload, subscriptionQos.get(i), false, false);
+        outbound.track(topic, payload.length(), endpoint.publish(topic, payload, subscriptionQos.get(i), false, false));
         return true;
       }
     }
     return false;
+  }
+
+  /** Whether the endpoint can be written: vertx-mqtt throws for a write once it is closed, by anyone. */
+  private boolean connected() {
+    return !closed && endpoint.isConnected();
   }
 
   // --- DeviceLink: the session's messages as publishes on c/... ---
@@ -351,6 +441,7 @@ final class MqttConnection implements DeviceLink {
     return publish(MqttTopics.FIRMWARE_OFFER, offer.toJson().toBuffer());
   }
 
+  /** Sent when asked; {@link io.drover.gateway.handshake.SessionHandshake}'s transfer asks only while {@link #writable()}. */
   @Override
   public boolean sendFirmwareChunk(int offset, long crc32, Buffer chunk) {
     return publish(MqttTopics.firmwareChunk(offset, crc32), chunk);
@@ -364,6 +455,9 @@ final class MqttConnection implements DeviceLink {
   /** {@code c/f/{name}/{id}} and {@code c/v/{name}/{id}} are answered on {@code r/{id}}; {@code c/s} is not answered. */
   @Override
   public DeviceCall call(DeviceCommand command) {
+    if (outbound.isFull()) {
+      return DeviceCall.failed(new DeviceFailure(Kind.OVERLOADED, "the device is not reading what was sent to it"));
+    }
     String argument = command.argument() == null ? "" : command.argument();
     if (command.kind() == DeviceCommand.Kind.SIGNAL) {
       return publish(MqttTopics.SIGNAL, Buffer.buffer(argument)) ? DeviceCall.answered("") : DeviceCall.failed(notListening());
@@ -379,8 +473,59 @@ final class MqttConnection implements DeviceLink {
   }
 
   @Override
+  public boolean writable() {
+    return connected() && !outbound.isFull();
+  }
+
+  @Override
+  public void whenWritable(Runnable task) {
+    outbound.whenDrained(task);
+  }
+
+  /** The device awaits the PUBACK of a QoS 1 event: it can be held while the hub is offered the event again. */
+  @Override
+  public boolean holdsDurableEvents() {
+    return true;
+  }
+
+  @Override
+  public void pauseReading() {
+    hubHolds++;
+    updateReading();
+  }
+
+  @Override
+  public void resumeReading() {
+    hubHolds = Math.max(0, hubHolds - 1);
+    updateReading();
+  }
+
+  /**
+   * Reads from the device only while nothing holds it: no event is being offered to the hub again and
+   * the outbound queue is not full. Paused, Vert.x reads a few packets ahead and then stops reading the
+   * socket, so the device's TCP window closes. Resuming is deferred to its own task: it delivers the
+   * packets read ahead at once, and they must not run inside the step that resumed.
+   */
+  private void updateReading() {
+    boolean pause = hubHolds > 0 || outboundHold;
+    if (closed || pause == readingPaused) {
+      return;
+    }
+    readingPaused = pause;
+    if (pause) {
+      socket.pause();
+    } else {
+      context.runOnContext(ignored -> {
+        if (!readingPaused && !closed) {
+          socket.resume();
+        }
+      });
+    }
+  }
+
+  @Override
   public void closeTakenOver() {
-    if (closed) {
+    if (!connected()) {
       return;
     }
     closed = true;
@@ -388,17 +533,33 @@ final class MqttConnection implements DeviceLink {
       // sends DISCONNECT 0x8E (MQTT 5 section 3.14.2.1) and closes the connection itself
       endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
     } else {
-      endpoint.close();
+      socket.close();
+    }
+  }
+
+  /**
+   * Closes the connection for a bound: counted and logged (sampled) by reason. Closed at once, so that
+   * the answers to the messages still in flight on it do not touch it. A device that does not read gets
+   * its connection cut without the flush Vert.x does before a close: the flush would wait for it, with
+   * everything queued, for as long as it keeps its end open. (Vert.x's handler turns a close of the
+   * channel into that flush; closing from the handler's own context goes past it, toward the socket.)
+   */
+  private void closeFor(ConnectionClose reason, String detail) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    pipeline.connectionClosed(reason, deviceId, remoteAddress, detail);
+    if (reason == ConnectionClose.SLOW_READER) {
+      socket.channelHandlerContext().close();
+    } else {
+      socket.close();
     }
   }
 
   private void onClosed() {
     closed = true;
-    held.decrementAndGet();
-    if (holdsBudget) {
-      holdsBudget = false;
-      pipeline.budget().release();
-    }
+    outbound.stop();
     pending.clear();
     if (session != null) {
       session.close("connection closed");

@@ -1,8 +1,12 @@
 package io.drover.gateway.mqtt;
 
 import io.drover.gateway.ServerTls;
-import io.vertx.core.http.ClientAuth;
-import io.vertx.core.net.TrustOptions;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.mqtt.MqttServerOptions;
 import java.time.Duration;
 
@@ -16,11 +20,15 @@ import java.time.Duration;
  * @param maxMessageSize the largest MQTT packet accepted; a larger one closes the connection (the
  *     decoder cannot skip it), so keep it well above the 1,024-byte event limit, which is refused
  *     politely with the session kept
- * @param connectTimeout how long a TCP connection may stay without a CONNECT
+ * @param connectTimeout how long a TCP connection may take from its accept to its CONNECT, the TLS
+ *     handshake included
+ * @param outboundStall how long what was sent to a device may stay unread, its outbound queue full,
+ *     before the connection is closed
  */
-public record MqttSettings(String host, int port, int tlsPort, boolean plainEnabled, int maxMessageSize, Duration connectTimeout) {
+public record MqttSettings(String host, int port, int tlsPort, boolean plainEnabled, int maxMessageSize, Duration connectTimeout,
+    Duration outboundStall) {
 
-  /** Plain MQTT on {@code port}. */
+  /** The listener on {@code port} (plain or TLS: the TLS layer is the acceptor's, see {@link #tlsContext}). */
   public MqttServerOptions serverOptions(int port) {
     MqttServerOptions options = new MqttServerOptions()
         .setHost(host)
@@ -35,15 +43,21 @@ public record MqttSettings(String host, int port, int tlsPort, boolean plainEnab
   }
 
   /**
-   * MQTT over TLS on {@code port}: the same as plain MQTT once the handshake is done. The handshake
-   * asks for a client certificate without requiring one: a device that presents one is authenticated by
-   * it at CONNECT ({@link AnyDeviceCertificate} lets any chain through to the hub), one that does not
-   * with its secret.
+   * The TLS of the MQTT over TLS port, set up by {@link MqttAcceptor} on each accepted connection (so
+   * that the connection is counted from its accept, and its handshake bounded in time): the protocols
+   * and cipher suites of {@link ServerTls}; a client certificate is asked for without being required. A
+   * device that presents one is authenticated by it at CONNECT ({@link AnyDeviceCertificate} lets any
+   * chain through to the hub), one that does not with its secret. Builds keys from PEM: call it off the
+   * event loop.
    */
-  public MqttServerOptions tlsServerOptions(int port, ServerTls tls) {
-    MqttServerOptions options = tls.applyTo(serverOptions(port));
-    options.setClientAuth(ClientAuth.REQUEST);
-    options.setTrustOptions(TrustOptions.wrap(AnyDeviceCertificate.INSTANCE));
-    return options;
+  public static SslContext tlsContext(ServerTls tls, Vertx vertx) throws Exception {
+    PemKeyCertOptions keys = new PemKeyCertOptions().addCertValue(tls.certificateChain()).addKeyValue(tls.privateKey());
+    return SslContextBuilder.forServer(keys.getKeyManagerFactory(vertx))
+        .sslProvider(SslProvider.JDK)
+        .protocols(ServerTls.PROTOCOLS)
+        .ciphers(ServerTls.CIPHER_SUITES)
+        .clientAuth(ClientAuth.OPTIONAL)
+        .trustManager(AnyDeviceCertificate.INSTANCE)
+        .build();
   }
 }

@@ -47,9 +47,32 @@ public interface DeviceLink {
 
   /**
    * Sends a function call, a variable read or a signal and awaits the device's answer (a signal's is
-   * empty). The pipeline bounds the calls in flight and cancels one past its deadline.
+   * empty). The pipeline bounds the calls in flight and cancels one past its deadline. A transport that
+   * knows the device is not reading (its outbound queue is full) fails the call with OVERLOADED.
    */
   DeviceCall call(DeviceCommand command);
+
+  /**
+   * Whether the device takes more pushed messages now: false while what was sent to it is still waiting
+   * to be read (MQTT: its outbound queue is full). A pushed firmware transfer then waits for
+   * {@link #whenWritable}; other messages are sent anyway or dropped by the transport, as it documents.
+   */
+  boolean writable();
+
+  /** Runs {@code task} once, on the session's context, when the link is {@link #writable()} again; replaces an earlier task. */
+  void whenWritable(Runnable task);
+
+  /**
+   * Whether the transport can hold a durable event the hub could not take now (OVERLOADED, UNAVAILABLE)
+   * while the pipeline offers it to the hub again: MQTT can, the device awaiting its PUBACK and the
+   * connection not read meanwhile ({@link #pauseReading}); CoAP answers at once, with a time to retry.
+   */
+  boolean holdsDurableEvents();
+
+  /** Stops reading from the device (TCP backpressure) until as many {@link #resumeReading} calls; only when {@link #holdsDurableEvents()}. */
+  void pauseReading();
+
+  void resumeReading();
 
   /**
    * Ends the connection because another session took the device over (MQTT 5 answers DISCONNECT

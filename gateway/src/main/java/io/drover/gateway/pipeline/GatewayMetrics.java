@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The gateway's meters for one protocol. Counters are created once here, so the per-message path only
@@ -23,6 +24,11 @@ public final class GatewayMetrics {
   private final Map<DeviceFailure.Kind, Counter> rejectedConnects = new EnumMap<>(DeviceFailure.Kind.class);
   private final Map<DeviceFailure.Kind, Counter> rejectedEvents = new EnumMap<>(DeviceFailure.Kind.class);
   private final Map<CertificateRefusal, Counter> refusedCertificates = new EnumMap<>(CertificateRefusal.class);
+  private final Map<ConnectionClose, Counter> closedConnections = new EnumMap<>(ConnectionClose.class);
+  private final Map<SubscriptionRefusal, Counter> refusedSubscriptions = new EnumMap<>(SubscriptionRefusal.class);
+  private final Counter eventsRetried;
+  private final Counter outboundDropped;
+  private final LongAdder outboundBacklog = new LongAdder();
   private final MeterRegistry registry;
   private final String protocol;
 
@@ -46,7 +52,7 @@ public final class GatewayMetrics {
         .tag("protocol", protocol)
         .register(registry);
     malformedMessages = Counter.builder("drover.messages.malformed")
-        .description("Datagrams in a valid session that were not messages of the protocol, dropped")
+        .description("Packets that were not messages of the protocol: CoAP datagrams in a valid DTLS session (dropped), MQTT packets (the connection is closed)")
         .tag("protocol", protocol)
         .register(registry);
     for (DeviceFailure.Kind kind : DeviceFailure.Kind.values()) {
@@ -57,6 +63,31 @@ public final class GatewayMetrics {
       rejectedEvents.put(kind, Counter.builder("drover.events.rejected")
           .description("Messages from devices refused (events, descriptions, handshakes, firmware and settings steps), by reason")
           .tags("protocol", protocol, "reason", kind.metricName())
+          .register(registry));
+    }
+    eventsRetried = Counter.builder("drover.gateway.events.retried")
+        .description("Durable events offered to the hub again after it could not take them (overloaded, unavailable), the device held meanwhile")
+        .tag("protocol", protocol)
+        .register(registry);
+    outboundDropped = Counter.builder("drover.gateway.outbound.dropped")
+        .description("Notices (c/err) not sent to a device because it was not reading what was sent to it before")
+        .tag("protocol", protocol)
+        .register(registry);
+    Gauge.builder("drover.gateway.outbound.backlog", outboundBacklog, LongAdder::sum)
+        .description("Bytes of messages to devices that the operating system has not taken yet (devices reading slowly or not at all)")
+        .baseUnit("bytes")
+        .tag("protocol", protocol)
+        .register(registry);
+    for (ConnectionClose reason : ConnectionClose.values()) {
+      closedConnections.put(reason, Counter.builder("drover.gateway.connections.closed")
+          .description("Device connections the gateway closed for a bound or a protocol error, by reason")
+          .tags("protocol", protocol, "reason", reason.metricName())
+          .register(registry));
+    }
+    for (SubscriptionRefusal reason : SubscriptionRefusal.values()) {
+      refusedSubscriptions.put(reason, Counter.builder("drover.gateway.subscriptions.refused")
+          .description("Topic filters refused in a SUBACK, by reason")
+          .tags("protocol", protocol, "reason", reason.metricName())
           .register(registry));
     }
     for (CertificateRefusal refusal : CertificateRefusal.values()) {
@@ -110,5 +141,26 @@ public final class GatewayMetrics {
 
   public void eventRejected(DeviceFailure.Kind reason) {
     rejectedEvents.get(reason).increment();
+  }
+
+  public void eventRetried() {
+    eventsRetried.increment();
+  }
+
+  public void connectionClosed(ConnectionClose reason) {
+    closedConnections.get(reason).increment();
+  }
+
+  public void subscriptionRefused(SubscriptionRefusal reason) {
+    refusedSubscriptions.get(reason).increment();
+  }
+
+  public void outboundDropped() {
+    outboundDropped.increment();
+  }
+
+  /** Adds to (or, negative, takes from) the bytes waiting to go to devices; see {@code drover.gateway.outbound.backlog}. */
+  public void outboundBacklog(long bytes) {
+    outboundBacklog.add(bytes);
   }
 }

@@ -11,7 +11,9 @@ import io.drover.gateway.handshake.Handshake;
 import io.drover.gateway.handshake.HandshakeAnswer;
 import io.drover.gateway.handshake.SessionHandshake;
 import io.drover.gateway.intake.EventIntake;
+import io.drover.gateway.intake.EventQuota;
 import io.drover.gateway.intake.RateLimit;
+import io.drover.gateway.log.LogText;
 import io.drover.gateway.pipeline.DeviceLink.FirmwareDelivery;
 import io.drover.gateway.session.DeviceSession;
 import io.drover.gateway.session.DeviceSessions;
@@ -22,6 +24,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +37,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class LiveSession implements DeviceSession {
 
+  /** The first pause before a durable event the hub could not take is offered again; each further one doubles, up to the last. */
+  static final long FIRST_RETRY_MILLIS = 50;
+  static final long LAST_RETRY_MILLIS = 1_000;
   private static final Logger LOG = LoggerFactory.getLogger(LiveSession.class);
 
   private final SessionPipeline pipeline;
@@ -46,14 +52,15 @@ public final class LiveSession implements DeviceSession {
   private final DeviceLink link;
   private final EventIntake intake = new EventIntake();
   private final CommandDispatch commands;
-  /** Null when unlimited. */
-  private final RateLimit rateLimit;
+  private final EventQuota eventQuota;
+  private final RateLimit eventRate;
+  private final long overloadRetryNanos;
   /** Made at the first handshake: most sessions of a plain device never have one. */
   private SessionHandshake handshake;
   private boolean closed;
 
   LiveSession(SessionPipeline pipeline, DeviceSessions sessions, String deviceId, String sessionId, Context context, DeviceLink link,
-      int requestsPerSecond) {
+      EventQuota eventQuota, Duration overloadRetry) {
     this.pipeline = pipeline;
     this.sessions = sessions;
     this.hub = pipeline.hub();
@@ -63,7 +70,9 @@ public final class LiveSession implements DeviceSession {
     this.context = context;
     this.link = link;
     this.commands = new CommandDispatch(context.owner(), link);
-    this.rateLimit = requestsPerSecond > 0 ? new RateLimit(requestsPerSecond) : null;
+    this.eventQuota = eventQuota;
+    this.eventRate = eventQuota.newBucket();
+    this.overloadRetryNanos = overloadRetry.toNanos();
   }
 
   void open() {
@@ -78,9 +87,12 @@ public final class LiveSession implements DeviceSession {
    *
    * @param durable true when the device awaits an acknowledgement (MQTT QoS 1 and 2, CoAP CON): the
    *     future then completes once the hub has written the event, so an acknowledged event survives a
-   *     crash of this node; false completes at once (QoS 0, NON)
-   * @return fails with a refusal (the device must not resend) or, when
-   *     {@link Kind#deviceMayRetry()}, with the hub's failure to store it
+   *     crash of this node; false completes at once (QoS 0, NON: one the hub cannot take is dropped
+   *     there, and counted)
+   * @return fails with a refusal (the device must not resend: QUOTA_EXCEEDED past the device's event
+   *     quota) or, when {@link Kind#deviceMayRetry()}, with the hub's failure to store it: where the link
+   *     {@link DeviceLink#holdsDurableEvents() holds} the device, only after the event was offered to the
+   *     hub again for the overload-retry time
    */
   public Future<Void> onEvent(String name, Buffer data, boolean durable) {
     DeviceEvent event;
@@ -97,10 +109,56 @@ public final class LiveSession implements DeviceSession {
     }
     return hub.publishDurably(event).recover(cause -> {
       DeviceFailure failure = DeviceFailure.from(cause);
-      metrics.eventRejected(failure.kind());
-      LOG.warn("event not written [device-id: {}, reason: {}]", deviceId, failure.getMessage());
-      return Future.failedFuture(failure);
+      if (failure.kind().deviceMayRetry() && link.holdsDurableEvents() && overloadRetryNanos > 0 && !closed) {
+        return offerAgain(event, failure);
+      }
+      return notWritten(failure);
     });
+  }
+
+  /**
+   * The hub could not take a durable event now: the device is slowed, not cut. Its connection is not
+   * read meanwhile (so it sends nothing more, and its TCP window closes), and the event is offered again
+   * after 50 ms, 100 ms, ... up to a second apart, until the hub takes it or the overload-retry time has
+   * passed; then reading resumes.
+   */
+  private Future<Void> offerAgain(DeviceEvent event, DeviceFailure first) {
+    link.pauseReading();
+    Promise<Void> written = Promise.promise();
+    retry(event, System.nanoTime() + overloadRetryNanos, FIRST_RETRY_MILLIS, first, written);
+    return written.future()
+        .andThen(done -> link.resumeReading())
+        .recover(cause -> notWritten(DeviceFailure.from(cause)));
+  }
+
+  private void retry(DeviceEvent event, long deadlineNanos, long pauseMillis, DeviceFailure last, Promise<Void> written) {
+    if (closed || System.nanoTime() + pauseMillis * 1_000_000 - deadlineNanos > 0) {
+      written.fail(last);
+      return;
+    }
+    hub.after(pauseMillis).compose(paused -> {
+      if (closed) {
+        return Future.failedFuture(last);
+      }
+      metrics.eventRetried();
+      return hub.publishDurably(event);
+    }).onComplete(offered -> {
+      if (offered.succeeded()) {
+        written.complete();
+        return;
+      }
+      DeviceFailure failure = DeviceFailure.from(offered.cause());
+      if (failure.kind().deviceMayRetry()) {
+        retry(event, deadlineNanos, Math.min(pauseMillis * 2, LAST_RETRY_MILLIS), failure, written);
+      } else {
+        written.fail(failure);
+      }
+    });
+  }
+
+  private <T> Future<T> notWritten(DeviceFailure failure) {
+    pipeline.eventNotWritten(failure, deviceId);
+    return Future.failedFuture(failure);
   }
 
   /** The functions and variables the device declares ({@code d}, {@code POST /d}). */
@@ -130,7 +188,7 @@ public final class LiveSession implements DeviceSession {
     if (link.firmwareDelivery() == FirmwareDelivery.PULL) {
       return answered.recover(cause -> refused(DeviceFailure.from(cause)));
     }
-    answered.onFailure(cause -> LOG.info("no firmware target [device-id: {}, cause: {}]", deviceId, cause.getMessage()));
+    answered.onFailure(cause -> LOG.info("no firmware target [device-id: {}, cause: {}]", deviceId, LogText.untrusted(cause.getMessage())));
     return Future.succeededFuture();
   }
 
@@ -237,17 +295,22 @@ public final class LiveSession implements DeviceSession {
     return handshake;
   }
 
-  /** @throws DeviceFailure OVERLOADED past the session's rate */
+  /**
+   * The device's event quota, the same on every transport: it covers what a device sends at will and the
+   * hub stores or forwards (events, descriptions); handshake, firmware and settings steps answer the
+   * cloud and are bounded by it.
+   *
+   * @throws DeviceFailure QUOTA_EXCEEDED past the quota
+   */
   private void admit() {
-    if (rateLimit != null && !rateLimit.tryAcquire()) {
-      throw new DeviceFailure(Kind.OVERLOADED, "more than the allowed requests per second; slow down");
+    if (!eventRate.tryAcquire()) {
+      throw new DeviceFailure(Kind.QUOTA_EXCEEDED, "over this device's quota of " + eventQuota.describe()
+          + " (devices.events-per-second, devices.events-burst); this message is dropped, do not resend it");
     }
   }
 
   private <T> Future<T> refused(DeviceFailure failure) {
-    metrics.eventRejected(failure.kind());
-    LOG.debug("refused [device-id: {}, protocol: {}, reason: {}, detail: {}]", deviceId, pipeline.protocol(), failure.kind().metricName(),
-        failure.getMessage());
+    pipeline.messageRefused(failure, deviceId);
     return Future.failedFuture(failure);
   }
 

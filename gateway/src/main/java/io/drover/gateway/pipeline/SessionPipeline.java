@@ -6,42 +6,53 @@ import io.drover.gateway.contract.CertificateAuthentication;
 import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
+import io.drover.gateway.intake.EventQuota;
+import io.drover.gateway.log.LogText;
+import io.drover.gateway.log.SampledLog;
 import io.drover.gateway.session.ConnectionBudget;
 import io.drover.gateway.session.DeviceSessions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import org.slf4j.Logger;
+import java.time.Duration;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The session pipeline of one transport, shared by every listener instance of it: authenticate, open
  * a {@link LiveSession} (register, claim the device in the cluster, tell the hub), count and log what
  * is refused. A transport decodes the wire, calls these steps and maps their failures to its codes;
  * it holds no rule of its own. Thread-safe: what it holds is shared and concurrent.
+ *
+ * <p>What devices and the network can cause by the thousand a second (refused connects and messages,
+ * connections closed for a bound, malformed packets) is counted here, every time, and logged here at
+ * most once a second per reason ({@link SampledLog}), with every text a device chose escaped
+ * ({@link LogText}).
  */
 public final class SessionPipeline {
-
-  private static final Logger LOG = LoggerFactory.getLogger(SessionPipeline.class);
 
   private final String protocol;
   private final HubClient hub;
   private final DeviceSessions sessions;
   private final GatewayMetrics metrics;
   private final ConnectionBudget budget;
-  private final int requestsPerSecond;
+  private final EventQuota eventQuota;
+  private final Duration overloadRetry;
+  private final SampledLog log = new SampledLog(LoggerFactory.getLogger(SessionPipeline.class));
 
   /**
-   * @param requestsPerSecond events and descriptions one session may send a second, in bursts of as
-   *     many; 0 for no limit
+   * @param eventQuota the events and descriptions one session may send
+   * @param overloadRetry how long a durable event the hub could not take is offered to it again, where
+   *     the transport can hold the device meanwhile ({@link DeviceLink#holdsDurableEvents()})
    */
   public SessionPipeline(String protocol, HubClient hub, DeviceSessions sessions, GatewayMetrics metrics, ConnectionBudget budget,
-      int requestsPerSecond) {
+      EventQuota eventQuota, Duration overloadRetry) {
     this.protocol = protocol;
     this.hub = hub;
     this.sessions = sessions;
     this.metrics = metrics;
     this.budget = budget;
-    this.requestsPerSecond = requestsPerSecond;
+    this.eventQuota = eventQuota;
+    this.overloadRetry = overloadRetry;
   }
 
   public String protocol() {
@@ -88,7 +99,7 @@ public final class SessionPipeline {
    * taking over any other, and the hub hears that the device is online.
    */
   public LiveSession open(String deviceId, Context context, DeviceLink link) {
-    LiveSession session = new LiveSession(this, sessions, deviceId, sessions.newSessionId(), context, link, requestsPerSecond);
+    LiveSession session = new LiveSession(this, sessions, deviceId, sessions.newSessionId(), context, link, eventQuota, overloadRetry);
     session.open();
     return session;
   }
@@ -99,9 +110,11 @@ public final class SessionPipeline {
   }
 
   /**
-   * A connection or handshake refused before a session existed: counted by reason, logged once. A
-   * BAD_CERTIFICATE refusal is counted by its {@link CertificateRefusal} reason too, read from
-   * {@code detail} (the hub's message starts with it).
+   * A connection or handshake refused before a session existed: counted by reason, logged at most once
+   * a second per reason. A BAD_CERTIFICATE refusal is counted by its {@link CertificateRefusal} reason
+   * too, read from {@code detail} (the hub's message starts with it).
+   *
+   * @param deviceId the device ID, or whatever identity the device gave when it is none (escaped here)
    */
   public void connectRefused(Kind kind, String deviceId, Object remote, String detail) {
     if (kind == Kind.BAD_CERTIFICATE) {
@@ -109,17 +122,56 @@ public final class SessionPipeline {
       return;
     }
     metrics.connectRejected(kind);
-    if (kind == Kind.OVERLOADED) {
-      // a reconnect storm past the budget refuses thousands a second: the counter tells, the log does not
-      LOG.debug("connect refused [protocol: {}, remote: {}, reason: {}, detail: {}]", protocol, remote, kind.metricName(), detail);
-    } else {
-      LOG.info("connect refused [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]", protocol, deviceId, remote, kind.metricName(), detail);
+    // a reconnect storm past the budget refuses thousands a second: the counter tells, the log only at DEBUG
+    log.log(kind == Kind.OVERLOADED ? Level.DEBUG : Level.INFO, kind.metricName(),
+        "connect refused [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]",
+        protocol, LogText.untrusted(deviceId), remote, kind.metricName(), LogText.untrusted(detail));
+  }
+
+  /**
+   * A message of a live session refused (an event, a description, a handshake or firmware step): counted
+   * by reason, logged at most once a second per reason.
+   */
+  public void messageRefused(DeviceFailure failure, String deviceId) {
+    metrics.eventRejected(failure.kind());
+    log.info("refused-" + failure.kind().metricName(), "message refused [protocol: {}, device-id: {}, reason: {}, detail: {}]",
+        protocol, deviceId, failure.kind().metricName(), LogText.untrusted(failure.getMessage()));
+  }
+
+  /** A durable event the hub did not write, after any offers again: counted, logged at most once a second per reason. */
+  public void eventNotWritten(DeviceFailure failure, String deviceId) {
+    metrics.eventRejected(failure.kind());
+    log.warn("unwritten-" + failure.kind().metricName(), "event not written [protocol: {}, device-id: {}, reason: {}, detail: {}]",
+        protocol, deviceId, failure.kind().metricName(), LogText.untrusted(failure.getMessage()));
+  }
+
+  /**
+   * A connection the gateway closed itself, for a bound or a protocol error: counted by reason, logged at
+   * most once a second per reason (at DEBUG for what scanners cause: handshakes and CONNECTs that never
+   * come).
+   *
+   * @param deviceId null before the device said who it is
+   */
+  public void connectionClosed(ConnectionClose reason, String deviceId, Object remote, String detail) {
+    metrics.connectionClosed(reason);
+    if (reason == ConnectionClose.MALFORMED_PACKET) {
+      metrics.malformedMessage();
     }
+    Level level = reason == ConnectionClose.CONNECT_TIMEOUT || reason == ConnectionClose.TLS_HANDSHAKE_FAILED ? Level.DEBUG : Level.INFO;
+    log.log(level, "closed-" + reason.metricName(), "connection closed [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]",
+        protocol, deviceId, remote, reason.metricName(), LogText.untrusted(detail));
+  }
+
+  /** A topic filter refused in a SUBACK: counted by reason, logged at most once a second per reason. */
+  public void subscriptionRefused(SubscriptionRefusal reason, String deviceId, String filter) {
+    metrics.subscriptionRefused(reason);
+    log.info("subscription-" + reason.metricName(), "subscription refused [protocol: {}, device-id: {}, reason: {}, filter: {}]",
+        protocol, deviceId, reason.metricName(), LogText.untrusted(filter));
   }
 
   /**
    * A connection or handshake refused for its X.509 certificate: counted as {@code bad_certificate} and
-   * by reason, logged once. A certificate that is untrusted or unreadable can come from anyone who
+   * by reason, logged at most once a second per reason. A certificate that is untrusted or unreadable can come from anyone who
    * reaches the port (scanners, a device of another fleet pointed at the wrong node) and may come in
    * floods: the counter tells, the log has them at DEBUG. The other reasons concern a certificate the
    * node's own CA issued (expired, revoked, naming no registered device or another one than the
@@ -127,12 +179,8 @@ public final class SessionPipeline {
    */
   public void certificateRefused(CertificateRefusal refusal, String deviceId, Object remote, String detail) {
     metrics.certificateRefused(refusal);
-    if (refusal == CertificateRefusal.UNTRUSTED || refusal == CertificateRefusal.MALFORMED) {
-      LOG.debug("certificate refused [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]", protocol, deviceId, remote,
-          refusal.reason(), detail);
-    } else {
-      LOG.info("certificate refused [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]", protocol, deviceId, remote,
-          refusal.reason(), detail);
-    }
+    Level level = refusal == CertificateRefusal.UNTRUSTED || refusal == CertificateRefusal.MALFORMED ? Level.DEBUG : Level.INFO;
+    log.log(level, "certificate-" + refusal.reason(), "certificate refused [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]",
+        protocol, LogText.untrusted(deviceId), remote, refusal.reason(), LogText.untrusted(detail));
   }
 }

@@ -296,11 +296,12 @@ public final class CoapDevice implements DeviceLink {
     return request.waitForResponse(ANSWER_MILLIS);
   }
 
-  /** "2.04", "4.29": the response code as RFC 7252 section 5.9 writes it. */
+  /** "2.04", "4.29 Max-Age 1": the response code as RFC 7252 section 5.9 writes it, and the Max-Age option when the gateway set one. */
   private static WireAnswer answerOf(Response response, Request request) {
     if (response != null) {
       ResponseCode code = response.getCode();
-      return new WireAnswer(code.codeClass + "." + String.format("%02d", code.codeDetail));
+      String maxAge = response.getOptions().hasMaxAge() ? " Max-Age " + response.getOptions().getMaxAge() : "";
+      return new WireAnswer(code.codeClass + "." + String.format("%02d", code.codeDetail) + maxAge);
     }
     return new WireAnswer(request.getSendError() != null ? "handshake failed" : "no response");
   }

@@ -50,6 +50,8 @@ public final class FakeHub extends VerticleBase {
   private final Map<String, String> secrets = new ConcurrentHashMap<>();
   private final Map<String, Kind> durableFailures = new ConcurrentHashMap<>();
   private final Map<String, Duration> durableDelays = new ConcurrentHashMap<>();
+  /** How many more durable events of a device fail, with what: a hub overloaded for a while. */
+  private final Map<String, Integer> durableFailuresLeft = new ConcurrentHashMap<>();
   private final Map<String, Target> targets = new ConcurrentHashMap<>();
   /** Binaries by "product/version", as the hub's firmware store keys them. */
   private final Map<String, Buffer> binaries = new ConcurrentHashMap<>();
@@ -80,6 +82,11 @@ public final class FakeHub extends VerticleBase {
     secrets.put(deviceId, secret);
   }
 
+  /** The secret a device was registered with. */
+  public String secretOf(String deviceId) {
+    return secrets.get(deviceId);
+  }
+
   /** Registers a raw public key (DER SubjectPublicKeyInfo) for the device, for DTLS handshakes with it. */
   public void addPublicKey(String deviceId, byte[] subjectPublicKeyInfo) {
     publicKeys.put(Base64.getEncoder().encodeToString(subjectPublicKeyInfo), deviceId);
@@ -105,11 +112,21 @@ public final class FakeHub extends VerticleBase {
 
   /** From now on the device's durable events fail with {@code kind}; null writes them again. */
   public void failDurableEvents(String deviceId, Kind kind) {
+    durableFailuresLeft.remove(deviceId);
     if (kind == null) {
       durableFailures.remove(deviceId);
     } else {
       durableFailures.put(deviceId, kind);
     }
+  }
+
+  /**
+   * The device's next {@code times} durable events (each offer of one, that is) fail with {@code kind},
+   * then they are written again: a hub that is overloaded for a while.
+   */
+  public void failNextDurableEvents(String deviceId, Kind kind, int times) {
+    durableFailuresLeft.put(deviceId, times);
+    durableFailures.put(deviceId, kind);
   }
 
   /** From now on the device's durable events are answered only after {@code delay}, as a slow write. */
@@ -217,13 +234,20 @@ public final class FakeHub extends VerticleBase {
       return;
     }
     Kind failure = durableFailures.get(event.deviceId());
+    Integer left = durableFailuresLeft.computeIfPresent(event.deviceId(), (device, count) -> count - 1);
+    if (left != null && left < 0) {
+      failure = null;
+      durableFailuresLeft.remove(event.deviceId());
+      durableFailures.remove(event.deviceId());
+    }
     Duration delay = durableDelays.get(event.deviceId());
+    Kind answered = failure;
     Runnable answer = () -> {
-      durableAnswers.add(new DurableAnswer(event, failure, System.nanoTime()));
-      if (failure == null) {
+      durableAnswers.add(new DurableAnswer(event, answered, System.nanoTime()));
+      if (answered == null) {
         message.reply(null);
       } else {
-        message.fail(failure.busCode(), "the fake hub fails this write with " + failure);
+        message.fail(answered.busCode(), "the fake hub fails this write with " + answered);
       }
     };
     if (delay == null) {

@@ -7,7 +7,10 @@ import io.drover.gateway.GatewaySettings;
 import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.contract.DeviceFailure.Kind;
+import io.drover.gateway.intake.EventQuota;
 import io.drover.gateway.mqtt.MqttSettings;
+import io.drover.gateway.pipeline.ConnectionClose;
+import io.drover.gateway.pipeline.SubscriptionRefusal;
 import io.drover.gateway.session.SessionOwnership;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -73,11 +76,62 @@ public final class GatewayUnderTest {
   }
 
   /**
+   * The gateway's settings in the tests, with the bounds a test may change. Defaults: 1,000
+   * connections, 10 s to CONNECT, 30 s of outbound stall, 1 event a second in bursts of 20 per
+   * device (a burst no other test's device comes near, and a rate slow enough that a test reaches the
+   * quota however slow the machine), 1 s of offering an event again to a hub that could not take it.
+   */
+  public static final class Settings {
+    private int maxConnections = 1000;
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration outboundStall = Duration.ofSeconds(30);
+    private EventQuota eventQuota = new EventQuota(1, 20);
+    private Duration overloadRetry = Duration.ofSeconds(1);
+
+    public Settings maxConnections(int connections) {
+      maxConnections = connections;
+      return this;
+    }
+
+    public Settings connectTimeout(Duration timeout) {
+      connectTimeout = timeout;
+      return this;
+    }
+
+    public Settings outboundStall(Duration stall) {
+      outboundStall = stall;
+      return this;
+    }
+
+    public Settings eventQuota(EventQuota quota) {
+      eventQuota = quota;
+      return this;
+    }
+
+    public Settings overloadRetry(Duration retry) {
+      overloadRetry = retry;
+      return this;
+    }
+
+    GatewaySettings build() {
+      MqttSettings mqttSettings = new MqttSettings("127.0.0.1", 0, 0, true, 16_384, connectTimeout, outboundStall);
+      CoapSettings coapSettings = new CoapSettings("127.0.0.1", 0, 0, false, 1000, 1000, Duration.ofHours(1), 0,
+          Duration.ofSeconds(60), Duration.ofMinutes(30), new CoapThreads(COAP_EXECUTORS, 0, 0, 0));
+      return new GatewaySettings(mqttSettings, coapSettings, HUB_TIMEOUT, LISTENER_INSTANCES, maxConnections, true, eventQuota, overloadRetry);
+    }
+  }
+
+  /**
    * Deploys {@code hub}, then the gateway's verticles; blocks until all listen: plain MQTT, MQTT over
    * TLS and CoAP over DTLS, with the certificates of {@link TestCertificates#shared()} (so every CoAP
    * test also proves that PSK works on a node that accepts certificates).
    */
   public static GatewayUnderTest start(Vertx vertx, FakeHub hub) throws Exception {
+    return start(vertx, hub, new Settings());
+  }
+
+  /** {@link #start(Vertx, FakeHub)} with other bounds. */
+  public static GatewayUnderTest start(Vertx vertx, FakeHub hub, Settings settings) throws Exception {
     vertx.eventBus().registerCodec(new DeviceEventCodec());
     Deque<String> deployments = new ArrayDeque<>();
     deployments.push(await(vertx.deployVerticle(hub)));
@@ -85,12 +139,8 @@ public final class GatewayUnderTest {
     String nodeId = UUID.randomUUID().toString();
     MeterRegistry registry = new SimpleMeterRegistry();
     SessionOwnership ownership = await(SessionOwnership.open(vertx, nodeId));
-    MqttSettings mqttSettings = new MqttSettings("127.0.0.1", 0, 0, true, 16_384, Duration.ofSeconds(10));
-    CoapSettings coapSettings = new CoapSettings("127.0.0.1", 0, 0, false, 1000, 1000, Duration.ofHours(1), 20, 0,
-        Duration.ofSeconds(60), Duration.ofMinutes(30), new CoapThreads(COAP_EXECUTORS, 0, 0, 0));
     TestCertificates certificates = TestCertificates.shared();
-    Gateway gateway = new Gateway(new GatewaySettings(mqttSettings, coapSettings, HUB_TIMEOUT, LISTENER_INSTANCES, 1000, true),
-        ownership, registry, certificates.dtlsIdentity(), certificates.serverTls());
+    Gateway gateway = new Gateway(settings.build(), ownership, registry, certificates.dtlsIdentity(), certificates.serverTls());
     deployments.push(await(vertx.deployVerticle(gateway)));
 
     return new GatewayUnderTest(vertx, nodeId, registry, deployments, gateway.mqttPort(), gateway.mqttTlsPort(), gateway.coapPort());
@@ -150,6 +200,46 @@ public final class GatewayUnderTest {
   /** {@code drover.connects{protocol}}: sessions accepted. */
   public double connectsAccepted(String protocol) {
     Counter counter = registry.find("drover.connects").tags("protocol", protocol).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  /** {@code drover.gateway.connections.closed{protocol, reason}}. */
+  public double connectionsClosed(String protocol, ConnectionClose reason) {
+    return count("drover.gateway.connections.closed", protocol, reason.metricName());
+  }
+
+  /** {@code drover.gateway.subscriptions.refused{protocol, reason}}. */
+  public double subscriptionsRefused(String protocol, SubscriptionRefusal reason) {
+    return count("drover.gateway.subscriptions.refused", protocol, reason.metricName());
+  }
+
+  /** {@code drover.gateway.events.retried{protocol}}. */
+  public double eventsRetried(String protocol) {
+    return counter("drover.gateway.events.retried", protocol);
+  }
+
+  /** {@code drover.gateway.outbound.dropped{protocol}}. */
+  public double outboundDropped(String protocol) {
+    return counter("drover.gateway.outbound.dropped", protocol);
+  }
+
+  /** {@code drover.messages.malformed{protocol}}. */
+  public double malformedMessages(String protocol) {
+    return counter("drover.messages.malformed", protocol);
+  }
+
+  /** {@code drover.gateway.outbound.backlog{protocol}}: bytes waiting to go to devices. */
+  public double outboundBacklog(String protocol) {
+    return registry.find("drover.gateway.outbound.backlog").tags("protocol", protocol).gauge().value();
+  }
+
+  private double counter(String name, String protocol) {
+    Counter counter = registry.find(name).tags("protocol", protocol).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  private double count(String name, String protocol, String reason) {
+    Counter counter = registry.find(name).tags("protocol", protocol, "reason", reason).counter();
     return counter == null ? 0 : counter.count();
   }
 

@@ -112,6 +112,11 @@ public final class MqttDevice implements DeviceLink {
     return send("e/" + name, data, durable ? 1 : 0);
   }
 
+  /** Publishes event {@code name} and returns at once, without awaiting its acknowledgement. */
+  public void publishWithoutWaiting(String name, byte[] data, int qos) {
+    wire.publish("e/" + name, data, qos);
+  }
+
   @Override
   public WireAnswer describe(String description) throws Exception {
     return send("d", description.getBytes(StandardCharsets.UTF_8), 1);

@@ -3,6 +3,7 @@ package io.drover.hub.launcher;
 import io.drover.coap.CoapSettings;
 import io.drover.coap.CoapThreads;
 import io.drover.gateway.GatewaySettings;
+import io.drover.gateway.intake.EventQuota;
 import io.drover.gateway.mqtt.MqttSettings;
 import io.drover.hub.auth.AccountSettings;
 import io.drover.hub.cluster.ClusterSettings;
@@ -84,7 +85,8 @@ public record NodeConfig(
             r.integer("mqtt.tls-port", 0, 65535),
             r.bool("mqtt.plain-enabled"),
             r.integer("mqtt.max-message-size", 2048, 268_435_455),
-            Duration.ofSeconds(r.integer("mqtt.connect-timeout", 1, 3600))),
+            Duration.ofSeconds(r.integer("mqtt.connect-timeout", 1, 3600)),
+            Duration.ofSeconds(r.integer("mqtt.outbound-stall-seconds", 1, 3600))),
         new CoapSettings(
             r.text("coap.host"),
             r.integer("coap.port", 0, 65535),
@@ -93,7 +95,6 @@ public record NodeConfig(
             r.integer("coap.max-connections", 1, 10_000_000),
             r.integer("coap.max-active-peers", 1, 10_000_000),
             Duration.ofSeconds(r.integer("coap.stale-session-seconds", 1, 30 * 86_400)),
-            r.integer("coap.requests-per-second", 1, 100_000),
             r.integer("coap.receive-buffer-bytes", 0, 1 << 30),
             Duration.ofSeconds(r.integer("coap.exchange-lifetime-seconds", 1, 3600)),
             Duration.ofSeconds(r.integer("coap.idle-timeout-seconds", 1, 7 * 86_400)),
@@ -105,7 +106,9 @@ public record NodeConfig(
             Duration.ofMillis(r.integer("gateway.hub-timeout-ms", 100, 600_000)),
             r.integer("gateway.listener-instances", 0, 1024),
             r.integer("gateway.max-connections", 0, 10_000_000),
-            roles.hub()),
+            roles.hub(),
+            new EventQuota(r.integer("devices.events-per-second", 1, 1_000_000), r.integer("devices.events-burst", 1, 1_000_000)),
+            Duration.ofMillis(r.integer("gateway.overload-retry-ms", 0, 600_000))),
         r.tls(),
         r.text("devices.ca-file").isBlank() ? null : r.readableFile("devices.ca-file"),
         r.text("secrets.master-key-file").isBlank()

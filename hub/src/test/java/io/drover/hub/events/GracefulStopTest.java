@@ -33,7 +33,8 @@ class GracefulStopTest {
 
   @Test
   void acceptedEventsAreWrittenBeforeTheNodeStops(Vertx vertx, @TempDir Path dataDir) throws Exception {
-    TestNode node = TestNode.startEmbedded(dataDir);
+    // the device is only a fast source of events here: past its quota of events it would be refused
+    TestNode node = TestNode.startEmbedded(dataDir, "--devices.events-per-second=100000", "--devices.events-burst=100000");
     DeviceIdentity identity = node.provisionDevice();
     try (SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/devices/events/burst", node.adminToken());
          TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS);

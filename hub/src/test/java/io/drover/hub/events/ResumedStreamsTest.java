@@ -31,7 +31,8 @@ class ResumedStreamsTest {
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = TestNode.start();
+    // a device here is only a fast source of events: past its quota of events it would be refused
+    node = TestNode.start("--devices.events-per-second=100000", "--devices.events-burst=100000");
     owner = node.signUpAndLogIn("owner@example.com", "owner's password");
   }
 

@@ -287,6 +287,24 @@ class NodeConfigTest {
   }
 
   @Test
+  void deviceQuotaOverloadRetryAndOutboundStallHaveDefaultsAndAreRead() {
+    NodeConfig defaults = NodeConfig.from(List.of(), Map.of());
+    assertEquals(new io.drover.gateway.intake.EventQuota(50, 100), defaults.gateway().eventQuota());
+    assertEquals(Duration.ofSeconds(10), defaults.gateway().overloadRetry());
+    assertEquals(Duration.ofSeconds(30), defaults.gateway().mqtt().outboundStall());
+
+    NodeConfig set = NodeConfig.from(List.of("--devices.events-per-second=5", "--gateway.overload-retry-ms=0"),
+        Map.of("DROVER_DEVICES_EVENTS_BURST", "8", "DROVER_MQTT_OUTBOUND_STALL_SECONDS", "120"));
+    assertEquals(new io.drover.gateway.intake.EventQuota(5, 8), set.gateway().eventQuota());
+    assertEquals(Duration.ZERO, set.gateway().overloadRetry());
+    assertEquals(Duration.ofSeconds(120), set.gateway().mqtt().outboundStall());
+
+    assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--devices.events-per-second=0"), Map.of()));
+    ConfigException renamed = assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--coap.requests-per-second=20"), Map.of()));
+    assertTrue(renamed.getMessage().contains("unknown option --coap.requests-per-second"), renamed.getMessage());
+  }
+
+  @Test
   void helpListsEveryOptionWithItsEnvironmentVariable() {
     String help = Main.help();
 

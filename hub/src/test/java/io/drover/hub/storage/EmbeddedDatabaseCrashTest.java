@@ -59,7 +59,7 @@ class EmbeddedDatabaseCrashTest {
     List<AutoCloseable> devices = new ArrayList<>();
     try (NodeProcess node = NodeProcess.start(dataDir, NodeProcess.freeTcpPort(), List.of(
         "--mqtt.host=127.0.0.1", "--mqtt.port=" + mqttPort, "--coap.host=127.0.0.1", "--coap.port=" + coapPort,
-        "--coap.requests-per-second=100000"))) {
+        "--devices.events-per-second=100000", "--devices.events-burst=100000"))) {
       assertTrue(node.logContains("events durability durable"), "durable is the default; node log:\n" + node.log());
 
       List<Future<Integer>> running = new ArrayList<>();
