@@ -22,6 +22,8 @@ import org.slf4j.event.Level;
 public final class SampledLog {
 
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);
+  /** For what a person's client repeats (HTTP timeouts, refused connections, cut streams). */
+  public static final Duration TEN_SECONDS = Duration.ofSeconds(10);
 
   private final Logger logger;
   private final long intervalNanos;
@@ -30,6 +32,10 @@ public final class SampledLog {
 
   public SampledLog(Logger logger) {
     this(logger, DEFAULT_INTERVAL, System::nanoTime);
+  }
+
+  public SampledLog(Logger logger, Duration interval) {
+    this(logger, interval, System::nanoTime);
   }
 
   /** @param nanoTime the clock, {@link System#nanoTime} but in tests */

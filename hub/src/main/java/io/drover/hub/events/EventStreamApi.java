@@ -13,7 +13,7 @@ import io.drover.hub.events.filter.FilterSyntaxException;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
-import io.drover.hub.http.RateLimitedLog;
+import io.drover.gateway.log.SampledLog;
 import io.drover.hub.http.RequestBodies;
 import io.drover.hub.products.ProductAccess;
 import io.drover.hub.products.ProductPermission;
@@ -111,7 +111,7 @@ public final class EventStreamApi implements ApiFeature {
   private long usageTimer = -1;
   private MessageConsumer<LiveEvent> consumer;
   private long sweepTimer = -1;
-  private final RateLimitedLog cuts = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+  private final SampledLog cuts = new SampledLog(LOG, SampledLog.TEN_SECONDS);
 
   public EventStreamApi(Vertx vertx, Pool pool, AccessCheck access, StreamTickets tickets, DeviceDirectory directory, ProductAccess products,
       EventSettings settings, EventMetrics metrics) {
@@ -371,7 +371,7 @@ public final class EventStreamApi implements ApiFeature {
 
   private void cut(Stream stream, String reason) {
     metrics.streamsCut.increment();
-    cuts.info("event stream cut [remote: {}, reason: {}]", stream.remote, reason);
+    cuts.info("stream_cut", "event stream cut [remote: {}, reason: {}]", stream.remote, reason);
     forget(stream);
     stream.response.reset();
   }

@@ -1,9 +1,10 @@
 package io.drover.hub.http;
 
+import io.drover.gateway.log.SampledLog;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -36,8 +37,8 @@ final class ConnectionLimits {
   private final int maxConnections;
   private final HttpMetrics metrics;
   private final Map<HttpConnection, Open> open = new HashMap<>();
-  private final RateLimitedLog refusals = new RateLimitedLog(LOG, Duration.ofSeconds(10));
-  private final RateLimitedLog timeouts = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+  private final SampledLog refusals = new SampledLog(LOG, SampledLog.TEN_SECONDS);
+  private final SampledLog timeouts = new SampledLog(LOG, SampledLog.TEN_SECONDS);
 
   ConnectionLimits(Vertx vertx, HttpSettings settings, HttpMetrics metrics) {
     this.vertx = vertx;
@@ -50,7 +51,7 @@ final class ConnectionLimits {
   void opened(HttpConnection connection) {
     if (open.size() >= maxConnections) {
       metrics.connectionsRefused.increment();
-      refusals.info("HTTP connection refused: the limit is reached [remote: {}, open: {}, limit: {}]",
+      refusals.info("connection_limit", "HTTP connection refused: the limit is reached [remote: {}, open: {}, limit: {}]",
           connection.remoteAddress(), open.size(), maxConnections);
       connection.close();
       return;
@@ -102,7 +103,7 @@ final class ConnectionLimits {
         if (timer == id && inFlight == 0) {
           timer = -1;
           metrics.headerTimeouts.increment();
-          timeouts.info("HTTP connection closed: no complete request within the request timeout [remote: {}, timeout-ms: {}]",
+          timeouts.info("headers_timeout", "HTTP connection closed: no complete request within the request timeout [remote: {}, timeout-ms: {}]",
               connection.remoteAddress(), requestTimeoutMillis);
           connection.close();
         }

@@ -1,5 +1,7 @@
 package io.drover.hub.http;
 
+import io.drover.gateway.log.SampledLog;
+
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -8,7 +10,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +50,7 @@ final class RequestGate implements Handler<RoutingContext> {
   private final long timeoutMillis;
   private final ConnectionLimits connections;
   private final HttpMetrics metrics;
-  private final RateLimitedLog timeouts = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+  private final SampledLog timeouts = new SampledLog(LOG, SampledLog.TEN_SECONDS);
 
   RequestGate(Vertx vertx, HttpSettings settings, ConnectionLimits connections, HttpMetrics metrics) {
     this.vertx = vertx;
@@ -131,7 +132,7 @@ final class RequestGate implements Handler<RoutingContext> {
       return;
     }
     metrics.bodyTimeouts.increment();
-    timeouts.info("HTTP request body not received within the request timeout [method: {}, path: {}, remote: {}, timeout-ms: {}]",
+    timeouts.info("body_timeout", "HTTP request body not received within the request timeout [method: {}, path: {}, remote: {}, timeout-ms: {}]",
         request.method(), request.path(), request.remoteAddress(), timeoutMillis);
     HttpServerResponse response = ctx.response();
     if (response.headWritten()) {
