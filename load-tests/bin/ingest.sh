@@ -128,7 +128,7 @@ ingest_run() { # server qos rate rep
   [[ "$rep" == warmup ]] && duration=$WARMUP_S
   RUN_SEQ=$((RUN_SEQ + 1))
   local seq=$RUN_SEQ event="ingest.$RUN_SEQ.q$2.r$3" name="$1-q$2-r$3-$4" port first_id=0
-  local cpu_before cpu_after window_start window_s received_before=0 rejected_before=0 dropped_before=0
+  local cpu_before cpu_after window_start window_s received_before=0 rejected_before=0 dropped_before=0 log_lines_before=0 log_lines=0
 
   if is_node "$server"; then
     port=${NODE_MQTT[$server]}
@@ -136,6 +136,7 @@ ingest_run() { # server qos rate rep
     received_before=$(node_metric_sum "$server" drover_events_received_total mqtt)
     rejected_before=$(node_metric_sum "$server" drover_events_rejected_total mqtt)
     dropped_before=$(node_metric_sum "$server" drover_events_dropped_total)
+    log_lines_before=$(wc -l <"${NODE_LOG[$server]}")
   else
     port=$MOSQ_PORT
   fi
@@ -184,6 +185,7 @@ ingest_run() { # server qos rate rep
   if is_node "$server"; then
     rejected=$(($(node_metric_sum "$server" drover_events_rejected_total mqtt) - rejected_before))
     dropped=$(($(node_metric_sum "$server" drover_events_dropped_total) - dropped_before))
+    log_lines=$(($(wc -l <"${NODE_LOG[$server]}") - log_lines_before))
     log "node counters [$name]: received by the gateway $(($(node_metric_sum "$server" drover_events_received_total mqtt) - received_before)), rejected $rejected, dropped by the hub $dropped"
     event_loop_names "${NODE_PID[$server]}" >"$WORK/loops-names"
     if [[ "$rep" != warmup ]]; then
@@ -197,7 +199,7 @@ ingest_run() { # server qos rate rep
   local row
   row=$(jq -c -n --arg server "$server" --argjson qos "$qos" --argjson rate "$rate" --arg rep "$rep" --arg event "$event" \
     --slurpfile swarm "$OUT_DIR/swarm-$name.json" --slurpfile listen "$OUT_DIR/listen-$name.json" \
-    --argjson received "${received:-0}" --argjson delivered "$delivered" --argjson rejected "$rejected" --argjson dropped "$dropped" \
+    --argjson received "${received:-0}" --argjson delivered "$delivered" --argjson rejected "$rejected" --argjson dropped "$dropped" --argjson logLines "$log_lines" \
     --argjson procTicks "$(( ${cpu_after% *} - ${cpu_before% *} ))" --argjson pgTicks "$(( ${cpu_after#* } - ${cpu_before#* } ))" \
     --argjson windowS "$window_s" --argjson hz "$CLK_TCK" '
     $swarm[0] as $s | $listen[0] as $l | ($s.published - $s.publishFailed) as $sent
@@ -210,7 +212,8 @@ ingest_run() { # server qos rate rep
        lostPercent: (if $sent > 0 then 100 * ($sent - $received) / $sent else 0 end),
        delivered: $delivered, e2eP50Ms: $l.e2eP50Ms, e2eP90Ms: $l.e2eP90Ms, e2eP99Ms: $l.e2eP99Ms, e2eMaxMs: $l.e2eMaxMs,
        listenerEndedBy: $l.endedBy, acked: $s.publishesAcked, unackedAtEnd: $s.unackedAtEnd, ackP50Ms: $s.ackP50Ms, ackP99Ms: $s.ackP99Ms,
-       gatewayRejected: $rejected, hubDropped: $dropped,
+       gatewayRejected: $rejected, hubDropped: $dropped, connectionsLost: ($s.lostWhileHeld // 0), logLines: $logLines,
+       ackedNotStored: (if $qos == 1 and $server != "mosquitto" then ([($s.publishesAcked // 0) - $received, 0] | max) else null end),
        windowS: $windowS, cpuProcessS: ($procTicks / $hz), cpuPostgresS: ($pgTicks / $hz), cpuCores: ($cpuS / $windowS),
        cpuMsPer1000Events: (if $sentPerSecond > 0 then 1000 * $cpuS / ($sentPerSecond * $windowS / 1000) else null end)}')
   [[ "$rep" == warmup ]] || echo "$row" >>"$OUT_DIR/results.jsonl"
@@ -284,6 +287,9 @@ write_summary() {
         echo
         for v in "${servers[@]}"; do
           echo "- $v per round: arrived/s $(field_runs "$v" "$q" "$r" receivedPerSecond 0); lost $(field_runs "$v" "$q" "$r" lost 0);" \
+            "connections lost while publishing $(field_runs "$v" "$q" "$r" connectionsLost 0); refused by the gateway $(field_runs "$v" "$q" "$r" gatewayRejected 0);" \
+            "dropped or refused by the hub $(field_runs "$v" "$q" "$r" hubDropped 0); acknowledged but not stored $(field_runs "$v" "$q" "$r" ackedNotStored 0);" \
+            "node log lines $(field_runs "$v" "$q" "$r" logLines 0);" \
             "not sent (QoS 1 devices at their in-flight limit) $(field_runs "$v" "$q" "$r" publishSkipped 0);" \
             "e2e p99 ms $(field_runs "$v" "$q" "$r" e2eP99Ms 1); CPU ms/1,000 events $(field_runs "$v" "$q" "$r" cpuMsPer1000Events 1)"
         done

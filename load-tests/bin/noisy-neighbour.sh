@@ -134,7 +134,7 @@ write_summary() {
       "QoS $NOISY_QOS events/s (up to $NOISY_IN_FLIGHT unacknowledged). ${PAYLOAD_BYTES}-byte events, $DURATION_S s per run, medians of $REPS rounds."
     for v in "${VARIANTS[@]}"; do echo "Node variant $v: ${VARIANT_ARGS[$v]:-no extra arguments}."; done
     echo
-    echo "| server | quiet PUBACK p99 alone ms | with the noisy device ms | ratio (per round, median) | quiet p50 alone / noisy ms | noisy sent/s | noisy acknowledged | refused by the node | connections lost |"
+    echo "| server | quiet PUBACK p99 alone ms | with the noisy device ms | ratio (per round, median) | quiet p50 alone / noisy ms | noisy sent/s | noisy acknowledged (stored, or refused for good) | refused by the node | connections lost |"
     echo "|---|---|---|---|---|---|---|---|---|"
     for v in "${VARIANTS[@]}" mosquitto; do
       echo "| $v | $(rounded 1 "$(field "$v" alone quietAckP99Ms)") | $(rounded 1 "$(field "$v" noisy quietAckP99Ms)") | $(rounded 2 "$(p99_ratio "$v")")" \
