@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class MqttListener extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(MqttListener.class);
+  /** The vertx-mqtt class whose {@code checkConnected} refuses a packet before an accepted CONNECT. */
+  private static final String PACKET_BEFORE_CONNECT_THROWER = "io.vertx.mqtt.impl.MqttServerConnection";
 
   private final MqttSettings settings;
   private final MqttServerOptions options;
@@ -41,6 +43,7 @@ public final class MqttListener extends VerticleBase {
   @Override
   public Future<?> start() {
     AtomicInteger held = pipeline.metrics().listenerConnections(instance);
+    context.exceptionHandler(this::unhandled);
     // a failed TLS handshake (a plain CONNECT on the TLS port, an old protocol, no common cipher) and a
     // garbled first packet end here: the connection is closed and no session was ever opened
     server = MqttServer.create(vertx, new MqttServerOptions(options))
@@ -48,6 +51,21 @@ public final class MqttListener extends VerticleBase {
         .exceptionHandler(error -> LOG.debug("MQTT connection failed before CONNECT [instance: {}]", instance, error));
     return server.listen().onSuccess(s -> LOG.debug("MQTT listener instance up [host: {}, port: {}, tls: {}]",
         settings.host(), s.actualPort(), options.isSsl()));
+  }
+
+  /**
+   * What escapes a connection's handlers on this instance's event loop. vertx-mqtt closes a connection
+   * that sends a packet before its CONNECT is accepted (MQTT 3.1.1 section 3.1), then throws from its
+   * read handler: left to Vert.x, that is an ERROR with a stack trace for every such connection, which
+   * anyone could open. It is the client's mistake, and the connection is already closed.
+   */
+  private void unhandled(Throwable error) {
+    StackTraceElement[] stack = error.getStackTrace();
+    if (error instanceof IllegalArgumentException && stack.length > 0 && stack[0].getClassName().equals(PACKET_BEFORE_CONNECT_THROWER)) {
+      LOG.debug("packet before an accepted CONNECT; connection closed [instance: {}, reason: {}]", instance, error.getMessage());
+    } else {
+      LOG.error("unhandled failure on an MQTT connection [instance: {}]", instance, error);
+    }
   }
 
   @Override
