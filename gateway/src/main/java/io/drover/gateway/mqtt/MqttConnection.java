@@ -68,6 +68,8 @@ final class MqttConnection implements DeviceLink {
   private String deviceId;
   private LiveSession session;
   private boolean holdsBudget;
+  /** This connection is no longer counted in {@link #held}. */
+  private boolean released;
   private boolean closed;
 
   MqttConnection(MqttEndpoint endpoint, Context context, SessionPipeline pipeline, int maxMessageSize, AtomicInteger held) {
@@ -378,6 +380,12 @@ final class MqttConnection implements DeviceLink {
     return DeviceCall.of(answer.future(), () -> pending.remove(requestId));
   }
 
+  /**
+   * Closes the connection and ends its part at once, without waiting for the close to be reported: a
+   * connection vertx-mqtt 5.0.7 already closed may never report it (a second CONNECT of an unacceptable
+   * protocol level is refused by an endpoint made for that, which alone hears of the close), and the
+   * takeover by the device's next session is then the only way its session ends.
+   */
   @Override
   public void closeTakenOver() {
     if (closed) {
@@ -390,10 +398,16 @@ final class MqttConnection implements DeviceLink {
     } else {
       endpoint.close();
     }
+    onClosed();
   }
 
+  /** The connection is closed, or is being closed: ends the session and gives back what it holds, once. */
   private void onClosed() {
     closed = true;
+    if (released) {
+      return;
+    }
+    released = true;
     held.decrementAndGet();
     if (holdsBudget) {
       holdsBudget = false;

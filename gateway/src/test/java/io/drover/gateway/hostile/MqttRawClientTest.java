@@ -2,6 +2,8 @@ package io.drover.gateway.hostile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.drover.gateway.contract.SessionNotice;
+import io.drover.gateway.hostile.MqttPackets.Device;
 import io.drover.gateway.support.FakeHub;
 import io.drover.gateway.support.GatewayUnderTest;
 import io.vertx.core.Vertx;
@@ -9,11 +11,14 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the hostile-input suite found on the MQTT listener, each pinned by an example over a raw socket
@@ -60,6 +65,75 @@ class MqttRawClientTest {
       EventLoops.drain(vertx);
       assertEquals(List.of(), log.errors());
     }
+  }
+
+  /**
+   * MQTT 3.1.1 section 3.1.0-2: a second CONNECT is a protocol violation, and the connection is closed.
+   * vertx-mqtt 5.0.7 answers one of an unacceptable protocol level with a CONNACK from an endpoint it
+   * makes for that, and tells only that one of the close: the session of the first CONNECT never hears
+   * of it. Once the device connects again and takes that session over, nothing of it may be left held.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"MQTT level 4", "MQIsdp level 4", "MQTT level 9"})
+  void secondConnectClosesTheConnectionAndLeavesNothingHeldOnceTheDeviceReconnects(String protocol) throws Exception {
+    Device device = new Device(newDeviceId(), "secret");
+    hub.addDevice(device.id(), device.secret());
+    String[] nameAndLevel = protocol.split(" level ");
+    try (Socket socket = connected(device)) {
+      socket.getOutputStream().write(connect(nameAndLevel[0], Integer.parseInt(nameAndLevel[1]), device));
+
+      readUntilClosed(socket.getInputStream());
+    }
+    try (Socket again = connected(device)) {
+      again.getOutputStream().write(new byte[] {(byte) 0xe0, 0}); // DISCONNECT
+      readUntilClosed(again.getInputStream());
+    }
+
+    awaitNoConnectionHeld();
+    assertEquals(SessionNotice.State.CLOSED, hub.noticesOf(device.id()).get(hub.noticesOf(device.id()).size() - 1).state());
+  }
+
+  /** A raw connection of the device, its CONNECT accepted and its session opened. */
+  private static Socket connected(Device device) throws Exception {
+    int from = hub.notices.size();
+    Socket socket = new Socket();
+    socket.connect(new InetSocketAddress("127.0.0.1", gateway.mqttPort()), DEADLINE_MILLIS);
+    socket.setSoTimeout(DEADLINE_MILLIS);
+    socket.getOutputStream().write(MqttPackets.validConnect(device, false, 60).bytes());
+    assertEquals(List.of(0x20, 2, 0, 0), List.of(socket.getInputStream().read(), socket.getInputStream().read(),
+        socket.getInputStream().read(), socket.getInputStream().read()), "CONNACK, accepted");
+    hub.notices.awaitFirst(from, notice -> notice.deviceId().equals(device.id()) && notice.state() == SessionNotice.State.OPENED,
+        "the session's opening");
+    return socket;
+  }
+
+  /** Waits until neither listener instance counts a connection: every one this test opened is closed. */
+  private static void awaitNoConnectionHeld() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS);
+    List<Double> held = List.of();
+    while (System.nanoTime() < deadline) {
+      held = List.of(gateway.listenerConnections("mqtt", 0), gateway.listenerConnections("mqtt", 1));
+      if (held.equals(List.of(0.0, 0.0))) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("the listener instances still hold " + held + " connections, all of them closed");
+  }
+
+  private static byte[] connect(String protocolName, int level, Device device) {
+    ByteWriter body = new ByteWriter();
+    MqttPackets.Text.of(protocolName).writeTo(body);
+    body.u8(level).u8(0xc2).u16(60);
+    MqttPackets.Text.of(device.id()).writeTo(body);
+    MqttPackets.Text.of(device.id()).writeTo(body);
+    MqttPackets.Text.of(device.secret()).writeTo(body);
+    byte[] bytes = body.toBytes();
+    return new ByteWriter().u8(0x10).varint(bytes.length).bytes(bytes).toBytes();
+  }
+
+  private static String newDeviceId() {
+    return java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 24);
   }
 
   private static int readUntilClosed(InputStream in) throws Exception {
