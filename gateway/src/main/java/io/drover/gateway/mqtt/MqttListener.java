@@ -44,8 +44,10 @@ public final class MqttListener extends VerticleBase {
   public Future<?> start() {
     AtomicInteger held = pipeline.metrics().listenerConnections(instance);
     context.exceptionHandler(this::unhandled);
-    // a failed TLS handshake (a plain CONNECT on the TLS port, an old protocol, no common cipher) and a
-    // garbled first packet end here: the connection is closed and no session was ever opened
+    // a failed TLS handshake (a plain CONNECT on the TLS port, an old protocol, no common cipher) ends
+    // here: the connection is closed and no session was ever opened. A first packet the decoder refuses
+    // closes the connection too, but Vert.x logs its reason (one ERROR line): vertx-mqtt gives a
+    // connection no exception handler before its CONNECT
     server = MqttServer.create(vertx, new MqttServerOptions(options))
         .endpointHandler(endpoint -> new MqttConnection(endpoint, context, pipeline, settings.maxMessageSize(), held).open())
         .exceptionHandler(error -> LOG.debug("MQTT connection failed before CONNECT [instance: {}]", instance, error));

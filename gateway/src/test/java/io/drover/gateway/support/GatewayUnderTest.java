@@ -78,6 +78,14 @@ public final class GatewayUnderTest {
    * test also proves that PSK works on a node that accepts certificates).
    */
   public static GatewayUnderTest start(Vertx vertx, FakeHub hub) throws Exception {
+    return start(vertx, hub, Duration.ofSeconds(10));
+  }
+
+  /**
+   * {@link #start(Vertx, FakeHub)} with MQTT's {@code mqtt.connect-timeout} at {@code mqttConnectTimeout}
+   * (whole seconds): how long a TCP connection may stay without a CONNECT.
+   */
+  public static GatewayUnderTest start(Vertx vertx, FakeHub hub, Duration mqttConnectTimeout) throws Exception {
     vertx.eventBus().registerCodec(new DeviceEventCodec());
     Deque<String> deployments = new ArrayDeque<>();
     deployments.push(await(vertx.deployVerticle(hub)));
@@ -85,7 +93,7 @@ public final class GatewayUnderTest {
     String nodeId = UUID.randomUUID().toString();
     MeterRegistry registry = new SimpleMeterRegistry();
     SessionOwnership ownership = await(SessionOwnership.open(vertx, nodeId));
-    MqttSettings mqttSettings = new MqttSettings("127.0.0.1", 0, 0, true, 16_384, Duration.ofSeconds(10));
+    MqttSettings mqttSettings = new MqttSettings("127.0.0.1", 0, 0, true, 16_384, mqttConnectTimeout);
     CoapSettings coapSettings = new CoapSettings("127.0.0.1", 0, 0, false, 1000, 1000, Duration.ofHours(1), 20, 0,
         Duration.ofSeconds(60), Duration.ofMinutes(30), new CoapThreads(COAP_EXECUTORS, 0, 0, 0));
     TestCertificates certificates = TestCertificates.shared();
