@@ -1,6 +1,7 @@
 package io.drover.gateway.hostile;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,12 +44,22 @@ public final class Tally {
 
   /** A case ended as expected with this outcome; fails it as a crash when the server logged an ERROR meanwhile. */
   public void tried(String caseDescription, String outcome) {
+    tried(caseDescription, List.of(outcome));
+  }
+
+  /**
+   * A case ended as expected, with several outcomes (one for each message it sent, say), each counted
+   * once; fails it as a crash when the server logged an ERROR meanwhile.
+   */
+  public void tried(String caseDescription, Collection<String> caseOutcomes) {
     cases++;
     List<String> fresh = freshErrors();
     if (!fresh.isEmpty()) {
-      throw crash(caseDescription + " -> " + outcome + ", and the server logged " + fresh);
+      throw crash(caseDescription + " -> " + caseOutcomes + ", and the server logged " + fresh);
     }
-    outcomes.merge(outcome, 1L, Long::sum);
+    for (String outcome : caseOutcomes) {
+      outcomes.merge(outcome, 1L, Long::sum);
+    }
   }
 
   /** Counts a case that crashed the server; the property throws what this returns. */
