@@ -1,5 +1,8 @@
 package io.drover.hub.http;
 
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.pgclient.PgException;
@@ -32,6 +35,38 @@ final class ApiErrors {
       }
     }
     ctx.next();
+  }
+
+  /**
+   * A request HTTP cannot parse (a malformed request line or header, a line or a head too long: RFC 9112
+   * section 2.2): it reaches no route, so no failure handler. Answered as Vert.x would (the same statuses,
+   * and the connection closed, since what follows cannot be framed), in the API's shape.
+   */
+  static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status;
+    String error;
+    String description;
+    if (cause instanceof TooLongHttpLineException) {
+      status = 414;
+      error = "uri_too_long";
+      description = "The request line is too long";
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      status = 431;
+      error = "headers_too_large";
+      description = "The request's headers are too large";
+    } else {
+      status = 400;
+      error = "bad_request";
+      description = "The request is not valid HTTP";
+    }
+    LOG.debug("invalid HTTP request [status: {}, reason: {}]", status, cause == null ? null : cause.getMessage());
+    request.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Connection", "close")
+        .end(new JsonObject().put("ok", false).put("error", error).put("error_description", description).encode())
+        .onComplete(sent -> request.connection().close());
   }
 
   static void handle(RoutingContext ctx) {

@@ -69,12 +69,14 @@ public final class ApiVerticle extends VerticleBase {
     router.errorHandler(500, ApiErrors::handle);
     if (settings.plainEnabled()) {
       server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()))
+          .invalidRequestHandler(ApiErrors::invalidRequest)
           .requestHandler(router);
     }
     if (tls != null) {
       // ALPN offers h2 first, then http/1.1: the JDK's TLS does ALPN since Java 9
       tlsServer = vertx.createHttpServer(tls.applyTo(new HttpServerOptions().setHost(settings.host()).setPort(settings.tlsPort()))
               .setUseAlpn(true))
+          .invalidRequestHandler(ApiErrors::invalidRequest)
           .requestHandler(router);
     }
     return Future.all(mounting)
