@@ -24,17 +24,30 @@ final class ApiErrors {
 
   /**
    * Runs before every route: a path like {@code /v1/devices/%ZZ} would make route matching throw while
-   * decoding its parameters, which Vert.x answers as a server error.
+   * decoding its parameters, which Vert.x answers as a server error; a query string like {@code ?a=%ZZ}
+   * makes the first handler that reads a parameter throw, answered 500 or as Vert.x's plain "Bad Request".
    */
   static void refuseMalformedEscapes(RoutingContext ctx) {
-    String path = ctx.request().path();
-    for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
-      if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0 || Character.digit(path.charAt(i + 2), 16) < 0) {
-        ctx.fail(new ApiException(400, "bad_request", "The request path holds a malformed %-escape"));
-        return;
+    if (hasMalformedEscape(ctx.request().path())) {
+      ctx.fail(new ApiException(400, "bad_request", "The request path holds a malformed %-escape"));
+    } else if (hasMalformedEscape(ctx.request().query())) {
+      ctx.fail(new ApiException(400, "bad_request", "The query string holds a malformed %-escape"));
+    } else {
+      ctx.next();
+    }
+  }
+
+  /** A '%' not followed by two hexadecimal digits (RFC 3986 section 2.1). */
+  private static boolean hasMalformedEscape(String text) {
+    if (text == null) {
+      return false;
+    }
+    for (int i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+      if (i + 2 >= text.length() || Character.digit(text.charAt(i + 1), 16) < 0 || Character.digit(text.charAt(i + 2), 16) < 0) {
+        return true;
       }
     }
-    ctx.next();
+    return false;
   }
 
   /**
