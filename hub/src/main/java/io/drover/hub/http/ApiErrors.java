@@ -37,6 +37,38 @@ final class ApiErrors {
     }
   }
 
+  /**
+   * Runs before every route: a multipart body whose boundary is empty, or a boundary parameter with no
+   * value (RFC 2046 section 5.1.1 wants 1 to 70 characters), makes netty's body decoder throw an
+   * exception no route handles, which Vert.x answers 500.
+   */
+  static void refuseMultipartWithoutBoundary(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader("Content-Type");
+    if (contentType != null && contentType.regionMatches(true, 0, "multipart/", 0, "multipart/".length())) {
+      for (String parameter : contentType.split(";")) {
+        String trimmed = parameter.trim();
+        if (trimmed.regionMatches(true, 0, "boundary", 0, "boundary".length()) && emptyBoundary(trimmed.substring("boundary".length()))) {
+          ctx.fail(new ApiException(400, "bad_request", "The multipart body's boundary is empty"));
+          return;
+        }
+      }
+    }
+    ctx.next();
+  }
+
+  /** What follows "boundary" in a Content-Type parameter holds no boundary: no '=', or nothing inside optional quotes. */
+  private static boolean emptyBoundary(String rest) {
+    String value = rest.trim();
+    if (!value.startsWith("=")) {
+      return true;
+    }
+    value = value.substring(1).trim();
+    if (value.startsWith("\"")) {
+      value = value.endsWith("\"") && value.length() > 1 ? value.substring(1, value.length() - 1) : "";
+    }
+    return value.isEmpty();
+  }
+
   /** A '%' not followed by two hexadecimal digits (RFC 3986 section 2.1). */
   private static boolean hasMalformedEscape(String text) {
     if (text == null) {

@@ -57,6 +57,7 @@ public final class ApiVerticle extends VerticleBase {
       });
     }
     router.route().handler(ApiErrors::refuseMalformedEscapes);
+    router.route().handler(ApiErrors::refuseMultipartWithoutBoundary);
     List<Future<Void>> mounting = new ArrayList<>();
     for (ApiFeature feature : features.apply(vertx)) {
       mounted.add(feature);

@@ -74,4 +74,27 @@ class HttpRawClientTest {
     assertEquals("application/json", answer.headers().get("content-type"));
     assertEquals(error, new JsonObject(answer.text()).getString("error"));
   }
+
+  /**
+   * RFC 2046 section 5.1.1: a multipart body's boundary is 1 to 70 characters. netty's body decoder threw
+   * a StringIndexOutOfBoundsException for an empty one (or an ErrorDataDecoderException for a boundary
+   * parameter with no value), which every route that reads a body answered 500, logging a stack trace.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "POST /v1/users             | multipart/form-data; boundary=",
+      "POST /v1/users             | multipart/form-data; boundary=\"",
+      "POST /v1/products          | multipart/form-data; boundary",
+      "POST /oauth/token          | Multipart/Form-Data; Boundary=",
+      "POST /v1/products/1/firmware | multipart/form-data; boundary="})
+  void multipartBodyWithoutABoundaryIsRefusedBadRequest(String line, String contentType) throws Exception {
+    String body = "--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nx\r\n--b--\r\n";
+    byte[] request = (line + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\nContent-Type: " + contentType
+        + "\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
+
+    Answer answer = RawHttp.exchange(node.httpPort(), request, false, DEADLINE);
+
+    assertEquals(400, answer.status(), answer.text());
+    assertEquals("bad_request", new JsonObject(answer.text()).getString("error"));
+  }
 }
