@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * test runs here): an ERROR is a crash, a WARN is reported. Attached to the root logger; the levels of
  * logback-test.xml still decide what reaches it.
  */
-final class ErrorLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+public final class ErrorLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
   private final List<String> errors = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
@@ -22,7 +22,7 @@ final class ErrorLog extends AppenderBase<ILoggingEvent> implements AutoCloseabl
   private ErrorLog() {
   }
 
-  static ErrorLog watch() {
+  public static ErrorLog watch() {
     ErrorLog log = new ErrorLog();
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     log.setContext(root.getLoggerContext());
@@ -47,7 +47,7 @@ final class ErrorLog extends AppenderBase<ILoggingEvent> implements AutoCloseabl
     }
   }
 
-  synchronized List<String> errors() {
+  public synchronized List<String> errors() {
     return List.copyOf(errors);
   }
 

@@ -1,5 +1,6 @@
 package io.drover.hub.http;
 
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpServerRequest;
@@ -69,6 +70,11 @@ final class ApiErrors {
     return value.isEmpty();
   }
 
+  /** The failure came from decoding the body of a request still being received (RFC 9112 section 7.1: chunks). */
+  private static boolean isUnreadableBody(RoutingContext ctx, Throwable failure) {
+    return !ctx.request().isEnded() && (failure instanceof NumberFormatException || failure instanceof DecoderException);
+  }
+
   /** A '%' not followed by two hexadecimal digits (RFC 3986 section 2.1). */
   private static boolean hasMalformedEscape(String text) {
     if (text == null) {
@@ -128,6 +134,12 @@ final class ApiErrors {
       status = 400;
       error = "invalid_request";
       description = "The request holds a character that cannot be stored (U+0000)";
+    } else if (isUnreadableBody(ctx, failure)) {
+      // a body whose framing HTTP cannot decode (a chunk size that is no hexadecimal number): the client's fault
+      status = 400;
+      error = "bad_request";
+      description = "The request body could not be read";
+      LOG.debug("unreadable request body [method: {}, path: {}, reason: {}]", ctx.request().method(), ctx.request().path(), failure.getMessage());
     } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       status = ctx.statusCode();
       error = switch (status) {

@@ -2,13 +2,16 @@ package io.drover.hub.hostile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.drover.gateway.hostile.ErrorLog;
 import io.drover.hub.hostile.RawHttp.Answer;
 import io.drover.hub.support.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -96,5 +99,24 @@ class HttpRawClientTest {
 
     assertEquals(400, answer.status(), answer.text());
     assertEquals("bad_request", new JsonObject(answer.text()).getString("error"));
+  }
+
+  /**
+   * RFC 9112 section 7.1: a chunk size is hexadecimal. A body that breaks that cannot be read, which is
+   * the client's fault: the API logged it as a server error, with a stack trace, for every such request.
+   * Vert.x closes the connection at once (its framing is lost), before any answer.
+   */
+  @Test
+  void bodyWithABrokenChunkClosesTheConnectionAndLogsNoError() throws Exception {
+    byte[] request = ("POST /v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+        + "Connection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    try (ErrorLog log = ErrorLog.watch()) {
+
+      Answer answer = RawHttp.exchange(node.httpPort(), request, false, DEADLINE);
+
+      assertEquals(0, answer.status(), "closed without an answer");
+      node.get("/health/live", null); // served by the API's one event loop once it is done with the failure
+      assertEquals(List.of(), log.errors());
+    }
   }
 }
