@@ -75,7 +75,7 @@ final class RawHttp {
   private static Answer read(InputStream in, Socket socket, long deadline, boolean head) throws IOException {
     String statusLine = line(in, socket, deadline);
     String[] parts = statusLine.split(" ", 3);
-    if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
+    if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
       throw new IOException("no status line: " + statusLine);
     }
     int status = Integer.parseInt(parts[1]);
