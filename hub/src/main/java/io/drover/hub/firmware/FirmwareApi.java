@@ -21,9 +21,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -64,10 +64,9 @@ public final class FirmwareApi implements ApiFeature {
   @Override
   public Future<Void> mount(Router router) {
     releases.mount(router, BASE); // first: .../firmware/:version would take "release" and "rollouts"
-    router.post("/v1/admin/firmware/off-the-shelf").handler(uploadsHandler()).handler(access::requireAdmin).handler(this::addOffTheShelf);
-    BodyHandler uploads = uploadsHandler();
+    withUploads(router.post("/v1/admin/firmware/off-the-shelf")).handler(access::requireAdmin).handler(this::addOffTheShelf);
     router.get(BASE + "/firmware").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
-    router.post(BASE + "/firmware").handler(uploads).handler(access::requireUser)
+    withUploads(router.post(BASE + "/firmware")).handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(this::upload);
     router.get(BASE + "/firmware/:version").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::get);
     router.put(BASE + "/firmware/:version").handler(RequestBodies.handler()).handler(access::requireUser)
@@ -80,8 +79,8 @@ public final class FirmwareApi implements ApiFeature {
     return Future.succeededFuture();
   }
 
-  private BodyHandler uploadsHandler() {
-    return BodyHandler.create(uploadsDir.toString()).setBodyLimit(MAX_UPLOAD_BYTES).setDeleteUploadedFilesOnEnd(true);
+  private Route withUploads(Route route) {
+    return RequestBodies.withUploads(route, uploadsDir.toString(), MAX_UPLOAD_BYTES);
   }
 
   /**

@@ -91,11 +91,9 @@ public final class ProductDevicesApi implements ApiFeature {
 
   @Override
   public Future<Void> mount(Router router) {
-    BodyHandler importBodies = BodyHandler.create(uploads.toString())
-        .setBodyLimit(MAX_IMPORT_BODY)
-        .setDeleteUploadedFilesOnEnd(true);
     router.get(BASE).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
-    router.post(BASE).handler(importBodies).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICES))
+    RequestBodies.withUploads(router.post(BASE), uploads.toString(), MAX_IMPORT_BODY).handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_DEVICES))
         .handler(this::importDevices);
     router.put(BASE).handler(BodyHandler.create(false).setBodyLimit(MAX_IMPORT_BODY)).handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_DEVICES)).handler(this::batch);
