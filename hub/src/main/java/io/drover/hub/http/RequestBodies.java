@@ -37,14 +37,9 @@ public final class RequestBodies {
     BodyHandler bodies = BodyHandler.create(directory).setBodyLimit(limit).setDeleteUploadedFilesOnEnd(true);
     return route
         .handler(ctx -> {
-          ctx.request().end().onSuccess(received -> {
-            long timer = ctx.vertx().setTimer(UPLOADS_SETTLE.toMillis(), settled -> {
-              if (ctx.get(UPLOADS_READ) == null && !ctx.failed() && !ctx.response().ended()) {
-                ctx.fail(new ApiException(400, "bad_request", "The multipart body ends inside a part: it has no closing boundary"));
-              }
-            });
-            ctx.addEndHandler(done -> ctx.vertx().cancelTimer(timer));
-          });
+          UnreadUploads watch = new UnreadUploads(ctx);
+          ctx.addEndHandler(ended -> watch.cancel());
+          ctx.request().end().onSuccess(received -> watch.start());
           bodies.handle(ctx);
         })
         .handler(ctx -> {
@@ -54,6 +49,35 @@ public final class RequestBodies {
   }
 
   private static final String UPLOADS_READ = "drover.uploads-read";
+
+  /** Fails a request whose body is still unread {@link #UPLOADS_SETTLE} after it was fully received; all on its event loop. */
+  private static final class UnreadUploads {
+
+    private final RoutingContext ctx;
+    private long timer = -1;
+    private boolean over;
+
+    UnreadUploads(RoutingContext ctx) {
+      this.ctx = ctx;
+    }
+
+    void start() {
+      if (!over) {
+        timer = ctx.vertx().setTimer(UPLOADS_SETTLE.toMillis(), settled -> {
+          if (ctx.get(UPLOADS_READ) == null && !ctx.failed() && !ctx.response().headWritten()) {
+            ctx.fail(new ApiException(400, "bad_request", "The multipart body ends inside a part: it has no closing boundary"));
+          }
+        });
+      }
+    }
+
+    void cancel() {
+      over = true;
+      if (timer >= 0) {
+        ctx.vertx().cancelTimer(timer);
+      }
+    }
+  }
 
   /** @throws ApiException 400 when a JSON body does not parse or is not an object */
   public static JsonObject fields(RoutingContext ctx) {

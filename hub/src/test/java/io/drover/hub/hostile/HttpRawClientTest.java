@@ -22,6 +22,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class HttpRawClientTest {
 
   private static final Duration DEADLINE = Duration.ofSeconds(10);
+  /** RequestBodies.UPLOADS_SETTLE. */
+  private static final Duration UPLOADS_SETTLE = Duration.ofSeconds(3);
 
   private static TestNode node;
   private static String token;
@@ -138,5 +140,20 @@ class HttpRawClientTest {
 
     assertEquals(400, answer.status(), answer.text());
     assertEquals("bad_request", new JsonObject(answer.text()).getString("error"));
+  }
+
+  /** A request an upload route answers before its body is read leaves nothing behind that fails later. */
+  @Test
+  void uploadRouteAnsweredWithoutABodyLogsNoErrorAfterwards() throws Exception {
+    byte[] request = ("POST /v1/admin/firmware/off-the-shelf HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + node.adminToken()
+        + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    try (ErrorLog log = ErrorLog.watch()) {
+
+      Answer answer = RawHttp.exchange(node.httpPort(), request, false, DEADLINE);
+      Thread.sleep(UPLOADS_SETTLE.plusSeconds(1).toMillis()); // a timer of the request's would have fired by now
+
+      assertEquals(400, answer.status(), answer.text());
+      assertEquals(List.of(), log.errors());
+    }
   }
 }
