@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.lifecycle.AroundPropertyHook;
 import net.jqwik.api.lifecycle.LifecycleContext;
 import net.jqwik.api.lifecycle.Lifespan;
@@ -33,6 +34,9 @@ public final class HostileRun implements AroundPropertyHook, ResolveParameterHoo
     Hostile hostile = context.findAnnotation(Hostile.class).orElseThrow();
     int tries = Integer.getInteger("fuzz.tries", hostile.ciTries());
     context.attributes().setTries(tries);
+    // the generators name their edge values themselves; jqwik's own, combined over arbitraries this large,
+    // came to millions of objects held for the whole property
+    context.attributes().setEdgeCases(EdgeCasesMode.NONE);
     Tally tally = new Tally(hostile.surface(), context.targetMethod().getName(), List.of(hostile.excusedErrors()));
     Store.create(STORE, Lifespan.PROPERTY, () -> tally);
     PropertyExecutionResult result;

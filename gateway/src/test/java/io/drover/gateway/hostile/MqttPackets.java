@@ -255,27 +255,34 @@ final class MqttPackets {
    * protocol version, clean and hostile mixed. One case in five is corrupted as a whole.
    */
   static Arbitrary<MqttCase> cases(List<Device> devices) {
+    // every arbitrary is made here, once: jqwik keeps the generators of the arbitraries a property uses
+    // until the property ends, so one made for each try (flatMap) would pile up over a long run
     Arbitrary<Integer> device = Arbitraries.integers().between(0, devices.size() - 1);
     Arbitrary<Corruption> corruption = Arbitraries.frequencyOf(
         Tuple.of(8, Arbitraries.just(Corruption.NONE)),
         Tuple.of(1, Arbitraries.doubles().between(0, 1).map(where -> new Corruption("truncate", where, 0))),
         Tuple.of(1, Combinators.combine(Arbitraries.doubles().between(0, 1), Arbitraries.integers().between(0, 7))
             .as((where, bit) -> new Corruption("flip", where, bit))));
-    Arbitrary<MqttCase> bare = Combinators.combine(device, Arbitraries.of(true, false), corruption).flatAs((index, v5, corrupt) ->
-        Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.just(validConnect(devices.get(index), v5, 1))),
-                Tuple.of(5, connect()),
-                Tuple.of(1, raw()),
-                Tuple.of(1, packet(v5)))
-            .flatMap(first -> packets(v5 || isConnect5(first)).list().ofMaxSize(3).map(rest -> {
-              List<Piece> pieces = new ArrayList<>();
-              pieces.add(first);
-              pieces.addAll(rest);
-              return new MqttCase(Start.BARE, index, pieces, corrupt);
-            })));
-    Arbitrary<MqttCase> connected = Combinators.combine(device, Arbitraries.of(Start.CONNECTED_3_1_1, Start.CONNECTED_5), corruption)
-        .flatAs((index, start, corrupt) -> packets(start == Start.CONNECTED_5).list().ofMinSize(1).ofMaxSize(4)
-            .map(pieces -> new MqttCase(start, index, List.copyOf(pieces), corrupt)));
+    Arbitrary<Piece> hostileFirst = Arbitraries.frequencyOf(
+        Tuple.of(5, connect()),
+        Tuple.of(1, raw()),
+        Tuple.of(1, packet(false)));
+    Arbitrary<List<Piece>> rest3 = packets(false).list().ofMaxSize(3);
+    Arbitrary<List<Piece>> rest5 = packets(true).list().ofMaxSize(3);
+    Arbitrary<Boolean> ownConnect = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(true)), Tuple.of(7, Arbitraries.just(false)));
+    Arbitrary<MqttCase> bare = Combinators.combine(device, Arbitraries.of(true, false), ownConnect, hostileFirst, rest3, rest5, corruption)
+        .as((index, v5, own, hostile, packets3, packets5, corrupt) -> {
+          Piece first = own ? validConnect(devices.get(index), v5, 1) : hostile;
+          List<Piece> pieces = new ArrayList<>();
+          pieces.add(first);
+          pieces.addAll(v5 || isConnect5(first) ? packets5 : packets3);
+          return new MqttCase(Start.BARE, index, pieces, corrupt);
+        });
+    Arbitrary<List<Piece>> connected3 = packets(false).list().ofMinSize(1).ofMaxSize(4);
+    Arbitrary<List<Piece>> connected5 = packets(true).list().ofMinSize(1).ofMaxSize(4);
+    Arbitrary<MqttCase> connected = Combinators.combine(device, Arbitraries.of(Start.CONNECTED_3_1_1, Start.CONNECTED_5), connected3, connected5,
+            corruption)
+        .as((index, start, packets3, packets5, corrupt) -> new MqttCase(start, index, start == Start.CONNECTED_5 ? packets5 : packets3, corrupt));
     return Arbitraries.frequencyOf(Tuple.of(2, bare), Tuple.of(3, connected));
   }
 
@@ -611,9 +618,8 @@ final class MqttPackets {
         Tuple.of(1, notUtf8()),
         Tuple.of(1, Arbitraries.of("a\u0000b", "\u0000", "\ud83d\ude00", "\u202e", "\r\n").map(s -> s.getBytes(StandardCharsets.UTF_8))),
         Tuple.of(1, Arbitraries.integers().between(256, 0xffff).map(n -> filled(n, (byte) 'x'))));
-    return content.flatMap(bytes -> Arbitraries.frequencyOf(
-        Tuple.of(8, Arbitraries.just(new Text(bytes, bytes.length))),
-        Tuple.of(1, Arbitraries.integers().between(0, 0xffff).map(declared -> new Text(bytes, declared)))));
+    Arbitrary<Integer> lie = Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just(-1)), Tuple.of(1, Arbitraries.integers().between(0, 0xffff)));
+    return Combinators.combine(content, lie).as((bytes, declared) -> new Text(bytes, declared < 0 ? bytes.length : declared));
   }
 
   /** Byte sequences UTF-8 forbids (RFC 3629): over-long forms, surrogates, stray continuations, 0xFF. */

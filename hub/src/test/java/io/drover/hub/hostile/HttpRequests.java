@@ -5,6 +5,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -128,24 +129,35 @@ final class HttpRequests {
 
   /** Requests to {@code routes} ({@code "GET /v1/devices/:device"}), whose parameters of these names may be filled with real values. */
   static Arbitrary<HttpCase> cases(List<String> routes, Set<String> realParameters) {
-    Arbitrary<String> route = Arbitraries.frequencyOf(
-        Tuple.of(12, Arbitraries.of(routes)),
-        Tuple.of(1, Arbitraries.of("GET /v1/nowhere", "POST /v1/devices/x/y/z", "GET /", "OPTIONS *", "GET //v1//devices", "GET /v1/devices/")));
-    return route.flatMap(chosen -> {
-      String templateMethod = chosen.substring(0, chosen.indexOf(' '));
-      String template = chosen.substring(chosen.indexOf(' ') + 1);
-      Arbitrary<RequestLine> line = Combinators.combine(method(templateMethod), path(template, realParameters), query(), version())
-          .as((m, p, q, v) -> new RequestLine(m.text(), p.text() + q.text(), v.text(), m.malformed() || p.malformed() || q.malformed() || v.malformed()));
-      return Combinators.combine(line, authorization(), content(), extraHeaders())
-          .as((l, auth, body, extra) -> {
-            List<String> headers = new ArrayList<>(auth);
-            headers.addAll(body.headers());
-            headers.addAll(extra.lines());
-            boolean malformed = l.malformed() || body.framing() == Framing.LENGTH_TWICE || body.framing() == Framing.CHUNK_BROKEN
-                || extra.malformed();
-            return new HttpCase(chosen, l.method(), l.target(), l.version(), List.copyOf(headers), body.bytes(), body.framing(), malformed);
-          });
-    });
+    // an arbitrary for each route, made here once: jqwik keeps the generators of the arbitraries a
+    // property uses until the property ends, so one made for each try would pile up over a long run
+    Map<String, Arbitrary<HttpCase>> byRoute = new HashMap<>();
+    for (String each : routes) {
+      byRoute.put(each, forRoute(each, realParameters));
+    }
+    for (String each : NO_ROUTES) {
+      byRoute.put(each, forRoute(each, realParameters));
+    }
+    return Arbitraries.frequencyOf(Tuple.of(12, Arbitraries.of(routes)), Tuple.of(1, Arbitraries.of(NO_ROUTES))).flatMap(byRoute::get);
+  }
+
+  /** Requests no route serves. */
+  private static final List<String> NO_ROUTES = List.of("GET /v1/nowhere", "POST /v1/devices/x/y/z", "GET /", "OPTIONS *", "GET //v1//devices",
+      "GET /v1/devices/");
+
+  private static Arbitrary<HttpCase> forRoute(String route, Set<String> realParameters) {
+    String routeMethod = route.substring(0, route.indexOf(' '));
+    String template = route.substring(route.indexOf(' ') + 1);
+    Arbitrary<RequestLine> line = Combinators.combine(method(routeMethod), path(template, realParameters), query(), version())
+        .as((m, p, q, v) -> new RequestLine(m.text(), p.text() + q.text(), v.text(), m.malformed() || p.malformed() || q.malformed() || v.malformed()));
+    return Combinators.combine(line, authorization(), content(), extraHeaders())
+        .as((l, auth, body, extra) -> {
+          List<String> headers = new ArrayList<>(auth);
+          headers.addAll(body.headers());
+          headers.addAll(extra.lines());
+          boolean malformed = l.malformed() || body.framing() == Framing.LENGTH_TWICE || body.framing() == Framing.CHUNK_BROKEN || extra.malformed();
+          return new HttpCase(route, l.method(), l.target(), l.version(), List.copyOf(headers), body.bytes(), body.framing(), malformed);
+        });
   }
 
   /** A piece of a request line: its text, and whether it breaks HTTP's syntax. */
@@ -305,10 +317,10 @@ final class HttpRequests {
   private static Arbitrary<Content> content() {
     Arbitrary<Body> body = Arbitraries.frequencyOf(
         Tuple.of(6, json().map(text -> new Body("application/json", utf8(text)))),
-        Tuple.of(1, json().flatMap(text -> Arbitraries.integers().between(0, Math.max(0, text.length() - 1))
-            .map(cut -> new Body("application/json", utf8(text.substring(0, cut)))))),
-        Tuple.of(1, Arbitraries.of(1_001, 5_000).flatMap(depth -> Arbitraries.of("[", "{\"a\":").map(open -> new Body("application/json",
-            utf8(open.repeat(depth) + "1" + (open.equals("[") ? "]" : "}").repeat(depth)))))),
+        Tuple.of(1, Combinators.combine(json(), Arbitraries.doubles().between(0, 1))
+            .as((text, cut) -> new Body("application/json", utf8(text.substring(0, (int) (cut * text.length())))))),
+        Tuple.of(1, Combinators.combine(Arbitraries.of(1_001, 5_000), Arbitraries.of("[", "{\"a\":")).as((depth, open) -> new Body("application/json",
+            utf8(open.repeat(depth) + "1" + (open.equals("[") ? "]" : "}").repeat(depth))))),
         Tuple.of(1, Arbitraries.of("{\"ttl\":1e999999}", "{\"id\":123456789012345678901234567890}", "{\"name\":\"\\u0000\"}",
             "{\"name\":\"\\ud800\"}", "{\"a\":NaN}", "{\"a\":1,\"a\":2}", "[]", "null", "\"x\"", "{}", "{\"scopes\":[[[]]]}").map(text ->
             new Body("application/json", utf8(text)))),
