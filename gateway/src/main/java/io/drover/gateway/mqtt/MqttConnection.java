@@ -51,6 +51,8 @@ final class MqttConnection implements DeviceLink {
 
   static final String PROTOCOL = "mqtt";
   private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+  /** What vertx-mqtt 5.0.7's endpoint throws (an IllegalArgumentException) for a call once it is closed. */
+  private static final String ENDPOINT_CLOSED = "MQTT endpoint is closed";
 
   private final MqttEndpoint endpoint;
   private final Context context;
@@ -158,9 +160,13 @@ final class MqttConnection implements DeviceLink {
   }
 
   private void accept(AuthenticatedDevice device) {
-    if (closed) {
-      return; // the client went away while the hub was answering
+    // the client went away while the hub was answering, or sent a second CONNECT
+    if (onEndpoint(this::acceptOnEndpoint)) {
+      session = pipeline.open(device.deviceId(), context, this);
     }
+  }
+
+  private void acceptOnEndpoint() {
     endpoint.publishAutoAck(false);
     endpoint.subscriptionAutoAck(false);
     endpoint.publishHandler(this::onPublish);
@@ -174,7 +180,7 @@ final class MqttConnection implements DeviceLink {
           subscriptionQos.remove(index);
         }
       }
-      endpoint.unsubscribeAcknowledge(message.messageId());
+      onEndpoint(() -> endpoint.unsubscribeAcknowledge(message.messageId()));
     });
     if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
       // tells the device the largest packet it may send (MQTT 5 section 3.2.2.3.6) and that QoS 2 is not needed
@@ -184,7 +190,6 @@ final class MqttConnection implements DeviceLink {
     } else {
       endpoint.accept(false);
     }
-    session = pipeline.open(device.deviceId(), context, this);
   }
 
   private void refuseConnect(Kind kind, String reason) {
@@ -193,9 +198,7 @@ final class MqttConnection implements DeviceLink {
 
   private void refuseConnect(DeviceFailure failure) {
     pipeline.connectRefused(failure, deviceId, remoteAddress);
-    if (!closed) {
-      endpoint.reject(MqttReplies.connectRefusal(failure.kind(), endpoint.protocolVersion()));
-    }
+    onEndpoint(() -> endpoint.reject(MqttReplies.connectRefusal(failure.kind(), endpoint.protocolVersion())));
   }
 
   /** Decodes a PUBLISH into its step by topic; the step's outcome becomes the acknowledgement. */
@@ -240,13 +243,13 @@ final class MqttConnection implements DeviceLink {
   private void acknowledge(MqttPublishMessage message) {
     // QoS 0 has nothing to acknowledge; a PUBACK without a packet ID would throw, and the throw
     // would keep a QoS 0 answer on r/... from ever reaching its caller
-    if (closed || message.qosLevel() == MqttQoS.AT_MOST_ONCE) {
+    if (message.qosLevel() == MqttQoS.AT_MOST_ONCE) {
       return;
     }
     if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
-      endpoint.publishReceived(message.messageId());
+      onEndpoint(() -> endpoint.publishReceived(message.messageId()));
     } else {
-      endpoint.publishAcknowledge(message.messageId());
+      onEndpoint(() -> endpoint.publishAcknowledge(message.messageId()));
     }
   }
 
@@ -267,22 +270,23 @@ final class MqttConnection implements DeviceLink {
         return;
       }
       if (v5 && message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
-        endpoint.publishAcknowledge(message.messageId(), MqttReplies.publishRefusal(failure.kind()), reasonString(failure.getMessage()));
-      } else {
+        onEndpoint(() -> endpoint.publishAcknowledge(message.messageId(), MqttReplies.publishRefusal(failure.kind()),
+            reasonString(failure.getMessage())));
+      } else if (onEndpoint(endpoint::close)) {
         // closed at once: the refusals of the messages still in flight on this connection must not touch it
         closed = true;
-        endpoint.close();
       }
       return;
     }
     if (message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
       if (v5) {
-        endpoint.publishAcknowledge(message.messageId(), MqttReplies.publishRefusal(failure.kind()), reasonString(failure.getMessage()));
+        onEndpoint(() -> endpoint.publishAcknowledge(message.messageId(), MqttReplies.publishRefusal(failure.kind()),
+            reasonString(failure.getMessage())));
       } else {
-        endpoint.publishAcknowledge(message.messageId());
+        onEndpoint(() -> endpoint.publishAcknowledge(message.messageId()));
       }
     } else if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
-      endpoint.publishReceived(message.messageId());
+      onEndpoint(() -> endpoint.publishReceived(message.messageId()));
     }
     publish(MqttTopics.ERROR_NOTICE, new JsonObject()
         .put("topic", message.topicName())
@@ -310,7 +314,7 @@ final class MqttConnection implements DeviceLink {
         granted.add(endpoint.protocolVersion() == MqttReplies.MQTT_5 ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
       }
     }
-    endpoint.subscribeAcknowledge(message.messageId(), granted, MqttProperties.NO_PROPERTIES);
+    onEndpoint(() -> endpoint.subscribeAcknowledge(message.messageId(), granted, MqttProperties.NO_PROPERTIES));
   }
 
   /**
@@ -324,8 +328,8 @@ final class MqttConnection implements DeviceLink {
     }
     for (int i = 0; i < subscriptions.size(); i++) {
       if (MqttTopics.matches(subscriptions.get(i), topic)) {
-        endpoint.publish(topic, payload, subscriptionQos.get(i), false, false);
-        return true;
+        MqttQoS qos = subscriptionQos.get(i);
+        return onEndpoint(() -> endpoint.publish(topic, payload, qos, false, false));
       }
     }
     return false;
@@ -388,17 +392,37 @@ final class MqttConnection implements DeviceLink {
    */
   @Override
   public void closeTakenOver() {
-    if (closed) {
-      return;
-    }
-    closed = true;
     if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
       // sends DISCONNECT 0x8E (MQTT 5 section 3.14.2.1) and closes the connection itself
-      endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
+      onEndpoint(() -> endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES));
     } else {
-      endpoint.close();
+      onEndpoint(endpoint::close);
     }
     onClosed();
+  }
+
+  /**
+   * Makes a call on the endpoint, unless the connection is closed. vertx-mqtt closes the endpoint itself
+   * when a second CONNECT arrives (MQTT 3.1.1 section 3.1.0-2) and reports the close only once the socket
+   * is gone; a call in between throws. The connection is then closed as far as this one is concerned.
+   *
+   * @return false when the connection is closed, and the call was not made
+   */
+  private boolean onEndpoint(Runnable call) {
+    if (closed) {
+      return false;
+    }
+    try {
+      call.run();
+      return true;
+    } catch (IllegalArgumentException refused) {
+      if (!ENDPOINT_CLOSED.equals(refused.getMessage())) {
+        throw refused;
+      }
+      LOG.debug("endpoint closed by vertx-mqtt before its close was reported [device-id: {}, remote: {}]", deviceId, remoteAddress);
+      onClosed();
+      return false;
+    }
   }
 
   /** The connection is closed, or is being closed: ends the session and gives back what it holds, once. */
