@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -51,8 +52,11 @@ final class MqttConnection implements DeviceLink {
 
   static final String PROTOCOL = "mqtt";
   private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
-  /** What vertx-mqtt 5.0.7's endpoint throws (an IllegalArgumentException) for a call once it is closed. */
-  private static final String ENDPOINT_CLOSED = "MQTT endpoint is closed";
+  /**
+   * What vertx-mqtt 5.0.7's endpoint throws (IllegalArgumentExceptions) for a call once it is closed: once
+   * this connection accepted it, "not accepted yet" means that it was closed since.
+   */
+  private static final Set<String> ENDPOINT_CLOSED = Set.of("MQTT endpoint is closed", "Connection not accepted yet");
 
   private final MqttEndpoint endpoint;
   private final Context context;
@@ -416,7 +420,7 @@ final class MqttConnection implements DeviceLink {
       call.run();
       return true;
     } catch (IllegalArgumentException refused) {
-      if (!ENDPOINT_CLOSED.equals(refused.getMessage())) {
+      if (!ENDPOINT_CLOSED.contains(refused.getMessage())) {
         throw refused;
       }
       LOG.debug("endpoint closed by vertx-mqtt before its close was reported [device-id: {}, remote: {}]", deviceId, remoteAddress);
