@@ -200,9 +200,15 @@ final class MqttConnection implements DeviceLink {
     refuseConnect(new DeviceFailure(kind, reason));
   }
 
+  /**
+   * Answers the CONNECT with its refusal, which closes the connection, and gives back what it holds at
+   * once: a CONNECT of an unacceptable protocol level right behind this one makes vertx-mqtt report the
+   * close to another endpoint, never to this one.
+   */
   private void refuseConnect(DeviceFailure failure) {
     pipeline.connectRefused(failure, deviceId, remoteAddress);
     onEndpoint(() -> endpoint.reject(MqttReplies.connectRefusal(failure.kind(), endpoint.protocolVersion())));
+    onClosed();
   }
 
   /** Decodes a PUBLISH into its step by topic; the step's outcome becomes the acknowledgement. */

@@ -147,6 +147,29 @@ class MqttRawClientTest {
     }
   }
 
+  /**
+   * A refused CONNECT with one of an unacceptable protocol level right behind it: vertx-mqtt refuses the
+   * second from an endpoint it makes for that and reports the close to that one only, so the refused
+   * connection was never given back: held by its listener instance and the connection budget for good,
+   * one more for every such pair anyone sent, until the budget refused every device.
+   */
+  @Test
+  void refusedConnectFollowedByOneOfAnUnacceptableLevelLeavesNothingHeld() throws Exception {
+    Device stranger = new Device("not a device id", "secret");
+    for (int i = 0; i < 4; i++) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", gateway.mqttPort()), DEADLINE_MILLIS);
+        socket.setSoTimeout(DEADLINE_MILLIS);
+
+        socket.getOutputStream().write(concat(connect("MQTT", 4, stranger), connect("MQTT", 9, stranger)));
+
+        readUntilClosed(socket.getInputStream());
+      }
+    }
+
+    awaitNoConnectionHeld();
+  }
+
   /** PUBLISH at QoS 1 (section 3.3) of a short event. */
   private static byte[] publishQos1(String topic, int packetId) {
     ByteWriter body = new ByteWriter();
