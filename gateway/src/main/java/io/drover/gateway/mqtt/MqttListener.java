@@ -19,8 +19,6 @@ import org.slf4j.LoggerFactory;
 public final class MqttListener extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(MqttListener.class);
-  /** The vertx-mqtt class whose {@code checkConnected} refuses a packet before an accepted CONNECT. */
-  private static final String PACKET_BEFORE_CONNECT_THROWER = "io.vertx.mqtt.impl.MqttServerConnection";
 
   private final MqttSettings settings;
   private final MqttServerOptions options;
@@ -56,15 +54,16 @@ public final class MqttListener extends VerticleBase {
   }
 
   /**
-   * What escapes a connection's handlers on this instance's event loop. vertx-mqtt closes a connection
-   * that sends a packet before its CONNECT is accepted (MQTT 3.1.1 section 3.1), then throws from its
-   * read handler: left to Vert.x, that is an ERROR with a stack trace for every such connection, which
-   * anyone could open. It is the client's mistake, and the connection is already closed.
+   * What escapes a connection's handlers on this instance's event loop. vertx-mqtt refuses some packets
+   * by throwing an IllegalArgumentException from its read handler: one before an accepted CONNECT (MQTT
+   * 3.1.1 section 3.1; it closes the connection first), an MQTT 5 reason code it does not know (it drops
+   * the packet). Left to Vert.x, each is an ERROR with a stack trace, as many as anyone cares to send; it
+   * is the client's mistake. Anything else is a fault of this side's.
    */
   private void unhandled(Throwable error) {
     StackTraceElement[] stack = error.getStackTrace();
-    if (error instanceof IllegalArgumentException && stack.length > 0 && stack[0].getClassName().equals(PACKET_BEFORE_CONNECT_THROWER)) {
-      LOG.debug("packet before an accepted CONNECT; connection closed [instance: {}, reason: {}]", instance, error.getMessage());
+    if (error instanceof IllegalArgumentException && stack.length > 0 && stack[0].getClassName().startsWith("io.vertx.mqtt.")) {
+      LOG.debug("packet refused by vertx-mqtt [instance: {}, reason: {}]", instance, error.getMessage());
     } else {
       LOG.error("unhandled failure on an MQTT connection [instance: {}]", instance, error);
     }

@@ -170,6 +170,40 @@ class MqttRawClientTest {
     awaitNoConnectionHeld();
   }
 
+  /**
+   * MQTT 5 section 3.6.2.1: a PUBREL's reason code is 0x00 or 0x92. vertx-mqtt throws for any other from
+   * its read handler (and drops the packet), which was an unhandled ERROR for every such packet a
+   * device sent. The connection goes on.
+   */
+  @Test
+  void pubrelWithAnUnknownReasonCodeLogsNoError() throws Exception {
+    Device device = new Device(newDeviceId(), "secret");
+    hub.addDevice(device.id(), device.secret());
+    try (ErrorLog log = ErrorLog.watch(); Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", gateway.mqttPort()), DEADLINE_MILLIS);
+      socket.setSoTimeout(DEADLINE_MILLIS);
+      socket.getOutputStream().write(MqttPackets.validConnect(device, true, 60).bytes());
+      assertEquals(0x20, socket.getInputStream().read(), "CONNACK");
+
+      socket.getOutputStream().write(new byte[] {0x62, 3, 0, 1, 0x01, (byte) 0xc0, 0}); // PUBREL id 1 reason 0x01, PINGREQ
+
+      assertEquals(true, readUntil(socket.getInputStream(), 0xd0), "PINGRESP: the connection goes on");
+      EventLoops.drain(vertx);
+      assertEquals(List.of(), log.errors());
+    }
+    awaitNoConnectionHeld();
+  }
+
+  /** Reads up to the first byte {@code wanted}: true when it came, false when the connection closed first. */
+  private static boolean readUntil(InputStream in, int wanted) throws Exception {
+    for (int b = in.read(); b >= 0; b = in.read()) {
+      if (b == wanted) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** PUBLISH at QoS 1 (section 3.3) of a short event. */
   private static byte[] publishQos1(String topic, int packetId) {
     ByteWriter body = new ByteWriter();
