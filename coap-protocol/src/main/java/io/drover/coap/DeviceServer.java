@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.SystemConfig;
 import org.eclipse.californium.elements.config.UdpConfig;
@@ -167,6 +168,7 @@ public final class DeviceServer {
       CoapEndpoint secure = CoapEndpoint.builder()
           .setConfiguration(config)
           .setConnector(new DTLSConnector(dtls))
+          .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceMessageParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
           .setLoggingTag("coaps")
           .build();
       // Californium reports unparsable datagrams only to post-process interceptors
@@ -177,6 +179,7 @@ public final class DeviceServer {
       if (settings.plainEnabled()) {
         plain = CoapEndpoint.builder()
             .setConfiguration(config)
+            .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceMessageParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
             .setInetSocketAddress(new InetSocketAddress(settings.host(), settings.plainPort()))
             .setLoggingTag("coap")
             .build();

@@ -22,6 +22,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
@@ -63,11 +64,11 @@ public final class FirmwareApi implements ApiFeature {
   public Future<Void> mount(Router router) {
     releases.mount(router, BASE); // first: .../firmware/:version would take "release" and "rollouts"
     // the caller's checks before the upload's first byte is read: an anonymous 8 MiB reaches neither memory nor disk
-    Handler<RoutingContext> uploads = RequestBodies.uploads(uploadsDir, RequestBodies.MAX_UPLOAD_BYTES);
-    router.post("/v1/admin/firmware/off-the-shelf").handler(access::requireAdmin).handler(uploads).handler(this::addOffTheShelf);
+    RequestBodies.withUploads(router.post("/v1/admin/firmware/off-the-shelf").handler(access::requireAdmin), uploadsDir,
+        RequestBodies.MAX_UPLOAD_BYTES).handler(this::addOffTheShelf);
     router.get(BASE + "/firmware").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
-    router.post(BASE + "/firmware").handler(access::requireUser)
-        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(uploads).handler(this::upload);
+    RequestBodies.withUploads(router.post(BASE + "/firmware").handler(access::requireUser)
+        .handler(products.require(ProductPermission.MANAGE_FIRMWARE)), uploadsDir, RequestBodies.MAX_UPLOAD_BYTES).handler(this::upload);
     router.get(BASE + "/firmware/:version").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::get);
     router.put(BASE + "/firmware/:version").handler(access::requireUser)
         .handler(products.require(ProductPermission.MANAGE_FIRMWARE)).handler(RequestBodies.handler()).handler(this::edit);

@@ -62,6 +62,7 @@ public final class ApiVerticle extends VerticleBase {
       });
     }
     router.route().handler(ApiErrors::refuseMalformedEscapes);
+    router.route().handler(ApiErrors::refuseMultipartWithoutBoundary);
     List<Future<Void>> mounting = new ArrayList<>();
     for (ApiFeature feature : features.apply(vertx)) {
       mounted.add(feature);
@@ -78,6 +79,7 @@ public final class ApiVerticle extends VerticleBase {
       server = vertx.createHttpServer(bounded(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()))
               .setHttp2ClearTextEnabled(false))
           .connectionHandler(connections::opened)
+          .invalidRequestHandler(ApiErrors::invalidRequest)
           .requestHandler(router);
     }
     if (tls != null) {
@@ -85,6 +87,7 @@ public final class ApiVerticle extends VerticleBase {
       tlsServer = vertx.createHttpServer(bounded(tls.applyTo(new HttpServerOptions().setHost(settings.host()).setPort(settings.tlsPort())))
               .setUseAlpn(true))
           .connectionHandler(connections::opened)
+          .invalidRequestHandler(ApiErrors::invalidRequest)
           .requestHandler(router);
     }
     return Future.all(mounting)

@@ -1,11 +1,22 @@
 package io.drover.hub.http;
 
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.impl.RoutingContextInternal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Request bodies as the Particle API takes them: JSON or form-encoded, read as one set of fields; and
@@ -44,11 +55,28 @@ public final class RequestBodies {
   }
 
   /**
-   * A multipart form whose files are streamed to {@code directory} (deleted when the response ends),
-   * at most {@code limit} bytes in all.
+   * Adds to {@code route} (after its access checks) the reading of a multipart form whose files are
+   * streamed to {@code directory} (deleted when the response ends), at most {@code limit} bytes in all;
+   * the route's own handlers follow.
+   *
+   * <p>Vert.x 5.0.7's body handler waits for every file part to end, and one the body ends inside (no
+   * closing boundary, RFC 2046 section 5.1.1) never does: the request would wait for good, its
+   * connection open. Such a body is still unread {@link #UPLOADS_SETTLE} after the request was fully
+   * received, and is refused 400.
    */
-  public static Handler<RoutingContext> uploads(Path directory, long limit) {
-    return reader(BodyHandler.create(directory.toString()).setBodyLimit(limit).setDeleteUploadedFilesOnEnd(true), limit);
+  public static Route withUploads(Route route, Path directory, long limit) {
+    Handler<RoutingContext> read = reader(BodyHandler.create(directory.toString()).setBodyLimit(limit).setDeleteUploadedFilesOnEnd(true), limit);
+    return route
+        .handler(ctx -> {
+          UnreadUploads watch = new UnreadUploads(ctx);
+          ctx.addEndHandler(ended -> watch.cancel());
+          ctx.request().end().onSuccess(received -> watch.start());
+          read.handle(ctx);
+        })
+        .handler(ctx -> {
+          ctx.put(UPLOADS_READ, true);
+          ctx.next();
+        });
   }
 
   /**
@@ -66,8 +94,109 @@ public final class RequestBodies {
         return;
       }
       RequestGate.markBodyStarted(ctx);
-      body.handle(ctx);
+      if (isForm(ctx.request())) {
+        readForm(ctx, limit);
+      } else {
+        body.handle(ctx);
+      }
     };
+  }
+
+  private static boolean isForm(HttpServerRequest request) {
+    String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
+    return type != null && type.regionMatches(true, 0, "application/x-www-form-urlencoded", 0, 33);
+  }
+
+  /**
+   * A form-encoded body, read here rather than by Vert.x's body handler: Vert.x 5.0.7 hands the form to
+   * Netty's decoder, which throws for a field without a name ({@code =}, {@code a=1&=2}), and the
+   * request then never ends: no answer, the connection held until its idle timeout. Here it is read as
+   * bytes (at most {@code limit}), decoded as a query string would be, and its fields become the
+   * request's form attributes, as the body handler would have made them.
+   */
+  private static void readForm(RoutingContext ctx, long limit) {
+    HttpServerRequest request = ctx.request();
+    Buffer body = Buffer.buffer();
+    boolean[] refused = {false};
+    Handler<Void> ended = done -> {
+      if (refused[0] || ctx.failed() || ctx.response().ended()) {
+        return;
+      }
+      ((RoutingContextInternal) ctx).setBody(body);
+      ((RoutingContextInternal) ctx).visitHandler(RoutingContextInternal.BODY_HANDLER);
+      Map<String, List<String>> decoded;
+      try {
+        decoded = new QueryStringDecoder(body.toString(StandardCharsets.UTF_8), StandardCharsets.UTF_8, false).parameters();
+      } catch (IllegalArgumentException e) {
+        ctx.fail(new ApiException(400, "bad_request", "The form body is not valid: " + e.getMessage()));
+        return;
+      }
+      // as the body handler does: the fields are form attributes, and parameters too (an access_token field)
+      MultiMap form = request.formAttributes();
+      MultiMap params = request.params();
+      decoded.forEach((name, values) -> {
+        if (!name.isEmpty()) {
+          values.forEach(value -> {
+            form.add(name, value);
+            params.add(name, value);
+          });
+        }
+      });
+      ctx.next();
+    };
+    if (request.isEnded()) {
+      ended.handle(null);
+      return;
+    }
+    request.handler(chunk -> {
+      if (refused[0]) {
+        return;
+      }
+      if (body.length() + chunk.length() > limit) {
+        refused[0] = true;
+        RequestGate.refuseDeclared(ctx, limit);
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    request.endHandler(ended);
+    request.resume();
+  }
+
+  /**
+   * Once a request is fully received, its file uploads have all their bytes; writing the last of them
+   * out takes far less than this.
+   */
+  static final Duration UPLOADS_SETTLE = Duration.ofSeconds(3);
+  private static final String UPLOADS_READ = "drover.uploads-read";
+
+  /** Fails a request whose body is still unread {@link #UPLOADS_SETTLE} after it was fully received; all on its event loop. */
+  private static final class UnreadUploads {
+
+    private final RoutingContext ctx;
+    private long timer = -1;
+    private boolean over;
+
+    UnreadUploads(RoutingContext ctx) {
+      this.ctx = ctx;
+    }
+
+    void start() {
+      if (!over) {
+        timer = ctx.vertx().setTimer(UPLOADS_SETTLE.toMillis(), settled -> {
+          if (ctx.get(UPLOADS_READ) == null && !ctx.failed() && !ctx.response().headWritten()) {
+            ctx.fail(new ApiException(400, "bad_request", "The multipart body ends inside a part: it has no closing boundary"));
+          }
+        });
+      }
+    }
+
+    void cancel() {
+      over = true;
+      if (timer >= 0) {
+        ctx.vertx().cancelTimer(timer);
+      }
+    }
   }
 
   /** @throws ApiException 400 when a JSON body does not parse or is not an object */

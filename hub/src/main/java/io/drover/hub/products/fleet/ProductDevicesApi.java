@@ -92,8 +92,8 @@ public final class ProductDevicesApi implements ApiFeature {
   public Future<Void> mount(Router router) {
     router.get(BASE).handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::list);
     // the caller's checks before the body's first byte is read: nothing of an anonymous import is buffered or stored
-    router.post(BASE).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICES))
-        .handler(RequestBodies.uploads(uploads, MAX_IMPORT_BODY)).handler(this::importDevices);
+    RequestBodies.withUploads(router.post(BASE).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICES)),
+        uploads, MAX_IMPORT_BODY).handler(this::importDevices);
     router.put(BASE).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_DEVICES))
         .handler(RequestBodies.handler(MAX_IMPORT_BODY)).handler(this::batch);
     router.get(BASE + "/:deviceId").handler(access::requireUser).handler(products.require(ProductPermission.VIEW)).handler(this::get);
