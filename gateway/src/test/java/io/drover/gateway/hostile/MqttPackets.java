@@ -517,9 +517,10 @@ final class MqttPackets {
         Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(64)));
     return Combinators.combine(Arbitraries.of(0, CONNACK, SUBACK, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT, AUTH),
             Arbitraries.integers().between(0, 15), body, length(), lengthSkew())
-        // a body of random bytes may hold a length (of a property, a string) that reaches past the packet
+        // a body of random bytes may hold a length (of a property, a string) that reaches past the packet, and
+        // netty's decoder reads a server packet's packet ID past an empty one: it then waits for more bytes
         .as((type, flags, bytes, length, skew) -> new Packet(name(type) + " flags " + Integer.toHexString(flags), type, flags, bytes, length,
-            skew, bytes.length == 0, null));
+            skew, bytes.length == 0 && type != CONNACK && type != SUBACK && type != UNSUBACK, null));
   }
 
   static Arbitrary<Length> length() {
