@@ -7,8 +7,8 @@
 #   TRIES=2000 MQTT_TRIES=300 load-tests/bin/fuzz.sh # a quick look, about 5 minutes
 #
 # Knobs: TRIES (20000: cases per property, CoAP and HTTP), MQTT_TRIES (3000: MQTT's cases wait for its
-# connect timeout and keep-alive, about 0.3 s each), SEED (every property from this seed: a summary names each property's, to run it again), OUT_DIR,
-# MVN_ARGS (more Maven arguments: -o offline, say).
+# connect timeout and keep-alive, about 0.3 s each), SEED (every property from this seed: a summary
+# names each property's, to run it again), OUT_DIR, MVN_ARGS (more Maven arguments: -o offline, say).
 #
 # It runs the properties of gateway/ (mqtt, coap-dtls, coap-raw) and hub/ (http) through Maven's test
 # phase (the modules they need built from this checkout, nothing installed), copies each property's
