@@ -18,7 +18,10 @@ public @interface Hostile {
   /** What it attacks, as the figures name it: {@code mqtt}, {@code coap-dtls}, {@code coap-raw}. */
   String surface();
 
-  /** Tries in an ordinary build; {@code -Dfuzz.tries=N} (load-tests/bin/fuzz.sh) runs N instead. */
+  /**
+   * Tries in an ordinary build; {@code -Dfuzz.tries=N} runs N instead, {@code -Dfuzz.tries.<surface>=N}
+   * N for this surface (load-tests/bin/fuzz.sh).
+   */
   int ciTries();
 
   /**

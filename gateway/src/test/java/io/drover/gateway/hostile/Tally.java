@@ -101,12 +101,15 @@ public final class Tally {
     return Optional.ofNullable(failure);
   }
 
-  /** One line: {@code surface=mqtt property=... cases=N crashes=0 hangs=0 heap_after_mib=... seconds=... outcomes={...}}. */
-  String figures(String status, long heapBytes) {
+  /**
+   * One line: {@code surface=mqtt property=... status=... cases=N crashes=0 hangs=0 heap_after_mib=...
+   * seconds=... seed=... excused_errors=N warnings=N outcomes={...}}, then the first warnings if any.
+   */
+  String figures(String status, long heapBytes, String seed) {
     List<String> warnings = log.warnings();
     return "surface=" + surface + " property=" + property + " status=" + status + " cases=" + cases + " crashes=" + crashes
         + " hangs=" + hangs + " heap_after_mib=" + String.format(java.util.Locale.ROOT, "%.1f", heapBytes / 1048576.0)
-        + " seconds=" + (System.nanoTime() - started) / 1_000_000_000 + " excused_errors=" + excusedErrors + " warnings=" + warnings.size()
+        + " seconds=" + (System.nanoTime() - started) / 1_000_000_000 + " seed=" + seed + " excused_errors=" + excusedErrors + " warnings=" + warnings.size()
         + " outcomes=" + outcomes + (warnings.isEmpty() ? "" : " first_warnings=" + warnings.subList(0, Math.min(LISTED, warnings.size())));
   }
 }
