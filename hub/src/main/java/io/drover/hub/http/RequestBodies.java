@@ -68,9 +68,12 @@ public final class RequestBodies {
     Handler<RoutingContext> read = reader(BodyHandler.create(directory.toString()).setBodyLimit(limit).setDeleteUploadedFilesOnEnd(true), limit);
     return route
         .handler(ctx -> {
-          UnreadUploads watch = new UnreadUploads(ctx);
-          ctx.addEndHandler(ended -> watch.cancel());
-          ctx.request().end().onSuccess(received -> watch.start());
+          // an empty body has ended already (nothing to watch): the reader sets it
+          if (!ctx.request().isEnded()) {
+            UnreadUploads watch = new UnreadUploads(ctx);
+            ctx.addEndHandler(ended -> watch.cancel());
+            ctx.request().end().onSuccess(received -> watch.start());
+          }
           read.handle(ctx);
         })
         .handler(ctx -> {

@@ -183,8 +183,10 @@ class HttpRawClientTest {
    * route. Found by HostileHttpTest.
    */
   @ParameterizedTest(name = "{0} {1}")
-  @CsvSource({"PUT, /v1/user, application/json", "PUT, /v1/user, application/x-www-form-urlencoded", "POST, /v1/products, application/json"})
-  void anEmptyBodyAfterTheAccessChecksIsNotAServerError(String method, String path, String type) throws Exception {
+  @CsvSource({"PUT, /v1/user, application/json", "PUT, /v1/user, application/x-www-form-urlencoded", "POST, /v1/products, application/json",
+      "POST, /v1/products/PRODUCT/firmware, multipart/form-data; boundary=b", "POST, /v1/products/PRODUCT/devices, application/json"})
+  void anEmptyBodyAfterTheAccessChecksIsNotAServerError(String method, String route, String type) throws Exception {
+    String path = route.replace("PRODUCT", String.valueOf(product()));
     byte[] request = (method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
         + "\r\nContent-Type: " + type + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
 
