@@ -90,6 +90,7 @@ final class RequestGate implements Handler<RoutingContext> {
   /** A body declared larger than {@code limit}: 413 before any of it is read, then the connection goes. */
   static void refuseDeclared(RoutingContext ctx, long limit) {
     ctx.put(CUT, Boolean.TRUE);
+    closeAfterAnswer(ctx);
     ctx.fail(new ApiException(413, "request_too_large", "The request body is too large: this route takes at most " + limit + " bytes"));
   }
 
@@ -142,6 +143,7 @@ final class RequestGate implements Handler<RoutingContext> {
     // nothing more reaches a body reader that may be waiting: the answer is this
     request.pause();
     ctx.put(CUT, Boolean.TRUE);
+    closeAfterAnswer(ctx);
     ctx.fail(new ApiException(408, "request_timeout", "The request body did not arrive within " + timeoutMillis / 1000 + " s"));
   }
 
@@ -174,6 +176,16 @@ final class RequestGate implements Handler<RoutingContext> {
     });
     request.endHandler(ignored -> cancelDeadline(ctx));
     request.resume();
+  }
+
+  /**
+   * Says so in the answer when the connection ends after it (HTTP/1.x, RFC 9112 section 9.6): a client
+   * that pools connections must not send its next request on this one.
+   */
+  private static void closeAfterAnswer(RoutingContext ctx) {
+    if (ctx.request().version() != HttpVersion.HTTP_2 && !ctx.response().headWritten()) {
+      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    }
   }
 
   /** Ends what is left of the request: its HTTP/2 stream, or its HTTP/1.x connection (after what was written). */
