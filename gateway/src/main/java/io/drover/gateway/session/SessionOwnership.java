@@ -20,11 +20,12 @@ public final class SessionOwnership {
 
   public static final String MAP_NAME = "drover.device-sessions";
   private static final Logger LOG = LoggerFactory.getLogger(SessionOwnership.class);
+  private static final int MAX_CLAIM_ATTEMPTS = 8;
 
   private final AsyncMap<String, String> holders;
   private final String nodeId;
 
-  private SessionOwnership(AsyncMap<String, String> holders, String nodeId) {
+  SessionOwnership(AsyncMap<String, String> holders, String nodeId) {
     this.holders = holders;
     this.nodeId = nodeId;
   }
@@ -44,13 +45,30 @@ public final class SessionOwnership {
    * @return the holder it replaced, or null when the device had none
    */
   public Future<Holder> claim(String deviceId, String sessionId) {
-    String mine = new Holder(nodeId, sessionId).encode();
-    return holders.replace(deviceId, mine).compose(previous -> previous != null
-        ? Future.succeededFuture(Holder.decode(previous))
-        : holders.putIfAbsent(deviceId, mine).compose(raced -> raced == null
-            ? Future.succeededFuture((Holder) null)
-            // another node's session came in between: take over from it all the same
-            : holders.replace(deviceId, mine).map(Holder::decode)));
+    return claim(deviceId, new Holder(nodeId, sessionId).encode(), 0);
+  }
+
+  /**
+   * Replace, else put if absent: each atomic, but another session may come or go between them (the
+   * device's previous connection ending while this one starts is the everyday case), so a step that
+   * finds the map changed starts again, a few times.
+   */
+  private Future<Holder> claim(String deviceId, String mine, int attempt) {
+    return holders.replace(deviceId, mine).compose(previous -> {
+      if (previous != null) {
+        return Future.succeededFuture(Holder.decode(previous));
+      }
+      return holders.putIfAbsent(deviceId, mine).compose(raced -> {
+        if (raced == null) {
+          return Future.succeededFuture((Holder) null);
+        }
+        if (attempt >= MAX_CLAIM_ATTEMPTS) {
+          return Future.failedFuture(new IllegalStateException("the device's holder kept changing while this session claimed it"));
+        }
+        // another session came in between (and may be gone already): take over from it all the same
+        return claim(deviceId, mine, attempt + 1);
+      });
+    });
   }
 
   /**
