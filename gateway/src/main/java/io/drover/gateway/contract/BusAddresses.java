@@ -86,6 +86,9 @@ public final class BusAddresses {
    * {@code {"device_id", "checksum"}}; reply: {@code {"tracker": false}} when the device is not in an
    * Asset Tracker product, else {@code {"tracker": true, "checksum": "<effective>", "in_sync": bool}}
    * and, when not in sync, {@code "settings"}: what to send the device. Answered from memory.
+   * A push after a settings change adds {@code "expected"}, the checksum the pushing hub node computed:
+   * a hub node whose index says otherwise (its reload has not happened yet) reads that device's
+   * settings from the database before it answers.
    */
   public static final String TRACKER_CONFIG_CHECK = "hub.tracker.config-check";
 

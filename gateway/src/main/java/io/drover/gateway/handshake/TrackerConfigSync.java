@@ -24,9 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 final class TrackerConfigSync {
 
-  /** A stale hub answer to a push is asked again this many times, this far apart (index reloads take milliseconds). */
-  private static final int STALE_ANSWER_RETRIES = 5;
-  private static final long STALE_ANSWER_DELAY_MILLIS = 200;
   /** A handshake's comparison the hub could not answer (busy, restarting) is tried again this many times, after 1, 2, 4 s. */
   private static final int UNAVAILABLE_RETRIES = 3;
   private static final long UNAVAILABLE_FIRST_DELAY_MILLIS = 1_000;
@@ -58,7 +55,7 @@ final class TrackerConfigSync {
    * moved on (a newer handshake or an acknowledgement changed what it runs).
    */
   private void checkAfterHandshake(String reported, int attempt) {
-    check(null, 0).onFailure(cause -> {
+    check(null).onFailure(cause -> {
       boolean mayRetry = DeviceFailure.from(cause).kind() == DeviceFailure.Kind.UNAVAILABLE && attempt < UNAVAILABLE_RETRIES;
       LOG.info("configuration not checked [device-id: {}, cause: {}, {}]", deviceId, cause.getMessage(),
           mayRetry ? "asking again" : "until the next handshake");
@@ -75,26 +72,19 @@ final class TrackerConfigSync {
   /**
    * Compares again (a settings change reaching an online device): completes with "sent", "current",
    * "not_tracker" or "no_handshake" (the device has not reported a checksum in this session).
-   * {@code expected} is the checksum the pushing hub node computed after the change; another hub node
-   * may answer from an index that has not reloaded yet, and say "in sync" while the device runs
-   * something else: then this asks again, shortly, a few times.
+   * {@code expected} is the checksum the pushing hub node computed after the change, passed on: another
+   * hub node may answer, and one whose index has not reloaded yet reads the device's settings first
+   * ({@link io.drover.gateway.contract.BusAddresses#TRACKER_CONFIG_CHECK}).
    */
   Future<String> check(String expected) {
-    return check(expected, 0);
-  }
-
-  private Future<String> check(String expected, int attempt) {
     if (running == null) {
       return Future.succeededFuture("no_handshake");
     }
-    return hub.checkTrackerConfig(deviceId, running).compose(answer -> {
+    return hub.checkTrackerConfig(deviceId, running, expected).compose(answer -> {
       if (!answer.getBoolean("tracker", false)) {
         return Future.succeededFuture("not_tracker");
       }
       if (answer.getBoolean("in_sync", false)) {
-        if (expected != null && !expected.equals(running) && attempt < STALE_ANSWER_RETRIES) {
-          return hub.after(STALE_ANSWER_DELAY_MILLIS).compose(waited -> check(expected, attempt + 1));
-        }
         return Future.succeededFuture("current");
       }
       TrackerConfigPush push = new TrackerConfigPush(answer.getString("checksum"), answer.getJsonObject("settings"));

@@ -119,8 +119,9 @@ public final class HubClient {
   }
 
   /** See {@link BusAddresses#TRACKER_CONFIG_CHECK}. */
-  public Future<JsonObject> checkTrackerConfig(String deviceId, String runningChecksum) {
-    return request(BusAddresses.TRACKER_CONFIG_CHECK, new JsonObject().put("device_id", deviceId).put("checksum", runningChecksum));
+  public Future<JsonObject> checkTrackerConfig(String deviceId, String runningChecksum, String expectedChecksum) {
+    JsonObject question = new JsonObject().put("device_id", deviceId).put("checksum", runningChecksum);
+    return request(BusAddresses.TRACKER_CONFIG_CHECK, expectedChecksum == null ? question : question.put("expected", expectedChecksum));
   }
 
   /** The device says it now runs the tracker settings with this checksum; see {@link BusAddresses#TRACKER_CONFIG_ACK}. */

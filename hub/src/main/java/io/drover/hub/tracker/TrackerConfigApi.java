@@ -203,7 +203,7 @@ public final class TrackerConfigApi implements ApiFeature {
     for (int i = from; i < Math.min(from + PUSH_BATCH, deviceIds.size()); i++) {
       String deviceId = deviceIds.get(i);
       // the checksum this node's (reloaded) index expects: a hub node that answers the session's check
-      // before its own index reloads would say "in sync", and the session asks again (SessionConfig)
+      // before its own index reloads reads the device's settings first (TrackerVerticle.check)
       ConfigIndex.Effective expected = loader.index().effective(deviceId);
       batch.add(commands.request(new DeviceCommand(deviceId, DeviceCommand.Kind.TRACKER_CONFIG_CHECK, null,
               expected == null ? null : expected.checksum(), PUSH_TIMEOUT_MILLIS))

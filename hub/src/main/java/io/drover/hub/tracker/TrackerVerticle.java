@@ -62,13 +62,31 @@ public final class TrackerVerticle extends VerticleBase {
     }
   }
 
-  /** A handshake's checksum against the device's effective one: from memory, no SQL. */
+  /**
+   * A handshake's checksum against the device's effective one: from memory, no SQL. A push names the
+   * checksum the pushing node expects; when this node's index disagrees, the change notice has not
+   * been applied here yet, and this device's settings are read now (the stale answer "in sync" would
+   * leave the device on its old settings until it reconnects).
+   */
   private void check(Message<JsonObject> message) {
     String deviceId = message.body().getString("device_id");
     if (deviceId == null) {
       message.fail(DeviceFailure.Kind.MALFORMED_PAYLOAD.busCode(), "device_id is required");
       return;
     }
+    String expected = message.body().getString("expected");
+    ConfigIndex.Effective known = index.effective(deviceId);
+    if (expected != null && (known == null || !expected.equals(known.checksum()))) {
+      loader.reloadDevices(List.of(deviceId))
+          .compose(reloaded -> index.productOf(deviceId) == null ? Future.<Void>succeededFuture() : loader.reloadFleet(index.productOf(deviceId)))
+          .onFailure(cause -> LOG.warn("tracker settings not reloaded for a push [device-id: {}, cause: {}]", deviceId, cause.getMessage()))
+          .onComplete(reloaded -> answer(message, deviceId));
+      return;
+    }
+    answer(message, deviceId);
+  }
+
+  private void answer(Message<JsonObject> message, String deviceId) {
     ConfigIndex.Effective effective = index.effective(deviceId);
     if (effective == null) {
       message.reply(NOT_TRACKER);

@@ -192,6 +192,33 @@ class TrackerConfigApiTest {
     assertEquals("{\"location\":{\"radius\":0.5}}", ConfigChecksum.canonical(new JsonObject().put("location", new JsonObject().put("radius", 0.50))));
   }
 
+  /**
+   * A push names the checksum the pushing hub node expects. A hub node whose index has not applied the
+   * change yet (here: settings written behind its back, no notice) would answer "in sync" from memory;
+   * asked with the expected checksum, it reads the device's settings first. (In a cluster this answer
+   * came from the other hub node, and the tracker stayed on its old settings: ClusteredConfigPushTest.)
+   */
+  @Test
+  void aPushAnsweredByAHubWhoseIndexIsBehindReadsTheSettingsFirst() throws Exception {
+    int product = fleet.product("lagging-index", "owner@example.com", "tracker");
+    DeviceIdentity device = fleet.device(product, false);
+    TestNode.eventually(Duration.ofSeconds(10), () -> checkOrNull(device.id(), "") != null, "the device is indexed");
+    String before = fleet.check(device.id(), "").getString("checksum");
+
+    JsonObject stored = new JsonObject().put("location", new JsonObject().put("radius", 77));
+    node.execute("INSERT INTO tracker_fleet_config (product_id, settings) VALUES (" + product + ", '" + stored.encode() + "')"
+        + " ON CONFLICT (product_id) DO UPDATE SET settings = EXCLUDED.settings");
+    String after = ConfigChecksum.of(TrackerSettings.merged(TrackerSettings.defaults(), stored));
+    assertNotEquals(before, after);
+
+    assertTrue(fleet.check(device.id(), before).getBoolean("in_sync"), "a handshake is answered from memory, no SQL");
+    JsonObject pushed = fleet.check(device.id(), before, after);
+    assertFalse(pushed.getBoolean("in_sync"), pushed.encode());
+    assertEquals(after, pushed.getString("checksum"));
+    assertEquals(77, pushed.getJsonObject("settings").getJsonObject("location").getInteger("radius"));
+    assertEquals(after, fleet.check(device.id(), after).getString("checksum"), "the index holds the reloaded settings");
+  }
+
   private static String checkOrNull(String deviceId, String checksum) {
     try {
       return fleet.check(deviceId, checksum).getString("checksum");

@@ -4,6 +4,7 @@ import io.drover.gateway.contract.BusAddresses;
 import io.drover.hub.products.FleetChanges;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,9 +52,16 @@ final class TrackerFleet {
     FleetChanges.devicesChanged(node.eventBus(), productId, List.of(deviceId));
   }
 
-  /** What the hub answers a handshake that reports {@code checksum}. */
+  /** What this node's hub (not another's in a cluster) answers a handshake that reports {@code checksum}. */
   JsonObject check(String deviceId, String checksum) throws Exception {
-    return node.eventBus().<JsonObject>request(BusAddresses.TRACKER_CONFIG_CHECK, new JsonObject().put("device_id", deviceId).put("checksum", checksum))
+    return check(deviceId, checksum, null);
+  }
+
+  /** The same asked by a push: {@code expected} is the checksum the pushing hub node computed. */
+  JsonObject check(String deviceId, String checksum, String expected) throws Exception {
+    JsonObject question = new JsonObject().put("device_id", deviceId).put("checksum", checksum);
+    return node.eventBus().<JsonObject>request(BusAddresses.TRACKER_CONFIG_CHECK, expected == null ? question : question.put("expected", expected),
+            new DeliveryOptions().setLocalOnly(true))
         .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
   }
 }
