@@ -8,7 +8,9 @@
 #
 # Knobs: TRIES (20000: cases per property, CoAP and HTTP), MQTT_TRIES (3000: MQTT's cases wait for its
 # connect timeout and keep-alive, about 0.3 s each), SEED (every property from this seed: a summary
-# names each property's, to run it again), OUT_DIR, MVN_ARGS (more Maven arguments: -o offline, say).
+# names each property's, to run it again), TESTS ('Hostile*Test': HostileMqttTest, HostileCoapTest,
+# HostileHttpTest, comma-separated, for some surfaces only), OUT_DIR, MVN_ARGS (more Maven arguments:
+# -o offline, say).
 #
 # It runs the properties of gateway/ (mqtt, coap-dtls, coap-raw) and hub/ (http) through Maven's test
 # phase (the modules they need built from this checkout, nothing installed), copies each property's
@@ -20,6 +22,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TRIES="${TRIES:-20000}"
 MQTT_TRIES="${MQTT_TRIES:-3000}"
 SEED="${SEED:-random}"
+TESTS="${TESTS:-Hostile*Test}"
 MVN_ARGS="${MVN_ARGS:-}"
 OUT_DIR="${OUT_DIR:-$ROOT/load-tests/target/fuzz-$(date +%Y%m%d-%H%M%S)}"
 
@@ -35,7 +38,7 @@ seed_arg=()
 log "hostile input: $TRIES cases per property ($MQTT_TRIES for MQTT); Maven output in $OUT_DIR/maven.log"
 status=0
 # shellcheck disable=SC2086
-(cd "$ROOT" && mvn -B -q $MVN_ARGS -pl hub -am test -Dtest='Hostile*Test' -Dsurefire.failIfNoSpecifiedTests=false \
+(cd "$ROOT" && mvn -B -q $MVN_ARGS -pl hub -am test -Dtest="$TESTS" -Dsurefire.failIfNoSpecifiedTests=false \
   -Dfuzz.tries="$TRIES" -Dfuzz.tries.mqtt="$MQTT_TRIES" "${seed_arg[@]}") >"$OUT_DIR/maven.log" 2>&1 || status=$?
 
 cp "$ROOT"/gateway/target/hostile-input/*.txt "$ROOT"/hub/target/hostile-input/*.txt "$OUT_DIR/" 2>/dev/null || true
@@ -49,7 +52,7 @@ field() { # name line: the first "name=value" of the line
   echo "# Hostile input: $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   describe_run
-  echo "Command: TRIES=$TRIES MQTT_TRIES=$MQTT_TRIES load-tests/bin/fuzz.sh${SEED:+ (SEED=$SEED)}"
+  echo "Command: TRIES=$TRIES MQTT_TRIES=$MQTT_TRIES$([[ "$SEED" != random ]] && echo " SEED=$SEED")$([[ "$TESTS" != 'Hostile*Test' ]] && echo " TESTS=$TESTS") load-tests/bin/fuzz.sh"
   echo
   echo "| surface | property | cases | crashes | hangs | heap after (MiB) | seconds | status | seed |"
   echo "|---|---|---:|---:|---:|---:|---:|---|---|"
