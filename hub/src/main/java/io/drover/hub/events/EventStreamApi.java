@@ -18,6 +18,7 @@ import io.drover.hub.http.RequestBodies;
 import io.drover.hub.products.ProductAccess;
 import io.drover.hub.products.ProductPermission;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -54,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * once when the stream opens; a malformed one is answered 400 before the stream starts.
  *
  * One bus consumer per API instance fans each event out to that instance's streams; each event is
- * formatted once however many streams take it. The consumer is registered only while the instance has
+ * formatted once however many streams take it, and a stream's frames that queue while the event loop
+ * is busy go out in one write ({@link #send}). The consumer is registered only while the instance has
  * a stream open: in a cluster, the events accepted on every hub node are published to the nodes that
  * have a listener, so a node whose Console nobody is watching receives none of them. A client that reads too slowly is cut off, not
  * buffered for. Runs on the API verticle's event loop. Mount before the device routes: their
@@ -69,6 +71,8 @@ public final class EventStreamApi implements ApiFeature {
    * one replay page.
    */
   static final int MAX_PENDING_BYTES = 1 << 20;
+  /** The most one write of queued frames carries (see {@link #send}). */
+  static final int MAX_WRITE_BYTES = 16 * 1024;
   /**
    * The most events a resumed stream replays from the database; a stream further behind gets these,
    * then is ended, and its client (EventSource reconnects by itself) resumes from the last of them.
@@ -106,6 +110,11 @@ public final class EventStreamApi implements ApiFeature {
   private final EventSettings settings;
   private final EventMetrics metrics;
   private final List<Stream> streams = new ArrayList<>();
+  /** Streams with frames queued by {@link #send}, written together by {@link #flush}. */
+  private List<Stream> waiting = new ArrayList<>();
+  private boolean flushScheduled;
+  /** This API instance's context: its streams, timers and bus consumer all run on it. */
+  private Context context;
   private final StreamLimits limits;
   private final UsageMeter usage;
   private long usageTimer = -1;
@@ -129,6 +138,7 @@ public final class EventStreamApi implements ApiFeature {
 
   @Override
   public Future<Void> mount(Router router) {
+    context = vertx.getOrCreateContext();
     // a stream is opened with a token or with a stream ticket (a browser's EventSource cannot send a header)
     router.get("/v1/devices/events").handler(tickets::requireCaller).handler(ctx -> open(ctx, null, false, null));
     router.get("/v1/devices/events/*").handler(tickets::requireCaller).handler(ctx -> open(ctx, null, false, null));
@@ -167,7 +177,7 @@ public final class EventStreamApi implements ApiFeature {
     vertx.cancelTimer(sweepTimer);
     vertx.cancelTimer(usageTimer);
     for (Stream stream : new ArrayList<>(streams)) {
-      stream.response.end();
+      finish(stream);
     }
     Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
     return unregistered.eventually(() -> usage.flush());
@@ -301,8 +311,7 @@ public final class EventStreamApi implements ApiFeature {
     if (read.failed()) {
       // the database is away: end it, the client resumes again
       LOG.warn("event stream not resumed [remote: {}, cause: {}]", stream.remote, read.cause().getMessage());
-      forget(stream);
-      stream.response.end();
+      finish(stream);
       return;
     }
     ReplayPage page = read.result();
@@ -311,7 +320,7 @@ public final class EventStreamApi implements ApiFeature {
       LiveEvent event = new LiveEvent(stream.cursor, new DeviceEvent(row.getString(1), row.getString(2), row.getString(3),
           row.getOffsetDateTime(4).toInstant().toEpochMilli(), row.getInteger(5), row.getBoolean(6)), row.getLong(7), row.getInteger(8));
       if (stream.wants(event, directory)) {
-        send(stream, Buffer.buffer(stream.frame(event, directory.placeOf(event.event().deviceId()))));
+        sendNow(stream, Buffer.buffer(stream.frame(event, directory.placeOf(event.event().deviceId()))));
         usage.delivered(event.ownerId(), 1);
       }
     }
@@ -321,7 +330,7 @@ public final class EventStreamApi implements ApiFeature {
       stream.replaying = false;
       for (LiveEvent event : held) {
         if (event.id() > page.through()) {
-          send(stream, Buffer.buffer(stream.frame(event, directory.placeOf(event.event().deviceId()))));
+          sendNow(stream, Buffer.buffer(stream.frame(event, directory.placeOf(event.event().deviceId()))));
           usage.delivered(event.ownerId(), 1);
         }
       }
@@ -329,11 +338,31 @@ public final class EventStreamApi implements ApiFeature {
     }
     if (stream.replayed >= MAX_REPLAY) {
       // behind by more than a replay: end it, the client resumes from the last event it got
-      forget(stream);
-      stream.response.end();
+      finish(stream);
       return;
     }
     replayPage(stream);
+  }
+
+  /**
+   * Writes a frame at once, after those queued for the stream: a replay's, frame by frame, so that the
+   * write queue's fill is known before the next page is read.
+   */
+  private void sendNow(Stream stream, Buffer frame) {
+    writeNow(stream);
+    stream.pending = frame;
+    writeNow(stream);
+  }
+
+  /** Writes the frames queued for one stream at once, rather than with the others at the next flush. */
+  private void writeNow(Stream stream) {
+    Buffer frames = stream.pending;
+    stream.pending = null;
+    if (frames != null) {
+      int size = frames.length();
+      metrics.streamBytesQueued.addAndGet(size);
+      stream.response.write(frames).onComplete(written -> metrics.streamBytesQueued.addAndGet(-size));
+    }
   }
 
   /** The stream's write queue has room again: its reader reads. */
@@ -362,11 +391,50 @@ public final class EventStreamApi implements ApiFeature {
     }
   }
 
-  /** Writes a frame, counting its bytes as queued until the network has taken them. */
+  /**
+   * Queues a frame for the stream; the frames queued meanwhile go out in one write when this event
+   * loop has run what it holds. An event fanned out to a thousand streams is a thousand writes (each a
+   * system call), however small; when events arrive faster than they are written, the events waiting
+   * for the loop are taken together, and each stream gets one write for all of them. So a stream's
+   * writes per second stay near what the loop can make, and a backlog shrinks instead of growing,
+   * while an event on a quiet node waits for nothing but its own turn.
+   */
   private void send(Stream stream, Buffer frame) {
-    int size = frame.length();
-    metrics.streamBytesQueued.addAndGet(size);
-    stream.response.write(frame).onComplete(written -> metrics.streamBytesQueued.addAndGet(-size));
+    if (stream.pending == null) {
+      // shared by every stream that takes the event: copied only if a second frame joins it
+      stream.pending = frame;
+      stream.pendingShared = true;
+      waiting.add(stream);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        context.runOnContext(ignored -> flush());
+      }
+    } else {
+      if (stream.pendingShared) {
+        stream.pending = Buffer.buffer(Math.max(256, 4 * frame.length())).appendBuffer(stream.pending);
+        stream.pendingShared = false;
+      }
+      stream.pending.appendBuffer(frame);
+      if (stream.pending.length() >= MAX_WRITE_BYTES) {
+        // a write is held whole until the network has taken all of it: keep each small enough that
+        // the write queue's bound (which a slow reader is cut at) still bounds what is held
+        writeNow(stream);
+      }
+    }
+  }
+
+  /** Writes each waiting stream's frames, counting their bytes as queued until the network has taken them. */
+  private void flush() {
+    flushScheduled = false;
+    List<Stream> now = waiting;
+    waiting = new ArrayList<>();
+    for (Stream stream : now) {
+      if (stream.gone) {
+        stream.pending = null;
+      } else {
+        writeNow(stream);
+      }
+    }
   }
 
   private void cut(Stream stream, String reason) {
@@ -470,8 +538,20 @@ public final class EventStreamApi implements ApiFeature {
     usage.delivered(live.ownerId(), deliveries);
   }
 
+  /** Ends a stream after the frames queued for it. */
+  private void finish(Stream stream) {
+    Buffer frames = stream.pending;
+    stream.pending = null;
+    forget(stream);
+    if (frames != null) {
+      stream.response.write(frames);
+    }
+    stream.response.end();
+  }
+
   private void forget(Stream stream) {
     if (streams.remove(stream)) {
+      stream.gone = true;
       vertx.cancelTimer(stream.keepAliveTimer);
       limits.closed(stream.account);
       metrics.openStreams.decrementAndGet();
@@ -508,6 +588,12 @@ public final class EventStreamApi implements ApiFeature {
     boolean heldBackOverflowed;
     /** A replay waits for the write queue to drain before its next page. */
     boolean waitingForDrain;
+    /** Frames queued for the next {@link EventStreamApi#flush}; null when none. */
+    Buffer pending;
+    /** {@link #pending} is a frame other streams share: appending to it needs a copy first. */
+    boolean pendingShared;
+    /** Forgotten: its queued frames are dropped. */
+    boolean gone;
     /** For the stalled-reader cut: the queue was full at the last keep-alive tick; it drained since. */
     boolean fullAtLastTick;
     boolean drainedSinceTick;

@@ -81,6 +81,36 @@ class ResumeBackPressureTest {
     TestNode.eventually(Duration.ofSeconds(15), () -> metric("drover_streams_queued_bytes") == 0, "the cut stream's bytes let go");
   }
 
+  /**
+   * Live events to a reader that does not read: the frames that queue up while the node fans a burst
+   * out go to the stream in writes of several frames, and those writes are bounded by the same write
+   * queue: the stream is cut when it is full, and the node holds about that much, not the burst.
+   */
+  @Test
+  void aLiveReaderThatDoesNotReadIsCutWhenItsQueueIsFull() throws Exception {
+    double cutBefore = node.metric("drover_streams_cut_total");
+    double most = 0;
+    DeliveryOptions asOwner = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME).addHeader(EventsVerticle.OWNER_HEADER, ownerId);
+    try (RawHttp stalled = RawHttp.connect(node.httpPort(), 4096)) {
+      stalled.send("GET /v1/devices/events/flood HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + owner + "\r\n\r\n");
+      TestNode.eventually(WITHIN, () -> metric("drover_streams_open") >= 1, "the stream is open");
+      long deadline = System.nanoTime() + WITHIN.toNanos();
+      while (node.metric("drover_streams_cut_total") <= cutBefore) {
+        assertTrue(System.nanoTime() < deadline, "the live stream of a reader that does not read was not cut within " + WITHIN);
+        List<Future<?>> accepted = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+          accepted.add(node.eventBus().request(BusAddresses.PUBLISH_EVENT,
+              new DeviceEvent(DeviceEvent.CLOUD_PUBLISHER, "flood", DATA, System.currentTimeMillis(), DeviceEvent.DEFAULT_TTL, false), asOwner));
+        }
+        Future.all(accepted).await(60, TimeUnit.SECONDS);
+        most = Math.max(most, node.metric("drover_streams_queued_bytes"));
+      }
+    }
+
+    assertTrue(most <= 2 * 1024 * 1024, "the node held " + most + " bytes for a live reader that does not read");
+    TestNode.eventually(Duration.ofSeconds(15), () -> metric("drover_streams_queued_bytes") == 0, "the cut stream's bytes let go");
+  }
+
   @Test
   void aReaderThatReadsGetsEveryEventInOrderThenLiveOnes(Vertx vertx) throws Exception {
     try (SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/devices/events/bulk", owner, "0")) {
