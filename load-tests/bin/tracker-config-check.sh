@@ -10,7 +10,8 @@ DEVICES="${DEVICES:-1000000}"
 RUNS="${RUNS:-5}"
 OUT="$ROOT/load-tests/target/tracker-config-check"
 mkdir -p "$OUT"
-mvn -B -q -o -f "$ROOT/pom.xml" -pl hub -am compile dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=runtime >&2
-java -Xmx3g -XX:+UseParallelGC -cp "$ROOT/hub/target/classes:$(cat "$OUT/classpath.txt")" "$ROOT/load-tests/tracker/ConfigCheckBench.java" "$DEVICES" "$RUNS" \
+# the benchmark is compiled by the build (load-tests/src/main/java/io/drover/loadtests/bench); it runs on the hub's classes
+mvn -B -q -o -f "$ROOT/pom.xml" -pl load-tests -am compile dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=compile >&2
+java -Xmx3g -XX:+UseParallelGC -cp "$ROOT/load-tests/target/classes:$(cat "$OUT/classpath.txt")" io.drover.loadtests.bench.ConfigCheckBench "$DEVICES" "$RUNS" \
   2> "$OUT/runs.jsonl" | tee "$OUT/summary.json"
 cat "$OUT/runs.jsonl" >&2

@@ -1,3 +1,5 @@
+package io.drover.loadtests.bench;
+
 import io.drover.hub.tracker.ConfigIndex;
 import io.drover.hub.tracker.TrackerSettings;
 import io.vertx.core.json.JsonObject;
@@ -17,7 +19,7 @@ import java.util.SplittableRandom;
  * a fleet change (the index entry replaced, development devices with their own settings recomputed)
  * and listing the devices to push it to.
  *
- * java -cp hub/target/classes:<hub runtime classpath> load-tests/tracker/ConfigCheckBench.java [devices] [runs]
+ * load-tests/bin/tracker-config-check.sh runs it: java -cp (the hub and this module) io.drover.loadtests.bench.ConfigCheckBench [devices] [runs]
  * Prints one JSON line per run on stderr and the summary as one JSON line on stdout.
  */
 public class ConfigCheckBench {

@@ -1,3 +1,5 @@
+package io.drover.loadtests.bench;
+
 import io.drover.hub.firmware.FirmwareTarget;
 import io.drover.hub.firmware.Releases;
 import io.drover.hub.firmware.TargetingIndex;
@@ -15,7 +17,7 @@ import java.util.SplittableRandom;
  * DEVICES devices in one product's index. The baseline, measured in the same run on the same IDs
  * in the same order, is a plain HashMap<String, Object> lookup: the least a handshake could cost.
  *
- * java -Xmx3g -cp hub/target/classes load-tests/firmware/TargetingBench.java [devices] [runs]
+ * load-tests/bin/firmware-targeting.sh runs it: java -cp (the hub and this module) io.drover.loadtests.bench.TargetingBench [devices] [runs]
  * Prints one JSON line per run on stderr and the summary as one JSON line on stdout.
  */
 public class TargetingBench {
