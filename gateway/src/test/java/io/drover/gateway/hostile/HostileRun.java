@@ -142,10 +142,10 @@ public final class HostileRun {
 
   private AssertionError caseFailed(int index, int tries, long caseSeed, Object hostile, Throwable failed) {
     String drawn = hostile == null ? "(the generator failed to draw it)" : hostile.toString();
+    String seed = seeds.caseSeed() == null ? "property seed " + seeds.propertySeed() + ", case seed " + caseSeed : "case seed " + caseSeed + " alone";
     String again = seeds.caseSeed() == null ? "; the whole property again: -Dfuzz.seed=" + seeds.propertySeed() : "";
-    return new AssertionError(testName + " failed at case " + (index + 1) + " of " + tries + " (property seed " + seeds.shown() + ", case seed "
-        + caseSeed + "): " + failed.getMessage() + "\n  the case: " + drawn + "\n  this case alone: -Dtest='" + testName + "' -Dfuzz.case="
-        + caseSeed + again, failed);
+    return new AssertionError(testName + " failed at case " + (index + 1) + " of " + tries + " (" + seed + "): " + failed.getMessage()
+        + "\n  the case: " + drawn + "\n  this case alone: -Dtest='" + testName + "' -Dfuzz.case=" + caseSeed + again, failed);
   }
 
   /** Hands a {@link Hostile} property its run, made from the annotation and the system properties. */

@@ -80,6 +80,13 @@ class HostileRunTest {
     }, NOTHING_AFTER);
     assertEquals(List.of(failing), again, "the case seed draws that case, and only it");
     assertTrue(Files.readString(figures.resolve("selftest.property.txt")).contains(" seed=case:" + message.group(1) + " "));
+
+    AssertionError alone = assertThrows(AssertionError.class, () -> run(new HostileRun.Seeds(20, 12345, Long.parseLong(message.group(1))))
+        .forAll(CASES, (value, tally) -> {
+          throw tally.crash("case " + value + " fails");
+        }, NOTHING_AFTER));
+    assertTrue(alone.getMessage().startsWith("HostileRunTest#property failed at case 1 of 1 (case seed " + message.group(1) + " alone): crash: case "
+        + failing + " fails"), alone.getMessage());
   }
 
   @Test
