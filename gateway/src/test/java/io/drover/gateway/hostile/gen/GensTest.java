@@ -83,6 +83,13 @@ class GensTest {
   }
 
   @Test
+  void aByteArrayIsFilledFromTheSeed() {
+    byte[] first = Gens.bytes(16, 16).next(new SplittableRandom(42));
+    assertArrayEquals(first, Gens.bytes(16, 16).next(new SplittableRandom(42)));
+    assertTrue(IntStream.range(0, 16).map(i -> first[i]).distinct().count() > 8, "random bytes, not a pattern");
+  }
+
+  @Test
   void anyCharacterIsNoSurrogateAndEveryKindComes() {
     SplittableRandom random = new SplittableRandom(5);
     Map<String, Integer> kinds = new TreeMap<>();
@@ -193,12 +200,5 @@ class GensTest {
       all.add((byte) b);
     }
     return all;
-  }
-
-  @Test
-  void aByteArrayIsFilledFromTheSeed() {
-    byte[] first = Gens.bytes(16, 16).next(new SplittableRandom(42));
-    assertArrayEquals(first, Gens.bytes(16, 16).next(new SplittableRandom(42)));
-    assertTrue(IntStream.range(0, 16).map(i -> first[i]).distinct().count() > 8, "random bytes, not a pattern");
   }
 }
