@@ -101,11 +101,12 @@ class HostileRunTest {
   @Test
   void anErrorLoggedDuringACaseIsACrash() {
     AssertionError failure = assertThrows(AssertionError.class, () -> run(new HostileRun.Seeds(3, 1, null)).forAll(CASES, (value, tally) -> {
-      LoggerFactory.getLogger("selftest.server").error("the server fell over");
+      LoggerFactory.getLogger("selftest.server").error("the server fell over (logged on purpose: HostileRunTest)");
       tally.tried("case " + value, "fine");
     }, NOTHING_AFTER));
     assertTrue(failure.getMessage().contains("failed at case 1 of 3"), failure.getMessage());
-    assertTrue(failure.getMessage().contains("the server logged [ERROR selftest.server - the server fell over]"), failure.getMessage());
+    assertTrue(failure.getMessage().contains("the server logged [ERROR selftest.server - the server fell over (logged on purpose: HostileRunTest)]"),
+        failure.getMessage());
   }
 
   private List<Integer> casesOf(long seed) throws Exception {
