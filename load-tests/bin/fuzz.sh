@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The hostile-input suite (docs/operations.md, "Hostile input") with more cases than CI runs: generated
 # MQTT packets over raw sockets, CoAP inside and outside DTLS, and HTTP requests against every route of
-# a real node, each surface a jqwik property; prints what each tried and what came of it.
+# a real node, each surface a property (a JUnit test drawing its cases from the project's generators,
+# gateway/src/test/java/io/drover/gateway/hostile/gen); prints what each tried and what came of it.
 #
 #   load-tests/bin/fuzz.sh                           # defaults below; about an hour on 2 cores
 #   TRIES=2000 MQTT_TRIES=300 load-tests/bin/fuzz.sh # a quick look, about 5 minutes
@@ -75,6 +76,6 @@ field() { # name line: the first "name=value" of the line
 
 cat "$OUT_DIR/summary.md"
 if ((status != 0)); then
-  log "the suite failed (Maven exit $status): the falsified case and its seed are in $OUT_DIR/maven.log"
+  log "the suite failed (Maven exit $status): the failing case, its seed and the flag that runs it alone (-Dfuzz.case=) are in $OUT_DIR/maven.log"
 fi
 exit "$status"

@@ -1,13 +1,11 @@
 package io.drover.gateway.hostile;
 
+import io.drover.gateway.hostile.gen.Gen;
+import io.drover.gateway.hostile.gen.Gens;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
 
 /**
  * CoAP messages as a hostile device could send them (RFC 7252 section 3): version, type, token length,
@@ -132,17 +130,17 @@ final class CoapMessages {
   // --- the messages ---
 
   /** Messages of every kind: one in three a clean request to a device resource, the rest hostile. */
-  static Arbitrary<CoapMessage> messages() {
-    return Arbitraries.frequencyOf(Tuple.of(1, cleanRequests()), Tuple.of(2, hostile()));
+  static Gen<CoapMessage> messages() {
+    return Gens.frequency(Gens.weight(1, cleanRequests()), Gens.weight(2, hostile()));
   }
 
   /** A well-formed confirmable request (RFC 7252 section 5) to one of the device resources. */
-  static Arbitrary<CoapMessage> cleanRequests() {
+  static Gen<CoapMessage> cleanRequests() {
     // POST mostly, as devices send (GET for firmware blocks); PUT and DELETE are refused 4.05 by every resource
-    Arbitrary<Integer> method = Arbitraries.frequencyOf(
-        Tuple.of(6, Arbitraries.just(2)), Tuple.of(2, Arbitraries.just(1)), Tuple.of(1, Arbitraries.just(3)), Tuple.of(1, Arbitraries.just(4)));
-    return Combinators.combine(method, token(8), Arbitraries.integers().between(0, HOSTILE_MESSAGE_IDS - 1), resourcePath(), cleanOptions(), payload())
-        .as((code, token, mid, path, extra, payload) -> {
+    Gen<Integer> method = Gens.frequency(
+        Gens.weight(6, Gens.constant(2)), Gens.weight(2, Gens.constant(1)), Gens.weight(1, Gens.constant(3)), Gens.weight(1, Gens.constant(4)));
+    return Gens.combine(method, token(8), Gens.ints(0, HOSTILE_MESSAGE_IDS - 1), resourcePath(), cleanOptions(), payload(),
+        (code, token, mid, path, extra, payload) -> {
           List<Option> options = new ArrayList<>(path);
           options.addAll(extra);
           return new CoapMessage(1, CON, token.length, token, code, mid, options, OptionCoding.TRUE, payload.length > 0, payload, true);
@@ -150,97 +148,97 @@ final class CoapMessages {
   }
 
   /** Any message: every header field generated, options of any number, coded truly or not, a payload marker with or without a payload. */
-  static Arbitrary<CoapMessage> hostile() {
-    Arbitrary<Integer> version = Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just(1)), Tuple.of(1, Arbitraries.of(0, 2, 3)));
-    Arbitrary<Integer> type = Arbitraries.integers().between(CON, RST);
-    Arbitrary<Integer> code = Arbitraries.frequencyOf(
-        Tuple.of(4, Arbitraries.integers().between(1, 7)), // the request methods, FETCH, PATCH and iPATCH among them
-        Tuple.of(1, Arbitraries.just(0)), // Empty: must carry no token, options or payload (section 4.1)
-        Tuple.of(2, Arbitraries.integers().between(0, 255)));
-    Arbitrary<Header> header = Combinators.combine(version, type, code, Arbitraries.integers().between(0, HOSTILE_MESSAGE_IDS - 1))
-        .as(Header::new);
-    Arbitrary<byte[]> token = token(15);
-    Arbitrary<Integer> tokenLengthField = Arbitraries.integers().between(0, 15);
-    Arbitrary<List<Option>> options = Combinators.combine(uriPath(), anyOptions()).as((path, more) -> {
+  static Gen<CoapMessage> hostile() {
+    Gen<Integer> version = Gens.frequency(Gens.weight(8, Gens.constant(1)), Gens.weight(1, Gens.oneOf(0, 2, 3)));
+    Gen<Integer> type = Gens.ints(CON, RST);
+    Gen<Integer> code = Gens.frequency(
+        Gens.weight(4, Gens.ints(1, 7)), // the request methods, FETCH, PATCH and iPATCH among them
+        Gens.weight(1, Gens.constant(0)), // Empty: must carry no token, options or payload (section 4.1)
+        Gens.weight(2, Gens.ints(0, 255)));
+    Gen<Header> header = Gens.combine(version, type, code, Gens.ints(0, HOSTILE_MESSAGE_IDS - 1),
+        Header::new);
+    Gen<byte[]> token = token(15);
+    Gen<Integer> tokenLengthField = Gens.ints(0, 15);
+    Gen<List<Option>> options = Gens.combine(uriPath(), anyOptions(), (path, more) -> {
       List<Option> all = new ArrayList<>(path);
       all.addAll(more);
       return all;
     });
-    Arbitrary<OptionCoding> coding = Arbitraries.frequencyOf(
-        Tuple.of(8, Arbitraries.just(OptionCoding.TRUE)),
-        Tuple.of(1, Arbitraries.of(OptionCoding.DELTA_15, OptionCoding.LENGTH_15, OptionCoding.EXTENDED_DELTA_CUT, OptionCoding.LENGTH_PAST_END)));
-    Arbitrary<Boolean> honestTokenLength = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just(true)), Tuple.of(1, Arbitraries.just(false)));
-    return Combinators.combine(header, token, tokenLengthField, honestTokenLength, options, coding, Arbitraries.of(true, false), payload())
-        .as((h, t, field, honest, opts, c, marker, payload) -> new CoapMessage(h.version(), h.type(), honest ? t.length : field, t, h.code(),
+    Gen<OptionCoding> coding = Gens.frequency(
+        Gens.weight(8, Gens.constant(OptionCoding.TRUE)),
+        Gens.weight(1, Gens.oneOf(OptionCoding.DELTA_15, OptionCoding.LENGTH_15, OptionCoding.EXTENDED_DELTA_CUT, OptionCoding.LENGTH_PAST_END)));
+    Gen<Boolean> honestTokenLength = Gens.frequency(Gens.weight(6, Gens.constant(true)), Gens.weight(1, Gens.constant(false)));
+    return Gens.combine(header, token, tokenLengthField, honestTokenLength, options, coding, Gens.oneOf(true, false), payload(),
+        (h, t, field, honest, opts, c, marker, payload) -> new CoapMessage(h.version(), h.type(), honest ? t.length : field, t, h.code(),
             h.messageId(), opts, c, marker, marker ? payload : new byte[0], false));
   }
 
   private record Header(int version, int type, int code, int messageId) {
   }
 
-  static Arbitrary<byte[]> token(int maxLength) {
-    return Arbitraries.bytes().array(byte[].class).ofMaxSize(maxLength);
+  static Gen<byte[]> token(int maxLength) {
+    return Gens.bytes(0, maxLength);
   }
 
   /** The Uri-Path options (number 11) of a device resource's path, or of a path near one. */
-  static Arbitrary<List<Option>> resourcePath() {
-    Arbitrary<List<String>> known = Arbitraries.oneOf(
-        Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(40).map(name -> List.of("e", name)),
-        Arbitraries.just(List.of("d")),
-        Arbitraries.just(List.of("h")),
-        Arbitraries.integers().between(-2, 70_000).map(version -> List.of("fw", Integer.toString(version))),
-        Arbitraries.just(List.of("fw", "result")),
-        Arbitraries.just(List.of("cfg", "ack")),
-        Arbitraries.of(List.of("e"), List.of("e", ""), List.of("e", "spark", "status"), List.of("fw"), List.of("fw", "x"), List.of("cfg"),
+  static Gen<List<Option>> resourcePath() {
+    Gen<List<String>> known = Gens.choose(
+        Gens.strings(Gens.ALPHANUMERIC, 1, 40).map(name -> List.of("e", name)),
+        Gens.constant(List.of("d")),
+        Gens.constant(List.of("h")),
+        Gens.ints(-2, 70_000).map(version -> List.of("fw", Integer.toString(version))),
+        Gens.constant(List.of("fw", "result")),
+        Gens.constant(List.of("cfg", "ack")),
+        Gens.oneOf(List.of("e"), List.of("e", ""), List.of("e", "spark", "status"), List.of("fw"), List.of("fw", "x"), List.of("cfg"),
             List.of(".well-known", "core"), List.of(""), List.of("..", "e"), List.of("e", "a", "b", "c", "d", "e", "f")));
     return known.map(segments -> segments.stream().map(segment -> new Option(11, segment.getBytes(StandardCharsets.UTF_8))).toList());
   }
 
   /** Uri-Path options: a device resource's path mostly, else segments of any kind (any characters, not UTF-8, longer than 255 bytes). */
-  static Arbitrary<List<Option>> uriPath() {
-    Arbitrary<List<byte[]>> strange = Arbitraries.frequencyOf(
-        Tuple.of(2, Arbitraries.strings().ofMaxLength(30).map(s -> s.getBytes(StandardCharsets.UTF_8))),
-        Tuple.of(1, MqttPackets.notUtf8()),
-        Tuple.of(1, Arbitraries.integers().between(200, 1000).map(n -> MqttPackets.filled(n, (byte) 'x')))).list().ofMaxSize(3);
-    Arbitrary<List<Option>> strangeOptions = strange.map(segments -> segments.stream().map(segment -> new Option(11, segment)).toList());
-    return Arbitraries.frequencyOf(Tuple.of(5, resourcePath()), Tuple.of(1, strangeOptions));
+  static Gen<List<Option>> uriPath() {
+    Gen<List<byte[]>> strange = Gens.frequency(
+        Gens.weight(2, Gens.strings(0, 30).map(s -> s.getBytes(StandardCharsets.UTF_8))),
+        Gens.weight(1, MqttPackets.notUtf8()),
+        Gens.weight(1, Gens.ints(200, 1000).map(n -> MqttPackets.filled(n, (byte) 'x')))).list(0, 3);
+    Gen<List<Option>> strangeOptions = strange.map(segments -> segments.stream().map(segment -> new Option(11, segment)).toList());
+    return Gens.frequency(Gens.weight(5, resourcePath()), Gens.weight(1, strangeOptions));
   }
 
   /** Options a clean request may carry: Content-Format, Accept, Block1, Block2 (valid size exponents), Size1, an elective unknown one. */
-  static Arbitrary<List<Option>> cleanOptions() {
-    Arbitrary<Option> option = Arbitraries.oneOf(
-        Arbitraries.of(0, 50, 60, 42).map(format -> new Option(12, uint(format))),
-        Arbitraries.of(0, 50).map(format -> new Option(17, uint(format))),
-        Combinators.combine(Arbitraries.integers().between(0, 1000), Arbitraries.of(true, false), Arbitraries.integers().between(0, 6))
-            .as((num, more, szx) -> new Option(27, uint(num << 4 | (more ? 8 : 0) | szx))),
-        Combinators.combine(Arbitraries.integers().between(0, 1000), Arbitraries.integers().between(0, 6))
-            .as((num, szx) -> new Option(23, uint(num << 4 | szx))),
-        Arbitraries.integers().between(0, 100_000).map(size -> new Option(60, uint(size))),
-        Arbitraries.just(new Option(2048, new byte[] {1})));
-    return option.list().ofMaxSize(2).uniqueElements(Option::number);
+  static Gen<List<Option>> cleanOptions() {
+    Gen<Option> option = Gens.choose(
+        Gens.oneOf(0, 50, 60, 42).map(format -> new Option(12, uint(format))),
+        Gens.oneOf(0, 50).map(format -> new Option(17, uint(format))),
+        Gens.combine(Gens.ints(0, 1000), Gens.oneOf(true, false), Gens.ints(0, 6),
+            (num, more, szx) -> new Option(27, uint(num << 4 | (more ? 8 : 0) | szx))),
+        Gens.combine(Gens.ints(0, 1000), Gens.ints(0, 6),
+            (num, szx) -> new Option(23, uint(num << 4 | szx))),
+        Gens.ints(0, 100_000).map(size -> new Option(60, uint(size))),
+        Gens.constant(new Option(2048, new byte[] {1})));
+    return option.uniqueList(0, 2, Option::number);
   }
 
   /** Options of any number: known ones with values of any size, unknown critical (odd) and elective (even) ones, Block options with SZX 7. */
-  static Arbitrary<List<Option>> anyOptions() {
-    Arbitrary<Integer> number = Arbitraries.frequencyOf(
-        Tuple.of(4, Arbitraries.of(1, 3, 4, 5, 6, 7, 8, 9, 12, 14, 15, 17, 20, 23, 27, 28, 35, 39, 60, 258)),
-        Tuple.of(2, Arbitraries.of(13, 19, 21, 25, 2049, 65_001)), // critical, unknown (RFC 7252 section 5.4.1)
-        Tuple.of(1, Arbitraries.of(2048, 65_000)),
-        Tuple.of(1, Arbitraries.integers().between(0, 65_535)));
-    Arbitrary<byte[]> value = Arbitraries.frequencyOf(
-        Tuple.of(4, Arbitraries.bytes().array(byte[].class).ofMaxSize(4)),
-        Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(300)),
-        Tuple.of(1, Combinators.combine(Arbitraries.integers().between(0, 0xfffff), Arbitraries.integers().between(0, 15))
-            .as((num, low) -> uint(num << 4 | low))));
-    return Combinators.combine(number, value).as(Option::new).list().ofMaxSize(4);
+  static Gen<List<Option>> anyOptions() {
+    Gen<Integer> number = Gens.frequency(
+        Gens.weight(4, Gens.oneOf(1, 3, 4, 5, 6, 7, 8, 9, 12, 14, 15, 17, 20, 23, 27, 28, 35, 39, 60, 258)),
+        Gens.weight(2, Gens.oneOf(13, 19, 21, 25, 2049, 65_001)), // critical, unknown (RFC 7252 section 5.4.1)
+        Gens.weight(1, Gens.oneOf(2048, 65_000)),
+        Gens.weight(1, Gens.ints(0, 65_535)));
+    Gen<byte[]> value = Gens.frequency(
+        Gens.weight(4, Gens.bytes(0, 4)),
+        Gens.weight(1, Gens.bytes(0, 300)),
+        Gens.weight(1, Gens.combine(Gens.ints(0, 0xfffff), Gens.ints(0, 15),
+            (num, low) -> uint(num << 4 | low))));
+    return Gens.combine(number, value, Option::new).list(0, 4);
   }
 
-  static Arbitrary<byte[]> payload() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.strings().ofMaxLength(100).map(s -> s.getBytes(StandardCharsets.UTF_8))),
-        Tuple.of(2, Arbitraries.bytes().array(byte[].class).ofMaxSize(300)),
-        Tuple.of(1, Arbitraries.just(new byte[0])),
-        Tuple.of(1, Arbitraries.integers().between(900, 1100).map(n -> MqttPackets.filled(n, (byte) '9'))));
+  static Gen<byte[]> payload() {
+    return Gens.frequency(
+        Gens.weight(3, Gens.strings(0, 100).map(s -> s.getBytes(StandardCharsets.UTF_8))),
+        Gens.weight(2, Gens.bytes(0, 300)),
+        Gens.weight(1, Gens.constant(new byte[0])),
+        Gens.weight(1, Gens.ints(900, 1100).map(n -> MqttPackets.filled(n, (byte) '9'))));
   }
 
   /** An unsigned integer option value in the fewest bytes (RFC 7252 section 3.2). */

@@ -1,11 +1,9 @@
 package io.drover.gateway.hostile;
 
+import io.drover.gateway.hostile.gen.Gen;
+import io.drover.gateway.hostile.gen.Gens;
 import java.util.HexFormat;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
 
 /**
  * Datagrams for the CoAPS port from outside any DTLS session: random bytes; DTLS records (RFC 6347
@@ -33,23 +31,23 @@ final class DtlsDatagrams {
     }
   }
 
-  static Arbitrary<Datagram> datagrams() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(2, Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(1500).map(bytes -> new Datagram("random", bytes))),
-        Tuple.of(3, records()),
-        Tuple.of(4, clientHellos()),
-        Tuple.of(2, CoapMessages.messages().map(message -> new Datagram("plain CoAP " + message, message.bytes()))));
+  static Gen<Datagram> datagrams() {
+    return Gens.frequency(
+        Gens.weight(2, Gens.bytes(1, 1500).map(bytes -> new Datagram("random", bytes))),
+        Gens.weight(3, records()),
+        Gens.weight(4, clientHellos()),
+        Gens.weight(2, CoapMessages.messages().map(message -> new Datagram("plain CoAP " + message, message.bytes()))));
   }
 
   /** A record header (type, version, epoch, sequence number, length) over a fragment of random bytes. */
-  static Arbitrary<Datagram> records() {
-    Arbitrary<Integer> contentType = Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.of(20, 21, 22, 23, 25)),
-        Tuple.of(1, Arbitraries.integers().between(0, 255)));
-    Arbitrary<Integer> epoch = Arbitraries.frequencyOf(Tuple.of(2, Arbitraries.of(0, 1)), Tuple.of(1, Arbitraries.integers().between(0, 0xffff)));
-    Arbitrary<byte[]> fragment = Arbitraries.bytes().array(byte[].class).ofMaxSize(600);
-    return Combinators.combine(contentType, version(), epoch, Arbitraries.longs().between(0, 0xffffffffffffL), fragment, lengthLie())
-        .as((type, version, e, sequence, bytes, lie) -> {
+  static Gen<Datagram> records() {
+    Gen<Integer> contentType = Gens.frequency(
+        Gens.weight(3, Gens.oneOf(20, 21, 22, 23, 25)),
+        Gens.weight(1, Gens.ints(0, 255)));
+    Gen<Integer> epoch = Gens.frequency(Gens.weight(2, Gens.oneOf(0, 1)), Gens.weight(1, Gens.ints(0, 0xffff)));
+    Gen<byte[]> fragment = Gens.bytes(0, 600);
+    return Gens.combine(contentType, version(), epoch, Gens.longs(0, 0xffffffffffffL), fragment, lengthLie(),
+        (type, version, e, sequence, bytes, lie) -> {
           ByteWriter out = new ByteWriter().u8(type).u16(version).u16(e).u48(sequence);
           if (type == 25) {
             out.bytes(new byte[] {1, 2, 3, 4, 5, 6}); // a connection ID of the node's length that no session has
@@ -61,42 +59,42 @@ final class DtlsDatagrams {
   }
 
   /** A ClientHello in one record, whole or as a fragment; each of its length fields may lie. */
-  static Arbitrary<Datagram> clientHellos() {
-    Arbitrary<byte[]> sessionId = field(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(40));
-    Arbitrary<byte[]> cookie = field(1, Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.just(new byte[0])),
-        Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(300))));
-    Arbitrary<byte[]> suites = field(2, Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.of(0xc0a8, 0xc0ae, 0xc0a4, 0x00ae, 0xc037, 0x00ff).list().ofMinSize(1).ofMaxSize(6)),
-        Tuple.of(1, Arbitraries.integers().between(0, 0xffff).list().ofMaxSize(80)))
+  static Gen<Datagram> clientHellos() {
+    Gen<byte[]> sessionId = field(1, Gens.bytes(0, 40));
+    Gen<byte[]> cookie = field(1, Gens.frequency(
+        Gens.weight(3, Gens.constant(new byte[0])),
+        Gens.weight(1, Gens.bytes(0, 300))));
+    Gen<byte[]> suites = field(2, Gens.frequency(
+        Gens.weight(3, Gens.oneOf(0xc0a8, 0xc0ae, 0xc0a4, 0x00ae, 0xc037, 0x00ff).list(1, 6)),
+        Gens.weight(1, Gens.ints(0, 0xffff).list(0, 80)))
         .map(list -> {
           ByteWriter out = new ByteWriter();
           list.forEach(out::u16);
           return out.toBytes();
         }));
-    Arbitrary<byte[]> compression = field(1, Arbitraries.frequencyOf(
-        Tuple.of(4, Arbitraries.just(new byte[] {0})),
-        Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(5))));
-    Arbitrary<byte[]> extensions = Arbitraries.frequencyOf(
-        Tuple.of(2, Arbitraries.just(new byte[0])),
-        Tuple.of(2, field(2, Arbitraries.of(
+    Gen<byte[]> compression = field(1, Gens.frequency(
+        Gens.weight(4, Gens.constant(new byte[] {0})),
+        Gens.weight(1, Gens.bytes(0, 5))));
+    Gen<byte[]> extensions = Gens.frequency(
+        Gens.weight(2, Gens.constant(new byte[0])),
+        Gens.weight(2, field(2, Gens.oneOf(
             // supported_groups secp256r1; ec_point_formats uncompressed; connection_id of 0 bytes; record_size_limit 2^14
             new ByteWriter().u16(10).u16(4).u16(2).u16(23).toBytes(),
             new ByteWriter().u16(11).u16(2).u8(1).u8(0).toBytes(),
             new ByteWriter().u16(54).u16(1).u8(0).toBytes(),
             new ByteWriter().u16(28).u16(2).u16(0x4000).toBytes()))),
-        Tuple.of(1, field(2, Arbitraries.bytes().array(byte[].class).ofMaxSize(200))));
-    Arbitrary<byte[]> body = Combinators.combine(version(), Arbitraries.bytes().array(byte[].class).ofSize(32), sessionId, cookie, suites,
-            compression, extensions)
-        .as((version, random, session, c, s, comp, ext) -> new ByteWriter().u16(version).bytes(random).bytes(session).bytes(c).bytes(s)
+        Gens.weight(1, field(2, Gens.bytes(0, 200))));
+    Gen<byte[]> body = Gens.combine(version(), Gens.bytes(32, 32), sessionId, cookie, suites,
+            compression, extensions,
+        (version, random, session, c, s, comp, ext) -> new ByteWriter().u16(version).bytes(random).bytes(session).bytes(c).bytes(s)
             .bytes(comp).bytes(ext).toBytes());
-    Arbitrary<Integer> messageType = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just(CLIENT_HELLO)), Tuple.of(1, Arbitraries.integers().between(0, 255)));
-    Arbitrary<Fragmenting> fragmenting = Arbitraries.frequencyOf(
-        Tuple.of(4, Arbitraries.just(new Fragmenting(0, -1, -1, -1))),
-        Tuple.of(1, Combinators.combine(Arbitraries.integers().between(0, 0xffffff), Arbitraries.integers().between(0, 0xffff),
-            lengthLie(), lengthLie()).as(Fragmenting::new)));
-    return Combinators.combine(messageType, Arbitraries.integers().between(0, 3), body, fragmenting, version(), lengthLie())
-        .as((type, sequence, hello, fragment, recordVersion, recordLie) -> {
+    Gen<Integer> messageType = Gens.frequency(Gens.weight(6, Gens.constant(CLIENT_HELLO)), Gens.weight(1, Gens.ints(0, 255)));
+    Gen<Fragmenting> fragmenting = Gens.frequency(
+        Gens.weight(4, Gens.constant(new Fragmenting(0, -1, -1, -1))),
+        Gens.weight(1, Gens.combine(Gens.ints(0, 0xffffff), Gens.ints(0, 0xffff),
+            lengthLie(), lengthLie(), Fragmenting::new)));
+    return Gens.combine(messageType, Gens.ints(0, 3), body, fragmenting, version(), lengthLie(),
+        (type, sequence, hello, fragment, recordVersion, recordLie) -> {
           int length = fragment.messageLength() < 0 ? hello.length : fragment.messageLength();
           int fragmentLength = fragment.fragmentLength() < 0 ? hello.length : fragment.fragmentLength();
           byte[] handshake = new ByteWriter().u8(type).u24(length).u16(fragment.messageSequence() < 0 ? sequence : fragment.messageSequence())
@@ -112,27 +110,27 @@ final class DtlsDatagrams {
   private record Fragmenting(int offset, int messageSequence, int messageLength, int fragmentLength) {
   }
 
-  private static Arbitrary<Integer> version() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(6, Arbitraries.just(DTLS_1_2)),
-        Tuple.of(1, Arbitraries.of(0xfeff, 0xfefc, 0x0303)),
-        Tuple.of(1, Arbitraries.integers().between(0, 0xffff)));
+  private static Gen<Integer> version() {
+    return Gens.frequency(
+        Gens.weight(6, Gens.constant(DTLS_1_2)),
+        Gens.weight(1, Gens.oneOf(0xfeff, 0xfefc, 0x0303)),
+        Gens.weight(1, Gens.ints(0, 0xffff)));
   }
 
   /** -1 for the true length; else a length that lies. */
-  private static Arbitrary<Integer> lengthLie() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(5, Arbitraries.just(-1)),
-        Tuple.of(1, Arbitraries.integers().between(0, 0xffff)));
+  private static Gen<Integer> lengthLie() {
+    return Gens.frequency(
+        Gens.weight(5, Gens.constant(-1)),
+        Gens.weight(1, Gens.ints(0, 0xffff)));
   }
 
   /** A vector with its length prefix of {@code prefixBytes} (RFC 5246 section 4.3), which lies one time in eight. */
-  private static Arbitrary<byte[]> field(int prefixBytes, Arbitrary<byte[]> content) {
+  private static Gen<byte[]> field(int prefixBytes, Gen<byte[]> content) {
     int max = prefixBytes == 1 ? 0xff : 0xffff;
-    return Combinators.combine(content, Arbitraries.frequencyOf(
-            Tuple.of(7, Arbitraries.just(-1)),
-            Tuple.of(1, Arbitraries.integers().between(0, max))))
-        .as((bytes, lie) -> {
+    return Gens.combine(content, Gens.frequency(
+            Gens.weight(7, Gens.constant(-1)),
+            Gens.weight(1, Gens.ints(0, max))),
+        (bytes, lie) -> {
           int length = lie < 0 ? Math.min(bytes.length, max) : lie;
           ByteWriter out = new ByteWriter();
           if (prefixBytes == 1) {

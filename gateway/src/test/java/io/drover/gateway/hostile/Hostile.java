@@ -4,22 +4,23 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A property of the hostile-input suite (docs/operations.md, "Hostile input"): run by {@link HostileRun},
- * which sets its tries, hands it a {@link Tally} and writes its figures.
+ * A property of the hostile-input suite (docs/operations.md, "Hostile input"): a {@code @Test} method
+ * that takes a {@link HostileRun}, which draws its cases, hands each to its check with the property's
+ * {@link Tally} and writes its figures.
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)
-@AddLifecycleHook(HostileRun.class)
+@ExtendWith(HostileRun.Resolver.class)
 public @interface Hostile {
 
   /** What it attacks, as the figures name it: {@code mqtt}, {@code coap-dtls}, {@code coap-raw}. */
   String surface();
 
   /**
-   * Tries in an ordinary build; {@code -Dfuzz.tries=N} runs N instead, {@code -Dfuzz.tries.<surface>=N}
+   * Cases in an ordinary build; {@code -Dfuzz.tries=N} runs N instead, {@code -Dfuzz.tries.<surface>=N}
    * N for this surface (load-tests/bin/fuzz.sh).
    */
   int ciTries();

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.drover.gateway.hostile.CoapMessages.CoapMessage;
 import io.drover.gateway.hostile.DtlsDatagrams.Datagram;
 import io.drover.gateway.hostile.MqttPackets.Device;
+import io.drover.gateway.hostile.gen.Gen;
+import io.drover.gateway.hostile.gen.Gens;
 import io.drover.gateway.support.CoapDevice;
 import io.drover.gateway.support.FakeHub;
 import io.drover.gateway.support.GatewayUnderTest;
@@ -24,20 +26,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.AfterProperty;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import org.eclipse.californium.core.coap.CoAP;
 import org.eclipse.californium.core.coap.Message;
 import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.network.serialization.UdpDataParser;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The CoAP listener against hostile datagrams (docs/operations.md, "Hostile input"): CoAP messages of
@@ -72,7 +67,7 @@ class HostileCoapTest {
     }
   }
 
-  @BeforeContainer
+  @BeforeAll
   static void startGateway() throws Exception {
     vertx = GatewayUnderTest.strictVertx();
     hub = new FakeHub();
@@ -85,7 +80,7 @@ class HostileCoapTest {
     }
   }
 
-  @AfterContainer
+  @AfterAll
   static void stopGateway() throws Exception {
     try {
       SESSIONS.forEach(DtlsClient::close);
@@ -95,24 +90,26 @@ class HostileCoapTest {
     }
   }
 
-  @Provide
-  Arbitrary<InsideCase> insideDtls() {
-    return Combinators.combine(Arbitraries.integers().between(0, DEVICES - 1), CoapMessages.messages().list().ofMinSize(1).ofMaxSize(3))
-        .as(InsideCase::new);
+  static Gen<InsideCase> insideDtls() {
+    return Gens.combine(Gens.ints(0, DEVICES - 1), CoapMessages.messages().list(1, 3), InsideCase::new);
   }
 
-  @Provide
-  Arbitrary<List<Datagram>> outsideDtls() {
-    return DtlsDatagrams.datagrams().list().ofMinSize(1).ofMaxSize(3);
+  static Gen<List<Datagram>> outsideDtls() {
+    return DtlsDatagrams.datagrams().list(1, 3);
   }
 
   /**
    * Inside a device's DTLS session: every datagram the node sends back is a CoAP message, never 5.00;
    * every clean confirmable request is answered (a response, or a Reset); the probe is answered.
    */
-  @Property(shrinking = ShrinkingMode.BOUNDED)
+  @Test
   @Hostile(surface = "coap-dtls", ciTries = 1000)
-  void everyCoapMessageInsideDtlsIsAnsweredWithACodeOrIgnored(@ForAll("insideDtls") InsideCase hostile, Tally tally) throws Exception {
+  void everyCoapMessageInsideDtlsIsAnsweredWithACodeOrIgnored(HostileRun run) throws Exception {
+    run.forAll(insideDtls(), HostileCoapTest::answeredWithACodeOrIgnored, HostileCoapTest::aGoodDeviceStillPublishes);
+  }
+
+  /** One case inside DTLS: its messages, then the probe, over its device's session. */
+  private static void answeredWithACodeOrIgnored(InsideCase hostile, Tally tally) throws Exception {
     DtlsClient session = SESSIONS.get(hostile.device());
     List<CoapMessage> owed = new ArrayList<>();
     for (CoapMessage message : hostile.messages()) {
@@ -164,9 +161,14 @@ class HostileCoapTest {
    * HelloVerifyRequest to a ClientHello, an alert), most are dropped unanswered (RFC 6347 section
    * 4.1.2.7), and the probe over a device's session is answered.
    */
-  @Property(shrinking = ShrinkingMode.BOUNDED)
+  @Test
   @Hostile(surface = "coap-raw", ciTries = 250)
-  void everyDatagramOutsideDtlsIsDroppedOrAnsweredWithDtls(@ForAll("outsideDtls") List<Datagram> datagrams, Tally tally) throws Exception {
+  void everyDatagramOutsideDtlsIsDroppedOrAnsweredWithDtls(HostileRun run) throws Exception {
+    run.forAll(outsideDtls(), HostileCoapTest::droppedOrAnsweredWithDtls, HostileCoapTest::aGoodDeviceStillPublishes);
+  }
+
+  /** One case outside DTLS: its datagrams from a socket of its own, then the probe over a device's session. */
+  private static void droppedOrAnsweredWithDtls(List<Datagram> datagrams, Tally tally) throws Exception {
     Set<String> fates = new TreeSet<>();
     try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
       InetSocketAddress port = new InetSocketAddress("127.0.0.1", gateway.coapPort());
@@ -199,8 +201,7 @@ class HostileCoapTest {
   }
 
   /** After each property: a device shakes hands, declares itself and publishes; its event reaches the hub. */
-  @AfterProperty
-  void aGoodDeviceStillPublishes(Tally tally) throws Exception {
+  private static void aGoodDeviceStillPublishes(Tally tally) throws Exception {
     String deviceId = newDeviceId();
     hub.addDevice(deviceId, "good secret");
     try (CoapDevice device = CoapDevice.open(gateway.coapPort(), deviceId, "good secret")) {

@@ -15,14 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.AfterProperty;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The MQTT listener against hostile bytes over raw sockets (docs/operations.md, "Hostile input"): every
@@ -42,7 +37,7 @@ class HostileMqttTest {
   private static GatewayUnderTest gateway;
   private static final List<Device> DEVICE_POOL = new ArrayList<>();
 
-  @BeforeContainer
+  @BeforeAll
   static void startGateway() throws Exception {
     vertx = GatewayUnderTest.strictVertx();
     clients = Vertx.vertx();
@@ -55,7 +50,7 @@ class HostileMqttTest {
     }
   }
 
-  @AfterContainer
+  @AfterAll
   static void stopGateway() throws Exception {
     try {
       gateway.stop();
@@ -65,19 +60,19 @@ class HostileMqttTest {
     }
   }
 
-  @Provide
-  Arbitrary<MqttCase> cases() {
-    return MqttPackets.cases(DEVICE_POOL);
-  }
-
   /**
    * Excused: a connection whose first packet the decoder refuses is closed by Vert.x, which logs the
    * decoder's reason at ERROR (one line, no stack trace) because vertx-mqtt gives a connection no
    * exception handler before its CONNECT, and the gateway cannot reach it before then.
    */
-  @Property(shrinking = ShrinkingMode.BOUNDED)
+  @Test
   @Hostile(surface = "mqtt", ciTries = 200, excusedErrors = "ERROR io\\.vertx\\.core\\.net\\.impl\\.ConnectionBase - .*")
-  void everyHostileStreamIsAnsweredOrClosed(@ForAll("cases") MqttCase hostile, Tally tally) throws Exception {
+  void everyHostileStreamIsAnsweredOrClosed(HostileRun run) throws Exception {
+    run.forAll(MqttPackets.cases(DEVICE_POOL), HostileMqttTest::answeredOrClosed, HostileMqttTest::aGoodDeviceStillPublishes);
+  }
+
+  /** One case: its stream is answered or closed, and once its connection is closed the gateway holds nothing of it. */
+  private static void answeredOrClosed(MqttCase hostile, Tally tally) throws Exception {
     MqttExchange exchange = new MqttExchange(gateway.mqttPort(), CONNECT_TIMEOUT, ANSWER_WAIT);
 
     Device device = DEVICE_POOL.get(hostile.device());
@@ -119,8 +114,7 @@ class HostileMqttTest {
   }
 
   /** After the property, whatever it sent: a device connects as firmware does and its event reaches the hub. */
-  @AfterProperty
-  void aGoodDeviceStillPublishes(Tally tally) throws Exception {
+  private static void aGoodDeviceStillPublishes(Tally tally) throws Exception {
     String deviceId = newDeviceId();
     hub.addDevice(deviceId, "good secret");
     MqttDevice device;

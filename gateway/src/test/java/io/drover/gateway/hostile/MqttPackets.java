@@ -1,13 +1,11 @@
 package io.drover.gateway.hostile;
 
+import io.drover.gateway.hostile.gen.Gen;
+import io.drover.gateway.hostile.gen.Gens;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
 
 /**
  * MQTT control packets as a hostile device could send them (MQTT 3.1.1 and 5.0, chapters 2 and 3):
@@ -254,36 +252,35 @@ final class MqttPackets {
    * or one with hostile fields) and more packets; or a connected device that sends packets of its
    * protocol version, clean and hostile mixed. One case in five is corrupted as a whole.
    */
-  static Arbitrary<MqttCase> cases(List<Device> devices) {
-    // every arbitrary is made here, once: jqwik keeps the generators of the arbitraries a property uses
-    // until the property ends, so one made for each try (flatMap) would pile up over a long run
-    Arbitrary<Integer> device = Arbitraries.integers().between(0, devices.size() - 1);
-    Arbitrary<Corruption> corruption = Arbitraries.frequencyOf(
-        Tuple.of(8, Arbitraries.just(Corruption.NONE)),
-        Tuple.of(1, Arbitraries.doubles().between(0, 1).map(where -> new Corruption("truncate", where, 0))),
-        Tuple.of(1, Combinators.combine(Arbitraries.doubles().between(0, 1), Arbitraries.integers().between(0, 7))
-            .as((where, bit) -> new Corruption("flip", where, bit))));
-    Arbitrary<Piece> hostileFirst = Arbitraries.frequencyOf(
-        Tuple.of(5, connect()),
-        Tuple.of(1, raw()),
-        Tuple.of(1, packet(false)));
-    Arbitrary<List<Piece>> rest3 = packets(false).list().ofMaxSize(3);
-    Arbitrary<List<Piece>> rest5 = packets(true).list().ofMaxSize(3);
-    Arbitrary<Boolean> ownConnect = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(true)), Tuple.of(7, Arbitraries.just(false)));
-    Arbitrary<MqttCase> bare = Combinators.combine(device, Arbitraries.of(true, false), ownConnect, hostileFirst, rest3, rest5, corruption)
-        .as((index, v5, own, hostile, packets3, packets5, corrupt) -> {
+  static Gen<MqttCase> cases(List<Device> devices) {
+    // every generator is made here, once, and drawn from by every case
+    Gen<Integer> device = Gens.ints(0, devices.size() - 1);
+    Gen<Corruption> corruption = Gens.frequency(
+        Gens.weight(8, Gens.constant(Corruption.NONE)),
+        Gens.weight(1, Gens.doubles(0, 1).map(where -> new Corruption("truncate", where, 0))),
+        Gens.weight(1, Gens.combine(Gens.doubles(0, 1), Gens.ints(0, 7),
+            (where, bit) -> new Corruption("flip", where, bit))));
+    Gen<Piece> hostileFirst = Gens.frequency(
+        Gens.weight(5, connect()),
+        Gens.weight(1, raw()),
+        Gens.weight(1, packet(false)));
+    Gen<List<Piece>> rest3 = packets(false).list(0, 3);
+    Gen<List<Piece>> rest5 = packets(true).list(0, 3);
+    Gen<Boolean> ownConnect = Gens.frequency(Gens.weight(3, Gens.constant(true)), Gens.weight(7, Gens.constant(false)));
+    Gen<MqttCase> bare = Gens.combine(device, Gens.oneOf(true, false), ownConnect, hostileFirst, rest3, rest5, corruption,
+        (index, v5, own, hostile, packets3, packets5, corrupt) -> {
           Piece first = own ? validConnect(devices.get(index), v5, 1) : hostile;
           List<Piece> pieces = new ArrayList<>();
           pieces.add(first);
           pieces.addAll(v5 || isConnect5(first) ? packets5 : packets3);
           return new MqttCase(Start.BARE, index, pieces, corrupt);
         });
-    Arbitrary<List<Piece>> connected3 = packets(false).list().ofMinSize(1).ofMaxSize(4);
-    Arbitrary<List<Piece>> connected5 = packets(true).list().ofMinSize(1).ofMaxSize(4);
-    Arbitrary<MqttCase> connected = Combinators.combine(device, Arbitraries.of(Start.CONNECTED_3_1_1, Start.CONNECTED_5), connected3, connected5,
-            corruption)
-        .as((index, start, packets3, packets5, corrupt) -> new MqttCase(start, index, start == Start.CONNECTED_5 ? packets5 : packets3, corrupt));
-    return Arbitraries.frequencyOf(Tuple.of(2, bare), Tuple.of(3, connected));
+    Gen<List<Piece>> connected3 = packets(false).list(1, 4);
+    Gen<List<Piece>> connected5 = packets(true).list(1, 4);
+    Gen<MqttCase> connected = Gens.combine(device, Gens.oneOf(Start.CONNECTED_3_1_1, Start.CONNECTED_5), connected3, connected5,
+            corruption,
+        (index, start, packets3, packets5, corrupt) -> new MqttCase(start, index, start == Start.CONNECTED_5 ? packets5 : packets3, corrupt));
+    return Gens.frequency(Gens.weight(2, bare), Gens.weight(3, connected));
   }
 
   private static boolean isConnect5(Piece piece) {
@@ -291,26 +288,26 @@ final class MqttPackets {
   }
 
   /** Packets a connected device sends: clean ones (owed an answer), hostile ones, and bytes that are no packet. */
-  static Arbitrary<Piece> packets(boolean v5) {
-    return Arbitraries.frequencyOf(
-        Tuple.of(3, cleanPacket(v5)),
-        Tuple.of(6, packet(v5)),
-        Tuple.of(1, connect()),
-        Tuple.of(1, raw()));
+  static Gen<Piece> packets(boolean v5) {
+    return Gens.frequency(
+        Gens.weight(3, cleanPacket(v5)),
+        Gens.weight(6, packet(v5)),
+        Gens.weight(1, connect()),
+        Gens.weight(1, raw()));
   }
 
-  static Arbitrary<Piece> raw() {
-    return Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(300).map(Raw::new);
+  static Gen<Piece> raw() {
+    return Gens.bytes(1, 300).map(Raw::new);
   }
 
   // --- clean packets: well-formed, every field valid, owed an answer ---
 
-  static Arbitrary<Piece> cleanPacket(boolean v5) {
-    Arbitrary<Integer> packetId = Arbitraries.integers().between(1, 0xffff);
-    Arbitrary<String> name = Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(20);
-    Arbitrary<Piece> publish = Combinators.combine(name, Arbitraries.integers().between(1, 2), packetId,
-            Arbitraries.strings().alpha().numeric().ofMaxLength(200))
-        .as((event, qos, id, data) -> {
+  static Gen<Piece> cleanPacket(boolean v5) {
+    Gen<Integer> packetId = Gens.ints(1, 0xffff);
+    Gen<String> name = Gens.strings(Gens.ALPHANUMERIC, 1, 20);
+    Gen<Piece> publish = Gens.combine(name, Gens.ints(1, 2), packetId,
+            Gens.strings(Gens.ALPHANUMERIC, 0, 200),
+        (event, qos, id, data) -> {
           ByteWriter body = new ByteWriter();
           Text.of("e/" + event).writeTo(body);
           body.u16(id);
@@ -318,22 +315,22 @@ final class MqttPackets {
           body.bytes(data.getBytes(StandardCharsets.US_ASCII));
           return clean("PUBLISH qos" + qos + " e/" + event, PUBLISH, qos << 1, body, new Answer(qos == 1 ? PUBACK : PUBREC, id));
         });
-    Arbitrary<Piece> subscribe = Combinators.combine(packetId, Arbitraries.integers().between(0, 2)).as((id, qos) -> {
+    Gen<Piece> subscribe = Gens.combine(packetId, Gens.ints(0, 2), (id, qos) -> {
       ByteWriter body = new ByteWriter().u16(id);
       properties(v5, body);
       Text.of("c/#").writeTo(body);
       body.u8(qos);
       return clean("SUBSCRIBE c/#", SUBSCRIBE, 0x2, body, new Answer(SUBACK, id));
     });
-    Arbitrary<Piece> unsubscribe = packetId.map(id -> {
+    Gen<Piece> unsubscribe = packetId.map(id -> {
       ByteWriter body = new ByteWriter().u16(id);
       properties(v5, body);
       Text.of("c/#").writeTo(body);
       return clean("UNSUBSCRIBE c/#", UNSUBSCRIBE, 0x2, body, new Answer(UNSUBACK, id));
     });
-    Arbitrary<Piece> release = packetId.map(id -> clean("PUBREL", PUBREL, 0x2, new ByteWriter().u16(id), new Answer(PUBCOMP, id)));
-    Arbitrary<Piece> ping = Arbitraries.just(clean("PINGREQ", PINGREQ, 0, new ByteWriter(), new Answer(PINGRESP, -1)));
-    return Arbitraries.oneOf(publish, subscribe, unsubscribe, release, ping);
+    Gen<Piece> release = packetId.map(id -> clean("PUBREL", PUBREL, 0x2, new ByteWriter().u16(id), new Answer(PUBCOMP, id)));
+    Gen<Piece> ping = Gens.constant(clean("PINGREQ", PINGREQ, 0, new ByteWriter(), new Answer(PINGRESP, -1)));
+    return Gens.choose(publish, subscribe, unsubscribe, release, ping);
   }
 
   private static Piece clean(String label, int type, int flags, ByteWriter body, Answer answer) {
@@ -362,40 +359,40 @@ final class MqttPackets {
   // --- hostile packets ---
 
   /** A packet of any type with hostile fields, flags and length. */
-  static Arbitrary<Piece> packet(boolean v5) {
-    return Arbitraries.frequencyOf(
-        Tuple.of(4, publish(v5)),
-        Tuple.of(2, subscribe(v5, SUBSCRIBE)),
-        Tuple.of(1, subscribe(v5, UNSUBSCRIBE)),
-        Tuple.of(2, acknowledgement(v5)),
-        Tuple.of(1, bodyOnly(v5)));
+  static Gen<Piece> packet(boolean v5) {
+    return Gens.frequency(
+        Gens.weight(4, publish(v5)),
+        Gens.weight(2, subscribe(v5, SUBSCRIBE)),
+        Gens.weight(1, subscribe(v5, UNSUBSCRIBE)),
+        Gens.weight(2, acknowledgement(v5)),
+        Gens.weight(1, bodyOnly(v5)));
   }
 
   /** A CONNECT whose every field is generated: protocol name and level, flags, keep-alive, properties, client ID, will, user name, password. */
-  static Arbitrary<Piece> connect() {
-    Arbitrary<Text> protocolName = Arbitraries.frequencyOf(
-        Tuple.of(6, Arbitraries.just(Text.of("MQTT"))),
-        Tuple.of(1, Arbitraries.just(Text.of("MQIsdp"))),
-        Tuple.of(2, text(Arbitraries.strings().ofMaxLength(8))));
-    Arbitrary<Integer> level = Arbitraries.frequencyOf(
-        Tuple.of(4, Arbitraries.of(4, 5)),
-        Tuple.of(1, Arbitraries.of(3)),
-        Tuple.of(1, Arbitraries.integers().between(0, 255)));
-    Arbitrary<Integer> flags = Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.of(0xc2, 0xc0, 0x02, 0x00, 0xce, 0xee)),
-        Tuple.of(2, Arbitraries.integers().between(0, 255)));
-    Arbitrary<Integer> keepAlive = Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.of(0, 1, 60, 0xffff)),
-        Tuple.of(1, Arbitraries.integers().between(0, 0xffff)));
-    Arbitrary<Text> clientId = text(Arbitraries.frequencyOf(
-        Tuple.of(3, hex(24)),
-        Tuple.of(1, hex(23)),
-        Tuple.of(1, Arbitraries.just("")),
-        Tuple.of(2, Arbitraries.strings().ofMaxLength(70))));
-    Arbitrary<Text> any = text(Arbitraries.strings().ofMaxLength(40));
-    Arbitrary<ConnectFields> fields = Combinators.combine(protocolName, level, flags, keepAlive).as(ConnectFields::new);
-    Arbitrary<ConnectStrings> strings = Combinators.combine(clientId, any, any, text(hex(24)), any).as(ConnectStrings::new);
-    return Combinators.combine(fields, strings, propertyBlock(), propertyBlock(), length(), lengthSkew()).as((f, s, props, willProps, length, skew) -> {
+  static Gen<Piece> connect() {
+    Gen<Text> protocolName = Gens.frequency(
+        Gens.weight(6, Gens.constant(Text.of("MQTT"))),
+        Gens.weight(1, Gens.constant(Text.of("MQIsdp"))),
+        Gens.weight(2, text(Gens.strings(0, 8))));
+    Gen<Integer> level = Gens.frequency(
+        Gens.weight(4, Gens.oneOf(4, 5)),
+        Gens.weight(1, Gens.oneOf(3)),
+        Gens.weight(1, Gens.ints(0, 255)));
+    Gen<Integer> flags = Gens.frequency(
+        Gens.weight(3, Gens.oneOf(0xc2, 0xc0, 0x02, 0x00, 0xce, 0xee)),
+        Gens.weight(2, Gens.ints(0, 255)));
+    Gen<Integer> keepAlive = Gens.frequency(
+        Gens.weight(3, Gens.oneOf(0, 1, 60, 0xffff)),
+        Gens.weight(1, Gens.ints(0, 0xffff)));
+    Gen<Text> clientId = text(Gens.frequency(
+        Gens.weight(3, hex(24)),
+        Gens.weight(1, hex(23)),
+        Gens.weight(1, Gens.constant("")),
+        Gens.weight(2, Gens.strings(0, 70))));
+    Gen<Text> any = text(Gens.strings(0, 40));
+    Gen<ConnectFields> fields = Gens.combine(protocolName, level, flags, keepAlive, ConnectFields::new);
+    Gen<ConnectStrings> strings = Gens.combine(clientId, any, any, text(hex(24)), any, ConnectStrings::new);
+    return Gens.combine(fields, strings, propertyBlock(), propertyBlock(), length(), lengthSkew(), (f, s, props, willProps, length, skew) -> {
       ByteWriter body = new ByteWriter();
       f.name().writeTo(body);
       body.u8(f.level()).u8(f.flags()).u16(f.keepAlive());
@@ -432,20 +429,20 @@ final class MqttPackets {
   }
 
   /** PUBLISH (section 3.3): any QoS (3 is malformed), dup and retain, a topic of any kind, a packet ID of any value. */
-  static Arbitrary<Piece> publish(boolean v5) {
-    Arbitrary<Integer> flags = Arbitraries.integers().between(0, 15);
-    Arbitrary<Text> topic = text(Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(64).map(name -> "e/" + name)),
-        Tuple.of(1, Arbitraries.strings().ofMaxLength(70).map(name -> "e/" + name)),
-        Tuple.of(2, Arbitraries.of("d", "h", "fw/ready", "fw/result", "cfg/ack", "r/1", "r/", "c/e", "e/", "e", "", "#", "e/+/#",
+  static Gen<Piece> publish(boolean v5) {
+    Gen<Integer> flags = Gens.ints(0, 15);
+    Gen<Text> topic = text(Gens.frequency(
+        Gens.weight(3, Gens.strings(Gens.ALPHA, 1, 64).map(name -> "e/" + name)),
+        Gens.weight(1, Gens.strings(0, 70).map(name -> "e/" + name)),
+        Gens.weight(2, Gens.oneOf("d", "h", "fw/ready", "fw/result", "cfg/ack", "r/1", "r/", "c/e", "e/", "e", "", "#", "e/+/#",
             "$SYS/x", "spark/status", "e/spark/device/claim/code", "e/\u0000")),
-        Tuple.of(1, Arbitraries.strings().ofMaxLength(40))));
-    Arbitrary<byte[]> payload = Arbitraries.frequencyOf(
-        Tuple.of(4, Arbitraries.bytes().array(byte[].class).ofMaxSize(200)),
-        Tuple.of(2, Arbitraries.strings().ofMaxLength(300).map(s -> s.getBytes(StandardCharsets.UTF_8))),
-        Tuple.of(1, Arbitraries.integers().between(1000, 20_000).map(n -> filled(n, (byte) '7'))));
-    return Combinators.combine(flags, topic, Arbitraries.integers().between(0, 0xffff), propertyBlock(), payload, length(), lengthSkew())
-        .as((f, t, id, props, data, length, skew) -> {
+        Gens.weight(1, Gens.strings(0, 40))));
+    Gen<byte[]> payload = Gens.frequency(
+        Gens.weight(4, Gens.bytes(0, 200)),
+        Gens.weight(2, Gens.strings(0, 300).map(s -> s.getBytes(StandardCharsets.UTF_8))),
+        Gens.weight(1, Gens.ints(1000, 20_000).map(n -> filled(n, (byte) '7'))));
+    return Gens.combine(flags, topic, Gens.ints(0, 0xffff), propertyBlock(), payload, length(), lengthSkew(),
+        (f, t, id, props, data, length, skew) -> {
           ByteWriter body = new ByteWriter();
           t.writeTo(body);
           int qos = f >> 1 & 3;
@@ -462,14 +459,14 @@ final class MqttPackets {
   }
 
   /** SUBSCRIBE or UNSUBSCRIBE (sections 3.8, 3.10): flags other than 0010 are malformed, and so is an empty list. */
-  static Arbitrary<Piece> subscribe(boolean v5, int type) {
-    Arbitrary<Integer> flags = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(0x2)), Tuple.of(1, Arbitraries.integers().between(0, 15)));
-    Arbitrary<Text> filter = text(Arbitraries.frequencyOf(
-        Tuple.of(2, Arbitraries.of("c/#", "c/+", "#", "+", "c/f/#", "e/#", "$SYS/#", "c/#/x", "c/+x", "", "/")),
-        Tuple.of(1, Arbitraries.strings().ofMaxLength(40))));
-    Arbitrary<List<Filter>> filters = Combinators.combine(filter, Arbitraries.integers().between(0, 255)).as(Filter::new).list().ofMaxSize(4);
-    return Combinators.combine(flags, Arbitraries.integers().between(0, 0xffff), propertyBlock(), filters, length(), lengthSkew())
-        .as((f, id, props, list, length, skew) -> {
+  static Gen<Piece> subscribe(boolean v5, int type) {
+    Gen<Integer> flags = Gens.frequency(Gens.weight(3, Gens.constant(0x2)), Gens.weight(1, Gens.ints(0, 15)));
+    Gen<Text> filter = text(Gens.frequency(
+        Gens.weight(2, Gens.oneOf("c/#", "c/+", "#", "+", "c/f/#", "e/#", "$SYS/#", "c/#/x", "c/+x", "", "/")),
+        Gens.weight(1, Gens.strings(0, 40))));
+    Gen<List<Filter>> filters = Gens.combine(filter, Gens.ints(0, 255), Filter::new).list(0, 4);
+    return Gens.combine(flags, Gens.ints(0, 0xffff), propertyBlock(), filters, length(), lengthSkew(),
+        (f, id, props, list, length, skew) -> {
           ByteWriter body = new ByteWriter().u16(id);
           if (v5) {
             props.writeTo(body);
@@ -496,10 +493,10 @@ final class MqttPackets {
   }
 
   /** PUBACK, PUBREC, PUBREL, PUBCOMP (sections 3.4 to 3.7): any flags and packet ID, under MQTT 5 a reason code and properties. */
-  static Arbitrary<Piece> acknowledgement(boolean v5) {
-    return Combinators.combine(Arbitraries.integers().between(PUBACK, PUBCOMP), Arbitraries.integers().between(0, 15),
-            Arbitraries.integers().between(0, 0xffff), Arbitraries.integers().between(0, 255), propertyBlock(), length(), lengthSkew())
-        .as((type, flags, id, reason, props, length, skew) -> {
+  static Gen<Piece> acknowledgement(boolean v5) {
+    return Gens.combine(Gens.ints(PUBACK, PUBCOMP), Gens.ints(0, 15),
+            Gens.ints(0, 0xffff), Gens.ints(0, 255), propertyBlock(), length(), lengthSkew(),
+        (type, flags, id, reason, props, length, skew) -> {
           ByteWriter body = new ByteWriter().u16(id);
           if (v5) {
             body.u8(reason);
@@ -511,31 +508,31 @@ final class MqttPackets {
   }
 
   /** Any type (the reserved 0, the server's own, PINGREQ, DISCONNECT, AUTH) with any flags and body. */
-  static Arbitrary<Piece> bodyOnly(boolean v5) {
-    Arbitrary<byte[]> body = Arbitraries.frequencyOf(
-        Tuple.of(2, Arbitraries.just(new byte[0])),
-        Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(64)));
-    return Combinators.combine(Arbitraries.of(0, CONNACK, SUBACK, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT, AUTH),
-            Arbitraries.integers().between(0, 15), body, length(), lengthSkew())
+  static Gen<Piece> bodyOnly(boolean v5) {
+    Gen<byte[]> body = Gens.frequency(
+        Gens.weight(2, Gens.constant(new byte[0])),
+        Gens.weight(1, Gens.bytes(0, 64)));
+    return Gens.combine(Gens.oneOf(0, CONNACK, SUBACK, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT, AUTH),
+            Gens.ints(0, 15), body, length(), lengthSkew(),
         // a body of random bytes may hold a length (of a property, a string) that reaches past the packet, and
         // netty's decoder reads a server packet's packet ID past an empty one: it then waits for more bytes
-        .as((type, flags, bytes, length, skew) -> new Packet(name(type) + " flags " + Integer.toHexString(flags), type, flags, bytes, length,
+        (type, flags, bytes, length, skew) -> new Packet(name(type) + " flags " + Integer.toHexString(flags), type, flags, bytes, length,
             skew, bytes.length == 0 && type != CONNACK && type != SUBACK && type != UNSUBACK, null));
   }
 
-  static Arbitrary<Length> length() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(12, Arbitraries.just(Length.TRUE)),
-        Tuple.of(1, Arbitraries.just(Length.OVER_LONG)),
-        Tuple.of(1, Arbitraries.just(Length.FIVE_BYTES)),
-        Tuple.of(1, Arbitraries.just(Length.SHORTER)),
-        Tuple.of(1, Arbitraries.just(Length.LONGER)));
+  static Gen<Length> length() {
+    return Gens.frequency(
+        Gens.weight(12, Gens.constant(Length.TRUE)),
+        Gens.weight(1, Gens.constant(Length.OVER_LONG)),
+        Gens.weight(1, Gens.constant(Length.FIVE_BYTES)),
+        Gens.weight(1, Gens.constant(Length.SHORTER)),
+        Gens.weight(1, Gens.constant(Length.LONGER)));
   }
 
-  static Arbitrary<Integer> lengthSkew() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.integers().between(1, 4)),
-        Tuple.of(1, Arbitraries.integers().between(5, 300_000)));
+  static Gen<Integer> lengthSkew() {
+    return Gens.frequency(
+        Gens.weight(3, Gens.ints(1, 4)),
+        Gens.weight(1, Gens.ints(5, 300_000)));
   }
 
   // --- MQTT 5 properties (section 2.2.2) ---
@@ -563,39 +560,39 @@ final class MqttPackets {
   private record Property(byte[] bytes, boolean honest) {
   }
 
-  static Arbitrary<PropertyBlock> propertyBlock() {
-    Arbitrary<Property> property = Arbitraries.frequencyOf(
-        Tuple.of(2, Combinators.combine(Arbitraries.of(toList(BYTE_PROPERTIES)), Arbitraries.integers().between(0, 255))
-            .as((id, value) -> new Property(new ByteWriter().u8(id).u8(value).toBytes(), true))),
-        Tuple.of(2, Combinators.combine(Arbitraries.of(toList(SHORT_PROPERTIES)), Arbitraries.integers().between(0, 0xffff))
-            .as((id, value) -> new Property(new ByteWriter().u8(id).u16(value).toBytes(), true))),
-        Tuple.of(2, Combinators.combine(Arbitraries.of(toList(INT_PROPERTIES)), Arbitraries.longs().between(0, 0xffffffffL))
-            .as((id, value) -> new Property(new ByteWriter().u8(id).u32(value).toBytes(), true))),
-        Tuple.of(2, Combinators.combine(Arbitraries.of(toList(STRING_PROPERTIES)), text(Arbitraries.strings().ofMaxLength(30)))
-            .as((id, value) -> new Property(write(new ByteWriter().u8(id), value), value.honest()))),
-        Tuple.of(1, Combinators.combine(Arbitraries.of(toList(BINARY_PROPERTIES)), text(Arbitraries.strings().ofMaxLength(30)))
-            .as((id, value) -> new Property(write(new ByteWriter().u8(id), value), value.honest()))),
-        Tuple.of(1, Combinators.combine(text(Arbitraries.strings().ofMaxLength(20)), text(Arbitraries.strings().ofMaxLength(20)))
-            .as((key, value) -> {
+  static Gen<PropertyBlock> propertyBlock() {
+    Gen<Property> property = Gens.frequency(
+        Gens.weight(2, Gens.combine(Gens.oneOf(toList(BYTE_PROPERTIES)), Gens.ints(0, 255),
+            (id, value) -> new Property(new ByteWriter().u8(id).u8(value).toBytes(), true))),
+        Gens.weight(2, Gens.combine(Gens.oneOf(toList(SHORT_PROPERTIES)), Gens.ints(0, 0xffff),
+            (id, value) -> new Property(new ByteWriter().u8(id).u16(value).toBytes(), true))),
+        Gens.weight(2, Gens.combine(Gens.oneOf(toList(INT_PROPERTIES)), Gens.longs(0, 0xffffffffL),
+            (id, value) -> new Property(new ByteWriter().u8(id).u32(value).toBytes(), true))),
+        Gens.weight(2, Gens.combine(Gens.oneOf(toList(STRING_PROPERTIES)), text(Gens.strings(0, 30)),
+            (id, value) -> new Property(write(new ByteWriter().u8(id), value), value.honest()))),
+        Gens.weight(1, Gens.combine(Gens.oneOf(toList(BINARY_PROPERTIES)), text(Gens.strings(0, 30)),
+            (id, value) -> new Property(write(new ByteWriter().u8(id), value), value.honest()))),
+        Gens.weight(1, Gens.combine(text(Gens.strings(0, 20)), text(Gens.strings(0, 20)),
+            (key, value) -> {
               ByteWriter out = new ByteWriter().u8(0x26);
               key.writeTo(out);
               value.writeTo(out);
               return new Property(out.toBytes(), key.honest() && value.honest());
             })),
-        Tuple.of(1, Arbitraries.integers().between(0, 0x0fffffff).map(id -> new Property(new ByteWriter().u8(0x0b).varint(id).toBytes(), true))),
+        Gens.weight(1, Gens.ints(0, 0x0fffffff).map(id -> new Property(new ByteWriter().u8(0x0b).varint(id).toBytes(), true))),
         // any identifier, any value: its size may be anything
-        Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(8).map(bytes -> new Property(bytes, false))));
-    Arbitrary<PropertyBlock> listed = property.list().ofMaxSize(4).map(list -> {
+        Gens.weight(1, Gens.bytes(1, 8).map(bytes -> new Property(bytes, false))));
+    Gen<PropertyBlock> listed = property.list(0, 4).map(list -> {
       ByteWriter out = new ByteWriter();
       list.forEach(each -> out.bytes(each.bytes()));
       byte[] content = out.toBytes();
       return new PropertyBlock(content, content.length, list.stream().allMatch(Property::honest), list.size() + " properties");
     });
-    return Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.just(new PropertyBlock(new byte[0], 0, true, "none"))),
-        Tuple.of(3, listed),
-        Tuple.of(1, Combinators.combine(listed, Arbitraries.integers().between(0, 0x0fffffff))
-            .as((block, declared) -> new PropertyBlock(block.content(), declared, block.valuesHonest(), block.label() + " declared " + declared))));
+    return Gens.frequency(
+        Gens.weight(3, Gens.constant(new PropertyBlock(new byte[0], 0, true, "none"))),
+        Gens.weight(3, listed),
+        Gens.weight(1, Gens.combine(listed, Gens.ints(0, 0x0fffffff),
+            (block, declared) -> new PropertyBlock(block.content(), declared, block.valuesHonest(), block.label() + " declared " + declared))));
   }
 
   private static byte[] write(ByteWriter out, Text text) {
@@ -613,19 +610,19 @@ final class MqttPackets {
    * An MQTT string field: plausible content mostly; else any characters, bytes that are not UTF-8, a
    * U+0000, or a huge one; one in nine with a length prefix that lies.
    */
-  static Arbitrary<Text> text(Arbitrary<String> plausible) {
-    Arbitrary<byte[]> content = Arbitraries.frequencyOf(
-        Tuple.of(8, plausible.map(s -> s.getBytes(StandardCharsets.UTF_8))),
-        Tuple.of(1, notUtf8()),
-        Tuple.of(1, Arbitraries.of("a\u0000b", "\u0000", "\ud83d\ude00", "\u202e", "\r\n").map(s -> s.getBytes(StandardCharsets.UTF_8))),
-        Tuple.of(1, Arbitraries.integers().between(256, 0xffff).map(n -> filled(n, (byte) 'x'))));
-    Arbitrary<Integer> lie = Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just(-1)), Tuple.of(1, Arbitraries.integers().between(0, 0xffff)));
-    return Combinators.combine(content, lie).as((bytes, declared) -> new Text(bytes, declared < 0 ? bytes.length : declared));
+  static Gen<Text> text(Gen<String> plausible) {
+    Gen<byte[]> content = Gens.frequency(
+        Gens.weight(8, plausible.map(s -> s.getBytes(StandardCharsets.UTF_8))),
+        Gens.weight(1, notUtf8()),
+        Gens.weight(1, Gens.oneOf("a\u0000b", "\u0000", "\ud83d\ude00", "\u202e", "\r\n").map(s -> s.getBytes(StandardCharsets.UTF_8))),
+        Gens.weight(1, Gens.ints(256, 0xffff).map(n -> filled(n, (byte) 'x'))));
+    Gen<Integer> lie = Gens.frequency(Gens.weight(8, Gens.constant(-1)), Gens.weight(1, Gens.ints(0, 0xffff)));
+    return Gens.combine(content, lie, (bytes, declared) -> new Text(bytes, declared < 0 ? bytes.length : declared));
   }
 
   /** Byte sequences UTF-8 forbids (RFC 3629): over-long forms, surrogates, stray continuations, 0xFF. */
-  static Arbitrary<byte[]> notUtf8() {
-    return Arbitraries.of(
+  static Gen<byte[]> notUtf8() {
+    return Gens.oneOf(
         new byte[] {(byte) 0xc0, (byte) 0x80},
         new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
         new byte[] {(byte) 0xff},
@@ -634,8 +631,8 @@ final class MqttPackets {
         new byte[] {(byte) 0xf8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80});
   }
 
-  static Arbitrary<String> hex(int length) {
-    return Arbitraries.strings().withChars("0123456789abcdefABCDEF").ofLength(length);
+  static Gen<String> hex(int length) {
+    return Gens.strings("0123456789abcdefABCDEF", length, length);
   }
 
   static byte[] filled(int size, byte value) {

@@ -1,5 +1,7 @@
 package io.drover.hub.hostile;
 
+import io.drover.gateway.hostile.gen.Gen;
+import io.drover.gateway.hostile.gen.Gens;
 import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -9,10 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
 
 /**
  * HTTP/1.1 requests against the node's routes (RFC 9112), as a hostile client could send them: the
@@ -128,30 +126,29 @@ final class HttpRequests {
   // --- the requests ---
 
   /** Requests to {@code routes} ({@code "GET /v1/devices/:device"}), whose parameters of these names may be filled with real values. */
-  static Arbitrary<HttpCase> cases(List<String> routes, Set<String> realParameters) {
-    // an arbitrary for each route, made here once: jqwik keeps the generators of the arbitraries a
-    // property uses until the property ends, so one made for each try would pile up over a long run
-    Map<String, Arbitrary<HttpCase>> byRoute = new HashMap<>();
+  static Gen<HttpCase> cases(List<String> routes, Set<String> realParameters) {
+    // a generator for each route, made here once and drawn from by every case
+    Map<String, Gen<HttpCase>> byRoute = new HashMap<>();
     for (String each : routes) {
       byRoute.put(each, forRoute(each, realParameters));
     }
     for (String each : NO_ROUTES) {
       byRoute.put(each, forRoute(each, realParameters));
     }
-    return Arbitraries.frequencyOf(Tuple.of(12, Arbitraries.of(routes)), Tuple.of(1, Arbitraries.of(NO_ROUTES))).flatMap(byRoute::get);
+    return Gens.frequency(Gens.weight(12, Gens.oneOf(routes)), Gens.weight(1, Gens.oneOf(NO_ROUTES))).flatMap(byRoute::get);
   }
 
   /** Requests no route serves. */
   private static final List<String> NO_ROUTES = List.of("GET /v1/nowhere", "POST /v1/devices/x/y/z", "GET /", "OPTIONS *", "GET //v1//devices",
       "GET /v1/devices/");
 
-  private static Arbitrary<HttpCase> forRoute(String route, Set<String> realParameters) {
+  private static Gen<HttpCase> forRoute(String route, Set<String> realParameters) {
     String routeMethod = route.substring(0, route.indexOf(' '));
     String template = route.substring(route.indexOf(' ') + 1);
-    Arbitrary<RequestLine> line = Combinators.combine(method(routeMethod), path(template, realParameters), query(), version())
-        .as((m, p, q, v) -> new RequestLine(m.text(), p.text() + q.text(), v.text(), m.malformed() || p.malformed() || q.malformed() || v.malformed()));
-    return Combinators.combine(line, authorization(), content(), extraHeaders())
-        .as((l, auth, body, extra) -> {
+    Gen<RequestLine> line = Gens.combine(method(routeMethod), path(template, realParameters), query(), version(),
+        (m, p, q, v) -> new RequestLine(m.text(), p.text() + q.text(), v.text(), m.malformed() || p.malformed() || q.malformed() || v.malformed()));
+    return Gens.combine(line, authorization(), content(), extraHeaders(),
+        (l, auth, body, extra) -> {
           List<String> headers = new ArrayList<>(auth);
           headers.addAll(body.headers());
           headers.addAll(extra.lines());
@@ -171,35 +168,35 @@ final class HttpRequests {
   private record RequestLine(String method, String target, String version, boolean malformed) {
   }
 
-  private static Arbitrary<Part> method(String routeMethod) {
+  private static Gen<Part> method(String routeMethod) {
     String method = routeMethod.equals("ANY") ? "GET" : routeMethod;
-    return Arbitraries.frequencyOf(
-        Tuple.of(12, Arbitraries.just(Part.of(method))),
-        Tuple.of(3, Arbitraries.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS").map(Part::of)),
-        Tuple.of(1, Arbitraries.of("get", "FOO", "CONNECT", "TRACE", "PRI").map(Part::of)),
-        Tuple.of(1, Arbitraries.of("G\u0000T", "", "GET GET", "\u00e9").map(text -> new Part(text, true))));
+    return Gens.frequency(
+        Gens.weight(12, Gens.constant(Part.of(method))),
+        Gens.weight(3, Gens.oneOf("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS").map(Part::of)),
+        Gens.weight(1, Gens.oneOf("get", "FOO", "CONNECT", "TRACE", "PRI").map(Part::of)),
+        Gens.weight(1, Gens.oneOf("G\u0000T", "", "GET GET", "\u00e9").map(text -> new Part(text, true))));
   }
 
-  private static Arbitrary<Part> version() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(20, Arbitraries.just(Part.of("HTTP/1.1"))),
-        Tuple.of(1, Arbitraries.just(Part.of("HTTP/1.0"))),
-        Tuple.of(1, Arbitraries.of("HTTP/2.0", "HTTP/9.9", "HTTP/1.1x", "http/1.1", "").map(text -> new Part(text, true))));
+  private static Gen<Part> version() {
+    return Gens.frequency(
+        Gens.weight(20, Gens.constant(Part.of("HTTP/1.1"))),
+        Gens.weight(1, Gens.constant(Part.of("HTTP/1.0"))),
+        Gens.weight(1, Gens.oneOf("HTTP/2.0", "HTTP/9.9", "HTTP/1.1x", "http/1.1", "").map(text -> new Part(text, true))));
   }
 
   /** The route's path with each parameter filled: a real value mostly, else a hostile one. */
-  private static Arbitrary<Part> path(String template, Set<String> world) {
+  private static Gen<Part> path(String template, Set<String> world) {
     if (template.startsWith("~")) {
-      return Arbitraries.frequencyOf(
-          Tuple.of(3, Arbitraries.of("/login", "/signup", "/events", "/devices", "/oauth/authorize", "/verify-email", "/products/1/devices/x")
+      return Gens.frequency(
+          Gens.weight(3, Gens.oneOf("/login", "/signup", "/events", "/devices", "/oauth/authorize", "/verify-email", "/products/1/devices/x")
               .map(Part::of)),
-          Tuple.of(1, segment(world, "page").map(value -> new Part("/devices/" + value.text(), value.malformed()))));
+          Gens.weight(1, segment(world, "page").map(value -> new Part("/devices/" + value.text(), value.malformed()))));
     }
     if (template.equals("*")) {
-      return Arbitraries.just(Part.of("*"));
+      return Gens.constant(Part.of("*"));
     }
     String[] segments = template.split("/", -1);
-    List<Arbitrary<Part>> parts = new ArrayList<>();
+    List<Gen<Part>> parts = new ArrayList<>();
     for (int i = 1; i < segments.length; i++) {
       String segment = segments[i];
       if (segment.startsWith(":")) {
@@ -207,13 +204,13 @@ final class HttpRequests {
       } else if (segment.isEmpty() && i == segments.length - 1 && template.length() > 1) {
         parts.add(segment(world, "file")); // a route that ends in '/' takes any name below it
       } else {
-        parts.add(Arbitraries.just(Part.of(segment)));
+        parts.add(Gens.constant(Part.of(segment)));
       }
     }
     if (parts.isEmpty()) {
-      return Arbitraries.just(Part.of("/"));
+      return Gens.constant(Part.of("/"));
     }
-    return Combinators.combine(parts).as(list -> {
+    return Gens.all(parts).map(list -> {
       StringBuilder path = new StringBuilder();
       boolean malformed = false;
       for (Part part : list) {
@@ -225,27 +222,27 @@ final class HttpRequests {
   }
 
   /** A path segment: the world's value for the parameter, or a hostile one, encoded or (sometimes) raw. */
-  private static Arbitrary<Part> segment(Set<String> world, String parameter) {
+  private static Gen<Part> segment(Set<String> world, String parameter) {
     String real = world.contains(parameter) ? "${param:" + parameter + "}" : null;
-    Arbitrary<Part> hostile = Arbitraries.frequencyOf(
-        Tuple.of(4, hostileText().map(text -> Part.of(encode(text)))),
-        Tuple.of(2, Arbitraries.of("..", ".", "%2e%2e", "..%2f..%2fetc%2fpasswd", "%00", "a%00b", "%ZZ", "%", "%c0%ae%c0%ae", "%ff", "~",
+    Gen<Part> hostile = Gens.frequency(
+        Gens.weight(4, hostileText().map(text -> Part.of(encode(text)))),
+        Gens.weight(2, Gens.oneOf("..", ".", "%2e%2e", "..%2f..%2fetc%2fpasswd", "%00", "a%00b", "%ZZ", "%", "%c0%ae%c0%ae", "%ff", "~",
             "%2f", "a;b=c").map(Part::of)),
         // raw bytes a client should have escaped: UTF-8, a space, a control character
-        Tuple.of(1, Arbitraries.of("\u00fc", "\ud83d\ude00", "a b", "a\tb", "a\"b", "<x>").map(text -> new Part(text, text.contains(" ")
+        Gens.weight(1, Gens.oneOf("\u00fc", "\ud83d\ude00", "a b", "a\tb", "a\"b", "<x>").map(text -> new Part(text, text.contains(" ")
             || text.contains("\t")))));
     if (real == null) {
       return hostile;
     }
-    return Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(Part.of(real))), Tuple.of(2, hostile));
+    return Gens.frequency(Gens.weight(3, Gens.constant(Part.of(real))), Gens.weight(2, hostile));
   }
 
-  private static Arbitrary<String> hostileText() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.strings().ofMaxLength(30)),
-        Tuple.of(2, Arbitraries.of("", " ", "null", "-1", "0", "1e99", "99999999999999999999", "1.5", "NaN", "true", "' OR '1'='1",
+  private static Gen<String> hostileText() {
+    return Gens.frequency(
+        Gens.weight(3, Gens.strings(0, 30)),
+        Gens.weight(2, Gens.oneOf("", " ", "null", "-1", "0", "1e99", "99999999999999999999", "1.5", "NaN", "true", "' OR '1'='1",
             "<script>", "a/b", "\u0000", "\u202e", "0123456789abcdef01234567", "\ud83d\ude00")),
-        Tuple.of(1, Arbitraries.integers().between(300, 6000).map("a"::repeat)));
+        Gens.weight(1, Gens.ints(300, 6000).map("a"::repeat)));
   }
 
   private static String encode(String text) {
@@ -253,23 +250,23 @@ final class HttpRequests {
   }
 
   /** None mostly; else pairs of the API's names and other keys, with plausible or hostile values, some repeated or malformed. */
-  private static Arbitrary<Part> query() {
-    Arbitrary<String> key = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of(FIELD_NAMES)), Tuple.of(1, Arbitraries.strings().ofMaxLength(10)));
-    Arbitrary<String> pair = Combinators.combine(key, hostileText()).as((k, v) -> encode(k) + "=" + encode(v));
-    return Arbitraries.frequencyOf(
-        Tuple.of(4, Arbitraries.just(Part.of(""))),
-        Tuple.of(3, pair.list().ofMinSize(1).ofMaxSize(5).map(pairs -> Part.of("?" + String.join("&", pairs)))),
-        Tuple.of(1, Arbitraries.of("?", "?&&&", "?=", "?a=%ZZ", "?%", "?a=1&a=2&a=3", "?page=-1&per_page=100000000", "?a[b]=c",
+  private static Gen<Part> query() {
+    Gen<String> key = Gens.frequency(Gens.weight(3, Gens.oneOf(FIELD_NAMES)), Gens.weight(1, Gens.strings(0, 10)));
+    Gen<String> pair = Gens.combine(key, hostileText(), (k, v) -> encode(k) + "=" + encode(v));
+    return Gens.frequency(
+        Gens.weight(4, Gens.constant(Part.of(""))),
+        Gens.weight(3, pair.list(1, 5).map(pairs -> Part.of("?" + String.join("&", pairs)))),
+        Gens.weight(1, Gens.oneOf("?", "?&&&", "?=", "?a=%ZZ", "?%", "?a=1&a=2&a=3", "?page=-1&per_page=100000000", "?a[b]=c",
             "?" + "x=1&".repeat(2000)).map(Part::of)));
   }
 
   /** The Authorization header (RFC 9110 section 11.6.2): a real token mostly, else none, another scheme, a malformed one, two. */
-  private static Arbitrary<List<String>> authorization() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(5, Arbitraries.just(List.of("Authorization: Bearer " + USER_TOKEN))),
-        Tuple.of(2, Arbitraries.just(List.of("Authorization: Bearer " + ADMIN_TOKEN))),
-        Tuple.of(3, Arbitraries.just(List.<String>of())),
-        Tuple.of(2, Arbitraries.of(
+  private static Gen<List<String>> authorization() {
+    return Gens.frequency(
+        Gens.weight(5, Gens.constant(List.of("Authorization: Bearer " + USER_TOKEN))),
+        Gens.weight(2, Gens.constant(List.of("Authorization: Bearer " + ADMIN_TOKEN))),
+        Gens.weight(3, Gens.constant(List.<String>of())),
+        Gens.weight(2, Gens.oneOf(
             "Authorization: Bearer",
             "Authorization: Bearer ",
             "Authorization: bearer " + USER_TOKEN,
@@ -281,28 +278,28 @@ final class HttpRequests {
             "Authorization: Digest username=\"a\"",
             "Authorization: Bearer " + USER_TOKEN + " extra",
             "Authorization:").map(List::of)),
-        Tuple.of(1, Arbitraries.just(List.of("Authorization: Bearer " + USER_TOKEN, "Authorization: Bearer someone-else"))));
+        Gens.weight(1, Gens.constant(List.of("Authorization: Bearer " + USER_TOKEN, "Authorization: Bearer someone-else"))));
   }
 
   /** Headers beyond the request's own: none mostly; else a huge one, very many, odd ones, one with a broken name. */
   private record Extra(List<String> lines, boolean malformed) {
   }
 
-  private static Arbitrary<Extra> extraHeaders() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(8, Arbitraries.just(new Extra(List.of(), false))),
-        Tuple.of(1, Arbitraries.integers().between(100, 20_000).map(n -> new Extra(List.of("X-Huge: " + "h".repeat(n)), false))),
-        Tuple.of(1, Arbitraries.integers().between(50, 300).map(n -> {
+  private static Gen<Extra> extraHeaders() {
+    return Gens.frequency(
+        Gens.weight(8, Gens.constant(new Extra(List.of(), false))),
+        Gens.weight(1, Gens.ints(100, 20_000).map(n -> new Extra(List.of("X-Huge: " + "h".repeat(n)), false))),
+        Gens.weight(1, Gens.ints(50, 300).map(n -> {
           List<String> many = new ArrayList<>();
           for (int i = 0; i < n; i++) {
             many.add("X-Many-" + i + ": " + i);
           }
           return new Extra(many, false);
         })),
-        Tuple.of(2, Arbitraries.of("Accept: */*;q=abc", "Accept: application/json", "Expect: 100-continue", "If-None-Match: *",
+        Gens.weight(2, Gens.oneOf("Accept: */*;q=abc", "Accept: application/json", "Expect: 100-continue", "If-None-Match: *",
             "X-Forwarded-For: ::1, garbage", "Origin: null", "Cookie: " + "c=1; ".repeat(500), "Content-Encoding: gzip", "Range: bytes=9-1",
             "Accept-Language: \u00e9").map(line -> new Extra(List.of(line), false))),
-        Tuple.of(1, Arbitraries.of("Bad Header: x", "X-Ctl: a\u0001b", ": empty-name", "X-No-Colon").map(line -> new Extra(List.of(line), true))));
+        Gens.weight(1, Gens.oneOf("Bad Header: x", "X-Ctl: a\u0001b", ": empty-name", "X-No-Colon").map(line -> new Extra(List.of(line), true))));
   }
 
   // --- bodies ---
@@ -314,30 +311,30 @@ final class HttpRequests {
   private record Body(String contentType, byte[] bytes) {
   }
 
-  private static Arbitrary<Content> content() {
-    Arbitrary<Body> body = Arbitraries.frequencyOf(
-        Tuple.of(6, json().map(text -> new Body("application/json", utf8(text)))),
-        Tuple.of(1, Combinators.combine(json(), Arbitraries.doubles().between(0, 1))
-            .as((text, cut) -> new Body("application/json", utf8(text.substring(0, (int) (cut * text.length())))))),
-        Tuple.of(1, Combinators.combine(Arbitraries.of(1_001, 5_000), Arbitraries.of("[", "{\"a\":")).as((depth, open) -> new Body("application/json",
+  private static Gen<Content> content() {
+    Gen<Body> body = Gens.frequency(
+        Gens.weight(6, json().map(text -> new Body("application/json", utf8(text)))),
+        Gens.weight(1, Gens.combine(json(), Gens.doubles(0, 1),
+            (text, cut) -> new Body("application/json", utf8(text.substring(0, (int) (cut * text.length())))))),
+        Gens.weight(1, Gens.combine(Gens.oneOf(1_001, 5_000), Gens.oneOf("[", "{\"a\":"), (depth, open) -> new Body("application/json",
             utf8(open.repeat(depth) + "1" + (open.equals("[") ? "]" : "}").repeat(depth))))),
-        Tuple.of(1, Arbitraries.of("{\"ttl\":1e999999}", "{\"id\":123456789012345678901234567890}", "{\"name\":\"\\u0000\"}",
+        Gens.weight(1, Gens.oneOf("{\"ttl\":1e999999}", "{\"id\":123456789012345678901234567890}", "{\"name\":\"\\u0000\"}",
             "{\"name\":\"\\ud800\"}", "{\"a\":NaN}", "{\"a\":1,\"a\":2}", "[]", "null", "\"x\"", "{}", "{\"scopes\":[[[]]]}").map(text ->
             new Body("application/json", utf8(text)))),
-        Tuple.of(2, form().map(text -> new Body("application/x-www-form-urlencoded", utf8(text)))),
-        Tuple.of(1, multipart()),
-        Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(2000).map(bytes -> new Body("application/octet-stream", bytes))),
-        Tuple.of(1, Arbitraries.integers().between(60_000, 70_000).map(n -> new Body("application/json", utf8("{\"data\":\"" + "d".repeat(n) + "\"}")))));
-    Arbitrary<String> lie = Arbitraries.of("application/json", "application/x-www-form-urlencoded", "multipart/form-data",
+        Gens.weight(2, form().map(text -> new Body("application/x-www-form-urlencoded", utf8(text)))),
+        Gens.weight(1, multipart()),
+        Gens.weight(1, Gens.bytes(0, 2000).map(bytes -> new Body("application/octet-stream", bytes))),
+        Gens.weight(1, Gens.ints(60_000, 70_000).map(n -> new Body("application/json", utf8("{\"data\":\"" + "d".repeat(n) + "\"}")))));
+    Gen<String> lie = Gens.oneOf("application/json", "application/x-www-form-urlencoded", "multipart/form-data",
         "multipart/form-data; boundary=", "text/plain", "application/json; charset=ebcdic", "a/b;;;", "", "application/json, text/html");
-    Arbitrary<Framing> framing = Arbitraries.frequencyOf(
-        Tuple.of(12, Arbitraries.just(Framing.LENGTH)),
-        Tuple.of(2, Arbitraries.just(Framing.CHUNKED)),
-        Tuple.of(1, Arbitraries.of(Framing.LENGTH_SHORT, Framing.LENGTH_TWICE, Framing.CHUNK_BROKEN)));
-    Arbitrary<Content> withBody = Combinators.combine(body, Arbitraries.frequencyOf(
-            Tuple.of(5, Arbitraries.just("")), Tuple.of(1, lie)), framing, Arbitraries.frequencyOf(
-            Tuple.of(8, Arbitraries.just(false)), Tuple.of(1, Arbitraries.just(true))))
-        .as((b, lying, f, twice) -> {
+    Gen<Framing> framing = Gens.frequency(
+        Gens.weight(12, Gens.constant(Framing.LENGTH)),
+        Gens.weight(2, Gens.constant(Framing.CHUNKED)),
+        Gens.weight(1, Gens.oneOf(Framing.LENGTH_SHORT, Framing.LENGTH_TWICE, Framing.CHUNK_BROKEN)));
+    Gen<Content> withBody = Gens.combine(body, Gens.frequency(
+            Gens.weight(5, Gens.constant("")), Gens.weight(1, lie)), framing, Gens.frequency(
+            Gens.weight(8, Gens.constant(false)), Gens.weight(1, Gens.constant(true))),
+        (b, lying, f, twice) -> {
           List<String> headers = new ArrayList<>();
           headers.add("Content-Type: " + (lying.isEmpty() ? b.contentType() : lying));
           if (twice) {
@@ -345,29 +342,29 @@ final class HttpRequests {
           }
           return new Content(headers, b.bytes(), f);
         });
-    return Arbitraries.frequencyOf(
-        Tuple.of(2, Arbitraries.just(new Content(List.of(), new byte[0], Framing.NONE))),
-        Tuple.of(5, withBody));
+    return Gens.frequency(
+        Gens.weight(2, Gens.constant(new Content(List.of(), new byte[0], Framing.NONE))),
+        Gens.weight(5, withBody));
   }
 
   /** JSON of random shape: objects mostly under the API's field names, arrays, strings, numbers, booleans, null; four levels at most. */
-  static Arbitrary<String> json() {
-    return Arbitraries.recursive(HttpRequests::scalar, HttpRequests::container, 0, 4);
+  static Gen<String> json() {
+    return Gens.recursive(scalar(), HttpRequests::container, 0, 4);
   }
 
-  private static Arbitrary<String> scalar() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(3, hostileText().map(HttpRequests::quote)),
-        Tuple.of(2, Arbitraries.integers().map(String::valueOf)),
-        Tuple.of(1, Arbitraries.of("true", "false", "null", "0", "-0", "1.5e308", "-1", "4294967296", "0.0000001")));
+  private static Gen<String> scalar() {
+    return Gens.frequency(
+        Gens.weight(3, hostileText().map(HttpRequests::quote)),
+        Gens.weight(2, Gens.ints().map(String::valueOf)),
+        Gens.weight(1, Gens.oneOf("true", "false", "null", "0", "-0", "1.5e308", "-1", "4294967296", "0.0000001")));
   }
 
-  private static Arbitrary<String> container(Arbitrary<String> inner) {
-    Arbitrary<String> key = Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.of(FIELD_NAMES)), Tuple.of(1, Arbitraries.strings().ofMaxLength(8)));
-    Arbitrary<String> object = Combinators.combine(key, inner).as((k, v) -> quote(k) + ":" + v).list().ofMaxSize(5)
+  private static Gen<String> container(Gen<String> inner) {
+    Gen<String> key = Gens.frequency(Gens.weight(4, Gens.oneOf(FIELD_NAMES)), Gens.weight(1, Gens.strings(0, 8)));
+    Gen<String> object = Gens.combine(key, inner, (k, v) -> quote(k) + ":" + v).list(0, 5)
         .map(members -> "{" + String.join(",", members) + "}");
-    Arbitrary<String> array = inner.list().ofMaxSize(5).map(items -> "[" + String.join(",", items) + "]");
-    return Arbitraries.frequencyOf(Tuple.of(3, object), Tuple.of(1, array), Tuple.of(1, inner));
+    Gen<String> array = inner.list(0, 5).map(items -> "[" + String.join(",", items) + "]");
+    return Gens.frequency(Gens.weight(3, object), Gens.weight(1, array), Gens.weight(1, inner));
   }
 
   private static String quote(String text) {
@@ -384,16 +381,16 @@ final class HttpRequests {
     return out.append('"').toString();
   }
 
-  private static Arbitrary<String> form() {
-    Arbitrary<String> pair = Combinators.combine(Arbitraries.of(FIELD_NAMES), hostileText()).as((k, v) -> encode(k) + "=" + encode(v));
-    return Arbitraries.frequencyOf(
-        Tuple.of(4, pair.list().ofMaxSize(6).map(pairs -> String.join("&", pairs))),
-        Tuple.of(1, Arbitraries.of("=", "&&", "%", "a=%ZZ", "grant_type=password&username=&password=", "a=1&a=2", "%00=%00")));
+  private static Gen<String> form() {
+    Gen<String> pair = Gens.combine(Gens.oneOf(FIELD_NAMES), hostileText(), (k, v) -> encode(k) + "=" + encode(v));
+    return Gens.frequency(
+        Gens.weight(4, pair.list(0, 6).map(pairs -> String.join("&", pairs))),
+        Gens.weight(1, Gens.oneOf("=", "&&", "%", "a=%ZZ", "grant_type=password&username=&password=", "a=1&a=2", "%00=%00")));
   }
 
-  private static Arbitrary<Body> multipart() {
-    return Combinators.combine(Arbitraries.of(FIELD_NAMES), hostileText(), Arbitraries.of("right", "wrong", "unclosed", "none"))
-        .as((name, value, kind) -> {
+  private static Gen<Body> multipart() {
+    return Gens.combine(Gens.oneOf(FIELD_NAMES), hostileText(), Gens.oneOf("right", "wrong", "unclosed", "none"),
+        (name, value, kind) -> {
           String boundary = "b0undary";
           String part = "--" + (kind.equals("wrong") ? "other" : boundary) + "\r\nContent-Disposition: form-data; name=\"" + name
               + "\"; filename=\"f.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n" + value + "\r\n"
