@@ -24,6 +24,7 @@ SWARM_PIDS=()
 TOOL_PIDS=()
 NODE_KEYS=()
 declare -A NODE_PID=() NODE_DATA=() NODE_HTTP=() NODE_MQTT=() NODE_LOG=()
+declare -A VARIANT_JAVA_OPTS=()  # a variant's own JVM options (read_variants)
 MOSQ_PID=""
 MOSQ_PORT=""
 CLK_TCK=$(getconf CLK_TCK)
@@ -100,6 +101,8 @@ describe_run() {
 
 # NODE_JAR_A / NODE_JAR_B: a drover.jar of other code for that variant (built from another commit), so
 # that a change is measured before and after in the same run; default: the jar this checkout builds.
+# NODE_JAVA_OPTS_A / NODE_JAVA_OPTS_B: that variant's JVM options instead of NODE_JAVA_OPTS (JVM flags
+# compared in one run).
 #
 # Sets VARIANTS (the labels, A first), VARIANT_ARGS[label] (the extra node arguments, word-split) and
 # VARIANT_JAR[label] (the variant's own jar, when it has one).
@@ -120,12 +123,15 @@ read_variants() {
   VARIANT_ARGS[$LABEL_A]="${NODE_ARGS_A:-}"
   [[ -z "${NODE_JAR_A:-}" ]] || VARIANT_JAR[$LABEL_A]="$NODE_JAR_A"
   [[ -z "${NODE_JAR_B:-}" || -z "${LABEL_B:-}" ]] || VARIANT_JAR[$LABEL_B]="$NODE_JAR_B"
+  VARIANT_JAVA_OPTS=()
+  [[ -z "${NODE_JAVA_OPTS_A+set}" ]] || VARIANT_JAVA_OPTS[$LABEL_A]="$NODE_JAVA_OPTS_A"
+  [[ -z "${NODE_JAVA_OPTS_B+set}" || -z "${LABEL_B:-}" ]] || VARIANT_JAVA_OPTS[$LABEL_B]="$NODE_JAVA_OPTS_B"
   local label
   for label in "${VARIANTS[@]}"; do
     [[ "$label" =~ ^[A-Za-z0-9_-]+$ ]] || die "label '$label' may hold letters, digits, '-' and '_' only"
     [[ "$label" != mosquitto ]] || die "'mosquitto' is the baseline's label; name the node variants otherwise"
     [[ -z "${VARIANT_JAR[$label]:-}" || -f "${VARIANT_JAR[$label]}" ]] || die "no jar ${VARIANT_JAR[$label]} for variant $label"
-    log "node variant [$label: ${VARIANT_ARGS[$label]:-(no extra arguments)}${VARIANT_JAR[$label]:+, jar ${VARIANT_JAR[$label]}}]"
+    log "node variant [$label: ${VARIANT_ARGS[$label]:-(no extra arguments)}${VARIANT_JAR[$label]:+, jar ${VARIANT_JAR[$label]}}${VARIANT_JAVA_OPTS[$label]+, JVM options '${VARIANT_JAVA_OPTS[$label]}'}]"
   done
 }
 
@@ -137,8 +143,10 @@ node_start() { # key log-name data-dir [node arguments...]
   local key=$1 log_name=$2 log_file="$OUT_DIR/node-$2.log" data=$3 _ line jar="$WORK/drover-$1.jar"
   shift 3
   [[ -f "$jar" ]] || jar="$WORK/drover.jar"
+  local java_opts="$NODE_JAVA_OPTS"
+  [[ -z "${VARIANT_JAVA_OPTS[$key]+set}" ]] || java_opts="${VARIANT_JAVA_OPTS[$key]}"
   # shellcheck disable=SC2086
-  java $NODE_JAVA_OPTS -jar "$jar" --data-dir "$data" \
+  java $java_opts -jar "$jar" --data-dir "$data" \
     --http.host 127.0.0.1 --http.port 0 --http.tls-port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 --mqtt.tls-port 0 \
     --coap.host 127.0.0.1 --coap.port 0 "$@" >"$log_file" 2>&1 &
   NODE_PID[$key]=$!

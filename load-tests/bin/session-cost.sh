@@ -10,7 +10,10 @@
 # Knobs: SIZES (1000 5000 18000), REPS (3), RATE_COUNT (9000), RATE_REPS (5), RATE_IN_FLIGHT (100),
 # WARMUP_RUNS (2), PER_SWARM (9000), SETTLE_S (3), SKIP_BUILD=1, NODE_JAVA_OPTS, SWARM_JAVA_OPTS,
 # OUT_DIR; node variants: NODE_ARGS_A, LABEL_A (drover, or drover-a with two variants), and
-# NODE_ARGS_B, LABEL_B (drover-b): setting NODE_ARGS_B, even to "", adds the second variant.
+# NODE_ARGS_B, LABEL_B (drover-b): setting NODE_ARGS_B, even to "", adds the second variant; a variant's
+# own jar (NODE_JAR_A, NODE_JAR_B: before/after a change) and JVM options (NODE_JAVA_OPTS_A, _B). With
+# -XX:NativeMemoryTracking=summary in a node's JVM options, its VM.native_memory summary is saved beside
+# the class histograms (idle and at the largest size, first ramp).
 #
 # In one run it:
 #   1. builds the project (SKIP_BUILD=1 skips) and copies both jars into a temporary directory, so a
@@ -66,7 +69,11 @@ measure() { # server rep devices pid
     heap=$(heap_used_kb "$pid")
     # What the heap holds, idle and at the largest size, once: where the per-session bytes go.
     if [[ "$rep" == 1 && ( "$devices" == 0 || "$devices" == "$MAX_SIZE" ) ]]; then
-      jcmd "$pid" GC.class_histogram | head -45 >"$OUT_DIR/$server-class-histogram-$devices.txt"
+      jcmd "$pid" GC.class_histogram | head -80 >"$OUT_DIR/$server-class-histogram-$devices.txt"
+      # where the RSS goes, by JVM category, when the node runs with -XX:NativeMemoryTracking=summary
+      if [[ " ${VARIANT_JAVA_OPTS[$server]-$NODE_JAVA_OPTS} " == *NativeMemoryTracking* ]]; then
+        jcmd "$pid" VM.native_memory summary >"$OUT_DIR/$server-native-memory-$devices.txt" 2>&1 || true
+      fi
     fi
   fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$rep" "$devices" "$rss" "$rss_gc" "$heap" "$(fd_count "$pid")" >>"$OUT_DIR/results.tsv"

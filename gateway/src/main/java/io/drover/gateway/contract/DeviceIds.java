@@ -13,14 +13,22 @@ public final class DeviceIds {
     if (candidate == null || candidate.length() != LENGTH) {
       return null;
     }
-    char[] chars = new char[LENGTH];
+    char[] chars = null;
     for (int i = 0; i < LENGTH; i++) {
-      char c = Character.toLowerCase(candidate.charAt(i));
+      char given = candidate.charAt(i);
+      char c = Character.toLowerCase(given);
       if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
         return null;
       }
-      chars[i] = c;
+      if (c != given && chars == null) {
+        chars = candidate.toCharArray();
+      }
+      if (chars != null) {
+        chars[i] = c;
+      }
     }
-    return new String(chars);
+    // an ID given in lower case already (as devices and the hub send it) is kept, not copied: a session
+    // holds its device ID for as long as it lives, and the transport holds the one it was given
+    return chars == null ? candidate : new String(chars);
   }
 }

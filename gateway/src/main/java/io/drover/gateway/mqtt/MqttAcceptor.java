@@ -6,6 +6,8 @@ import io.drover.gateway.pipeline.SessionPipeline;
 import io.drover.gateway.session.ConnectionBudget;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
@@ -14,6 +16,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.mqtt.MqttEndpoint;
@@ -24,6 +27,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import javax.net.ssl.SSLException;
 
 /**
@@ -44,6 +48,8 @@ import javax.net.ssl.SSLException;
  *       stack trace from Vert.x.
  *   <li>The connection's socket reaches its {@link MqttConnection}, for TCP backpressure (pausing
  *       reads) and the state of its write queue.
+ *   <li>The socket writes straight to its channel ({@link EventLoopWrites}), without the 4.7 KB
+ *       multi-producer write queue Vert.x gives every socket.
  * </ul>
  *
  * The MQTT protocol itself stays vertx-mqtt's: its decoder, encoder and {@link MqttServerConnection},
@@ -81,6 +87,8 @@ final class MqttAcceptor {
   /** A TCP connection was accepted; nothing has been read from it yet. */
   void accept(NetSocket accepted) {
     NetSocketInternal socket = (NetSocketInternal) accepted;
+    // before anything is written: the socket's writes all run here, on this event loop
+    EventLoopWrites.install(socket);
     Channel channel = socket.channelHandlerContext().channel();
     String remote = socket.remoteAddress() == null ? null : socket.remoteAddress().host();
     ConnectionBudget budget = pipeline.budget();
@@ -90,23 +98,14 @@ final class MqttAcceptor {
     if (toRefuse) {
       refusalsHeld++;
     }
-    Accepted connection = new Accepted(socket, remote, admitted);
-    channel.closeFuture().addListener(closed -> {
-      held.decrementAndGet();
-      if (admitted) {
-        budget.release();
-      }
-      if (toRefuse) {
-        refusalsHeld--;
-      }
-      context.owner().cancelTimer(connection.deadline);
-    });
+    Accepted connection = new Accepted(socket, remote, admitted, toRefuse);
+    channel.closeFuture().addListener(connection);
     if (!admitted && !toRefuse) {
       pipeline.connectRefused(Kind.OVERLOADED, null, remote, "this gateway holds its limit of " + budget.limit() + " connections");
       socket.close();
       return;
     }
-    socket.exceptionHandler(error -> failed(connection, null, error));
+    socket.exceptionHandler(connection);
     // a handshake that times out is closed by Netty without an exception: its outcome comes as an event
     socket.eventHandler(event -> {
       if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
@@ -150,8 +149,7 @@ final class MqttAcceptor {
   private void connected(Accepted connection, MqttEndpoint endpoint) {
     connection.connected = true;
     context.owner().cancelTimer(connection.deadline);
-    new MqttConnection(endpoint, connection.socket, context, pipeline, settings, connection.admitted,
-        (deviceId, error) -> failed(connection, deviceId, error)).open();
+    new MqttConnection(endpoint, connection.socket, context, pipeline, settings, connection.admitted, connection).open();
   }
 
   /**
@@ -203,19 +201,51 @@ final class MqttAcceptor {
     }
   }
 
-  /** One accepted connection, until its CONNECT hands it to an {@link MqttConnection}. */
-  private static final class Accepted {
+  /**
+   * One accepted connection, from its accept to its close. It is also the connection's close listener and
+   * where its errors go (the socket's, and its {@link MqttConnection}'s with the device ID): one object
+   * per connection instead of a lambda for each, which an idle session would hold as long as it lives.
+   */
+  private final class Accepted implements ChannelFutureListener, Handler<Throwable>, BiConsumer<String, Throwable> {
     final NetSocketInternal socket;
     final String remote;
     final boolean admitted;
+    /** Past the budget, kept to be answered "server unavailable". */
+    final boolean toRefuse;
     long deadline = -1;
     boolean connected;
     boolean failed;
 
-    Accepted(NetSocketInternal socket, String remote, boolean admitted) {
+    Accepted(NetSocketInternal socket, String remote, boolean admitted, boolean toRefuse) {
       this.socket = socket;
       this.remote = remote;
       this.admitted = admitted;
+      this.toRefuse = toRefuse;
+    }
+
+    /** The channel closed. */
+    @Override
+    public void operationComplete(ChannelFuture closed) {
+      held.decrementAndGet();
+      if (admitted) {
+        pipeline.budget().release();
+      }
+      if (toRefuse) {
+        refusalsHeld--;
+      }
+      context.owner().cancelTimer(deadline);
+    }
+
+    /** The socket failed. */
+    @Override
+    public void handle(Throwable error) {
+      failed(this, null, error);
+    }
+
+    /** The session failed below it, once the device ID is known. */
+    @Override
+    public void accept(String deviceId, Throwable error) {
+      failed(this, deviceId, error);
     }
   }
 }

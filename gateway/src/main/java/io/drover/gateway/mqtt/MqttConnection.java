@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * this class): vertx-mqtt throws for that, and a throw would reach Vert.x as an unhandled exception
  * per message. Every write checks {@link #connected()} first, and closing goes through the socket.
  */
-final class MqttConnection implements DeviceLink {
+final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
 
   static final String PROTOCOL = "mqtt";
   /** Topic filters one session may hold; firmware needs one or two ({@code c/#}, or a few of its own). */
@@ -66,18 +66,23 @@ final class MqttConnection implements DeviceLink {
   private final NetSocketInternal socket;
   private final Context context;
   private final SessionPipeline pipeline;
-  private final int maxMessageSize;
+  private final MqttSettings settings;
   private final String remoteAddress;
   /** False when the connection came past the connection budget: its CONNECT is refused "server unavailable". */
   private final boolean admitted;
   /** Where an error of the connection's socket goes: counted, logged (sampled) and closed by the acceptor. */
   private final BiConsumer<String, Throwable> failed;
-  private final MqttOutbound outbound;
-  /** Granted filters and their QoS, in the order granted; a device has one or two, {@link #MAX_SUBSCRIPTIONS} at most. */
-  private final List<String> subscriptions = new ArrayList<>(2);
-  private final List<MqttQoS> subscriptionQos = new ArrayList<>(2);
-  /** Calls sent on {@code c/f/...} and {@code c/v/...} awaiting their {@code r/{id}}, by request ID. */
-  private final Map<String, Promise<String>> pending = new HashMap<>(4);
+  /** Made at the first message to the device or acknowledgement: an idle session has sent nothing but its CONNACK. */
+  private MqttOutbound outbound;
+  /**
+   * Granted filters and their QoS, in the order granted; a device has one or two, {@link #MAX_SUBSCRIPTIONS}
+   * at most. Made at the first SUBSCRIBE, as {@link #pending} at the first request: an idle session's
+   * heap is what bounds a node's session count.
+   */
+  private List<String> subscriptions;
+  private List<MqttQoS> subscriptionQos;
+  /** Calls sent on {@code c/f/...} and {@code c/v/...} awaiting their {@code r/{id}}, by request ID; null until the first. */
+  private Map<String, Promise<String>> pending;
   private long requestCounter;
   private String deviceId;
   private LiveSession session;
@@ -95,28 +100,10 @@ final class MqttConnection implements DeviceLink {
     this.socket = socket;
     this.context = context;
     this.pipeline = pipeline;
-    this.maxMessageSize = settings.maxMessageSize();
+    this.settings = settings;
     this.admitted = admitted;
     this.failed = failed;
     this.remoteAddress = socket.remoteAddress() == null ? null : socket.remoteAddress().host();
-    this.outbound = new MqttOutbound(context.owner(), socket, pipeline.metrics(), settings.outboundStall(), new MqttOutbound.Listener() {
-      @Override
-      public void outboundFull() {
-        outboundHold = true;
-        updateReading();
-      }
-
-      @Override
-      public void outboundDrained() {
-        outboundHold = false;
-        updateReading();
-      }
-
-      @Override
-      public void outboundStalled(String detail) {
-        closeFor(ConnectionClose.SLOW_READER, detail);
-      }
-    });
   }
 
   /**
@@ -144,6 +131,7 @@ final class MqttConnection implements DeviceLink {
     }
     deviceId = id;
     MqttAuth auth = endpoint.auth();
+    ConnectDetails.forget(endpoint); // read: the endpoint need not keep the device's secret for the connection's life
     if (auth != null && auth.getUsername() != null && !id.equals(DeviceIds.normalize(auth.getUsername()))) {
       refuseConnect(Kind.BAD_CREDENTIALS, "user name must be the device ID");
       return;
@@ -208,7 +196,8 @@ final class MqttConnection implements DeviceLink {
       socket.close();
       return;
     }
-    session = pipeline.open(device.deviceId(), context, this);
+    // the ID this connection holds already (the client identifier's own string), not the hub's copy of it
+    session = pipeline.open(device.deviceId().equals(deviceId) ? deviceId : device.deviceId(), context, this);
     socket.resume();
   }
 
@@ -219,7 +208,7 @@ final class MqttConnection implements DeviceLink {
     endpoint.publishReleaseHandler(endpoint::publishComplete);
     endpoint.subscribeHandler(this::onSubscribe);
     endpoint.unsubscribeHandler(message -> {
-      for (String filter : message.topics()) {
+      for (String filter : subscriptions == null ? List.<String>of() : message.topics()) {
         int index = subscriptions.indexOf(filter);
         if (index >= 0) {
           subscriptions.remove(index);
@@ -233,7 +222,7 @@ final class MqttConnection implements DeviceLink {
     if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
       // tells the device the largest packet it may send (MQTT 5 section 3.2.2.3.6) and that QoS 2 is not needed
       MqttProperties limits = new MqttProperties();
-      limits.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), maxMessageSize));
+      limits.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), settings.maxMessageSize()));
       endpoint.accept(false, limits);
     } else {
       endpoint.accept(false);
@@ -288,7 +277,7 @@ final class MqttConnection implements DeviceLink {
 
   /** The answer to a request this connection sent; a late or unknown one is dropped. */
   private void onReply(String requestId, Buffer payload) {
-    Promise<String> answer = pending.remove(requestId);
+    Promise<String> answer = pending == null ? null : pending.remove(requestId);
     if (answer == null) {
       LOG.debug("reply to no pending request [device-id: {}, request: {}]", deviceId, LogText.untrusted(requestId));
       return;
@@ -307,7 +296,7 @@ final class MqttConnection implements DeviceLink {
     } else {
       endpoint.publishAcknowledge(message.messageId());
     }
-    outbound.check();
+    outbound().check();
   }
 
   /**
@@ -330,7 +319,7 @@ final class MqttConnection implements DeviceLink {
       }
       if (v5 && message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
         endpoint.publishAcknowledge(message.messageId(), MqttReplies.publishRefusal(failure.kind()), reasonString(failure.getMessage()));
-        outbound.check();
+        outbound().check();
       } else {
         closeFor(ConnectionClose.HUB_OVERLOADED, "the hub could not take a QoS " + message.qosLevel().value() + " event ("
             + failure.kind().metricName() + "); the device resends it when it reconnects");
@@ -346,7 +335,7 @@ final class MqttConnection implements DeviceLink {
     } else if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
       endpoint.publishReceived(message.messageId());
     }
-    if (outbound.isFull()) {
+    if (outbound().isFull()) {
       pipeline.metrics().outboundDropped();
     } else {
       publish(MqttTopics.ERROR_NOTICE, new JsonObject()
@@ -355,7 +344,7 @@ final class MqttConnection implements DeviceLink {
           .put("message", failure.getMessage())
           .toBuffer());
     }
-    outbound.check();
+    outbound().check();
   }
 
   /**
@@ -369,6 +358,10 @@ final class MqttConnection implements DeviceLink {
       return;
     }
     boolean v5 = endpoint.protocolVersion() == MqttReplies.MQTT_5;
+    if (subscriptions == null) {
+      subscriptions = new ArrayList<>(2);
+      subscriptionQos = new ArrayList<>(2);
+    }
     List<MqttSubAckReasonCode> granted = new ArrayList<>(message.topicSubscriptions().size());
     for (MqttTopicSubscription subscription : message.topicSubscriptions()) {
       String filter = subscription.topicName();
@@ -392,7 +385,7 @@ final class MqttConnection implements DeviceLink {
       }
     }
     endpoint.subscribeAcknowledge(message.messageId(), granted, MqttProperties.NO_PROPERTIES);
-    outbound.check();
+    outbound().check();
   }
 
   /**
@@ -402,16 +395,23 @@ final class MqttConnection implements DeviceLink {
    * @return false when the connection is closed or the device subscribed to no filter that matches
    */
   private boolean publish(String topic, Buffer payload) {
-    if (!connected()) {
+    if (!connected() || subscriptions == null) {
       return false;
     }
     for (int i = 0; i < subscriptions.size(); i++) {
       if (MqttTopics.matches(subscriptions.get(i), topic)) {
-        outbound.track(topic, payload.length(), endpoint.publish(topic, payload, subscriptionQos.get(i), false, false));
+        outbound().track(topic, payload.length(), endpoint.publish(topic, payload, subscriptionQos.get(i), false, false));
         return true;
       }
     }
     return false;
+  }
+
+  private MqttOutbound outbound() {
+    if (outbound == null) {
+      outbound = new MqttOutbound(context.owner(), socket, pipeline.metrics(), settings.outboundStall(), this);
+    }
+    return outbound;
   }
 
   /** Whether the endpoint can be written: vertx-mqtt throws for a write once it is closed, by anyone. */
@@ -455,7 +455,7 @@ final class MqttConnection implements DeviceLink {
   /** {@code c/f/{name}/{id}} and {@code c/v/{name}/{id}} are answered on {@code r/{id}}; {@code c/s} is not answered. */
   @Override
   public DeviceCall call(DeviceCommand command) {
-    if (outbound.isFull()) {
+    if (outbound().isFull()) {
       return DeviceCall.failed(new DeviceFailure(Kind.OVERLOADED, "the device is not reading what was sent to it"));
     }
     String argument = command.argument() == null ? "" : command.argument();
@@ -468,18 +468,21 @@ final class MqttConnection implements DeviceLink {
       return DeviceCall.failed(notListening());
     }
     Promise<String> answer = Promise.promise();
+    if (pending == null) {
+      pending = new HashMap<>(4);
+    }
     pending.put(requestId, answer);
     return DeviceCall.of(answer.future(), () -> pending.remove(requestId));
   }
 
   @Override
   public boolean writable() {
-    return connected() && !outbound.isFull();
+    return connected() && !outbound().isFull();
   }
 
   @Override
   public void whenWritable(Runnable task) {
-    outbound.whenDrained(task);
+    outbound().whenDrained(task);
   }
 
   /** The device awaits the PUBACK of a QoS 1 event: it can be held while the hub is offered the event again. */
@@ -557,10 +560,33 @@ final class MqttConnection implements DeviceLink {
     }
   }
 
+  // --- MqttOutbound.Listener (this class is it: a session holds no object more for it) ---
+
+  @Override
+  public void outboundFull() {
+    outboundHold = true;
+    updateReading();
+  }
+
+  @Override
+  public void outboundDrained() {
+    outboundHold = false;
+    updateReading();
+  }
+
+  @Override
+  public void outboundStalled(String detail) {
+    closeFor(ConnectionClose.SLOW_READER, detail);
+  }
+
   private void onClosed() {
     closed = true;
-    outbound.stop();
-    pending.clear();
+    if (outbound != null) {
+      outbound.stop();
+    }
+    if (pending != null) {
+      pending.clear();
+    }
     if (session != null) {
       session.close("connection closed");
     }

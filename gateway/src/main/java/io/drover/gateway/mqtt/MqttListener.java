@@ -44,6 +44,8 @@ public final class MqttListener extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    EventLoopWrites.check();
+    ConnectDetails.check();
     AtomicInteger held = pipeline.metrics().listenerConnections(instance);
     MqttAcceptor acceptor = new MqttAcceptor(context, options, settings, tls, pipeline, held);
     // the TCP layer is Vert.x's; TLS, the MQTT codec and everything after are the acceptor's

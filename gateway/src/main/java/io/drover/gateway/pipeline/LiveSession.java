@@ -11,7 +11,6 @@ import io.drover.gateway.handshake.Handshake;
 import io.drover.gateway.handshake.HandshakeAnswer;
 import io.drover.gateway.handshake.SessionHandshake;
 import io.drover.gateway.intake.EventIntake;
-import io.drover.gateway.intake.EventQuota;
 import io.drover.gateway.intake.RateLimit;
 import io.drover.gateway.log.LogText;
 import io.drover.gateway.pipeline.DeviceLink.FirmwareDelivery;
@@ -24,7 +23,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,41 +42,36 @@ public final class LiveSession implements DeviceSession {
 
   private final SessionPipeline pipeline;
   private final DeviceSessions sessions;
-  private final HubClient hub;
-  private final GatewayMetrics metrics;
   private final String deviceId;
-  private final String sessionId;
+  /** The ID is made when asked for ({@link DeviceSessions#sessionId(long)}): a few times in a session's life. */
+  private final long sessionNumber;
   private final Context context;
   private final DeviceLink link;
-  private final EventIntake intake = new EventIntake();
-  private final CommandDispatch commands;
-  private final EventQuota eventQuota;
-  private final RateLimit eventRate;
-  private final long overloadRetryNanos;
+  // What only some sessions use is made at its first use (an idle session's heap is what a node's
+  // session count is bound by): the event checks (a UTF-8 decoder) and the quota's bucket at the first
+  // event or description, the command dispatch at the first command, the handshake at the first handshake.
+  private EventIntake intake;
+  /** A bucket made at its first use is full, as one made at the session's start would be by then. */
+  private RateLimit eventRate;
+  private CommandDispatch commands;
   /** Made at the first handshake: most sessions of a plain device never have one. */
   private SessionHandshake handshake;
   private boolean closed;
 
-  LiveSession(SessionPipeline pipeline, DeviceSessions sessions, String deviceId, String sessionId, Context context, DeviceLink link,
-      EventQuota eventQuota, Duration overloadRetry) {
+  /** The hub, the metrics, the event quota and the overload-retry time are the pipeline's: a session holds no copy of them. */
+  LiveSession(SessionPipeline pipeline, DeviceSessions sessions, String deviceId, long sessionNumber, Context context, DeviceLink link) {
     this.pipeline = pipeline;
     this.sessions = sessions;
-    this.hub = pipeline.hub();
-    this.metrics = pipeline.metrics();
     this.deviceId = deviceId;
-    this.sessionId = sessionId;
+    this.sessionNumber = sessionNumber;
     this.context = context;
     this.link = link;
-    this.commands = new CommandDispatch(context.owner(), link);
-    this.eventQuota = eventQuota;
-    this.eventRate = eventQuota.newBucket();
-    this.overloadRetryNanos = overloadRetry.toNanos();
   }
 
   void open() {
     sessions.register(this);
-    metrics.connectAccepted();
-    hub.notifySession(notice(SessionNotice.State.OPENED, System.currentTimeMillis()));
+    pipeline.metrics().connectAccepted();
+    pipeline.hub().notifySession(notice(SessionNotice.State.OPENED, System.currentTimeMillis()));
     LOG.debug("online [device-id: {}, protocol: {}, remote: {}]", deviceId, pipeline.protocol(), link.remoteAddress());
   }
 
@@ -98,18 +91,21 @@ public final class LiveSession implements DeviceSession {
     DeviceEvent event;
     try {
       admit();
+      if (intake == null) {
+        intake = new EventIntake();
+      }
       event = intake.check(deviceId, name, data);
     } catch (DeviceFailure failure) {
       return refused(failure);
     }
-    metrics.eventReceived();
+    pipeline.metrics().eventReceived();
     if (!durable) {
-      hub.publish(event);
+      pipeline.hub().publish(event);
       return Future.succeededFuture();
     }
-    return hub.publishDurably(event).recover(cause -> {
+    return pipeline.hub().publishDurably(event).recover(cause -> {
       DeviceFailure failure = DeviceFailure.from(cause);
-      if (failure.kind().deviceMayRetry() && link.holdsDurableEvents() && overloadRetryNanos > 0 && !closed) {
+      if (failure.kind().deviceMayRetry() && link.holdsDurableEvents() && pipeline.overloadRetryNanos() > 0 && !closed) {
         return offerAgain(event, failure);
       }
       return notWritten(failure);
@@ -125,7 +121,7 @@ public final class LiveSession implements DeviceSession {
   private Future<Void> offerAgain(DeviceEvent event, DeviceFailure first) {
     link.pauseReading();
     Promise<Void> written = Promise.promise();
-    retry(event, System.nanoTime() + overloadRetryNanos, FIRST_RETRY_MILLIS, first, written);
+    retry(event, System.nanoTime() + pipeline.overloadRetryNanos(), FIRST_RETRY_MILLIS, first, written);
     return written.future()
         .andThen(done -> link.resumeReading())
         .recover(cause -> notWritten(DeviceFailure.from(cause)));
@@ -136,12 +132,12 @@ public final class LiveSession implements DeviceSession {
       written.fail(last);
       return;
     }
-    hub.after(pauseMillis).compose(paused -> {
+    pipeline.hub().after(pauseMillis).compose(paused -> {
       if (closed) {
         return Future.failedFuture(last);
       }
-      metrics.eventRetried();
-      return hub.publishDurably(event);
+      pipeline.metrics().eventRetried();
+      return pipeline.hub().publishDurably(event);
     }).onComplete(offered -> {
       if (offered.succeeded()) {
         written.complete();
@@ -165,7 +161,7 @@ public final class LiveSession implements DeviceSession {
   public Future<Void> onDescribe(Buffer payload) {
     try {
       admit();
-      hub.describe(DeviceDescription.parse(deviceId, payload.toString(StandardCharsets.UTF_8)));
+      pipeline.hub().describe(DeviceDescription.parse(deviceId, payload.toString(StandardCharsets.UTF_8)));
       return Future.succeededFuture();
     } catch (DeviceFailure failure) {
       return refused(failure);
@@ -234,7 +230,7 @@ public final class LiveSession implements DeviceSession {
       return Future.failedFuture(new DeviceFailure(Kind.DEVICE_OFFLINE, "device is offline"));
     }
     return switch (command.kind()) {
-      case FUNCTION, VARIABLE, SIGNAL -> commands.send(command);
+      case FUNCTION, VARIABLE, SIGNAL -> commands().send(command);
       case FIRMWARE_CHECK -> handshake == null ? Future.succeededFuture("no_handshake") : handshake.checkFirmware();
       case TRACKER_CONFIG_CHECK -> handshake == null ? Future.succeededFuture("no_handshake") : handshake.checkTrackerConfig(command.argument());
     };
@@ -246,14 +242,16 @@ public final class LiveSession implements DeviceSession {
       return;
     }
     closed = true;
-    commands.close();
+    if (commands != null) {
+      commands.close();
+    }
     if (handshake != null) {
       handshake.stop();
     }
     long closedAt = System.currentTimeMillis();
     sessions.unregister(this).onSuccess(current -> {
       if (current) {
-        hub.notifySession(notice(SessionNotice.State.CLOSED, closedAt));
+        pipeline.hub().notifySession(notice(SessionNotice.State.CLOSED, closedAt));
         LOG.debug("offline [device-id: {}, protocol: {}, reason: {}]", deviceId, pipeline.protocol(), reason);
       }
     });
@@ -280,7 +278,7 @@ public final class LiveSession implements DeviceSession {
 
   @Override
   public String sessionId() {
-    return sessionId;
+    return sessions.sessionId(sessionNumber);
   }
 
   @Override
@@ -288,9 +286,16 @@ public final class LiveSession implements DeviceSession {
     return pipeline.protocol();
   }
 
+  private CommandDispatch commands() {
+    if (commands == null) {
+      commands = new CommandDispatch(context.owner(), link);
+    }
+    return commands;
+  }
+
   private SessionHandshake handshake() {
     if (handshake == null) {
-      handshake = new SessionHandshake(context.owner(), hub, deviceId, link);
+      handshake = new SessionHandshake(context.owner(), pipeline.hub(), deviceId, link);
     }
     return handshake;
   }
@@ -303,8 +308,11 @@ public final class LiveSession implements DeviceSession {
    * @throws DeviceFailure QUOTA_EXCEEDED past the quota
    */
   private void admit() {
+    if (eventRate == null) {
+      eventRate = pipeline.eventQuota().newBucket();
+    }
     if (!eventRate.tryAcquire()) {
-      throw new DeviceFailure(Kind.QUOTA_EXCEEDED, "over this device's quota of " + eventQuota.describe()
+      throw new DeviceFailure(Kind.QUOTA_EXCEEDED, "over this device's quota of " + pipeline.eventQuota().describe()
           + " (devices.events-per-second, devices.events-burst); this message is dropped, do not resend it");
     }
   }
@@ -323,6 +331,6 @@ public final class LiveSession implements DeviceSession {
   }
 
   private SessionNotice notice(SessionNotice.State state, long at) {
-    return new SessionNotice(deviceId, sessionId, sessions.nodeId(), state, pipeline.protocol(), link.remoteAddress(), at);
+    return new SessionNotice(deviceId, sessionId(), sessions.nodeId(), state, pipeline.protocol(), link.remoteAddress(), at);
   }
 }

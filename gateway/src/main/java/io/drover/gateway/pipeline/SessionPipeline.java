@@ -36,7 +36,7 @@ public final class SessionPipeline {
   private final GatewayMetrics metrics;
   private final ConnectionBudget budget;
   private final EventQuota eventQuota;
-  private final Duration overloadRetry;
+  private final long overloadRetryNanos;
   private final SampledLog log = new SampledLog(LoggerFactory.getLogger(SessionPipeline.class));
 
   /**
@@ -52,7 +52,7 @@ public final class SessionPipeline {
     this.metrics = metrics;
     this.budget = budget;
     this.eventQuota = eventQuota;
-    this.overloadRetry = overloadRetry;
+    this.overloadRetryNanos = overloadRetry.toNanos();
   }
 
   public String protocol() {
@@ -70,6 +70,16 @@ public final class SessionPipeline {
 
   public HubClient hub() {
     return hub;
+  }
+
+  /** The events and descriptions one session may send. */
+  EventQuota eventQuota() {
+    return eventQuota;
+  }
+
+  /** How long a durable event the hub could not take is offered to it again; 0: not at all. */
+  long overloadRetryNanos() {
+    return overloadRetryNanos;
   }
 
   /** Checks a device's secret with the hub; fails with the hub's DeviceFailure. */
@@ -99,7 +109,7 @@ public final class SessionPipeline {
    * taking over any other, and the hub hears that the device is online.
    */
   public LiveSession open(String deviceId, Context context, DeviceLink link) {
-    LiveSession session = new LiveSession(this, sessions, deviceId, sessions.newSessionId(), context, link, eventQuota, overloadRetry);
+    LiveSession session = new LiveSession(this, sessions, deviceId, sessions.newSessionNumber(), context, link);
     session.open();
     return session;
   }

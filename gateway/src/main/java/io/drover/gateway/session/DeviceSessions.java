@@ -22,7 +22,11 @@ public final class DeviceSessions {
   private final SessionOwnership ownership;
   private final EventBus bus;
   private final ConcurrentMap<String, DeviceSession> byDeviceId = new ConcurrentHashMap<>();
-  /** Each live session's claim on the cluster map, so that its release never overtakes it. */
+  /**
+   * The claims on the cluster map still under way, by session, so that a session's release never
+   * overtakes its claim; a claim leaves once it has completed (a session's release then goes ahead at
+   * once), so an idle session holds no entry here.
+   */
   private final ConcurrentMap<String, Future<?>> claimBySession = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AtomicLong> countByProtocol = new ConcurrentHashMap<>();
   private final AtomicLong sessionCounter = new AtomicLong();
@@ -34,6 +38,12 @@ public final class DeviceSessions {
     // the node ID is a UUID; its first group keeps session IDs short and, with the counter, unique enough to tell sessions apart
     String node = ownership.nodeId();
     this.sessionPrefix = node.substring(0, Math.min(8, node.length())) + "-";
+    if (ownership.isAlone()) {
+      ownership.readHoldersFrom(deviceId -> {
+        DeviceSession live = byDeviceId.get(deviceId);
+        return live == null ? null : live.sessionId();
+      });
+    }
   }
 
   /** The node these sessions live on, as the cluster knows it. */
@@ -43,7 +53,20 @@ public final class DeviceSessions {
 
   /** A session ID unique in the cluster, cheaper than a random UUID at thousands of connects a second. */
   public String newSessionId() {
-    return sessionPrefix + Long.toString(sessionCounter.incrementAndGet(), 36);
+    return sessionId(newSessionNumber());
+  }
+
+  /**
+   * A session's number on this node; {@link #sessionId(long)} makes its ID. A session that keeps the
+   * number (8 bytes) and not the ID it names (56) spares an idle session's heap the difference.
+   */
+  public long newSessionNumber() {
+    return sessionCounter.incrementAndGet();
+  }
+
+  /** The cluster-wide ID of this node's session {@code number}: the same string every time. */
+  public String sessionId(long number) {
+    return sessionPrefix + Long.toString(number, 36);
   }
 
   /**
@@ -58,7 +81,8 @@ public final class DeviceSessions {
       counter(previous.protocol()).decrementAndGet();
       previous.closeForTakeover();
     }
-    Future<SessionOwnership.Holder> claim = ownership.claim(session.deviceId(), session.sessionId())
+    String sessionId = session.sessionId();
+    Future<SessionOwnership.Holder> claim = ownership.claim(session.deviceId(), sessionId)
         .onSuccess(replaced -> {
           if (replaced != null && !replaced.nodeId().equals(ownership.nodeId())) {
             bus.send(BusAddresses.sessionTakeover(replaced.nodeId()),
@@ -67,7 +91,11 @@ public final class DeviceSessions {
         })
         .onFailure(cause -> LOG.warn("session not recorded in the cluster; commands will not reach it [device-id: {}, cause: {}]",
             session.deviceId(), cause.getMessage()));
-    claimBySession.put(session.sessionId(), claim);
+    if (!claim.isComplete()) {
+      claimBySession.put(sessionId, claim);
+      // registered after the put: a claim that completes in between still leaves after it went in
+      claim.onComplete(done -> claimBySession.remove(sessionId, claim));
+    }
   }
 
   /**
@@ -77,13 +105,14 @@ public final class DeviceSessions {
    *     report the device offline
    */
   public Future<Boolean> unregister(DeviceSession session) {
-    Future<?> claim = claimBySession.remove(session.sessionId());
+    String sessionId = session.sessionId();
+    Future<?> claim = claimBySession.remove(sessionId);
     if (!byDeviceId.remove(session.deviceId(), session)) {
       return Future.succeededFuture(false);
     }
     counter(session.protocol()).decrementAndGet();
     Future<?> claimed = claim == null ? Future.succeededFuture() : claim;
-    return claimed.transform(ignored -> ownership.release(session.deviceId(), session.sessionId()));
+    return claimed.transform(ignored -> ownership.release(session.deviceId(), sessionId));
   }
 
   /**

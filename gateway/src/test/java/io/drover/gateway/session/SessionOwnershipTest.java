@@ -2,7 +2,9 @@ package io.drover.gateway.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.gateway.contract.DeviceCommand;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
@@ -58,13 +60,72 @@ class SessionOwnershipTest {
 
   @Test
   void aClaimReplacesAnotherNodesSessionAndNamesIt() throws Exception {
-    SessionOwnership a = SessionOwnership.open(vertx, "node-a").await(5, TimeUnit.SECONDS);
-    SessionOwnership b = SessionOwnership.open(vertx, "node-b").await(5, TimeUnit.SECONDS);
+    // two nodes of a cluster, sharing one map (a node that is not clustered keeps none: see the next test)
+    AsyncMap<String, String> map = vertx.sharedData().<String, String>getLocalAsyncMap("holders").await(5, TimeUnit.SECONDS);
+    SessionOwnership a = new SessionOwnership(map, "node-a");
+    SessionOwnership b = new SessionOwnership(map, "node-b");
     assertNull(b.claim("device-1", "session-1").await(5, TimeUnit.SECONDS));
 
     assertEquals(new SessionOwnership.Holder("node-b", "session-1"), a.claim("device-1", "session-2").await(5, TimeUnit.SECONDS));
     assertEquals(false, b.release("device-1", "session-1").await(5, TimeUnit.SECONDS), "a session taken over does not release the device");
     assertEquals(true, a.release("device-1", "session-2").await(5, TimeUnit.SECONDS));
     assertNull(a.holderOf("device-1").await(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aNodeAloneKeepsNoMapAndFindsHoldersAmongItsLiveSessions() throws Exception {
+    SessionOwnership alone = SessionOwnership.open(vertx, "node-a").await(5, TimeUnit.SECONDS);
+    assertTrue(alone.isAlone(), "Vert.x is not clustered");
+    DeviceSessions sessions = new DeviceSessions(alone, vertx.eventBus());
+    Session first = new Session("device-1", sessions.newSessionId());
+    Session second = new Session("device-1", sessions.newSessionId());
+
+    assertNull(alone.holderOf("device-1").await(5, TimeUnit.SECONDS));
+    sessions.register(first);
+    assertEquals(new SessionOwnership.Holder("node-a", first.sessionId()), alone.holderOf("device-1").await(5, TimeUnit.SECONDS));
+    sessions.register(second);
+    assertTrue(first.takenOver, "the device's second session replaces its first");
+    assertEquals(new SessionOwnership.Holder("node-a", second.sessionId()), alone.holderOf("device-1").await(5, TimeUnit.SECONDS));
+
+    assertEquals(false, sessions.unregister(first).await(5, TimeUnit.SECONDS), "a session taken over does not report its device offline");
+    assertEquals(new SessionOwnership.Holder("node-a", second.sessionId()), alone.holderOf("device-1").await(5, TimeUnit.SECONDS));
+    assertEquals(true, sessions.unregister(second).await(5, TimeUnit.SECONDS));
+    assertNull(alone.holderOf("device-1").await(5, TimeUnit.SECONDS));
+  }
+
+  private static final class Session implements DeviceSession {
+    private final String deviceId;
+    private final String sessionId;
+    volatile boolean takenOver;
+
+    Session(String deviceId, String sessionId) {
+      this.deviceId = deviceId;
+      this.sessionId = sessionId;
+    }
+
+    @Override
+    public String deviceId() {
+      return deviceId;
+    }
+
+    @Override
+    public String sessionId() {
+      return sessionId;
+    }
+
+    @Override
+    public String protocol() {
+      return "test";
+    }
+
+    @Override
+    public void closeForTakeover() {
+      takenOver = true;
+    }
+
+    @Override
+    public Future<String> request(DeviceCommand command) {
+      return Future.failedFuture("not a device");
+    }
   }
 }

@@ -50,7 +50,9 @@ final class ConnectivityRecorder {
       return inFlight;
     }
     Map<String, Connectivity> batch = pending;
-    pending = new LinkedHashMap<>();
+    // sized for a batch like this one: a connect wave fills thousands of devices per flush, and a map
+    // grown from the default size rehashes its way there (seen in a connect-storm profile)
+    pending = new LinkedHashMap<>(Math.max(16, (int) (batch.size() / 0.75f) + 1));
     inFlight = repository.updateConnectivity(new ArrayList<>(batch.values()))
         .onFailure(cause -> {
           LOG.warn("connectivity not written, will retry [devices: {}, cause: {}]", batch.size(), cause.getMessage());
