@@ -10,7 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
-import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
@@ -324,7 +324,7 @@ final class EventWriter {
       devices[i] = event.deviceId();
       names[i] = event.name();
       data[i] = event.data();
-      times[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(event.publishedAtMillis()), ZoneOffset.UTC);
+      times[i] = utc(event.publishedAtMillis());
       ttls[i] = event.ttl();
       publics[i] = event.isPublic();
     }
@@ -337,6 +337,15 @@ final class EventWriter {
         // pipelined ahead of the INSERT on the same connection, so no round trip of its own
         Future.all(connection.query(COMMIT_WITHOUT_FLUSH).execute(), connection.preparedQuery(INSERT).execute(rows)))
         .<Void>mapEmpty().onSuccess(written -> heardIn(batch, times));
+  }
+
+  /**
+   * The time in UTC, without OffsetDateTime.ofInstant: that asks the offset for its rules, which builds
+   * a new ZoneRules each time (about 1 % of the node's samples in a JFR profile of the ingest benchmark at 20,000 events/s).
+   */
+  private static OffsetDateTime utc(long millis) {
+    return OffsetDateTime.of(LocalDateTime.ofEpochSecond(Math.floorDiv(millis, 1000), (int) Math.floorMod(millis, 1000) * 1_000_000, ZoneOffset.UTC),
+        ZoneOffset.UTC);
   }
 
   /** The devices of a committed batch were heard (not for their status events, nor the cloud's own). */
