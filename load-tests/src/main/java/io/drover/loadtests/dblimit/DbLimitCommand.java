@@ -41,7 +41,8 @@ import org.postgresql.copy.CopyManager;
  * sending its next batch as soon as the previous commit returns; {@code insert-touch} the same plus the
  * last_heard UPDATE of main's writer in the same transaction; {@code copy} {@code COPY events FROM STDIN
  * (FORMAT binary)} through PgJDBC's CopyManager, one platform thread per connection (vertx-pg-client has
- * no COPY). Prints one JSON line: rows, rows/s, commits/s, batch latency p50/p99.
+ * no COPY). Prints one JSON line: rows, rows/s, commits/s, batch latency p50/p99, and this client's
+ * own CPU (the script adds PostgreSQL's).
  */
 public final class DbLimitCommand {
 
@@ -103,6 +104,7 @@ public final class DbLimitCommand {
     AtomicLong commits = new AtomicLong();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(durationS);
     long started = System.nanoTime();
+    long cpuBefore = processCpuNanos();
     try {
       if (form.equals("copy")) {
         runCopy(host, port, database, user, password, connections, batch, deviceIds, data, nextId, latencies, rows, commits, deadline);
@@ -115,14 +117,22 @@ public final class DbLimitCommand {
       return 1;
     }
     double seconds = (System.nanoTime() - started) / 1e9;
+    double clientCpuS = (processCpuNanos() - cpuBefore) / 1e9;
     Histogram h = latencies.getIntervalHistogram();
     System.out.println(new JsonObject()
         .put("form", form).put("connections", connections).put("batch", batch).put("seconds", Math.round(seconds * 100) / 100.0)
         .put("rows", rows.get()).put("commits", commits.get())
         .put("rowsPerSecond", Math.round(rows.get() / seconds)).put("commitsPerSecond", Math.round(commits.get() / seconds))
         .put("batchP50Ms", h.getValueAtPercentile(50) / 1000.0).put("batchP99Ms", h.getValueAtPercentile(99) / 1000.0)
+        .put("clientCpuS", Math.round(clientCpuS * 100) / 100.0)
+        .put("clientCpuMsPer1000Rows", rows.get() > 0 ? Math.round(1e7 * clientCpuS / rows.get()) / 10.0 : null)
         .encode());
     return 0;
+  }
+
+  /** CPU this process has used (every thread, JIT and GC included). */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static void runInsert(String host, int port, String database, String user, String password, int connections, int batch,
