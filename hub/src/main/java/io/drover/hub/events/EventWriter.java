@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * counted as {@code fair_share}) until they drain below it. Each tenant's count of held events is kept
  * as events are offered and settled, so the check is O(1).
  *
- * <p>Group commit: an idle writer writes an event as soon as it arrives, and a returning commit
- * starts the next batch at once with whatever queued meanwhile (up to the batch size). With fsync on
+ * <p>Group commit, in each lane: an idle lane writes an event as soon as it arrives, and a returning
+ * commit starts the lane's next batch at once with whatever queued in it meanwhile (up to the batch
+ * size). With fsync on
  * a commit waits for the disk, and the events that arrive during that wait share the next one; so
  * batches grow with the load and the commit rate stays near what the disk allows, while an event
  * on a quiet node waits for no timer.
