@@ -359,14 +359,15 @@ cpu_ticks() { # pid
 # have ended (the postmaster's cutime and cstime). 0 when pid is empty.
 pg_cpu_ticks() { # postmaster-pid
   [[ -n "$1" ]] || { echo 0; return 0; }
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$1" '{ pid = $1; sub(/^.*\) /, "")
+  # a process that ends between the glob and cat fails cat, and with pipefail the caller: that is not an error
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$1" '{ pid = $1; sub(/^.*\) /, "")
       if (pid == pm) s += $12 + $13 + $14 + $15; else if ($2 == pm) s += $12 + $13 } END { print s + 0 }'
 }
 
 # "tid ticks" for each Vert.x event-loop thread of a JVM. The kernel keeps 15 characters of a thread's
 # name, so every "vert.x-eventloop-thread-N" reads "vert.x-eventloo"; event_loop_names tells them apart.
 event_loop_ticks() { # pid
-  cat /proc/"$1"/task/*/stat 2>/dev/null | awk 'index($0, "(vert.x-eventloo") > 0 { tid = $1; sub(/^.*\) /, ""); print tid, $12 + $13 }'
+  { cat /proc/"$1"/task/*/stat 2>/dev/null || true; } | awk 'index($0, "(vert.x-eventloo") > 0 { tid = $1; sub(/^.*\) /, ""); print tid, $12 + $13 }'
 }
 
 # "tid name" for the JVM's Vert.x event-loop threads, from jcmd Thread.print (nid is the Linux tid in

@@ -2,6 +2,7 @@ package io.drover.loadtests;
 
 import io.drover.loadtests.coap.BaselineCommand;
 import io.drover.loadtests.coap.CoapSwarmCommand;
+import io.drover.loadtests.dblimit.DbLimitCommand;
 import io.drover.loadtests.listen.ListenCommand;
 import io.drover.loadtests.provision.ProvisionCommand;
 import io.drover.loadtests.swarm.SwarmCommand;
@@ -24,6 +25,7 @@ public final class Main {
         coap-baseline  a bare Californium DTLS PSK server answering POST /e/{name} with 2.04 at once
         listen     counts the events reaching an MQTT subscriber or a Drover event stream, with the
                    latency from publish to receipt of payloads the swarm stamped
+        db-limit   a bare loop committing batches of event rows into a node's PostgreSQL (INSERT or COPY)
 
       Run a command with --help for its options. Targets must be loopback addresses.
       """;
@@ -48,6 +50,7 @@ public final class Main {
         case "coap-swarm" -> CoapSwarmCommand.run(CommandLine.parse(options));
         case "coap-baseline" -> BaselineCommand.run(CommandLine.parse(options));
         case "listen" -> ListenCommand.run(CommandLine.parse(options));
+        case "db-limit" -> DbLimitCommand.run(CommandLine.parse(options));
         default -> {
           System.err.print("unknown command '" + args[0] + "'\n\n" + USAGE);
           yield 2;

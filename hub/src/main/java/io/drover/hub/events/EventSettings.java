@@ -8,6 +8,8 @@ import java.time.Duration;
  *
  * @param queueCapacity events accepted but not yet written; past it new events are refused (counted)
  * @param batchSize the most events one INSERT carries
+ * @param writers batches written at once, each on its own connection; a device's events always go
+ *     through the same one, so they are committed in the order they were accepted
  * @param flushInterval how often the writer looks for queued events it has not started writing: a
  *     safety net, since it writes as soon as an event arrives at an idle writer or a commit returns
  * @param streamKeepAlive how often a silent SSE stream gets a keep-alive newline
@@ -18,7 +20,7 @@ import java.time.Duration;
  * @param usageFlush how often the counts of delivered events are added to the usage table
  * @param durability RELAXED: the writer's transactions commit without waiting for the WAL flush
  */
-public record EventSettings(int queueCapacity, int batchSize, Duration flushInterval, Duration streamKeepAlive,
+public record EventSettings(int queueCapacity, int batchSize, int writers, Duration flushInterval, Duration streamKeepAlive,
                             int maxStreamsPerUser, int streamOpensPerMinute, int retentionDays,
                             Duration retentionCheck, Duration usageFlush, Durability durability) {
 }

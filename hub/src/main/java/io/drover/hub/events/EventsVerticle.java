@@ -235,8 +235,12 @@ public final class EventsVerticle extends VerticleBase {
     refusals.refuse(event.message, reason, event.tenant, now, epochDay);
   }
 
-  /** Every second: events that waited too long for an id are refused; a new UTC day starts the day counts again. */
+  /**
+   * Every second: the devices heard in committed events get their last_heard; events that waited too
+   * long for an id are refused; a new UTC day starts the day counts again.
+   */
   private void tick() {
+    writer.flushHeard();
     long now = System.nanoTime();
     long oldest = now - TimeUnit.SECONDS.toNanos(MAX_ID_WAIT_SECONDS);
     while (!awaitingIds.isEmpty() && awaitingIds.peek().arrivedNanos - oldest < 0) {

@@ -80,6 +80,8 @@ record ConfigOption(String key, String defaultValue, String description) {
               + "relaxed: commits do not wait for the disk, so acknowledged events can be lost on a crash of PostgreSQL or the machine"),
       new ConfigOption("events.queue-capacity", "100000", "Events accepted but not yet written; beyond it new events are refused"),
       new ConfigOption("events.batch-size", "500", "Most events written by one INSERT"),
+      new ConfigOption("events.writers", "1",
+          "Event batches written at once, each on its own connection of the pool (a device's events always share one, so they stay in order)"),
       new ConfigOption("events.flush-interval-ms", "50", "How often the event writer looks for events it has not yet started writing (it writes as soon as the previous commit returns)"),
       new ConfigOption("events.stream-keepalive-seconds", "10", "Keep-alive interval of silent event streams"),
       new ConfigOption("events.max-streams-per-user", "100", "Event streams one account may hold open at once; more are refused with 429"),

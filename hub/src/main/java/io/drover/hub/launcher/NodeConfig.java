@@ -123,6 +123,7 @@ public record NodeConfig(
         new EventSettings(
             r.integer("events.queue-capacity", 1, 10_000_000),
             r.integer("events.batch-size", 1, 10_000),
+            r.integer("events.writers", 1, 64),
             Duration.ofMillis(r.integer("events.flush-interval-ms", 1, 60_000)),
             Duration.ofSeconds(r.integer("events.stream-keepalive-seconds", 1, 3600)),
             r.integer("events.max-streams-per-user", 1, 100_000),
