@@ -60,8 +60,9 @@ final class Tenants {
   /** A tenant as {@code event_tenant_days} names it. */
   Tenant of(String scope, long id) {
     return switch (scope) {
-      case "account" -> of(id, null);
-      case "product" -> of(null, (int) id);
+      // boxed on purpose: of(null, (int) id) would pick of(String, long), this method, with no scope
+      case "account" -> of(Long.valueOf(id), null);
+      case "product" -> of(null, Integer.valueOf((int) id));
       default -> cloud;
     };
   }
