@@ -60,24 +60,8 @@ import org.slf4j.LoggerFactory;
 final class EventWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventWriter.class);
-  /**
-   * Ids come with the events (EventIds), so a batch retried after a commit whose answer was lost
-   * finds its rows there already and leaves them, rather than failing for ever on the primary key.
-   */
-  private static final String INSERT = """
-      INSERT INTO events (id, device_id, name, data, published_at, ttl, public, owner_id, product_id) OVERRIDING SYSTEM VALUE
-      SELECT * FROM unnest($8::bigint[], $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[],
-                           $9::int[])
-      ON CONFLICT (id) DO NOTHING""";
-  /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
-  // Rows are locked in id order first, as the connectivity update locks them: two updates that lock
-  // the same devices in different orders deadlock (40P01), which the CoAP benchmark hit under load.
-  private static final String TOUCH_DEVICES = """
-      WITH u AS (SELECT id, max(heard) AS heard FROM unnest($1::text[], $2::timestamptz[]) AS t(id, heard) GROUP BY id),
-           locked AS MATERIALIZED (SELECT d.id FROM devices d JOIN u ON u.id = d.id ORDER BY d.id FOR UPDATE OF d)
-      UPDATE devices d SET last_heard = greatest(d.last_heard, u.heard)
-      FROM u, locked
-      WHERE d.id = u.id AND locked.id = d.id""";
+  private static final String INSERT = EventStatements.INSERT;
+  private static final String TOUCH_DEVICES = EventStatements.TOUCH_DEVICES;
 
   /** For {@code events.durability=relaxed}: this transaction's commit does not wait for the WAL flush. */
   private static final String COMMIT_WITHOUT_FLUSH = "SET LOCAL synchronous_commit = off";

@@ -4,7 +4,6 @@ import io.drover.hub.tracker.ConfigIndex;
 import io.drover.hub.tracker.TrackerSettings;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,25 +49,16 @@ public class ConfigCheckBench {
     for (int i = 0; i < devices; i++) {
       reported[i] = random.nextInt(10) == 0 ? "00000000" : index.effective(ids[i]).checksum();
     }
-    Runtime.getRuntime().gc();
-    long heapMb = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (1024 * 1024);
-
-    int[] order = new int[LOOKUPS];
-    for (int i = 0; i < LOOKUPS; i++) {
-      order[i] = random.nextInt(devices);
-    }
+    long heapMb = InProcess.heapMbAfterGc();
+    int[] order = InProcess.order(random, LOOKUPS, devices);
     List<Double> checkRates = new ArrayList<>();
     List<Double> baselineRates = new ArrayList<>();
     List<Double> changeMillis = new ArrayList<>();
     List<Double> listMillis = new ArrayList<>();
     long sink = 0;
     for (int run = 0; run <= runs; run++) { // run 0 warms up and is not counted
+      double baselineRate = InProcess.baselineRate(baseline, ids, order);
       long start = System.nanoTime();
-      for (int i = 0; i < LOOKUPS; i++) {
-        sink += baseline.get(ids[order[i]]).hashCode() & 1;
-      }
-      double baselineRate = LOOKUPS / ((System.nanoTime() - start) / 1e9);
-      start = System.nanoTime();
       for (int i = 0; i < LOOKUPS; i++) {
         int device = order[i];
         ConfigIndex.Effective effective = index.effective(ids[device]);
@@ -94,13 +84,7 @@ public class ConfigCheckBench {
     System.out.printf(Locale.ROOT, "{\"devices\":%d,\"runs\":%d,\"heap_mb_after_load\":%d,\"median_baseline_lookups_per_s\":%.0f,"
         + "\"median_checks_per_s\":%.0f,\"check_to_baseline\":%.2f,\"median_fleet_change_ms\":%.1f,\"median_push_list_ms\":%.1f,"
         + "\"fleet_checksum_before\":\"%s\",\"sink\":%d}%n",
-        devices, runs, heapMb, median(baselineRates), median(checkRates), median(checkRates) / median(baselineRates),
-        median(changeMillis), median(listMillis), fleetChecksum, sink % 10);
-  }
-
-  static double median(List<Double> values) {
-    double[] sorted = values.stream().mapToDouble(Double::doubleValue).toArray();
-    Arrays.sort(sorted);
-    return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        devices, runs, heapMb, InProcess.median(baselineRates), InProcess.median(checkRates), InProcess.median(checkRates) / InProcess.median(baselineRates),
+        InProcess.median(changeMillis), InProcess.median(listMillis), fleetChecksum, sink % 10);
   }
 }

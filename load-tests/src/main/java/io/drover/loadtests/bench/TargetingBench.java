@@ -5,7 +5,6 @@ import io.drover.hub.firmware.Releases;
 import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.firmware.TargetingIndex.DeviceState;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -49,24 +48,15 @@ public class TargetingBench {
       baseline.put(id, state);
     }
     index.setReleases(PRODUCT, new Releases(2, Map.of("beta", 4, "early", 3, "eu", 3)));
-    Runtime.getRuntime().gc();
-    long heapMb = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (1024 * 1024);
-
-    int[] order = new int[LOOKUPS];
-    for (int i = 0; i < LOOKUPS; i++) {
-      order[i] = random.nextInt(devices);
-    }
+    long heapMb = InProcess.heapMbAfterGc();
+    int[] order = InProcess.order(random, LOOKUPS, devices);
     List<Double> decisionRates = new ArrayList<>();
     List<Double> baselineRates = new ArrayList<>();
     List<Double> impactMillis = new ArrayList<>();
     long sink = 0;
     for (int run = 0; run <= runs; run++) { // run 0 warms up and is not counted
+      double baselineRate = InProcess.baselineRate(baseline, ids, order);
       long start = System.nanoTime();
-      for (int i = 0; i < LOOKUPS; i++) {
-        sink += baseline.get(ids[order[i]]).hashCode() & 1;
-      }
-      double baselineRate = LOOKUPS / ((System.nanoTime() - start) / 1e9);
-      start = System.nanoTime();
       for (int i = 0; i < LOOKUPS; i++) {
         FirmwareTarget target = index.target(PRODUCT, ids[order[i]]);
         sink += target.version();
@@ -86,13 +76,7 @@ public class TargetingBench {
     }
     System.out.printf(Locale.ROOT, "{\"devices\":%d,\"runs\":%d,\"heap_mb_after_load\":%d,\"median_baseline_lookups_per_s\":%.0f,"
         + "\"median_decisions_per_s\":%.0f,\"decision_to_baseline\":%.2f,\"median_impact_ms\":%.1f,\"sink\":%d}%n",
-        devices, runs, heapMb, median(baselineRates), median(decisionRates), median(decisionRates) / median(baselineRates),
-        median(impactMillis), sink % 10);
-  }
-
-  static double median(List<Double> values) {
-    double[] sorted = values.stream().mapToDouble(Double::doubleValue).toArray();
-    Arrays.sort(sorted);
-    return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        devices, runs, heapMb, InProcess.median(baselineRates), InProcess.median(decisionRates), InProcess.median(decisionRates) / InProcess.median(baselineRates),
+        InProcess.median(impactMillis), sink % 10);
   }
 }

@@ -1,5 +1,6 @@
 package io.drover.loadtests.dblimit;
 
+import io.drover.hub.events.EventStatements;
 import io.drover.loadtests.CommandLine;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -46,17 +47,9 @@ import org.postgresql.copy.CopyManager;
  */
 public final class DbLimitCommand {
 
-  private static final String INSERT = """
-      INSERT INTO events (id, device_id, name, data, published_at, ttl, public, owner_id, product_id) OVERRIDING SYSTEM VALUE
-      SELECT * FROM unnest($8::bigint[], $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[],
-                           $9::int[])
-      ON CONFLICT (id) DO NOTHING""";
-  private static final String TOUCH_DEVICES = """
-      WITH u AS (SELECT id, max(heard) AS heard FROM unnest($1::text[], $2::timestamptz[]) AS t(id, heard) GROUP BY id),
-           locked AS MATERIALIZED (SELECT d.id FROM devices d JOIN u ON u.id = d.id ORDER BY d.id FOR UPDATE OF d)
-      UPDATE devices d SET last_heard = greatest(d.last_heard, u.heard)
-      FROM u, locked
-      WHERE d.id = u.id AND locked.id = d.id""";
+  /** The writer's own statements (compile-time constants: the swarm jar needs no hub class for them). */
+  private static final String INSERT = EventStatements.INSERT;
+  private static final String TOUCH_DEVICES = EventStatements.TOUCH_DEVICES;
   private static final String COPY = "COPY events (id, device_id, name, data, published_at, ttl, public, owner_id, product_id) FROM STDIN (FORMAT binary)";
   private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
   private static final byte[] COPY_HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};

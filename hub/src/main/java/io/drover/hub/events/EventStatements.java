@@ -1,0 +1,31 @@
+package io.drover.hub.events;
+
+/**
+ * The statements {@link EventWriter} commits events with, in one place so that the database-limit
+ * benchmark ({@code load-tests}' {@code db-limit}) measures exactly these. Compile-time constants: a
+ * class that uses them needs none of the hub at run time.
+ */
+public final class EventStatements {
+
+  /**
+   * Ids come with the events (EventIds), so a batch retried after a commit whose answer was lost
+   * finds its rows there already and leaves them, rather than failing for ever on the primary key.
+   */
+  public static final String INSERT = """
+      INSERT INTO events (id, device_id, name, data, published_at, ttl, public, owner_id, product_id) OVERRIDING SYSTEM VALUE
+      SELECT * FROM unnest($8::bigint[], $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[],
+                           $9::int[])
+      ON CONFLICT (id) DO NOTHING""";
+  /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
+  // Rows are locked in id order first, as the connectivity update locks them: two updates that lock
+  // the same devices in different orders deadlock (40P01), which the CoAP benchmark hit under load.
+  public static final String TOUCH_DEVICES = """
+      WITH u AS (SELECT id, max(heard) AS heard FROM unnest($1::text[], $2::timestamptz[]) AS t(id, heard) GROUP BY id),
+           locked AS MATERIALIZED (SELECT d.id FROM devices d JOIN u ON u.id = d.id ORDER BY d.id FOR UPDATE OF d)
+      UPDATE devices d SET last_heard = greatest(d.last_heard, u.heard)
+      FROM u, locked
+      WHERE d.id = u.id AND locked.id = d.id""";
+
+  private EventStatements() {
+  }
+}
