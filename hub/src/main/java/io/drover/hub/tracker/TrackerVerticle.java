@@ -78,7 +78,10 @@ public final class TrackerVerticle extends VerticleBase {
     ConfigIndex.Effective known = index.effective(deviceId);
     if (expected != null && (known == null || !expected.equals(known.checksum()))) {
       loader.reloadDevices(List.of(deviceId))
-          .compose(reloaded -> index.productOf(deviceId) == null ? Future.<Void>succeededFuture() : loader.reloadFleet(index.productOf(deviceId)))
+          .compose(reloaded -> {
+            Integer product = index.productOf(deviceId);
+            return product == null ? Future.<Void>succeededFuture() : loader.reloadFleet(product);
+          })
           .onFailure(cause -> LOG.warn("tracker settings not reloaded for a push [device-id: {}, cause: {}]", deviceId, cause.getMessage()))
           .onComplete(reloaded -> answer(message, deviceId));
       return;
