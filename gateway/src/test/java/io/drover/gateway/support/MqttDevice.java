@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -248,7 +249,8 @@ public final class MqttDevice implements DeviceLink {
     } catch (ExecutionException | TimeoutException e) {
       return null; // the connection ended meanwhile
     }
-    for (Received message : received.all().subList(from, received.size())) {
+    List<Received> all = received.all(); // one snapshot: more may arrive while it is read
+    for (Received message : all.subList(Math.min(from, all.size()), all.size())) {
       if (message.topic().equals("c/err")) {
         return message;
       }
