@@ -54,7 +54,7 @@ public final class AccountsApi implements ApiFeature {
     JsonObject body = RequestBodies.fields(ctx);
     String username = username(body.getValue("username"));
     String password = password(body.getValue("password"));
-    passwords.create(PasswordGuard.Action.SIGNUP, "person:" + username, AttemptLimits.addressOf(ctx.request().remoteAddress()),
+    passwords.create(PasswordGuard.Action.SIGNUP, PasswordGuard.personAccount(username), AttemptLimits.addressOf(ctx.request().remoteAddress()),
             () -> Passwords.hash(password))
         .compose(hash -> accounts.create(username, hash, false, AccountRepository.Maker.ADMINISTRATOR))
         .onSuccess(account -> {

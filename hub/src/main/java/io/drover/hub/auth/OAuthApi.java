@@ -94,7 +94,7 @@ public final class OAuthApi implements ApiFeature {
         .compose(rows -> {
           // Without such an account, still spend a hash's time, so that timing does not tell which accounts exist.
           String stored = rows.size() == 0 ? null : rows.iterator().next().getString(1);
-          return passwords.logIn(PasswordGuard.Action.LOGIN, "person:" + normalized, address,
+          return passwords.logIn(PasswordGuard.Action.LOGIN, PasswordGuard.personAccount(normalized), address,
                   () -> stored == null ? UnknownAccount.spendHashTime(password) : Passwords.matches(password, stored))
               .compose(matches -> matches
                   ? tokens.issue(rows.iterator().next().getLong(0), normalized, clientId, USER_SCOPE, lifetime)

@@ -63,9 +63,15 @@ public final class PasswordChangeApi implements ApiFeature {
       throw new ApiException(400, "invalid_request", "password: " + problem);
     }
     boolean everyToken = "true".equals(String.valueOf(body.getValue("invalidate_tokens")));
+    // the current password is checked as a sign-in is, under the same limits on guessing and the same
+    // account name: a customer's guesses count against that customer, never the person of the same email
+    boolean customer = principal.kind() == Principal.Kind.CUSTOMER;
+    PasswordGuard.Action action = customer ? PasswordGuard.Action.CUSTOMER_LOGIN : PasswordGuard.Action.LOGIN;
+    String account = customer
+        ? PasswordGuard.customerAccount(principal.productId(), principal.username())
+        : PasswordGuard.personAccount(principal.username());
     passwords.stored(principal.userId())
-        // the current password is checked as a sign-in is: under the same limits on guessing
-        .compose(stored -> guard.logIn(PasswordGuard.Action.LOGIN, "person:" + principal.username(),
+        .compose(stored -> guard.logIn(action, account,
                 AttemptLimits.addressOf(ctx.request().remoteAddress()), () -> Passwords.matches(current, stored))
             .compose(right -> right
                 ? guard.hash(() -> Passwords.hash(replacement))

@@ -45,6 +45,16 @@ public final class PasswordGuard {
 
   private static final Logger LOG = LoggerFactory.getLogger(PasswordGuard.class);
 
+  /** The name a person's password attempts are counted under (the username as stored: trimmed, lower case). */
+  public static String personAccount(String username) {
+    return "person:" + username;
+  }
+
+  /** The name a product customer's password attempts are counted under: a customer is not the person of the same email. */
+  public static String customerAccount(int productId, String email) {
+    return "customer:" + productId + ":" + email;
+  }
+
   private final PasswordHashing hashing;
   private final AttemptLimits limits;
   private final AccountSettings settings;

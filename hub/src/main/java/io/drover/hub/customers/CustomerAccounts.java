@@ -55,7 +55,7 @@ public final class CustomerAccounts {
   public Future<Customer> create(int productId, String email, String password, String address) {
     Future<String> hash = password == null
         ? Future.succeededFuture(NO_PASSWORD)
-        : passwords.create(PasswordGuard.Action.CUSTOMER_SIGNUP, account(productId, email), address, () -> Passwords.hash(password));
+        : passwords.create(PasswordGuard.Action.CUSTOMER_SIGNUP, PasswordGuard.customerAccount(productId, email), address, () -> Passwords.hash(password));
     return hash
         .compose(stored -> pool.preparedQuery("""
                 INSERT INTO users (username, password_hash, kind, product_id) VALUES ($1, $2, 'customer', $3) RETURNING id""")
@@ -94,7 +94,7 @@ public final class CustomerAccounts {
         .compose(rows -> {
           Row row = rows.size() == 0 ? null : rows.iterator().next();
           String stored = row == null ? null : row.getString(1);
-          return passwords.logIn(PasswordGuard.Action.CUSTOMER_LOGIN, account(productId, email), address,
+          return passwords.logIn(PasswordGuard.Action.CUSTOMER_LOGIN, PasswordGuard.customerAccount(productId, email), address,
                   () -> stored == null ? UnknownCustomer.spendHashTime(password) : Passwords.matches(password, stored))
               .compose(matches -> matches
                   ? Future.succeededFuture(new Customer(row.getLong(0), email, productId))
@@ -116,9 +116,6 @@ public final class CustomerAccounts {
   }
 
   /** How the limits on guessing name a customer: emails are unique within a product only. */
-  private static String account(int productId, String email) {
-    return "customer:" + productId + ":" + email;
-  }
 
   /** A customer token, issued to the product's client that asked for it. */
   public Future<TokenGrant> issueToken(Customer customer, String clientId, long lifetime) {

@@ -61,6 +61,38 @@ class CustomerGuessingTest {
     assertTrue(node.metric("drover_auth_attempts_total{action=\"customer_login\",outcome=\"throttled\"}") >= 1);
   }
 
+  /**
+   * A customer's wrong current passwords (changing its password) count against that customer, as its
+   * sign-ins do: before, they counted against the person account of the same email, which a customer
+   * could thereby hold back from signing in from any new address.
+   */
+  @Test
+  void aCustomersWrongCurrentPasswordsCountAgainstTheCustomerNotThePersonOfTheSameEmail() throws Exception {
+    String email = "twin@example.com";
+    node.signUpAndLogIn(email, PASSWORD);
+    String customerToken = product.customer(new JsonObject().put("id", client.split(":")[0]).put("secret", client.split(":")[1]), email, PASSWORD);
+    LoopbackClient customer = new LoopbackClient("127.0.22.1", node.httpPort());
+    double customerThrottledBefore = node.metric("drover_auth_attempts_total{action=\"customer_login\",outcome=\"throttled\"}");
+
+    int wrong = 0;
+    Answer answer;
+    do {
+      answer = customer.postJson("/v1/user/password",
+          new JsonObject().put("current_password", "wrong " + wrong).put("password", "a new long password").encode(), customerToken);
+      if (answer.status() == 400) {
+        wrong++;
+      }
+    } while (answer.status() == 400 && wrong < 12);
+
+    assertEquals(429, answer.status(), answer.body());
+    assertTrue(wrong >= 6 && wrong <= 9, "5 free, then a wait: " + wrong);
+    assertTrue(node.metric("drover_auth_attempts_total{action=\"customer_login\",outcome=\"throttled\"}") > customerThrottledBefore,
+        "counted as the customer's sign-in attempts");
+    Answer person = new LoopbackClient("127.0.23.1", node.httpPort()).postForm("/oauth/token",
+        Map.of("grant_type", "password", "username", email, "password", PASSWORD), "particle-api:particle-api");
+    assertEquals(200, person.status(), "the person of the same email signs in from a new address: " + person.body());
+  }
+
   @Test
   void makingCustomersWithPasswordsFromOneAddressIsLimited() throws Exception {
     LoopbackClient maker = new LoopbackClient("127.0.21.1", node.httpPort());

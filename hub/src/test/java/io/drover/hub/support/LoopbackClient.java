@@ -46,6 +46,11 @@ public final class LoopbackClient {
     return send(path, "application/json", json, null);
   }
 
+  /** A JSON post with an access token in the Authorization header. */
+  public Answer postJson(String path, String json, String accessToken) throws IOException {
+    return send(path, "application/json", json, "Bearer " + accessToken);
+  }
+
   private Answer send(String path, String contentType, String body, String authorization) throws IOException {
     byte[] content = body.getBytes(StandardCharsets.UTF_8);
     StringBuilder head = new StringBuilder()
