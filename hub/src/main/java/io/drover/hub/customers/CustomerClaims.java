@@ -54,14 +54,19 @@ public final class CustomerClaims {
       return Future.failedFuture(new ApiException(400, "invalid_request", "activation_code must be 4 letters or digits"));
     }
     int productId = customer.productId();
-    Future<Void> allowed = code == null ? Future.succeededFuture() : guesses.checkAllowed(productId, customer.userId());
-    return allowed.compose(ignored -> attempt(customer, deviceId, code, proven, 0)).recover(cause -> {
-      if (cause instanceof ApiException refused && INVALID_CODE.equals(refused.error())) {
-        // counted before the answer, so that parallel guesses cannot all slip past the limit unseen
-        return guesses.wrong(productId, customer.userId()).transform(counted -> Future.failedFuture(cause));
-      }
-      return Future.failedFuture(cause);
-    });
+    if (code == null) {
+      return attempt(customer, deviceId, null, proven, 0);
+    }
+    // counted before it is tried, so that parallel guesses cannot all slip past the limit unseen; taken
+    // back unless the code was wrong
+    return guesses.admit(productId, customer.userId())
+        .compose(admitted -> attempt(customer, deviceId, code, proven, 0).transform(tried -> {
+          if (tried.failed() && tried.cause() instanceof ApiException refused && INVALID_CODE.equals(refused.error())) {
+            return Future.failedFuture(refused);
+          }
+          return guesses.takeBack(productId, customer.userId())
+              .transform(ignored -> tried.succeeded() ? Future.succeededFuture(tried.result()) : Future.<Row>failedFuture(tried.cause()));
+        }));
   }
 
   /** A friendly name may clash with another of the customer's device names: the whole claim is tried again. */

@@ -2,12 +2,20 @@ package io.drover.hub.customers;
 
 import static io.drover.hub.customers.ProductFixture.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,6 +114,59 @@ class ActivationCodeLimitsTest {
     ProductFixture other = ProductFixture.create(node, "not-guessed", OWNER, owner, "{\"private_beta\":true}");
     String theirs = other.customer(other.client("installed", null), "calm@limits.example", "calm's password");
     assertEquals(200, node.claimAsCustomer(other.device(), theirs, codes(other, 1).getString(0)).statusCode());
+  }
+
+  /**
+   * Guesses sent at once are each counted before they are tried: at most the customer's limit of them
+   * is answered as a wrong code, the rest 429 with the time to wait (before, every guess passed an
+   * unlocked check first and only then was counted, so parallel guesses went past the limit).
+   */
+  @Test
+  void guessesSentAtOnceDoNotGetPastTheLimit() throws Exception {
+    ProductFixture product = ProductFixture.create(node, "guessed-at-once", OWNER, owner, "{\"private_beta\":true}");
+    String token = product.customer(product.client("installed", null), "hasty@limits.example", "hasty's password");
+    String code = codes(product, 1).getString(0);
+    DeviceIdentity device = product.device();
+    int sent = 3 * ActivationCodeGuesses.MAX_WRONG_PER_CUSTOMER;
+    ExecutorService senders = Executors.newFixedThreadPool(sent);
+    try {
+      List<Future<HttpResponse<String>>> answers = node.whileReportingClaimCode(device, token, () -> {
+        CountDownLatch ready = new CountDownLatch(sent);
+        List<Future<HttpResponse<String>>> sending = new ArrayList<>();
+        for (int i = 0; i < sent; i++) {
+          String guess = guess(i, code);
+          sending.add(senders.submit(() -> {
+            ready.countDown();
+            ready.await();
+            return node.claimById(device, token, guess);
+          }));
+        }
+        for (Future<HttpResponse<String>> answer : sending) {
+          answer.get(60, TimeUnit.SECONDS);
+        }
+        return sending;
+      });
+      int wrong = 0;
+      int throttled = 0;
+      for (Future<HttpResponse<String>> answer : answers) {
+        HttpResponse<String> response = answer.get(60, TimeUnit.SECONDS);
+        if (response.statusCode() == 429) {
+          assertError(response, 429, "too_many_attempts");
+          assertTrue(Long.parseLong(response.headers().firstValue("retry-after").orElse("0")) >= 1, "a time to wait");
+          throttled++;
+        } else {
+          assertError(response, 403, "invalid_activation_code");
+          wrong++;
+        }
+      }
+      assertEquals(ActivationCodeGuesses.MAX_WRONG_PER_CUSTOMER, wrong, "wrong codes answered as such");
+      assertEquals(sent - ActivationCodeGuesses.MAX_WRONG_PER_CUSTOMER, throttled);
+    } finally {
+      senders.shutdownNow();
+    }
+    assertEquals(String.valueOf(ActivationCodeGuesses.MAX_WRONG_PER_CUSTOMER),
+        node.query("SELECT wrong FROM activation_code_guesses WHERE product_id = " + product.id + " AND scope = 'product'"),
+        "refused guesses are not held against the product");
   }
 
   /** A code of the alphabet that is not {@code taken}, different for each {@code n} below 32^2. */

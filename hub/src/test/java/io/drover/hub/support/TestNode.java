@@ -299,6 +299,20 @@ public final class TestNode implements AutoCloseable {
    * product is in private beta), then the claim by ID. Answers the claim, whatever it is.
    */
   public HttpResponse<String> claimAsCustomer(DeviceIdentity device, String customerToken, String activationCode) throws Exception {
+    return whileReportingClaimCode(device, customerToken, () -> claimById(device, customerToken, activationCode));
+  }
+
+  /** The claim by ID a customer's app makes once the device has reported its claim code; answers it, whatever it is. */
+  public HttpResponse<String> claimById(DeviceIdentity device, String customerToken, String activationCode) throws Exception {
+    JsonObject body = new JsonObject().put("id", device.id());
+    if (activationCode != null) {
+      body.put("activation_code", activationCode);
+    }
+    return post("/v1/devices", body.encode(), customerToken);
+  }
+
+  /** Runs {@code claims} while the device is online over MQTT, having reported a claim code of the customer's. */
+  public <T> T whileReportingClaimCode(DeviceIdentity device, String customerToken, java.util.concurrent.Callable<T> claims) throws Exception {
     String code = claimCode("/v1/device_claims", customerToken);
     try (TestDevice online = TestDevice.connect(deviceVertx(), mqttPort(), device.id(), device.secret()).await(10, TimeUnit.SECONDS)) {
       eventually(Duration.ofSeconds(10), () -> {
@@ -309,11 +323,7 @@ public final class TestNode implements AutoCloseable {
         }
       }, "the device online before its claim");
       online.publishAcknowledged("e/spark/device/claim/code", io.vertx.core.buffer.Buffer.buffer(code));
-      JsonObject body = new JsonObject().put("id", device.id());
-      if (activationCode != null) {
-        body.put("activation_code", activationCode);
-      }
-      return post("/v1/devices", body.encode(), customerToken);
+      return claims.call();
     }
   }
 
