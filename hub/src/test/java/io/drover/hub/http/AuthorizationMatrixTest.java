@@ -1,6 +1,7 @@
 package io.drover.hub.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.hub.support.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * {@code authorization-matrix.txt}: a route the router has and the table lacks fails the build, and so
  * does a table line for a route that is gone. A caller the table does not allow must get 401, 403 or
  * 404 with the API's error JSON (never data, never a validation answer that tells the route exists
- * for them); a caller it allows must not get 401 or 403. Routes marked {@code destructive} (they would
+ * for them); a caller it allows must not get 401 or 403, and its 2xx answers must not show another
+ * tenant's device IDs, private event data or customers (streams excepted: their status only). Routes marked {@code destructive} (they would
  * remove the fixture the other lines need) are checked for the callers they refuse only.
  *
  * <p>The callers: nobody, an outsider account, the owner of a personal device, the four roles of a
@@ -53,7 +55,6 @@ class AuthorizationMatrixTest {
   @BeforeAll
   static void world() throws Exception {
     node = TestNode.start();
-    // on a node where the first sign-up is made administrator, this one absorbs it
     node.signUpAndLogIn("first@matrix.example", "the first account's password");
     TOKENS.put("anonymous", null);
     TOKENS.put("node_admin", node.adminToken());
@@ -106,7 +107,38 @@ class AuthorizationMatrixTest {
     JsonObject ownerClient = ok(node.post("/v1/clients", new JsonObject().put("name", "Owner's script").put("type", "installed").encode(),
         TOKENS.get("owner")), 200, 201);
     PARAMETERS.put("id", ownerClient.getJsonObject("client").getString("id"));
+
+    // what each tenant has that the others must never be shown: its devices' IDs (also as the coreid
+    // of their events) and a private event's data
+    String ownerId = node.query("SELECT id FROM users WHERE username = 'owner@matrix.example'");
+    node.execute("INSERT INTO events (device_id, name, data, published_at, ttl, public, owner_id) VALUES ('" + personal.id()
+        + "', 'matrix/reading', '" + OWNER_MARKER + "', now(), 60, false, " + ownerId + ")");
+    node.execute("INSERT INTO events (device_id, name, data, published_at, ttl, public, product_id) VALUES ('" + productDevice.id()
+        + "', 'matrix/reading', '" + PRODUCT_MARKER + "', now(), 60, false, " + productId + ")");
+    ok(node.post("/v1/devices/events", new JsonObject().put("name", "matrix/note").put("data", OUTSIDER_MARKER).put("private", true).encode(),
+        TOKENS.get("outsider")), 200);
+    for (String caller : CALLERS) {
+      FOREIGN.put(caller, new LinkedHashSet<>());
+    }
+    for (String caller : List.of("anonymous", "outsider", "customer", "api_user", "view_only", "support", "developer", "administrator")) {
+      FOREIGN.get(caller).addAll(List.of(personal.id(), OWNER_MARKER));
+    }
+    for (String caller : List.of("anonymous", "outsider", "customer", "owner")) {
+      FOREIGN.get(caller).addAll(List.of(productDevice.id(), PRODUCT_MARKER));
+    }
+    for (String caller : List.of("anonymous", "customer", "api_user", "view_only", "support", "developer", "administrator", "owner")) {
+      FOREIGN.get(caller).add(OUTSIDER_MARKER);
+    }
+    for (String caller : List.of("anonymous", "outsider", "owner")) {
+      FOREIGN.get(caller).add("customer@matrix.example");
+    }
   }
+
+  private static final String OWNER_MARKER = "owner-private-reading-5b1e";
+  private static final String PRODUCT_MARKER = "product-private-reading-9c2d";
+  private static final String OUTSIDER_MARKER = "outsider-private-note-3f7a";
+  /** What each caller must never find in an answer it is allowed (the node's administrator may see all). */
+  private static final Map<String, Set<String>> FOREIGN = new LinkedHashMap<>();
 
   @AfterAll
   static void stop() {
@@ -137,6 +169,12 @@ class AuthorizationMatrixTest {
         seen.append("  ").append(caller).append('=').append(answer.status);
         if (allowed && REFUSED_FOR_ALLOWED.contains(answer.status)) {
           wrong.add(line.route + ": " + caller + " is allowed but got " + answer.status + " " + answer.head);
+        } else if (allowed && answer.status / 100 == 2) {
+          for (String foreign : FOREIGN.get(caller)) {
+            if (answer.body.contains(foreign)) {
+              wrong.add(line.route + ": " + caller + " was shown another tenant's " + foreign);
+            }
+          }
         } else if (!allowed && !(REFUSED.contains(answer.status) && answer.isApiError())) {
           wrong.add(line.route + ": " + caller + " is not allowed but got " + answer.status + " " + answer.head);
         }
@@ -148,12 +186,22 @@ class AuthorizationMatrixTest {
     assertEquals(List.of(), wrong);
   }
 
+  /** The markers the leak check looks for are where they belong, so that its silence means something. */
+  @Test
+  void eachTenantSeesItsOwnMarkers() throws Exception {
+    assertTrue(call("GET /v1/history/events", TOKENS.get("owner")).body.contains(OWNER_MARKER));
+    assertTrue(call("GET /v1/history/events", TOKENS.get("outsider")).body.contains(OUTSIDER_MARKER));
+    assertTrue(call("GET /v1/products/:productIdOrSlug/devices", TOKENS.get("view_only")).body.contains(PARAMETERS.get("productDevice")));
+    assertTrue(call("GET /v1/devices", TOKENS.get("owner")).body.contains(PARAMETERS.get("personalDevice")));
+  }
+
   private static final Set<Integer> REFUSED_FOR_ALLOWED = Set.of(401, 403);
 
   private record Line(String route, Set<String> allowed, boolean destructive) {
   }
 
-  private record Answer(int status, String head) {
+  /** @param head the first 300 characters of the body; body: all of it up to 1 MiB (nothing of a stream) */
+  private record Answer(int status, String head, String body) {
     boolean isApiError() {
       try {
         JsonObject body = new JsonObject(head);
@@ -224,8 +272,8 @@ class AuthorizationMatrixTest {
     HttpResponse<InputStream> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream body = response.body()) {
       String contentType = response.headers().firstValue("Content-Type").orElse("");
-      String head = contentType.startsWith("text/event-stream") ? "(stream)" : new String(body.readNBytes(300), StandardCharsets.UTF_8);
-      return new Answer(response.statusCode(), head);
+      String all = contentType.startsWith("text/event-stream") ? "(stream)" : new String(body.readNBytes(1 << 20), StandardCharsets.UTF_8);
+      return new Answer(response.statusCode(), all.substring(0, Math.min(300, all.length())), all);
     }
   }
 
