@@ -36,15 +36,33 @@ import org.junit.jupiter.api.Test;
  * remove the fixture the other lines need) are checked for the callers they refuse only.
  *
  * <p>The callers: nobody, an outsider account, the owner of a personal device, the four roles of a
- * product's team, an API user of that product with every read scope, a customer of that product, and
- * the node's administrator.
+ * product's team, an API user of that product with every read scope and six more with one write scope
+ * each (one per write permission), a customer of that product, and the node's administrator.
  *
  * <p>Run with {@code -Dmatrix.print=true} to print what every caller gets, to write a new line.
  */
 class AuthorizationMatrixTest {
 
-  private static final List<String> CALLERS = List.of("anonymous", "outsider", "customer", "api_user", "view_only", "support",
-      "developer", "administrator", "owner", "node_admin");
+  /**
+   * The product's API users beyond the reader: each holds one write scope, and so reads the product and
+   * has exactly one write permission (see ApiUserScopes: a scope grants a permission, which routes ask for).
+   */
+  private static final Map<String, String> SCOPED_API_USERS = new LinkedHashMap<>();
+
+  static {
+    SCOPED_API_USERS.put("api_operate", "devices.function:call");
+    SCOPED_API_USERS.put("api_fleet", "devices:import");
+    SCOPED_API_USERS.put("api_firmware", "firmware:create");
+    SCOPED_API_USERS.put("api_customers", "customers:create");
+    SCOPED_API_USERS.put("api_settings", "products:update");
+    SCOPED_API_USERS.put("api_team", "teams.users:invite");
+  }
+
+  private static final List<String> CALLERS = List.of("anonymous", "outsider", "customer", "api_user", "api_operate", "api_fleet",
+      "api_firmware", "api_customers", "api_settings", "api_team", "view_only", "support", "developer", "administrator", "owner",
+      "node_admin");
+  private static final List<String> API_USERS = List.of("api_user", "api_operate", "api_fleet", "api_firmware", "api_customers",
+      "api_settings", "api_team");
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final Set<Integer> REFUSED = Set.of(401, 403, 404);
 
@@ -78,6 +96,12 @@ class AuthorizationMatrixTest {
         new JsonObject().put("friendly_name", "Matrix reader").put("scopes", readScopes).encode(), TOKENS.get("administrator")), 201)
         .getJsonObject("created");
     TOKENS.put("api_user", apiUser.getJsonArray("tokens").getJsonObject(0).getString("token"));
+    for (Map.Entry<String, String> scoped : SCOPED_API_USERS.entrySet()) {
+      JsonObject made = ok(node.post("/v1/products/" + productId + "/team",
+          new JsonObject().put("friendly_name", "Matrix " + scoped.getKey()).put("scopes", new JsonArray().add(scoped.getValue())).encode(),
+          TOKENS.get("administrator")), 201).getJsonObject("created");
+      TOKENS.put(scoped.getKey(), made.getJsonArray("tokens").getJsonObject(0).getString("token"));
+    }
     JsonObject client = ok(node.post("/v1/products/" + productId + "/clients",
         new JsonObject().put("name", "Matrix app").put("type", "installed").encode(), TOKENS.get("administrator")), 201)
         .getJsonObject("client");
@@ -120,14 +144,16 @@ class AuthorizationMatrixTest {
     for (String caller : CALLERS) {
       FOREIGN.put(caller, new LinkedHashSet<>());
     }
-    for (String caller : List.of("anonymous", "outsider", "customer", "api_user", "view_only", "support", "developer", "administrator")) {
-      FOREIGN.get(caller).addAll(List.of(personal.id(), OWNER_MARKER));
+    for (String caller : CALLERS) {
+      if (!caller.equals("owner") && !caller.equals("node_admin")) {
+        FOREIGN.get(caller).addAll(List.of(personal.id(), OWNER_MARKER));
+      }
+      if (!caller.equals("outsider") && !caller.equals("node_admin")) {
+        FOREIGN.get(caller).add(OUTSIDER_MARKER);
+      }
     }
     for (String caller : List.of("anonymous", "outsider", "customer", "owner")) {
       FOREIGN.get(caller).addAll(List.of(productDevice.id(), PRODUCT_MARKER));
-    }
-    for (String caller : List.of("anonymous", "customer", "api_user", "view_only", "support", "developer", "administrator", "owner")) {
-      FOREIGN.get(caller).add(OUTSIDER_MARKER);
     }
     for (String caller : List.of("anonymous", "outsider", "owner")) {
       FOREIGN.get(caller).add("customer@matrix.example");
@@ -233,7 +259,11 @@ class AuthorizationMatrixTest {
               case "signed_in" -> CALLERS.stream().filter(c -> !c.equals("anonymous")).forEach(allowed::add);
               case "people" -> allowed.addAll(List.of("outsider", "view_only", "support", "developer", "administrator", "owner", "node_admin"));
               case "team" -> allowed.addAll(List.of("view_only", "support", "developer", "administrator"));
-              case "readers" -> allowed.addAll(List.of("view_only", "support", "developer", "administrator", "api_user", "node_admin"));
+              case "readers" -> {
+                allowed.addAll(List.of("view_only", "support", "developer", "administrator", "node_admin"));
+                allowed.addAll(API_USERS);
+              }
+              case "api_users" -> allowed.addAll(API_USERS);
               case "builders" -> allowed.addAll(List.of("developer", "administrator", "node_admin"));
               case "operators" -> allowed.addAll(List.of("support", "developer", "administrator", "node_admin"));
               case "admins" -> allowed.addAll(List.of("administrator", "node_admin"));
