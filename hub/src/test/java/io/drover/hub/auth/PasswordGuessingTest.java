@@ -139,6 +139,8 @@ class PasswordGuessingTest {
       }
       assertTrue(busy > 0, "some of " + requests + " were refused at once");
       assertTrue(node.metric("drover_auth_attempts_total{action=\"login\",outcome=\"busy\"}") >= busy);
+      assertTrue(node.operations("/metrics").body().lines().anyMatch(line -> line.startsWith("drover_password_hashing_taken ")),
+          "the hashing queue's gauge is exported");
     } finally {
       pool.shutdownNow();
     }

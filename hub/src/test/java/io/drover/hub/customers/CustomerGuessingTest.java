@@ -61,6 +61,29 @@ class CustomerGuessingTest {
     assertTrue(node.metric("drover_auth_attempts_total{action=\"customer_login\",outcome=\"throttled\"}") >= 1);
   }
 
+  @Test
+  void oneAddressGuessingManyCustomersIsSlowedDownWhetherTheyExistOrNot() throws Exception {
+    LoopbackClient sprayer = new LoopbackClient("127.0.24.1", node.httpPort());
+
+    int wrong = 0;
+    Answer answer;
+    do {
+      answer = sprayer.postForm("/oauth/token",
+          Map.of("grant_type", "password", "username", "nobody" + wrong + "@example.com", "password", "wrong password"), client);
+      if (answer.status() == 400) {
+        wrong++;
+      }
+    } while (answer.status() == 400 && wrong < 30);
+
+    assertEquals(429, answer.status(), answer.body());
+    assertTrue(wrong >= 21 && wrong <= 24, "20 free, then a wait: " + wrong);
+    product.customer(new JsonObject().put("id", client.split(":")[0]).put("secret", client.split(":")[1]), "bystander@example.com", PASSWORD);
+    Map<String, String> rightPassword = Map.of("grant_type", "password", "username", "bystander@example.com", "password", PASSWORD);
+    assertEquals(429, sprayer.postForm("/oauth/token", rightPassword, client).status(), "the address waits, for every customer");
+    assertEquals(200, new LoopbackClient("127.0.24.2", node.httpPort()).postForm("/oauth/token", rightPassword, client).status(),
+        "other addresses do not");
+  }
+
   /**
    * A customer's wrong current passwords (changing its password) count against that customer, as its
    * sign-ins do: before, they counted against the person account of the same email, which a customer
