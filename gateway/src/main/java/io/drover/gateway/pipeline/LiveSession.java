@@ -188,7 +188,8 @@ public final class LiveSession implements DeviceSession {
     if (link.firmwareDelivery() == FirmwareDelivery.PULL) {
       return answered.recover(cause -> refused(DeviceFailure.from(cause)));
     }
-    answered.onFailure(cause -> LOG.info("no firmware target [device-id: {}, cause: {}]", deviceId, LogText.untrusted(cause.getMessage())));
+    answered.onFailure(cause -> pipeline.handshakeLog().info("no-firmware-target", "no firmware target [device-id: {}, cause: {}]",
+        deviceId, LogText.untrusted(cause.getMessage())));
     return Future.succeededFuture();
   }
 
@@ -276,7 +277,7 @@ public final class LiveSession implements DeviceSession {
   public void closeForTakeover() {
     context.runOnContext(ignored -> {
       if (!closed) {
-        LOG.info("session taken over [device-id: {}, protocol: {}, remote: {}]", deviceId, pipeline.protocol(), link.remoteAddress());
+        pipeline.sessionTakenOver(deviceId, link.remoteAddress());
         link.closeTakenOver();
       }
     });
@@ -306,7 +307,7 @@ public final class LiveSession implements DeviceSession {
 
   private SessionHandshake handshake() {
     if (handshake == null) {
-      handshake = new SessionHandshake(context.owner(), pipeline.hub(), deviceId, link);
+      handshake = new SessionHandshake(context.owner(), pipeline.hub(), deviceId, link, pipeline.handshakeLog());
     }
     return handshake;
   }
