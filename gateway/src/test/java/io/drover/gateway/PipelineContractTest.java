@@ -14,6 +14,7 @@ import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.SessionNotice;
 import io.drover.gateway.contract.SessionNotice.State;
 import io.drover.gateway.commands.CommandDispatch;
+import io.drover.gateway.intake.StepQuota;
 import io.drover.gateway.support.CoapDevice;
 import io.drover.gateway.support.DeviceLink;
 import io.drover.gateway.support.DeviceLink.Call;
@@ -488,6 +489,37 @@ class PipelineContractTest {
       // (each refused try is counted too, and the session stays)
     }
     assertEquals(transport.accepted(true), later, "the session goes on");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Transport.class)
+  void handshakeFirmwareAndSettingsStepsPastTheDevicesBoundAreRefusedForGoodCountedAndTheSessionGoesOn(Transport transport) throws Exception {
+    Identity device = newDevice();
+    DeviceLink link = open(transport, device);
+    JsonObject handshake = new JsonObject().put("product_id", 1001).put("firmware_version", 2).put("platform_id", 12);
+    double before = gateway.eventsRejected(transport.protocol, Kind.QUOTA_EXCEEDED);
+
+    // a device that handshakes in a loop: each handshake it is allowed is a request to the hub
+    List<WireAnswer> answers = new ArrayList<>();
+    WireAnswer answer = transport.accepted(true);
+    for (int i = 0; i < 100 && answer.equals(transport.accepted(true)); i++) {
+      answer = link.sendHandshake(handshake);
+      answers.add(answer);
+    }
+
+    assertEquals(transport.refused(Kind.QUOTA_EXCEEDED), answer, "answered past the bound after " + answers.size() + " handshakes");
+    // the burst first; the bound gives a step back every StepQuota.REFILL_SECONDS s, which a slow run may reach once
+    assertTrue(answers.size() > StepQuota.BURST && answers.size() <= StepQuota.BURST + 2,
+        "the burst of " + StepQuota.BURST + " was taken, and not much more: " + answers.size());
+    assertEquals(transport.refused(Kind.QUOTA_EXCEEDED), link.reportFirmwareResult(3, false), "fw/result is under the same bound");
+    assertEquals(transport.refused(Kind.QUOTA_EXCEEDED), link.acknowledgeSettings("9f8e7d6c"), "and cfg/ack");
+    assertEquals(before + 3, gateway.eventsRejected(transport.protocol, Kind.QUOTA_EXCEEDED), "each counted as quota_exceeded");
+    assertEquals(transport.accepted(true), link.publish("after", utf8("1"), true), "the session goes on: its events have their own quota");
+    assertTrue(link.isOpen(), "the session did not end");
+    assertEquals(answers.size() - 1, hub.firmwareTargetRequests.matching(request -> device.id().equals(request.getString("device_id"))).size(),
+        "the refused handshake did not reach the hub");
+    assertEquals(List.of(), hub.configAcks.matching(ack -> device.id().equals(ack.getString("device_id"))), "nor the refused acknowledgement");
+    assertEquals(List.of("after"), names(hub.eventsOf(device.id())), "nor anything of the refused fw/result (no spark/flash/status)");
   }
 
   @ParameterizedTest(name = "{0}")

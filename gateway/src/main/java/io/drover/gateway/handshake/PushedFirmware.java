@@ -1,12 +1,11 @@
 package io.drover.gateway.handshake;
 
 import io.drover.gateway.log.LogText;
+import io.drover.gateway.log.SampledLog;
 import io.drover.gateway.pipeline.DeviceLink;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.util.zip.CRC32;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One binary pushed to a device in chunks with flow control (docs/device-protocol.md section 8.3):
@@ -29,7 +28,6 @@ final class PushedFirmware {
   static final long ACK_TIMEOUT_MS = 10_000;
   static final int MAX_RESENDS = 20;
   static final int MAX_ATTEMPTS = 2;
-  private static final Logger LOG = LoggerFactory.getLogger(PushedFirmware.class);
 
   /** How a transfer ends, for the session's events and the hub's rollout counts. */
   interface Outcome {
@@ -39,6 +37,7 @@ final class PushedFirmware {
   private final Vertx vertx;
   private final DeviceLink link;
   private final String deviceId;
+  private final SampledLog log;
   private final Outcome outcome;
   final int version;
   private final Buffer binary;
@@ -49,10 +48,12 @@ final class PushedFirmware {
   private long timer = -1;
   private boolean done;
 
-  PushedFirmware(Vertx vertx, DeviceLink link, String deviceId, int version, Buffer binary, Outcome outcome) {
+  /** @param log the transport's log of handshake steps, at most a line a second per reason */
+  PushedFirmware(Vertx vertx, DeviceLink link, String deviceId, SampledLog log, int version, Buffer binary, Outcome outcome) {
     this.vertx = vertx;
     this.link = link;
     this.deviceId = deviceId;
+    this.log = log;
     this.version = version;
     this.binary = binary;
     this.outcome = outcome;
@@ -88,7 +89,7 @@ final class PushedFirmware {
       fail("too many resends");
       return;
     }
-    LOG.debug("chunk resend asked [device-id: {}, offset: {}]", deviceId, offset);
+    log.debug("firmware-resend", "chunk resend asked [device-id: {}, offset: {}]", deviceId, offset);
     resumeFrom(Math.max(offset, 0));
   }
 
@@ -100,7 +101,7 @@ final class PushedFirmware {
       outcome.finished(version, true, null);
     } else if (attempts < MAX_ATTEMPTS) {
       attempts++;
-      LOG.info("firmware update failed on the device, sending again [device-id: {}, error: {}]", deviceId, LogText.untrusted(error));
+      log.info("firmware-sent-again", "firmware update failed on the device, sending again [device-id: {}, error: {}]", deviceId, LogText.untrusted(error));
       resumeFrom(0);
     } else {
       fail(error == null ? "failed on the device" : error);

@@ -4,6 +4,7 @@ import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.log.LogText;
+import io.drover.gateway.log.SampledLog;
 import io.drover.gateway.pipeline.DeviceLink;
 import io.drover.gateway.pipeline.DeviceLink.FirmwareDelivery;
 import io.drover.gateway.pipeline.HubClient;
@@ -11,8 +12,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One session's handshake and what follows it (docs/device-protocol.md sections 8 and 9): the device
@@ -24,12 +23,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class SessionHandshake {
 
-  private static final Logger LOG = LoggerFactory.getLogger(SessionHandshake.class);
-
   private final Vertx vertx;
   private final HubClient hub;
   private final String deviceId;
   private final DeviceLink link;
+  /** The transport's, shared by its sessions: what happens to thousands of devices at once is logged a line a second. */
+  private final SampledLog log;
   private final TrackerConfigSync trackerConfig;
   private Handshake last;
   /** The version on offer and its binary; 0 and null when nothing is offered. */
@@ -39,12 +38,14 @@ public final class SessionHandshake {
   private PushedFirmware transfer;
   private boolean stopped;
 
-  public SessionHandshake(Vertx vertx, HubClient hub, String deviceId, DeviceLink link) {
+  /** @param log the transport's log of handshake steps, at most a line a second per reason (a release reaches thousands of devices at once) */
+  public SessionHandshake(Vertx vertx, HubClient hub, String deviceId, DeviceLink link, SampledLog log) {
     this.vertx = vertx;
     this.hub = hub;
     this.deviceId = deviceId;
     this.link = link;
-    this.trackerConfig = new TrackerConfigSync(hub, deviceId, link);
+    this.log = log;
+    this.trackerConfig = new TrackerConfigSync(hub, deviceId, link, log);
   }
 
   /**
@@ -96,7 +97,7 @@ public final class SessionHandshake {
       case "ready", "ack", "nak" -> {
         int offset = offset(message, step);
         if (transfer == null || transfer.isDone()) {
-          LOG.debug("firmware step with no transfer [device-id: {}, step: {}]", deviceId, step);
+          log.debug("firmware-step-unexpected", "firmware step with no transfer [device-id: {}, step: {}]", deviceId, step);
         } else if (step.equals("ready")) {
           transfer.resumeFrom(offset);
         } else if (step.equals("ack")) {
@@ -162,12 +163,12 @@ public final class SessionHandshake {
     }
     publishEvent(DeviceEvent.STATUS, "auto-update");
     publishEvent(DeviceEvent.FLASH_STATUS, "started");
-    LOG.info("firmware update offered [device-id: {}, version: {}, size: {}]", deviceId, version, binary.length());
+    log.info("firmware-offered", "firmware update offered [device-id: {}, version: {}, size: {}]", deviceId, version, binary.length());
     if (push) {
       if (transfer != null) {
         transfer.stop();
       }
-      transfer = new PushedFirmware(vertx, link, deviceId, version, binary, (finished, verified, reason) -> ended(handshake, finished, verified, reason));
+      transfer = new PushedFirmware(vertx, link, deviceId, log, version, binary, (finished, verified, reason) -> ended(handshake, finished, verified, reason));
       transfer.offer(answer.sha256());
     }
     return new Offered(answer, "started");
@@ -191,9 +192,9 @@ public final class SessionHandshake {
     publishEvent(DeviceEvent.FLASH_STATUS, verified ? "success" : "failed");
     hub.reportFirmwareOutcome(deviceId, handshake.productId(), version, verified);
     if (verified) {
-      LOG.info("firmware update verified by the device [device-id: {}, version: {}]", deviceId, version);
+      log.info("firmware-verified", "firmware update verified by the device [device-id: {}, version: {}]", deviceId, version);
     } else {
-      LOG.info("firmware update failed [device-id: {}, version: {}, reason: {}]", deviceId, version, LogText.untrusted(reason));
+      log.info("firmware-failed", "firmware update failed [device-id: {}, version: {}, reason: {}]", deviceId, version, LogText.untrusted(reason));
     }
   }
 

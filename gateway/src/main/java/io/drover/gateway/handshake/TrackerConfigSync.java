@@ -1,12 +1,11 @@
 package io.drover.gateway.handshake;
 
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.log.SampledLog;
 import io.drover.gateway.pipeline.DeviceLink;
 import io.drover.gateway.pipeline.HubClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One session's Asset Tracker settings (docs/device-protocol.md section 9): the handshake's
@@ -27,18 +26,20 @@ final class TrackerConfigSync {
   /** A handshake's comparison the hub could not answer (busy, restarting) is tried again this many times, after 1, 2, 4 s. */
   private static final int UNAVAILABLE_RETRIES = 3;
   private static final long UNAVAILABLE_FIRST_DELAY_MILLIS = 1_000;
-  private static final Logger LOG = LoggerFactory.getLogger(TrackerConfigSync.class);
 
   private final HubClient hub;
   private final String deviceId;
   private final DeviceLink link;
+  private final SampledLog log;
   /** What the device last said it runs; null until a handshake reports a checksum. */
   private String running;
 
-  TrackerConfigSync(HubClient hub, String deviceId, DeviceLink link) {
+  /** @param log the transport's log of handshake steps: a hub that does not answer fails the comparisons of thousands of devices */
+  TrackerConfigSync(HubClient hub, String deviceId, DeviceLink link, SampledLog log) {
     this.hub = hub;
     this.deviceId = deviceId;
     this.link = link;
+    this.log = log;
   }
 
   void onHandshake(Handshake handshake) {
@@ -57,7 +58,7 @@ final class TrackerConfigSync {
   private void checkAfterHandshake(String reported, int attempt) {
     check(null).onFailure(cause -> {
       boolean mayRetry = DeviceFailure.from(cause).kind() == DeviceFailure.Kind.UNAVAILABLE && attempt < UNAVAILABLE_RETRIES;
-      LOG.info("configuration not checked [device-id: {}, cause: {}, {}]", deviceId, cause.getMessage(),
+      log.info("configuration-not-checked", "configuration not checked [device-id: {}, cause: {}, {}]", deviceId, cause.getMessage(),
           mayRetry ? "asking again" : "until the next handshake");
       if (mayRetry) {
         hub.after(UNAVAILABLE_FIRST_DELAY_MILLIS << attempt).onSuccess(waited -> {
@@ -91,7 +92,7 @@ final class TrackerConfigSync {
       if (!link.sendTrackerConfig(push)) {
         return Future.failedFuture(new DeviceFailure(DeviceFailure.Kind.NOT_ALLOWED, "the device does not listen for tracker settings"));
       }
-      LOG.debug("configuration sent [device-id: {}, checksum: {}]", deviceId, push.checksum());
+      log.debug("configuration-sent", "configuration sent [device-id: {}, checksum: {}]", deviceId, push.checksum());
       return Future.succeededFuture("sent");
     });
   }

@@ -27,6 +27,7 @@ public final class GatewayMetrics {
   private final Map<ConnectionClose, Counter> closedConnections = new EnumMap<>(ConnectionClose.class);
   private final Map<SubscriptionRefusal, Counter> refusedSubscriptions = new EnumMap<>(SubscriptionRefusal.class);
   private final Counter eventsRetried;
+  private final Counter sessionsTakenOver;
   private final Counter outboundDropped;
   private final LongAdder outboundBacklog = new LongAdder();
   private final MeterRegistry registry;
@@ -67,6 +68,10 @@ public final class GatewayMetrics {
     }
     eventsRetried = Counter.builder("drover.gateway.events.retried")
         .description("Durable events offered to the hub again after it could not take them (overloaded, unavailable), the device held meanwhile")
+        .tag("protocol", protocol)
+        .register(registry);
+    sessionsTakenOver = Counter.builder("drover.gateway.sessions.taken.over")
+        .description("Device sessions closed because a newer session of the same device took over (many: two clients share one device ID)")
         .tag("protocol", protocol)
         .register(registry);
     outboundDropped = Counter.builder("drover.gateway.outbound.dropped")
@@ -145,6 +150,10 @@ public final class GatewayMetrics {
 
   public void eventRetried() {
     eventsRetried.increment();
+  }
+
+  public void sessionTakenOver() {
+    sessionsTakenOver.increment();
   }
 
   public void connectionClosed(ConnectionClose reason) {

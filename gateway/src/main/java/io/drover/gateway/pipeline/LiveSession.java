@@ -12,6 +12,7 @@ import io.drover.gateway.handshake.HandshakeAnswer;
 import io.drover.gateway.handshake.SessionHandshake;
 import io.drover.gateway.intake.EventIntake;
 import io.drover.gateway.intake.RateLimit;
+import io.drover.gateway.intake.StepQuota;
 import io.drover.gateway.log.LogText;
 import io.drover.gateway.pipeline.DeviceLink.FirmwareDelivery;
 import io.drover.gateway.session.DeviceSession;
@@ -49,10 +50,12 @@ public final class LiveSession implements DeviceSession {
   private final DeviceLink link;
   // What only some sessions use is made at its first use (an idle session's heap is what a node's
   // session count is bound by): the event checks (a UTF-8 decoder) and the quota's bucket at the first
-  // event or description, the command dispatch at the first command, the handshake at the first handshake.
+  // event or description, the command dispatch at the first command, the handshake and the steps' bucket
+  // at the first handshake, firmware or settings step.
   private EventIntake intake;
   /** A bucket made at its first use is full, as one made at the session's start would be by then. */
   private RateLimit eventRate;
+  private RateLimit stepRate;
   private CommandDispatch commands;
   /** Made at the first handshake: most sessions of a plain device never have one. */
   private SessionHandshake handshake;
@@ -176,6 +179,7 @@ public final class LiveSession implements DeviceSession {
   public Future<HandshakeAnswer> onHandshake(Buffer payload) {
     Handshake reported;
     try {
+      admitStep();
       reported = Handshake.parse(payload.toString(StandardCharsets.UTF_8));
     } catch (DeviceFailure failure) {
       return refused(failure);
@@ -184,13 +188,20 @@ public final class LiveSession implements DeviceSession {
     if (link.firmwareDelivery() == FirmwareDelivery.PULL) {
       return answered.recover(cause -> refused(DeviceFailure.from(cause)));
     }
-    answered.onFailure(cause -> LOG.info("no firmware target [device-id: {}, cause: {}]", deviceId, LogText.untrusted(cause.getMessage())));
+    answered.onFailure(cause -> pipeline.handshakeLog().info("no-firmware-target", "no firmware target [device-id: {}, cause: {}]",
+        deviceId, LogText.untrusted(cause.getMessage())));
     return Future.succeededFuture();
   }
 
-  /** A firmware step ({@code fw/{step}}, {@code POST /fw/result}); see {@link SessionHandshake#onFirmwareStep}. */
+  /**
+   * A firmware step ({@code fw/{step}}, {@code POST /fw/result}); see {@link SessionHandshake#onFirmwareStep}.
+   * {@code fw/ack} and {@code fw/nak} come per chunk: the transfer paces them, not the steps' bound.
+   */
   public Future<Void> onFirmwareStep(String step, Buffer payload) {
     try {
+      if (!step.equals("ack") && !step.equals("nak")) {
+        admitStep();
+      }
       handshake().onFirmwareStep(step, json(payload, "fw/" + step));
       return Future.succeededFuture();
     } catch (DeviceFailure failure) {
@@ -206,6 +217,7 @@ public final class LiveSession implements DeviceSession {
   /** The tracker settings the device applied ({@code cfg/ack}, {@code POST /cfg/ack}). */
   public Future<Void> onTrackerConfigAck(Buffer payload) {
     try {
+      admitStep();
       handshake().onTrackerConfigAck(json(payload, "cfg/ack"));
       return Future.succeededFuture();
     } catch (DeviceFailure failure) {
@@ -265,7 +277,7 @@ public final class LiveSession implements DeviceSession {
   public void closeForTakeover() {
     context.runOnContext(ignored -> {
       if (!closed) {
-        LOG.info("session taken over [device-id: {}, protocol: {}, remote: {}]", deviceId, pipeline.protocol(), link.remoteAddress());
+        pipeline.sessionTakenOver(deviceId, link.remoteAddress());
         link.closeTakenOver();
       }
     });
@@ -295,15 +307,15 @@ public final class LiveSession implements DeviceSession {
 
   private SessionHandshake handshake() {
     if (handshake == null) {
-      handshake = new SessionHandshake(context.owner(), pipeline.hub(), deviceId, link);
+      handshake = new SessionHandshake(context.owner(), pipeline.hub(), deviceId, link, pipeline.handshakeLog());
     }
     return handshake;
   }
 
   /**
    * The device's event quota, the same on every transport: it covers what a device sends at will and the
-   * hub stores or forwards (events, descriptions); handshake, firmware and settings steps answer the
-   * cloud and are bounded by it.
+   * hub stores or forwards (events, descriptions). Handshake, firmware and settings steps are bounded
+   * apart, by {@link #admitStep()}.
    *
    * @throws DeviceFailure QUOTA_EXCEEDED past the quota
    */
@@ -314,6 +326,23 @@ public final class LiveSession implements DeviceSession {
     if (!eventRate.tryAcquire()) {
       throw new DeviceFailure(Kind.QUOTA_EXCEEDED, "over this device's quota of " + pipeline.eventQuota().describe()
           + " (devices.events-per-second, devices.events-burst); this message is dropped, do not resend it");
+    }
+  }
+
+  /**
+   * The bound on handshake, firmware and settings steps ({@link StepQuota}), the same on every transport:
+   * each costs a request to the hub or a write, so a device looping on them would load the fleet. Apart
+   * from the event quota, so a device at that quota can still be updated.
+   *
+   * @throws DeviceFailure QUOTA_EXCEEDED past the bound
+   */
+  private void admitStep() {
+    if (stepRate == null) {
+      stepRate = StepQuota.newBucket();
+    }
+    if (!stepRate.tryAcquire()) {
+      throw new DeviceFailure(Kind.QUOTA_EXCEEDED, "over this device's bound of " + StepQuota.describe()
+          + "; this message is dropped, do not resend it");
     }
   }
 

@@ -6,6 +6,7 @@ import io.drover.gateway.contract.CertificateAuthentication;
 import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
+import io.drover.gateway.handshake.SessionHandshake;
 import io.drover.gateway.intake.EventQuota;
 import io.drover.gateway.log.LogText;
 import io.drover.gateway.log.SampledLog;
@@ -38,6 +39,8 @@ public final class SessionPipeline {
   private final EventQuota eventQuota;
   private final long overloadRetryNanos;
   private final SampledLog log = new SampledLog(LoggerFactory.getLogger(SessionPipeline.class));
+  /** What the handshake steps of every session log (updates offered, verified, failed; the hub not answering). */
+  private final SampledLog handshakeLog = new SampledLog(LoggerFactory.getLogger(SessionHandshake.class));
 
   /**
    * @param eventQuota the events and descriptions one session may send
@@ -75,6 +78,14 @@ public final class SessionPipeline {
   /** The events and descriptions one session may send. */
   EventQuota eventQuota() {
     return eventQuota;
+  }
+
+  /**
+   * The log of every session's handshake steps: a release or "flash now" reaches thousands of devices
+   * at once, and the hub not answering fails thousands of handshakes; at most a line a second per reason.
+   */
+  SampledLog handshakeLog() {
+    return handshakeLog;
   }
 
   /** How long a durable event the hub could not take is offered to it again; 0: not at all. */
@@ -170,6 +181,15 @@ public final class SessionPipeline {
     Level level = reason == ConnectionClose.CONNECT_TIMEOUT || reason == ConnectionClose.TLS_HANDSHAKE_FAILED ? Level.DEBUG : Level.INFO;
     log.log(level, "closed-" + reason.metricName(), "connection closed [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]",
         protocol, deviceId, remote, reason.metricName(), LogText.untrusted(detail));
+  }
+
+  /**
+   * A session closed because a newer one of its device took over: counted, logged at most once a second
+   * (two clients sharing one device ID take each other's session over as fast as they reconnect).
+   */
+  void sessionTakenOver(String deviceId, Object remote) {
+    metrics.sessionTakenOver();
+    log.info("taken-over", "session taken over [protocol: {}, device-id: {}, remote: {}]", protocol, deviceId, remote);
   }
 
   /** A topic filter refused in a SUBACK: counted by reason, logged at most once a second per reason. */

@@ -60,13 +60,8 @@ class HostileMqttTest {
     }
   }
 
-  /**
-   * Excused: a connection whose first packet the decoder refuses is closed by Vert.x, which logs the
-   * decoder's reason at ERROR (one line, no stack trace) because vertx-mqtt gives a connection no
-   * exception handler before its CONNECT, and the gateway cannot reach it before then.
-   */
   @Test
-  @Hostile(surface = "mqtt", ciTries = 200, excusedErrors = "ERROR io\\.vertx\\.core\\.net\\.impl\\.ConnectionBase - .*")
+  @Hostile(surface = "mqtt", ciTries = 200)
   void everyHostileStreamIsAnsweredOrClosed(HostileRun run) throws Exception {
     run.forAll(MqttPackets.cases(DEVICE_POOL), HostileMqttTest::answeredOrClosed, HostileMqttTest::aGoodDeviceStillPublishes);
   }

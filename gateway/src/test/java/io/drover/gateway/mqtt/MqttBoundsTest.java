@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.SessionNotice.State;
+import io.drover.gateway.hostile.ErrorLog;
 import io.drover.gateway.intake.EventQuota;
 import io.drover.gateway.pipeline.ConnectionClose;
 import io.drover.gateway.pipeline.SubscriptionRefusal;
@@ -50,6 +51,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class MqttBoundsTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final int FLOOD = 50;
   private static final SecureRandom RANDOM = new SecureRandom();
   /** The first 60 bytes of a TLS 1.2 ClientHello record: a handshake that never finishes. */
   private static final byte[] HALF_A_CLIENT_HELLO = HexFormat.of().parseHex(
@@ -161,6 +163,33 @@ class MqttBoundsTest {
       assertTrue(hub.eventsOf(device).size() > 2, "offered again before giving up: " + hub.eventsOf(device).size());
     } finally {
       link.close();
+    }
+  }
+
+  @Test
+  void qos1EventsInOneWriteThatTheHubCannotTakeEndInOneCountedCloseWithoutAnError() throws Exception {
+    String device = newDevice();
+    hub.failDurableEvents(device, Kind.UNAVAILABLE);
+    double closed = gateway.connectionsClosed("mqtt", ConnectionClose.HUB_OVERLOADED);
+    double unavailable = gateway.eventsRejected("mqtt", Kind.UNAVAILABLE);
+    MqttMessage[] flood = IntStream.rangeClosed(1, FLOOD).mapToObj(i -> RawMqtt.publish("e/reading", Integer.toString(i), 1, i))
+        .toArray(MqttMessage[]::new);
+    try (ErrorLog log = ErrorLog.watch(); RawMqtt mqtt = RawMqtt.open(gateway.mqttPort())) {
+      mqtt.send(RawMqtt.connect(device, hub.secretOf(device)));
+      assertEquals(MqttConnectReturnCode.CONNECTION_ACCEPTED, mqtt.readConnack(WAIT));
+
+      // one write: the events are read before the hub has failed the first, so many of them
+      // give up at about the same time, the first closing the connection under the others' refusals
+      mqtt.send(flood);
+
+      assertTrue(mqtt.awaitClosedByServer(WAIT), "closed: MQTT 3.1.1 has no negative PUBACK, the device resends when it reconnects");
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (gateway.eventsRejected("mqtt", Kind.UNAVAILABLE) < unavailable + FLOOD && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertEquals(List.of(), log.errors(), "no refusal threw (as one on a closed endpoint did, each with its stack trace)");
+      assertEquals(closed + 1, gateway.connectionsClosed("mqtt", ConnectionClose.HUB_OVERLOADED), "one close, counted once");
+      assertEquals(unavailable + FLOOD, gateway.eventsRejected("mqtt", Kind.UNAVAILABLE), "each event's refusal counted once");
     }
   }
 

@@ -201,6 +201,12 @@ public final class CoapDevice implements DeviceLink {
     return new JsonObject(response.getPayloadString());
   }
 
+  @Override
+  public WireAnswer sendHandshake(JsonObject handshake) throws Exception {
+    Request request = Request.newPost();
+    return answerOf(send(request, handshake.toBuffer().getBytes(), "h"), request);
+  }
+
   /** Fetches the offered binary block by block (RFC 7959 section 2.4: each request names its block). */
   @Override
   public FirmwareDownload downloadFirmware(JsonObject handshakeAnswer) throws Exception {

@@ -34,6 +34,12 @@ public interface DeviceLink extends AutoCloseable {
   /** Sends the handshake; returns the cloud's answer (MQTT {@code c/h}, the payload of CoAP's 2.04). */
   JsonObject handshake(JsonObject handshake) throws Exception;
 
+  /**
+   * Sends the handshake and returns what the wire answered it (the PUBACK, the response code), not the
+   * cloud's answer: for a handshake that may be refused.
+   */
+  WireAnswer sendHandshake(JsonObject handshake) throws Exception;
+
   /** Follows the update the handshake answer announced, to its last byte. */
   FirmwareDownload downloadFirmware(JsonObject handshakeAnswer) throws Exception;
 

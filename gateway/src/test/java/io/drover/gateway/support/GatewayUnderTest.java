@@ -218,6 +218,11 @@ public final class GatewayUnderTest {
     return counter("drover.gateway.events.retried", protocol);
   }
 
+  /** {@code drover.gateway.sessions.taken.over{protocol}}. */
+  public double sessionsTakenOver(String protocol) {
+    return counter("drover.gateway.sessions.taken.over", protocol);
+  }
+
   /** {@code drover.gateway.outbound.dropped{protocol}}. */
   public double outboundDropped(String protocol) {
     return counter("drover.gateway.outbound.dropped", protocol);
