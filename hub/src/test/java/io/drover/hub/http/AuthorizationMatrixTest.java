@@ -160,7 +160,7 @@ class AuthorizationMatrixTest {
     }
 
     // an integration of the owner's sandbox, and one of the product
-    JsonObject hook = new JsonObject().put("event", "matrix").put("url", "https://hooks.example.com/matrix");
+    JsonObject hook = new JsonObject().put("event", "matrix").put("url", "https://203.0.113.7/matrix");
     PARAMETERS.put("personalIntegration", ok(node.post("/v1/webhooks", hook.encode(), TOKENS.get("owner")), 201).getString("id"));
     PARAMETERS.put("productIntegration", ok(node.post("/v1/products/" + productId + "/integrations", hook.encode(),
         TOKENS.get("administrator")), 201).getString("id"));
