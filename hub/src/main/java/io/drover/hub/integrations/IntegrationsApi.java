@@ -69,6 +69,16 @@ public final class IntegrationsApi implements ApiFeature {
     this.settings = settings;
   }
 
+  /**
+   * Loads and initialises mustache.java's parser on the calling thread (the launcher's, at start-up),
+   * so that the first template check does not spend an event loop's time on class loading.
+   */
+  public static void prepareAtStart() {
+    if (Templates.problem("{{#warm}}{{up}}{{/warm}}") != null) {
+      throw new IllegalStateException("mustache.java does not parse a plain section");
+    }
+  }
+
   @Override
   public Future<Void> mount(Router router) {
     for (boolean product : new boolean[] {false, true}) {

@@ -258,6 +258,7 @@ public final class Node {
       StreamTickets streamTickets = new StreamTickets(pool, access);
       // issue 18: reads this machine's interface addresses, so here on the launcher thread
       TargetPolicy integrationTargets = TargetPolicy.loadAtStart(config.integrations().allowPrivateTargets());
+      IntegrationsApi.prepareAtStart();
       api = new ApiVerticle(config.http(), tls, registry, v -> List.of(
           new OperationsApi(health, registry, metricsToken),
           new AccountsApi(passwords, new AccountRepository(pool), access, config.accounts().openSignup()),
