@@ -182,6 +182,20 @@ class IntegrationsApiTest {
     assertNull(json(node.post("/v1/webhooks", hook("all").put("deviceid", "").encode(), owner), 201).getValue("deviceID"));
   }
 
+  /** Particle's docs make webhooks with curl -d: a form body, the token as its access_token field. */
+  @Test
+  void aFormEncodedCreateAsCurlSendsItIsReadLikeJson() throws Exception {
+    HttpResponse<String> created = node.postForm("/v1/webhooks", Map.of("event", "curl", "url", "https://203.0.113.7/curl",
+        "requestType", "GET", "noDefaults", "true", "deviceid", ownDevice, "access_token", owner), null);
+    JsonObject answer = json(created, 201);
+    assertEquals("GET", answer.getString("requestType"));
+    assertEquals(ownDevice, answer.getString("deviceID"));
+    assertEquals(new JsonObject().put("url", "https://203.0.113.7/curl").put("requestType", "GET").put("noDefaults", true),
+        new JsonObject(row(answer.getString("id")).settings), "the token field is not stored");
+    assertError(node.postForm("/v1/webhooks", Map.of("event", "curl", "url", "https://203.0.113.7/curl", "headers", "X-A: b",
+        "access_token", owner), null), 400, "invalid_request", "headers must be an object");
+  }
+
   @Test
   void listsAreArraysAndTheLegacyRoutesSeeWebhooksOnly() throws Exception {
     String person = node.signUpAndLogIn("lister@integrations.example", PASSWORD);
