@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * particle-cli 3.43.1, unchanged, managing webhooks on a real node as a user would: {@code particle
  * webhook create <event> <url> [device]}, {@code webhook create hook.json} (a template file that says
- * {@code eventName}), {@code webhook list} and {@code webhook delete <id>}. Runs with a temporary HOME.
+ * {@code eventName}), {@code webhook list}, {@code webhook delete <id>} and {@code webhook delete all}. Runs with a temporary HOME.
  */
 class ParticleCliWebhooksTest {
 
@@ -105,6 +105,37 @@ class ParticleCliWebhooksTest {
     ParticleTools.Result after = particle("webhook", "list");
     assertTrue(after.stdout().contains("Found 1 hooks registered"), after.describe());
     assertTrue(!after.stdout().contains(first), after.describe());
+
+    // delete all asks first (inquirer), then lists and deletes each: answered yes on its standard input
+    ParticleTools.Result all = answered("y\n", "webhook", "delete", "all");
+    assertEquals(0, all.exitCode(), all.describe());
+    assertTrue(all.stdout().contains("Found 1 hooks registered"), all.describe());
+    assertTrue(all.stdout().contains("deleting " + second), all.describe());
+    assertNull(row(second), "deleted by delete all");
+    assertTrue(particle("webhook", "list").stdout().contains("Found 0 hooks registered"));
+  }
+
+  private ParticleTools.Result answered(String input, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(ParticleTools.requireInstalled("node_modules/.bin/particle").toString()));
+    command.addAll(List.of(args));
+    Map<String, String> env = new HashMap<>();
+    env.put("home", home.toString());
+    env.put("HOME", home.toString());
+    env.put("PARTICLE_DISABLE_UPDATE", "true");
+    Process process = ParticleTools.process(command, env).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+    var stdout = ParticleTools.readAll(process.getInputStream());
+    var stderr = ParticleTools.readAll(process.getErrorStream());
+    try (var in = process.getOutputStream()) {
+      // the pipe holds the answer until the prompt reads it
+      in.write(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      in.flush();
+    }
+    if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+      throw new AssertionError("particle " + String.join(" ", args) + " did not finish: " + stdout.join() + stderr.join());
+    }
+    return new ParticleTools.Result(String.join(" ", command), process.exitValue(), ParticleTools.withoutEscapes(stdout.join()),
+        ParticleTools.withoutEscapes(stderr.join()));
   }
 
   private static String created(ParticleTools.Result result) {
