@@ -51,6 +51,20 @@ public final class HubAddresses {
    */
   public static final String QUOTAS_CHANGED = "hub.quotas.changed";
 
+  /**
+   * Publish, to every hub node: {@code {"id": "<integration id>"}} after an integration was created,
+   * replaced or deleted through the API. Each node reloads that row (gone: drops it) into its delivery
+   * index.
+   */
+  public static final String INTEGRATIONS_CHANGED = "hub.integrations.changed";
+
+  /**
+   * Request: {@code {"id": "...", "data": "...", "device_id": "..." or null}}, the Test button of an
+   * integration the caller may test; reply: {@code {"pass": true|false, "data": ...}} once the delivery
+   * engine sent a test request and had its answer. No handler (no engine running): the API answers 503.
+   */
+  public static final String INTEGRATIONS_TEST = "hub.integrations.test";
+
   private HubAddresses() {
   }
 }

@@ -122,7 +122,15 @@ final class RequestGate implements Handler<RoutingContext> {
 
   private static boolean tokenMayBeInForm(RoutingContext ctx) {
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
-    return type != null && type.regionMatches(true, 0, "application/x-www-form-urlencoded", 0, 33) && AccessCheck.bearerToken(ctx) == null;
+    if (type == null || !type.regionMatches(true, 0, "application/x-www-form-urlencoded", 0, 33)) {
+      return false;
+    }
+    try {
+      return AccessCheck.bearerToken(ctx) == null;
+    } catch (IllegalArgumentException malformedQuery) {
+      // a query that does not decode (?%): ApiErrors.refuseMalformedEscapes answers it 400 next, unread
+      return false;
+    }
   }
 
   /** The body's deadline has passed. */

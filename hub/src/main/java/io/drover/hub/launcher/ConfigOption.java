@@ -121,7 +121,11 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("mail.from", "drover@localhost", "The From address of the node's mails"),
       new ConfigOption("console.public-url", "", "The Console's address as people reach it (https://drover.example.com), for links in mails; empty: the links are paths on the Console"),
       new ConfigOption("customers.max-unused-activation-codes", "1000",
-          "Unused private-beta activation codes one product may hold at once; making more is refused with 409 (each unused code is one a guesser may hit)"));
+          "Unused private-beta activation codes one product may hold at once; making more is refused with 409 (each unused code is one a guesser may hit)"),
+      new ConfigOption("integrations.allow-private-targets", "false",
+          "true lets integrations send to loopback (127.0.0.0/8, ::1), link-local (169.254.0.0/16, fe80::/10) and this machine's own addresses; "
+              + "private LAN ranges are allowed either way"),
+      new ConfigOption("integrations.max-per-owner", "100", "Integrations one account's sandbox or one product may hold; creating more is refused with 409"));
 
   /** {@code mqtt.max-message-size} is read from {@code DROVER_MQTT_MAX_MESSAGE_SIZE}. */
   String environmentVariable() {

@@ -60,6 +60,8 @@ import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
 import io.drover.hub.http.MetricsToken;
 import io.drover.hub.http.OperationsApi;
+import io.drover.hub.integrations.IntegrationsApi;
+import io.drover.hub.integrations.TargetPolicy;
 import io.drover.hub.mail.MailOutbox;
 import io.drover.hub.products.ProductAccess;
 import io.drover.hub.products.ProductRepository;
@@ -254,6 +256,9 @@ public final class Node {
       deploy(new AttemptPruner(attempts, cluster));
       CustomerAccounts customers = new CustomerAccounts(passwords, pool, tokens);
       StreamTickets streamTickets = new StreamTickets(pool, access);
+      // issue 18: reads this machine's interface addresses, so here on the launcher thread
+      TargetPolicy integrationTargets = TargetPolicy.loadAtStart(config.integrations().allowPrivateTargets());
+      IntegrationsApi.prepareAtStart();
       api = new ApiVerticle(config.http(), tls, registry, v -> List.of(
           new OperationsApi(health, registry, metricsToken),
           new AccountsApi(passwords, new AccountRepository(pool), access, config.accounts().openSignup()),
@@ -277,6 +282,8 @@ public final class Node {
           new FirmwareApi(v, access, productAccess, firmware, firmwareTargets, firmwareLoader, config.dataDir().resolve("uploads"), commands),
           new ProductDevicesApi(v, pool, access, productAccess, devices, config.dataDir().resolve("uploads")),
           new GroupsApi(pool, v.eventBus(), access, productAccess),
+          // issue 18: integrations (webhooks); the delivery engine reads what this stores
+          new IntegrationsApi(v, pool, access, productAccess, sealer, integrationTargets, config.integrations()),
           // issue 7, customers: product clients, customers, activation codes, Login with Drover's consent
           new ProductClientsApi(pool, access, productAccess),
           new CustomersApi(pool, access, productAccess, customers, devices),

@@ -11,6 +11,7 @@ import io.drover.hub.cluster.NodeRoles;
 import io.drover.hub.console.MapTiles;
 import io.drover.hub.events.EventSettings;
 import io.drover.hub.http.HttpSettings;
+import io.drover.hub.integrations.IntegrationSettings;
 import io.drover.hub.http.MetricsSettings;
 import io.drover.hub.http.MetricsToken;
 import io.drover.hub.mail.MailSettings;
@@ -46,7 +47,8 @@ public record NodeConfig(
     int maxUnusedActivationCodes,
     MailSettings mail,
     int demoDevices,
-    MapTiles mapTiles) {
+    MapTiles mapTiles,
+    IntegrationSettings integrations) {
 
   /** @throws ConfigException naming the first bad value and where it came from */
   static NodeConfig from(ConfigSources sources) {
@@ -150,7 +152,8 @@ public record NodeConfig(
         r.integer("customers.max-unused-activation-codes", 1, 100_000),
         r.mail(),
         r.integer("demo.devices", 0, 1000),
-        r.mapTiles("console.map-tiles"));
+        r.mapTiles("console.map-tiles"),
+        new IntegrationSettings(r.bool("integrations.allow-private-targets"), r.integer("integrations.max-per-owner", 1, 100_000)));
   }
 
   /** Reads {@code args} and {@code environment}; the launcher's entry point into configuration. */

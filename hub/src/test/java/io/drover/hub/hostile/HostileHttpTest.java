@@ -176,6 +176,9 @@ class HostileHttpTest {
     parameters.put("id", "0");
     parameters.put("clientId", "0");
     parameters.put("file", "app.js");
+    // a webhook of the user's (TEST-NET-3: a public address, no DNS lookup)
+    parameters.put("integrationId", new JsonObject(node.post("/v1/webhooks", new JsonObject().put("event", "hostile")
+        .put("url", "https://203.0.113.7/hook").encode(), token).body()).getString("id"));
     return new World(Map.copyOf(parameters), token, node.adminToken());
   }
 

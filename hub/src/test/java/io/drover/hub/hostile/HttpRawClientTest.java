@@ -58,6 +58,24 @@ class HttpRawClientTest {
   }
 
   /**
+   * The same with a form-encoded body and no token in the header: the gate, looking for the token in
+   * the query before reading the form, decoded the malformed query and threw, answered 500 (found by
+   * the hostile suite's seed 20261206).
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"GET /health/ready?%", "GET /v1/devices/a%2Fb?%", "POST /v1/webhooks?a=%ZZ"})
+  void malformedQueryWithAFormBodyIsAnsweredBadRequestInTheApiShape(String line) throws Exception {
+    String body = "event=x&url=https%3A%2F%2F203.0.113.7%2F";
+    byte[] request = (line + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+        + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
+
+    Answer answer = RawHttp.exchange(node.httpPort(), request, false, DEADLINE);
+
+    assertEquals(400, answer.status(), answer.text());
+    assertEquals("bad_request", new JsonObject(answer.text()).getString("error"));
+  }
+
+  /**
    * A request HTTP cannot parse never reaches a route; Vert.x answered it with an empty body. The API
    * answers every error with its error JSON (api.md, "Error shape"), these too, and closes the connection.
    */

@@ -158,6 +158,12 @@ class AuthorizationMatrixTest {
     for (String caller : List.of("anonymous", "outsider", "owner")) {
       FOREIGN.get(caller).add("customer@matrix.example");
     }
+
+    // an integration of the owner's sandbox, and one of the product
+    JsonObject hook = new JsonObject().put("event", "matrix").put("url", "https://203.0.113.7/matrix");
+    PARAMETERS.put("personalIntegration", ok(node.post("/v1/webhooks", hook.encode(), TOKENS.get("owner")), 201).getString("id"));
+    PARAMETERS.put("productIntegration", ok(node.post("/v1/products/" + productId + "/integrations", hook.encode(),
+        TOKENS.get("administrator")), 201).getString("id"));
   }
 
   private static final String OWNER_MARKER = "owner-private-reading-5b1e";
@@ -321,6 +327,7 @@ class AuthorizationMatrixTest {
         String name = segment.substring(1);
         String value = name.equals("device") || name.equals("deviceId")
             ? PARAMETERS.get(product ? "productDevice" : "personalDevice")
+            : name.equals("integrationId") ? PARAMETERS.get(product ? "productIntegration" : "personalIntegration")
             : PARAMETERS.get(name);
         if (value == null) {
           throw new IllegalStateException("the matrix has no value for the path parameter " + name + " of " + template);

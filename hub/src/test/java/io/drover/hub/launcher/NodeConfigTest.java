@@ -30,6 +30,18 @@ class NodeConfigTest {
   }
 
   @Test
+  void integrationsRefusePrivateTargetsAndHoldAHundredPerOwnerByDefault() {
+    NodeConfig defaults = NodeConfig.from(List.of(), Map.of());
+    assertEquals(new io.drover.hub.integrations.IntegrationSettings(false, 100), defaults.integrations());
+
+    NodeConfig set = NodeConfig.from(List.of("--integrations.allow-private-targets=true"), Map.of("DROVER_INTEGRATIONS_MAX_PER_OWNER", "5"));
+    assertEquals(new io.drover.hub.integrations.IntegrationSettings(true, 5), set.integrations());
+    ConfigException none = assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--integrations.max-per-owner=0"), Map.of()));
+    assertTrue(none.getMessage().startsWith("integrations.max-per-owner must be a whole number from 1 to 100000"), none.getMessage());
+    assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--integrations.allow-private-targets=yes"), Map.of()));
+  }
+
+  @Test
   void tlsPortsAreOnByDefaultBesideThePlainOnesWithTheNodesOwnCertificate() {
     NodeConfig config = NodeConfig.from(List.of(), Map.of());
 
