@@ -60,6 +60,8 @@ import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiVerticle;
 import io.drover.hub.http.MetricsToken;
 import io.drover.hub.http.OperationsApi;
+import io.drover.hub.integrations.delivery.DeliveryMetrics;
+import io.drover.hub.integrations.delivery.DeliveryVerticle;
 import io.drover.hub.mail.MailOutbox;
 import io.drover.hub.products.ProductAccess;
 import io.drover.hub.products.ProductRepository;
@@ -230,7 +232,10 @@ public final class Node {
       // The hub: events first, since everything else publishes into it.
       // event ids are reserved over a connection of their own, never behind the writer's INSERTs (EventIds)
       reservations = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(database.connectOptions()).using(vertx).build();
-      deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster));
+      // issue 18: the webhook delivery engine before the events, so that it is stopped after the writer has drained into it
+      DeliveryVerticle integrations = new DeliveryVerticle(pool, sealer, config.integrations(), new DeliveryMetrics(registry), cluster);
+      deploy(integrations);
+      deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster, integrations.outbox()));
       deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval()));
       // issue 15: claim codes devices report, handed over by the events verticle
       ClaimCodes claimCodes = new ClaimCodes(pool);
