@@ -29,8 +29,14 @@ final class IntegrationRows {
   /** @param userId the sandbox's account, or null with {@code productId}; {@code secrets} null when none */
   static String create(TestNode node, Long userId, Integer productId, String event, String deviceId, JsonObject settings, JsonObject secrets)
       throws Exception {
+    return create(node, node.dataDir().resolve(SecretSealer.FILE_NAME), userId, productId, event, deviceId, settings, secrets);
+  }
+
+  /** @param masterKey the node's {@code secrets.master-key-file} */
+  static String create(TestNode node, java.nio.file.Path masterKey, Long userId, Integer productId, String event, String deviceId,
+      JsonObject settings, JsonObject secrets) throws Exception {
     String id = newId();
-    SecretSealer sealer = SecretSealer.loadAtStart(node.dataDir().resolve(SecretSealer.FILE_NAME));
+    SecretSealer sealer = SecretSealer.loadAtStart(masterKey);
     try (Connection connection = node.node().database().jdbcConnection();
          PreparedStatement insert = connection.prepareStatement("""
              INSERT INTO integrations (id, user_id, product_id, integration_type, event, device_id, settings, sealed_secrets)

@@ -15,7 +15,7 @@ import java.util.function.Predicate;
 /**
  * A real HTTP receiver on a free loopback port that records every request and answers by its path:
  * {@code /ok/<n>} 200 with n bytes ({@code 0123456789} repeated), {@code /status/<code>} that status,
- * {@code /hang} never, {@code /big} 10 MB, {@code /cut} 100 bytes of a promised 1,000 and then closes
+ * {@code /hang} never, {@code /hangable} never while {@link #hanging} is set, {@code /big} 10 MB, {@code /cut} 100 bytes of a promised 1,000 and then closes
  * the connection, {@code /slow} 200 after 2 s, {@code /flaky} 500 while {@link #failing} is set.
  */
 final class WebhookReceiver implements AutoCloseable {
@@ -25,6 +25,8 @@ final class WebhookReceiver implements AutoCloseable {
 
   final List<Received> received = new CopyOnWriteArrayList<>();
   final AtomicInteger failing = new AtomicInteger();
+  /** {@code /hangable} hangs while set, else answers 200. */
+  final java.util.concurrent.atomic.AtomicBoolean hanging = new java.util.concurrent.atomic.AtomicBoolean();
   private final Vertx vertx;
   private final HttpServer server;
 
@@ -59,6 +61,10 @@ final class WebhookReceiver implements AutoCloseable {
         request.response().setStatusCode(Integer.parseInt(path.substring(8))).end("status page");
       } else if (path.equals("/hang")) {
         // never answers
+      } else if (path.equals("/hangable")) {
+        if (!hanging.get()) {
+          request.response().end("answered");
+        }
       } else if (path.equals("/big")) {
         Buffer megabyte = Buffer.buffer(text(1024 * 1024));
         request.response().putHeader("Content-Length", Integer.toString(10 * megabyte.length()));
