@@ -233,7 +233,8 @@ public final class Node {
       // event ids are reserved over a connection of their own, never behind the writer's INSERTs (EventIds)
       reservations = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(database.connectOptions()).using(vertx).build();
       // issue 18: the webhook delivery engine before the events, so that it is stopped after the writer has drained into it
-      DeliveryVerticle integrations = new DeliveryVerticle(pool, sealer, config.integrations(), new DeliveryMetrics(registry), cluster);
+      DeliveryVerticle integrations = new DeliveryVerticle(pool, sealer, config.integrations(), new DeliveryMetrics(registry), cluster,
+          new DeviceCommands(vertx.eventBus(), ownership));
       deploy(integrations);
       deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster, integrations.outbox()));
       deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval()));

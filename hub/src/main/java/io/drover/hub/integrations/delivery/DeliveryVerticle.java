@@ -1,5 +1,6 @@
 package io.drover.hub.integrations.delivery;
 
+import io.drover.gateway.commands.DeviceCommands;
 import io.drover.gateway.log.SampledLog;
 import io.drover.hub.HubAddresses;
 import io.drover.hub.cluster.ClusterView;
@@ -61,6 +62,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private final DeliverySettings settings;
   private final DeliveryMetrics metrics;
   private final ClusterView cluster;
+  private final DeviceCommands devices;
   private final DeliveryCounts counts = new DeliveryCounts();
   private final IntegrationIndex index = new IntegrationIndex(counts);
   private final DeliveryHandoff handoff;
@@ -80,12 +82,15 @@ public final class DeliveryVerticle extends VerticleBase {
   private List<Attempt> attempts = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
 
-  public DeliveryVerticle(Pool pool, SecretSealer sealer, DeliverySettings settings, DeliveryMetrics metrics, ClusterView cluster) {
+  /** @param devices how the hook's answers reach the device that triggered it */
+  public DeliveryVerticle(Pool pool, SecretSealer sealer, DeliverySettings settings, DeliveryMetrics metrics, ClusterView cluster,
+      DeviceCommands devices) {
     this.pool = pool;
     this.sealer = sealer;
     this.settings = settings;
     this.metrics = metrics;
     this.cluster = cluster;
+    this.devices = devices;
     this.handoff = new DeliveryHandoff(index, settings, cluster.nodeId());
   }
 
@@ -99,7 +104,7 @@ public final class DeliveryVerticle extends VerticleBase {
     integrations = new IntegrationRepository(pool, sealer);
     outbox = new OutboxRepository(pool);
     sender = new WebhookSender(vertx, settings);
-    hooks = new HookEvents(vertx.eventBus());
+    hooks = new HookEvents(vertx.eventBus(), devices);
     return integrations.all()
         .onSuccess(all -> {
           index.replaceAll(all);

@@ -1,6 +1,8 @@
 package io.drover.hub.integrations.delivery;
 
+import io.drover.gateway.commands.DeviceCommands;
 import io.drover.gateway.contract.BusAddresses;
+import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.hub.events.EventsVerticle;
@@ -16,7 +18,8 @@ import java.nio.charset.StandardCharsets;
  * {@code error status 404 from <host>} when an attempt failed (docs {@code webhooks.md}, "Sequence of
  * events"; at most {@value #MAX_PIECES} pieces, Particle's advice for devices). Published as the cloud
  * ({@code coreid} {@value #PUBLISHER}), stamped with the triggering event's account and product, and
- * never triggering an integration again.
+ * never triggering an integration again. The triggering device also gets the response and error
+ * pieces over its session.
  */
 final class HookEvents {
 
@@ -24,10 +27,15 @@ final class HookEvents {
   static final int PIECE_BYTES = 512;
   static final int MAX_PIECES = 10;
 
-  private final EventBus bus;
+  /** How long a piece for the device may take to reach its session. */
+  private static final long DEVICE_TIMEOUT_MILLIS = 5000;
 
-  HookEvents(EventBus bus) {
+  private final EventBus bus;
+  private final DeviceCommands devices;
+
+  HookEvents(EventBus bus, DeviceCommands devices) {
     this.bus = bus;
+    this.devices = devices;
   }
 
   void sent(OutboxEvent event) {
@@ -48,7 +56,10 @@ final class HookEvents {
       while (end < bytes.length && end > start && (bytes[end] & 0xC0) == 0x80) {
         end--;
       }
-      publish(event, topic + "/" + piece, new String(bytes, start, end - start, StandardCharsets.UTF_8));
+      String name = topic + "/" + piece;
+      String data = new String(bytes, start, end - start, StandardCharsets.UTF_8);
+      publish(event, name, data);
+      toDevice(event, name, data);
       piece++;
       start = end;
     }
@@ -57,6 +68,20 @@ final class HookEvents {
 
   void error(OutboxEvent event, String topic, String error) {
     publish(event, topic + "/0", error);
+    toDevice(event, topic + "/0", error);
+  }
+
+  /**
+   * The device that triggered the hook gets its answer too, on {@code c/e/<name>} (MQTT) or
+   * {@code POST /e/<name>} (CoAP), if it is online and listens: best effort, not retried (the events
+   * are stored and streamed all the same). None for events published through the API.
+   */
+  private void toDevice(OutboxEvent event, String name, String data) {
+    if (event.deviceId() == null || event.deviceId().length() != 24) {
+      return;
+    }
+    // offline, or not listening: the device misses this piece, as it would miss any event published while it is away
+    devices.request(new DeviceCommand(event.deviceId(), DeviceCommand.Kind.EVENT, name, data, DEVICE_TIMEOUT_MILLIS)).onFailure(ignored -> { });
   }
 
   private void publish(OutboxEvent event, String name, String data) {

@@ -51,6 +51,7 @@ class WebhookDeliveryTest {
     identity = node.provisionDevice();
     node.claim(identity.id(), token);
     device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS);
+    device.subscribe("c/#");
   }
 
   @AfterAll
@@ -84,7 +85,7 @@ class WebhookDeliveryTest {
   }
 
   @Test
-  void deviceEventIsPostedAsParticlesDefaultFormAndTheAnswerComesBackIn512BytePieces() throws Exception {
+  void deviceEventIsPostedAsParticlesDefaultFormAndTheAnswerComesBackIn512BytePiecesToStreamAndDevice() throws Exception {
     String id = sandbox("formtest", new JsonObject().put("url", receiver.url("/ok/1200?hook=form")), null);
     try (SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/devices/events/hook-", token)) {
 
@@ -110,6 +111,12 @@ class WebhookDeliveryTest {
       assertEquals(body.substring(1024), third.data().getString("data"));
       assertEquals("particle-internal", first.data().getString("coreid"));
     }
+    // the device that triggered it gets the pieces over MQTT, on c/e/<name>
+    TestNode.eventually(WAIT, () -> deviceReceived("c/e/hook-response/formtest/kitchen/2") != null, "the last piece reaches the device");
+    String body = WebhookReceiver.text(1200);
+    assertEquals(body.substring(0, 512), deviceReceived("c/e/hook-response/formtest/kitchen/0"));
+    assertEquals(body.substring(512, 1024), deviceReceived("c/e/hook-response/formtest/kitchen/1"));
+    assertEquals(body.substring(1024), deviceReceived("c/e/hook-response/formtest/kitchen/2"));
     TestNode.eventually(WAIT, () -> rows(id) == 0, "the delivered outbox row is deleted");
     TestNode.eventually(WAIT, () -> attempts(id).size() == 1, "the attempt is logged");
     JsonObject attempt = attempts(id).getJsonObject(0);
@@ -199,6 +206,8 @@ class WebhookDeliveryTest {
       SseClient.Event error = stream.awaitEvent(e -> e.name().equals("hook-error/notfound/0"), WAIT);
       assertEquals("error status 404 from 127.0.0.1", error.data().getString("data"));
     }
+    TestNode.eventually(WAIT, () -> "error status 404 from 127.0.0.1".equals(deviceReceived("c/e/hook-error/notfound/0")),
+        "the device hears of the error too");
     TestNode.eventually(WAIT, () -> deadLetters(id).size() == 1, "a dead letter at once");
     Thread.sleep(2500);
     assertEquals(1, receiver.matching(r -> r.uri().contains("hook=notfound")).size(), "4xx is never retried");
@@ -314,6 +323,15 @@ class WebhookDeliveryTest {
     io.vertx.core.eventbus.ReplyException unknown = org.junit.jupiter.api.Assertions.assertThrows(io.vertx.core.eventbus.ReplyException.class,
         () -> node.eventBus().request(HubAddresses.INTEGRATIONS_TEST, new JsonObject().put("id", IntegrationRows.newId())).await(10, TimeUnit.SECONDS));
     assertEquals(404, unknown.failureCode());
+  }
+
+  private static String deviceReceived(String topic) {
+    for (var message : device.received()) {
+      if (message.topicName().equals(topic)) {
+        return message.payload().toString();
+      }
+    }
+    return null;
   }
 
   private static long rows(String id) {
