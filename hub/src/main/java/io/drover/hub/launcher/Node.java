@@ -62,6 +62,7 @@ import io.drover.hub.http.MetricsToken;
 import io.drover.hub.http.OperationsApi;
 import io.drover.hub.integrations.delivery.DeliveryMetrics;
 import io.drover.hub.integrations.delivery.DeliveryVerticle;
+import io.drover.hub.integrations.delivery.IntegrationLogApi;
 import io.drover.hub.mail.MailOutbox;
 import io.drover.hub.products.ProductAccess;
 import io.drover.hub.products.ProductRepository;
@@ -272,6 +273,8 @@ public final class Node {
           new EventHistoryApi(pool, access, devices),
           // issue 16: quotas per account and product, and who lost events
           new QuotasApi(v.eventBus(), access, productAccess, new QuotaRepository(pool), config.quotas()),
+          // issue 18: an integration's delivery log, counts and dead letters (the engine answers over the bus)
+          new IntegrationLogApi(pool, v.eventBus(), access, productAccess),
           // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
           new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas),
           new DeviceClaimsApi(pool, access, productAccess, claimCodes),

@@ -106,6 +106,10 @@ class AuthorizationMatrixTest {
     JsonObject ownerClient = ok(node.post("/v1/clients", new JsonObject().put("name", "Owner's script").put("type", "installed").encode(),
         TOKENS.get("owner")), 200, 201);
     PARAMETERS.put("id", ownerClient.getJsonObject("client").getString("id"));
+    // issue 18: a sandbox integration of the owner (its product routes answer the team 404: it is not the product's)
+    node.execute("INSERT INTO integrations (id, user_id, integration_type, event, settings) SELECT 'a1b2c3d4e5f6a1b2c3d4e5f6', id, 'Webhook', "
+        + "'matrix', '{\"url\": \"https://example.com/\"}' FROM users WHERE username = 'owner@matrix.example'");
+    PARAMETERS.put("integrationId", "a1b2c3d4e5f6a1b2c3d4e5f6");
   }
 
   @AfterAll

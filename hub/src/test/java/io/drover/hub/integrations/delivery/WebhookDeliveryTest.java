@@ -325,6 +325,52 @@ class WebhookDeliveryTest {
     assertEquals(404, unknown.failureCode());
   }
 
+  @Test
+  void logRoutesAnswerTheOwnerAndRefuseBadInputInTheApisErrorShape() throws Exception {
+    String id = sandbox("routetest", new JsonObject().put("url", receiver.url("/status/410?hook=route")), null);
+    device.publishAcknowledged("e/routetest", Buffer.buffer("1"));
+    TestNode.eventually(WAIT, () -> deadLetters(id).size() == 1, "a dead letter");
+
+    var log = node.get("/v1/integrations/" + id + "/log?limit=10", token);
+    assertEquals(200, log.statusCode(), log.body());
+    JsonObject attempt = new JsonObject(log.body()).getJsonArray("attempts").getJsonObject(0);
+    assertEquals(410, attempt.getInteger("status"));
+    assertEquals("dead", attempt.getString("outcome"));
+    var dead = node.get("/v1/integrations/" + id + "/dead-letters", token);
+    assertEquals(200, dead.statusCode());
+    assertEquals("error status 410 from 127.0.0.1", new JsonObject(dead.body()).getJsonArray("dead_letters").getJsonObject(0).getString("last_error"));
+    TestNode.eventually(WAIT, () -> {
+      try {
+        var counts = new JsonObject(node.get("/v1/integrations/" + id + "/counts", token).body()).getJsonArray("counts");
+        return counts.size() == 1 && counts.getJsonObject(0).getLong("error") == 1;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, "the error is counted in its hour");
+
+    var badLimit = node.get("/v1/integrations/" + id + "/log?limit=0", token);
+    assertEquals(400, badLimit.statusCode());
+    assertEquals(new JsonObject().put("ok", false).put("error", "invalid_request").put("error_description", "limit must be a whole number from 1 to 1000"),
+        new JsonObject(badLimit.body()));
+    var badTime = node.get("/v1/integrations/" + id + "/log?before=yesterday", token);
+    assertEquals(400, badTime.statusCode());
+    assertEquals("invalid_request", new JsonObject(badTime.body()).getString("error"));
+    var badEvent = node.post("/v1/integrations/" + id + "/dead-letters/replay", new JsonObject().put("event_id", "x").encode(), token);
+    assertEquals(400, badEvent.statusCode());
+    var unknown = node.get("/v1/integrations/" + IntegrationRows.newId() + "/log", token);
+    assertEquals(404, unknown.statusCode());
+    assertEquals("not_found", new JsonObject(unknown.body()).getString("error"));
+    var malformed = node.get("/v1/integrations/not-an-id/log", token);
+    assertEquals(404, malformed.statusCode());
+    String stranger = node.signUpAndLogIn("route-stranger@example.com", "a long enough password");
+    assertEquals(404, node.get("/v1/integrations/" + id + "/log", stranger).statusCode(), "another account's integration is not found");
+
+    var replay = node.post("/v1/integrations/" + id + "/dead-letters/replay", "{}", token);
+    assertEquals(200, replay.statusCode(), replay.body());
+    assertEquals(1, new JsonObject(replay.body()).getInteger("replayed"));
+    TestNode.eventually(WAIT, () -> receiver.matching(r -> r.uri().contains("hook=route")).size() == 2, "the replay is sent");
+  }
+
   private static String deviceReceived(String topic) {
     for (var message : device.received()) {
       if (message.topicName().equals(topic)) {
