@@ -51,6 +51,8 @@ public final class WebhooksBench {
   private static final String USER = "bench@example.com";
   private static final AtomicLong received = new AtomicLong();
   private static volatile Recorder latencies = new Recorder(3);
+  /** Only requests under this path count for the run under way (the other form's stragglers do not). */
+  private static volatile String counted = "/drover/";
 
   private WebhooksBench() {
   }
@@ -64,7 +66,7 @@ public final class WebhooksBench {
     HttpServer receiver = load.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
       // both senders post Particle's default form: data holds the publish time (System.nanoTime)
       String data = formValue(body.toString(), "data");
-      if (data != null && !request.path().startsWith("/slow")) {
+      if (data != null && request.path().startsWith(counted)) {
         latencies.recordValue(Math.max(0, System.nanoTime() - Long.parseLong(data)) / 1000);
         received.incrementAndGet();
       }
@@ -73,19 +75,20 @@ public final class WebhooksBench {
       } else {
         request.response().end();
       }
-    })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    })).listen(0, "0.0.0.0").await(10, TimeUnit.SECONDS); // every 127.0.0.x: a host per integration
     int port = receiver.actualPort();
 
     Path dataDir = Files.createTempDirectory("drover-webhooks-bench");
     Node node = Node.start(NodeConfig.from(List.of("--data-dir=" + dataDir, "--http.host=127.0.0.1", "--http.port=0", "--http.tls-port=0",
         "--mqtt.host=127.0.0.1", "--mqtt.port=0", "--mqtt.tls-port=0", "--coap.host=127.0.0.1", "--coap.port=0",
         "--integrations.allow-private-targets=true", "--node.roles=hub,gateway"), Map.of()));
+    Runtime.getRuntime().addShutdownHook(new Thread(node::stop));
     try {
       long user = account(node);
       List<String> fast = new ArrayList<>();
       for (int i = 0; i < integrations; i++) {
         // one host per integration, as distinct receivers would be (the per-host bounds apply to each)
-        fast.add(integration(node, user, "http://127.0.0." + (i + 1) + ":" + port + "/hook/" + i));
+        fast.add(integration(node, user, "http://127.0.0." + (i + 1) + ":" + port + "/drover/" + i));
       }
       HttpClientAgent bare = load.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(32));
       List<JsonObject> results = new ArrayList<>();
@@ -94,6 +97,7 @@ public final class WebhooksBench {
         if (form.equals("drover-slow")) {
           slow = integration(node, user, "http://127.0.0.200:" + port + "/slow");
         }
+        counted = form.equals("bare") ? "/bare/" : "/drover/";
         for (int run = 0; run <= runs; run++) { // run 0 warms up and is not counted
           JsonObject result = run(form, node, load, bare, user, port, rate, integrations, run == 0 ? 5 : seconds);
           if (run > 0) {
@@ -124,8 +128,12 @@ public final class WebhooksBench {
   /** One timed run: events (drover forms) or direct requests (bare) at {@code rate} a second; what reached the receiver meanwhile. */
   private static JsonObject run(String form, Node node, Vertx load, HttpClientAgent bare, long user, int port, int rate, int integrations,
       int seconds) throws Exception {
-    // whatever is still arriving from the previous run is let through before counting
-    Thread.sleep(2000);
+    // what the node still has to deliver from the previous run goes first (at most a minute), then counting starts
+    long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (pending(node) > 0 && System.nanoTime() < drainUntil) {
+      Thread.sleep(200);
+    }
+    Thread.sleep(1000);
     latencies = new Recorder(3);
     latencies.getIntervalHistogram();
     received.set(0);
@@ -142,7 +150,7 @@ public final class WebhooksBench {
         if (form.equals("bare")) {
           Buffer body = Buffer.buffer("event=bench&data=" + stamp + "&published_at=2026-01-01T00%3A00%3A00.000Z&coreid=api");
           for (int i = 0; i < integrations; i++) {
-            bare.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0." + (i + 1)).setPort(port).setURI("/hook/" + i)
+            bare.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0." + (i + 1)).setPort(port).setURI("/bare/" + i)
                     .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("User-Agent", "ParticleBot/1.1 (https://docs.particle.io/webhooks)"))
                 .compose(request -> request.send(body)).compose(response -> response.body());
           }
@@ -164,8 +172,22 @@ public final class WebhooksBench {
     Histogram histogram = latencies.getIntervalHistogram();
     return new JsonObject().put("form", form).put("events", sent[0]).put("expected", expected).put("received", received.get())
         .put("deliveriesPerSecond", Math.round(received.get() / Math.min(elapsed, seconds + 2.0)))
+        .put("pendingAfter", form.equals("bare") ? 0 : pending(node))
         .put("p50Ms", histogram.getValueAtPercentile(50) / 1000.0).put("p99Ms", histogram.getValueAtPercentile(99) / 1000.0)
         .put("maxMs", histogram.getMaxValue() / 1000.0);
+  }
+
+  /** Outbox rows still to deliver, but the slow host's (its backlog is expected to grow). */
+  private static long pending(Node node) throws Exception {
+    try (Connection connection = node.database().jdbcConnection();
+         PreparedStatement query = connection.prepareStatement("""
+             SELECT count(*) FROM integration_outbox o JOIN integrations i ON i.id = o.integration_id
+             WHERE NOT o.dead AND i.settings->>'url' NOT LIKE '%/slow'""")) {
+      try (var rows = query.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
   }
 
   private static String formValue(String body, String name) {

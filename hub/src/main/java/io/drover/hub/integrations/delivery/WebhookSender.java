@@ -74,7 +74,9 @@ final class WebhookSender {
   Future<Answer> send(WebhookRequest request, URI target, boolean rejectUnauthorized) {
     long started = System.nanoTime();
     String host = target.getHost().startsWith("[") ? target.getHost().substring(1, target.getHost().length() - 1) : target.getHost();
-    return vertx.executeBlocking(() -> InetAddress.getByName(host), false)
+    // an address literal is parsed, never looked up: no hop to a worker thread for it
+    Future<InetAddress> resolved = isLiteral(host) ? literal(host) : vertx.executeBlocking(() -> InetAddress.getByName(host), false);
+    return resolved
         .compose(address -> {
           String refused = settings.allowPrivateTargets() ? null : TargetCheck.refusal(address);
           if (refused != null) {
@@ -85,6 +87,27 @@ final class WebhookSender {
         }, cause -> Future.succeededFuture(cause instanceof UnknownHostException
             ? Answer.failed("unknown host " + host, true, millisSince(started))
             : Answer.failed("host not resolved: " + cause.getMessage(), true, millisSince(started))));
+  }
+
+  private static boolean isLiteral(String host) {
+    if (host.indexOf(':') >= 0) {
+      return true;
+    }
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c != '.' && (c < '0' || c > '9')) {
+        return false;
+      }
+    }
+    return !host.isEmpty();
+  }
+
+  private static Future<InetAddress> literal(String host) {
+    try {
+      return Future.succeededFuture(InetAddress.getByName(host));
+    } catch (UnknownHostException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private Future<Answer> exchange(WebhookRequest request, URI target, InetAddress address, boolean rejectUnauthorized, long started) {
