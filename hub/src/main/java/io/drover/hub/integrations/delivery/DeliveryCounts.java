@@ -42,6 +42,17 @@ final class DeliveryCounts {
     counts.computeIfAbsent(new Key(integration, hour), k -> new AtomicLongArray(4)).incrementAndGet(kind);
   }
 
+  /** What is counted and not yet flushed, of {@code kind} for the integration, over every hour held. */
+  long unflushed(String integration, int kind) {
+    long total = 0;
+    for (Map.Entry<Key, AtomicLongArray> entry : counts.entrySet()) {
+      if (entry.getKey().integration.equals(integration)) {
+        total += entry.getValue().get(kind);
+      }
+    }
+    return total;
+  }
+
   /** Adds what was counted since the last flush; what fails to be written is counted again for the next. */
   Future<Void> flush(Pool pool) {
     List<String> ids = new ArrayList<>();
