@@ -7,10 +7,12 @@
 #
 #   load-tests/bin/db-limit.sh                                   # roughly 8 minutes
 #   FORMS="insert copy" CONNECTIONS="1 4" BATCHES=500 DURATION_S=10 load-tests/bin/db-limit.sh
+#   FORMS="insert insert-outbox" CONNECTIONS=1 BATCHES="100 500" load-tests/bin/db-limit.sh   # the cost of 5 webhooks an event
 #
 # Knobs: FORMS ("insert insert-touch copy": insert = the writer's INSERT ... unnest ON CONFLICT through
 # vertx-pg-client, one commit per batch; insert-touch = the same plus main's last_heard UPDATE in the
-# same transaction; copy = COPY ... FROM STDIN (FORMAT binary) through PgJDBC), CONNECTIONS ("1 2 4"),
+# same transaction; insert-outbox = the writer's statement when every event triggers INTEGRATIONS (5)
+# webhooks: their outbox rows in the same statement (issue 18); copy = COPY ... FROM STDIN (FORMAT binary) through PgJDBC), CONNECTIONS ("1 2 4"),
 # BATCHES ("100 500 2000": rows per commit), DURATION_S (10), WARMUP_S (20: one unrecorded run
 # first), DEVICES (1000: device ids the rows cycle over), NODE_ARGS (extra node arguments, e.g.
 # --events.durability=relaxed), DBLIMIT_JAVA_OPTS (-Xmx1g), SKIP_BUILD=1, OUT_DIR.
@@ -27,6 +29,7 @@ BATCHES="${BATCHES:-100 500 2000}"
 DURATION_S="${DURATION_S:-10}"
 WARMUP_S="${WARMUP_S:-20}"
 DEVICES="${DEVICES:-1000}"
+INTEGRATIONS="${INTEGRATIONS:-5}"
 NODE_ARGS="${NODE_ARGS:-}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
 OUT_DIR="${OUT_DIR:-$ROOT/load-tests/target/db-limit-$(date +%Y%m%d-%H%M%S)}"
@@ -55,7 +58,7 @@ if ((WARMUP_S > 0)); then
   java $DBLIMIT_JAVA_OPTS -jar "$WORK/drover-swarm.jar" db-limit --port "$PG_PORT" --password-file "$PG_DIR/drover-password" \
     --form insert --connections 4 --batch 500 --duration-s "$WARMUP_S" --devices "$DEVICES" >/dev/null 2>"$OUT_DIR/db-limit-warmup.log" \
     || die "the warm-up run failed; see $OUT_DIR/db-limit-warmup.log"
-  node_sql db "TRUNCATE events" >/dev/null
+  node_sql db "TRUNCATE events, integration_outbox" >/dev/null
   node_sql db "CHECKPOINT" >/dev/null
 fi
 
@@ -65,7 +68,7 @@ for form in $FORMS; do
       pg_before=$(pg_cpu_ticks "$(node_pg_pid db)")
       # shellcheck disable=SC2086
       java $DBLIMIT_JAVA_OPTS -jar "$WORK/drover-swarm.jar" db-limit --port "$PG_PORT" --password-file "$PG_DIR/drover-password" \
-        --form "$form" --connections "$c" --batch "$b" --duration-s "$DURATION_S" --devices "$DEVICES" \
+        --form "$form" --connections "$c" --batch "$b" --duration-s "$DURATION_S" --devices "$DEVICES" --integrations "$INTEGRATIONS" \
         >"$WORK/one.json" 2>"$OUT_DIR/db-limit-$form-c$c-b$b.log" &
       tool=$!
       track_tool "$tool"
@@ -79,7 +82,7 @@ for form in $FORMS; do
         || die "db-limit $form c$c b$b gave no result: $(cat "$WORK/one.json"); see $OUT_DIR/db-limit-$form-c$c-b$b.log"
       echo "$row" >>"$OUT_DIR/results.jsonl"
       log "db-limit: $row"
-      node_sql db "TRUNCATE events" >/dev/null
+      node_sql db "TRUNCATE events, integration_outbox" >/dev/null
       node_sql db "CHECKPOINT" >/dev/null
     done
   done
@@ -91,8 +94,8 @@ done
   describe_run
   echo "Node's embedded PostgreSQL, fsync $(node_sql db 'SHOW fsync'), synchronous_commit $(node_sql db 'SHOW synchronous_commit'); $DURATION_S s per run; rows cycle over $DEVICES device ids, 100-byte data; the events table emptied (TRUNCATE, CHECKPOINT) between runs."
   echo
-  echo "| form | connections | rows per commit | rows/s | commits/s | commit p50 ms | commit p99 ms | PostgreSQL CPU ms per 1,000 rows | client CPU ms per 1,000 rows |"
+  echo "| form (integrations an event) | connections | rows per commit | rows/s | commits/s | commit p50 ms | commit p99 ms | PostgreSQL CPU ms per 1,000 rows | client CPU ms per 1,000 rows |"
   echo "|---|---|---|---|---|---|---|---|---|"
-  jq -r '"| \(.form) | \(.connections) | \(.batch) | \(.rowsPerSecond) | \(.commitsPerSecond) | \(.batchP50Ms) | \(.batchP99Ms) | \((.postgresCpuMsPer1000Rows * 10 | round) / 10) | \(.clientCpuMsPer1000Rows) |"' "$OUT_DIR/results.jsonl"
+  jq -r '"| \(.form)\(if .integrations > 0 then " (\(.integrations))" else "" end) | \(.connections) | \(.batch) | \(.rowsPerSecond) | \(.commitsPerSecond) | \(.batchP50Ms) | \(.batchP99Ms) | \((.postgresCpuMsPer1000Rows * 10 | round) / 10) | \(.clientCpuMsPer1000Rows) |"' "$OUT_DIR/results.jsonl"
 } >"$OUT_DIR/summary.md"
 cat "$OUT_DIR/summary.md"

@@ -52,18 +52,31 @@ public final class HubAddresses {
   public static final String QUOTAS_CHANGED = "hub.quotas.changed";
 
   /**
-   * Publish, to every hub node: {@code {"id": "<integration id>"}} after an integration was created,
-   * replaced or deleted through the API. Each node reloads that row (gone: drops it) into its delivery
-   * index.
+   * Publish, to every hub node: {@code {"id": "..."}} after an integration's row was created, updated
+   * or deleted (the integrations API). Each node reloads the row into its {@code IntegrationIndex}.
    */
   public static final String INTEGRATIONS_CHANGED = "hub.integrations.changed";
 
   /**
-   * Request: {@code {"id": "...", "data": "...", "device_id": "..." or null}}, the Test button of an
-   * integration the caller may test; reply: {@code {"pass": true|false, "data": ...}} once the delivery
-   * engine sent a test request and had its answer. No handler (no engine running): the API answers 503.
+   * Request: {@code {"id", "data", "device_id"}}, the Console's Test button ({@code POST
+   * /v1/integrations/:id/test}); reply: {@code {"pass": bool, "data": {"request", "status", "response",
+   * "error", "latency_ms"}}}: the request sent once (no retries, no outbox, no hook events) and its
+   * answer; a failure 404 when no such integration is known. See docs/architecture.md.
    */
   public static final String INTEGRATIONS_TEST = "hub.integrations.test";
+
+  /**
+   * Request: {@code {"id", "kind": "attempts"|"counts"|"dead_letters", "limit"?, "before"?, "since"?}};
+   * reply: {@code {"attempts": [...]}}, {@code {"counts": [...]}} or {@code {"dead_letters": [...]}}.
+   * The API checks who may read the integration before asking. See docs/architecture.md.
+   */
+  public static final String INTEGRATIONS_LOG = "hub.integrations.log";
+
+  /**
+   * Request: {@code {"id", "event_id"?}}: the integration's dead letters (or the one of that event)
+   * become due again; reply: {@code {"replayed": n}}.
+   */
+  public static final String INTEGRATIONS_REPLAY = "hub.integrations.replay";
 
   private HubAddresses() {
   }

@@ -109,6 +109,13 @@ final class CoapPeerLink implements DeviceLink {
     return true;
   }
 
+  /** MQTT's {@code c/e/{name}} is {@code POST /e/{name}} to the device's own CoAP server, not awaited. */
+  @Override
+  public boolean sendEvent(String name, String data) {
+    peer.request(Code.POST, "e/" + name, data.getBytes(StandardCharsets.UTF_8));
+    return true;
+  }
+
   /** {@code POST /f/{name}}, {@code GET /v/{name}}, {@code PUT /s}: a confirmable request over the DTLS session. */
   @Override
   public DeviceCall call(DeviceCommand command) {
@@ -117,7 +124,7 @@ final class CoapPeerLink implements DeviceLink {
       case FUNCTION -> peer.request(Code.POST, "f/" + command.name(), argument.getBytes(StandardCharsets.UTF_8));
       case VARIABLE -> peer.request(Code.GET, "v/" + command.name(), null);
       case SIGNAL -> peer.request(Code.PUT, "s", argument.getBytes(StandardCharsets.UTF_8));
-      case FIRMWARE_CHECK, TRACKER_CONFIG_CHECK -> throw new IllegalArgumentException("not a device call: " + command.kind());
+      case FIRMWARE_CHECK, TRACKER_CONFIG_CHECK, EVENT -> throw new IllegalArgumentException("not a device call: " + command.kind());
     };
     Promise<String> answer = Promise.promise();
     request.whenComplete((reply, error) -> context.runOnContext(ignored -> {

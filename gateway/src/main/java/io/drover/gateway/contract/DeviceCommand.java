@@ -28,7 +28,13 @@ public record DeviceCommand(String deviceId, Kind kind, String name, String argu
      * differ (a settings change reaching online devices). Answered with "sent", "current",
      * "not_tracker" or "no_handshake".
      */
-    TRACKER_CONFIG_CHECK
+    TRACKER_CONFIG_CHECK,
+    /**
+     * Hands the device a cloud event (an integration's {@code hook-response/...} or {@code hook-error/...}):
+     * {@code name} the event's name, {@code argument} its data. Not answered by the device: answered
+     * "sent" once the session passed it on, or NOT_ALLOWED when the device does not listen for events.
+     */
+    EVENT
   }
 
   public JsonObject toJson() {

@@ -452,6 +452,18 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
     return publish(MqttTopics.TRACKER_CONFIG, push.toJson().toBuffer());
   }
 
+  /**
+   * {@code c/e/{name}}; a name with an MQTT wildcard ({@code +}, {@code #}) cannot be a topic name
+   * (MQTT 3.1.1 section 4.7.1) and is not sent.
+   */
+  @Override
+  public boolean sendEvent(String name, String data) {
+    if (name.indexOf('+') >= 0 || name.indexOf('#') >= 0) {
+      return false;
+    }
+    return publish(MqttTopics.EVENT_PREFIX_TO_DEVICE + name, Buffer.buffer(data));
+  }
+
   /** {@code c/f/{name}/{id}} and {@code c/v/{name}/{id}} are answered on {@code r/{id}}; {@code c/s} is not answered. */
   @Override
   public DeviceCall call(DeviceCommand command) {

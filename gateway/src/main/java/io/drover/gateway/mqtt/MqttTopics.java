@@ -32,6 +32,9 @@ final class MqttTopics {
   /** Device to cloud: a firmware update's steps, {@code fw/ready}, {@code fw/ack}, {@code fw/nak}, {@code fw/result}. */
   static final String FIRMWARE_PREFIX = "fw/";
 
+  /** Cloud to device: a cloud event, {@code c/e/{name}} with the data as payload (an integration's answer). */
+  static final String EVENT_PREFIX_TO_DEVICE = "c/e/";
+
   /** Device to cloud: {@code cfg/ack}, the checksum of the Asset Tracker settings it applied. */
   static final String CONFIG_ACK = "cfg/ack";
 

@@ -46,6 +46,13 @@ public interface DeviceLink {
   boolean sendTrackerConfig(TrackerConfigPush push);
 
   /**
+   * A cloud event for the device (docs/device-protocol.md section 4.7): an integration's answer.
+   *
+   * @return false when the device does not listen for it
+   */
+  boolean sendEvent(String name, String data);
+
+  /**
    * Sends a function call, a variable read or a signal and awaits the device's answer (a signal's is
    * empty). The pipeline bounds the calls in flight and cancels one past its deadline. A transport that
    * knows the device is not reading (its outbound queue is full) fails the call with OVERLOADED.

@@ -245,6 +245,9 @@ public final class LiveSession implements DeviceSession {
       case FUNCTION, VARIABLE, SIGNAL -> commands().send(command);
       case FIRMWARE_CHECK -> handshake == null ? Future.succeededFuture("no_handshake") : handshake.checkFirmware();
       case TRACKER_CONFIG_CHECK -> handshake == null ? Future.succeededFuture("no_handshake") : handshake.checkTrackerConfig(command.argument());
+      case EVENT -> link.sendEvent(command.name(), command.argument() == null ? "" : command.argument())
+          ? Future.succeededFuture("sent")
+          : Future.failedFuture(new DeviceFailure(Kind.NOT_ALLOWED, "the device does not listen for events"));
     };
   }
 

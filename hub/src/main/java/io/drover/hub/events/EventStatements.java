@@ -16,6 +16,19 @@ public final class EventStatements {
       SELECT * FROM unnest($8::bigint[], $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[],
                            $9::int[])
       ON CONFLICT (id) DO NOTHING""";
+  /**
+   * The same INSERT with the batch's integration outbox rows (issue 18) in the same statement, so an
+   * acknowledged event implies its rows: a data-modifying CTE runs whether or not it is referenced,
+   * and both inserts commit or fail together. $10 to $12 are one entry per (event, integration) pair:
+   * the event id, the integration id and the node that claims it at once (null: unclaimed, due now);
+   * $13 the claim's lease in seconds. On a retried batch both find their rows there already.
+   */
+  public static final String INSERT_WITH_OUTBOX = "WITH written AS (" + INSERT + """
+      )
+      INSERT INTO integration_outbox (event_id, integration_id, claimed_by, lease_until)
+      SELECT t.e, t.i, t.c, CASE WHEN t.c IS NULL THEN NULL ELSE now() + make_interval(secs => $13::int) END
+      FROM unnest($10::bigint[], $11::text[], $12::text[]) AS t(e, i, c)
+      ON CONFLICT (event_id, integration_id) DO NOTHING""";
   /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
   // Rows are locked in id order first, as the connectivity update locks them: two updates that lock
   // the same devices in different orders deadlock (40P01), which the CoAP benchmark hit under load.

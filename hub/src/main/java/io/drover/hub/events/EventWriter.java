@@ -61,6 +61,7 @@ final class EventWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventWriter.class);
   private static final String INSERT = EventStatements.INSERT;
+  private static final String INSERT_WITH_OUTBOX = EventStatements.INSERT_WITH_OUTBOX;
   private static final String TOUCH_DEVICES = EventStatements.TOUCH_DEVICES;
 
   /** For {@code events.durability=relaxed}: this transaction's commit does not wait for the WAL flush. */
@@ -71,6 +72,7 @@ final class EventWriter {
   private final Pool pool;
   private final EventSettings settings;
   private final EventMetrics metrics;
+  private final EventOutbox outbox;
   private final Lane[] lanes;
   /** Events queued in every lane, and in the batches being written: held until settled. */
   private int queued;
@@ -87,12 +89,13 @@ final class EventWriter {
   private boolean flushingHeard;
 
   /** Called on the verticle's event loop, whose context every write then runs on. */
-  EventWriter(Vertx vertx, Pool pool, EventSettings settings, EventMetrics metrics) {
+  EventWriter(Vertx vertx, Pool pool, EventSettings settings, EventMetrics metrics, EventOutbox outbox) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.pool = pool;
     this.settings = settings;
     this.metrics = metrics;
+    this.outbox = outbox;
     this.lanes = new Lane[Math.max(1, settings.writers())];
     for (int i = 0; i < lanes.length; i++) {
       lanes[i] = new Lane();
@@ -120,11 +123,13 @@ final class EventWriter {
   /**
    * Takes an event for writing; {@link #admits} said the queue takes it.
    *
+   * @param integrations the integrations it triggers (its outbox rows, written with it), null when none
+   * @param claimed whether this node's engine reserved their delivery ({@link EventOutbox#reserve})
    * @return completes when the event is committed; fails with MALFORMED_PAYLOAD when the database
    *     refuses this event for its data
    */
-  Future<Void> offer(LiveEvent event, Tenant tenant) {
-    Pending pending = new Pending(event, tenant, Promise.promise(), System.nanoTime());
+  Future<Void> offer(LiveEvent event, Tenant tenant, String[] integrations, boolean claimed) {
+    Pending pending = new Pending(event, tenant, Promise.promise(), System.nanoTime(), integrations, claimed);
     Lane lane = laneOf(event.event().deviceId());
     lane.queue.add(pending);
     queued++;
@@ -314,14 +319,46 @@ final class EventWriter {
       publics[i] = event.isPublic();
     }
     Tuple rows = Tuple.of(devices, names, data, times, ttls, publics, owners).addArrayOfLong(ids).addArrayOfInteger(products);
+    String statement = addOutbox(batch, rows) ? INSERT_WITH_OUTBOX : INSERT;
     if (settings.durability() != Durability.RELAXED) {
       // one statement, its own transaction: no BEGIN and COMMIT round trips
-      return pool.preparedQuery(INSERT).execute(rows).<Void>mapEmpty().onSuccess(written -> heardIn(batch, times));
+      return pool.preparedQuery(statement).execute(rows).<Void>mapEmpty().onSuccess(written -> heardIn(batch, times));
     }
     return pool.withTransaction(connection ->
         // pipelined ahead of the INSERT on the same connection, so no round trip of its own
-        Future.all(connection.query(COMMIT_WITHOUT_FLUSH).execute(), connection.preparedQuery(INSERT).execute(rows)))
+        Future.all(connection.query(COMMIT_WITHOUT_FLUSH).execute(), connection.preparedQuery(statement).execute(rows)))
         .<Void>mapEmpty().onSuccess(written -> heardIn(batch, times));
+  }
+
+  /**
+   * Adds the batch's outbox rows ($10 to $13 of {@link EventStatements#INSERT_WITH_OUTBOX}) when any of
+   * its events triggers an integration.
+   *
+   * @return whether it did
+   */
+  private boolean addOutbox(List<Pending> batch, Tuple rows) {
+    int n = 0;
+    for (Pending pending : batch) {
+      n += pending.integrations == null ? 0 : pending.integrations.length;
+    }
+    if (n == 0) {
+      return false;
+    }
+    Long[] events = new Long[n];
+    String[] integrations = new String[n];
+    String[] claimedBy = new String[n];
+    int i = 0;
+    for (Pending pending : batch) {
+      if (pending.integrations != null) {
+        for (String integration : pending.integrations) {
+          events[i] = pending.event.id();
+          integrations[i] = integration;
+          claimedBy[i++] = pending.claimed ? outbox.nodeId() : null;
+        }
+      }
+    }
+    rows.addArrayOfLong(events).addArrayOfString(integrations).addArrayOfString(claimedBy).addInteger(outbox.leaseSeconds());
+    return true;
   }
 
   /**
@@ -387,6 +424,9 @@ final class EventWriter {
             metrics.writeLatency.record(now - pending.acceptedNanos, TimeUnit.NANOSECONDS);
             settle(pending);
             pending.written.complete();
+            if (pending.claimed) {
+              outbox.committed(pending.event, pending.integrations);
+            }
           }
           metrics.written.increment(batch.size());
           settled();
@@ -397,6 +437,9 @@ final class EventWriter {
           isolating = Math.max(0, isolating - 1);
           metrics.dropped[Refusal.REFUSED_BY_DATABASE.ordinal()].increment();
           settle(batch.get(0));
+          if (batch.get(0).claimed) {
+            outbox.release(batch.get(0).integrations.length);
+          }
           LOG.warn("event dropped: the database refuses it [device-id: {}, name: {}, cause: {}]",
               batch.get(0).event.event().deviceId(), batch.get(0).event.event().name(), result.cause().getMessage());
           batch.get(0).written.fail(new DeviceFailure(Refusal.REFUSED_BY_DATABASE.kind(), EventRefusals.describe(Refusal.REFUSED_BY_DATABASE, null)));
@@ -429,7 +472,8 @@ final class EventWriter {
     }
   }
 
-  private record Pending(LiveEvent event, Tenant tenant, Promise<Void> written, long acceptedNanos) {
+  /** {@code integrations}: the outbox rows written with the event, null when none; {@code claimed}: claimed by this node at insert. */
+  private record Pending(LiveEvent event, Tenant tenant, Promise<Void> written, long acceptedNanos, String[] integrations, boolean claimed) {
   }
 
   private record Waiter(long through, Promise<Long> promise) {

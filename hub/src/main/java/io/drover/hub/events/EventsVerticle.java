@@ -53,6 +53,11 @@ public final class EventsVerticle extends VerticleBase {
    * for the cloud's shared bucket, not for a tenant's quota.
    */
   public static final String CLOUD_MADE_HEADER = "cloud-made";
+  /**
+   * Set by the hub, with {@link #CLOUD_MADE_HEADER}, on an event it makes for a product (an
+   * integration's {@code hook-*} answers): the product's team sees it. Ignored without the other.
+   */
+  public static final String PRODUCT_HEADER = "product-id";
   private static final int MAX_ID_WAIT_SECONDS = 2;
   private static final int MAX_AWAITING_IDS = 10_000;
 
@@ -63,6 +68,7 @@ public final class EventsVerticle extends VerticleBase {
   private final EventMetrics metrics;
   private final DeviceDirectory directory;
   private final ClusterView cluster;
+  private final EventOutbox outbox;
   private final ArrayDeque<Awaiting> awaitingIds = new ArrayDeque<>();
   private EventWriter writer;
   private EventIds ids;
@@ -83,7 +89,7 @@ public final class EventsVerticle extends VerticleBase {
    *     apart from {@code pool}, so that they never wait behind the writer
    */
   public EventsVerticle(Pool pool, Pool reservations, EventSettings settings, QuotaSettings quotas, EventMetrics metrics,
-      DeviceDirectory directory, ClusterView cluster) {
+      DeviceDirectory directory, ClusterView cluster, EventOutbox outbox) {
     this.pool = pool;
     this.reservations = reservations;
     this.settings = settings;
@@ -91,11 +97,12 @@ public final class EventsVerticle extends VerticleBase {
     this.metrics = metrics;
     this.directory = directory;
     this.cluster = cluster;
+    this.outbox = outbox;
   }
 
   @Override
   public Future<?> start() {
-    writer = new EventWriter(vertx, pool, settings, metrics);
+    writer = new EventWriter(vertx, pool, settings, metrics, outbox);
     ids = new EventIds(vertx, reservations);
     ids.onReserved(this::admitAwaiting);
     tenants = new Tenants(quotas);
@@ -169,9 +176,10 @@ public final class EventsVerticle extends VerticleBase {
     // stamped now, from memory: the owner and the product of the device at the moment it published
     Long owner;
     Integer product;
-    if (publisher != null) {
-      owner = accountId(publisher);
-      product = null;
+    String stampedProduct = message.headers().contains(CLOUD_MADE_HEADER) ? message.headers().get(PRODUCT_HEADER) : null;
+    if (publisher != null || stampedProduct != null) {
+      owner = publisher == null ? null : accountId(publisher);
+      product = stampedProduct == null ? null : productId(stampedProduct);
     } else {
       DeviceDirectory.ProductPlace place = directory.placeOf(event.deviceId());
       owner = directory.ownerOf(event.deviceId());
@@ -206,7 +214,10 @@ public final class EventsVerticle extends VerticleBase {
     }
     LiveEvent live = new LiveEvent(ids.take(), event.message.body(), event.owner, event.product);
     event.tenant.count(Tenant.ACCEPTED, epochDay);
-    Future<Void> written = writer.offer(live, event.tenant);
+    // issue 18: the integrations it triggers, matched in memory; their outbox rows commit with the event
+    String[] integrations = outbox.match(live);
+    boolean claimed = integrations != null && outbox.reserve(integrations.length);
+    Future<Void> written = writer.offer(live, event.tenant, integrations, claimed);
     vertx.eventBus().publish(HubAddresses.LIVE_EVENTS, live, LIVE_DELIVERY);
     Message<DeviceEvent> message = event.message;
     if (message.replyAddress() != null) {
@@ -218,6 +229,14 @@ public final class EventsVerticle extends VerticleBase {
           message.fail(failure.kind().busCode(), failure.getMessage());
         }
       });
+    }
+  }
+
+  private static Integer productId(String header) {
+    try {
+      return Integer.valueOf(header);
+    } catch (NumberFormatException e) {
+      return null;
     }
   }
 

@@ -62,6 +62,9 @@ import io.drover.hub.http.MetricsToken;
 import io.drover.hub.http.OperationsApi;
 import io.drover.hub.integrations.IntegrationsApi;
 import io.drover.hub.integrations.TargetPolicy;
+import io.drover.hub.integrations.delivery.DeliveryMetrics;
+import io.drover.hub.integrations.delivery.DeliveryVerticle;
+import io.drover.hub.integrations.delivery.IntegrationLogApi;
 import io.drover.hub.mail.MailOutbox;
 import io.drover.hub.products.ProductAccess;
 import io.drover.hub.products.ProductRepository;
@@ -232,7 +235,11 @@ public final class Node {
       // The hub: events first, since everything else publishes into it.
       // event ids are reserved over a connection of their own, never behind the writer's INSERTs (EventIds)
       reservations = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(database.connectOptions()).using(vertx).build();
-      deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster));
+      // issue 18: the webhook delivery engine before the events, so that it is stopped after the writer has drained into it
+      DeliveryVerticle integrations = new DeliveryVerticle(pool, sealer, config.delivery(), new DeliveryMetrics(registry), cluster,
+          new DeviceCommands(vertx.eventBus(), ownership));
+      deploy(integrations);
+      deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster, integrations.outbox()));
       deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval()));
       // issue 15: claim codes devices report, handed over by the events verticle
       ClaimCodes claimCodes = new ClaimCodes(pool);
@@ -271,6 +278,8 @@ public final class Node {
           new EventHistoryApi(pool, access, devices),
           // issue 16: quotas per account and product, and who lost events
           new QuotasApi(v.eventBus(), access, productAccess, new QuotaRepository(pool), config.quotas()),
+          // issue 18: an integration's delivery log, counts and dead letters (the engine answers over the bus)
+          new IntegrationLogApi(pool, v.eventBus(), access, productAccess),
           // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
           new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas),
           new DeviceClaimsApi(pool, access, productAccess, claimCodes),

@@ -12,6 +12,7 @@ import io.drover.hub.console.MapTiles;
 import io.drover.hub.events.EventSettings;
 import io.drover.hub.http.HttpSettings;
 import io.drover.hub.integrations.IntegrationSettings;
+import io.drover.hub.integrations.delivery.DeliverySettings;
 import io.drover.hub.http.MetricsSettings;
 import io.drover.hub.http.MetricsToken;
 import io.drover.hub.mail.MailSettings;
@@ -48,7 +49,8 @@ public record NodeConfig(
     MailSettings mail,
     int demoDevices,
     MapTiles mapTiles,
-    IntegrationSettings integrations) {
+    IntegrationSettings integrations,
+    DeliverySettings delivery) {
 
   /** @throws ConfigException naming the first bad value and where it came from */
   static NodeConfig from(ConfigSources sources) {
@@ -57,7 +59,7 @@ public record NodeConfig(
     String url = r.text("database.url").trim();
     NodeRoles roles = r.roles("node.roles");
     Durability durability = r.choice("events.durability", "durable", "relaxed").equals("durable") ? Durability.DURABLE : Durability.RELAXED;
-    return new NodeConfig(
+    NodeConfig config = new NodeConfig(
         roles,
         new ClusterSettings(
             r.bool("cluster.enabled"),
@@ -153,7 +155,23 @@ public record NodeConfig(
         r.mail(),
         r.integer("demo.devices", 0, 1000),
         r.mapTiles("console.map-tiles"),
-        new IntegrationSettings(r.bool("integrations.allow-private-targets"), r.integer("integrations.max-per-owner", 1, 100_000)));
+        new IntegrationSettings(r.bool("integrations.allow-private-targets"), r.integer("integrations.max-per-owner", 1, 100_000)),
+        new DeliverySettings(
+            r.bool("integrations.allow-private-targets"),
+            Duration.ofSeconds(r.integer("integrations.timeout-seconds", 1, 600)),
+            r.seconds("integrations.retry-seconds"),
+            Duration.ofSeconds(r.integer("integrations.lease-seconds", 10, 86_400)),
+            Duration.ofMillis(r.integer("integrations.poll-interval-ms", 10, 600_000)),
+            r.integer("integrations.queue-capacity", 1, 10_000_000),
+            r.integer("integrations.max-in-flight", 1, 100_000),
+            r.integer("integrations.max-per-host", 1, 10_000),
+            r.integer("integrations.per-host-rate", 1, 1_000_000),
+            Duration.ofDays(r.integer("integrations.log-retention-days", 1, 3650))));
+    if (config.delivery().lease().compareTo(config.delivery().timeout().plusSeconds(10)) < 0) {
+      throw new ConfigException("integrations.lease-seconds must be at least integrations.timeout-seconds + 10: a claim must outlast "
+          + "the request it is sent under, or another node could claim the row while it is being sent");
+    }
+    return config;
   }
 
   /** Reads {@code args} and {@code environment}; the launcher's entry point into configuration. */
@@ -193,6 +211,29 @@ public record NodeConfig(
       }
       throw new ConfigException(key + " must be a whole number from " + min + " to " + max
           + ", but " + value.source() + " gives '" + value.text() + "'");
+    }
+
+    /** Whole seconds separated by commas, in order (an empty text: none). */
+    List<Duration> seconds(String key) {
+      ConfigSources.Value value = sources.get(key);
+      List<Duration> waits = new java.util.ArrayList<>();
+      for (String entry : value.text().split(",")) {
+        if (entry.isBlank()) {
+          continue;
+        }
+        try {
+          int parsed = Integer.parseInt(entry.trim());
+          if (parsed >= 1 && parsed <= 86_400) {
+            waits.add(Duration.ofSeconds(parsed));
+            continue;
+          }
+        } catch (NumberFormatException ignored) {
+          // reported below
+        }
+        throw new ConfigException(key + " must list waits in whole seconds from 1 to 86400 separated by commas, but " + value.source()
+            + " gives '" + value.text() + "'");
+      }
+      return List.copyOf(waits);
     }
 
     /** {@code prefix}per-second, burst and per-day: one kind of tenant's default quota. */

@@ -40,7 +40,9 @@ import org.postgresql.copy.CopyManager;
  * <p>Forms: {@code insert} the writer's statement ({@code INSERT ... SELECT * FROM unnest(...) ON
  * CONFLICT (id) DO NOTHING}) through vertx-pg-client, one statement and commit per batch, each connection
  * sending its next batch as soon as the previous commit returns; {@code insert-touch} the same plus the
- * last_heard UPDATE of main's writer in the same transaction; {@code copy} {@code COPY events FROM STDIN
+ * last_heard UPDATE of main's writer in the same transaction; {@code insert-outbox} the writer's statement
+ * when every event triggers {@code --integrations} webhooks (their outbox rows in the same statement, claimed
+ * by the writing node as the writer does when its engine has room); {@code copy} {@code COPY events FROM STDIN
  * (FORMAT binary)} through PgJDBC's CopyManager, one platform thread per connection (vertx-pg-client has
  * no COPY). Prints one JSON line: rows, rows/s, commits/s, batch latency p50/p99, and this client's
  * own CPU (the script adds PostgreSQL's).
@@ -50,6 +52,8 @@ public final class DbLimitCommand {
   /** The writer's own statements (compile-time constants: the swarm jar needs no hub class for them). */
   private static final String INSERT = EventStatements.INSERT;
   private static final String TOUCH_DEVICES = EventStatements.TOUCH_DEVICES;
+  /** The writer's statement when a batch's events trigger integrations (issue 18): the outbox rows in the same statement. */
+  private static final String INSERT_WITH_OUTBOX = EventStatements.INSERT_WITH_OUTBOX;
   private static final String COPY = "COPY events (id, device_id, name, data, published_at, ttl, public, owner_id, product_id) FROM STDIN (FORMAT binary)";
   private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
   private static final byte[] COPY_HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -61,8 +65,8 @@ public final class DbLimitCommand {
     if (options.helpRequested()) {
       System.err.println("""
           db-limit --port P --password-file F [--host 127.0.0.1] [--user postgres] [--database postgres]
-                   [--form insert|insert-touch|copy] [--connections 4] [--batch 500] [--duration-s 10]
-                   [--devices 1000] [--payload-bytes 100]""");
+                   [--form insert|insert-touch|insert-outbox|copy] [--connections 4] [--batch 500] [--duration-s 10]
+                   [--devices 1000] [--payload-bytes 100] [--integrations 5]""");
       return 0;
     }
     String host = options.text("host", "127.0.0.1");
@@ -81,9 +85,10 @@ public final class DbLimitCommand {
     int durationS = options.integer("duration-s", 10, 1, 3600);
     int devices = options.integer("devices", 1000, 1, 1_000_000);
     int payloadBytes = options.integer("payload-bytes", 100, 0, 10_000);
+    int integrations = options.integer("integrations", 5, 1, 100);
     options.requireAllRead();
-    if (!List.of("insert", "insert-touch", "copy").contains(form)) {
-      throw new IllegalArgumentException("--form must be insert, insert-touch or copy");
+    if (!List.of("insert", "insert-touch", "insert-outbox", "copy").contains(form)) {
+      throw new IllegalArgumentException("--form must be insert, insert-touch, insert-outbox or copy");
     }
     List<String> deviceIds = new ArrayList<>(devices);
     for (int i = 0; i < devices; i++) {
@@ -103,7 +108,7 @@ public final class DbLimitCommand {
         runCopy(host, port, database, user, password, connections, batch, deviceIds, data, nextId, latencies, rows, commits, deadline);
       } else {
         runInsert(host, port, database, user, password, connections, batch, deviceIds, data, nextId, latencies, rows, commits, deadline,
-            form.equals("insert-touch"));
+            form.equals("insert-touch"), form.equals("insert-outbox") ? integrations : 0);
       }
     } catch (Exception e) {
       System.err.println("db-limit failed: " + e);
@@ -113,7 +118,7 @@ public final class DbLimitCommand {
     double clientCpuS = (processCpuNanos() - cpuBefore) / 1e9;
     Histogram h = latencies.getIntervalHistogram();
     System.out.println(new JsonObject()
-        .put("form", form).put("connections", connections).put("batch", batch).put("seconds", Math.round(seconds * 100) / 100.0)
+        .put("form", form).put("integrations", form.equals("insert-outbox") ? integrations : 0).put("connections", connections).put("batch", batch).put("seconds", Math.round(seconds * 100) / 100.0)
         .put("rows", rows.get()).put("commits", commits.get())
         .put("rowsPerSecond", Math.round(rows.get() / seconds)).put("commitsPerSecond", Math.round(commits.get() / seconds))
         .put("batchP50Ms", h.getValueAtPercentile(50) / 1000.0).put("batchP99Ms", h.getValueAtPercentile(99) / 1000.0)
@@ -130,7 +135,7 @@ public final class DbLimitCommand {
 
   private static void runInsert(String host, int port, String database, String user, String password, int connections, int batch,
       List<String> deviceIds, String data, AtomicLong nextId, Recorder latencies, AtomicLong rows, AtomicLong commits, long deadline,
-      boolean touch) throws Exception {
+      boolean touch, int integrations) throws Exception {
     Vertx vertx = Vertx.vertx();
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(connections))
         .connectingTo(new PgConnectOptions().setHost(host).setPort(port).setDatabase(database).setUser(user).setPassword(password)
@@ -146,7 +151,8 @@ public final class DbLimitCommand {
       int[] cursor = {0};
       for (int c = 0; c < connections; c++) {
         Promise<Void> done = Promise.promise();
-        vertx.runOnContext(v -> insertLoop(pool, batch, deviceIds, data, nextId, latencies, rows, commits, deadline, touch, cursor, done));
+        vertx.runOnContext(v -> insertLoop(pool, batch, deviceIds, data, nextId, latencies, rows, commits, deadline, touch, integrations, cursor,
+            done));
         loops.add(done.future());
       }
       Future.all(loops).await(TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()) + 120, TimeUnit.SECONDS);
@@ -157,7 +163,7 @@ public final class DbLimitCommand {
   }
 
   private static void insertLoop(Pool pool, int batch, List<String> deviceIds, String data, AtomicLong nextId, Recorder latencies,
-      AtomicLong rows, AtomicLong commits, long deadline, boolean touch, int[] cursor, Promise<Void> done) {
+      AtomicLong rows, AtomicLong commits, long deadline, boolean touch, int integrations, int[] cursor, Promise<Void> done) {
     if (System.nanoTime() - deadline >= 0) {
       done.complete();
       return;
@@ -188,6 +194,19 @@ public final class DbLimitCommand {
     if (touch) {
       written = pool.withTransaction(connection -> connection.preparedQuery(INSERT).execute(insert)
           .compose(inserted -> connection.preparedQuery(TOUCH_DEVICES).execute(Tuple.tuple().addArrayOfString(devices).addArrayOfOffsetDateTime(times))));
+    } else if (integrations > 0) {
+      Long[] outboxEvents = new Long[batch * integrations];
+      String[] outboxIntegrations = new String[batch * integrations];
+      String[] claimedBy = new String[batch * integrations];
+      for (int i = 0; i < batch; i++) {
+        for (int j = 0; j < integrations; j++) {
+          outboxEvents[i * integrations + j] = ids[i];
+          outboxIntegrations[i * integrations + j] = String.format("%024x", j);
+          claimedBy[i * integrations + j] = "db-limit";
+        }
+      }
+      written = pool.preparedQuery(INSERT_WITH_OUTBOX).execute(insert.addArrayOfLong(outboxEvents).addArrayOfString(outboxIntegrations)
+          .addArrayOfString(claimedBy).addInteger(120));
     } else {
       written = pool.preparedQuery(INSERT).execute(insert);
     }
@@ -199,7 +218,7 @@ public final class DbLimitCommand {
       latencies.recordValue((System.nanoTime() - start) / 1000);
       rows.addAndGet(batch);
       commits.incrementAndGet();
-      insertLoop(pool, batch, deviceIds, data, nextId, latencies, rows, commits, deadline, touch, cursor, done);
+      insertLoop(pool, batch, deviceIds, data, nextId, latencies, rows, commits, deadline, touch, integrations, cursor, done);
     });
   }
 

@@ -1,0 +1,16 @@
+package io.drover.hub.integrations.delivery;
+
+/**
+ * An integration as every hub node holds it in memory: its scope (an account's sandbox, or a product),
+ * the event-name prefix and device it listens to, and its compiled webhook.
+ */
+record Integration(String id, Long userId, Integer productId, String event, String deviceId, boolean disabled, Webhook webhook) {
+
+  /**
+   * Particle's trigger (docs {@code webhooks.md}): the event name starts with {@link #event},
+   * case-sensitive, no wildcard; and the device is the one named, when one is.
+   */
+  boolean matches(String deviceId, String name) {
+    return name.startsWith(event) && (this.deviceId == null || this.deviceId.equals(deviceId));
+  }
+}

@@ -1,0 +1,184 @@
+package io.drover.hub.integrations.delivery;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends one rendered request and reads its answer, bounded in time and memory. Vert.x's HTTP client
+ * rather than its WebClient: the WebClient buffers a whole body before it answers (a 10 MB answer
+ * would be held in full) and offers no way to abort a request at an overall deadline, where this
+ * keeps the first {@link DeliverySettings#RESPONSE_KEPT_BYTES} of the body, counts and discards the
+ * rest, and resets the stream when the deadline passes. HTTPS negotiates HTTP/2 or HTTP/1.1 by ALPN;
+ * plain HTTP is HTTP/1.1 (h2c prior knowledge would fail against every HTTP/1.1 receiver).
+ * {@code rejectUnauthorized: false} uses a client that trusts any certificate, for that integration
+ * only. Called on the delivery verticle's event loop.
+ */
+final class WebhookSender {
+
+  private final Vertx vertx;
+  private final DeliverySettings settings;
+  private final HttpClientAgent plain;
+  private final HttpClientAgent verified;
+  private final HttpClientAgent trustAll;
+
+  WebhookSender(Vertx vertx, DeliverySettings settings) {
+    this.vertx = vertx;
+    this.settings = settings;
+    int connectMillis = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
+    PoolOptions pool = new PoolOptions().setHttp1MaxSize(settings.maxPerHost()).setHttp2MaxSize(2).setMaxWaitQueueSize(-1);
+    HttpClientOptions base = new HttpClientOptions().setConnectTimeout(connectMillis).setKeepAlive(true)
+        .setName("integrations");
+    this.plain = vertx.createHttpClient(new HttpClientOptions(base).setProtocolVersion(HttpVersion.HTTP_1_1), pool);
+    HttpClientOptions tls = new HttpClientOptions(base).setSsl(true).setUseAlpn(true).setProtocolVersion(HttpVersion.HTTP_2)
+        .setVerifyHost(true);
+    this.verified = vertx.createHttpClient(tls, pool);
+    this.trustAll = vertx.createHttpClient(new HttpClientOptions(tls).setTrustAll(true).setVerifyHost(false), pool);
+  }
+
+  /** The target's host and port; null when the URL is not an absolute http(s) URL. */
+  static URI target(String url) {
+    try {
+      URI uri = new URI(url);
+      String scheme = uri.getScheme();
+      if (uri.getHost() == null || scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
+        return null;
+      }
+      return uri;
+    } catch (java.net.URISyntaxException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Resolves the host (on a worker thread: the JDK's resolver blocks), refuses a private target unless
+   * allowed, then sends to the address checked. Never fails: every failure is an {@link Answer}.
+   */
+  Future<Answer> send(WebhookRequest request, URI target, boolean rejectUnauthorized) {
+    long started = System.nanoTime();
+    String host = target.getHost().startsWith("[") ? target.getHost().substring(1, target.getHost().length() - 1) : target.getHost();
+    // an address literal is parsed, never looked up: no hop to a worker thread for it
+    Future<InetAddress> resolved = isLiteral(host) ? literal(host) : vertx.executeBlocking(() -> InetAddress.getByName(host), false);
+    return resolved
+        .compose(address -> {
+          String refused = settings.allowPrivateTargets() ? null : TargetCheck.refusal(address);
+          if (refused != null) {
+            return Future.succeededFuture(Answer.failed("target refused: " + host + " is a " + refused
+                + " address (integrations.allow-private-targets is false)", false, millisSince(started)));
+          }
+          return exchange(request, target, address, rejectUnauthorized, started);
+        }, cause -> Future.succeededFuture(cause instanceof UnknownHostException
+            ? Answer.failed("unknown host " + host, true, millisSince(started))
+            : Answer.failed("host not resolved: " + cause.getMessage(), true, millisSince(started))));
+  }
+
+  private static boolean isLiteral(String host) {
+    if (host.indexOf(':') >= 0) {
+      return true;
+    }
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c != '.' && (c < '0' || c > '9')) {
+        return false;
+      }
+    }
+    return !host.isEmpty();
+  }
+
+  private static Future<InetAddress> literal(String host) {
+    try {
+      return Future.succeededFuture(InetAddress.getByName(host));
+    } catch (UnknownHostException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private Future<Answer> exchange(WebhookRequest request, URI target, InetAddress address, boolean rejectUnauthorized, long started) {
+    boolean https = target.getScheme().equalsIgnoreCase("https");
+    int port = target.getPort() > 0 ? target.getPort() : https ? 443 : 80;
+    String path = (target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath())
+        + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    for (Map.Entry<String, String> header : request.headers()) {
+      headers.add(header.getKey(), header.getValue());
+    }
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.valueOf(request.method()))
+        .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress()))
+        .setHost(target.getHost()).setPort(port).setSsl(https).setURI(path).setHeaders(headers)
+        .setFollowRedirects(false);
+    HttpClientAgent client = !https ? plain : rejectUnauthorized ? verified : trustAll;
+    Promise<Answer> answer = Promise.promise();
+    long deadline = settings.timeout().toMillis();
+    HttpClientRequest[] sent = new HttpClientRequest[1];
+    long timer = vertx.setTimer(deadline, id -> {
+      if (answer.tryComplete(Answer.failed("timeout: no complete answer within " + deadline + " ms", true, millisSince(started))) && sent[0] != null) {
+        sent[0].reset();
+      }
+    });
+    client.request(options).compose(outgoing -> {
+      sent[0] = outgoing;
+      outgoing.exceptionHandler(cause -> answer.tryComplete(Answer.failed(describe(cause), true, millisSince(started))));
+      return request.body() == null ? outgoing.send() : outgoing.send(request.body());
+    }).onComplete(result -> {
+      if (result.failed()) {
+        answer.tryComplete(Answer.failed(describe(result.cause()), true, millisSince(started)));
+        return;
+      }
+      read(result.result(), target.getHost(), answer, started);
+    });
+    return answer.future().onComplete(done -> vertx.cancelTimer(timer));
+  }
+
+  /** Keeps the first bytes of the body, counts the rest and lets them go. */
+  private static void read(HttpClientResponse response, String host, Promise<Answer> answer, long started) {
+    Buffer kept = Buffer.buffer();
+    long[] total = new long[1];
+    response.handler(chunk -> {
+      total[0] += chunk.length();
+      int room = DeliverySettings.RESPONSE_KEPT_BYTES - kept.length();
+      if (room > 0) {
+        kept.appendBuffer(chunk.length() <= room ? chunk : chunk.getBuffer(0, room));
+      }
+    });
+    response.exceptionHandler(cause -> answer.tryComplete(Answer.failed("answer cut off after " + total[0] + " bytes: " + describe(cause), true,
+        millisSince(started))));
+    response.endHandler(end -> {
+      int status = response.statusCode();
+      boolean ok = status >= 200 && status < 300;
+      String error = ok ? null : "error status " + status + " from " + host;
+      answer.tryComplete(new Answer(status, kept.toString(StandardCharsets.UTF_8), total[0], error, status >= 500,
+          millisSince(started)));
+    });
+  }
+
+  private static String describe(Throwable cause) {
+    String message = cause.getMessage();
+    return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+  }
+
+  private static long millisSince(long started) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+  }
+
+  Future<Void> close() {
+    return Future.all(plain.close(), verified.close(), trustAll.close()).mapEmpty();
+  }
+}
