@@ -146,11 +146,14 @@ public final class DeviceServer {
         throw new IllegalStateException("credentials, session events and request handler are all required");
       }
       Configuration config = configuration(settings);
+      // a resumed session is judged again: its certificate or raw key may have been revoked since
+      DeviceResumptionVerifier resumptions = new DeviceResumptionVerifier(credentials, sessionEvents);
       DtlsConnectorConfig.Builder dtlsBuilder = DtlsConnectorConfig.builder(config)
           .setAddress(new InetSocketAddress(settings.host(), settings.securePort()))
           .setAdvancedPskStore(new DevicePskStore(credentials, sessionEvents))
           .setConnectionListener(new DtlsSessionWatcher(sessionEvents))
           .setHealthHandler(new DroppedRecords(sessionEvents))
+          .setResumptionVerifier(resumptions)
           .setLoggingTag("coaps");
       if (serverIdentity != null) {
         boolean x509 = serverIdentity.hasCertificate();

@@ -402,6 +402,51 @@ class CertificateIdentityTest {
     assertEquals(State.OPENED, online.state());
   }
 
+  /**
+   * A DTLS session resumed with an abbreviated handshake (RFC 5246 section 7.3) carries no certificate:
+   * the node asks the hub about the one of the session again, and a certificate revoked since is not
+   * resumed. The device is sent to a full handshake, which refuses it with certificate_revoked.
+   */
+  @Test
+  void dtlsSessionOfACertificateRevokedSinceIsNotResumed() throws Exception {
+    String deviceId = randomDeviceId();
+    DeviceCertificate certificate = certificates.issue(deviceId);
+    hub.trustCertificate(certificate.fingerprint(), deviceId);
+    CoapDevice device = CoapDevice.open(gateway.coapPort(), certificates.coapCredentials(certificate));
+    opened.add(device);
+    assertEquals(new WireAnswer("2.04"), device.publish("door", utf8("open"), true));
+    device.forceResumption();
+    assertEquals(new WireAnswer("2.04"), device.publishOrAlert("door", utf8("ajar")), "a trusted certificate's session resumes");
+    assertEquals(2, hub.certificateAuthentications.matching(request -> HexFormat.of().formatHex(request.chain().get(0))
+        .equals(HexFormat.of().formatHex(certificate.der()))).size(), "the hub judged the certificate again at the resumption");
+
+    hub.failCertificate(certificate.fingerprint(), CertificateRefusal.REVOKED.failure("fingerprint removed"));
+    double revoked = gateway.certificateRefusals("coap", CertificateRefusal.REVOKED);
+    double resumptionsRefused = gateway.resumptionsRefused(CertificateRefusal.REVOKED);
+    device.forceResumption();
+
+    assertEquals(new WireAnswer("alert certificate_revoked"), device.publishOrAlert("door", utf8("closed")));
+    assertEquals(List.of("open", "ajar"), hub.eventsOf(deviceId).stream().map(received -> received.event().data()).toList(), "nothing more stored");
+    assertEquals(resumptionsRefused + 1, gateway.resumptionsRefused(CertificateRefusal.REVOKED), "the resumption refused, by reason");
+    assertEquals(revoked + 1, gateway.certificateRefusals("coap", CertificateRefusal.REVOKED), "the full handshake refused, by reason");
+  }
+
+  /** PSK sessions resume as before: the key is not asked for again. */
+  @Test
+  void dtlsSessionWithAPreSharedKeyStillResumes() throws Exception {
+    String deviceId = randomDeviceId();
+    String secret = randomHex(16);
+    hub.addDevice(deviceId, secret);
+    CoapDevice device = CoapDevice.open(gateway.coapPort(), deviceId, secret);
+    opened.add(device);
+    double resumptionsRefused = gateway.resumptionsRefused(CertificateRefusal.REVOKED);
+
+    device.forceResumption();
+
+    assertEquals(new WireAnswer("2.04"), device.publishOrAlert("door", utf8("open")));
+    assertEquals(resumptionsRefused, gateway.resumptionsRefused(CertificateRefusal.REVOKED));
+  }
+
   /** The node's raw key serves next to its certificate: a device of RFC 7250 shakes hands as before. */
   @Test
   void rawPublicKeyDeviceIsServedByANodeThatAlsoTakesCertificates() throws Exception {

@@ -193,4 +193,15 @@ public final class SessionPipeline {
     log.log(level, "certificate-" + refusal.reason(), "certificate refused [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]",
         protocol, LogText.untrusted(deviceId), remote, refusal.reason(), LogText.untrusted(detail));
   }
+
+  /**
+   * A DTLS session not resumed because its certificate (or raw key) is no longer accepted: counted by
+   * reason and logged at most once a second per reason. The device is sent to a full handshake, whose
+   * refusal is counted as any other in {@code drover.gateway.certificate.refusals}.
+   */
+  public void resumptionRefused(CertificateRefusal refusal, Object remote, String detail) {
+    metrics.resumptionRefused(refusal);
+    log.info("resumption-" + refusal.reason(), "session resumption refused [protocol: {}, remote: {}, reason: {}, detail: {}]",
+        protocol, remote, refusal.reason(), LogText.untrusted(detail));
+  }
 }

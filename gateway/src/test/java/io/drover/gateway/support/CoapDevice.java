@@ -270,6 +270,31 @@ public final class CoapDevice implements DeviceLink {
     return !ended;
   }
 
+  /**
+   * Makes the next request resume the DTLS session with an abbreviated handshake (RFC 5246 section
+   * 7.3: a ClientHello with the session's ID), as a device waking from sleep with its session kept does.
+   */
+  public void forceResumption() {
+    ((DTLSConnector) endpoint.getConnector()).forceResumeSessionFor(gateway);
+  }
+
+  /**
+   * @return the answer to a confirmable event, or, when its handshake was refused, "alert
+   *     certificate_revoked" with the fatal alert the node sent ("handshake failed" when it sent none)
+   */
+  public WireAnswer publishOrAlert(String name, byte[] data) throws Exception {
+    int alertsBefore = alerts.size();
+    WireAnswer answer = publish(name, data, true);
+    if (!answer.text().equals("handshake failed")) {
+      return answer;
+    }
+    try {
+      return new WireAnswer("alert " + alerts.awaitFirst(alertsBefore, any -> true, ALERT_WAIT, "an alert from the node"));
+    } catch (AssertionError none) {
+      return answer;
+    }
+  }
+
   /** Ends the DTLS session with a close_notify alert (RFC 6347 section 4.2.7), as a device going to sleep for good does. */
   @Override
   public void end() {
