@@ -10,7 +10,6 @@ import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.SystemConfig;
 import org.eclipse.californium.elements.config.UdpConfig;
-import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 import org.eclipse.californium.scandium.dtls.CertificateType;
@@ -170,7 +169,7 @@ public final class DeviceServer {
       DtlsConnectorConfig dtls = dtlsBuilder.build();
       CoapEndpoint secure = CoapEndpoint.builder()
           .setConfiguration(config)
-          .setConnector(new DTLSConnector(dtls))
+          .setConnector(DeviceDtlsConnector.create(dtls))
           .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceMessageParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
           .setLoggingTag("coaps")
           .build();

@@ -28,7 +28,14 @@ public record DeviceCommand(String deviceId, Kind kind, String name, String argu
      * differ (a settings change reaching online devices). Answered with "sent", "current",
      * "not_tracker" or "no_handshake".
      */
-    TRACKER_CONFIG_CHECK
+    TRACKER_CONFIG_CHECK,
+    /**
+     * Ends the session if it was authenticated with the X.509 certificate whose fingerprint (SHA-256 of
+     * its DER, lower-case hex: {@link CertificateAuthentication#fingerprint}) is the argument: that
+     * certificate was revoked. Answered "ended", or "kept" when the session was authenticated otherwise
+     * (a secret, a key, another certificate), which then goes on.
+     */
+    END_SESSION
   }
 
   public JsonObject toJson() {

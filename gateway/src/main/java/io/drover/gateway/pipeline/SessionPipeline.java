@@ -109,7 +109,17 @@ public final class SessionPipeline {
    * taking over any other, and the hub hears that the device is online.
    */
   public LiveSession open(String deviceId, Context context, DeviceLink link) {
-    LiveSession session = new LiveSession(this, sessions, deviceId, sessions.newSessionNumber(), context, link);
+    return open(deviceId, null, context, link);
+  }
+
+  /**
+   * {@link #open(String, Context, DeviceLink)} for a device that authenticated with an X.509
+   * certificate: the session remembers its fingerprint, and ends when the hub says it was revoked.
+   *
+   * @param certificateFingerprint {@link io.drover.gateway.contract.CertificateAuthentication#fingerprint()}; null for a secret or a key
+   */
+  public LiveSession open(String deviceId, String certificateFingerprint, Context context, DeviceLink link) {
+    LiveSession session = new LiveSession(this, sessions, deviceId, sessions.newSessionNumber(), certificateFingerprint, context, link);
     session.open();
     return session;
   }

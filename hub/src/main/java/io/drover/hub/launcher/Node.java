@@ -267,7 +267,7 @@ public final class Node {
           // issue 16: quotas per account and product, and who lost events
           new QuotasApi(v.eventBus(), access, productAccess, new QuotaRepository(pool), config.quotas()),
           // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
-          new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas),
+          new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas, commands),
           new DeviceClaimsApi(pool, access, productAccess, claimCodes),
           new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), personClaims, customerClaims),
           new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),

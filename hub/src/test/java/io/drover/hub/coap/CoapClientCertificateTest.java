@@ -104,8 +104,42 @@ class CoapClientCertificateTest {
       coap.forceResumption();
 
       assertNull(coap.post("/e/temperature", "22.0"), "no answer: the handshake was refused");
-      TestNode.eventually(WAIT, () -> coap.alerts().contains("certificate_revoked"), "the node's alert: certificate_revoked");
+      TestNode.eventually(WAIT, () -> coap.refusedWith("certificate_revoked"), "the node's alert: certificate_revoked");
       assertEquals(before + 1, node.metric(revoked), "counted by reason");
+      assertEquals(1, events(id), "nothing more was stored");
+    }
+  }
+
+  /**
+   * Revoking the certificate ends the DTLS session opened with it: the API says so, the device is sent
+   * a close_notify, and its next post needs a new handshake, which is refused with certificate_revoked.
+   */
+  @Test
+  void revokingTheCertificateEndsTheDtlsSessionItOpened() throws Exception {
+    Made csr = openssl.csr("/CN=coap line 3");
+    HttpResponse<String> provisioned = node.post("/v1/admin/devices", new JsonObject().put("csr", Files.readString(csr.certificate())).encode(),
+        node.adminToken());
+    assertEquals(201, provisioned.statusCode(), provisioned.body());
+    JsonObject device = new JsonObject(provisioned.body());
+    String id = device.getString("id");
+    X509Certificate certificate = PemCertificates.one(device.getString("certificate"), "certificate");
+    X509Certificate nodeCa = PemCertificates.one(Files.readString(node.caFile()), "CA");
+
+    try (CoapTestDevice coap = CoapTestDevice.withCertificate(node.coapPort(), privateKey(csr.key()), new X509Certificate[] {certificate}, nodeCa)) {
+      CoapResponse first = coap.post("/e/temperature", "21.5");
+      assertEquals(ResponseCode.CHANGED, first == null ? null : first.getCode());
+      String closed = "drover_gateway_connections_closed_total{protocol=\"coap\",reason=\"certificate_revoked\"}";
+      double closedBefore = node.metric(closed);
+
+      HttpResponse<String> revoked = node.send("DELETE", "/v1/devices/" + id + "/certificates/" + device.getString("fingerprint"), null,
+          node.adminToken());
+
+      assertEquals(200, revoked.statusCode(), revoked.body());
+      assertEquals(true, new JsonObject(revoked.body()).getBoolean("session_ended"), revoked.body());
+      assertEquals(closedBefore + 1, node.metric(closed));
+      TestNode.eventually(WAIT, () -> coap.alerts().contains("close_notify"), "the node ended the DTLS session");
+      assertNull(coap.post("/e/temperature", "22.0"), "no answer: the new handshake was refused");
+      TestNode.eventually(WAIT, () -> coap.refusedWith("certificate_revoked"), "the new handshake was refused with certificate_revoked");
       assertEquals(1, events(id), "nothing more was stored");
     }
   }

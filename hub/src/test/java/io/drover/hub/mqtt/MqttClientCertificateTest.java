@@ -7,12 +7,35 @@ import io.drover.hub.support.TestCertificates;
 import io.drover.hub.support.TestCertificates.Made;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TlsClients;
+import io.drover.hub.tls.PemCertificates;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,6 +103,94 @@ class MqttClientCertificateTest {
     assertEquals(5, mismatch.exitCode(), mismatch.output());
     assertEquals(before + 1, node.metric("drover_gateway_certificate_refusals_total{protocol=\"mqtt\",reason=\"id_mismatch\"}"));
     assertTrue(events(other) == 0);
+  }
+
+  /**
+   * Revoking the certificate a connection was authenticated with ends that connection at once (MQTT 5
+   * DISCONNECT 0x87 Not authorized), the API says so, and the device cannot connect again with it.
+   */
+  @Test
+  void revokingTheCertificateEndsTheConnectionItOpened() throws Exception {
+    Made csr = openssl.csr("/CN=factory line 4");
+    HttpResponse<String> provisioned = node.post("/v1/admin/devices", new JsonObject().put("csr", Files.readString(csr.certificate())).encode(),
+        node.adminToken());
+    assertEquals(201, provisioned.statusCode(), provisioned.body());
+    JsonObject device = new JsonObject(provisioned.body());
+    String id = device.getString("id");
+    X509Certificate certificate = PemCertificates.one(device.getString("certificate"), "certificate");
+    CompletableFuture<Integer> disconnected = new CompletableFuture<>();
+    MqttAsyncClient client = new MqttAsyncClient("ssl://127.0.0.1:" + node.mqttTlsPort(), id, new MemoryPersistence());
+    client.setCallback(new MqttCallback() {
+      @Override
+      public void disconnected(MqttDisconnectResponse response) {
+        disconnected.complete(response.getException() == null ? response.getReturnCode() : -1);
+      }
+
+      @Override
+      public void mqttErrorOccurred(MqttException exception) {
+      }
+
+      @Override
+      public void messageArrived(String topic, MqttMessage message) {
+      }
+
+      @Override
+      public void deliveryComplete(IMqttToken token) {
+      }
+
+      @Override
+      public void connectComplete(boolean reconnect, String serverUri) {
+      }
+
+      @Override
+      public void authPacketArrived(int reasonCode, MqttProperties properties) {
+      }
+    });
+    MqttConnectionOptions options = new MqttConnectionOptions();
+    options.setSocketFactory(tls(certificate, privateKey(csr.key())).getSocketFactory());
+    options.setAutomaticReconnect(false);
+    try {
+      client.connect(options).waitForCompletion(10_000);
+      client.publish("e/reading", "held".getBytes(StandardCharsets.UTF_8), 1, false).waitForCompletion(10_000);
+      TestNode.eventually(WAIT, () -> events(id) == 1, "the event is stored");
+      double closed = node.metric("drover_gateway_connections_closed_total{protocol=\"mqtt\",reason=\"certificate_revoked\"}");
+
+      HttpResponse<String> revoked = node.send("DELETE", "/v1/devices/" + id + "/certificates/" + device.getString("fingerprint"), null,
+          node.adminToken());
+
+      assertEquals(200, revoked.statusCode(), revoked.body());
+      assertEquals(true, new JsonObject(revoked.body()).getBoolean("session_ended"), revoked.body());
+      assertEquals(0x87, disconnected.get(10, TimeUnit.SECONDS), "DISCONNECT 0x87 Not authorized");
+      assertEquals(closed + 1, node.metric("drover_gateway_connections_closed_total{protocol=\"mqtt\",reason=\"certificate_revoked\"}"));
+      TlsClients.Result again = publish(id, Files.writeString(Files.createTempFile("device", ".pem"), device.getString("certificate")), csr.key(),
+          "again");
+      assertEquals(5, again.exitCode(), "CONNACK not authorised: " + again.output());
+      assertEquals(1, events(id), "nothing more was stored");
+    } finally {
+      client.close(true);
+    }
+  }
+
+  private static SSLContext tls(X509Certificate certificate, PrivateKey key) throws Exception {
+    char[] password = "device".toCharArray();
+    KeyStore own = KeyStore.getInstance("PKCS12");
+    own.load(null, null);
+    own.setKeyEntry("device", key, password, new Certificate[] {certificate});
+    KeyManagerFactory keys = KeyManagerFactory.getInstance("SunX509");
+    keys.init(own, password);
+    KeyStore trusted = KeyStore.getInstance("PKCS12");
+    trusted.load(null, null);
+    trusted.setCertificateEntry("node-ca", PemCertificates.one(Files.readString(node.caFile()), "CA"));
+    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(trusted);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+    return context;
+  }
+
+  private static PrivateKey privateKey(Path pem) throws Exception {
+    String base64 = Files.readString(pem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
   }
 
   private static TlsClients.Result publish(String id, Path certificate, Path key, String message) throws Exception {

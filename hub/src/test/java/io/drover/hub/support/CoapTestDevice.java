@@ -38,6 +38,7 @@ public final class CoapTestDevice implements AutoCloseable {
   private final String base;
   private final int port;
   private final java.util.List<String> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.List<String> handshakeFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile String signal;
 
   private CoapTestDevice(int port, String identity, String key, Map<String, Function<String, String>> functions, Map<String, String> variables,
@@ -131,6 +132,16 @@ public final class CoapTestDevice implements AutoCloseable {
     return java.util.List.copyOf(alerts);
   }
 
+  /**
+   * Whether the node refused a handshake with the fatal alert {@code alert} ("certificate_revoked"):
+   * Scandium tells its alert handler, or, for a handshake of a connection it had before, only the
+   * failed request ("Received 'fatal alert/CERTIFICATE_REVOKED'").
+   */
+  public boolean refusedWith(String alert) {
+    String reported = "fatal alert/" + alert.toUpperCase(java.util.Locale.ROOT);
+    return alerts.contains(alert) || handshakeFailures.stream().anyMatch(failure -> failure.contains(reported));
+  }
+
   public static CoapTestDevice withConnectionId(int port, String identity, String key) {
     return new CoapTestDevice(port, identity, key, Map.of(), Map.of(), true);
   }
@@ -165,6 +176,9 @@ public final class CoapTestDevice implements AutoCloseable {
     try {
       return client.advanced(request);
     } catch (IOException handshakeFailed) {
+      for (Throwable cause = handshakeFailed; cause != null; cause = cause.getCause()) {
+        handshakeFailures.add(String.valueOf(cause.getMessage()));
+      }
       return null;
     } finally {
       client.shutdown();
