@@ -296,10 +296,10 @@ public final class Node {
     if (roles.gateway()) {
       // The gateway: it speaks to the hub only over the event bus.
       // the DTLS key is the node's own (devices may pin it); its certificate, for devices with X.509
-      // certificates, is issued under the node's CA at every start (none with an operator's certificate)
+      // certificates, is issued at every start under the node's TLS CA (its device CA with an operator's certificate)
       KeyPair dtlsKey = DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME));
-      gateway = new Gateway(config.gateway(), ownership, registry,
-          new DtlsServerIdentity(dtlsKey, DtlsServerCertificate.issueAtStart(config.tls(), config.dataDir(), dtlsKey.getPublic())), tls);
+      gateway = new Gateway(config.gateway(), ownership, registry, new DtlsServerIdentity(dtlsKey, DtlsServerCertificate.issueAtStart(config.tls(),
+          config.dataDir(), dtlsKey.getPublic(), () -> DeviceCas.nodeCa(config.dataDir().resolve(NodeCertificate.DIRECTORY)))), tls);
       deploy(gateway);
       if (!demoDevices.isEmpty()) {
         boolean plain = config.gateway().mqtt().plainEnabled();
