@@ -3,6 +3,7 @@ package io.drover.hub.mqtt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.CertificateMqttDevice;
 import io.drover.hub.support.TestCertificates;
 import io.drover.hub.support.TestCertificates.Made;
 import io.drover.hub.support.TestNode;
@@ -11,31 +12,11 @@ import io.drover.hub.tls.PemCertificates;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -118,40 +99,8 @@ class MqttClientCertificateTest {
     JsonObject device = new JsonObject(provisioned.body());
     String id = device.getString("id");
     X509Certificate certificate = PemCertificates.one(device.getString("certificate"), "certificate");
-    CompletableFuture<Integer> disconnected = new CompletableFuture<>();
-    MqttAsyncClient client = new MqttAsyncClient("ssl://127.0.0.1:" + node.mqttTlsPort(), id, new MemoryPersistence());
-    client.setCallback(new MqttCallback() {
-      @Override
-      public void disconnected(MqttDisconnectResponse response) {
-        disconnected.complete(response.getException() == null ? response.getReturnCode() : -1);
-      }
-
-      @Override
-      public void mqttErrorOccurred(MqttException exception) {
-      }
-
-      @Override
-      public void messageArrived(String topic, MqttMessage message) {
-      }
-
-      @Override
-      public void deliveryComplete(IMqttToken token) {
-      }
-
-      @Override
-      public void connectComplete(boolean reconnect, String serverUri) {
-      }
-
-      @Override
-      public void authPacketArrived(int reasonCode, MqttProperties properties) {
-      }
-    });
-    MqttConnectionOptions options = new MqttConnectionOptions();
-    options.setSocketFactory(tls(certificate, privateKey(csr.key())).getSocketFactory());
-    options.setAutomaticReconnect(false);
-    try {
-      client.connect(options).waitForCompletion(10_000);
-      client.publish("e/reading", "held".getBytes(StandardCharsets.UTF_8), 1, false).waitForCompletion(10_000);
+    try (CertificateMqttDevice held = CertificateMqttDevice.connect(node.mqttTlsPort(), node.caFile(), id, certificate, csr.key())) {
+      held.publish("e/reading", "held");
       TestNode.eventually(WAIT, () -> events(id) == 1, "the event is stored");
       double closed = node.metric("drover_gateway_connections_closed_total{protocol=\"mqtt\",reason=\"certificate_revoked\"}");
 
@@ -160,37 +109,13 @@ class MqttClientCertificateTest {
 
       assertEquals(200, revoked.statusCode(), revoked.body());
       assertEquals(true, new JsonObject(revoked.body()).getBoolean("session_ended"), revoked.body());
-      assertEquals(0x87, disconnected.get(10, TimeUnit.SECONDS), "DISCONNECT 0x87 Not authorized");
+      assertEquals(0x87, held.disconnected().get(10, TimeUnit.SECONDS), "DISCONNECT 0x87 Not authorized");
       assertEquals(closed + 1, node.metric("drover_gateway_connections_closed_total{protocol=\"mqtt\",reason=\"certificate_revoked\"}"));
       TlsClients.Result again = publish(id, Files.writeString(Files.createTempFile("device", ".pem"), device.getString("certificate")), csr.key(),
           "again");
       assertEquals(5, again.exitCode(), "CONNACK not authorised: " + again.output());
       assertEquals(1, events(id), "nothing more was stored");
-    } finally {
-      client.close(true);
     }
-  }
-
-  private static SSLContext tls(X509Certificate certificate, PrivateKey key) throws Exception {
-    char[] password = "device".toCharArray();
-    KeyStore own = KeyStore.getInstance("PKCS12");
-    own.load(null, null);
-    own.setKeyEntry("device", key, password, new Certificate[] {certificate});
-    KeyManagerFactory keys = KeyManagerFactory.getInstance("SunX509");
-    keys.init(own, password);
-    KeyStore trusted = KeyStore.getInstance("PKCS12");
-    trusted.load(null, null);
-    trusted.setCertificateEntry("node-ca", PemCertificates.one(Files.readString(node.caFile()), "CA"));
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    trust.init(trusted);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
-    return context;
-  }
-
-  private static PrivateKey privateKey(Path pem) throws Exception {
-    String base64 = Files.readString(pem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
   }
 
   private static TlsClients.Result publish(String id, Path certificate, Path key, String message) throws Exception {
