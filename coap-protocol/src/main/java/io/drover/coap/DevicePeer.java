@@ -2,16 +2,19 @@ package io.drover.coap;
 
 import java.net.InetSocketAddress;
 import java.security.Principal;
+import java.security.cert.CertificateEncodingException;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.californium.core.coap.CoAP.Code;
 import org.eclipse.californium.core.coap.MessageObserverAdapter;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.Endpoint;
 import org.eclipse.californium.elements.DtlsEndpointContext;
 import org.eclipse.californium.elements.EndpointContext;
 import org.eclipse.californium.elements.auth.ExtensiblePrincipal;
 import org.eclipse.californium.elements.auth.PreSharedKeyIdentity;
+import org.eclipse.californium.elements.auth.X509CertPath;
 import org.eclipse.californium.elements.util.Bytes;
 
 /**
@@ -59,6 +62,32 @@ public final class DevicePeer {
       return extensible.getExtendedInfo().get(DeviceKeyVerifier.DEVICE_ID, String.class);
     }
     return null;
+  }
+
+  /**
+   * The DER of the X.509 certificate the device authenticated with in this DTLS session's handshake;
+   * null for a pre-shared or raw public key. Encoded anew at each call: ask once per session.
+   */
+  public byte[] certificate() {
+    if (context.getPeerIdentity() instanceof X509CertPath path) {
+      try {
+        return path.getTarget().getEncoded();
+      } catch (CertificateEncodingException e) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Ends this DTLS session for good: the device is sent a close_notify alert and the node forgets the
+   * session, so it cannot be resumed and the device's next record needs a new handshake. Returns at
+   * once; a session the device has replaced meanwhile is left alone.
+   */
+  public void endSession() {
+    if (endpoint instanceof CoapEndpoint coap && coap.getConnector() instanceof DeviceDtlsConnector dtls) {
+      dtls.endSession(context.getPeerAddress(), context.get(DtlsEndpointContext.KEY_READ_CONNECTION_ID), sessionId);
+    }
   }
 
   /** The PSK identity as the device sent it; the gateway checks that it is a device ID. */

@@ -10,7 +10,6 @@ import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.SystemConfig;
 import org.eclipse.californium.elements.config.UdpConfig;
-import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 import org.eclipse.californium.scandium.dtls.CertificateType;
@@ -146,11 +145,14 @@ public final class DeviceServer {
         throw new IllegalStateException("credentials, session events and request handler are all required");
       }
       Configuration config = configuration(settings);
+      // a resumed session is judged again: its certificate or raw key may have been revoked since
+      DeviceResumptionVerifier resumptions = new DeviceResumptionVerifier(credentials, sessionEvents);
       DtlsConnectorConfig.Builder dtlsBuilder = DtlsConnectorConfig.builder(config)
           .setAddress(new InetSocketAddress(settings.host(), settings.securePort()))
           .setAdvancedPskStore(new DevicePskStore(credentials, sessionEvents))
           .setConnectionListener(new DtlsSessionWatcher(sessionEvents))
           .setHealthHandler(new DroppedRecords(sessionEvents))
+          .setResumptionVerifier(resumptions)
           .setLoggingTag("coaps");
       if (serverIdentity != null) {
         boolean x509 = serverIdentity.hasCertificate();
@@ -167,7 +169,7 @@ public final class DeviceServer {
       DtlsConnectorConfig dtls = dtlsBuilder.build();
       CoapEndpoint secure = CoapEndpoint.builder()
           .setConfiguration(config)
-          .setConnector(new DTLSConnector(dtls))
+          .setConnector(DeviceDtlsConnector.create(dtls))
           .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceMessageParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
           .setLoggingTag("coaps")
           .build();

@@ -27,6 +27,14 @@ public interface DtlsSessionEvents {
    */
   void certificateRefused(CertificateRefused refusal, InetSocketAddress peer);
 
+  /**
+   * A device asked to resume a DTLS session (an abbreviated handshake, RFC 5246 section 7.3) whose X.509
+   * certificate or raw public key is no longer accepted: revoked, expired or unregistered since its full
+   * handshake. The device is sent to a full handshake instead, which is judged (and counted) as any other.
+   */
+  default void resumptionRefused(CertificateRefused refusal, InetSocketAddress peer) {
+  }
+
   /** A DTLS session ended: evicted as stale, replaced by a newer handshake, or closed by the peer. */
   void sessionEnded(String identity, String sessionId);
 

@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.CertificateAuthentication;
 import io.drover.gateway.contract.CertificateRefusal;
+import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.SessionNotice;
 import io.drover.gateway.contract.SessionNotice.State;
+import io.drover.gateway.pipeline.ConnectionClose;
 import io.drover.gateway.support.CoapDevice;
 import io.drover.gateway.support.DeviceLink;
 import io.drover.gateway.support.FakeHub;
@@ -21,6 +24,8 @@ import io.drover.gateway.support.TestCertificates;
 import io.drover.gateway.support.TestCertificates.DeviceCertificate;
 import io.drover.gateway.support.WireAnswer;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -82,6 +87,11 @@ class CertificateIdentityTest {
       WireAnswer unavailable() {
         return answer("CONNACK 0x03");
       }
+
+      @Override
+      WireAnswer sessionRevoked(DeviceLink link) throws Exception {
+        return link.awaitTakenOver();
+      }
     },
 
     MQTT_5("mqtt", MqttDevice.Version.V5) {
@@ -95,6 +105,11 @@ class CertificateIdentityTest {
       @Override
       WireAnswer unavailable() {
         return answer("CONNACK 0x88");
+      }
+
+      @Override
+      WireAnswer sessionRevoked(DeviceLink link) throws Exception {
+        return link.awaitTakenOver();
       }
     },
 
@@ -129,6 +144,11 @@ class CertificateIdentityTest {
       WireAnswer unavailable() {
         return answer("alert internal_error");
       }
+
+      @Override
+      WireAnswer sessionRevoked(DeviceLink link) throws Exception {
+        return ((CoapDevice) link).publishOrAlert("door", utf8("after"));
+      }
     };
 
     final String protocol;
@@ -150,6 +170,14 @@ class CertificateIdentityTest {
     }
 
     abstract WireAnswer refused(CertificateRefusal reason);
+
+    /**
+     * What a device whose certificate was revoked hears on its open session: MQTT 3.1.1 has no
+     * DISCONNECT from the server (section 3.14), so the connection closes; MQTT 5 section 3.14.2.1
+     * 0x87 Not authorized; CoAP nothing, but its next request needs a new handshake, refused with
+     * certificate_revoked.
+     */
+    abstract WireAnswer sessionRevoked(DeviceLink link) throws Exception;
 
     /** The hub could not answer: the device may try again. */
     abstract WireAnswer unavailable();
@@ -400,6 +428,106 @@ class CertificateIdentityTest {
     assertEquals(2, hub.certificateAuthentications.matching(request -> deviceId.equals(request.claimedDeviceId())).size(),
         "the hub judged the certificate at both CONNECTs");
     assertEquals(State.OPENED, online.state());
+  }
+
+  /**
+   * The hub revoked the certificate a session was authenticated with ({@code END_SESSION} with its
+   * fingerprint): the session ends on every transport, the device is told as its wire allows, goes
+   * offline, and cannot come back with that certificate. The revocation of another certificate leaves
+   * the session be.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Transport.class)
+  void sessionEndsWhenTheCertificateItWasAuthenticatedWithIsRevoked(Transport transport) throws Exception {
+    String deviceId = randomDeviceId();
+    DeviceCertificate certificate = certificates.issue(deviceId);
+    hub.trustCertificate(certificate.fingerprint(), deviceId);
+    DeviceLink link = open(transport, certificate, deviceId);
+    assertEquals(new WireAnswer("PUBACK"), withoutReasonCode(link.publish("door", utf8("open"), true)));
+
+    assertEquals("kept", endSession(deviceId, certificates.issue(deviceId).fingerprint()), "another certificate of the device was revoked");
+    assertEquals(new WireAnswer("PUBACK"), withoutReasonCode(link.publish("door", utf8("ajar"), true)));
+
+    hub.failCertificate(certificate.fingerprint(), CertificateRefusal.REVOKED.failure("fingerprint removed"));
+    double closed = gateway.connectionsClosed(transport.protocol, ConnectionClose.CERTIFICATE_REVOKED);
+    double resumptionsRefused = gateway.resumptionsRefused(CertificateRefusal.REVOKED);
+    assertEquals("ended", endSession(deviceId, certificate.fingerprint()));
+    if (transport == Transport.COAP) {
+      // a device that tries to resume the session finds it gone: the node forgot it, and asks for a full handshake without judging it
+      ((CoapDevice) link).forceResumption();
+    }
+
+    assertEquals(transport == Transport.MQTT_3_1_1 ? new WireAnswer("connection closed") : transport == Transport.MQTT_5
+        ? new WireAnswer("DISCONNECT 0x87") : new WireAnswer("alert certificate_revoked"), transport.sessionRevoked(link));
+    hub.notices.await(all -> all.stream().anyMatch(notice -> notice.deviceId().equals(deviceId) && notice.state() == State.CLOSED),
+        "the device went offline");
+    assertEquals(closed + 1, gateway.connectionsClosed(transport.protocol, ConnectionClose.CERTIFICATE_REVOKED), "counted by reason");
+    assertEquals(resumptionsRefused, gateway.resumptionsRefused(CertificateRefusal.REVOKED), "no session was left to resume");
+    assertEquals(transport.refused(CertificateRefusal.REVOKED), transport.firstContact(certificate, deviceId), "and it cannot come back");
+    assertEquals(List.of("open", "ajar"), hub.eventsOf(deviceId).stream().map(received -> received.event().data()).toList());
+    assertEquals(DeviceFailure.Kind.DEVICE_OFFLINE.busCode(), endSessionFailure(deviceId, certificate.fingerprint()), "no session is left");
+  }
+
+  /** Asks the device's session to end, as the hub's DeviceCertificatesApi does through DeviceCommands; the session's answer. */
+  private static String endSession(String deviceId, String fingerprint) throws Exception {
+    DeviceCommand end = new DeviceCommand(deviceId, DeviceCommand.Kind.END_SESSION, null, fingerprint, 3000);
+    return vertx.eventBus().<JsonObject>request(BusAddresses.deviceCommands(gateway.nodeId()), end.toJson())
+        .await(10, TimeUnit.SECONDS).body().getString("result");
+  }
+
+  private static int endSessionFailure(String deviceId, String fingerprint) throws Exception {
+    DeviceCommand end = new DeviceCommand(deviceId, DeviceCommand.Kind.END_SESSION, null, fingerprint, 3000);
+    try {
+      vertx.eventBus().<JsonObject>request(BusAddresses.deviceCommands(gateway.nodeId()), end.toJson()).await(10, TimeUnit.SECONDS);
+    } catch (ReplyException failed) {
+      return failed.failureCode();
+    }
+    throw new AssertionError("the command was answered");
+  }
+
+  /**
+   * A DTLS session resumed with an abbreviated handshake (RFC 5246 section 7.3) carries no certificate:
+   * the node asks the hub about the one of the session again, and a certificate revoked since is not
+   * resumed. The device is sent to a full handshake, which refuses it with certificate_revoked.
+   */
+  @Test
+  void dtlsSessionOfACertificateRevokedSinceIsNotResumed() throws Exception {
+    String deviceId = randomDeviceId();
+    DeviceCertificate certificate = certificates.issue(deviceId);
+    hub.trustCertificate(certificate.fingerprint(), deviceId);
+    CoapDevice device = CoapDevice.open(gateway.coapPort(), certificates.coapCredentials(certificate));
+    opened.add(device);
+    assertEquals(new WireAnswer("2.04"), device.publish("door", utf8("open"), true));
+    device.forceResumption();
+    assertEquals(new WireAnswer("2.04"), device.publishOrAlert("door", utf8("ajar")), "a trusted certificate's session resumes");
+    assertEquals(2, hub.certificateAuthentications.matching(request -> HexFormat.of().formatHex(request.chain().get(0))
+        .equals(HexFormat.of().formatHex(certificate.der()))).size(), "the hub judged the certificate again at the resumption");
+
+    hub.failCertificate(certificate.fingerprint(), CertificateRefusal.REVOKED.failure("fingerprint removed"));
+    double revoked = gateway.certificateRefusals("coap", CertificateRefusal.REVOKED);
+    double resumptionsRefused = gateway.resumptionsRefused(CertificateRefusal.REVOKED);
+    device.forceResumption();
+
+    assertEquals(new WireAnswer("alert certificate_revoked"), device.publishOrAlert("door", utf8("closed")));
+    assertEquals(List.of("open", "ajar"), hub.eventsOf(deviceId).stream().map(received -> received.event().data()).toList(), "nothing more stored");
+    assertEquals(resumptionsRefused + 1, gateway.resumptionsRefused(CertificateRefusal.REVOKED), "the resumption refused, by reason");
+    assertEquals(revoked + 1, gateway.certificateRefusals("coap", CertificateRefusal.REVOKED), "the full handshake refused, by reason");
+  }
+
+  /** PSK sessions resume as before: the key is not asked for again. */
+  @Test
+  void dtlsSessionWithAPreSharedKeyStillResumes() throws Exception {
+    String deviceId = randomDeviceId();
+    String secret = randomHex(16);
+    hub.addDevice(deviceId, secret);
+    CoapDevice device = CoapDevice.open(gateway.coapPort(), deviceId, secret);
+    opened.add(device);
+    double resumptionsRefused = gateway.resumptionsRefused(CertificateRefusal.REVOKED);
+
+    device.forceResumption();
+
+    assertEquals(new WireAnswer("2.04"), device.publishOrAlert("door", utf8("open")));
+    assertEquals(resumptionsRefused, gateway.resumptionsRefused(CertificateRefusal.REVOKED));
   }
 
   /** The node's raw key serves next to its certificate: a device of RFC 7250 shakes hands as before. */

@@ -619,6 +619,24 @@ class PipelineContractTest {
     assertEquals(notices.get(1).sessionId(), notices.get(2).sessionId());
   }
 
+  /**
+   * A revoked certificate ends only a session that was authenticated with it ({@code END_SESSION}):
+   * a session opened with the device's secret is kept, and goes on.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Transport.class)
+  void revokedCertificateLeavesASessionAuthenticatedWithTheSecretOpen(Transport transport) throws Exception {
+    Identity device = newDevice();
+    DeviceLink link = open(transport, device);
+    link.serveFunction("whoami", argument -> "still here");
+
+    assertEquals("kept", result(command(device, DeviceCommand.Kind.END_SESSION, null, randomHex(32), 3000)));
+
+    assertEquals("still here", result(command(device, DeviceCommand.Kind.FUNCTION, "whoami", "", 5000)));
+    assertEquals(transport.accepted(true), link.publish("after", utf8("1"), true));
+    assertEquals(List.of(State.OPENED), states(hub.noticesOf(device.id())), "the session did not end");
+  }
+
   @ParameterizedTest(name = "{0}")
   @EnumSource(Transport.class)
   void handshakeOffersTheFirmwareTargetAndTheDeviceGetsTheWholeBinary(Transport transport) throws Exception {

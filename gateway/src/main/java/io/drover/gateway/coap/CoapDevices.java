@@ -143,7 +143,9 @@ final class CoapDevices {
     if (link == null || link.session().isClosed() || !link.dtlsSessionId().equals(peer.sessionId())) {
       link = new CoapPeerLink(peer, context, this::forget);
       live.put(deviceId, link);
-      link.attach(pipeline.open(deviceId, context, link));
+      // once per DTLS session: the certificate it was authenticated with, should the hub revoke it
+      byte[] certificate = peer.certificate();
+      link.attach(pipeline.open(deviceId, certificate == null ? null : CertificateAuthentication.fingerprint(certificate), context, link));
     }
     link.heard(peer);
     return link.session();

@@ -124,7 +124,7 @@ final class CoapPeerLink implements DeviceLink {
       case FUNCTION -> peer.request(Code.POST, "f/" + command.name(), argument.getBytes(StandardCharsets.UTF_8));
       case VARIABLE -> peer.request(Code.GET, "v/" + command.name(), null);
       case SIGNAL -> peer.request(Code.PUT, "s", argument.getBytes(StandardCharsets.UTF_8));
-      case FIRMWARE_CHECK, TRACKER_CONFIG_CHECK, EVENT -> throw new IllegalArgumentException("not a device call: " + command.kind());
+      case FIRMWARE_CHECK, TRACKER_CONFIG_CHECK, EVENT, END_SESSION -> throw new IllegalArgumentException("not a device call: " + command.kind());
     };
     Promise<String> answer = Promise.promise();
     request.whenComplete((reply, error) -> context.runOnContext(ignored -> {
@@ -171,5 +171,16 @@ final class CoapPeerLink implements DeviceLink {
   @Override
   public void closeTakenOver() {
     close("taken over");
+  }
+
+  /**
+   * CoAP has no message for it: the DTLS session ends (a close_notify alert, and Scandium forgets it,
+   * so it cannot be resumed), and so does the session here. The device's next record needs a new
+   * handshake, which the certificate rule refuses.
+   */
+  @Override
+  public void closeRevoked() {
+    peer.endSession();
+    close("certificate revoked");
   }
 }

@@ -97,6 +97,11 @@ final class CoapShards implements DeviceRequestHandler, DtlsSessionEvents, Devic
   }
 
   @Override
+  public void resumptionRefused(CertificateRefused refusal, InetSocketAddress peer) {
+    pipeline.resumptionRefused(CoapReplies.refusalOf(refusal.reason()), peer, refusal.getMessage());
+  }
+
+  @Override
   public void sessionEnded(String identity, String dtlsSessionId) {
     owner(identity).run(devices -> devices.sessionEnded(identity, dtlsSessionId));
   }

@@ -2,8 +2,11 @@ package io.drover.gateway.contract;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -28,6 +31,20 @@ public record CertificateAuthentication(List<byte[]> chain, String claimedDevice
         .put("device_id", claimedDeviceId)
         .put("protocol", protocol)
         .put("remote_address", remoteAddress);
+  }
+
+  /** The fingerprint of the device's own certificate, as {@link #fingerprint(byte[])} writes it. */
+  public String fingerprint() {
+    return fingerprint(chain.get(0));
+  }
+
+  /** The SHA-256 of a certificate's DER, lower-case hex without separators: how Drover names a certificate. */
+  public static String fingerprint(byte[] der) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-256 in this JVM", e);
+    }
   }
 
   /** @throws IllegalArgumentException when the chain is missing, empty or not base64 */

@@ -34,7 +34,14 @@ public record DeviceCommand(String deviceId, Kind kind, String name, String argu
      * {@code name} the event's name, {@code argument} its data. Not answered by the device: answered
      * "sent" once the session passed it on, or NOT_ALLOWED when the device does not listen for events.
      */
-    EVENT
+    EVENT,
+    /**
+     * Ends the session if it was authenticated with the X.509 certificate whose fingerprint (SHA-256 of
+     * its DER, lower-case hex: {@link CertificateAuthentication#fingerprint}) is the argument: that
+     * certificate was revoked. Answered "ended", or "kept" when the session was authenticated otherwise
+     * (a secret, a key, another certificate), which then goes on.
+     */
+    END_SESSION
   }
 
   public JsonObject toJson() {

@@ -85,6 +85,8 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
   private Map<String, Promise<String>> pending;
   private long requestCounter;
   private String deviceId;
+  /** The fingerprint of the client certificate the device authenticated with; null when it used its secret. */
+  private String certificateFingerprint;
   private LiveSession session;
   private boolean closed;
   /** Durable events the pipeline is offering to the hub again: reading waits for them. */
@@ -143,7 +145,9 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
         refuseConnect(CertificateRefusal.MALFORMED.failure("the presented certificates cannot be encoded"));
         return;
       }
-      authenticated = pipeline.authenticateCertificate(new CertificateAuthentication(certificates, id, PROTOCOL, remoteAddress));
+      CertificateAuthentication presented = new CertificateAuthentication(certificates, id, PROTOCOL, remoteAddress);
+      certificateFingerprint = presented.fingerprint();
+      authenticated = pipeline.authenticateCertificate(presented);
     } else if (auth == null || auth.getPassword() == null) {
       refuseConnect(Kind.BAD_CREDENTIALS, "user name must be the device ID and password its secret");
       return;
@@ -197,7 +201,7 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
       return;
     }
     // the ID this connection holds already (the client identifier's own string), not the hub's copy of it
-    session = pipeline.open(device.deviceId().equals(deviceId) ? deviceId : device.deviceId(), context, this);
+    session = pipeline.open(device.deviceId().equals(deviceId) ? deviceId : device.deviceId(), certificateFingerprint, context, this);
     socket.resume();
   }
 
@@ -547,6 +551,20 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
     if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
       // sends DISCONNECT 0x8E (MQTT 5 section 3.14.2.1) and closes the connection itself
       endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
+    } else {
+      socket.close();
+    }
+  }
+
+  /** MQTT 5 section 3.14.2.1: DISCONNECT 0x87 Not authorized; MQTT 3.1.1 has no DISCONNECT from the server, so the connection closes. */
+  @Override
+  public void closeRevoked() {
+    if (!connected()) {
+      return;
+    }
+    closed = true;
+    if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
+      endpoint.disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, reasonString("the certificate this connection was authenticated with was revoked"));
     } else {
       socket.close();
     }

@@ -11,7 +11,9 @@ public enum ConnectionClose {
   /** What was sent to the device did not move for {@code mqtt.outbound-stall-seconds}, or grew past its bound: it stopped reading. */
   SLOW_READER("slow_reader"),
   /** MQTT 3.1.1 only: the hub could not take a QoS 1 event within {@code gateway.overload-retry-ms}, so the device must resend it. */
-  HUB_OVERLOADED("hub_overloaded");
+  HUB_OVERLOADED("hub_overloaded"),
+  /** The X.509 certificate the session was authenticated with was revoked (a {@code END_SESSION} command from the hub). */
+  CERTIFICATE_REVOKED("certificate_revoked");
 
   private final String metricName;
 

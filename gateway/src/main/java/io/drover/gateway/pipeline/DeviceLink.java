@@ -86,4 +86,12 @@ public interface DeviceLink {
    * 0x8E). The transport then ends the session as for any close.
    */
   void closeTakenOver();
+
+  /**
+   * Ends the connection because the X.509 certificate the session was authenticated with was revoked:
+   * MQTT 5 answers DISCONNECT 0x87 Not authorized, MQTT 3.1.1 closes the connection; CoAP also ends
+   * the DTLS session, so that the device's next record needs a new handshake, which the certificate
+   * rule refuses. The transport then ends the session as for any close.
+   */
+  void closeRevoked();
 }

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -26,6 +27,8 @@ public final class GatewayMetrics {
   private final Map<CertificateRefusal, Counter> refusedCertificates = new EnumMap<>(CertificateRefusal.class);
   private final Map<ConnectionClose, Counter> closedConnections = new EnumMap<>(ConnectionClose.class);
   private final Map<SubscriptionRefusal, Counter> refusedSubscriptions = new EnumMap<>(SubscriptionRefusal.class);
+  /** Made at the first refusal of each reason: only DTLS resumes sessions, and rarely refuses one. */
+  private final Map<CertificateRefusal, Counter> refusedResumptions = new ConcurrentHashMap<>();
   private final Counter eventsRetried;
   private final Counter sessionsTakenOver;
   private final Counter outboundDropped;
@@ -130,6 +133,14 @@ public final class GatewayMetrics {
   public void certificateRefused(CertificateRefusal reason) {
     rejectedConnects.get(DeviceFailure.Kind.BAD_CERTIFICATE).increment();
     refusedCertificates.get(reason).increment();
+  }
+
+  /** A DTLS session not resumed: its certificate or raw key is no longer accepted. */
+  public void resumptionRefused(CertificateRefusal reason) {
+    refusedResumptions.computeIfAbsent(reason, refusal -> Counter.builder("drover.gateway.dtls.resumptions.refused")
+        .description("DTLS sessions not resumed because their certificate or raw key is no longer accepted (revoked, expired, unregistered), by reason")
+        .tags("protocol", protocol, "reason", refusal.reason())
+        .register(registry)).increment();
   }
 
   public void eventReceived() {

@@ -48,6 +48,8 @@ public final class LiveSession implements DeviceSession {
   private final long sessionNumber;
   private final Context context;
   private final DeviceLink link;
+  /** The fingerprint of the X.509 certificate the device authenticated with; null for a secret or a key. */
+  private final String certificateFingerprint;
   // What only some sessions use is made at its first use (an idle session's heap is what a node's
   // session count is bound by): the event checks (a UTF-8 decoder) and the quota's bucket at the first
   // event or description, the command dispatch at the first command, the handshake and the steps' bucket
@@ -62,11 +64,13 @@ public final class LiveSession implements DeviceSession {
   private boolean closed;
 
   /** The hub, the metrics, the event quota and the overload-retry time are the pipeline's: a session holds no copy of them. */
-  LiveSession(SessionPipeline pipeline, DeviceSessions sessions, String deviceId, long sessionNumber, Context context, DeviceLink link) {
+  LiveSession(SessionPipeline pipeline, DeviceSessions sessions, String deviceId, long sessionNumber, String certificateFingerprint,
+      Context context, DeviceLink link) {
     this.pipeline = pipeline;
     this.sessions = sessions;
     this.deviceId = deviceId;
     this.sessionNumber = sessionNumber;
+    this.certificateFingerprint = certificateFingerprint;
     this.context = context;
     this.link = link;
   }
@@ -248,7 +252,22 @@ public final class LiveSession implements DeviceSession {
       case EVENT -> link.sendEvent(command.name(), command.argument() == null ? "" : command.argument())
           ? Future.succeededFuture("sent")
           : Future.failedFuture(new DeviceFailure(Kind.NOT_ALLOWED, "the device does not listen for events"));
+      case END_SESSION -> Future.succeededFuture(endIfAuthenticatedWith(command.argument()));
     };
+  }
+
+  /**
+   * A certificate was revoked: the session ends if the device authenticated with it, on every
+   * transport alike; a session authenticated otherwise (its secret, a key, another certificate) goes on.
+   */
+  private String endIfAuthenticatedWith(String revokedFingerprint) {
+    if (certificateFingerprint == null || !certificateFingerprint.equals(revokedFingerprint)) {
+      return "kept";
+    }
+    pipeline.connectionClosed(ConnectionClose.CERTIFICATE_REVOKED, deviceId, link.remoteAddress(), "certificate sha256 " + certificateFingerprint
+        + " was revoked");
+    link.closeRevoked();
+    return "ended";
   }
 
   /** Ends the session (connection closed, DTLS session gone, idle, listener stopping); tells the hub if it was the device's live one. */

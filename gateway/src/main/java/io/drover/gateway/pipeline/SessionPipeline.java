@@ -120,7 +120,17 @@ public final class SessionPipeline {
    * taking over any other, and the hub hears that the device is online.
    */
   public LiveSession open(String deviceId, Context context, DeviceLink link) {
-    LiveSession session = new LiveSession(this, sessions, deviceId, sessions.newSessionNumber(), context, link);
+    return open(deviceId, null, context, link);
+  }
+
+  /**
+   * {@link #open(String, Context, DeviceLink)} for a device that authenticated with an X.509
+   * certificate: the session remembers its fingerprint, and ends when the hub says it was revoked.
+   *
+   * @param certificateFingerprint {@link io.drover.gateway.contract.CertificateAuthentication#fingerprint()}; null for a secret or a key
+   */
+  public LiveSession open(String deviceId, String certificateFingerprint, Context context, DeviceLink link) {
+    LiveSession session = new LiveSession(this, sessions, deviceId, sessions.newSessionNumber(), certificateFingerprint, context, link);
     session.open();
     return session;
   }
@@ -212,5 +222,16 @@ public final class SessionPipeline {
     Level level = refusal == CertificateRefusal.UNTRUSTED || refusal == CertificateRefusal.MALFORMED ? Level.DEBUG : Level.INFO;
     log.log(level, "certificate-" + refusal.reason(), "certificate refused [protocol: {}, device-id: {}, remote: {}, reason: {}, detail: {}]",
         protocol, LogText.untrusted(deviceId), remote, refusal.reason(), LogText.untrusted(detail));
+  }
+
+  /**
+   * A DTLS session not resumed because its certificate (or raw key) is no longer accepted: counted by
+   * reason and logged at most once a second per reason. The device is sent to a full handshake, whose
+   * refusal is counted as any other in {@code drover.gateway.certificate.refusals}.
+   */
+  public void resumptionRefused(CertificateRefusal refusal, Object remote, String detail) {
+    metrics.resumptionRefused(refusal);
+    log.info("resumption-" + refusal.reason(), "session resumption refused [protocol: {}, remote: {}, reason: {}, detail: {}]",
+        protocol, remote, refusal.reason(), LogText.untrusted(detail));
   }
 }

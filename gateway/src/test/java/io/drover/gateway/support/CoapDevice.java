@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.coap.BlockOption;
@@ -64,6 +66,8 @@ public final class CoapDevice implements DeviceLink {
   /** How long a refused handshake's alert may trail the failure of the request it was for. */
   private static final Duration ALERT_WAIT = Duration.ofSeconds(2);
 
+  /** How Scandium words the fatal alert that failed a handshake: "Received 'fatal alert/CERTIFICATE_REVOKED'". */
+  private static final Pattern RECEIVED_ALERT = Pattern.compile("fatal alert/([A-Z_]+)");
   private static final long ANSWER_MILLIS = 10_000;
   /** SZX 5: 512-byte blocks, the most the gateway serves. */
   private static final int BLOCK_SZX = 5;
@@ -274,6 +278,37 @@ public final class CoapDevice implements DeviceLink {
   @Override
   public boolean isOpen() {
     return !ended;
+  }
+
+  /**
+   * Makes the next request resume the DTLS session with an abbreviated handshake (RFC 5246 section
+   * 7.3: a ClientHello with the session's ID), as a device waking from sleep with its session kept does.
+   */
+  public void forceResumption() {
+    ((DTLSConnector) endpoint.getConnector()).forceResumeSessionFor(gateway);
+  }
+
+  /**
+   * @return the answer to a confirmable event, or, when its handshake was refused, "alert
+   *     certificate_revoked" with the fatal alert the node sent ("handshake failed" when it sent none)
+   */
+  public WireAnswer publishOrAlert(String name, byte[] data) throws Exception {
+    int alertsBefore = alerts.size();
+    Request request = Request.newPost();
+    WireAnswer answer = answerOf(send(request, data, "e", name), request);
+    if (!answer.text().equals("handshake failed")) {
+      return answer;
+    }
+    // Scandium reports a fatal alert that ends a handshake of a connection it had to the request, not always to its alert handler
+    Matcher received = RECEIVED_ALERT.matcher(String.valueOf(request.getSendError().getMessage()));
+    if (received.find()) {
+      return new WireAnswer("alert " + received.group(1).toLowerCase(Locale.ROOT));
+    }
+    try {
+      return new WireAnswer("alert " + alerts.awaitFirst(alertsBefore, alert -> !alert.equals("close_notify"), ALERT_WAIT, "an alert from the node"));
+    } catch (AssertionError none) {
+      return answer;
+    }
   }
 
   /** Ends the DTLS session with a close_notify alert (RFC 6347 section 4.2.7), as a device going to sleep for good does. */

@@ -197,6 +197,12 @@ public final class GatewayUnderTest {
     return counter == null ? 0 : counter.count();
   }
 
+  /** {@code drover.gateway.dtls.resumptions.refused{protocol=coap, reason}}. */
+  public double resumptionsRefused(CertificateRefusal reason) {
+    Counter counter = registry.find("drover.gateway.dtls.resumptions.refused").tags("protocol", "coap", "reason", reason.reason()).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
   /** {@code drover.connects{protocol}}: sessions accepted. */
   public double connectsAccepted(String protocol) {
     Counter counter = registry.find("drover.connects").tags("protocol", protocol).counter();

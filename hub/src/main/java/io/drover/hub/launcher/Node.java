@@ -281,7 +281,7 @@ public final class Node {
           // issue 18: an integration's delivery log, counts and dead letters (the engine answers over the bus)
           new IntegrationLogApi(pool, v.eventBus(), access, productAccess),
           // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
-          new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas),
+          new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas, commands),
           new DeviceClaimsApi(pool, access, productAccess, claimCodes),
           new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), personClaims, customerClaims),
           new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
@@ -312,10 +312,10 @@ public final class Node {
     if (roles.gateway()) {
       // The gateway: it speaks to the hub only over the event bus.
       // the DTLS key is the node's own (devices may pin it); its certificate, for devices with X.509
-      // certificates, is issued under the node's CA at every start (none with an operator's certificate)
+      // certificates, is issued at every start under the node's TLS CA (its device CA with an operator's certificate)
       KeyPair dtlsKey = DtlsServerKey.loadAtStart(config.dataDir().resolve(DtlsServerKey.FILE_NAME));
-      gateway = new Gateway(config.gateway(), ownership, registry,
-          new DtlsServerIdentity(dtlsKey, DtlsServerCertificate.issueAtStart(config.tls(), config.dataDir(), dtlsKey.getPublic())), tls);
+      gateway = new Gateway(config.gateway(), ownership, registry, new DtlsServerIdentity(dtlsKey, DtlsServerCertificate.issueAtStart(config.tls(),
+          config.dataDir(), dtlsKey.getPublic(), () -> DeviceCas.nodeCa(config.dataDir().resolve(NodeCertificate.DIRECTORY)))), tls);
       deploy(gateway);
       if (!demoDevices.isEmpty()) {
         boolean plain = config.gateway().mqtt().plainEnabled();

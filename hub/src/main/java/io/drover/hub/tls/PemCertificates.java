@@ -1,14 +1,12 @@
 package io.drover.hub.tls;
 
+import io.drover.gateway.contract.CertificateAuthentication;
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -77,11 +75,8 @@ public final class PemCertificates {
 
   /** The SHA-256 of the DER, lower-case hex without separators: how Drover names a certificate. */
   public static String fingerprint(byte[] der) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("no SHA-256 in this JVM", e);
-    }
+    // one definition for the hub and the gateways, whose sessions remember the fingerprint they were authenticated with
+    return CertificateAuthentication.fingerprint(der);
   }
 
   public static String fingerprint(X509Certificate certificate) {

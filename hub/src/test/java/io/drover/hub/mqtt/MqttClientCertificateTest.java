@@ -3,16 +3,20 @@ package io.drover.hub.mqtt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.CertificateMqttDevice;
 import io.drover.hub.support.TestCertificates;
 import io.drover.hub.support.TestCertificates.Made;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TlsClients;
+import io.drover.hub.tls.PemCertificates;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,6 +84,38 @@ class MqttClientCertificateTest {
     assertEquals(5, mismatch.exitCode(), mismatch.output());
     assertEquals(before + 1, node.metric("drover_gateway_certificate_refusals_total{protocol=\"mqtt\",reason=\"id_mismatch\"}"));
     assertTrue(events(other) == 0);
+  }
+
+  /**
+   * Revoking the certificate a connection was authenticated with ends that connection at once (MQTT 5
+   * DISCONNECT 0x87 Not authorized), the API says so, and the device cannot connect again with it.
+   */
+  @Test
+  void revokingTheCertificateEndsTheConnectionItOpened() throws Exception {
+    Made csr = openssl.csr("/CN=factory line 4");
+    HttpResponse<String> provisioned = node.post("/v1/admin/devices", new JsonObject().put("csr", Files.readString(csr.certificate())).encode(),
+        node.adminToken());
+    assertEquals(201, provisioned.statusCode(), provisioned.body());
+    JsonObject device = new JsonObject(provisioned.body());
+    String id = device.getString("id");
+    X509Certificate certificate = PemCertificates.one(device.getString("certificate"), "certificate");
+    try (CertificateMqttDevice held = CertificateMqttDevice.connect(node.mqttTlsPort(), node.caFile(), id, certificate, csr.key())) {
+      held.publish("e/reading", "held");
+      TestNode.eventually(WAIT, () -> events(id) == 1, "the event is stored");
+      double closed = node.metric("drover_gateway_connections_closed_total{protocol=\"mqtt\",reason=\"certificate_revoked\"}");
+
+      HttpResponse<String> revoked = node.send("DELETE", "/v1/devices/" + id + "/certificates/" + device.getString("fingerprint"), null,
+          node.adminToken());
+
+      assertEquals(200, revoked.statusCode(), revoked.body());
+      assertEquals(true, new JsonObject(revoked.body()).getBoolean("session_ended"), revoked.body());
+      assertEquals(0x87, held.disconnected().get(10, TimeUnit.SECONDS), "DISCONNECT 0x87 Not authorized");
+      assertEquals(closed + 1, node.metric("drover_gateway_connections_closed_total{protocol=\"mqtt\",reason=\"certificate_revoked\"}"));
+      TlsClients.Result again = publish(id, Files.writeString(Files.createTempFile("device", ".pem"), device.getString("certificate")), csr.key(),
+          "again");
+      assertEquals(5, again.exitCode(), "CONNACK not authorised: " + again.output());
+      assertEquals(1, events(id), "nothing more was stored");
+    }
   }
 
   private static TlsClients.Result publish(String id, Path certificate, Path key, String message) throws Exception {

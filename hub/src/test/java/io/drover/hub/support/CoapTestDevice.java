@@ -36,6 +36,9 @@ public final class CoapTestDevice implements AutoCloseable {
   private final CoapServer device;
   private final CoapEndpoint endpoint;
   private final String base;
+  private final int port;
+  private final java.util.List<String> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.List<String> handshakeFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile String signal;
 
   private CoapTestDevice(int port, String identity, String key, Map<String, Function<String, String>> functions, Map<String, String> variables,
@@ -57,7 +60,10 @@ public final class CoapTestDevice implements AutoCloseable {
     DtlsConnectorConfig.Builder dtlsBuilder = DtlsConnectorConfig.builder(config);
     credentials.accept(dtlsBuilder);
     DtlsConnectorConfig dtls = dtlsBuilder.build();
-    endpoint = CoapEndpoint.builder().setConfiguration(config).setConnector(new DTLSConnector(dtls)).build();
+    DTLSConnector connector = new DTLSConnector(dtls);
+    connector.setAlertHandler((peer, alert) -> alerts.add(alert.getDescription().name().toLowerCase(java.util.Locale.ROOT)));
+    endpoint = CoapEndpoint.builder().setConfiguration(config).setConnector(connector).build();
+    this.port = port;
     device = new CoapServer(config);
     device.addEndpoint(endpoint);
     device.add(new Named("f", (exchange, name) -> {
@@ -100,6 +106,42 @@ public final class CoapTestDevice implements AutoCloseable {
             .build()));
   }
 
+  /**
+   * A device that authenticates with an X.509 certificate ({@code chain}, its own first) and trusts a
+   * node certificate issued by {@code serverCa}. Its alerts are kept: {@link #alerts()}.
+   */
+  public static CoapTestDevice withCertificate(int port, java.security.PrivateKey key, java.security.cert.X509Certificate[] chain,
+      java.security.cert.X509Certificate serverCa) {
+    return new CoapTestDevice(port, Map.of(), Map.of(), false, builder -> builder
+        .setCertificateIdentityProvider(new org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider(key, chain))
+        .setAdvancedCertificateVerifier(org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier.builder()
+            .setTrustedCertificates(serverCa)
+            .build()));
+  }
+
+  /**
+   * Makes the next request resume the DTLS session with an abbreviated handshake (RFC 5246 section
+   * 7.3), as a device waking with its session kept does.
+   */
+  public void forceResumption() {
+    ((DTLSConnector) endpoint.getConnector()).forceResumeSessionFor(new java.net.InetSocketAddress("127.0.0.1", port));
+  }
+
+  /** The alerts the node sent, by their RFC 5246 names ("certificate_revoked"), oldest first. */
+  public java.util.List<String> alerts() {
+    return java.util.List.copyOf(alerts);
+  }
+
+  /**
+   * Whether the node refused a handshake with the fatal alert {@code alert} ("certificate_revoked"):
+   * Scandium tells its alert handler, or, for a handshake of a connection it had before, only the
+   * failed request ("Received 'fatal alert/CERTIFICATE_REVOKED'").
+   */
+  public boolean refusedWith(String alert) {
+    String reported = "fatal alert/" + alert.toUpperCase(java.util.Locale.ROOT);
+    return alerts.contains(alert) || handshakeFailures.stream().anyMatch(failure -> failure.contains(reported));
+  }
+
   public static CoapTestDevice withConnectionId(int port, String identity, String key) {
     return new CoapTestDevice(port, identity, key, Map.of(), Map.of(), true);
   }
@@ -134,6 +176,9 @@ public final class CoapTestDevice implements AutoCloseable {
     try {
       return client.advanced(request);
     } catch (IOException handshakeFailed) {
+      for (Throwable cause = handshakeFailed; cause != null; cause = cause.getCause()) {
+        handshakeFailures.add(String.valueOf(cause.getMessage()));
+      }
       return null;
     } finally {
       client.shutdown();

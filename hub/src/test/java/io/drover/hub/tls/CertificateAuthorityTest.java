@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.coap.DtlsServerIdentity;
 import io.drover.hub.devices.DtlsServerKey;
+import io.drover.hub.devices.certificates.DeviceCas;
 import io.drover.hub.support.TestCertificates;
 import io.drover.hub.support.TlsClients;
 import java.nio.file.Files;
@@ -84,7 +85,9 @@ class CertificateAuthorityTest {
     NodeCertificate.loadAtStart(settings, dir);
     KeyPair dtlsKey = DtlsServerKey.loadAtStart(dir.resolve(DtlsServerKey.FILE_NAME));
 
-    List<X509Certificate> chain = DtlsServerCertificate.issueAtStart(settings, dir, dtlsKey.getPublic());
+    List<X509Certificate> chain = DtlsServerCertificate.issueAtStart(settings, dir, dtlsKey.getPublic(), () -> {
+      throw new AssertionError("the device CA is not needed");
+    });
 
     assertEquals(1, chain.size(), "the CA is the devices' trust anchor and is not sent");
     assertArrayEquals(dtlsKey.getPublic().getEncoded(), chain.get(0).getPublicKey().getEncoded(), "it certifies the DTLS server's own key");
@@ -99,13 +102,26 @@ class CertificateAuthorityTest {
     }
   }
 
+  /**
+   * With the operator's TLS certificate the node holds no TLS CA: the DTLS server's own key (which
+   * raw-public-key devices pin) is certified by the node's device CA instead, for the node's names.
+   */
   @Test
-  void noDtlsServerCertificateIsMadeWhenTheOperatorGaveTheNodeItsCertificate(@TempDir Path elsewhere) throws Exception {
+  void theDtlsServerKeyGetsACertificateFromTheDeviceCaWhenTheOperatorGaveTheNodeItsCertificate(@TempDir Path elsewhere) throws Exception {
     NodeCertificate.loadAtStart(new TlsSettings(null, null, List.of()), elsewhere);
-    TlsSettings operator = new TlsSettings(elsewhere.resolve("tls/server.pem"), elsewhere.resolve("tls/server-key.pem"), List.of());
+    TlsSettings operator = new TlsSettings(elsewhere.resolve("tls/server.pem"), elsewhere.resolve("tls/server-key.pem"), List.of("drover.example.com"));
     KeyPair dtlsKey = DtlsServerKey.loadAtStart(dir.resolve(DtlsServerKey.FILE_NAME));
 
-    assertEquals(List.of(), DtlsServerCertificate.issueAtStart(operator, dir, dtlsKey.getPublic()));
+    List<X509Certificate> chain = DtlsServerCertificate.issueAtStart(operator, dir, dtlsKey.getPublic(),
+        () -> DeviceCas.nodeCa(dir.resolve(NodeCertificate.DIRECTORY)));
+
+    assertEquals(1, chain.size());
+    assertArrayEquals(dtlsKey.getPublic().getEncoded(), chain.get(0).getPublicKey().getEncoded(), "the DTLS server's own key, still");
+    Path server = dir.resolve("dtls-server.pem");
+    Files.writeString(server, PemCertificates.encode(chain.get(0)));
+    TlsClients.Result verify = TlsClients.run(List.of("openssl", "verify", "-CAfile", dir.resolve("tls/" + DeviceCas.CA_FILE).toString(),
+        "-purpose", "sslserver", "-verify_hostname", "drover.example.com", server.toString()));
+    assertEquals(0, verify.exitCode(), verify.output());
   }
 
   /** The CSR with one letter of its subject changed: still DER, no longer what its key signed. */

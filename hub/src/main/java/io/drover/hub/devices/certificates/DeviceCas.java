@@ -41,12 +41,21 @@ public record DeviceCas(CertificateAuthority node, List<X509Certificate> operato
    * @throws IllegalStateException naming {@code devices.ca-file} when it holds no usable CA
    */
   public static DeviceCas loadAtStart(Path tlsDir, Path operatorCaFile) {
-    CertificateAuthority node = CertificateAuthority.loadOrCreate(tlsDir.resolve(CA_FILE), tlsDir.resolve(CA_KEY_FILE),
-        "Drover device CA " + HexFormat.of().formatHex(randomBytes()), CA_VALIDITY, 0);
+    CertificateAuthority node = nodeCa(tlsDir);
     LOG.info("device CA of this node [file: {}, sha256: {}, not-after: {}]: devices' CSRs are signed by it (POST /v1/devices/:id/certificates)",
         tlsDir.resolve(CA_FILE), PemCertificates.fingerprint(node.certificate()), node.certificate().getNotAfter().toInstant());
     List<X509Certificate> operator = operatorCaFile == null ? List.of() : operatorCas(operatorCaFile);
     return new DeviceCas(node, operator);
+  }
+
+  /**
+   * The node's own device CA, made on the first start. Blocks on its files: call it on the launcher thread.
+   *
+   * @param tlsDir {@code DATA_DIR/tls}
+   */
+  public static CertificateAuthority nodeCa(Path tlsDir) {
+    return CertificateAuthority.loadOrCreate(tlsDir.resolve(CA_FILE), tlsDir.resolve(CA_KEY_FILE),
+        "Drover device CA " + HexFormat.of().formatHex(randomBytes()), CA_VALIDITY, 0);
   }
 
   /** Every certificate of the file must be a CA valid now: anything else would refuse devices later and silently. */

@@ -1,5 +1,8 @@
 package io.drover.hub.devices.certificates;
 
+import io.drover.gateway.commands.DeviceCommands;
+import io.drover.gateway.contract.DeviceCommand;
+import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.devices.certificates.CertificateRepository.Registered;
@@ -42,17 +45,22 @@ public final class DeviceCertificatesApi implements ApiFeature {
   private static final Set<String> FIELDS = Set.of("certificate", "csr", "days", "access_token");
   private static final int DEFAULT_DAYS = 365;
   private static final int MAX_DAYS = 3650;
+  /** The session answers at once, without the device: this bounds only the hops to the node that holds it. */
+  private static final long END_SESSION_TIMEOUT_MILLIS = 3000;
 
   private final AccessCheck access;
   private final CertificateRepository repository;
   private final CertificateIndex index;
   private final DeviceCas cas;
+  private final DeviceCommands sessions;
 
-  public DeviceCertificatesApi(AccessCheck access, CertificateRepository repository, CertificateIndex index, DeviceCas cas) {
+  /** @param sessions reaches the device's live session, on whichever node holds it, to end it when its certificate is revoked */
+  public DeviceCertificatesApi(AccessCheck access, CertificateRepository repository, CertificateIndex index, DeviceCas cas, DeviceCommands sessions) {
     this.access = access;
     this.repository = repository;
     this.index = index;
     this.cas = cas;
+    this.sessions = sessions;
   }
 
   @Override
@@ -157,9 +165,11 @@ public final class DeviceCertificatesApi implements ApiFeature {
 
   /**
    * Revokes a fingerprint of the device: from now on a certificate with it is refused on every hub
-   * node. {@code ?unregistered=true} revokes a fingerprint the node never registered (a certificate a
-   * device CA issued outside Drover); without it an unknown fingerprint is a 404, so that a mistyped one
-   * is not taken for revoked.
+   * node, and the device's live session ends if it was authenticated with that certificate (an
+   * {@code END_SESSION} command, through the node that holds the session). {@code ?unregistered=true}
+   * revokes a fingerprint the node never registered (a certificate a device CA issued outside Drover);
+   * without it an unknown fingerprint is a 404, so that a mistyped one is not taken for revoked. The
+   * answer says whether a session ended; the revocation stands whatever came of that.
    */
   private void revoke(RoutingContext ctx) {
     String fingerprint = PemCertificates.normalizeFingerprint(ctx.pathParam("fingerprint"));
@@ -182,12 +192,33 @@ public final class DeviceCertificatesApi implements ApiFeature {
             index.changed(fingerprint, new CertificateIndex.Registration(deviceId, true));
             LOG.info("device certificate revoked [device-id: {}, sha256: {}, registered: {}, by: {}]", deviceId, fingerprint,
                 revocation.registered(), AccessCheck.principal(ctx).username());
-            return Future.succeededFuture(new JsonObject().put("ok", true).put("fingerprint", fingerprint)
-                .put("revoked_at", CertificateJson.time(revocation.revokedAt())).put("registered", revocation.registered()));
+            return endSession(deviceId, fingerprint).map(ended -> new JsonObject().put("ok", true).put("fingerprint", fingerprint)
+                .put("revoked_at", CertificateJson.time(revocation.revokedAt())).put("registered", revocation.registered())
+                .put("session_ended", ended));
           });
         })
         .onSuccess(ctx::json)
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * Ends the device's live session if it was authenticated with the revoked certificate.
+   *
+   * @return whether one ended; false too when the device is offline, or the session's node did not
+   *     answer (logged: the certificate is refused at the next handshake all the same)
+   */
+  private Future<Boolean> endSession(String deviceId, String fingerprint) {
+    DeviceCommand end = new DeviceCommand(deviceId, DeviceCommand.Kind.END_SESSION, null, fingerprint, END_SESSION_TIMEOUT_MILLIS);
+    return sessions.request(end)
+        .map(reply -> "ended".equals(reply.getString("result")))
+        .recover(cause -> {
+          DeviceFailure failure = DeviceFailure.from(cause);
+          if (failure.kind() != DeviceFailure.Kind.DEVICE_OFFLINE) {
+            LOG.warn("the session of a revoked certificate could not be asked to end [device-id: {}, sha256: {}, cause: {}]", deviceId, fingerprint,
+                failure.getMessage());
+          }
+          return Future.succeededFuture(false);
+        });
   }
 
   /**

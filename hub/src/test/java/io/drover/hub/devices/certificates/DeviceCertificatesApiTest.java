@@ -156,6 +156,7 @@ class DeviceCertificatesApiTest {
     HttpResponse<String> revoked = node.send("DELETE", certificates(device) + "/" + colons(fingerprint), null, alice);
     assertEquals(200, revoked.statusCode(), "the colon form openssl prints is taken: " + revoked.body());
     String revokedAt = new JsonObject(revoked.body()).getString("revoked_at");
+    assertEquals(false, new JsonObject(revoked.body()).getBoolean("session_ended"), "the device is offline: no session to end");
     JsonObject listed = only(list(device, alice));
     assertEquals(true, listed.getBoolean("revoked"));
     assertEquals(revokedAt, listed.getString("revoked_at"));
