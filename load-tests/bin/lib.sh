@@ -142,7 +142,7 @@ read_variants() {
 # Nodes
 
 # Starts a node on free loopback ports (HTTP, MQTT, CoAP) and waits NODE_START_S seconds at most (90)
-# for its "node started" line. A port the node does not open (a role without it) reads -1.
+# for its "node started" line. A port the node does not open (a role without it) reads "-".
 node_start() { # key log-name data-dir [node arguments...]
   local key=$1 log_name=$2 log_file="$OUT_DIR/node-$2.log" data=$3 _ line jar="$WORK/drover-$1.jar"
   shift 3
@@ -160,9 +160,9 @@ node_start() { # key log-name data-dir [node arguments...]
   for _ in $(seq 1 $((2 * ${NODE_START_S:-90}))); do
     if grep -q 'node started' "$log_file"; then
       line=$(grep -m1 'node started' "$log_file")
-      NODE_HTTP[$key]=$(sed -E 's/.*http-port: (-?[0-9]+).*/\1/' <<<"$line")
-      NODE_MQTT[$key]=$(sed -E 's/.*mqtt-port: (-?[0-9]+).*/\1/' <<<"$line")
-      NODE_COAP[$key]=$(sed -E 's/.*coaps-port: (-?[0-9]+).*/\1/' <<<"$line")
+      NODE_HTTP[$key]=$(sed -E 's/.*http-port: ([0-9-]+).*/\1/' <<<"$line")
+      NODE_MQTT[$key]=$(sed -E 's/.*mqtt-port: ([0-9-]+).*/\1/' <<<"$line")
+      NODE_COAP[$key]=$(sed -E 's/.*coaps-port: ([0-9-]+).*/\1/' <<<"$line")
       log "node up [$key ($log_name), pid ${NODE_PID[$key]}, http ${NODE_HTTP[$key]}, mqtt ${NODE_MQTT[$key]}, coaps ${NODE_COAP[$key]}]"
       return 0
     fi
