@@ -42,152 +42,25 @@ CALLS="${CALLS:-200}"
 CALL_WARMUP="${CALL_WARMUP:-50}"
 OUT_DIR="${OUT_DIR:-$ROOT/load-tests/target/cluster-scale-$(date +%Y%m%d-%H%M%S)}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
-NODE_JAVA_OPTS="${NODE_JAVA_OPTS:-}"
-# As in session-cost.sh: C1 only and the serial collector for the short-lived load generator.
-SWARM_JAVA_OPTS="${SWARM_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx2g}"
+# A hub node joining a cluster may take longer than a lone node to start.
+NODE_START_S="${NODE_START_S:-120}"
 
-WORK=""
 CLUSTER_NAME="drover-bench-$$"
-declare -A PID=() HTTP=() MQTT=() DATA=()
-NODES=()        # names in start order; stopped in reverse
-SWARM_PIDS=()
 
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-cleanup() {
-  local status=$? i
-  trap - EXIT INT TERM
-  if [[ -n "$WORK" && -d "$WORK" ]]; then touch "$WORK/stop"; fi
-  stop_swarms
-  for ((i = ${#NODES[@]} - 1; i >= 0; i--)); do stop_node "${NODES[i]}"; done
-  [[ -n "$WORK" && -d "$WORK" ]] && rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# ---------------------------------------------------------------------------------------------
-# Processes
-
-# A free TCP port on loopback below the ephemeral range, so no client socket of the swarms takes it.
-free_port() {
-  local port
-  while true; do
-    port=$((20000 + RANDOM % 12000))
-    ss -Htan "sport = :$port" | grep -q . || { echo "$port"; return 0; }
-  done
-}
-
-start_node() { # name [flags...]; the node's HTTP and MQTT ports go to HTTP[name] and MQTT[name]
-  local name=$1 log_file="$OUT_DIR/node-$1.log" _
-  shift
-  DATA[$name]="$WORK/data-$name"
-  # shellcheck disable=SC2086
-  java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir="${DATA[$name]}" \
-    --http.host=127.0.0.1 --http.port=0 --http.tls-port=0 --mqtt.host=127.0.0.1 --mqtt.port=0 --mqtt.tls-port=0 \
-    --coap.host=127.0.0.1 --coap.port=0 "$@" >"$log_file" 2>&1 &
-  PID[$name]=$!
-  NODES+=("$name")
-  for _ in $(seq 1 240); do
-    if grep -q 'node started' "$log_file"; then
-      local line
-      line=$(grep -m1 'node started' "$log_file")
-      HTTP[$name]=$(sed -E 's/.*http-port: ([0-9]+).*/\1/' <<<"$line")
-      MQTT[$name]=$(sed -E 's/.*mqtt-port: ([0-9-]+).*/\1/' <<<"$line")
-      log "node up [$name, pid ${PID[$name]}, http ${HTTP[$name]}, mqtt ${MQTT[$name]}]"
-      return 0
-    fi
-    kill -0 "${PID[$name]}" 2>/dev/null || die "node $name exited during start; see $log_file"
-    sleep 0.5
-  done
-  die "node $name did not start within 120 s; see $log_file"
-}
-
-stop_node() { # name
-  local name=$1 pid=${PID[$1]:-} _
-  [[ -n "$pid" ]] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "node $name did not stop within 60 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
-  # The embedded PostgreSQL runs detached from the JVM: if the node could not stop it, this does.
-  local pg_pid_file="${DATA[$name]}/postgres/postmaster.pid"
-  if [[ -f "$pg_pid_file" ]]; then
-    local pg_pid
-    pg_pid=$(head -1 "$pg_pid_file")
-    if [[ -n "$pg_pid" ]] && kill -0 "$pg_pid" 2>/dev/null; then
-      log "stopping node $name's orphaned PostgreSQL (pid $pg_pid)"
-      kill -TERM "$pg_pid" 2>/dev/null || true
-      sleep 2
-    fi
-  fi
-  PID[$name]=""
-}
-
-wait_swarms() {
-  local pid
-  for pid in "${SWARM_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  SWARM_PIDS=()
-}
-
-stop_swarms() {
-  local pid
-  for pid in "${SWARM_PIDS[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; fi
-  done
-  wait_swarms
-}
-
-launch_swarm() { # name port credentials offset count [extra swarm options...]
-  local name=$1 port=$2 credentials=$3 offset=$4 count=$5
-  shift 5
-  # shellcheck disable=SC2086
-  java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" swarm --host 127.0.0.1 --port "$port" \
-    --credentials "$credentials" --offset "$offset" --count "$count" \
-    "$@" >"$OUT_DIR/swarm-$name.json" 2>"$OUT_DIR/swarm-$name.log" &
-  SWARM_PIDS+=($!)
-}
-
-provision() { # node count credentials-out
-  # shellcheck disable=SC2086
-  java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" provision --port "${HTTP[$1]}" \
-    --token-file "${DATA[$1]}/admin-token" --count "$2" --concurrency 64 --out "$3" \
-    | tee "$OUT_DIR/provision-$1.json" >&2
-  (($(wc -l <"$3") == $2)) || die "only $(wc -l <"$3") of $2 devices registered on $1"
-}
+# shellcheck source=load-tests/bin/lib.sh
+source "$ROOT/load-tests/bin/lib.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Measurements
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
-heap_used_kb() { jcmd "$1" GC.heap_info | awk '/heap/ && /used/ && v == "" { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v) } } END { print v }'; }
-
-operations() { # node path: /metrics or /health, read with the node's metrics token as Prometheus does
-  curl -s --max-time 5 -H "Authorization: Bearer $(cat "${DATA[$1]}/metrics-token")" "http://127.0.0.1:${HTTP[$1]}$2"
-}
-gauge() { # node metric: the metric's sample. awk reads to the end: stopping early would fail curl (exit 23)
-  operations "$1" /metrics | awk -v m="$2" '$1 == m && v == "" { v = sprintf("%d", $2) } END { print v }'
-}
-mqtt_connected() { gauge "$1" 'drover_devices_connected{protocol="mqtt"}'; }
+mqtt_connected() { node_metric_sum "$1" drover_devices_connected 'protocol="mqtt"'; }
 
 # Devices the hub's database shows online, and all devices: "online total".
-online_in_hub() {
-  local port
-  port=$(grep -m1 'embedded PostgreSQL started' "$OUT_DIR/node-hub.log" | sed -E 's/.*port: ([0-9]+).*/\1/')
-  PGPASSWORD="$(cat "${DATA[hub]}/postgres/drover-password")" psql -h 127.0.0.1 -p "$port" -U postgres -d postgres \
-    -tAF' ' -c 'SELECT count(*) FILTER (WHERE online), count(*) FROM devices'
-}
+online_in_hub() { node_sql hub 'SELECT count(*) FILTER (WHERE online), count(*) FROM devices'; }
 
 # Appends one row to sessions.tsv: node phase sessions rss_kb rss_after_gc_kb heap_after_gc_kb fds
 measure() { # node phase sessions
-  local name=$1 pid=${PID[$1]} rss rss_gc heap
+  local name=$1 pid=${NODE_PID[$1]} rss rss_gc heap
   rss=$(rss_kb "$pid")
   jcmd "$pid" GC.run >/dev/null
   sleep 1
@@ -195,19 +68,6 @@ measure() { # node phase sessions
   heap=$(heap_used_kb "$pid")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$2" "$3" "$rss" "$rss_gc" "$heap" "$(fd_count "$pid")" >>"$OUT_DIR/sessions.tsv"
   log "measured [$name $2, $3 sessions]: RSS ${rss} kB, after GC ${rss_gc} kB, heap ${heap} kB"
-}
-
-wait_ready() { # ready-file...; fails if every swarm dies first or after 600 s
-  local deadline=$((SECONDS + 600)) file
-  for file in "$@"; do
-    while [[ ! -f "$file" ]]; do
-      ((SECONDS < deadline)) || die "swarm not connected within 600 s ($file)"
-      local pid alive=0
-      for pid in "${SWARM_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-      ((alive)) || die "every swarm exited before $file appeared; see $OUT_DIR/swarm-*.log"
-      sleep 0.5
-    done
-  done
 }
 
 wait_online() { # expected; waits at most 120 s for the hub's database to show that many online
@@ -221,17 +81,6 @@ wait_online() { # expected; waits at most 120 s for the hub's database to show t
   echo "${counts%% *}"
 }
 
-wait_idle() { # node...: until each reports no MQTT session (at most 60 s each)
-  local name _
-  for name in "$@"; do
-    for _ in $(seq 1 120); do
-      [[ "$(mqtt_connected "$name")" == 0 ]] && continue 2
-      sleep 0.5
-    done
-    log "WARNING: $name still reports $(mqtt_connected "$name") MQTT sessions"
-  done
-}
-
 # Half the devices through each gateway, in swarms of at most PER_SWARM; measures, then lets go.
 hold_sessions() {
   local half=$((DEVICES / 2)) gw offset=0 index=0 ready_files=()
@@ -242,7 +91,7 @@ hold_sessions() {
     local remaining=$share
     while ((remaining > 0)); do
       local count=$((remaining < PER_SWARM ? remaining : PER_SWARM)) name="hold-$gw-s$index"
-      launch_swarm "$name" "${MQTT[$gw]}" "$WORK/devices-hub.txt" "$offset" "$count" \
+      swarm_launch "$name" "${NODE_MQTT[$gw]}" "$WORK/devices-hub.txt" "$offset" "$count" \
         --in-flight 100 --hold-s 900 --deadline-s 1200 \
         --stop-file "$WORK/stop" --ready-file "$WORK/ready-$name"
       ready_files+=("$WORK/ready-$name")
@@ -250,7 +99,7 @@ hold_sessions() {
     done
   done
   local connect_start=$SECONDS
-  wait_ready "${ready_files[@]}"
+  swarms_wait_ready 600 "${ready_files[@]}"
   local file connected=0
   for file in "${ready_files[@]}"; do connected=$((connected + $(jq .connected "$file"))); done
   log "$connected of $DEVICES sessions connected in $((SECONDS - connect_start)) s"
@@ -267,22 +116,23 @@ hold_sessions() {
   done
   measure hub held "$connected"
   touch "$WORK/stop"
-  wait_swarms
-  wait_idle gw1 gw2
+  swarms_wait
+  node_wait_idle gw1
+  node_wait_idle gw2
   wait_online 0 >/dev/null
 }
 
 rate_run() { # server label
   local server=$1 label=$2 name="rate-$1-$2" port credentials
-  if [[ "$server" == clustered ]]; then port=${MQTT[gw1]}; credentials="$WORK/devices-hub.txt"
-  else port=${MQTT[single]}; credentials="$WORK/devices-single.txt"; fi
-  launch_swarm "$name" "$port" "$credentials" 0 "$RATE_COUNT" --in-flight "$RATE_IN_FLIGHT" --hold-s 0 --deadline-s 600
-  wait_swarms
+  if [[ "$server" == clustered ]]; then port=${NODE_MQTT[gw1]}; credentials="$WORK/devices-hub.txt"
+  else port=${NODE_MQTT[single]}; credentials="$WORK/devices-single.txt"; fi
+  swarm_launch "$name" "$port" "$credentials" 0 "$RATE_COUNT" --in-flight "$RATE_IN_FLIGHT" --hold-s 0 --deadline-s 600
+  swarms_wait
   if [[ "$label" != warmup* ]]; then
     jq -c --arg server "$server" --arg run "$label" '{server: $server, run: $run} + .' "$OUT_DIR/swarm-$name.json" >>"$OUT_DIR/rates.jsonl"
   fi
   log "connect rate [$server $label]: $(jq -c '{connected, failed, connectsPerSecond, connectP50Ms, connectP99Ms}' "$OUT_DIR/swarm-$name.json")"
-  if [[ "$server" == clustered ]]; then wait_idle gw1; wait_online 0 >/dev/null; else wait_idle single; fi
+  if [[ "$server" == clustered ]]; then node_wait_idle gw1; wait_online 0 >/dev/null; else node_wait_idle single; fi
 }
 
 rate_pair() { # label index
@@ -292,8 +142,8 @@ rate_pair() { # label index
 
 call_run() { # server rep; appends: server rep calls p50_ms p90_ms p99_ms max_ms failed
   local server=$1 http mqtt admin line
-  if [[ "$server" == clustered ]]; then http=${HTTP[hub]}; mqtt=${MQTT[gw1]}; admin=$(cat "${DATA[hub]}/admin-token")
-  else http=${HTTP[single]}; mqtt=${MQTT[single]}; admin=$(cat "${DATA[single]}/admin-token"); fi
+  if [[ "$server" == clustered ]]; then http=${NODE_HTTP[hub]}; mqtt=${NODE_MQTT[gw1]}; admin=$(cat "${NODE_DATA[hub]}/admin-token")
+  else http=${NODE_HTTP[single]}; mqtt=${NODE_MQTT[single]}; admin=$(cat "${NODE_DATA[single]}/admin-token"); fi
   line=$(timeout 300 java -Xmx256m "$WORK/CallRoundTrip.java" "$http" "$mqtt" "$admin" "$CALL_WARMUP" "$CALLS" \
     2>>"$OUT_DIR/calls-$server.log") || die "the call round trip against $server failed; see $OUT_DIR/calls-$server.log"
   printf '%s\t%s\t%s\n' "$server" "$2" "$line" >>"$OUT_DIR/calls.tsv"
@@ -303,7 +153,6 @@ call_run() { # server rep; appends: server rep calls p50_ms p90_ms p99_ms max_ms
 # ---------------------------------------------------------------------------------------------
 # Summary
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "NA"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 value() { # node phase column
   awk -F'\t' -v n="$1" -v p="$2" -v c="$3" '$1 == n && $2 == p { print $c; exit }' "$OUT_DIR/sessions.tsv"
 }
@@ -312,17 +161,13 @@ per_session() { # node column sessions: (held - idle) / sessions, in KiB
 }
 call_median() { awk -F'\t' -v s="$1" -v c="$2" '$1 == s { print $c }' "$OUT_DIR/calls.tsv" | median; }
 rate_median() { jq -r --arg s "$1" "select(.server == \$s) | .$2" "$OUT_DIR/rates.jsonl" | median; }
-rounded() { awk -v d="$1" -v x="$2" 'BEGIN { if (x == "NA") print "NA"; else printf "%.*f\n", d, x }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b == 0) print "NA"; else printf "%.2f\n", a / b }'; }
-mib() { awk -v k="$1" 'BEGIN { if (k == "" || k == "NA") print "NA"; else printf "%.1f\n", k / 1024 }'; }
 
 write_summary() {
   local s="$OUT_DIR/summary.md" gw i=0
   {
     echo "# Cluster: sessions past one process, connect rate across the bus ($(date -u +%Y-%m-%dT%H:%MZ))"
     echo
-    echo "Code: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- gateway hub 2>/dev/null || echo ' with uncommitted changes in gateway/ or hub/')."
-    echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(uname -r); $(java -version 2>&1 | head -1); load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+    describe_run
     echo
     echo "## Sessions held: $HELD of $DEVICES connected; online in the hub's database: $ONLINE"
     echo
@@ -367,14 +212,7 @@ write_summary() {
         "(p50 of each run: $(awk -F'\t' '$1 == "clustered" { print $4 }' "$OUT_DIR/calls.tsv" | paste -sd' ') vs $(awk -F'\t' '$1 == "single" { print $4 }' "$OUT_DIR/calls.tsv" | paste -sd' '))"
     fi
     echo
-    echo "Node log lines at WARN or ERROR during the run (digits replaced by N):"
-    echo
-    echo '```'
-    for f in "$OUT_DIR"/node-*.log; do
-      grep -E '^[0-9:.]+ (WARN|ERROR) ' "$f" | cut -d' ' -f2- | cut -c1-160 | sed -E 's/[0-9]+/N/g' | sed "s|^|$(basename "$f" .log): |" || true
-    done | sort | uniq -c
-    echo '```'
-    echo
+    node_log_warnings_section
     echo "Raw rows: sessions.tsv (node, phase, sessions, rss_kb, rss_after_gc_kb, heap_after_gc_kb, fds); rates.jsonl; calls.tsv (server, rep, calls, p50, p90, p99, max ms, failed)."
   } >"$s"
   cat "$s"
@@ -386,9 +224,7 @@ write_summary() {
 # The whole run is one function, so bash has read all of it before it starts: editing this file
 # while a run goes on cannot change what the run does.
 main() {
-  for tool in java jcmd jq curl ss psql; do
-    command -v "$tool" >/dev/null || die "$tool is needed (java and jcmd from a JDK, psql from postgresql-client)"
-  done
+  require_tools java jcmd jq curl ss psql
   ((PER_SWARM <= 19000)) || die "PER_SWARM ($PER_SWARM) must stay below one process's 20,000 open files"
   ((RATE_COUNT <= 19000 && RATE_COUNT <= DEVICES)) || die "RATE_COUNT ($RATE_COUNT) must be at most 19,000 and at most DEVICES"
   FD_LIMIT=$(ulimit -n)
@@ -398,18 +234,13 @@ main() {
   : >"$OUT_DIR/sessions.tsv"
   : >"$OUT_DIR/rates.jsonl"
   : >"$OUT_DIR/calls.tsv"
-  if [[ "$SKIP_BUILD" != 1 ]]; then
-    log "building (mvn -B -q package -DskipTests)"
-    (cd "$ROOT" && mvn -B -q -pl coap-protocol,gateway,hub,load-tests -am package -DskipTests) || die "build failed"
-  fi
-  WORK=$(mktemp -d /tmp/drover-cluster-scale.XXXXXX)
-  cp "$ROOT/hub/target/drover.jar" "$ROOT/load-tests/target/drover-swarm.jar" "$ROOT/load-tests/cluster/CallRoundTrip.java" "$WORK/"
+  build_project
+  make_workdir cluster-scale
+  cp "$ROOT/load-tests/cluster/CallRoundTrip.java" "$WORK/"
   log "results go to $OUT_DIR"
 
-  local HUB_PORT GW1_PORT GW2_PORT members name run i
-  HUB_PORT=$(free_port); GW1_PORT=$(free_port); GW2_PORT=$(free_port)
-  while [[ "$GW1_PORT" == "$HUB_PORT" ]]; do GW1_PORT=$(free_port); done
-  while [[ "$GW2_PORT" == "$HUB_PORT" || "$GW2_PORT" == "$GW1_PORT" ]]; do GW2_PORT=$(free_port); done
+  local HUB_PORT GW1_PORT GW2_PORT members name run
+  HUB_PORT=$(free_port); GW1_PORT=$(free_port "$HUB_PORT"); GW2_PORT=$(free_port "$HUB_PORT" "$GW1_PORT")
   MEMBERS="127.0.0.1:$HUB_PORT,127.0.0.1:$GW1_PORT,127.0.0.1:$GW2_PORT"
   # the cluster's event bus runs over TLS with client certificates, as in production
   java -jar "$WORK/drover.jar" cluster-ca --out "$WORK/cluster-ca" --nodes hub,gw1,gw2 >/dev/null || die "cluster-ca failed"
@@ -418,19 +249,19 @@ main() {
       "--cluster.tls-cert-file=$WORK/cluster-ca/$3.crt --cluster.tls-key-file=$WORK/cluster-ca/$3.key --cluster.tls-ca-file=$WORK/cluster-ca/ca.crt"
   }
   # shellcheck disable=SC2046
-  start_node hub $(cluster_flags hub "$HUB_PORT" hub)
+  node_start hub hub "$WORK/data-hub" $(cluster_flags hub "$HUB_PORT" hub)
   # shellcheck disable=SC2046
-  start_node gw1 $(cluster_flags gateway "$GW1_PORT" gw1)
+  node_start gw1 gw1 "$WORK/data-gw1" $(cluster_flags gateway "$GW1_PORT" gw1)
   # shellcheck disable=SC2046
-  start_node gw2 $(cluster_flags gateway "$GW2_PORT" gw2)
+  node_start gw2 gw2 "$WORK/data-gw2" $(cluster_flags gateway "$GW2_PORT" gw2)
   for _ in $(seq 1 60); do
-    members=$(operations hub /health | jq -r '.checks[] | select(.id == "cluster") | .data.members' 2>/dev/null || true)
+    members=$(node_operations hub /health | jq -r '.checks[] | select(.id == "cluster") | .data.members' 2>/dev/null || true)
     [[ "$members" == 3 ]] && break
     sleep 1
   done
   [[ "$members" == 3 ]] || die "the cluster has ${members:-no} members, not 3"
   log "cluster of 3 members [hub, gw1, gw2]"
-  start_node single
+  node_start single single "$WORK/data-single"
 
   provision hub "$DEVICES" "$WORK/devices-hub.txt"
   provision single "$RATE_COUNT" "$WORK/devices-single.txt"
@@ -446,9 +277,9 @@ main() {
     else call_run single "$run"; call_run clustered "$run"; fi
   done
   for name in hub gw1 gw2 single; do
-    operations "$name" /metrics >"$OUT_DIR/metrics-$name.txt" || true
+    node_metrics "$name" >"$OUT_DIR/metrics-$name.txt" || true
   done
-  for ((i = ${#NODES[@]} - 1; i >= 0; i--)); do stop_node "${NODES[i]}"; done
+  nodes_stop_all
 
   write_summary
   log "done; results in $OUT_DIR"

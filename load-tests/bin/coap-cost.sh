@@ -8,11 +8,14 @@
 #   NODE_ARGS_A="--coap.executors=1" NODE_ARGS_B="--coap.executors=2" load-tests/bin/coap-cost.sh
 #                                      # node variants (up to NODE_ARGS_D), each a node of its own,
 #                                      # taking turns with the others and the baseline in every round
+#   LABEL_A=before NODE_JAR_A=/tmp/before/drover.jar LABEL_B=after NODE_ARGS_B="" load-tests/bin/coap-cost.sh
+#                                      # a change measured before and after in one run (lib.sh's
+#                                      # read_variants: NODE_JAR_x, NODE_JAVA_OPTS_x, LABEL_x)
 #
 # In one run it:
-#   1. builds the project (SKIP_BUILD=1 skips) and copies both jars into a temporary directory;
+#   1. builds the jars (SKIP_BUILD=1 skips) and copies them into a temporary directory;
 #   2. starts a node with a fresh data dir on free loopback ports (one per variant: drover-a with
-#      NODE_ARGS_A, drover-b with NODE_ARGS_B, ...; one node "drover" when none is set), registers
+#      NODE_ARGS_A, drover-b with NODE_ARGS_B, ...; one node "drover" when only A is set), registers
 #      SESSIONS devices in each through the admin API, and starts the baseline with the first node's keys;
 #   3. sessions held, for each server in turn: heap after a forced full GC (jcmd GC.run, GC.heap_info)
 #      and RSS idle, then with SESSIONS DTLS sessions held by swarm processes of at most PER_SWARM
@@ -39,84 +42,15 @@ SETTLE_S="${SETTLE_S:-3}"
 OUT_DIR="${OUT_DIR:-$ROOT/load-tests/target/coap-cost-$(date +%Y%m%d-%H%M%S)}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
 HELD="${HELD:-1}" # 0 skips the sessions-held phase
-NODE_JAVA_OPTS="${NODE_JAVA_OPTS:-}"
 BASELINE_JAVA_OPTS="${BASELINE_JAVA_OPTS:-}"
 # C1 only and the serial collector, as for the MQTT swarm; small stacks for one receiver thread per device
 SWARM_JAVA_OPTS="${SWARM_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss256k -Xmx2g}"
 
-WORK=""
-NODES=()                                   # node names: drover, or drover-a, drover-b, ...
-declare -A NODE_ARGS NODE_PID NODE_HTTP NODE_COAP NODE_DEVICES
+# shellcheck source=load-tests/bin/lib.sh
+source "$ROOT/load-tests/bin/lib.sh"
+
+declare -A NODE_DEVICES=()
 BASE_PID=""
-SWARM_PIDS=()
-
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  if [[ -n "$WORK" && -d "$WORK" ]]; then touch "$WORK/stop"; fi
-  stop_swarms
-  stop_baseline
-  stop_nodes
-  [[ -n "$WORK" && -d "$WORK" ]] && rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-start_node() { # name
-  local name=$1 data="$WORK/$1-data" log_file="$OUT_DIR/$1.log" _ line pid
-  # shellcheck disable=SC2086
-  java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir "$data" \
-    --http.host 127.0.0.1 --http.port 0 --http.tls-port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 --mqtt.tls-port 0 \
-    --coap.host 127.0.0.1 --coap.port 0 ${NODE_ARGS[$name]} >"$log_file" 2>&1 &
-  pid=$!
-  NODE_PID[$name]=$pid
-  for _ in $(seq 1 180); do
-    if grep -q 'node started' "$log_file"; then
-      line=$(grep -m1 'node started' "$log_file")
-      NODE_HTTP[$name]=$(sed -E 's/.*http-port: ([0-9]+).*/\1/' <<<"$line")
-      NODE_COAP[$name]=$(sed -E 's/.*coaps-port: ([0-9]+).*/\1/' <<<"$line")
-      log "$name up [pid $pid, http ${NODE_HTTP[$name]}, coaps ${NODE_COAP[$name]}, args: ${NODE_ARGS[$name]:-none}]"
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || die "$name exited during start; see $log_file"
-    sleep 0.5
-  done
-  die "$name did not start within 90 s; see $log_file"
-}
-
-stop_node() { # name
-  local name=$1 pid=${NODE_PID[$1]:-} _
-  [[ -n "$pid" ]] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "$name did not stop within 60 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
-  # The embedded PostgreSQL runs detached from the JVM: if the node could not stop it, this does.
-  local pg_pid_file="$WORK/$name-data/postgres/postmaster.pid" pg_pid
-  if [[ -f "$pg_pid_file" ]]; then
-    pg_pid=$(head -1 "$pg_pid_file")
-    if [[ -n "$pg_pid" ]] && kill -0 "$pg_pid" 2>/dev/null; then
-      log "stopping $name's orphaned PostgreSQL (pid $pg_pid)"
-      kill -TERM "$pg_pid" 2>/dev/null || true
-      sleep 2
-    fi
-  fi
-  NODE_PID[$name]=""
-}
-
-stop_nodes() {
-  local name
-  for name in "${NODES[@]}"; do stop_node "$name"; done
-}
 
 start_baseline() {
   local _
@@ -124,6 +58,7 @@ start_baseline() {
   java $BASELINE_JAVA_OPTS -jar "$WORK/drover-swarm.jar" coap-baseline --devices "${NODE_DEVICES[${NODES[0]}]}" \
     --count "$SESSIONS" --max-s 7200 >"$WORK/baseline.out" 2>"$OUT_DIR/baseline.log" &
   BASE_PID=$!
+  track_tool "$BASE_PID"
   for _ in $(seq 1 120); do
     if grep -q '"port"' "$WORK/baseline.out"; then
       BASE_COAP_PORT=$(sed -E 's/.*"port":([0-9]+).*/\1/' "$WORK/baseline.out")
@@ -136,20 +71,6 @@ start_baseline() {
   die "baseline did not start within 60 s"
 }
 
-stop_baseline() {
-  [[ -n "$BASE_PID" ]] || return 0
-  kill -TERM "$BASE_PID" 2>/dev/null || true
-  wait "$BASE_PID" 2>/dev/null || true
-  BASE_PID=""
-}
-
-stop_swarms() {
-  local pid
-  for pid in "${SWARM_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${SWARM_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  SWARM_PIDS=()
-}
-
 swarm() { # port devices-file out-json [coap-swarm options...]
   local port=$1 devices=$2 out=$3
   shift 3
@@ -158,8 +79,6 @@ swarm() { # port devices-file out-json [coap-swarm options...]
     --handshakes-in-flight "$HS_IN_FLIGHT" "$@" >"$out" 2>>"$OUT_DIR/swarm.log"
 }
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-heap_used_kb() { jcmd "$1" GC.heap_info | awk '/heap/ && /used/ { for (i = 1; i <= NF; i++) if ($i == "used") { sub(/K.*/, "", $(i + 1)); print $(i + 1); exit } }'; }
 measure() { # server state pid
   jcmd "$3" GC.run >/dev/null
   sleep 1
@@ -207,40 +126,27 @@ rate_run() { # server port devices-file mode(fixed|max) counted
 
 # ---------------------------------------------------------------------------------------------
 
+require_tools java jcmd python3
 mkdir -p "$OUT_DIR"
-WORK=$(mktemp -d /tmp/coap-cost.XXXXXX)
-for v in A B C D; do
-  var="NODE_ARGS_$v"
-  if [[ -n "${!var:-}" ]]; then
-    name="drover-${v,,}"
-    NODES+=("$name")
-    NODE_ARGS[$name]="${!var}"
-  fi
-done
-if ((${#NODES[@]} == 0)); then
-  NODES=(drover)
-  NODE_ARGS[drover]=""
-fi
-if [[ "$SKIP_BUILD" != 1 ]]; then
-  log "building"
-  (cd "$ROOT" && mvn -B -q install -DskipTests)
-fi
-cp "$ROOT/hub/target/drover.jar" "$ROOT/load-tests/target/drover-swarm.jar" "$WORK/"
+read_variants
+NODES=("${VARIANTS[@]}")
+build_project
+make_workdir coap-cost
 {
   echo "commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo ' (with local changes)')"
   echo "started $(date -u +%FT%TZ); $(nproc) cores; load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
   java -version 2>&1 | head -1
-  for name in "${NODES[@]}"; do echo "$name: ${NODE_ARGS[$name]:-default options}"; done
+  for name in "${NODES[@]}"; do echo "$name: ${VARIANT_ARGS[$name]:-default options}${VARIANT_JAR[$name]:+, jar $(basename "${VARIANT_JAR[$name]}")}"; done
 } >"$OUT_DIR/machine.txt"
 : >"$OUT_DIR/results.jsonl"
 printf 'server\tstate\theap_used_kb\trss_kb\n' >"$OUT_DIR/memory.tsv"
 
 for name in "${NODES[@]}"; do
-  start_node "$name"
+  # shellcheck disable=SC2086
+  node_start "$name" "$name" "$WORK/$name-data" ${VARIANT_ARGS[$name]}
   log "$name: registering $SESSIONS devices"
   NODE_DEVICES[$name]="$WORK/devices-$name.txt"
-  java -jar "$WORK/drover-swarm.jar" provision --port "${NODE_HTTP[$name]}" --token-file "$WORK/$name-data/admin-token" \
-    --count "$SESSIONS" --concurrency 64 --out "${NODE_DEVICES[$name]}" >>"$OUT_DIR/provision.json"
+  provision "$name" "$SESSIONS" "${NODE_DEVICES[$name]}"
 done
 start_baseline
 

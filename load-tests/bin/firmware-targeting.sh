@@ -8,10 +8,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DEVICES="${DEVICES:-1000000}"
 RUNS="${RUNS:-5}"
-OUT="$ROOT/load-tests/target/firmware-targeting"
-mkdir -p "$OUT"
-# the benchmark is compiled by the build (load-tests/src/main/java/io/drover/loadtests/bench); it runs on the hub's classes
-mvn -B -q -o -f "$ROOT/pom.xml" -pl load-tests -am compile dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" -Dmdep.includeScope=compile >&2
-java -Xmx3g -XX:+UseParallelGC -cp "$ROOT/load-tests/target/classes:$(cat "$OUT/classpath.txt")" io.drover.loadtests.bench.TargetingBench "$DEVICES" "$RUNS" \
-  2> "$OUT/runs.jsonl" | tee "$OUT/summary.json"
-cat "$OUT/runs.jsonl" >&2
+OUT_DIR="$ROOT/load-tests/target/firmware-targeting"
+# shellcheck source=load-tests/bin/lib.sh
+source "$ROOT/load-tests/bin/lib.sh"
+in_process_bench TargetingBench "$DEVICES" "$RUNS"

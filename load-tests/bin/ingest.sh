@@ -324,12 +324,7 @@ write_summary() {
       done
     done
     echo
-    echo "Node log lines at WARN or ERROR during the run (IDs replaced by ID, other digits by N):"
-    echo
-    echo '```'
-    node_log_warnings
-    echo '```'
-    echo
+    node_log_warnings_section
     echo "Raw rows: results.jsonl (one per recorded run); eventloops.tsv (node, qos, rate, round, thread, ticks at $CLK_TCK/s);"
     echo "swarm-*.json and listen-*.json (each run's load generator and listener reports)."
   } >"$s"

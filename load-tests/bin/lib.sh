@@ -7,7 +7,7 @@
 # nodes (and their embedded PostgreSQL) and mosquitto it started are stopped and its work directory
 # is removed. A script sets ROOT and OUT_DIR before it sources this, and may set NODE_JAVA_OPTS and
 # SWARM_JAVA_OPTS. Nodes are kept by a key (a variant's label, say), so several may run at once:
-# NODE_PID[key], NODE_DATA[key], NODE_HTTP[key], NODE_MQTT[key], NODE_LOG[key].
+# NODE_PID[key], NODE_DATA[key], NODE_HTTP[key], NODE_MQTT[key], NODE_COAP[key], NODE_LOG[key].
 #
 # Only loopback addresses are used; every wait here is bounded in time.
 
@@ -23,7 +23,7 @@ WORK=""
 SWARM_PIDS=()
 TOOL_PIDS=()
 NODE_KEYS=()
-declare -A NODE_PID=() NODE_DATA=() NODE_HTTP=() NODE_MQTT=() NODE_LOG=()
+declare -A NODE_PID=() NODE_DATA=() NODE_HTTP=() NODE_MQTT=() NODE_COAP=() NODE_LOG=()
 declare -A VARIANT_JAVA_OPTS=()  # a variant's own JVM options (read_variants)
 MOSQ_PID=""
 MOSQ_PORT=""
@@ -67,11 +67,12 @@ require_mosquitto() {
   fi
 }
 
-# Builds the project unless SKIP_BUILD=1.
+# Builds the node and the swarm jars unless SKIP_BUILD=1: package, never install, so that a run does
+# not replace the artifacts in ~/.m2 that other builds on the machine read.
 build_project() {
   [[ "${SKIP_BUILD:-0}" == 1 ]] && return 0
-  log "building (mvn -B -q install -DskipTests)"
-  (cd "$ROOT" && mvn -B -q install -DskipTests) || die "build failed"
+  log "building (mvn -B -q package -DskipTests)"
+  (cd "$ROOT" && mvn -B -q -pl coap-protocol,gateway,hub,load-tests -am package -DskipTests) || die "build failed"
 }
 
 # A temporary work directory holding copies of the node and swarm jars, so that a rebuild during the
@@ -96,37 +97,39 @@ describe_run() {
 # Node variants
 #
 # NODE_ARGS_A / LABEL_A is the node as configured by NODE_ARGS_A (default: no extra arguments). Setting
-# NODE_ARGS_B, even to nothing (NODE_ARGS_B=""), adds a second variant, measured in the same run.
+# NODE_ARGS_B, even to nothing (NODE_ARGS_B=""), adds a second variant, measured in the same run; so do
+# NODE_ARGS_C and NODE_ARGS_D (scripts that compare more than two say so). With one variant its label
+# is "drover", with more "drover-a", "drover-b", ... unless LABEL_A, LABEL_B, ... name them.
 # Labels name files and rows: letters, digits, '-' and '_' only.
 
-# NODE_JAR_A / NODE_JAR_B: a drover.jar of other code for that variant (built from another commit), so
-# that a change is measured before and after in the same run; default: the jar this checkout builds.
-# NODE_JAVA_OPTS_A / NODE_JAVA_OPTS_B: that variant's JVM options instead of NODE_JAVA_OPTS (JVM flags
-# compared in one run).
+# NODE_JAR_A / NODE_JAR_B / ...: a drover.jar of other code for that variant (built from another
+# commit), so that a change is measured before and after in the same run; default: the jar this
+# checkout builds. NODE_JAVA_OPTS_A / NODE_JAVA_OPTS_B / ...: that variant's JVM options instead of
+# NODE_JAVA_OPTS (JVM flags compared in one run).
 #
-# Sets VARIANTS (the labels, A first), VARIANT_ARGS[label] (the extra node arguments, word-split) and
-# VARIANT_JAR[label] (the variant's own jar, when it has one).
+# Sets VARIANTS (the labels, A first), VARIANT_ARGS[label] (the extra node arguments, word-split),
+# VARIANT_JAR[label] (the variant's own jar, when it has one), and LABEL_A, LABEL_B, ... as used.
 read_variants() {
   declare -gA VARIANT_ARGS=()
   declare -gA VARIANT_JAR=()
-  VARIANTS=()
-  if [[ -n "${NODE_ARGS_B+set}" ]]; then
-    LABEL_A="${LABEL_A:-drover-a}"
-    LABEL_B="${LABEL_B:-drover-b}"
-    [[ "$LABEL_A" != "$LABEL_B" ]] || die "LABEL_A and LABEL_B must differ"
-    VARIANTS=("$LABEL_A" "$LABEL_B")
-    VARIANT_ARGS[$LABEL_B]="${NODE_ARGS_B}"
-  else
-    LABEL_A="${LABEL_A:-drover}"
-    VARIANTS=("$LABEL_A")
-  fi
-  VARIANT_ARGS[$LABEL_A]="${NODE_ARGS_A:-}"
-  [[ -z "${NODE_JAR_A:-}" ]] || VARIANT_JAR[$LABEL_A]="$NODE_JAR_A"
-  [[ -z "${NODE_JAR_B:-}" || -z "${LABEL_B:-}" ]] || VARIANT_JAR[$LABEL_B]="$NODE_JAR_B"
   VARIANT_JAVA_OPTS=()
-  [[ -z "${NODE_JAVA_OPTS_A+set}" ]] || VARIANT_JAVA_OPTS[$LABEL_A]="$NODE_JAVA_OPTS_A"
-  [[ -z "${NODE_JAVA_OPTS_B+set}" || -z "${LABEL_B:-}" ]] || VARIANT_JAVA_OPTS[$LABEL_B]="$NODE_JAVA_OPTS_B"
-  local label
+  VARIANTS=()
+  local letter several=0 args_var label_var jar_var opts_var label
+  for letter in B C D; do
+    args_var="NODE_ARGS_$letter"
+    [[ -z "${!args_var+set}" ]] || several=1
+  done
+  for letter in A B C D; do
+    args_var="NODE_ARGS_$letter" label_var="LABEL_$letter" jar_var="NODE_JAR_$letter" opts_var="NODE_JAVA_OPTS_$letter"
+    [[ "$letter" == A || -n "${!args_var+set}" ]] || continue
+    if ((several)); then label="${!label_var:-drover-${letter,,}}"; else label="${!label_var:-drover}"; fi
+    [[ -z "${VARIANT_ARGS[$label]+set}" ]] || die "two node variants are labelled '$label'; set LABEL_A, LABEL_B, ... apart"
+    printf -v "$label_var" '%s' "$label"
+    VARIANTS+=("$label")
+    VARIANT_ARGS[$label]="${!args_var:-}"
+    [[ -z "${!jar_var:-}" ]] || VARIANT_JAR[$label]="${!jar_var}"
+    [[ -z "${!opts_var+set}" ]] || VARIANT_JAVA_OPTS[$label]="${!opts_var}"
+  done
   for label in "${VARIANTS[@]}"; do
     [[ "$label" =~ ^[A-Za-z0-9_-]+$ ]] || die "label '$label' may hold letters, digits, '-' and '_' only"
     [[ "$label" != mosquitto ]] || die "'mosquitto' is the baseline's label; name the node variants otherwise"
@@ -138,7 +141,8 @@ read_variants() {
 # ---------------------------------------------------------------------------------------------
 # Nodes
 
-# Starts a node on free loopback ports (HTTP, MQTT, CoAP) and waits for its "node started" line.
+# Starts a node on free loopback ports (HTTP, MQTT, CoAP) and waits NODE_START_S seconds at most (90)
+# for its "node started" line. A port the node does not open (a role without it) reads "-".
 node_start() { # key log-name data-dir [node arguments...]
   local key=$1 log_name=$2 log_file="$OUT_DIR/node-$2.log" data=$3 _ line jar="$WORK/drover-$1.jar"
   shift 3
@@ -153,18 +157,19 @@ node_start() { # key log-name data-dir [node arguments...]
   NODE_DATA[$key]=$data
   NODE_LOG[$key]=$log_file
   [[ " ${NODE_KEYS[*]} " == *" $key "* ]] || NODE_KEYS+=("$key")
-  for _ in $(seq 1 180); do
+  for _ in $(seq 1 $((2 * ${NODE_START_S:-90}))); do
     if grep -q 'node started' "$log_file"; then
       line=$(grep -m1 'node started' "$log_file")
-      NODE_HTTP[$key]=$(sed -E 's/.*http-port: ([0-9]+).*/\1/' <<<"$line")
-      NODE_MQTT[$key]=$(sed -E 's/.*mqtt-port: ([0-9]+).*/\1/' <<<"$line")
-      log "node up [$key ($log_name), pid ${NODE_PID[$key]}, http ${NODE_HTTP[$key]}, mqtt ${NODE_MQTT[$key]}]"
+      NODE_HTTP[$key]=$(sed -E 's/.*http-port: ([0-9-]+).*/\1/' <<<"$line")
+      NODE_MQTT[$key]=$(sed -E 's/.*mqtt-port: ([0-9-]+).*/\1/' <<<"$line")
+      NODE_COAP[$key]=$(sed -E 's/.*coaps-port: ([0-9-]+).*/\1/' <<<"$line")
+      log "node up [$key ($log_name), pid ${NODE_PID[$key]}, http ${NODE_HTTP[$key]}, mqtt ${NODE_MQTT[$key]}, coaps ${NODE_COAP[$key]}]"
       return 0
     fi
     kill -0 "${NODE_PID[$key]}" 2>/dev/null || die "node $key exited during start; see $log_file"
     sleep 0.5
   done
-  die "node $key did not start within 90 s; see $log_file"
+  die "node $key did not start within ${NODE_START_S:-90} s; see $log_file"
 }
 
 node_stop() { # key
@@ -190,9 +195,10 @@ node_stop() { # key
   NODE_PID[$key]=""
 }
 
+# In reverse start order: in a cluster the gateways go before the hub they lean on.
 nodes_stop_all() {
-  local key
-  for key in "${NODE_KEYS[@]}"; do node_stop "$key"; done
+  local i
+  for ((i = ${#NODE_KEYS[@]} - 1; i >= 0; i--)); do node_stop "${NODE_KEYS[i]}"; done
 }
 
 # The node's embedded PostgreSQL postmaster, or nothing when it is not running.
@@ -203,20 +209,25 @@ node_pg_pid() { # key
 }
 
 # Runs SQL on the node's embedded PostgreSQL (its port from the node's log, its password from the
-# data dir) and prints the rows unaligned, fields separated by a space.
-node_sql() { # key sql
+# data dir) and prints the rows unaligned, fields separated by a space. Without sql it reads the
+# statements from stdin, each in its own transaction (VACUUM, large seeds).
+node_sql() { # key [sql]
   local key=$1 line port dir
   line=$(grep -m1 'embedded PostgreSQL started' "${NODE_LOG[$key]}") || die "node $key has no embedded PostgreSQL"
   port=$(sed -E 's/.*port: ([0-9]+)\].*/\1/' <<<"$line")
   dir=$(sed -E 's/.*data-dir: ([^,]+),.*/\1/' <<<"$line")
+  if (($# > 1)); then set -- -c "$2"; else set --; fi
   PGPASSWORD="$(cat "$dir/drover-password")" PGCONNECT_TIMEOUT=10 \
-    psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAtX -F' ' -c "$2"
+    psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAtX -F' ' "$@"
 }
 
-# The node's /metrics, read as Prometheus does: with the metrics token the node made in its data dir.
-node_metrics() { # key
-  curl -s --max-time 5 -H "Authorization: Bearer $(cat "${NODE_DATA[$1]}/metrics-token")" "http://127.0.0.1:${NODE_HTTP[$1]}/metrics"
+# One of the node's operations endpoints (/metrics, /health), read as Prometheus does: with the
+# metrics token the node made in its data dir.
+node_operations() { # key path
+  curl -s --max-time 5 -H "Authorization: Bearer $(cat "${NODE_DATA[$1]}/metrics-token")" "http://127.0.0.1:${NODE_HTTP[$1]}$2"
 }
+
+node_metrics() { node_operations "$1" /metrics; } # key
 
 # The sum of every series of a metric whose labels contain label-text (all series without it), as a
 # whole number. drover_devices_connected has a series per protocol, coap first: read one series alone
@@ -236,12 +247,25 @@ node_wait_idle() { # key
   log "WARNING: node $1 still reports $(node_metric_sum "$1" drover_devices_connected) devices connected"
 }
 
-# Registers count devices through the admin API; writes "id secret" lines to out-file.
+# Registers count devices through the admin API; writes "id secret" lines to out-file, and fails
+# unless every one was registered.
 provision() { # key count out-file
   # shellcheck disable=SC2086
   java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" provision --port "${NODE_HTTP[$1]}" \
     --token-file "${NODE_DATA[$1]}/admin-token" --count "$2" --concurrency 64 --out "$3" \
     | tee -a "$OUT_DIR/provision.json" >&2
+  (($(wc -l <"$3") == $2)) || die "only $(wc -l <"$3") of $2 devices registered on $1"
+}
+
+# A free TCP port on loopback below the ephemeral range (so no client socket of the swarms takes it),
+# other than the ports given: those handed out before and not listened on yet.
+free_port() { # [taken-port...]
+  local port
+  while true; do
+    port=$((20000 + RANDOM % 12000))
+    [[ " $* " != *" $port "* ]] || continue
+    ss -Htan "sport = :$port" | grep -q . || { echo "$port"; return 0; }
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -394,7 +418,7 @@ event_loop_delta() { # before-file after-file names-file
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "NA"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 rounded() { awk -v d="$1" -v x="$2" 'BEGIN { if (x == "NA" || x == "") print "NA"; else printf "%.*f\n", d, x }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || a == "" || b == "" || b == 0) print "NA"; else printf "%.2f\n", a / b }'; }
-mib() { awk -v k="$1" 'BEGIN { if (k == "NA") print "NA"; else printf "%.1f\n", k / 1024 }'; }
+mib() { awk -v k="$1" 'BEGIN { if (k == "NA" || k == "") print "NA"; else printf "%.1f\n", k / 1024 }'; }
 
 # Event-loop shares from "name ticks" lines on stdin, summed per name: "name percent" lines sorted by
 # name (the loop's share of all event-loop CPU), then "effective N": (sum)^2 / (sum of squares), how
@@ -407,10 +431,38 @@ event_loop_shares() {
   awk '{ s += $2; q += $2 * $2 } END { printf "effective %.2f\n", (q > 0 ? s * s / q : 0) }' <<<"$lines"
 }
 
-# The node logs' lines at WARN or ERROR, counted, with IDs (12 or more hex digits) and numbers masked.
+# The node logs' lines at WARN or ERROR, counted, each after its node's log name, with IDs (12 or
+# more hex digits) and numbers masked.
 node_log_warnings() {
-  cat "$OUT_DIR"/node-*.log | grep -E '^[0-9:.]+ (WARN|ERROR) ' | cut -d' ' -f2- | cut -c1-160 \
-    | sed -E 's/[0-9a-f]{12,}/ID/g; s/[0-9]+/N/g' | sort | uniq -c || true
+  local file
+  for file in "$OUT_DIR"/node-*.log; do
+    [[ -f "$file" ]] || continue
+    grep -E '^[0-9:.]+ (WARN|ERROR) ' "$file" | cut -d' ' -f2- | cut -c1-160 \
+      | sed -E 's/[0-9a-f]{12,}/ID/g; s/[0-9]+/N/g' | sed "s|^|$(basename "$file" .log): |" || true
+  done | sort | uniq -c
+}
+
+# node_log_warnings as a section of a summary in Markdown.
+node_log_warnings_section() {
+  echo "Node log lines at WARN or ERROR during the run (IDs replaced by ID, other digits by N):"
+  echo
+  echo '```'
+  node_log_warnings
+  echo '```'
+  echo
+}
+
+# Runs one of the in-process benches the build compiles (load-tests/src/main/java/io/drover/loadtests/bench)
+# on the hub's classes: its summary to stdout and OUT_DIR/summary.json, its runs to OUT_DIR/runs.jsonl.
+in_process_bench() { # class [bench arguments...]
+  local class=$1
+  shift
+  mkdir -p "$OUT_DIR"
+  mvn -B -q -o -f "$ROOT/pom.xml" -pl load-tests -am compile dependency:build-classpath \
+    -Dmdep.outputFile="$OUT_DIR/classpath.txt" -Dmdep.includeScope=compile >&2 || die "build failed"
+  java -Xmx3g -XX:+UseParallelGC -cp "$ROOT/load-tests/target/classes:$(cat "$OUT_DIR/classpath.txt")" \
+    "io.drover.loadtests.bench.$class" "$@" 2>"$OUT_DIR/runs.jsonl" | tee "$OUT_DIR/summary.json"
+  cat "$OUT_DIR/runs.jsonl" >&2
 }
 
 # event_loop_shares' output on one line: "#0 56.6, #1 22.6, ..." (the loops' numbers, their shares in %).

@@ -8,7 +8,7 @@
 #   BIG=200000 REPS=11 load-tests/bin/product-list.sh       # a quicker look
 #
 # In one run it:
-#   1. builds the hub (SKIP_BUILD=1 skips; `mvn package`, never install) and copies the jar away;
+#   1. builds the jars (SKIP_BUILD=1 skips; `mvn package`, never install) and copies them away;
 #   2. starts a node with a fresh data dir (embedded PostgreSQL) on free loopback ports, makes an
 #      account, and seeds with psql: products bench-big (BIG devices) and bench-small (SMALL devices)
 #      with generate_series, 10% of each in group "tenth" and 100 in group "few", then VACUUM ANALYZE;
@@ -16,7 +16,7 @@
 #      (time_total: connect to last byte), alternating products so that both see the same machine;
 #   4. reads pg_stat_user_tables around each query's timed requests: seq_scan on devices and
 #      device_group_members should not grow (every page ran on an index); the summary shows the count;
-#   5. writes results.tsv and summary.md into OUT_DIR and stops the node.
+#   5. writes results.tsv and summary.md into OUT_DIR and stops the node (lib.sh's exit trap).
 # Only loopback addresses are used; nothing is left running.
 set -euo pipefail
 
@@ -28,57 +28,17 @@ WARMUP="${WARMUP:-5}"
 PER_PAGE="${PER_PAGE:-25}"
 OUT_DIR="${OUT_DIR:-$ROOT/load-tests/target/product-list-$(date +%Y%m%d-%H%M%S)}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
-NODE_JAVA_OPTS="${NODE_JAVA_OPTS:-}"
 
-WORK=""
-NODE_PID=""
+# shellcheck source=load-tests/bin/lib.sh
+source "$ROOT/load-tests/bin/lib.sh"
 
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  if [[ -n "$NODE_PID" ]] && kill -0 "$NODE_PID" 2>/dev/null; then
-    kill "$NODE_PID" 2>/dev/null || true
-    wait "$NODE_PID" 2>/dev/null || true
-  fi
-  [[ -n "$WORK" && -d "$WORK" ]] && rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-command -v psql >/dev/null || die "psql is needed (Debian: postgresql-client)"
-command -v curl >/dev/null || die "curl is needed"
-command -v jq >/dev/null || die "jq is needed"
+require_tools java psql curl jq
 mkdir -p "$OUT_DIR"
-WORK=$(mktemp -d)
-if [[ "$SKIP_BUILD" != 1 ]]; then
-  log "building"
-  (cd "$ROOT" && mvn -B -o -q -pl coap-protocol,gateway,hub -am package -DskipTests) >"$OUT_DIR/build.log" 2>&1 \
-    || die "build failed, see $OUT_DIR/build.log"
-fi
-cp "$ROOT/hub/target/drover.jar" "$WORK/drover.jar"
-
-# shellcheck disable=SC2086
-java $NODE_JAVA_OPTS -jar "$WORK/drover.jar" --data-dir "$WORK/data" \
-  --http.host 127.0.0.1 --http.port 0 --http.tls-port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 --mqtt.tls-port 0 --coap.host 127.0.0.1 --coap.port 0 >"$OUT_DIR/node.log" 2>&1 &
-NODE_PID=$!
-for _ in $(seq 1 180); do
-  grep -q 'node started' "$OUT_DIR/node.log" && break
-  kill -0 "$NODE_PID" 2>/dev/null || die "the node stopped, see $OUT_DIR/node.log"
-  sleep 1
-done
-line=$(grep -m1 'node started' "$OUT_DIR/node.log") || die "the node did not start in 180 s"
-HTTP_PORT=$(sed -E 's/.*http-port: ([0-9]+).*/\1/' <<<"$line")
-pg=$(grep -m1 'embedded PostgreSQL started' "$OUT_DIR/node.log") || die "no embedded PostgreSQL in the log"
-PG_DIR=$(sed -E 's/.*data-dir: ([^,]+),.*/\1/' <<<"$pg")
-PG_PORT=$(sed -E 's/.*port: ([0-9]+)\].*/\1/' <<<"$pg")
-export PGPASSWORD; PGPASSWORD=$(cat "$PG_DIR/drover-password")
-API="http://127.0.0.1:$HTTP_PORT"
-sql() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAtX "$@"; }
-log "node up [pid $NODE_PID, http $HTTP_PORT, postgres $PG_PORT]"
+build_project
+make_workdir product-list
+node_start node node "$WORK/data"
+API="http://127.0.0.1:${NODE_HTTP[node]}"
+sql() { node_sql node "$@"; }
 
 curl -fsS -H 'Content-Type: application/json' -d '{"username":"bench@example.com","password":"a benchmark password"}' "$API/v1/users" >/dev/null
 TOKEN=$(curl -fsS -d grant_type=password -d username=bench@example.com -d 'password=a benchmark password' \
@@ -109,9 +69,10 @@ log "seeding bench-small ($SMALL devices)"
 seed bench-small "$SMALL"
 log "seeding bench-big ($BIG devices)"
 seed bench-big "$BIG"
-sql -c "VACUUM ANALYZE devices" -c "VACUUM ANALYZE device_group_members"
+sql "VACUUM ANALYZE devices"
+sql "VACUUM ANALYZE device_group_members"
 SEED_S=$(( $(date +%s) - started ))
-log "seeded in ${SEED_S}s; counts kept by the triggers: $(sql -c "SELECT string_agg(p.slug || '=' || c.devices, ' ') FROM product_device_counts c JOIN products p ON p.id = c.product_id")"
+log "seeded in ${SEED_S}s; counts kept by the triggers: $(sql "SELECT string_agg(p.slug || '=' || c.devices, ' ') FROM product_device_counts c JOIN products p ON p.id = c.product_id")"
 
 get() { curl -fsS -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOKEN" "$API/v1/products/$1/devices?$2"; }
 pages() { curl -fsS -H "Authorization: Bearer $TOKEN" "$API/v1/products/$1/devices?per_page=$PER_PAGE" | jq -r .meta.total_pages; }
@@ -137,7 +98,7 @@ done
 NAMES=("first page by id" "middle page by id" "last page by id" "last pages by cursor" "name prefix" "serial"
   "group of 10%" "group of 100" "sort by last_heard" "middle page by name")
 
-scans() { sql -c "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_user_tables WHERE relname IN ('devices', 'device_group_members')"; }
+scans() { sql "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_user_tables WHERE relname IN ('devices', 'device_group_members')"; }
 log "warming up ($WARMUP requests per query)"
 for name in "${NAMES[@]}"; do
   for slug in bench-small bench-big; do

@@ -276,12 +276,7 @@ write_summary() {
       echo "| $v | $loops_s | $node_s | $(awk '$1 == "effective" { print $2 }' <<<"$shares") | $(event_loop_share_list <<<"$shares") |"
     done
     echo
-    echo "Node log lines at WARN or ERROR during the run (IDs replaced by ID, other digits by N):"
-    echo
-    echo '```'
-    node_log_warnings
-    echo '```'
-    echo
+    node_log_warnings_section
     echo "Raw rows: results.tsv (server, rep, devices, rss_kb, rss_after_gc_kb, heap_used_kb, fds); rates.jsonl;"
     echo "cpu.tsv (server, run, process ticks, postgres ticks, wall s; $CLK_TCK ticks/s); eventloops.tsv (node, run, thread, ticks)."
   } >"$s"

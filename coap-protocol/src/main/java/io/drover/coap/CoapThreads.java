@@ -10,7 +10,9 @@ package io.drover.coap;
  * @param dtlsConnectors Scandium's {@code DTLS.CONNECTOR_THREAD_COUNT} (records and handshakes);
  *     0: Scandium's default (one per core)
  * @param protocolStage Californium's {@code COAP.PROTOCOL_STAGE_THREAD_COUNT} (CoAP layers and
- *     resources); 0: Californium's default (one per core)
+ *     resources), a pool of Californium's own; 0: no pool, the stage runs on the first session executor
+ *     (the gateway passes it as {@link DeviceServer.Builder#protocolStage}; without one, Californium's
+ *     default of one thread per core)
  */
 public record CoapThreads(int sessionExecutors, int dtlsReceivers, int dtlsConnectors, int protocolStage) {
 

@@ -2,6 +2,8 @@ package io.drover.coap;
 
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.config.CoapConfig;
@@ -10,6 +12,7 @@ import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.SystemConfig;
 import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.elements.util.ExecutorsUtil;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 import org.eclipse.californium.scandium.dtls.CertificateType;
@@ -31,12 +34,16 @@ public final class DeviceServer {
   private final CoapServer server;
   private final CoapEndpoint secure;
   private final CoapEndpoint plain;
+  /** The protocol stage's timers when it runs on the caller's executor ({@link Builder#protocolStage}), or null. */
+  private final ScheduledExecutorService stageTimers;
 
-  private DeviceServer(CoapSettings settings, CoapServer server, CoapEndpoint secure, CoapEndpoint plain) {
+  private DeviceServer(CoapSettings settings, CoapServer server, CoapEndpoint secure, CoapEndpoint plain,
+      ScheduledExecutorService stageTimers) {
     this.settings = settings;
     this.server = server;
     this.secure = secure;
     this.plain = plain;
+    this.stageTimers = stageTimers;
   }
 
   public static Builder builder(CoapSettings settings) {
@@ -54,6 +61,9 @@ public final class DeviceServer {
   public void stop() {
     server.stop();
     server.destroy();
+    if (stageTimers != null) {
+      ExecutorsUtil.shutdownExecutorGracefully(1000, stageTimers);
+    }
   }
 
   public int securePort() {
@@ -109,6 +119,7 @@ public final class DeviceServer {
     private DtlsSessionEvents sessionEvents;
     private DeviceRequestHandler requests;
     private DtlsServerIdentity serverIdentity;
+    private Executor protocolStage;
 
     private Builder(CoapSettings settings) {
       this.settings = settings;
@@ -137,6 +148,18 @@ public final class DeviceServer {
      */
     public Builder serverIdentity(DtlsServerIdentity serverIdentity) {
       this.serverIdentity = serverIdentity;
+      return this;
+    }
+
+    /**
+     * Runs Californium's protocol stage (CoAP's layers and the resources, so the {@link DeviceRequestHandler}
+     * calls too) on {@code executor} instead of Californium's own pool of
+     * {@link CoapThreads#protocolStage()} threads: the gateway passes its session context, so that a
+     * request is handled where its session lives. The executor must run tasks in the order given and
+     * never block on them. Optional.
+     */
+    public Builder protocolStage(Executor executor) {
+      this.protocolStage = executor;
       return this;
     }
 
@@ -189,7 +212,13 @@ public final class DeviceServer {
       }
       server.add(new EventResource(requests), new DescribeResource(requests), new HandshakeResource(requests),
           new FirmwareResource(requests), new ConfigResource(requests));
-      return new DeviceServer(settings, server, secure, plain);
+      ScheduledExecutorService stageTimers = null;
+      if (protocolStage != null) {
+        // detached: stopping the server leaves the caller's executor alone; the timers are stopped in stop()
+        stageTimers = ExecutorsUtil.newDefaultSecondaryScheduler("CoapServer(timers)#");
+        server.setExecutors(new ProtocolStage(protocolStage, stageTimers), stageTimers, true);
+      }
+      return new DeviceServer(settings, server, secure, plain, stageTimers);
     }
   }
 }

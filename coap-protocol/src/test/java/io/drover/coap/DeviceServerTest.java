@@ -41,8 +41,13 @@ class DeviceServerTest {
   @BeforeEach
   void startServer() {
     keyLookups = Executors.newSingleThreadExecutor(r -> new Thread(r, "key-lookups"));
+    server = builder().build();
+    server.start();
+  }
+
+  private DeviceServer.Builder builder() {
     Map<String, byte[]> keys = Map.of(DEVICE, KEY.getBytes(StandardCharsets.US_ASCII));
-    server = DeviceServer.builder(CoapSettings.defaults("127.0.0.1", 0))
+    return DeviceServer.builder(CoapSettings.defaults("127.0.0.1", 0))
         // answered later, from another thread, as the hub answers over the bus
         .credentials(new DeviceCredentials() {
           @Override
@@ -87,9 +92,7 @@ class DeviceServerTest {
           public CompletionStage<CoapReply> onDescribe(DevicePeer peer, byte[] description) {
             return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
           }
-        })
-        .build();
-    server.start();
+        });
   }
 
   @AfterEach
@@ -109,6 +112,26 @@ class DeviceServerTest {
       assertEquals(List.of(DEVICE + " temp=21.5 CON"), events);
       assertEquals(1, handlerThreads.size());
       assertTrue(handlerThreads.get(0).startsWith("CoapServer"), "the handler is called on the protocol-stage thread, the resource pinned to no executor: " + handlerThreads);
+    }
+  }
+
+  @Test
+  void withAProtocolStageGivenTheHandlerRunsOnItAndTheConfirmableIsStillAnswered() throws Exception {
+    server.stop();
+    ExecutorService stage = Executors.newSingleThreadExecutor(r -> new Thread(r, "session-context"));
+    try {
+      server = builder().protocolStage(stage).build();
+      server.start();
+      try (PskTestClient device = new PskTestClient(server.securePort(), DEVICE, KEY)) {
+        CoapResponse response = device.post("/e/temp", "21.5", true);
+
+        assertNotNull(response, "no response");
+        assertEquals(ResponseCode.CHANGED, response.getCode());
+        assertEquals(List.of(DEVICE + " temp=21.5 CON"), events);
+        assertEquals(List.of("session-context"), handlerThreads, "the handler is called on the given protocol stage");
+      }
+    } finally {
+      stage.shutdown();
     }
   }
 

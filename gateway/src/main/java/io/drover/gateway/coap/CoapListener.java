@@ -11,10 +11,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Terminates devices' CoAP over DTLS. Californium runs its own threads for the wire (one socket for
- * every device); the sessions live on {@code coap.executors} {@link CoapShard}s, child verticles each on
- * a context of its own, and a device always on the same one ({@link CoapShards}). The two only hand work
- * to each other: Californium's threads never wait on Vert.x, and no event loop waits on Californium
+ * Terminates devices' CoAP over DTLS. Scandium runs its own threads for the wire (one socket for every
+ * device: datagrams, records, handshakes); the sessions live on {@code coap.executors} {@link CoapShard}s,
+ * child verticles each on a context of its own, and a device always on the same one ({@link CoapShards}).
+ * Californium's protocol stage (CoAP's layers and the resources) runs on the first shard's context,
+ * unless {@code coap.protocol-stage-threads} asks for a pool of its own: a request of a device of that
+ * shard is then handled where its session lives, with no hand-over to Vert.x and back (issue 17,
+ * docs/benchmarks.md "CoAP: the protocol stage on the session context"). The threads only hand work to
+ * each other: Scandium's and Californium's threads never wait on Vert.x, and no event loop waits on them
  * (binding and closing the sockets run as blocking tasks).
  *
  * <p>Stopping: Vert.x undeploys the shards first (each ends its sessions and answers 5.03 from then on),
@@ -48,12 +52,15 @@ public final class CoapListener extends VerticleBase {
     }, instances).compose(deployed -> {
       CoapShards devices = new CoapShards(shards, pipeline);
       return vertx.executeBlocking(() -> {
-        DeviceServer built = DeviceServer.builder(settings)
+        DeviceServer.Builder builder = DeviceServer.builder(settings)
             .credentials(devices)
             .sessionEvents(devices)
             .requests(devices)
-            .serverIdentity(serverIdentity)
-            .build();
+            .serverIdentity(serverIdentity);
+        if (settings.threads().protocolStage() == 0) {
+          builder.protocolStage(shards.get(0).executor());
+        }
+        DeviceServer built = builder.build();
         built.start();
         return built;
       });

@@ -3,16 +3,20 @@ package io.drover.gateway.coap;
 import io.drover.gateway.pipeline.SessionPipeline;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * One part of the CoAP session table, on a context of its own: the {@link CoapDevices} of the devices
  * whose ID hashes to it ({@link CoapShards}), their idle sweep, and their close when the listener stops.
- * Work reaches it from Californium's and Scandium's threads through {@link #ask} and {@link #run}.
+ * Work reaches it from Californium's and Scandium's threads through {@link #ask} and {@link #run}; on the
+ * first shard, Californium's protocol stage itself may run ({@link #executor()}), and its calls are then
+ * made on the shard's context already.
  */
 final class CoapShard extends VerticleBase {
 
@@ -42,30 +46,52 @@ final class CoapShard extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** Called on any thread: runs {@code work} on this shard's context and completes with its answer. */
+  /**
+   * This shard's context as an executor, for Californium's protocol stage: tasks run on it in the order
+   * given. Call after the shard started.
+   */
+  Executor executor() {
+    return task -> context.runOnContext(ignored -> task.run());
+  }
+
+  /**
+   * Called on any thread: runs {@code work} on this shard's context and completes with its answer. On
+   * the context already (the protocol stage runs there), it runs at once instead of queueing behind
+   * other work.
+   */
   <T> CompletionStage<T> ask(Function<CoapDevices, Future<T>> work) {
     CompletableFuture<T> answer = new CompletableFuture<>();
-    context.runOnContext(ignored -> {
-      Future<T> asked;
-      try {
-        asked = work.apply(devices);
-      } catch (RuntimeException e) {
-        answer.completeExceptionally(e);
-        throw e;
-      }
-      asked.onComplete(done -> {
-        if (done.succeeded()) {
-          answer.complete(done.result());
-        } else {
-          answer.completeExceptionally(done.cause());
-        }
-      });
-    });
+    if (Vertx.currentContext() == context) {
+      answer(work, answer);
+    } else {
+      context.runOnContext(ignored -> answer(work, answer));
+    }
     return answer;
   }
 
-  /** Called on any thread: runs {@code work} on this shard's context. */
+  private <T> void answer(Function<CoapDevices, Future<T>> work, CompletableFuture<T> answer) {
+    Future<T> asked;
+    try {
+      asked = work.apply(devices);
+    } catch (RuntimeException e) {
+      answer.completeExceptionally(e);
+      throw e;
+    }
+    asked.onComplete(done -> {
+      if (done.succeeded()) {
+        answer.complete(done.result());
+      } else {
+        answer.completeExceptionally(done.cause());
+      }
+    });
+  }
+
+  /** Called on any thread: runs {@code work} on this shard's context (at once when on it already). */
   void run(Consumer<CoapDevices> work) {
-    context.runOnContext(ignored -> work.accept(devices));
+    if (Vertx.currentContext() == context) {
+      work.accept(devices);
+    } else {
+      context.runOnContext(ignored -> work.accept(devices));
+    }
   }
 }

@@ -160,9 +160,13 @@ public final class Node {
     VertxOptions options = new VertxOptions(vertxOptions)
         // not Vert.x's net-server metrics: drover_listener_connections counts the same connections, and
         // Vert.x's keep an object per connection (32 bytes of every idle MQTT session) and register a
-        // gauge at every connect
+        // gauge at every connect. Nor its event-bus metrics: they look their counters up in the registry
+        // by address for every message sent, received and delivered (a device event is four messages:
+        // request, reply and its live publish), which cost the CoAP path a share of its CPU (issue 17,
+        // docs/benchmarks.md); drover_events_* count the events themselves
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
-            .addDisabledMetricsCategory(MetricsDomain.NET_SERVER));
+            .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+            .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS));
     VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
     Vertx vertx;
     ClusterView cluster;
