@@ -54,7 +54,7 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("coap.executors", "1", "Event-loop contexts the CoAP sessions are spread over by device ID; 0: one per core"),
       new ConfigOption("coap.dtls-receiver-threads", "0", "Threads receiving DTLS datagrams (Scandium's DTLS.RECEIVER_THREAD_COUNT); 0: Scandium's default, 1"),
       new ConfigOption("coap.dtls-connector-threads", "0", "Threads decrypting records and running handshakes (Scandium's DTLS.CONNECTOR_THREAD_COUNT); 0: one per core"),
-      new ConfigOption("coap.protocol-stage-threads", "0", "Threads of CoAP's protocol stage and resources (Californium's COAP.PROTOCOL_STAGE_THREAD_COUNT); 0: none, the stage runs on the first CoAP session executor"),
+      new ConfigOption("coap.protocol-stage-threads", "2", "Threads of CoAP's protocol stage and resources (Californium's COAP.PROTOCOL_STAGE_THREAD_COUNT); 0: none, the stage runs on the first CoAP session executor (faster, not yet the default)"),
       new ConfigOption("tls.cert-file", "", "PEM file of the certificate the TLS ports serve, then its intermediates; empty: the node's own, made in DATA_DIR/tls"),
       new ConfigOption("tls.key-file", "", "PEM file of that certificate's private key (set with tls.cert-file)"),
       new ConfigOption("tls.host-names", "", "Host names and addresses, separated by commas, the node's own certificate is made for besides localhost and the machine's name"),

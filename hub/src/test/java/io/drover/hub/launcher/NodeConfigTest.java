@@ -216,7 +216,7 @@ class NodeConfigTest {
   @Test
   void coapExecutorsAndCaliforniumThreadsAreReadWithZeroMeaningTheDefault() {
     io.drover.coap.CoapThreads defaults = NodeConfig.from(List.of(), Map.of()).gateway().coap().threads();
-    assertEquals(new io.drover.coap.CoapThreads(1, 0, 0, 0), defaults);
+    assertEquals(new io.drover.coap.CoapThreads(1, 0, 0, 2), defaults);
 
     io.drover.coap.CoapThreads set = NodeConfig.from(List.of("--coap.executors=0", "--coap.dtls-connector-threads=1",
         "--coap.protocol-stage-threads=1"), Map.of("DROVER_COAP_DTLS_RECEIVER_THREADS", "2")).gateway().coap().threads();
