@@ -3,13 +3,13 @@ package io.drover.hub.http;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.CheckResult;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 
 /**
  * What operators and orchestrators read: {@code /health/live} (the process answers),
@@ -21,6 +21,9 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
  * routes answer only {@code {"status":"UP"|"DOWN"}}, which is all a load balancer needs.
  */
 public final class OperationsApi implements ApiFeature {
+
+  /** Prometheus' text exposition format, what {@link PrometheusMeterRegistry#scrape()} writes. */
+  private static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final HealthChecks checks;
   private final PrometheusMeterRegistry registry;
@@ -46,10 +49,9 @@ public final class OperationsApi implements ApiFeature {
     };
     router.get("/health/ready").handler(health);
     router.get("/health").handler(health);
-    Handler<RoutingContext> scrape = PrometheusScrapingHandler.create(registry);
     router.get("/metrics").handler(ctx -> {
       if (operator(ctx)) {
-        scrape.handle(ctx);
+        scrape(ctx);
       } else if (AccessCheck.bearerHeader(ctx) == null) {
         ctx.fail(new ApiException(401, "invalid_request", "/metrics needs the node's metrics token as Authorization: Bearer"));
       } else {
@@ -57,6 +59,20 @@ public final class OperationsApi implements ApiFeature {
       }
     });
     return Future.succeededFuture();
+  }
+
+  /**
+   * On a worker: a scrape walks every meter and formats them all, which took over a second on a
+   * loaded node and held the API's event loop (every other request on it waited).
+   */
+  private void scrape(RoutingContext ctx) {
+    ctx.vertx().executeBlocking(registry::scrape, false).onComplete(text -> {
+      if (text.failed()) {
+        ctx.fail(text.cause());
+      } else {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, TEXT_FORMAT).end(text.result());
+      }
+    });
   }
 
   /** Only the header: a token in a URL would land in logs. */
