@@ -1,6 +1,7 @@
 package io.drover.hub.integrations;
 
 import io.drover.hub.http.ApiException;
+import io.drover.hub.integrations.delivery.ServiceAccountKey;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
@@ -243,9 +244,11 @@ final class IntegrationInput {
     if (!(key instanceof JsonObject account)) {
       throw invalid("service_account_key is required: the JSON key of a service account allowed to publish to the topic");
     }
-    if (!"service_account".equals(account.getValue("type")) || !(account.getValue("client_email") instanceof String email)
-        || !email.contains("@") || !(account.getValue("private_key") instanceof String pem) || !pem.contains("PRIVATE KEY")) {
-      throw invalid("service_account_key must be a service account's JSON key: type service_account, client_email and private_key");
+    try {
+      ServiceAccountKey.parse(account);
+    } catch (IllegalArgumentException e) {
+      throw invalid("service_account_key must be a service account's JSON key file (type, client_email, private_key, token_uri): "
+          + e.getMessage());
     }
     secrets.put("service_account_key", account);
     optionalJsonTemplate(body, settings);
