@@ -321,6 +321,18 @@ class IntegrationsApiTest {
         + " AND i.event IN ('', 'x', 'a', 'big')"), "no bad input was stored");
   }
 
+  @Test
+  void aServiceAccountKeysTokenUriIsATargetTheNodeMayNotSendToByDefault() throws Exception {
+    JsonObject key = ServiceAccountKeys.file(ServiceAccountKeys.rsa().getPrivate(), "drover@project.iam.gserviceaccount.com",
+        "http://169.254.169.254/computeMetadata/v1/token");
+    assertError(node.post("/v1/integrations", pubSub(key).encode(), owner), 400, "target_not_allowed",
+        "service_account_key.token_uri's host 169.254.169.254 is");
+    assertError(node.post("/v1/integrations", pubSub(key.copy().put("token_uri", "http://localhost:8080/token")).encode(), owner), 400,
+        "target_not_allowed", "service_account_key.token_uri's host localhost");
+    assertError(node.post("/v1/integrations", pubSub(key.copy().put("token_uri", "https://user:pw@oauth2.example/token")).encode(), owner), 400,
+        "invalid_request", "service_account_key.token_uri: the address must not carry credentials");
+  }
+
   private static JsonObject pubSub(Object serviceAccountKey) {
     return new JsonObject().put("integration_type", "GoogleCloudPubSub").put("event", "a").put("topic", "projects/p/topics/t")
         .put("service_account_key", serviceAccountKey);

@@ -51,6 +51,10 @@ final class CloudSender {
       return new Answer(status, answer.kept(), answer.bodyBytes(), "error status " + status + " from " + uri.getHost()
           + ": the credentials were refused (check the integration's key and its rights)", false, answer.latencyMillis());
     }
+    if (status == 404 && target instanceof AzureIotHub) {
+      return new Answer(status, answer.kept(), answer.bodyBytes(), "error status 404 from " + uri.getHost()
+          + ": the hub has no device identity of this device ID (create it in the hub; Drover does not)", false, answer.latencyMillis());
+    }
     return answer;
   }
 

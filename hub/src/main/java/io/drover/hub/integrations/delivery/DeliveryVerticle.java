@@ -439,7 +439,23 @@ public final class DeliveryVerticle extends VerticleBase {
 
   private void test(Message<JsonObject> message) {
     JsonObject body = message.body() == null ? new JsonObject() : message.body();
-    Integration integration = body.getValue("id") instanceof String id ? index.get(id) : null;
+    String id = body.getValue("id") instanceof String given ? given : null;
+    Integration known = id == null ? null : index.get(id);
+    if (known != null || id == null) {
+      test(message, body, known);
+      return;
+    }
+    // the API's change notice may not have reached this node yet (a Test right after a create): read the row
+    integrations.one(id).onComplete(loaded -> {
+      if (loaded.succeeded() && loaded.result() != null && index.get(id) == null) {
+        index.put(id, loaded.result());
+        metrics.integrations.set(index.size());
+      }
+      test(message, body, loaded.succeeded() ? loaded.result() : null);
+    });
+  }
+
+  private void test(Message<JsonObject> message, JsonObject body, Integration integration) {
     if (integration == null) {
       message.fail(404, "no such integration");
       return;
