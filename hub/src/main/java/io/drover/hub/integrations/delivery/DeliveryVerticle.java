@@ -111,7 +111,7 @@ public final class DeliveryVerticle extends VerticleBase {
         .onSuccess(all -> {
           index.replaceAll(all);
           metrics.integrations.set(index.size());
-          LOG.info("integrations loaded [webhooks: {}]", all.size());
+          LOG.info("integrations loaded [integrations: {}]", all.size());
         })
         .compose(loaded -> vertx.eventBus().<JsonObject>consumer(HubAddresses.INTEGRATIONS_CHANGED, this::reload).completion())
         .compose(registered -> vertx.eventBus().<JsonObject>consumer(HubAddresses.INTEGRATIONS_TEST, this::test).completion())

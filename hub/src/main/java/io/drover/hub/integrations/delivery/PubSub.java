@@ -137,10 +137,10 @@ final class PubSub implements CloudTarget {
     WebhookRequest request = new WebhookRequest("POST", key.tokenUri(), headers, Buffer.buffer(form), List.of());
     return sender.send(request, target, true).compose(answer -> {
       if (!answer.succeeded()) {
-        // 4xx (invalid_grant: a revoked or deleted key, a wrong clock) will not mend by itself; 5xx and no answer may
+        // 4xx (invalid_grant: a revoked or deleted key, a wrong clock) and a refused target will not mend by themselves; 5xx, 429 and no answer may
         String reason = answer.status() == 0 ? answer.error() : "status " + answer.status() + " " + oauthError(answer.kept());
         return Future.failedFuture(new CloudSender.NotAuthorized(Answer.failed("access token not obtained from " + target.getHost() + ": " + reason,
-            answer.status() == 0 || answer.status() >= 500 || answer.status() == 429, answer.latencyMillis())));
+            answer.status() == 0 ? answer.retryable() : answer.status() >= 500 || answer.status() == 429, answer.latencyMillis())));
       }
       JsonObject granted;
       try {

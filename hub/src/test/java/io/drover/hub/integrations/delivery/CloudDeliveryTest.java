@@ -330,6 +330,27 @@ class CloudDeliveryTest {
     assertEquals("hello", new JsonObject(sent.body()).getString("data"));
   }
 
+  @Test
+  void aJsonTemplateReplacesTheDefaultBodyOrData() throws Exception {
+    create(new JsonObject().put("integration_type", "AzureIotHub").put("event", "azure-json").put("hub_name", HUB).put("policy_name", POLICY)
+        .put("policy_key", POLICY_KEY).put("json", new JsonObject().put("temp", "{{t}}").put("device", "{{PARTICLE_DEVICE_ID}}")
+            .put("raw", "{{{PARTICLE_EVENT_VALUE}}}")));
+    create(new JsonObject().put("integration_type", "GoogleCloudPubSub").put("event", "gcp-json")
+        .put("topic", "projects/drover-test/topics/fleet-events").put("service_account_key", ServiceAccountKeys.file(account.getPrivate(), EMAIL,
+            google.tokenUri()))
+        .put("json", "{\"t\": {{t}}, \"name\": \"{{PARTICLE_EVENT_NAME}}\"}"));
+
+    device.publishAcknowledged("e/azure-json", Buffer.buffer("{\"t\":4}"));
+    device.publishAcknowledged("e/gcp-json", Buffer.buffer("{\"t\":5}"));
+
+    TestNode.eventually(WAIT, () -> hub.forEvent("azure-json").size() == 1 && google.forEvent("gcp-json").size() == 1, "both sent");
+    assertEquals(new JsonObject().put("temp", "4").put("device", identity.id()).put("raw", "{\"t\":4}"),
+        new JsonObject(hub.forEvent("azure-json").get(0).body()));
+    assertEquals(204, hub.forEvent("azure-json").get(0).status());
+    assertEquals("{\"t\": 5, \"name\": \"gcp-json\"}", google.forEvent("gcp-json").get(0).data());
+    assertEquals("gcp-json", google.forEvent("gcp-json").get(0).attributes().getString("event"), "the attributes stay Particle's");
+  }
+
   /** Nothing of the integration's log (attempts, dead letters) holds the secrets given. */
   private static void assertSecretsNotLogged(String id, String... secrets) throws Exception {
     String everything = node.query("SELECT coalesce(string_agg(concat_ws('|', request, response, error), '|'), '') FROM integration_attempts WHERE integration_id = '"
