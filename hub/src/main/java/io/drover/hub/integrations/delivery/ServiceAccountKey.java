@@ -80,7 +80,7 @@ public final class ServiceAccountKey {
     }
     byte[] der;
     try {
-      der = Base64.getMimeDecoder().decode(pem.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end));
+      der = Base64.getDecoder().decode(pem.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end).replaceAll("\\s", ""));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("private_key is not valid PEM: its body is not base64");
     }
