@@ -1,6 +1,7 @@
 package io.drover.hub.integrations;
 
 import io.drover.hub.http.ApiException;
+import io.drover.hub.integrations.delivery.ServiceAccountKey;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
@@ -46,7 +47,8 @@ final class IntegrationInput {
    * @param settings the integration as Particle spells it, without secrets (the settings column)
    * @param secrets the secret keys ({@code auth}, {@code headers}, {@code policy_key},
    *     {@code service_account_key}); empty when there are none
-   * @param url the Webhook's target URL, for the target check; null for other types
+   * @param url the URL the create-time target check judges: a Webhook's url, a Pub/Sub service account key's
+   *     token_uri; null for Azure IoT Hub (its endpoint is the node's)
    */
   record Spec(String type, String event, String deviceId, boolean disabled, JsonObject settings, JsonObject secrets, String url) {
   }
@@ -73,7 +75,7 @@ final class IntegrationInput {
     switch (type) {
       case WEBHOOK -> url = webhook(body, settings, secrets);
       case AZURE_IOT_HUB -> azure(body, settings, secrets);
-      default -> pubSub(body, settings, secrets);
+      default -> url = pubSub(body, settings, secrets);
     }
     return new Spec(type, event, deviceId, disabled, settings, secrets, url);
   }
@@ -225,7 +227,8 @@ final class IntegrationInput {
     optionalJsonTemplate(body, settings);
   }
 
-  private static void pubSub(JsonObject body, JsonObject settings, JsonObject secrets) {
+  /** @return the key's token URI, which the node will send to */
+  private static String pubSub(JsonObject body, JsonObject settings, JsonObject secrets) {
     String topic = required(body, "topic", MAX_TOPIC);
     if (!PUBSUB_TOPIC.matcher(topic).matches()) {
       throw invalid("topic must be a Pub/Sub topic's full name: projects/<project>/topics/<topic>");
@@ -243,12 +246,21 @@ final class IntegrationInput {
     if (!(key instanceof JsonObject account)) {
       throw invalid("service_account_key is required: the JSON key of a service account allowed to publish to the topic");
     }
-    if (!"service_account".equals(account.getValue("type")) || !(account.getValue("client_email") instanceof String email)
-        || !email.contains("@") || !(account.getValue("private_key") instanceof String pem) || !pem.contains("PRIVATE KEY")) {
-      throw invalid("service_account_key must be a service account's JSON key: type service_account, client_email and private_key");
+    try {
+      ServiceAccountKey.parse(account);
+    } catch (IllegalArgumentException e) {
+      throw invalid("service_account_key must be a service account's JSON key file (type, client_email, private_key, token_uri): "
+          + e.getMessage());
+    }
+    String tokenUri = account.getString("token_uri");
+    try {
+      WebhookUrl.parse(tokenUri);
+    } catch (ApiException e) {
+      throw invalid("service_account_key.token_uri: " + e.getMessage().replaceFirst("^url ", "the address "));
     }
     secrets.put("service_account_key", account);
     optionalJsonTemplate(body, settings);
+    return tokenUri;
   }
 
   private static void optionalJsonTemplate(JsonObject body, JsonObject settings) {

@@ -252,9 +252,10 @@ public final class IntegrationsApi implements ApiFeature {
     };
   }
 
-  /** The target check (Webhook), then the device filter's check. */
+  /** The target check (a Webhook's url, a Pub/Sub key's token_uri), then the device filter's check. */
   private Future<Void> checked(Owner owner, Spec spec) {
-    Future<Void> target = spec.url() == null ? Future.succeededFuture() : targets.check(spec.url());
+    Future<Void> target = spec.url() == null ? Future.succeededFuture()
+        : targets.check(spec.url(), IntegrationInput.WEBHOOK.equals(spec.type()) ? "url" : "service_account_key.token_uri");
     return spec.deviceId() == null ? target : target.compose(ok -> deviceInScope(owner, spec.deviceId()));
   }
 

@@ -33,16 +33,21 @@ final class TargetCheck {
 
   /** @return succeeds when the URL may be a target now; fails with a 400 naming the address and the setting otherwise */
   Future<Void> check(String url) {
+    return check(url, "url");
+  }
+
+  /** @param field the URL's name in the request, for the error */
+  Future<Void> check(String url, String field) {
     WebhookUrl target = WebhookUrl.parse(url);
     if (target.host() == null) {
       return Future.succeededFuture();
     }
     if (target.literal() != null) {
-      return judge(target.host(), List.of(target.literal()));
+      return judge(field, target.host(), List.of(target.literal()));
     }
     if (target.host().equals("localhost") || target.host().endsWith(".localhost")) {
       // RFC 6761 section 6.3: always loopback, whatever a resolver says
-      return judge(target.host(), List.of(InetAddress.getLoopbackAddress()));
+      return judge(field, target.host(), List.of(InetAddress.getLoopbackAddress()));
     }
     Future<List<InetAddress>> resolved = vertx.executeBlocking(() -> {
       try {
@@ -56,15 +61,15 @@ final class TargetCheck {
           LOG.debug("target not resolved at create time, left to the delivery check [host: {}, cause: {}]", target.host(), slow.getMessage());
           return Future.succeededFuture(List.of());
         })
-        .compose(addresses -> judge(target.host(), addresses));
+        .compose(addresses -> judge(field, target.host(), addresses));
   }
 
-  private Future<Void> judge(String host, List<InetAddress> addresses) {
+  private Future<Void> judge(String field, String host, List<InetAddress> addresses) {
     for (InetAddress address : addresses) {
       String refusal = policy.refusal(address);
       if (refusal != null) {
         String shown = address.getHostAddress();
-        return Future.failedFuture(new ApiException(400, "target_not_allowed", "url's host " + host
+        return Future.failedFuture(new ApiException(400, "target_not_allowed", field + "'s host " + host
             + (shown.equals(host) ? "" : " (" + shown + ")") + " is " + refusal + ": integrations may not send there"
             + (policy.allowsPrivateTargets() ? "" : " unless the node's operator sets integrations.allow-private-targets=true")));
       }

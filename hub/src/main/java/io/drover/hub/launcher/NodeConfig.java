@@ -166,7 +166,9 @@ public record NodeConfig(
             r.integer("integrations.max-in-flight", 1, 100_000),
             r.integer("integrations.max-per-host", 1, 10_000),
             r.integer("integrations.per-host-rate", 1, 1_000_000),
-            Duration.ofDays(r.integer("integrations.log-retention-days", 1, 3650))));
+            Duration.ofDays(r.integer("integrations.log-retention-days", 1, 3650)),
+            r.endpoint("integrations.azure-endpoint"),
+            r.endpoint("integrations.pubsub-endpoint")));
     if (config.delivery().lease().compareTo(config.delivery().timeout().plusSeconds(10)) < 0) {
       throw new ConfigException("integrations.lease-seconds must be at least integrations.timeout-seconds + 10: a claim must outlast "
           + "the request it is sent under, or another node could claim the row while it is being sent");
@@ -183,6 +185,16 @@ public record NodeConfig(
 
     String text(String key) {
       return sources.get(key).text();
+    }
+
+    /** An http(s) base URL without path, query or trailing slash ({@code {hub}} may stand in the host). */
+    String endpoint(String key) {
+      String value = text(key).trim();
+      if (!value.matches("^https?://[A-Za-z0-9.{}\\[\\]:-]+$")) {
+        throw new ConfigException(key + " must be an http(s) base URL without path or trailing slash, such as https://example.com:8443, but "
+            + sources.get(key).source() + " gives '" + value + "'");
+      }
+      return value;
     }
 
     int integer(String key, int min, int max) {

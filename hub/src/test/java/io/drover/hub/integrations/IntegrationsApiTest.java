@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.hub.HubAddresses;
 import io.drover.hub.devices.SecretSealer;
+import io.drover.hub.support.ServiceAccountKeys;
 import io.drover.hub.support.TestNode;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -232,8 +233,8 @@ class IntegrationsApiTest {
 
   @Test
   void googleCloudPubSubTakesATopicAndAServiceAccountKeyItNeverShows() throws Exception {
-    JsonObject key = new JsonObject().put("type", "service_account").put("client_email", "drover@project.iam.gserviceaccount.com")
-        .put("private_key", "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n");
+    JsonObject key = ServiceAccountKeys.file(ServiceAccountKeys.rsa().getPrivate(), "drover@project.iam.gserviceaccount.com",
+        "https://oauth2.googleapis.com/token");
     JsonObject pubsub = new JsonObject().put("integration_type", "GoogleCloudPubSub").put("event", "gps")
         .put("topic", "projects/my-project/topics/fleet").put("service_account_key", key.encode());
     String id = json(node.post("/v1/integrations", pubsub.encode(), owner), 201).getString("id");
@@ -249,6 +250,8 @@ class IntegrationsApiTest {
   void everyBadInputIsA400NamingTheProblem() throws Exception {
     record Case(JsonObject body, String error, String description) {
     }
+    JsonObject serviceKey = ServiceAccountKeys.file(ServiceAccountKeys.rsa().getPrivate(), "drover@project.iam.gserviceaccount.com",
+        "https://oauth2.googleapis.com/token");
     String longBody = "x".repeat(10);
     List<Case> cases = List.of(
         new Case(new JsonObject().put("url", "https://203.0.113.7/"), "invalid_request", "event is required"),
@@ -292,7 +295,21 @@ class IntegrationsApiTest {
         new Case(new JsonObject().put("integration_type", "GoogleCloudPubSub").put("event", "a").put("topic", "fleet"),
             "invalid_request", "topic must be a Pub/Sub topic's full name"),
         new Case(new JsonObject().put("integration_type", "GoogleCloudPubSub").put("event", "a").put("topic", "projects/p/topics/t"),
-            "invalid_request", "service_account_key is required"));
+            "invalid_request", "service_account_key is required"),
+        new Case(pubSub("{\"type\": \"service_account\", \"client_email\": "), "invalid_request",
+            "service_account_key must be the service account's JSON key file, as an object or its text"),
+        new Case(pubSub(serviceKey.copy().put("private_key", null)), "invalid_request",
+            "service_account_key must be a service account's JSON key file (type, client_email, private_key, token_uri): private_key is required"),
+        new Case(pubSub(serviceKey.copy().put("private_key", ServiceAccountKeys.pem(ServiceAccountKeys.ec().getPrivate()))), "invalid_request",
+            "private_key is an EC key; a service account key is RSA (RS256)"),
+        new Case(pubSub(serviceKey.copy().put("private_key", "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")),
+            "invalid_request", "private_key is not a PKCS#8 private key"),
+        new Case(pubSub(serviceKey.copy().put("private_key", "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n")),
+            "invalid_request", "private_key must be a PEM PKCS#8 key (-----BEGIN PRIVATE KEY-----)"),
+        new Case(pubSub(serviceKey.copy().put("token_uri", null)), "invalid_request", "token_uri is required: an https:// address"),
+        new Case(pubSub(serviceKey.copy().put("token_uri", "ldap://x/")), "invalid_request", "token_uri is required: an https:// address"),
+        new Case(pubSub(serviceKey.copy().put("client_email", 7)), "invalid_request", "client_email is required"),
+        new Case(pubSub(serviceKey.copy().put("type", "authorized_user")), "invalid_request", "type must be service_account"));
     for (Case each : cases) {
       assertError(node.post("/v1/integrations", each.body.encode(), owner), 400, each.error, each.description);
     }
@@ -302,6 +319,23 @@ class IntegrationsApiTest {
     assertError(node.post("/v1/webhooks", hook("big").put("body", "x".repeat(70 * 1024)).encode(), owner), 413, "request_too_large", "");
     assertEquals("0", node.query("SELECT count(*) FROM integrations i JOIN users u ON u.id = i.user_id WHERE u.username = 'owner@integrations.example'"
         + " AND i.event IN ('', 'x', 'a', 'big')"), "no bad input was stored");
+  }
+
+  @Test
+  void aServiceAccountKeysTokenUriIsATargetTheNodeMayNotSendToByDefault() throws Exception {
+    JsonObject key = ServiceAccountKeys.file(ServiceAccountKeys.rsa().getPrivate(), "drover@project.iam.gserviceaccount.com",
+        "http://169.254.169.254/computeMetadata/v1/token");
+    assertError(node.post("/v1/integrations", pubSub(key).encode(), owner), 400, "target_not_allowed",
+        "service_account_key.token_uri's host 169.254.169.254 is");
+    assertError(node.post("/v1/integrations", pubSub(key.copy().put("token_uri", "http://localhost:8080/token")).encode(), owner), 400,
+        "target_not_allowed", "service_account_key.token_uri's host localhost");
+    assertError(node.post("/v1/integrations", pubSub(key.copy().put("token_uri", "https://user:pw@oauth2.example/token")).encode(), owner), 400,
+        "invalid_request", "service_account_key.token_uri: the address must not carry credentials");
+  }
+
+  private static JsonObject pubSub(Object serviceAccountKey) {
+    return new JsonObject().put("integration_type", "GoogleCloudPubSub").put("event", "a").put("topic", "projects/p/topics/t")
+        .put("service_account_key", serviceAccountKey);
   }
 
   @Test

@@ -317,6 +317,21 @@ class NodeConfigTest {
   }
 
   @Test
+  void cloudEndpointsDefaultToTheServicesAndTakeOnlyABaseUrl() {
+    NodeConfig defaults = NodeConfig.from(List.of(), Map.of());
+    assertEquals("https://{hub}.azure-devices.net", defaults.delivery().azureEndpoint());
+    assertEquals("https://pubsub.googleapis.com", defaults.delivery().pubsubEndpoint());
+    NodeConfig set = NodeConfig.from(List.of("--integrations.azure-endpoint=http://127.0.0.1:8443"),
+        Map.of("DROVER_INTEGRATIONS_PUBSUB_ENDPOINT", "https://pubsub.example:9443"));
+    assertEquals("http://127.0.0.1:8443", set.delivery().azureEndpoint());
+    assertEquals("https://pubsub.example:9443", set.delivery().pubsubEndpoint());
+    for (String bad : List.of("pubsub.googleapis.com", "https://pubsub.googleapis.com/", "https://pubsub.googleapis.com/v1", "ftp://x")) {
+      ConfigException refused = assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--integrations.pubsub-endpoint=" + bad), Map.of()));
+      assertTrue(refused.getMessage().startsWith("integrations.pubsub-endpoint must be an http(s) base URL without path"), refused.getMessage());
+    }
+  }
+
+  @Test
   void helpListsEveryOptionWithItsEnvironmentVariable() {
     String help = Main.help();
 

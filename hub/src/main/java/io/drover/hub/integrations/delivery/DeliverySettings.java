@@ -16,9 +16,21 @@ import java.util.List;
  * @param maxPerHost requests in flight at once to one target host
  * @param perHostRate requests a second to one target host
  * @param retention how long attempts and dead letters are kept
+ * @param azureEndpoint where Azure IoT Hub integrations send, {@code {hub}} standing for the hub's name, no trailing slash
+ * @param pubsubEndpoint where Google Cloud Pub/Sub integrations publish, no trailing slash
  */
 public record DeliverySettings(boolean allowPrivateTargets, Duration timeout, List<Duration> retries, Duration lease, Duration pollInterval,
-    int queueCapacity, int maxInFlight, int maxPerHost, int perHostRate, Duration retention) {
+    int queueCapacity, int maxInFlight, int maxPerHost, int perHostRate, Duration retention, String azureEndpoint, String pubsubEndpoint) {
+
+  public static final String AZURE_ENDPOINT = "https://{hub}.azure-devices.net";
+  public static final String PUBSUB_ENDPOINT = "https://pubsub.googleapis.com";
+
+  /** With the cloud services' real endpoints. */
+  public DeliverySettings(boolean allowPrivateTargets, Duration timeout, List<Duration> retries, Duration lease, Duration pollInterval,
+      int queueCapacity, int maxInFlight, int maxPerHost, int perHostRate, Duration retention) {
+    this(allowPrivateTargets, timeout, retries, lease, pollInterval, queueCapacity, maxInFlight, maxPerHost, perHostRate, retention,
+        AZURE_ENDPOINT, PUBSUB_ENDPOINT);
+  }
 
   /** The first KiB of each answer goes to the delivery log; 64 KiB are kept for the hook-response events. */
   static final int RESPONSE_KEPT_BYTES = 64 * 1024;

@@ -73,6 +73,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private IntegrationRepository integrations;
   private OutboxRepository outbox;
   private WebhookSender sender;
+  private CloudSender clouds;
   private HookEvents hooks;
   private int inFlight;
   private boolean polling;
@@ -104,12 +105,13 @@ public final class DeliveryVerticle extends VerticleBase {
     integrations = new IntegrationRepository(pool, sealer);
     outbox = new OutboxRepository(pool);
     sender = new WebhookSender(vertx, settings);
+    clouds = new CloudSender(sender);
     hooks = new HookEvents(vertx.eventBus(), devices);
     return integrations.all()
         .onSuccess(all -> {
           index.replaceAll(all);
           metrics.integrations.set(index.size());
-          LOG.info("integrations loaded [webhooks: {}]", all.size());
+          LOG.info("integrations loaded [integrations: {}]", all.size());
         })
         .compose(loaded -> vertx.eventBus().<JsonObject>consumer(HubAddresses.INTEGRATIONS_CHANGED, this::reload).completion())
         .compose(registered -> vertx.eventBus().<JsonObject>consumer(HubAddresses.INTEGRATIONS_TEST, this::test).completion())
@@ -207,14 +209,16 @@ public final class DeliveryVerticle extends VerticleBase {
       return;
     }
     Webhook webhook = integration.webhook();
-    if (webhook.invalid() != null) {
-      fail(job, null, Answer.failed(webhook.invalid(), false, 0), null);
+    CloudTarget cloud = integration.cloud();
+    String invalid = cloud != null ? cloud.invalid() : webhook.invalid();
+    if (invalid != null) {
+      fail(job, null, Answer.failed(invalid, false, 0), null);
       return;
     }
     Map<String, Object> variables = EventVariables.of(job.event);
     WebhookRequest request;
     try {
-      request = webhook.render(job.event, variables);
+      request = cloud != null ? cloud.render(job.event, variables, settings) : webhook.render(job.event, variables);
     } catch (RuntimeException e) {
       fail(job, null, Answer.failed("template failed to render: " + e.getMessage(), false, 0), null);
       return;
@@ -229,7 +233,7 @@ public final class DeliveryVerticle extends VerticleBase {
       putBack(job, "host_queue_full");
       return;
     }
-    lane.queue.add(new Prepared(job, webhook, variables, request, target));
+    lane.queue.add(new Prepared(job, webhook, cloud, variables, request, target));
     pump(lane);
   }
 
@@ -272,7 +276,9 @@ public final class DeliveryVerticle extends VerticleBase {
     inFlight++;
     metrics.inFlight.set(inFlight);
     hooks.sent(prepared.job.event);
-    sender.send(prepared.request, prepared.target, prepared.webhook.rejectUnauthorized()).onComplete(result -> {
+    Future<Answer> answered = prepared.cloud != null ? clouds.send(prepared.cloud, prepared.request, prepared.target)
+        : sender.send(prepared.request, prepared.target, prepared.webhook.rejectUnauthorized());
+    answered.onComplete(result -> {
       lane.inFlight--;
       inFlight--;
       metrics.inFlight.set(inFlight);
@@ -303,8 +309,11 @@ public final class DeliveryVerticle extends VerticleBase {
     metrics.count(Outcome.SUCCESS);
     counts.add(job.integrationId, DeliveryCounts.SUCCESS);
     try {
-      String body = prepared.webhook.responseBody(answer.kept(), prepared.variables);
-      hooks.response(job.event, prepared.webhook.responseTopic(prepared.variables), body);
+      // a cloud service's answer (204, message ids) is nothing for the device: no hook-response
+      if (prepared.webhook != null) {
+        String body = prepared.webhook.responseBody(answer.kept(), prepared.variables);
+        hooks.response(job.event, prepared.webhook.responseTopic(prepared.variables), body);
+      }
     } catch (RuntimeException e) {
       warnings.warn("response_template", "hook response not published: its template failed [integration: {}, cause: {}]", job.integrationId,
           e.getMessage());
@@ -324,7 +333,8 @@ public final class DeliveryVerticle extends VerticleBase {
     metrics.count(retry ? Outcome.RETRY : Outcome.DEAD);
     if (prepared != null) {
       try {
-        hooks.error(job.event, prepared.webhook.errorTopic(prepared.variables), answer.error());
+        hooks.error(job.event, prepared.webhook != null ? prepared.webhook.errorTopic(prepared.variables) : "hook-error/" + job.event.name(),
+            answer.error());
       } catch (RuntimeException e) {
         warnings.warn("error_template", "hook error not published: its topic failed [integration: {}, cause: {}]", job.integrationId, e.getMessage());
       }
@@ -429,7 +439,23 @@ public final class DeliveryVerticle extends VerticleBase {
 
   private void test(Message<JsonObject> message) {
     JsonObject body = message.body() == null ? new JsonObject() : message.body();
-    Integration integration = body.getValue("id") instanceof String id ? index.get(id) : null;
+    String id = body.getValue("id") instanceof String given ? given : null;
+    Integration known = id == null ? null : index.get(id);
+    if (known != null || id == null) {
+      test(message, body, known);
+      return;
+    }
+    // the API's change notice may not have reached this node yet (a Test right after a create): read the row
+    integrations.one(id).onComplete(loaded -> {
+      if (loaded.succeeded() && loaded.result() != null && index.get(id) == null) {
+        index.put(id, loaded.result());
+        metrics.integrations.set(index.size());
+      }
+      test(message, body, loaded.succeeded() ? loaded.result() : null);
+    });
+  }
+
+  private void test(Message<JsonObject> message, JsonObject body, Integration integration) {
     if (integration == null) {
       message.fail(404, "no such integration");
       return;
@@ -439,18 +465,27 @@ public final class DeliveryVerticle extends VerticleBase {
     OutboxEvent event = new OutboxEvent(0, device, integration.event(), data == null ? null : data instanceof String s ? s : data.toString(),
         System.currentTimeMillis(), integration.userId(), integration.productId());
     Webhook webhook = integration.webhook();
-    if (webhook.invalid() != null) {
-      message.reply(new JsonObject().put("pass", false).put("data", new JsonObject().put("error", webhook.invalid())));
+    CloudTarget cloud = integration.cloud();
+    String invalid = cloud != null ? cloud.invalid() : webhook.invalid();
+    if (invalid != null) {
+      message.reply(new JsonObject().put("pass", false).put("data", new JsonObject().put("error", invalid)));
       return;
     }
-    WebhookRequest request = webhook.render(event, EventVariables.of(event));
+    WebhookRequest request;
+    try {
+      request = cloud != null ? cloud.render(event, EventVariables.of(event), settings) : webhook.render(event, EventVariables.of(event));
+    } catch (RuntimeException e) {
+      message.reply(new JsonObject().put("pass", false).put("data", new JsonObject().put("error", "template failed to render: " + e.getMessage())));
+      return;
+    }
     URI target = WebhookSender.target(request.url());
     if (target == null) {
       message.reply(new JsonObject().put("pass", false).put("data", new JsonObject().put("request", request.describe())
           .put("error", "url is not an absolute http(s) URL")));
       return;
     }
-    sender.send(request, target, webhook.rejectUnauthorized()).onComplete(result -> {
+    Future<Answer> answered = cloud != null ? clouds.send(cloud, request, target) : sender.send(request, target, webhook.rejectUnauthorized());
+    answered.onComplete(result -> {
       Answer answer = result.result();
       String response = answer.kept() == null ? null
           : answer.kept().length() <= DeliverySettings.LOGGED_RESPONSE_CHARS ? answer.kept() : answer.kept().substring(0, DeliverySettings.LOGGED_RESPONSE_CHARS);
@@ -525,15 +560,18 @@ public final class DeliveryVerticle extends VerticleBase {
 
   private static final class Prepared {
     final Job job;
+    /** One of these two: the webhook, or the cloud service. */
     final Webhook webhook;
+    final CloudTarget cloud;
     final Map<String, Object> variables;
     final WebhookRequest request;
     final URI target;
     boolean throttled;
 
-    Prepared(Job job, Webhook webhook, Map<String, Object> variables, WebhookRequest request, URI target) {
+    Prepared(Job job, Webhook webhook, CloudTarget cloud, Map<String, Object> variables, WebhookRequest request, URI target) {
       this.job = job;
       this.webhook = webhook;
+      this.cloud = cloud;
       this.variables = variables;
       this.request = request;
       this.target = target;

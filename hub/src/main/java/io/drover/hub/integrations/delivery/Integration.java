@@ -2,9 +2,15 @@ package io.drover.hub.integrations.delivery;
 
 /**
  * An integration as every hub node holds it in memory: its scope (an account's sandbox, or a product),
- * the event-name prefix and device it listens to, and its compiled webhook.
+ * the event-name prefix and device it listens to, and its compiled webhook, or, for the Azure IoT Hub
+ * and Google Cloud Pub/Sub types, its {@link CloudTarget} ({@code webhook} null then).
  */
-record Integration(String id, Long userId, Integer productId, String event, String deviceId, boolean disabled, Webhook webhook) {
+record Integration(String id, Long userId, Integer productId, String event, String deviceId, boolean disabled, Webhook webhook, CloudTarget cloud) {
+
+  /** A Webhook integration. */
+  Integration(String id, Long userId, Integer productId, String event, String deviceId, boolean disabled, Webhook webhook) {
+    this(id, userId, productId, event, deviceId, disabled, webhook, null);
+  }
 
   /**
    * Particle's trigger (docs {@code webhooks.md}): the event name starts with {@link #event},

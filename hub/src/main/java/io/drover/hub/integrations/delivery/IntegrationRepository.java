@@ -14,14 +14,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads integrations' rows (the table of V18, written by the integrations API) into compiled
  * {@link Integration}s: settings as they are, the sealed secrets opened with the node's key (the
- * integration's id as associated data). Only Webhook integrations are delivered by this engine.
+ * integration's id as associated data). Webhooks compile to a {@link Webhook}, the Azure IoT Hub and
+ * Google Cloud Pub/Sub types to their {@link CloudTarget}.
  */
 final class IntegrationRepository {
 
   private static final Logger LOG = LoggerFactory.getLogger(IntegrationRepository.class);
   private static final String COLUMNS = "id, user_id, product_id, integration_type, event, device_id, settings, sealed_secrets, disabled";
-  private static final String ALL = "SELECT " + COLUMNS + " FROM integrations WHERE integration_type = 'Webhook'";
-  private static final String ONE = "SELECT " + COLUMNS + " FROM integrations WHERE id = $1 AND integration_type = 'Webhook'";
+  private static final String ALL = "SELECT " + COLUMNS + " FROM integrations";
+  private static final String ONE = "SELECT " + COLUMNS + " FROM integrations WHERE id = $1";
 
   private final Pool pool;
   private final SecretSealer sealer;
@@ -41,7 +42,7 @@ final class IntegrationRepository {
     });
   }
 
-  /** @return null when there is no such Webhook integration (deleted) */
+  /** @return null when there is no such integration (deleted) */
   Future<Integration> one(String id) {
     return pool.preparedQuery(ONE).execute(Tuple.of(id)).map(rows -> rows.size() == 0 ? null : of(rows.iterator().next()));
   }
@@ -63,7 +64,13 @@ final class IntegrationRepository {
     }
     Long user = row.getLong("user_id");
     Integer product = row.getInteger("product_id");
+    String type = row.getString("integration_type");
+    CloudTarget cloud = switch (type) {
+      case "AzureIotHub" -> AzureIotHub.compile(settings, secrets);
+      case "GoogleCloudPubSub" -> PubSub.compile(settings, secrets);
+      default -> null;
+    };
     return new Integration(id, user, product, row.getString("event"), row.getString("device_id"), row.getBoolean("disabled"),
-        Webhook.compile(id, settings, secrets, product != null));
+        cloud == null ? Webhook.compile(id, settings, secrets, product != null) : null, cloud);
   }
 }

@@ -35,19 +35,26 @@ final class IntegrationRows {
   /** @param masterKey the node's {@code secrets.master-key-file} */
   static String create(TestNode node, java.nio.file.Path masterKey, Long userId, Integer productId, String event, String deviceId,
       JsonObject settings, JsonObject secrets) throws Exception {
+    return create(node, masterKey, "Webhook", userId, productId, event, deviceId, settings, secrets);
+  }
+
+  /** @param type {@code Webhook}, {@code AzureIotHub} or {@code GoogleCloudPubSub}, written as given: the API's checks are not made */
+  static String create(TestNode node, java.nio.file.Path masterKey, String type, Long userId, Integer productId, String event, String deviceId,
+      JsonObject settings, JsonObject secrets) throws Exception {
     String id = newId();
     SecretSealer sealer = SecretSealer.loadAtStart(masterKey);
     try (Connection connection = node.node().database().jdbcConnection();
          PreparedStatement insert = connection.prepareStatement("""
              INSERT INTO integrations (id, user_id, product_id, integration_type, event, device_id, settings, sealed_secrets)
-             VALUES (?, ?, ?, 'Webhook', ?, ?, ?::jsonb, ?)""")) {
+             VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?)""")) {
       insert.setString(1, id);
       insert.setObject(2, userId);
       insert.setObject(3, productId);
-      insert.setString(4, event);
-      insert.setString(5, deviceId);
-      insert.setString(6, settings.encode());
-      insert.setBytes(7, secrets == null ? null : sealer.seal(id, secrets.encode()));
+      insert.setString(4, type);
+      insert.setString(5, event);
+      insert.setString(6, deviceId);
+      insert.setString(7, settings.encode());
+      insert.setBytes(8, secrets == null ? null : sealer.seal(id, secrets.encode()));
       insert.executeUpdate();
     }
     changed(node, id);
