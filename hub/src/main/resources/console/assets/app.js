@@ -21,6 +21,7 @@ import { productFirmwarePage } from './pages/product-firmware.js';
 import { productLogsPage } from './pages/product-logs.js';
 import { productTrackerSettingsPage } from './pages/product-tracker-settings.js';
 import { productMapPage } from './pages/product-map.js';
+import { billingPage } from './pages/billing.js';
 import { createShell } from './pages/shell.js';
 
 const root = document.getElementById('app');
@@ -33,6 +34,7 @@ const ROUTES = [
   { pattern: /^\/devices\/([^/]+)\/?$/, page: devicePage, section: 'devices' },
   { pattern: /^\/events\/?$/, page: eventsPage, section: 'events' },
   { pattern: /^\/products\/?$/, page: productsPage, section: 'products' },
+  { pattern: /^\/billing\/?$/, page: billingPage, section: 'billing' },
   { pattern: /^\/products\/([^/]+)\/?$/, redirect: (path) => `${path.replace(/\/$/, '')}/${firstProductSection()}` },
   { pattern: /^\/products\/([^/]+)\/team\/?$/, page: productTeamPage, section: 'team', product: true },
   { pattern: /^\/products\/([^/]+)\/configuration\/?$/, page: productConfigurationPage, section: 'configuration', product: true },
