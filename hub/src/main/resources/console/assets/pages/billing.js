@@ -9,7 +9,7 @@ import { h, icon, replace } from '../lib/dom.js';
 import { session } from '../lib/session.js';
 
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
-const date = (iso) => (iso ? day.format(new Date(iso)) : '—');
+export const date = (iso) => (iso ? day.format(new Date(iso)) : '—');
 
 export function billingPage(main, { shell }) {
   shell.setTrail([{ label: 'Billing' }]);
@@ -115,31 +115,35 @@ export function billingPage(main, { shell }) {
   }
 
   function showInvoices(status) {
-    if (status.invoices.length === 0) {
-      replace(invoices, h('p', { class: 'muted' }, 'No invoices yet: the first is issued when a product\'s first period closes.'));
-      return;
-    }
-    replace(invoices, h('h2', { class: 'section-title' }, 'Invoices'),
-      h('div', { class: 'card table-card' }, status.invoices.map((invoice) => h('details', { class: 'invoice', 'data-invoice-id': invoice.id },
-        h('summary', {},
-          h('span', { class: 'mono' }, `#${invoice.id}`), ' ',
-          h('strong', {}, invoice.product_name), ' ',
-          h('span', { class: 'muted' }, `${date(invoice.period_start)} – ${date(invoice.period_end)}`), ' ',
-          h('span', { 'data-role': 'total' }, money(invoice.total_cents, invoice.currency)), ' ',
-          h('span', { class: `badge ${invoice.status === 'paid' ? 'badge-success' : invoice.status === 'failed' ? 'badge-danger' : 'badge-neutral'}`,
-            'data-role': 'status' }, invoice.status)),
-        h('table', { class: 'table', 'aria-label': `Invoice ${invoice.id} lines` },
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Item'), h('th', { scope: 'col' }, 'Quantity'), h('th', { scope: 'col' }, 'Amount'))),
-          h('tbody', {}, invoice.lines.map((line) => h('tr', { 'data-kind': line.kind },
-            h('td', {}, line.description), h('td', {}, line.quantity.toLocaleString()), h('td', {}, money(line.amount_cents, invoice.currency))))),
-          h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: 2 }, `Due ${date(invoice.due_at)}`),
-            h('th', {}, money(invoice.total_cents, invoice.currency)))))))));
+    replace(invoices, invoiceList(status.invoices));
   }
 
   load();
   return () => {
     alive = false;
   };
+}
+
+/** Invoices, newest first, each opening onto its lines. */
+export function invoiceList(list) {
+  if (list.length === 0) {
+    return h('p', { class: 'muted' }, 'No invoices yet: the first is issued when a product\'s first period closes.');
+  }
+  return [h('h2', { class: 'section-title' }, 'Invoices'),
+    h('div', { class: 'card table-card' }, list.map((invoice) => h('details', { class: 'invoice', 'data-invoice-id': invoice.id },
+      h('summary', {},
+        h('span', { class: 'mono' }, `#${invoice.id}`), ' ',
+        h('strong', {}, invoice.product_name), ' ',
+        h('span', { class: 'muted' }, `${date(invoice.period_start)} – ${date(invoice.period_end)}`), ' ',
+        h('span', { 'data-role': 'total' }, money(invoice.total_cents, invoice.currency)), ' ',
+        h('span', { class: `badge ${invoice.status === 'paid' ? 'badge-success' : invoice.status === 'failed' ? 'badge-danger' : 'badge-neutral'}`,
+          'data-role': 'status' }, invoice.status)),
+      h('table', { class: 'table', 'aria-label': `Invoice ${invoice.id} lines` },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Item'), h('th', { scope: 'col' }, 'Quantity'), h('th', { scope: 'col' }, 'Amount'))),
+        h('tbody', {}, invoice.lines.map((line) => h('tr', { 'data-kind': line.kind },
+          h('td', {}, line.description), h('td', {}, line.quantity.toLocaleString()), h('td', {}, money(line.amount_cents, invoice.currency))))),
+        h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: 2 }, `Due ${date(invoice.due_at)}`),
+          h('th', {}, money(invoice.total_cents, invoice.currency))))))))];
 }
 
 /** The UPDATE button's dialog: checked here, tokenised by the gateway, then only the token goes to the node. */
@@ -208,7 +212,7 @@ async function tokenise(url, card) {
 }
 
 /** Change plan: at once, the rest of the period prorated on its invoice. */
-function planDialog(product, plans, done) {
+export function planDialog(product, plans, done) {
   const choices = plans.filter((plan) => plan.self_service);
   const select = h('select', { id: 'plan-choice', class: 'input' }, choices.map((plan) => h('option', {
     value: plan.name, selected: plan.name === product.plan.name ? true : undefined,

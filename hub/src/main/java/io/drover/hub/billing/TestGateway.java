@@ -139,7 +139,7 @@ public final class TestGateway implements PaymentGateway, ApiFeature {
   }
 
   private Future<Row> find(String token) {
-    if (token == null || !token.startsWith("tok_test_")) {
+    if (token == null || !token.matches("tok_test_[0-9a-f]{32}")) {
       return Future.succeededFuture(null);
     }
     return pool.preparedQuery("SELECT brand, last4, exp_month, exp_year, behaviour FROM test_gateway_cards WHERE token = $1")

@@ -74,6 +74,9 @@ class BillingCycleTest {
         .put("name", "Cycle Lamp").put("platform_id", 12)).encode(), owner).body()).getJsonObject("product");
     int productId = product.getInteger("id");
     String ownerId = node.query("SELECT id FROM users WHERE username = 'payer@billing.example'");
+    String developer = node.signUpAndLogIn("builder@billing.example", "the builder's password");
+    node.execute("INSERT INTO product_members (product_id, user_id, role) SELECT " + productId
+        + ", id, 'developer' FROM users WHERE username = 'builder@billing.example'");
     // a device in the fleet, which must keep working through the lock
     TestNode.DeviceIdentity device = node.provisionDevice();
     assertEquals(200, node.post("/v1/products/" + productId + "/devices", new JsonObject().put("id", device.id()).encode(), node.adminToken())
@@ -111,7 +114,7 @@ class BillingCycleTest {
     assertEquals(24_900, lines.getJsonObject(0).getLong("amount_cents"), "the next month of growth, in advance");
     assertEquals(1, lines.getJsonObject(1).getLong("quantity"), "devices in the fleet");
     assertEquals(1234, lines.getJsonObject(2).getLong("quantity"), "outbound events of the period");
-    assertEquals(1, lines.getJsonObject(3).getLong("quantity"), "team members: the owner");
+    assertEquals(2, lines.getJsonObject(3).getLong("quantity"), "team members: the owner and the developer");
     assertEquals(prorated, lines.getJsonObject(4).getLong("amount_cents"));
     assertEquals(24_900 + prorated, invoice.getLong("total_cents"));
     assertEquals(0, tick().invoicesIssued, "a second pass at the same time issues nothing more");
@@ -158,6 +161,10 @@ class BillingCycleTest {
     assertTrue(error.getString("error_description").startsWith("account locked: update your card"), refused.body());
     HttpResponse<String> planRefused = node.send("PUT", "/v1/products/" + productId + "/billing", new JsonObject().put("plan", "free").encode(), owner);
     assertEquals(403, planRefused.statusCode(), planRefused.body());
+    HttpResponse<String> teammate = node.post("/v1/products/" + productId + "/groups", new JsonObject().put("name", "north").encode(), developer);
+    assertEquals(403, teammate.statusCode(), teammate.body());
+    assertEquals("account_locked", new JsonObject(teammate.body()).getString("error"), "the owner's products take no changes from the team either");
+    assertEquals(200, node.get("/v1/products/" + productId + "/groups", developer).statusCode(), "the team still reads");
     assertEquals(200, node.get("/v1/products", owner).statusCode(), "reads stay open");
     assertEquals(200, node.get("/v1/products/" + productId + "/devices", owner).statusCode());
     assertEquals(2L, count("SELECT count(*) FROM products WHERE owner_id = " + ownerId), "nothing deleted");
@@ -185,6 +192,8 @@ class BillingCycleTest {
         .filter(i -> i.getInteger("product_id") == productId).findFirst().orElseThrow().getString("status"));
     assertEquals(201, node.post("/v1/products", new JsonObject().put("product", new JsonObject().put("name", "Open Again")
         .put("platform_id", 12)).encode(), owner).statusCode(), "changes accepted again");
+    HttpResponse<String> teammateAgain = node.post("/v1/products/" + productId + "/groups", new JsonObject().put("name", "north").encode(), developer);
+    assertTrue(teammateAgain.statusCode() / 100 == 2, teammateAgain.body());
     assertEquals(0, tick().charged, "a paid invoice is not charged again");
   }
 

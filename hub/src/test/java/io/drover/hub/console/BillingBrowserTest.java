@@ -139,6 +139,27 @@ class BillingBrowserTest {
     Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("/tmp/billing.png"), StandardCopyOption.REPLACE_EXISTING);
   }
 
+  @Test
+  void aProductsSidebarOpensItsBillingWhereItsPlanChanges() throws Exception {
+    String owner = node.signUpAndLogIn("maker@browser-billing.example", "the maker's password");
+    HttpResponse<String> made = node.post("/v1/products", new JsonObject().put("product", new JsonObject().put("name", "Desk Fan")
+        .put("platform_id", 12)).encode(), owner);
+    String slug = new JsonObject(made.body()).getJsonObject("product").getString("slug");
+    browser.get(url("/login"));
+    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", owner);
+    browser.get(url("/products/" + slug + "/team"));
+    visible(By.cssSelector("[data-role=product-nav] a[href='/products/" + slug + "/billing']")).click();
+    assertEquals("$0.00 a month", visible(By.cssSelector("[data-role=product-billing] [data-role=price]")).getText());
+    assertEquals("0 of 100", browser.findElement(By.cssSelector("[data-role=product-billing] [data-role=devices]")).getText());
+    assertEquals("1 of 5", browser.findElement(By.cssSelector("[data-role=product-billing] [data-role=members]")).getText());
+    browser.findElement(By.cssSelector("[data-role=product-billing] [data-action=change-plan]")).click();
+    new Select(visible(By.id("plan-choice"))).selectByValue("growth");
+    browser.findElement(By.cssSelector("[data-action=save-plan]")).click();
+    waitFor("the new plan's price", d -> d.findElement(By.cssSelector("[data-role=product-billing] [data-role=price]")).getText()
+        .equals("$249.00 a month"));
+    assertEquals("0 of 250", browser.findElement(By.cssSelector("[data-role=product-billing] [data-role=devices]")).getText());
+  }
+
   private static String url(String path) {
     return "http://127.0.0.1:" + node.httpPort() + path;
   }
