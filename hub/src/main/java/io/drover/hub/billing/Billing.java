@@ -93,16 +93,23 @@ public final class Billing {
         return Future.succeededFuture();
       }
       Future<Void> chain = Future.succeededFuture();
+      boolean[] failed = {false};
       for (Integer productId : due) {
-        chain = chain.compose(done -> closePeriod(productId, now).map(issued -> {
+        // one product's failure (logged) does not hold the others back
+        chain = chain.compose(done -> closePeriod(productId, now).<Void>map(issued -> {
           if (issued) {
             result.invoicesIssued++;
           }
           return null;
+        }).recover(cause -> {
+          failed[0] = true;
+          LOG.warn("billing period not closed, tried again at the next pass [product: {}, cause: {}]", productId, cause.getMessage());
+          return Future.succeededFuture();
         }));
       }
-      // a product several periods behind (a node stopped for months) closes one period per round
-      return chain.compose(done -> closePeriods(now, result));
+      // a product several periods behind (a node stopped for months) closes one period per round; after a
+      // failure the next pass goes on, so that a product that keeps failing is not tried in a loop
+      return chain.compose(done -> failed[0] ? Future.succeededFuture() : closePeriods(now, result));
     });
   }
 
@@ -202,10 +209,15 @@ public final class Billing {
   private Future<Void> chargeDue(Instant now, PassResult result) {
     return repository.dueInvoices(now, BATCH).compose(due -> {
       Future<Void> chain = Future.succeededFuture();
+      boolean[] failed = {false};
       for (Row invoice : due) {
-        chain = chain.compose(done -> charge(invoice, now, result).mapEmpty());
+        chain = chain.compose(done -> charge(invoice, now, result).<Void>mapEmpty().recover(cause -> {
+          failed[0] = true;
+          LOG.warn("invoice not charged, tried again at the next pass [invoice: {}, cause: {}]", invoice.getLong("id"), cause.getMessage());
+          return Future.succeededFuture();
+        }));
       }
-      return chain.compose(done -> due.size() == BATCH ? chargeDue(now, result) : Future.succeededFuture());
+      return chain.compose(done -> due.size() == BATCH && !failed[0] ? chargeDue(now, result) : Future.succeededFuture());
     });
   }
 

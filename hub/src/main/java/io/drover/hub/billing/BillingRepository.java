@@ -30,7 +30,7 @@ public final class BillingRepository {
       INSERT INTO product_device_days (product_id, day, devices)
       SELECT product_id, $1::date, devices FROM product_device_counts
       ON CONFLICT (product_id, day) DO UPDATE SET devices = GREATEST(product_device_days.devices, excluded.devices)""";
-  /** A product's billing state and its period's usage; $2 is the caller's "now" (the clock's, for tests). */
+  /** A product's billing state and its current period's usage (outbound events by UTC day, the most devices a day). */
   static final String PRODUCT_STATE = """
       SELECT p.id, p.slug, p.name, p.plan, p.owner_id, o.username AS owner, b.anchor_at, b.period_number, b.period_start, b.period_end,
              coalesce(c.devices, 0) AS devices,

@@ -79,6 +79,10 @@ class BillingInputTest {
     assertTrue(number.getString("error_description").contains("never takes card numbers"), number.encode());
     error(node.send("PUT", "/v1/card", new JsonObject().put("token", "tok_test_forged").encode(), owner), 400, "invalid_card");
     error(node.send("PUT", "/v1/card", "{}", owner), 400, "invalid_request");
+    error(node.send("PUT", "/v1/card", "{\"token\": \"tok_test_\\u0000\"}", owner), 400, "invalid_card");
+    error(node.send("PUT", "/v1/card", new JsonObject().put("token", 42).encode(), owner), 400, "invalid_request");
+    error(node.send("PUT", "/v1/products/" + product("Odd Lamp") + "/billing", new JsonObject().put("plan", new JsonObject()).encode(), owner),
+        400, "invalid_request");
     assertEquals("0", node.query("SELECT count(*) FROM billing_accounts"));
     assertNull(new JsonObject(node.get("/v1/card", owner).body()).getValue("card"));
   }
