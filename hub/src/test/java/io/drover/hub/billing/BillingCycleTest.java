@@ -101,6 +101,8 @@ class BillingCycleTest {
 
     // when the period closes, its invoice is issued, not yet charged
     assertEquals(0, tick().invoicesIssued, "nothing closes before the period ends");
+    assertEquals("1", node.query("SELECT devices FROM product_device_days WHERE product_id = " + productId
+        + " AND day = '" + java.time.LocalDate.ofInstant(clock.instant(), java.time.ZoneOffset.UTC) + "'"), "the day's fleet size, recorded by the pass");
     clock.set(periodEnd.plusSeconds(1));
     Billing.PassResult closing = tick();
     assertEquals(1, closing.invoicesIssued);
