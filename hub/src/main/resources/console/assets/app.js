@@ -21,6 +21,8 @@ import { productFirmwarePage } from './pages/product-firmware.js';
 import { productLogsPage } from './pages/product-logs.js';
 import { productTrackerSettingsPage } from './pages/product-tracker-settings.js';
 import { productMapPage } from './pages/product-map.js';
+import { billingPage } from './pages/billing.js';
+import { productBillingPage } from './pages/product-billing.js';
 import { createShell } from './pages/shell.js';
 
 const root = document.getElementById('app');
@@ -33,6 +35,7 @@ const ROUTES = [
   { pattern: /^\/devices\/([^/]+)\/?$/, page: devicePage, section: 'devices' },
   { pattern: /^\/events\/?$/, page: eventsPage, section: 'events' },
   { pattern: /^\/products\/?$/, page: productsPage, section: 'products' },
+  { pattern: /^\/billing\/?$/, page: billingPage, section: 'billing' },
   { pattern: /^\/products\/([^/]+)\/?$/, redirect: (path) => `${path.replace(/\/$/, '')}/${firstProductSection()}` },
   { pattern: /^\/products\/([^/]+)\/team\/?$/, page: productTeamPage, section: 'team', product: true },
   { pattern: /^\/products\/([^/]+)\/configuration\/?$/, page: productConfigurationPage, section: 'configuration', product: true },
@@ -48,6 +51,7 @@ const ROUTES = [
   // reached from the Map page's gear icon: the Map entry stays highlighted
   { pattern: /^\/products\/([^/]+)\/tracker-settings\/?$/, page: productTrackerSettingsPage, section: 'map', product: true },
   { pattern: /^\/products\/([^/]+)\/map\/?$/, page: productMapPage, section: 'map', product: true },
+  { pattern: /^\/products\/([^/]+)\/billing\/?$/, page: productBillingPage, section: 'billing', product: true },
 ];
 
 /** A product's address without a section opens its first page, in the sidebar's order. */

@@ -169,5 +169,11 @@ export const api = {
     method: 'PUT', json: change,
   }),
   resetTrackerConfig: (product, device) => request(`/v1/products/${path(product)}/config/${path(device)}`, { method: 'DELETE' }),
+  // Billing (docs/api.md, "Billing")
+  billing: () => request('/v1/billing'),
+  billingPlans: () => request('/v1/billing/plans'),
+  productBilling: (product) => request(`/v1/products/${path(product)}/billing`),
+  updateCard: (token) => request('/v1/card', { method: 'PUT', json: { token } }),
+  changePlan: (product, plan) => request(`/v1/products/${path(product)}/billing`, { method: 'PUT', json: { plan } }),
   trackerSyncStatus: (product, state) => request(`/v1/products/${path(product)}/config/status?${new URLSearchParams({ state, per_page: 100 })}`),
 };

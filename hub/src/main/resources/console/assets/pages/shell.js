@@ -18,7 +18,7 @@ const SECTIONS = [
     { id: 'sims', label: 'SIM cards', icon: 'sims' },
   ] },
   { group: 'Account', items: [
-    { id: 'billing', label: 'Billing', icon: 'billing' },
+    { id: 'billing', label: 'Billing', icon: 'billing', href: '/billing' },
     { id: 'settings', label: 'Settings', icon: 'settings' },
   ] },
 ];

@@ -30,7 +30,7 @@ public final class ConsoleRoutes implements ApiFeature {
 
   static final String WEB_ROOT = "console";
   /** Client-side routes, which the page's own router resolves. */
-  private static final String PAGE_PATHS = "^/(?:login|signup|events|devices(?:/[^/]+)?|products(?:/[^/]+){0,3}|oauth/authorize|verify-email)?$";
+  private static final String PAGE_PATHS = "^/(?:login|signup|events|devices(?:/[^/]+)?|products(?:/[^/]+){0,3}|billing|oauth/authorize|verify-email)?$";
   /**
    * Only this origin's own files and API: the Console fetches nothing from anywhere else, and this
    * makes the browser hold it to that.

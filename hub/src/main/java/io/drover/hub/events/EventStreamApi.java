@@ -321,7 +321,7 @@ public final class EventStreamApi implements ApiFeature {
           row.getOffsetDateTime(4).toInstant().toEpochMilli(), row.getInteger(5), row.getBoolean(6)), row.getLong(7), row.getInteger(8));
       if (stream.wants(event, directory)) {
         sendNow(stream, Buffer.buffer(stream.frame(event, directory.placeOf(event.event().deviceId()))));
-        usage.delivered(event.ownerId(), 1);
+        usage.delivered(event.ownerId(), event.productId(), 1);
       }
     }
     stream.replayed += page.rows().size();
@@ -331,7 +331,7 @@ public final class EventStreamApi implements ApiFeature {
       for (LiveEvent event : held) {
         if (event.id() > page.through()) {
           sendNow(stream, Buffer.buffer(stream.frame(event, directory.placeOf(event.event().deviceId()))));
-          usage.delivered(event.ownerId(), 1);
+          usage.delivered(event.ownerId(), event.productId(), 1);
         }
       }
       return;
@@ -535,7 +535,7 @@ public final class EventStreamApi implements ApiFeature {
       }
       deliveries++;
     }
-    usage.delivered(live.ownerId(), deliveries);
+    usage.delivered(live.ownerId(), live.productId(), deliveries);
   }
 
   /** Ends a stream after the frames queued for it. */

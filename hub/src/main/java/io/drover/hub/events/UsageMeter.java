@@ -11,11 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Events delivered to stream subscribers, counted per owning account in memory and added to
- * {@code event_usage} for the billing period (the calendar month, UTC) in one statement per flush.
- * A failed flush keeps its counts for the next. Deliveries are attributed to the month of the flush,
- * so the few seconds around a month's end may land in the next one. Used on the API verticle's
- * event loop only.
+ * Events delivered to stream subscribers ("outbound events"), counted in memory per owning account and
+ * per product, and added in one transaction per flush: to {@code event_usage} per account and calendar
+ * month (UTC), and to {@code product_event_usage} per product and UTC day, which billing sums over each
+ * product's own billing period. A failed flush keeps its counts for the next. Deliveries are attributed
+ * to the month and day of the flush, so the few seconds around midnight may land in the next day.
+ * Used on the API verticle's event loop only.
  */
 final class UsageMeter {
 
@@ -24,39 +25,56 @@ final class UsageMeter {
       INSERT INTO event_usage (owner_id, period, delivered)
       SELECT * FROM unnest($1::bigint[], $2::date[], $3::bigint[])
       ON CONFLICT (owner_id, period) DO UPDATE SET delivered = event_usage.delivered + excluded.delivered""";
+  private static final String ADD_PRODUCTS = """
+      INSERT INTO product_event_usage (product_id, day, delivered)
+      SELECT p, $2::date, n FROM unnest($1::integer[], $3::bigint[]) AS t (p, n)
+      ON CONFLICT (product_id, day) DO UPDATE SET delivered = product_event_usage.delivered + excluded.delivered""";
 
   private final Pool pool;
   private Map<Long, long[]> pending = new HashMap<>();
+  private Map<Integer, long[]> pendingProducts = new HashMap<>();
   private boolean flushing;
 
   UsageMeter(Pool pool) {
     this.pool = pool;
   }
 
-  /** Per event, however many streams took it. */
-  void delivered(Long ownerId, int deliveries) {
-    if (ownerId == null || deliveries == 0) {
+  /** Per event, however many streams took it; {@code productId} null for an event of no product. */
+  void delivered(Long ownerId, Integer productId, int deliveries) {
+    if (deliveries == 0) {
       return;
     }
-    long[] count = pending.get(ownerId);
+    if (ownerId != null) {
+      add(pending, ownerId, deliveries);
+    }
+    if (productId != null) {
+      add(pendingProducts, productId, deliveries);
+    }
+  }
+
+  private static <K> void add(Map<K, long[]> counts, K key, long deliveries) {
+    long[] count = counts.get(key);
     if (count == null) {
-      pending.put(ownerId, new long[] {deliveries});
+      counts.put(key, new long[] {deliveries});
     } else {
       count[0] += deliveries;
     }
   }
 
   Future<Void> flush() {
-    if (flushing || pending.isEmpty()) {
+    if (flushing || (pending.isEmpty() && pendingProducts.isEmpty())) {
       return Future.succeededFuture();
     }
     Map<Long, long[]> batch = pending;
+    Map<Integer, long[]> productBatch = pendingProducts;
     pending = new HashMap<>();
+    pendingProducts = new HashMap<>();
     int n = batch.size();
     Long[] owners = new Long[n];
     LocalDate[] periods = new LocalDate[n];
     Long[] counts = new Long[n];
-    LocalDate period = LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1);
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    LocalDate period = today.withDayOfMonth(1);
     int i = 0;
     for (Map.Entry<Long, long[]> entry : batch.entrySet()) {
       owners[i] = entry.getKey();
@@ -64,20 +82,25 @@ final class UsageMeter {
       counts[i] = entry.getValue()[0];
       i++;
     }
+    Integer[] products = new Integer[productBatch.size()];
+    Long[] productCounts = new Long[productBatch.size()];
+    i = 0;
+    for (Map.Entry<Integer, long[]> entry : productBatch.entrySet()) {
+      products[i] = entry.getKey();
+      productCounts[i] = entry.getValue()[0];
+      i++;
+    }
     flushing = true;
-    return pool.preparedQuery(ADD).execute(Tuple.of(owners, periods, counts)).<Void>mapEmpty().onComplete(result -> {
-      flushing = false;
-      if (result.failed()) {
-        LOG.warn("event usage not recorded, kept for the next flush [accounts: {}, cause: {}]", n, result.cause().getMessage());
-        for (Map.Entry<Long, long[]> entry : batch.entrySet()) {
-          long[] current = pending.get(entry.getKey());
-          if (current == null) {
-            pending.put(entry.getKey(), entry.getValue());
-          } else {
-            current[0] += entry.getValue()[0];
+    return pool.withTransaction(connection -> connection.preparedQuery(ADD).execute(Tuple.of(owners, periods, counts))
+            .compose(added -> connection.preparedQuery(ADD_PRODUCTS).execute(Tuple.of(products, today, productCounts))))
+        .<Void>mapEmpty().onComplete(result -> {
+          flushing = false;
+          if (result.failed()) {
+            LOG.warn("event usage not recorded, kept for the next flush [accounts: {}, products: {}, cause: {}]", n, products.length,
+                result.cause().getMessage());
+            batch.forEach((owner, count) -> add(pending, owner, count[0]));
+            productBatch.forEach((product, count) -> add(pendingProducts, product, count[0]));
           }
-        }
-      }
-    });
+        });
   }
 }

@@ -3,12 +3,16 @@ package io.drover.hub.http;
 import io.drover.hub.auth.AdminTokens;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.auth.TokenService;
+import io.drover.hub.billing.AccountLocks;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * Who is calling, and whether they may. Route handlers: {@link #requireUser} passes any valid token
  * (an account's access token, or the bootstrap admin token) and leaves the {@link Principal} on the
- * context; {@link #requireAdmin} passes administrators only.
+ * context; {@link #requireAdmin} passes administrators only. An account locked after failed payments
+ * ({@link AccountLocks}) may read but not change anything, but for its card and its billing (which is how it
+ * unlocks) and signing out.
  */
 public final class AccessCheck {
 
@@ -16,10 +20,29 @@ public final class AccessCheck {
 
   private final AdminTokens adminTokens;
   private final TokenService tokens;
+  private final AccountLocks locks;
 
-  public AccessCheck(AdminTokens adminTokens, TokenService tokens) {
+  public AccessCheck(AdminTokens adminTokens, TokenService tokens, AccountLocks locks) {
     this.adminTokens = adminTokens;
     this.tokens = tokens;
+    this.locks = locks;
+  }
+
+  /** The refusal of a change by a locked account, or null when the request may go on. */
+  public static ApiException lockedRefusal(AccountLocks locks, RoutingContext ctx, Long userId, String whose) {
+    if (!locks.isLocked(userId) || !changes(ctx.request().method())) {
+      return null;
+    }
+    String path = ctx.request().path();
+    if (path.equals("/v1/card") || path.startsWith("/v1/billing") || path.startsWith("/v1/access_tokens")
+        || path.equals("/v1/events/stream_tickets")) {
+      return null;
+    }
+    return new ApiException(403, AccountLocks.ERROR, whose + ": update your card on the Billing page (nothing has been deleted)");
+  }
+
+  private static boolean changes(HttpMethod method) {
+    return !(method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS);
   }
 
   public void requireUser(RoutingContext ctx) {
@@ -33,6 +56,11 @@ public final class AccessCheck {
       tokens.check(token).onComplete(checked -> {
         if (checked.succeeded()) {
           ctx.put(PRINCIPAL, checked.result());
+          ApiException locked = lockedRefusal(locks, ctx, checked.result().userId(), "account locked");
+          if (locked != null) {
+            ctx.fail(locked);
+            return;
+          }
           ctx.next();
         } else {
           ctx.fail(checked.cause());

@@ -140,7 +140,13 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("integrations.allow-private-targets", "false",
           "true lets integrations send to loopback (127.0.0.0/8, ::1), link-local (169.254.0.0/16, fe80::/10) and this machine's own addresses; "
               + "private LAN ranges are allowed either way"),
-      new ConfigOption("integrations.max-per-owner", "100", "Integrations one account's sandbox or one product may hold; creating more is refused with 409"));
+      new ConfigOption("integrations.max-per-owner", "100", "Integrations one account's sandbox or one product may hold; creating more is refused with 409"),
+      new ConfigOption("billing.plans-file", "", "JSON file of the billing plans ({\"plans\": [...]}, see docs/operations.md); empty: the built-in free, growth, growth-yearly and enterprise plans"),
+      new ConfigOption("billing.gateway", "test", "The payment gateway: test (the built-in test gateway, its card numbers in docs/operations.md; no money moves)"),
+      new ConfigOption("billing.charge-delay-days", "7", "An invoice is charged this many days after its billing period closed (the Console guide: one week)"),
+      new ConfigOption("billing.retry-interval-hours", "72", "Wait after a failed charge before the next attempt"),
+      new ConfigOption("billing.max-attempts", "3", "Failed charges of one invoice after which the owner's account is locked (changes refused, nothing deleted)"),
+      new ConfigOption("billing.tick-seconds", "60", "How often the cluster's leader runs the billing pass (close periods, issue invoices, charge)"));
 
   /** {@code mqtt.max-message-size} is read from {@code DROVER_MQTT_MAX_MESSAGE_SIZE}. */
   String environmentVariable() {

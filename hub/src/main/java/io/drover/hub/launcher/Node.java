@@ -102,7 +102,14 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.drover.hub.billing.AccountLocks;
+import io.drover.hub.billing.Billing;
+import io.drover.hub.billing.BillingApi;
+import io.drover.hub.billing.BillingRepository;
+import io.drover.hub.billing.BillingScheduler;
+import io.drover.hub.billing.TestGateway;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.security.KeyPair;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -134,12 +141,15 @@ public final class Node {
   /** Deployment IDs, last deployed first: the order in which they are undeployed. */
   private final Deque<String> deployments = new ArrayDeque<>();
   private final AtomicBoolean stopped = new AtomicBoolean();
+  private final Clock billingClock;
   private ApiVerticle api;
   private Gateway gateway;
+  private BillingScheduler billing;
   /** The events verticle's own connection for event id reservations; null on a gateway-only node. */
   private Pool reservations;
 
-  private Node(NodeConfig config, Database database, Vertx vertx, ClusterView cluster, Pool pool) {
+  private Node(NodeConfig config, Database database, Vertx vertx, ClusterView cluster, Pool pool, Clock billingClock) {
+    this.billingClock = billingClock;
     this.config = config;
     this.database = database;
     this.vertx = vertx;
@@ -153,6 +163,11 @@ public final class Node {
 
   /** @param vertxOptions Vert.x's own settings; tests lower the event-loop execute time, for one */
   public static Node start(NodeConfig config, VertxOptions vertxOptions) {
+    return start(config, vertxOptions, Clock.systemUTC());
+  }
+
+  /** @param billingClock billing's time (periods, invoices, retries, card expiry): tests give one they move */
+  public static Node start(NodeConfig config, VertxOptions vertxOptions, Clock billingClock) {
     NodeRoles roles = config.roles();
     // a gateway keeps nothing: only a hub has a database
     Database database = roles.hub() ? Database.open(config.database()) : null;
@@ -193,7 +208,7 @@ public final class Node {
         .connectingTo(database.connectOptions())
         .using(vertx)
         .build();
-    Node node = new Node(config, database, vertx, cluster, pool);
+    Node node = new Node(config, database, vertx, cluster, pool, billingClock);
     try {
       node.deployRoles(registry);
     } catch (RuntimeException e) {
@@ -220,9 +235,13 @@ public final class Node {
     DeviceDirectory directory = null;
     if (roles.hub()) {
       TokenService tokens = TokenService.createAtStart(vertx, pool, config.accounts().refreshTokenLifetime());
-      AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()), tokens);
+      // issue 19: the plans SQL holds the fleets to, and the accounts locked after failed payments
+      BillingRepository billingRepository = new BillingRepository(pool);
+      await(billingRepository.syncPlans(config.billing().plans().values()));
+      AccountLocks accountLocks = AccountLocks.loadAtStart(billingRepository, vertx.eventBus());
+      AccessCheck access = new AccessCheck(AdminTokens.loadAtStart(pool, config.dataDir()), tokens, accountLocks);
       directory = DeviceDirectory.loadAtStart(pool, vertx.eventBus());
-      ProductAccess productAccess = new ProductAccess(pool);
+      ProductAccess productAccess = new ProductAccess(pool, accountLocks);
       SecretSealer sealer = SecretSealer.loadAtStart(config.masterKeyFile());
       sealer.checkSharedAtStart(pool, config.masterKeyFile());
       // X.509 device identities: the node's device CA (made on the first start), the operator's, the products'
@@ -270,6 +289,11 @@ public final class Node {
       // issue 18: reads this machine's interface addresses, so here on the launcher thread
       TargetPolicy integrationTargets = TargetPolicy.loadAtStart(config.integrations().allowPrivateTargets());
       IntegrationsApi.prepareAtStart();
+      TestGateway paymentGateway = new TestGateway(pool, access, billingClock);
+      Billing billingRules = new Billing(billingRepository, config.billing(), paymentGateway, accountLocks, vertx.eventBus(),
+          config.mail().smtp() ? MailOutbox.create(vertx, config.mail()) : null);
+      billing = new BillingScheduler(billingRules, cluster, billingClock);
+      deploy(billing);
       api = new ApiVerticle(config.http(), tls, registry, v -> List.of(
           new OperationsApi(health, registry, metricsToken),
           new AccountsApi(passwords, new AccountRepository(pool), access, config.accounts().openSignup()),
@@ -306,6 +330,9 @@ public final class Node {
           new EmailVerificationApi(pool, access, MailOutbox.create(v, config.mail()), config.mail()),
           new TrackerConfigApi(v.eventBus(), access, productAccess, new TrackerConfigRepository(pool), trackerConfig, commands, pool),
           new LocationsApi(pool, access, productAccess),
+          // issue 19: billing, and the built-in payment gateway's tokenising endpoint
+          new BillingApi(access, productAccess, billingRules, billingClock),
+          paymentGateway,
           new ConsoleRoutes(v, config.mapTiles())));
     } else {
       // a gateway node still answers /health and /metrics, for its load balancer and Prometheus
@@ -434,6 +461,11 @@ public final class Node {
   /** The node's event bus, for embedding the node and for tests that speak the bus contract directly. */
   public io.vertx.core.eventbus.EventBus eventBus() {
     return vertx.eventBus();
+  }
+
+  /** The billing scheduler (hub nodes only): tests move its clock and call {@link BillingScheduler#tick()}. */
+  public BillingScheduler billing() {
+    return billing;
   }
 
   /** This node's view of its cluster (a cluster of one when not clustered). */

@@ -11,6 +11,7 @@ import io.drover.hub.cluster.NodeRoles;
 import io.drover.hub.console.MapTiles;
 import io.drover.hub.events.EventSettings;
 import io.drover.hub.http.HttpSettings;
+import io.drover.hub.billing.BillingSettings;
 import io.drover.hub.integrations.IntegrationSettings;
 import io.drover.hub.integrations.delivery.DeliverySettings;
 import io.drover.hub.http.MetricsSettings;
@@ -50,7 +51,8 @@ public record NodeConfig(
     int demoDevices,
     MapTiles mapTiles,
     IntegrationSettings integrations,
-    DeliverySettings delivery) {
+    DeliverySettings delivery,
+    BillingSettings billing) {
 
   /** @throws ConfigException naming the first bad value and where it came from */
   static NodeConfig from(ConfigSources sources) {
@@ -168,7 +170,8 @@ public record NodeConfig(
             r.integer("integrations.per-host-rate", 1, 1_000_000),
             Duration.ofDays(r.integer("integrations.log-retention-days", 1, 3650)),
             r.endpoint("integrations.azure-endpoint"),
-            r.endpoint("integrations.pubsub-endpoint")));
+            r.endpoint("integrations.pubsub-endpoint")),
+        r.billing());
     if (config.delivery().lease().compareTo(config.delivery().timeout().plusSeconds(10)) < 0) {
       throw new ConfigException("integrations.lease-seconds must be at least integrations.timeout-seconds + 10: a claim must outlast "
           + "the request it is sent under, or another node could claim the row while it is being sent");
@@ -399,6 +402,23 @@ public record NodeConfig(
         }
       }
       throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + ", but " + value.source() + " gives '" + value.text() + "'");
+    }
+
+    /** Plans (the file is read now, on the launcher thread), retries and the lock. */
+    BillingSettings billing() {
+      String file = text("billing.plans-file").trim();
+      java.util.Map<String, io.drover.hub.billing.Plan> plans;
+      try {
+        plans = file.isEmpty() ? BillingSettings.defaultPlans() : BillingSettings.readPlans(Path.of(file));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage() + " (" + sources.get("billing.plans-file").source() + ")");
+      }
+      choice("billing.gateway", "test");
+      return new BillingSettings(plans,
+          Duration.ofHours(integer("billing.retry-interval-hours", 1, 24 * 60)),
+          integer("billing.max-attempts", 1, 20),
+          Duration.ofDays(integer("billing.charge-delay-days", 0, 60)),
+          Duration.ofSeconds(integer("billing.tick-seconds", 1, 86_400)));
     }
 
     /** The SMTP server, if any, and the Console's public address for links; the CA file is read now, on the launcher thread. */

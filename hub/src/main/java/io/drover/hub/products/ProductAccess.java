@@ -1,6 +1,7 @@
 package io.drover.hub.products;
 
 import io.drover.hub.auth.Principal;
+import io.drover.hub.billing.AccountLocks;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.vertx.core.Handler;
@@ -36,9 +37,12 @@ public final class ProductAccess {
       WHERE (p.id = $1 OR p.slug = $3)""";
 
   private final Pool pool;
+  private final AccountLocks locks;
 
-  public ProductAccess(Pool pool) {
+  /** @param locks a product whose owner's account is locked after failed payments takes no changes from anyone but the node's administrator */
+  public ProductAccess(Pool pool, AccountLocks locks) {
     this.pool = pool;
+    this.locks = locks;
   }
 
   /** A handler that passes callers whose role in the product grants {@code permission}. */
@@ -69,6 +73,8 @@ public final class ProductAccess {
               ctx.fail(new ApiException(403, "forbidden", apiUser
                   ? "This API user's scopes do not allow this in product " + row.getInteger("id")
                   : "The " + role.wireName() + " role may not do this in product " + row.getInteger("id")));
+            } else if (!caller.admin() && AccessCheck.lockedRefusal(locks, ctx, row.getLong("owner_id"), "") != null) {
+              ctx.fail(AccessCheck.lockedRefusal(locks, ctx, row.getLong("owner_id"), "account locked (the product owner's)"));
             } else {
               ctx.put(SCOPE, new ProductScope(row.getInteger("id"), row.getString("slug"), row.getString("name"),
                   row.getInteger("platform_id"), "tracker".equals(row.getString("type")), row.getLong("owner_id"), role, granted));

@@ -14,13 +14,11 @@ import java.util.List;
 
 /**
  * A product's team: members, pending invitations and API users. Inviting counts members and pending
- * invitations together against the plan's cap, under a lock on the product row, so that two invites
+ * invitations together against the plan's cap (its {@code team_limit}: 5 on the built-in free plan; API
+ * users aside), under a lock on the product row, so that two invites
  * at once cannot pass it and accepting never exceeds it.
  */
 public final class TeamRepository {
-
-  /** The free plan's team size (members and pending invitations, API users aside). */
-  public static final int FREE_PLAN_TEAM_LIMIT = 5;
 
   private static final String MEMBERS = """
       SELECT u.username, m.role, m.is_owner, m.joined_at FROM product_members m JOIN users u ON u.id = m.user_id
@@ -31,7 +29,10 @@ public final class TeamRepository {
   private static final String API_USERS = """
       SELECT u.username, a.friendly_name, a.scopes, a.created_at FROM product_api_users a JOIN users u ON u.id = a.user_id
       WHERE a.product_id = $1 ORDER BY a.created_at, u.username""";
-  private static final String LOCK_PRODUCT = "SELECT plan FROM products WHERE id = $1 FOR UPDATE";
+  /** The product's plan and its team cap (billing.plans-file, V20; null: no cap), the product row locked. */
+  private static final String LOCK_PRODUCT = """
+      SELECT p.plan, b.team_limit FROM products p LEFT JOIN billing_plans b ON b.name = p.plan WHERE p.id = $1 FOR UPDATE OF p""";
+  private static final String PLAN = "SELECT p.plan, b.team_limit FROM products p LEFT JOIN billing_plans b ON b.name = p.plan WHERE p.id = $1";
   private static final String PERSON = "SELECT id FROM users WHERE username = $1 AND kind = 'person'";
   private static final String STANDING = """
       SELECT EXISTS (SELECT 1 FROM product_members WHERE product_id = $1 AND user_id = $2),
@@ -49,7 +50,7 @@ public final class TeamRepository {
   public Future<JsonObject> team(int productId) {
     Tuple id = Tuple.of(productId);
     return Future.all(pool.preparedQuery(MEMBERS).execute(id), pool.preparedQuery(INVITATIONS).execute(id),
-            pool.preparedQuery(API_USERS).execute(id), pool.preparedQuery("SELECT plan FROM products WHERE id = $1").execute(id))
+            pool.preparedQuery(API_USERS).execute(id), pool.preparedQuery(PLAN).execute(id))
         .map(all -> {
           JsonArray team = new JsonArray();
           for (Row row : all.<io.vertx.sqlclient.RowSet<Row>>resultAt(0)) {
@@ -72,9 +73,10 @@ public final class TeamRepository {
             throw new ApiException(404, "not_found", "Product " + productId + " not found");
           }
           String plan = product.iterator().next().getString(0);
+          Integer max = product.iterator().next().getInteger(1);
           return new JsonObject().put("ok", true).put("team", team).put("invitations", invitations).put("api_users", apiUsers)
               .put("limit", new JsonObject().put("plan", plan).put("used", team.size() + invitations.size())
-                  .put("max", "free".equals(plan) ? FREE_PLAN_TEAM_LIMIT : null));
+                  .put("max", max));
         });
   }
 
@@ -91,6 +93,7 @@ public final class TeamRepository {
             return Future.failedFuture(new ApiException(404, "not_found", "Product " + productId + " not found"));
           }
           String plan = product.iterator().next().getString(0);
+          Integer max = product.iterator().next().getInteger(1);
           return connection.preparedQuery(PERSON).execute(Tuple.of(username)).compose(people -> {
             if (people.size() == 0) {
               return Future.failedFuture(new ApiException(404, "not_found",
@@ -105,9 +108,9 @@ public final class TeamRepository {
               if (row.getBoolean(1)) {
                 return Future.failedFuture(new ApiException(409, "conflict", username + " is invited already"));
               }
-              if ("free".equals(plan) && row.getLong(2) >= FREE_PLAN_TEAM_LIMIT) {
-                return Future.failedFuture(new ApiException(402, "plan_limit", "The free plan allows at most "
-                    + FREE_PLAN_TEAM_LIMIT + " team members, pending invitations included; remove a member or an invitation first"));
+              if (max != null && row.getLong(2) >= max) {
+                return Future.failedFuture(new ApiException(402, "plan_limit", "The " + plan + " plan allows at most "
+                    + max + " team members, pending invitations included; remove a member or an invitation first"));
               }
               return connection.preparedQuery("""
                       INSERT INTO product_invitations (product_id, user_id, role, invited_by) VALUES ($1, $2, $3, $4)

@@ -49,6 +49,41 @@ class UsageMeteringTest {
         + " WHERE owner_id = (SELECT id FROM users WHERE username = 'metered@example.com')"));
   }
 
+  @Test
+  void deliveriesOfAProductsEventsAreCountedForTheProductToday(Vertx vertx) throws Exception {
+    String owner = node.signUpAndLogIn("fleet-owner@example.com", "the fleet owner's password");
+    int product = new JsonObject(node.post("/v1/products", new JsonObject().put("product", new JsonObject().put("name", "Metered Fleet")
+        .put("platform_id", 12)).encode(), owner).body()).getJsonObject("product").getInteger("id");
+    TestNode.DeviceIdentity device = node.provisionDevice();
+    assertEquals(200, node.post("/v1/products/" + product + "/devices", new JsonObject().put("id", device.id()).encode(), node.adminToken())
+        .statusCode());
+    int seen;
+    try (SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/products/" + product + "/events", owner);
+         io.drover.hub.support.TestDevice publisher = io.drover.hub.support.TestDevice.connect(vertx, node.mqttPort(), device.id(), device.secret())
+             .await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+      for (int i = 0; i < 3; i++) {
+        publisher.publishAcknowledged("e/reading", io.vertx.core.buffer.Buffer.buffer(Integer.toString(i)));
+      }
+      stream.awaitEvent(e -> "reading".equals(e.name()) && "2".equals(e.data().getString("data")), Duration.ofSeconds(10));
+      seen = stream.events().size();
+    }
+    // every delivery on the product's stream (its readings, and the spark/status it saw), for the product and today's UTC date
+    int delivered = seen;
+    TestNode.eventually(Duration.ofSeconds(10), () -> productUsage(product) >= delivered, "the product's deliveries recorded");
+    assertEquals("t", node.query("SELECT bool_and(day = (now() AT TIME ZONE 'UTC')::date) FROM product_event_usage WHERE product_id = " + product));
+    assertEquals(null, node.query("SELECT delivered FROM product_event_usage WHERE product_id <> " + product + " LIMIT 1"),
+        "no other product counted");
+  }
+
+  private static long productUsage(int product) {
+    try {
+      String sum = node.query("SELECT sum(delivered) FROM product_event_usage WHERE product_id = " + product);
+      return sum == null ? 0 : Long.parseLong(sum);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static String usage(String username) {
     try {
       return node.query("SELECT delivered FROM event_usage WHERE owner_id = (SELECT id FROM users WHERE username = '" + username + "')");

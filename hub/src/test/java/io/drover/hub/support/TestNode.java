@@ -79,6 +79,13 @@ public final class TestNode implements AutoCloseable {
     return startWith(Files.createTempDirectory("drover-test"), flags, ROOMY_SIGNUPS);
   }
 
+  /** As {@link #start}, with billing's time taken from {@code billingClock} (a {@link MovableClock} the test moves). */
+  public static TestNode startWithClock(java.time.Clock billingClock, String... extraFlags) throws IOException {
+    List<String> flags = new ArrayList<>(List.of("--database.url=" + TestPostgres.newDatabase()));
+    flags.addAll(List.of(extraFlags));
+    return startWith(Files.createTempDirectory("drover-test"), flags, ROOMY_SIGNUPS, billingClock);
+  }
+
   /** As {@link #start}, with every limit on sign-in and sign-up at its default: for the tests of those limits. */
   public static TestNode startWithDefaultLimits(String... extraFlags) throws IOException {
     List<String> flags = new ArrayList<>(List.of("--database.url=" + TestPostgres.newDatabase()));
@@ -92,6 +99,11 @@ public final class TestNode implements AutoCloseable {
   }
 
   private static TestNode startWith(Path dataDir, List<String> extraFlags, Map<String, String> environment) throws IOException {
+    return startWith(dataDir, extraFlags, environment, java.time.Clock.systemUTC());
+  }
+
+  private static TestNode startWith(Path dataDir, List<String> extraFlags, Map<String, String> environment, java.time.Clock billingClock)
+      throws IOException {
     List<String> flags = new ArrayList<>(List.of(
         "--data-dir=" + dataDir,
         "--http.host=127.0.0.1", "--http.port=0", "--http.tls-port=0",
@@ -105,7 +117,7 @@ public final class TestNode implements AutoCloseable {
     VertxOptions strict = new VertxOptions()
         .setMaxEventLoopExecuteTime(1000).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(100).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
-    return new TestNode(Node.start(NodeConfig.from(flags, environment), strict));
+    return new TestNode(Node.start(NodeConfig.from(flags, environment), strict, billingClock));
   }
 
   /** The node's own event bus: for sending what no edge would let through. */

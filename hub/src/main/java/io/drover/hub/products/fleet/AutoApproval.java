@@ -51,10 +51,44 @@ public final class AutoApproval {
     return this;
   }
 
+  /**
+   * Joins under the product's lock, and only while the product's plan has room: at its device limit the
+   * device stays out (logged, at most once a minute per product) until the product moves to a larger plan.
+   */
+  private Future<Boolean> join(String deviceId, int productId) {
+    return pool.withTransaction(connection -> connection.preparedQuery(FleetImport.LOCK_PRODUCT).execute(Tuple.of(productId))
+        .compose(locked -> connection.preparedQuery(FleetImport.FLEET_SIZE).execute(Tuple.of(productId)))
+        .compose(size -> {
+          if (size.size() == 0) {
+            return Future.succeededFuture(false);
+          }
+          io.vertx.sqlclient.Row row = size.iterator().next();
+          Integer limit = row.getInteger("device_limit");
+          if (limit != null && row.getLong("devices") >= limit) {
+            refusedAtLimit(deviceId, productId, row.getString("plan"), limit);
+            return Future.succeededFuture(false);
+          }
+          return connection.preparedQuery(JOIN).execute(Tuple.of(deviceId, productId)).map(rows -> rows.size() == 1);
+        }));
+  }
+
+  private final Map<Integer, Long> limitLoggedAt = new HashMap<>();
+
+  private void refusedAtLimit(String deviceId, int productId, String plan, int limit) {
+    long now = System.nanoTime();
+    Long last = limitLoggedAt.get(productId);
+    if (last == null || now - last > 60_000_000_000L) {
+      limitLoggedAt.put(productId, now);
+      LOG.warn("device not auto-approved: the product is at its plan's device limit [device-id: {}, product: {}, plan: {}, limit: {}]",
+          deviceId, productId, plan, limit);
+    }
+  }
+
   /** The device reported {@code productId} at its handshake and is not in that product. */
-  public void reported(String deviceId, int productId) {
+  /** @return whether the device joined (false also when a decision for it was already under way) */
+  public Future<Boolean> reported(String deviceId, int productId) {
     if (!joining.add(deviceId)) {
-      return;
+      return Future.succeededFuture(false);
     }
     Boolean known = approvingByProduct.get(productId);
     Future<Boolean> approves = known != null ? Future.succeededFuture(known)
@@ -63,8 +97,8 @@ public final class AutoApproval {
           approvingByProduct.put(productId, answer);
           return answer;
         });
-    approves
-        .compose(yes -> yes ? pool.preparedQuery(JOIN).execute(Tuple.of(deviceId, productId)).map(rows -> rows.size() == 1) : Future.succeededFuture(false))
+    return approves
+        .compose(yes -> yes ? join(deviceId, productId) : Future.succeededFuture(false))
         .onSuccess(joined -> {
           if (joined) {
             LOG.info("device joined its product at its handshake [device-id: {}, product: {}]", deviceId, productId);

@@ -1,5 +1,6 @@
 package io.drover.hub.products.fleet;
 
+import io.drover.hub.http.ApiException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -46,6 +47,16 @@ final class FleetImport {
   /** Importing a device again is the way to take it back after a removal. */
   private static final String LIFT_DENIALS = "DELETE FROM product_device_denials WHERE product_id = $1 AND device_id = ANY($2)";
   private static final String SPEND_CLAIM_CODES = "DELETE FROM claim_codes WHERE product_id = $1 AND device_id = ANY($2)";
+  /**
+   * Taken first: imports, auto-approvals and plan changes of one product happen one after the other, so
+   * the device count the plan's limit is held against is never read stale.
+   */
+  static final String LOCK_PRODUCT = "SELECT 1 FROM products WHERE id = $1 FOR UPDATE";
+  /** The product's devices (the V8 counter, already counting this transaction's joins) against its plan's limit (V20). */
+  static final String FLEET_SIZE = """
+      SELECT p.name, p.plan, coalesce(c.devices, 0) AS devices, b.device_limit
+      FROM products p LEFT JOIN product_device_counts c ON c.product_id = p.id LEFT JOIN billing_plans b ON b.name = p.plan
+      WHERE p.id = $1""";
 
   private final Pool pool;
 
@@ -56,8 +67,8 @@ final class FleetImport {
   /** @param administrator a node administrator imports unowned devices without their proof */
   Future<Outcome> run(int productId, DeviceIdList ids, boolean administrator) {
     String[] wanted = ids.wellFormed().toArray(new String[0]);
-    return pool.withTransaction(connection -> connection.preparedQuery(CLASSIFY_AND_JOIN)
-        .execute(Tuple.of(productId, (Object) wanted, administrator))
+    return pool.withTransaction(connection -> connection.preparedQuery(LOCK_PRODUCT).execute(Tuple.of(productId))
+        .compose(locked -> connection.preparedQuery(CLASSIFY_AND_JOIN).execute(Tuple.of(productId, (Object) wanted, administrator)))
         .compose(rows -> {
           Map<String, String> outcomes = new HashMap<>();
           for (Row row : rows) {
@@ -68,10 +79,32 @@ final class FleetImport {
             return Future.succeededFuture(outcome);
           }
           Tuple added = Tuple.of(productId, (Object) outcome.updated().toArray(new String[0]));
-          return connection.preparedQuery(LIFT_DENIALS).execute(added)
+          return connection.preparedQuery(FLEET_SIZE).execute(Tuple.of(productId))
+              .compose(size -> withinPlan(size.iterator().next(), outcome.updated().size()))
+              .compose(within -> connection.preparedQuery(LIFT_DENIALS).execute(added))
               .compose(lifted -> connection.preparedQuery(SPEND_CLAIM_CODES).execute(added))
               .map(outcome);
         }));
+  }
+
+  /**
+   * Refuses the whole import (the transaction rolls back: no device joins) when it takes the product
+   * past its plan's device limit.
+   */
+  private static Future<Void> withinPlan(Row size, int added) {
+    Integer limit = size.getInteger("device_limit");
+    long devices = size.getLong("devices");
+    if (limit == null || devices <= limit) {
+      return Future.succeededFuture();
+    }
+    return Future.failedFuture(deviceLimit(size.getString("name"), size.getString("plan"), limit, devices - added, added));
+  }
+
+  static ApiException deviceLimit(String product, String plan, int limit, long before, long added) {
+    String self = limit >= io.drover.hub.billing.BillingSettings.SELF_SERVICE_DEVICE_LIMIT
+        ? " (the self-service limit of " + io.drover.hub.billing.BillingSettings.SELF_SERVICE_DEVICE_LIMIT + " devices)" : "";
+    return new ApiException(402, "device_limit", "Plan " + plan + " allows at most " + limit + " devices in a product" + self + "; product "
+        + product + " has " + before + " and this would add " + added + ". Move the product to a larger plan (Billing)");
   }
 
   /** The four lists, each in the order the caller gave the IDs. */
