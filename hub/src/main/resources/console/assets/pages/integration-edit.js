@@ -217,12 +217,17 @@ function webhookForm(integration, devices, product) {
     body() {
       if (!event.value.trim()) return { error: 'The event name is required.' };
       if (!url.value.trim()) return { error: 'The URL is required.' };
-      return webhookBody({
+      const built = webhookBody({
         event: event.value, name: name.value, url: url.value, requestType: method.value, format: formatSelect.value, template: templateInput.value,
         headers: headers.map((e) => ({ name: e.name.value, value: e.value.value })), username: username.value.trim(), password: password.value,
         deviceID: device.value(), responseTopic: responseTopic.value, errorResponseTopic: errorTopic.value, responseTemplate: responseTemplate.value,
         noDefaults: !includeDefaults.checked, rejectUnauthorized: enforceTls.checked, disabled: status.value(),
       });
+      // settings this form has no field for are kept as they were: a replace never merges
+      for (const key of ['unchunked', 'dataUrlResponseEvent']) {
+        if (built.body && w?.[key] !== undefined) built.body[key] = w[key];
+      }
+      return built;
     },
   };
 }

@@ -295,6 +295,56 @@ class IntegrationsBrowserTest {
     assertTrue(receiver.received.stream().noneMatch(r -> r.body().contains("while-paused")), "nothing delivered while paused");
   }
 
+  @Test
+  void editingChangesTheUrlAndAMaskedHeaderLeftAsShownKeepsItsStoredValue() throws Exception {
+    String id = create(owner, "/v1/integrations", new JsonObject().put("event", "console-edit").put("url", receiver.url("/ok?hook=console-edit-1"))
+        .put("requestType", "PUT").put("headers", new JsonObject().put("X-Key", "a-long-header-secret")));
+    signIn(owner, "/integrations/" + id);
+    visible(By.cssSelector("[data-action=edit]")).click();
+
+    WebElement url = visible(By.cssSelector("[data-role=webhook-form] [data-field=url]"));
+    assertEquals(receiver.url("/ok?hook=console-edit-1"), url.getDomProperty("value"));
+    assertEquals("PUT", new Select(browser.findElement(By.cssSelector("[data-field=requestType]"))).getFirstSelectedOption().getText());
+    assertEquals("a-\u2026", browser.findElement(By.cssSelector("[data-field=header-value]")).getDomProperty("value"), "shown masked");
+    type("[data-role=webhook-form] [data-field=url]", receiver.url("/ok?hook=console-edit-2"));
+    browser.findElement(By.cssSelector("[data-action=save-integration]")).click();
+    waitFor("back on the integration's page", d -> d.getCurrentUrl().endsWith("/integrations/" + id));
+    visible(By.cssSelector("[data-action=test]")).click();
+
+    assertEquals("true", visible(By.cssSelector("[data-role=test-outcome]")).getDomAttribute("data-pass"));
+    Receiver.Received tested = receiver.await(r -> r.uri().contains("hook=console-edit-2"));
+    assertEquals("a-long-header-secret", tested.headers().get("X-Key"));
+    JsonObject stored = new JsonObject(node.get("/v1/integrations/" + id, owner).body()).getJsonObject("integration");
+    assertEquals("PUT", stored.getString("requestType"));
+    assertEquals(receiver.url("/ok?hook=console-edit-2"), stored.getString("url"));
+  }
+
+  @Test
+  void anAzureIotHubMadeInItsFormShowsItsKeyMaskedAndPausingAsksForTheKeyAgain() throws Exception {
+    signIn(owner, "/integrations/new");
+    visible(By.cssSelector("[data-mode=AzureIotHub]")).click();
+    type("[data-role=azure-form] [data-field=event]", "console-azure");
+    type("[data-field=hub_name]", "drover-hub-1");
+    type("[data-field=policy_name]", "iothubowner");
+    type("[data-field=policy_key]", "c2VjcmV0LXBvbGljeS1rZXktdmFsdWU=");
+    browser.findElement(By.cssSelector("[data-action=save-integration]")).click();
+    waitFor("the new integration's page", d -> d.getCurrentUrl().matches(".*/integrations/[0-9a-f]{24}$"));
+    String id = browser.getCurrentUrl().substring(browser.getCurrentUrl().lastIndexOf('/') + 1);
+    WebElement settings = visible(By.cssSelector("[data-role=integration-settings]"));
+    waitFor("the target and the masked key", d -> settings.getText().contains("drover-hub-1.azure-devices.net") && settings.getText().contains("c2\u2026"));
+    assertFalse(settings.getText().contains("c2VjcmV0"), "the key is never shown");
+
+    browser.findElement(By.cssSelector("[data-action=pause]")).click();
+    type("dialog [data-field=policy_key]", "c2VjcmV0LXBvbGljeS1rZXktdmFsdWU=");
+    browser.findElement(By.cssSelector("[data-action=confirm-key]")).click();
+
+    waitFor("paused", d -> "paused".equals(d.findElement(By.cssSelector("[data-role=integration-status]")).getDomAttribute("data-value")));
+    JsonObject stored = new JsonObject(node.get("/v1/integrations/" + id, owner).body()).getJsonObject("integration");
+    assertTrue(stored.getBoolean("disabled"));
+    assertEquals("AzureIotHub", stored.getString("integration_type"));
+    assertEquals("iothubowner", stored.getString("policy_name"));
+  }
+
   private static String create(String token, String path, JsonObject integration) throws Exception {
     HttpResponse<String> created = node.post(path, integration.encode(), token);
     assertEquals(201, created.statusCode(), created.body());
