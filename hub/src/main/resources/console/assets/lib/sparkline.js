@@ -9,11 +9,11 @@ const hourFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
  * @param series hourlySeries(...): oldest first
  * @returns an element whose `data-success` and `data-error` carry the totals drawn
  */
-export function sparkline(series, { width = 120, height = 24, label = 'Deliveries in the last 24 hours' } = {}) {
+export function sparkline(series, { width = 120, height = 24, label = 'Deliveries in the last 24 hours', stretch = false } = {}) {
   const sum = totals(series);
   const bars = sparkBars(series, width, height);
   const chart = svg('svg', {
-    viewBox: `0 0 ${width} ${height}`, width, height, class: 'sparkline-chart', role: 'img', 'aria-hidden': 'true', focusable: 'false',
+    viewBox: `0 0 ${width} ${height}`, width, height, class: 'sparkline-chart', preserveAspectRatio: stretch ? 'none' : null, 'aria-hidden': 'true', focusable: 'false',
   },
   svg('line', { x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5, class: 'spark-base' }),
   bars.map((bar) => svg('g', {},

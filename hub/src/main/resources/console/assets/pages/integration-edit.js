@@ -178,7 +178,7 @@ function webhookForm(integration, devices, product) {
   for (const [key, value] of Object.entries(w?.headers ?? {})) addHeader(key, value, true);
   const username = text('username', w?.auth?.username);
   const password = text('password', w?.auth?.password, { type: w?.auth ? 'text' : 'password' });
-  const responseTopic = text('responseTopic', w?.responseTopic, { placeholder: '{{PARTICLE_DEVICE_ID}}/hook-response/{{PARTICLE_EVENT_NAME}}' });
+  const responseTopic = text('responseTopic', w?.responseTopic, { placeholder: 'hook-response/{{PARTICLE_EVENT_NAME}}' });
   const errorTopic = text('errorResponseTopic', w?.errorResponseTopic);
   const responseTemplate = h('textarea', { class: 'input textarea input-mono', 'data-field': 'responseTemplate', spellcheck: 'false' });
   responseTemplate.value = typeof w?.responseTemplate === 'string' ? w.responseTemplate : w?.responseTemplate ? JSON.stringify(w.responseTemplate) : '';
@@ -196,8 +196,9 @@ function webhookForm(integration, devices, product) {
       device.el,
       field('Name (optional)', name),
       status.el),
-    h('details', { class: 'card card-body stack', 'data-role': 'advanced' },
+    h('details', { class: 'card card-body', 'data-role': 'advanced' },
       h('summary', { class: 'card-title' }, 'Advanced settings'),
+      h('div', { class: 'stack details-body' },
       field('Template for the request format', templateInput), templateHint,
       h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Headers'), headerRows,
         h('div', {}, h('button', { type: 'button', class: 'btn btn-ghost btn-sm', 'data-action': 'add-header', onclick: () => addHeader() }, 'Add header')),
@@ -207,7 +208,7 @@ function webhookForm(integration, devices, product) {
       h('label', { class: 'check' }, enforceTls, ' Check the target\'s TLS certificate'),
       field('Response topic', responseTopic, 'The event the answer is published as; empty: hook-response/<event>.'),
       field('Error response topic', errorTopic),
-      field('Response template', responseTemplate)));
+      field('Response template', responseTemplate))));
   if (w && (template || Object.keys(w.headers ?? {}).length || w.auth || w.responseTopic || w.responseTemplate || w.noDefaults)) {
     el.querySelector('details').open = true;
   }

@@ -207,7 +207,7 @@ function historyCard(scope, id) {
       const { counts } = await api.integrationCounts(scope.product, id, new Date(Date.now() - hours * 3600_000).toISOString());
       const series = hourlySeries(counts, Date.now(), hours);
       const sum = totals(series);
-      replace(chart, sparkline(series, { width: 600, height: 64, label: `Deliveries, ${range.selectedOptions[0].textContent.toLowerCase()}` }),
+      replace(chart, sparkline(series, { width: 600, height: 64, stretch: true, label: `Deliveries, ${range.selectedOptions[0].textContent.toLowerCase()}` }),
         h('p', { class: 'history-totals small' },
           h('span', { class: 'legend legend-ok' }, `${sum.success.toLocaleString()} delivered`),
           h('span', { class: 'legend legend-error' }, `${sum.error.toLocaleString()} failed`),

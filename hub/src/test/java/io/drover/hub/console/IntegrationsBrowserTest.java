@@ -114,6 +114,7 @@ class IntegrationsBrowserTest {
     new Select(browser.findElement(By.cssSelector("select[data-field=deviceID]"))).selectByValue(identity.id());
     browser.findElement(By.cssSelector("[data-role=advanced] summary")).click();
     type("[data-field=template]", "{\"reading\": \"{{{PARTICLE_EVENT_VALUE}}}\"}");
+    Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("/tmp/integration-form.png"), StandardCopyOption.REPLACE_EXISTING);
     browser.findElement(By.cssSelector("[data-action=add-header]")).click();
     type("[data-field=header-name]", "X-Secret");
     type("[data-field=header-value]", "s3cret-header-value");
@@ -194,6 +195,7 @@ class IntegrationsBrowserTest {
     reloadUntil("the replay's success in the log", d -> !d.findElements(By.cssSelector("[data-role=log-row][data-outcome=success]")).isEmpty());
     browser.findElement(By.cssSelector("[data-action=dead-refresh]")).click();
     visible(By.cssSelector("[data-role=no-dead-letters]"));
+    Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("/tmp/integration.png"), StandardCopyOption.REPLACE_EXISTING);
   }
 
   @Test
@@ -320,7 +322,7 @@ class IntegrationsBrowserTest {
   }
 
   @Test
-  void anAzureIotHubMadeInItsFormShowsItsKeyMaskedAndPausingAsksForTheKeyAgain() throws Exception {
+  void anAzureIotHubMadeInItsFormShowsItsKeyMaskedPausesWithItsKeyAgainAndIsDeletedAfterAConfirmation() throws Exception {
     signIn(owner, "/integrations/new");
     visible(By.cssSelector("[data-mode=AzureIotHub]")).click();
     type("[data-role=azure-form] [data-field=event]", "console-azure");
@@ -343,6 +345,16 @@ class IntegrationsBrowserTest {
     assertTrue(stored.getBoolean("disabled"));
     assertEquals("AzureIotHub", stored.getString("integration_type"));
     assertEquals("iothubowner", stored.getString("policy_name"));
+
+    // Delete asks first; the page of a deleted integration says what the API says
+    browser.findElement(By.cssSelector("[data-action=delete]")).click();
+    new WebDriverWait(browser, WAIT).until(ExpectedConditions.alertIsPresent()).accept();
+    waitFor("back on the list", d -> d.getCurrentUrl().endsWith("/integrations"));
+    HttpResponse<String> gone = node.get("/v1/integrations/" + id, owner);
+    assertEquals(404, gone.statusCode());
+    browser.get(url("/integrations/" + id));
+    String notFound = new JsonObject(gone.body()).getString("error_description");
+    waitFor("the API's not found", d -> notFound.equals(d.findElement(By.cssSelector("[data-role=integration-error]")).getText()));
   }
 
   private static String create(String token, String path, JsonObject integration) throws Exception {
