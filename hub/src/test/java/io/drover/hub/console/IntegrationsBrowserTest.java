@@ -357,6 +357,37 @@ class IntegrationsBrowserTest {
     waitFor("the API's not found", d -> notFound.equals(d.findElement(By.cssSelector("[data-role=integration-error]")).getText()));
   }
 
+  @Test
+  void theSparklinesHoursAreTheLast24UtcHoursZeroFilledAndScaledToTheBusiestHour() {
+    signIn(owner, "/integrations");
+    visible(By.cssSelector("h1.page-title"));
+    // the page's own module, run in the page: 20:30 UTC with counts at 19:00 (3 + 1) and 20:00 (8 + 0); one row 25 hours old
+    Object answer = browser.executeAsyncScript("""
+        const done = arguments[arguments.length - 1];
+        import('/assets/lib/integrations.js').then(({ hourlySeries, sparkBars, totals }) => {
+          const now = Date.parse('2026-12-06T20:30:00Z');
+          const series = hourlySeries([
+            { hour: '2026-12-05T19:00:00Z', success: 50, error: 0, skipped: 0, throttled: 0 },
+            { hour: '2026-12-06T19:00:00Z', success: 3, error: 1, skipped: 2, throttled: 0 },
+            { hour: '2026-12-06T20:00:00Z', success: 8, error: 0, skipped: 0, throttled: 1 }], now);
+          const bars = sparkBars(series, 120, 24);
+          done(JSON.stringify({ length: series.length, first: new Date(series[0].hour).toISOString(), totals: totals(series),
+            last: bars[23].success, before: bars[22], empty: bars[0].success.height }));
+        });
+        """);
+    JsonObject result = new JsonObject((String) answer);
+    assertEquals(24, result.getInteger("length"));
+    assertEquals("2026-12-05T21:00:00.000Z", result.getString("first"), "the oldest hour shown is 23 hours before the current one");
+    assertEquals(new JsonObject().put("success", 11).put("error", 1).put("skipped", 2).put("throttled", 1), result.getJsonObject("totals"),
+        "the row 25 hours old is left out");
+    assertEquals(new JsonObject().put("y", 0).put("height", 24), result.getJsonObject("last"), "the busiest hour fills the height");
+    JsonObject before = result.getJsonObject("before");
+    assertEquals(9.0, before.getJsonObject("success").getDouble("height"), 1e-9, "3 of 8");
+    assertEquals(3.0, before.getJsonObject("error").getDouble("height"), 1e-9, "1 of 8, stacked on the 3");
+    assertEquals(12.0, before.getJsonObject("error").getDouble("y"), 1e-9);
+    assertEquals(0, result.getInteger("empty"));
+  }
+
   private static String create(String token, String path, JsonObject integration) throws Exception {
     HttpResponse<String> created = node.post(path, integration.encode(), token);
     assertEquals(201, created.statusCode(), created.body());
