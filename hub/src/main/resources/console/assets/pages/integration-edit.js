@@ -72,7 +72,9 @@ function editor(scope, integration, devices, saved) {
 
   function show(mode) {
     replace(error);
-    current = mode === 'custom' ? customForm(integration, type) : mode === 'Webhook' ? webhookForm(integration, devices, scope.product)
+    // the custom template starts from what the form holds so far, when the form makes a whole integration
+    const typed = mode === 'custom' && current ? current.body().body : undefined;
+    current = mode === 'custom' ? customForm(integration, type, typed) : mode === 'Webhook' ? webhookForm(integration, devices, scope.product)
       : mode === 'AzureIotHub' ? azureForm(integration, devices, scope.product) : pubSubForm(integration, devices, scope.product);
     replace(slot, current.el);
   }
@@ -311,10 +313,10 @@ function pubSubForm(integration, devices, product) {
 }
 
 /** The integration's JSON as the API takes it, edited as text; parsed here first, its error shown with line and column. */
-function customForm(integration, type) {
+function customForm(integration, type, typed) {
   const area = h('textarea', { class: 'input textarea input-mono template-editor', 'data-field': 'custom-json', spellcheck: 'false', rows: 18 });
-  area.value = JSON.stringify(integration ? editable(integration)
-    : { integration_type: type, event: 'my-event', url: 'https://example.com/hook', requestType: 'POST', json: { value: '{{{PARTICLE_EVENT_VALUE}}}' } }, null, 2);
+  const sample = { integration_type: type, event: 'my-event', url: 'https://example.com/hook', requestType: 'POST', json: { value: '{{{PARTICLE_EVENT_VALUE}}}' } };
+  area.value = JSON.stringify(typed ?? (integration ? editable(integration) : sample), null, 2);
   const problem = h('div', { class: 'field-error', role: 'alert', 'data-role': 'json-error' });
   const check = () => {
     const parsed = parseJson(area.value);

@@ -201,8 +201,13 @@ class IntegrationsBrowserTest {
   @Test
   void invalidCustomJsonShowsWhereAndSendsNothingAndTheServersRefusalIsShownAsIs() throws Exception {
     signIn(owner, "/integrations/new");
+    type("[data-role=webhook-form] [data-field=event]", "from-the-form");
+    type("[data-role=webhook-form] [data-field=url]", receiver.url("/ok"));
     visible(By.cssSelector("[data-mode=custom]")).click();
     WebElement area = visible(By.cssSelector("[data-field=custom-json]"));
+    JsonObject seeded = new JsonObject(area.getDomProperty("value"));
+    assertEquals("from-the-form", seeded.getString("event"), "the template starts from what the form held");
+    assertEquals(receiver.url("/ok"), seeded.getString("url"));
     area.clear();
     area.sendKeys("{\n  \"event\": \"broken\",\n  url: \"http://127.0.0.1/\"\n}");
     int integrations = new JsonArray(node.get("/v1/integrations", owner).body()).size();
