@@ -8,6 +8,9 @@ import { loginPage, signupPage } from './pages/auth.js';
 import { devicePage } from './pages/device.js';
 import { devicesPage } from './pages/devices.js';
 import { eventsPage } from './pages/event-logs.js';
+import { integrationPage } from './pages/integration.js';
+import { editIntegrationPage, newIntegrationPage } from './pages/integration-edit.js';
+import { integrationsPage } from './pages/integrations.js';
 import { notFoundPage } from './pages/not-found.js';
 import { productConfigurationPage } from './pages/product-configuration.js';
 import { productTeamPage } from './pages/product-team.js';
@@ -34,6 +37,10 @@ const ROUTES = [
   { pattern: /^\/devices\/?$/, page: devicesPage, section: 'devices' },
   { pattern: /^\/devices\/([^/]+)\/?$/, page: devicePage, section: 'devices' },
   { pattern: /^\/events\/?$/, page: eventsPage, section: 'events' },
+  { pattern: /^\/integrations\/?$/, page: integrationsPage, section: 'integrations' },
+  { pattern: /^\/integrations\/new\/?$/, page: newIntegrationPage, section: 'integrations' },
+  { pattern: /^\/integrations\/([0-9a-fA-F]{24})\/?$/, page: integrationPage, section: 'integrations' },
+  { pattern: /^\/integrations\/([0-9a-fA-F]{24})\/edit\/?$/, page: editIntegrationPage, section: 'integrations' },
   { pattern: /^\/products\/?$/, page: productsPage, section: 'products' },
   { pattern: /^\/billing\/?$/, page: billingPage, section: 'billing' },
   { pattern: /^\/products\/([^/]+)\/?$/, redirect: (path) => `${path.replace(/\/$/, '')}/${firstProductSection()}` },
@@ -48,6 +55,10 @@ const ROUTES = [
   { pattern: /^\/products\/([^/]+)\/groups\/?$/, page: productGroupsPage, section: 'groups', product: true },
   { pattern: /^\/products\/([^/]+)\/firmware\/?$/, page: productFirmwarePage, section: 'firmware', product: true },
   { pattern: /^\/products\/([^/]+)\/logs\/?$/, page: productLogsPage, section: 'logs', product: true },
+  { pattern: /^\/products\/([^/]+)\/integrations\/?$/, page: integrationsPage, section: 'integrations', product: true },
+  { pattern: /^\/products\/([^/]+)\/integrations\/new\/?$/, page: newIntegrationPage, section: 'integrations', product: true },
+  { pattern: /^\/products\/([^/]+)\/integrations\/([0-9a-fA-F]{24})\/?$/, page: integrationPage, section: 'integrations', product: true },
+  { pattern: /^\/products\/([^/]+)\/integrations\/([0-9a-fA-F]{24})\/edit\/?$/, page: editIntegrationPage, section: 'integrations', product: true },
   // reached from the Map page's gear icon: the Map entry stays highlighted
   { pattern: /^\/products\/([^/]+)\/tracker-settings\/?$/, page: productTrackerSettingsPage, section: 'map', product: true },
   { pattern: /^\/products\/([^/]+)\/map\/?$/, page: productMapPage, section: 'map', product: true },

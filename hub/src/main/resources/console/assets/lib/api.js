@@ -59,6 +59,9 @@ async function request(path, { method = 'GET', json, form, multipart, auth = tru
 
 const path = (...parts) => parts.map(encodeURIComponent).join('/');
 
+/** A product's integrations, or the account's (product null); with an id, that one's. */
+const integrationsPath = (product, id) => `${product ? `/v1/products/${path(product)}` : '/v1'}/integrations${id ? `/${path(id)}` : ''}`;
+
 export const api = {
   signUp: (username, password) => request('/v1/users', { method: 'POST', json: { username, password }, auth: false }),
   logIn: (username, password) => request('/oauth/token', {
@@ -175,5 +178,19 @@ export const api = {
   productBilling: (product) => request(`/v1/products/${path(product)}/billing`),
   updateCard: (token) => request('/v1/card', { method: 'PUT', json: { token } }),
   changePlan: (product, plan) => request(`/v1/products/${path(product)}/billing`, { method: 'PUT', json: { plan } }),
+  // Integrations (docs/api.md, "Integrations" and "Integrations: the delivery log"); product null: the sandbox's
+  integrations: (product) => request(integrationsPath(product)),
+  integration: (product, id) => request(integrationsPath(product, id)),
+  createIntegration: (product, body) => request(integrationsPath(product), { method: 'POST', json: body }),
+  replaceIntegration: (product, id, body) => request(integrationsPath(product, id), { method: 'PUT', json: body }),
+  deleteIntegration: (product, id) => request(integrationsPath(product, id), { method: 'DELETE' }),
+  testIntegration: (product, id, test) => request(`${integrationsPath(product, id)}/test`, { method: 'POST', json: test }),
+  integrationLog: (product, id, { limit = 50, before } = {}) => request(`${integrationsPath(product, id)}/log?${new URLSearchParams(
+    before ? { limit, before } : { limit })}`),
+  integrationCounts: (product, id, since) => request(`${integrationsPath(product, id)}/counts?${new URLSearchParams({ since })}`),
+  deadLetters: (product, id) => request(`${integrationsPath(product, id)}/dead-letters?limit=100`),
+  replayDeadLetters: (product, id, eventId) => request(`${integrationsPath(product, id)}/dead-letters/replay`, {
+    method: 'POST', json: eventId === undefined ? {} : { event_id: eventId },
+  }),
   trackerSyncStatus: (product, state) => request(`/v1/products/${path(product)}/config/status?${new URLSearchParams({ state, per_page: 100 })}`),
 };

@@ -73,3 +73,12 @@ const ICONS = {
   logs: ['M4 4.5h12', 'M4 8.5h12', 'M4 12.5h8', 'M4 16.5h5'],
   chip: ['M6 6h8v8H6z', 'M8 2.5v3M12 2.5v3M8 14.5v3M12 14.5v3M2.5 8h3M2.5 12h3M14.5 8h3M14.5 12h3'],
 };
+
+/** An SVG element: svg('rect', {x: 1, y: 2}, child); attributes as given, children nodes or text. */
+export function svg(tag, attributes = {}, ...children) {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value !== null && value !== undefined) el.setAttribute(key, String(value));
+  }
+  return append(el, children);
+}

@@ -11,7 +11,7 @@ const SECTIONS = [
   { group: 'Develop', items: [
     { id: 'devices', label: 'Devices', icon: 'devices', href: '/devices' },
     { id: 'events', label: 'Events', icon: 'events', href: '/events' },
-    { id: 'integrations', label: 'Integrations', icon: 'integrations' },
+    { id: 'integrations', label: 'Integrations', icon: 'integrations', href: '/integrations' },
   ] },
   { group: 'Fleet', items: [
     { id: 'products', label: 'Products', icon: 'products', href: '/products' },

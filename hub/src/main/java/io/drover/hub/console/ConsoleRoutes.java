@@ -16,8 +16,9 @@ import java.util.HexFormat;
 /**
  * The web Console: plain ES modules and CSS from the classpath folder {@code console/}. Its pages
  * route on the client, so {@code /}, {@code /login}, {@code /signup}, {@code /events}, {@code /devices},
- * {@code /devices/:id}, {@code /products} and a product's pages ({@code /products/:idOrSlug/<section>})
- * all answer {@code index.html}; its files live under {@code /assets/}. Nothing
+ * {@code /devices/:id}, {@code /integrations} (and {@code /integrations/new}, {@code /integrations/:id},
+ * {@code .../edit}), {@code /products} and a product's pages ({@code /products/:idOrSlug/<section>}, and
+ * below it up to {@code /products/:idOrSlug/integrations/:id/edit}) all answer {@code index.html}; its files live under {@code /assets/}. Nothing
  * else is claimed, so {@code /v1}, {@code /oauth}, {@code /health} and {@code /metrics} stay the API's
  * whatever the order of mounting (the node mounts this last all the same).
  *
@@ -30,7 +31,7 @@ public final class ConsoleRoutes implements ApiFeature {
 
   static final String WEB_ROOT = "console";
   /** Client-side routes, which the page's own router resolves. */
-  private static final String PAGE_PATHS = "^/(?:login|signup|events|devices(?:/[^/]+)?|products(?:/[^/]+){0,3}|billing|oauth/authorize|verify-email)?$";
+  private static final String PAGE_PATHS = "^/(?:login|signup|events|devices(?:/[^/]+)?|integrations(?:/[^/]+){0,2}|products(?:/[^/]+){0,4}|billing|oauth/authorize|verify-email)?$";
   /**
    * Only this origin's own files and API: the Console fetches nothing from anywhere else, and this
    * makes the browser hold it to that.

@@ -33,7 +33,9 @@ class ConsoleRoutesTest {
 
   @Test
   void everyPagePathAnswersTheConsolePageUncachedAndLockedToThisOrigin() throws Exception {
-    for (String path : new String[] {"/", "/login", "/signup", "/devices", "/devices/0123456789abcdef01234567", "/devices/garage-door"}) {
+    for (String path : new String[] {"/", "/login", "/signup", "/devices", "/devices/0123456789abcdef01234567", "/devices/garage-door",
+        "/integrations", "/integrations/new", "/integrations/0123456789abcdef01234567", "/integrations/0123456789abcdef01234567/edit",
+        "/products/greenhouses/integrations/0123456789abcdef01234567/edit"}) {
       HttpResponse<String> page = get(path, null);
 
       assertEquals(200, page.statusCode(), path);
@@ -76,7 +78,8 @@ class ConsoleRoutesTest {
     assertEquals(401, devices.statusCode());
     assertEquals("invalid_request", new JsonObject(devices.body()).getString("error"));
 
-    for (String path : new String[] {"/v1/nothing-here", "/oauth/token", "/devices/a/b", "/console/index.html", "/index.html"}) {
+    for (String path : new String[] {"/v1/nothing-here", "/oauth/token", "/devices/a/b", "/console/index.html", "/index.html",
+        "/integrations/a/b/c", "/products/a/b/c/d/e"}) {
       HttpResponse<String> missing = get(path, null);
       assertEquals(404, missing.statusCode(), path);
       assertEquals("not_found", new JsonObject(missing.body()).getString("error"), path);

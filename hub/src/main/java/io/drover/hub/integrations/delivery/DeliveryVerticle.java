@@ -490,9 +490,19 @@ public final class DeliveryVerticle extends VerticleBase {
       String response = answer.kept() == null ? null
           : answer.kept().length() <= DeliverySettings.LOGGED_RESPONSE_CHARS ? answer.kept() : answer.kept().substring(0, DeliverySettings.LOGGED_RESPONSE_CHARS);
       message.reply(new JsonObject().put("pass", answer.succeeded()).put("data", new JsonObject()
-          .put("request", request.describe()).put("status", answer.status() == 0 ? null : answer.status()).put("response", response)
+          .put("request", request.describe()).put("body", firstKiB(request)).put("status", answer.status() == 0 ? null : answer.status())
+          .put("response", response)
           .put("error", answer.error()).put("latency_ms", answer.latencyMillis())));
     });
+  }
+
+  /** The test request's body as the Test panel shows it: its first KiB, null when it has none. */
+  private static String firstKiB(WebhookRequest request) {
+    if (request.body() == null) {
+      return null;
+    }
+    String body = request.body().toString();
+    return body.length() <= DeliverySettings.LOGGED_RESPONSE_CHARS ? body : body.substring(0, DeliverySettings.LOGGED_RESPONSE_CHARS);
   }
 
   private void readLog(Message<JsonObject> message) {
