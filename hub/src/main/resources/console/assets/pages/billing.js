@@ -158,7 +158,7 @@ function cardDialog(status, done) {
   const form = h('form', { class: 'dialog-body', novalidate: true },
     h('h2', { id: 'card-title', class: 'dialog-title' }, 'Update your credit card'),
     h('div', { class: 'field' }, h('label', { for: 'card-number' }, 'Card number'), number),
-    h('div', { class: 'field-row' },
+    h('div', { class: 'card-fields' },
       h('div', { class: 'field' }, h('label', { for: 'card-exp-month' }, 'Expiry month'), month),
       h('div', { class: 'field' }, h('label', { for: 'card-exp-year' }, 'Expiry year'), year),
       h('div', { class: 'field' }, h('label', { for: 'card-cvc' }, 'CVC'), cvc)),
