@@ -51,6 +51,7 @@ import io.drover.hub.events.EventStreamApi;
 import io.drover.hub.events.StreamTickets;
 import io.drover.hub.events.EventsVerticle;
 import io.drover.hub.events.LiveEventCodec;
+import io.drover.hub.firmware.DeviceFlashApi;
 import io.drover.hub.firmware.FirmwareApi;
 import io.drover.hub.firmware.FirmwareIndexLoader;
 import io.drover.hub.firmware.FirmwareRepository;
@@ -287,6 +288,8 @@ public final class Node {
           // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
           new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas, commands),
           new DeviceClaimsApi(pool, access, productAccess, claimCodes),
+          // before the device routes: a multipart PUT /v1/devices/:id (and a product's) is a cloud flash
+          new DeviceFlashApi(v, access, productAccess, firmware, commands, config.dataDir().resolve("uploads")),
           new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), personClaims, customerClaims,
               firmwareTargets),
           new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
