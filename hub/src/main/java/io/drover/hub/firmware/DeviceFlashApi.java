@@ -101,6 +101,10 @@ public final class DeviceFlashApi implements ApiFeature {
           .compose(binary -> commands.request(new DeviceCommand(device.id(), DeviceCommand.Kind.FIRMWARE_FLASH, null,
                   Base64.getEncoder().encodeToString(binary), COMMAND_TIMEOUT_MILLIS))
               .recover(cause -> Future.failedFuture(refusal(DeviceFailure.from(cause))))
+              .compose(answer -> "started".equals(answer.getString("result"))
+                  ? Future.succeededFuture(answer)
+                  // the session ended as the offer reached it
+                  : Future.failedFuture(refusal(new DeviceFailure(DeviceFailure.Kind.DEVICE_OFFLINE, "session ended"))))
               .map(answer -> {
                 LOG.info("device flash started [device-id: {}, size: {}, caller: {}]", device.id(), binary.length, caller.userId());
                 return new JsonObject().put("ok", true).put("id", device.id()).put("status", "Update started");
