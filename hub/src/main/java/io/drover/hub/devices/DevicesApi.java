@@ -1,6 +1,5 @@
 package io.drover.hub.devices;
 
-import io.drover.hub.firmware.TargetingIndex;
 import io.drover.gateway.commands.DeviceCommands;
 
 import io.drover.gateway.contract.BusAddresses;
@@ -10,6 +9,7 @@ import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.customers.CustomerClaims;
+import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.devices.claims.PersonClaims;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;

@@ -1,9 +1,9 @@
 package io.drover.hub.products.fleet;
 
-import io.drover.hub.firmware.TargetingIndex;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.devices.DeviceDirectory;
+import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
