@@ -665,6 +665,38 @@ class PipelineContractTest {
     assertEquals(List.of("started", "success"), flashStatuses(device));
   }
 
+  /**
+   * A developer's cloud flash: the binary comes in the command, is offered whatever the hub targets
+   * (here nothing), before any handshake of the session, and goes by the transport's delivery; no
+   * rollout counts its end.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Transport.class)
+  void aFlashCommandOffersItsOwnBinaryBeforeAnyHandshakeAndNoRolloutCountsIt(Transport transport) throws Exception {
+    Identity device = newDevice();
+    byte[] payload = randomBytes(3000);
+    Buffer binary = Buffer.buffer("DRFW").appendShort((short) 1).appendShort((short) 64).appendInt(0).appendInt(5).appendInt(12)
+        .appendInt(payload.length).appendBytes(java.security.MessageDigest.getInstance("SHA-256").digest(payload)).appendBytes(new byte[8])
+        .appendBytes(payload);
+    DeviceLink link = open(transport, device);
+
+    assertEquals(Kind.MALFORMED_PAYLOAD.busCode(), failureCode(command(device, DeviceCommand.Kind.FIRMWARE_FLASH, null,
+        java.util.Base64.getEncoder().encodeToString(payload), 3000)), "a binary without its header is refused");
+    assertEquals("started", result(command(device, DeviceCommand.Kind.FIRMWARE_FLASH, null,
+        java.util.Base64.getEncoder().encodeToString(binary.getBytes()), 3000)));
+
+    JsonObject answer = link.awaitHandshakeNotice(notice -> "flash".equals(notice.getString("rule")));
+    assertEquals(new JsonObject().put("firmware_update", true).put("target_version", 5).put("rule", "flash").put("size", binary.length())
+        .put("sha256", FakeHub.sha256(Buffer.buffer(payload))), answer);
+    FirmwareDownload download = link.downloadFirmware(answer);
+    assertArrayEquals(binary.getBytes(), download.binary(), "the device holds the binary the command carried");
+    assertEquals(transport.accepted(true), link.reportFirmwareResult(5, true));
+    hub.events.await(all -> flashStatuses(device).contains("success"), "spark/flash/status success");
+    assertEquals(List.of("started", "success"), flashStatuses(device));
+    assertTrue(hub.firmwareOutcomes.all().stream().noneMatch(outcome -> device.id().equals(outcome.getString("device_id"))),
+        "a flash is no rollout's outcome");
+  }
+
   @ParameterizedTest(name = "{0}")
   @EnumSource(Transport.class)
   void trackerSettingsThatDifferReachTheDeviceAndItsAcknowledgementReachesTheHub(Transport transport) throws Exception {

@@ -124,7 +124,7 @@ final class CoapPeerLink implements DeviceLink {
       case FUNCTION -> peer.request(Code.POST, "f/" + command.name(), argument.getBytes(StandardCharsets.UTF_8));
       case VARIABLE -> peer.request(Code.GET, "v/" + command.name(), null);
       case SIGNAL -> peer.request(Code.PUT, "s", argument.getBytes(StandardCharsets.UTF_8));
-      case FIRMWARE_CHECK, TRACKER_CONFIG_CHECK, EVENT, END_SESSION -> throw new IllegalArgumentException("not a device call: " + command.kind());
+      case FIRMWARE_CHECK, FIRMWARE_FLASH, TRACKER_CONFIG_CHECK, EVENT, END_SESSION -> throw new IllegalArgumentException("not a device call: " + command.kind());
     };
     Promise<String> answer = Promise.promise();
     request.whenComplete((reply, error) -> context.runOnContext(ignored -> {

@@ -24,6 +24,14 @@ public record DeviceCommand(String deviceId, Kind kind, String name, String argu
      */
     FIRMWARE_CHECK,
     /**
+     * Offers the device one binary of the API's choosing (a developer's cloud flash,
+     * {@code PUT /v1/devices/:id} with a file): {@code argument} is the whole binary, header included
+     * (docs/device-protocol.md section 8.1), in base64. It goes as any update does (MQTT chunks, CoAP
+     * Block2), with rule {@code flash}. Answered at once with "started"; the update's progress shows in
+     * {@code spark/flash/status} events.
+     */
+    FIRMWARE_FLASH,
+    /**
      * Asks the session to compare the device's Asset Tracker settings again and send them if they
      * differ (a settings change reaching online devices). Answered with "sent", "current",
      * "not_tracker" or "no_handshake".

@@ -34,6 +34,11 @@ public final class SessionHandshake {
   /** The version on offer and its binary; 0 and null when nothing is offered. */
   private int offeredVersion;
   private Buffer offeredBinary;
+  /**
+   * The offer is a one-device flash from the API ({@link #flash}), not a product target: a later
+   * target check with nothing to offer leaves it alone, and its end is no rollout's outcome.
+   */
+  private boolean offeredByFlash;
   /** The pushed transfer under way, when the transport pushes. */
   private PushedFirmware transfer;
   private boolean stopped;
@@ -72,6 +77,34 @@ public final class SessionHandshake {
       return Future.succeededFuture("no_handshake");
     }
     return offer(last, true).map(Offered::status);
+  }
+
+  /** The rule a flash's answer names (docs/device-protocol.md section 8.2). */
+  static final String FLASH_RULE = "flash";
+
+  /**
+   * A developer's cloud flash: offers {@code binary} (header included, section 8.1) whatever the
+   * device runs and whatever targets it, as a handshake's update goes: the answer ({@code c/h}, CoAP
+   * {@code PUT /h}) with rule {@code flash}, then pushed chunks or blocks to pull. Replaces an offer
+   * under way. Works before the device's first handshake of the session too.
+   *
+   * @return "started"
+   * @throws DeviceFailure MALFORMED_PAYLOAD when the binary has no firmware header
+   */
+  public String flash(Buffer binary) {
+    if (binary.length() < 64 || !binary.getString(0, 4, "US-ASCII").equals("DRFW")) {
+      throw new DeviceFailure(Kind.MALFORMED_PAYLOAD, "the binary to flash has no DRFW header");
+    }
+    int version = binary.getInt(12);
+    String sha256 = java.util.HexFormat.of().formatHex(binary.getBytes(24, 56));
+    if (transfer != null) {
+      transfer.stop();
+      transfer = null;
+    }
+    offeredVersion = 0;
+    offeredBinary = null;
+    offeredByFlash = true;
+    return answered(new HandshakeAnswer(true, version, FLASH_RULE, binary.length(), sha256), true, binary, last).status();
   }
 
   /** See {@link TrackerConfigSync#check(String)}. */
@@ -135,7 +168,9 @@ public final class SessionHandshake {
       if (version == null || version == handshake.firmwareVersion()) {
         return Future.succeededFuture(answered(new HandshakeAnswer(false, version, rule, null, null), sendAnswer, null, null));
       }
-      Future<Buffer> binary = version == offeredVersion ? Future.succeededFuture(offeredBinary) : hub.firmwareBinary(handshake.productId(), version);
+      Future<Buffer> binary = version == offeredVersion && !offeredByFlash
+          ? Future.succeededFuture(offeredBinary)
+          : hub.firmwareBinary(handshake.productId(), version);
       return binary.map(loaded -> answered(new HandshakeAnswer(true, version, rule, loaded.length(), target.getString("sha256")),
           sendAnswer, loaded, handshake));
     });
@@ -148,27 +183,36 @@ public final class SessionHandshake {
     if (sendAnswer) {
       link.sendHandshakeAnswer(answer);
     }
+    boolean push = link.firmwareDelivery() == FirmwareDelivery.PUSH;
+    boolean flash = FLASH_RULE.equals(answer.rule());
     if (!answer.firmwareUpdate()) {
-      offeredVersion = 0;
-      offeredBinary = null;
+      // a flash under way is the developer's: nothing to offer does not take it back
+      if (!offeredByFlash || (push && (transfer == null || transfer.isDone()))) {
+        offeredVersion = 0;
+        offeredBinary = null;
+        offeredByFlash = false;
+      }
       return new Offered(answer, "current");
     }
     int version = answer.targetVersion();
-    boolean push = link.firmwareDelivery() == FirmwareDelivery.PUSH;
-    boolean underWay = version == offeredVersion && (!push || (transfer != null && !transfer.isDone()));
+    boolean underWay = !flash && version == offeredVersion && (!push || (transfer != null && !transfer.isDone()));
     offeredVersion = version;
     offeredBinary = binary;
+    offeredByFlash = flash;
     if (underWay) {
       return new Offered(answer, "in_progress");
     }
-    publishEvent(DeviceEvent.STATUS, "auto-update");
+    if (!flash) {
+      publishEvent(DeviceEvent.STATUS, "auto-update");
+    }
     publishEvent(DeviceEvent.FLASH_STATUS, "started");
     log.info("firmware-offered", "firmware update offered [device-id: {}, version: {}, size: {}]", deviceId, version, binary.length());
     if (push) {
       if (transfer != null) {
         transfer.stop();
       }
-      transfer = new PushedFirmware(vertx, link, deviceId, log, version, binary, (finished, verified, reason) -> ended(handshake, finished, verified, reason));
+      Handshake reportedAs = flash ? null : handshake;
+      transfer = new PushedFirmware(vertx, link, deviceId, log, version, binary, (finished, verified, reason) -> ended(reportedAs, finished, verified, reason));
       transfer.offer(answer.sha256());
     }
     return new Offered(answer, "started");
@@ -185,12 +229,15 @@ public final class SessionHandshake {
       }
       return;
     }
-    ended(last, offeredVersion, verified, error);
+    ended(offeredByFlash ? null : last, offeredVersion, verified, error);
   }
 
+  /** @param handshake the handshake whose target was delivered; null for a flash, which no rollout counts */
   private void ended(Handshake handshake, int version, boolean verified, String reason) {
     publishEvent(DeviceEvent.FLASH_STATUS, verified ? "success" : "failed");
-    hub.reportFirmwareOutcome(deviceId, handshake.productId(), version, verified);
+    if (handshake != null) {
+      hub.reportFirmwareOutcome(deviceId, handshake.productId(), version, verified);
+    }
     if (verified) {
       log.info("firmware-verified", "firmware update verified by the device [device-id: {}, version: {}]", deviceId, version);
     } else {

@@ -248,12 +248,28 @@ public final class LiveSession implements DeviceSession {
     return switch (command.kind()) {
       case FUNCTION, VARIABLE, SIGNAL -> commands().send(command);
       case FIRMWARE_CHECK -> handshake == null ? Future.succeededFuture("no_handshake") : handshake.checkFirmware();
+      case FIRMWARE_FLASH -> flash(command.argument());
       case TRACKER_CONFIG_CHECK -> handshake == null ? Future.succeededFuture("no_handshake") : handshake.checkTrackerConfig(command.argument());
       case EVENT -> link.sendEvent(command.name(), command.argument() == null ? "" : command.argument())
           ? Future.succeededFuture("sent")
           : Future.failedFuture(new DeviceFailure(Kind.NOT_ALLOWED, "the device does not listen for events"));
       case END_SESSION -> Future.succeededFuture(endIfAuthenticatedWith(command.argument()));
     };
+  }
+
+  /** {@link DeviceCommand.Kind#FIRMWARE_FLASH}: the binary, in base64, offered to this device whatever it runs. */
+  private Future<String> flash(String base64) {
+    byte[] binary;
+    try {
+      binary = java.util.Base64.getDecoder().decode(base64 == null ? "" : base64);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new DeviceFailure(Kind.MALFORMED_PAYLOAD, "the binary to flash is not base64"));
+    }
+    try {
+      return Future.succeededFuture(handshake().flash(Buffer.buffer(binary)));
+    } catch (DeviceFailure failure) {
+      return Future.failedFuture(failure);
+    }
   }
 
   /**

@@ -264,6 +264,11 @@ public final class CoapDevice implements DeviceLink {
     return calls;
   }
 
+  @Override
+  public JsonObject awaitHandshakeNotice(java.util.function.Predicate<JsonObject> match) throws Exception {
+    return new JsonObject(handshakeNotices.awaitFirst(notice -> match.test(new JsonObject(notice)), "a handshake answer on PUT /h"));
+  }
+
   /** What the cloud sent to {@code PUT /h} ("flash now"). */
   public Recorded<String> handshakeNotices() {
     return handshakeNotices;

@@ -43,6 +43,12 @@ public interface DeviceLink extends AutoCloseable {
   /** Follows the update the handshake answer announced, to its last byte. */
   FirmwareDownload downloadFirmware(JsonObject handshakeAnswer) throws Exception;
 
+  /**
+   * Waits for a handshake answer the cloud sent of itself ("flash now", a cloud flash): MQTT {@code c/h},
+   * CoAP {@code PUT /h}; the first one that matches.
+   */
+  JsonObject awaitHandshakeNotice(java.util.function.Predicate<JsonObject> match) throws Exception;
+
   /** Reports the update's end ({@code fw/result}). */
   WireAnswer reportFirmwareResult(int version, boolean verified) throws Exception;
 

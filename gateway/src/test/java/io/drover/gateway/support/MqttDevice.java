@@ -134,6 +134,11 @@ public final class MqttDevice implements DeviceLink {
   }
 
   @Override
+  public JsonObject awaitHandshakeNotice(java.util.function.Predicate<JsonObject> match) throws Exception {
+    return received.awaitFirst(message -> message.topic().equals("c/h") && match.test(message.json()), "a handshake answer on c/h").json();
+  }
+
+  @Override
   public WireAnswer sendHandshake(JsonObject handshake) throws Exception {
     return send("h", handshake.toBuffer().getBytes(), 1);
   }

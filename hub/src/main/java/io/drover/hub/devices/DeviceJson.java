@@ -1,5 +1,7 @@
 package io.drover.hub.devices;
 
+import io.drover.hub.firmware.DeviceFirmwareFields;
+import io.drover.hub.firmware.TargetingIndex;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -22,9 +24,10 @@ final class DeviceJson {
   private DeviceJson() {
   }
 
-  static JsonObject listView(Row row) {
+  /** @param index the firmware targeting, for {@code desired_firmware_version} and {@code targeted_firmware_release_version} */
+  static JsonObject listView(Row row, TargetingIndex index) {
     boolean online = row.getBoolean(6);
-    return new JsonObject()
+    JsonObject device = new JsonObject()
         .put("id", row.getString(0))
         .put("name", row.getString(1))
         .put("owner", row.getString(2))
@@ -44,18 +47,17 @@ final class DeviceJson {
         .put("system_firmware_version", row.getString(13))
         .put("firmware_version", row.getInteger(14))
         .put("firmware_product_id", null)
-        // the version the device is locked to; what it is targeted to, and why, is .../firmware-target's answer
-        .put("desired_firmware_version", row.getInteger(19))
-        .put("targeted_firmware_release_version", null)
         .put("development", row.getBoolean(20))
         .put("quarantined", false)
         .put("denied", false)
         .put("groups", new JsonArray())
         .put("notes", row.getString(15));
+    // the lock and the target; why, is .../firmware-target's answer
+    return DeviceFirmwareFields.fill(device, index, row.getInteger(9), row.getString(0));
   }
 
-  static JsonObject fullView(Row row) {
-    return listView(row)
+  static JsonObject fullView(Row row, TargetingIndex index) {
+    return listView(row, index)
         .put("functions", functions(row))
         .put("variables", variables(row))
         .put("firmware_updates_enabled", true)

@@ -9,6 +9,7 @@ import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.customers.CustomerClaims;
+import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.devices.claims.PersonClaims;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
@@ -50,9 +51,11 @@ public final class DevicesApi implements ApiFeature {
   private final Duration callTimeout;
   private final CustomerClaims customerClaims;
   private final PersonClaims personClaims;
+  private final TargetingIndex firmwareTargets;
 
   public DevicesApi(Pool pool, EventBus bus, AccessCheck access, DeviceDirectory directory, DeviceCommands commands, Duration callTimeout,
-      PersonClaims personClaims, CustomerClaims customerClaims) {
+      PersonClaims personClaims, CustomerClaims customerClaims, TargetingIndex firmwareTargets) {
+    this.firmwareTargets = firmwareTargets;
     this.personClaims = personClaims;
     this.commands = commands;
     this.pool = pool;
@@ -85,7 +88,7 @@ public final class DevicesApi implements ApiFeature {
     rows.onSuccess(result -> {
       JsonArray devices = new JsonArray();
       for (Row row : result) {
-        devices.add(DeviceJson.listView(row));
+        devices.add(DeviceJson.listView(row, firmwareTargets));
       }
       ctx.json(devices);
     }).onFailure(ctx::fail);
@@ -123,7 +126,7 @@ public final class DevicesApi implements ApiFeature {
   }
 
   private void get(RoutingContext ctx) {
-    find(ctx).onSuccess(row -> ctx.json(DeviceJson.fullView(row))).onFailure(ctx::fail);
+    find(ctx).onSuccess(row -> ctx.json(DeviceJson.fullView(row, firmwareTargets))).onFailure(ctx::fail);
   }
 
   /** {@code PUT /v1/devices/:device}: name, notes and signal, each optional. */
@@ -161,7 +164,7 @@ public final class DevicesApi implements ApiFeature {
           .compose(ignored -> signalValue == null ? Future.succeededFuture() : command(new DeviceCommand(id, DeviceCommand.Kind.SIGNAL, null, signalValue, callTimeout.toMillis())))
           .compose(ignored -> pool.preparedQuery("SELECT " + DeviceJson.COLUMNS + " FROM " + DeviceJson.FROM + " WHERE d.id = $1").execute(Tuple.of(id)))
           .map(rows -> {
-            JsonObject device = DeviceJson.fullView(rows.iterator().next()).put("updated_at", DeviceJson.time(OffsetDateTime.now()));
+            JsonObject device = DeviceJson.fullView(rows.iterator().next(), firmwareTargets).put("updated_at", DeviceJson.time(OffsetDateTime.now()));
             if (signalValue != null) {
               device.put("signaling", "1".equals(signalValue));
             }

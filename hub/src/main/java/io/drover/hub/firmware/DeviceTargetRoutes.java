@@ -115,8 +115,7 @@ final class DeviceTargetRoutes {
             nudges.askToCheck(deviceId);
           }
           TargetingIndex.DeviceState device = index.device(product.productId(), deviceId);
-          ctx.json(why(product.productId(), deviceId, device).put("id", deviceId).put("flash", flash)
-              .put("targeted_firmware_release_version", index.releases(product.productId()).productDefault() == 0 ? null
-                  : index.releases(product.productId()).productDefault()));
+          ctx.json(DeviceFirmwareFields.fill(why(product.productId(), deviceId, device).put("id", deviceId).put("flash", flash), index,
+              product.productId(), deviceId));
         });
   }}

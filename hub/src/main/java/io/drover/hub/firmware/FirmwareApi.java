@@ -108,13 +108,28 @@ public final class FirmwareApi implements ApiFeature {
     });
   }
 
-  private static FileUpload binaryField(RoutingContext ctx) {
+  /**
+   * The firmware file of a multipart upload: the part named {@code binary} (the Console, the shared
+   * reference), else the one file part whatever its name: particle-api-js names its file parts
+   * {@code file}, {@code file2}, ... and Particle's cloud takes them. Two file parts neither of which is
+   * {@code binary} are ambiguous and refused.
+   */
+  static FileUpload binaryField(RoutingContext ctx) {
+    FileUpload only = null;
+    int files = 0;
     for (FileUpload upload : ctx.fileUploads()) {
       if (upload.name().equals("binary")) {
         return upload;
       }
+      only = upload;
+      files++;
     }
-    throw new ApiException(400, "invalid_request", "binary: attach the firmware file as the multipart field 'binary'");
+    if (files == 1) {
+      return only;
+    }
+    throw new ApiException(400, "invalid_request", files == 0
+        ? "binary: attach the firmware file as a multipart file part (named 'binary' or 'file')"
+        : "binary: " + files + " file parts were sent; send one firmware file (or name it 'binary')");
   }
 
   private static FirmwareBinary parseUpload(byte[] binary) {

@@ -51,6 +51,10 @@ public final class FirmwareRepository {
       UPDATE product_firmware SET released_at = coalesce(released_at, now()) WHERE product_id = $1 AND version = $2""";
   private static final String LOCK_DEVICE = """
       UPDATE devices SET desired_firmware_version = $3 WHERE id = $2 AND product_id = $1""";
+  private static final String FLASH_TARGET_BY_ID = """
+      SELECT id, owner_id, product_id, platform_id, development FROM devices WHERE id = $1""";
+  private static final String FLASH_TARGET_BY_NAME = """
+      SELECT id, owner_id, product_id, platform_id, development FROM devices WHERE owner_id = $1 AND lower(name) = lower($2)""";
   private static final String VERSION_EXISTS = "SELECT 1 FROM product_firmware WHERE product_id = $1 AND version = $2";
   private static final String LAST_FLASH_STATUS = """
       SELECT data, published_at FROM events WHERE device_id = $1 AND name = 'spark/flash/status' AND product_id = $2
@@ -310,6 +314,28 @@ public final class FirmwareRepository {
   /** @return false when the device is not a member of the product */
   public Future<Boolean> lock(int productId, String deviceId, Integer version) {
     return pool.preparedQuery(LOCK_DEVICE).execute(Tuple.of(productId, deviceId, version)).map(updated -> updated.rowCount() == 1);
+  }
+
+  /** A device as a cloud flash sees it. {@code ownerId}, {@code productId} and {@code platformId} are null when unset. */
+  public record FlashTarget(String id, Long ownerId, Integer productId, Integer platformId, boolean development) {
+  }
+
+  /**
+   * The device a cloud flash names: by ID, or by the name {@code ownerId} gave it.
+   *
+   * @return null when there is none
+   */
+  public Future<FlashTarget> flashTarget(String deviceId, Long ownerId, String name) {
+    Future<io.vertx.sqlclient.RowSet<Row>> rows = deviceId != null
+        ? pool.preparedQuery(FLASH_TARGET_BY_ID).execute(Tuple.of(deviceId))
+        : pool.preparedQuery(FLASH_TARGET_BY_NAME).execute(Tuple.of(ownerId, name));
+    return rows.map(found -> {
+      if (found.size() != 1) {
+        return null;
+      }
+      Row row = found.iterator().next();
+      return new FlashTarget(row.getString(0), row.getLong(1), row.getInteger(2), row.getInteger(3), Boolean.TRUE.equals(row.getBoolean(4)));
+    });
   }
 
   public Future<Void> recordRunning(String deviceId, int version) {

@@ -51,6 +51,7 @@ import io.drover.hub.events.EventStreamApi;
 import io.drover.hub.events.StreamTickets;
 import io.drover.hub.events.EventsVerticle;
 import io.drover.hub.events.LiveEventCodec;
+import io.drover.hub.firmware.DeviceFlashApi;
 import io.drover.hub.firmware.FirmwareApi;
 import io.drover.hub.firmware.FirmwareIndexLoader;
 import io.drover.hub.firmware.FirmwareRepository;
@@ -311,13 +312,16 @@ public final class Node {
           // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
           new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas, commands),
           new DeviceClaimsApi(pool, access, productAccess, claimCodes),
-          new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), personClaims, customerClaims),
+          // before the device routes: a multipart PUT /v1/devices/:id (and a product's) is a cloud flash
+          new DeviceFlashApi(v, access, productAccess, firmware, commands, config.dataDir().resolve("uploads")),
+          new DevicesApi(pool, v.eventBus(), access, devices, commands, config.deviceCallTimeout(), personClaims, customerClaims,
+              firmwareTargets),
           new ProductsApi(v.eventBus(), access, productAccess, new ProductRepository(pool)),
           new TeamApi(access, productAccess, new TeamRepository(pool), tokens),
           new ProductDeviceCasApi(access, productAccess, certificateRepository, certificates),
           // before the product device routes: its PUT .../devices/:id takes the firmware fields and passes the rest on
           new FirmwareApi(v, access, productAccess, firmware, firmwareTargets, firmwareLoader, config.dataDir().resolve("uploads"), commands),
-          new ProductDevicesApi(v, pool, access, productAccess, devices, config.dataDir().resolve("uploads")),
+          new ProductDevicesApi(v, pool, access, productAccess, devices, config.dataDir().resolve("uploads"), firmwareTargets),
           new GroupsApi(pool, v.eventBus(), access, productAccess),
           // issue 18: integrations (webhooks); the delivery engine reads what this stores
           new IntegrationsApi(v, pool, access, productAccess, sealer, integrationTargets, config.integrations()),

@@ -27,15 +27,15 @@ import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
  * exactly the Block2 block asked for. It serves {@code PUT /h}, where the cloud's "flash now"
  * arrives. One instance is one DTLS session.
  */
-final class CoapFirmwareDevice implements AutoCloseable {
+public final class CoapFirmwareDevice implements AutoCloseable {
 
   private final CoapEndpoint endpoint;
   private final CoapServer server;
   private final String base;
   /** What the cloud sent to this device's {@code PUT /h}. */
-  final List<String> handshakeNotices = new CopyOnWriteArrayList<>();
+  public final List<String> handshakeNotices = new CopyOnWriteArrayList<>();
 
-  CoapFirmwareDevice(int port, String deviceId, String secret) throws Exception {
+  public CoapFirmwareDevice(int port, String deviceId, String secret) throws Exception {
     Configuration config = new Configuration(CoapConfig.DEFINITIONS, DtlsConfig.DEFINITIONS, UdpConfig.DEFINITIONS, SystemConfig.DEFINITIONS);
     config.set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.CLIENT_ONLY);
     config.set(DtlsConfig.DTLS_RETRANSMISSION_TIMEOUT, 300, TimeUnit.MILLISECONDS);
@@ -56,14 +56,14 @@ final class CoapFirmwareDevice implements AutoCloseable {
     base = "coaps://127.0.0.1:" + port;
   }
 
-  CoapResponse post(String path, String payload) throws Exception {
+  public CoapResponse post(String path, String payload) throws Exception {
     Request request = Request.newPost();
     request.setPayload(payload);
     return send(path, request);
   }
 
   /** One Block2 block (RFC 7959) of 512 bytes, asked for by number: random access, as a resuming device asks. */
-  CoapResponse block(int version, int num) throws Exception {
+  public CoapResponse block(int version, int num) throws Exception {
     Request request = Request.newGet();
     request.getOptions().setBlock2(5, false, num);
     return send("/fw/" + version, request);

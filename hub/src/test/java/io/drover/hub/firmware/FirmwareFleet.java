@@ -18,19 +18,19 @@ import java.util.Map;
  * Products, groups and members made with SQL (their APIs are built elsewhere), announced with
  * {@link FleetChanges} as those APIs do, and multipart firmware uploads as the Console sends them.
  */
-final class FirmwareFleet {
+public final class FirmwareFleet {
 
-  static final int PLATFORM = 12;
+  public static final int PLATFORM = 12;
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private final TestNode node;
 
-  FirmwareFleet(TestNode node) {
+  public FirmwareFleet(TestNode node) {
     this.node = node;
   }
 
   /** A product owned by {@code username}, who is its administrator. */
-  int product(String slug, String username) throws Exception {
+  public int product(String slug, String username) throws Exception {
     String userId = node.query("SELECT id FROM users WHERE username = '" + username + "'");
     int id = Integer.parseInt(node.query("INSERT INTO products (slug, name, platform_id, owner_id) VALUES ('" + slug + "', '" + slug
         + "', " + PLATFORM + ", " + userId + ") RETURNING id"));
@@ -44,7 +44,7 @@ final class FirmwareFleet {
   }
 
   /** A device of the product, running {@code version} (0: unknown), in {@code groups}. */
-  DeviceIdentity device(int productId, int version, boolean development, String... groups) throws Exception {
+  public DeviceIdentity device(int productId, int version, boolean development, String... groups) throws Exception {
     DeviceIdentity device = node.provisionDevice();
     node.execute("UPDATE devices SET product_id = " + productId + ", platform_id = " + PLATFORM + ", development = " + development
         + (version > 0 ? ", firmware_version = " + version : "") + " WHERE id = '" + device.id() + "'");
@@ -61,7 +61,7 @@ final class FirmwareFleet {
   }
 
   /** What the products branch publishes after a change; returns once the index has reloaded. */
-  void announce(int productId) throws Exception {
+  public void announce(int productId) throws Exception {
     FleetChanges.productChanged(node.eventBus(), productId);
     Thread.sleep(300);
   }

@@ -23,27 +23,27 @@ import java.util.zip.CRC32;
  * connection, so a transfer resumes where it stopped. It can corrupt one chunk on arrival, and drop
  * its connection part-way, to prove the cloud's recovery.
  */
-final class FirmwareTestDevice implements AutoCloseable {
+public final class FirmwareTestDevice implements AutoCloseable {
 
   /** What the device keeps across connections: the partial download and what happened to it. */
-  static final class Flash {
-    final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-    volatile JsonObject offer;
+  public static final class Flash {
+    public final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    public volatile JsonObject offer;
     volatile int corruptAt = -1;
     volatile int dropAfter = -1;
     volatile int naks;
     /** Damages what is stored after the CRC check (flash that fails), so the SHA-256 check fails every time. */
     volatile boolean spoil;
-    final List<String> results = new CopyOnWriteArrayList<>();
+    public final List<String> results = new CopyOnWriteArrayList<>();
     volatile int firstChunkOffsetOfConnection = -1;
     final List<Integer> readyOffsets = new CopyOnWriteArrayList<>();
-    final Promise<byte[]> verified = Promise.promise();
+    public final Promise<byte[]> verified = Promise.promise();
   }
 
   private final MqttClient client;
   private final Flash flash;
-  final List<JsonObject> handshakeAnswers = new CopyOnWriteArrayList<>();
-  final List<JsonObject> offers = new CopyOnWriteArrayList<>();
+  public final List<JsonObject> handshakeAnswers = new CopyOnWriteArrayList<>();
+  public final List<JsonObject> offers = new CopyOnWriteArrayList<>();
   final List<JsonObject> errors = new CopyOnWriteArrayList<>();
   private final Promise<Void> dropped = Promise.promise();
   /** Set when the device cuts its connection: what arrives after that is lost, as on a real drop. */
@@ -57,7 +57,7 @@ final class FirmwareTestDevice implements AutoCloseable {
     client.closeHandler(ignored -> dropped.tryComplete());
   }
 
-  static FirmwareTestDevice connect(Vertx vertx, int port, String deviceId, String secret, Flash flash) throws Exception {
+  public static FirmwareTestDevice connect(Vertx vertx, int port, String deviceId, String secret, Flash flash) throws Exception {
     MqttClient client = MqttClient.create(vertx, new MqttClientOptions().setClientId(deviceId).setUsername(deviceId).setPassword(secret)
         .setAutoKeepAlive(true).setMaxInflightQueue(100));
     FirmwareTestDevice device = new FirmwareTestDevice(client, flash);
@@ -69,7 +69,7 @@ final class FirmwareTestDevice implements AutoCloseable {
     return device;
   }
 
-  void handshake(int productId, int version) throws Exception {
+  public void handshake(int productId, int version) throws Exception {
     client.publish("h", new JsonObject().put("product_id", productId).put("firmware_version", version).put("platform_id", FirmwareFleet.PLATFORM)
         .toBuffer(), MqttQoS.AT_LEAST_ONCE, false, false).await(5, TimeUnit.SECONDS);
   }

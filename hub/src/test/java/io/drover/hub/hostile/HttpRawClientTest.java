@@ -146,14 +146,17 @@ class HttpRawClientTest {
    * waiting, and the connection open, for good: on every route that takes uploads, before any sign-in.
    */
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"/v1/products/PRODUCT/devices", "/v1/products/PRODUCT/firmware", "/v1/admin/firmware/off-the-shelf"})
-  void multipartBodyEndingInsideAFileIsRefusedBadRequest(String route) throws Exception {
-    // the body is read only once the caller may use the route: the product's own administrator, or the node's
-    boolean productRoute = route.contains("PRODUCT");
+  @CsvSource({"POST /v1/products/PRODUCT/devices", "POST /v1/products/PRODUCT/firmware", "POST /v1/admin/firmware/off-the-shelf",
+      "PUT /v1/devices/0123456789abcdef01234567", "PUT /v1/products/PRODUCT/devices/0123456789abcdef01234567"})
+  void multipartBodyEndingInsideAFileIsRefusedBadRequest(String line) throws Exception {
+    // the body is read only once the caller may use the route: the product's own administrator (a flash: any account), or the node's
+    String route = line.substring(line.indexOf(' ') + 1);
+    boolean asUser = route.contains("PRODUCT") || route.startsWith("/v1/devices/");
     String path = route.replace("PRODUCT", String.valueOf(product()));
     String body = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ids.txt\"\r\n"
         + "Content-Type: text/plain\r\n\r\n0123456789abcdef01234567\r\n";
-    byte[] request = ("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + (productRoute ? token : node.adminToken())
+    byte[] request = (line.substring(0, line.indexOf(' ')) + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+        + (asUser ? token : node.adminToken())
         + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body)
         .getBytes(StandardCharsets.US_ASCII);
 

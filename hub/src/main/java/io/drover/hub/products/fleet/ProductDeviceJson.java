@@ -1,5 +1,7 @@
 package io.drover.hub.products.fleet;
 
+import io.drover.hub.firmware.DeviceFirmwareFields;
+import io.drover.hub.firmware.TargetingIndex;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -28,14 +30,15 @@ final class ProductDeviceJson {
   private ProductDeviceJson() {
   }
 
-  static JsonObject listView(Row row) {
+  /** @param index the firmware targeting, for {@code desired_firmware_version} and {@code targeted_firmware_release_version} */
+  static JsonObject listView(Row row, TargetingIndex index) {
     boolean online = row.getBoolean("online");
     boolean customer = "customer".equals(row.getString("owner_kind"));
     JsonArray groups = new JsonArray();
     for (String group : row.getArrayOfStrings("groups")) {
       groups.add(group);
     }
-    return new JsonObject()
+    JsonObject device = new JsonObject()
         .put("id", row.getString("id"))
         .put("name", row.getString("name"))
         .put("owner", customer ? null : row.getString("username"))
@@ -56,19 +59,18 @@ final class ProductDeviceJson {
         .put("system_firmware_version", row.getString("system_firmware_version"))
         .put("firmware_version", row.getInteger("firmware_version"))
         .put("firmware_product_id", row.getInteger("product_id"))
-        .put("desired_firmware_version", null)
-        .put("targeted_firmware_release_version", null)
         .put("development", row.getBoolean("development"))
         .put("quarantined", false)
         .put("denied", false)
         .put("groups", groups)
         .put("notes", row.getString("notes"));
+    return DeviceFirmwareFields.fill(device, index, row.getInteger("product_id"), row.getString("id"));
   }
 
-  static JsonObject fullView(Row row) {
+  static JsonObject fullView(Row row, TargetingIndex index) {
     Object functions = row.getValue("functions");
     Object variables = row.getValue("variables");
-    return listView(row)
+    return listView(row, index)
         .put("functions", functions instanceof JsonArray array ? array : new JsonArray())
         .put("variables", variables instanceof JsonObject object ? object : new JsonObject())
         .put("firmware_updates_enabled", true)

@@ -3,6 +3,7 @@ package io.drover.hub.products.fleet;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.devices.DeviceDirectory;
+import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
@@ -77,7 +78,9 @@ public final class ProductDevicesApi implements ApiFeature {
   private final Path uploads;
   private final DeviceDirectory directory;
 
-  public ProductDevicesApi(Vertx vertx, Pool pool, AccessCheck access, ProductAccess products, DeviceDirectory directory, Path uploads) {
+  public ProductDevicesApi(Vertx vertx, Pool pool, AccessCheck access, ProductAccess products, DeviceDirectory directory, Path uploads,
+      TargetingIndex firmwareTargets) {
+    this.firmwareTargets = firmwareTargets;
     this.pool = pool;
     this.bus = vertx.eventBus();
     this.access = access;
@@ -87,6 +90,8 @@ public final class ProductDevicesApi implements ApiFeature {
     this.uploads = uploads;
     this.directory = directory;
   }
+
+  private final TargetingIndex firmwareTargets;
 
   @Override
   public Future<Void> mount(Router router) {
@@ -141,11 +146,11 @@ public final class ProductDevicesApi implements ApiFeature {
     }).recover(ProductDevicesApi::badCursor).onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
-  private static JsonObject answer(List<String> order, RowSet<Row> rows, long total, ProductDeviceQuery query, String nextCursor) {
+  private JsonObject answer(List<String> order, RowSet<Row> rows, long total, ProductDeviceQuery query, String nextCursor) {
     Map<String, JsonObject> byId = new HashMap<>();
     Map<String, JsonObject> customers = new LinkedHashMap<>();
     for (Row row : rows) {
-      JsonObject device = ProductDeviceJson.listView(row);
+      JsonObject device = ProductDeviceJson.listView(row, firmwareTargets);
       byId.put(device.getString("id"), device);
       if (device.getString("customer") != null) {
         customers.putIfAbsent(device.getString("customer"), new JsonObject()
@@ -240,7 +245,7 @@ public final class ProductDevicesApi implements ApiFeature {
 
   private void get(RoutingContext ctx) {
     ProductScope product = ProductAccess.scope(ctx);
-    find(product, ctx.pathParam("deviceId")).onSuccess(row -> ctx.json(ProductDeviceJson.fullView(row))).onFailure(ctx::fail);
+    find(product, ctx.pathParam("deviceId")).onSuccess(row -> ctx.json(ProductDeviceJson.fullView(row, firmwareTargets))).onFailure(ctx::fail);
   }
 
   /**
@@ -292,7 +297,7 @@ public final class ProductDevicesApi implements ApiFeature {
         if (developmentValue != null || groupNames != null) {
           FleetChanges.devicesChanged(bus, product.productId(), List.of(id));
         }
-        return ProductDeviceJson.fullView(updated).put("updated_at", ProductDeviceJson.time(java.time.OffsetDateTime.now()));
+        return ProductDeviceJson.fullView(updated, firmwareTargets).put("updated_at", ProductDeviceJson.time(java.time.OffsetDateTime.now()));
       });
     }).onSuccess(ctx::json).onFailure(ctx::fail);
   }
