@@ -40,8 +40,7 @@ final class TargetCheck {
     if (target.literal() != null) {
       return judge(target.host(), List.of(target.literal()));
     }
-    if (target.host().equals("localhost") || target.host().endsWith(".localhost")) {
-      // RFC 6761 section 6.3: always loopback, whatever a resolver says
+    if (TargetPolicy.isLocalhostName(target.host())) {
       return judge(target.host(), List.of(InetAddress.getLoopbackAddress()));
     }
     Future<List<InetAddress>> resolved = vertx.executeBlocking(() -> {

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The delivery engine's configuration ({@code integrations.*} keys, docs/operations.md).
+ * The delivery engine's configuration ({@code integrations.*} keys, docs/operations.md). Where it may
+ * send is {@link io.drover.hub.integrations.TargetPolicy}'s, the API's rule too.
  *
- * @param allowPrivateTargets true lets integrations reach loopback and link-local addresses (tests, labs)
  * @param timeout a request's whole time, connect to the answer's last byte
  * @param retries the wait before each retry of a failed attempt (5xx, timeout, connection error); past the last, a dead letter
  * @param lease how long a claim holds an outbox row; a dead node's rows are claimed again after it
@@ -17,7 +17,7 @@ import java.util.List;
  * @param perHostRate requests a second to one target host
  * @param retention how long attempts and dead letters are kept
  */
-public record DeliverySettings(boolean allowPrivateTargets, Duration timeout, List<Duration> retries, Duration lease, Duration pollInterval,
+public record DeliverySettings(Duration timeout, List<Duration> retries, Duration lease, Duration pollInterval,
     int queueCapacity, int maxInFlight, int maxPerHost, int perHostRate, Duration retention) {
 
   /** The first KiB of each answer goes to the delivery log; 64 KiB are kept for the hook-response events. */

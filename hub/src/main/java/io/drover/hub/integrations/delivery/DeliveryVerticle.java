@@ -7,6 +7,8 @@ import io.drover.hub.cluster.ClusterView;
 import io.drover.hub.devices.SecretSealer;
 import io.drover.hub.events.EventOutbox;
 import io.drover.hub.events.LiveEvent;
+import io.drover.hub.integrations.IntegrationRepository;
+import io.drover.hub.integrations.TargetPolicy;
 import io.drover.hub.integrations.delivery.DeliveryMetrics.Outcome;
 import io.drover.hub.integrations.delivery.OutboxRepository.Attempt;
 import io.drover.hub.integrations.delivery.OutboxRepository.Settlement;
@@ -60,6 +62,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private final Pool pool;
   private final SecretSealer sealer;
   private final DeliverySettings settings;
+  private final TargetPolicy targets;
   private final DeliveryMetrics metrics;
   private final ClusterView cluster;
   private final DeviceCommands devices;
@@ -82,12 +85,16 @@ public final class DeliveryVerticle extends VerticleBase {
   private List<Attempt> attempts = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
 
-  /** @param devices how the hook's answers reach the device that triggered it */
-  public DeliveryVerticle(Pool pool, SecretSealer sealer, DeliverySettings settings, DeliveryMetrics metrics, ClusterView cluster,
-      DeviceCommands devices) {
+  /**
+   * @param targets where requests may go, the rule the API applied when each integration was saved
+   * @param devices how the hook's answers reach the device that triggered it
+   */
+  public DeliveryVerticle(Pool pool, SecretSealer sealer, DeliverySettings settings, TargetPolicy targets, DeliveryMetrics metrics,
+      ClusterView cluster, DeviceCommands devices) {
     this.pool = pool;
     this.sealer = sealer;
     this.settings = settings;
+    this.targets = targets;
     this.metrics = metrics;
     this.cluster = cluster;
     this.devices = devices;
@@ -103,11 +110,11 @@ public final class DeliveryVerticle extends VerticleBase {
   public Future<?> start() {
     integrations = new IntegrationRepository(pool, sealer);
     outbox = new OutboxRepository(pool);
-    sender = new WebhookSender(vertx, settings);
+    sender = new WebhookSender(vertx, settings, targets);
     hooks = new HookEvents(vertx.eventBus(), devices);
-    return integrations.all()
+    return integrations.all(Integration.WEBHOOK)
         .onSuccess(all -> {
-          index.replaceAll(all);
+          index.replaceAll(all.stream().map(Integration::of).toList());
           metrics.integrations.set(index.size());
           LOG.info("integrations loaded [webhooks: {}]", all.size());
         })
@@ -415,7 +422,7 @@ public final class DeliveryVerticle extends VerticleBase {
       LOG.warn("integration change ignored: no id [message: {}]", message.body());
       return;
     }
-    integrations.one(id).onComplete(loaded -> {
+    integrations.one(id, Integration.WEBHOOK).map(Integration::of).onComplete(loaded -> {
       if (loaded.failed()) {
         LOG.warn("integration not reloaded [integration: {}, cause: {}]", id, loaded.cause().getMessage());
         message.fail(503, "the integration could not be read");

@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.drover.hub.integrations.TargetPolicy;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.URI;
@@ -33,15 +34,29 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebhookSender {
 
+  /** How a host name becomes the address connected to. Blocking: called on a worker thread. */
+  interface Resolver {
+    InetAddress resolve(String host) throws UnknownHostException;
+  }
+
   private final Vertx vertx;
   private final DeliverySettings settings;
+  private final TargetPolicy targets;
+  private final Resolver resolver;
   private final HttpClientAgent plain;
   private final HttpClientAgent verified;
   private final HttpClientAgent trustAll;
 
-  WebhookSender(Vertx vertx, DeliverySettings settings) {
+  WebhookSender(Vertx vertx, DeliverySettings settings, TargetPolicy targets) {
+    this(vertx, settings, targets, InetAddress::getByName);
+  }
+
+  /** @param resolver the system's resolver but in tests, which make a name resolve where they need it (DNS rebinding) */
+  WebhookSender(Vertx vertx, DeliverySettings settings, TargetPolicy targets, Resolver resolver) {
     this.vertx = vertx;
     this.settings = settings;
+    this.targets = targets;
+    this.resolver = resolver;
     int connectMillis = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(settings.maxPerHost()).setHttp2MaxSize(2).setMaxWaitQueueSize(-1);
     HttpClientOptions base = new HttpClientOptions().setConnectTimeout(connectMillis).setKeepAlive(true)
@@ -68,20 +83,25 @@ final class WebhookSender {
   }
 
   /**
-   * Resolves the host (on a worker thread: the JDK's resolver blocks), refuses a private target unless
-   * allowed, then sends to the address checked. Never fails: every failure is an {@link Answer}.
+   * Resolves the host (on a worker thread: the JDK's resolver blocks), judges the address by the same
+   * {@link TargetPolicy} the API applied when the integration was saved, then sends to the address
+   * judged: a name that resolved to a public address then and resolves to loopback now (DNS
+   * rebinding) is refused here. Never fails: every failure is an {@link Answer}.
    */
   Future<Answer> send(WebhookRequest request, URI target, boolean rejectUnauthorized) {
     long started = System.nanoTime();
     String host = target.getHost().startsWith("[") ? target.getHost().substring(1, target.getHost().length() - 1) : target.getHost();
     // an address literal is parsed, never looked up: no hop to a worker thread for it
-    Future<InetAddress> resolved = isLiteral(host) ? literal(host) : vertx.executeBlocking(() -> InetAddress.getByName(host), false);
+    Future<InetAddress> resolved = isLiteral(host) ? literal(host)
+        : TargetPolicy.isLocalhostName(host) ? Future.succeededFuture(InetAddress.getLoopbackAddress())
+        : vertx.executeBlocking(() -> resolver.resolve(host), false);
     return resolved
         .compose(address -> {
-          String refused = settings.allowPrivateTargets() ? null : TargetCheck.refusal(address);
+          String refused = targets.refusal(address);
           if (refused != null) {
-            return Future.succeededFuture(Answer.failed("target refused: " + host + " is a " + refused
-                + " address (integrations.allow-private-targets is false)", false, millisSince(started)));
+            String shown = address.getHostAddress();
+            return Future.succeededFuture(Answer.failed("target refused: " + host + (shown.equals(host) ? "" : " (" + shown + ")") + " is "
+                + refused + (targets.allowsPrivateTargets() ? "" : "; integrations.allow-private-targets is false"), false, millisSince(started)));
           }
           return exchange(request, target, address, rejectUnauthorized, started);
         }, cause -> Future.succeededFuture(cause instanceof UnknownHostException

@@ -104,9 +104,10 @@ class AtLeastOnceTest {
 
     assertEquals(200, node.post("/v1/devices/events", new JsonObject().put("name", "private").put("data", "1").encode(), token).statusCode());
 
-    assertRefused(node, loopback, "target refused: 127.0.0.1 is a loopback address (integrations.allow-private-targets is false)");
-    assertRefused(node, named, "target refused: localhost is a loopback address (integrations.allow-private-targets is false)");
-    assertRefused(node, metadata, "target refused: 169.254.169.254 is a link-local address (integrations.allow-private-targets is false)");
+    assertRefused(node, loopback, "target refused: 127.0.0.1 is a loopback address; integrations.allow-private-targets is false");
+    assertRefused(node, named, "target refused: localhost (127.0.0.1) is a loopback address; integrations.allow-private-targets is false");
+    assertRefused(node, metadata, "target refused: 169.254.169.254 is a link-local address (169.254.0.0/16, cloud metadata endpoints); "
+        + "integrations.allow-private-targets is false");
     assertTrue(receiver.matching(r -> r.uri().contains("hook=private")).isEmpty(), "nothing reached the loopback receiver");
   }
 
