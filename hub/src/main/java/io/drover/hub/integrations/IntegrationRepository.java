@@ -138,6 +138,17 @@ public final class IntegrationRepository {
     });
   }
 
+  /** An owner's integrations of {@code type}, as {@link #all} reads them; none once the owner is deleted (the rows cascade). */
+  public Future<List<Stored>> ofOwner(Owner owner, String type) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM integrations WHERE " + owned(owner, 1)).execute(args(owner.key(), type)).map(rows -> {
+      List<Stored> all = new ArrayList<>();
+      for (Row row : rows) {
+        all.add(storedForDelivery(row));
+      }
+      return all;
+    });
+  }
+
   /** One integration of {@code type} of any owner, as {@link #all} reads it; null when there is none (deleted). */
   public Future<Stored> one(String id, String type) {
     return pool.preparedQuery("SELECT " + COLUMNS + " FROM integrations WHERE id = $1 AND integration_type = $2").execute(args(id, type))

@@ -417,7 +417,13 @@ public final class DeliveryVerticle extends VerticleBase {
   // ---- the bus: changes, the Test button, the log, replays
 
   private void reload(Message<JsonObject> message) {
-    String id = message.body() == null ? null : message.body().getString("id");
+    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+    if (body.getValue("product_id") instanceof Number || body.getValue("user_id") instanceof Number) {
+      reloadOwner(message, body.getValue("user_id") instanceof Number user ? IntegrationRepository.Owner.account(user.longValue())
+          : IntegrationRepository.Owner.product(body.getInteger("product_id")));
+      return;
+    }
+    String id = body.getValue("id") instanceof String s ? s : null;
     if (id == null) {
       LOG.warn("integration change ignored: no id [message: {}]", message.body());
       return;
@@ -429,6 +435,20 @@ public final class DeliveryVerticle extends VerticleBase {
         return;
       }
       index.put(id, loaded.result());
+      metrics.integrations.set(index.size());
+      message.reply(null);
+    });
+  }
+
+  /** Every integration of an owner at once: a product (or an account) was deleted and its rows went with it. */
+  private void reloadOwner(Message<JsonObject> message, IntegrationRepository.Owner owner) {
+    integrations.ofOwner(owner, Integration.WEBHOOK).onComplete(loaded -> {
+      if (loaded.failed()) {
+        LOG.warn("integrations not reloaded [user: {}, product: {}, cause: {}]", owner.userId(), owner.productId(), loaded.cause().getMessage());
+        message.fail(503, "the integrations could not be read");
+        return;
+      }
+      index.putOwner(owner.userId(), owner.productId(), loaded.result().stream().map(Integration::of).toList());
       metrics.integrations.set(index.size());
       message.reply(null);
     });

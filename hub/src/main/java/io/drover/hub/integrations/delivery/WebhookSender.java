@@ -57,15 +57,19 @@ final class WebhookSender {
     this.settings = settings;
     this.targets = targets;
     this.resolver = resolver;
-    int connectMillis = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(settings.maxPerHost()).setHttp2MaxSize(2).setMaxWaitQueueSize(-1);
-    HttpClientOptions base = new HttpClientOptions().setConnectTimeout(connectMillis).setKeepAlive(true)
+    this.plain = vertx.createHttpClient(options().setProtocolVersion(HttpVersion.HTTP_1_1), pool);
+    this.verified = vertx.createHttpClient(options().setSsl(true).setUseAlpn(true).setProtocolVersion(HttpVersion.HTTP_2).setVerifyHost(true), pool);
+    // options of its own, not a copy of the verified client's: a copy shares their TLS options object, and one client's
+    // trust settings then leaked into the other's (the trusting client checked host names, so an h2 receiver with a
+    // self-signed certificate was never reached; WebhookSenderTest)
+    this.trustAll = vertx.createHttpClient(options().setSsl(true).setUseAlpn(true).setProtocolVersion(HttpVersion.HTTP_2).setTrustAll(true)
+        .setVerifyHost(false), pool);
+  }
+
+  private HttpClientOptions options() {
+    return new HttpClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis())).setKeepAlive(true)
         .setName("integrations");
-    this.plain = vertx.createHttpClient(new HttpClientOptions(base).setProtocolVersion(HttpVersion.HTTP_1_1), pool);
-    HttpClientOptions tls = new HttpClientOptions(base).setSsl(true).setUseAlpn(true).setProtocolVersion(HttpVersion.HTTP_2)
-        .setVerifyHost(true);
-    this.verified = vertx.createHttpClient(tls, pool);
-    this.trustAll = vertx.createHttpClient(new HttpClientOptions(tls).setTrustAll(true).setVerifyHost(false), pool);
   }
 
   /** The target's host and port; null when the URL is not an absolute http(s) URL. */
@@ -189,9 +193,27 @@ final class WebhookSender {
     });
   }
 
-  private static String describe(Throwable cause) {
-    String message = cause.getMessage();
-    return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+  /**
+   * The failure and what caused it, outermost first ("Failed to create SSL connection: PKIX path
+   * building failed: ... unable to find valid certification path"): Vert.x's own words alone do not
+   * say which certificate problem it was.
+   */
+  static String describe(Throwable cause) {
+    StringBuilder text = new StringBuilder();
+    for (Throwable at = cause; at != null; at = at.getCause() == at ? null : at.getCause()) {
+      if (at instanceof java.security.cert.CertificateException) {
+        text.append("the receiver's certificate is not accepted (rejectUnauthorized is true): ");
+        break;
+      }
+    }
+    int depth = 0;
+    for (Throwable at = cause; at != null && depth < 5; at = at.getCause() == at ? null : at.getCause(), depth++) {
+      String message = at.getMessage() == null || at.getMessage().isBlank() ? at.getClass().getSimpleName() : at.getMessage();
+      if (text.indexOf(message) < 0) {
+        text.append(text.isEmpty() || text.charAt(text.length() - 1) == ' ' ? "" : ": ").append(message);
+      }
+    }
+    return text.toString();
   }
 
   private static long millisSince(long started) {

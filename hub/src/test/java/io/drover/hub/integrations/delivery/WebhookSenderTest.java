@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class WebhookSenderTest {
 
-  private static final DeliverySettings SETTINGS = new DeliverySettings(Duration.ofSeconds(2), List.of(Duration.ofSeconds(1)), Duration.ofSeconds(30),
+  /** A long timeout: the machine these tests share may be slow; no test here waits for it. */
+  private static final DeliverySettings SETTINGS = new DeliverySettings(Duration.ofSeconds(10), List.of(Duration.ofSeconds(1)), Duration.ofSeconds(30),
       Duration.ofSeconds(1), 100, 10, 4, 100, Duration.ofDays(1));
   private static Vertx vertx;
   private static WebhookReceiver receiver;
@@ -95,5 +96,28 @@ class WebhookSenderTest {
     assertEquals("target refused: own.example (10.11.12.13) is an address of this node's own machine; integrations.allow-private-targets is false",
         answer.error());
     sender.close().await(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void http2OverTlsToASelfSignedReceiverOnlyWhenCertificatesAreNotVerified() throws Exception {
+    WebhookReceiver tls = WebhookReceiver.startTls(vertx);
+    try {
+      WebhookSender sender = new WebhookSender(vertx, SETTINGS, new TargetPolicy(true, Set.of()));
+      String url = tls.url("/ok/2?hook=sender-h2");
+      WebhookRequest request = new WebhookRequest("POST", url, List.of(Map.entry("User-Agent", Webhook.USER_AGENT)), null, List.of());
+
+      Answer trusting = sender.send(request, URI.create(url), false).await(10, TimeUnit.SECONDS);
+      Answer verifying = sender.send(request, URI.create(url), true).await(10, TimeUnit.SECONDS);
+
+      assertEquals(200, trusting.status(), trusting.error());
+      assertEquals(io.vertx.core.http.HttpVersion.HTTP_2, tls.await(r -> r.uri().contains("hook=sender-h2"), Duration.ofSeconds(5)).version());
+      assertEquals(0, verifying.status());
+      assertTrue(verifying.error().startsWith("the receiver's certificate is not accepted (rejectUnauthorized is true): "), verifying.error());
+      assertTrue(verifying.error().contains("unable to find valid certification path"), verifying.error());
+      assertEquals(1, tls.matching(r -> r.uri().contains("hook=sender-h2")).size(), "the verifying client sent nothing");
+      sender.close().await(5, TimeUnit.SECONDS);
+    } finally {
+      tls.close();
+    }
   }
 }
