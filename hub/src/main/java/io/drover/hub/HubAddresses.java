@@ -53,7 +53,9 @@ public final class HubAddresses {
 
   /**
    * Publish, to every hub node: {@code {"id": "..."}} after an integration's row was created, updated
-   * or deleted (the integrations API). Each node reloads the row into its {@code IntegrationIndex}.
+   * or deleted (the integrations API), {@code {"product_id": n}} or {@code {"user_id": n}} after
+   * its owner was deleted (the rows cascade). Each node reloads the row, or the owner's rows, into its
+   * {@code IntegrationIndex}.
    */
   public static final String INTEGRATIONS_CHANGED = "hub.integrations.changed";
 

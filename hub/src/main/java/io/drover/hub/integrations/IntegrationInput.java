@@ -2,6 +2,7 @@ package io.drover.hub.integrations;
 
 import io.drover.hub.http.ApiException;
 import io.drover.hub.integrations.delivery.ServiceAccountKey;
+import io.drover.hub.integrations.delivery.Templates;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;

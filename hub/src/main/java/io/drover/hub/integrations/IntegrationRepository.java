@@ -15,17 +15,22 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The integrations table (V18), for the API: every statement names the owner, so an integration of
- * another account or product is never read, changed or removed (it is simply not found). Secrets are
- * sealed here, with the integration's id as associated data, and opened only for {@link #find}.
+ * The integrations table (V18), the one way to it. For the API every statement names the owner, so an
+ * integration of another account or product is never read, changed or removed (it is simply not
+ * found). For the delivery engine, {@link #all} and {@link #one} read rows of any owner into its
+ * index. Secrets are sealed here, with the integration's id as associated data, and opened only for
+ * {@link #find} and the engine.
  */
-final class IntegrationRepository {
+public final class IntegrationRepository {
 
+  private static final Logger LOG = LoggerFactory.getLogger(IntegrationRepository.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String COLUMNS = """
-      id, integration_type, event, device_id, settings, sealed_secrets, disabled, created_at, updated_at""";
+      id, user_id, product_id, integration_type, event, device_id, settings, sealed_secrets, disabled, created_at, updated_at""";
 
   /**
    * The condition "owned by {@code owner}, of the type in the next parameter (or any, when null)", its
@@ -40,19 +45,19 @@ final class IntegrationRepository {
   private final Pool pool;
   private final SecretSealer sealer;
 
-  IntegrationRepository(Pool pool, SecretSealer sealer) {
+  public IntegrationRepository(Pool pool, SecretSealer sealer) {
     this.pool = pool;
     this.sealer = sealer;
   }
 
   /** Whose integrations: an account's sandbox, or a product's. */
-  record Owner(Long userId, Integer productId) {
+  public record Owner(Long userId, Integer productId) {
 
-    static Owner account(long userId) {
+    public static Owner account(long userId) {
       return new Owner(userId, null);
     }
 
-    static Owner product(int productId) {
+    public static Owner product(int productId) {
       return new Owner(null, productId);
     }
 
@@ -66,8 +71,8 @@ final class IntegrationRepository {
     }
   }
 
-  /** One stored integration, its secrets opened. */
-  record Stored(String id, String type, String event, String deviceId, JsonObject settings, JsonObject secrets, boolean disabled,
+  /** One stored integration, its secrets opened (null when they could not be: {@link #all}, {@link #one}). */
+  public record Stored(String id, Owner owner, String type, String event, String deviceId, JsonObject settings, JsonObject secrets, boolean disabled,
       OffsetDateTime createdAt, OffsetDateTime updatedAt) {
   }
 
@@ -103,7 +108,7 @@ final class IntegrationRepository {
         .map(rows -> {
           List<Stored> list = new ArrayList<>();
           for (Row row : rows) {
-            list.add(new Stored(row.getString("id"), row.getString("integration_type"), row.getString("event"), row.getString("device_id"),
+            list.add(new Stored(row.getString("id"), owner(row), row.getString("integration_type"), row.getString("event"), row.getString("device_id"),
                 row.getJsonObject("settings"), new JsonObject(), row.getBoolean("disabled"), row.getOffsetDateTime("created_at"),
                 row.getOffsetDateTime("updated_at")));
           }
@@ -116,6 +121,38 @@ final class IntegrationRepository {
     return pool.preparedQuery("SELECT " + COLUMNS + " FROM integrations WHERE id = $1 AND " + owned(owner, 2))
         .execute(args(id, owner.key(), onlyType))
         .compose(rows -> rows.size() == 0 ? Future.failedFuture(notFound(id)) : Future.succeededFuture(stored(rows.iterator().next())));
+  }
+
+  /**
+   * Every integration of {@code type} (null: of every type) of every owner, for the delivery engine's index at start. Secrets
+   * that cannot be opened (a key that is not this node's, a damaged row) are null: that integration's
+   * deliveries fail rather than go without their credentials, and the others load.
+   */
+  public Future<List<Stored>> all(String type) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM integrations WHERE $1::text IS NULL OR integration_type = $1").execute(args(type)).map(rows -> {
+      List<Stored> all = new ArrayList<>();
+      for (Row row : rows) {
+        all.add(storedForDelivery(row));
+      }
+      return all;
+    });
+  }
+
+  /** An owner's integrations of {@code type}, as {@link #all} reads them; none once the owner is deleted (the rows cascade). */
+  public Future<List<Stored>> ofOwner(Owner owner, String type) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM integrations WHERE " + owned(owner, 1)).execute(args(owner.key(), type)).map(rows -> {
+      List<Stored> all = new ArrayList<>();
+      for (Row row : rows) {
+        all.add(storedForDelivery(row));
+      }
+      return all;
+    });
+  }
+
+  /** One integration of {@code type} (null: any) of any owner, as {@link #all} reads it; null when there is none (deleted). */
+  public Future<Stored> one(String id, String type) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM integrations WHERE id = $1 AND ($2::text IS NULL OR integration_type = $2)").execute(args(id, type))
+        .map(rows -> rows.size() == 0 ? null : storedForDelivery(rows.iterator().next()));
   }
 
   /**
@@ -171,8 +208,32 @@ final class IntegrationRepository {
     String id = row.getString("id");
     Buffer sealed = row.getBuffer("sealed_secrets");
     JsonObject secrets = sealed == null ? new JsonObject() : new JsonObject(sealer.open(id, sealed.getBytes()));
-    return new Stored(id, row.getString("integration_type"), row.getString("event"), row.getString("device_id"), row.getJsonObject("settings"),
-        secrets, row.getBoolean("disabled"), row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at"));
+    return stored(row, secrets);
+  }
+
+  private Stored storedForDelivery(Row row) {
+    String id = row.getString("id");
+    Buffer sealed = row.getBuffer("sealed_secrets");
+    JsonObject secrets = new JsonObject();
+    if (sealed != null) {
+      try {
+        secrets = new JsonObject(sealer.open(id, sealed.getBytes()));
+      } catch (RuntimeException e) {
+        LOG.warn("integration secrets cannot be opened: its deliveries fail [integration: {}, cause: {}]", id, e.getMessage());
+        secrets = null;
+      }
+    }
+    return stored(row, secrets);
+  }
+
+  private static Owner owner(Row row) {
+    Long user = row.getLong("user_id");
+    return user != null ? Owner.account(user) : Owner.product(row.getInteger("product_id"));
+  }
+
+  private static Stored stored(Row row, JsonObject secrets) {
+    return new Stored(row.getString("id"), owner(row), row.getString("integration_type"), row.getString("event"), row.getString("device_id"),
+        row.getJsonObject("settings"), secrets, row.getBoolean("disabled"), row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at"));
   }
 
   /** Statement parameters, any of them null (Tuple.of would take a lone null second argument as its varargs array). */

@@ -6,6 +6,7 @@ import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
 import io.drover.hub.http.RequestBodies;
+import io.drover.hub.integrations.delivery.Templates;
 import io.drover.hub.integrations.IntegrationInput.Spec;
 import io.drover.hub.integrations.IntegrationRepository.Owner;
 import io.drover.hub.integrations.IntegrationRepository.Stored;

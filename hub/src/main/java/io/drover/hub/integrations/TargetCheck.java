@@ -45,7 +45,7 @@ final class TargetCheck {
     if (target.literal() != null) {
       return judge(field, target.host(), List.of(target.literal()));
     }
-    if (target.host().equals("localhost") || target.host().endsWith(".localhost")) {
+    if (TargetPolicy.isLocalhostName(target.host())) {
       // RFC 6761 section 6.3: always loopback, whatever a resolver says
       return judge(field, target.host(), List.of(InetAddress.getLoopbackAddress()));
     }

@@ -55,6 +55,11 @@ public final class TargetPolicy {
     return allowPrivateTargets;
   }
 
+  /** RFC 6761 section 6.3: {@code localhost} and names under it are loopback, whatever a resolver says. */
+  public static boolean isLocalhostName(String host) {
+    return host.equalsIgnoreCase("localhost") || host.regionMatches(true, host.length() - 10, ".localhost", 0, 10);
+  }
+
   /** Whether a request may be sent to {@code address}. */
   public boolean allows(InetAddress address) {
     return refusal(address) == null;

@@ -259,9 +259,12 @@ public final class Node {
       // The hub: events first, since everything else publishes into it.
       // event ids are reserved over a connection of their own, never behind the writer's INSERTs (EventIds)
       reservations = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(database.connectOptions()).using(vertx).build();
+      // issue 18: where integrations may send, one rule for the API and the delivery engine; it reads this machine's
+      // interface addresses, so here on the launcher thread
+      TargetPolicy integrationTargets = TargetPolicy.loadAtStart(config.integrations().allowPrivateTargets());
       // issue 18: the webhook delivery engine before the events, so that it is stopped after the writer has drained into it
-      DeliveryVerticle integrations = new DeliveryVerticle(pool, sealer, config.delivery(), new DeliveryMetrics(registry), cluster,
-          new DeviceCommands(vertx.eventBus(), ownership));
+      DeliveryVerticle integrations = new DeliveryVerticle(pool, sealer, config.delivery(), integrationTargets, new DeliveryMetrics(registry),
+          cluster, new DeviceCommands(vertx.eventBus(), ownership));
       deploy(integrations);
       deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster, integrations.outbox()));
       deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval()));
@@ -287,8 +290,6 @@ public final class Node {
       deploy(new AttemptPruner(attempts, cluster));
       CustomerAccounts customers = new CustomerAccounts(passwords, pool, tokens);
       StreamTickets streamTickets = new StreamTickets(pool, access);
-      // issue 18: reads this machine's interface addresses, so here on the launcher thread
-      TargetPolicy integrationTargets = TargetPolicy.loadAtStart(config.integrations().allowPrivateTargets());
       IntegrationsApi.prepareAtStart();
       TestGateway paymentGateway = new TestGateway(pool, access, billingClock);
       Billing billingRules = new Billing(billingRepository, config.billing(), paymentGateway, accountLocks, vertx.eventBus(),

@@ -159,7 +159,6 @@ public record NodeConfig(
         r.mapTiles("console.map-tiles"),
         new IntegrationSettings(r.bool("integrations.allow-private-targets"), r.integer("integrations.max-per-owner", 1, 100_000)),
         new DeliverySettings(
-            r.bool("integrations.allow-private-targets"),
             Duration.ofSeconds(r.integer("integrations.timeout-seconds", 1, 600)),
             r.seconds("integrations.retry-seconds"),
             Duration.ofSeconds(r.integer("integrations.lease-seconds", 10, 86_400)),

@@ -1,5 +1,6 @@
 package io.drover.hub.products;
 
+import io.drover.hub.HubAddresses;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
@@ -201,6 +202,8 @@ public final class ProductsApi implements ApiFeature {
         .onSuccess(deleted -> {
           LOG.info("product deleted [id: {}, by: {}]", scope.productId(), caller.username());
           FleetChanges.productChanged(bus, scope.productId());
+          // its integrations went with it (ON DELETE CASCADE): every hub node's delivery index drops them
+          bus.publish(HubAddresses.INTEGRATIONS_CHANGED, new JsonObject().put("product_id", scope.productId()));
           ctx.response().setStatusCode(204).end();
         })
         .onFailure(ctx::fail);

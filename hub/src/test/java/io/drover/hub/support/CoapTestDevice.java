@@ -40,6 +40,8 @@ public final class CoapTestDevice implements AutoCloseable {
   private final java.util.List<String> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final java.util.List<String> handshakeFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile String signal;
+  /** The cloud's events this device got ({@code POST /e/<name>}), "name=data", oldest first. */
+  private final java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private CoapTestDevice(int port, String identity, String key, Map<String, Function<String, String>> functions, Map<String, String> variables,
       boolean connectionId) {
@@ -79,6 +81,10 @@ public final class CoapTestDevice implements AutoCloseable {
     }), new Named("v", (exchange, name) -> {
       String value = variables.get(name);
       exchange.respond(value == null ? ResponseCode.NOT_FOUND : ResponseCode.CONTENT, value == null ? "" : value);
+    }), new Named("e", (exchange, last) -> {
+      java.util.List<String> path = exchange.getRequestOptions().getUriPath();
+      events.add(String.join("/", path.subList(1, path.size())) + "=" + exchange.getRequestText());
+      exchange.respond(ResponseCode.CHANGED);
     }), new CoapResource("s") {
       @Override
       public void handlePUT(CoapExchange exchange) {
@@ -183,6 +189,11 @@ public final class CoapTestDevice implements AutoCloseable {
     } finally {
       client.shutdown();
     }
+  }
+
+  /** The cloud's events this device got over CoAP ({@code POST /e/<name>}), as "name=data", oldest first. */
+  public java.util.List<String> events() {
+    return java.util.List.copyOf(events);
   }
 
   /** The last signal the cloud sent ("1" or "0"), or null. */

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The delivery engine's configuration ({@code integrations.*} keys, docs/operations.md).
+ * The delivery engine's configuration ({@code integrations.*} keys, docs/operations.md). Where it may
+ * send is {@link io.drover.hub.integrations.TargetPolicy}'s, the API's rule too.
  *
- * @param allowPrivateTargets true lets integrations reach loopback and link-local addresses (tests, labs)
  * @param timeout a request's whole time, connect to the answer's last byte
  * @param retries the wait before each retry of a failed attempt (5xx, timeout, connection error); past the last, a dead letter
  * @param lease how long a claim holds an outbox row; a dead node's rows are claimed again after it
@@ -19,16 +19,16 @@ import java.util.List;
  * @param azureEndpoint where Azure IoT Hub integrations send, {@code {hub}} standing for the hub's name, no trailing slash
  * @param pubsubEndpoint where Google Cloud Pub/Sub integrations publish, no trailing slash
  */
-public record DeliverySettings(boolean allowPrivateTargets, Duration timeout, List<Duration> retries, Duration lease, Duration pollInterval,
+public record DeliverySettings(Duration timeout, List<Duration> retries, Duration lease, Duration pollInterval,
     int queueCapacity, int maxInFlight, int maxPerHost, int perHostRate, Duration retention, String azureEndpoint, String pubsubEndpoint) {
 
   public static final String AZURE_ENDPOINT = "https://{hub}.azure-devices.net";
   public static final String PUBSUB_ENDPOINT = "https://pubsub.googleapis.com";
 
   /** With the cloud services' real endpoints. */
-  public DeliverySettings(boolean allowPrivateTargets, Duration timeout, List<Duration> retries, Duration lease, Duration pollInterval,
+  public DeliverySettings(Duration timeout, List<Duration> retries, Duration lease, Duration pollInterval,
       int queueCapacity, int maxInFlight, int maxPerHost, int perHostRate, Duration retention) {
-    this(allowPrivateTargets, timeout, retries, lease, pollInterval, queueCapacity, maxInFlight, maxPerHost, perHostRate, retention,
+    this(timeout, retries, lease, pollInterval, queueCapacity, maxInFlight, maxPerHost, perHostRate, retention,
         AZURE_ENDPOINT, PUBSUB_ENDPOINT);
   }
 

@@ -7,6 +7,8 @@ import io.drover.hub.cluster.ClusterView;
 import io.drover.hub.devices.SecretSealer;
 import io.drover.hub.events.EventOutbox;
 import io.drover.hub.events.LiveEvent;
+import io.drover.hub.integrations.IntegrationRepository;
+import io.drover.hub.integrations.TargetPolicy;
 import io.drover.hub.integrations.delivery.DeliveryMetrics.Outcome;
 import io.drover.hub.integrations.delivery.OutboxRepository.Attempt;
 import io.drover.hub.integrations.delivery.OutboxRepository.Settlement;
@@ -60,6 +62,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private final Pool pool;
   private final SecretSealer sealer;
   private final DeliverySettings settings;
+  private final TargetPolicy targets;
   private final DeliveryMetrics metrics;
   private final ClusterView cluster;
   private final DeviceCommands devices;
@@ -83,12 +86,16 @@ public final class DeliveryVerticle extends VerticleBase {
   private List<Attempt> attempts = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
 
-  /** @param devices how the hook's answers reach the device that triggered it */
-  public DeliveryVerticle(Pool pool, SecretSealer sealer, DeliverySettings settings, DeliveryMetrics metrics, ClusterView cluster,
-      DeviceCommands devices) {
+  /**
+   * @param targets where requests may go, the rule the API applied when each integration was saved
+   * @param devices how the hook's answers reach the device that triggered it
+   */
+  public DeliveryVerticle(Pool pool, SecretSealer sealer, DeliverySettings settings, TargetPolicy targets, DeliveryMetrics metrics,
+      ClusterView cluster, DeviceCommands devices) {
     this.pool = pool;
     this.sealer = sealer;
     this.settings = settings;
+    this.targets = targets;
     this.metrics = metrics;
     this.cluster = cluster;
     this.devices = devices;
@@ -104,12 +111,12 @@ public final class DeliveryVerticle extends VerticleBase {
   public Future<?> start() {
     integrations = new IntegrationRepository(pool, sealer);
     outbox = new OutboxRepository(pool);
-    sender = new WebhookSender(vertx, settings);
+    sender = new WebhookSender(vertx, settings, targets);
     clouds = new CloudSender(sender);
     hooks = new HookEvents(vertx.eventBus(), devices);
-    return integrations.all()
+    return integrations.all(null)
         .onSuccess(all -> {
-          index.replaceAll(all);
+          index.replaceAll(all.stream().map(Integration::of).toList());
           metrics.integrations.set(index.size());
           LOG.info("integrations loaded [integrations: {}]", all.size());
         })
@@ -420,18 +427,38 @@ public final class DeliveryVerticle extends VerticleBase {
   // ---- the bus: changes, the Test button, the log, replays
 
   private void reload(Message<JsonObject> message) {
-    String id = message.body() == null ? null : message.body().getString("id");
+    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+    if (body.getValue("product_id") instanceof Number || body.getValue("user_id") instanceof Number) {
+      reloadOwner(message, body.getValue("user_id") instanceof Number user ? IntegrationRepository.Owner.account(user.longValue())
+          : IntegrationRepository.Owner.product(body.getInteger("product_id")));
+      return;
+    }
+    String id = body.getValue("id") instanceof String s ? s : null;
     if (id == null) {
       LOG.warn("integration change ignored: no id [message: {}]", message.body());
       return;
     }
-    integrations.one(id).onComplete(loaded -> {
+    integrations.one(id, null).map(Integration::of).onComplete(loaded -> {
       if (loaded.failed()) {
         LOG.warn("integration not reloaded [integration: {}, cause: {}]", id, loaded.cause().getMessage());
         message.fail(503, "the integration could not be read");
         return;
       }
       index.put(id, loaded.result());
+      metrics.integrations.set(index.size());
+      message.reply(null);
+    });
+  }
+
+  /** Every integration of an owner at once: a product (or an account) was deleted and its rows went with it. */
+  private void reloadOwner(Message<JsonObject> message, IntegrationRepository.Owner owner) {
+    integrations.ofOwner(owner, null).onComplete(loaded -> {
+      if (loaded.failed()) {
+        LOG.warn("integrations not reloaded [user: {}, product: {}, cause: {}]", owner.userId(), owner.productId(), loaded.cause().getMessage());
+        message.fail(503, "the integrations could not be read");
+        return;
+      }
+      index.putOwner(owner.userId(), owner.productId(), loaded.result().stream().map(Integration::of).toList());
       metrics.integrations.set(index.size());
       message.reply(null);
     });
@@ -446,7 +473,7 @@ public final class DeliveryVerticle extends VerticleBase {
       return;
     }
     // the API's change notice may not have reached this node yet (a Test right after a create): read the row
-    integrations.one(id).onComplete(loaded -> {
+    integrations.one(id, null).map(Integration::of).onComplete(loaded -> {
       if (loaded.succeeded() && loaded.result() != null && index.get(id) == null) {
         index.put(id, loaded.result());
         metrics.integrations.set(index.size());

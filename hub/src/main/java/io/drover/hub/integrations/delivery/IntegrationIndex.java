@@ -112,6 +112,19 @@ public final class IntegrationIndex {
     snapshot = Snapshot.of(byId);
   }
 
+  /**
+   * An owner's integrations replaced by {@code now} (none: the owner was deleted and its rows cascaded).
+   * Called on the delivery verticle's event loop.
+   */
+  void putOwner(Long userId, Integer productId, List<Integration> now) {
+    Map<String, Integration> byId = new HashMap<>(snapshot.byId);
+    byId.values().removeIf(integration -> userId != null ? userId.equals(integration.userId()) : productId.equals(integration.productId()));
+    for (Integration integration : now) {
+      byId.put(integration.id(), integration);
+    }
+    snapshot = Snapshot.of(byId);
+  }
+
   private record Snapshot(Map<String, Integration> byId, Map<Long, Integration[]> byUser, Map<Integer, Integration[]> byProduct) {
 
     static Snapshot of(Map<String, Integration> byId) {

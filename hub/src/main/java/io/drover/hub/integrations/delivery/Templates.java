@@ -18,15 +18,39 @@ import java.util.Map;
  * mustache.java: {@code {{x}}} HTML-escapes {@code & < > " '} (mustache.java's own escaper also
  * escapes {@code =} and the backtick, which Particle's does not), {@code {{{x}}}} is raw, and the
  * values are plain JSON (maps, lists, strings, numbers, booleans) looked up by dot paths in which a
- * number indexes a list ({@code c.0.d}), which mustache.java's reflection does not do. Thread-safe:
- * compiled templates are shared by every delivery of an integration.
+ * number indexes a list ({@code c.0.d}), which mustache.java's reflection does not do. The one
+ * mustache of the node: the integrations API checks a template with {@link #problem} when it is saved,
+ * the delivery engine compiles and renders it with the same factory. Thread-safe: compiled templates
+ * are shared by every delivery of an integration.
  */
-final class Templates {
+public final class Templates {
 
   private static final Object MISSING = new Object();
   private static final Factory FACTORY = new Factory();
 
   private Templates() {
+  }
+
+  /**
+   * Whether a text parses as a template, for the API's checks when an integration is saved.
+   *
+   * @return null when {@code text} parses; otherwise the parser's reason, without its location noise
+   */
+  public static String problem(String text) {
+    if (text.indexOf("{{") < 0) {
+      // no tag at all (a delimiter change starts with one too)
+      return null;
+    }
+    try {
+      compile(text, "template");
+      return null;
+    } catch (MustacheException e) {
+      String message = e.getMessage() == null ? "it does not parse" : e.getMessage();
+      int at = message.indexOf(" @[");
+      return at > 0 ? message.substring(0, at) : message;
+    } catch (RuntimeException e) {
+      return "it does not parse (" + e.getClass().getSimpleName() + ")";
+    }
   }
 
   /** @throws MustacheException when the template does not parse */

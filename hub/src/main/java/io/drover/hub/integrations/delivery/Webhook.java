@@ -63,7 +63,7 @@ final class Webhook {
     this.id = id;
     String requested = settings.getValue("requestType") instanceof String s ? s.toUpperCase(Locale.ROOT) : "POST";
     this.method = switch (requested) {
-      case "GET", "PUT", "DELETE", "POST" -> requested;
+      case "GET", "PUT", "DELETE", "POST", "PATCH" -> requested;
       default -> "POST";
     };
     this.noDefaults = Boolean.TRUE.equals(settings.getValue("noDefaults"));
@@ -109,8 +109,9 @@ final class Webhook {
       if (settings.getValue("responseTemplate") instanceof String template && !template.isEmpty()) {
         responseBody = compile(template, "responseTemplate");
       }
-    } catch (MustacheException e) {
-      problem = "template does not parse: " + e.getMessage();
+    } catch (RuntimeException e) {
+      // mustache.java throws more than MustacheException on some broken texts: none of them may stop the index from loading
+      problem = "template does not parse: " + (e instanceof MustacheException || e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
     }
     this.url = compiledUrl;
     this.username = user;
@@ -159,7 +160,7 @@ final class Webhook {
     } else if (bodyMethod && json != null) {
       out.add(Map.entry("Content-Type", "application/json"));
       payload = Buffer.buffer(renderJson(defaults, variables));
-    } else if (bodyMethod && (form != null || ((method.equals("POST") || method.equals("PUT")) && !defaults.isEmpty()))) {
+    } else if (bodyMethod && (form != null || (!method.equals("DELETE") && !defaults.isEmpty()))) {
       Map<String, String> values = new LinkedHashMap<>(defaults);
       if (form != null) {
         form.forEach((name, template) -> values.put(name, Templates.render(template, variables)));

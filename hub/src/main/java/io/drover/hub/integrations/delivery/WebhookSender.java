@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.drover.hub.integrations.TargetPolicy;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.URI;
@@ -33,24 +34,42 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebhookSender {
 
+  /** How a host name becomes the address connected to. Blocking: called on a worker thread. */
+  interface Resolver {
+    InetAddress resolve(String host) throws UnknownHostException;
+  }
+
   private final Vertx vertx;
   private final DeliverySettings settings;
+  private final TargetPolicy targets;
+  private final Resolver resolver;
   private final HttpClientAgent plain;
   private final HttpClientAgent verified;
   private final HttpClientAgent trustAll;
 
-  WebhookSender(Vertx vertx, DeliverySettings settings) {
+  WebhookSender(Vertx vertx, DeliverySettings settings, TargetPolicy targets) {
+    this(vertx, settings, targets, InetAddress::getByName);
+  }
+
+  /** @param resolver the system's resolver but in tests, which make a name resolve where they need it (DNS rebinding) */
+  WebhookSender(Vertx vertx, DeliverySettings settings, TargetPolicy targets, Resolver resolver) {
     this.vertx = vertx;
     this.settings = settings;
-    int connectMillis = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
+    this.targets = targets;
+    this.resolver = resolver;
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(settings.maxPerHost()).setHttp2MaxSize(2).setMaxWaitQueueSize(-1);
-    HttpClientOptions base = new HttpClientOptions().setConnectTimeout(connectMillis).setKeepAlive(true)
+    this.plain = vertx.createHttpClient(options().setProtocolVersion(HttpVersion.HTTP_1_1), pool);
+    this.verified = vertx.createHttpClient(options().setSsl(true).setUseAlpn(true).setProtocolVersion(HttpVersion.HTTP_2).setVerifyHost(true), pool);
+    // options of its own, not a copy of the verified client's: a copy shares their TLS options object, and one client's
+    // trust settings then leaked into the other's (the trusting client checked host names, so an h2 receiver with a
+    // self-signed certificate was never reached; WebhookSenderTest)
+    this.trustAll = vertx.createHttpClient(options().setSsl(true).setUseAlpn(true).setProtocolVersion(HttpVersion.HTTP_2).setTrustAll(true)
+        .setVerifyHost(false), pool);
+  }
+
+  private HttpClientOptions options() {
+    return new HttpClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis())).setKeepAlive(true)
         .setName("integrations");
-    this.plain = vertx.createHttpClient(new HttpClientOptions(base).setProtocolVersion(HttpVersion.HTTP_1_1), pool);
-    HttpClientOptions tls = new HttpClientOptions(base).setSsl(true).setUseAlpn(true).setProtocolVersion(HttpVersion.HTTP_2)
-        .setVerifyHost(true);
-    this.verified = vertx.createHttpClient(tls, pool);
-    this.trustAll = vertx.createHttpClient(new HttpClientOptions(tls).setTrustAll(true).setVerifyHost(false), pool);
   }
 
   /** The target's host and port; null when the URL is not an absolute http(s) URL. */
@@ -68,20 +87,25 @@ final class WebhookSender {
   }
 
   /**
-   * Resolves the host (on a worker thread: the JDK's resolver blocks), refuses a private target unless
-   * allowed, then sends to the address checked. Never fails: every failure is an {@link Answer}.
+   * Resolves the host (on a worker thread: the JDK's resolver blocks), judges the address by the same
+   * {@link TargetPolicy} the API applied when the integration was saved, then sends to the address
+   * judged: a name that resolved to a public address then and resolves to loopback now (DNS
+   * rebinding) is refused here. Never fails: every failure is an {@link Answer}.
    */
   Future<Answer> send(WebhookRequest request, URI target, boolean rejectUnauthorized) {
     long started = System.nanoTime();
     String host = target.getHost().startsWith("[") ? target.getHost().substring(1, target.getHost().length() - 1) : target.getHost();
     // an address literal is parsed, never looked up: no hop to a worker thread for it
-    Future<InetAddress> resolved = isLiteral(host) ? literal(host) : vertx.executeBlocking(() -> InetAddress.getByName(host), false);
+    Future<InetAddress> resolved = isLiteral(host) ? literal(host)
+        : TargetPolicy.isLocalhostName(host) ? Future.succeededFuture(InetAddress.getLoopbackAddress())
+        : vertx.executeBlocking(() -> resolver.resolve(host), false);
     return resolved
         .compose(address -> {
-          String refused = settings.allowPrivateTargets() ? null : TargetCheck.refusal(address);
+          String refused = targets.refusal(address);
           if (refused != null) {
-            return Future.succeededFuture(Answer.failed("target refused: " + host + " is a " + refused
-                + " address (integrations.allow-private-targets is false)", false, millisSince(started)));
+            String shown = address.getHostAddress();
+            return Future.succeededFuture(Answer.failed("target refused: " + host + (shown.equals(host) ? "" : " (" + shown + ")") + " is "
+                + refused + (targets.allowsPrivateTargets() ? "" : "; integrations.allow-private-targets is false"), false, millisSince(started)));
           }
           return exchange(request, target, address, rejectUnauthorized, started);
         }, cause -> Future.succeededFuture(cause instanceof UnknownHostException
@@ -169,9 +193,27 @@ final class WebhookSender {
     });
   }
 
-  private static String describe(Throwable cause) {
-    String message = cause.getMessage();
-    return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+  /**
+   * The failure and what caused it, outermost first ("Failed to create SSL connection: PKIX path
+   * building failed: ... unable to find valid certification path"): Vert.x's own words alone do not
+   * say which certificate problem it was.
+   */
+  static String describe(Throwable cause) {
+    StringBuilder text = new StringBuilder();
+    for (Throwable at = cause; at != null; at = at.getCause() == at ? null : at.getCause()) {
+      if (at instanceof java.security.cert.CertificateException) {
+        text.append("the receiver's certificate is not accepted (rejectUnauthorized is true): ");
+        break;
+      }
+    }
+    int depth = 0;
+    for (Throwable at = cause; at != null && depth < 5; at = at.getCause() == at ? null : at.getCause(), depth++) {
+      String message = at.getMessage() == null || at.getMessage().isBlank() ? at.getClass().getSimpleName() : at.getMessage();
+      if (text.indexOf(message) < 0) {
+        text.append(text.isEmpty() || text.charAt(text.length() - 1) == ' ' ? "" : ": ").append(message);
+      }
+    }
+    return text.toString();
   }
 
   private static long millisSince(long started) {

@@ -91,6 +91,39 @@ class AtLeastOnceTest {
   }
 
   @Test
+  void twoNodesClaimingTheSameOutboxAtOnceNeverSendADeliveryTwice() throws Exception {
+    String database = TestPostgres.newDatabase();
+    Path masterKey = Files.createTempDirectory("drover-key").resolve("master-key");
+    // each node holds at most 50 deliveries at once, so neither can claim all the rows in one go
+    TestNode a = node(database, masterKey, "--integrations.allow-private-targets=true",
+        "--integrations.queue-capacity=50");
+    TestNode b = node(database, masterKey, "--integrations.allow-private-targets=true",
+        "--integrations.queue-capacity=50");
+    a.signUpAndLogIn("claims@example.com", "a long enough password");
+    long user = Long.parseLong(a.query("SELECT id FROM users WHERE username = 'claims@example.com'"));
+    String id = IntegrationRows.create(a, masterKey, user, null, "claim", null, new JsonObject().put("url", receiver.url("/delay/20?hook=claims")), null);
+    IntegrationRows.changed(b, id);
+    int rows = 400;
+
+    // rows no node holds yet, as the writer leaves them when its node has no room: both nodes poll for them at once
+    IntegrationRows.execute(a, """
+        WITH e AS (INSERT INTO events (device_id, name, data, published_at, ttl, public, owner_id)
+                   SELECT 'api', 'claim', g::text, now(), 60, false, ? FROM generate_series(1, ?) g RETURNING id)
+        INSERT INTO integration_outbox (event_id, integration_id) SELECT id, ? FROM e""", user, rows, id);
+
+    TestNode.eventually(WAIT, () -> receiver.matching(r -> r.uri().contains("hook=claims")).size() >= rows, "every row is delivered");
+    TestNode.eventually(WAIT, () -> rows(a, id) == 0, "and settled");
+    Thread.sleep(1000);
+    List<WebhookReceiver.Received> sent = receiver.matching(r -> r.uri().contains("hook=claims"));
+    assertEquals(rows, sent.size(), "no row was sent twice");
+    assertEquals(rows, sent.stream().map(r -> r.body().replaceAll(".*data=([0-9]+).*", "$1")).distinct().count(), "each event once");
+    double byA = a.metric("drover_integration_deliveries_total{outcome=\"success\"}");
+    double byB = b.metric("drover_integration_deliveries_total{outcome=\"success\"}");
+    assertEquals(rows, byA + byB, "the nodes' successes add up to the rows");
+    assertTrue(byA > 0 && byB > 0, "both nodes claimed rows at once (a: " + byA + ", b: " + byB + ")");
+  }
+
+  @Test
   void loopbackAndLinkLocalTargetsAreRefusedUnlessAllowed() throws Exception {
     String database = TestPostgres.newDatabase();
     TestNode node = node(database, Files.createTempDirectory("drover-key").resolve("master-key"));
@@ -104,9 +137,10 @@ class AtLeastOnceTest {
 
     assertEquals(200, node.post("/v1/devices/events", new JsonObject().put("name", "private").put("data", "1").encode(), token).statusCode());
 
-    assertRefused(node, loopback, "target refused: 127.0.0.1 is a loopback address (integrations.allow-private-targets is false)");
-    assertRefused(node, named, "target refused: localhost is a loopback address (integrations.allow-private-targets is false)");
-    assertRefused(node, metadata, "target refused: 169.254.169.254 is a link-local address (integrations.allow-private-targets is false)");
+    assertRefused(node, loopback, "target refused: 127.0.0.1 is a loopback address; integrations.allow-private-targets is false");
+    assertRefused(node, named, "target refused: localhost (127.0.0.1) is a loopback address; integrations.allow-private-targets is false");
+    assertRefused(node, metadata, "target refused: 169.254.169.254 is a link-local address (169.254.0.0/16, cloud metadata endpoints); "
+        + "integrations.allow-private-targets is false");
     assertTrue(receiver.matching(r -> r.uri().contains("hook=private")).isEmpty(), "nothing reached the loopback receiver");
   }
 

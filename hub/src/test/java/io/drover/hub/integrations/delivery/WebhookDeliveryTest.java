@@ -257,6 +257,126 @@ class WebhookDeliveryTest {
   }
 
   @Test
+  void http2ReceiverWithASelfSignedCertificateIsReachedOnlyWhenRejectUnauthorizedIsFalse() throws Exception {
+    WebhookReceiver tls = WebhookReceiver.startTls(vertx);
+    try {
+      String trusting = sandbox("h2test", new JsonObject().put("url", tls.url("/ok/5?hook=h2-trusting")).put("rejectUnauthorized", false), null);
+      String verifying = sandbox("h2test", new JsonObject().put("url", tls.url("/ok/5?hook=h2-verifying")), null);
+
+      device.publishAcknowledged("e/h2test", Buffer.buffer("1"));
+
+      WebhookReceiver.Received request = tls.await(r -> r.uri().contains("hook=h2-trusting"), WAIT);
+      assertEquals(io.vertx.core.http.HttpVersion.HTTP_2, request.version(), "ALPN chose HTTP/2");
+      // on a loaded machine a first TLS handshake may outlast the 2 s timeout: a retry then, so look for the success
+      TestNode.eventually(WAIT, () -> withOutcome(attempts(trusting), "success") != null, "the trusting integration's success is logged");
+      assertEquals("01234", withOutcome(attempts(trusting), "success").getString("response"));
+      String refusal = "the receiver's certificate is not accepted (rejectUnauthorized is true): ";
+      TestNode.eventually(WAIT, () -> attempts(verifying).stream().map(a -> ((JsonObject) a).getString("error"))
+          .anyMatch(error -> error != null && error.startsWith(refusal)), "the verifying integration's attempt is logged with the certificate problem");
+      for (Object attempt : attempts(verifying)) {
+        assertNull(((JsonObject) attempt).getValue("status"), "no answer: the handshake failed");
+      }
+      assertTrue(tls.matching(r -> r.uri().contains("hook=h2-verifying")).isEmpty(), "rejectUnauthorized (the default) sent nothing");
+    } finally {
+      tls.close();
+    }
+  }
+
+  @Test
+  void aStoredTemplateThatDoesNotParseIsADeadLetterAtOnceWithItsReason() throws Exception {
+    // the API refuses such a template (IntegrationsApiTest); a row written otherwise must not loop
+    String broken = sandbox("brokentest", new JsonObject().put("url", receiver.url("/ok/0?hook=broken&x={{#open}}")), null);
+
+    device.publishAcknowledged("e/brokentest", Buffer.buffer("1"));
+
+    TestNode.eventually(WAIT, () -> deadLetters(broken).size() == 1, "a dead letter at once");
+    JsonObject dead = deadLetters(broken).getJsonObject(0);
+    assertEquals(1, dead.getInteger("attempts"));
+    assertTrue(dead.getString("last_error").startsWith("template does not parse: Failed to close 'open' tag"), dead.getString("last_error"));
+    Thread.sleep(2500);
+    assertEquals(1, deadLetters(broken).getJsonObject(0).getInteger("attempts"), "never retried");
+    assertTrue(receiver.matching(r -> r.uri().contains("hook=broken")).isEmpty());
+  }
+
+  @Test
+  void deliveriesAreCountedInThePrometheusMetrics() throws Exception {
+    double success = node.metric("drover_integration_deliveries_total{outcome=\"success\"}");
+    double dead = node.metric("drover_integration_deliveries_total{outcome=\"dead\"}");
+    double requests = node.metric("drover_integration_request_latency_seconds_count");
+    double firstAttempts = node.metric("drover_integration_delivery_latency_seconds_count");
+    sandbox("metricstest", new JsonObject().put("url", receiver.url("/ok/1?hook=metrics-ok")), null);
+    sandbox("metricstest", new JsonObject().put("url", receiver.url("/status/400?hook=metrics-bad")), null);
+
+    device.publishAcknowledged("e/metricstest", Buffer.buffer("1"));
+
+    receiver.await(r -> r.uri().contains("hook=metrics-ok"), WAIT);
+    receiver.await(r -> r.uri().contains("hook=metrics-bad"), WAIT);
+    TestNode.eventually(WAIT, () -> metric("drover_integration_deliveries_total{outcome=\"dead\"}") >= dead + 1, "the 400 is counted dead");
+    assertTrue(metric("drover_integration_deliveries_total{outcome=\"success\"}") >= success + 1, "the 200 is counted a success");
+    assertTrue(node.metric("drover_integration_request_latency_seconds_count") >= requests + 2, "both requests are timed");
+    assertTrue(node.metric("drover_integration_delivery_latency_seconds_count") >= firstAttempts + 2, "both first attempts are timed");
+    assertEquals(IntegrationRows.count(node, "SELECT count(*) FROM integrations WHERE integration_type = 'Webhook'"),
+        (long) node.metric("drover_integration_loaded"), "every Webhook row is in the index");
+  }
+
+  private static JsonObject withOutcome(JsonArray attempts, String outcome) {
+    for (Object attempt : attempts) {
+      if (outcome.equals(((JsonObject) attempt).getString("outcome"))) {
+        return (JsonObject) attempt;
+      }
+    }
+    return null;
+  }
+
+  private static double metric(String series) {
+    try {
+      return node.metric(series);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void retentionTrimsTheLogAndTheDeadLettersByItsSettingAndKeepsLiveRows() throws Exception {
+    String id = sandbox("retentiontest", new JsonObject().put("url", receiver.url("/ok/0?hook=retention")), null);
+    String gone = IntegrationRows.newId();
+    IntegrationRows.execute(node, """
+        INSERT INTO integration_attempts (integration_id, event_id, attempt, at, outcome) VALUES
+          (?, 1, 1, now() - interval '3 days', 'dead'), (?, 2, 1, now() - interval '1 hour', 'dead')""", id, id);
+    IntegrationRows.execute(node, """
+        INSERT INTO integration_outbox (event_id, integration_id, dead, created_at, due_at) VALUES
+          (1, ?, true, now() - interval '3 days', now()), (2, ?, true, now() - interval '1 hour', now()),
+          (3, ?, false, now() - interval '3 days', now() + interval '1 day'), (4, ?, true, now(), now())""", id, id, id, gone);
+    IntegrationRows.execute(node, """
+        INSERT INTO integration_counts (integration_id, hour, success) VALUES
+          (?, date_trunc('hour', now()) - interval '40 days', 1), (?, date_trunc('hour', now()) - interval '2 days', 1)""", id, id);
+    io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool().connectingTo(node.node().database().connectOptions()).using(vertx).build();
+    try {
+      OutboxRepository outbox = new OutboxRepository(pool);
+
+      outbox.prune((int) Duration.ofDays(2).toSeconds()).await(10, TimeUnit.SECONDS);
+
+      assertEquals(1, IntegrationRows.count(node, "SELECT count(*) FROM integration_attempts WHERE integration_id = ?", id), "the 3-day-old attempt goes");
+      assertEquals(0, IntegrationRows.count(node, "SELECT count(*) FROM integration_outbox WHERE integration_id = ? AND event_id = 1", id),
+          "the 3-day-old dead letter goes");
+      assertEquals(1, IntegrationRows.count(node, "SELECT count(*) FROM integration_outbox WHERE integration_id = ? AND event_id = 2", id));
+      assertEquals(1, IntegrationRows.count(node, "SELECT count(*) FROM integration_outbox WHERE integration_id = ? AND event_id = 3", id),
+          "a live row is never pruned, however old");
+      assertEquals(0, IntegrationRows.count(node, "SELECT count(*) FROM integration_outbox WHERE integration_id = ?", gone),
+          "rows of a deleted integration go");
+      assertEquals(1, IntegrationRows.count(node, "SELECT count(*) FROM integration_counts WHERE integration_id = ?", id), "counts keep 31 days");
+
+      outbox.prune((int) Duration.ofMinutes(30).toSeconds()).await(10, TimeUnit.SECONDS);
+
+      assertEquals(0, IntegrationRows.count(node, "SELECT count(*) FROM integration_attempts WHERE integration_id = ?", id),
+          "a shorter retention trims more");
+      assertEquals(0, IntegrationRows.count(node, "SELECT count(*) FROM integration_outbox WHERE integration_id = ? AND dead", id));
+    } finally {
+      pool.close().await(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void disabledIntegrationIsSkippedAndCounted() throws Exception {
     String id = sandbox("disabledtest", new JsonObject().put("url", receiver.url("/ok/0?hook=disabled")), null);
     IntegrationRows.execute(node, "UPDATE integrations SET disabled = true WHERE id = ?", id);

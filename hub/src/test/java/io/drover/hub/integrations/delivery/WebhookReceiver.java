@@ -16,11 +16,11 @@ import java.util.function.Predicate;
  * A real HTTP receiver on a free loopback port that records every request and answers by its path:
  * {@code /ok/<n>} 200 with n bytes ({@code 0123456789} repeated), {@code /status/<code>} that status,
  * {@code /hang} never, {@code /hangable} never while {@link #hanging} is set, {@code /big} 10 MB, {@code /cut} 100 bytes of a promised 1,000 and then closes
- * the connection, {@code /slow} 200 after 2 s, {@code /flaky} 500 while {@link #failing} is set.
+ * the connection, {@code /slow} 200 after 2 s, {@code /delay/<ms>} 200 after that many milliseconds, {@code /flaky} 500 while {@link #failing} is set.
  */
 final class WebhookReceiver implements AutoCloseable {
 
-  record Received(String method, String uri, MultiMap headers, String body, long atNanos) {
+  record Received(String method, String uri, MultiMap headers, String body, long atNanos, io.vertx.core.http.HttpVersion version) {
   }
 
   final List<Received> received = new CopyOnWriteArrayList<>();
@@ -29,15 +29,30 @@ final class WebhookReceiver implements AutoCloseable {
   final java.util.concurrent.atomic.AtomicBoolean hanging = new java.util.concurrent.atomic.AtomicBoolean();
   private final Vertx vertx;
   private final HttpServer server;
+  private final boolean tls;
 
-  private WebhookReceiver(Vertx vertx, HttpServer server) {
+  private WebhookReceiver(Vertx vertx, HttpServer server, boolean tls) {
     this.vertx = vertx;
     this.server = server;
+    this.tls = tls;
   }
 
   static WebhookReceiver start(Vertx vertx) throws Exception {
     HttpServer server = vertx.createHttpServer();
-    WebhookReceiver receiver = new WebhookReceiver(vertx, server);
+    WebhookReceiver receiver = new WebhookReceiver(vertx, server, false);
+    server.requestHandler(receiver::handle).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    return receiver;
+  }
+
+  /**
+   * The same receiver over TLS with a self-signed certificate for {@code localhost}, offering HTTP/2
+   * and HTTP/1.1 by ALPN.
+   */
+  static WebhookReceiver startTls(Vertx vertx) throws Exception {
+    io.vertx.core.net.SelfSignedCertificate certificate = io.vertx.core.net.SelfSignedCertificate.create("localhost");
+    HttpServer server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSsl(true).setUseAlpn(true)
+        .setKeyCertOptions(certificate.keyCertOptions()));
+    WebhookReceiver receiver = new WebhookReceiver(vertx, server, true);
     server.requestHandler(receiver::handle).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     return receiver;
   }
@@ -47,13 +62,13 @@ final class WebhookReceiver implements AutoCloseable {
   }
 
   String url(String path) {
-    return "http://127.0.0.1:" + port() + path;
+    return (tls ? "https" : "http") + "://127.0.0.1:" + port() + path;
   }
 
   private void handle(HttpServerRequest request) {
     request.body().onSuccess(body -> {
       received.add(new Received(request.method().name(), request.uri(), MultiMap.caseInsensitiveMultiMap().addAll(request.headers()),
-          body.toString(), System.nanoTime()));
+          body.toString(), System.nanoTime(), request.version()));
       String path = request.path();
       if (path.startsWith("/ok/")) {
         request.response().end(text(Integer.parseInt(path.substring(4))));
@@ -75,6 +90,8 @@ final class WebhookReceiver implements AutoCloseable {
       } else if (path.equals("/cut")) {
         request.response().putHeader("Content-Length", "1000").write(text(100));
         vertx.setTimer(50, id -> request.connection().close());
+      } else if (path.startsWith("/delay/")) {
+        vertx.setTimer(Long.parseLong(path.substring(7)), id -> request.response().end("late"));
       } else if (path.equals("/slow")) {
         vertx.setTimer(2000, id -> request.response().end("slow"));
       } else if (path.equals("/flaky")) {

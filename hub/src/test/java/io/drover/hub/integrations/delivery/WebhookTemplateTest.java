@@ -29,6 +29,15 @@ class WebhookTemplateTest {
   }
 
   @Test
+  void patchIsSentAsPatchWithTheDefaultDataAsAForm() {
+    // the API accepts PATCH; the engine once sent it as POST
+    WebhookRequest request = render(new JsonObject().put("url", "https://example.com/hook").put("requestType", "PATCH"), new JsonObject(), EVENT);
+    assertEquals("PATCH", request.method());
+    assertEquals("application/x-www-form-urlencoded", header(request, "Content-Type"));
+    assertTrue(request.body().toString().startsWith("event=temp%2Fkitchen&data="), request.body().toString());
+  }
+
+  @Test
   void postWithoutTemplateSendsTheDefaultDataAsAForm() {
     WebhookRequest request = render(new JsonObject().put("url", "https://example.com/hook"), new JsonObject(), EVENT);
     assertEquals("POST", request.method());
