@@ -182,6 +182,14 @@ public final class IntegrationRepository {
         .map(rows -> stored(rows.iterator().next())));
   }
 
+  /** Pauses or resumes: only {@code disabled} changes; fails 404 when the owner has no such integration. */
+  Future<Stored> setDisabled(Owner owner, String id, boolean disabled) {
+    return pool.preparedQuery("UPDATE integrations SET disabled = $4, updated_at = now() WHERE id = $1 AND " + owned(owner, 2)
+            + " RETURNING " + COLUMNS)
+        .execute(args(id, owner.key(), null, disabled))
+        .compose(rows -> rows.size() == 0 ? Future.failedFuture(notFound(id)) : Future.succeededFuture(stored(rows.iterator().next())));
+  }
+
   /** @return fails 404 when the owner has no such integration */
   Future<Void> delete(Owner owner, String id, String onlyType) {
     return pool.preparedQuery("DELETE FROM integrations WHERE id = $1 AND " + owned(owner, 2))

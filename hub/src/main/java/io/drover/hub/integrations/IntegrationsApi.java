@@ -97,6 +97,8 @@ public final class IntegrationsApi implements ApiFeature {
       guarded(router.put(base + "/integrations/:" + ID), write).handler(RequestBodies.handler()).handler(this::replace);
       guarded(router.delete(base + "/integrations/:" + ID), write).handler(ctx -> delete(ctx, null));
       guarded(router.post(base + "/integrations/:" + ID + "/test"), write).handler(RequestBodies.handler()).handler(this::test);
+      guarded(router.post(base + "/integrations/:" + ID + "/pause"), write).handler(ctx -> pause(ctx, true));
+      guarded(router.post(base + "/integrations/:" + ID + "/resume"), write).handler(ctx -> pause(ctx, false));
     }
     return Future.succeededFuture();
   }
@@ -198,6 +200,21 @@ public final class IntegrationsApi implements ApiFeature {
           ctx.json(new JsonObject().put("integration", IntegrationViews.full(stored)));
         })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code POST .../integrations/:id/pause} and {@code /resume} (Drover's own): only {@code disabled}
+   * changes, so a paused Azure or Pub/Sub integration keeps its key without sending it again. A
+   * paused integration's matching events are counted as skipped, not queued.
+   */
+  private void pause(RoutingContext ctx, boolean paused) {
+    Owner owner = owner(ctx);
+    String id = id(ctx);
+    repository.setDisabled(owner, id, paused).onSuccess(stored -> {
+      changed(id);
+      LOG.info("integration {} [id: {}, owner: {}]", paused ? "paused" : "resumed", id, describe(owner));
+      ctx.json(new JsonObject().put("integration", IntegrationViews.full(stored)));
+    }).onFailure(ctx::fail);
   }
 
   /** 204, no body: particle-cli 3.43.1 ends quietly on it, api-js takes any 2xx. */

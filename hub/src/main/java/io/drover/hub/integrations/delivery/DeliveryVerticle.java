@@ -544,7 +544,9 @@ public final class DeliveryVerticle extends VerticleBase {
     Future<JsonObject> answer;
     try {
       answer = switch (kind) {
-        case "attempts" -> outbox.attempts(id, body.getValue("before") instanceof String before ? OffsetDateTime.parse(before) : null, limit)
+        case "attempts" -> outbox.attempts(id, body.getValue("before") instanceof String before ? OffsetDateTime.parse(before) : null,
+                body.getValue("since") instanceof String since ? OffsetDateTime.parse(since) : null,
+                body.getValue("outcome") instanceof String outcome ? outcome : null, limit)
             .map(list -> new JsonObject().put("attempts", list));
         case "counts" -> outbox.counts(id, body.getValue("since") instanceof String since ? OffsetDateTime.parse(since)
                 : OffsetDateTime.now(ZoneOffset.UTC).minusDays(30))

@@ -17,13 +17,14 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.time.format.DateTimeParseException;
 
 /**
  * The delivery log of an integration over HTTP (issue 18), for the account's sandbox and for products:
  *
  * <ul>
- *   <li>{@code GET /v1/integrations/:id/log?limit&before}: the latest attempts, newest first;</li>
+ *   <li>{@code GET /v1/integrations/:id/log?limit&before&since&outcome}: the latest attempts, newest first;</li>
  *   <li>{@code GET .../counts?since}: success, error, skipped and throttled per UTC hour (30 days by default);</li>
  *   <li>{@code GET .../dead-letters?limit}: deliveries that failed for good;</li>
  *   <li>{@code POST .../dead-letters/replay} with {@code {event_id?}}: all of them (or that event's) are
@@ -39,6 +40,8 @@ public final class IntegrationLogApi implements ApiFeature {
 
   private static final String SANDBOX = "/v1/integrations/:integrationId";
   private static final String PRODUCT = "/v1/products/:" + ProductAccess.PATH_PARAM + "/integrations/:integrationId";
+  /** An attempt's outcome, as logged: delivered, failed and tried again later, failed for good. */
+  private static final List<String> OUTCOMES = List.of("success", "retry", "dead");
   private static final String OWNER = "SELECT user_id, product_id FROM integrations WHERE id = $1";
 
   private final Pool pool;
@@ -78,6 +81,13 @@ public final class IntegrationLogApi implements ApiFeature {
     }
     putTime(ctx, question, "before");
     putTime(ctx, question, "since");
+    String outcome = ctx.request().getParam("outcome");
+    if (outcome != null && "log".equals(kind)) {
+      if (!OUTCOMES.contains(outcome)) {
+        throw new ApiException(400, "invalid_request", "outcome must be one of " + String.join(", ", OUTCOMES));
+      }
+      question.put("outcome", outcome);
+    }
     owned(ctx, product)
         .compose(id -> bus.<JsonObject>request(HubAddresses.INTEGRATIONS_LOG, question.put("id", id)))
         .onSuccess(reply -> ctx.json(reply.body().put("ok", true)))

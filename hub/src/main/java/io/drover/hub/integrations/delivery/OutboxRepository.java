@@ -47,7 +47,9 @@ final class OutboxRepository {
                            $10::text[])""";
   private static final String ATTEMPTS = """
       SELECT event_id, attempt, at, outcome, request, status, latency_ms, response, error FROM integration_attempts
-      WHERE integration_id = $1 AND ($2::timestamptz IS NULL OR at < $2) ORDER BY at DESC, id DESC LIMIT $3""";
+      WHERE integration_id = $1 AND ($2::timestamptz IS NULL OR at < $2) AND ($4::timestamptz IS NULL OR at >= $4)
+        AND ($5::text IS NULL OR outcome = $5)
+      ORDER BY at DESC, id DESC LIMIT $3""";
   private static final String COUNTS = """
       SELECT hour, success, error, skipped, throttled FROM integration_counts
       WHERE integration_id = $1 AND hour >= $2 ORDER BY hour""";
@@ -175,8 +177,9 @@ final class OutboxRepository {
     }
   }
 
-  Future<JsonArray> attempts(String integrationId, OffsetDateTime before, int limit) {
-    return pool.preparedQuery(ATTEMPTS).execute(Tuple.of(integrationId, before, limit)).map(rows -> {
+  /** @param before, since, outcome null for no bound */
+  Future<JsonArray> attempts(String integrationId, OffsetDateTime before, OffsetDateTime since, String outcome, int limit) {
+    return pool.preparedQuery(ATTEMPTS).execute(Tuple.from(java.util.Arrays.asList(integrationId, before, limit, since, outcome))).map(rows -> {
       JsonArray out = new JsonArray();
       for (Row row : rows) {
         out.add(new Attempt(integrationId, row.getLong("event_id"), row.getInteger("attempt"), row.getOffsetDateTime("at"), row.getString("outcome"),

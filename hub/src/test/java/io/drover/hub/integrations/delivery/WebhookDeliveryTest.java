@@ -1,6 +1,7 @@
 package io.drover.hub.integrations.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -390,6 +391,56 @@ class WebhookDeliveryTest {
     }, "counted as skipped");
     assertEquals(0, rows(id), "no outbox row for a disabled integration");
     assertTrue(receiver.matching(r -> r.uri().contains("hook=disabled")).isEmpty());
+  }
+
+  @Test
+  void pauseAndResumeChangeOnlyWhetherItSendsAndTheLogFiltersByOutcomeAndTime() throws Exception {
+    String id = sandbox("pausetest", new JsonObject().put("url", receiver.url("/ok/0?hook=pause")),
+        new JsonObject().put("headers", new JsonObject().put("X-Key", "kept secret")));
+    String stranger = node.signUpAndLogIn("pause-stranger@example.com", "a long enough password");
+    var refused = node.post("/v1/integrations/" + id + "/pause", "", stranger);
+    assertEquals(404, refused.statusCode(), "another account's integration is not found");
+    assertEquals("not_found", new JsonObject(refused.body()).getString("error"));
+    assertEquals(404, node.post("/v1/integrations/" + IntegrationRows.newId() + "/resume", "", token).statusCode());
+
+    var paused = node.post("/v1/integrations/" + id + "/pause", "", token);
+    assertEquals(200, paused.statusCode(), paused.body());
+    assertEquals(true, new JsonObject(paused.body()).getJsonObject("integration").getBoolean("disabled"), paused.body());
+    device.publishAcknowledged("e/pausetest", Buffer.buffer("while paused"));
+    TestNode.eventually(WAIT, () -> {
+      JsonArray counts = counts(id);
+      return counts.size() == 1 && counts.getJsonObject(0).getLong("skipped") == 1;
+    }, "the event sent while paused is counted as skipped");
+    assertEquals(0, rows(id), "and not queued");
+
+    var resumed = node.post("/v1/integrations/" + id + "/resume", "", token);
+    assertEquals(200, resumed.statusCode(), resumed.body());
+    assertEquals(false, new JsonObject(resumed.body()).getJsonObject("integration").getBoolean("disabled"));
+    // the change notice reaches the engine a moment after the answer: publish until one is sent
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (receiver.matching(r -> r.uri().contains("hook=pause")).isEmpty() && System.nanoTime() < deadline) {
+      device.publishAcknowledged("e/pausetest", Buffer.buffer("resumed"));
+      Thread.sleep(200);
+    }
+    assertFalse(receiver.matching(r -> r.uri().contains("hook=pause")).isEmpty(), "sent again once resumed");
+    WebhookReceiver.Received sent = receiver.matching(r -> r.uri().contains("hook=pause")).get(0);
+    assertEquals("kept secret", sent.headers().get("X-Key"), "pause and resume keep the secrets without sending them again");
+    assertEquals("resumed", form(sent.body()).get("data"));
+
+    TestNode.eventually(WAIT, () -> attempts(id).size() >= 1, "the success is logged");
+    String since = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusHours(1).toString();
+    var successes = node.get("/v1/integrations/" + id + "/log?outcome=success&since=" + since, token);
+    assertEquals(200, successes.statusCode(), successes.body());
+    assertTrue(new JsonObject(successes.body()).getJsonArray("attempts").size() >= 1);
+    var deadOnes = node.get("/v1/integrations/" + id + "/log?outcome=dead", token);
+    assertEquals(0, new JsonObject(deadOnes.body()).getJsonArray("attempts").size(), "no dead attempt");
+    String later = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusHours(1).toString();
+    assertEquals(0, new JsonObject(node.get("/v1/integrations/" + id + "/log?since=" + later, token).body()).getJsonArray("attempts").size(),
+        "nothing since a time to come");
+    var badOutcome = node.get("/v1/integrations/" + id + "/log?outcome=maybe", token);
+    assertEquals(400, badOutcome.statusCode());
+    assertEquals(new JsonObject().put("ok", false).put("error", "invalid_request").put("error_description", "outcome must be one of success, retry, dead"),
+        new JsonObject(badOutcome.body()));
   }
 
   @Test
