@@ -184,6 +184,8 @@ export const api = {
   createIntegration: (product, body) => request(integrationsPath(product), { method: 'POST', json: body }),
   replaceIntegration: (product, id, body) => request(integrationsPath(product, id), { method: 'PUT', json: body }),
   deleteIntegration: (product, id) => request(integrationsPath(product, id), { method: 'DELETE' }),
+  pauseIntegration: (product, id) => request(`${integrationsPath(product, id)}/pause`, { method: 'POST' }),
+  resumeIntegration: (product, id) => request(`${integrationsPath(product, id)}/resume`, { method: 'POST' }),
   testIntegration: (product, id, test) => request(`${integrationsPath(product, id)}/test`, { method: 'POST', json: test }),
   integrationLog: (product, id, { limit = 50, before } = {}) => request(`${integrationsPath(product, id)}/log?${new URLSearchParams(
     before ? { limit, before } : { limit })}`),

@@ -57,11 +57,6 @@ export function editable(integration) {
   return body;
 }
 
-/** Types whose key is sealed and must be sent whole on every replace (docs/api.md, "Secrets"). */
-export function needsKeyToSave(integration) {
-  return integration.integration_type === 'AzureIotHub' || integration.integration_type === 'GoogleCloudPubSub';
-}
-
 /** [{name, value}] rows to an object; rows without a name are left out. */
 export function pairs(rows) {
   const out = {};

@@ -5,7 +5,7 @@
 import { api } from '../lib/api.js';
 import { h, replace } from '../lib/dom.js';
 import { exactTime, plural, timeAgo } from '../lib/format.js';
-import { editable, formatOf, hourlySeries, needsKeyToSave, OUTCOMES, targetOf, totals, TYPES } from '../lib/integrations.js';
+import { formatOf, hourlySeries, OUTCOMES, targetOf, totals, TYPES } from '../lib/integrations.js';
 import { sparkline } from '../lib/sparkline.js';
 import { integrationScope, outcomeBadge, statusBadge } from './integrations.js';
 
@@ -65,17 +65,9 @@ export function integrationPage(main, { params, shell, navigate }) {
 
   async function pauseOrResume(integration) {
     replace(notice);
-    const change = { ...editable(integration), disabled: !integration.disabled };
-    if (needsKeyToSave(integration)) {
-      // the key is sealed and shown masked: the API takes a change only with the key given again
-      askKey(integration, async (key) => {
-        await api.replaceIntegration(scope.product, id, { ...change, ...key });
-        load();
-      });
-      return;
-    }
     try {
-      await api.replaceIntegration(scope.product, id, change);
+      // only `disabled` changes: no key to give again, whatever the type
+      await (integration.disabled ? api.resumeIntegration(scope.product, id) : api.pauseIntegration(scope.product, id));
       load();
     } catch (failure) {
       failed(failure);
@@ -96,39 +88,6 @@ export function integrationPage(main, { params, shell, navigate }) {
   return () => {
     alive = false;
   };
-}
-
-/** Asks for the sealed key a change of an Azure or Pub/Sub integration needs, then `save(key)`. */
-function askKey(integration, save) {
-  const azure = integration.integration_type === 'AzureIotHub';
-  const input = azure
-    ? h('input', { class: 'input input-mono', id: 'key-again', type: 'password', autocomplete: 'off', 'data-field': 'policy_key' })
-    : h('textarea', { class: 'input textarea input-mono', id: 'key-again', 'data-field': 'service_account_key' });
-  const error = h('div', { class: 'form-error', role: 'alert' });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'confirm-key' }, 'Save');
-  const form = h('form', { class: 'dialog-body' },
-    h('h2', { class: 'dialog-title', id: 'key-title' }, azure ? 'The policy key, again' : 'The service account key, again'),
-    h('p', {}, 'The key is stored sealed and never shown back, so a change needs it whole.'),
-    h('div', { class: 'field' }, h('label', { for: 'key-again' }, azure ? 'Policy key' : 'Service account key (JSON)'), input),
-    error,
-    h('div', { class: 'dialog-actions' }, h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => dialog.close() }, 'Cancel'), submit));
-  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'key-title' }, form);
-  dialog.addEventListener('close', () => dialog.remove());
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    replace(error);
-    try {
-      await save(azure ? { policy_key: input.value.trim() } : { service_account_key: input.value.trim() });
-      dialog.close();
-    } catch (failure) {
-      replace(error, failure.message);
-      submit.disabled = false;
-    }
-  });
-  document.body.append(dialog);
-  dialog.showModal();
-  input.focus();
 }
 
 /** The integration's settings, as the API answers them: secrets arrive masked and are shown so. */
