@@ -187,8 +187,8 @@ export const api = {
   pauseIntegration: (product, id) => request(`${integrationsPath(product, id)}/pause`, { method: 'POST' }),
   resumeIntegration: (product, id) => request(`${integrationsPath(product, id)}/resume`, { method: 'POST' }),
   testIntegration: (product, id, test) => request(`${integrationsPath(product, id)}/test`, { method: 'POST', json: test }),
-  integrationLog: (product, id, { limit = 50, before } = {}) => request(`${integrationsPath(product, id)}/log?${new URLSearchParams(
-    before ? { limit, before } : { limit })}`),
+  integrationLog: (product, id, { limit = 50, before, since, outcome } = {}) => request(`${integrationsPath(product, id)}/log?${new URLSearchParams(
+    Object.entries({ limit, before, since, outcome }).filter(([, value]) => value !== undefined && value !== null))}`),
   integrationCounts: (product, id, since) => request(`${integrationsPath(product, id)}/counts?${new URLSearchParams({ since })}`),
   deadLetters: (product, id) => request(`${integrationsPath(product, id)}/dead-letters?limit=100`),
   replayDeadLetters: (product, id, eventId) => request(`${integrationsPath(product, id)}/dead-letters/replay`, {
