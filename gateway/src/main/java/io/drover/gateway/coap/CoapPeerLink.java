@@ -10,6 +10,7 @@ import io.drover.gateway.handshake.HandshakeAnswer;
 import io.drover.gateway.handshake.TrackerConfigPush;
 import io.drover.gateway.pipeline.DeviceCall;
 import io.drover.gateway.pipeline.DeviceLink;
+import io.drover.gateway.pipeline.WireBytes;
 import io.drover.gateway.pipeline.LiveSession;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -31,6 +32,8 @@ final class CoapPeerLink implements DeviceLink {
 
   private final Context context;
   private final String dtlsSessionId;
+  /** The DTLS records of this peer's session, counted by the shard's connector. */
+  private final WireBytes wireBytes = new WireBytes();
   private final Consumer<CoapPeerLink> onClosed;
   private DevicePeer peer;
   private long lastHeardNanos;
@@ -80,6 +83,11 @@ final class CoapPeerLink implements DeviceLink {
   }
 
   @Override
+  public WireBytes wireBytes() {
+    return wireBytes;
+  }
+
+  @Override
   public String remoteAddress() {
     return peer.address() == null ? null : peer.address().getAddress().getHostAddress();
   }
@@ -124,7 +132,7 @@ final class CoapPeerLink implements DeviceLink {
       case FUNCTION -> peer.request(Code.POST, "f/" + command.name(), argument.getBytes(StandardCharsets.UTF_8));
       case VARIABLE -> peer.request(Code.GET, "v/" + command.name(), null);
       case SIGNAL -> peer.request(Code.PUT, "s", argument.getBytes(StandardCharsets.UTF_8));
-      case FIRMWARE_CHECK, TRACKER_CONFIG_CHECK, EVENT, END_SESSION -> throw new IllegalArgumentException("not a device call: " + command.kind());
+      case FIRMWARE_CHECK, TRACKER_CONFIG_CHECK, EVENT, END_SESSION, DISCONNECT -> throw new IllegalArgumentException("not a device call: " + command.kind());
     };
     Promise<String> answer = Promise.promise();
     request.whenComplete((reply, error) -> context.runOnContext(ignored -> {

@@ -17,6 +17,7 @@ import io.drover.gateway.pipeline.DeviceCall;
 import io.drover.gateway.pipeline.DeviceLink;
 import io.drover.gateway.pipeline.LiveSession;
 import io.drover.gateway.pipeline.SessionPipeline;
+import io.drover.gateway.pipeline.WireBytes;
 import io.drover.gateway.pipeline.SubscriptionRefusal;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
@@ -96,9 +97,13 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
   private boolean readingPaused;
 
   /** @param failed takes the device ID (null before it is known) and the error */
+  /** What the connection moved on the wire since its accept; counted by {@link WireCounter}. */
+  private final WireBytes wireBytes;
+
   MqttConnection(MqttEndpoint endpoint, NetSocketInternal socket, Context context, SessionPipeline pipeline, MqttSettings settings, boolean admitted,
-      BiConsumer<String, Throwable> failed) {
+      BiConsumer<String, Throwable> failed, WireBytes wireBytes) {
     this.endpoint = endpoint;
+    this.wireBytes = wireBytes;
     this.socket = socket;
     this.context = context;
     this.pipeline = pipeline;
@@ -433,6 +438,11 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
   @Override
   public String remoteAddress() {
     return remoteAddress;
+  }
+
+  @Override
+  public WireBytes wireBytes() {
+    return wireBytes;
   }
 
   @Override

@@ -77,6 +77,7 @@ public final class LiveSession implements DeviceSession {
 
   void open() {
     sessions.register(this);
+    pipeline.dataUsage().track(deviceId, link.wireBytes());
     pipeline.metrics().connectAccepted();
     pipeline.hub().notifySession(notice(SessionNotice.State.OPENED, System.currentTimeMillis()));
     LOG.debug("online [device-id: {}, protocol: {}, remote: {}]", deviceId, pipeline.protocol(), link.remoteAddress());
@@ -253,6 +254,11 @@ public final class LiveSession implements DeviceSession {
           ? Future.succeededFuture("sent")
           : Future.failedFuture(new DeviceFailure(Kind.NOT_ALLOWED, "the device does not listen for events"));
       case END_SESSION -> Future.succeededFuture(endIfAuthenticatedWith(command.argument()));
+      case DISCONNECT -> {
+        pipeline.connectionClosed(ConnectionClose.CONNECTIVITY_PAUSED, deviceId, link.remoteAddress(), command.argument());
+        link.closeRevoked();
+        yield Future.succeededFuture("ended");
+      }
     };
   }
 
@@ -276,6 +282,7 @@ public final class LiveSession implements DeviceSession {
       return;
     }
     closed = true;
+    pipeline.dataUsage().ended(link.wireBytes());
     if (commands != null) {
       commands.close();
     }
