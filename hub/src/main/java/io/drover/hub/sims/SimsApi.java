@@ -173,9 +173,10 @@ public final class SimsApi implements ApiFeature {
   }
 
   /**
-   * {@code HEAD /v1/sims/:iccid} (api-js {@code checkSIM}, the Android SDK's reading): 205 the caller's
+   * {@code HEAD /v1/sims/:iccid} (api-js {@code checkSIM}, the Android SDK's reading): 204 the caller's
    * and active, 200 the caller's and not active (ready to activate), 404 no one's, 403 someone else's.
-   * No body: a HEAD answer has none.
+   * No body: a HEAD answer has none. Not 205 for "already active" as Particle's Android SDK reads it:
+   * api-js 12 resolves a HEAD only on 204 (it parses any other 2xx answer's empty body as JSON).
    */
   private void check(RoutingContext ctx) {
     String problem = Iccid.problem(ctx.pathParam("iccid"));
@@ -189,7 +190,7 @@ public final class SimsApi implements ApiFeature {
       if (row == null) {
         status = 404;
       } else if (row.getLong("owner_id") != null && row.getLong("owner_id").equals(caller.userId())) {
-        status = "active".equals(row.getString("status")) ? 205 : 200;
+        status = "active".equals(row.getString("status")) ? 204 : 200;
       } else {
         status = 403;
       }

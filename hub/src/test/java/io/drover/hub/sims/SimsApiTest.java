@@ -126,7 +126,7 @@ class SimsApiTest {
     assertEquals(String.valueOf(fixture.userId("sim-bob@example.com")), node.query("SELECT owner_id FROM sims WHERE iccid = '" + bobs + "'"));
 
     assertEquals(403, fixture.head("/v1/sims/" + bobs, alice), "checkSIM: someone else's");
-    assertEquals(205, fixture.head("/v1/sims/" + bobs, bob), "checkSIM: yours, active");
+    assertEquals(204, fixture.head("/v1/sims/" + bobs, bob), "checkSIM: yours, active");
     assertEquals(404, fixture.head("/v1/sims/" + fresh, alice), "checkSIM: no one's");
   }
 
@@ -158,7 +158,7 @@ class SimsApiTest {
     assertEquals("active", reactivated.getString("status"));
     assertEquals(2, reactivated.getInteger("activations_count"));
     assertEquals(5, reactivated.getInteger("mb_limit"));
-    assertEquals(205, fixture.head(path, alice));
+    assertEquals(204, fixture.head(path, alice));
 
     JsonObject limited = new JsonObject(node.send("PUT", path, new JsonObject().put("mb_limit", 20).encode(), alice).body());
     assertEquals(20, limited.getInteger("mb_limit"));
