@@ -22,6 +22,7 @@ import { productLogsPage } from './pages/product-logs.js';
 import { productTrackerSettingsPage } from './pages/product-tracker-settings.js';
 import { productMapPage } from './pages/product-map.js';
 import { createShell } from './pages/shell.js';
+import { simsPage } from './pages/sims.js';
 
 const root = document.getElementById('app');
 
@@ -32,6 +33,7 @@ const ROUTES = [
   { pattern: /^\/devices\/?$/, page: devicesPage, section: 'devices' },
   { pattern: /^\/devices\/([^/]+)\/?$/, page: devicePage, section: 'devices' },
   { pattern: /^\/events\/?$/, page: eventsPage, section: 'events' },
+  { pattern: /^\/sims\/?$/, page: simsPage, section: 'sims' },
   { pattern: /^\/products\/?$/, page: productsPage, section: 'products' },
   { pattern: /^\/products\/([^/]+)\/?$/, redirect: (path) => `${path.replace(/\/$/, '')}/${firstProductSection()}` },
   { pattern: /^\/products\/([^/]+)\/team\/?$/, page: productTeamPage, section: 'team', product: true },

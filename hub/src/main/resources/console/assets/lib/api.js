@@ -51,6 +51,7 @@ async function request(path, { method = 'GET', json, form, multipart, auth = tru
   if (!response.ok) {
     const error = new ApiError(response.status, data?.error ?? `http_${response.status}`,
       data?.error_description ?? data?.error ?? `The server answered ${response.status} ${response.statusText}`.trim());
+    error.body = data; // what the refusal lists beside its text (a SIM import's invalid_sims, for example)
     if (response.status === 401 && auth && token) onSessionEnded();
     throw error;
   }
@@ -83,6 +84,13 @@ export const api = {
   publish: (name, data, isPrivate) => request('/v1/devices/events', {
     method: 'POST', json: { name, data, private: isPrivate },
   }),
+
+  // the account's SIM cards (issue 19)
+  sims: () => request('/v1/sims?per_page=100'),
+  importSims: (text) => request('/v1/sims', { method: 'POST', json: { sims: text } }),
+  changeSim: (iccid, fields) => request(`/v1/sims/${path(iccid)}`, { method: 'PUT', json: fields }),
+  releaseSim: (iccid) => request(`/v1/sims/${path(iccid)}`, { method: 'DELETE' }),
+  simUsage: (iccid) => request(`/v1/sims/${path(iccid)}/data_usage`),
 
   products: () => request('/v1/products'),
   product: (idOrSlug) => request(`/v1/products/${path(idOrSlug)}`),

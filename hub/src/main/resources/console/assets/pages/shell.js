@@ -15,7 +15,7 @@ const SECTIONS = [
   ] },
   { group: 'Fleet', items: [
     { id: 'products', label: 'Products', icon: 'products', href: '/products' },
-    { id: 'sims', label: 'SIM cards', icon: 'sims' },
+    { id: 'sims', label: 'SIM cards', icon: 'sims', href: '/sims' },
   ] },
   { group: 'Account', items: [
     { id: 'billing', label: 'Billing', icon: 'billing' },

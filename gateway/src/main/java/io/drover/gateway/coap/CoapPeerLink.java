@@ -32,15 +32,19 @@ final class CoapPeerLink implements DeviceLink {
 
   private final Context context;
   private final String dtlsSessionId;
-  /** The DTLS records of this peer's session, counted by the shard's connector. */
-  private final WireBytes wireBytes = new WireBytes();
+  /** The DTLS datagrams of this peer, counted by the connector from the handshake on ({@link CoapWireMeter}). */
+  private final WireBytes wireBytes;
+  /** The address the session's bytes are counted under. */
+  private final java.net.InetSocketAddress address;
   private final Consumer<CoapPeerLink> onClosed;
   private DevicePeer peer;
   private long lastHeardNanos;
   private LiveSession session;
 
-  CoapPeerLink(DevicePeer peer, Context context, Consumer<CoapPeerLink> onClosed) {
+  CoapPeerLink(DevicePeer peer, Context context, Consumer<CoapPeerLink> onClosed, WireBytes wireBytes) {
     this.peer = peer;
+    this.wireBytes = wireBytes;
+    this.address = peer.address();
     this.dtlsSessionId = peer.sessionId();
     this.context = context;
     this.onClosed = onClosed;
@@ -80,6 +84,10 @@ final class CoapPeerLink implements DeviceLink {
   @Override
   public FirmwareDelivery firmwareDelivery() {
     return FirmwareDelivery.PULL;
+  }
+
+  java.net.InetSocketAddress address() {
+    return address;
   }
 
   @Override
@@ -187,8 +195,8 @@ final class CoapPeerLink implements DeviceLink {
    * handshake, which the certificate rule refuses.
    */
   @Override
-  public void closeRevoked() {
+  public void closeRevoked(String reason) {
     peer.endSession();
-    close("certificate revoked");
+    close(reason);
   }
 }

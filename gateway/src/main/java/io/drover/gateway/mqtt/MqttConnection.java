@@ -568,13 +568,13 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
 
   /** MQTT 5 section 3.14.2.1: DISCONNECT 0x87 Not authorized; MQTT 3.1.1 has no DISCONNECT from the server, so the connection closes. */
   @Override
-  public void closeRevoked() {
+  public void closeRevoked(String reason) {
     if (!connected()) {
       return;
     }
     closed = true;
     if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
-      endpoint.disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, reasonString("the certificate this connection was authenticated with was revoked"));
+      endpoint.disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, reasonString(reason));
     } else {
       socket.close();
     }

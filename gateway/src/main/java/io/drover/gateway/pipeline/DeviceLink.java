@@ -99,6 +99,8 @@ public interface DeviceLink {
    * MQTT 5 answers DISCONNECT 0x87 Not authorized, MQTT 3.1.1 closes the connection; CoAP also ends
    * the DTLS session, so that the device's next record needs a new handshake, which the certificate
    * rule refuses. The transport then ends the session as for any close.
+   *
+   * @param reason for the device where the transport can say it (the MQTT 5 reason string) and the log
    */
-  void closeRevoked();
+  void closeRevoked(String reason);
 }

@@ -256,7 +256,7 @@ public final class LiveSession implements DeviceSession {
       case END_SESSION -> Future.succeededFuture(endIfAuthenticatedWith(command.argument()));
       case DISCONNECT -> {
         pipeline.connectionClosed(ConnectionClose.CONNECTIVITY_PAUSED, deviceId, link.remoteAddress(), command.argument());
-        link.closeRevoked();
+        link.closeRevoked("the device may not use the network now: " + command.argument());
         yield Future.succeededFuture("ended");
       }
     };
@@ -272,7 +272,7 @@ public final class LiveSession implements DeviceSession {
     }
     pipeline.connectionClosed(ConnectionClose.CERTIFICATE_REVOKED, deviceId, link.remoteAddress(), "certificate sha256 " + certificateFingerprint
         + " was revoked");
-    link.closeRevoked();
+    link.closeRevoked("the certificate this connection was authenticated with was revoked");
     return "ended";
   }
 

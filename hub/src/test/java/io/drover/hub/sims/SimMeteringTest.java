@@ -3,6 +3,7 @@ package io.drover.hub.sims;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.CoapTestDevice;
 import io.drover.hub.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -92,6 +93,30 @@ class SimMeteringTest {
 
     JsonObject byApi = new JsonObject(node.get("/v1/sims/" + iccid + "/data_usage", token).body());
     assertEquals(SimJson.mb(written + read), byApi.getDouble("used"));
+  }
+
+  @Test
+  void everyDtlsDatagramOfACoapDeviceIsMeteredToItsSim() throws Exception {
+    TestNode.DeviceIdentity device = node.provisionDevice();
+    String iccid = simFor(device);
+    long sent;
+    long received;
+    try (CoapTestDevice coap = CoapTestDevice.connect(node.coapPort(), device.id(), device.secret())) {
+      for (int i = 0; i < 5; i++) {
+        assertTrue(coap.post("/e/meter/reading", "{\"n\":" + i + ",\"pad\":\"" + "z".repeat(80 * i) + "\"}").isSuccess());
+      }
+      sent = coap.bytesSent();
+      received = coap.bytesReceived();
+    }
+    assertTrue(sent > 5 * 29, "the handshake and five records: " + sent);
+    TestNode.eventually(Duration.ofSeconds(10), () -> {
+      try {
+        long[] metered = usage(iccid);
+        return metered[0] == sent && metered[1] == received;
+      } catch (Exception e) {
+        return false;
+      }
+    }, "the SIM's usage is every datagram byte the device sent (" + sent + ") and received (" + received + "), its handshake's included");
   }
 
   @Test
