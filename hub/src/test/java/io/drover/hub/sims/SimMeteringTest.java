@@ -148,6 +148,21 @@ class SimMeteringTest {
   }
 
   @Test
+  void aDeactivatedSimCutsOffACoapDeviceAndItsNextHandshakeFails() throws Exception {
+    TestNode.DeviceIdentity device = node.provisionDevice();
+    String iccid = simFor(device);
+    try (CoapTestDevice coap = CoapTestDevice.connect(node.coapPort(), device.id(), device.secret())) {
+      assertTrue(coap.post("/e/meter/before", "1").isSuccess());
+      JsonObject deactivated = new JsonObject(node.send("PUT", "/v1/sims/" + iccid, new JsonObject().put("action", "deactivate").encode(), token).body());
+      assertEquals(true, deactivated.getBoolean("session_ended"), deactivated.encode());
+    }
+    try (CoapTestDevice again = CoapTestDevice.connect(node.coapPort(), device.id(), device.secret())) {
+      assertEquals(null, again.post("/e/meter/after", "2"), "no answer: the DTLS handshake was refused");
+    }
+    assertEquals(0, node.countEvents(device.id(), "meter/after"));
+  }
+
+  @Test
   void aSimPastItsLimitIsPausedItsSessionEndedAndAnEventPublished() throws Exception {
     TestNode.DeviceIdentity device = node.provisionDevice();
     String iccid = simFor(device);
