@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * one upsert per batch (devices without a SIM fall out in its join), then one statement that pauses
  * the SIMs of the batch now past their monthly limit. A paused SIM's device is refused at its next
  * connect ({@link SimBlocks}), its live session is ended and a {@code spark/sim/data_limit} event is
- * published as that device. A day is the hub's UTC day when the batch is written. At most
+ * published as that device. Rows are written in ICCID order, so two batches that share SIMs (two gateways
+ * reporting a device that moved between them) lock them in the same order and cannot deadlock. A day
+ * is the hub's UTC day when the batch is written. At most
  * {@value #MAX_IN_FLIGHT} batches are written at once; past that a batch is dropped, counted and logged.
  */
 public final class SimMeter extends VerticleBase {
@@ -40,6 +42,7 @@ public final class SimMeter extends VerticleBase {
       INSERT INTO sim_data_usage (iccid, day, bytes_in, bytes_out)
       SELECT s.iccid, (now() AT TIME ZONE 'UTC')::date, b.rx, b.tx
       FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS b(device_id, rx, tx) JOIN sims s ON s.device_id = b.device_id
+      ORDER BY s.iccid
       ON CONFLICT (iccid, day) DO UPDATE SET bytes_in = sim_data_usage.bytes_in + excluded.bytes_in,
         bytes_out = sim_data_usage.bytes_out + excluded.bytes_out
       RETURNING iccid""";
