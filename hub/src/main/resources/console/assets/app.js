@@ -22,7 +22,7 @@ import { productLogsPage } from './pages/product-logs.js';
 import { productTrackerSettingsPage } from './pages/product-tracker-settings.js';
 import { productMapPage } from './pages/product-map.js';
 import { createShell } from './pages/shell.js';
-import { simsPage } from './pages/sims.js';
+import { productSimsPage, simsPage } from './pages/sims.js';
 
 const root = document.getElementById('app');
 
@@ -43,6 +43,7 @@ const ROUTES = [
   // a mailed link, opened signed in or not, in any browser: the token in its fragment is the proof
   { pattern: /^\/verify-email\/?$/, page: verifyEmailPage, anyone: true },
   { pattern: /^\/products\/([^/]+)\/customers\/?$/, page: productCustomersPage, section: 'customers', product: true },
+  { pattern: /^\/products\/([^/]+)\/sims\/?$/, page: productSimsPage, section: 'sims', product: true },
   { pattern: /^\/products\/([^/]+)\/devices\/?$/, page: productDevicesPage, section: 'devices', product: true },
   { pattern: /^\/products\/([^/]+)\/groups\/?$/, page: productGroupsPage, section: 'groups', product: true },
   { pattern: /^\/products\/([^/]+)\/firmware\/?$/, page: productFirmwarePage, section: 'firmware', product: true },

@@ -59,6 +59,7 @@ async function request(path, { method = 'GET', json, form, multipart, auth = tru
 }
 
 const path = (...parts) => parts.map(encodeURIComponent).join('/');
+const simBase = (product) => (product ? `/v1/products/${path(product)}/sims` : '/v1/sims');
 
 export const api = {
   signUp: (username, password) => request('/v1/users', { method: 'POST', json: { username, password }, auth: false }),
@@ -85,12 +86,13 @@ export const api = {
     method: 'POST', json: { name, data, private: isPrivate },
   }),
 
-  // the account's SIM cards (issue 19)
-  sims: () => request('/v1/sims?per_page=100'),
-  importSims: (text) => request('/v1/sims', { method: 'POST', json: { sims: text } }),
-  changeSim: (iccid, fields) => request(`/v1/sims/${path(iccid)}`, { method: 'PUT', json: fields }),
-  releaseSim: (iccid) => request(`/v1/sims/${path(iccid)}`, { method: 'DELETE' }),
-  simUsage: (iccid) => request(`/v1/sims/${path(iccid)}/data_usage`),
+  // SIM cards (issue 19): the account's (product null) or a product's
+  sims: (product) => request(`${simBase(product)}?per_page=100`),
+  importSims: (product, text) => request(simBase(product), { method: 'POST', json: { sims: text } }),
+  changeSim: (product, iccid, fields) => request(`${simBase(product)}/${path(iccid)}`, { method: 'PUT', json: fields }),
+  releaseSim: (product, iccid) => request(`${simBase(product)}/${path(iccid)}`, { method: 'DELETE' }),
+  simUsage: (product, iccid) => request(`${simBase(product)}/${path(iccid)}/data_usage`),
+  fleetUsage: (product) => request(`${simBase(product)}/data_usage`),
 
   products: () => request('/v1/products'),
   product: (idOrSlug) => request(`/v1/products/${path(idOrSlug)}`),

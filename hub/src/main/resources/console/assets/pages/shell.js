@@ -31,6 +31,7 @@ const PRODUCT_SECTIONS = [
   { id: 'logs', label: 'Logs', icon: 'logs' },
   { id: 'team', label: 'Team', icon: 'team' },
   { id: 'customers', label: 'Customers', icon: 'customers' },
+  { id: 'sims', label: 'SIM cards', icon: 'sims' },
   { id: 'integrations', label: 'Integrations', icon: 'integrations' },
   { id: 'billing', label: 'Billing', icon: 'billing' },
   { id: 'configuration', label: 'Configuration', icon: 'settings' },

@@ -1,6 +1,7 @@
-// SIM cards: the account's SIMs with their status, device and data limit; import ICCIDs (one a line,
-// optionally each with its device ID), deactivate, reactivate, release, and the month's usage by day
-// as a chart. Every action is the API's (docs/api.md, "SIMs").
+// SIM cards: an account's (/sims) or a product's (/products/:p/sims) SIMs with their status, device
+// and data limit; import ICCIDs (one a line, optionally each with its device ID), deactivate,
+// reactivate, release, and the month's usage by day as a chart (a product's page also charts its
+// fleet's). Every action is the API's (docs/api.md, "SIMs").
 
 import { api } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
@@ -15,6 +16,17 @@ const STATUS = {
 
 export function simsPage(main, { shell }) {
   shell.setTrail([{ label: 'SIM cards' }]);
+  return simCards(main, null);
+}
+
+export function productSimsPage(main, { params, shell }) {
+  const product = params[0];
+  shell.setTrail?.([{ label: 'Products', href: '/products' }, { label: product }, { label: 'SIM cards' }]);
+  return simCards(main, product);
+}
+
+/** @param product the product's ID or slug, or null for the account's own SIMs */
+function simCards(main, product) {
   let alive = true;
 
   const summary = h('p', { class: 'page-subtitle' }, 'Loading your SIM cards…');
@@ -47,7 +59,7 @@ export function simsPage(main, { shell }) {
   importButton.addEventListener('click', async () => {
     replace(importError);
     try {
-      const outcome = await api.importSims(iccids.value);
+      const outcome = await api.importSims(product, iccids.value);
       iccids.value = '';
       importPanel.hidden = true;
       say(`${plural(outcome.added.length, 'SIM', 'SIMs')} imported${outcome.existing.length ? `, ${outcome.existing.length} already yours` : ''}.`);
@@ -66,13 +78,14 @@ export function simsPage(main, { shell }) {
   async function load() {
     let sims;
     try {
-      sims = await api.sims();
+      sims = await api.sims(product);
     } catch (failure) {
       if (alive) replace(body, h('div', { class: 'callout callout-error', role: 'alert' }, `The SIM cards could not be loaded: ${failure.message}`));
       return;
     }
     if (!alive) return;
     summary.textContent = sims.length === 0 ? 'No SIM cards yet' : plural(sims.length, 'SIM card', 'SIM cards');
+    if (product && sims.length > 0) showFleet();
     if (sims.length === 0) {
       replace(body, h('div', { class: 'card empty-state', 'data-role': 'no-sims' },
         h('h2', { class: 'empty-title' }, 'No SIM cards yet'),
@@ -102,7 +115,7 @@ export function simsPage(main, { shell }) {
     };
     const change = (fields, done) => async () => {
       try {
-        await api.changeSim(sim.iccid, fields);
+        await api.changeSim(product, sim.iccid, fields);
         say(done);
         load();
       } catch (failure) {
@@ -122,7 +135,7 @@ export function simsPage(main, { shell }) {
     actions.push(action('release', 'Release', async () => {
       if (!window.confirm(`Release ${sim.iccid}? Its usage goes with it, and anyone may import it then.`)) return;
       try {
-        await api.releaseSim(sim.iccid);
+        await api.releaseSim(product, sim.iccid);
         say(`${sim.iccid} released.`);
         load();
       } catch (failure) {
@@ -144,12 +157,28 @@ export function simsPage(main, { shell }) {
     const total = h('p', { class: 'muted', 'data-role': 'usage-total' }, 'Loading…');
     replace(usage, h('h2', { class: 'section-title' }, `Data usage of ${sim.iccid} this month`), total, chart);
     try {
-      const data = await api.simUsage(sim.iccid);
+      const data = await api.simUsage(product, sim.iccid);
       if (!alive) return;
       total.textContent = `${data.used} MB used this month${data.quota ? ` of ${data.quota} MB` : ''}`;
       await drawUsageChart(chart, data.usage_by_day, { quota: data.quota });
     } catch (failure) {
       total.textContent = `The usage could not be loaded: ${failure.message}`;
+    }
+  }
+
+  /** A product's fleet this month: MB used, SIMs counted active, and the chart by day. */
+  async function showFleet() {
+    usage.hidden = false;
+    const chart = h('div', { class: 'usage-chart', 'data-role': 'usage-chart' });
+    const total = h('p', { class: 'muted', 'data-role': 'usage-total' }, 'Loading…');
+    replace(usage, h('h2', { class: 'section-title' }, 'The fleet\'s data usage this month'), total, chart);
+    try {
+      const data = await api.fleetUsage(product);
+      if (!alive) return;
+      total.textContent = `${data.total_mbs_used} MB used this month by ${plural(data.total_active_sim_cards, 'active SIM', 'active SIMs')}`;
+      await drawUsageChart(chart, data.usage_by_day);
+    } catch (failure) {
+      total.textContent = `The fleet's usage could not be loaded: ${failure.message}`;
     }
   }
 

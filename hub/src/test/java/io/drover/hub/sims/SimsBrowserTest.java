@@ -101,6 +101,26 @@ class SimsBrowserTest {
     assertEquals(List.of(), chromium.consoleErrors(), "errors in the browser console");
   }
 
+  @Test
+  void aProductsSimsPageChartsItsFleet() throws Exception {
+    String token = node.signUpAndLogIn("sims-product-browser@example.com", "correct horse battery staple");
+    int product = new JsonObject(node.post("/v1/products", new JsonObject().put("product", new JsonObject().put("name", "Cellular Fleet")
+        .put("platform_id", 13)).encode(), token).body()).getJsonObject("product").getInteger("id");
+    String iccid = SimFixture.iccid();
+    assertEquals(200, node.post("/v1/products/" + product + "/sims", new JsonObject().put("sims", new JsonArray().add(iccid)).encode(), token)
+        .statusCode());
+    node.execute("INSERT INTO sim_data_usage (iccid, day, bytes_in, bytes_out) VALUES ('" + iccid + "', '" + LocalDate.now(ZoneOffset.UTC)
+        + "', 4000000, 0)");
+
+    browser.get(url("/login"));
+    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+    browser.get(url("/products/" + product + "/sims"));
+    visible(By.cssSelector("table[data-role=sims] tr[data-iccid='" + iccid + "']"));
+    waitFor("the fleet's total", d -> d.findElement(By.cssSelector("[data-role=usage-total]")).getText().startsWith("4 MB used this month by 1 active SIM"));
+    visible(By.cssSelector("[data-role=usage-chart] .uplot canvas"));
+    assertEquals(List.of(), chromium.consoleErrors(), "errors in the browser console");
+  }
+
   private static String url(String path) {
     return "http://127.0.0.1:" + node.httpPort() + path;
   }
