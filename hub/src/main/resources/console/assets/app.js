@@ -27,6 +27,7 @@ import { productMapPage } from './pages/product-map.js';
 import { billingPage } from './pages/billing.js';
 import { productBillingPage } from './pages/product-billing.js';
 import { createShell } from './pages/shell.js';
+import { productSimsPage, simsPage } from './pages/sims.js';
 
 const root = document.getElementById('app');
 
@@ -41,6 +42,7 @@ const ROUTES = [
   { pattern: /^\/integrations\/new\/?$/, page: newIntegrationPage, section: 'integrations' },
   { pattern: /^\/integrations\/([0-9a-fA-F]{24})\/?$/, page: integrationPage, section: 'integrations' },
   { pattern: /^\/integrations\/([0-9a-fA-F]{24})\/edit\/?$/, page: editIntegrationPage, section: 'integrations' },
+  { pattern: /^\/sims\/?$/, page: simsPage, section: 'sims' },
   { pattern: /^\/products\/?$/, page: productsPage, section: 'products' },
   { pattern: /^\/billing\/?$/, page: billingPage, section: 'billing' },
   { pattern: /^\/products\/([^/]+)\/?$/, redirect: (path) => `${path.replace(/\/$/, '')}/${firstProductSection()}` },
@@ -51,6 +53,7 @@ const ROUTES = [
   // a mailed link, opened signed in or not, in any browser: the token in its fragment is the proof
   { pattern: /^\/verify-email\/?$/, page: verifyEmailPage, anyone: true },
   { pattern: /^\/products\/([^/]+)\/customers\/?$/, page: productCustomersPage, section: 'customers', product: true },
+  { pattern: /^\/products\/([^/]+)\/sims\/?$/, page: productSimsPage, section: 'sims', product: true },
   { pattern: /^\/products\/([^/]+)\/devices\/?$/, page: productDevicesPage, section: 'devices', product: true },
   { pattern: /^\/products\/([^/]+)\/groups\/?$/, page: productGroupsPage, section: 'groups', product: true },
   { pattern: /^\/products\/([^/]+)\/firmware\/?$/, page: productFirmwarePage, section: 'firmware', product: true },

@@ -1,5 +1,7 @@
 package io.drover.coap;
 
+import java.io.IOException;
+import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
 import org.eclipse.californium.elements.util.Bytes;
 import org.eclipse.californium.scandium.DTLSConnector;
@@ -17,14 +19,34 @@ import org.eclipse.californium.scandium.dtls.SessionId;
 final class DeviceDtlsConnector extends DTLSConnector {
 
   private final ResumptionSupportingConnectionStore store;
+  private final DatagramMeter meter;
 
-  private DeviceDtlsConnector(DtlsConnectorConfig config, ResumptionSupportingConnectionStore store) {
+  private DeviceDtlsConnector(DtlsConnectorConfig config, ResumptionSupportingConnectionStore store, DatagramMeter meter) {
     super(config, store);
     this.store = store;
+    this.meter = meter;
   }
 
-  static DeviceDtlsConnector create(DtlsConnectorConfig config) {
-    return new DeviceDtlsConnector(config, createConnectionStore(config));
+  static DeviceDtlsConnector create(DtlsConnectorConfig config, DatagramMeter meter) {
+    return new DeviceDtlsConnector(config, createConnectionStore(config), meter);
+  }
+
+  /** Every datagram from the network passes here, a handshake's too: its size is metered for its peer. */
+  @Override
+  protected void processDatagram(DatagramPacket packet, InetSocketAddress router) {
+    if (packet.getSocketAddress() instanceof InetSocketAddress peer) {
+      meter.received(peer, packet.getLength());
+    }
+    super.processDatagram(packet, router);
+  }
+
+  /** Every datagram to the network passes here (records and handshake flights alike). */
+  @Override
+  protected void sendNextDatagramOverNetwork(DatagramPacket datagram) throws IOException {
+    if (datagram.getSocketAddress() instanceof InetSocketAddress peer) {
+      meter.sent(peer, datagram.getLength());
+    }
+    super.sendNextDatagramOverNetwork(datagram);
   }
 
   /**

@@ -120,6 +120,7 @@ public final class DeviceServer {
     private DeviceRequestHandler requests;
     private DtlsServerIdentity serverIdentity;
     private Executor protocolStage;
+    private DatagramMeter datagramMeter = DatagramMeter.NONE;
 
     private Builder(CoapSettings settings) {
       this.settings = settings;
@@ -163,6 +164,12 @@ public final class DeviceServer {
       return this;
     }
 
+    /** Told the size of each DTLS datagram, per peer (a SIM's data usage). Optional. */
+    public Builder datagramMeter(DatagramMeter meter) {
+      this.datagramMeter = meter;
+      return this;
+    }
+
     public DeviceServer build() {
       if (credentials == null || sessionEvents == null || requests == null) {
         throw new IllegalStateException("credentials, session events and request handler are all required");
@@ -192,7 +199,7 @@ public final class DeviceServer {
       DtlsConnectorConfig dtls = dtlsBuilder.build();
       CoapEndpoint secure = CoapEndpoint.builder()
           .setConfiguration(config)
-          .setConnector(DeviceDtlsConnector.create(dtls))
+          .setConnector(DeviceDtlsConnector.create(dtls, datagramMeter))
           .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceMessageParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
           .setLoggingTag("coaps")
           .build();

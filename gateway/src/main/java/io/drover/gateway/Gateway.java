@@ -7,6 +7,7 @@ import io.drover.gateway.mqtt.MqttListener;
 import io.drover.gateway.mqtt.MqttSettings;
 import io.drover.gateway.pipeline.GatewayMetrics;
 import io.drover.gateway.pipeline.HubClient;
+import io.drover.gateway.pipeline.DataUsageMeter;
 import io.drover.gateway.pipeline.SessionPipeline;
 import io.drover.gateway.session.ConnectionBudget;
 import io.drover.gateway.session.DeviceSessions;
@@ -42,6 +43,8 @@ public final class Gateway extends VerticleBase {
   private int mqttPort = -1;
   private int mqttTlsPort = -1;
   private CoapListener coap;
+  private DataUsageMeter dataUsage;
+  private long dataUsageTimer = -1;
 
   /**
    * @param dtlsIdentity the node's ECDSA P-256 key, for devices that authenticate with raw public keys,
@@ -61,13 +64,17 @@ public final class Gateway extends VerticleBase {
   public Future<?> start() {
     sessions = new DeviceSessions(ownership, vertx.eventBus());
     HubClient hub = new HubClient(vertx, settings.hubTimeout(), settings.hubOnThisNode());
+    // every transport's wire bytes, summed per device and sent to the hub in batches (SIM data usage)
+    DataUsageMeter dataUsage = new DataUsageMeter(vertx.eventBus());
+    dataUsageTimer = vertx.setPeriodic(settings.dataUsageFlush().toMillis(), id -> dataUsage.flush());
+    this.dataUsage = dataUsage;
     ConnectionBudget budget = settings.maxConnections() > 0 ? new ConnectionBudget(settings.maxConnections()) : ConnectionBudget.fromFileLimit();
     // one pipeline for plain MQTT and MQTT over TLS: past the handshake they are the same protocol;
     // the event quota and the overload rule are the same for every transport
     SessionPipeline mqttPipeline = new SessionPipeline("mqtt", hub, sessions, new GatewayMetrics(registry, "mqtt", sessions), budget,
-        settings.eventQuota(), settings.overloadRetry());
+        settings.eventQuota(), settings.overloadRetry(), dataUsage);
     SessionPipeline coapPipeline = new SessionPipeline("coap", hub, sessions, new GatewayMetrics(registry, "coap", sessions), budget,
-        settings.eventQuota(), settings.overloadRetry());
+        settings.eventQuota(), settings.overloadRetry(), dataUsage);
     MqttSettings mqtt = settings.mqtt();
     coap = new CoapListener(settings.coap(), dtlsIdentity, coapPipeline);
     return vertx.deployVerticle(new DeviceCommandRouter(sessions))
@@ -97,6 +104,21 @@ public final class Gateway extends VerticleBase {
    * @param tlsContext the port's TLS; null for plain MQTT
    * @param randomPortKey the negative port standing for port 0, different for each listener
    */
+  /** The listeners (deployed from here) stopped first, their sessions closed: their last bytes go to the hub. */
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(dataUsageTimer);
+    if (dataUsage != null) {
+      dataUsage.flush();
+    }
+    return Future.succeededFuture();
+  }
+
+  /** What the meter holds, for tests: sessions counted. */
+  public DataUsageMeter dataUsage() {
+    return dataUsage;
+  }
+
   private Future<Integer> deployMqtt(SessionPipeline pipeline, String names, SslContext tlsContext, int configuredPort, int randomPortKey) {
     // Vert.x hands each new connection to the next instance in turn. A port of 0 would give each
     // instance a random port of its own; a negative one is Vert.x's way to share one random port

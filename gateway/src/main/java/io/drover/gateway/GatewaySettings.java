@@ -17,9 +17,11 @@ import java.time.Duration;
  * @param eventQuota the events (and descriptions) one device may send, on every transport
  * @param overloadRetry how long a durable event the hub could not take (OVERLOADED, UNAVAILABLE) is
  *     sent to it again, the device held meanwhile, where the transport can hold it (MQTT)
+ * @param dataUsageFlush how often the wire bytes of every session, summed per device in memory, are sent
+ *     to the hub in batches (SIM data usage)
  */
 public record GatewaySettings(MqttSettings mqtt, CoapSettings coap, Duration hubTimeout, int listenerInstances, int maxConnections,
-    boolean hubOnThisNode, EventQuota eventQuota, Duration overloadRetry) {
+    boolean hubOnThisNode, EventQuota eventQuota, Duration overloadRetry, Duration dataUsageFlush) {
 
   /** The listener instances to deploy: {@link #listenerInstances}, or the number of cores for 0. */
   public int effectiveListenerInstances() {

@@ -637,6 +637,24 @@ class PipelineContractTest {
     assertEquals(List.of(State.OPENED), states(hub.noticesOf(device.id())), "the session did not end");
   }
 
+  /**
+   * A device whose SIM may no longer be used is cut off ({@code DISCONNECT}), whatever it authenticated
+   * with, on every transport: the session ends and the hub hears it, and it takes no more commands.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Transport.class)
+  void disconnectEndsTheSessionWhateverItAuthenticatedWith(Transport transport) throws Exception {
+    Identity device = newDevice();
+    open(transport, device);
+    hub.notices.awaitFirst(notice -> notice.deviceId().equals(device.id()), "the session's first notice");
+
+    assertEquals("ended", result(command(device, DeviceCommand.Kind.DISCONNECT, null, "sim_deactivated", 3000)));
+
+    hub.notices.awaitFirst(notice -> notice.deviceId().equals(device.id()) && notice.state() == State.CLOSED, "the session's end");
+    assertEquals(Kind.DEVICE_OFFLINE.busCode(), failureCode(command(device, DeviceCommand.Kind.FUNCTION, "led", "on", 1000)),
+        "a cut-off session takes no commands");
+  }
+
   @ParameterizedTest(name = "{0}")
   @EnumSource(Transport.class)
   void handshakeOffersTheFirmwareTargetAndTheDeviceGetsTheWholeBinary(Transport transport) throws Exception {

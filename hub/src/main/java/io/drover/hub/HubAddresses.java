@@ -80,6 +80,12 @@ public final class HubAddresses {
    */
   public static final String INTEGRATIONS_REPLAY = "hub.integrations.replay";
 
+  /**
+   * Publish: {@code {"device_id", "blocked": bool}} when a SIM's device may connect again or not
+   * (a SIM deactivated, paused at its limit, reactivated, released, or moved to another device).
+   */
+  public static final String SIM_BLOCKS_CHANGED = "hub.sims.blocks-changed";
+
   private HubAddresses() {
   }
 }

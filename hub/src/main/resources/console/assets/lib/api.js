@@ -51,6 +51,7 @@ async function request(path, { method = 'GET', json, form, multipart, auth = tru
   if (!response.ok) {
     const error = new ApiError(response.status, data?.error ?? `http_${response.status}`,
       data?.error_description ?? data?.error ?? `The server answered ${response.status} ${response.statusText}`.trim());
+    error.body = data; // what the refusal lists beside its text (a SIM import's invalid_sims, for example)
     if (response.status === 401 && auth && token) onSessionEnded();
     throw error;
   }
@@ -58,6 +59,7 @@ async function request(path, { method = 'GET', json, form, multipart, auth = tru
 }
 
 const path = (...parts) => parts.map(encodeURIComponent).join('/');
+const simBase = (product) => (product ? `/v1/products/${path(product)}/sims` : '/v1/sims');
 
 /** A product's integrations, or the account's (product null); with an id, that one's. */
 const integrationsPath = (product, id) => `${product ? `/v1/products/${path(product)}` : '/v1'}/integrations${id ? `/${path(id)}` : ''}`;
@@ -86,6 +88,14 @@ export const api = {
   publish: (name, data, isPrivate) => request('/v1/devices/events', {
     method: 'POST', json: { name, data, private: isPrivate },
   }),
+
+  // SIM cards (issue 19): the account's (product null) or a product's
+  sims: (product) => request(`${simBase(product)}?per_page=100`),
+  importSims: (product, text) => request(simBase(product), { method: 'POST', json: { sims: text } }),
+  changeSim: (product, iccid, fields) => request(`${simBase(product)}/${path(iccid)}`, { method: 'PUT', json: fields }),
+  releaseSim: (product, iccid) => request(`${simBase(product)}/${path(iccid)}`, { method: 'DELETE' }),
+  simUsage: (product, iccid) => request(`${simBase(product)}/${path(iccid)}/data_usage`),
+  fleetUsage: (product) => request(`${simBase(product)}/data_usage`),
 
   products: () => request('/v1/products'),
   product: (idOrSlug) => request(`/v1/products/${path(idOrSlug)}`),

@@ -15,7 +15,7 @@ const SECTIONS = [
   ] },
   { group: 'Fleet', items: [
     { id: 'products', label: 'Products', icon: 'products', href: '/products' },
-    { id: 'sims', label: 'SIM cards', icon: 'sims' },
+    { id: 'sims', label: 'SIM cards', icon: 'sims', href: '/sims' },
   ] },
   { group: 'Account', items: [
     { id: 'billing', label: 'Billing', icon: 'billing', href: '/billing' },
@@ -31,6 +31,7 @@ const PRODUCT_SECTIONS = [
   { id: 'logs', label: 'Logs', icon: 'logs' },
   { id: 'team', label: 'Team', icon: 'team' },
   { id: 'customers', label: 'Customers', icon: 'customers' },
+  { id: 'sims', label: 'SIM cards', icon: 'sims' },
   { id: 'integrations', label: 'Integrations', icon: 'integrations' },
   { id: 'billing', label: 'Billing', icon: 'billing' },
   { id: 'configuration', label: 'Configuration', icon: 'settings' },

@@ -34,12 +34,15 @@ final class CoapDevices {
   private final Context context;
   private final SessionPipeline pipeline;
   private final Duration idleTimeout;
+  /** The DTLS bytes of each peer address, which a session adopts (a SIM's data usage). */
+  private final CoapWireMeter wireMeter;
   /** The live session of each device on this shard, by device ID. */
   private final Map<String, CoapPeerLink> live = new HashMap<>();
   /** Set by {@link #closeAll}: the listener is stopping, so no session opens any more. */
   private boolean closed;
 
-  CoapDevices(Context context, SessionPipeline pipeline, Duration idleTimeout) {
+  CoapDevices(Context context, SessionPipeline pipeline, Duration idleTimeout, CoapWireMeter wireMeter) {
+    this.wireMeter = wireMeter;
     this.context = context;
     this.pipeline = pipeline;
     this.idleTimeout = idleTimeout;
@@ -141,7 +144,7 @@ final class CoapDevices {
     }
     CoapPeerLink link = live.get(deviceId);
     if (link == null || link.session().isClosed() || !link.dtlsSessionId().equals(peer.sessionId())) {
-      link = new CoapPeerLink(peer, context, this::forget);
+      link = new CoapPeerLink(peer, context, this::forget, wireMeter.adopt(peer.address()));
       live.put(deviceId, link);
       // once per DTLS session: the certificate it was authenticated with, should the hub revoke it
       byte[] certificate = peer.certificate();
@@ -153,6 +156,7 @@ final class CoapDevices {
 
   private void forget(CoapPeerLink link) {
     live.remove(link.session().deviceId(), link);
+    wireMeter.release(link.address(), link.wireBytes());
   }
 
   /** Reports offline every device silent for longer than the idle timeout. */

@@ -30,6 +30,7 @@ public final class CoapListener extends VerticleBase {
   private final SessionPipeline pipeline;
   private final DtlsServerIdentity serverIdentity;
   private DeviceServer server;
+  private long sweepTimer = -1;
 
   /**
    * @param serverIdentity the node's ECDSA P-256 key, for devices that authenticate with raw public
@@ -45,8 +46,10 @@ public final class CoapListener extends VerticleBase {
   public Future<?> start() {
     List<CoapShard> shards = new CopyOnWriteArrayList<>();
     DeploymentOptions instances = new DeploymentOptions().setInstances(settings.threads().effectiveSessionExecutors());
+    CoapWireMeter wireMeter = new CoapWireMeter(settings.maxConnections());
+    sweepTimer = vertx.setPeriodic(CoapWireMeter.UNADOPTED_SECONDS * 1000, id -> wireMeter.sweep());
     return vertx.deployVerticle(() -> {
-      CoapShard shard = new CoapShard(pipeline, settings.idleTimeout());
+      CoapShard shard = new CoapShard(pipeline, settings.idleTimeout(), wireMeter);
       shards.add(shard);
       return shard;
     }, instances).compose(deployed -> {
@@ -56,7 +59,8 @@ public final class CoapListener extends VerticleBase {
             .credentials(devices)
             .sessionEvents(devices)
             .requests(devices)
-            .serverIdentity(serverIdentity);
+            .serverIdentity(serverIdentity)
+            .datagramMeter(wireMeter);
         if (settings.threads().protocolStage() == 0) {
           builder.protocolStage(shards.get(0).executor());
         }
@@ -69,6 +73,7 @@ public final class CoapListener extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(sweepTimer);
     DeviceServer stopping = server;
     return stopping == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       stopping.stop();

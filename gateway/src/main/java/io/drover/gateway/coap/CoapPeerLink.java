@@ -10,6 +10,7 @@ import io.drover.gateway.handshake.HandshakeAnswer;
 import io.drover.gateway.handshake.TrackerConfigPush;
 import io.drover.gateway.pipeline.DeviceCall;
 import io.drover.gateway.pipeline.DeviceLink;
+import io.drover.gateway.pipeline.WireBytes;
 import io.drover.gateway.pipeline.LiveSession;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -31,13 +32,19 @@ final class CoapPeerLink implements DeviceLink {
 
   private final Context context;
   private final String dtlsSessionId;
+  /** The DTLS datagrams of this peer, counted by the connector from the handshake on ({@link CoapWireMeter}). */
+  private final WireBytes wireBytes;
+  /** The address the session's bytes are counted under. */
+  private final java.net.InetSocketAddress address;
   private final Consumer<CoapPeerLink> onClosed;
   private DevicePeer peer;
   private long lastHeardNanos;
   private LiveSession session;
 
-  CoapPeerLink(DevicePeer peer, Context context, Consumer<CoapPeerLink> onClosed) {
+  CoapPeerLink(DevicePeer peer, Context context, Consumer<CoapPeerLink> onClosed, WireBytes wireBytes) {
     this.peer = peer;
+    this.wireBytes = wireBytes;
+    this.address = peer.address();
     this.dtlsSessionId = peer.sessionId();
     this.context = context;
     this.onClosed = onClosed;
@@ -77,6 +84,15 @@ final class CoapPeerLink implements DeviceLink {
   @Override
   public FirmwareDelivery firmwareDelivery() {
     return FirmwareDelivery.PULL;
+  }
+
+  java.net.InetSocketAddress address() {
+    return address;
+  }
+
+  @Override
+  public WireBytes wireBytes() {
+    return wireBytes;
   }
 
   @Override
@@ -124,7 +140,7 @@ final class CoapPeerLink implements DeviceLink {
       case FUNCTION -> peer.request(Code.POST, "f/" + command.name(), argument.getBytes(StandardCharsets.UTF_8));
       case VARIABLE -> peer.request(Code.GET, "v/" + command.name(), null);
       case SIGNAL -> peer.request(Code.PUT, "s", argument.getBytes(StandardCharsets.UTF_8));
-      case FIRMWARE_CHECK, FIRMWARE_FLASH, TRACKER_CONFIG_CHECK, EVENT, END_SESSION -> throw new IllegalArgumentException("not a device call: " + command.kind());
+      case FIRMWARE_CHECK, FIRMWARE_FLASH, TRACKER_CONFIG_CHECK, EVENT, END_SESSION, DISCONNECT -> throw new IllegalArgumentException("not a device call: " + command.kind());
     };
     Promise<String> answer = Promise.promise();
     request.whenComplete((reply, error) -> context.runOnContext(ignored -> {
@@ -179,8 +195,8 @@ final class CoapPeerLink implements DeviceLink {
    * handshake, which the certificate rule refuses.
    */
   @Override
-  public void closeRevoked() {
+  public void closeRevoked(String reason) {
     peer.endSession();
-    close("certificate revoked");
+    close(reason);
   }
 }

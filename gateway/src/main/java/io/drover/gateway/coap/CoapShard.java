@@ -22,17 +22,19 @@ final class CoapShard extends VerticleBase {
 
   private final SessionPipeline pipeline;
   private final Duration idleTimeout;
+  private final CoapWireMeter wireMeter;
   private CoapDevices devices;
   private long idleTimer;
 
-  CoapShard(SessionPipeline pipeline, Duration idleTimeout) {
+  CoapShard(SessionPipeline pipeline, Duration idleTimeout, CoapWireMeter wireMeter) {
     this.pipeline = pipeline;
+    this.wireMeter = wireMeter;
     this.idleTimeout = idleTimeout;
   }
 
   @Override
   public Future<?> start() {
-    devices = new CoapDevices(context, pipeline, idleTimeout);
+    devices = new CoapDevices(context, pipeline, idleTimeout, wireMeter);
     long sweep = Math.max(1000, Math.min(idleTimeout.toMillis() / 4, 30_000));
     idleTimer = vertx.setPeriodic(sweep, id -> devices.closeIdle());
     return Future.succeededFuture();

@@ -98,6 +98,14 @@ public final class BusAddresses {
    */
   public static final String TRACKER_CONFIG_ACK = "hub.tracker.config-ack";
 
+  /**
+   * Send, every {@code gateway.data-usage-flush} from each gateway node: the bytes each device's sessions
+   * moved on the wire since the last batch, {@code {"devices": [{"device_id", "rx", "tx"}, ...]}}
+   * ({@code rx} from the device, {@code tx} to it; MQTT or DTLS framing and headers included). No reply.
+   * The hub adds them to the day's usage of the device's SIM; devices with no SIM are not kept.
+   */
+  public static final String DATA_USAGE = "hub.devices.data-usage";
+
   private BusAddresses() {
   }
 }

@@ -49,7 +49,13 @@ public record DeviceCommand(String deviceId, Kind kind, String name, String argu
      * certificate was revoked. Answered "ended", or "kept" when the session was authenticated otherwise
      * (a secret, a key, another certificate), which then goes on.
      */
-    END_SESSION
+    END_SESSION,
+    /**
+     * Ends the session whatever it was authenticated with: the device may not use the network now (its
+     * SIM was deactivated or paused at its data limit). {@code argument} is the reason, for the log and
+     * the {@code drover.gateway.connections.closed} counter. Answered "ended".
+     */
+    DISCONNECT
   }
 
   public JsonObject toJson() {

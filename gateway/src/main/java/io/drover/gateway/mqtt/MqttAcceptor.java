@@ -3,6 +3,7 @@ package io.drover.gateway.mqtt;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.pipeline.ConnectionClose;
 import io.drover.gateway.pipeline.SessionPipeline;
+import io.drover.gateway.pipeline.WireBytes;
 import io.drover.gateway.session.ConnectionBudget;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -118,6 +119,8 @@ final class MqttAcceptor {
       handshake.setHandshakeTimeoutMillis(settings.connectTimeout().toMillis());
       stages.addFirst("ssl", handshake);
     }
+    // outermost, next to the socket: the bytes on the wire, TLS records included (a SIM's data usage)
+    stages.addFirst(WireCounter.NAME, new WireCounter(connection.bytes));
     // as vertx-mqtt's MqttServerImpl.initChannel; its connection removes "idle" and "timeoutOnConnect" by
     // name at CONNECT, so they are here, empty: the deadline below bounds the time to CONNECT instead
     stages.addBefore("handler", "mqttEncoder", MqttEncoder.INSTANCE);
@@ -149,7 +152,7 @@ final class MqttAcceptor {
   private void connected(Accepted connection, MqttEndpoint endpoint) {
     connection.connected = true;
     context.owner().cancelTimer(connection.deadline);
-    new MqttConnection(endpoint, connection.socket, context, pipeline, settings, connection.admitted, connection).open();
+    new MqttConnection(endpoint, connection.socket, context, pipeline, settings, connection.admitted, connection, connection.bytes).open();
   }
 
   /**
@@ -212,6 +215,8 @@ final class MqttAcceptor {
     final boolean admitted;
     /** Past the budget, kept to be answered "server unavailable". */
     final boolean toRefuse;
+    /** What the connection moves on the wire, from its accept: its session meters it. */
+    final WireBytes bytes = new WireBytes();
     long deadline = -1;
     boolean connected;
     boolean failed;

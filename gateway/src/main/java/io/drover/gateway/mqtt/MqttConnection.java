@@ -17,6 +17,7 @@ import io.drover.gateway.pipeline.DeviceCall;
 import io.drover.gateway.pipeline.DeviceLink;
 import io.drover.gateway.pipeline.LiveSession;
 import io.drover.gateway.pipeline.SessionPipeline;
+import io.drover.gateway.pipeline.WireBytes;
 import io.drover.gateway.pipeline.SubscriptionRefusal;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
@@ -96,9 +97,13 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
   private boolean readingPaused;
 
   /** @param failed takes the device ID (null before it is known) and the error */
+  /** What the connection moved on the wire since its accept; counted by {@link WireCounter}. */
+  private final WireBytes wireBytes;
+
   MqttConnection(MqttEndpoint endpoint, NetSocketInternal socket, Context context, SessionPipeline pipeline, MqttSettings settings, boolean admitted,
-      BiConsumer<String, Throwable> failed) {
+      BiConsumer<String, Throwable> failed, WireBytes wireBytes) {
     this.endpoint = endpoint;
+    this.wireBytes = wireBytes;
     this.socket = socket;
     this.context = context;
     this.pipeline = pipeline;
@@ -436,6 +441,11 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
   }
 
   @Override
+  public WireBytes wireBytes() {
+    return wireBytes;
+  }
+
+  @Override
   public boolean sendHandshakeAnswer(HandshakeAnswer answer) {
     return publish(MqttTopics.HANDSHAKE_ANSWER, answer.toJson().toBuffer());
   }
@@ -558,13 +568,13 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
 
   /** MQTT 5 section 3.14.2.1: DISCONNECT 0x87 Not authorized; MQTT 3.1.1 has no DISCONNECT from the server, so the connection closes. */
   @Override
-  public void closeRevoked() {
+  public void closeRevoked(String reason) {
     if (!connected()) {
       return;
     }
     closed = true;
     if (endpoint.protocolVersion() == MqttReplies.MQTT_5) {
-      endpoint.disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, reasonString("the certificate this connection was authenticated with was revoked"));
+      endpoint.disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, reasonString(reason));
     } else {
       socket.close();
     }

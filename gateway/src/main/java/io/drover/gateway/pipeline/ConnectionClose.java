@@ -13,7 +13,9 @@ public enum ConnectionClose {
   /** MQTT 3.1.1 only: the hub could not take a QoS 1 event within {@code gateway.overload-retry-ms}, so the device must resend it. */
   HUB_OVERLOADED("hub_overloaded"),
   /** The X.509 certificate the session was authenticated with was revoked (a {@code END_SESSION} command from the hub). */
-  CERTIFICATE_REVOKED("certificate_revoked");
+  CERTIFICATE_REVOKED("certificate_revoked"),
+  /** The device's SIM was deactivated or paused at its data limit (a {@code DISCONNECT} command from the hub). */
+  CONNECTIVITY_PAUSED("connectivity_paused");
 
   private final String metricName;
 

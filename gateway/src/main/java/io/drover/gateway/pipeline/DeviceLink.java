@@ -30,6 +30,12 @@ public interface DeviceLink {
 
   FirmwareDelivery firmwareDelivery();
 
+  /**
+   * What the connection moves on the wire, counted by the transport (framing, TLS or DTLS records and
+   * headers included): the session meters it for the device's SIM.
+   */
+  WireBytes wireBytes();
+
   /** The device's address as the transport sees it, for the session notices; null when unknown. */
   String remoteAddress();
 
@@ -88,10 +94,13 @@ public interface DeviceLink {
   void closeTakenOver();
 
   /**
-   * Ends the connection because the X.509 certificate the session was authenticated with was revoked:
+   * Ends the connection because the X.509 certificate the session was authenticated with was revoked,
+   * or the device's connectivity was paused (its SIM deactivated or at its data limit):
    * MQTT 5 answers DISCONNECT 0x87 Not authorized, MQTT 3.1.1 closes the connection; CoAP also ends
    * the DTLS session, so that the device's next record needs a new handshake, which the certificate
    * rule refuses. The transport then ends the session as for any close.
+   *
+   * @param reason for the device where the transport can say it (the MQTT 5 reason string) and the log
    */
-  void closeRevoked();
+  void closeRevoked(String reason);
 }

@@ -77,6 +77,7 @@ public final class LiveSession implements DeviceSession {
 
   void open() {
     sessions.register(this);
+    pipeline.dataUsage().track(deviceId, link.wireBytes());
     pipeline.metrics().connectAccepted();
     pipeline.hub().notifySession(notice(SessionNotice.State.OPENED, System.currentTimeMillis()));
     LOG.debug("online [device-id: {}, protocol: {}, remote: {}]", deviceId, pipeline.protocol(), link.remoteAddress());
@@ -254,6 +255,11 @@ public final class LiveSession implements DeviceSession {
           ? Future.succeededFuture("sent")
           : Future.failedFuture(new DeviceFailure(Kind.NOT_ALLOWED, "the device does not listen for events"));
       case END_SESSION -> Future.succeededFuture(endIfAuthenticatedWith(command.argument()));
+      case DISCONNECT -> {
+        pipeline.connectionClosed(ConnectionClose.CONNECTIVITY_PAUSED, deviceId, link.remoteAddress(), command.argument());
+        link.closeRevoked("the device may not use the network now: " + command.argument());
+        yield Future.succeededFuture("ended");
+      }
     };
   }
 
@@ -282,7 +288,7 @@ public final class LiveSession implements DeviceSession {
     }
     pipeline.connectionClosed(ConnectionClose.CERTIFICATE_REVOKED, deviceId, link.remoteAddress(), "certificate sha256 " + certificateFingerprint
         + " was revoked");
-    link.closeRevoked();
+    link.closeRevoked("the certificate this connection was authenticated with was revoked");
     return "ended";
   }
 
@@ -292,6 +298,7 @@ public final class LiveSession implements DeviceSession {
       return;
     }
     closed = true;
+    pipeline.dataUsage().ended(link.wireBytes());
     if (commands != null) {
       commands.close();
     }

@@ -38,6 +38,7 @@ public final class SessionPipeline {
   private final ConnectionBudget budget;
   private final EventQuota eventQuota;
   private final long overloadRetryNanos;
+  private final DataUsageMeter dataUsage;
   private final SampledLog log = new SampledLog(LoggerFactory.getLogger(SessionPipeline.class));
   /** What the handshake steps of every session log (updates offered, verified, failed; the hub not answering). */
   private final SampledLog handshakeLog = new SampledLog(LoggerFactory.getLogger(SessionHandshake.class));
@@ -46,9 +47,11 @@ public final class SessionPipeline {
    * @param eventQuota the events and descriptions one session may send
    * @param overloadRetry how long a durable event the hub could not take is offered to it again, where
    *     the transport can hold the device meanwhile ({@link DeviceLink#holdsDurableEvents()})
+   * @param dataUsage where every session's wire bytes are summed for the hub (one for every transport)
    */
   public SessionPipeline(String protocol, HubClient hub, DeviceSessions sessions, GatewayMetrics metrics, ConnectionBudget budget,
-      EventQuota eventQuota, Duration overloadRetry) {
+      EventQuota eventQuota, Duration overloadRetry, DataUsageMeter dataUsage) {
+    this.dataUsage = dataUsage;
     this.protocol = protocol;
     this.hub = hub;
     this.sessions = sessions;
@@ -73,6 +76,11 @@ public final class SessionPipeline {
 
   public HubClient hub() {
     return hub;
+  }
+
+  /** Where the sessions' wire bytes are summed. */
+  DataUsageMeter dataUsage() {
+    return dataUsage;
   }
 
   /** The events and descriptions one session may send. */

@@ -87,6 +87,7 @@ public final class GatewayUnderTest {
     private Duration outboundStall = Duration.ofSeconds(30);
     private EventQuota eventQuota = new EventQuota(1, 20);
     private Duration overloadRetry = Duration.ofSeconds(1);
+    private Duration dataUsageFlush = Duration.ofMillis(200);
 
     public Settings maxConnections(int connections) {
       maxConnections = connections;
@@ -108,6 +109,11 @@ public final class GatewayUnderTest {
       return this;
     }
 
+    public Settings dataUsageFlush(Duration flush) {
+      dataUsageFlush = flush;
+      return this;
+    }
+
     public Settings overloadRetry(Duration retry) {
       overloadRetry = retry;
       return this;
@@ -117,7 +123,7 @@ public final class GatewayUnderTest {
       MqttSettings mqttSettings = new MqttSettings("127.0.0.1", 0, 0, true, 16_384, connectTimeout, outboundStall);
       CoapSettings coapSettings = new CoapSettings("127.0.0.1", 0, 0, false, 1000, 1000, Duration.ofHours(1), 0,
           Duration.ofSeconds(60), Duration.ofMinutes(30), new CoapThreads(COAP_EXECUTORS, 0, 0, 0));
-      return new GatewaySettings(mqttSettings, coapSettings, HUB_TIMEOUT, LISTENER_INSTANCES, maxConnections, true, eventQuota, overloadRetry);
+      return new GatewaySettings(mqttSettings, coapSettings, HUB_TIMEOUT, LISTENER_INSTANCES, maxConnections, true, eventQuota, overloadRetry, dataUsageFlush);
     }
   }
 

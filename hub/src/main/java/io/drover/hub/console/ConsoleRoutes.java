@@ -31,7 +31,9 @@ public final class ConsoleRoutes implements ApiFeature {
 
   static final String WEB_ROOT = "console";
   /** Client-side routes, which the page's own router resolves. */
-  private static final String PAGE_PATHS = "^/(?:login|signup|events|devices(?:/[^/]+)?|integrations(?:/[^/]+){0,2}|products(?:/[^/]+){0,4}|billing|oauth/authorize|verify-email)?$";
+  private static final String PAGE_PATHS = "^/(?:login|signup|events|sims|devices(?:/[^/]+)?|integrations(?:/[^/]+){0,2}|products(?:/[^/]+){0,4}|billing|oauth/authorize|verify-email)?$";
+  /** uPlot (the charts), from its webjar on the classpath: nothing is fetched from a CDN. */
+  static final String UPLOT_ROOT = "META-INF/resources/webjars/uplot/1.6.30/dist";
   /**
    * Only this origin's own files and API: the Console fetches nothing from anywhere else, and this
    * makes the browser hold it to that.
@@ -63,6 +65,9 @@ public final class ConsoleRoutes implements ApiFeature {
         .setCachingEnabled(true)
         .setDirectoryListing(false)
         .setIncludeHidden(false);
+    // before /assets/*: the vendored chart library lives in its jar, not in console/assets
+    StaticHandler uplot = StaticHandler.create(UPLOT_ROOT).setCachingEnabled(true).setDirectoryListing(false).setIncludeHidden(false);
+    router.get("/assets/vendor/uplot/*").handler(this::headers).handler(uplot);
     router.get("/assets/*").handler(this::headers).handler(assets);
     router.getWithRegex(PAGE_PATHS).handler(this::headers).handler(this::page);
     return vertx.fileSystem().readFile(WEB_ROOT + "/index.html").map(content -> {

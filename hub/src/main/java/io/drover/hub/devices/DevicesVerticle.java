@@ -13,6 +13,7 @@ import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.gateway.contract.SessionNotice;
 import io.drover.hub.HubAddresses;
+import io.drover.hub.sims.SimBlocks;
 import io.drover.hub.devices.certificates.CertificateIndex;
 import io.drover.hub.devices.certificates.CertificateRule;
 import io.drover.hub.events.EventsVerticle;
@@ -64,6 +65,7 @@ public final class DevicesVerticle extends VerticleBase {
    * back later) rather than queued past that deadline.
    */
   private static final int MAX_CERTIFICATE_CHECKS = 4096;
+  static final String SIM_NOT_ACTIVE = "the device's SIM is not active (deactivated, or paused at its data limit)";
 
   private final DeviceRepository repository;
   private final SecretSealer sealer;
@@ -71,6 +73,7 @@ public final class DevicesVerticle extends VerticleBase {
   private final ClusterView cluster;
   private final Duration connectivityFlushInterval;
   private final CertificateIndex certificates;
+  private final SimBlocks simBlocks;
   private CredentialIndex credentials;
   private CertificateRule certificateRule;
   private ConnectivityRecorder connectivity;
@@ -84,8 +87,9 @@ public final class DevicesVerticle extends VerticleBase {
   private final InOrder reloads = new InOrder();
 
   public DevicesVerticle(Pool pool, SecretSealer sealer, DeviceDirectory directory, CertificateIndex certificates, ClusterView cluster,
-      Duration connectivityFlushInterval) {
+      Duration connectivityFlushInterval, SimBlocks simBlocks) {
     this.repository = new DeviceRepository(pool);
+    this.simBlocks = simBlocks;
     this.certificates = certificates;
     this.sealer = sealer;
     this.directory = directory;
@@ -273,6 +277,7 @@ public final class DevicesVerticle extends VerticleBase {
       }
       try {
         credentials.verify(request.deviceId(), request.secret());
+        refuseWithoutConnectivity(request.deviceId());
         message.reply(new AuthenticatedDevice(request.deviceId()).toJson());
       } catch (DeviceFailure failure) {
         message.fail(failure.kind().busCode(), failure.getMessage());
@@ -315,7 +320,14 @@ public final class DevicesVerticle extends VerticleBase {
       message.fail(malformed.kind().busCode(), malformed.getMessage());
       return;
     }
-    certificateRule.authenticate(request).onComplete(decided -> {
+    certificateRule.authenticate(request).compose(device -> {
+      try {
+        refuseWithoutConnectivity(device.deviceId());
+        return Future.succeededFuture(device);
+      } catch (DeviceFailure refused) {
+        return Future.failedFuture(refused);
+      }
+    }).onComplete(decided -> {
       if (decided.succeeded()) {
         message.reply(decided.result().toJson());
         return;
@@ -362,6 +374,10 @@ public final class DevicesVerticle extends VerticleBase {
       message.fail(DeviceFailure.Kind.UNKNOWN_DEVICE.busCode(), "no such device, or it has no key for DTLS");
       return;
     }
+    if (simBlocks.blocked(id)) {
+      message.fail(DeviceFailure.Kind.NOT_ALLOWED.busCode(), SIM_NOT_ACTIVE);
+      return;
+    }
     try {
       message.reply(new JsonObject().put("psk", sealer.open(id, sealed)));
     } catch (IllegalStateException e) {
@@ -375,8 +391,23 @@ public final class DevicesVerticle extends VerticleBase {
     String deviceId = credentials.deviceForPublicKey(message.body().getString("public_key", ""));
     if (deviceId == null) {
       message.fail(DeviceFailure.Kind.UNKNOWN_DEVICE.busCode(), "no device has this key");
+    } else if (simBlocks.blocked(deviceId)) {
+      message.fail(DeviceFailure.Kind.NOT_ALLOWED.busCode(), SIM_NOT_ACTIVE);
     } else {
       message.reply(new JsonObject().put("device_id", deviceId));
+    }
+  }
+
+  /**
+   * A device whose SIM is deactivated or paused at its data limit may not connect, whatever it
+   * authenticates with (checked after its credentials, so that this says nothing of a device to
+   * whoever does not hold them). Answered from memory ({@link SimBlocks}).
+   *
+   * @throws DeviceFailure NOT_ALLOWED
+   */
+  private void refuseWithoutConnectivity(String deviceId) {
+    if (simBlocks.blocked(deviceId)) {
+      throw new DeviceFailure(DeviceFailure.Kind.NOT_ALLOWED, SIM_NOT_ACTIVE);
     }
   }
 

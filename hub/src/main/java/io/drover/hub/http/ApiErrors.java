@@ -177,9 +177,13 @@ final class ApiErrors {
     if (failure instanceof ApiException api && api.retryAfterSeconds() > 0) {
       ctx.response().putHeader("Retry-After", Long.toString(api.retryAfterSeconds()));
     }
+    JsonObject body = new JsonObject();
+    if (failure instanceof ApiException api && api.details() != null) {
+      body.mergeIn(api.details());
+    }
     ctx.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("ok", false).put("error", error).put("error_description", description).encode());
+        .end(body.put("ok", false).put("error", error).put("error_description", description).encode());
   }
 }

@@ -6,6 +6,8 @@ public final class ApiException extends RuntimeException {
   private final int status;
   private final String error;
   private final long retryAfterSeconds;
+  /** Fields added to the error JSON beside ok, error and error_description (which lists what was refused); null for none. */
+  private final io.vertx.core.json.JsonObject details;
 
   public ApiException(int status, String error, String description) {
     this(status, error, description, 0);
@@ -17,6 +19,21 @@ public final class ApiException extends RuntimeException {
     this.status = status;
     this.error = error;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.details = null;
+  }
+
+  /** @param details fields added to the error JSON, for example the entries of a request that were refused */
+  public ApiException(int status, String error, String description, io.vertx.core.json.JsonObject details) {
+    super(description, null, false, false);
+    this.status = status;
+    this.error = error;
+    this.retryAfterSeconds = 0;
+    this.details = details;
+  }
+
+  /** @return the fields added to the error JSON, or null */
+  public io.vertx.core.json.JsonObject details() {
+    return details;
   }
 
   public int status() {

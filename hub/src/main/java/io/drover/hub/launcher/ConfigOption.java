@@ -68,6 +68,9 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("gateway.overload-retry-ms", "10000",
           "How long a QoS 1 event the hub could not take (overloaded, unavailable) is offered to it again while the device waits for its PUBACK, "
               + "reading from it paused; past it the device is answered as before (MQTT 3.1.1: the connection is closed; MQTT 5: PUBACK 0x97 or 0x83)"),
+      new ConfigOption("gateway.data-usage-flush-seconds", "30",
+          "How often a gateway sends the hub the bytes each device's sessions moved on the wire (summed in memory); a SIM's usage and its data "
+              + "limit are this late at most"),
       new ConfigOption("devices.events-per-second", "50",
           "Events (and descriptions) one device may send per second on average, over any transport; more are refused for good as quota_exceeded "
               + "(MQTT 5 PUBACK 0x97, MQTT 3.1.1 PUBACK and c/err, CoAP 4.29)"),

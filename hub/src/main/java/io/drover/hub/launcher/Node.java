@@ -78,6 +78,9 @@ import io.drover.hub.products.fleet.ProductDevicesApi;
 import io.drover.hub.products.fleet.ReportedImport;
 import io.drover.hub.quotas.QuotaRepository;
 import io.drover.hub.quotas.QuotasApi;
+import io.drover.hub.sims.SimBlocks;
+import io.drover.hub.sims.SimMeter;
+import io.drover.hub.sims.SimsApi;
 import io.drover.hub.storage.Database;
 import io.drover.hub.tls.DtlsServerCertificate;
 import io.drover.hub.tls.NodeCertificate;
@@ -267,7 +270,9 @@ public final class Node {
           cluster, new DeviceCommands(vertx.eventBus(), ownership));
       deploy(integrations);
       deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster, integrations.outbox()));
-      deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval()));
+      // issue 19: devices whose SIM is not active are refused at connect, from memory
+      SimBlocks simBlocks = SimBlocks.loadAtStart(pool, vertx.eventBus());
+      deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval(), simBlocks));
       // issue 15: claim codes devices report, handed over by the events verticle
       ClaimCodes claimCodes = new ClaimCodes(pool);
       PersonClaims personClaims = new PersonClaims(pool);
@@ -275,6 +280,8 @@ public final class Node {
       deploy(new ClaimCodeReports(claimCodes, personClaims, customerClaims, new ReportedImport(pool, vertx.eventBus()), directory));
       DeviceDirectory devices = directory;
       DeviceCommands commands = new DeviceCommands(vertx.eventBus(), ownership);
+      // issue 19: the gateways' wire bytes into each SIM's daily usage, and the data limits
+      deploy(new SimMeter(pool, commands));
       TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
       FirmwareIndexLoader firmwareLoader = new FirmwareIndexLoader(pool, firmwareTargets);
       FirmwareRepository firmware = new FirmwareRepository(pool);
@@ -324,6 +331,8 @@ public final class Node {
           new FirmwareApi(v, access, productAccess, firmware, firmwareTargets, firmwareLoader, config.dataDir().resolve("uploads"), commands),
           new ProductDevicesApi(v, pool, access, productAccess, devices, config.dataDir().resolve("uploads"), firmwareTargets),
           new GroupsApi(pool, v.eventBus(), access, productAccess),
+          // issue 19: SIM cards, their actions and data usage
+          new SimsApi(v, pool, access, productAccess, commands, config.dataDir().resolve("uploads")),
           // issue 18: integrations (webhooks); the delivery engine reads what this stores
           new IntegrationsApi(v, pool, access, productAccess, sealer, integrationTargets, config.integrations()),
           // issue 7, customers: product clients, customers, activation codes, Login with Drover's consent

@@ -114,7 +114,8 @@ public record NodeConfig(
             r.integer("gateway.max-connections", 0, 10_000_000),
             roles.hub(),
             new EventQuota(r.integer("devices.events-per-second", 1, 1_000_000), r.integer("devices.events-burst", 1, 1_000_000)),
-            Duration.ofMillis(r.integer("gateway.overload-retry-ms", 0, 600_000))),
+            Duration.ofMillis(r.integer("gateway.overload-retry-ms", 0, 600_000)),
+            Duration.ofSeconds(r.integer("gateway.data-usage-flush-seconds", 1, 3600))),
         r.tls(),
         r.text("devices.ca-file").isBlank() ? null : r.readableFile("devices.ca-file"),
         r.text("secrets.master-key-file").isBlank()

@@ -103,7 +103,7 @@ class ProductsBrowserTest {
     assertEquals(1, productId.findElements(By.cssSelector("svg.icon")).size());
     List<String> sections = browser.findElements(By.cssSelector("[data-role=product-nav] [data-section]")).stream()
         .map(e -> e.getDomAttribute("data-section")).toList();
-    assertEquals(List.of("devices", "groups", "firmware", "logs", "team", "customers", "integrations", "billing", "configuration"), sections,
+    assertEquals(List.of("devices", "groups", "firmware", "logs", "team", "customers", "sims", "integrations", "billing", "configuration"), sections,
         "the product's own sidebar; no Map for a Boron product");
 
     // invite the second account

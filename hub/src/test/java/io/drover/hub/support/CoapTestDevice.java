@@ -43,6 +43,19 @@ public final class CoapTestDevice implements AutoCloseable {
   /** The cloud's events this device got ({@code POST /e/<name>}), "name=data", oldest first. */
   private final java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  private final java.util.concurrent.atomic.AtomicLong bytesSent = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong bytesReceived = new java.util.concurrent.atomic.AtomicLong();
+
+  /** UDP payload bytes this device sent: every DTLS record, the handshake's included. */
+  public long bytesSent() {
+    return bytesSent.get();
+  }
+
+  /** UDP payload bytes this device received. */
+  public long bytesReceived() {
+    return bytesReceived.get();
+  }
+
   private CoapTestDevice(int port, String identity, String key, Map<String, Function<String, String>> functions, Map<String, String> variables,
       boolean connectionId) {
     this(port, functions, variables, connectionId, builder -> builder.setAdvancedPskStore(
@@ -62,7 +75,20 @@ public final class CoapTestDevice implements AutoCloseable {
     DtlsConnectorConfig.Builder dtlsBuilder = DtlsConnectorConfig.builder(config);
     credentials.accept(dtlsBuilder);
     DtlsConnectorConfig dtls = dtlsBuilder.build();
-    DTLSConnector connector = new DTLSConnector(dtls);
+    // counts every datagram this device puts on the wire and takes off it: what a SIM's metering must find
+    DTLSConnector connector = new DTLSConnector(dtls) {
+      @Override
+      protected void sendNextDatagramOverNetwork(java.net.DatagramPacket datagram) throws java.io.IOException {
+        bytesSent.addAndGet(datagram.getLength());
+        super.sendNextDatagramOverNetwork(datagram);
+      }
+
+      @Override
+      protected void processDatagram(java.net.DatagramPacket packet, java.net.InetSocketAddress router) {
+        bytesReceived.addAndGet(packet.getLength());
+        super.processDatagram(packet, router);
+      }
+    };
     connector.setAlertHandler((peer, alert) -> alerts.add(alert.getDescription().name().toLowerCase(java.util.Locale.ROOT)));
     endpoint = CoapEndpoint.builder().setConfiguration(config).setConnector(connector).build();
     this.port = port;
