@@ -41,8 +41,10 @@ class DockerFilesTest {
     assertTrue(globalArgs.stream().anyMatch(l -> l.startsWith("ARG BASE_IMAGE=")), "ARG BASE_IMAGE before the first FROM: " + globalArgs);
 
     List<String> froms = lines.stream().filter(l -> l.startsWith("FROM ")).toList();
-    assertEquals(List.of("FROM ${BUILD_IMAGE} AS build", "FROM ${BASE_IMAGE} AS run"), froms, "the two stages");
-    List<String> build = lines.subList(firstFrom, indexOf(lines, "FROM ${BASE_IMAGE}"));
+    assertTrue(globalArgs.contains("ARG JAR_STAGE=build"), "Maven builds the jar unless told otherwise: " + globalArgs);
+    assertEquals(List.of("FROM ${BUILD_IMAGE} AS build", "FROM scratch AS prebuilt", "FROM ${JAR_STAGE} AS jar", "FROM ${BASE_IMAGE} AS run"),
+        froms, "the stages: Maven's, the prebuilt jar's, the one chosen, the runtime");
+    List<String> build = lines.subList(firstFrom, indexOf(lines, "FROM scratch"));
     List<String> run = lines.subList(indexOf(lines, "FROM ${BASE_IMAGE}"), lines.size());
     assertTrue(build.stream().anyMatch(l -> l.startsWith("RUN mvn ") && l.contains("-pl hub -am package")), "Maven packages the hub: " + build);
     for (String copy : build.stream().filter(l -> l.startsWith("COPY ")).toList()) {
@@ -51,7 +53,7 @@ class DockerFilesTest {
         assertTrue(Files.exists(ROOT.resolve(parts[i])), "the build stage copies " + parts[i] + ", which the repository has");
       }
     }
-    assertTrue(run.contains("COPY --from=build /src/hub/target/drover.jar /opt/drover/drover.jar"), "the jar from the build stage: " + run);
+    assertTrue(run.contains("COPY --from=jar /src/hub/target/drover.jar /opt/drover/drover.jar"), "the jar from the chosen stage: " + run);
 
     String user = last(run, "USER ");
     assertFalse(user.matches("USER (root|0)(:.*)?"), "runs as a non-root user: " + user);
@@ -63,7 +65,8 @@ class DockerFilesTest {
     assertEquals("ENTRYPOINT [\"java\", \"-jar\", \"/opt/drover/drover.jar\"]", last(run, "ENTRYPOINT "));
 
     List<String> ignored = Files.readAllLines(ROOT.resolve(".dockerignore"));
-    assertTrue(ignored.containsAll(List.of("**/target", "**/node_modules", "docker/secrets")), "build output and secrets stay out of the context");
+    assertTrue(ignored.containsAll(List.of("**/target", "!hub/target/drover.jar", "**/node_modules", "docker/secrets")),
+        "build output (but the jar a prebuilt build takes) and secrets stay out of the context");
   }
 
   @Test
@@ -133,7 +136,8 @@ class DockerFilesTest {
     assertTrue(((List<Object>) services.get("prometheus").get("secrets")).contains(Map.of("source", "metrics-token", "target", "drover-metrics-token")),
         "Prometheus mounts the metrics token where its job reads it");
     assertEquals(List.of("/etc/prometheus/alerts.yml"), prometheus.get("rule_files"));
-    assertTrue(((List<String>) services.get("prometheus").get("volumes")).contains("../dashboards/alerts.yml:/etc/prometheus/alerts.yml:ro"),
+    assertTrue(((List<Object>) services.get("prometheus").get("volumes")).contains(
+        Map.of("type", "bind", "source", "../dashboards/alerts.yml", "target", "/etc/prometheus/alerts.yml", "read_only", true)),
         "the alert rules are dashboards/alerts.yml");
 
     Map<String, Object> datasource = ((List<Map<String, Object>>) yaml(DOCKER.resolve("grafana-datasource.yml")).get("datasources")).get(0);
@@ -196,9 +200,12 @@ class DockerFilesTest {
     List<Path> sources = new ArrayList<>();
     for (Map<String, Object> service : services.values()) {
       for (Object volume : (List<Object>) service.getOrDefault("volumes", List.of())) {
-        String source = ((String) volume).split(":")[0];
-        if (source.startsWith(".")) {
-          sources.add(DOCKER.resolve(source).normalize());
+        if (volume instanceof Map<?, ?> bind) {
+          // a missing source must stop `up`: only the long form does (the short one makes a directory)
+          assertEquals("bind", bind.get("type"), "a file of the repository is mounted in the long form: " + volume);
+          sources.add(DOCKER.resolve((String) bind.get("source")).normalize());
+        } else {
+          assertFalse(((String) volume).startsWith("."), "a file of the repository is mounted in the long form: " + volume);
         }
       }
     }
