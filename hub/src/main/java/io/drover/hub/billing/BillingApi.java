@@ -46,10 +46,10 @@ public final class BillingApi implements ApiFeature {
     router.get("/v1/billing").handler(access::requireUser).handler(this::status);
     router.get("/v1/billing/plans").handler(access::requireUser).handler(this::plans);
     router.get("/v1/card").handler(access::requireUser).handler(this::card);
-    router.put("/v1/card").handler(RequestBodies.handler()).handler(access::requireUser).handler(this::updateCard);
+    router.put("/v1/card").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::updateCard);
     String product = "/v1/products/:" + ProductAccess.PATH_PARAM + "/billing";
     router.get(product).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_BILLING)).handler(this::product);
-    router.put(product).handler(RequestBodies.handler()).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_BILLING))
+    router.put(product).handler(access::requireUser).handler(products.require(ProductPermission.MANAGE_BILLING)).handler(RequestBodies.handler())
         .handler(this::changePlan);
     return Future.succeededFuture();
   }
@@ -110,10 +110,17 @@ public final class BillingApi implements ApiFeature {
     billing.product(ProductAccess.scope(ctx).productId()).onSuccess(answer -> ctx.json(answer.put("ok", true))).onFailure(ctx::fail);
   }
 
+  /** The owner's, whose card pays for it (the guide: the owner manages the tier), or a node administrator's. */
   private void changePlan(RoutingContext ctx) {
+    ProductAccess.ProductScope scope = ProductAccess.scope(ctx);
+    Principal caller = AccessCheck.principal(ctx);
+    if (!caller.admin() && !Long.valueOf(scope.ownerId()).equals(caller.userId())) {
+      ctx.fail(new ApiException(403, "forbidden", "Only the product's owner changes its plan: the owner's card pays for it"));
+      return;
+    }
     JsonObject body = RequestBodies.fields(ctx);
     Object plan = body.getValue("plan");
-    int productId = ProductAccess.scope(ctx).productId();
+    int productId = scope.productId();
     billing.changePlan(productId, plan instanceof String text ? text : null, AccessCheck.principal(ctx).admin(), clock.instant())
         .compose(change -> billing.product(productId).map(view -> view.put("ok", true).put("change", change)))
         .onSuccess(ctx::json)

@@ -22,7 +22,7 @@ public final class BillingScheduler extends VerticleBase {
   private final ClusterView cluster;
   private final Clock clock;
   private long timer = -1;
-  private Future<Billing.PassResult> running = Future.succeededFuture();
+  private volatile Future<Billing.PassResult> running = Future.succeededFuture();
 
   public BillingScheduler(Billing billing, ClusterView cluster, Clock clock) {
     this.billing = billing;
@@ -33,7 +33,8 @@ public final class BillingScheduler extends VerticleBase {
   @Override
   public Future<?> start() {
     timer = vertx.setPeriodic(billing.settings().tickInterval().toMillis(), id -> {
-      if (cluster.leads()) {
+      // a pass longer than the tick is not followed by a queue of them: the timer skips while one runs
+      if (cluster.leads() && running.isComplete()) {
         tick().onFailure(cause -> LOG.warn("billing pass failed, retried at the next tick [cause: {}]", cause.getMessage()));
       }
     });

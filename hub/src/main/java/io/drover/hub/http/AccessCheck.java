@@ -33,9 +33,10 @@ public final class AccessCheck {
     if (!locks.isLocked(userId) || !changes(ctx.request().method())) {
       return null;
     }
-    String path = ctx.request().path();
-    if (path.equals("/v1/card") || path.startsWith("/v1/billing") || path.startsWith("/v1/access_tokens")
-        || path.equals("/v1/events/stream_tickets")) {
+    // the path the router routes (dot segments removed), not the one sent: /v1/billing/../devices/x is /v1/devices/x
+    String path = ctx.normalizedPath();
+    if (path.equals("/v1/card") || path.equals("/v1/billing") || path.startsWith("/v1/billing/") || path.startsWith("/v1/access_tokens/")
+        || path.equals("/v1/access_tokens") || path.equals("/v1/events/stream_tickets")) {
       return null;
     }
     return new ApiException(403, AccountLocks.ERROR, whose + ": update your card on the Billing page (nothing has been deleted)");

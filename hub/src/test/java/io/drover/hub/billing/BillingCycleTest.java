@@ -161,6 +161,14 @@ class BillingCycleTest {
     assertEquals(false, error.getBoolean("ok"));
     assertEquals("account_locked", error.getString("error"));
     assertTrue(error.getString("error_description").startsWith("account locked: update your card"), refused.body());
+    // dot segments: the lock judges the path the router routes, not an exempt prefix before a ".."
+    HttpResponse<String> dotted = node.post("/v1/billing/../products", new JsonObject().put("product", new JsonObject().put("name", "Dotted")
+        .put("platform_id", 12)).encode(), owner);
+    assertEquals(403, dotted.statusCode(), dotted.body());
+    assertEquals("account_locked", new JsonObject(dotted.body()).getString("error"));
+    HttpResponse<String> dottedTeam = node.post("/v1/billing/../products/" + productId + "/groups", new JsonObject().put("name", "dotted").encode(),
+        developer);
+    assertEquals(403, dottedTeam.statusCode(), dottedTeam.body());
     HttpResponse<String> planRefused = node.send("PUT", "/v1/products/" + productId + "/billing", new JsonObject().put("plan", "free").encode(), owner);
     assertEquals(403, planRefused.statusCode(), planRefused.body());
     HttpResponse<String> teammate = node.post("/v1/products/" + productId + "/groups", new JsonObject().put("name", "north").encode(), developer);

@@ -126,6 +126,22 @@ class BillingInputTest {
   }
 
   @Test
+  void onlyTheOwnerChangesThePlanTheOwnersCardPaysFor() throws Exception {
+    int productId = product("Shared Lamp");
+    for (String role : new String[] {"administrator", "developer"}) {
+      String member = role + "@plan.example";
+      String token = node.signUpAndLogIn(member, "password of the " + role);
+      node.execute("INSERT INTO product_members (product_id, user_id, role) SELECT " + productId + ", id, '" + role + "' FROM users WHERE username = '"
+          + member + "'");
+      JsonObject refused = error(node.send("PUT", "/v1/products/" + productId + "/billing", new JsonObject().put("plan", "growth").encode(), token),
+          403, "forbidden");
+      assertFalse(refused.getString("error_description").isEmpty(), role);
+    }
+    assertEquals("free", node.query("SELECT plan FROM products WHERE id = " + productId), "unchanged");
+    assertEquals(200, node.send("PUT", "/v1/products/" + productId + "/billing", new JsonObject().put("plan", "growth").encode(), owner).statusCode());
+  }
+
+  @Test
   void aDowngradeBelowTheTeamIsRefused() throws Exception {
     int productId = product("Crowded Lamp");
     assertEquals(200, node.send("PUT", "/v1/products/" + productId + "/billing", new JsonObject().put("plan", "growth").encode(), owner).statusCode());
