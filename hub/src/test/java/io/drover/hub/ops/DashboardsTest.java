@@ -276,7 +276,7 @@ class DashboardsTest {
     }
   }
 
-  /** Until Prometheus has scraped the node after the traffic, its rules loaded. */
+  /** Until Prometheus has scraped the node after the traffic and evaluated its rules. */
   private static void awaitScrape() throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (true) {
@@ -285,7 +285,7 @@ class DashboardsTest {
             .getJsonObject("data").getJsonArray("result");
         JsonArray written = api("/api/v1/query?query=" + URLEncoder.encode("drover_events_written_total > 0", StandardCharsets.UTF_8))
             .getJsonObject("data").getJsonArray("result");
-        if (!up.isEmpty() && !written.isEmpty()) {
+        if (!up.isEmpty() && !written.isEmpty() && rulesEvaluated()) {
           return;
         }
       } catch (IOException | IllegalStateException notYet) {
@@ -303,6 +303,21 @@ class DashboardsTest {
     String[] words = name.split("_");
     String prefix = words.length > 1 ? words[0] + "_" + words[1] : name;
     return exported.stream().filter(n -> n.startsWith(prefix)).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+  }
+
+  /** Every rule has been evaluated once (its health is no longer "unknown"). */
+  private static boolean rulesEvaluated() throws IOException, InterruptedException {
+    JsonArray groups = api("/api/v1/rules").getJsonObject("data").getJsonArray("groups");
+    boolean any = false;
+    for (Object g : groups) {
+      for (Object r : ((JsonObject) g).getJsonArray("rules")) {
+        any = true;
+        if ("unknown".equals(((JsonObject) r).getString("health"))) {
+          return false;
+        }
+      }
+    }
+    return any;
   }
 
   private static String substitute(String expression) {
