@@ -318,7 +318,7 @@ public final class Node {
       TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
       FirmwareIndexLoader firmwareLoader = new FirmwareIndexLoader(pool, firmwareTargets);
       FirmwareRepository firmware = new FirmwareRepository(pool);
-      deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware, new AutoApproval(pool, vertx.eventBus())));
+      deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware, new AutoApproval(pool, vertx.eventBus()), registry));
       // issue 9, Asset Tracker: settings and the index of each device's effective checksum
       ConfigIndexLoader trackerConfig = new ConfigIndexLoader(pool, ConfigIndexLoader.loadAtStart(pool));
       deploy(new TrackerVerticle(trackerConfig, pool));
