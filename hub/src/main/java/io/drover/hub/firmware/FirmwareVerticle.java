@@ -4,6 +4,7 @@ import io.drover.hub.products.fleet.AutoApproval;
 
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.hub.IndexReloads;
 import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.products.FleetChanges;
 import io.micrometer.core.instrument.Counter;
@@ -38,6 +39,7 @@ public final class FirmwareVerticle extends VerticleBase {
   private final Counter verified;
   private final Counter failed;
   private final Counter rolloutsHalted;
+  private final IndexReloads reloads;
   private final Map<String, Buffer> binaries = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Buffer> eldest) {
@@ -53,6 +55,7 @@ public final class FirmwareVerticle extends VerticleBase {
     this.rolloutsHalted = Counter.builder("drover.firmware.rollouts.halted")
         .description("Staged rollouts halted because a batch's failures passed the rollout's threshold")
         .register(registry);
+    this.reloads = IndexReloads.create(registry, "firmware_targets");
     this.index = index;
     this.loader = loader;
     this.firmware = firmware;
@@ -186,9 +189,9 @@ public final class FirmwareVerticle extends VerticleBase {
       // a deleted version may come back with other bytes under the same number
       binaries.keySet().removeIf(key -> key.startsWith(productId + "/"));
     }
-    Future<Void> reload = notice.getBoolean("all", false) || productId != null && notice.getJsonArray("device_ids") == null
+    Future<Void> reload = reloads.timed(() -> notice.getBoolean("all", false) || productId != null && notice.getJsonArray("device_ids") == null
         ? loader.reloadProduct(productId)
-        : loader.reloadDevices(FirmwareIndexLoader.ids(notice.getJsonArray("device_ids")));
+        : loader.reloadDevices(FirmwareIndexLoader.ids(notice.getJsonArray("device_ids"))));
     reload.onFailure(cause -> LOG.warn("targeting index not reloaded [notice: {}, cause: {}]", notice.encode(), cause.getMessage()));
   }
 }

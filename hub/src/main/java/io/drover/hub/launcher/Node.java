@@ -321,7 +321,7 @@ public final class Node {
       deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware, new AutoApproval(pool, vertx.eventBus()), registry));
       // issue 9, Asset Tracker: settings and the index of each device's effective checksum
       ConfigIndexLoader trackerConfig = new ConfigIndexLoader(pool, ConfigIndexLoader.loadAtStart(pool));
-      deploy(new TrackerVerticle(trackerConfig, pool));
+      deploy(new TrackerVerticle(trackerConfig, pool, registry));
       deploy(new LocationRecorder(pool, trackerConfig.index()));
       AttemptLimits attempts = new AttemptLimits(pool, config.accounts().maxBackoff());
       PasswordGuard passwords = new PasswordGuard(
