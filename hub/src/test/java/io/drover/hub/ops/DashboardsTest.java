@@ -110,6 +110,12 @@ class DashboardsTest {
     if (vertx != null) {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
+    if (work != null) {
+      // Prometheus' data directory: megabytes per run
+      try (Stream<Path> files = Files.walk(work)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+      }
+    }
     if (node != null) {
       node.close();
     }
