@@ -96,10 +96,10 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
   private boolean outboundHold;
   private boolean readingPaused;
 
-  /** @param failed takes the device ID (null before it is known) and the error */
   /** What the connection moved on the wire since its accept; counted by {@link WireCounter}. */
   private final WireBytes wireBytes;
 
+  /** @param failed takes the device ID (null before it is known) and the error */
   MqttConnection(MqttEndpoint endpoint, NetSocketInternal socket, Context context, SessionPipeline pipeline, MqttSettings settings, boolean admitted,
       BiConsumer<String, Throwable> failed, WireBytes wireBytes) {
     this.endpoint = endpoint;

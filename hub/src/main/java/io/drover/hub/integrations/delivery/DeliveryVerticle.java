@@ -54,6 +54,9 @@ public final class DeliveryVerticle extends VerticleBase {
   private static final int HOST_QUEUE = 1000;
   private static final int CLAIM_BATCH = 100;
   private static final int PUT_BACK_SECONDS = 5;
+  /** Integrations left out of a claim at most (the statement's array stays small). */
+  private static final int MAX_SKIPPED = 1000;
+  private static final String[] NONE = new String[0];
   private static final long LEASE_MARGIN_MILLIS = 5000;
   private static final long SETTLE_INTERVAL_MILLIS = 100;
   private static final long COUNTS_INTERVAL_MILLIS = 5000;
@@ -71,6 +74,12 @@ public final class DeliveryVerticle extends VerticleBase {
   private final DeliveryHandoff handoff;
   private final SampledLog warnings = new SampledLog(LOG, SampledLog.TEN_SECONDS);
   private final Map<String, HostLane> lanes = new HashMap<>();
+  /**
+   * Integrations whose host's lane was full, until when (nanoTime): the claim leaves their rows in the
+   * outbox meanwhile. Without it a slow host's put-back rows, older than the others' by their due time,
+   * came back first at every claim only to be put back again, and the other integrations waited.
+   */
+  private final Map<String, Long> fullUntil = new HashMap<>();
   /** Lanes with deliveries ready to go but for the node's bound on requests in flight. */
   private final LinkedHashSet<HostLane> waitingForRoom = new LinkedHashSet<>();
   private IntegrationRepository integrations;
@@ -172,7 +181,7 @@ public final class DeliveryVerticle extends VerticleBase {
     }
     polling = true;
     long leaseEnds = System.nanoTime() + settings.lease().toNanos();
-    outbox.claim(cluster.nodeId(), reserved, (int) settings.lease().toSeconds()).onComplete(result -> {
+    outbox.claim(cluster.nodeId(), reserved, (int) settings.lease().toSeconds(), skippedNow()).onComplete(result -> {
       polling = false;
       if (result.failed()) {
         handoff.release(reserved);
@@ -355,8 +364,21 @@ public final class DeliveryVerticle extends VerticleBase {
     rescheduled.add(new Settlement(job.event.id(), job.integrationId, attempt, delay, !retry, answer.error()));
   }
 
+  /** The integrations not to claim now; those whose time is up are claimed again. */
+  private String[] skippedNow() {
+    if (fullUntil.isEmpty()) {
+      return NONE;
+    }
+    long now = System.nanoTime();
+    fullUntil.values().removeIf(until -> until - now <= 0);
+    return fullUntil.keySet().toArray(NONE);
+  }
+
   /** Given back to the outbox unsent (no attempt counted), due again in a few seconds for any node. */
   private void putBack(Job job, String reason) {
+    if ("host_queue_full".equals(reason) && fullUntil.size() < MAX_SKIPPED) {
+      fullUntil.put(job.integrationId, System.nanoTime() + TimeUnit.SECONDS.toNanos(PUT_BACK_SECONDS));
+    }
     metrics.count(Outcome.THROTTLED);
     counts.add(job.integrationId, DeliveryCounts.THROTTLED);
     warnings.info(reason, "delivery put back in the outbox [integration: {}, reason: {}]", job.integrationId, reason);

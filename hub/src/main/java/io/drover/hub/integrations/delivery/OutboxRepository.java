@@ -18,14 +18,15 @@ import java.util.List;
 final class OutboxRepository {
 
   /**
-   * Due rows nobody holds (never claimed, or their lease ran out), claimed for {@code $3} seconds;
+   * Due rows nobody holds (never claimed, or their lease ran out), but for the integrations in {@code $4},
+   * claimed for {@code $3} seconds;
    * SKIP LOCKED, so nodes claiming at once take different rows and never wait on each other. The
    * event's fields come from events (null when pruned since: the row is dropped).
    */
   private static final String CLAIM = """
       WITH due AS (
         SELECT event_id, integration_id FROM integration_outbox
-        WHERE NOT dead AND due_at <= now() AND (lease_until IS NULL OR lease_until < now())
+        WHERE NOT dead AND due_at <= now() AND (lease_until IS NULL OR lease_until < now()) AND NOT (integration_id = ANY($4::text[]))
         ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
       UPDATE integration_outbox o SET claimed_by = $1, lease_until = now() + make_interval(secs => $3::int)
       FROM due LEFT JOIN events e ON e.id = due.event_id
@@ -73,8 +74,9 @@ final class OutboxRepository {
     this.pool = pool;
   }
 
-  Future<List<Claimed>> claim(String nodeId, int limit, int leaseSeconds) {
-    return pool.preparedQuery(CLAIM).execute(Tuple.of(nodeId, limit, leaseSeconds)).map(rows -> {
+  /** @param skipped integrations not to claim now (their host's lane is full on this node) */
+  Future<List<Claimed>> claim(String nodeId, int limit, int leaseSeconds, String[] skipped) {
+    return pool.preparedQuery(CLAIM).execute(Tuple.of(nodeId, limit, leaseSeconds).addArrayOfString(skipped)).map(rows -> {
       List<Claimed> claimed = new ArrayList<>(rows.size());
       for (Row row : rows) {
         OffsetDateTime published = row.getOffsetDateTime("published_at");

@@ -188,7 +188,8 @@ final class WebhookSender {
       int status = response.statusCode();
       boolean ok = status >= 200 && status < 300;
       String error = ok ? null : "error status " + status + " from " + host;
-      answer.tryComplete(new Answer(status, kept.toString(StandardCharsets.UTF_8), total[0], error, status >= 500,
+      // 429: the receiver asks for less now, not never (RFC 6585); retried like 5xx
+      answer.tryComplete(new Answer(status, kept.toString(StandardCharsets.UTF_8), total[0], error, status >= 500 || status == 429,
           millisSince(started)));
     });
   }

@@ -444,6 +444,18 @@ class WebhookDeliveryTest {
   }
 
   @Test
+  void tooManyRequestsIsRetriedAndOtherClientErrorsAreNot() throws Exception {
+    String throttled = sandbox("throttledtest", new JsonObject().put("url", receiver.url("/status/429?hook=throttled")), null);
+    String gone = sandbox("throttledtest", new JsonObject().put("url", receiver.url("/status/404?hook=gone")), null);
+
+    device.publishAcknowledged("e/throttledtest", Buffer.buffer("1"));
+
+    TestNode.eventually(WAIT, () -> attempts(throttled).size() == 3 && attempts(gone).size() == 1, "429 tried three times, 404 once");
+    assertEquals("retry", attempts(throttled).getJsonObject(2).getString("outcome"), "the first 429 is retried");
+    assertEquals("dead", attempts(gone).getJsonObject(0).getString("outcome"), "a 404 is final");
+  }
+
+  @Test
   void otherAccountsEventsDeviceFiltersAndHookEventsDoNotTrigger() throws Exception {
     String otherDevice = "ffffffffffffffffffffffff";
     IntegrationRows.create(node, userId, null, "filtered", otherDevice, new JsonObject().put("url", receiver.url("/ok/0?hook=filtered")), null);
