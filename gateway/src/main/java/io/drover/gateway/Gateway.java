@@ -12,6 +12,7 @@ import io.drover.gateway.pipeline.SessionPipeline;
 import io.drover.gateway.session.ConnectionBudget;
 import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.SessionOwnership;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.ssl.SslContext;
 import io.vertx.core.DeploymentOptions;
@@ -69,6 +70,12 @@ public final class Gateway extends VerticleBase {
     dataUsageTimer = vertx.setPeriodic(settings.dataUsageFlush().toMillis(), id -> dataUsage.flush());
     this.dataUsage = dataUsage;
     ConnectionBudget budget = settings.maxConnections() > 0 ? new ConnectionBudget(settings.maxConnections()) : ConnectionBudget.fromFileLimit();
+    Gauge.builder("drover.gateway.connections.held", budget, ConnectionBudget::held)
+        .description("Device connections counted against gateway.max-connections, from the TCP accept")
+        .register(registry);
+    Gauge.builder("drover.gateway.connections.limit", budget, ConnectionBudget::limit)
+        .description("Device connections this process holds before refusing more (gateway.max-connections)")
+        .register(registry);
     // one pipeline for plain MQTT and MQTT over TLS: past the handshake they are the same protocol;
     // the event quota and the overload rule are the same for every transport
     SessionPipeline mqttPipeline = new SessionPipeline("mqtt", hub, sessions, new GatewayMetrics(registry, "mqtt", sessions), budget,

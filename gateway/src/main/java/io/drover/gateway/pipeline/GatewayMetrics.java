@@ -104,6 +104,12 @@ public final class GatewayMetrics {
           .tags("protocol", protocol, "reason", refusal.reason())
           .register(registry));
     }
+    if ("coap".equals(protocol)) {
+      // at zero from the start, as the other counters: a dashboard's rate() of it then reads 0, not "no data"
+      for (CertificateRefusal refusal : CertificateRefusal.values()) {
+        resumptionRefusedCounter(refusal);
+      }
+    }
   }
 
   /**
@@ -137,10 +143,14 @@ public final class GatewayMetrics {
 
   /** A DTLS session not resumed: its certificate or raw key is no longer accepted. */
   public void resumptionRefused(CertificateRefusal reason) {
-    refusedResumptions.computeIfAbsent(reason, refusal -> Counter.builder("drover.gateway.dtls.resumptions.refused")
+    resumptionRefusedCounter(reason).increment();
+  }
+
+  private Counter resumptionRefusedCounter(CertificateRefusal reason) {
+    return refusedResumptions.computeIfAbsent(reason, refusal -> Counter.builder("drover.gateway.dtls.resumptions.refused")
         .description("DTLS sessions not resumed because their certificate or raw key is no longer accepted (revoked, expired, unregistered), by reason")
         .tags("protocol", protocol, "reason", refusal.reason())
-        .register(registry)).increment();
+        .register(registry));
   }
 
   public void eventReceived() {

@@ -46,6 +46,11 @@ public final class ConnectionBudget {
     held.decrementAndGet();
   }
 
+  /** Connections held now, handshakes and connections yet to send their CONNECT included. */
+  public int held() {
+    return held.get();
+  }
+
   public int limit() {
     return limit;
   }

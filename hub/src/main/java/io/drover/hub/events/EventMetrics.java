@@ -1,6 +1,7 @@
 package io.drover.hub.events;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -22,6 +23,12 @@ public final class EventMetrics {
   final Counter[] dropped = new Counter[Refusal.values().length];
   final Counter writeFailures;
   final Timer writeLatency;
+  /** Events per INSERT, one record per batch written. */
+  final DistributionSummary batchSize;
+  /** One batch's INSERT and commit, as the database took it. */
+  final Timer commitLatency;
+  /** {@code events.queue-capacity}: what the queue depth is measured against. */
+  final AtomicInteger queueCapacity = new AtomicInteger();
   final Counter streamsCut;
   final Counter streamsRefused;
   final AtomicInteger openStreams = new AtomicInteger();
@@ -44,7 +51,18 @@ public final class EventMetrics {
         .description("From acceptance by the hub to commit in PostgreSQL")
         .serviceLevelObjectives(WRITE_LATENCY_BUCKETS)
         .register(registry);
+    batchSize = DistributionSummary.builder("drover.events.write.batch.size")
+        .description("Events per batch written (one INSERT and its commit)")
+        .serviceLevelObjectives(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)
+        .register(registry);
+    commitLatency = Timer.builder("drover.events.commit.latency")
+        .description("One batch's INSERT and commit, from its send to the database's answer")
+        .serviceLevelObjectives(WRITE_LATENCY_BUCKETS)
+        .register(registry);
     registry.gauge("drover.events.write.queue", queueDepth);
+    Gauge.builder("drover.events.write.queue.capacity", queueCapacity, AtomicInteger::get)
+        .description("Events the write queue holds at most (events.queue-capacity)")
+        .register(registry);
     Gauge.builder("drover.events.write.queue.tenants", queueTenants, AtomicInteger::get)
         .description("Tenants (products, accounts, the cloud) with events in the write queue: the fair share divides the queue among them")
         .register(registry);

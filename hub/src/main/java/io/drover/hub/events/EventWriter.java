@@ -95,6 +95,7 @@ final class EventWriter {
     this.pool = pool;
     this.settings = settings;
     this.metrics = metrics;
+    metrics.queueCapacity.set(settings.queueCapacity());
     this.outbox = outbox;
     this.lanes = new Lane[Math.max(1, settings.writers())];
     for (int i = 0; i < lanes.length; i++) {
@@ -414,10 +415,13 @@ final class EventWriter {
       queued -= n;
       inFlight += n;
       metrics.queueDepth.set(queued);
+      long sent = System.nanoTime();
       insert(batch).onComplete(result -> {
         writing = false;
         inFlight -= n;
         if (result.succeeded()) {
+          metrics.batchSize.record(n);
+          metrics.commitLatency.record(System.nanoTime() - sent, TimeUnit.NANOSECONDS);
           isolating = Math.max(0, isolating - batch.size());
           long now = System.nanoTime();
           for (Pending pending : batch) {

@@ -4,8 +4,11 @@ import io.drover.hub.products.fleet.AutoApproval;
 
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.hub.IndexReloads;
 import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.products.FleetChanges;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -32,6 +35,11 @@ public final class FirmwareVerticle extends VerticleBase {
   private final FirmwareIndexLoader loader;
   private final FirmwareRepository firmware;
   private final AutoApproval autoApproval;
+  /** {@code drover_firmware_updates_total{outcome}}: the devices' verdicts on updates their handshake offered. */
+  private final Counter verified;
+  private final Counter failed;
+  private final Counter rolloutsHalted;
+  private final IndexReloads reloads;
   private final Map<String, Buffer> binaries = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Buffer> eldest) {
@@ -39,8 +47,15 @@ public final class FirmwareVerticle extends VerticleBase {
     }
   };
 
-  public FirmwareVerticle(TargetingIndex index, FirmwareIndexLoader loader, FirmwareRepository firmware, AutoApproval autoApproval) {
+  public FirmwareVerticle(TargetingIndex index, FirmwareIndexLoader loader, FirmwareRepository firmware, AutoApproval autoApproval,
+      MeterRegistry registry) {
     this.autoApproval = autoApproval;
+    this.verified = updates(registry, "verified");
+    this.failed = updates(registry, "failed");
+    this.rolloutsHalted = Counter.builder("drover.firmware.rollouts.halted")
+        .description("Staged rollouts halted because a batch's failures passed the rollout's threshold")
+        .register(registry);
+    this.reloads = IndexReloads.create(registry, "firmware_targets");
     this.index = index;
     this.loader = loader;
     this.firmware = firmware;
@@ -54,6 +69,13 @@ public final class FirmwareVerticle extends VerticleBase {
         vertx.eventBus().<JsonObject>consumer(BusAddresses.FIRMWARE_BINARY, this::binary).completion(),
         vertx.eventBus().<JsonObject>consumer(FleetChanges.ADDRESS, this::fleetChanged).completion(),
         vertx.eventBus().<JsonObject>consumer(BusAddresses.FIRMWARE_OUTCOME, this::outcome).completion());
+  }
+
+  private static Counter updates(MeterRegistry registry, String outcome) {
+    return Counter.builder("drover.firmware.updates")
+        .description("Firmware updates offered at a handshake that the device reported, by outcome (a flash is not counted)")
+        .tag("outcome", outcome)
+        .register(registry);
   }
 
   /** A handshake: record what runs (only when it changed), answer the target and why. */
@@ -138,6 +160,7 @@ public final class FirmwareVerticle extends VerticleBase {
     if (productId == null || deviceId == null) {
       return;
     }
+    (outcome.getBoolean("succeeded", false) ? verified : failed).increment();
     Rollout rollout = index.releases(productId).rollout();
     if (rollout == null || !rollout.open() || rollout.version() != outcome.getInteger("version", 0)) {
       return;
@@ -150,6 +173,7 @@ public final class FirmwareVerticle extends VerticleBase {
           if (failed * 100 <= rollout.failureThresholdPercent() * total) {
             return Future.succeededFuture();
           }
+          rolloutsHalted.increment();
           LOG.warn("rollout halted [product: {}, rollout: {}, version: {}, batch: {}, failed: {} of {}]", productId, rollout.id(),
               rollout.version(), batch, failed, total);
           return firmware.haltRollout(rollout.id()).compose(halted -> loader.reloadProduct(productId))
@@ -165,9 +189,9 @@ public final class FirmwareVerticle extends VerticleBase {
       // a deleted version may come back with other bytes under the same number
       binaries.keySet().removeIf(key -> key.startsWith(productId + "/"));
     }
-    Future<Void> reload = notice.getBoolean("all", false) || productId != null && notice.getJsonArray("device_ids") == null
+    Future<Void> reload = reloads.timed(() -> notice.getBoolean("all", false) || productId != null && notice.getJsonArray("device_ids") == null
         ? loader.reloadProduct(productId)
-        : loader.reloadDevices(FirmwareIndexLoader.ids(notice.getJsonArray("device_ids")));
+        : loader.reloadDevices(FirmwareIndexLoader.ids(notice.getJsonArray("device_ids"))));
     reload.onFailure(cause -> LOG.warn("targeting index not reloaded [notice: {}, cause: {}]", notice.encode(), cause.getMessage()));
   }
 }

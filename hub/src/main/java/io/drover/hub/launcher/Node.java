@@ -90,6 +90,8 @@ import io.drover.hub.tracker.LocationsApi;
 import io.drover.hub.tracker.TrackerConfigApi;
 import io.drover.hub.tracker.TrackerConfigRepository;
 import io.drover.hub.tracker.TrackerVerticle;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.system.DiskSpaceMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
@@ -112,9 +114,13 @@ import io.drover.hub.billing.BillingApi;
 import io.drover.hub.billing.BillingRepository;
 import io.drover.hub.billing.BillingScheduler;
 import io.drover.hub.billing.TestGateway;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.security.KeyPair;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -145,6 +151,8 @@ public final class Node {
   /** Deployment IDs, last deployed first: the order in which they are undeployed. */
   private final Deque<String> deployments = new ArrayDeque<>();
   private final AtomicBoolean stopped = new AtomicBoolean();
+  /** drover_eventloop_delay_seconds; null until the node is started. */
+  private EventLoopDelay eventLoopDelay;
   private final Clock billingClock;
   private ApiVerticle api;
   private Gateway gateway;
@@ -176,6 +184,8 @@ public final class Node {
     // a gateway keeps nothing: only a hub has a database
     Database database = roles.hub() ? Database.open(config.database()) : null;
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // disk_free_bytes{path} and disk_total_bytes{path} of the data directory (the embedded PostgreSQL's too)
+    new DiskSpaceMetrics(config.dataDir().toFile()).bindTo(registry);
     VertxOptions options = new VertxOptions(vertxOptions)
         // not Vert.x's net-server metrics: drover_listener_connections counts the same connections, and
         // Vert.x's keep an object per connection (32 bytes of every idle MQTT session) and register a
@@ -213,6 +223,7 @@ public final class Node {
         .using(vertx)
         .build();
     Node node = new Node(config, database, vertx, cluster, pool, billingClock);
+    node.eventLoopDelay = EventLoopDelay.start(vertx, registry);
     try {
       node.deployRoles(registry);
     } catch (RuntimeException e) {
@@ -220,6 +231,27 @@ public final class Node {
       throw e;
     }
     return node;
+  }
+
+  /**
+   * {@code drover_tls_certificate_expiry_seconds}: when the certificate served on the TLS ports stops
+   * being valid (its notAfter, seconds since the epoch), as read at start; the alert on its expiry reads it.
+   */
+  private static void registerCertificateExpiry(ServerTls tls, PrometheusMeterRegistry registry) {
+    if (tls == null) {
+      return;
+    }
+    try {
+      X509Certificate served = (X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(tls.certificateChain().getBytes()));
+      long notAfter = served.getNotAfter().toInstant().getEpochSecond();
+      Gauge.builder("drover.tls.certificate.expiry", () -> notAfter)
+          .description("When the certificate served on the TLS ports expires, in seconds since the epoch")
+          .baseUnit("seconds")
+          .register(registry);
+    } catch (CertificateException e) {
+      LOG.warn("the served certificate's expiry is not measured [cause: {}]", e.getMessage());
+    }
   }
 
   private void deployRoles(PrometheusMeterRegistry registry) {
@@ -234,6 +266,7 @@ public final class Node {
 
     // blocks (files, and key generation on the first start): before any listener, on this thread
     ServerTls tls = NodeCertificate.loadAtStart(config.tls(), config.dataDir());
+    registerCertificateExpiry(tls, registry);
     MetricsToken metricsToken = MetricsToken.loadAtStart(config.metrics());
     Map<String, String> demoDevices = Map.of();
     DeviceDirectory directory = null;
@@ -285,10 +318,10 @@ public final class Node {
       TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
       FirmwareIndexLoader firmwareLoader = new FirmwareIndexLoader(pool, firmwareTargets);
       FirmwareRepository firmware = new FirmwareRepository(pool);
-      deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware, new AutoApproval(pool, vertx.eventBus())));
+      deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware, new AutoApproval(pool, vertx.eventBus()), registry));
       // issue 9, Asset Tracker: settings and the index of each device's effective checksum
       ConfigIndexLoader trackerConfig = new ConfigIndexLoader(pool, ConfigIndexLoader.loadAtStart(pool));
-      deploy(new TrackerVerticle(trackerConfig, pool));
+      deploy(new TrackerVerticle(trackerConfig, pool, registry));
       deploy(new LocationRecorder(pool, trackerConfig.index()));
       AttemptLimits attempts = new AttemptLimits(pool, config.accounts().maxBackoff());
       PasswordGuard passwords = new PasswordGuard(
@@ -410,6 +443,9 @@ public final class Node {
       return;
     }
     LOG.info("node stopping");
+    if (eventLoopDelay != null) {
+      eventLoopDelay.close();
+    }
     while (!deployments.isEmpty()) {
       String id = deployments.pop();
       try {

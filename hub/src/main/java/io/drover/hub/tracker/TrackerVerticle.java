@@ -2,7 +2,9 @@ package io.drover.hub.tracker;
 
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.hub.IndexReloads;
 import io.drover.hub.products.FleetChanges;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -30,10 +32,12 @@ public final class TrackerVerticle extends VerticleBase {
   private final ConfigIndexLoader loader;
   private final ConfigIndex index;
   private final ConfigSyncRecorder sync;
+  private final IndexReloads reloads;
   private long flushTimer = -1;
 
-  public TrackerVerticle(ConfigIndexLoader loader, io.vertx.sqlclient.Pool pool) {
+  public TrackerVerticle(ConfigIndexLoader loader, io.vertx.sqlclient.Pool pool, MeterRegistry registry) {
     this.loader = loader;
+    this.reloads = IndexReloads.create(registry, "tracker_config");
     this.index = loader.index();
     this.sync = new ConfigSyncRecorder(pool);
   }
@@ -112,9 +116,9 @@ public final class TrackerVerticle extends VerticleBase {
     Integer productId = notice.getInteger("product_id");
     JsonArray ids = notice.getJsonArray("device_ids");
     boolean settingsOnly = ConfigChanges.ADDRESS.equals(message.address());
-    Future<Void> reload = ids != null ? loader.reloadDevices(strings(ids))
+    Future<Void> reload = reloads.timed(() -> ids != null ? loader.reloadDevices(strings(ids))
         : settingsOnly && productId != null ? loader.reloadFleet(productId)
-        : loader.reloadProduct(productId);
+        : loader.reloadProduct(productId));
     reload.onFailure(cause -> LOG.warn("tracker settings index not reloaded [notice: {}, cause: {}]", notice.encode(), cause.getMessage()));
   }
 

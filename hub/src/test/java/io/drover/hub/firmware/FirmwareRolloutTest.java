@@ -103,6 +103,8 @@ class FirmwareRolloutTest {
     }
     long id = rollout.getLong("id");
     TestNode.eventually(WAIT, () -> "halted".equals(rolloutState(product, id)), "the rollout halted itself");
+    assertTrue(node.metric("drover_firmware_updates_total{outcome=\"failed\"}") >= 1, "the failed update counted");
+    assertEquals(1.0, node.metric("drover_firmware_rollouts_halted_total"), "the halt counted");
     // written in the event writer's next batch, which may come after the halt
     TestNode.eventually(WAIT, () -> "failed".equals(query("SELECT data FROM events WHERE device_id = '" + admitted.id()
         + "' AND name = 'spark/flash/status' ORDER BY id DESC LIMIT 1")), "the failure's spark/flash/status event stored");
