@@ -157,11 +157,16 @@ public final class EventStreamApi implements ApiFeature {
     return Future.succeededFuture();
   }
 
-  /** The first stream of this instance starts the live feed. */
-  private void listen() {
+  /**
+   * The first stream of this instance starts the live feed; done once the cluster knows the consumer.
+   * A stream answered before that could miss what another node publishes meanwhile (a device's
+   * "online" right after the stream opened, in ClusterTest).
+   */
+  private Future<Void> listen() {
     if (consumer == null) {
       consumer = vertx.eventBus().consumer(HubAddresses.LIVE_EVENTS, message -> deliver(message.body()));
     }
+    return consumer.completion();
   }
 
   /** The last stream gone, the cluster stops sending this node events. */
@@ -234,17 +239,24 @@ public final class EventStreamApi implements ApiFeature {
     Stream stream = new Stream(response, principal, account, deviceId, productId, prefix == null || prefix.isEmpty() ? null : prefix,
         filter, withOthersPublic, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
-    listen();
+    Future<Void> listening = listen();
     metrics.openStreams.incrementAndGet();
     stream.keepAliveTimer = vertx.setPeriodic(settings.streamKeepAlive().toMillis(), id -> tick(stream));
     response.drainHandler(ignored -> drained(stream));
     // the end, the close and a failure of the response alike (and the HTTP layer's own accounting keeps its hooks)
     ctx.addEndHandler(ignored -> forget(stream));
-    send(stream, Buffer.buffer(SseFormat.OPENING));
     long lastEventId = lastEventId(ctx);
-    if (lastEventId >= 0) {
-      resume(stream, lastEventId);
-    }
+    // the answer's head goes with the opening, once the feed is registered (a failed registration
+    // still opens the stream: this node's own events reach it)
+    listening.onComplete(registered -> {
+      if (stream.gone) {
+        return;
+      }
+      send(stream, Buffer.buffer(SseFormat.OPENING));
+      if (lastEventId >= 0) {
+        resume(stream, lastEventId);
+      }
+    });
   }
 
   /** {@code Last-Event-ID} as EventSource sends it on reconnecting, or {@code ?last_event_id=}; -1 if none. */
