@@ -19,8 +19,11 @@ import java.time.Duration;
  * @param retentionCheck how often events past the retention are deleted
  * @param usageFlush how often the counts of delivered events are added to the usage table
  * @param durability RELAXED: the writer's transactions commit without waiting for the WAL flush
+ * @param copyWrites batches are written with binary COPY through PgJDBC ({@code EventCopier}) rather
+ *     than INSERT through vertx-pg-client, where they can be: durable writes, no integration rows, not
+ *     written before
  */
 public record EventSettings(int queueCapacity, int batchSize, int writers, Duration flushInterval, Duration streamKeepAlive,
                             int maxStreamsPerUser, int streamOpensPerMinute, int retentionDays,
-                            Duration retentionCheck, Duration usageFlush, Durability durability) {
+                            Duration retentionCheck, Duration usageFlush, Durability durability, boolean copyWrites) {
 }

@@ -29,6 +29,12 @@ public final class EventStatements {
       SELECT t.e, t.i, t.c, CASE WHEN t.c IS NULL THEN NULL ELSE now() + make_interval(secs => $13::int) END
       FROM unnest($10::bigint[], $11::text[], $12::text[]) AS t(e, i, c)
       ON CONFLICT (event_id, integration_id) DO NOTHING""";
+  /**
+   * The same rows as {@link #INSERT}, with {@code events.write-form=copy} ({@code EventCopier}): binary
+   * COPY, without ON CONFLICT, so a batch is never written again with it.
+   */
+  public static final String COPY =
+      "COPY events (id, device_id, name, data, published_at, ttl, public, owner_id, product_id) FROM STDIN (FORMAT binary)";
   /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
   // Rows are locked in id order first, as the connectivity update locks them: two updates that lock
   // the same devices in different orders deadlock (40P01), which the CoAP benchmark hit under load.

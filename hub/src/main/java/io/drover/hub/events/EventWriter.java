@@ -12,12 +12,14 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.sql.Connection;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +58,10 @@ import org.slf4j.LoggerFactory;
  * a commit waits for the disk, and the events that arrive during that wait share the next one; so
  * batches grow with the load and the commit rate stays near what the disk allows, while an event
  * on a quiet node waits for no timer.
+ *
+ * <p>The form of a write: INSERT ... unnest through the pool, or with {@code events.write-form=copy}
+ * binary COPY through each lane's {@link EventCopier}, for a batch that can take it (durable, no
+ * integration rows, not being written again after a failure: COPY has no ON CONFLICT).
  */
 final class EventWriter {
 
@@ -88,8 +94,12 @@ final class EventWriter {
   private Map<String, OffsetDateTime> heard = new HashMap<>();
   private boolean flushingHeard;
 
-  /** Called on the verticle's event loop, whose context every write then runs on. */
-  EventWriter(Vertx vertx, Pool pool, EventSettings settings, EventMetrics metrics, EventOutbox outbox) {
+  /**
+   * Called on the verticle's event loop, whose context every write then runs on.
+   *
+   * @param jdbc a blocking connection to the same database, for {@code events.write-form=copy}
+   */
+  EventWriter(Vertx vertx, Pool pool, EventSettings settings, EventMetrics metrics, EventOutbox outbox, Callable<Connection> jdbc) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.pool = pool;
@@ -98,8 +108,9 @@ final class EventWriter {
     metrics.queueCapacity.set(settings.queueCapacity());
     this.outbox = outbox;
     this.lanes = new Lane[Math.max(1, settings.writers())];
+    boolean copying = settings.copyWrites() && settings.durability() != Durability.RELAXED;
     for (int i = 0; i < lanes.length; i++) {
-      lanes[i] = new Lane();
+      lanes[i] = new Lane(copying ? new EventCopier(context, jdbc, i) : null);
     }
   }
 
@@ -220,7 +231,13 @@ final class EventWriter {
         }
       });
     }
-    return drained.future().compose(written -> flushHeardAll());
+    return drained.future().compose(written -> flushHeardAll()).andThen(done -> {
+      for (Lane lane : lanes) {
+        if (lane.copier != null) {
+          lane.copier.close();
+        }
+      }
+    });
   }
 
   /** Flushes until nothing is left (a flush under way, then what came after it), or one fails. */
@@ -296,7 +313,8 @@ final class EventWriter {
         && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
   }
 
-  private Future<Void> insert(List<Pending> batch) {
+  /** Writes the batch by INSERT, or by the lane's COPY when it can ({@code copy}). */
+  private Future<Void> write(List<Pending> batch, EventCopier copy) {
     int n = batch.size();
     String[] devices = new String[n];
     String[] names = new String[n];
@@ -319,6 +337,14 @@ final class EventWriter {
       ttls[i] = event.ttl();
       publics[i] = event.isPublic();
     }
+    if (copy != null && !hasOutboxRows(batch)) {
+      long[] millis = new long[n];
+      for (int i = 0; i < n; i++) {
+        millis[i] = batch.get(i).event.event().publishedAtMillis();
+      }
+      return copy.copy(new EventCopier.Rows(ids, devices, names, data, millis, ttls, publics, owners, products))
+          .onSuccess(written -> heardIn(batch, times));
+    }
     Tuple rows = Tuple.of(devices, names, data, times, ttls, publics, owners).addArrayOfLong(ids).addArrayOfInteger(products);
     String statement = addOutbox(batch, rows) ? INSERT_WITH_OUTBOX : INSERT;
     if (settings.durability() != Durability.RELAXED) {
@@ -337,6 +363,15 @@ final class EventWriter {
    *
    * @return whether it did
    */
+  private static boolean hasOutboxRows(List<Pending> batch) {
+    for (Pending pending : batch) {
+      if (pending.integrations != null && pending.integrations.length > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private boolean addOutbox(List<Pending> batch, Tuple rows) {
     int n = 0;
     for (Pending pending : batch) {
@@ -385,12 +420,20 @@ final class EventWriter {
   private final class Lane {
 
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    /** With {@code events.write-form=copy}; else null. */
+    private final EventCopier copier;
+    /** The head of the queue was in a COPY that failed: written again by INSERT, which finds rows already there. */
+    private boolean insertNext;
     private boolean writing;
     /** The first id of the batch in flight. */
     private long writingFrom;
     private long retryTimer = -1;
     /** Events still to write one at a time, after their batch was refused for its data. */
     private int isolating;
+
+    Lane(EventCopier copier) {
+      this.copier = copier;
+    }
 
     /** The lowest id in this lane not yet settled, Long.MAX_VALUE when none. */
     long firstUnsettled() {
@@ -416,10 +459,12 @@ final class EventWriter {
       inFlight += n;
       metrics.queueDepth.set(queued);
       long sent = System.nanoTime();
-      insert(batch).onComplete(result -> {
+      boolean copied = copier != null && !insertNext;
+      write(batch, copied ? copier : null).onComplete(result -> {
         writing = false;
         inFlight -= n;
         if (result.succeeded()) {
+          insertNext = false;
           metrics.batchSize.record(n);
           metrics.commitLatency.record(System.nanoTime() - sent, TimeUnit.NANOSECONDS);
           isolating = Math.max(0, isolating - batch.size());
@@ -435,6 +480,14 @@ final class EventWriter {
           metrics.written.increment(batch.size());
           settled();
           // group commit: what arrived during this commit goes now, not at the next tick
+          writeNextBatch();
+        } else if (copied) {
+          // COPY has no ON CONFLICT: whatever failed (the data, the connection, a commit whose answer was lost),
+          // the INSERT writes the batch again, now, and its own handling of failures applies
+          metrics.writeFailures.increment();
+          LOG.warn("event batch not copied, writing it by INSERT [events: {}, cause: {}]", batch.size(), result.cause().getMessage());
+          insertNext = true;
+          requeue(batch);
           writeNextBatch();
         } else if (isRefusedForItsData(result.cause()) && batch.size() == 1) {
           // one event the database will never take: dropped, so that it cannot hold up the rest

@@ -16,10 +16,12 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +71,8 @@ public final class EventsVerticle extends VerticleBase {
   private final DeviceDirectory directory;
   private final ClusterView cluster;
   private final EventOutbox outbox;
+  /** Blocking connections for {@code events.write-form=copy}. */
+  private final Callable<Connection> jdbc;
   private final ArrayDeque<Awaiting> awaitingIds = new ArrayDeque<>();
   private EventWriter writer;
   private EventIds ids;
@@ -87,9 +91,10 @@ public final class EventsVerticle extends VerticleBase {
   /**
    * @param reservations a pool of one connection for event id reservations only ({@link EventIds}),
    *     apart from {@code pool}, so that they never wait behind the writer
+   * @param jdbc blocking connections to the same database, for {@code events.write-form=copy} ({@link EventCopier})
    */
   public EventsVerticle(Pool pool, Pool reservations, EventSettings settings, QuotaSettings quotas, EventMetrics metrics,
-      DeviceDirectory directory, ClusterView cluster, EventOutbox outbox) {
+      DeviceDirectory directory, ClusterView cluster, EventOutbox outbox, Callable<Connection> jdbc) {
     this.pool = pool;
     this.reservations = reservations;
     this.settings = settings;
@@ -98,11 +103,12 @@ public final class EventsVerticle extends VerticleBase {
     this.directory = directory;
     this.cluster = cluster;
     this.outbox = outbox;
+    this.jdbc = jdbc;
   }
 
   @Override
   public Future<?> start() {
-    writer = new EventWriter(vertx, pool, settings, metrics, outbox);
+    writer = new EventWriter(vertx, pool, settings, metrics, outbox, jdbc);
     ids = new EventIds(vertx, reservations);
     ids.onReserved(this::admitAwaiting);
     tenants = new Tenants(quotas);

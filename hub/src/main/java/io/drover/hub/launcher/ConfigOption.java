@@ -85,6 +85,9 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("events.batch-size", "500", "Most events written by one INSERT"),
       new ConfigOption("events.writers", "1",
           "Event batches written at once, each on its own connection of the pool (a device's events always share one, so they stay in order)"),
+      new ConfigOption("events.write-form", "insert",
+          "insert: batches are written by INSERT ... unnest through the event loop's client; copy: by binary COPY through PgJDBC on a thread "
+              + "per writer lane (durable writes without integration rows; a batch written again after a failure always by INSERT)"),
       new ConfigOption("events.flush-interval-ms", "50", "How often the event writer looks for events it has not yet started writing (it writes as soon as the previous commit returns)"),
       new ConfigOption("events.stream-keepalive-seconds", "10", "Keep-alive interval of silent event streams"),
       new ConfigOption("events.max-streams-per-user", "100", "Event streams one account may hold open at once; more are refused with 429"),

@@ -302,7 +302,8 @@ public final class Node {
       DeliveryVerticle integrations = new DeliveryVerticle(pool, sealer, config.delivery(), integrationTargets, new DeliveryMetrics(registry),
           cluster, new DeviceCommands(vertx.eventBus(), ownership));
       deploy(integrations);
-      deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster, integrations.outbox()));
+      deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster, integrations.outbox(),
+          database::jdbcConnection));
       // issue 19: devices whose SIM is not active are refused at connect, from memory
       SimBlocks simBlocks = SimBlocks.loadAtStart(pool, vertx.eventBus());
       deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval(), simBlocks));

@@ -138,7 +138,8 @@ public record NodeConfig(
             r.integer("events.retention-days", 1, 36_500),
             Duration.ofSeconds(r.integer("events.retention-check-seconds", 1, 86_400)),
             Duration.ofSeconds(r.integer("events.usage-flush-seconds", 1, 3600)),
-            durability),
+            durability,
+            r.choice("events.write-form", "insert", "copy").equals("copy")),
         new QuotaSettings(
             r.quota("quotas.account-events-"),
             r.quota("quotas.product-events-"),

@@ -139,7 +139,7 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** A blocking JDBC connection, for start-up work and tests only. */
+  /** A blocking JDBC connection: for start-up work, tests, and the event writer's COPY threads (never on an event loop). */
   public Connection jdbcConnection() throws SQLException {
     Properties properties = new Properties();
     properties.setProperty("user", connectOptions.getUser());
