@@ -86,6 +86,8 @@ public final class EventStreamApi implements ApiFeature {
    */
   static final int MAX_HELD_BACK = 500;
   private static final Buffer KEEP_ALIVE = Buffer.buffer(SseFormat.KEEP_ALIVE);
+  /** How long the live feed runs on with no stream: see {@link #stopListeningIfIdle}. */
+  static final long LIVE_FEED_LINGER_MS = 10_000;
   private static final String REPLAY = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
       WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public)) AND ($4::text IS NULL OR device_id = $4)
@@ -119,6 +121,8 @@ public final class EventStreamApi implements ApiFeature {
   private final UsageMeter usage;
   private long usageTimer = -1;
   private MessageConsumer<LiveEvent> consumer;
+  /** The last stream is gone: the live feed is stopped when this fires, unless a stream opens first. */
+  private long lingerTimer = -1;
   private long sweepTimer = -1;
   private final SampledLog cuts = new SampledLog(LOG, SampledLog.TEN_SECONDS);
 
@@ -163,22 +167,38 @@ public final class EventStreamApi implements ApiFeature {
    * "online" right after the stream opened, in ClusterTest).
    */
   private Future<Void> listen() {
+    if (lingerTimer >= 0) {
+      vertx.cancelTimer(lingerTimer);
+      lingerTimer = -1;
+    }
     if (consumer == null) {
       consumer = vertx.eventBus().consumer(HubAddresses.LIVE_EVENTS, message -> deliver(message.body()));
     }
     return consumer.completion();
   }
 
-  /** The last stream gone, the cluster stops sending this node events. */
+  /**
+   * The last stream gone, the cluster stops sending this node events, {@link #LIVE_FEED_LINGER_MS} later.
+   * Not at once: the events already on their way to the consumer (thousands, when the streams' writes
+   * had this event loop behind) would each be discarded with a WARN line by Vert.x once it is
+   * unregistered. Meanwhile they arrive with no stream to take them, which costs next to nothing; and a
+   * stream opened in that time finds the feed running.
+   */
   private void stopListeningIfIdle() {
-    if (streams.isEmpty() && consumer != null) {
-      consumer.unregister();
-      consumer = null;
+    if (streams.isEmpty() && consumer != null && lingerTimer < 0) {
+      lingerTimer = vertx.setTimer(LIVE_FEED_LINGER_MS, id -> {
+        lingerTimer = -1;
+        if (streams.isEmpty() && consumer != null) {
+          consumer.unregister();
+          consumer = null;
+        }
+      });
     }
   }
 
   @Override
   public Future<Void> close() {
+    vertx.cancelTimer(lingerTimer);
     vertx.cancelTimer(sweepTimer);
     vertx.cancelTimer(usageTimer);
     for (Stream stream : new ArrayList<>(streams)) {
