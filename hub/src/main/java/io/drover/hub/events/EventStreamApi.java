@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * One bus consumer per API instance fans each event out to that instance's streams; each event is
  * formatted once however many streams take it, and a stream's frames that queue while the event loop
  * is busy go out in one write ({@link #send}). The consumer is registered only while the instance has
- * a stream open: in a cluster, the events accepted on every hub node are published to the nodes that
+ * a stream open (and 10 s after the last closes): in a cluster, the events accepted on every hub node are published to the nodes that
  * have a listener, so a node whose Console nobody is watching receives none of them. A client that reads too slowly is cut off, not
  * buffered for. Runs on the API verticle's event loop. Mount before the device routes: their
  * {@code /v1/devices/:id/:variable} would otherwise take these paths.
