@@ -25,8 +25,9 @@ import java.util.function.IntFunction;
  * <ol>
  *   <li>the bootstrap admin token makes the node's first administrator, which makes the other fleet
  *       managers (administrators too, so that they see the product's devices without team seats);
- *   <li>the first administrator creates a product and imports {@code productDevices} registered devices
- *       into it (an administrator's import needs no claim code), for the device list's paging;
+ *   <li>the first administrator creates a product, puts it on the enterprise plan (up to 10,000
+ *       devices) and imports {@code productDevices} registered devices into it (an administrator's
+ *       import needs no claim code), for the device list's paging;
  *   <li>the bootstrap token makes {@code users} ordinary accounts, each with a random password; each
  *       account logs in and gets a claim code for each of its {@code devicesPerUser} devices, which
  *       are registered now: the swarm's devices report those codes once connected
@@ -45,6 +46,9 @@ public final class ConsoleSetup {
   private static final SecureRandom RANDOM = new SecureRandom();
   /** Argon; the product's device type: the imported devices are registered as this platform. */
   static final int PLATFORM_ID = 12;
+  /** The product's billing plan: the largest of the default plans, which only a node administrator sets. */
+  static final String FLEET_PLAN = "enterprise";
+  public static final int MAX_PRODUCT_DEVICES = 10_000;
 
   private final NodeApi api;
   private final String bootstrapToken;
@@ -83,6 +87,8 @@ public final class ConsoleSetup {
       JsonObject product = api.post("/v1/products", adminToken,
           new JsonObject().put("name", "Gatling fleet " + run).put("platform_id", PLATFORM_ID), 201).getJsonObject("product");
       String slug = product.getString("slug");
+      // the free plan holds 100 devices; a node administrator may put a product on the enterprise plan (10,000)
+      api.put("/v1/products/" + slug + "/billing", adminToken, new JsonObject().put("plan", FLEET_PLAN), 200);
       List<String> fleet = inParallel(pool, productDevices, i -> register(adminToken).getString("id"));
       for (int from = 0; from < fleet.size(); from += 10_000) {
         JsonObject imported = api.post("/v1/products/" + slug + "/devices", adminToken,

@@ -28,7 +28,7 @@ public final class ConsoleSetupCommand {
         --users N               ordinary accounts (default 20)
         --devices-per-user K    devices each account claims through the swarm (default 3, at most 100)
         --managers M            fleet managers: node administrators who page the product (default 2)
-        --product-devices D     devices imported into the product (default 1000)
+        --product-devices D     devices imported into the product, 26 to 10000 (default 1000)
         --concurrency C         set-up requests at once (default 8)
         --timeout-s S           console-ready: how long to wait (default 120)
       """;
@@ -48,7 +48,7 @@ public final class ConsoleSetupCommand {
     int users = args.integer("users", 20, 1, 100_000);
     int perUser = args.integer("devices-per-user", 3, 1, 100);
     int managers = args.integer("managers", 2, 1, 1000);
-    int productDevices = args.integer("product-devices", 1000, 1, 1_000_000);
+    int productDevices = args.integer("product-devices", 1000, 26, ConsoleSetup.MAX_PRODUCT_DEVICES);
     int concurrency = args.integer("concurrency", 8, 1, 256);
     args.requireAllRead();
     String token;

@@ -41,10 +41,18 @@ final class NodeApi {
   }
 
   JsonObject post(String path, String token, JsonObject body, int expectedStatus) {
+    return withBody("POST", path, token, body, expectedStatus);
+  }
+
+  JsonObject put(String path, String token, JsonObject body, int expectedStatus) {
+    return withBody("PUT", path, token, body, expectedStatus);
+  }
+
+  private JsonObject withBody(String method, String path, String token, JsonObject body, int expectedStatus) {
     HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT)
         .header("Authorization", "Bearer " + token)
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build();
+        .method(method, HttpRequest.BodyPublishers.ofString(body.encode())).build();
     return expect(request, expectedStatus);
   }
 
