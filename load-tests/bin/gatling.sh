@@ -49,8 +49,9 @@ BENCH_LOCK="${BENCH_LOCK:-/tmp/drover-bench.lock}"
 # The build runs before the lock (it takes minutes and measures nothing); the run itself under it.
 if [[ -z "${DROVER_BENCH_LOCKED:-}" ]]; then
   if [[ "$SKIP_BUILD" != 1 ]]; then
-    echo "$(date +%H:%M:%S) building (mvn -B -q -o package -DskipTests: node, swarm, simulations)" >&2
-    (cd "$ROOT" && mvn -B -q -o -pl coap-protocol,gateway,hub,load-tests,load-tests/gatling -am package -DskipTests) >&2 \
+    # package, never install: a run must not replace the artifacts in ~/.m2 that other builds read
+    echo "$(date +%H:%M:%S) building (mvn -B -q package -DskipTests: node, swarm, simulations)" >&2
+    (cd "$ROOT" && mvn -B -q -pl coap-protocol,gateway,hub,load-tests,load-tests/gatling -am package -DskipTests) >&2 \
       || { echo "build failed" >&2; exit 1; }
   fi
   echo "$(date +%H:%M:%S) waiting for $BENCH_LOCK" >&2
