@@ -2,6 +2,7 @@ package io.drover.loadtests;
 
 import io.drover.loadtests.coap.BaselineCommand;
 import io.drover.loadtests.coap.CoapSwarmCommand;
+import io.drover.loadtests.console.ConsoleSetupCommand;
 import io.drover.loadtests.dblimit.DbLimitCommand;
 import io.drover.loadtests.listen.ListenCommand;
 import io.drover.loadtests.provision.ProvisionCommand;
@@ -26,6 +27,8 @@ public final class Main {
         listen     counts the events reaching an MQTT subscriber or a Drover event stream, with the
                    latency from publish to receipt of payloads the swarm stamped
         db-limit   a bare loop committing batches of event rows into a node's PostgreSQL (INSERT or COPY)
+        console-setup  accounts, a product and claim codes for the Gatling console simulation
+        console-ready  waits until the swarm's devices are claimed by those accounts and online
 
       Run a command with --help for its options. Targets must be loopback addresses.
       """;
@@ -51,6 +54,8 @@ public final class Main {
         case "coap-baseline" -> BaselineCommand.run(CommandLine.parse(options));
         case "listen" -> ListenCommand.run(CommandLine.parse(options));
         case "db-limit" -> DbLimitCommand.run(CommandLine.parse(options));
+        case "console-setup" -> ConsoleSetupCommand.setUp(CommandLine.parse(options));
+        case "console-ready" -> ConsoleSetupCommand.awaitReady(CommandLine.parse(options));
         default -> {
           System.err.print("unknown command '" + args[0] + "'\n\n" + USAGE);
           yield 2;

@@ -9,8 +9,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A device identity as the provision command writes it: one {@code id secret} per line. */
-public record DeviceCredentials(String id, String secret) {
+/**
+ * A device identity as the provision command writes it: one {@code id secret} per line, optionally
+ * followed by a claim code the device reports once connected ({@code id secret claim-code}, as the
+ * console-setup command writes it).
+ *
+ * @param claimCode null when the line has none
+ */
+public record DeviceCredentials(String id, String secret, String claimCode) {
+
+  public DeviceCredentials(String id, String secret) {
+    this(id, secret, null);
+  }
 
   /**
    * Reads {@code count} devices after skipping {@code offset}; blank lines and {@code #} comments do
@@ -34,10 +44,10 @@ public record DeviceCredentials(String id, String secret) {
           continue;
         }
         String[] fields = trimmed.split("\\s+");
-        if (fields.length != 2) {
-          throw new IllegalArgumentException(file + " line " + lineNumber + ": expected 'id secret'");
+        if (fields.length != 2 && fields.length != 3) {
+          throw new IllegalArgumentException(file + " line " + lineNumber + ": expected 'id secret' or 'id secret claim-code'");
         }
-        devices.add(new DeviceCredentials(fields[0], fields[1]));
+        devices.add(new DeviceCredentials(fields[0], fields[1], fields.length == 3 ? fields[2] : null));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);

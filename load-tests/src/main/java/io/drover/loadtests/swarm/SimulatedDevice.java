@@ -24,10 +24,15 @@ final class SimulatedDevice {
   private final MqttClient client;
   private final SliceStats stats;
   private final PublishPlan plan;
+  private final DeviceCredentials credentials;
+  private final boolean answerCalls;
   /** QoS 1 events sent and not yet acknowledged, by packet ID: when each was handed to the client. */
   private final Map<Integer, Long> sentNanosByPacketId = new HashMap<>(4);
   /** PUBACKs that overtook the completion of their own publish call. */
   private final Set<Integer> earlyAcks = new HashSet<>(4);
+  /** QoS 1 messages that are not measured events (description, claim code, answers) awaiting their PUBACK. */
+  private final Set<Integer> controlPacketIds = new HashSet<>(4);
+  private long connectedAtNanos;
   private int unacknowledged;
   private boolean connected;
   private boolean disconnecting;
@@ -36,6 +41,8 @@ final class SimulatedDevice {
     this.vertx = vertx;
     this.stats = stats;
     this.plan = settings.publishing();
+    this.credentials = credentials;
+    this.answerCalls = settings.answerCalls();
     MqttClientOptions options = new MqttClientOptions()
         .setClientId(credentials.id())
         .setUsername(credentials.id())
@@ -51,6 +58,15 @@ final class SimulatedDevice {
     options.setSoLinger(0);
     this.client = MqttClient.create(vertx, options);
     client.publishCompletionHandler(this::onPubAck);
+    if (answerCalls) {
+      client.publishHandler(message -> {
+        String[] answer = DeviceCalls.answer(message.topicName(), connectedAtNanos);
+        if (answer != null && connected) {
+          stats.callsAnswered++;
+          publishControl(answer[0], answer[1]);
+        }
+      });
+    }
     client.closeHandler(ignored -> onClosed());
   }
 
@@ -68,11 +84,40 @@ final class SimulatedDevice {
         outcome.tryFail(answer.cause());
       } else if (outcome.tryComplete()) {
         connected = true;
+        connectedAtNanos = System.nanoTime();
+        announce();
       } else {
         client.disconnect(); // answered after the timeout: counted as failed, so do not keep it
       }
     });
     return outcome.future();
+  }
+
+  /**
+   * After the CONNACK: subscribes to the commands and declares the functions and variables (when
+   * answering calls), then reports the claim code (when the credentials hold one). Failures are counted;
+   * the device stays connected.
+   */
+  private void announce() {
+    Future<Void> ready = Future.succeededFuture();
+    if (answerCalls) {
+      ready = client.subscribe(DeviceCalls.COMMANDS, 1)
+          .compose(subscribed -> publishControl("d", DeviceCalls.DESCRIPTION));
+    }
+    if (credentials.claimCode() != null) {
+      ready = ready.compose(described -> publishControl(DeviceCalls.CLAIM_CODE_TOPIC, credentials.claimCode()));
+    }
+    ready.onFailure(failure -> stats.announceFailed++);
+  }
+
+  /** A QoS 1 message outside the measured events: its PUBACK is matched here, not timed. */
+  private Future<Void> publishControl(String topic, String payload) {
+    return client.publish(topic, Buffer.buffer(payload), MqttQoS.AT_LEAST_ONCE, false, false).map(packetId -> {
+      if (!earlyAcks.remove(packetId)) {
+        controlPacketIds.add(packetId);
+      }
+      return null;
+    });
   }
 
   boolean canPublish() {
@@ -102,6 +147,9 @@ final class SimulatedDevice {
   }
 
   private void onPubAck(int packetId) {
+    if (controlPacketIds.remove(packetId)) {
+      return;
+    }
     Long sentNanos = sentNanosByPacketId.remove(packetId);
     if (sentNanos == null) {
       earlyAcks.add(packetId);

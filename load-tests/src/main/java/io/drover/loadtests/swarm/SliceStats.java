@@ -25,6 +25,9 @@ final class SliceStats {
   long publishFailed;
   long publishSkipped;
   long unackedAtEnd;
+  /** --answer-calls: calls and reads answered; subscriptions, descriptions or claim reports that failed. */
+  long callsAnswered;
+  long announceFailed;
 
   void connectSent(long nanos) {
     firstConnectSentNanos = Math.min(firstConnectSentNanos, nanos);
@@ -56,6 +59,8 @@ final class SliceStats {
     publishFailed += other.publishFailed;
     publishSkipped += other.publishSkipped;
     unackedAtEnd += other.unackedAtEnd;
+    callsAnswered += other.callsAnswered;
+    announceFailed += other.announceFailed;
   }
 
   /** A short, countable name for why a connect failed: the CONNACK code, a timeout, a refused socket. */

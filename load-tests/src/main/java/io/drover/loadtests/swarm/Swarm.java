@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One run of the swarm: connect every device, hold them (publishing if asked), disconnect them, and
  * report. Runs on the calling thread, which only waits; the devices live on the client event loops.
+ * Public for the Gatling smoke test, which holds a swarm in its own process.
  */
-final class Swarm {
+public final class Swarm {
 
   private static final Logger LOG = LoggerFactory.getLogger(Swarm.class);
   private static final Duration ACK_DRAIN = Duration.ofSeconds(10);
@@ -30,12 +31,12 @@ final class Swarm {
   private final SwarmSettings settings;
   private final List<DeviceCredentials> devices;
 
-  Swarm(SwarmSettings settings, List<DeviceCredentials> devices) {
+  public Swarm(SwarmSettings settings, List<DeviceCredentials> devices) {
     this.settings = settings;
     this.devices = devices;
   }
 
-  SwarmReport run() throws InterruptedException, TimeoutException {
+  public SwarmReport run() throws InterruptedException, TimeoutException {
     long deadlineNanos = System.nanoTime() + settings.deadline().toNanos();
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(settings.eventLoops())

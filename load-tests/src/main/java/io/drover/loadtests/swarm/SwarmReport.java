@@ -4,7 +4,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 
 /** The one-line JSON result of a swarm run. Latencies are in milliseconds, rates per second. */
-record SwarmReport(SwarmSettings settings, int devices, SliceStats stats, long heldNanos) {
+public record SwarmReport(SwarmSettings settings, int devices, SliceStats stats, long heldNanos) {
 
   /** Connects per second over the connect phase: first CONNECT sent to last CONNACK (or failure) received. */
   double connectsPerSecond() {
@@ -12,7 +12,7 @@ record SwarmReport(SwarmSettings settings, int devices, SliceStats stats, long h
     return phaseNanos <= 0 ? 0 : stats.connected / (phaseNanos / 1e9);
   }
 
-  JsonObject toJson() {
+  public JsonObject toJson() {
     PublishPlan plan = settings.publishing();
     long phaseNanos = Math.max(0, stats.lastConnectAnsweredNanos - stats.firstConnectSentNanos);
     JsonObject json = new JsonObject()
@@ -29,6 +29,9 @@ record SwarmReport(SwarmSettings settings, int devices, SliceStats stats, long h
         .put("connectMaxMs", round(stats.connectLatency.maxMillis()))
         .put("heldSeconds", round(heldNanos / 1e9))
         .put("lostWhileHeld", stats.lostWhileHeld);
+    if (settings.answerCalls()) {
+      json.put("callsAnswered", stats.callsAnswered).put("announceFailed", stats.announceFailed);
+    }
     if (plan.publishes()) {
       json.put("qos", plan.qos())
           .put("payloadBytes", plan.payloadBytes())

@@ -16,6 +16,8 @@ import java.time.Duration;
  * @param stopFile when this file appears, the hold ends early (the driver script's signal)
  * @param readyFile written (as JSON: connected, failed) when every CONNECT has been answered
  * @param deadline the whole run, connects and disconnects included: past it the process exits anyway
+ * @param answerCalls each device subscribes to {@code c/#}, declares {@link DeviceCalls#DESCRIPTION} and
+ *     answers function calls and variable reads, so that the API's calls reach live devices
  */
 public record SwarmSettings(
     String host,
@@ -31,7 +33,8 @@ public record SwarmSettings(
     PublishPlan publishing,
     Path readyFile,
     Path stopFile,
-    Duration deadline) {
+    Duration deadline,
+    boolean answerCalls) {
 
   static final String HELP = """
       Usage: java -jar drover-swarm.jar swarm --port P --credentials FILE --count N [options]
@@ -56,6 +59,11 @@ public record SwarmSettings(
                                   epoch (16 digits and a space), for the listen command's latency
         --max-in-flight-per-device M  unacknowledged QoS 1 events per device (default 10)
         --deadline-s S            the process exits after S seconds whatever happens (default hold + 600)
+        --answer-calls true       subscribe to c/#, declare the function 'led' and the variables 'temp'
+                                  (double) and 'uptime' (int), and answer calls and reads (default false)
+
+      A credentials line may hold a third field, a claim code: the device reports it
+      (e/spark/device/claim/code, QoS 1) once connected, so that the code's account claims it.
       """;
 
   public SwarmSettings {
@@ -64,7 +72,7 @@ public record SwarmSettings(
     }
   }
 
-  static SwarmSettings from(CommandLine args) {
+  public static SwarmSettings from(CommandLine args) {
     String host = LoopbackTarget.require(args.text("host", "127.0.0.1"), "host");
     int holdSeconds = args.integer("hold-s", 0, 0, 24 * 3600);
     SwarmSettings settings = new SwarmSettings(
@@ -87,7 +95,8 @@ public record SwarmSettings(
             args.bool("stamp-payload", false)),
         args.optionalPath("ready-file"),
         args.optionalPath("stop-file"),
-        Duration.ofSeconds(args.integer("deadline-s", holdSeconds + 600, 1, 48 * 3600)));
+        Duration.ofSeconds(args.integer("deadline-s", holdSeconds + 600, 1, 48 * 3600)),
+        args.bool("answer-calls", false));
     args.requireAllRead();
     return settings;
   }
