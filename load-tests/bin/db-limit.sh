@@ -12,7 +12,7 @@
 # Knobs: FORMS ("insert insert-touch copy": insert = the writer's INSERT ... unnest ON CONFLICT through
 # vertx-pg-client, one commit per batch; insert-touch = the same plus main's last_heard UPDATE in the
 # same transaction; insert-outbox = the writer's statement when every event triggers INTEGRATIONS (5)
-# webhooks: their outbox rows in the same statement (issue 18); copy = COPY ... FROM STDIN (FORMAT binary) through PgJDBC), CONNECTIONS ("1 2 4"),
+# webhooks: their outbox rows in the same statement; copy = COPY ... FROM STDIN (FORMAT binary) through PgJDBC), CONNECTIONS ("1 2 4"),
 # BATCHES ("100 500 2000": rows per commit), DURATION_S (10), WARMUP_S (20: one unrecorded run
 # first), DEVICES (1000: device ids the rows cycle over), NODE_ARGS (extra node arguments, e.g.
 # --events.durability=relaxed), DBLIMIT_JAVA_OPTS (-Xmx1g), SKIP_BUILD=1, OUT_DIR.

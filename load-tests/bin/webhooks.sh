@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Webhook deliveries a second and the latency from an event's acceptance to its request's arrival
-# (issue 18; docs/benchmarks.md, "Webhooks"): a node in process (embedded PostgreSQL) delivering
+# (docs/benchmarks.md, "Webhooks"): a node in process (embedded PostgreSQL) delivering
 # RATE events a second that each match INTEGRATIONS webhooks to a local receiver, against a bare loop
 # of Vert.x's HTTP client posting the same requests at the same rate in the same run; then the same
 # with the last of the INTEGRATIONS webhooks pointed at a host that answers after 2 s: the other

@@ -106,7 +106,7 @@ const auth = env('DROVER_TOKEN');
 const product = env('DROVER_PRODUCT');
 const firmwareFields = (body) => ({ desired_firmware_version: body.desired_firmware_version, targeted_firmware_release_version: body.targeted_firmware_release_version });
 
-// item 1: api-js names its file part "file"
+// product firmware upload: api-js names its file part "file"
 for (const version of [1, 2]) {
   await step(`uploadProductFirmware${version}`, async () => {
     const file = readFileSync(env(`DROVER_FIRMWARE_V${version}`));
@@ -115,7 +115,7 @@ for (const version of [1, 2]) {
   });
 }
 
-// item 3: the device object's firmware fields after targeting
+// firmware fields: the device object's firmware fields after targeting
 await step('releaseProductFirmware', async () => {
   await particle.releaseProductFirmware({ version: 1, product, product_default: true, auth });
   const { body } = await particle.releaseProductFirmware({ version: 2, product, groups: ['beta'], auth });
@@ -137,7 +137,7 @@ await step('getDeviceLocked', async () => {
   report('getDeviceLocked', { product: firmwareFields(inProduct), listed: own ? firmwareFields(own) : null });
 });
 
-// item 2: flashDevice to the account's online devices, over MQTT and CoAP, and the refusals
+// cloud flash: flashDevice to the account's online devices, over MQTT and CoAP, and the refusals
 const stream = await step('getEventStream', async () => particle.getEventStream({ deviceId: 'mine', auth }));
 const events = collector(stream);
 const flashStatus = (deviceId, data) => (event) => event.name === 'spark/flash/status' && event.coreid === deviceId && event.data === data;
@@ -166,7 +166,7 @@ await step('flashProductDevice', async () => {
   report('flashProductDevice', { own, product: inProduct });
 });
 
-// item 6: a claim code claims the device that reports it; a used or expired one claims nothing
+// claim codes: a claim code claims the device that reports it; a used or expired one claims nothing
 const code = await step('getClaimCode', async () => {
   const { body } = await particle.getClaimCode({ auth });
   check(typeof body.claim_code === 'string' && body.claim_code.length > 0, 'no claim_code in the answer');

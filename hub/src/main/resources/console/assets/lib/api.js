@@ -89,7 +89,7 @@ export const api = {
     method: 'POST', json: { name, data, private: isPrivate },
   }),
 
-  // SIM cards (issue 19): the account's (product null) or a product's
+  // SIM cards: the account's (product null) or a product's
   sims: (product) => request(`${simBase(product)}?per_page=100`),
   importSims: (product, text) => request(simBase(product), { method: 'POST', json: { sims: text } }),
   changeSim: (product, iccid, fields) => request(`${simBase(product)}/${path(iccid)}`, { method: 'PUT', json: fields }),
@@ -133,7 +133,7 @@ export const api = {
   emailVerification: () => request('/v1/user/verify_email'),
   sendVerificationMail: () => request('/v1/user/verify_email', { method: 'POST', json: {} }),
   confirmEmail: (token) => request('/v1/user/verify_email/confirm', { method: 'POST', json: { token }, auth: false }),
-  // Tracker locations (issue 9): the fleet's last known (or last in a date_range) and one device's history
+  // Tracker locations (Asset Tracker): the fleet's last known (or last in a date_range) and one device's history
   productLocations: (product, query) => request(`/v1/products/${path(product)}/locations?${new URLSearchParams(query)}`),
   deviceLocations: (product, id, query) => request(`/v1/products/${path(product, 'locations', id)}?${new URLSearchParams(query)}`),
   // Devices in a product (docs/api.md, "Devices in a product")

@@ -1,4 +1,4 @@
-// Integrations (issue 18), for the account's sandbox and for a product: each integration with its
+// Integrations (webhooks), for the account's sandbox and for a product: each integration with its
 // type, event, target, status, last delivery and a sparkline of the last 24 hours' deliveries. The
 // rows come from one list request; each row's last attempt and hourly counts are asked a few at a time.
 

@@ -1,4 +1,4 @@
-// The Asset Tracker cmd box (issue 9): JSON commands to the firmware's `cmd` function, such as
+// The Asset Tracker cmd box: JSON commands to the firmware's `cmd` function, such as
 // {"cmd":"get_loc"} or {"cmd":"enter_shipping"}. Tracker firmware answers 0 on success and -22
 // (EINVAL) for JSON it cannot parse; the box checks the JSON first and answers -22 itself without
 // sending anything, so a typo never costs a cellular round trip.

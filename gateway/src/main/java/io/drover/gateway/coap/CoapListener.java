@@ -16,8 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * child verticles each on a context of its own, and a device always on the same one ({@link CoapShards}).
  * Californium's protocol stage (CoAP's layers and the resources) runs on the first shard's context,
  * unless {@code coap.protocol-stage-threads} asks for a pool of its own: a request of a device of that
- * shard is then handled where its session lives, with no hand-over to Vert.x and back (issue 17,
- * docs/benchmarks.md "CoAP: the protocol stage on the session context"). The threads only hand work to
+ * shard is then handled where its session lives, with no hand-over to Vert.x and back (the CoAP
+ * benchmark, docs/benchmarks.md "CoAP: the protocol stage on the session context"). The threads only hand work to
  * each other: Scandium's and Californium's threads never wait on Vert.x, and no event loop waits on them
  * (binding and closing the sockets run as blocking tasks).
  *

@@ -1,7 +1,7 @@
 package io.drover.hub.events;
 
 /**
- * What the event writer needs of the integrations' delivery engine (issue 18): which integrations an
+ * What the event writer needs of the integrations' delivery engine: which integrations an
  * accepted event triggers, matched in memory, so that the writer commits the event and its outbox
  * rows in one statement; and a hand-over of the rows this node claimed at insert so that it delivers
  * them without reading them back. Every method is thread-safe: the writer calls them on the events

@@ -17,7 +17,7 @@ public final class EventStatements {
                            $9::int[])
       ON CONFLICT (id) DO NOTHING""";
   /**
-   * The same INSERT with the batch's integration outbox rows (issue 18) in the same statement, so an
+   * The same INSERT with the batch's integration outbox rows in the same statement, so an
    * acknowledged event implies its rows: a data-modifying CTE runs whether or not it is referenced,
    * and both inserts commit or fail together. $10 to $12 are one entry per (event, integration) pair:
    * the event id, the integration id and the node that claims it at once (null: unclaimed, due now);

@@ -220,7 +220,7 @@ public final class EventsVerticle extends VerticleBase {
     }
     LiveEvent live = new LiveEvent(ids.take(), event.message.body(), event.owner, event.product);
     event.tenant.count(Tenant.ACCEPTED, epochDay);
-    // issue 18: the integrations it triggers, matched in memory; their outbox rows commit with the event
+    // integrations: those it triggers, matched in memory; their outbox rows commit with the event
     String[] integrations = outbox.match(live);
     boolean claimed = integrations != null && outbox.reserve(integrations.length);
     Future<Void> written = writer.offer(live, event.tenant, integrations, claimed);

@@ -30,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Integrations (issue 18; integrations.md): Particle's legacy {@code /v1/webhooks} (Webhook only) and
+ * Integrations (webhooks; integrations.md): Particle's legacy {@code /v1/webhooks} (Webhook only) and
  * {@code /v1/integrations} (every type), for an account's sandbox and, under
  * {@code /v1/products/:productIdOrSlug}, for a product. This class only stores what the delivery
  * engine sends: after each create, replace and delete it publishes

@@ -191,8 +191,8 @@ public final class Node {
         // Vert.x's keep an object per connection (32 bytes of every idle MQTT session) and register a
         // gauge at every connect. Nor its event-bus metrics: they look their counters up in the registry
         // by address for every message sent, received and delivered (a device event is four messages:
-        // request, reply and its live publish), which cost the CoAP path a share of its CPU (issue 17,
-        // docs/benchmarks.md); drover_events_* count the events themselves
+        // request, reply and its live publish), which cost the CoAP path a share of its CPU (the CoAP
+        // benchmark, docs/benchmarks.md); drover_events_* count the events themselves
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
             .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
             .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS));
@@ -272,7 +272,7 @@ public final class Node {
     DeviceDirectory directory = null;
     if (roles.hub()) {
       TokenService tokens = TokenService.createAtStart(vertx, pool, config.accounts().refreshTokenLifetime());
-      // issue 19: the plans SQL holds the fleets to, and the accounts locked after failed payments
+      // billing: the plans SQL holds the fleets to, and the accounts locked after failed payments
       BillingRepository billingRepository = new BillingRepository(pool);
       await(billingRepository.syncPlans(config.billing().plans().values()));
       AccountLocks accountLocks = AccountLocks.loadAtStart(billingRepository, vertx.eventBus());
@@ -295,32 +295,32 @@ public final class Node {
       // The hub: events first, since everything else publishes into it.
       // event ids are reserved over a connection of their own, never behind the writer's INSERTs (EventIds)
       reservations = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(database.connectOptions()).using(vertx).build();
-      // issue 18: where integrations may send, one rule for the API and the delivery engine; it reads this machine's
+      // integrations: where they may send, one rule for the API and the delivery engine; it reads this machine's
       // interface addresses, so here on the launcher thread
       TargetPolicy integrationTargets = TargetPolicy.loadAtStart(config.integrations().allowPrivateTargets());
-      // issue 18: the webhook delivery engine before the events, so that it is stopped after the writer has drained into it
+      // integrations: the webhook delivery engine before the events, so that it is stopped after the writer has drained into it
       DeliveryVerticle integrations = new DeliveryVerticle(pool, sealer, config.delivery(), integrationTargets, new DeliveryMetrics(registry),
           cluster, new DeviceCommands(vertx.eventBus(), ownership));
       deploy(integrations);
       deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster, integrations.outbox(),
           database::jdbcConnection));
-      // issue 19: devices whose SIM is not active are refused at connect, from memory
+      // SIMs: devices whose SIM is not active are refused at connect, from memory
       SimBlocks simBlocks = SimBlocks.loadAtStart(pool, vertx.eventBus());
       deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval(), simBlocks));
-      // issue 15: claim codes devices report, handed over by the events verticle
+      // claiming: the claim codes devices report, handed over by the events verticle
       ClaimCodes claimCodes = new ClaimCodes(pool);
       PersonClaims personClaims = new PersonClaims(pool);
       CustomerClaims customerClaims = new CustomerClaims(pool);
       deploy(new ClaimCodeReports(claimCodes, personClaims, customerClaims, new ReportedImport(pool, vertx.eventBus()), directory));
       DeviceDirectory devices = directory;
       DeviceCommands commands = new DeviceCommands(vertx.eventBus(), ownership);
-      // issue 19: the gateways' wire bytes into each SIM's daily usage, and the data limits
+      // SIM metering: the gateways' wire bytes into each SIM's daily usage, and the data limits
       deploy(new SimMeter(pool, commands));
       TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
       FirmwareIndexLoader firmwareLoader = new FirmwareIndexLoader(pool, firmwareTargets);
       FirmwareRepository firmware = new FirmwareRepository(pool);
       deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware, new AutoApproval(pool, vertx.eventBus()), registry));
-      // issue 9, Asset Tracker: settings and the index of each device's effective checksum
+      // Asset Tracker: settings and the index of each device's effective checksum
       ConfigIndexLoader trackerConfig = new ConfigIndexLoader(pool, ConfigIndexLoader.loadAtStart(pool));
       deploy(new TrackerVerticle(trackerConfig, pool, registry));
       deploy(new LocationRecorder(pool, trackerConfig.index()));
@@ -347,9 +347,9 @@ public final class Node {
           streamTickets,
           new EventStreamApi(v, pool, access, streamTickets, devices, productAccess, config.events(), eventMetrics),
           new EventHistoryApi(pool, access, devices),
-          // issue 16: quotas per account and product, and who lost events
+          // event quotas: per account and product, and who lost events
           new QuotasApi(v.eventBus(), access, productAccess, new QuotaRepository(pool), config.quotas()),
-          // issue 18: an integration's delivery log, counts and dead letters (the engine answers over the bus)
+          // integrations: a delivery log, counts and dead letters (the engine answers over the bus)
           new IntegrationLogApi(pool, v.eventBus(), access, productAccess),
           // before the device routes too: /v1/devices/:id/certificates is not a function or a variable
           new DeviceCertificatesApi(access, certificateRepository, certificates, deviceCas, commands),
@@ -365,20 +365,20 @@ public final class Node {
           new FirmwareApi(v, access, productAccess, firmware, firmwareTargets, firmwareLoader, config.dataDir().resolve("uploads"), commands),
           new ProductDevicesApi(v, pool, access, productAccess, devices, config.dataDir().resolve("uploads"), firmwareTargets),
           new GroupsApi(pool, v.eventBus(), access, productAccess),
-          // issue 19: SIM cards, their actions and data usage
+          // SIMs: the cards, their actions and data usage
           new SimsApi(v, pool, access, productAccess, commands, config.dataDir().resolve("uploads")),
-          // issue 18: integrations (webhooks); the delivery engine reads what this stores
+          // integrations (webhooks); the delivery engine reads what this stores
           new IntegrationsApi(v, pool, access, productAccess, sealer, integrationTargets, config.integrations()),
-          // issue 7, customers: product clients, customers, activation codes, Login with Drover's consent
+          // customers: product clients, customers, activation codes, Login with Drover's consent
           new ProductClientsApi(pool, access, productAccess),
           new CustomersApi(pool, access, productAccess, customers, devices),
           new ActivationCodesApi(pool, access, productAccess, config.maxUnusedActivationCodes()),
           new ConsentApi(pool, access, tokens, customers),
-          // issue 15: Login with Drover links a customer by a verified email only
+          // email verification: Login with Drover links a customer by a verified email only
           new EmailVerificationApi(pool, access, MailOutbox.create(v, config.mail()), config.mail()),
           new TrackerConfigApi(v.eventBus(), access, productAccess, new TrackerConfigRepository(pool), trackerConfig, commands, pool),
           new LocationsApi(pool, access, productAccess),
-          // issue 19: billing, and the built-in payment gateway's tokenising endpoint
+          // billing, and the built-in payment gateway's tokenising endpoint
           new BillingApi(access, productAccess, billingRules, billingClock),
           paymentGateway,
           new ConsoleRoutes(v, config.mapTiles())));

@@ -31,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SIM cards (issue 19; docs/api.md "SIMs"): an account's under {@code /v1/sims}, a product's under
+ * SIM cards (docs/api.md "SIMs"): an account's under {@code /v1/sims}, a product's under
  * {@code /v1/products/:product/sims}. Import (JSON or a text file of ICCIDs, optionally each with its
  * device), the list, one SIM, {@code HEAD} (api-js {@code checkSIM}), the actions (activate,
  * deactivate, reactivate, the data limit), release, and data usage per day, per SIM and for the fleet.

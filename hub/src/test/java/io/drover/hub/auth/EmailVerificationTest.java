@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 15, item 9: Login with Drover finds or makes a product's customer by the person's email address,
+ * Email verification: Login with Drover finds or makes a product's customer by the person's email address,
  * so it links only an address the person has shown to be theirs, by a link mailed to it: through an SMTP
  * server when one is configured, else through the operator's outbox, the node's log.
  */

@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15, item 3: nobody becomes an administrator by signing up. The node's first administrator is
+ * The first administrator: nobody becomes an administrator by signing up. The node's first administrator is
  * made by an explicit step (the bootstrap admin token here, {@code drover admin create} in
  * AdminCommandTest), exactly once however many try at the same moment; closed sign-up is closed.
  */

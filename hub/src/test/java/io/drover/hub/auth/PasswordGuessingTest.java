@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15, item 2: guessing passwords is slowed down per account and per client address (429 with
+ * Limits on sign-in: guessing passwords is slowed down per account and per client address (429 with
  * Retry-After, in the API's error shape), and a flood of password checks is refused rather than
  * queued. The node runs the default limits: 5 free wrong passwords per account, 20 per address, 30
  * sign-ups per address, then a wait of 1 s doubling with each attempt. Each test is its own clients:

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15, item 1: a refresh token lives no longer than its chain. Revoking a token ends its refresh
+ * Accounts and tokens: a refresh token lives no longer than its chain. Revoking a token ends its refresh
  * token; a refresh token expires (90 days by default); a refresh token used twice revokes everything
  * its chain issued, since one of the two users is not its owner.
  */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15, item 5: a token acts for the account its row names, whatever its claims say. The claims
+ * Accounts and tokens: a token acts for the account its row names, whatever its claims say. The claims
  * are signed, so this needs the signing key; a leaked key, or a row moved behind the node's back,
  * must still not let a token act for someone else.
  */

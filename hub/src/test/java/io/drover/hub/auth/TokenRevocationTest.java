@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15, item 4: what takes a credential away takes its tokens away too. Deleting an OAuth client
+ * Token revocation: what takes a credential away takes its tokens away too. Deleting an OAuth client
  * (an account's or a product's) revokes every token issued through it, the team resetting a
  * customer's password revokes the customer's tokens, and a person changing their own password
  * ({@code PUT /v1/user} as particle-api-js's changeUserPassword sends it, or {@code POST

@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15, item 2: the limits on guessing passwords hold for the cluster, not per node. A guesser
+ * Limits on sign-in: the limits on guessing passwords hold for the cluster, not per node. A guesser
  * held back on one hub node is held back on the other: the counts are rows in the database they share.
  */
 class SignInLimitsAcrossNodesTest {

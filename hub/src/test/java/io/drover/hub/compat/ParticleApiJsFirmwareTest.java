@@ -41,7 +41,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * particle-api-js 12.0.3, unchanged, on firmware and claim codes (issue 21, items 1, 2, 3 and 6): the
+ * particle-api-js 12.0.3, unchanged, on firmware and claim codes (product firmware upload, cloud flash, the
+ * device object's firmware fields, claim codes): the
  * script (hub/src/test/js/api-js-firmware.mjs) uploads product firmware with api-js's own multipart,
  * reads the device object's firmware fields after a release and a lock, flashes the account's devices
  * over MQTT and CoAP with {@code flashDevice} while this test's devices take the binary, and claims
@@ -147,7 +148,7 @@ class ParticleApiJsFirmwareTest {
         }
       });
 
-      // item 1: api-js's own multipart (its file part is named "file")
+      // product firmware upload: api-js's own multipart (its file part is named "file")
       for (int version : new int[] {1, 2}) {
         JsonObject uploaded = steps.get("uploadProductFirmware" + version);
         assertEquals(201, uploaded.getInteger("statusCode"), uploaded.encode());
@@ -158,7 +159,7 @@ class ParticleApiJsFirmwareTest {
       assertEquals("1", node.query("SELECT count(*) FROM product_firmware WHERE product_id = " + product + " AND version = 2"
           + " AND content = decode('" + java.util.HexFormat.of().formatHex(v2) + "', 'hex')"), "the bytes api-js sent are stored");
 
-      // item 3: from the targeting index, in the product's view, the owner's view and the owner's list
+      // firmware fields: from the targeting index, in the product's view, the owner's view and the owner's list
       JsonObject groupTarget = new JsonObject().put("desired_firmware_version", null).put("targeted_firmware_release_version", 2);
       JsonObject lockTarget = new JsonObject().put("desired_firmware_version", 1).put("targeted_firmware_release_version", 1);
       JsonObject lockAnswer = steps.get("lockDeviceProductFirmware");
@@ -169,7 +170,7 @@ class ParticleApiJsFirmwareTest {
       assertEquals(lockTarget, steps.get("getDeviceLocked").getJsonObject("product"), "the lock wins over the group's release");
       assertEquals(lockTarget, steps.get("getDeviceLocked").getJsonObject("listed"));
 
-      // item 2, MQTT: a bare image, wrapped for the device's platform, pushed in chunks
+      // cloud flash, MQTT: a bare image, wrapped for the device's platform, pushed in chunks
       JsonObject flashed = steps.get("flashMqtt");
       assertEquals(new JsonObject().put("step", "flashMqtt").put("statusCode", 200).put("ok", true).put("id", mqtt.id())
           .put("status", "Update started"), flashed);
@@ -179,7 +180,7 @@ class ParticleApiJsFirmwareTest {
       assertArrayEquals(FirmwareBinary.wrap(0, 1, FirmwareFleet.PLATFORM, bare), received, "the image, wrapped as version 1 of platform 12");
       assertEquals("flash", mqttDevice.handshakeAnswers.get(0).getString("rule"), mqttDevice.handshakeAnswers.toString());
 
-      // item 2, CoAP: a DRFW binary, as sent, in Block2 blocks
+      // cloud flash, CoAP: a DRFW binary, as sent, in Block2 blocks
       assertEquals(200, steps.get("flashCoap").getInteger("statusCode"));
       assertEquals("success", steps.get("flashCoapEvents").getString("success"));
       assertArrayEquals(drfw, coapDownload.get(5, TimeUnit.SECONDS), "the CoAP device fetched the binary api-js sent");
@@ -197,7 +198,7 @@ class ParticleApiJsFirmwareTest {
       }
       assertTrue(productFlash.results.isEmpty() && productOnline.offers.isEmpty(), "the product device, online, was offered nothing");
 
-      // item 6: getClaimCode, the device that reported it claimed; the same code again, or an expired one, claims nothing
+      // claim codes: getClaimCode, the device that reported it claimed; the same code again, or an expired one, claims nothing
       assertTrue(steps.get("claimReported").getJsonArray("ids").contains(claimA.id()), steps.get("claimReported").encode());
       JsonObject reused = steps.get("claimReusedCode");
       assertEquals(403, reused.getInteger("statusCode"), reused.encode());

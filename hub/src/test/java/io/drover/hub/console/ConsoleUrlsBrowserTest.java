@@ -36,7 +36,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Issue 15, item 6: no URL the Console requests carries a credential that outlives the request. The
+ * Stream tickets in the Console: no URL the Console requests carries a credential that outlives the request. The
  * browser logs every request it sends (Chromium's performance log), and the test walks the pages that
  * hold streams open: the device list and a device page (live status over EventSource) and the event
  * logs (a fetch stream). Their live status must still work, also after a stream drops.

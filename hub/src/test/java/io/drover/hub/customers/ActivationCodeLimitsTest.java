@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15, item 10: private-beta activation codes cannot be farmed or guessed through. A product holds a
+ * Private-beta activation codes cannot be farmed or guessed through. A product holds a
  * bounded number of unused codes; a code that exists but was used is answered exactly as one that never
  * existed; and wrong codes are limited per product across all its customers, not only per customer
  * (anyone holding the app's client can make customers).

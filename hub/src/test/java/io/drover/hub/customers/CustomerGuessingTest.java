@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15, item 2, for a product's customers: their sign-ins are limited per customer and per client
+ * Limits on sign-in, for a product's customers: their sign-ins are limited per customer and per client
  * address as people's are, and making customers with a password is limited per address (the default
  * limits: 5 wrong passwords per account, 30 creations per address, then waits from 1 s, doubling).
  */

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issue 15, item 8: a device is claimed or imported only once it has proved to be in the claimer's
+ * Claiming: a device is claimed or imported only once it has proved to be in the claimer's
  * hands, by reporting a claim code of theirs ({@code POST /v1/device_claims}, Particle's set-up flow);
  * its ID alone is not enough, except for a node administrator (the manufacturing line's import).
  */

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issue 15, item 7: a device's stored events belong to whoever held it when they were published. Account
+ * Events and ownership: a device's stored events belong to whoever held it when they were published. Account
  * A's device publishes private events in A's product, leaves A (removed from the product, unclaimed) and
  * joins account B's product, where B claims it: no route B can call replays or lists A's events, while
  * A's own product still replays them (so the replay itself works).

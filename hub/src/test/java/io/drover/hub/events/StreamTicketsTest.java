@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issue 15, item 6: a stream ticket ({@code POST /v1/events/stream_tickets}) opens the one stream it
+ * Stream tickets: a stream ticket ({@code POST /v1/events/stream_tickets}) opens the one stream it
  * names, once, within a minute, as the account whose live token asked for it; it is good for nothing
  * else. {@code ?access_token=} keeps working for Particle's clients.
  */

@@ -159,7 +159,7 @@ class AuthorizationMatrixTest {
       FOREIGN.get(caller).add("customer@matrix.example");
     }
 
-    // issue 19: a SIM of the owner's account in the personal device, one of the product in the product's device
+    // SIMs: one of the owner's account in the personal device, one of the product in the product's device
     String personalIccid = "89440000000000000010";
     String productIccid = "89440000000000000028";
     ok(node.post("/v1/sims", new JsonObject().put("sims", new JsonArray().add(new JsonObject().put("iccid", personalIccid)

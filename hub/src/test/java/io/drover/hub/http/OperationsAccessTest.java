@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 15, item 11: {@code /metrics} and the detail of {@code /health} (node IDs, roles, the
+ * Operations' access: {@code /metrics} and the detail of {@code /health} (node IDs, roles, the
  * database's error text) are for the operator's metrics token only; load balancers still get
  * {@code /health/live} and the UP/DOWN of {@code /health/ready} and {@code /health} without one.
  */

@@ -86,7 +86,7 @@ class OperationsAndErrorsTest {
       assertTrue(all.contains(series), series);
     }
     // Vert.x's net-server metrics are off: drover_listener_connections counts the same connections
-    // without an object per connection (docs/benchmarks.md, issue 17)
+    // without an object per connection (docs/benchmarks.md, the CoAP benchmark)
     assertFalse(all.contains("vertx_net_server_"), "no vertx_net_server_* series");
     // nor its event-bus metrics: a registry lookup per message on the events' path
     assertFalse(all.contains("vertx_eventbus_"), "no vertx_eventbus_* series");

@@ -17,7 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Issue 15, item 3: {@code drover admin create}, the operator's explicit step to an administrator. */
+/** The first administrator: {@code drover admin create}, the operator's explicit step to an administrator. */
 class AdminCommandTest {
 
   private static final String PASSWORD = "correct horse battery";

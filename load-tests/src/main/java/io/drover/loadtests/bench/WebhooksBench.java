@@ -34,7 +34,7 @@ import org.HdrHistogram.Recorder;
 
 /**
  * Webhook deliveries a second and the latency from an event's acceptance to its request's arrival at a
- * local receiver (issue 18), against a bare loop of Vert.x's HTTP client posting the same requests at
+ * local receiver, against a bare loop of Vert.x's HTTP client posting the same requests at
  * the same rate to the same receiver, in the same process and run. A real node in process (embedded
  * PostgreSQL, fsync on): RATE events a second are published on the hub's intake ({@code
  * hub.events.publish}, as the API and the gateway do, the event data carrying the publish time) for an

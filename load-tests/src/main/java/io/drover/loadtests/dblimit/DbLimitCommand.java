@@ -52,7 +52,7 @@ public final class DbLimitCommand {
   /** The writer's own statements (compile-time constants: the swarm jar needs no hub class for them). */
   private static final String INSERT = EventStatements.INSERT;
   private static final String TOUCH_DEVICES = EventStatements.TOUCH_DEVICES;
-  /** The writer's statement when a batch's events trigger integrations (issue 18): the outbox rows in the same statement. */
+  /** The writer's statement when a batch's events trigger integrations: the outbox rows in the same statement. */
   private static final String INSERT_WITH_OUTBOX = EventStatements.INSERT_WITH_OUTBOX;
   private static final String COPY = EventStatements.COPY;
   private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;

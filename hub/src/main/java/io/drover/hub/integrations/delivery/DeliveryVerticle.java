@@ -31,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The webhook delivery engine of one hub node (issue 18): takes the deliveries of the outbox rows this
+ * The webhook delivery engine of one hub node: takes the deliveries of the outbox rows this
  * node wrote claimed (handed over by the event writer once committed) and claims due rows of any node
  * every {@code integrations.poll-interval-ms}; renders each request from its integration's compiled
  * templates, sends it under the bounds (per target host: requests in flight and a rate; the node: in

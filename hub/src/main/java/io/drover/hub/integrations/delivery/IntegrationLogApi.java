@@ -21,7 +21,7 @@ import java.util.List;
 import java.time.format.DateTimeParseException;
 
 /**
- * The delivery log of an integration over HTTP (issue 18), for the account's sandbox and for products:
+ * The delivery log of an integration over HTTP, for the account's sandbox and for products:
  *
  * <ul>
  *   <li>{@code GET /v1/integrations/:id/log?limit&before&since&outcome}: the latest attempts, newest first;</li>
