@@ -58,6 +58,12 @@ public final class EventsVerticle extends VerticleBase {
    * integration's {@code hook-*} answers): the product's team sees it. Ignored without the other.
    */
   public static final String PRODUCT_HEADER = "product-id";
+  /**
+   * Set by the API on an event a product's team publishes as the product ({@code POST
+   * /v1/products/:pid/events}): the product's team sees it, and it counts for the product's quota.
+   * No account owns it.
+   */
+  public static final String PRODUCT_PUBLISHER_HEADER = "product-publisher";
   private static final int MAX_ID_WAIT_SECONDS = 2;
   private static final int MAX_AWAITING_IDS = 10_000;
 
@@ -176,7 +182,8 @@ public final class EventsVerticle extends VerticleBase {
     // stamped now, from memory: the owner and the product of the device at the moment it published
     Long owner;
     Integer product;
-    String stampedProduct = message.headers().contains(CLOUD_MADE_HEADER) ? message.headers().get(PRODUCT_HEADER) : null;
+    boolean cloudMade = message.headers().contains(CLOUD_MADE_HEADER);
+    String stampedProduct = cloudMade ? message.headers().get(PRODUCT_HEADER) : message.headers().get(PRODUCT_PUBLISHER_HEADER);
     if (publisher != null || stampedProduct != null) {
       owner = publisher == null ? null : accountId(publisher);
       product = stampedProduct == null ? null : productId(stampedProduct);
@@ -185,7 +192,6 @@ public final class EventsVerticle extends VerticleBase {
       owner = directory.ownerOf(event.deviceId());
       product = place == null ? null : place.productId();
     }
-    boolean cloudMade = message.headers().contains(CLOUD_MADE_HEADER);
     Tenant tenant = cloudMade ? tenants.cloud() : tenants.of(owner, product);
     Awaiting arrived = new Awaiting(message, owner, product, tenant, !cloudMade, now);
     if (arrived.quotaTaken) {
