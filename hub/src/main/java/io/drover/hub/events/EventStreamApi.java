@@ -224,6 +224,13 @@ public final class EventStreamApi implements ApiFeature {
       ctx.fail(new ApiException(400, "invalid_filter", e.getMessage()));
       return;
     }
+    String prefix;
+    try {
+      prefix = prefix(ctx);
+    } catch (IllegalArgumentException e) {
+      ctx.fail(new ApiException(400, "invalid_request", "The event name prefix is not a valid percent-encoded path segment"));
+      return;
+    }
     Principal principal = AccessCheck.principal(ctx);
     String account = principal.userId() == null ? "admin" : principal.userId().toString();
     StreamLimits.Refusal refusal = limits.tryOpen(account, System.nanoTime());
@@ -234,7 +241,6 @@ public final class EventStreamApi implements ApiFeature {
           : "Too many event streams opened: at most " + settings.streamOpensPerMinute() + " a minute"));
       return;
     }
-    String prefix = ctx.pathParam("*");
     // a product's customer sees its own devices' events only, never other accounts' public ones
     boolean withOthersPublic = withPublic && principal.kind() != Principal.Kind.CUSTOMER;
     HttpServerResponse response = ctx.response()
@@ -243,7 +249,7 @@ public final class EventStreamApi implements ApiFeature {
         .putHeader("Cache-Control", "no-cache")
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(MAX_PENDING_BYTES);
-    Stream stream = new Stream(response, principal, account, deviceId, productId, prefix == null || prefix.isEmpty() ? null : prefix,
+    Stream stream = new Stream(response, principal, account, deviceId, productId, prefix,
         filter, withOthersPublic, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
     Future<Void> listening = listen();
@@ -264,6 +270,22 @@ public final class EventStreamApi implements ApiFeature {
         resume(stream, lastEventId);
       }
     });
+  }
+
+  /**
+   * The event name prefix after {@code /events/}, percent-decoded: the router leaves the wildcard's
+   * text as sent, and particle-api-js sends a name with {@code encodeURIComponent}, so
+   * {@code getEventStream({name: 'fleet/'})} asks for {@code /events/fleet%2F}.
+   *
+   * @return null when there is none
+   * @throws IllegalArgumentException for a malformed percent-encoding
+   */
+  private static String prefix(RoutingContext ctx) {
+    String raw = ctx.pathParam("*");
+    if (raw == null || raw.isEmpty()) {
+      return null;
+    }
+    return raw.indexOf('%') < 0 ? raw : java.net.URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   /** {@code Last-Event-ID} as EventSource sends it on reconnecting, or {@code ?last_event_id=}; -1 if none. */

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * claim code report ({@value ClaimCodeReports#EVENT_NAME}) is a credential, not an event for the
  * streams: it goes to {@link ClaimCodeReports} instead, whatever transport it came over.
  *
- * <p>The tenant an event counts for ({@link Tenant}) is its device's product, else the account (the
- * device's owner, or the account that published it through the API); the cloud's own events
+ * <p>The tenant an event counts for ({@link Tenant}) is its device's product (or the product it was
+ * published as, {@value #PRODUCT_PUBLISHER_HEADER}), else the account (the device's owner, or the
+ * account that published it through the API); the cloud's own events
  * ({@value #CLOUD_MADE_HEADER} header) and those of devices nobody owns share one bucket, which no
  * quota holds. An event for which no id is reserved yet waits, at most {@value #MAX_ID_WAIT_SECONDS} s
  * and in a bounded line, for the next block ({@link EventIds}); past either bound it is refused as

@@ -92,7 +92,11 @@ class ProductLogsBrowserTest {
     browser.get(url("/login"));
     browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", developer);
     browser.get(url("/products/greenhouses/team"));
-    visible(By.cssSelector("[data-role=product-nav] a[href='/products/greenhouses/logs']")).click();
+    // the sidebar may be drawn again as the product loads: clicked once it holds still
+    waitFor("the sidebar's Logs link clicked", d -> {
+      d.findElement(By.cssSelector("[data-role=product-nav] a[href='/products/greenhouses/logs']")).click();
+      return true;
+    });
     waitFor("the product's stream open",
         d -> "live".equals(d.findElement(By.cssSelector("[data-role=events-live]")).getDomAttribute("data-live")));
     assertTrue(browser.findElements(By.cssSelector("[data-action=publish]")).isEmpty(), "no Publish: the product publishes nothing here");
