@@ -83,6 +83,8 @@ export const api = {
   read: (id, variable) => request(`/v1/devices/${path(id, variable)}`),
   history: ({ limit = 200, device } = {}) => request(`/v1/history/events?${new URLSearchParams(
     device ? { limit, device } : { limit })}`),
+  /** A product's stored events, newest first: its devices' while in it, and those published as the product. */
+  productHistory: (product, { limit = 200 } = {}) => request(`/v1/products/${path(product)}/history/events?${new URLSearchParams({ limit })}`),
   /** A ticket that opens the event stream at `path` once, within a minute (live.js: EventSource cannot send the token). */
   streamTicket: (path) => request('/v1/events/stream_tickets', { method: 'POST', json: { path } }),
   publish: (name, data, isPrivate) => request('/v1/devices/events', {

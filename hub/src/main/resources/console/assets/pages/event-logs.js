@@ -38,9 +38,9 @@ export function eventsPage(main, { shell }) {
 /**
  * @param device {id} to show one device's events (the device: modifier is refused), or nothing for all
  * @param streamPath the stream to follow; by default the caller's devices' (or the one device's)
- * @param product the ID or slug of the product whose stream this is (its Logs page), or null: then there is
- *     no stored history and no Publish (those are the account's), device names are looked up in the
- *     product one device at a time, and the detail shows the device's owner and firmware version
+ * @param product the ID or slug of the product whose stream this is (its Logs page), or null: then the
+ *     stored history is the product's, there is no Publish (that one is the account's), device names are
+ *     looked up in the product one device at a time, and the detail shows the device's owner and firmware version
  * @returns {{el: Element, live: Element, close(): void}}
  */
 export function eventLogs({ device = null, streamPath = null, product = null }) {
@@ -380,7 +380,8 @@ export function eventLogs({ device = null, streamPath = null, product = null }) 
 
   /** Recent stored events go under the live ones; an event both stored and streamed is shown once. */
   function loadHistory() {
-    api.history({ limit: HISTORY, device: device?.id }).then((page) => {
+    const loading = product ? api.productHistory(product, { limit: HISTORY }) : api.history({ limit: HISTORY, device: device?.id });
+    loading.then((page) => {
       const shown = new Set(events.map((e) => e.id));
       for (const e of pending) shown.add(e.id);
       for (const e of queued) shown.add(e.id);
@@ -391,6 +392,7 @@ export function eventLogs({ device = null, streamPath = null, product = null }) 
         stored.deviceName = names.get(stored.coreid) ?? null;
         storedIds.add(stored.id);
         older.push(stored);
+        if (product && stored.deviceName === null && stored.coreid !== 'api') lookUpName(stored.coreid);
       }
       events = events.concat(older).sort((a, b) => b.id - a.id);
       if (events.length > MAX_ROWS) events.length = MAX_ROWS;
@@ -400,7 +402,8 @@ export function eventLogs({ device = null, streamPath = null, product = null }) 
     });
   }
 
-  if (!product) refreshNames().then(loadHistory);
+  if (product) loadHistory();
+  else refreshNames().then(loadHistory);
   const path = streamPath ?? (device ? `/v1/devices/${encodeURIComponent(device.id)}/events` : '/v1/devices/events');
   const stream = followEvents(path, { onEvent: arrive, onState: (state) => live.set(state) });
   showCount();

@@ -1,5 +1,6 @@
 // A product's Logs (console-guide.md, "Logs"): the Event Logs view over the product's event stream,
-// which carries every product device's events (and their spark/* system events) whoever owns the device.
+// which carries every product device's events (and their spark/* system events) whoever owns the device,
+// under the product's recent stored events.
 
 import { h } from '../lib/dom.js';
 import { eventLogs } from './event-logs.js';
@@ -12,7 +13,7 @@ export function productLogsPage(main, { params, shell }) {
     h('div', { class: 'page-header' },
       h('div', {},
         h('h1', { class: 'page-title', tabindex: '-1' }, 'Logs'),
-        h('p', { class: 'page-subtitle' }, 'Events from this product’s devices as they arrive, while this page is open.')),
+        h('p', { class: 'page-subtitle' }, 'Events from this product’s devices: the latest stored ones, then each as it arrives.')),
       h('div', { class: 'page-actions' }, view.live)),
     view.el);
   return view.close;

@@ -70,7 +70,7 @@ export function productMapPage(main, { params, shell }) {
 
   // the view: top-left corner in world pixels at an integer zoom
   const view = { zoom: 2, left: 0, top: 0 };
-  let locations = []; // {device_id, lat, lon, time, loc, x, y} with x, y in world pixels at zoom 0
+  let locations = []; // the API's entries plus {lat, lon, time, x, y}, x and y in world pixels at zoom 0
   let shown = [];
   let matches = null; // null: every device; else a Set of device IDs the search found
   let track = null; // {deviceId, points: [{x, y}]}
@@ -121,7 +121,11 @@ export function productMapPage(main, { params, shell }) {
         for (const answer of await Promise.all(batch)) all.push(...answer.locations);
       }
       if (!alive || mine !== loads) return;
-      locations = all.map((location) => ({ ...location, ...project(location.lat, location.lon) }));
+      // Particle's shape: a GeoJSON Point [lon, lat, alt] and the fix's time in timestamps
+      locations = all.map((location) => {
+        const [lon, lat] = location.geometry.coordinates;
+        return { ...location, lat, lon, time: location.timestamps[location.timestamps.length - 1], ...project(lat, lon) };
+      });
       if (refit) fit();
       applySearch({ refit: true });
     } catch (failure) {
@@ -377,11 +381,17 @@ export function productMapPage(main, { params, shell }) {
     note.textContent = 'Loading the track…';
     try {
       const dateRange = range();
-      const answer = await api.deviceLocations(product, deviceId, { per_page: 1000, ...(dateRange ? { date_range: dateRange } : {}) });
+      const now = Date.now();
+      const lastDay = `${new Date(now - RANGES.day.ms).toISOString()},${new Date(now + 60_000).toISOString()}`;
+      const answer = await api.deviceLocations(product, deviceId, { date_range: dateRange ?? lastDay });
       if (!alive || selected?.device_id !== deviceId) return;
-      track = { deviceId, points: answer.locations.slice().reverse().map((p) => project(p.lat, p.lon)) };
-      note.textContent = `${answer.locations.length} ${answer.locations.length === 1 ? 'point' : 'points'}`
-        + `${answer.meta.total > answer.locations.length ? ` (the latest ${answer.locations.length} of ${answer.meta.total})` : ''}`
+      // oldest first: a LineString, or a Point when the range holds one fix
+      const geometry = answer.location.geometry;
+      const coordinates = !geometry ? [] : geometry.type === 'Point' ? [geometry.coordinates] : geometry.coordinates;
+      track = { deviceId, points: coordinates.map(([lon, lat]) => project(lat, lon)) };
+      const found = answer.meta.points_found ?? coordinates.length;
+      note.textContent = `${coordinates.length} ${coordinates.length === 1 ? 'point' : 'points'}`
+        + `${found > coordinates.length ? ` (the latest ${coordinates.length} of ${found})` : ''}`
         + `${dateRange ? '' : ' in the last day'}.`;
       draw();
     } catch (failure) {

@@ -8,6 +8,8 @@ import io.drover.hub.events.filter.FilterSyntaxException;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
+import io.drover.hub.products.ProductAccess;
+import io.drover.hub.products.ProductPermission;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,7 +23,10 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * {@code GET /v1/history/events?limit&before&device&filter}: the caller's stored events, newest first,
- * as the Logs page loads them on open. Drover's own route (Particle keeps no history). Paged by id:
+ * as the Logs page loads them on open; {@code GET /v1/products/:productIdOrSlug/history/events} (same
+ * parameters, the product team's VIEW) the product's: those its devices published while in it, and
+ * those published as the product, chosen by the product stamped on each event when it was accepted,
+ * as the product's stream and its replay choose them. Drover's own routes (Particle keeps no history). Paged by id:
  * {@code next_before} is the id to pass as {@code before} for the next page, null at the end. A filter
  * is applied to rows read in chunks, and a page reads at most {@link #MAX_SCANNED} rows, so a filter
  * that matches little answers a short page with a {@code next_before}, never a slow one.
@@ -33,27 +38,37 @@ public final class EventHistoryApi implements ApiFeature {
   private static final int MAX_SCANNED = 5000;
   private static final DateTimeFormatter PUBLISHED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
   private static final String PAGE = """
-      SELECT id, device_id, name, data, published_at, ttl FROM events
+      SELECT id, device_id, name, data, published_at, ttl, owner_id, public FROM events
       WHERE ($1::bigint IS NULL OR owner_id = $1) AND ($2::text IS NULL OR device_id = $2) AND id < $3
+      ORDER BY id DESC LIMIT $4""";
+  /** By the events_by_product index (product_id, id). */
+  private static final String PRODUCT_PAGE = """
+      SELECT id, device_id, name, data, published_at, ttl, owner_id, public FROM events
+      WHERE product_id = $1 AND ($2::text IS NULL OR device_id = $2) AND id < $3
       ORDER BY id DESC LIMIT $4""";
 
   private final Pool pool;
   private final AccessCheck access;
   private final DeviceDirectory directory;
+  private final ProductAccess products;
 
-  public EventHistoryApi(Pool pool, AccessCheck access, DeviceDirectory directory) {
+  public EventHistoryApi(Pool pool, AccessCheck access, DeviceDirectory directory, ProductAccess products) {
     this.pool = pool;
     this.access = access;
     this.directory = directory;
+    this.products = products;
   }
 
   @Override
   public Future<Void> mount(Router router) {
-    router.get("/v1/history/events").handler(access::requireUser).handler(this::page);
+    router.get("/v1/history/events").handler(access::requireUser).handler(ctx -> page(ctx, null));
+    router.get("/v1/products/:" + ProductAccess.PATH_PARAM + "/history/events").handler(access::requireUser)
+        .handler(products.require(ProductPermission.VIEW)).handler(ctx -> page(ctx, ProductAccess.scope(ctx).productId()));
     return Future.succeededFuture();
   }
 
-  private void page(RoutingContext ctx) {
+  /** @param productId the product whose history this is, or null for the caller's own */
+  private void page(RoutingContext ctx, Integer productId) {
     Principal principal = AccessCheck.principal(ctx);
     int limit = number(ctx, "limit", 100, 1, MAX_LIMIT);
     long before = number(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
@@ -65,33 +80,47 @@ public final class EventHistoryApi implements ApiFeature {
     }
     String device = ctx.request().getParam("device");
     String deviceId = device == null ? null : DeviceIds.normalize(device);
-    if (device != null && (deviceId == null || !principal.mayActFor(directory.ownerOf(deviceId)))) {
+    if (productId == null && device != null && (deviceId == null || !principal.mayActFor(directory.ownerOf(deviceId)))) {
       throw new ApiException(404, "not_found", "No such device of yours");
     }
-    Long owner = principal.userId();
+    if (productId != null && device != null && deviceId == null) {
+      // the product's rows are all it can read: a device of another product only finds none
+      throw new ApiException(404, "not_found", "No such device in this product");
+    }
+    Page page = productId == null ? new Page(PAGE, principal.userId(), null) : new Page(PRODUCT_PAGE, productId, productId);
     JsonArray events = new JsonArray();
-    scan(owner, deviceId, before, limit, filter, events, 0).onSuccess(next -> ctx.json(new JsonObject()
+    scan(page, deviceId, before, limit, filter, events, 0).onSuccess(next -> ctx.json(new JsonObject()
             .put("events", events)
             .put("next_before", next < 0 ? null : next)))
         .onFailure(ctx::fail);
   }
 
   /** Reads chunks until the page is full, the rows end, or MAX_SCANNED are read; answers next_before or -1. */
-  private Future<Long> scan(Long owner, String deviceId, long before, int limit, EventFilter filter, JsonArray events, int scanned) {
+  private Future<Long> scan(Page page, String deviceId, long before, int limit, EventFilter filter, JsonArray events, int scanned) {
     int chunk = filter.isEmpty() ? limit - events.size() : CHUNK;
-    return pool.preparedQuery(PAGE).execute(Tuple.of(owner, deviceId, before, chunk)).compose(rows -> {
+    return pool.preparedQuery(page.sql).execute(Tuple.of(page.scope, deviceId, before, chunk)).compose(rows -> {
       long last = before;
       for (Row row : rows) {
         last = row.getLong(0);
         long publishedAt = row.getOffsetDateTime(4).toInstant().toEpochMilli();
         if (filter.matches(row.getString(2), row.getString(3), row.getString(1), directory.nameOf(row.getString(1)), publishedAt)) {
-          events.add(new JsonObject()
+          JsonObject event = new JsonObject()
               .put("id", last)
               .put("name", row.getString(2))
               .put("data", row.getString(3))
               .put("ttl", row.getInteger(5))
               .put("published_at", PUBLISHED_AT.format(row.getOffsetDateTime(4).withOffsetSameInstant(ZoneOffset.UTC)))
-              .put("coreid", row.getString(1)));
+              .put("coreid", row.getString(1));
+          if (page.productId != null) {
+            // the product stream's fields (SseFormat.productFrame), so the Logs page shows both alike
+            Long owner = row.getLong(6);
+            DeviceDirectory.ProductPlace place = directory.placeOf(row.getString(1));
+            event.put("userid", owner == null ? null : owner.toString())
+                .put("version", place != null && place.productId() == page.productId ? place.firmwareVersion() : null)
+                .put("public", row.getBoolean(7))
+                .put("productID", page.productId);
+          }
+          events.add(event);
           if (events.size() == limit) {
             return Future.succeededFuture(last);
           }
@@ -101,8 +130,15 @@ public final class EventHistoryApi implements ApiFeature {
         return Future.succeededFuture(-1L);
       }
       int read = scanned + rows.size();
-      return read >= MAX_SCANNED ? Future.succeededFuture(last) : scan(owner, deviceId, last, limit, filter, events, read);
+      return read >= MAX_SCANNED ? Future.succeededFuture(last) : scan(page, deviceId, last, limit, filter, events, read);
     });
+  }
+
+  /**
+   * What a history reads: its statement and the value of $1 (the caller's account, null for an
+   * administrator; or the product), and the product, null for an account's history.
+   */
+  private record Page(String sql, Object scope, Integer productId) {
   }
 
   private static long number(RoutingContext ctx, String name, long fallback, long min, long max) {

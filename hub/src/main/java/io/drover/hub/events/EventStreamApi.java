@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /v1/products/:productIdOrSlug/events[/:prefix]}: the product's devices, whoever owns
  *       them, for its team (each event's data adds {@code userid, version, public, productID})</li>
  *   <li>{@code POST /v1/devices/events}: publish an event as the caller ({@code coreid "api"})</li>
+ *   <li>{@code POST /v1/products/:productIdOrSlug/events}: publish an event as the product
+ *       ({@code coreid "api"}): on the product's stream and history, no account's own</li>
  * </ul>
  *
  * Every stream takes {@code ?filter=} in the Event Logs' filter language ({@link EventFilter}), parsed
@@ -90,7 +92,8 @@ public final class EventStreamApi implements ApiFeature {
   static final long LIVE_FEED_LINGER_MS = 10_000;
   private static final String REPLAY = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
-      WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public)) AND ($4::text IS NULL OR device_id = $4)
+      WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public AND product_id IS NULL))
+        AND ($4::text IS NULL OR device_id = $4)
         AND ($5::text IS NULL OR starts_with(name, $5))
       ORDER BY id LIMIT $6""";
   /**
@@ -155,7 +158,11 @@ public final class EventStreamApi implements ApiFeature {
     }
     router.get("/v1/devices/:deviceId/events").handler(tickets::requireCaller).handler(this::openForDevice);
     router.get("/v1/devices/:deviceId/events/*").handler(tickets::requireCaller).handler(this::openForDevice);
-    router.post("/v1/devices/events").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::publish);
+    router.post("/v1/devices/events").handler(access::requireUser).handler(RequestBodies.handler()).handler(ctx -> publish(ctx, null));
+    // Particle's events:send scope: publishing as the product is operating its devices
+    router.post("/v1/products/:" + ProductAccess.PATH_PARAM + "/events").handler(access::requireUser)
+        .handler(products.require(ProductPermission.OPERATE_DEVICES)).handler(RequestBodies.handler())
+        .handler(ctx -> publish(ctx, ProductAccess.scope(ctx).productId()));
     sweepTimer = vertx.setPeriodic(60_000, id -> limits.sweep(System.nanoTime()));
     usageTimer = vertx.setPeriodic(settings.usageFlush().toMillis(), id -> usage.flush());
     return Future.succeededFuture();
@@ -237,6 +244,13 @@ public final class EventStreamApi implements ApiFeature {
       ctx.fail(new ApiException(400, "invalid_filter", e.getMessage()));
       return;
     }
+    String prefix;
+    try {
+      prefix = prefix(ctx);
+    } catch (IllegalArgumentException e) {
+      ctx.fail(new ApiException(400, "invalid_request", "The event name prefix is not a valid percent-encoded path segment"));
+      return;
+    }
     Principal principal = AccessCheck.principal(ctx);
     String account = principal.userId() == null ? "admin" : principal.userId().toString();
     StreamLimits.Refusal refusal = limits.tryOpen(account, System.nanoTime());
@@ -247,7 +261,6 @@ public final class EventStreamApi implements ApiFeature {
           : "Too many event streams opened: at most " + settings.streamOpensPerMinute() + " a minute"));
       return;
     }
-    String prefix = ctx.pathParam("*");
     // a product's customer sees its own devices' events only, never other accounts' public ones
     boolean withOthersPublic = withPublic && principal.kind() != Principal.Kind.CUSTOMER;
     HttpServerResponse response = ctx.response()
@@ -256,7 +269,7 @@ public final class EventStreamApi implements ApiFeature {
         .putHeader("Cache-Control", "no-cache")
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(MAX_PENDING_BYTES);
-    Stream stream = new Stream(response, principal, account, deviceId, productId, prefix == null || prefix.isEmpty() ? null : prefix,
+    Stream stream = new Stream(response, principal, account, deviceId, productId, prefix,
         filter, withOthersPublic, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
     Future<Void> listening = listen();
@@ -277,6 +290,22 @@ public final class EventStreamApi implements ApiFeature {
         resume(stream, lastEventId);
       }
     });
+  }
+
+  /**
+   * The event name prefix after {@code /events/}, percent-decoded: the router leaves the wildcard's
+   * text as sent, and particle-api-js sends a name with {@code encodeURIComponent}, so
+   * {@code getEventStream({name: 'fleet/'})} asks for {@code /events/fleet%2F}.
+   *
+   * @return null when there is none
+   * @throws IllegalArgumentException for a malformed percent-encoding
+   */
+  private static String prefix(RoutingContext ctx) {
+    String raw = ctx.pathParam("*");
+    if (raw == null || raw.isEmpty()) {
+      return null;
+    }
+    return raw.indexOf('%') < 0 ? raw : java.net.URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   /** {@code Last-Event-ID} as EventSource sends it on reconnecting, or {@code ?last_event_id=}; -1 if none. */
@@ -476,7 +505,12 @@ public final class EventStreamApi implements ApiFeature {
     stream.response.reset();
   }
 
-  private void publish(RoutingContext ctx) {
+  /**
+   * An event published through the API, with {@code coreid "api"}: as the caller (productId null: the
+   * caller's own streams and history carry it), or as the product (its team's streams and history;
+   * no account owns it, and it counts for the product's quota).
+   */
+  private void publish(RoutingContext ctx, Integer productId) {
     JsonObject body = RequestBodies.fields(ctx);
     String name = body.getValue("name") instanceof String s ? s : null;
     if (name == null || name.isEmpty() || name.length() > DeviceEvent.MAX_NAME_LENGTH || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
@@ -501,7 +535,9 @@ public final class EventStreamApi implements ApiFeature {
     boolean isPublic = "false".equals(String.valueOf(body.getValue("private")));
     Principal principal = AccessCheck.principal(ctx);
     DeliveryOptions delivery = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
-    if (principal.userId() != null) {
+    if (productId != null) {
+      delivery.addHeader(EventsVerticle.PRODUCT_PUBLISHER_HEADER, productId.toString());
+    } else if (principal.userId() != null) {
       delivery.addHeader(EventsVerticle.OWNER_HEADER, principal.userId().toString());
     }
     vertx.eventBus().request(BusAddresses.PUBLISH_EVENT,
@@ -647,7 +683,8 @@ public final class EventStreamApi implements ApiFeature {
       DeviceEvent event = live.event();
       boolean visible = productId != null
           ? productId.equals(live.productId())
-          : principal.streams(live.ownerId()) || (withPublic && event.isPublic());
+          // a product's events stay its team's, public or not: the public feed takes the accounts' only
+          : principal.streams(live.ownerId()) || (withPublic && event.isPublic() && live.productId() == null);
       return visible
           && (deviceId == null || deviceId.equals(event.deviceId()))
           && (prefix == null || event.name().startsWith(prefix))

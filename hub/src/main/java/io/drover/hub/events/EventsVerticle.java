@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * claim code report ({@value ClaimCodeReports#EVENT_NAME}) is a credential, not an event for the
  * streams: it goes to {@link ClaimCodeReports} instead, whatever transport it came over.
  *
- * <p>The tenant an event counts for ({@link Tenant}) is its device's product, else the account (the
- * device's owner, or the account that published it through the API); the cloud's own events
+ * <p>The tenant an event counts for ({@link Tenant}) is its device's product (or the product it was
+ * published as, {@value #PRODUCT_PUBLISHER_HEADER}), else the account (the device's owner, or the
+ * account that published it through the API); the cloud's own events
  * ({@value #CLOUD_MADE_HEADER} header) and those of devices nobody owns share one bucket, which no
  * quota holds. An event for which no id is reserved yet waits, at most {@value #MAX_ID_WAIT_SECONDS} s
  * and in a bounded line, for the next block ({@link EventIds}); past either bound it is refused as
@@ -60,6 +61,12 @@ public final class EventsVerticle extends VerticleBase {
    * integration's {@code hook-*} answers): the product's team sees it. Ignored without the other.
    */
   public static final String PRODUCT_HEADER = "product-id";
+  /**
+   * Set by the API on an event a product's team publishes as the product ({@code POST
+   * /v1/products/:pid/events}): the product's team sees it, and it counts for the product's quota.
+   * No account owns it.
+   */
+  public static final String PRODUCT_PUBLISHER_HEADER = "product-publisher";
   private static final int MAX_ID_WAIT_SECONDS = 2;
   private static final int MAX_AWAITING_IDS = 10_000;
 
@@ -182,7 +189,8 @@ public final class EventsVerticle extends VerticleBase {
     // stamped now, from memory: the owner and the product of the device at the moment it published
     Long owner;
     Integer product;
-    String stampedProduct = message.headers().contains(CLOUD_MADE_HEADER) ? message.headers().get(PRODUCT_HEADER) : null;
+    boolean cloudMade = message.headers().contains(CLOUD_MADE_HEADER);
+    String stampedProduct = cloudMade ? message.headers().get(PRODUCT_HEADER) : message.headers().get(PRODUCT_PUBLISHER_HEADER);
     if (publisher != null || stampedProduct != null) {
       owner = publisher == null ? null : accountId(publisher);
       product = stampedProduct == null ? null : productId(stampedProduct);
@@ -191,7 +199,6 @@ public final class EventsVerticle extends VerticleBase {
       owner = directory.ownerOf(event.deviceId());
       product = place == null ? null : place.productId();
     }
-    boolean cloudMade = message.headers().contains(CLOUD_MADE_HEADER);
     Tenant tenant = cloudMade ? tenants.cloud() : tenants.of(owner, product);
     Awaiting arrived = new Awaiting(message, owner, product, tenant, !cloudMade, now);
     if (arrived.quotaTaken) {

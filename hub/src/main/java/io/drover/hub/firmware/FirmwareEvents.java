@@ -12,8 +12,9 @@ import io.vertx.core.json.JsonObject;
 /**
  * The cloud's own events about firmware, {@code particle/firmware/create} and
  * {@code particle/firmware/release} (cloud-api.md "System events"): published as the caller, with
- * {@code coreid "api"}, like an event the caller publishes through the API. Fire and forget: the
- * upload or release is done whether or not the event is written.
+ * {@code coreid "api"}, like an event the caller publishes through the API, and stamped with the
+ * product, so the product's stream and history carry them too. Fire and forget: the upload or release
+ * is done whether or not the event is written.
  */
 final class FirmwareEvents {
 
@@ -33,7 +34,8 @@ final class FirmwareEvents {
 
   private static void publish(EventBus bus, Principal caller, String name, JsonObject data) {
     // the cloud's own event: it counts for no tenant's quota
-    DeliveryOptions delivery = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME).addHeader(EventsVerticle.CLOUD_MADE_HEADER, "true");
+    DeliveryOptions delivery = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME).addHeader(EventsVerticle.CLOUD_MADE_HEADER, "true")
+        .addHeader(EventsVerticle.PRODUCT_HEADER, data.getInteger("product_id").toString());
     if (caller != null && caller.userId() != null) {
       delivery.addHeader(EventsVerticle.OWNER_HEADER, caller.userId().toString());
     }

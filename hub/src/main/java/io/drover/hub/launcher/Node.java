@@ -346,7 +346,7 @@ public final class Node {
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
           streamTickets,
           new EventStreamApi(v, pool, access, streamTickets, devices, productAccess, config.events(), eventMetrics),
-          new EventHistoryApi(pool, access, devices),
+          new EventHistoryApi(pool, access, devices, productAccess),
           // event quotas: per account and product, and who lost events
           new QuotasApi(v.eventBus(), access, productAccess, new QuotaRepository(pool), config.quotas()),
           // integrations: a delivery log, counts and dead letters (the engine answers over the bus)

@@ -1,5 +1,6 @@
 package io.drover.hub.tracker;
 
+import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
 import io.drover.hub.http.ApiFeature;
@@ -13,46 +14,48 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
-import java.time.Instant;
+import io.vertx.sqlclient.RowSet;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
- * Tracker locations (cloud-api.md, "Tracker"): {@code GET /v1/products/:pid/locations} answers each
- * device's last known location, or with {@code date_range} its last one within the range;
- * {@code GET .../locations/:deviceId} the device's history in the range (newest first). Both page with
- * {@code page} and {@code per_page}. VIEW; tracker products only.
+ * Tracker locations in Particle's shape (cloud-api.md, "Tracker"; particle-api-js
+ * {@code getProductLocations}, {@code getProductDeviceLocations}):
+ *
+ * <ul>
+ *   <li>{@code GET /v1/products/:pid/locations}: one entry per device, its last known location, or
+ *       with {@code date_range} its last one within the range, as a GeoJSON {@code Point}
+ *       {@code [lon, lat, alt]}, with the device's {@code device_name}, {@code groups}, {@code online},
+ *       {@code last_heard}, {@code gps_lock} and the fix's {@code timestamps}; paged by device ID,
+ *       {@code meta {page, per_page, total_pages, devices_found}}</li>
+ *   <li>{@code GET .../locations/:deviceId}: {@code {location, meta}}, the device's points in the
+ *       range as a {@code LineString} (a {@code Point} when there is one; its last known location
+ *       without a range), oldest first, with one timestamp per point</li>
+ * </ul>
+ *
+ * Filters ({@link LocationQuery}): {@code date_range}, {@code rect_bl}/{@code rect_tr},
+ * {@code device_id}, {@code device_name}, {@code groups}, {@code page}, {@code per_page}. Drover adds
+ * {@code loc} (the tracker's whole {@code loc} object of the latest point) for the Console's Map.
+ * VIEW; tracker products only.
  */
 public final class LocationsApi implements ApiFeature {
 
-  static final int MAX_PER_PAGE = 1000;
+  /** The most points one device's answer carries: the latest of its range. */
+  static final int MAX_TRACK_POINTS = 10_000;
   private static final String BASE = "/v1/products/:" + ProductAccess.PATH_PARAM + "/locations";
+  /** As Particle writes times: 2020-05-06T18:25:42.345Z. */
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
 
-  private static final String LAST_KNOWN = """
-      SELECT device_id, at, received_at, lat, lon, loc, trig, req_id, count(*) OVER () FROM tracker_last_locations
-      WHERE product_id = $1 AND ($2::text IS NULL OR device_id = $2)
-      ORDER BY device_id LIMIT $3 OFFSET $4""";
-  private static final String LAST_IN_RANGE = """
-      SELECT device_id, at, received_at, lat, lon, loc, trig, req_id, count(*) OVER () FROM (
-        SELECT DISTINCT ON (device_id) * FROM tracker_locations
-        WHERE product_id = $1 AND ($2::text IS NULL OR device_id = $2) AND at >= $5 AND at < $6
-        ORDER BY device_id, at DESC) latest
-      ORDER BY device_id LIMIT $3 OFFSET $4""";
-  private static final String HISTORY = """
-      SELECT device_id, at, received_at, lat, lon, loc, trig, req_id, count(*) OVER () FROM tracker_locations
-      WHERE product_id = $1 AND device_id = $2 AND at >= $5 AND at < $6
-      ORDER BY at DESC LIMIT $3 OFFSET $4""";
-  private static final String IN_PRODUCT = "SELECT 1 FROM devices WHERE id = $1 AND product_id = $2";
-
-  private final Pool pool;
+  private final LocationRepository locations;
   private final AccessCheck access;
   private final ProductAccess products;
 
   public LocationsApi(Pool pool, AccessCheck access, ProductAccess products) {
-    this.pool = pool;
+    this.locations = new LocationRepository(pool);
     this.access = access;
     this.products = products;
   }
@@ -66,50 +69,110 @@ public final class LocationsApi implements ApiFeature {
 
   private void fleet(RoutingContext ctx) {
     ProductScope product = tracker(ctx);
-    Query query = Query.of(ctx, false);
-    String deviceId = ctx.request().getParam("device_id");
-    Tuple values = Tuple.of(product.productId(), deviceId == null ? null : deviceId.toLowerCase(Locale.ROOT), query.perPage,
-        (long) (query.page - 1) * query.perPage);
-    Future<io.vertx.sqlclient.RowSet<Row>> rows = query.from == null
-        ? pool.preparedQuery(LAST_KNOWN).execute(values)
-        : pool.preparedQuery(LAST_IN_RANGE).execute(values.addOffsetDateTime(query.from).addOffsetDateTime(query.to));
-    rows.onSuccess(found -> ctx.json(page(found, query))).onFailure(ctx::fail);
+    LocationQuery query = LocationQuery.parse(ctx.queryParams());
+    locations.fleet(product.productId(), query).onSuccess(rows -> {
+      JsonArray found = new JsonArray();
+      long total = 0;
+      for (Row row : rows) {
+        total = row.getLong("found");
+        OffsetDateTime at = row.getOffsetDateTime("at");
+        JsonObject loc = loc(row);
+        found.add(device(row)
+            .put("gps_lock", gpsLock(loc))
+            .put("timestamps", new JsonArray().add(time(at)))
+            .put("geometry", new JsonObject().put("type", "Point").put("coordinates", coordinates(row, loc)))
+            .put("loc", loc));
+      }
+      ctx.json(new JsonObject().put("locations", found).put("meta", new JsonObject()
+          .put("page", query.page())
+          .put("per_page", query.perPage())
+          .put("total_pages", (total + query.perPage() - 1) / query.perPage())
+          .put("devices_found", total)));
+    }).onFailure(ctx::fail);
   }
 
   private void device(RoutingContext ctx) {
     ProductScope product = tracker(ctx);
-    Query query = Query.of(ctx, true);
-    String deviceId = ctx.pathParam("deviceId").toLowerCase(Locale.ROOT);
-    pool.preparedQuery(IN_PRODUCT).execute(Tuple.of(deviceId, product.productId())).compose(member -> {
-      if (member.size() == 0) {
-        return Future.failedFuture(new ApiException(404, "not_found", "Device " + deviceId + " is not in product " + product.productId()));
+    LocationQuery query = LocationQuery.parse(ctx.queryParams());
+    String given = ctx.pathParam("deviceId");
+    String deviceId = DeviceIds.normalize(given);
+    if (deviceId == null) {
+      throw notInProduct(given, product);
+    }
+    locations.device(product.productId(), deviceId).compose(devices -> {
+      if (devices.size() == 0) {
+        return Future.failedFuture(notInProduct(deviceId, product));
       }
-      return pool.preparedQuery(HISTORY).execute(Tuple.of(product.productId(), deviceId, query.perPage, (long) (query.page - 1) * query.perPage)
-          .addOffsetDateTime(query.from).addOffsetDateTime(query.to));
-    }).onSuccess(found -> ctx.json(page(found, query).put("device_id", deviceId))).onFailure(ctx::fail);
+      Row device = devices.iterator().next();
+      return locations.track(product.productId(), deviceId, query, MAX_TRACK_POINTS).map(points -> answer(device, points));
+    }).onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
-  private static JsonObject page(io.vertx.sqlclient.RowSet<Row> rows, Query query) {
-    JsonArray locations = new JsonArray();
-    long total = 0;
-    for (Row row : rows) {
-      total = row.getLong(8);
-      locations.add(new JsonObject()
-          .put("device_id", row.getString(0))
-          .put("time", row.getOffsetDateTime(1).toInstant().toString())
-          .put("received_at", row.getOffsetDateTime(2).toInstant().toString())
-          .put("lat", row.getDouble(3))
-          .put("lon", row.getDouble(4))
-          .put("loc", row.getValue(5))
-          .put("trig", row.getValue(6))
-          .put("req_id", row.getLong(7)));
+  /** The device's points, newest first from the database, answered oldest first. */
+  private static JsonObject answer(Row device, RowSet<Row> rows) {
+    List<Row> points = new ArrayList<>(rows.size());
+    rows.forEach(points::add);
+    Collections.reverse(points);
+    JsonArray timestamps = new JsonArray();
+    JsonArray coordinates = new JsonArray();
+    JsonObject latest = null;
+    long found = 0;
+    for (Row point : points) {
+      found = point.getLong("found");
+      latest = loc(point);
+      timestamps.add(time(point.getOffsetDateTime("at")));
+      coordinates.add(coordinates(point, latest));
     }
-    JsonObject meta = new JsonObject().put("page", query.page).put("per_page", query.perPage).put("total", total)
-        .put("total_pages", (total + query.perPage - 1) / query.perPage);
-    if (query.from != null) {
-      meta.put("date_range", query.from.toInstant() + "," + query.to.toInstant());
+    JsonObject geometry = points.isEmpty() ? null
+        : points.size() == 1 ? new JsonObject().put("type", "Point").put("coordinates", coordinates.getJsonArray(0))
+        : new JsonObject().put("type", "LineString").put("coordinates", coordinates);
+    JsonObject location = device(device)
+        .put("gps_lock", latest != null && gpsLock(latest))
+        .put("timestamps", timestamps)
+        .put("geometry", geometry)
+        .put("loc", latest);
+    // Drover's: how many points the range holds (the answer carries the latest MAX_TRACK_POINTS of them)
+    return new JsonObject().put("location", location).put("meta", new JsonObject().put("points_found", found));
+  }
+
+  /** The device's own fields, from a row with device_id, product_id, name, online, last_heard, groups. */
+  private static JsonObject device(Row row) {
+    OffsetDateTime lastHeard = row.getOffsetDateTime("last_heard");
+    String[] groups = row.getArrayOfStrings("groups");
+    return new JsonObject()
+        .put("device_id", row.getString("device_id"))
+        .put("product_id", row.getInteger("product_id"))
+        .put("device_name", row.getString("name"))
+        .put("groups", groups == null ? new JsonArray() : new JsonArray(List.of((Object[]) groups)))
+        .put("online", Boolean.TRUE.equals(row.getBoolean("online")))
+        .put("last_heard", lastHeard == null ? null : time(lastHeard));
+  }
+
+  /** GeoJSON's order (RFC 7946 section 3.1.1): longitude, latitude, then the altitude when the tracker sent one. */
+  private static JsonArray coordinates(Row row, JsonObject loc) {
+    JsonArray coordinates = new JsonArray().add(row.getDouble("lon")).add(row.getDouble("lat"));
+    if (loc != null && loc.getValue("alt") instanceof Number alt) {
+      coordinates.add(alt.doubleValue());
     }
-    return new JsonObject().put("locations", locations).put("meta", meta);
+    return coordinates;
+  }
+
+  private static JsonObject loc(Row row) {
+    Object loc = row.getValue("loc");
+    return loc instanceof JsonObject json ? json : null;
+  }
+
+  /** The tracker's {@code lck}: non-zero when its GNSS receiver had a lock for this fix. */
+  private static boolean gpsLock(JsonObject loc) {
+    return loc != null && loc.getValue("lck") instanceof Number lock && lock.doubleValue() != 0;
+  }
+
+  private static String time(OffsetDateTime at) {
+    return TIME.format(at.withOffsetSameInstant(ZoneOffset.UTC));
+  }
+
+  private static ApiException notInProduct(String deviceId, ProductScope product) {
+    return new ApiException(404, "not_found", "Device " + deviceId + " is not in product " + product.productId());
   }
 
   private static ProductScope tracker(RoutingContext ctx) {
@@ -118,57 +181,5 @@ public final class LocationsApi implements ApiFeature {
       throw new ApiException(400, "not_tracker", "Product " + product.productId() + " is not an Asset Tracker product: locations are for tracker products");
     }
     return product;
-  }
-
-  /** Paging and the time range: {@code date_range=<ISO-8601>,<ISO-8601>} (from inclusive, to exclusive). */
-  private record Query(int page, int perPage, OffsetDateTime from, OffsetDateTime to) {
-
-    /** @param rangeRequired a history without a range is the last 24 hours */
-    static Query of(RoutingContext ctx, boolean rangeRequired) {
-      int page = positive(ctx, "page", 1, Integer.MAX_VALUE / MAX_PER_PAGE);
-      int perPage = positive(ctx, "per_page", 100, MAX_PER_PAGE);
-      String range = ctx.request().getParam("date_range");
-      if (range == null) {
-        if (!rangeRequired) {
-          return new Query(page, perPage, null, null);
-        }
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        return new Query(page, perPage, now.minusDays(1), now.plusMinutes(1));
-      }
-      String[] ends = range.split(",", -1);
-      if (ends.length != 2) {
-        throw badRange();
-      }
-      try {
-        OffsetDateTime from = Instant.parse(ends[0].trim()).atOffset(ZoneOffset.UTC);
-        OffsetDateTime to = Instant.parse(ends[1].trim()).atOffset(ZoneOffset.UTC);
-        if (!from.isBefore(to)) {
-          throw new ApiException(400, "invalid_request", "date_range must start before it ends");
-        }
-        return new Query(page, perPage, from, to);
-      } catch (DateTimeParseException e) {
-        throw badRange();
-      }
-    }
-
-    private static ApiException badRange() {
-      return new ApiException(400, "invalid_request", "date_range must be two ISO-8601 instants, from,to (e.g. 2026-11-27T00:00:00Z,2026-11-28T00:00:00Z)");
-    }
-
-    private static int positive(RoutingContext ctx, String name, int fallback, int max) {
-      String given = ctx.request().getParam(name);
-      if (given == null) {
-        return fallback;
-      }
-      try {
-        int value = Integer.parseInt(given);
-        if (value >= 1 && value <= max) {
-          return value;
-        }
-      } catch (NumberFormatException e) {
-        // answered below
-      }
-      throw new ApiException(400, "invalid_request", name + " must be an integer from 1 to " + max);
-    }
   }
 }

@@ -33,7 +33,10 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-/** A product's Logs page in a real browser: reached from the product's sidebar, it shows a product device's live events. */
+/**
+ * A product's Logs page in a real browser: reached from the product's sidebar, it shows a product device's
+ * live events, under the product's recent stored ones.
+ */
 @ExtendWith(VertxExtension.class)
 class ProductLogsBrowserTest {
 
@@ -89,7 +92,11 @@ class ProductLogsBrowserTest {
     browser.get(url("/login"));
     browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", developer);
     browser.get(url("/products/greenhouses/team"));
-    visible(By.cssSelector("[data-role=product-nav] a[href='/products/greenhouses/logs']")).click();
+    // the sidebar may be drawn again as the product loads: clicked once it holds still
+    waitFor("the sidebar's Logs link clicked", d -> {
+      d.findElement(By.cssSelector("[data-role=product-nav] a[href='/products/greenhouses/logs']")).click();
+      return true;
+    });
     waitFor("the product's stream open",
         d -> "live".equals(d.findElement(By.cssSelector("[data-role=events-live]")).getDomAttribute("data-live")));
     assertTrue(browser.findElements(By.cssSelector("[data-action=publish]")).isEmpty(), "no Publish: the product publishes nothing here");
@@ -107,6 +114,49 @@ class ProductLogsBrowserTest {
       assertEquals(ownerId, browser.findElement(By.cssSelector("[data-role=event-owner]")).getText());
       waitFor("the device's spark/status online", d -> !d.findElements(By.cssSelector("li[data-name='spark/status']")).isEmpty());
       Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("/tmp/product-logs.png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  @Test
+  void theLogsPageOpensWithTheProductsRecentStoredEvents(Vertx vertx) throws Exception {
+    // stored before the page opens: a product device's event, one published as the product, and one of
+    // a device outside the product, which must not show
+    DeviceIdentity identity = node.provisionDevice();
+    node.claim(identity.id(), deviceOwner);
+    assertEquals(200, node.send("PUT", "/v1/devices/" + identity.id(), new JsonObject().put("name", "vent-probe").encode(), deviceOwner).statusCode());
+    HttpResponse<String> imported = node.post("/v1/products/greenhouses/devices", new JsonObject().put("id", identity.id()).encode(), deviceOwner);
+    assertEquals(1, new JsonObject(imported.body()).getInteger("updated"), imported.body());
+    DeviceIdentity outsider = node.provisionDevice();
+    node.claim(outsider.id(), developer);
+    try (TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS);
+         TestDevice other = TestDevice.connect(vertx, node.mqttPort(), outsider.id(), outsider.secret()).await(10, TimeUnit.SECONDS)) {
+      device.publishAcknowledged("e/vent-open", io.vertx.core.buffer.Buffer.buffer("{\"percent\":40}"));
+      other.publishAcknowledged("e/not-the-products", io.vertx.core.buffer.Buffer.buffer("mine"));
+    }
+    assertEquals(200, node.post("/v1/products/greenhouses/events", new JsonObject().put("name", "greenhouse-notice").put("data", "doors shut at 6")
+        .encode(), deviceOwner).statusCode());
+    TestNode.eventually(WAIT, () -> count("vent-open") == 1 && count("not-the-products") == 1 && count("greenhouse-notice") == 1, "the events stored");
+
+    chromium.consoleErrors();
+    browser.get(url("/login"));
+    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", developer);
+    browser.get(url("/products/greenhouses/logs"));
+    visible(By.cssSelector("li[data-name=vent-open]"));
+    visible(By.cssSelector("li[data-name=greenhouse-notice]"));
+    waitFor("the stored event's device name", d -> d.findElement(By.cssSelector("li[data-name=vent-open] .event-device")).getText().equals("vent-probe"));
+    assertEquals("api", browser.findElement(By.cssSelector("li[data-name=greenhouse-notice] .event-device")).getText());
+    browser.findElement(By.cssSelector("li[data-name=vent-open]")).click();
+    assertTrue(visible(By.cssSelector("[data-role=event-data]")).getText().contains("\"percent\": 40"));
+    assertEquals(node.query("SELECT id FROM users WHERE username = 'owner@example.com'"),
+        browser.findElement(By.cssSelector("[data-role=event-owner]")).getText(), "the stored event has the product fields too");
+    assertTrue(browser.findElements(By.cssSelector("li[data-name=not-the-products]")).isEmpty(), "another device's event is not the product's");
+  }
+
+  private static long count(String name) {
+    try {
+      return Long.parseLong(node.query("SELECT count(*) FROM events WHERE name = '" + name + "'"));
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
     }
   }
 

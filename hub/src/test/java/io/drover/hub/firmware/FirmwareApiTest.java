@@ -146,6 +146,8 @@ class FirmwareApiTest {
         + "'particle/firmware/release' AND data LIKE '%\"product_id\":" + product + ",%'").equals("1"), "particle/firmware/release is published");
     assertTrue(queryQuietly("SELECT count(*) FROM events WHERE device_id = 'api' AND name = 'particle/firmware/create' AND data LIKE '%\"product_id\":"
         + product + ",%'").equals("2"), "particle/firmware/create for each upload");
+    assertEquals("3", queryQuietly("SELECT count(*) FROM events WHERE device_id = 'api' AND name LIKE 'particle/firmware/%' AND product_id = "
+        + product), "the firmware events are the product's: on its stream and in its history");
     // un-releasing does not make it deletable: it was released once
     node.send("PUT", "/v1/products/" + product + "/firmware/release", FirmwareFleet.json("5", false, List.of()), owner);
     assertError(node.send("DELETE", "/v1/products/" + product + "/firmware/5", null, owner), 400, "firmware_released", "cannot be deleted");

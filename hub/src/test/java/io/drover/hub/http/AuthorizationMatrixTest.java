@@ -242,6 +242,7 @@ class AuthorizationMatrixTest {
   void eachTenantSeesItsOwnMarkers() throws Exception {
     assertTrue(call("GET /v1/history/events", TOKENS.get("owner")).body.contains(OWNER_MARKER));
     assertTrue(call("GET /v1/history/events", TOKENS.get("outsider")).body.contains(OUTSIDER_MARKER));
+    assertTrue(call("GET /v1/products/:productIdOrSlug/history/events", TOKENS.get("view_only")).body.contains(PRODUCT_MARKER));
     assertTrue(call("GET /v1/products/:productIdOrSlug/devices", TOKENS.get("view_only")).body.contains(PARAMETERS.get("productDevice")));
     assertTrue(call("GET /v1/devices", TOKENS.get("owner")).body.contains(PARAMETERS.get("personalDevice")));
   }

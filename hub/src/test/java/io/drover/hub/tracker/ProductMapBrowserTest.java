@@ -121,7 +121,8 @@ class ProductMapBrowserTest {
             oldDevice.publishAcknowledged("e/loc", Buffer.buffer(loc(now - 3 * 86_400, 46.1879, -123.8313, 5)));
             Thread.sleep(300);
           }
-          return total(locations, token) == 3 && total(locations + "/" + north.id(), token) == 3;
+          String lastDay = "?date_range=" + Instant.now().minus(Duration.ofDays(1)) + "," + Instant.now().plus(Duration.ofMinutes(1));
+          return total(locations, token) == 3 && total(locations + "/" + north.id() + lastDay, token) == 3;
         } catch (Exception e) {
           return false;
         }
@@ -304,9 +305,11 @@ class ProductMapBrowserTest {
     return ids == null || ids.isEmpty() ? List.of() : Arrays.stream(ids.split(",")).sorted().toList();
   }
 
+  /** The fleet's devices found, or one device's points found. */
   private static long total(String path, String token) {
     try {
-      return new JsonObject(node.get(path, token).body()).getJsonObject("meta").getLong("total");
+      JsonObject meta = new JsonObject(node.get(path, token).body()).getJsonObject("meta");
+      return meta.containsKey("devices_found") ? meta.getLong("devices_found") : meta.getLong("points_found");
     } catch (Exception e) {
       return -1;
     }
