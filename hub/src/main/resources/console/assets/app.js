@@ -130,7 +130,7 @@ async function signOut() {
   try {
     await api.logOut();
   } catch {
-    // the token is forgotten here whatever the server says; it may have expired already
+    // the session is forgotten here whatever the server says; it may have ended already
   }
   session.end();
   shell = null;
@@ -144,5 +144,16 @@ whenSessionEnds(() => {
   navigate(`/login?expired=1&next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
 });
 
+// another tab signed out: this one leaves at once; another tab signed in: a log-in page here moves on
+session.whenChangedElsewhere(async (change) => {
+  if (change === 'signed-out') {
+    shell = null;
+    navigate('/login', { replace: true });
+  } else if (!session.signedIn() && await session.resume()) {
+    render();
+  }
+});
+
 setInterval(() => refreshTimes(root), 30_000);
-startRouter(render);
+// the cookie is HttpOnly: whether it still names a session only the server can say
+session.resume().then(() => startRouter(render));

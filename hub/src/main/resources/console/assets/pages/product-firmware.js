@@ -2,10 +2,9 @@
 // confirmation that shows the impacted devices, delete while never released, and for one device
 // what it is targeted to run and why, with lock, unlock and "flash now".
 
-import { api } from '../lib/api.js';
+import { api, CONSOLE_HEADER } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { plural, timeAgo } from '../lib/format.js';
-import { session } from '../lib/session.js';
 
 const RULES = {
   development: 'Development device: never updated automatically',
@@ -119,9 +118,9 @@ export function productFirmwarePage(main, { params, query, shell }) {
   }
 
   async function download(firmware) {
-    // the binary route wants the bearer token, so fetch it here rather than follow a link
+    // fetched here rather than followed as a link, to name the file
     const response = await fetch(`/v1/products/${encodeURIComponent(product)}/firmware/${firmware.version}/binary`, {
-      headers: { Authorization: `Bearer ${session.token()}` },
+      headers: CONSOLE_HEADER,
     });
     if (!response.ok) return;
     const url = URL.createObjectURL(await response.blob());

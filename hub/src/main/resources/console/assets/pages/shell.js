@@ -85,16 +85,8 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
     avatar.textContent = (account.username ?? '?').charAt(0).toUpperCase();
     adminBadge.hidden = !account.admin;
   };
-  if (session.account()) {
-    showAccount(session.account());
-  } else {
-    api.me().then((account) => {
-      session.rememberAccount(account);
-      showAccount(account);
-    }).catch(() => {
-      // a refused token ends the session through the API client; other failures leave the name blank
-    });
-  }
+  // the app learnt the account before it drew a signed-in page (session.resume or session.start)
+  if (session.account()) showAccount(session.account());
   showInvitations(invitations, navigate);
 
   function consoleNav() {

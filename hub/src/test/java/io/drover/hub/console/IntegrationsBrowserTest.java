@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
@@ -410,7 +411,8 @@ class IntegrationsBrowserTest {
 
   private static void signIn(String token, String path) {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.clear(); sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.signOut(browser);
+    ConsoleSignIn.as(browser, token);
     browser.get(url(path));
   }
 
