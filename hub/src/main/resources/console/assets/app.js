@@ -25,6 +25,7 @@ import { productLogsPage } from './pages/product-logs.js';
 import { productTrackerSettingsPage } from './pages/product-tracker-settings.js';
 import { productMapPage } from './pages/product-map.js';
 import { billingPage } from './pages/billing.js';
+import { settingsPage } from './pages/settings.js';
 import { productBillingPage } from './pages/product-billing.js';
 import { createShell } from './pages/shell.js';
 import { productSimsPage, simsPage } from './pages/sims.js';
@@ -45,6 +46,7 @@ const ROUTES = [
   { pattern: /^\/sims\/?$/, page: simsPage, section: 'sims' },
   { pattern: /^\/products\/?$/, page: productsPage, section: 'products' },
   { pattern: /^\/billing\/?$/, page: billingPage, section: 'billing' },
+  { pattern: /^\/settings\/?$/, page: settingsPage, section: 'settings' },
   { pattern: /^\/products\/([^/]+)\/?$/, redirect: (path) => `${path.replace(/\/$/, '')}/${firstProductSection()}` },
   { pattern: /^\/products\/([^/]+)\/team\/?$/, page: productTeamPage, section: 'team', product: true },
   { pattern: /^\/products\/([^/]+)\/configuration\/?$/, page: productConfigurationPage, section: 'configuration', product: true },
@@ -116,7 +118,9 @@ function render() {
     });
   }
   const params = route ? route.pattern.exec(path).slice(1).map(decodeURIComponent) : [];
-  shell.enter(route?.section ?? null, route?.product ? params[0] : null);
+  // a page no route knows, below a product: "not found" inside that product's sidebar
+  const unknownInProduct = route ? null : /^\/products\/([^/]+)\/./.exec(path);
+  shell.enter(route?.section ?? null, route?.product ? params[0] : unknownInProduct ? decodeURIComponent(unknownInProduct[1]) : null);
   leavePage = (route?.page ?? notFoundPage)(shell.main, { params, query, shell, navigate }) ?? null;
   shell.focusMain();
 }

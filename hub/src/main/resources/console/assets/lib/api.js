@@ -67,6 +67,13 @@ export const api = {
   logIn: (username, password) => request('/v1/console/session', { method: 'POST', auth: false, json: { username, password } }),
   logOut: () => request('/v1/console/session', { method: 'DELETE', auth: false }),
   me: () => request('/v1/user'),
+  // Settings: password, tokens, OAuth clients (docs/api.md, "Accounts and tokens")
+  changePassword: (current, password) => request('/v1/user', { method: 'PUT', json: { current_password: current, password } }),
+  accessTokens: () => request('/v1/access_tokens'),
+  revokeToken: (id) => request(`/v1/access_tokens/${path(id)}`, { method: 'DELETE' }),
+  clients: () => request('/v1/clients'),
+  createClient: (client) => request('/v1/clients', { method: 'POST', json: client }),
+  deleteClient: (id) => request(`/v1/clients/${path(id)}`, { method: 'DELETE' }),
 
   devices: () => request('/v1/devices'),
   device: (id) => request(`/v1/devices/${path(id)}`),

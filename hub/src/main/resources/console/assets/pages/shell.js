@@ -19,7 +19,7 @@ const SECTIONS = [
   ] },
   { group: 'Account', items: [
     { id: 'billing', label: 'Billing', icon: 'billing', href: '/billing' },
-    { id: 'settings', label: 'Settings', icon: 'settings' },
+    { id: 'settings', label: 'Settings', icon: 'settings', href: '/settings' },
   ] },
 ];
 
