@@ -19,6 +19,7 @@ import { oauthAuthorizePage } from './pages/oauth-authorize.js';
 import { verifyEmailPage } from './pages/verify-email.js';
 import { productCustomersPage } from './pages/product-customers.js';
 import { productDevicesPage } from './pages/product-devices.js';
+import { productDevicePage } from './pages/product-device.js';
 import { productGroupsPage } from './pages/product-groups.js';
 import { productFirmwarePage } from './pages/product-firmware.js';
 import { productLogsPage } from './pages/product-logs.js';
@@ -57,6 +58,7 @@ const ROUTES = [
   { pattern: /^\/products\/([^/]+)\/customers\/?$/, page: productCustomersPage, section: 'customers', product: true },
   { pattern: /^\/products\/([^/]+)\/sims\/?$/, page: productSimsPage, section: 'sims', product: true },
   { pattern: /^\/products\/([^/]+)\/devices\/?$/, page: productDevicesPage, section: 'devices', product: true },
+  { pattern: /^\/products\/([^/]+)\/devices\/([^/]+)\/?$/, page: productDevicePage, section: 'devices', product: true },
   { pattern: /^\/products\/([^/]+)\/groups\/?$/, page: productGroupsPage, section: 'groups', product: true },
   { pattern: /^\/products\/([^/]+)\/firmware\/?$/, page: productFirmwarePage, section: 'firmware', product: true },
   { pattern: /^\/products\/([^/]+)\/logs\/?$/, page: productLogsPage, section: 'logs', product: true },

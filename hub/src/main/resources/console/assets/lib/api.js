@@ -146,6 +146,7 @@ export const api = {
     data.append('file', file);
     return request(`/v1/products/${path(product)}/devices`, { method: 'POST', multipart: data });
   },
+  productDevice: (product, id) => request(`/v1/products/${path(product)}/devices/${path(id)}`),
   updateProductDevice: (product, id, changes) => request(`/v1/products/${path(product)}/devices/${path(id)}`, { method: 'PUT', json: changes }),
   removeProductDevice: (product, id) => request(`/v1/products/${path(product)}/devices/${path(id)}`, { method: 'DELETE' }),
   groupProductDevices: (product, devices, add, remove) => request(`/v1/products/${path(product)}/devices`, {

@@ -176,7 +176,8 @@ export function productDevicesPage(main, { params, shell }) {
       remove.addEventListener('click', () => confirmRemove(product, device, () => load()));
       return h('tr', { dataset: { deviceId: device.id } },
         h('td', {}, box),
-        h('td', { class: 'cell-name' }, device.name ?? h('span', { class: 'muted' }, 'Unnamed')),
+        h('td', { class: 'cell-name' }, h('a', { class: 'device-name', href: `/products/${encodeURIComponent(product)}/devices/${encodeURIComponent(device.id)}` },
+          device.name ?? 'Unnamed')),
         h('td', { class: 'col-id' }, h('code', { class: 'device-id' }, device.id)),
         h('td', {}, device.serial_number ?? ''),
         h('td', { 'data-role': 'groups' }, device.groups.map((name) => groupChip(name, groups))),

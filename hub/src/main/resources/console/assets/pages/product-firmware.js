@@ -6,7 +6,7 @@ import { api, CONSOLE_HEADER } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { plural, timeAgo } from '../lib/format.js';
 
-const RULES = {
+export const RULES = {
   development: 'Development device: never updated automatically',
   locked: 'Locked to this version',
   group: 'Highest version released to its groups',
