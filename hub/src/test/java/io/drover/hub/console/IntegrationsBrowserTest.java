@@ -181,10 +181,11 @@ class IntegrationsBrowserTest {
     assertEquals("error status 500 from 127.0.0.1", letter.findElement(By.cssSelector("[data-role=last-error]")).getText());
     reloadUntil("the attempt and two retries in the log", d -> d.findElements(By.cssSelector("[data-role=log-row]")).size() == 3);
     new Select(browser.findElement(By.cssSelector("[data-field=log-outcome]"))).selectByValue("dead");
-    assertEquals(1, browser.findElements(By.cssSelector("[data-role=log-row]")).size(), "the filter shows the dead attempt only");
+    // the filter asks the API again: wait for its answer rather than read the rows it replaces
+    waitFor("the filter shows the dead attempt only", d -> d.findElements(By.cssSelector("[data-role=log-row]")).size() == 1);
     new Select(browser.findElement(By.cssSelector("[data-field=log-outcome]"))).selectByValue("retry");
-    assertEquals(2, browser.findElements(By.cssSelector("[data-role=log-row][data-outcome=retry]")).size());
-    assertEquals(2, browser.findElements(By.cssSelector("[data-role=log-row]")).size());
+    waitFor("the filter shows the two retries only", d -> d.findElements(By.cssSelector("[data-role=log-row][data-outcome=retry]")).size() == 2
+        && d.findElements(By.cssSelector("[data-role=log-row]")).size() == 2);
     letter = browser.findElement(By.cssSelector("[data-role=dead-letter]"));
 
     receiver.failing.set(false);
