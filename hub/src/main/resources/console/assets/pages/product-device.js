@@ -22,7 +22,8 @@ export function productDevicePage(main, { params, shell, navigate }) {
   async function load() {
     try {
       const [device, target, firmware, groups] = await Promise.all([
-        api.productDevice(product, deviceId), api.firmwareTarget(product, deviceId),
+        // the target may not be known yet (a device imported a moment ago): the rest of the page still shows
+        api.productDevice(product, deviceId), api.firmwareTarget(product, deviceId).catch(() => ({})),
         api.firmware(product), api.productGroups(product)]);
       if (alive) draw(device, target, firmware, groups.groups ?? groups);
     } catch (failure) {
@@ -54,7 +55,7 @@ export function productDevicePage(main, { params, shell, navigate }) {
         h('dt', {}, 'Device OS'), h('dd', {}, device.system_firmware_version ?? '—'),
         h('dt', {}, 'Firmware running'), h('dd', { 'data-role': 'running' }, version(device.firmware_version)),
         h('dt', {}, 'Firmware targeted'), h('dd', { 'data-role': 'target' }, version(target.target_version),
-          ' · ', RULES[target.rule] ?? target.rule, target.group ? `: group ${target.group}` : ''),
+          target.rule ? ` · ${RULES[target.rule] ?? target.rule}` : '', target.group ? `: group ${target.group}` : ''),
         h('dt', {}, 'Locked to'), h('dd', { 'data-role': 'locked' }, target.desired_firmware_version ? version(target.desired_firmware_version) : 'not locked'),
         h('dt', {}, 'Groups'), h('dd', { 'data-role': 'groups' }, device.groups?.length ? device.groups.join(', ') : '—'),
         h('dt', {}, 'Development'), h('dd', {}, device.development ? 'yes: never updated automatically' : 'no'),

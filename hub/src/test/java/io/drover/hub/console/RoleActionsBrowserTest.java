@@ -81,6 +81,8 @@ class RoleActionsBrowserTest {
     pages.put(base + "/firmware", List.of("tr[data-version='2']", "[data-action=upload]", "[data-action=release]", "[data-action=delete]"));
     pages.put(base + "/sims", List.of("tr[data-iccid='" + iccid + "']", "[data-action=open-import]", "tr[data-iccid] [data-action]"));
     pages.put(base + "/customers", List.of("[data-role=clients]", "[data-action=create-client]"));
+    pages.put(base + "/devices/" + device, List.of("[data-role=device-details]",
+        "[data-action=lock]", "[data-action=flash-now]", "[data-role=device-groups]", "[data-role=development]", "[data-action=remove]"));
 
     List<String> shownToSupport = new ArrayList<>();
     for (Map.Entry<String, List<String>> page : pages.entrySet()) {
