@@ -19,12 +19,14 @@ import { oauthAuthorizePage } from './pages/oauth-authorize.js';
 import { verifyEmailPage } from './pages/verify-email.js';
 import { productCustomersPage } from './pages/product-customers.js';
 import { productDevicesPage } from './pages/product-devices.js';
+import { productDevicePage } from './pages/product-device.js';
 import { productGroupsPage } from './pages/product-groups.js';
 import { productFirmwarePage } from './pages/product-firmware.js';
 import { productLogsPage } from './pages/product-logs.js';
 import { productTrackerSettingsPage } from './pages/product-tracker-settings.js';
 import { productMapPage } from './pages/product-map.js';
 import { billingPage } from './pages/billing.js';
+import { settingsPage } from './pages/settings.js';
 import { productBillingPage } from './pages/product-billing.js';
 import { createShell } from './pages/shell.js';
 import { productSimsPage, simsPage } from './pages/sims.js';
@@ -45,6 +47,7 @@ const ROUTES = [
   { pattern: /^\/sims\/?$/, page: simsPage, section: 'sims' },
   { pattern: /^\/products\/?$/, page: productsPage, section: 'products' },
   { pattern: /^\/billing\/?$/, page: billingPage, section: 'billing' },
+  { pattern: /^\/settings\/?$/, page: settingsPage, section: 'settings' },
   { pattern: /^\/products\/([^/]+)\/?$/, redirect: (path) => `${path.replace(/\/$/, '')}/${firstProductSection()}` },
   { pattern: /^\/products\/([^/]+)\/team\/?$/, page: productTeamPage, section: 'team', product: true },
   { pattern: /^\/products\/([^/]+)\/configuration\/?$/, page: productConfigurationPage, section: 'configuration', product: true },
@@ -55,6 +58,7 @@ const ROUTES = [
   { pattern: /^\/products\/([^/]+)\/customers\/?$/, page: productCustomersPage, section: 'customers', product: true },
   { pattern: /^\/products\/([^/]+)\/sims\/?$/, page: productSimsPage, section: 'sims', product: true },
   { pattern: /^\/products\/([^/]+)\/devices\/?$/, page: productDevicesPage, section: 'devices', product: true },
+  { pattern: /^\/products\/([^/]+)\/devices\/([^/]+)\/?$/, page: productDevicePage, section: 'devices', product: true },
   { pattern: /^\/products\/([^/]+)\/groups\/?$/, page: productGroupsPage, section: 'groups', product: true },
   { pattern: /^\/products\/([^/]+)\/firmware\/?$/, page: productFirmwarePage, section: 'firmware', product: true },
   { pattern: /^\/products\/([^/]+)\/logs\/?$/, page: productLogsPage, section: 'logs', product: true },
@@ -116,7 +120,9 @@ function render() {
     });
   }
   const params = route ? route.pattern.exec(path).slice(1).map(decodeURIComponent) : [];
-  shell.enter(route?.section ?? null, route?.product ? params[0] : null);
+  // a page no route knows, below a product: "not found" inside that product's sidebar
+  const unknownInProduct = route ? null : /^\/products\/([^/]+)\/./.exec(path);
+  shell.enter(route?.section ?? null, route?.product ? params[0] : unknownInProduct ? decodeURIComponent(unknownInProduct[1]) : null);
   leavePage = (route?.page ?? notFoundPage)(shell.main, { params, query, shell, navigate }) ?? null;
   shell.focusMain();
 }
@@ -130,7 +136,7 @@ async function signOut() {
   try {
     await api.logOut();
   } catch {
-    // the token is forgotten here whatever the server says; it may have expired already
+    // the session is forgotten here whatever the server says; it may have ended already
   }
   session.end();
   shell = null;
@@ -144,5 +150,16 @@ whenSessionEnds(() => {
   navigate(`/login?expired=1&next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
 });
 
+// another tab signed out: this one leaves at once; another tab signed in: a log-in page here moves on
+session.whenChangedElsewhere(async (change) => {
+  if (change === 'signed-out') {
+    shell = null;
+    navigate('/login', { replace: true });
+  } else if (!session.signedIn() && await session.resume()) {
+    render();
+  }
+});
+
 setInterval(() => refreshTimes(root), 30_000);
-startRouter(render);
+// the cookie is HttpOnly: whether it still names a session only the server can say
+session.resume().then(() => startRouter(render));

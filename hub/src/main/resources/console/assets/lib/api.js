@@ -1,10 +1,10 @@
-// The Cloud API, as the Console calls it: same origin, bearer token, JSON in and out. Every failure
-// becomes an ApiError carrying the API's own error and error_description.
+// The Cloud API, as the Console calls it: same origin, JSON in and out, signed in by the session
+// cookie (HttpOnly: this page never holds a token). Every request carries the Console's header, which
+// the server wants on any change the cookie signs in (a forged form or another origin's script cannot
+// send it). Every failure becomes an ApiError carrying the API's own error and error_description.
 
-import { session } from './session.js';
-
-/** The OAuth client the Console logs in as (registered by the node's migrations). */
-const CLIENT = { client_id: 'drover-console', client_secret: 'drover-console' };
+/** The header that marks the Console's own requests (ConsoleCookie on the server). */
+export const CONSOLE_HEADER = { 'X-Drover-Console': '1' };
 
 export class ApiError extends Error {
   constructor(status, error, description) {
@@ -16,13 +16,13 @@ export class ApiError extends Error {
 
 let onSessionEnded = () => {};
 
-/** Called when the API refuses the token (expired or revoked): the app sends the user to log in. */
+/** Called when the API refuses the session (expired, revoked, signed out elsewhere): the app sends the user to log in. */
 export function whenSessionEnds(handler) {
   onSessionEnded = handler;
 }
 
 async function request(path, { method = 'GET', json, form, multipart, auth = true, accept = 'application/json' } = {}) {
-  const headers = { Accept: accept };
+  const headers = { Accept: accept, ...CONSOLE_HEADER };
   let body;
   if (multipart !== undefined) {
     body = multipart; // a FormData: the browser writes the multipart boundary into Content-Type itself
@@ -32,12 +32,9 @@ async function request(path, { method = 'GET', json, form, multipart, auth = tru
   } else if (form !== undefined) {
     body = new URLSearchParams(form);
   }
-  const token = session.token();
-  if (auth && token) headers.Authorization = `Bearer ${token}`;
-
   let response;
   try {
-    response = await fetch(path, { method, headers, body, cache: 'no-store' });
+    response = await fetch(path, { method, headers, body, cache: 'no-store', credentials: 'same-origin' });
   } catch {
     throw new ApiError(0, 'network_error', 'Could not reach the server. Check the connection and try again.');
   }
@@ -52,7 +49,7 @@ async function request(path, { method = 'GET', json, form, multipart, auth = tru
     const error = new ApiError(response.status, data?.error ?? `http_${response.status}`,
       data?.error_description ?? data?.error ?? `The server answered ${response.status} ${response.statusText}`.trim());
     error.body = data; // what the refusal lists beside its text (a SIM import's invalid_sims, for example)
-    if (response.status === 401 && auth && token) onSessionEnded();
+    if (response.status === 401 && auth) onSessionEnded();
     throw error;
   }
   return data;
@@ -66,11 +63,17 @@ const integrationsPath = (product, id) => `${product ? `/v1/products/${path(prod
 
 export const api = {
   signUp: (username, password) => request('/v1/users', { method: 'POST', json: { username, password }, auth: false }),
-  logIn: (username, password) => request('/oauth/token', {
-    method: 'POST', auth: false, form: { grant_type: 'password', username, password, ...CLIENT },
-  }),
-  logOut: () => request('/v1/access_tokens/current', { method: 'DELETE' }),
+  /** Sets the session cookie; the answer holds no token. */
+  logIn: (username, password) => request('/v1/console/session', { method: 'POST', auth: false, json: { username, password } }),
+  logOut: () => request('/v1/console/session', { method: 'DELETE', auth: false }),
   me: () => request('/v1/user'),
+  // Settings: password, tokens, OAuth clients (docs/api.md, "Accounts and tokens")
+  changePassword: (current, password) => request('/v1/user', { method: 'PUT', json: { current_password: current, password } }),
+  accessTokens: () => request('/v1/access_tokens'),
+  revokeToken: (id) => request(`/v1/access_tokens/${path(id)}`, { method: 'DELETE' }),
+  clients: () => request('/v1/clients'),
+  createClient: (client) => request('/v1/clients', { method: 'POST', json: client }),
+  deleteClient: (id) => request(`/v1/clients/${path(id)}`, { method: 'DELETE' }),
 
   devices: () => request('/v1/devices'),
   device: (id) => request(`/v1/devices/${path(id)}`),
@@ -145,6 +148,7 @@ export const api = {
     data.append('file', file);
     return request(`/v1/products/${path(product)}/devices`, { method: 'POST', multipart: data });
   },
+  productDevice: (product, id) => request(`/v1/products/${path(product)}/devices/${path(id)}`),
   updateProductDevice: (product, id, changes) => request(`/v1/products/${path(product)}/devices/${path(id)}`, { method: 'PUT', json: changes }),
   removeProductDevice: (product, id) => request(`/v1/products/${path(product)}/devices/${path(id)}`, { method: 'DELETE' }),
   groupProductDevices: (product, devices, add, remove) => request(`/v1/products/${path(product)}/devices`, {

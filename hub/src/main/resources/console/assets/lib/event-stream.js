@@ -1,8 +1,8 @@
 // Every event of a stream, read with fetch rather than EventSource: EventSource only hands over the
-// event names it was told of in advance, and it cannot send the token as a header. The stream is
+// event names it was told of in advance. The stream is
 // Particle's Server-Sent Events format (cloud-api.md, "Events").
 
-import { api } from './api.js';
+import { api, CONSOLE_HEADER } from './api.js';
 import { session } from './session.js';
 
 const RETRY_MS = 3000;
@@ -27,13 +27,13 @@ export function followEvents(streamPath, { onEvent, onState }) {
   };
 
   async function open() {
-    const token = session.token();
-    if (closed || !token) return;
+    if (closed || !session.signedIn()) return;
     onState('connecting');
     controller = new AbortController();
     const mine = controller;
     try {
-      const headers = { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' };
+      // the session cookie signs it in; a GET needs no Console header, which is sent all the same
+      const headers = { ...CONSOLE_HEADER, Accept: 'text/event-stream' };
       if (position.lastId !== null) headers['Last-Event-ID'] = position.lastId;
       const response = await fetch(streamPath, {
         headers,

@@ -30,7 +30,7 @@ export function followStatus(streamPath, { onStatus, onState }) {
   };
 
   const open = async () => {
-    if (closed || !session.token()) return;
+    if (closed || !session.signedIn()) return;
     const mine = ++attempt;
     onState('connecting');
     let ticket;

@@ -1,35 +1,58 @@
-// The signed-in session: the access token lives in sessionStorage, so it ends with the tab and is
-// never shared with other tabs or written to disk by this page.
+// The signed-in session. Its token is in an HttpOnly cookie that the server sets on signing in
+// (POST /v1/console/session): no script of this page can read it, and every tab of this browser shares
+// it, so a new tab or a reload stays signed in. What this module holds is only who is signed in, as
+// GET /v1/user answered, and it tells the other tabs when this one signs in or out.
 
-const TOKEN = 'drover.token';
-const ACCOUNT = 'drover.account';
+import { api } from './api.js';
+
+let account = null;
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('drover.session') : null;
+let onChange = () => {};
+
+channel?.addEventListener('message', (event) => {
+  if (event.data === 'signed-out') {
+    account = null;
+    onChange('signed-out');
+  } else if (event.data === 'signed-in') {
+    onChange('signed-in');
+  }
+});
 
 export const session = {
-  token() {
-    return sessionStorage.getItem(TOKEN);
-  },
-
   signedIn() {
-    return this.token() !== null;
+    return account !== null;
   },
 
-  start(grant) {
-    sessionStorage.setItem(TOKEN, grant.access_token);
-    sessionStorage.removeItem(ACCOUNT);
+  /** Asks the server whether the cookie still names a session; resolves to whether it does. */
+  async resume() {
+    try {
+      account = await api.me();
+    } catch {
+      account = null; // refused (401) or unreachable: shown the log-in page, which says why on trying
+    }
+    return account !== null;
   },
 
-  /** The account as GET /v1/user answered it, cached for the life of the token. */
+  /** Signs in (the server sets the cookie), then learns the account and tells the other tabs. */
+  async start(username, password) {
+    await api.logIn(username, password);
+    account = await api.me();
+    channel?.postMessage('signed-in');
+  },
+
+  /** The account as GET /v1/user answered it. */
   account() {
-    const stored = sessionStorage.getItem(ACCOUNT);
-    return stored ? JSON.parse(stored) : null;
+    return account;
   },
 
-  rememberAccount(account) {
-    sessionStorage.setItem(ACCOUNT, JSON.stringify(account));
+  /** Forgets the account here and, with `everywhere`, tells the other tabs this browser's session ended. */
+  end({ everywhere = true } = {}) {
+    account = null;
+    if (everywhere) channel?.postMessage('signed-out');
   },
 
-  end() {
-    sessionStorage.removeItem(TOKEN);
-    sessionStorage.removeItem(ACCOUNT);
+  /** handler('signed-in' | 'signed-out') when another tab of this browser signs in or out. */
+  whenChangedElsewhere(handler) {
+    onChange = handler;
   },
 };

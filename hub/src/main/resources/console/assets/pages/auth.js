@@ -1,5 +1,5 @@
-// Log in and sign up. Both end with a token from POST /oauth/token (the password grant, as the
-// Console's own OAuth client) kept for this tab only.
+// Log in and sign up. Both end with POST /v1/console/session, which sets the session cookie (HttpOnly,
+// shared by every tab of this browser); the page never sees a token.
 
 import { api } from '../lib/api.js';
 import { h, replace } from '../lib/dom.js';
@@ -17,7 +17,7 @@ export function loginPage(root, { query, navigate }) {
     switchText: 'New to Drover?',
     switchLink: { href: withNext('/signup', query), label: 'Create an account' },
     async submit(email, password) {
-      session.start(await api.logIn(email, password));
+      await session.start(email, password);
       navigate(next(query), { replace: true });
     },
   });
@@ -35,7 +35,7 @@ export function signupPage(root, { query, navigate }) {
     switchLink: { href: withNext('/login', query), label: 'Log in' },
     async submit(email, password) {
       await api.signUp(email, password);
-      session.start(await api.logIn(email, password));
+      await session.start(email, password);
       navigate(next(query), { replace: true });
     },
   });

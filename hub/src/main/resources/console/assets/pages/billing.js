@@ -3,10 +3,9 @@
 // owns with its plan, events this cycle, devices, team members and renewal date, and the invoices with
 // their line items. A card number goes to the payment gateway only; the node gets its token.
 
-import { api, ApiError } from '../lib/api.js';
+import { api, ApiError, CONSOLE_HEADER } from '../lib/api.js';
 import { cardProblem, cardDigits, money } from '../lib/card.js';
 import { h, icon, replace } from '../lib/dom.js';
-import { session } from '../lib/session.js';
 
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
 export const date = (iso) => (iso ? day.format(new Date(iso)) : '—');
@@ -202,7 +201,9 @@ function cardDialog(status, done) {
 async function tokenise(url, card) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${session.token()}` },
+    // the session cookie goes only to this node; the Console's header too (another origin's gateway would want a preflight for it)
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json',
+      ...(new URL(url, location.href).origin === location.origin ? CONSOLE_HEADER : {}) },
     body: JSON.stringify(card),
     cache: 'no-store',
   });

@@ -31,7 +31,7 @@ export function productBillingPage(main, { params, shell }) {
     }
     if (!alive) return;
     const plan = view.plan;
-    const change = h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'change-plan' }, 'Change plan');
+    const change = h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'change-plan', 'data-needs': 'manage_billing' }, 'Change plan');
     change.addEventListener('click', () => planDialog(view, plans.plans, load));
     replace(body,
       h('section', { class: 'card', 'aria-label': 'Plan' },

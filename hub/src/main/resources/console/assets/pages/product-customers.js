@@ -78,7 +78,7 @@ export function productCustomersPage(main, { params, shell }) {
 
   function customerRow(customer) {
     const remove = h('button', {
-      type: 'button', class: 'btn btn-ghost btn-sm btn-ghost-danger', 'data-action': 'remove-customer',
+      type: 'button', class: 'btn btn-ghost btn-sm btn-ghost-danger', 'data-action': 'remove-customer', 'data-needs': 'manage_customers',
       'aria-label': `Remove ${customer.username}`,
     }, 'Remove');
     remove.addEventListener('click', () => confirmRemoval(product, customer, () => load()));
@@ -156,7 +156,7 @@ function codesCard(product, isAlive) {
   });
   const error = h('div', { id: 'codes-error', class: 'field-error', role: 'alert' });
   const make = h('button', { type: 'submit', class: 'btn btn-secondary btn-sm', 'data-action': 'make-codes' }, 'Generate codes');
-  const form = h('form', { class: 'inline-edit' },
+  const form = h('form', { class: 'inline-edit', 'data-needs': 'manage_customers' },
     h('div', { class: 'inline-edit-row' }, h('label', { for: 'code-quantity' }, 'How many'), quantity, make), error);
   const el = h('section', { class: 'card claim-card', 'aria-labelledby': 'codes-title' },
     h('h2', { id: 'codes-title', class: 'card-title' }, 'Activation codes'),
@@ -216,7 +216,7 @@ function clientsCard(product, isAlive) {
   const error = h('div', { class: 'field-error', role: 'alert' });
   const made = h('div', { 'data-role': 'client-secret' });
   const create = h('button', { type: 'submit', class: 'btn btn-secondary btn-sm', 'data-action': 'create-client' }, 'Create client');
-  const form = h('form', { class: 'inline-edit' },
+  const form = h('form', { class: 'inline-edit', 'data-needs': 'manage_settings' },
     h('div', { class: 'inline-edit-row' },
       h('label', { for: 'client-name', class: 'sr-only' }, 'Client name'), name,
       h('label', { for: 'client-type', class: 'sr-only' }, 'Client type'), type,

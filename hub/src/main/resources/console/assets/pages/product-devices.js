@@ -31,7 +31,7 @@ export function productDevicesPage(main, { params, shell }) {
   let requests = 0;
 
   const summary = h('p', { class: 'page-subtitle', 'data-role': 'device-total' }, 'Loading…');
-  const importButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'open-import' }, icon('plus'), 'Import devices');
+  const importButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'open-import', 'data-needs': 'manage_devices' }, icon('plus'), 'Import devices');
   const fieldSelect = h('select', { class: 'input', 'aria-label': 'Search by', 'data-role': 'search-field' },
     SEARCH_FIELDS.map(([value, label]) => h('option', { value }, label)));
   const search = h('input', {
@@ -146,7 +146,7 @@ export function productDevicesPage(main, { params, shell }) {
         drawSelection();
       });
       const development = h('input', {
-        type: 'checkbox', class: 'checkbox', checked: device.development, 'data-role': 'development',
+        type: 'checkbox', class: 'checkbox', checked: device.development, 'data-role': 'development', 'data-needs': 'manage_devices',
         'aria-label': `Development device: ${device.name ?? device.id}`,
         title: 'A development device is never updated automatically',
       });
@@ -170,13 +170,14 @@ export function productDevicesPage(main, { params, shell }) {
         }
       });
       const remove = h('button', {
-        type: 'button', class: 'btn btn-ghost btn-sm btn-ghost-danger', 'data-action': 'remove',
+        type: 'button', class: 'btn btn-ghost btn-sm btn-ghost-danger', 'data-action': 'remove', 'data-needs': 'manage_devices',
         'aria-label': `Remove ${device.name ?? device.id} from the product`,
       }, 'Remove');
       remove.addEventListener('click', () => confirmRemove(product, device, () => load()));
       return h('tr', { dataset: { deviceId: device.id } },
         h('td', {}, box),
-        h('td', { class: 'cell-name' }, device.name ?? h('span', { class: 'muted' }, 'Unnamed')),
+        h('td', { class: 'cell-name' }, h('a', { class: 'device-name', href: `/products/${encodeURIComponent(product)}/devices/${encodeURIComponent(device.id)}` },
+          device.name ?? 'Unnamed')),
         h('td', { class: 'col-id' }, h('code', { class: 'device-id' }, device.id)),
         h('td', {}, device.serial_number ?? ''),
         h('td', { 'data-role': 'groups' }, device.groups.map((name) => groupChip(name, groups))),
@@ -220,7 +221,7 @@ export function productDevicesPage(main, { params, shell }) {
   function drawSelection() {
     selection.hidden = selected.size === 0;
     if (selected.size === 0) return;
-    const choose = h('select', { class: 'input input-sm', 'aria-label': 'Group', 'data-role': 'batch-group' },
+    const choose = h('select', { class: 'input input-sm', 'aria-label': 'Group', 'data-role': 'batch-group', 'data-needs': 'manage_devices' },
       groups.map((g) => h('option', { value: g.name }, g.name)));
     const act = async (add) => {
       if (!choose.value) return;
@@ -237,8 +238,8 @@ export function productDevicesPage(main, { params, shell }) {
       groups.length === 0
         ? h('span', { class: 'muted' }, ' · create a group on the Groups page first')
         : [choose,
-          h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'add-to-group', onclick: () => act(true) }, 'Add to group'),
-          h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'remove-from-group', onclick: () => act(false) }, 'Remove from group')]);
+          h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-needs': 'manage_devices', 'data-action': 'add-to-group', onclick: () => act(true) }, 'Add to group'),
+          h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-needs': 'manage_devices', 'data-action': 'remove-from-group', onclick: () => act(false) }, 'Remove from group')]);
   }
 
   loadGroups().then(load);

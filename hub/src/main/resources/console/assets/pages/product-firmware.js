@@ -2,12 +2,11 @@
 // confirmation that shows the impacted devices, delete while never released, and for one device
 // what it is targeted to run and why, with lock, unlock and "flash now".
 
-import { api } from '../lib/api.js';
+import { api, CONSOLE_HEADER } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { plural, timeAgo } from '../lib/format.js';
-import { session } from '../lib/session.js';
 
-const RULES = {
+export const RULES = {
   development: 'Development device: never updated automatically',
   locked: 'Locked to this version',
   group: 'Highest version released to its groups',
@@ -26,7 +25,7 @@ export function productFirmwarePage(main, { params, query, shell }) {
   const rows = h('tbody', { 'data-role': 'firmware-rows' });
   const empty = h('div', { class: 'card-body', hidden: true, 'data-role': 'firmware-empty' },
     h('p', { class: 'card-empty' }, 'No firmware yet. Upload a binary wrapped with bin/drover-firmware.'));
-  const uploadButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'upload', onclick: openUpload },
+  const uploadButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'upload', 'data-needs': 'manage_firmware', onclick: openUpload },
     icon('plus'), 'Upload');
   // ?device=<id> opens with that device's target shown: a device page can link here for its "why"
   const target = targetCard(product, query?.get('device'));
@@ -79,7 +78,7 @@ export function productFirmwarePage(main, { params, query, shell }) {
   function rolloutRow(rollout) {
     const live = !rollout.superseded && !['completed', 'aborted'].includes(rollout.state);
     const action = (name, label) => h('button', {
-      type: 'button', class: 'btn btn-ghost btn-sm', 'data-action': `rollout-${name}`,
+      type: 'button', class: 'btn btn-ghost btn-sm', 'data-action': `rollout-${name}`, 'data-needs': 'manage_firmware',
       onclick: async () => {
         try {
           await api.changeRollout(product, rollout.id, name);
@@ -110,18 +109,18 @@ export function productFirmwarePage(main, { params, query, shell }) {
       h('td', { 'data-role': 'device-count' }, String(firmware.device_count)),
       h('td', {}, timeAgo(firmware.uploaded_on), firmware.uploaded_by && h('div', { class: 'muted small' }, firmware.uploaded_by.username)),
       h('td', { class: 'cell-actions' },
-        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'release', onclick: () => openRelease(firmware) }, 'Release'),
+        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'release', 'data-needs': 'manage_firmware', onclick: () => openRelease(firmware) }, 'Release'),
         h('a', { class: 'btn btn-ghost btn-sm', href: `/v1/products/${encodeURIComponent(product)}/firmware/${firmware.version}/binary`,
           'data-action': 'download', onclick: (event) => { event.preventDefault(); download(firmware); } }, 'Download'),
         !firmware.released_at && h('button', {
-          type: 'button', class: 'btn btn-ghost-danger btn-sm', 'data-action': 'delete', onclick: () => remove(firmware),
+          type: 'button', class: 'btn btn-ghost-danger btn-sm', 'data-action': 'delete', 'data-needs': 'manage_firmware', onclick: () => remove(firmware),
         }, 'Delete')));
   }
 
   async function download(firmware) {
-    // the binary route wants the bearer token, so fetch it here rather than follow a link
+    // fetched here rather than followed as a link, to name the file
     const response = await fetch(`/v1/products/${encodeURIComponent(product)}/firmware/${firmware.version}/binary`, {
-      headers: { Authorization: `Bearer ${session.token()}` },
+      headers: CONSOLE_HEADER,
     });
     if (!response.ok) return;
     const url = URL.createObjectURL(await response.blob());
@@ -258,9 +257,9 @@ function targetCard(product, initialDevice) {
         h('dt', {}, 'Update'), h('dd', { 'data-role': 'update-state' },
           state ? `${state.status} ${timeAgo(state.at)}` : (why.update_pending ? 'pending: at its next connection' : 'up to date'))),
       h('div', { class: 'form-footer' }, lockVersion,
-        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'lock', onclick: () => lock(false) }, 'Lock'),
-        h('button', { type: 'button', class: 'btn btn-primary btn-sm', 'data-action': 'flash-now', onclick: () => lock(true) }, 'Lock and flash now'),
-        why.desired_firmware_version && h('button', { type: 'button', class: 'btn btn-ghost btn-sm', 'data-action': 'unlock', onclick: unlock }, 'Unlock')));
+        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'lock', 'data-needs': 'manage_firmware', onclick: () => lock(false) }, 'Lock'),
+        h('button', { type: 'button', class: 'btn btn-primary btn-sm', 'data-action': 'flash-now', 'data-needs': 'manage_firmware', onclick: () => lock(true) }, 'Lock and flash now'),
+        why.desired_firmware_version && h('button', { type: 'button', class: 'btn btn-ghost btn-sm', 'data-action': 'unlock', 'data-needs': 'manage_firmware', onclick: unlock }, 'Unlock')));
     } catch (failure) {
       replace(result);
       replace(error, failure.message);

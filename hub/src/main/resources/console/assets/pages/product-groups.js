@@ -14,7 +14,7 @@ export function productGroupsPage(main, { params, shell }) {
   let alive = true;
 
   const summary = h('p', { class: 'page-subtitle' }, 'Loading…');
-  const newButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'new-group' }, icon('plus'), 'New group');
+  const newButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'new-group', 'data-needs': 'manage_devices' }, icon('plus'), 'New group');
   const editor = h('div', {});
   const body = h('div', {});
   main.append(
@@ -55,9 +55,9 @@ export function productGroupsPage(main, { params, shell }) {
   function groupRow(group) {
     const swatch = h('span', { class: 'group-swatch', 'aria-hidden': 'true' });
     swatch.style.setProperty('background', group.color); // the CSSOM: style attributes are refused by the CSP
-    const editButton = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', 'data-action': 'edit-group', 'aria-label': `Edit ${group.name}` }, 'Edit');
+    const editButton = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', 'data-action': 'edit-group', 'data-needs': 'manage_devices', 'aria-label': `Edit ${group.name}` }, 'Edit');
     const deleteButton = h('button', {
-      type: 'button', class: 'btn btn-ghost btn-sm btn-ghost-danger', 'data-action': 'delete-group', 'aria-label': `Delete ${group.name}`,
+      type: 'button', class: 'btn btn-ghost btn-sm btn-ghost-danger', 'data-action': 'delete-group', 'data-needs': 'manage_devices', 'aria-label': `Delete ${group.name}`,
     }, 'Delete');
     editButton.addEventListener('click', () => edit(group));
     deleteButton.addEventListener('click', async () => {

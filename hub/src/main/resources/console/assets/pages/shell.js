@@ -19,7 +19,7 @@ const SECTIONS = [
   ] },
   { group: 'Account', items: [
     { id: 'billing', label: 'Billing', icon: 'billing', href: '/billing' },
-    { id: 'settings', label: 'Settings', icon: 'settings' },
+    { id: 'settings', label: 'Settings', icon: 'settings', href: '/settings' },
   ] },
 ];
 
@@ -33,7 +33,7 @@ const PRODUCT_SECTIONS = [
   { id: 'customers', label: 'Customers', icon: 'customers' },
   { id: 'sims', label: 'SIM cards', icon: 'sims' },
   { id: 'integrations', label: 'Integrations', icon: 'integrations' },
-  { id: 'billing', label: 'Billing', icon: 'billing' },
+  { id: 'billing', label: 'Billing', icon: 'billing', needs: 'manage_billing' },
   { id: 'configuration', label: 'Configuration', icon: 'settings' },
   { id: 'map', label: 'Map', icon: 'map', tracker: true },
 ];
@@ -80,21 +80,18 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
         invitations,
         main)));
 
+  // What the caller may do in the product shown (GET /v1/products/:id's permissions), for console.css to
+  // hide the controls marked data-needs="<permission>" that it may not use: "pending" hides them all
+  // until the product arrives; outside a product nothing is hidden (the account's own things).
+  const layout = root.querySelector('.layout');
+
   const showAccount = (account) => {
     accountName.textContent = account.username;
     avatar.textContent = (account.username ?? '?').charAt(0).toUpperCase();
     adminBadge.hidden = !account.admin;
   };
-  if (session.account()) {
-    showAccount(session.account());
-  } else {
-    api.me().then((account) => {
-      session.rememberAccount(account);
-      showAccount(account);
-    }).catch(() => {
-      // a refused token ends the session through the API client; other failures leave the name blank
-    });
-  }
+  // the app learnt the account before it drew a signed-in page (session.resume or session.start)
+  if (session.account()) showAccount(session.account());
   showInvitations(invitations, navigate);
 
   function consoleNav() {
@@ -110,6 +107,7 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
     const base = `/products/${encodeURIComponent(idOrSlug)}`;
     const items = PRODUCT_SECTIONS
       .filter((section) => !section.tracker || product?.type === 'tracker')
+      .filter((section) => !section.needs || !product || product.permissions?.includes(section.needs))
       .map((section) => ({ ...section, href: productSections.has(section.id) ? `${base}/${section.id}` : undefined }));
     replace(nav,
       h('a', { class: 'nav-back', href: '/products' }, icon('back'), 'All products'),
@@ -148,12 +146,15 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
         currentProduct = null;
         productId.hidden = true;
         if (productIdOrSlug === null) {
+          delete layout.dataset.permissions;
           consoleNav();
         } else {
+          layout.dataset.permissions = 'pending';
           productNav(productIdOrSlug, null);
           currentProduct = productOf(productIdOrSlug);
           currentProduct.then((product) => {
             if (shownProduct !== productIdOrSlug) return;
+            layout.dataset.permissions = (product.permissions ?? []).join(' ');
             productNav(productIdOrSlug, product);
             markCurrent(section);
             replace(productId, icon('key'), h('span', { class: 'sr-only' }, 'Product ID '), String(product.id));

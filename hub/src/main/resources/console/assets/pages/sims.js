@@ -30,7 +30,7 @@ function simCards(main, product) {
   let alive = true;
 
   const summary = h('p', { class: 'page-subtitle' }, 'Loading your SIM cards…');
-  const importToggle = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'open-import', 'aria-expanded': 'false' },
+  const importToggle = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'open-import', 'aria-expanded': 'false', 'data-needs': 'manage_devices' },
     icon('plus'), 'Import SIMs');
   const iccids = h('textarea', {
     id: 'sim-iccids', class: 'input', rows: '5', spellcheck: 'false',
@@ -108,7 +108,7 @@ function simCards(main, product) {
     const [badgeClass, label] = STATUS[sim.status] ?? ['badge-neutral', sim.status];
     const action = (name, text, run, danger = false) => {
       const button = h('button', {
-        type: 'button', class: `btn btn-ghost btn-sm${danger ? ' btn-ghost-danger' : ''}`, 'data-action': name, 'aria-label': `${text} ${sim.iccid}`,
+        type: 'button', class: `btn btn-ghost btn-sm${danger ? ' btn-ghost-danger' : ''}`, 'data-action': name, 'aria-label': `${text} ${sim.iccid}`, 'data-needs': 'manage_devices',
       }, text);
       button.addEventListener('click', run);
       return button;

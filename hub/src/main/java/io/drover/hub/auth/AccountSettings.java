@@ -18,6 +18,7 @@ import java.time.Duration;
  * @param maxBackoff the longest wait: the first is a second, and each further attempt doubles it
  * @param passwordHashThreads threads that hash and check passwords; 0 means half the cores, at least one
  * @param passwordHashQueue password checks that may wait for a thread; beyond them a request is refused
+ * @param consoleSessionLifetime how long the Console stays signed in (its session cookie) after signing in
  */
 public record AccountSettings(
     boolean openSignup,
@@ -27,5 +28,6 @@ public record AccountSettings(
     int signupsPerAddress,
     Duration maxBackoff,
     int passwordHashThreads,
-    int passwordHashQueue) {
+    int passwordHashQueue,
+    Duration consoleSessionLifetime) {
 }

@@ -30,16 +30,16 @@ import org.slf4j.LoggerFactory;
 public final class OAuthApi implements ApiFeature {
 
   private static final Logger LOG = LoggerFactory.getLogger(OAuthApi.class);
-  private static final String USER_SCOPE = "*";
+  private static final String USER_SCOPE = PersonLogIn.USER_SCOPE;
 
-  private final PasswordGuard passwords;
+  private final PersonLogIn logIn;
   private final Pool pool;
   private final TokenService tokens;
   private final AccessCheck access;
   private final CustomerGrants customerGrants;
 
-  public OAuthApi(PasswordGuard passwords, Pool pool, TokenService tokens, AccessCheck access, CustomerGrants customerGrants) {
-    this.passwords = passwords;
+  public OAuthApi(PersonLogIn logIn, Pool pool, TokenService tokens, AccessCheck access, CustomerGrants customerGrants) {
+    this.logIn = logIn;
     this.pool = pool;
     this.tokens = tokens;
     this.access = access;
@@ -72,7 +72,7 @@ public final class OAuthApi implements ApiFeature {
             return customerGrants.grant(client[0], productId, grantType, form, lifetime, address);
           }
           return switch (grantType) {
-            case "password" -> passwordGrant(form, client[0], lifetime, address);
+            case "password" -> logIn.logIn(stringOrNull(form.getValue("username")), stringOrNull(form.getValue("password")), client[0], lifetime, address);
             case "client_credentials" -> clientCredentialsGrant(clientRow, client[0], lifetime);
             case "refresh_token" -> tokens.refresh(stringOrNull(form.getValue("refresh_token")), client[0]);
             default -> Future.failedFuture(new ApiException(400, "unsupported_grant_type",
@@ -81,25 +81,6 @@ public final class OAuthApi implements ApiFeature {
         })
         .onSuccess(grant -> ctx.json(grant.toJson()))
         .onFailure(ctx::fail);
-  }
-
-  private Future<TokenGrant> passwordGrant(JsonObject form, String clientId, long lifetime, String address) {
-    String username = stringOrNull(form.getValue("username"));
-    String password = stringOrNull(form.getValue("password"));
-    if (username == null || password == null) {
-      return Future.failedFuture(new ApiException(400, "invalid_request", "username and password are required"));
-    }
-    String normalized = username.trim().toLowerCase(Locale.ROOT);
-    return pool.preparedQuery("SELECT id, password_hash FROM users WHERE username = $1 AND kind = 'person'").execute(Tuple.of(normalized))
-        .compose(rows -> {
-          // Without such an account, still spend a hash's time, so that timing does not tell which accounts exist.
-          String stored = rows.size() == 0 ? null : rows.iterator().next().getString(1);
-          return passwords.logIn(PasswordGuard.Action.LOGIN, PasswordGuard.personAccount(normalized), address,
-                  () -> stored == null ? UnknownAccount.spendHashTime(password) : Passwords.matches(password, stored))
-              .compose(matches -> matches
-                  ? tokens.issue(rows.iterator().next().getLong(0), normalized, clientId, USER_SCOPE, lifetime)
-                  : Future.failedFuture(new ApiException(400, "invalid_grant", "User credentials are invalid")));
-        });
   }
 
   private Future<TokenGrant> clientCredentialsGrant(Row client, String clientId, long lifetime) {
@@ -263,16 +244,5 @@ public final class OAuthApi implements ApiFeature {
 
   private static String stringOrNull(Object value) {
     return value instanceof String s ? s : value == null ? null : String.valueOf(value);
-  }
-
-
-  /** Loaded on first use, on a worker thread: making its hash is as slow as checking one. */
-  private static final class UnknownAccount {
-    private static final String HASH = Passwords.hash(Secrets.randomHex(16));
-
-    static boolean spendHashTime(String password) {
-      Passwords.matches(password, HASH);
-      return false;
-    }
   }
 }

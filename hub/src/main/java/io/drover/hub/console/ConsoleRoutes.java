@@ -18,9 +18,13 @@ import java.util.HexFormat;
  * route on the client, so {@code /}, {@code /login}, {@code /signup}, {@code /events}, {@code /devices},
  * {@code /devices/:id}, {@code /integrations} (and {@code /integrations/new}, {@code /integrations/:id},
  * {@code .../edit}), {@code /products} and a product's pages ({@code /products/:idOrSlug/<section>}, and
- * below it up to {@code /products/:idOrSlug/integrations/:id/edit}) all answer {@code index.html}; its files live under {@code /assets/}. Nothing
- * else is claimed, so {@code /v1}, {@code /oauth}, {@code /health} and {@code /metrics} stay the API's
- * whatever the order of mounting (the node mounts this last all the same).
+ * below it up to {@code /products/:idOrSlug/integrations/:id/edit}), {@code /billing} and {@code /settings}
+ * all answer {@code index.html}; its files live under {@code /assets/}. Any other path a browser opens
+ * as a page (a GET whose Accept names {@code text/html}) answers {@code index.html} with 404, and the
+ * Console draws its "not found" page; {@code /v1}, {@code /oauth}, {@code /health}, {@code /metrics}
+ * and {@code /assets} stay the API's (and the files'), and a request of an API client (Accept JSON or
+ * anything) to an unknown path gets the API's JSON 404. The node mounts this feature last: its
+ * catch-all route comes after every API route.
  *
  * <p>Caching: without a build step the files keep their names from one release to the next, so a long
  * max-age would leave a browser on a stale mix of modules after an upgrade. Every answer is
@@ -31,7 +35,9 @@ public final class ConsoleRoutes implements ApiFeature {
 
   static final String WEB_ROOT = "console";
   /** Client-side routes, which the page's own router resolves. */
-  private static final String PAGE_PATHS = "^/(?:login|signup|events|sims|devices(?:/[^/]+)?|integrations(?:/[^/]+){0,2}|products(?:/[^/]+){0,4}|billing|oauth/authorize|verify-email)?$";
+  private static final String PAGE_PATHS = "^/(?:login|signup|events|sims|devices(?:/[^/]+)?|integrations(?:/[^/]+){0,2}|products(?:/[^/]+){0,4}|billing|settings|oauth/authorize|verify-email)?$";
+  /** The API's own paths: a browser that opens one gets the API's answer, never the Console. */
+  private static final java.util.List<String> API_PREFIXES = java.util.List.of("/v1/", "/oauth/", "/health", "/metrics", "/assets/");
   /** uPlot (the charts), from its webjar on the classpath: nothing is fetched from a CDN. */
   static final String UPLOT_ROOT = "META-INF/resources/webjars/uplot/1.6.30/dist";
   /**
@@ -70,6 +76,9 @@ public final class ConsoleRoutes implements ApiFeature {
     router.get("/assets/vendor/uplot/*").handler(this::headers).handler(uplot);
     router.get("/assets/*").handler(this::headers).handler(assets);
     router.getWithRegex(PAGE_PATHS).handler(this::headers).handler(this::page);
+    // after every route (the node mounts this feature last): a browser's navigation to a path nobody
+    // claimed gets the Console, with 404, which draws its own "not found" page inside its sidebar
+    router.route().handler(this::unknownPage);
     return vertx.fileSystem().readFile(WEB_ROOT + "/index.html").map(content -> {
       // MapTiles refuses quotes and angle brackets, so only & needs escaping inside the attribute
       page = Buffer.buffer(content.toString().replace(MAP_TILES_TAG,
@@ -81,12 +90,16 @@ public final class ConsoleRoutes implements ApiFeature {
 
   /** Set before the static handler runs: it only adds a Cache-Control header when there is none. */
   private void headers(RoutingContext ctx) {
-    ctx.response().headers()
+    setHeaders(ctx.response());
+    ctx.next();
+  }
+
+  private void setHeaders(HttpServerResponse response) {
+    response.headers()
         .set(HttpHeaders.CACHE_CONTROL, "no-cache")
         .set("X-Content-Type-Options", "nosniff")
         .set("Referrer-Policy", "same-origin")
         .set("Content-Security-Policy", contentSecurityPolicy);
-    ctx.next();
   }
 
   private void page(RoutingContext ctx) {
@@ -96,6 +109,25 @@ public final class ConsoleRoutes implements ApiFeature {
       return;
     }
     response.putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8").end(page);
+  }
+
+  /**
+   * A GET or HEAD that a browser sends to open a page (its Accept names text/html, which no API client
+   * of Particle's sends) and that is outside the API's paths; any other request goes on to the API's
+   * JSON 404.
+   */
+  private void unknownPage(RoutingContext ctx) {
+    io.vertx.core.http.HttpServerRequest request = ctx.request();
+    String accept = request.getHeader(HttpHeaders.ACCEPT);
+    boolean read = request.method() == io.vertx.core.http.HttpMethod.GET || request.method() == io.vertx.core.http.HttpMethod.HEAD;
+    String path = ctx.normalizedPath();
+    if (!read || accept == null || !accept.contains("text/html") || path.equals("/oauth")
+        || API_PREFIXES.stream().anyMatch(path::startsWith)) {
+      ctx.next();
+      return;
+    }
+    setHeaders(ctx.response());
+    ctx.response().setStatusCode(404).putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8").end(page);
   }
 
   private static String sha256(byte[] content) {

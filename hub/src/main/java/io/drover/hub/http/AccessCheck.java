@@ -9,7 +9,8 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Who is calling, and whether they may. Route handlers: {@link #requireUser} passes any valid token
- * (an account's access token, or the bootstrap admin token) and leaves the {@link Principal} on the
+ * (an account's access token, or the bootstrap admin token), sent as the API takes it or in the
+ * Console's session cookie ({@link ConsoleCookie}, which also guards against forged requests), and leaves the {@link Principal} on the
  * context; {@link #requireAdmin} passes administrators only. An account locked after failed payments
  * ({@link AccountLocks}) may read but not change anything, but for its card and its billing (which is how it
  * unlocks) and signing out.
@@ -47,7 +48,10 @@ public final class AccessCheck {
   }
 
   public void requireUser(RoutingContext ctx) {
-    String token = bearerToken(ctx);
+    if (refusedAsForgery(ctx)) {
+      return;
+    }
+    String token = credential(ctx);
     if (token == null) {
       ctx.fail(new ApiException(401, "invalid_request", "The access token was not found"));
     } else if (adminTokens.isValid(token)) {
@@ -76,7 +80,10 @@ public final class AccessCheck {
       requireAdminPrincipal(ctx, known);
       return;
     }
-    String token = bearerToken(ctx);
+    if (refusedAsForgery(ctx)) {
+      return;
+    }
+    String token = credential(ctx);
     if (token != null && adminTokens.isValid(token)) {
       ctx.put(PRINCIPAL, Principal.BOOTSTRAP_ADMIN);
       ctx.next();
@@ -104,6 +111,28 @@ public final class AccessCheck {
   /** The caller, as a require handler before this one established it. */
   public static Principal principal(RoutingContext ctx) {
     return ctx.get(PRINCIPAL);
+  }
+
+  /**
+   * The token the request carries: a Bearer header or access_token field first (what particle-api-js
+   * and particle-cli send), else the Console's session cookie; null when there is none.
+   */
+  private static String credential(RoutingContext ctx) {
+    String token = bearerToken(ctx);
+    return token != null ? token : ConsoleCookie.token(ctx);
+  }
+
+  /** Fails a request that only the Console's cookie signs in and that may be forged; true when it did. */
+  private static boolean refusedAsForgery(RoutingContext ctx) {
+    if (bearerToken(ctx) != null || ConsoleCookie.token(ctx) == null) {
+      return false;
+    }
+    ApiException forged = ConsoleCookie.forgeryRefusal(ctx);
+    if (forged != null) {
+      ctx.fail(forged);
+      return true;
+    }
+    return false;
   }
 
   /** Particle accepts the token as a Bearer header, or as an access_token query or form field. */

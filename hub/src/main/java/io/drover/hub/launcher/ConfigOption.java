@@ -118,6 +118,7 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("accounts.max-backoff-seconds", "900", "Longest wait imposed by the limits above; counts are forgotten after an hour without attempts (or this, if longer)"),
       new ConfigOption("accounts.password-hash-threads", "0", "Threads that hash and check passwords (PBKDF2); 0: half the cores, at least one"),
       new ConfigOption("accounts.password-hash-queue", "32", "Password checks that may wait for those threads; more are refused at once with 503 and Retry-After"),
+      new ConfigOption("accounts.console-session-days", "14", "Days the Console stays signed in (its HttpOnly session cookie) after signing in; signing out ends it at once"),
       new ConfigOption("mail.smtp-host", "", "SMTP server the node sends its mails through (email verification links); empty: each mail is a line of the node's log"),
       new ConfigOption("mail.smtp-port", "587", "Port of the SMTP server"),
       new ConfigOption("mail.smtp-security", "starttls", "starttls (RFC 3207), tls (TLS from the start, port 465) or none (a relay on a trusted network)"),

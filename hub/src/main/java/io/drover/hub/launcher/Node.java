@@ -14,6 +14,7 @@ import io.drover.hub.auth.AttemptPruner;
 import io.drover.hub.auth.EmailVerificationApi;
 import io.drover.hub.auth.OAuthApi;
 import io.drover.hub.auth.PasswordGuard;
+import io.drover.hub.auth.PersonLogIn;
 import io.drover.hub.auth.PasswordHashing;
 import io.drover.hub.auth.PasswordChangeApi;
 import io.drover.hub.auth.TokenService;
@@ -22,6 +23,7 @@ import io.drover.hub.cluster.ClusterView;
 import io.drover.hub.cluster.HazelcastCluster;
 import io.drover.hub.cluster.NodeRoles;
 import io.drover.hub.console.ConsoleRoutes;
+import io.drover.hub.console.ConsoleSessionApi;
 import io.drover.hub.customers.ActivationCodesApi;
 import io.drover.hub.customers.ConsentApi;
 import io.drover.hub.customers.CustomerAccounts;
@@ -330,6 +332,7 @@ public final class Node {
           attempts, config.accounts(), registry);
       deploy(new AttemptPruner(attempts, cluster));
       CustomerAccounts customers = new CustomerAccounts(passwords, pool, tokens);
+      PersonLogIn personLogIn = new PersonLogIn(passwords, pool, tokens);
       StreamTickets streamTickets = new StreamTickets(pool, access);
       IntegrationsApi.prepareAtStart();
       TestGateway paymentGateway = new TestGateway(pool, access, billingClock);
@@ -341,7 +344,8 @@ public final class Node {
           new OperationsApi(health, registry, metricsToken),
           new AccountsApi(passwords, new AccountRepository(pool), access, config.accounts().openSignup()),
           new PasswordChangeApi(passwords, pool, access),
-          new OAuthApi(passwords, pool, tokens, access, new CustomerGrants(pool, customers)),
+          new OAuthApi(personLogIn, pool, tokens, access, new CustomerGrants(pool, customers)),
+          new ConsoleSessionApi(personLogIn, tokens, config.accounts().consoleSessionLifetime()),
           new DeviceProvisioningApi(v.eventBus(), access, deviceCas),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
           streamTickets,

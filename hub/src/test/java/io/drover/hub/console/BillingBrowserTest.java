@@ -3,6 +3,7 @@ package io.drover.hub.console;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.MovableClock;
 import io.drover.hub.support.TestNode;
@@ -88,7 +89,7 @@ class BillingBrowserTest {
     assertEquals(1, node.node().billing().tick().await(20, TimeUnit.SECONDS).failed);
 
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", owner);
+    ConsoleSignIn.as(browser, owner);
     browser.get(url("/devices"));
     visible(By.cssSelector("a[href='/billing']")).click();
     WebElement banner = visible(By.cssSelector("[data-role=billing-banner] .callout"));
@@ -146,7 +147,7 @@ class BillingBrowserTest {
         .put("platform_id", 12)).encode(), owner);
     String slug = new JsonObject(made.body()).getJsonObject("product").getString("slug");
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", owner);
+    ConsoleSignIn.as(browser, owner);
     browser.get(url("/products/" + slug + "/team"));
     visible(By.cssSelector("[data-role=product-nav] a[href='/products/" + slug + "/billing']")).click();
     assertEquals("$0.00 a month", visible(By.cssSelector("[data-role=product-billing] [data-role=price]")).getText());

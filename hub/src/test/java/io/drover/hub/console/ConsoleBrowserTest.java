@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestNode;
@@ -86,7 +87,7 @@ class ConsoleBrowserTest {
   @BeforeEach
   void signedOut() {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.clear()");
+    ConsoleSignIn.signOut(browser);
     browser.manage().logs().get(LogType.BROWSER);
   }
 
@@ -113,7 +114,10 @@ class ConsoleBrowserTest {
     assertEquals("Devices", visible(By.cssSelector("h1.page-title")).getText());
     visible(By.cssSelector("[data-role=empty-devices]"));
     waitFor("the account name in the top bar", d -> email.equals(d.findElement(By.cssSelector(".account-name")).getText()));
-    assertTrue(browser.executeScript("return sessionStorage.getItem('drover.token')") instanceof String);
+    org.openqa.selenium.Cookie session = ConsoleSignIn.cookie(browser);
+    assertTrue(session != null && session.isHttpOnly() && "Strict".equals(session.getSameSite()), "an HttpOnly, SameSite=Strict session cookie: " + session);
+    assertEquals("", browser.executeScript("return document.cookie"), "no cookie a script can read");
+    assertEquals(0L, browser.executeScript("return sessionStorage.length + localStorage.length"), "nothing kept in web storage");
     assertEquals(200, node.post("/oauth/token", loginJson(email, PASSWORD), null).statusCode(), "the account exists");
   }
 
@@ -131,7 +135,7 @@ class ConsoleBrowserTest {
     assertEquals("User credentials are invalid", error.getText());
     assertEquals("true", browser.findElement(By.id("password")).getDomAttribute("aria-invalid"));
     assertTrue(browser.getCurrentUrl().endsWith("/login"));
-    assertNull(browser.executeScript("return sessionStorage.getItem('drover.token')"));
+    assertNull(ConsoleSignIn.cookie(browser), "no session cookie");
   }
 
   @Test
@@ -320,7 +324,7 @@ class ConsoleBrowserTest {
     visible(By.cssSelector("[data-action=sign-out]")).click();
 
     waitFor("the log-in page", d -> d.getCurrentUrl().endsWith("/login"));
-    assertNull(browser.executeScript("return sessionStorage.getItem('drover.token')"));
+    assertNull(ConsoleSignIn.cookie(browser), "the session cookie is cleared");
     assertEquals(401, node.get("/v1/user", token).statusCode(), "the token is revoked");
   }
 
@@ -384,10 +388,10 @@ class ConsoleBrowserTest {
     return device;
   }
 
-  /** Opens a page with a session as the log-in page leaves it: the token in sessionStorage. */
+  /** Opens a page with a session as the log-in page leaves it: the token in the session cookie. */
   private static void openSignedIn(String token, String path) {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.as(browser, token);
     browser.get(url(path));
   }
 

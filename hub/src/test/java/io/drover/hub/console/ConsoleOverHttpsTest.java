@@ -1,7 +1,9 @@
 package io.drover.hub.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
@@ -74,7 +76,9 @@ class ConsoleOverHttpsTest {
     assertEquals(Boolean.TRUE, browser.executeScript("return window.isSecureContext"), "a secure context");
     assertEquals("h2", browser.executeScript("return performance.getEntriesByType('navigation')[0].nextHopProtocol"), "ALPN chose HTTP/2");
 
-    String token = (String) browser.executeScript("return sessionStorage.getItem('drover.token')");
+    org.openqa.selenium.Cookie session = ConsoleSignIn.cookie(browser);
+    assertTrue(session.isSecure() && session.isHttpOnly(), "over TLS the session cookie is Secure and HttpOnly: " + session);
+    String token = session.getValue();
     DeviceIdentity device = node.provisionDevice();
     node.claim(device.id(), token);
     browser.navigate().refresh();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
@@ -81,7 +82,7 @@ class ConsoleUrlsBrowserTest {
   @BeforeEach
   void signedOut() {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.clear()");
+    ConsoleSignIn.signOut(browser);
     chromium.consoleErrors();
   }
 
@@ -100,7 +101,7 @@ class ConsoleUrlsBrowserTest {
     visible(By.id("email")).sendKeys("watcher@urls.example");
     visible(By.id("password")).sendKeys(PASSWORD + Keys.ENTER);
     waitFor("the Devices page", d -> d.getCurrentUrl().endsWith("/devices"));
-    String token = (String) browser.executeScript("return sessionStorage.getItem('drover.token')");
+    String token = ConsoleSignIn.cookie(browser).getValue();
     DeviceIdentity identity = claimedDevice(token);
 
     browser.get(url("/devices"));
@@ -132,7 +133,7 @@ class ConsoleUrlsBrowserTest {
     String token = signUp("reconnecting@urls.example");
     DeviceIdentity identity = claimedDevice(token);
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.as(browser, token);
     browser.get(url("/devices"));
     WebElement status = visible(By.cssSelector("tr[data-device-id='" + identity.id() + "'] .status"));
     awaitLive();

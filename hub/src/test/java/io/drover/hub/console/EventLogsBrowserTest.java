@@ -3,6 +3,7 @@ package io.drover.hub.console;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestNode;
@@ -80,7 +81,7 @@ class EventLogsBrowserTest {
   @BeforeEach
   void signedOut() {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.clear()");
+    ConsoleSignIn.signOut(browser);
     browser.manage().logs().get(LogType.BROWSER);
   }
 
@@ -343,7 +344,7 @@ class EventLogsBrowserTest {
 
   private static void openSignedIn(String token, String path) {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.as(browser, token);
     browser.get(url(path));
   }
 

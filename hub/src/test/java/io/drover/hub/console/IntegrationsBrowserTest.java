@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
@@ -180,10 +181,11 @@ class IntegrationsBrowserTest {
     assertEquals("error status 500 from 127.0.0.1", letter.findElement(By.cssSelector("[data-role=last-error]")).getText());
     reloadUntil("the attempt and two retries in the log", d -> d.findElements(By.cssSelector("[data-role=log-row]")).size() == 3);
     new Select(browser.findElement(By.cssSelector("[data-field=log-outcome]"))).selectByValue("dead");
-    assertEquals(1, browser.findElements(By.cssSelector("[data-role=log-row]")).size(), "the filter shows the dead attempt only");
+    // the filter asks the API again: wait for its answer rather than read the rows it replaces
+    waitFor("the filter shows the dead attempt only", d -> d.findElements(By.cssSelector("[data-role=log-row]")).size() == 1);
     new Select(browser.findElement(By.cssSelector("[data-field=log-outcome]"))).selectByValue("retry");
-    assertEquals(2, browser.findElements(By.cssSelector("[data-role=log-row][data-outcome=retry]")).size());
-    assertEquals(2, browser.findElements(By.cssSelector("[data-role=log-row]")).size());
+    waitFor("the filter shows the two retries only", d -> d.findElements(By.cssSelector("[data-role=log-row][data-outcome=retry]")).size() == 2
+        && d.findElements(By.cssSelector("[data-role=log-row]")).size() == 2);
     letter = browser.findElement(By.cssSelector("[data-role=dead-letter]"));
 
     receiver.failing.set(false);
@@ -410,7 +412,8 @@ class IntegrationsBrowserTest {
 
   private static void signIn(String token, String path) {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.clear(); sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.signOut(browser);
+    ConsoleSignIn.as(browser, token);
     browser.get(url(path));
   }
 

@@ -3,6 +3,7 @@ package io.drover.hub.console;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestNode;
@@ -90,7 +91,7 @@ class ProductLogsBrowserTest {
     assertEquals(1, new JsonObject(imported.body()).getInteger("updated"), imported.body());
 
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", developer);
+    ConsoleSignIn.as(browser, developer);
     browser.get(url("/products/greenhouses/team"));
     // the sidebar may be drawn again as the product loads: clicked once it holds still
     waitFor("the sidebar's Logs link clicked", d -> {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.OutboxLog;
 import io.drover.hub.support.TestNode;
@@ -75,7 +76,7 @@ class CustomersBrowserTest {
   @BeforeEach
   void signedOut() {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.clear()");
+    ConsoleSignIn.signOut(browser);
     browser.manage().logs().get(LogType.BROWSER);
   }
 

@@ -38,7 +38,7 @@ public final class FirmwareFleet {
     return id;
   }
 
-  void member(int productId, String username, String role) throws Exception {
+  public void member(int productId, String username, String role) throws Exception {
     node.execute("INSERT INTO product_members (product_id, user_id, role) SELECT " + productId + ", id, '" + role + "' FROM users WHERE username = '"
         + username + "'");
   }
@@ -95,7 +95,7 @@ public final class FirmwareFleet {
   }
 
   /** Uploads a good binary of {@code version} for the product; fails the test otherwise. */
-  byte[] uploaded(int productId, int version, byte[] payload, String token) throws Exception {
+  public byte[] uploaded(int productId, int version, byte[] payload, String token) throws Exception {
     byte[] binary = FirmwareBinary.wrap(productId, version, PLATFORM, payload);
     HttpResponse<String> response = upload(productId, Map.of("version", Integer.toString(version), "title", "v" + version,
         "description", "release " + version), binary, token);

@@ -3,6 +3,7 @@ package io.drover.hub.firmware;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
@@ -68,7 +69,7 @@ class FirmwarePageBrowserTest {
     Files.write(binary, FirmwareBinary.wrap(product, 2, FirmwareFleet.PLATFORM, new byte[] {1, 2, 3}));
 
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.as(browser, token);
     browser.get(url("/products/console-fw/firmware"));
     visible(By.cssSelector("[data-role=firmware-empty]"));
 

@@ -3,6 +3,7 @@ package io.drover.hub.products;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -68,7 +69,7 @@ class ProductsBrowserTest {
   @BeforeEach
   void signedOut() {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.clear()");
+    ConsoleSignIn.signOut(browser);
     browser.manage().logs().get(LogType.BROWSER);
   }
 
@@ -171,7 +172,7 @@ class ProductsBrowserTest {
     assertTrue(browser.findElements(By.cssSelector("[data-question=authentication] [data-role=unanswered]")).isEmpty());
     screenshot("/tmp/products-configuration.png");
 
-    browser.executeScript("sessionStorage.clear()");
+    ConsoleSignIn.signOut(browser);
     openSignedIn(viewer, "/products/" + id + "/configuration");
     WebElement save = visible(By.cssSelector("[data-action=save-settings]"));
     assertEquals("true", save.getDomAttribute("disabled") == null ? "false" : "true", "a view-only member cannot save");
@@ -230,7 +231,7 @@ class ProductsBrowserTest {
 
   private static void openSignedIn(String token, String path) {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.as(browser, token);
     browser.get(url(path));
   }
 

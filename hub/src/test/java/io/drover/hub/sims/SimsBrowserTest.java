@@ -3,6 +3,7 @@ package io.drover.hub.sims;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -68,7 +69,7 @@ class SimsBrowserTest {
     node.execute("INSERT INTO sim_data_usage (iccid, day, bytes_in, bytes_out) VALUES ('" + iccid + "', '" + today + "', 2500000, 500000)");
 
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.as(browser, token);
     browser.get(url("/sims"));
     WebElement row = visible(By.cssSelector("table[data-role=sims] tr[data-iccid='" + iccid + "']"));
     assertEquals("Active", row.findElement(By.cssSelector("[data-role=status]")).getText());
@@ -113,7 +114,7 @@ class SimsBrowserTest {
         + "', 4000000, 0)");
 
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.as(browser, token);
     browser.get(url("/products/" + product + "/sims"));
     visible(By.cssSelector("table[data-role=sims] tr[data-iccid='" + iccid + "']"));
     waitFor("the fleet's total", d -> d.findElement(By.cssSelector("[data-role=usage-total]")).getText().startsWith("4 MB used this month by 1 active SIM"));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.drover.hub.products.FleetChanges;
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
@@ -130,7 +131,7 @@ class ProductMapBrowserTest {
 
       chromium.consoleErrors(); // whatever another test left
       browser.get(url("/login"));
-      browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+      ConsoleSignIn.as(browser, token);
       browser.get(url("/products/mapped-fleet/map"));
       WebElement map = visible(By.cssSelector("[data-role=map]"));
       waitFor("three markers", () -> "3".equals(map.getDomAttribute("data-marker-count")));
@@ -257,7 +258,7 @@ class ProductMapBrowserTest {
         + "40 + random() * 8, -124 + random() * 10, '{}' FROM devices WHERE product_id = " + product);
     chromium.consoleErrors();
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.as(browser, token);
     browser.get(url("/products/big-fleet/map"));
     WebElement map = visible(By.cssSelector("[data-role=map]"));
     waitFor("10,000 markers", () -> "10000".equals(map.getDomAttribute("data-marker-count")));

@@ -2,6 +2,7 @@ package io.drover.hub.tracker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestNode;
@@ -69,7 +70,7 @@ class TrackerCmdBrowserTest {
       TestNode.eventually(WAIT, () -> declaresCmd(token, identity.id()), "the cmd function declared");
 
       browser.get(url("/login"));
-      browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+      ConsoleSignIn.as(browser, token);
       browser.get(url("/devices/" + identity.id()));
       WebElement box = visible(By.cssSelector("[data-role=cmd-box]"));
       WebElement input = box.findElement(By.tagName("textarea"));

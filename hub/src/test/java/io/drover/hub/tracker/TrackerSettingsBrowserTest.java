@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
@@ -64,7 +65,7 @@ class TrackerSettingsBrowserTest {
     DeviceIdentity development = fleet.device(product, true);
 
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.as(browser, token);
     browser.get(url("/products/" + product + "/tracker-settings"));
     WebElement form = visible(By.cssSelector("[data-role=tracker-settings]"));
     assertEquals("900", field("location.interval_min").getDomProperty("value"), "the fleet's current values (defaults)");

@@ -3,6 +3,7 @@ package io.drover.hub.products.fleet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -148,7 +149,7 @@ class ProductDevicesBrowserTest {
 
   private static void openSignedIn(String path) {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", alice);
+    ConsoleSignIn.as(browser, alice);
     browser.get(url(path));
   }
 
