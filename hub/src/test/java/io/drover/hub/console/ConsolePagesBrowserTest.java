@@ -30,7 +30,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Issue 22, item 4: every Console path typed in the address bar opens the Console (a browser's
+ * Every Console path typed in the address bar opens the Console (a browser's
  * navigation, told apart from an API client by its Accept header), an unknown one with a 404 page in
  * the sidebar it belongs to, while the API keeps its paths and its JSON; and the Settings page.
  */

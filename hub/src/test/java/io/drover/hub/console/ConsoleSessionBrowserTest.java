@@ -41,7 +41,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Issue 22, item 1: the Console stays signed in across tabs and reloads with an HttpOnly,
+ * The Console stays signed in across tabs and reloads with an HttpOnly,
  * SameSite=Strict session cookie, and holds up against a page that tries to use it: another site's
  * form is sent without the cookie, a page of the same site on another port (which the browser does
  * send it from) lacks the Console's header, a signed-out cookie is dead on the server, and the bearer

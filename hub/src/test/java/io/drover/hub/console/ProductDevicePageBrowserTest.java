@@ -26,7 +26,7 @@ import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Issue 22, item 2: a product's device rows open the device's own page, which shows its firmware
+ * A product's device rows open the device's own page, which shows its firmware
  * running, targeted and locked, and acts on it through the API: rename, lock to a version of the
  * product's firmware list and unlock, its groups, the development flag, removal.
  */

@@ -140,7 +140,7 @@ class ProductLogsBrowserTest {
 
     chromium.consoleErrors();
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", developer);
+    ConsoleSignIn.as(browser, developer);
     browser.get(url("/products/greenhouses/logs"));
     visible(By.cssSelector("li[data-name=vent-open]"));
     visible(By.cssSelector("li[data-name=greenhouse-notice]"));

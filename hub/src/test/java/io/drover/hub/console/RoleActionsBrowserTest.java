@@ -26,7 +26,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Issue 22, item 5: a product's pages hide what the caller's role may not do, from the permissions
+ * A product's pages hide what the caller's role may not do, from the permissions
  * GET /v1/products/:id answers (the API refuses them all the same). The same pages, the same rows, for
  * the product's administrator (every write action shown: the check can fail) and for a Support member
  * (none shown).
