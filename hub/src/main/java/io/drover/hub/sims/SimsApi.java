@@ -305,10 +305,10 @@ public final class SimsApi implements ApiFeature {
             return Future.failedFuture(new ApiException(400, "mb_limit_too_low", "The SIM used " + usedMb + " MB this month; reactivating it needs an "
                 + "mb_limit above that (or none)", new JsonObject().put("mbs_used", usedMb)));
           }
-          return apply(ctx, holder, iccid, before, status, action, limitChange, row.getString("device_id"));
+          return apply(ctx, holder, iccid, before, status, action, action, limitChange, row.getString("device_id"));
         });
       }
-      return apply(ctx, holder, iccid, before, status, action == null ? row.getString("last_status_change_action") : action, limitChange,
+      return apply(ctx, holder, iccid, before, status, action, action == null ? row.getString("last_status_change_action") : action, limitChange,
           row.getString("device_id"));
     }).onSuccess(ctx::json).onFailure(ctx::fail);
   }
@@ -342,10 +342,13 @@ public final class SimsApi implements ApiFeature {
         });
   }
 
-  private Future<JsonObject> apply(RoutingContext ctx, Holder holder, String iccid, String before, String status, String action, Integer limitChange,
-      String deviceId) {
+  /** @param requested the action the body asked for (null: only a limit); {@code action} is what the SIM records */
+  private Future<JsonObject> apply(RoutingContext ctx, Holder holder, String iccid, String before, String status, String requested, String action,
+      Integer limitChange, String deviceId) {
     Future<Void> told;
-    if (status.equals(before)) {
+    if (requested == null || (status.equals(before) && !"activate".equals(requested))) {
+      // a limit alone, or a deactivation of what is deactivated: nothing for the carrier (activate is
+      // always passed on, so that a SIM imported before its carrier knew it can be activated there)
       told = Future.succeededFuture();
     } else if (!status.equals("active")) {
       told = atCarrier("deactivate", iccid, () -> carrier.deactivate(iccid));

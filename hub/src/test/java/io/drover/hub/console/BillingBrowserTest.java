@@ -191,6 +191,8 @@ class BillingBrowserTest {
     browser.get(url("/devices"));
     waitFor("the notices asked for", d -> !d.findElements(By.cssSelector("[data-role=billing-notice][data-loaded=true]")).isEmpty());
     assertTrue(browser.findElements(By.cssSelector("[data-role=billing-notice] .callout")).isEmpty(), "paid: no banner");
+    // the other tests' products start now: their periods must not have ended already on the shared clock
+    clock.set(Instant.now());
   }
 
   private static void signIn(String token) {

@@ -171,6 +171,10 @@ class SimMeteringTest {
     String iccid = SimFixture.iccid();
     assertEquals(200, node.post("/v1/products/" + productId + "/sims", new JsonObject().put("sims", new JsonArray().add(new JsonObject()
         .put("iccid", iccid).put("device_id", device.id()))).encode(), token).statusCode());
+    // the product's device object carries its SIM, as Particle's does
+    JsonObject productDevice = new JsonObject(node.get("/v1/products/" + productId + "/devices/" + device.id(), token).body());
+    assertEquals(iccid, productDevice.getString("iccid"), productDevice.encode());
+    assertEquals(true, productDevice.getBoolean("cellular"), productDevice.encode());
     node.execute("INSERT INTO sim_data_usage (iccid, day, bytes_in, bytes_out) VALUES ('" + iccid + "', (now() AT TIME ZONE 'UTC')::date, 777000, 0)");
     assertEquals(200, node.send("PUT", "/v1/products/" + productId + "/sims/" + iccid, new JsonObject().put("action", "deactivate").encode(), token)
         .statusCode());
