@@ -47,7 +47,7 @@ public record BillingSettings(Map<String, Plan> plans, Duration retryInterval, i
   public static Map<String, Plan> defaultPlans() {
     Map<String, Plan> plans = new LinkedHashMap<>();
     for (Plan plan : List.of(
-        new Plan("free", "Prototype (free)", FREE_DEVICE_LIMIT, 5, 250_000, 0, 0, "USD", Plan.Period.MONTHLY, true),
+        new Plan("free", "Free", FREE_DEVICE_LIMIT, 5, 250_000, 0, 0, "USD", Plan.Period.MONTHLY, true),
         new Plan("growth", "Growth", 250, null, 2_500_000, 24_900, 10, "USD", Plan.Period.MONTHLY, true),
         new Plan("growth-yearly", "Growth, yearly", 250, null, 30_000_000, 249_000, 10, "USD", Plan.Period.YEARLY, true),
         new Plan("enterprise", "Enterprise", 10_000, null, 100_000_000, 99_900, 5, "USD", Plan.Period.MONTHLY, false))) {
