@@ -1,15 +1,16 @@
 // Drives particle-api-js 12.0.3's SIM calls against a Drover node, as an application would, and prints
 // one JSON line per step with what the node answered, for ParticleApiJsSimsTest to check.
 //
-//   node api-js-sims.mjs BASE_URL PRODUCT_ID ACCOUNT_ICCID PRODUCT_ICCID OTHERS_ICCID
+//   node api-js-sims.mjs BASE_URL PRODUCT_ID ACCOUNT_ICCID PRODUCT_ICCID OTHERS_ICCID [DEVICE_ID]
 //
 // Environment: DROVER_TOKEN, an access token of the account that holds ACCOUNT_ICCID and administers
-// PRODUCT_ID (which holds PRODUCT_ICCID); OTHERS_ICCID belongs to another account.
+// PRODUCT_ID (which holds PRODUCT_ICCID); OTHERS_ICCID belongs to another account. DEVICE_ID, when
+// given, is the account's device in ACCOUNT_ICCID: getDevice then shows what the device object says.
 //
 // Exits 0 when every step succeeded, 1 at the first failure (printed as {"step":..,"error":..}).
 import Particle from 'particle-api-js';
 
-const [baseUrl, product, accountIccid, productIccid, othersIccid] = process.argv.slice(2);
+const [baseUrl, product, accountIccid, productIccid, othersIccid, deviceId] = process.argv.slice(2);
 const auth = process.env.DROVER_TOKEN;
 if (!auth) {
   throw new Error('DROVER_TOKEN is not set');
@@ -42,6 +43,13 @@ async function refused(name, action) {
 }
 
 const particle = new Particle({ baseUrl });
+
+if (deviceId) {
+  await step('getDevice', async () => {
+    const { statusCode, body } = await particle.getDevice({ deviceId, auth });
+    report('getDevice', { statusCode, device: body });
+  });
+}
 
 await step('listSIMs', async () => {
   const { statusCode, body } = await particle.listSIMs({ auth });

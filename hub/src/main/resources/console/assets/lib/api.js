@@ -191,6 +191,7 @@ export const api = {
   // Billing (docs/api.md, "Billing")
   billing: () => request('/v1/billing'),
   billingPlans: () => request('/v1/billing/plans'),
+  billingNotices: () => request('/v1/billing/notices'),
   productBilling: (product) => request(`/v1/products/${path(product)}/billing`),
   updateCard: (token) => request('/v1/card', { method: 'PUT', json: { token } }),
   changePlan: (product, plan) => request(`/v1/products/${path(product)}/billing`, { method: 'PUT', json: { plan } }),

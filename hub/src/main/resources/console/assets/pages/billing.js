@@ -35,6 +35,8 @@ export function billingPage(main, { shell }) {
       return;
     }
     if (!alive) return;
+    // the banner every other page shows follows what this page learnt (a card update settles it)
+    shell.refreshBillingNotice?.();
     showBanner(status);
     showCard(status);
     showProducts(status, plans);

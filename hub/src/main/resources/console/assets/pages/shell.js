@@ -51,6 +51,10 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
   const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' });
   const adminBadge = h('span', { class: 'badge badge-neutral', hidden: true }, 'Admin');
   const invitations = h('section', { class: 'invitations', 'aria-label': 'Team invitations', 'data-role': 'invitations', hidden: true });
+  // the failed-payment banner (the Console guide's "Failed Payments"), on every page but Billing's own, which has it in full
+  const billingNotice = h('section', { class: 'billing-notice', 'aria-label': 'Billing notice', 'data-role': 'billing-notice', hidden: true });
+  let onBillingPage = false;
+  let notices = null;
   const main = h('main', { id: 'main', class: 'content', tabindex: '-1' });
   /** idOrSlug -> Promise of the product as GET /v1/products/:id answers it (with the caller's role and permissions) */
   const products = new Map();
@@ -77,6 +81,7 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
               h('span', { class: 'account-text' }, accountName, adminBadge),
               h('button', { type: 'button', class: 'btn btn-ghost btn-sm', onclick: signOut, 'data-action': 'sign-out' },
                 icon('signout'), 'Sign out')))),
+        billingNotice,
         invitations,
         main)));
 
@@ -93,6 +98,48 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
   // the app learnt the account before it drew a signed-in page (session.resume or session.start)
   if (session.account()) showAccount(session.account());
   showInvitations(invitations, navigate);
+
+  const drawNotices = () => {
+    const own = notices?.own;
+    const teams = notices?.products ?? [];
+    billingNotice.hidden = onBillingPage || (!own && teams.length === 0);
+    if (billingNotice.hidden) {
+      replace(billingNotice);
+      return;
+    }
+    const rows = [];
+    if (own) {
+      const text = own.locked
+        ? 'Your account is locked: update your card. Changes are refused until a payment succeeds; nothing is deleted and your devices keep working.'
+        : `A payment${own.product_name ? ` for ${own.product_name}` : ''} failed (attempt ${own.attempts} of ${own.max_attempts}). `
+          + 'Update your card to avoid an interruption.';
+      rows.push(h('div', { class: `callout ${own.locked ? 'callout-error' : 'callout-warning'}`, role: 'alert', 'data-kind': 'own',
+        'data-locked': String(Boolean(own.locked)) },
+      icon('warning', 'callout-icon'),
+      h('p', { class: 'billing-notice-text' }, text),
+      h('a', { class: 'btn btn-primary btn-sm', href: '/billing', 'data-action': 'notice-update-card' }, 'Update card')));
+    }
+    for (const product of teams) {
+      rows.push(h('div', { class: `callout ${product.locked ? 'callout-error' : 'callout-warning'}`, role: 'status', 'data-kind': 'team',
+        'data-product-id': product.product_id },
+      icon('warning', 'callout-icon'),
+      h('p', { class: 'billing-notice-text' },
+        product.locked
+          ? `The account of ${product.owner}, who pays for ${product.name}, is locked after failed payments: changes to it are refused until they update their card.`
+          : `A payment by ${product.owner} for ${product.name} failed: ask them to update their card before the account is locked.`)));
+    }
+    replace(billingNotice, rows);
+  };
+  const refreshNotices = async () => {
+    try {
+      notices = await api.billingNotices();
+    } catch {
+      return; // a convenience: the Billing page and the API say it all the same
+    }
+    billingNotice.dataset.loaded = 'true';
+    drawNotices();
+  };
+  refreshNotices();
 
   function consoleNav() {
     navLinks = new Map();
@@ -165,7 +212,14 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
         }
       }
       markCurrent(section);
+      const wasOnBilling = onBillingPage;
+      onBillingPage = section === 'billing' && productIdOrSlug === null;
+      if (wasOnBilling !== onBillingPage) drawNotices();
       main.replaceChildren();
+    },
+    /** Asks again for the failed-payment banner: after a card update, say. */
+    refreshBillingNotice() {
+      return refreshNotices();
     },
     /** The product of the current page (a Promise), null outside a product. */
     product() {

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * Billing's rules (docs/architecture.md, "Billing"): a billing pass closes the periods that ended and
  * issues their invoices, then charges the invoices that are due; a failed charge is retried every
  * {@code billing.retry-interval-hours} and, after {@code billing.max-attempts} failures, locks the
- * owner's account. Plan changes take effect at once, prorated; a card update charges what a failure left
- * unpaid and unlocks the account when all of it is paid. Every time is the caller's {@code now}, from the
+ * owner's account. Plan changes take effect at once for the price (prorated) and the limits; a closed
+ * period's events are priced with the plan the period began on (its {@code period_plan}). A card update
+ * charges what a failure left unpaid and unlocks the account when all of it is paid. Every time is the caller's {@code now}, from the
  * scheduler's clock, so tests drive whole cycles without waiting.
  */
 public final class Billing {
@@ -119,27 +120,31 @@ public final class Billing {
       if (state == null || state.getOffsetDateTime("period_end").toInstant().isAfter(now)) {
         return Future.succeededFuture(false);
       }
+      // the next period's price is the plan the product is on now; the closed period's events are priced
+      // with the plan that period began on, not one chosen since (a change takes effect at the next period)
       Plan plan = planOf(state.getString("plan"));
+      String began = state.getString("period_plan");
+      Plan periodPlan = began == null ? plan : planOf(began);
       return connection.preparedQuery("SELECT id, description, amount_cents FROM billing_adjustments WHERE product_id = $1 AND invoice_id IS NULL ORDER BY id")
           .execute(Tuple.of(productId))
-          .compose(adjustments -> issue(connection, state, plan, BillingRepository.list(adjustments)))
+          .compose(adjustments -> issue(connection, state, plan, periodPlan, BillingRepository.list(adjustments)))
           .compose(invoiceId -> advance(connection, state, plan))
           .map(true);
     }));
   }
 
-  private Future<Long> issue(SqlConnection connection, Row state, Plan plan, List<Row> adjustments) {
+  private Future<Long> issue(SqlConnection connection, Row state, Plan plan, Plan periodPlan, List<Row> adjustments) {
     Instant periodEnd = state.getOffsetDateTime("period_end").toInstant();
     long events = state.getLong("events");
     long devices = Math.max(state.getLong("peak_devices"), state.getLong("devices"));
     long members = state.getLong("members");
     List<Object[]> lines = new ArrayList<>();
     lines.add(new Object[] {"plan", plan.label() + " plan, the next " + (plan.period() == Plan.Period.YEARLY ? "year" : "month"), 1L, plan.priceCents()});
-    lines.add(new Object[] {"devices", "Devices in the fleet (most in the period; up to " + plan.deviceLimit() + ")", devices, 0L});
-    long overEvents = Math.max(0, events - plan.includedEvents());
-    long overage = (overEvents + 999) / 1000 * plan.overageCentsPer1000Events();
-    lines.add(new Object[] {"events", "Outbound events (" + plan.includedEvents() + " included" + (overEvents > 0 ? ", " + overEvents + " over" : "")
-        + ")", events, overage});
+    lines.add(new Object[] {"devices", "Devices in the fleet (most in the period; up to " + periodPlan.deviceLimit() + ")", devices, 0L});
+    long overEvents = Math.max(0, events - periodPlan.includedEvents());
+    long overage = (overEvents + 999) / 1000 * periodPlan.overageCentsPer1000Events();
+    lines.add(new Object[] {"events", "Outbound events (" + periodPlan.includedEvents() + " included on plan " + periodPlan.name()
+        + (overEvents > 0 ? ", " + overEvents + " over" : "") + ")", events, overage});
     lines.add(new Object[] {"team", "Team members" + (plan.teamLimit() == null ? "" : " (up to " + plan.teamLimit() + ")"), members, 0L});
     for (Row adjustment : adjustments) {
       lines.add(new Object[] {"proration", adjustment.getString("description"), 1L, adjustment.getLong("amount_cents")});
@@ -201,8 +206,9 @@ public final class Billing {
     Instant anchor = state.getOffsetDateTime("anchor_at").toInstant();
     Instant start = state.getOffsetDateTime("period_end").toInstant();
     Instant end = plan.period().end(anchor, next);
-    return connection.preparedQuery("UPDATE product_billing SET period_number = $2, period_start = $3, period_end = $4 WHERE product_id = $1")
-        .execute(Tuple.of(state.getInteger("id"), next, BillingRepository.at(start), BillingRepository.at(end)))
+    return connection.preparedQuery("UPDATE product_billing SET period_number = $2, period_start = $3, period_end = $4, period_plan = $5 "
+            + "WHERE product_id = $1")
+        .execute(Tuple.of(state.getInteger("id"), next, BillingRepository.at(start), BillingRepository.at(end), plan.name()))
         .mapEmpty();
   }
 
@@ -244,6 +250,12 @@ public final class Billing {
           Instant next = paid || exhausted ? null : now.plus(settings.retryInterval());
           return repository.recordAttempt(invoiceId, attempt, now, outcome, charge.message(), charge.reference(), status, next)
               .compose(recorded -> {
+                if (!recorded) {
+                  // another request (a second card update, the scheduler) recorded this attempt first, with the
+                  // same idempotency key: its outcome stands, this one is not counted twice
+                  LOG.info("charge attempt recorded by a concurrent request [invoice: {}, attempt: {}]", invoiceId, attempt);
+                  return unlockIfSettled(ownerId).map(false);
+                }
                 if (paid) {
                   result.charged++;
                   LOG.info("invoice paid [invoice: {}, attempt: {}, owner: {}]", invoiceId, attempt, ownerId);
@@ -295,7 +307,7 @@ public final class Billing {
     if (token == null || token.isBlank() || token.length() > 200) {
       return Future.failedFuture(new ApiException(400, "invalid_request", "token is required: the card token the payment gateway gave"));
     }
-    return gateway.describe(token)
+    return gateway.describe(token, userId)
         .recover(cause -> Future.failedFuture(cause instanceof PaymentGateway.GatewayException refused
             ? new ApiException(400, "invalid_card", refused.getMessage())
             : new ApiException(502, "gateway_unavailable", "The payment gateway did not answer; try again")))
@@ -340,7 +352,10 @@ public final class Billing {
       return Future.failedFuture(new ApiException(403, "forbidden", "Plan " + wanted.name() + " is set by the node's administrator (more than "
           + BillingSettings.SELF_SERVICE_DEVICE_LIMIT + " devices: contact sales)"));
     }
-    return repository.pool().withTransaction(connection -> connection.preparedQuery("SELECT plan FROM products WHERE id = $1 FOR UPDATE")
+    // a period that ended but that no pass closed yet is closed first, with the plan it had: the change
+    // belongs to the period running now
+    return closePeriod(productId, now).compose(closed -> repository.pool().withTransaction(connection -> connection.preparedQuery(
+            "SELECT plan FROM products WHERE id = $1 FOR UPDATE")
         .execute(Tuple.of(productId))
         .compose(locked -> BillingRepository.lockedState(connection, productId))
         .compose(state -> connection.preparedQuery("SELECT count(*) FROM product_invitations WHERE product_id = $1").execute(Tuple.of(productId))
@@ -382,7 +397,7 @@ public final class Billing {
                 return new JsonObject().put("from", current.name()).put("to", wanted.name()).put("prorated_cents", amount)
                     .put("currency", wanted.currency());
               });
-        }));
+        })));
   }
 
   /** {@code price} for {@code left} seconds of a period of {@code length} seconds, rounded to the cent. */
@@ -457,6 +472,35 @@ public final class Billing {
     }
     return new JsonObject().put("brand", account.getString("card_brand")).put("last4", account.getString("card_last4"))
         .put("exp_month", account.getInteger("card_exp_month")).put("exp_year", account.getInteger("card_exp_year"));
+  }
+
+  /**
+   * The failed-payment banner the Console shows on every page: the caller's own failed payments (or
+   * lock), which the caller can settle by updating the card, and the products the caller administers
+   * whose owner's payment failed (their changes are refused once the owner is locked).
+   */
+  public Future<JsonObject> notices(long userId) {
+    return Future.all(repository.unpaidAfterFailure(userId), repository.teamNotices(userId)).map(all -> {
+      List<Row> unpaid = all.resultAt(0);
+      List<Row> team = all.resultAt(1);
+      boolean locked = locks.isLocked(userId);
+      JsonObject own = null;
+      if (locked || !unpaid.isEmpty()) {
+        Row first = unpaid.isEmpty() ? null : unpaid.get(0);
+        own = new JsonObject().put("locked", locked).put("failed_payments", unpaid.size()).put("max_attempts", settings.maxAttempts());
+        if (first != null) {
+          own.put("product_name", first.getString("product_name")).put("total_cents", first.getLong("total_cents"))
+              .put("currency", first.getString("currency")).put("attempts", first.getInteger("attempts"))
+              .put("next_attempt_at", BillingRepository.text(first.getOffsetDateTime("next_attempt_at")));
+        }
+      }
+      JsonArray products = new JsonArray();
+      for (Row row : team) {
+        products.add(new JsonObject().put("product_id", row.getInteger("id")).put("slug", row.getString("slug")).put("name", row.getString("name"))
+            .put("owner", row.getString("owner")).put("locked", row.getBoolean("locked")));
+      }
+      return new JsonObject().put("ok", true).put("own", own).put("products", products);
+    });
   }
 
   /** The card on file as Particle's legacy {@code GET /v1/card} shows it. */

@@ -21,6 +21,7 @@ import java.time.Clock;
  *   <li>{@code GET /v1/billing}: the Billing page: card, lock, failed payments, each product the caller
  *       owns with its plan, period, usage and renewal date, and their invoices</li>
  *   <li>{@code GET /v1/billing/plans}: the plans</li>
+ *   <li>{@code GET /v1/billing/notices}: the failed-payment banner of every Console page</li>
  *   <li>{@code GET /v1/card}, {@code PUT /v1/card {token}}: the card on file; the token comes from the
  *       gateway's tokenising endpoint (the Console's UPDATE button)</li>
  *   <li>{@code GET /v1/products/:p/billing}, {@code PUT /v1/products/:p/billing {plan}}: a product's plan,
@@ -45,6 +46,7 @@ public final class BillingApi implements ApiFeature {
   public Future<Void> mount(Router router) {
     router.get("/v1/billing").handler(access::requireUser).handler(this::status);
     router.get("/v1/billing/plans").handler(access::requireUser).handler(this::plans);
+    router.get("/v1/billing/notices").handler(access::requireUser).handler(this::notices);
     router.get("/v1/card").handler(access::requireUser).handler(this::card);
     router.put("/v1/card").handler(access::requireUser).handler(RequestBodies.handler()).handler(this::updateCard);
     String product = "/v1/products/:" + ProductAccess.PATH_PARAM + "/billing";
@@ -71,6 +73,16 @@ public final class BillingApi implements ApiFeature {
       return;
     }
     billing.status(user).onSuccess(ctx::json).onFailure(ctx::fail);
+  }
+
+  /** Anyone signed in: a customer, an API user or the bootstrap token has nothing to be told. */
+  private void notices(RoutingContext ctx) {
+    Principal caller = AccessCheck.principal(ctx);
+    if (caller.kind() != Principal.Kind.PERSON || caller.userId() == null) {
+      ctx.json(new JsonObject().put("ok", true).put("own", null).put("products", new JsonArray()));
+      return;
+    }
+    billing.notices(caller.userId()).onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void plans(RoutingContext ctx) {

@@ -32,7 +32,7 @@ public final class BillingRepository {
       ON CONFLICT (product_id, day) DO UPDATE SET devices = GREATEST(product_device_days.devices, excluded.devices)""";
   /** A product's billing state and its current period's usage (outbound events by UTC day, the most devices a day). */
   static final String PRODUCT_STATE = """
-      SELECT p.id, p.slug, p.name, p.plan, p.owner_id, o.username AS owner, b.anchor_at, b.period_number, b.period_start, b.period_end,
+      SELECT p.id, p.slug, p.name, p.plan, p.owner_id, o.username AS owner, b.anchor_at, b.period_number, b.period_start, b.period_end, b.period_plan,
              coalesce(c.devices, 0) AS devices,
              (SELECT count(*) FROM product_members m WHERE m.product_id = p.id) AS members,
              (SELECT coalesce(sum(u.delivered), 0) FROM product_event_usage u WHERE u.product_id = p.id
@@ -159,6 +159,22 @@ public final class BillingRepository {
         .execute(Tuple.of(ownerId)).map(BillingRepository::list);
   }
 
+  /**
+   * The products {@code userId} administers (MANAGE_BILLING) but does not own whose owner has a failed
+   * payment or a locked account: the team's side of the failed-payment banner.
+   */
+  Future<List<Row>> teamNotices(long userId) {
+    return pool.preparedQuery("""
+            SELECT p.id, p.slug, p.name, o.username AS owner, a.locked_at IS NOT NULL AS locked
+            FROM product_members m JOIN products p ON p.id = m.product_id JOIN users o ON o.id = p.owner_id
+            LEFT JOIN billing_accounts a ON a.user_id = p.owner_id
+            WHERE m.user_id = $1 AND m.role = 'administrator' AND p.owner_id <> $1
+              AND (a.locked_at IS NOT NULL
+                   OR EXISTS (SELECT 1 FROM invoices i WHERE i.owner_id = p.owner_id AND i.status <> 'paid' AND i.attempts > 0))
+            ORDER BY p.name, p.id LIMIT 20""")
+        .execute(Tuple.of(userId)).map(BillingRepository::list);
+  }
+
   Future<Row> account(long userId) {
     return pool.preparedQuery("SELECT * FROM billing_accounts WHERE user_id = $1").execute(Tuple.of(userId))
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
@@ -198,17 +214,23 @@ public final class BillingRepository {
     });
   }
 
-  Future<Void> recordAttempt(long invoiceId, int attempt, Instant now, String outcome, String message, String reference,
+  /**
+   * Records attempt number {@code attempt} of an invoice and the invoice's new payment state.
+   *
+   * @return false, changing nothing, when that attempt was recorded already (two card updates, or one and
+   *     the scheduler, charged the same unpaid invoice at once: the first to record wins)
+   */
+  Future<Boolean> recordAttempt(long invoiceId, int attempt, Instant now, String outcome, String message, String reference,
       String status, Instant nextAttempt) {
-    return pool.withTransaction(connection -> connection.preparedQuery(
-            "INSERT INTO payment_attempts (invoice_id, attempt, at, outcome, message, reference) VALUES ($1, $2, $3, $4, $5, $6)")
+    return pool.withTransaction(connection -> connection.preparedQuery("""
+            INSERT INTO payment_attempts (invoice_id, attempt, at, outcome, message, reference) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (invoice_id, attempt) DO NOTHING RETURNING attempt""")
         .execute(Tuple.of(invoiceId, attempt, at(now), outcome, message, reference))
-        .compose(inserted -> connection.preparedQuery("""
+        .compose(inserted -> inserted.size() == 0 ? Future.succeededFuture(false) : connection.preparedQuery("""
                 UPDATE invoices SET attempts = $2, status = $3, next_attempt_at = $4,
                   paid_at = CASE WHEN $3 = 'paid' THEN $5 ELSE paid_at END
                 WHERE id = $1""")
-            .execute(Tuple.of(invoiceId, attempt, status, at(nextAttempt), at(now))))
-        .mapEmpty());
+            .execute(Tuple.of(invoiceId, attempt, status, at(nextAttempt), at(now))).map(true)));
   }
 
   Future<String> username(long userId) {

@@ -1,6 +1,8 @@
 package io.drover.hub.billing;
 
 import io.drover.hub.cluster.ClusterView;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Clock;
@@ -21,13 +23,17 @@ public final class BillingScheduler extends VerticleBase {
   private final Billing billing;
   private final ClusterView cluster;
   private final Clock clock;
+  private final Counter passes;
   private long timer = -1;
   private volatile Future<Billing.PassResult> running = Future.succeededFuture();
 
-  public BillingScheduler(Billing billing, ClusterView cluster, Clock clock) {
+  public BillingScheduler(Billing billing, ClusterView cluster, Clock clock, MeterRegistry registry) {
     this.billing = billing;
     this.cluster = cluster;
     this.clock = clock;
+    this.passes = Counter.builder("drover.billing.passes")
+        .description("Billing passes this node's timer ran: it runs them only while it leads the cluster")
+        .register(registry);
   }
 
   @Override
@@ -35,6 +41,7 @@ public final class BillingScheduler extends VerticleBase {
     timer = vertx.setPeriodic(billing.settings().tickInterval().toMillis(), id -> {
       // a pass longer than the tick is not followed by a queue of them: the timer skips while one runs
       if (cluster.leads() && running.isComplete()) {
+        passes.increment();
         tick().onFailure(cause -> LOG.warn("billing pass failed, retried at the next tick [cause: {}]", cause.getMessage()));
       }
     });

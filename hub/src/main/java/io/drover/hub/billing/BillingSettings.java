@@ -25,6 +25,8 @@ public record BillingSettings(Map<String, Plan> plans, Duration retryInterval, i
 
   /** The guide's self-service ceiling: more devices than this need a plan a node administrator sets. */
   public static final int SELF_SERVICE_DEVICE_LIMIT = 250;
+  /** The free tier's devices per product in the guide's time (today's Particle allows 100, counting sandbox devices too). */
+  public static final int FREE_DEVICE_LIMIT = 25;
   /** What every product starts on (the products.plan column's default). */
   public static final String DEFAULT_PLAN = "free";
 
@@ -36,11 +38,16 @@ public record BillingSettings(Map<String, Plan> plans, Duration retryInterval, i
     return plans.get(name);
   }
 
-  /** The built-in plans, used when billing.plans-file is empty (docs/operations.md lists them). */
+  /**
+   * The built-in plans, used when billing.plans-file is empty (docs/operations.md lists them). They follow
+   * the Console guide and the pricing of its time, not today's Particle: the free Prototype tier holds up
+   * to {@value #FREE_DEVICE_LIMIT} devices per product (paid tiers began past 25) and a team of 5; the
+   * self-service plans go up to {@value #SELF_SERVICE_DEVICE_LIMIT} devices.
+   */
   public static Map<String, Plan> defaultPlans() {
     Map<String, Plan> plans = new LinkedHashMap<>();
     for (Plan plan : List.of(
-        new Plan("free", "Free", 100, 5, 100_000, 0, 0, "USD", Plan.Period.MONTHLY, true),
+        new Plan("free", "Free", FREE_DEVICE_LIMIT, 5, 250_000, 0, 0, "USD", Plan.Period.MONTHLY, true),
         new Plan("growth", "Growth", 250, null, 2_500_000, 24_900, 10, "USD", Plan.Period.MONTHLY, true),
         new Plan("growth-yearly", "Growth, yearly", 250, null, 30_000_000, 249_000, 10, "USD", Plan.Period.YEARLY, true),
         new Plan("enterprise", "Enterprise", 10_000, null, 100_000_000, 99_900, 5, "USD", Plan.Period.MONTHLY, false))) {

@@ -9,12 +9,12 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
 /** A billing notice as a private event on the owner's own stream ({@code GET /v1/devices/events}). */
-final class OwnerEvents {
+public final class OwnerEvents {
 
   private OwnerEvents() {
   }
 
-  static void publish(EventBus bus, long ownerId, String name, JsonObject data) {
+  public static void publish(EventBus bus, long ownerId, String name, JsonObject data) {
     // the cloud's own event (no tenant's quota), seen by the owner only
     DeliveryOptions delivery = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME)
         .addHeader(EventsVerticle.CLOUD_MADE_HEADER, "true")

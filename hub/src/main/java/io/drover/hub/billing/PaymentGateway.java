@@ -18,10 +18,12 @@ public interface PaymentGateway {
   String tokenizeUrl();
 
   /**
-   * What a token stands for; fails with a {@link GatewayException} when the gateway does not know it
-   * (a forged or foreign token).
+   * What a token stands for, for the account that wants to store it; fails with a
+   * {@link GatewayException} when the gateway does not know it (a forged token) or made it for another
+   * account (a token learned from someone else: tokens are bound to the account that made them, as a
+   * provider's customer object binds its payment methods).
    */
-  Future<Card> describe(String token);
+  Future<Card> describe(String token, long accountId);
 
   /**
    * Charges a card. Never fails for a refused payment: that is an outcome; a failed future means the

@@ -22,7 +22,8 @@ import java.util.Map;
  * The built-in payment gateway (billing.gateway=test), behaving as payment providers' test modes do:
  * a few documented card numbers decide what happens, and no money moves. Its tokenising endpoint,
  * {@code POST /v1/billing/test_gateway/tokens}, stands where a provider's own would be: the only place
- * the number is sent. It keeps, per token, brand, last four, expiry and the behaviour the number chose.
+ * the number is sent. It keeps, per token, brand, last four, expiry, the behaviour the number chose and
+ * the account that made it: only that account may store the token as its card.
  *
  * <ul>
  *   <li>4242 4242 4242 4242 (Visa), 5555 5555 5555 4444 (MasterCard): every charge succeeds</li>
@@ -97,8 +98,13 @@ public final class TestGateway implements PaymentGateway, ApiFeature {
     String token = "tok_test_" + HexFormat.of().formatHex(random);
     String brand = CardCheck.brand(digits);
     String last4 = digits.substring(digits.length() - 4);
-    pool.preparedQuery("INSERT INTO test_gateway_cards (token, brand, last4, exp_month, exp_year, behaviour) VALUES ($1, $2, $3, $4, $5, $6)")
-        .execute(Tuple.of(token, brand, last4, month, year, behaviour))
+    Long account = AccessCheck.principal(ctx).userId();
+    if (account == null) {
+      throw new ApiException(400, "invalid_request", "The bootstrap admin token belongs to no account, so has no card");
+    }
+    pool.preparedQuery("INSERT INTO test_gateway_cards (token, brand, last4, exp_month, exp_year, behaviour, owner_id) "
+            + "VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .execute(Tuple.of(token, brand, last4, month, year, behaviour, account))
         .onSuccess(done -> ctx.json(new JsonObject().put("id", token).put("card", new JsonObject()
             .put("brand", brand).put("last4", last4).put("exp_month", month).put("exp_year", year))))
         .onFailure(ctx::fail);
@@ -113,10 +119,11 @@ public final class TestGateway implements PaymentGateway, ApiFeature {
   }
 
   @Override
-  public Future<Card> describe(String token) {
+  public Future<Card> describe(String token, long accountId) {
     return find(token).map(row -> {
-      if (row == null) {
-        throw new GatewayException("unknown_token", "The payment gateway knows no such card token");
+      // a token made for another account is answered as an unknown one: whether it exists is not told
+      if (row == null || row.getLong("owner_id") == null || row.getLong("owner_id") != accountId) {
+        throw new GatewayException("unknown_token", "The payment gateway knows no such card token for this account");
       }
       return new Card(token, row.getString("brand"), row.getString("last4"), row.getInteger("exp_month"), row.getInteger("exp_year"));
     });
@@ -142,7 +149,7 @@ public final class TestGateway implements PaymentGateway, ApiFeature {
     if (token == null || !token.matches("tok_test_[0-9a-f]{32}")) {
       return Future.succeededFuture(null);
     }
-    return pool.preparedQuery("SELECT brand, last4, exp_month, exp_year, behaviour FROM test_gateway_cards WHERE token = $1")
+    return pool.preparedQuery("SELECT brand, last4, exp_month, exp_year, behaviour, owner_id FROM test_gateway_cards WHERE token = $1")
         .execute(Tuple.of(token))
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
   }

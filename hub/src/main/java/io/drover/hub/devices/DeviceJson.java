@@ -12,10 +12,14 @@ import java.time.format.DateTimeFormatter;
 /** A device row as the Particle API shows a device (cloud-api.md, "Device object fields"). */
 final class DeviceJson {
 
-  /** The columns {@link #listView} and {@link #fullView} read, in this order. */
+  /**
+   * The columns {@link #listView} and {@link #fullView} read, in this order. A device with a SIM (V21) is
+   * cellular and shows its SIM's ICCID, as Particle's device object does (one index lookup a row).
+   */
   static final String COLUMNS = """
       d.id, d.name, u.username, d.last_ip_address, d.last_heard, d.last_handshake_at, d.online, d.platform_id,
-      d.cellular, d.product_id, d.serial_number, d.iccid, d.imei, d.system_firmware_version, d.firmware_version,
+      d.cellular OR EXISTS (SELECT 1 FROM sims s WHERE s.device_id = d.id),
+      d.product_id, d.serial_number, coalesce((SELECT s.iccid FROM sims s WHERE s.device_id = d.id), d.iccid), d.imei, d.system_firmware_version, d.firmware_version,
       d.notes, d.functions, d.variables, d.owner_id, d.desired_firmware_version, d.development""";
   static final String FROM = "devices d LEFT JOIN users u ON u.id = d.owner_id";
 

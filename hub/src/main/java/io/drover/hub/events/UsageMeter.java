@@ -11,14 +11,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Events delivered to stream subscribers ("outbound events"), counted in memory per owning account and
+ * Outbound events (the Console guide's "outbound events": each copy of an event that leaves the cloud),
+ * delivered to stream subscribers or by an integration (one per event and integration that took it, at
+ * its delivery's success, its retries not counted again), counted in memory per owning account and
  * per product, and added in one transaction per flush: to {@code event_usage} per account and calendar
  * month (UTC), and to {@code product_event_usage} per product and UTC day, which billing sums over each
  * product's own billing period. A failed flush keeps its counts for the next. Deliveries are attributed
  * to the month and day of the flush, so the few seconds around midnight may land in the next day.
- * Used on the API verticle's event loop only.
+ * Each instance is used on one verticle's event loop only (the streams', the integrations'); their
+ * flushes add up in the database.
  */
-final class UsageMeter {
+public final class UsageMeter {
 
   private static final Logger LOG = LoggerFactory.getLogger(UsageMeter.class);
   private static final String ADD = """
@@ -35,12 +38,12 @@ final class UsageMeter {
   private Map<Integer, long[]> pendingProducts = new HashMap<>();
   private boolean flushing;
 
-  UsageMeter(Pool pool) {
+  public UsageMeter(Pool pool) {
     this.pool = pool;
   }
 
   /** Per event, however many streams took it; {@code productId} null for an event of no product. */
-  void delivered(Long ownerId, Integer productId, int deliveries) {
+  public void delivered(Long ownerId, Integer productId, int deliveries) {
     if (deliveries == 0) {
       return;
     }
@@ -61,7 +64,7 @@ final class UsageMeter {
     }
   }
 
-  Future<Void> flush() {
+  public Future<Void> flush() {
     if (flushing || (pending.isEmpty() && pendingProducts.isEmpty())) {
       return Future.succeededFuture();
     }

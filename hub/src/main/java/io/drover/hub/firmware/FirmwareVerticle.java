@@ -2,7 +2,9 @@ package io.drover.hub.firmware;
 
 import io.drover.hub.products.fleet.AutoApproval;
 
+import io.drover.gateway.commands.DeviceCommands;
 import io.drover.gateway.contract.BusAddresses;
+import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.hub.IndexReloads;
 import io.drover.hub.devices.DeviceDirectory;
@@ -35,6 +37,7 @@ public final class FirmwareVerticle extends VerticleBase {
   private final FirmwareIndexLoader loader;
   private final FirmwareRepository firmware;
   private final AutoApproval autoApproval;
+  private final DeviceCommands commands;
   /** {@code drover_firmware_updates_total{outcome}}: the devices' verdicts on updates their handshake offered. */
   private final Counter verified;
   private final Counter failed;
@@ -48,8 +51,9 @@ public final class FirmwareVerticle extends VerticleBase {
   };
 
   public FirmwareVerticle(TargetingIndex index, FirmwareIndexLoader loader, FirmwareRepository firmware, AutoApproval autoApproval,
-      MeterRegistry registry) {
+      DeviceCommands commands, MeterRegistry registry) {
     this.autoApproval = autoApproval;
+    this.commands = commands;
     this.verified = updates(registry, "verified");
     this.failed = updates(registry, "failed");
     this.rolloutsHalted = Counter.builder("drover.firmware.rollouts.halted")
@@ -95,9 +99,24 @@ public final class FirmwareVerticle extends VerticleBase {
           .onFailure(cause -> LOG.warn("running version not recorded [device-id: {}, version: {}, cause: {}]", deviceId, running, cause.getMessage()));
     }
     if (index.device(productId, deviceId) == null) {
-      // not (yet) in the product it reports: it may join it by itself (the Configuration's auto-approve)
-      autoApproval.reported(deviceId, productId);
+      // not (yet) in the product it reports: it may join it by itself (the Configuration's auto-approve),
+      // unless the product is at its plan's device limit: then the handshake is refused and the session ended
+      autoApproval.reported(deviceId, productId).onComplete(decided -> {
+        if (decided.failed() && decided.cause() instanceof DeviceFailure refusal && refusal.kind() == DeviceFailure.Kind.NOT_ALLOWED) {
+          message.fail(refusal.kind().busCode(), refusal.getMessage());
+          commands.request(new DeviceCommand(deviceId, DeviceCommand.Kind.DISCONNECT, null, "device_limit", 3000))
+              .onFailure(cause -> LOG.debug("session of a device refused at the device limit not ended [device-id: {}, cause: {}]", deviceId,
+                  cause.getMessage()));
+          return;
+        }
+        answer(message, productId, deviceId);
+      });
+      return;
     }
+    answer(message, productId, deviceId);
+  }
+
+  private void answer(Message<JsonObject> message, int productId, String deviceId) {
     FirmwareTarget target = index.target(productId, deviceId);
     JsonObject answer = target.toJson();
     if (target.version() == 0) {

@@ -153,7 +153,8 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("billing.charge-delay-days", "7", "An invoice is charged this many days after its billing period closed (the Console guide: one week)"),
       new ConfigOption("billing.retry-interval-hours", "72", "Wait after a failed charge before the next attempt"),
       new ConfigOption("billing.max-attempts", "3", "Failed charges of one invoice after which the owner's account is locked (changes refused, nothing deleted)"),
-      new ConfigOption("billing.tick-seconds", "60", "How often the cluster's leader runs the billing pass (close periods, issue invoices, charge)"));
+      new ConfigOption("billing.tick-seconds", "60", "How often the cluster's leader runs the billing pass (close periods, issue invoices, charge)"),
+      new ConfigOption("sims.carrier", "local", "The SIM carrier SIM actions go through: local (built in: Drover enforces them itself) or one a CarrierProvider on the class path names"));
 
   /** {@code mqtt.max-message-size} is read from {@code DROVER_MQTT_MAX_MESSAGE_SIZE}. */
   String environmentVariable() {

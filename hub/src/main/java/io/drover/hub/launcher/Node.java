@@ -316,12 +316,14 @@ public final class Node {
       deploy(new ClaimCodeReports(claimCodes, personClaims, customerClaims, new ReportedImport(pool, vertx.eventBus()), directory));
       DeviceDirectory devices = directory;
       DeviceCommands commands = new DeviceCommands(vertx.eventBus(), ownership);
-      // SIM metering: the gateways' wire bytes into each SIM's daily usage, and the data limits
-      deploy(new SimMeter(pool, commands));
+      // SIM metering: the gateways' wire bytes into each SIM's daily usage, and the data limits;
+      // the carrier SIM actions go through (sims.carrier), made once for the API's verticles and the meter
+      io.drover.hub.sims.Carrier simCarrier = io.drover.hub.sims.Carriers.named(config.simCarrier());
+      deploy(new SimMeter(pool, commands, simCarrier, registry));
       TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
       FirmwareIndexLoader firmwareLoader = new FirmwareIndexLoader(pool, firmwareTargets);
       FirmwareRepository firmware = new FirmwareRepository(pool);
-      deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware, new AutoApproval(pool, vertx.eventBus()), registry));
+      deploy(new FirmwareVerticle(firmwareTargets, firmwareLoader, firmware, new AutoApproval(pool, vertx.eventBus(), registry), commands, registry));
       // Asset Tracker: settings and the index of each device's effective checksum
       ConfigIndexLoader trackerConfig = new ConfigIndexLoader(pool, ConfigIndexLoader.loadAtStart(pool));
       deploy(new TrackerVerticle(trackerConfig, pool, registry));
@@ -338,7 +340,7 @@ public final class Node {
       TestGateway paymentGateway = new TestGateway(pool, access, billingClock);
       Billing billingRules = new Billing(billingRepository, config.billing(), paymentGateway, accountLocks, vertx.eventBus(),
           config.mail().smtp() ? MailOutbox.create(vertx, config.mail()) : null);
-      billing = new BillingScheduler(billingRules, cluster, billingClock);
+      billing = new BillingScheduler(billingRules, cluster, billingClock, registry);
       deploy(billing);
       api = new ApiVerticle(config.http(), tls, registry, v -> List.of(
           new OperationsApi(health, registry, metricsToken),
@@ -370,7 +372,7 @@ public final class Node {
           new ProductDevicesApi(v, pool, access, productAccess, devices, config.dataDir().resolve("uploads"), firmwareTargets),
           new GroupsApi(pool, v.eventBus(), access, productAccess),
           // SIMs: the cards, their actions and data usage
-          new SimsApi(v, pool, access, productAccess, commands, config.dataDir().resolve("uploads")),
+          new SimsApi(v, pool, access, productAccess, commands, simCarrier, config.dataDir().resolve("uploads")),
           // integrations (webhooks); the delivery engine reads what this stores
           new IntegrationsApi(v, pool, access, productAccess, sealer, integrationTargets, config.integrations()),
           // customers: product clients, customers, activation codes, Login with Drover's consent

@@ -52,7 +52,8 @@ public record NodeConfig(
     MapTiles mapTiles,
     IntegrationSettings integrations,
     DeliverySettings delivery,
-    BillingSettings billing) {
+    BillingSettings billing,
+    String simCarrier) {
 
   /** @throws ConfigException naming the first bad value and where it came from */
   static NodeConfig from(ConfigSources sources) {
@@ -173,7 +174,8 @@ public record NodeConfig(
             Duration.ofDays(r.integer("integrations.log-retention-days", 1, 3650)),
             r.endpoint("integrations.azure-endpoint"),
             r.endpoint("integrations.pubsub-endpoint")),
-        r.billing());
+        r.billing(),
+        r.choice("sims.carrier", io.drover.hub.sims.Carriers.names().toArray(String[]::new)));
     if (config.delivery().lease().compareTo(config.delivery().timeout().plusSeconds(10)) < 0) {
       throw new ConfigException("integrations.lease-seconds must be at least integrations.timeout-seconds + 10: a claim must outlast "
           + "the request it is sent under, or another node could claim the row while it is being sent");

@@ -103,9 +103,24 @@ public final class ProductRepository {
         .execute(Tuple.of(productId, name, description)).mapEmpty();
   }
 
-  /** Deletes the product; its devices leave it, its members, groups, API users and customers go with it. */
-  public Future<Void> delete(int productId) {
-    return pool.preparedQuery("DELETE FROM products WHERE id = $1").execute(Tuple.of(productId)).mapEmpty();
+  /**
+   * Deletes the product; its devices leave it, its members, groups, API users and customers go with it,
+   * and so do its SIMs and their daily usage (V21 cascades): an ICCID may be imported again afterwards,
+   * by anyone, with none of the old usage.
+   *
+   * @return the devices whose SIM, gone with the product, was not active: no longer refused at connect
+   */
+  public Future<java.util.List<String>> delete(int productId) {
+    return pool.preparedQuery("""
+            WITH freed AS (SELECT device_id FROM sims WHERE product_id = $1 AND device_id IS NOT NULL AND status <> 'active'),
+                 gone AS (DELETE FROM products WHERE id = $1)
+            SELECT device_id FROM freed""")
+        .execute(Tuple.of(productId))
+        .map(rows -> {
+          java.util.List<String> freed = new java.util.ArrayList<>();
+          rows.forEach(row -> freed.add(row.getString(0)));
+          return freed;
+        });
   }
 
   /** Merges answers into the settings (a null value removes an answer) and returns the stored answers. */

@@ -199,8 +199,10 @@ public final class ProductsApi implements ApiFeature {
       throw new ApiException(403, "forbidden", "Only the product's owner or a node administrator can delete product " + scope.productId());
     }
     repository.delete(scope.productId())
-        .onSuccess(deleted -> {
-          LOG.info("product deleted [id: {}, by: {}]", scope.productId(), caller.username());
+        .onSuccess(freed -> {
+          LOG.info("product deleted [id: {}, by: {}, devices-freed-from-sims: {}]", scope.productId(), caller.username(), freed.size());
+          // its SIMs went with it: a device a paused or deactivated one held back is no longer refused, on every node
+          freed.forEach(deviceId -> io.drover.hub.sims.SimBlocks.publish(bus, deviceId, false));
           FleetChanges.productChanged(bus, scope.productId());
           // its integrations went with it (ON DELETE CASCADE): every hub node's delivery index drops them
           bus.publish(HubAddresses.INTEGRATIONS_CHANGED, new JsonObject().put("product_id", scope.productId()));

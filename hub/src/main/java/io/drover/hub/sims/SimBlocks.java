@@ -38,7 +38,7 @@ public final class SimBlocks {
   }
 
   /** Tells every hub node, this one included, that a device's connectivity changed. */
-  static void publish(EventBus bus, String deviceId, boolean blocked) {
+  public static void publish(EventBus bus, String deviceId, boolean blocked) {
     bus.publish(HubAddresses.SIM_BLOCKS_CHANGED, new JsonObject().put("device_id", deviceId).put("blocked", blocked));
   }
 

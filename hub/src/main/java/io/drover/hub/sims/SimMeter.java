@@ -5,6 +5,8 @@ import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.hub.events.EventsVerticle;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -26,14 +28,17 @@ import org.slf4j.LoggerFactory;
  * connect ({@link SimBlocks}), its live session is ended and a {@code spark/sim/data_limit} event is
  * published as that device. Rows are written in ICCID order, so two batches that share SIMs (two gateways
  * reporting a device that moved between them) lock them in the same order and cannot deadlock. A day
- * is the hub's UTC day when the batch is written. At most
- * {@value #MAX_IN_FLIGHT} batches are written at once; past that a batch is dropped, counted and logged.
+ * is the hub's UTC day when the batch is written. At most {@value #MAX_IN_FLIGHT} batches are written at
+ * once; a batch that comes while they are is merged, device by device, into one pending batch, written
+ * as soon as a write ends: bytes are never dropped for being early. Only past {@value #MAX_PENDING_DEVICES}
+ * devices pending (the database away for long) is a batch dropped, counted and logged at a bounded rate.
  */
 public final class SimMeter extends VerticleBase {
 
   static final String LIMIT_EVENT = "spark/sim/data_limit";
   private static final Logger LOG = LoggerFactory.getLogger(SimMeter.class);
-  private static final int MAX_IN_FLIGHT = 16;
+  static final int MAX_IN_FLIGHT = 16;
+  static final int MAX_PENDING_DEVICES = 200_000;
   private static final long END_SESSION_TIMEOUT_MILLIS = 3000;
   private static final DeliveryOptions EVENT_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME)
       .addHeader(EventsVerticle.CLOUD_MADE_HEADER, "true");
@@ -56,12 +61,25 @@ public final class SimMeter extends VerticleBase {
 
   private final Pool pool;
   private final DeviceCommands commands;
+  /** False when the carrier reports the SIMs' usage itself (Carrier#meteredByGateways): the batches are not counted. */
+  private final boolean meteredHere;
+  /** Bytes of batches that came while {@value #MAX_IN_FLIGHT} were written: device ID to {rx, tx}. */
+  private final java.util.Map<String, long[]> pending = new java.util.LinkedHashMap<>();
+  private final Counter merged;
+  private final Counter droppedBatches;
   private int inFlight;
   private long dropped;
 
-  public SimMeter(Pool pool, DeviceCommands commands) {
+  public SimMeter(Pool pool, DeviceCommands commands, Carrier carrier, MeterRegistry registry) {
     this.pool = pool;
     this.commands = commands;
+    this.meteredHere = carrier.meteredByGateways();
+    this.merged = Counter.builder("drover.sims.usage.batches.merged")
+        .description("Data-usage batches merged into the pending one because " + MAX_IN_FLIGHT + " writes were under way")
+        .register(registry);
+    this.droppedBatches = Counter.builder("drover.sims.usage.batches.dropped")
+        .description("Data-usage batches dropped: " + MAX_PENDING_DEVICES + " devices were pending already")
+        .register(registry);
   }
 
   @Override
@@ -72,14 +90,25 @@ public final class SimMeter extends VerticleBase {
   /** Called on this verticle's event loop. */
   private void onBatch(Message<JsonObject> message) {
     JsonArray devices = message.body().getJsonArray("devices");
-    if (devices == null || devices.isEmpty()) {
+    if (!meteredHere || devices == null || devices.isEmpty()) {
       return;
     }
     if (inFlight >= MAX_IN_FLIGHT) {
-      dropped++;
-      if (dropped == 1 || dropped % 100 == 0) {
-        LOG.warn("data usage batch dropped: the database is behind [devices: {}, dropped-batches: {}]", devices.size(), dropped);
+      if (pending.size() + devices.size() > MAX_PENDING_DEVICES) {
+        dropped++;
+        droppedBatches.increment();
+        if (dropped == 1 || dropped % 100 == 0) {
+          LOG.warn("data usage batch dropped: the database is behind [devices: {}, dropped-batches: {}]", devices.size(), dropped);
+        }
+        return;
       }
+      for (int i = 0; i < devices.size(); i++) {
+        JsonObject device = devices.getJsonObject(i);
+        long[] bytes = pending.computeIfAbsent(device.getString("device_id"), id -> new long[2]);
+        bytes[0] += device.getLong("rx", 0L);
+        bytes[1] += device.getLong("tx", 0L);
+      }
+      merged.increment();
       return;
     }
     String[] ids = new String[devices.size()];
@@ -91,10 +120,36 @@ public final class SimMeter extends VerticleBase {
       rx[i] = device.getLong("rx", 0L);
       tx[i] = device.getLong("tx", 0L);
     }
+    write(ids, rx, tx);
+  }
+
+  private void write(String[] ids, Long[] rx, Long[] tx) {
     inFlight++;
     record(ids, rx, tx)
         .onFailure(cause -> LOG.warn("data usage not recorded [devices: {}, cause: {}]", ids.length, cause.getMessage()))
-        .onComplete(done -> inFlight--);
+        .onComplete(done -> {
+          inFlight--;
+          writePending();
+        });
+  }
+
+  /** The batches merged while the writes were full, as one write; on this verticle's event loop. */
+  private void writePending() {
+    if (pending.isEmpty() || inFlight >= MAX_IN_FLIGHT) {
+      return;
+    }
+    String[] ids = new String[pending.size()];
+    Long[] rx = new Long[ids.length];
+    Long[] tx = new Long[ids.length];
+    int i = 0;
+    for (java.util.Map.Entry<String, long[]> entry : pending.entrySet()) {
+      ids[i] = entry.getKey();
+      rx[i] = entry.getValue()[0];
+      tx[i] = entry.getValue()[1];
+      i++;
+    }
+    pending.clear();
+    write(ids, rx, tx);
   }
 
   /** @return the SIMs paused by this batch */

@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  * Who may: an account its own SIMs (a person; customers and API users have none); in a product, VIEW
  * reads and MANAGE_DEVICES imports, changes and releases. A SIM of another account or product is
  * answered 404 (403 for {@code HEAD}, as Particle does), and an import naming one changes nothing.
+ * Activate, deactivate, reactivate and release go through the configured {@link Carrier} first: when it
+ * fails, 502 {@code carrier_error} and nothing recorded.
  */
 public final class SimsApi implements ApiFeature {
 
@@ -54,15 +56,32 @@ public final class SimsApi implements ApiFeature {
   private final AccessCheck access;
   private final ProductAccess products;
   private final DeviceCommands commands;
+  private final Carrier carrier;
   private final Path uploads;
 
-  public SimsApi(Vertx vertx, Pool pool, AccessCheck access, ProductAccess products, DeviceCommands commands, Path uploads) {
+  public SimsApi(Vertx vertx, Pool pool, AccessCheck access, ProductAccess products, DeviceCommands commands, Carrier carrier, Path uploads) {
     this.repository = new SimRepository(pool);
     this.bus = vertx.eventBus();
     this.access = access;
     this.products = products;
     this.commands = commands;
+    this.carrier = carrier;
     this.uploads = uploads;
+  }
+
+  /** The carrier's step of an action, its failure as the API's 502 {@code carrier_error}: the caller retries later. */
+  private Future<Void> atCarrier(String verb, String iccid, java.util.function.Supplier<Future<Void>> step) {
+    Future<Void> called;
+    try {
+      called = step.get();
+    } catch (RuntimeException e) {
+      called = Future.failedFuture(e);
+    }
+    return called.recover(cause -> {
+      LOG.warn("SIM carrier refused [carrier: {}, action: {}, iccid: {}, cause: {}]", carrier.name(), verb, iccid, cause.getMessage());
+      return Future.failedFuture(new ApiException(502, "carrier_error", "The SIM carrier " + carrier.name() + " could not " + verb + " SIM " + iccid
+          + ": " + cause.getMessage() + ". Nothing was changed; try again later", new JsonObject().put("carrier", carrier.name())));
+    });
   }
 
   @Override
@@ -286,10 +305,10 @@ public final class SimsApi implements ApiFeature {
             return Future.failedFuture(new ApiException(400, "mb_limit_too_low", "The SIM used " + usedMb + " MB this month; reactivating it needs an "
                 + "mb_limit above that (or none)", new JsonObject().put("mbs_used", usedMb)));
           }
-          return apply(ctx, holder, iccid, before, status, action, limitChange, row.getString("device_id"));
+          return apply(ctx, holder, iccid, before, status, action, action, limitChange, row.getString("device_id"));
         });
       }
-      return apply(ctx, holder, iccid, before, status, action == null ? row.getString("last_status_change_action") : action, limitChange,
+      return apply(ctx, holder, iccid, before, status, action, action == null ? row.getString("last_status_change_action") : action, limitChange,
           row.getString("device_id"));
     }).onSuccess(ctx::json).onFailure(ctx::fail);
   }
@@ -312,7 +331,8 @@ public final class SimsApi implements ApiFeature {
 
   private Future<JsonObject> activateUnknown(RoutingContext ctx, Holder holder, String iccid, Integer limitChange) {
     String country = country(ctx);
-    return repository.importSims(holder, new SimImport(List.of(new SimImport.Entry(iccid, null))), country)
+    return atCarrier("activate", iccid, () -> carrier.activate(iccid, country))
+        .compose(activated -> repository.importSims(holder, new SimImport(List.of(new SimImport.Entry(iccid, null))), country))
         .compose(imported -> limitChange == null || limitChange == 0
             ? repository.find(holder, iccid)
             : repository.changeStatus(holder, iccid, "active", "activate", limitChange))
@@ -322,9 +342,23 @@ public final class SimsApi implements ApiFeature {
         });
   }
 
-  private Future<JsonObject> apply(RoutingContext ctx, Holder holder, String iccid, String before, String status, String action, Integer limitChange,
-      String deviceId) {
-    return repository.changeStatus(holder, iccid, status, action, limitChange).compose(row -> {
+  /** @param requested the action the body asked for (null: only a limit); {@code action} is what the SIM records */
+  private Future<JsonObject> apply(RoutingContext ctx, Holder holder, String iccid, String before, String status, String requested, String action,
+      Integer limitChange, String deviceId) {
+    Future<Void> told;
+    if (requested == null || (status.equals(before) && !"activate".equals(requested))) {
+      // a limit alone, or a deactivation of what is deactivated: nothing for the carrier (activate is
+      // always passed on, so that a SIM imported before its carrier knew it can be activated there)
+      told = Future.succeededFuture();
+    } else if (!status.equals("active")) {
+      told = atCarrier("deactivate", iccid, () -> carrier.deactivate(iccid));
+    } else if ("reactivate".equals(action)) {
+      Integer limit = limitChange == null || limitChange == 0 ? null : limitChange;
+      told = atCarrier("reactivate", iccid, () -> carrier.reactivate(iccid, limit));
+    } else {
+      told = atCarrier("activate", iccid, () -> carrier.activate(iccid, null));
+    }
+    return told.compose(done -> repository.changeStatus(holder, iccid, status, action, limitChange)).compose(row -> {
       if (row == null) {
         return Future.failedFuture(notFound(iccid));
       }
@@ -376,7 +410,10 @@ public final class SimsApi implements ApiFeature {
   private void release(RoutingContext ctx) {
     Holder holder = holder(ctx);
     String iccid = iccid(ctx);
-    repository.release(holder, iccid).onSuccess(deviceId -> {
+    // the holder's SIM first: no carrier is asked about a SIM that is not the caller's
+    repository.find(holder, iccid)
+        .compose(row -> row == null ? Future.failedFuture(notFound(iccid)) : atCarrier("release", iccid, () -> carrier.release(iccid)))
+        .compose(released -> repository.release(holder, iccid)).onSuccess(deviceId -> {
       if (deviceId != null) {
         SimBlocks.publish(bus, deviceId, false);
       }

@@ -107,12 +107,12 @@ class BillingInputTest {
     int productId = product("Busy Lamp");
     JsonObject up = new JsonObject(node.send("PUT", "/v1/products/" + productId + "/billing", new JsonObject().put("plan", "growth").encode(), owner).body());
     assertEquals("growth", up.getJsonObject("plan").getString("name"), up.encode());
-    insertDevices(productId, 101, 0xb1);
+    insertDevices(productId, 26, 0xb1);
     String adjustments = node.query("SELECT count(*) FROM billing_adjustments WHERE product_id = " + productId);
 
     JsonObject down = error(node.send("PUT", "/v1/products/" + productId + "/billing", new JsonObject().put("plan", "free").encode(), owner),
         409, "plan_limit");
-    assertEquals("Product Busy Lamp has 101 devices; plan free allows at most 100. Remove devices first", down.getString("error_description"));
+    assertEquals("Product Busy Lamp has 26 devices; plan free allows at most 25. Remove devices first", down.getString("error_description"));
     assertEquals("growth", node.query("SELECT plan FROM products WHERE id = " + productId));
     assertEquals(adjustments, node.query("SELECT count(*) FROM billing_adjustments WHERE product_id = " + productId), "no partial state");
 
@@ -184,8 +184,12 @@ class BillingInputTest {
     Vertx vertx = Vertx.vertx();
     try {
       Pool pool = PgBuilder.pool().connectingTo(node.node().database().connectOptions()).using(vertx).build();
-      AutoApproval approval = new AutoApproval(pool, vertx.eventBus());
-      assertFalse(approval.reported(another.id(), productId).await(10, TimeUnit.SECONDS), "at the limit: not approved");
+      AutoApproval approval = new AutoApproval(pool, vertx.eventBus(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+      Exception refusal = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+          () -> approval.reported(another.id(), productId).await(10, TimeUnit.SECONDS), "at the limit: refused");
+      String said = refusal.getCause() != null ? refusal.getCause().getMessage() : refusal.getMessage();
+      assertTrue(String.valueOf(refusal.getMessage()).contains("limit of 250 devices") || String.valueOf(said).contains("limit of 250 devices"),
+          refusal.toString());
       assertNull(node.query("SELECT product_id FROM devices WHERE id = '" + another.id() + "'"));
       // with room again (one device removed), the same report joins: the refusal was the limit's
       node.execute("UPDATE devices SET product_id = NULL WHERE id = '" + last.id() + "'");
@@ -203,6 +207,10 @@ class BillingInputTest {
     assertEquals(250, plans.getInteger("self_service_device_limit"));
     assertEquals("free", plans.getJsonArray("plans").getJsonObject(0).getString("name"));
     assertEquals(5, plans.getJsonArray("plans").getJsonObject(0).getInteger("team_limit"), "the free tier's team of 5");
+    // the guide's time, not today's Particle (100 devices): the free Prototype tier up to 25 devices a product
+    assertEquals(25, plans.getJsonArray("plans").getJsonObject(0).getInteger("device_limit"));
+    assertTrue(plans.getJsonArray("plans").stream().map(plan -> (JsonObject) plan).filter(plan -> plan.getBoolean("self_service"))
+        .allMatch(plan -> plan.getInteger("device_limit") <= 250), "self-service up to 250 devices");
     JsonObject status = new JsonObject(node.get("/v1/billing", owner).body());
     assertTrue(status.getJsonArray("products").size() >= 1, status.encode());
     JsonObject first = status.getJsonArray("products").getJsonObject(0);

@@ -62,7 +62,12 @@ class ParticleApiJsSimsTest {
     node.execute("INSERT INTO sim_data_usage (iccid, day, bytes_in, bytes_out) VALUES ('" + ACCOUNT_ICCID + "', '" + today + "', 1500000, 250000),"
         + " ('" + PRODUCT_ICCID + "', '" + today + "', 4000000, 0)");
 
-    Map<String, JsonObject> steps = run(product, token);
+    Map<String, JsonObject> steps = run(product, token, device);
+
+    // the device object of a cellular device with a SIM carries its ICCID, as Particle's does
+    JsonObject deviceObject = steps.get("getDevice").getJsonObject("device");
+    assertEquals(ACCOUNT_ICCID, deviceObject.getString("iccid"), deviceObject.encode());
+    assertEquals(true, deviceObject.getBoolean("cellular"), deviceObject.encode());
 
     JsonArray sims = steps.get("listSIMs").getJsonArray("sims");
     assertEquals(1, sims.size(), "a bare array (api-js SimInfo[]) of the account's SIMs only");
@@ -105,11 +110,11 @@ class ParticleApiJsSimsTest {
     return sims.stream().map(o -> ((JsonObject) o).getString("iccid")).toList();
   }
 
-  private static Map<String, JsonObject> run(String product, String token) throws Exception {
+  private static Map<String, JsonObject> run(String product, String token, String device) throws Exception {
     ParticleTools.requireInstalled("node_modules/particle-api-js/package.json");
     Map<String, String> env = new HashMap<>(Map.of("DROVER_TOKEN", token));
     Process script = ParticleTools.process(List.of("node", ParticleTools.requireInstalled("api-js-sims.mjs").toString(),
-        "http://127.0.0.1:" + node.httpPort(), product, ACCOUNT_ICCID, PRODUCT_ICCID, OTHERS_ICCID), env).start();
+        "http://127.0.0.1:" + node.httpPort(), product, ACCOUNT_ICCID, PRODUCT_ICCID, OTHERS_ICCID, device), env).start();
     CompletableFuture<Boolean> ended = script.onExit().thenApply(exited -> true).completeOnTimeout(false, SCRIPT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     ended.thenAccept(inTime -> {
       if (!inTime) {

@@ -141,6 +141,67 @@ class BillingBrowserTest {
   }
 
   @Test
+  void theFailedPaymentBannerShowsOnEveryPageForTheOwnerAndTheProductsAdministrators() throws Exception {
+    String owner = node.signUpAndLogIn("payer@browser-banner.example", "the payer's password");
+    String admin = node.signUpAndLogIn("admin@browser-banner.example", "the admin's password");
+    String viewer = node.signUpAndLogIn("viewer@browser-banner.example", "the viewer's password");
+    HttpResponse<String> made = node.post("/v1/products", new JsonObject().put("product", new JsonObject().put("name", "Banner Lamp")
+        .put("platform_id", 12)).encode(), owner);
+    int productId = new JsonObject(made.body()).getJsonObject("product").getInteger("id");
+    for (String[] member : new String[][] {{"admin@browser-banner.example", "administrator"}, {"viewer@browser-banner.example", "view_only"}}) {
+      node.execute("INSERT INTO product_members (product_id, user_id, role) SELECT " + productId + ", id, '" + member[1]
+          + "' FROM users WHERE username = '" + member[0] + "'");
+    }
+    HttpResponse<String> tokenised = node.post("/v1/billing/test_gateway/tokens", new JsonObject().put("number", "4000000000000341")
+        .put("exp_month", 12).put("exp_year", 2099).put("cvc", "123").encode(), owner);
+    assertEquals(200, node.send("PUT", "/v1/card", new JsonObject().put("token", new JsonObject(tokenised.body()).getString("id")).encode(), owner)
+        .statusCode());
+    assertEquals(200, node.send("PUT", "/v1/products/" + productId + "/billing", new JsonObject().put("plan", "growth").encode(), owner).statusCode());
+    Instant end = Instant.parse(new JsonObject(node.get("/v1/products/" + productId + "/billing", owner).body()).getString("period_end"));
+    if (clock.instant().isBefore(end)) {
+      clock.set(end.plusSeconds(1));
+    }
+    node.node().billing().tick().await(20, TimeUnit.SECONDS);
+    clock.set(clock.instant().plus(Duration.ofDays(7)).plusSeconds(1));
+    node.node().billing().tick().await(20, TimeUnit.SECONDS);
+    assertEquals(1, new JsonObject(node.get("/v1/billing", owner).body()).getJsonArray("failed_payments").size());
+
+    // the owner sees it on pages that are not Billing's, with the way to the card
+    signIn(owner);
+    for (String page : List.of("/devices", "/products", "/integrations", "/products/" + productId + "/devices")) {
+      browser.get(url(page));
+      WebElement notice = visible(By.cssSelector("[data-role=billing-notice] [data-kind=own]"));
+      assertTrue(notice.getText().contains("failed (attempt 1 of 3)") && notice.getText().contains("Banner Lamp"), page + ": " + notice.getText());
+      assertEquals("/billing", notice.findElement(By.cssSelector("[data-action=notice-update-card]")).getDomAttribute("href"));
+    }
+    // the product's administrator, who can act on it, is told too; a view-only member is not
+    signIn(admin);
+    browser.get(url("/devices"));
+    WebElement team = visible(By.cssSelector("[data-role=billing-notice] [data-kind=team][data-product-id='" + productId + "']"));
+    assertTrue(team.getText().contains("payer@browser-banner.example") && team.getText().contains("Banner Lamp"), team.getText());
+    signIn(viewer);
+    browser.get(url("/products"));
+    waitFor("the notices asked for", d -> !d.findElements(By.cssSelector("[data-role=billing-notice][data-loaded=true]")).isEmpty());
+    assertTrue(browser.findElements(By.cssSelector("[data-role=billing-notice] .callout")).isEmpty(), "no banner for a view-only member");
+
+    // once a card update settles it, the banner is gone from every page
+    assertEquals(200, node.send("PUT", "/v1/card", new JsonObject().put("token", new JsonObject(node.post("/v1/billing/test_gateway/tokens",
+        new JsonObject().put("number", "4242424242424242").put("exp_month", 12).put("exp_year", 2099).put("cvc", "123").encode(), owner).body())
+        .getString("id")).encode(), owner).statusCode());
+    signIn(owner);
+    browser.get(url("/devices"));
+    waitFor("the notices asked for", d -> !d.findElements(By.cssSelector("[data-role=billing-notice][data-loaded=true]")).isEmpty());
+    assertTrue(browser.findElements(By.cssSelector("[data-role=billing-notice] .callout")).isEmpty(), "paid: no banner");
+    // the other tests' products start now: their periods must not have ended already on the shared clock
+    clock.set(Instant.now());
+  }
+
+  private static void signIn(String token) {
+    browser.get(url("/login"));
+    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+  }
+
+  @Test
   void aProductsSidebarOpensItsBillingWhereItsPlanChanges() throws Exception {
     String owner = node.signUpAndLogIn("maker@browser-billing.example", "the maker's password");
     HttpResponse<String> made = node.post("/v1/products", new JsonObject().put("product", new JsonObject().put("name", "Desk Fan")
@@ -151,7 +212,7 @@ class BillingBrowserTest {
     browser.get(url("/products/" + slug + "/team"));
     visible(By.cssSelector("[data-role=product-nav] a[href='/products/" + slug + "/billing']")).click();
     assertEquals("$0.00 a month", visible(By.cssSelector("[data-role=product-billing] [data-role=price]")).getText());
-    assertEquals("0 of 100", browser.findElement(By.cssSelector("[data-role=product-billing] [data-role=devices]")).getText());
+    assertEquals("0 of 25", browser.findElement(By.cssSelector("[data-role=product-billing] [data-role=devices]")).getText());
     assertEquals("1 of 5", browser.findElement(By.cssSelector("[data-role=product-billing] [data-role=members]")).getText());
     browser.findElement(By.cssSelector("[data-role=product-billing] [data-action=change-plan]")).click();
     new Select(visible(By.id("plan-choice"))).selectByValue("growth");

@@ -58,6 +58,42 @@ class AutoApprovalTest {
     assertEquals(404, node.get("/v1/products/" + approving + "/devices/" + newcomer.id(), owner).statusCode(), "a removed device stays out");
   }
 
+  @Test
+  void pastThePlansDeviceLimitAnMqttDeviceIsRefusedTheOwnerToldAndTheRefusalCounted(Vertx vertx) throws Exception {
+    int full = fleet.product("full-fleet", "owner@example.com");
+    assertEquals(200, node.send("PUT", "/v1/products/" + full + "/settings", "{\"auto_approve_devices\":true}", owner).statusCode());
+    int limit = Integer.parseInt(node.query("SELECT b.device_limit FROM products p JOIN billing_plans b ON b.name = p.plan WHERE p.id = " + full));
+    node.execute("INSERT INTO devices (id, secret_hash, product_id) SELECT lpad(to_hex(x'd1000000'::bigint + i), 24, '0'), '\\x00'::bytea, " + full
+        + " FROM generate_series(1, " + limit + ") i");
+    String ownerId = node.query("SELECT id FROM users WHERE username = 'owner@example.com'");
+    double refusalsBefore = node.metric("drover_products_device_limit_refusals_total");
+    DeviceIdentity late = node.provisionDevice();
+
+    // when one more device reports the full product at its handshake over MQTT
+    try (TestDevice mqtt = TestDevice.connect(vertx, node.mqttPort(), late.id(), late.secret()).await(10, TimeUnit.SECONDS)) {
+      mqtt.publishAcknowledged("h", new JsonObject().put("product_id", full).put("firmware_version", 1).toBuffer());
+      // then its session is ended, as a deactivated SIM's is (MQTT 3.1.1 has no refusal of its own for a PUBLISH)
+      mqtt.closed().await(10, TimeUnit.SECONDS);
+    }
+    assertEquals(404, node.get("/v1/products/" + full + "/devices/" + late.id(), owner).statusCode(), "not approved past the limit");
+    assertEquals(String.valueOf(limit), node.query("SELECT count(*) FROM devices WHERE product_id = " + full));
+    TestNode.eventually(WAIT, () -> {
+      try {
+        return node.metric("drover_products_device_limit_refusals_total") == refusalsBefore + 1;
+      } catch (Exception e) {
+        return false;
+      }
+    }, "the refusal counted");
+    TestNode.eventually(WAIT, () -> {
+      try {
+        String data = node.query("SELECT data FROM events WHERE name = 'drover/billing/device_limit' AND owner_id = " + ownerId);
+        return data != null && data.contains("limit of " + limit + " devices") && data.contains(late.id());
+      } catch (Exception e) {
+        return false;
+      }
+    }, "the owner's notice naming the limit");
+  }
+
   private static void handshake(Vertx vertx, DeviceIdentity device, int productId) throws Exception {
     try (TestDevice mqtt = TestDevice.connect(vertx, node.mqttPort(), device.id(), device.secret()).await(10, TimeUnit.SECONDS)) {
       mqtt.publishAcknowledged("h", new JsonObject().put("product_id", productId).put("firmware_version", 1).toBuffer());

@@ -32,6 +32,33 @@ final class RawMqtt implements AutoCloseable {
   static RawMqtt connect(int port, String deviceId, String secret) throws IOException {
     Socket socket = new Socket();
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+    return over(socket, deviceId, secret);
+  }
+
+  /**
+   * The same over TLS, trusting the PEM certificates of {@code caFile}: the counts are then of MQTT
+   * bytes, before encryption; what crossed the wire is for the caller to count below the TLS socket.
+   */
+  static RawMqtt connectTls(int port, java.nio.file.Path caFile, String deviceId, String secret) throws Exception {
+    java.security.KeyStore trusted = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+    trusted.load(null, null);
+    int n = 0;
+    try (InputStream pem = java.nio.file.Files.newInputStream(caFile)) {
+      for (java.security.cert.Certificate certificate : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(pem)) {
+        trusted.setCertificateEntry("ca-" + n++, certificate);
+      }
+    }
+    javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(trusted);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(null, trust.getTrustManagers(), null);
+    javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket();
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+    socket.startHandshake();
+    return over(socket, deviceId, secret);
+  }
+
+  private static RawMqtt over(Socket socket, String deviceId, String secret) throws IOException {
     RawMqtt device = new RawMqtt(socket);
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     string(body, "MQTT");

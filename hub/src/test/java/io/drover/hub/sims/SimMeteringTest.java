@@ -96,6 +96,118 @@ class SimMeteringTest {
   }
 
   @Test
+  void everyTlsRecordOfAnMqttsDeviceIsMeteredToItsSim() throws Exception {
+    TestNode.DeviceIdentity device = node.provisionDevice();
+    String iccid = simFor(device);
+    long mqttWritten;
+    try (CountingProxy wire = new CountingProxy(node.mqttTlsPort());
+         RawMqtt mqtt = RawMqtt.connectTls(wire.port(), node.caFile(), device.id(), device.secret())) {
+      assertEquals(0, mqtt.connackCode(5000));
+      for (int i = 0; i < 5; i++) {
+        mqtt.publish("meter/tls", "{\"n\":" + i + ",\"pad\":\"" + "t".repeat(150 * i) + "\"}");
+      }
+      mqtt.disconnect();
+      assertTrue(mqtt.awaitClosed(5000), "the gateway closes after DISCONNECT");
+      assertTrue(wire.awaitDone(5000), "both directions of the relay ended");
+      mqttWritten = mqtt.bytesWritten();
+      long onWireIn = wire.toServer();
+      long onWireOut = wire.toClient();
+      // TLS adds the handshake and a header and tag per record: the wire carries more than the MQTT bytes
+      assertTrue(onWireIn > mqttWritten + 200, "TLS records and handshake on the wire: " + onWireIn + " for " + mqttWritten + " MQTT bytes");
+      assertTrue(onWireOut > 4 + 500, "the server's handshake (its certificate) and the CONNACK's record: " + onWireOut);
+      TestNode.eventually(Duration.ofSeconds(10), () -> {
+        try {
+          long[] metered = usage(iccid);
+          return metered[0] == onWireIn && metered[1] == onWireOut;
+        } catch (Exception e) {
+          return false;
+        }
+      }, "the SIM's usage is every byte on the wire in (" + onWireIn + ") and out (" + onWireOut + "), TLS records included");
+    }
+  }
+
+  @Test
+  void batchesThatComeWhileSixteenAreWrittenAreMergedNotDropped() throws Exception {
+    TestNode.DeviceIdentity device = node.provisionDevice();
+    String iccid = simFor(device);
+    node.execute("INSERT INTO sim_data_usage (iccid, day, bytes_in, bytes_out) VALUES ('" + iccid + "', (now() AT TIME ZONE 'UTC')::date, 1000, 100)");
+    double mergedBefore = node.metric("drover_sims_usage_batches_merged_total");
+    int batches = 40;
+    // the database held up: the day's row locked, so that no write of the meter ends while the batches come
+    try (java.sql.Connection holder = node.node().database().jdbcConnection()) {
+      holder.setAutoCommit(false);
+      holder.createStatement().executeQuery("SELECT * FROM sim_data_usage WHERE iccid = '" + iccid + "' FOR UPDATE").close();
+      for (int i = 0; i < batches; i++) {
+        node.eventBus().send(io.drover.gateway.contract.BusAddresses.DATA_USAGE, new JsonObject().put("devices", new JsonArray()
+            .add(new JsonObject().put("device_id", device.id()).put("rx", 10L).put("tx", 1L))));
+      }
+      TestNode.eventually(Duration.ofSeconds(10), () -> {
+        try {
+          return node.metric("drover_sims_usage_batches_merged_total") - mergedBefore >= batches - 16;
+        } catch (Exception e) {
+          return false;
+        }
+      }, "the batches past the 16 written at once merged into the pending one");
+      holder.commit();
+    }
+    TestNode.eventually(Duration.ofSeconds(10), () -> {
+      try {
+        long[] metered = usage(iccid);
+        return metered[0] == 1000 + 10L * batches && metered[1] == 100 + batches;
+      } catch (Exception e) {
+        return false;
+      }
+    }, "every batch's bytes counted once the database is back");
+    assertEquals(0.0, node.metric("drover_sims_usage_batches_dropped_total"), "nothing dropped");
+  }
+
+  @Test
+  void deletingAProductTakesItsSimsAndUsageAlongLeavesNoBlockAndLetsTheIccidBeImportedAfresh() throws Exception {
+    int productId = new JsonObject(node.post("/v1/products", new JsonObject().put("product", new JsonObject().put("name", "Doomed Tracker")
+        .put("platform_id", 13)).encode(), token).body()).getJsonObject("product").getInteger("id");
+    TestNode.DeviceIdentity device = node.provisionDevice();
+    assertEquals(200, node.post("/v1/products/" + productId + "/devices", new JsonObject().put("id", device.id()).encode(), node.adminToken())
+        .statusCode());
+    String iccid = SimFixture.iccid();
+    assertEquals(200, node.post("/v1/products/" + productId + "/sims", new JsonObject().put("sims", new JsonArray().add(new JsonObject()
+        .put("iccid", iccid).put("device_id", device.id()))).encode(), token).statusCode());
+    // the product's device object carries its SIM, as Particle's does
+    JsonObject productDevice = new JsonObject(node.get("/v1/products/" + productId + "/devices/" + device.id(), token).body());
+    assertEquals(iccid, productDevice.getString("iccid"), productDevice.encode());
+    assertEquals(true, productDevice.getBoolean("cellular"), productDevice.encode());
+    node.execute("INSERT INTO sim_data_usage (iccid, day, bytes_in, bytes_out) VALUES ('" + iccid + "', (now() AT TIME ZONE 'UTC')::date, 777000, 0)");
+    assertEquals(200, node.send("PUT", "/v1/products/" + productId + "/sims/" + iccid, new JsonObject().put("action", "deactivate").encode(), token)
+        .statusCode());
+    try (RawMqtt refused = RawMqtt.connect(node.mqttPort(), device.id(), device.secret())) {
+      assertEquals(NOT_AUTHORIZED, refused.connackCode(5000), "held back by its deactivated SIM");
+    }
+
+    // when the product is deleted
+    assertEquals(204, node.send("DELETE", "/v1/products/" + productId, null, token).statusCode());
+
+    // then no SIM row, no usage row is left behind
+    assertEquals("0", node.query("SELECT count(*) FROM sims WHERE iccid = '" + iccid + "'"));
+    assertEquals("0", node.query("SELECT count(*) FROM sim_data_usage WHERE iccid = '" + iccid + "'"));
+    // the device, whose SIM is gone, is not refused any more
+    TestNode.eventually(Duration.ofSeconds(5), () -> {
+      try (RawMqtt again = RawMqtt.connect(node.mqttPort(), device.id(), device.secret())) {
+        return again.connackCode(5000) == 0;
+      } catch (Exception e) {
+        return false;
+      }
+    }, "the device connects once its SIM went with the product");
+    // and another account imports the ICCID afresh, seeing none of the old usage
+    String other = node.signUpAndLogIn("sim-next-owner@example.com", "correct horse battery staple");
+    assertEquals(200, node.post("/v1/sims", new JsonObject().put("sims", new JsonArray().add(iccid)).encode(), other).statusCode());
+    JsonObject sim = new JsonObject(node.get("/v1/sims/" + iccid, other).body());
+    assertEquals("active", sim.getString("status"), sim.encode());
+    assertEquals("sim-next-owner@example.com", sim.getString("owner"));
+    JsonObject usage = new JsonObject(node.get("/v1/sims/" + iccid + "/data_usage", other).body());
+    assertEquals(0.0, usage.getDouble("used"), usage.encode());
+    assertEquals(404, node.get("/v1/sims/" + iccid, token).statusCode(), "not the first account's any more");
+  }
+
+  @Test
   void everyDtlsDatagramOfACoapDeviceIsMeteredToItsSim() throws Exception {
     TestNode.DeviceIdentity device = node.provisionDevice();
     String iccid = simFor(device);

@@ -7,10 +7,15 @@ import io.drover.hub.cluster.ClusterView;
 import io.drover.hub.devices.SecretSealer;
 import io.drover.hub.events.EventOutbox;
 import io.drover.hub.events.LiveEvent;
+import io.drover.hub.events.UsageMeter;
 import io.drover.hub.integrations.IntegrationRepository;
+import io.drover.hub.events.UsageMeter;
 import io.drover.hub.integrations.TargetPolicy;
+import io.drover.hub.events.UsageMeter;
 import io.drover.hub.integrations.delivery.DeliveryMetrics.Outcome;
+import io.drover.hub.events.UsageMeter;
 import io.drover.hub.integrations.delivery.OutboxRepository.Attempt;
+import io.drover.hub.events.UsageMeter;
 import io.drover.hub.integrations.delivery.OutboxRepository.Settlement;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -70,6 +75,8 @@ public final class DeliveryVerticle extends VerticleBase {
   private final ClusterView cluster;
   private final DeviceCommands devices;
   private final DeliveryCounts counts = new DeliveryCounts();
+  /** Outbound events for billing: one per event an integration delivered (docs/operations.md, "Billing"). */
+  private final UsageMeter usage;
   private final IntegrationIndex index = new IntegrationIndex(counts);
   private final DeliveryHandoff handoff;
   private final SampledLog warnings = new SampledLog(LOG, SampledLog.TEN_SECONDS);
@@ -109,6 +116,7 @@ public final class DeliveryVerticle extends VerticleBase {
     this.cluster = cluster;
     this.devices = devices;
     this.handoff = new DeliveryHandoff(index, settings, cluster.nodeId());
+    this.usage = new UsageMeter(pool);
   }
 
   /** For the event writer, before and after this verticle is deployed (before: nothing is claimed at insert). */
@@ -157,7 +165,7 @@ public final class DeliveryVerticle extends VerticleBase {
       }
       lane.queue.clear();
     }
-    return settleNow().eventually(() -> counts.flush(pool)).eventually(() -> sender.close());
+    return settleNow().eventually(() -> counts.flush(pool)).eventually(() -> usage.flush()).eventually(() -> sender.close());
   }
 
   // ---- intake: handed over by the writer, or claimed
@@ -324,6 +332,7 @@ public final class DeliveryVerticle extends VerticleBase {
     Job job = prepared.job;
     metrics.count(Outcome.SUCCESS);
     counts.add(job.integrationId, DeliveryCounts.SUCCESS);
+    usage.delivered(job.event.ownerId(), job.event.productId(), 1);
     try {
       // a cloud service's answer (204, message ids) is nothing for the device: no hook-response
       if (prepared.webhook != null) {
@@ -435,6 +444,7 @@ public final class DeliveryVerticle extends VerticleBase {
   }
 
   private void flushCounts() {
+    usage.flush();
     counts.flush(pool).onFailure(cause -> warnings.warn("counts_failed", "integration counts not written, kept for the next flush [cause: {}]",
         cause.getMessage()));
   }

@@ -54,7 +54,7 @@ final class FleetImport {
   static final String LOCK_PRODUCT = "SELECT 1 FROM products WHERE id = $1 FOR UPDATE";
   /** The product's devices (the V8 counter, already counting this transaction's joins) against its plan's limit (V20). */
   static final String FLEET_SIZE = """
-      SELECT p.name, p.plan, coalesce(c.devices, 0) AS devices, b.device_limit
+      SELECT p.name, p.plan, p.owner_id, coalesce(c.devices, 0) AS devices, b.device_limit
       FROM products p LEFT JOIN product_device_counts c ON c.product_id = p.id LEFT JOIN billing_plans b ON b.name = p.plan
       WHERE p.id = $1""";
 

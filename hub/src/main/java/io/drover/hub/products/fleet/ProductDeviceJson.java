@@ -13,13 +13,15 @@ import java.time.format.DateTimeFormatter;
  * A product's device as Particle's product device list shows it: the device object of cloud-api.md
  * with the product's own fields (development, groups, denied) filled in, and the owner split into
  * {@code owner} (a team member or other person) and {@code customer} (one of the product's customers).
+ * A device with a SIM (V21) is cellular and shows its SIM's ICCID.
  */
 final class ProductDeviceJson {
 
   /** The columns {@link #listView} and {@link #fullView} read, by name; FROM must alias devices d and users u. */
   static final String COLUMNS = """
       d.id, d.name, u.username, u.kind AS owner_kind, d.owner_id, d.last_ip_address, d.last_heard, d.last_handshake_at,
-      d.online, d.platform_id, d.cellular, d.product_id, d.serial_number, d.iccid, d.imei, d.system_firmware_version,
+      d.online, d.platform_id, d.cellular OR EXISTS (SELECT 1 FROM sims s WHERE s.device_id = d.id) AS cellular, d.product_id,
+      d.serial_number, coalesce((SELECT s.iccid FROM sims s WHERE s.device_id = d.id), d.iccid) AS iccid, d.imei, d.system_firmware_version,
       d.firmware_version, d.notes, d.development, d.functions, d.variables,
       ARRAY(SELECT m.group_name FROM device_group_members m WHERE m.product_id = d.product_id AND m.device_id = d.id
             ORDER BY m.group_name) AS groups""";

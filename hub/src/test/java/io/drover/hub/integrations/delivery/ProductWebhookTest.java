@@ -137,6 +137,38 @@ class ProductWebhookTest {
     assertEquals(1, receiver.matching(r -> r.uri().contains("hook=doomed")).size(), "no delivery after the product was deleted");
   }
 
+  @Test
+  void aWebhookDeliveryCountsAsAnOutboundEventOfTheProductOnceRetriesIncluded() throws Exception {
+    int metered = product("Metered Pump");
+    DeviceIdentity pump = deviceOf(metered);
+    // the first attempt fails (a 500), the retry succeeds: one outbound event, not two
+    String hook = webhook(metered, "usage", receiver.url("/flaky?hook=metered"));
+    TestNode.eventually(WAIT, ProductWebhookTest::indexMatchesTable, "the delivery index loads the new webhook");
+    String before = node.query("SELECT coalesce(sum(delivered), 0) FROM product_event_usage WHERE product_id = " + metered);
+    assertEquals("0", before, "no stream, nothing delivered yet");
+    receiver.failing.set(1);
+    try (TestDevice mqtt = TestDevice.connect(vertx, node.mqttPort(), pump.id(), pump.secret()).await(10, TimeUnit.SECONDS)) {
+      mqtt.publishAcknowledged("e/usage/litres", Buffer.buffer("12"));
+      receiver.await(r -> r.uri().contains("hook=metered"), WAIT);
+    } finally {
+      receiver.failing.set(0);
+    }
+    TestNode.eventually(WAIT, () -> {
+      try {
+        return IntegrationRows.count(node, "SELECT count(*) FROM integration_attempts WHERE integration_id = ? AND outcome = 'success'", hook) == 1;
+      } catch (Exception e) {
+        return false;
+      }
+    }, "the retry delivered");
+    TestNode.eventually(WAIT, () -> {
+      try {
+        return "1".equals(node.query("SELECT coalesce(sum(delivered), 0) FROM product_event_usage WHERE product_id = " + metered));
+      } catch (Exception e) {
+        return false;
+      }
+    }, "the delivered webhook counted as one outbound event of the product (billing's events line)");
+  }
+
   /** The index holds exactly the Webhook rows the table holds: a row gone from the table is gone from the index. */
   private static boolean indexMatchesTable() {
     try {
