@@ -1,4 +1,4 @@
--- Issue 19, the audit's gaps (docs/operations.md, "Billing" and "SIMs").
+-- Billing and SIMs: the audit's gaps (docs/operations.md, "Billing" and "SIMs").
 
 -- A test gateway token is bound to the account that made it: a token another account learns is refused
 -- (TestGateway.describe). Tokens made before this migration are bound to the account whose card they

@@ -3,7 +3,7 @@ package io.drover.hub.sims;
 import io.vertx.core.Future;
 
 /**
- * The cellular carrier behind the SIMs (issue 19: "carriers plug in behind an interface later"). Every
+ * The cellular carrier behind the SIMs. Every
  * SIM action of the API goes through it before Drover records it: when the carrier refuses or does not
  * answer, the API answers 502 {@code carrier_error} naming the carrier and the action, and nothing is
  * recorded. Chosen by {@code sims.carrier}: {@link LocalCarrier} ({@code local}, the default) or one a

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The billing audit's gaps (issue 19): a card token bound to the account that made it, two card updates
+ * The billing audit's gaps: a card token bound to the account that made it, two card updates
  * at once, and a closed period priced with the plan it began on after a change mid-period.
  */
 class BillingAuditTest {

@@ -11,7 +11,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 19: the billing pass runs once per cluster, on its leader. Two hub nodes share one database,
+ * The billing pass runs once per cluster, on its leader. Two hub nodes share one database,
  * both with a billing timer of a second: only the leader's timer runs passes, and a period that ended
  * is invoiced once.
  */
