@@ -198,7 +198,8 @@ class BillingBrowserTest {
 
   private static void signIn(String token) {
     browser.get(url("/login"));
-    browser.executeScript("sessionStorage.setItem('drover.token', arguments[0])", token);
+    ConsoleSignIn.signOut(browser);
+    ConsoleSignIn.as(browser, token);
   }
 
   @Test
