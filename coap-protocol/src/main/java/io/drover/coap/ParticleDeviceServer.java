@@ -1,6 +1,7 @@
 package io.drover.coap;
 
 import io.drover.coap.particle.DraftConnectionId;
+import io.drover.coap.particle.ServerCertificateOmission;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
  *       key the device pinned ({@code server_key.der});</li>
  *   <li>the Connection ID of draft-ietf-tls-dtls-connection-id-05 under code point 254
  *       ({@link DraftConnectionId}), 8 bytes long: Device OS fails the handshake on any other length;</li>
+ *   <li>no server Certificate message: Device OS reads none, it verifies the ServerKeyExchange with the
+ *       key it pinned ({@link ServerCertificateOmission});</li>
  *   <li>records of a resumed session from a new address arrive with content type 253
  *       ({@link ParticleDtlsConnector}).</li>
  * </ul>
@@ -60,6 +63,8 @@ public final class ParticleDeviceServer {
   public static ParticleDeviceServer create(CoapSettings settings, DtlsServerIdentity identity, DeviceCredentials credentials,
       DtlsSessionEvents sessionEvents, ParticleRequestHandler requests) {
     DraftConnectionId.install();
+    ServerCertificateOmission.check();
+    ServerCertificateOmission certificateOmission = new ServerCertificateOmission();
     Configuration config = DeviceServer.configuration(settings);
     config.set(DtlsConfig.DTLS_CONNECTION_ID_LENGTH, CONNECTION_ID_LENGTH);
     config.set(DtlsConfig.DTLS_SUPPORT_DEPRECATED_CID, true);
@@ -77,11 +82,12 @@ public final class ParticleDeviceServer {
         .setConnectionListener(new DtlsSessionWatcher(sessionEvents))
         .setHealthHandler(new DroppedRecords(sessionEvents))
         .setResumptionVerifier(resumptions)
+        .setSessionListener(certificateOmission)
         .setLoggingTag("particle")
         .build();
     CoapEndpoint secure = CoapEndpoint.builder()
         .setConfiguration(config)
-        .setConnector(new ParticleDtlsConnector(dtls))
+        .setConnector(new ParticleDtlsConnector(dtls, certificateOmission))
         .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceMessageParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
         .setLoggingTag("particle")
         .build();

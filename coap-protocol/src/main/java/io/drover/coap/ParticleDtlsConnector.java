@@ -1,12 +1,16 @@
 package io.drover.coap;
 
+import io.drover.coap.particle.ServerCertificateOmission;
+import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
+import java.util.List;
 import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 
 /**
- * Scandium's connector for Particle devices, with Device OS's one deviation in the record layer: a
+ * Scandium's connector for Particle devices, without the server Certificate message Device OS does not
+ * read ({@link ServerCertificateOmission}), and with Device OS's one deviation in the record layer: a
  * device that resumes its session from a new address (it keeps the session and skips the handshake)
  * marks its Connection ID records with content type 253 instead of 25 until the cloud answers
  * (communication/src/dtls_message_channel.cpp; the mbedtls fork's "move" records). The record is
@@ -22,8 +26,18 @@ final class ParticleDtlsConnector extends DTLSConnector {
   /** type 1, version 2, epoch 2, sequence number 6, (CID), length 2 (RFC 6347 section 4.1, RFC 9146 section 4) */
   private static final int HEADER_WITHOUT_CID = 13;
 
-  ParticleDtlsConnector(DtlsConnectorConfig config) {
+  private final ServerCertificateOmission certificateOmission;
+
+  /** @param certificateOmission the session listener {@code config} was built with */
+  ParticleDtlsConnector(DtlsConnectorConfig config, ServerCertificateOmission certificateOmission) {
     super(config, createConnectionStore(config));
+    this.certificateOmission = certificateOmission;
+  }
+
+  /** Every handshake flight passes here: Device OS reads no server Certificate ({@link ServerCertificateOmission}). */
+  @Override
+  public void sendFlight(List<DatagramPacket> datagrams) throws IOException {
+    super.sendFlight(certificateOmission.rewrite(datagrams));
   }
 
   @Override
