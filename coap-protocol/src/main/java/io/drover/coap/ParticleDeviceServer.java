@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.CoAP.Type;
+import org.eclipse.californium.core.server.resources.Resource;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
@@ -94,7 +96,8 @@ public final class ParticleDeviceServer {
     secure.addPostProcessInterceptor(new MalformedMessages(sessionEvents));
     CoapServer server = new CoapServer(config);
     server.addEndpoint(secure);
-    server.add(new HelloResource(requests), new TimeResource());
+    server.add(new HelloResource(requests), new TimeResource(), new ParticleEventResource("e", requests),
+        new ParticleEventResource("E", requests), new GoodbyeResource(requests), new DescribeReceipt());
     return new ParticleDeviceServer(settings, server, secure);
   }
 
@@ -138,6 +141,82 @@ public final class ParticleDeviceServer {
         return;
       }
       respondWhenDone(exchange, handler.onHello(peer, hello));
+    }
+  }
+
+  /**
+   * {@code POST /E/{name}} and {@code POST /e/{name}}: an event (communication/src/publisher.cpp). Device OS
+   * sends the name as one Uri-Path option, '/' included; two or more segments are joined as for
+   * Drover's devices. Its old private ({@code E}) and public ({@code e}) split is obsolete: both are
+   * the device owner's events. CON is answered once the event is written, NON at once, as over CoAP.
+   * {@code GET /e/{prefix}} is a subscription: acknowledged (2.05), not yet delivered to.
+   */
+  private static final class ParticleEventResource extends DeviceResource {
+
+    private final ParticleRequestHandler handler;
+
+    ParticleEventResource(String name, ParticleRequestHandler handler) {
+      super(name);
+      this.handler = handler;
+    }
+
+    @Override
+    public Resource getChild(String name) {
+      return this;
+    }
+
+    @Override
+    public void handlePOST(CoapExchange exchange) {
+      DevicePeer peer = authenticated(exchange);
+      if (peer == null) {
+        return;
+      }
+      List<String> path = exchange.getRequestOptions().getUriPath();
+      String name = path.size() == 2 ? path.get(1) : String.join("/", path.subList(1, path.size()));
+      boolean confirmable = exchange.advanced().getRequest().getType() == Type.CON;
+      respondWhenDone(exchange, handler.onEvent(peer, name, exchange.getRequestPayload(), confirmable));
+    }
+
+    @Override
+    public void handleGET(CoapExchange exchange) {
+      exchange.respond(ResponseCode.CONTENT);
+    }
+  }
+
+  /** {@code POST /x}: the goodbye; the ACK is all the device waits for (and none for a NON). */
+  private static final class GoodbyeResource extends DeviceResource {
+
+    private final ParticleRequestHandler handler;
+
+    GoodbyeResource(ParticleRequestHandler handler) {
+      super("x");
+      this.handler = handler;
+    }
+
+    @Override
+    public void handlePOST(CoapExchange exchange) {
+      DevicePeer peer = authenticated(exchange);
+      if (peer != null) {
+        respondWhenDone(exchange, handler.onGoodbye(peer));
+      }
+    }
+  }
+
+  /**
+   * {@code POST /d}: a describe (system part protobuf, application part JSON). Acknowledged, so that
+   * the device caches it, and not read yet: docs/device-protocol.md, "Particle devices".
+   */
+  private static final class DescribeReceipt extends DeviceResource {
+
+    DescribeReceipt() {
+      super("d");
+    }
+
+    @Override
+    public void handlePOST(CoapExchange exchange) {
+      if (authenticated(exchange) != null) {
+        exchange.respond(ResponseCode.CHANGED);
+      }
     }
   }
 

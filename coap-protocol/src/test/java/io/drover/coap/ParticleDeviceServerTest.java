@@ -25,6 +25,7 @@ class ParticleDeviceServerTest {
   private final Map<String, String> keys = new ConcurrentHashMap<>();
   private final List<String> hellos = new CopyOnWriteArrayList<>();
   private final List<String> refusals = new CopyOnWriteArrayList<>();
+  private final List<String> events = new CopyOnWriteArrayList<>();
   private KeyPair serverKey;
   private String host;
   private ParticleDeviceServer server;
@@ -35,10 +36,7 @@ class ParticleDeviceServerTest {
     for (int attempt = 0; server == null; attempt++) {
       host = VirtualParticleDevice.freeLoopbackHost();
       ParticleDeviceServer candidate = ParticleDeviceServer.create(CoapSettings.defaults(host, 5684),
-          DtlsServerIdentity.rawPublicKey(serverKey), credentials(), sessionEvents(), (peer, hello) -> {
-            hellos.add(peer.deviceId() + " " + hello.deviceId() + " platform " + hello.platformId());
-            return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
-          });
+          DtlsServerIdentity.rawPublicKey(serverKey), credentials(), sessionEvents(), requests());
       try {
         candidate.start();
         server = candidate;
@@ -72,6 +70,21 @@ class ParticleDeviceServerTest {
   }
 
   @Test
+  void virtualDevicePublishesItsTickEventsAsTheKeysDevice() throws Exception {
+    String deviceId = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    keys.put(HexFormat.of().formatHex(deviceKey.getPublic().getEncoded()), deviceId);
+
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
+      boolean ticked = VirtualParticleDevice.await(Duration.ofSeconds(25),
+          () -> events.stream().anyMatch(event -> event.startsWith(deviceId + " vdev/tick=")));
+
+      assertTrue(ticked, "no vdev/tick within 25 s; events " + events + "; the device said:\n" + device.log());
+      assertTrue(events.contains(deviceId + " vdev/tick=1 CON"), "the first tick carries counter 1, confirmable: " + events);
+    }
+  }
+
+  @Test
   void unregisteredKeyIsRefusedAtTheHandshake() throws Exception {
     try (VirtualParticleDevice device = VirtualParticleDevice.start(VirtualParticleDevice.newDeviceId(),
         VirtualParticleDevice.newKey(), serverKey.getPublic(), host)) {
@@ -81,6 +94,32 @@ class ParticleDeviceServerTest {
       assertEquals("null:UNKNOWN_IDENTITY", refusals.get(0));
       assertEquals(List.of(), hellos, "no request gets through");
     }
+  }
+
+  private ParticleRequestHandler requests() {
+    return new ParticleRequestHandler() {
+      @Override
+      public CompletionStage<CoapReply> onHello(DevicePeer peer, ParticleHello hello) {
+        hellos.add(peer.deviceId() + " " + hello.deviceId() + " platform " + hello.platformId());
+        return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+      }
+
+      @Override
+      public CompletionStage<CoapReply> onGoodbye(DevicePeer peer) {
+        return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+      }
+
+      @Override
+      public CompletionStage<CoapReply> onEvent(DevicePeer peer, String name, byte[] data, boolean confirmable) {
+        events.add(peer.deviceId() + " " + name + "=" + new String(data, java.nio.charset.StandardCharsets.UTF_8) + (confirmable ? " CON" : " NON"));
+        return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+      }
+
+      @Override
+      public CompletionStage<CoapReply> onDescribe(DevicePeer peer, byte[] description) {
+        return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.NOT_FOUND));
+      }
+    };
   }
 
   private DeviceCredentials credentials() {
