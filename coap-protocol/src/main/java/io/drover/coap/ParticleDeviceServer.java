@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class ParticleDeviceServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(ParticleDeviceServer.class);
+  /** The port Device OS connects to over UDP (system/src/server_config.cpp); a device cannot be told another. */
+  public static final int PORT = 5684;
   /** Device OS's {@code DTLS_CID_SIZE}: the length of Connection ID it insists on receiving. */
   static final int CONNECTION_ID_LENGTH = 8;
 

@@ -3,6 +3,7 @@ package io.drover.gateway.coap;
 import io.drover.coap.CertificateRefused;
 import io.drover.coap.CoapReply;
 import io.drover.coap.DevicePeer;
+import io.drover.coap.ParticleHello;
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.CertificateAuthentication;
 import io.drover.gateway.contract.CertificateRefusal;
@@ -97,6 +98,30 @@ final class CoapDevices {
   Future<CoapReply> onHandshake(DevicePeer peer, byte[] handshake) {
     return reply(peer, session -> session.onHandshake(Buffer.buffer(handshake))
         .map(answer -> new CoapReply(ResponseCode.CHANGED, answer.toJson().toBuffer().getBytes())));
+  }
+
+  /**
+   * A Particle device's Hello opens its session (online, as a Drover device's first request does). The
+   * key of the DTLS handshake says who the device is; a Hello naming another device is refused and
+   * opens nothing.
+   */
+  Future<CoapReply> onParticleHello(DevicePeer peer, ParticleHello hello) {
+    String deviceId = DeviceIds.normalize(peer.deviceId());
+    if (deviceId != null && !deviceId.equals(hello.deviceId())) {
+      pipeline.metrics().eventRejected(Kind.MALFORMED_IDENTITY);
+      return Future.succeededFuture(CoapReplies.refusal(Kind.MALFORMED_IDENTITY,
+          "the Hello names device " + hello.deviceId() + ", the key is device " + deviceId + "'s"));
+    }
+    return reply(peer, session -> Future.succeededFuture(CoapReply.of(ResponseCode.CHANGED)));
+  }
+
+  /** A Particle device's goodbye ends its session at once (offline), instead of after the idle timeout. */
+  Future<CoapReply> onParticleGoodbye(DevicePeer peer) {
+    CoapPeerLink link = live.get(DeviceIds.normalize(peer.deviceId()));
+    if (link != null && link.dtlsSessionId().equals(peer.sessionId())) {
+      link.close("goodbye");
+    }
+    return Future.succeededFuture(CoapReply.of(ResponseCode.CHANGED));
   }
 
   /** {@code GET /fw/{version}}: the offered binary, whole; the resource cuts the Block2 block asked for. */
