@@ -5,11 +5,11 @@ import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.util.List;
-import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 
 /**
- * Scandium's connector for Particle devices, without the server Certificate message Device OS does not
+ * Scandium's connector for Particle devices (a {@link DeviceDtlsConnector}, so that the gateway can end a
+ * device's DTLS session), without the server Certificate message Device OS does not
  * read ({@link ServerCertificateOmission}), and with Device OS's one deviation in the record layer: a
  * device that resumes its session from a new address (it keeps the session and skips the handshake)
  * marks its Connection ID records with content type 253 instead of 25 until the cloud answers
@@ -18,7 +18,7 @@ import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
  * Scandium parses the datagram; Scandium then finds the session by its Connection ID and follows the
  * device to its new address.
  */
-final class ParticleDtlsConnector extends DTLSConnector {
+final class ParticleDtlsConnector extends DeviceDtlsConnector {
 
   /** The content type Device OS gives its CID records while it resumes from a new address. */
   static final int MOVED_CID_RECORD = 253;
@@ -30,7 +30,7 @@ final class ParticleDtlsConnector extends DTLSConnector {
 
   /** @param certificateOmission the session listener {@code config} was built with */
   ParticleDtlsConnector(DtlsConnectorConfig config, ServerCertificateOmission certificateOmission) {
-    super(config, createConnectionStore(config));
+    super(config, DatagramMeter.NONE);
     this.certificateOmission = certificateOmission;
   }
 

@@ -60,21 +60,30 @@ class ParticleDevicesTest {
     String owner = node.signUpAndLogIn("particle-" + UUID.randomUUID() + "@example.com", "a long enough password 1");
     node.claim(deviceId, owner);
 
-    try (SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/devices/events", owner);
-         VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
-      try {
-        SseClient.Event online = stream.awaitEvent(e -> e.name().equals("spark/status") && deviceId.equals(e.data().getString("coreid")),
-            Duration.ofSeconds(10));
-        assertEquals("online", online.data().getString("data"));
-        SseClient.Event tick = stream.awaitEvent(e -> e.name().equals("vdev/tick") && deviceId.equals(e.data().getString("coreid")),
-            Duration.ofSeconds(25));
-        assertEquals("1", tick.data().getString("data"), "the application's counter, from 1");
-      } catch (AssertionError e) {
-        throw new AssertionError(e.getMessage() + "\nthe device said:\n" + device.log(), e);
+    try (SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/devices/events", owner)) {
+      try (VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
+        try {
+          SseClient.Event online = stream.awaitEvent(e -> e.name().equals("spark/status") && deviceId.equals(e.data().getString("coreid")),
+              Duration.ofSeconds(10));
+          assertEquals("online", online.data().getString("data"));
+          SseClient.Event tick = stream.awaitEvent(e -> e.name().equals("vdev/tick") && deviceId.equals(e.data().getString("coreid")),
+              Duration.ofSeconds(25));
+          assertEquals("1", tick.data().getString("data"), "the application's counter, from 1");
+        } catch (AssertionError e) {
+          throw new AssertionError(e.getMessage() + "\nthe device said:\n" + device.log(), e);
+        }
+        HttpResponse<String> shown = node.get("/v1/devices/" + deviceId, owner);
+        assertEquals(200, shown.statusCode());
+        assertTrue(new JsonObject(shown.body()).getBoolean("online"), shown.body());
       }
-      HttpResponse<String> shown = node.get("/v1/devices/" + deviceId, owner);
-      assertEquals(200, shown.statusCode());
-      assertTrue(new JsonObject(shown.body()).getBoolean("online"), shown.body());
+
+      // a new process: a full handshake, and the device goes on (its counter starts again)
+      try (VirtualParticleDevice restarted = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
+        boolean ticksAgain = VirtualParticleDevice.await(Duration.ofSeconds(25), () -> stream.events().stream()
+            .filter(e -> e.name().equals("vdev/tick") && deviceId.equals(e.data().getString("coreid")) && "1".equals(e.data().getString("data")))
+            .count() >= 2);
+        assertTrue(ticksAgain, "no tick after the restart within 25 s; the device said:\n" + restarted.log());
+      }
     }
   }
 
@@ -95,6 +104,28 @@ class ParticleDevicesTest {
 
       assertTrue(counted, "no refusal counted within 10 s; the device said:\n" + device.log());
       assertEquals(before + 1, node.metric(series), "one handshake, one refusal");
+    }
+  }
+
+  @Test
+  void helloNamingAnotherDeviceThanTheKeysOpensNoSession() throws Exception {
+    String registered = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    register(registered, deviceKey);
+    String series = "drover_events_rejected_total{protocol=\"coap\",reason=\"malformed_identity\"}";
+    double before = node.metric(series);
+
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(VirtualParticleDevice.newDeviceId(), deviceKey, serverKey.getPublic(), host)) {
+      boolean refused = VirtualParticleDevice.await(Duration.ofSeconds(10), () -> {
+        try {
+          return node.metric(series) > before;
+        } catch (Exception e) {
+          return false;
+        }
+      });
+
+      assertTrue(refused, "no refused Hello within 10 s; the device said:\n" + device.log());
+      assertTrue(!Boolean.TRUE.equals(node.deviceRow(registered).get("online")), "the key's device is not online");
     }
   }
 
