@@ -16,7 +16,7 @@ import org.eclipse.californium.scandium.dtls.SessionId;
  * device's DTLS session for good, found by its connection ID or address instead of a pass over every
  * connection ({@link DTLSConnector#startTerminateConnectionsForPrincipal} visits all of them).
  */
-final class DeviceDtlsConnector extends DTLSConnector {
+class DeviceDtlsConnector extends DTLSConnector {
 
   private final ResumptionSupportingConnectionStore store;
   private final DatagramMeter meter;
@@ -25,6 +25,11 @@ final class DeviceDtlsConnector extends DTLSConnector {
     super(config, store);
     this.store = store;
     this.meter = meter;
+  }
+
+  /** For a subclass with a wire of its own ({@link ParticleDtlsConnector}). */
+  DeviceDtlsConnector(DtlsConnectorConfig config, DatagramMeter meter) {
+    this(config, createConnectionStore(config), meter);
   }
 
   static DeviceDtlsConnector create(DtlsConnectorConfig config, DatagramMeter meter) {

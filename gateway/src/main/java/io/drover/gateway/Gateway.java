@@ -83,7 +83,7 @@ public final class Gateway extends VerticleBase {
     SessionPipeline coapPipeline = new SessionPipeline("coap", hub, sessions, new GatewayMetrics(registry, "coap", sessions), budget,
         settings.eventQuota(), settings.overloadRetry(), dataUsage);
     MqttSettings mqtt = settings.mqtt();
-    coap = new CoapListener(settings.coap(), dtlsIdentity, coapPipeline);
+    coap = new CoapListener(settings.coap(), dtlsIdentity, coapPipeline, settings.particleHost());
     return vertx.deployVerticle(new DeviceCommandRouter(sessions))
         .compose(routed -> mqtt.plainEnabled()
             ? deployMqtt(mqttPipeline, "", null, mqtt.port(), -1)

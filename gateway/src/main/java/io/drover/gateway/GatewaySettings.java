@@ -19,9 +19,17 @@ import java.time.Duration;
  *     sent to it again, the device held meanwhile, where the transport can hold it (MQTT)
  * @param dataUsageFlush how often the wire bytes of every session, summed per device in memory, are sent
  *     to the hub in batches (SIM data usage)
+ * @param particleHost the address the Particle device listener binds (UDP 5684, which Device OS cannot
+ *     change), null or blank for none: {@code particle.host}
  */
 public record GatewaySettings(MqttSettings mqtt, CoapSettings coap, Duration hubTimeout, int listenerInstances, int maxConnections,
-    boolean hubOnThisNode, EventQuota eventQuota, Duration overloadRetry, Duration dataUsageFlush) {
+    boolean hubOnThisNode, EventQuota eventQuota, Duration overloadRetry, Duration dataUsageFlush, String particleHost) {
+
+  /** Without a Particle listener. */
+  public GatewaySettings(MqttSettings mqtt, CoapSettings coap, Duration hubTimeout, int listenerInstances, int maxConnections,
+      boolean hubOnThisNode, EventQuota eventQuota, Duration overloadRetry, Duration dataUsageFlush) {
+    this(mqtt, coap, hubTimeout, listenerInstances, maxConnections, hubOnThisNode, eventQuota, overloadRetry, dataUsageFlush, null);
+  }
 
   /** The listener instances to deploy: {@link #listenerInstances}, or the number of cores for 0. */
   public int effectiveListenerInstances() {

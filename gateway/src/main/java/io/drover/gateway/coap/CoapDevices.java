@@ -3,6 +3,7 @@ package io.drover.gateway.coap;
 import io.drover.coap.CertificateRefused;
 import io.drover.coap.CoapReply;
 import io.drover.coap.DevicePeer;
+import io.drover.coap.ParticleHello;
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.CertificateAuthentication;
 import io.drover.gateway.contract.CertificateRefusal;
@@ -38,6 +39,11 @@ final class CoapDevices {
   private final CoapWireMeter wireMeter;
   /** The live session of each device on this shard, by device ID. */
   private final Map<String, CoapPeerLink> live = new HashMap<>();
+  /**
+   * DTLS sessions whose Particle Hello named another device than their key's: no request over them opens
+   * a session. Each leaves with its DTLS session ({@link #sessionEnded}), which the refusal ends.
+   */
+  private final java.util.Set<String> refusedDtlsSessions = new java.util.HashSet<>();
   /** Set by {@link #closeAll}: the listener is stopping, so no session opens any more. */
   private boolean closed;
 
@@ -79,6 +85,7 @@ final class CoapDevices {
 
   /** A session that is still the device's live one ends with its DTLS session. */
   void sessionEnded(String identity, String dtlsSessionId) {
+    refusedDtlsSessions.remove(dtlsSessionId);
     CoapPeerLink link = live.get(DeviceIds.normalize(identity));
     if (link != null && link.dtlsSessionId().equals(dtlsSessionId)) {
       link.close("DTLS session ended");
@@ -97,6 +104,36 @@ final class CoapDevices {
   Future<CoapReply> onHandshake(DevicePeer peer, byte[] handshake) {
     return reply(peer, session -> session.onHandshake(Buffer.buffer(handshake))
         .map(answer -> new CoapReply(ResponseCode.CHANGED, answer.toJson().toBuffer().getBytes())));
+  }
+
+  /**
+   * A Particle device's Hello opens its session (online, as a Drover device's first request does). The
+   * key of the DTLS handshake says who the device is; a Hello naming another device is refused: its DTLS
+   * session ends, and no request over it opens a session (one that raced ahead of the Hello is closed).
+   */
+  Future<CoapReply> onParticleHello(DevicePeer peer, ParticleHello hello) {
+    String deviceId = DeviceIds.normalize(peer.deviceId());
+    if (deviceId != null && !deviceId.equals(hello.deviceId())) {
+      refusedDtlsSessions.add(peer.sessionId());
+      CoapPeerLink raced = live.get(deviceId);
+      if (raced != null && raced.dtlsSessionId().equals(peer.sessionId())) {
+        raced.close("the Hello names another device");
+      }
+      peer.endSession();
+      pipeline.metrics().eventRejected(Kind.MALFORMED_IDENTITY);
+      return Future.succeededFuture(CoapReplies.refusal(Kind.MALFORMED_IDENTITY,
+          "the Hello names device " + hello.deviceId() + ", the key is device " + deviceId + "'s"));
+    }
+    return reply(peer, session -> Future.succeededFuture(CoapReply.of(ResponseCode.CHANGED)));
+  }
+
+  /** A Particle device's goodbye ends its session at once (offline), instead of after the idle timeout. */
+  Future<CoapReply> onParticleGoodbye(DevicePeer peer) {
+    CoapPeerLink link = live.get(DeviceIds.normalize(peer.deviceId()));
+    if (link != null && link.dtlsSessionId().equals(peer.sessionId())) {
+      link.close("goodbye");
+    }
+    return Future.succeededFuture(CoapReply.of(ResponseCode.CHANGED));
   }
 
   /** {@code GET /fw/{version}}: the offered binary, whole; the resource cuts the Block2 block asked for. */
@@ -125,7 +162,7 @@ final class CoapDevices {
     LiveSession session = sessionOf(peer);
     if (session == null) {
       pipeline.metrics().eventRejected(Kind.MALFORMED_IDENTITY);
-      return Future.succeededFuture(CoapReplies.refusal(Kind.MALFORMED_IDENTITY, "the PSK identity is not a device ID"));
+      return Future.succeededFuture(CoapReplies.refusal(Kind.MALFORMED_IDENTITY, "the PSK identity is not a device ID, or the session's Hello named another device"));
     }
     return step.apply(session).recover(cause -> {
       DeviceFailure failure = DeviceFailure.from(cause);
@@ -139,7 +176,7 @@ final class CoapDevices {
    */
   private LiveSession sessionOf(DevicePeer peer) {
     String deviceId = DeviceIds.normalize(peer.deviceId());
-    if (deviceId == null) {
+    if (deviceId == null || refusedDtlsSessions.contains(peer.sessionId())) {
       return null;
     }
     CoapPeerLink link = live.get(deviceId);

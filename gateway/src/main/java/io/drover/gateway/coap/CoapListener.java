@@ -2,6 +2,7 @@ package io.drover.gateway.coap;
 
 import io.drover.coap.CoapSettings;
 import io.drover.coap.DeviceServer;
+import io.drover.coap.ParticleDeviceServer;
 import io.drover.coap.DtlsServerIdentity;
 import io.drover.gateway.pipeline.SessionPipeline;
 import io.vertx.core.DeploymentOptions;
@@ -21,6 +22,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * each other: Scandium's and Californium's threads never wait on Vert.x, and no event loop waits on them
  * (binding and closing the sockets run as blocking tasks).
  *
+ * <p>With a Particle host, a second DTLS socket on it serves Particle devices (Device OS's protocol,
+ * {@link ParticleDeviceServer}) into the same shards, pipeline and session table: a Particle device is a
+ * CoAP device to the rest of the cloud (protocol {@code coap} in the metrics).
+ *
  * <p>Stopping: Vert.x undeploys the shards first (each ends its sessions and answers 5.03 from then on),
  * then {@link #stop} closes the sockets.
  */
@@ -29,7 +34,9 @@ public final class CoapListener extends VerticleBase {
   private final CoapSettings settings;
   private final SessionPipeline pipeline;
   private final DtlsServerIdentity serverIdentity;
+  private final String particleHost;
   private DeviceServer server;
+  private ParticleDeviceServer particle;
   private long sweepTimer = -1;
 
   /**
@@ -37,6 +44,18 @@ public final class CoapListener extends VerticleBase {
    *     keys, and its certificate chain if it has one, for devices with X.509 certificates
    */
   public CoapListener(CoapSettings settings, DtlsServerIdentity serverIdentity, SessionPipeline pipeline) {
+    this(settings, serverIdentity, pipeline, null);
+  }
+
+  /**
+   * @param particleHost the address the Particle listener binds on UDP 5684 (docs/architecture.md,
+   *     "Particle devices: where they connect"), or null or blank for none; it needs {@code serverIdentity}
+   */
+  public CoapListener(CoapSettings settings, DtlsServerIdentity serverIdentity, SessionPipeline pipeline, String particleHost) {
+    this.particleHost = particleHost == null || particleHost.isBlank() ? null : particleHost.trim();
+    if (this.particleHost != null && serverIdentity == null) {
+      throw new IllegalArgumentException("the Particle listener needs the node's DTLS key");
+    }
     this.settings = settings;
     this.serverIdentity = serverIdentity;
     this.pipeline = pipeline;
@@ -66,17 +85,32 @@ public final class CoapListener extends VerticleBase {
         }
         DeviceServer built = builder.build();
         built.start();
+        server = built;
+        if (particleHost != null) {
+          CoapSettings own = new CoapSettings(particleHost, ParticleDeviceServer.PORT, settings.plainPort(), false,
+              settings.maxConnections(), settings.maxActivePeers(), settings.staleSessionThreshold(), settings.udpReceiveBufferBytes(),
+              settings.exchangeLifetime(), settings.idleTimeout(), settings.threads());
+          ParticleDeviceServer particleServer = ParticleDeviceServer.create(own, serverIdentity, devices, devices, devices);
+          particleServer.start();
+          particle = particleServer;
+        }
         return built;
       });
-    }).onSuccess(started -> server = started);
+    });
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
     DeviceServer stopping = server;
-    return stopping == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
-      stopping.stop();
+    ParticleDeviceServer stoppingParticle = particle;
+    return stopping == null && stoppingParticle == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      if (stoppingParticle != null) {
+        stoppingParticle.stop();
+      }
+      if (stopping != null) {
+        stopping.stop();
+      }
       return null;
     });
   }

@@ -4,7 +4,8 @@ import io.drover.coap.CertificateRefused;
 import io.drover.coap.CoapReply;
 import io.drover.coap.DeviceCredentials;
 import io.drover.coap.DevicePeer;
-import io.drover.coap.DeviceRequestHandler;
+import io.drover.coap.ParticleHello;
+import io.drover.coap.ParticleRequestHandler;
 import io.drover.coap.DtlsSessionEvents;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.pipeline.SessionPipeline;
@@ -20,7 +21,7 @@ import java.util.concurrent.CompletionStage;
  * session of one device all hop to the one shard that owns its sessions, so a device's state stays on one
  * context. Counting and refusing a handshake need no session and are done here.
  */
-final class CoapShards implements DeviceRequestHandler, DtlsSessionEvents, DeviceCredentials {
+final class CoapShards implements ParticleRequestHandler, DtlsSessionEvents, DeviceCredentials {
 
   private final List<CoapShard> shards;
   private final SessionPipeline pipeline;
@@ -134,5 +135,15 @@ final class CoapShards implements DeviceRequestHandler, DtlsSessionEvents, Devic
   @Override
   public CompletionStage<CoapReply> onFirmwareResult(DevicePeer peer, byte[] result) {
     return owner(peer.deviceId()).ask(devices -> devices.onFirmwareResult(peer, result));
+  }
+
+  @Override
+  public CompletionStage<CoapReply> onHello(DevicePeer peer, ParticleHello hello) {
+    return owner(peer.deviceId()).ask(devices -> devices.onParticleHello(peer, hello));
+  }
+
+  @Override
+  public CompletionStage<CoapReply> onGoodbye(DevicePeer peer) {
+    return owner(peer.deviceId()).ask(devices -> devices.onParticleGoodbye(peer));
   }
 }

@@ -45,6 +45,7 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("coap.port", "5684", "Port of CoAP over DTLS (0 picks a free port)"),
       new ConfigOption("coap.plain-enabled", "false", "true also serves unencrypted CoAP, which carries no device identity: for probes on trusted networks only"),
       new ConfigOption("coap.plain-port", "5683", "Port of unencrypted CoAP when coap.plain-enabled is true (0 picks a free port)"),
+      new ConfigOption("particle.host", "", "Address the Particle device listener binds on UDP 5684 (Device OS's fixed port), apart from coap.host; empty: no Particle listener"),
       new ConfigOption("coap.idle-timeout-seconds", "1800", "A CoAP device silent this long is reported offline"),
       new ConfigOption("coap.max-connections", "200000", "DTLS sessions held at once (Scandium's DTLS.MAX_CONNECTIONS)"),
       new ConfigOption("coap.max-active-peers", "200000", "CoAP peers tracked at once (Californium's COAP.MAX_ACTIVE_PEERS)"),

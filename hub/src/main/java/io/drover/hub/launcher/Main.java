@@ -29,6 +29,18 @@ public final class Main {
       }
       return;
     }
+    if (args.length > 0 && args[0].equals(ParticleServerKeyCommand.NAME)) {
+      try {
+        ParticleServerKeyCommand.run(List.of(args).subList(1, args.length), System.out);
+      } catch (ConfigException e) {
+        System.err.println("drover: " + e.getMessage());
+        System.exit(2);
+      } catch (java.io.IOException | RuntimeException e) {
+        System.err.println("drover: particle-server-key failed: " + e.getMessage());
+        System.exit(1);
+      }
+      return;
+    }
     if (args.length > 0 && args[0].equals(AdminCommand.NAME)) {
       try {
         AdminCommand.run(List.of(args).subList(1, args.length), System.getenv(), Main::readPassword, System.out);
@@ -93,6 +105,7 @@ public final class Main {
         Usage: drover [--config FILE] [--key=value ...]
                drover cluster-ca --out DIR --nodes NAME[,NAME...]   (see drover cluster-ca --help)
                drover admin create --username EMAIL [--key=value ...]   (see drover admin --help)
+               drover particle-server-key --address HOST --out FILE   (see drover particle-server-key --help)
 
         Runs a Drover node: the HTTP API and the MQTT device listener, with an embedded PostgreSQL
         unless database.url names an external one. Each option can also come from a JSON config file

@@ -116,7 +116,8 @@ public record NodeConfig(
             roles.hub(),
             new EventQuota(r.integer("devices.events-per-second", 1, 1_000_000), r.integer("devices.events-burst", 1, 1_000_000)),
             Duration.ofMillis(r.integer("gateway.overload-retry-ms", 0, 600_000)),
-            Duration.ofSeconds(r.integer("gateway.data-usage-flush-seconds", 1, 3600))),
+            Duration.ofSeconds(r.integer("gateway.data-usage-flush-seconds", 1, 3600)),
+            r.text("particle.host")),
         r.tls(),
         r.text("devices.ca-file").isBlank() ? null : r.readableFile("devices.ca-file"),
         r.text("secrets.master-key-file").isBlank()

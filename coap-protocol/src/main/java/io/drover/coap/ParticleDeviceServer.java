@@ -1,0 +1,242 @@
+package io.drover.coap;
+
+import io.drover.coap.particle.DraftConnectionId;
+import io.drover.coap.particle.ServerCertificateOmission;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.CoAP.Type;
+import org.eclipse.californium.core.server.resources.Resource;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.eclipse.californium.elements.config.CertificateAuthenticationMode;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.CertificateType;
+import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
+import org.eclipse.californium.scandium.dtls.cipher.XECDHECryptography.SupportedGroup;
+import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DTLS endpoint for Particle devices running Device OS (Gen 3 protocol: DTLS 1.2 and CoAP on UDP
+ * 5684). It binds its own address, apart from Drover's CoAPS (docs/architecture.md, "Particle devices:
+ * where they connect"), and differs from {@link DeviceServer} only where Device OS needs it to:
+ * <ul>
+ *   <li>one suite, {@code TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8} on secp256r1, raw public keys both ways
+ *       (RFC 7250): the device is the one its key was registered to; the node proves itself with the
+ *       key the device pinned ({@code server_key.der});</li>
+ *   <li>the Connection ID of draft-ietf-tls-dtls-connection-id-05 under code point 254
+ *       ({@link DraftConnectionId}), 8 bytes long: Device OS fails the handshake on any other length;</li>
+ *   <li>no server Certificate message: Device OS reads none, it verifies the ServerKeyExchange with the
+ *       key it pinned ({@link ServerCertificateOmission});</li>
+ *   <li>records of a resumed session from a new address arrive with content type 253
+ *       ({@link ParticleDtlsConnector}).</li>
+ * </ul>
+ */
+public final class ParticleDeviceServer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ParticleDeviceServer.class);
+  /** The port Device OS connects to over UDP (system/src/server_config.cpp); a device cannot be told another. */
+  public static final int PORT = 5684;
+  /** Device OS's {@code DTLS_CID_SIZE}: the length of Connection ID it insists on receiving. */
+  static final int CONNECTION_ID_LENGTH = 8;
+
+  private final CoapSettings settings;
+  private final CoapServer server;
+  private final CoapEndpoint secure;
+
+  private ParticleDeviceServer(CoapSettings settings, CoapServer server, CoapEndpoint secure) {
+    this.settings = settings;
+    this.server = server;
+    this.secure = secure;
+  }
+
+  /**
+   * @param settings the listener's own host and port ({@code securePort}; devices only ever use 5684),
+   *     and the limits and threads as for {@link DeviceServer}; {@code plainEnabled} is ignored
+   * @param identity the node's key: the one the devices pinned
+   */
+  public static ParticleDeviceServer create(CoapSettings settings, DtlsServerIdentity identity, DeviceCredentials credentials,
+      DtlsSessionEvents sessionEvents, ParticleRequestHandler requests) {
+    DraftConnectionId.install();
+    ServerCertificateOmission.check();
+    ServerCertificateOmission certificateOmission = new ServerCertificateOmission();
+    Configuration config = DeviceServer.configuration(settings);
+    config.set(DtlsConfig.DTLS_CONNECTION_ID_LENGTH, CONNECTION_ID_LENGTH);
+    config.set(DtlsConfig.DTLS_SUPPORT_DEPRECATED_CID, true);
+    config.set(DtlsConfig.DTLS_CIPHER_SUITES, List.of(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8));
+    config.set(DtlsConfig.DTLS_CURVES, List.of(SupportedGroup.secp256r1));
+    config.set(DtlsConfig.DTLS_CERTIFICATE_TYPES, List.of(CertificateType.RAW_PUBLIC_KEY));
+    config.set(DtlsConfig.DTLS_CLIENT_AUTHENTICATION_MODE, CertificateAuthenticationMode.NEEDED);
+    DeviceResumptionVerifier resumptions = new DeviceResumptionVerifier(credentials, sessionEvents);
+    DeviceKeyVerifier verifier = new DeviceKeyVerifier(credentials, sessionEvents, false);
+    DtlsConnectorConfig dtls = DtlsConnectorConfig.builder(config)
+        .setAddress(new InetSocketAddress(settings.host(), settings.securePort()))
+        .setCertificateIdentityProvider(new SingleCertificateProvider(identity.key().getPrivate(), identity.key().getPublic()))
+        .setAdvancedCertificateVerifier(verifier)
+        .setApplicationLevelInfoSupplier(verifier)
+        .setConnectionListener(new DtlsSessionWatcher(sessionEvents))
+        .setHealthHandler(new DroppedRecords(sessionEvents))
+        .setResumptionVerifier(resumptions)
+        .setSessionListener(certificateOmission)
+        .setLoggingTag("particle")
+        .build();
+    CoapEndpoint secure = CoapEndpoint.builder()
+        .setConfiguration(config)
+        .setConnector(new ParticleDtlsConnector(dtls, certificateOmission))
+        .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceMessageParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
+        .setLoggingTag("particle")
+        .build();
+    secure.addPostProcessInterceptor(new MalformedMessages(sessionEvents));
+    CoapServer server = new CoapServer(config);
+    server.addEndpoint(secure);
+    server.add(new HelloResource(requests), new TimeResource(), new ParticleEventResource("e", requests),
+        new ParticleEventResource("E", requests), new GoodbyeResource(requests), new DescribeReceipt());
+    return new ParticleDeviceServer(settings, server, secure);
+  }
+
+  /** Binds the socket. Blocks briefly: call it off any event loop. */
+  public void start() {
+    server.start();
+    LOG.info("Particle devices listening [host: {}, port: {}]", settings.host(), port());
+  }
+
+  /** Closes the socket; the DTLS sessions are gone with it. Blocks briefly. */
+  public void stop() {
+    server.stop();
+    server.destroy();
+  }
+
+  public int port() {
+    return secure.getAddress().getPort();
+  }
+
+  /** {@code POST /h}: the binary Hello; a malformed one is answered 4.00 and the session goes on. */
+  private static final class HelloResource extends DeviceResource {
+
+    private final ParticleRequestHandler handler;
+
+    HelloResource(ParticleRequestHandler handler) {
+      super("h");
+      this.handler = handler;
+    }
+
+    @Override
+    public void handlePOST(CoapExchange exchange) {
+      DevicePeer peer = authenticated(exchange);
+      if (peer == null) {
+        return;
+      }
+      ParticleHello hello;
+      try {
+        hello = ParticleHello.decode(exchange.getRequestPayload());
+      } catch (IllegalArgumentException e) {
+        respondWhenDone(exchange, CompletableFuture.completedFuture(CoapReply.of(ResponseCode.BAD_REQUEST)));
+        return;
+      }
+      respondWhenDone(exchange, handler.onHello(peer, hello));
+    }
+  }
+
+  /**
+   * {@code POST /E/{name}} and {@code POST /e/{name}}: an event (communication/src/publisher.cpp). Device OS
+   * sends the name as one Uri-Path option, '/' included; two or more segments are joined as for
+   * Drover's devices. Its old private ({@code E}) and public ({@code e}) split is obsolete: both are
+   * the device owner's events. CON is answered once the event is written, NON at once, as over CoAP.
+   * {@code GET /e/{prefix}} is a subscription: acknowledged (2.05), not yet delivered to.
+   */
+  private static final class ParticleEventResource extends DeviceResource {
+
+    private final ParticleRequestHandler handler;
+
+    ParticleEventResource(String name, ParticleRequestHandler handler) {
+      super(name);
+      this.handler = handler;
+    }
+
+    @Override
+    public Resource getChild(String name) {
+      return this;
+    }
+
+    @Override
+    public void handlePOST(CoapExchange exchange) {
+      DevicePeer peer = authenticated(exchange);
+      if (peer == null) {
+        return;
+      }
+      List<String> path = exchange.getRequestOptions().getUriPath();
+      String name = path.size() == 2 ? path.get(1) : String.join("/", path.subList(1, path.size()));
+      boolean confirmable = exchange.advanced().getRequest().getType() == Type.CON;
+      respondWhenDone(exchange, handler.onEvent(peer, name, exchange.getRequestPayload(), confirmable));
+    }
+
+    @Override
+    public void handleGET(CoapExchange exchange) {
+      exchange.respond(ResponseCode.CONTENT);
+    }
+  }
+
+  /** {@code POST /x}: the goodbye; the ACK is all the device waits for (and none for a NON). */
+  private static final class GoodbyeResource extends DeviceResource {
+
+    private final ParticleRequestHandler handler;
+
+    GoodbyeResource(ParticleRequestHandler handler) {
+      super("x");
+      this.handler = handler;
+    }
+
+    @Override
+    public void handlePOST(CoapExchange exchange) {
+      DevicePeer peer = authenticated(exchange);
+      if (peer != null) {
+        respondWhenDone(exchange, handler.onGoodbye(peer));
+      }
+    }
+  }
+
+  /**
+   * {@code POST /d}: a describe (system part protobuf, application part JSON). Acknowledged, so that
+   * the device caches it, and not read yet: docs/device-protocol.md, "Particle devices".
+   */
+  private static final class DescribeReceipt extends DeviceResource {
+
+    DescribeReceipt() {
+      super("d");
+    }
+
+    @Override
+    public void handlePOST(CoapExchange exchange) {
+      if (authenticated(exchange) != null) {
+        exchange.respond(ResponseCode.CHANGED);
+      }
+    }
+  }
+
+  /**
+   * {@code GET /t}: the time, as Device OS reads it (communication/src/protocol.cpp,
+   * {@code handle_time_response}): 2.05 piggybacked on the ACK, the request's token, no options, the
+   * Unix time in seconds as a big-endian u32. Answered here: it needs no session state.
+   */
+  private static final class TimeResource extends DeviceResource {
+
+    TimeResource() {
+      super("t");
+    }
+
+    @Override
+    public void handleGET(CoapExchange exchange) {
+      byte[] now = ByteBuffer.allocate(4).putInt((int) (System.currentTimeMillis() / 1000)).array();
+      exchange.respond(ResponseCode.CONTENT, now);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.drover.coap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Particle listener on its own, against Particle's real virtual device (Device OS 6.2.0). */
+class ParticleDeviceServerTest {
+
+  private final Map<String, String> keys = new ConcurrentHashMap<>();
+  private final List<String> hellos = new CopyOnWriteArrayList<>();
+  private final List<String> refusals = new CopyOnWriteArrayList<>();
+  private final List<String> events = new CopyOnWriteArrayList<>();
+  private KeyPair serverKey;
+  private String host;
+  private ParticleDeviceServer server;
+
+  @BeforeEach
+  void startServer() throws Exception {
+    serverKey = VirtualParticleDevice.newKey();
+    for (int attempt = 0; server == null; attempt++) {
+      host = VirtualParticleDevice.freeLoopbackHost();
+      ParticleDeviceServer candidate = ParticleDeviceServer.create(CoapSettings.defaults(host, 5684),
+          DtlsServerIdentity.rawPublicKey(serverKey), credentials(), sessionEvents(), requests());
+      try {
+        candidate.start();
+        server = candidate;
+      } catch (IllegalStateException e) {
+        candidate.stop();
+        if (!(e.getCause() instanceof BindException) || attempt > 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.stop();
+  }
+
+  @Test
+  void virtualDeviceShakesHandsWithConnectionIdCodePoint254AndSendsItsHello() throws Exception {
+    String deviceId = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    keys.put(HexFormat.of().formatHex(deviceKey.getPublic().getEncoded()), deviceId);
+
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
+      boolean helloSeen = VirtualParticleDevice.await(Duration.ofSeconds(10), () -> !hellos.isEmpty());
+
+      assertTrue(helloSeen, "no Hello within 10 s; the device said:\n" + device.log());
+      assertEquals(deviceId + " " + deviceId + " platform 3", hellos.get(0), "the session is the key's device, and the Hello names it");
+      assertEquals(List.of(), refusals);
+    }
+  }
+
+  @Test
+  void virtualDevicePublishesItsTickEventsAsTheKeysDevice() throws Exception {
+    String deviceId = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    keys.put(HexFormat.of().formatHex(deviceKey.getPublic().getEncoded()), deviceId);
+
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
+      boolean ticked = VirtualParticleDevice.await(Duration.ofSeconds(25),
+          () -> events.stream().anyMatch(event -> event.startsWith(deviceId + " vdev/tick=")));
+
+      assertTrue(ticked, "no vdev/tick within 25 s; events " + events + "; the device said:\n" + device.log());
+      assertTrue(events.contains(deviceId + " vdev/tick=1 CON"), "the first tick carries counter 1, confirmable: " + events);
+    }
+  }
+
+  @Test
+  void unregisteredKeyIsRefusedAtTheHandshake() throws Exception {
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(VirtualParticleDevice.newDeviceId(),
+        VirtualParticleDevice.newKey(), serverKey.getPublic(), host)) {
+      boolean refused = VirtualParticleDevice.await(Duration.ofSeconds(10), () -> !refusals.isEmpty());
+
+      assertTrue(refused, "no refusal within 10 s; the device said:\n" + device.log());
+      assertEquals("null:UNKNOWN_IDENTITY", refusals.get(0));
+      assertEquals(List.of(), hellos, "no request gets through");
+    }
+  }
+
+  private ParticleRequestHandler requests() {
+    return new ParticleRequestHandler() {
+      @Override
+      public CompletionStage<CoapReply> onHello(DevicePeer peer, ParticleHello hello) {
+        hellos.add(peer.deviceId() + " " + hello.deviceId() + " platform " + hello.platformId());
+        return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+      }
+
+      @Override
+      public CompletionStage<CoapReply> onGoodbye(DevicePeer peer) {
+        return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+      }
+
+      @Override
+      public CompletionStage<CoapReply> onEvent(DevicePeer peer, String name, byte[] data, boolean confirmable) {
+        events.add(peer.deviceId() + " " + name + "=" + new String(data, java.nio.charset.StandardCharsets.UTF_8) + (confirmable ? " CON" : " NON"));
+        return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+      }
+
+      @Override
+      public CompletionStage<CoapReply> onDescribe(DevicePeer peer, byte[] description) {
+        return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.NOT_FOUND));
+      }
+    };
+  }
+
+  private DeviceCredentials credentials() {
+    return new DeviceCredentials() {
+      @Override
+      public CompletionStage<byte[]> presharedKey(String identity) {
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public CompletionStage<String> deviceForPublicKey(byte[] subjectPublicKeyInfo) {
+        return CompletableFuture.supplyAsync(() -> keys.get(HexFormat.of().formatHex(subjectPublicKeyInfo)));
+      }
+
+      @Override
+      public CompletionStage<String> deviceForCertificate(List<byte[]> chainDer, InetSocketAddress peer) {
+        return CompletableFuture.failedFuture(new CertificateRefused(CertificateRefused.Reason.UNTRUSTED, "raw keys only"));
+      }
+    };
+  }
+
+  private DtlsSessionEvents sessionEvents() {
+    return new DtlsSessionEvents() {
+      @Override
+      public void handshakeRefused(String identity, Refusal refusal, InetSocketAddress peer) {
+        refusals.add(identity + ":" + refusal);
+      }
+
+      @Override
+      public void certificateRefused(CertificateRefused refusal, InetSocketAddress peer) {
+        refusals.add("certificate:" + refusal.reason());
+      }
+
+      @Override
+      public void sessionEnded(String identity, String sessionId) {
+      }
+    };
+  }
+}
