@@ -15,7 +15,8 @@
 #    postgresql-15 behind docker/test/postgres-entrypoint, Debian's prometheus), layered on it.
 #    Grafana has no Debian package, so its service is not started here.
 # 2. Drover's image by docker/Dockerfile on that base, tagged for this run only. The jar is built on
-#    this machine and taken with JAR_STAGE=prebuilt (a container's Maven cannot download here);
+#    this machine and taken with JAR_STAGE=prebuilt (there is no maven image here, and the Maven stage
+#    would download every dependency again on each run);
 #    DROVER_DOCKER_TEST_JAR_BUILT=1 takes hub/target/drover.jar as it is (the suite just packaged it).
 # 3. docker/make-secrets into a directory of this run, then docker/compose.yaml up (postgres, hub1,
 #    hub2, gw1, prometheus) under a project name of this run, on the host's network, every listener
@@ -30,6 +31,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${DROVER_DOCKER_TEST_DIR:-/var/tmp/drover-docker-test}"
+say() { printf 'test: [%3d s] %s\n' "$SECONDS" "$*"; }
 skip() { echo "docker/test.sh: SKIP: $*" >&2; exit 77; }
 fail() { echo "docker/test.sh: $*" >&2; exit 1; }
 
@@ -60,7 +62,7 @@ command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ss >/dev/null 2>&1 || missing+=(iproute2)
 if ((${#missing[@]} > 0)); then
-  echo "test: installing ${missing[*]}"
+  say "installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -88,6 +90,8 @@ stop_dockerd() { # TERM, up to 60 s for it to stop its containers and its contai
     [[ -n "$containerd" ]] && kill -KILL "$containerd" 2>/dev/null || true
   fi
   wait "$pid" 2>/dev/null || true
+  # what the engine leaves mounted (its network namespace's bind mount): nothing outside $engine
+  findmnt -rn -o TARGET | grep -F "$engine/" | sort -r | while read -r target; do umount "$target" 2>/dev/null || true; done || true
 }
 cleanup() {
   local status=$?
@@ -96,7 +100,7 @@ cleanup() {
   if [[ -n "$brought_up" ]]; then
     ((status == 0)) || "${compose[@]}" logs --no-color --tail=60 >"$logs/compose.log" 2>&1 || true
     "${compose[@]}" down -v --remove-orphans -t 10 >>"$logs/compose-down.log" 2>&1 \
-      || echo "test: docker-compose down failed: $logs/compose-down.log" >&2
+      || say "docker-compose down failed: $logs/compose-down.log" >&2
   fi
   [[ -n "$image" ]] && "$docker" rmi -f "$image" >/dev/null 2>&1 || true
   [[ -n "$run" ]] && rm -rf "$run"
@@ -113,11 +117,11 @@ trap 'exit 129' HUP
 
 # --- 0. the engine
 if "$docker" info >/dev/null 2>&1; then
-  echo "test: using the running Docker engine (${DOCKER_HOST:-the default socket})"
+  say "using the running Docker engine (${DOCKER_HOST:-the default socket})"
   # projects of earlier runs whose script died without cleaning up (SIGKILL, power cut)
   for stale in $("$docker" ps -a --filter label=com.docker.compose.project --format '{{.Label "com.docker.compose.project"}}' | grep -E '^drover-test-[0-9]+$' | sort -u); do
     kill -0 "${stale#drover-test-}" 2>/dev/null && continue
-    echo "test: removing $stale, left by a run that is gone"
+    say "removing $stale, left by a run that is gone"
     docker-compose -p "$stale" -f "$root/docker/compose.yaml" down -v --remove-orphans -t 5 >/dev/null 2>&1 || true
   done
 else
@@ -125,11 +129,11 @@ else
   if [[ -f "$engine/dockerd.pid" ]]; then   # an engine of an earlier run of this directory (it held the lock)
     old="$(cat "$engine/dockerd.pid")"
     if [[ "$old" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$old/cmdline" 2>/dev/null | grep -qF -- "--data-root $engine/data "; then
-      echo "test: stopping dockerd $old, left by an earlier run"
+      say "stopping dockerd $old, left by an earlier run"
       stop_dockerd "$old"
     fi
   fi
-  echo "test: starting a Docker engine of its own (no bridge, no iptables; in $engine, log $logs/dockerd.log)"
+  say "starting a Docker engine of its own (no bridge, no iptables; in $engine, log $logs/dockerd.log)"
   # In a session of its own, so that a signal to this script's process group (Ctrl-C, the suite's
   # timeout) reaches the trap below first, which takes the cluster down before stopping the engine;
   # fd 9 (the lock) is not handed to the engine, which must never hold the lock without this script.
@@ -152,64 +156,71 @@ else
   [[ -z "$leftovers" ]] || "$docker" rm -f $leftovers >/dev/null
   "$docker" volume prune -f >/dev/null
 fi
-echo "test: engine $("$docker" version --format '{{.Server.Version}}'), storage driver $("$docker" info --format '{{.Driver}}')"
+say "engine $("$docker" version --format '{{.Server.Version}}'), storage driver $("$docker" info --format '{{.Driver}}')"
 
-# --- 1. images from Debian packages
-mirror="${DROVER_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-base_rootfs() { # a minimal bookworm with openjdk-17-jre-headless, cached
-  local dir="$work/rootfs-base"
-  if [[ ! -f "$dir.done" ]]; then
-    rm -rf "$dir"
-    echo "test: debootstrap bookworm (minbase + openjdk-17-jre-headless; the first run takes a few minutes)"
-    debootstrap --variant=minbase --include=openjdk-17-jre-headless bookworm "$dir" "$mirror" >"$logs/debootstrap.log" 2>&1 \
-      || { tail -n 15 "$logs/debootstrap.log" >&2; fail "debootstrap failed (above: the end of $logs/debootstrap.log)"; }
-    chroot "$dir" apt-get clean
-    rm -rf "$dir"/var/lib/apt/lists/* "$dir"/usr/share/doc/* "$dir"/usr/share/man/*
-    touch "$dir.done"
+# --- 1. images from Debian packages: one debootstrap, one import, the three images layered on it
+packages=openjdk-17-jre-headless,postgresql-15,prometheus
+key="$(cksum <<<"bookworm minbase two-stage unsafe-io pgman $packages $(cksum <"$root/docker/test/postgres-entrypoint")" | cut -d' ' -f1)"
+base="drover-test/base:$key"
+rootfs="$work/rootfs-$key"
+if ! "$docker" image inspect "$base" >/dev/null 2>&1; then
+  if [[ ! -f "$rootfs.done" ]]; then
+    rm -rf "$work"/rootfs-*
+    say "debootstrap bookworm, minbase with $packages (cached after the first run)"
+    # In two stages, so that dpkg is told before it installs anything: no fsync per file (a throwaway
+    # tree), no manuals, documentation or translations outside PostgreSQL's own (its postinst links
+    # each of those manuals), and no PostgreSQL cluster of the package's own (the entrypoint
+    # makes the one the image uses).
+    debootstrap --foreign --variant=minbase --include="$packages" bookworm "$rootfs" "${DROVER_DEBIAN_MIRROR:-http://deb.debian.org/debian}" \
+      >"$logs/debootstrap.log" 2>&1 || { tail -n 15 "$logs/debootstrap.log" >&2; fail "debootstrap failed (above: the end of $logs/debootstrap.log)"; }
+    mkdir -p "$rootfs/etc/dpkg/dpkg.cfg.d" "$rootfs/etc/postgresql-common/createcluster.d"
+    printf '%s\n' force-unsafe-io 'path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/doc/*' \
+      'path-exclude=/usr/share/locale/*' >"$rootfs/etc/dpkg/dpkg.cfg.d/drover-test"
+    echo 'create_main_cluster = false' >"$rootfs/etc/postgresql-common/createcluster.d/drover-test.conf"
+    chroot "$rootfs" /debootstrap/debootstrap --second-stage >>"$logs/debootstrap.log" 2>&1 \
+      || { tail -n 15 "$logs/debootstrap.log" >&2; fail "debootstrap's second stage failed (above: the end of $logs/debootstrap.log)"; }
+    findmnt -rn -o TARGET | grep -F "$rootfs/" | sort -r | while read -r target; do umount "$target" 2>/dev/null || true; done || true
+    # the stand-in for the postgres image: its entrypoint and data dir; no cluster of the package's own
+    install -m 0755 "$root/docker/test/postgres-entrypoint" "$rootfs/usr/local/bin/postgres-entrypoint"
+    rm -rf "$rootfs/var/lib/postgresql/15" "$rootfs/etc/postgresql/15"
+    mkdir -p "$rootfs/var/lib/postgresql/data" "$rootfs/run/postgresql" "$rootfs/prometheus"
+    chroot "$rootfs" chown -R postgres:postgres /var/lib/postgresql /run/postgresql
+    chroot "$rootfs" chown nobody:nogroup /prometheus
+    chroot "$rootfs" apt-get clean
+    rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
+    touch "$rootfs.done"
   fi
-  echo "$dir"
-}
-layered() { # layered TAG PACKAGES -- DOCKERFILE LINES...: an image FROM the base with Debian packages added
-  local tag="$1" packages="$2"
-  shift 3
-  "$docker" image inspect "$tag" >/dev/null 2>&1 && return 0
-  echo "test: building $tag (apt-get install $packages)"
-  local context="$work/context-${tag//[\/:]/-}"
-  rm -rf "$context" && mkdir -p "$context"
-  cp "$root/docker/test/postgres-entrypoint" "$context/"
-  {
-    echo "FROM drover-test/base:bookworm"
-    echo "RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"
-    printf '%s\n' "$@"
-  } >"$context/Dockerfile"
-  DOCKER_BUILDKIT=1 "$docker" build -q --network host -t "$tag" "$context" >"$logs/build-${tag//[\/:]/-}.log" 2>&1 \
-    || { tail -n 15 "$logs/build-${tag//[\/:]/-}.log" >&2; fail "building $tag failed"; }
-  rm -rf "$context"
-}
-if ! "$docker" image inspect drover-test/base:bookworm >/dev/null 2>&1; then
-  dir="$(base_rootfs)"
-  echo "test: docker import drover-test/base:bookworm"
-  tar -C "$dir" -c . | "$docker" import - drover-test/base:bookworm >/dev/null
+  say "docker import $base"
+  tar -C "$rootfs" -c . | "$docker" import - "$base" >/dev/null
 fi
-layered drover-test/postgres:15 postgresql-15 -- \
-  "COPY postgres-entrypoint /usr/local/bin/postgres-entrypoint" \
-  "RUN chmod 0755 /usr/local/bin/postgres-entrypoint && mkdir -p /var/lib/postgresql/data /run/postgresql && chown -R postgres:postgres /var/lib/postgresql /run/postgresql" \
-  "USER postgres" "ENV PGDATA=/var/lib/postgresql/data" 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint"]'
-layered drover-test/prometheus:debian prometheus -- \
-  "RUN mkdir -p /prometheus && chown nobody:nogroup /prometheus" "USER nobody" 'ENTRYPOINT ["/usr/bin/prometheus"]'
+if [[ -n "$dockerd_pid" ]]; then   # this script's engine: base images of other package lists are stale
+  for stale in $("$docker" images --format '{{.Repository}}:{{.Tag}}' drover-test/base | grep -vxF "$base" || true); do
+    "$docker" rmi "$stale" >/dev/null 2>&1 || true
+  done
+fi
+layered() { # layered TAG DOCKERFILE-LINES...: an image FROM the base, its own settings only
+  local context="$run/context-${1//[\/:]/-}"
+  mkdir -p "$context" && printf '%s\n' "FROM $base" "${@:2}" >"$context/Dockerfile"
+  DOCKER_BUILDKIT=1 "$docker" build -q -t "$1" "$context" >"$logs/build-${1//[\/:]/-}.log" 2>&1 \
+    || { tail -n 15 "$logs/build-${1//[\/:]/-}.log" >&2; fail "building $1 failed"; }
+}
+run="$(mktemp -d "$work/run.XXXXXX")"
+say "the postgres and prometheus stand-ins"
+layered drover-test/postgres:15 "USER postgres" "ENV PGDATA=/var/lib/postgresql/data" 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint"]'
+layered drover-test/prometheus:debian "USER nobody" 'ENTRYPOINT ["/usr/bin/prometheus"]'
 
 # --- 2. Drover's image, the jar built here
 jar="$root/hub/target/drover.jar"
 if [[ "${DROVER_DOCKER_TEST_JAR_BUILT:-}" == 1 ]]; then
   [[ -f "$jar" ]] || fail "DROVER_DOCKER_TEST_JAR_BUILT=1 but there is no $jar"
 else
-  echo "test: building the jar (mvn -pl hub -am package -DskipTests)"
+  say "building the jar (mvn -pl hub -am package -DskipTests)"
   mvn -B -q -f "$root/pom.xml" -pl hub -am package -DskipTests
 fi
 image="drover-test/drover:run-$$"
-echo "test: building Drover's image $image"
+say "building Drover's image $image"
 DOCKER_BUILDKIT=1 "$docker" build -q --network host -f "$root/docker/Dockerfile" --build-arg JAR_STAGE=prebuilt \
-  --build-arg BASE_IMAGE=drover-test/base:bookworm -t "$image" "$root" >"$logs/build-drover.log" 2>&1 \
+  --build-arg BASE_IMAGE="$base" -t "$image" "$root" >"$logs/build-drover.log" 2>&1 \
   || { tail -n 15 "$logs/build-drover.log" >&2; fail "building Drover's image failed"; }
 
 # --- 3. the cluster, on ports free now
@@ -231,9 +242,8 @@ for var in DROVER_HUB1_HTTP_PORT DROVER_HUB1_HTTPS_PORT DROVER_HUB1_CLUSTER_PORT
   free_port "$var"
 done
 hub1="$DROVER_HUB1_HTTP_PORT" hub2="$DROVER_HUB2_HTTP_PORT" gw1="$DROVER_GW1_HTTP_PORT"
-echo "test: ports hub1 $hub1, hub2 $hub2, gw1 $gw1 (MQTT $DROVER_GW1_MQTT_PORT), PostgreSQL $DROVER_POSTGRES_PORT, Prometheus $DROVER_PROMETHEUS_PORT"
+say "ports hub1 $hub1, hub2 $hub2, gw1 $gw1 (MQTT $DROVER_GW1_MQTT_PORT), PostgreSQL $DROVER_POSTGRES_PORT, Prometheus $DROVER_PROMETHEUS_PORT"
 
-run="$(mktemp -d "$work/run.XXXXXX")"
 export DROVER_SECRETS_DIR="$run/secrets" DROVER_PROMETHEUS_CONFIG="$run/prometheus.yml" DROVER_RESTART=no
 export POSTGRES_IMAGE=drover-test/postgres:15 PROMETHEUS_IMAGE=drover-test/prometheus:debian DROVER_IMAGE="$image"
 sed -e "s/\"127.0.0.1:8080\"/\"127.0.0.1:$hub1\"/" -e "s/\"127.0.0.1:8081\"/\"127.0.0.1:$hub2\"/" \
@@ -242,7 +252,7 @@ for port in "$hub1" "$hub2" "$gw1"; do
   grep -q "\"127.0.0.1:$port\"" "$DROVER_PROMETHEUS_CONFIG" || fail "docker/prometheus.yml no longer names 127.0.0.1:8080, :8081 and :8082"
 done
 "$root/docker/make-secrets" >/dev/null
-echo "test: docker-compose -p $project up postgres hub1 hub2 gw1 prometheus"
+say "docker-compose -p $project up postgres hub1 hub2 gw1 prometheus"
 brought_up=1
 "${compose[@]}" up -d --no-build postgres hub1 hub2 gw1 prometheus 2>"$logs/compose-up.log" \
   || { cat "$logs/compose-up.log" >&2; fail "docker-compose up failed"; }
@@ -311,6 +321,7 @@ check "Prometheus scrapes hub1, hub2 and gw1" scraped
 no_bridge() { ! ip -br addr | grep -q '^docker0\|^br-'; }
 check "no container has a bridge address (host network only)" no_bridge
 
+say "checks done"
 ((failed == 0)) || echo "the services' logs: $logs/compose.log"
 echo "$passed passed, $failed failed"
 ((failed == 0))
