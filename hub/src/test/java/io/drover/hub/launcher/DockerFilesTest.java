@@ -17,6 +17,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
@@ -105,7 +107,7 @@ class DockerFilesTest {
       }
       assertEquals("drover:local", ((String) service.getValue().get("image")).replaceAll("\\$\\{DROVER_IMAGE:-(.*)}", "$1"), node + "'s image");
       members.add("127.0.0.1:" + env.get("DROVER_CLUSTER_PORT"));
-      httpTargets.add("127.0.0.1:" + env.get("DROVER_HTTP_PORT"));
+      httpTargets.add("127.0.0.1:" + byDefault((String) env.get("DROVER_HTTP_PORT")));
       memberLists.add((String) env.get("DROVER_CLUSTER_MEMBERS"));
     }
     assertEquals(Map.of("hub1", "hub", "hub2", "hub", "gw1", "gateway"), roles, "the nodes and their roles");
@@ -141,8 +143,10 @@ class DockerFilesTest {
         "the alert rules are dashboards/alerts.yml");
 
     Map<String, Object> datasource = ((List<Map<String, Object>>) yaml(DOCKER.resolve("grafana-datasource.yml")).get("datasources")).get(0);
-    assertEquals("http://127.0.0.1:9090", datasource.get("url"), "Grafana reads the Prometheus on loopback");
-    assertTrue(((List<String>) services.get("prometheus").get("command")).contains("--web.listen-address=127.0.0.1:9090"));
+    assertEquals("http://127.0.0.1:${DROVER_PROMETHEUS_PORT}", datasource.get("url"), "Grafana reads the Prometheus on loopback");
+    assertEquals("${DROVER_PROMETHEUS_PORT:-9090}", ((Map<String, Object>) services.get("grafana").get("environment")).get("DROVER_PROMETHEUS_PORT"),
+        "Grafana's data source is told Prometheus's port");
+    assertTrue(((List<String>) services.get("prometheus").get("command")).contains("--web.listen-address=127.0.0.1:${DROVER_PROMETHEUS_PORT:-9090}"));
   }
 
   /** docker/make-secrets makes every file the compose file declares as a secret, and keeps them on a rerun. */
@@ -155,8 +159,9 @@ class DockerFilesTest {
     Map<Path, byte[]> made = new TreeMap<>();
     for (var secret : declared.entrySet()) {
       String file = secret.getValue().get("file");
-      assertTrue(file.startsWith("./secrets/"), secret.getKey() + " lives in docker/secrets: " + file);
-      Path path = out.resolve(file.substring("./secrets/".length()));
+      String secretsDir = "${DROVER_SECRETS_DIR:-./secrets}/";
+      assertTrue(file.startsWith(secretsDir), secret.getKey() + " lives in DROVER_SECRETS_DIR, by default docker/secrets: " + file);
+      Path path = out.resolve(file.substring(secretsDir.length()));
       assertTrue(Files.isRegularFile(path), secret.getKey() + ": " + path + " made; make-secrets said:\n" + first);
       assertTrue(Files.size(path) > 0, path + " is not empty");
       made.put(path, Files.readAllBytes(path));
@@ -203,7 +208,7 @@ class DockerFilesTest {
         if (volume instanceof Map<?, ?> bind) {
           // a missing source must stop `up`: only the long form does (the short one makes a directory)
           assertEquals("bind", bind.get("type"), "a file of the repository is mounted in the long form: " + volume);
-          sources.add(DOCKER.resolve((String) bind.get("source")).normalize());
+          sources.add(DOCKER.resolve(byDefault((String) bind.get("source"))).normalize());
         } else {
           assertFalse(((String) volume).startsWith("."), "a file of the repository is mounted in the long form: " + volume);
         }
@@ -220,6 +225,34 @@ class DockerFilesTest {
     }
   }
 
+  /**
+   * Every port of the compose file is a variable with a default, no two alike, and docker/test.sh
+   * picks a free port for each: a port left fixed would be taken on a machine where it is in use.
+   */
+  @Test
+  void everyPortOfTheComposeFileIsAVariableTheContainerTestSets() throws IOException {
+    String compose = Files.readString(DOCKER.resolve("compose.yaml"));
+    Map<String, String> defaults = new TreeMap<>();
+    Matcher variable = Pattern.compile("\\$\\{(DROVER_[A-Z0-9_]+_PORT):-(\\d+)}").matcher(compose);
+    while (variable.find()) {
+      String earlier = defaults.put(variable.group(1), variable.group(2));
+      assertTrue(earlier == null || earlier.equals(variable.group(2)), variable.group(1) + " has one default");
+    }
+    assertEquals(defaults.size(), new TreeSet<>(defaults.values()).size(), "no two ports share a default: " + defaults);
+    for (String line : compose.lines().toList()) {
+      Matcher fixed = Pattern.compile("^\\s*[A-Z_]*PORT: \"?(\\d+)\"?$").matcher(line);
+      assertFalse(fixed.matches(), "a fixed port: " + line.strip());
+    }
+    assertTrue(defaults.keySet().containsAll(List.of("DROVER_HUB1_HTTP_PORT", "DROVER_GW1_MQTT_PORT", "DROVER_POSTGRES_PORT", "DROVER_PROMETHEUS_PORT")),
+        "the ports are variables: " + defaults.keySet());
+
+    String test = Files.readString(DOCKER.resolve("test.sh"));
+    Matcher loop = Pattern.compile("for var in ([^;]*); do\\s+free_port \"\\$var\"").matcher(test);
+    assertTrue(loop.find(), "docker/test.sh picks the ports in one loop");
+    Set<String> picked = new TreeSet<>(List.of(loop.group(1).replace("\\", " ").trim().split("\\s+")));
+    assertEquals(defaults.keySet(), picked, "docker/test.sh picks a free port for every port variable of the compose file");
+  }
+
   /** {@code docker-compose config}: the file as Docker Compose itself reads it (installed by bin/test). */
   @Test
   void dockerComposeAcceptsTheFile() throws Exception {
@@ -229,6 +262,11 @@ class DockerFilesTest {
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "docker-compose config finished");
     assertEquals(0, process.exitValue(), "docker-compose config:\n" + output);
+  }
+
+  /** A compose value as read without its variables set: {@code ${NAME:-default}} becomes its default. */
+  private static String byDefault(String value) {
+    return value.replaceAll("\\$\\{[A-Z0-9_]+:-([^}]*)}", "$1");
   }
 
   private static boolean onPath(String command) {
