@@ -45,6 +45,9 @@ final class RequestGate implements Handler<RoutingContext> {
   private static final String DEADLINE = "drover.body.deadline";
   /** Set when the request's answer must be followed by the end of its connection (or HTTP/2 stream). */
   private static final String CUT = "drover.body.cut";
+  /** What a refused body may still send before its connection is closed: see {@link #linger}. */
+  static final long LINGER_BYTES = 256 * 1024;
+  static final long LINGER_MILLIS = 2_000;
 
   private final Vertx vertx;
   private final long timeoutMillis;
@@ -164,6 +167,10 @@ final class RequestGate implements Handler<RoutingContext> {
       return;
     }
     boolean awaitsContinue = !bodyStarted(ctx) && "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT));
+    if (ctx.get(CUT) != null && !awaitsContinue && request.version() != HttpVersion.HTTP_2) {
+      linger(ctx);
+      return;
+    }
     if (ctx.get(CUT) != null || awaitsContinue) {
       cut(ctx);
       return;
@@ -183,6 +190,35 @@ final class RequestGate implements Handler<RoutingContext> {
       }
     });
     request.endHandler(ignored -> cancelDeadline(ctx));
+    request.resume();
+  }
+
+  /**
+   * Closes an HTTP/1.x connection whose body is refused (413 from its Content-Length) once the client
+   * has stopped sending, or after {@link #LINGER_BYTES} more of it or {@link #LINGER_MILLIS}: closed at
+   * once, while the client still writes its body, the connection is reset, and a reset can discard the
+   * answer before the client has read it (RFC 9112 section 9.6; "HTTP/1.1 header parser received no
+   * bytes" in OperationsAndErrorsTest on a loaded machine). What is read meanwhile is discarded.
+   */
+  private void linger(RoutingContext ctx) {
+    cancelDeadline(ctx);
+    HttpServerRequest request = ctx.request();
+    long[] read = {0};
+    long timer = vertx.setTimer(LINGER_MILLIS, id -> cut(ctx));
+    request.exceptionHandler(ignored -> {
+    });
+    request.handler(chunk -> {
+      read[0] += chunk.length();
+      if (read[0] > LINGER_BYTES) {
+        request.handler(null);
+        vertx.cancelTimer(timer);
+        cut(ctx);
+      }
+    });
+    request.endHandler(ignored -> {
+      vertx.cancelTimer(timer);
+      cut(ctx);
+    });
     request.resume();
   }
 
