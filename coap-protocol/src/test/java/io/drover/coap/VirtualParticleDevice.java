@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Particle's virtual Device OS 6.2.0 device ({@code ../shared/tools/particle-vdev/vdevtest}, its README)
@@ -78,9 +79,9 @@ public final class VirtualParticleDevice implements AutoCloseable {
     String configured = System.getProperty("particle.vdev", System.getenv("PARTICLE_VDEV"));
     Path binary = configured != null ? Path.of(configured)
         : repositoryRoot().resolve("../shared/tools/particle-vdev/vdevtest").normalize();
-    if (!Files.isExecutable(binary)) {
-      throw new IllegalStateException("no Particle virtual device at " + binary + " (set -Dparticle.vdev or PARTICLE_VDEV)");
-    }
+    // a checkout without the shared tools beside it has no peer to test against: the test says so and is skipped
+    Assumptions.assumeTrue(Files.isExecutable(binary),
+        "no Particle virtual device at " + binary + ": skipped (set -Dparticle.vdev or PARTICLE_VDEV)");
     return binary;
   }
 
