@@ -19,8 +19,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 
@@ -43,7 +45,7 @@ final class CoapDevices {
    * DTLS sessions whose Particle Hello named another device than their key's: no request over them opens
    * a session. Each leaves with its DTLS session ({@link #sessionEnded}), which the refusal ends.
    */
-  private final java.util.Set<String> refusedDtlsSessions = new java.util.HashSet<>();
+  private final Set<String> refusedDtlsSessions = new HashSet<>();
   /** Set by {@link #closeAll}: the listener is stopping, so no session opens any more. */
   private boolean closed;
 

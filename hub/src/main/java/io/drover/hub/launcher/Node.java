@@ -80,6 +80,8 @@ import io.drover.hub.products.fleet.ProductDevicesApi;
 import io.drover.hub.products.fleet.ReportedImport;
 import io.drover.hub.quotas.QuotaRepository;
 import io.drover.hub.quotas.QuotasApi;
+import io.drover.hub.sims.Carrier;
+import io.drover.hub.sims.Carriers;
 import io.drover.hub.sims.SimBlocks;
 import io.drover.hub.sims.SimMeter;
 import io.drover.hub.sims.SimsApi;
@@ -318,7 +320,7 @@ public final class Node {
       DeviceCommands commands = new DeviceCommands(vertx.eventBus(), ownership);
       // SIM metering: the gateways' wire bytes into each SIM's daily usage, and the data limits;
       // the carrier SIM actions go through (sims.carrier), made once for the API's verticles and the meter
-      io.drover.hub.sims.Carrier simCarrier = io.drover.hub.sims.Carriers.named(config.simCarrier());
+      Carrier simCarrier = Carriers.named(config.simCarrier());
       deploy(new SimMeter(pool, commands, simCarrier, registry));
       TargetingIndex firmwareTargets = FirmwareIndexLoader.loadAtStart(pool);
       FirmwareIndexLoader firmwareLoader = new FirmwareIndexLoader(pool, firmwareTargets);
