@@ -3,6 +3,7 @@ package io.drover.coap;
 import java.net.InetSocketAddress;
 import java.security.Principal;
 import java.security.cert.CertificateEncodingException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.californium.core.coap.CoAP.Code;
 import org.eclipse.californium.core.coap.MessageObserverAdapter;
@@ -112,8 +113,33 @@ public final class DevicePeer {
    */
   public CompletableFuture<CoapReply> request(Code method, String path, byte[] payload) {
     Request request = new Request(method);
-    request.setDestinationContext(context);
     request.getOptions().setUriPath(path);
+    return send(request, payload);
+  }
+
+  /**
+   * As {@link #request(Code, String, byte[])}, with each Uri-Path and Uri-Query option given as is (a
+   * Particle function name or argument may hold '/' or '&amp;'), in this order; an empty query is sent
+   * as an option of length 0.
+   */
+  public CompletableFuture<CoapReply> request(Code method, List<String> path, List<String> query, byte[] payload) {
+    Request request = new Request(method);
+    for (String segment : path) {
+      request.getOptions().addUriPath(segment);
+    }
+    for (String parameter : query) {
+      request.getOptions().addUriQuery(parameter);
+    }
+    return send(request, payload);
+  }
+
+  /** Whether this peer is a Particle device (Device OS's protocol: {@link ParticleDeviceServer}). */
+  public boolean isParticle() {
+    return endpoint instanceof CoapEndpoint coap && coap.getConnector() instanceof ParticleDtlsConnector;
+  }
+
+  private CompletableFuture<CoapReply> send(Request request, byte[] payload) {
+    request.setDestinationContext(context);
     if (payload != null && payload.length > 0) {
       request.setPayload(payload);
     }

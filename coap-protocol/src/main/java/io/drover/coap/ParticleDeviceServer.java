@@ -1,7 +1,9 @@
 package io.drover.coap;
 
 import io.drover.coap.particle.DraftConnectionId;
+import io.drover.coap.particle.ParticleTokens;
 import io.drover.coap.particle.ServerCertificateOmission;
+import io.drover.coap.particle.SystemDescribe;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -9,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.CoAP.Type;
+import org.eclipse.californium.core.coap.OptionSet;
 import org.eclipse.californium.core.server.resources.Resource;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
@@ -38,7 +41,9 @@ import org.slf4j.LoggerFactory;
  *   <li>no server Certificate message: Device OS reads none, it verifies the ServerKeyExchange with the
  *       key it pinned ({@link ServerCertificateOmission});</li>
  *   <li>records of a resumed session from a new address arrive with content type 253
- *       ({@link ParticleDtlsConnector}).</li>
+ *       ({@link ParticleDtlsConnector});</li>
+ *   <li>an empty CON (the keep-alive) is answered with an empty ACK, not a Reset ({@link ParticlePings});</li>
+ *   <li>the cloud's requests carry a token of one byte ({@link ParticleTokens}).</li>
  * </ul>
  */
 public final class ParticleDeviceServer {
@@ -89,17 +94,22 @@ public final class ParticleDeviceServer {
         .setSessionListener(certificateOmission)
         .setLoggingTag("particle")
         .build();
+    UdpDataSerializer serializer = new UdpDataSerializer();
     CoapEndpoint secure = CoapEndpoint.builder()
         .setConfiguration(config)
         .setConnector(new ParticleDtlsConnector(dtls, certificateOmission))
-        .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceMessageParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
+        .setDataSerializerAndParser(serializer, new DeviceMessageParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
+        .setTokenGenerator(new ParticleTokens())
         .setLoggingTag("particle")
         .build();
+    ParticlePings pings = new ParticlePings(serializer, requests);
+    pings.sendThrough(secure);
+    secure.addInterceptor(pings);
     secure.addPostProcessInterceptor(new MalformedMessages(sessionEvents));
     CoapServer server = new CoapServer(config);
     server.addEndpoint(secure);
     server.add(new HelloResource(requests), new TimeResource(), new ParticleEventResource("e", requests),
-        new ParticleEventResource("E", requests), new GoodbyeResource(requests), new DescribeReceipt());
+        new ParticleEventResource("E", requests), new GoodbyeResource(requests), new DescribeResource(requests));
     return new ParticleDeviceServer(settings, server, secure);
   }
 
@@ -151,6 +161,7 @@ public final class ParticleDeviceServer {
    * sends the name as one Uri-Path option, '/' included; two or more segments are joined as for
    * Drover's devices. Its old private ({@code E}) and public ({@code e}) split is obsolete: both are
    * the device owner's events. CON is answered once the event is written, NON at once, as over CoAP.
+   * Max-Age is the event's TTL in seconds (Device OS sends it when it is not 60, the default).
    * {@code GET /e/{prefix}} is a subscription: acknowledged (2.05), not yet delivered to.
    */
   private static final class ParticleEventResource extends DeviceResource {
@@ -176,7 +187,9 @@ public final class ParticleDeviceServer {
       List<String> path = exchange.getRequestOptions().getUriPath();
       String name = path.size() == 2 ? path.get(1) : String.join("/", path.subList(1, path.size()));
       boolean confirmable = exchange.advanced().getRequest().getType() == Type.CON;
-      respondWhenDone(exchange, handler.onEvent(peer, name, exchange.getRequestPayload(), confirmable));
+      OptionSet options = exchange.getRequestOptions();
+      respondWhenDone(exchange, handler.onEvent(peer, name, exchange.getRequestPayload(), confirmable, ttlSeconds(options),
+          options.hasContentFormat() ? options.getContentFormat() : -1));
     }
 
     @Override
@@ -204,19 +217,52 @@ public final class ParticleDeviceServer {
     }
   }
 
-  /**
-   * {@code POST /d}: a describe (system part protobuf, application part JSON). Acknowledged, so that
-   * the device caches it, and not read yet: docs/device-protocol.md, "Particle devices".
-   */
-  private static final class DescribeReceipt extends DeviceResource {
+  /** Max-Age as a TTL: 60 when absent (RFC 7252 section 5.10.5, and Particle's default), capped to an int. */
+  static int ttlSeconds(OptionSet options) {
+    return options.hasMaxAge() ? (int) Math.min(options.getMaxAge(), Integer.MAX_VALUE) : DEFAULT_TTL_SECONDS;
+  }
 
-    DescribeReceipt() {
+  /** An event's TTL when its request has no Max-Age. */
+  static final int DEFAULT_TTL_SECONDS = 60;
+  /** The Uri-Query byte of {@code POST /d}: which parts the payload describes (communication/src/description.cpp). */
+  static final int DESCRIBE_SYSTEM = 1;
+  static final int DESCRIBE_APPLICATION = 2;
+
+  /**
+   * {@code POST /d}: a describe. Its one Uri-Query option is a raw byte saying what the payload is: 1 the
+   * system part (protobuf {@link SystemDescribe}), 2 the application part (JSON). Anything else (the
+   * metrics, 4) is acknowledged unread. The ACK makes the device cache the describe, so a resumed
+   * session need not send it again.
+   */
+  private static final class DescribeResource extends DeviceResource {
+
+    private final ParticleRequestHandler handler;
+
+    DescribeResource(ParticleRequestHandler handler) {
       super("d");
+      this.handler = handler;
     }
 
     @Override
     public void handlePOST(CoapExchange exchange) {
-      if (authenticated(exchange) != null) {
+      DevicePeer peer = authenticated(exchange);
+      if (peer == null) {
+        return;
+      }
+      List<String> query = exchange.getRequestOptions().getUriQuery();
+      int parts = query.size() == 1 && query.get(0).length() == 1 ? query.get(0).charAt(0) : 0;
+      if (parts == DESCRIBE_SYSTEM) {
+        SystemDescribe system;
+        try {
+          system = SystemDescribe.decode(exchange.getRequestPayload());
+        } catch (IllegalArgumentException e) {
+          exchange.respond(ResponseCode.UNSUPPORTED_CONTENT_FORMAT, e.getMessage());
+          return;
+        }
+        respondWhenDone(exchange, handler.onSystemDescribe(peer, system));
+      } else if (parts == DESCRIBE_APPLICATION) {
+        respondWhenDone(exchange, handler.onApplicationDescribe(peer, exchange.getRequestPayload()));
+      } else {
         exchange.respond(ResponseCode.CHANGED);
       }
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,6 +27,11 @@ class ParticleDeviceServerTest {
   private final List<String> hellos = new CopyOnWriteArrayList<>();
   private final List<String> refusals = new CopyOnWriteArrayList<>();
   private final List<String> events = new CopyOnWriteArrayList<>();
+  private final List<String> ttls = new CopyOnWriteArrayList<>();
+  private final List<String> applicationDescribes = new CopyOnWriteArrayList<>();
+  private final List<io.drover.coap.particle.SystemDescribe> systemDescribes = new CopyOnWriteArrayList<>();
+  private final List<String> pings = new CopyOnWriteArrayList<>();
+  private final Map<String, DevicePeer> peers = new ConcurrentHashMap<>();
   private KeyPair serverKey;
   private String host;
   private ParticleDeviceServer server;
@@ -81,7 +87,72 @@ class ParticleDeviceServerTest {
 
       assertTrue(ticked, "no vdev/tick within 25 s; events " + events + "; the device said:\n" + device.log());
       assertTrue(events.contains(deviceId + " vdev/tick=1 CON"), "the first tick carries counter 1, confirmable: " + events);
+      assertTrue(ttls.contains("vdev/tick ttl 60 cf -1"), "no Max-Age: the default TTL; no Content-Format: text: " + ttls);
     }
+  }
+
+  @Test
+  void virtualDeviceDescribesItselfAndAnswersFunctionVariableAndSignalInDeviceOsShapes() throws Exception {
+    String deviceId = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    keys.put(HexFormat.of().formatHex(deviceKey.getPublic().getEncoded()), deviceId);
+
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
+      try {
+        assertTrue(VirtualParticleDevice.await(Duration.ofSeconds(15), () -> !applicationDescribes.isEmpty() && !systemDescribes.isEmpty()
+            && peers.containsKey(deviceId)), "no describe or event within 15 s");
+        assertEquals("{\"f\":[\"setName\"],\"v\":{\"counter\":2,\"name\":4,\"temp\":9}}", applicationDescribes.get(0));
+        assertEquals(6200, systemDescribes.get(0).systemModuleVersion(), "Device OS 6.2.0's module version: " + systemDescribes.get(0));
+        DevicePeer peer = peers.get(deviceId);
+
+        CoapReply called = ParticleCalls.function(peer, "setName", "hello").get(10, TimeUnit.SECONDS);
+        assertEquals(ResponseCode.CHANGED, called.code());
+        assertEquals("5", ParticleCalls.returnValue(called.payload()), "setName returns its argument's length");
+        CoapReply name = ParticleCalls.variable(peer, "name").get(10, TimeUnit.SECONDS);
+        assertEquals("hello", ParticleCalls.value(name.payload(), ParticleCalls.STRING), "the function's argument, kept by the application");
+
+        CoapReply temp = ParticleCalls.variable(peer, "temp").get(10, TimeUnit.SECONDS);
+        assertEquals(ResponseCode.CONTENT, temp.code());
+        assertEquals("21.5", ParticleCalls.value(temp.payload(), ParticleCalls.DOUBLE));
+        CoapReply empty = ParticleCalls.function(peer, "setName", "").get(10, TimeUnit.SECONDS);
+        assertEquals("0", ParticleCalls.returnValue(empty.payload()), "an empty argument is still an option");
+        CoapReply unknown = ParticleCalls.variable(peer, "nothing").get(10, TimeUnit.SECONDS);
+        assertEquals(ResponseCode.NOT_FOUND, unknown.code());
+
+        CoapReply signal = ParticleCalls.signal(peer, true).get(10, TimeUnit.SECONDS);
+        assertTrue(signal.isSuccess(), "signal answered " + signal.code());
+        assertTrue(ParticleCalls.signal(peer, false).get(10, TimeUnit.SECONDS).isSuccess());
+      } catch (AssertionError | java.util.concurrent.ExecutionException e) {
+        throw new AssertionError(e.getMessage() + "\nthe device said:\n" + device.log(), e);
+      }
+    }
+  }
+
+  /**
+   * Device OS sends its keep-alive ping after 25 s without hearing the cloud; the virtual device's tick
+   * every 10 s is acknowledged, so it is heard from, and it need not ping. The session must outlast a
+   * ping interval all the same: one Hello, ticks on both sides of the 25 s mark, and the device never
+   * reconnected. Each ping it sent meanwhile was answered with an empty ACK (a Reset would end its
+   * session and make it shake hands again: a second Hello). The ACK itself: {@link ParticlePingsTest}.
+   */
+  @Test
+  void sessionOutlastsTheKeepAliveInterval() throws Exception {
+    String deviceId = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    keys.put(HexFormat.of().formatHex(deviceKey.getPublic().getEncoded()), deviceId);
+
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
+      boolean ticking = VirtualParticleDevice.await(Duration.ofSeconds(40), () -> tickCount(deviceId) >= 3);
+
+      assertTrue(ticking, "fewer than 3 ticks within 40 s: " + events + "; pings " + pings + "\n" + device.log());
+      assertEquals(1, hellos.size(), "one session for more than 25 s: the device did not reconnect; pings " + pings);
+      assertTrue(device.alive());
+      assertTrue(pings.stream().allMatch(deviceId::equals), "every ping counted for its session's device: " + pings);
+    }
+  }
+
+  private long tickCount(String deviceId) {
+    return events.stream().filter(event -> event.startsWith(deviceId + " vdev/tick=")).count();
   }
 
   @Test
@@ -118,6 +189,30 @@ class ParticleDeviceServerTest {
       @Override
       public CompletionStage<CoapReply> onDescribe(DevicePeer peer, byte[] description) {
         return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.NOT_FOUND));
+      }
+
+      @Override
+      public CompletionStage<CoapReply> onEvent(DevicePeer peer, String name, byte[] data, boolean confirmable, int ttlSeconds, int contentFormat) {
+        peers.put(peer.deviceId(), peer);
+        ttls.add(name + " ttl " + ttlSeconds + " cf " + contentFormat);
+        return onEvent(peer, name, data, confirmable);
+      }
+
+      @Override
+      public CompletionStage<CoapReply> onApplicationDescribe(DevicePeer peer, byte[] json) {
+        applicationDescribes.add(new String(json, java.nio.charset.StandardCharsets.UTF_8));
+        return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+      }
+
+      @Override
+      public CompletionStage<CoapReply> onSystemDescribe(DevicePeer peer, io.drover.coap.particle.SystemDescribe system) {
+        systemDescribes.add(system);
+        return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+      }
+
+      @Override
+      public void onPing(DevicePeer peer) {
+        pings.add(peer.deviceId());
       }
     };
   }

@@ -136,7 +136,7 @@ public final class VirtualParticleDevice implements AutoCloseable {
   /** The device's output so far. */
   public String log() {
     try {
-      return Files.readString(dir.resolve("vdev.log"), StandardCharsets.UTF_8);
+      return new String(Files.readAllBytes(dir.resolve("vdev.log")), StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "(no log: " + e + ")";
     }

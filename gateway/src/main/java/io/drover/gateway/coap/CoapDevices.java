@@ -4,6 +4,7 @@ import io.drover.coap.CertificateRefused;
 import io.drover.coap.CoapReply;
 import io.drover.coap.DevicePeer;
 import io.drover.coap.ParticleHello;
+import io.drover.coap.particle.SystemDescribe;
 import io.drover.gateway.contract.AuthenticatedDevice;
 import io.drover.gateway.contract.CertificateAuthentication;
 import io.drover.gateway.contract.CertificateRefusal;
@@ -129,6 +130,62 @@ final class CoapDevices {
     return reply(peer, session -> Future.succeededFuture(CoapReply.of(ResponseCode.CHANGED)));
   }
 
+  /**
+   * A Particle device's event: its Max-Age is the TTL. Device OS gives data that is not text a
+   * Content-Format (42 binary, 60 CBOR, 65001 JSON as CBOR); an event is text, so that is refused as
+   * {@code malformed_payload} (4.15) instead of stored as bytes it is not.
+   */
+  Future<CoapReply> onParticleEvent(DevicePeer peer, String name, byte[] data, boolean confirmable, int ttlSeconds, int contentFormat) {
+    return reply(peer, session -> (isText(contentFormat)
+        ? session.onEvent(name, Buffer.buffer(data), confirmable, ttlSeconds)
+        : session.<Void>onUnreadableData("event data of Content-Format " + contentFormat + " is not text; only text events are stored"))
+        .map(done -> CoapReply.of(ResponseCode.CHANGED)));
+  }
+
+  /** No Content-Format, text/plain (0) or application/json (50). */
+  private static boolean isText(int contentFormat) {
+    return contentFormat == -1 || contentFormat == 0 || contentFormat == 50;
+  }
+
+  /**
+   * A Particle device's application describe, read as a Drover description ({@link ParticleDescription})
+   * and handed to the session's one describe step; once that took it, the link reads variables in its types.
+   */
+  Future<CoapReply> onParticleApplicationDescribe(DevicePeer peer, byte[] json) {
+    return reply(peer, session -> {
+      ParticleDescription description;
+      try {
+        description = ParticleDescription.read(json);
+      } catch (DeviceFailure malformed) {
+        return session.onUnreadableData(malformed.getMessage());
+      }
+      return session.onDescribe(description.description()).map(done -> {
+        CoapPeerLink link = live.get(session.deviceId());
+        if (link != null && link.session() == session) {
+          link.particleVariables(description.variableTypes());
+        }
+        return CoapReply.of(ResponseCode.CHANGED);
+      });
+    });
+  }
+
+  /**
+   * A Particle device's system describe: Device OS's module version (6200 for 6.2.0) becomes its
+   * {@code system_firmware_version}. A describe without Device OS among its modules changes nothing.
+   */
+  Future<CoapReply> onParticleSystemDescribe(DevicePeer peer, SystemDescribe system) {
+    int version = system.systemModuleVersion();
+    return reply(peer, session -> (version < 0 ? Future.<Void>succeededFuture() : session.onSystemFirmware(Integer.toString(version)))
+        .map(done -> CoapReply.of(ResponseCode.CHANGED)));
+  }
+
+  /** A Particle device's keep-alive ping, answered already: the device was heard (and is online again if it had gone idle). */
+  void onParticlePing(DevicePeer peer) {
+    if (!closed) {
+      sessionOf(peer);
+    }
+  }
+
   /** A Particle device's goodbye ends its session at once (offline), instead of after the idle timeout. */
   Future<CoapReply> onParticleGoodbye(DevicePeer peer) {
     CoapPeerLink link = live.get(DeviceIds.normalize(peer.deviceId()));
@@ -183,7 +240,12 @@ final class CoapDevices {
     }
     CoapPeerLink link = live.get(deviceId);
     if (link == null || link.session().isClosed() || !link.dtlsSessionId().equals(peer.sessionId())) {
+      CoapPeerLink previous = link;
       link = new CoapPeerLink(peer, context, this::forget, wireMeter.adopt(peer.address()));
+      if (previous != null && previous.dtlsSessionId().equals(peer.sessionId())) {
+        // the same DTLS session after an idle close: a Particle device does not describe itself again
+        link.particleVariables(previous.particleVariables());
+      }
       live.put(deviceId, link);
       // once per DTLS session: the certificate it was authenticated with, should the hub revoke it
       byte[] certificate = peer.certificate();

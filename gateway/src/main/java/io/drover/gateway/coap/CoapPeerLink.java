@@ -2,6 +2,7 @@ package io.drover.gateway.coap;
 
 import io.drover.coap.CoapReply;
 import io.drover.coap.DevicePeer;
+import io.drover.coap.ParticleCalls;
 import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
@@ -16,8 +17,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.eclipse.californium.core.coap.CoAP.Code;
 
 /**
@@ -40,6 +43,8 @@ final class CoapPeerLink implements DeviceLink {
   private DevicePeer peer;
   private long lastHeardNanos;
   private LiveSession session;
+  /** A Particle device's variables and their Device OS types, from its application describe: its values are bytes of that type. */
+  private Map<String, Integer> particleVariables = Map.of();
 
   CoapPeerLink(DevicePeer peer, Context context, Consumer<CoapPeerLink> onClosed, WireBytes wireBytes) {
     this.peer = peer;
@@ -63,6 +68,15 @@ final class CoapPeerLink implements DeviceLink {
   void heard(DevicePeer latest) {
     peer = latest;
     lastHeardNanos = System.nanoTime();
+  }
+
+  /** The variables of a Particle device's latest application describe, by Device OS type number. */
+  void particleVariables(Map<String, Integer> types) {
+    particleVariables = types;
+  }
+
+  Map<String, Integer> particleVariables() {
+    return particleVariables;
   }
 
   boolean isIdleSince(long nanos) {
@@ -132,9 +146,15 @@ final class CoapPeerLink implements DeviceLink {
     return true;
   }
 
-  /** {@code POST /f/{name}}, {@code GET /v/{name}}, {@code PUT /s}: a confirmable request over the DTLS session. */
+  /**
+   * {@code POST /f/{name}}, {@code GET /v/{name}}, {@code PUT /s}: a confirmable request over the DTLS
+   * session, in Drover's shapes (section 7.4) or, to a Particle device, in Device OS's ({@link #particleCall}).
+   */
   @Override
   public DeviceCall call(DeviceCommand command) {
+    if (peer.isParticle()) {
+      return particleCall(command);
+    }
     String argument = command.argument() == null ? "" : command.argument();
     CompletableFuture<CoapReply> request = switch (command.kind()) {
       case FUNCTION -> peer.request(Code.POST, "f/" + command.name(), argument.getBytes(StandardCharsets.UTF_8));
@@ -142,10 +162,56 @@ final class CoapPeerLink implements DeviceLink {
       case SIGNAL -> peer.request(Code.PUT, "s", argument.getBytes(StandardCharsets.UTF_8));
       case FIRMWARE_CHECK, FIRMWARE_FLASH, TRACKER_CONFIG_CHECK, EVENT, END_SESSION, DISCONNECT -> throw new IllegalArgumentException("not a device call: " + command.kind());
     };
+    return answered(command, request, CoapReply::text);
+  }
+
+  /**
+   * The same calls to a Particle device ({@link ParticleCalls}): the argument in a Uri-Query, the
+   * function's int32 and the variable's typed bytes read back as the text a Drover device answers with.
+   * A variable is read in the type of the device's describe over this DTLS session.
+   */
+  private DeviceCall particleCall(DeviceCommand command) {
+    String argument = command.argument() == null ? "" : command.argument();
+    switch (command.kind()) {
+      case FUNCTION -> {
+        if (argument.getBytes(StandardCharsets.UTF_8).length > ParticleCalls.MAX_ARGUMENT_BYTES) {
+          return DeviceCall.failed(new DeviceFailure(Kind.PAYLOAD_TOO_LARGE, "the argument is "
+              + argument.getBytes(StandardCharsets.UTF_8).length + " bytes; a Particle device takes " + ParticleCalls.MAX_ARGUMENT_BYTES + " here"));
+        }
+        return answered(command, ParticleCalls.function(peer, command.name(), argument), reply -> ParticleCalls.returnValue(reply.payload()));
+      }
+      case VARIABLE -> {
+        Integer type = particleVariables.get(command.name());
+        if (type == null) {
+          return DeviceCall.failed(new DeviceFailure(Kind.NOT_ALLOWED, "the device has not described a variable " + command.name()
+              + " over this session"));
+        }
+        return answered(command, ParticleCalls.variable(peer, command.name()), reply -> ParticleCalls.value(reply.payload(), type));
+      }
+      case SIGNAL -> {
+        return answered(command, ParticleCalls.signal(peer, "1".equals(argument)), CoapReply::text);
+      }
+      default -> throw new IllegalArgumentException("not a device call: " + command.kind());
+    }
+  }
+
+  /**
+   * The device's answer to a request, back on the link's context: a 2.xx read by {@code read} (an answer
+   * that cannot be read fails NOT_ALLOWED, as any other code does), no answer DEVICE_TIMEOUT.
+   */
+  private DeviceCall answered(DeviceCommand command, CompletableFuture<CoapReply> request, Function<CoapReply, String> read) {
     Promise<String> answer = Promise.promise();
     request.whenComplete((reply, error) -> context.runOnContext(ignored -> {
       if (reply != null && reply.isSuccess()) {
-        answer.tryComplete(command.kind() == DeviceCommand.Kind.SIGNAL ? "" : reply.text());
+        if (command.kind() == DeviceCommand.Kind.SIGNAL) {
+          answer.tryComplete("");
+          return;
+        }
+        try {
+          answer.tryComplete(read.apply(reply));
+        } catch (IllegalArgumentException unreadable) {
+          answer.tryFail(new DeviceFailure(Kind.NOT_ALLOWED, "the device's answer cannot be read: " + unreadable.getMessage()));
+        }
       } else if (reply != null) {
         answer.tryFail(new DeviceFailure(Kind.NOT_ALLOWED, "the device answered " + reply.code() + " " + reply.text()));
       } else if (!request.isCancelled()) {

@@ -6,6 +6,7 @@ import io.drover.coap.DeviceCredentials;
 import io.drover.coap.DevicePeer;
 import io.drover.coap.ParticleHello;
 import io.drover.coap.ParticleRequestHandler;
+import io.drover.coap.particle.SystemDescribe;
 import io.drover.coap.DtlsSessionEvents;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.pipeline.SessionPipeline;
@@ -145,5 +146,25 @@ final class CoapShards implements ParticleRequestHandler, DtlsSessionEvents, Dev
   @Override
   public CompletionStage<CoapReply> onGoodbye(DevicePeer peer) {
     return owner(peer.deviceId()).ask(devices -> devices.onParticleGoodbye(peer));
+  }
+
+  @Override
+  public CompletionStage<CoapReply> onEvent(DevicePeer peer, String name, byte[] data, boolean confirmable, int ttlSeconds, int contentFormat) {
+    return owner(peer.deviceId()).ask(devices -> devices.onParticleEvent(peer, name, data, confirmable, ttlSeconds, contentFormat));
+  }
+
+  @Override
+  public CompletionStage<CoapReply> onApplicationDescribe(DevicePeer peer, byte[] json) {
+    return owner(peer.deviceId()).ask(devices -> devices.onParticleApplicationDescribe(peer, json));
+  }
+
+  @Override
+  public CompletionStage<CoapReply> onSystemDescribe(DevicePeer peer, SystemDescribe system) {
+    return owner(peer.deviceId()).ask(devices -> devices.onParticleSystemDescribe(peer, system));
+  }
+
+  @Override
+  public void onPing(DevicePeer peer) {
+    owner(peer.deviceId()).run(devices -> devices.onParticlePing(peer));
   }
 }

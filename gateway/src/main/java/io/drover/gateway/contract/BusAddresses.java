@@ -40,7 +40,11 @@ public final class BusAddresses {
    */
   public static final String PUBLISH_EVENT = "hub.events.publish";
 
-  /** Send: {@link DeviceDescription} as JSON, the functions and variables a device declared. No reply. */
+  /**
+   * Send: {@link DeviceDescription} as JSON, the functions and variables a device declared; or
+   * {@code {device_id, system_firmware_version}}, the system firmware it runs (a Particle device's
+   * system describe), which leaves its functions and variables alone. No reply.
+   */
   public static final String DESCRIBE = "hub.devices.describe";
 
   /**

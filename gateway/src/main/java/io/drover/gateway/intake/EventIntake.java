@@ -26,6 +26,11 @@ public final class EventIntake {
    * @throws DeviceFailure BAD_TOPIC, NOT_ALLOWED, PAYLOAD_TOO_LARGE or MALFORMED_PAYLOAD, saying why
    */
   public DeviceEvent check(String deviceId, String name, Buffer data) {
+    return check(deviceId, name, data, DeviceEvent.DEFAULT_TTL);
+  }
+
+  /** As {@link #check(String, String, Buffer)}, with the event's TTL in seconds as the device gave it. */
+  public DeviceEvent check(String deviceId, String name, Buffer data, int ttlSeconds) {
     if (!DeviceEvent.isValidName(name, 0)) {
       throw new DeviceFailure(Kind.BAD_TOPIC,
           "event name must be 1 to " + DeviceEvent.MAX_NAME_LENGTH + " characters, none of them control characters");
@@ -46,6 +51,6 @@ public final class EventIntake {
       // valid UTF-8, but no text store (PostgreSQL included) holds it
       throw new DeviceFailure(Kind.MALFORMED_PAYLOAD, "event data must not contain U+0000");
     }
-    return new DeviceEvent(deviceId, name, text, System.currentTimeMillis(), DeviceEvent.DEFAULT_TTL, false);
+    return new DeviceEvent(deviceId, name, text, System.currentTimeMillis(), ttlSeconds, false);
   }
 }

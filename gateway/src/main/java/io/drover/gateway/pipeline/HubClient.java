@@ -88,6 +88,12 @@ public final class HubClient {
     bus.send(BusAddresses.DESCRIBE, description.toJson(), requestOptions);
   }
 
+  /** The system firmware a device runs, on the describe address: a message without {@code functions} leaves those alone. */
+  public void describeSystem(String deviceId, String systemFirmwareVersion) {
+    bus.send(BusAddresses.DESCRIBE, new JsonObject().put("device_id", deviceId).put("system_firmware_version", systemFirmwareVersion),
+        requestOptions);
+  }
+
   /** Hands an event to the hub; the future completes once the hub has written it durably. */
   public Future<Void> publishDurably(DeviceEvent event) {
     return bus.request(BusAddresses.PUBLISH_EVENT, event, eventOptions)

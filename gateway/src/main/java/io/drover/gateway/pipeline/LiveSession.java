@@ -96,13 +96,18 @@ public final class LiveSession implements DeviceSession {
    *     hub again for the overload-retry time
    */
   public Future<Void> onEvent(String name, Buffer data, boolean durable) {
+    return onEvent(name, data, durable, DeviceEvent.DEFAULT_TTL);
+  }
+
+  /** As {@link #onEvent(String, Buffer, boolean)}, with the TTL the device gave the event (a Particle device's Max-Age). */
+  public Future<Void> onEvent(String name, Buffer data, boolean durable, int ttlSeconds) {
     DeviceEvent event;
     try {
       admit();
       if (intake == null) {
         intake = new EventIntake();
       }
-      event = intake.check(deviceId, name, data);
+      event = intake.check(deviceId, name, data, ttlSeconds);
     } catch (DeviceFailure failure) {
       return refused(failure);
     }
@@ -177,6 +182,21 @@ public final class LiveSession implements DeviceSession {
   }
 
   /**
+   * The version of the system firmware the device runs, as its transport reads it (a Particle device's
+   * system describe): shown as the device's {@code system_firmware_version}. Counted against the event
+   * quota, as a description is.
+   */
+  public Future<Void> onSystemFirmware(String systemFirmwareVersion) {
+    try {
+      admit();
+      pipeline.hub().describeSystem(deviceId, systemFirmwareVersion);
+      return Future.succeededFuture();
+    } catch (DeviceFailure failure) {
+      return refused(failure);
+    }
+  }
+
+  /**
    * The handshake ({@code h}, {@code POST /h}). With {@link FirmwareDelivery#PULL} the future carries
    * the answer, once the hub has given the target; with {@link FirmwareDelivery#PUSH} it completes with
    * null as soon as the handshake is read, and the answer follows as a message of its own.
@@ -228,6 +248,11 @@ public final class LiveSession implements DeviceSession {
     } catch (DeviceFailure failure) {
       return refused(failure);
     }
+  }
+
+  /** Event data the transport cannot carry as text (a Particle device's binary or CBOR data): refused as MALFORMED_PAYLOAD. */
+  public <T> Future<T> onUnreadableData(String why) {
+    return refused(new DeviceFailure(Kind.MALFORMED_PAYLOAD, why));
   }
 
   /** A message that is none of the protocol's: refused as BAD_TOPIC. */

@@ -83,6 +83,13 @@ final class DeviceRepository {
         .mapEmpty();
   }
 
+  /** The system firmware version a device reported (a Particle device's system describe); unchanged rows are not rewritten. */
+  Future<Void> systemFirmware(String deviceId, String version) {
+    return pool.preparedQuery("UPDATE devices SET system_firmware_version = $2 WHERE id = $1 AND system_firmware_version IS DISTINCT FROM $2")
+        .execute(Tuple.of(deviceId, version))
+        .mapEmpty();
+  }
+
   /**
    * Applies the latest known connectivity of many devices in one round trip. Null fields leave the
    * stored value; last_heard only moves forward. An update that opened a session makes it the row's

@@ -423,8 +423,11 @@ public final class DevicesVerticle extends VerticleBase {
   /** Keeps what a device declared it has, for the device view and for checking calls before they go out. */
   private void onDescribe(Message<JsonObject> message) {
     JsonObject description = message.body();
-    repository.describe(description.getString("device_id"), description.getJsonArray("functions"), description.getJsonObject("variables"))
-        .onFailure(cause -> LOG.warn("description not stored [device-id: {}, cause: {}]", description.getString("device_id"), cause.getMessage()));
+    String deviceId = description.getString("device_id");
+    Future<Void> stored = description.containsKey("functions")
+        ? repository.describe(deviceId, description.getJsonArray("functions"), description.getJsonObject("variables"))
+        : repository.systemFirmware(deviceId, description.getString("system_firmware_version"));
+    stored.onFailure(cause -> LOG.warn("description not stored [device-id: {}, cause: {}]", deviceId, cause.getMessage()));
   }
 
   /**
