@@ -4,16 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.coap.VirtualParticleDevice;
+import io.drover.hub.compat.ParticleTools;
 import io.drover.hub.devices.DtlsServerKey;
 import io.drover.hub.support.SseClient;
 import io.drover.hub.support.TestNode;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.net.http.HttpResponse;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,6 +89,56 @@ class ParticleDevicesTest {
             .count() >= 2);
         assertTrue(ticksAgain, "no tick after the restart within 25 s; the device said:\n" + restarted.log());
       }
+    }
+  }
+
+  /**
+   * particle-api-js 12, unchanged, calls the virtual device's function, reads its variables and signals
+   * it through the one command dispatch; the node reads the device's describe for what it offers.
+   */
+  @Test
+  void apiJsCallsReadsAndSignalsTheVirtualDeviceAsItsDescribeSays() throws Exception {
+    String deviceId = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    register(deviceId, deviceKey);
+    String owner = node.signUpAndLogIn("particle-" + UUID.randomUUID() + "@example.com", "a long enough password 1");
+    node.claim(deviceId, owner);
+
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
+      boolean described = VirtualParticleDevice.await(Duration.ofSeconds(15), () -> {
+        try {
+          JsonObject shown = new JsonObject(node.get("/v1/devices/" + deviceId, owner).body());
+          return shown.getJsonArray("functions", new JsonArray()).size() == 1 && shown.getString("system_firmware_version") != null;
+        } catch (Exception e) {
+          return false;
+        }
+      });
+      assertTrue(described, "no describe within 15 s: " + node.get("/v1/devices/" + deviceId, owner).body() + "\nthe device said:\n" + device.log());
+
+      ParticleTools.Result run = ParticleTools.run(List.of("node", ParticleTools.requireInstalled("api-js-particle-device.mjs").toString(),
+          "http://127.0.0.1:" + node.httpPort(), deviceId), Map.of("DROVER_TOKEN", owner), 90);
+      Map<String, JsonObject> steps = new HashMap<>();
+      for (String line : run.lines()) {
+        JsonObject step = new JsonObject(line);
+        steps.put(step.getString("step"), step);
+      }
+      String transcript = run.describe() + "\nthe device said:\n" + device.log();
+      assertEquals(0, run.exitCode(), transcript);
+      assertTrue(steps.containsKey("done"), transcript);
+
+      JsonObject shown = steps.get("getDevice");
+      assertEquals(new JsonArray().add("setName"), shown.getJsonArray("functions"));
+      assertEquals(new JsonObject().put("counter", "int").put("name", "string").put("temp", "double"), shown.getJsonObject("variables"));
+      assertEquals("6200", shown.getString("system_firmware_version"), "Device OS 6.2.0's module version, from the system describe");
+      assertEquals(10, steps.get("callFunction").getInteger("return_value"), "setName returns the length of \"bench lamp\"");
+      assertEquals(21.5, steps.get("getVariableTemp").getDouble("result"));
+      assertEquals("bench lamp", steps.get("getVariableName").getString("result"), "the function's argument, as the application kept it");
+      JsonObject counter = steps.get("getVariableCounter");
+      assertTrue(counter.getInteger("second") > counter.getInteger("first"), "the counter counts up: " + counter);
+      assertEquals(new JsonObject().put("step", "signalDevice").put("on", true).put("off", false), steps.get("signalDevice"));
+      JsonObject missing = steps.get("callMissingFunction");
+      assertEquals(404, missing.getInteger("statusCode"), transcript);
+      assertEquals("not_found", missing.getJsonObject("body").getString("error"), "the answer for any device's missing function: " + missing);
     }
   }
 
