@@ -78,4 +78,11 @@ try {
   report('callMissingFunction', failure(error));
 }
 
+try {
+  await particle.callFunction({ deviceId, name: 'setName', argument: 'x'.repeat(256), auth });
+  report('callLongArgument', { statusCode: 200 });
+} catch (error) {
+  report('callLongArgument', failure(error));
+}
+
 report('done', {});

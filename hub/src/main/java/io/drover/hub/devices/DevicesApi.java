@@ -274,6 +274,8 @@ public final class DevicesApi implements ApiFeature {
             case DEVICE_TIMEOUT, UNAVAILABLE -> new ApiException(408, "timed_out", "Timed out: the device did not answer");
             case OVERLOADED -> new ApiException(429, "too_many_requests", "The device has too many requests in flight; try again");
             case NOT_ALLOWED -> new ApiException(404, "device_not_listening", "The device is online but does not take requests");
+            // a limit of the device's transport below the API's own (a Particle device's 255-byte argument)
+            case PAYLOAD_TOO_LARGE -> new ApiException(400, "invalid_request", failure.getMessage());
             default -> new ApiException(404, "device_offline", "Device is not connected");
           });
         });

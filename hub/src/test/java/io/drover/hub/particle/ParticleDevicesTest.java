@@ -139,6 +139,10 @@ class ParticleDevicesTest {
       JsonObject missing = steps.get("callMissingFunction");
       assertEquals(404, missing.getInteger("statusCode"), transcript);
       assertEquals("not_found", missing.getJsonObject("body").getString("error"), "the answer for any device's missing function: " + missing);
+      JsonObject tooLong = steps.get("callLongArgument");
+      assertEquals(400, tooLong.getInteger("statusCode"), "256 bytes: more than one Uri-Query option holds: " + tooLong);
+      assertEquals("invalid_request", tooLong.getJsonObject("body").getString("error"));
+      assertEquals("the argument is 256 bytes; a Particle device takes 255 here", tooLong.getJsonObject("body").getString("error_description"));
     }
   }
 
