@@ -47,6 +47,12 @@ final class CoapDevices {
    * a session. Each leaves with its DTLS session ({@link #sessionEnded}), which the refusal ends.
    */
   private final Set<String> refusedDtlsSessions = new HashSet<>();
+  /**
+   * The variable types of each Particle DTLS session's latest application describe, by DTLS session ID:
+   * Device OS describes itself once per session, and a session that went idle and opens again over the
+   * same DTLS session still reads its variables in them. Each leaves with its DTLS session ({@link #sessionEnded}).
+   */
+  private final Map<String, Map<String, Integer>> particleVariables = new HashMap<>();
   /** Set by {@link #closeAll}: the listener is stopping, so no session opens any more. */
   private boolean closed;
 
@@ -89,6 +95,7 @@ final class CoapDevices {
   /** A session that is still the device's live one ends with its DTLS session. */
   void sessionEnded(String identity, String dtlsSessionId) {
     refusedDtlsSessions.remove(dtlsSessionId);
+    particleVariables.remove(dtlsSessionId);
     CoapPeerLink link = live.get(DeviceIds.normalize(identity));
     if (link != null && link.dtlsSessionId().equals(dtlsSessionId)) {
       link.close("DTLS session ended");
@@ -160,6 +167,7 @@ final class CoapDevices {
         return session.onUnreadableData(malformed.getMessage());
       }
       return session.onDescribe(description.description()).map(done -> {
+        particleVariables.put(peer.sessionId(), description.variableTypes());
         CoapPeerLink link = live.get(session.deviceId());
         if (link != null && link.session() == session) {
           link.particleVariables(description.variableTypes());
@@ -240,11 +248,11 @@ final class CoapDevices {
     }
     CoapPeerLink link = live.get(deviceId);
     if (link == null || link.session().isClosed() || !link.dtlsSessionId().equals(peer.sessionId())) {
-      CoapPeerLink previous = link;
       link = new CoapPeerLink(peer, context, this::forget, wireMeter.adopt(peer.address()));
-      if (previous != null && previous.dtlsSessionId().equals(peer.sessionId())) {
+      Map<String, Integer> described = particleVariables.get(peer.sessionId());
+      if (described != null) {
         // the same DTLS session after an idle close: a Particle device does not describe itself again
-        link.particleVariables(previous.particleVariables());
+        link.particleVariables(described);
       }
       live.put(deviceId, link);
       // once per DTLS session: the certificate it was authenticated with, should the hub revoke it

@@ -75,10 +75,6 @@ final class CoapPeerLink implements DeviceLink {
     particleVariables = types;
   }
 
-  Map<String, Integer> particleVariables() {
-    return particleVariables;
-  }
-
   boolean isIdleSince(long nanos) {
     return lastHeardNanos - nanos < 0;
   }
