@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The DTLS endpoint for Particle devices running Device OS (Gen 3 protocol: DTLS 1.2 and CoAP on UDP
- * 5684). It binds its own address, apart from Drover's CoAPS (docs/architecture.md, "Particle devices:
- * where they connect"), and differs from {@link DeviceServer} only where Device OS needs it to:
+ * 5684). It binds its own address, apart from Drover's CoAPS (docs/architecture.md, "Particle devices",
+ * item 1), and differs from {@link DeviceServer} only where Device OS needs it to:
  * <ul>
  *   <li>one suite, {@code TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8} on secp256r1, raw public keys both ways
  *       (RFC 7250): the device is the one its key was registered to; the node proves itself with the

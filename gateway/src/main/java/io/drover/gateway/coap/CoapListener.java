@@ -49,7 +49,7 @@ public final class CoapListener extends VerticleBase {
 
   /**
    * @param particleHost the address the Particle listener binds on UDP 5684 (docs/architecture.md,
-   *     "Particle devices: where they connect"), or null or blank for none; it needs {@code serverIdentity}
+   *     "Particle devices", item 1), or null or blank for none; it needs {@code serverIdentity}
    */
   public CoapListener(CoapSettings settings, DtlsServerIdentity serverIdentity, SessionPipeline pipeline, String particleHost) {
     this.particleHost = particleHost == null || particleHost.isBlank() ? null : particleHost.trim();
