@@ -28,52 +28,67 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class MapNoticeBrowserTest {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
+  /** The default tiles: OpenStreetMap's. */
+  private static TestNode osmNode;
+  /** No tile server. */
+  private static TestNode gridNode;
   private static HeadlessChromium chromium;
   private static ChromeDriver browser;
 
+  /** The nodes first, then the browser: a node starting beside Chromium's own start is slowed past the blocked-loop limit. */
   @BeforeAll
   static void start() throws Exception {
+    osmNode = TestNode.start();
+    gridNode = TestNode.start("--console.map-tiles=");
     chromium = HeadlessChromium.start(List.of("--host-resolver-rules=MAP tile.openstreetmap.org ~NOTFOUND"));
     browser = chromium.driver();
   }
 
   @AfterAll
   static void stop() throws IOException {
-    if (chromium != null) {
-      chromium.close();
+    try {
+      if (chromium != null) {
+        chromium.close();
+      }
+    } finally {
+      try {
+        if (osmNode != null) {
+          osmNode.close();
+        }
+      } finally {
+        if (gridNode != null) {
+          gridNode.close();
+        }
+      }
     }
   }
 
   @Test
   void openStreetMapTilesAreAttributedToItsContributorsAndTheirFailureSaid() throws Exception {
-    try (TestNode node = TestNode.start()) {
-      openMap(node, "osm-fleet");
-      WebElement attribution = visible(By.cssSelector("[data-role=map-attribution]"));
-      assertEquals("© OpenStreetMap contributors", attribution.getText());
-      assertEquals("https://www.openstreetmap.org/copyright", attribution.findElement(By.tagName("a")).getDomAttribute("href"));
-      WebElement notice = visible(By.cssSelector("[data-role=map-notice]"));
-      assertTrue(notice.getText().startsWith("Map tiles could not be loaded from tile.openstreetmap.org: the devices show over a plain grid."),
-          notice.getText());
-    }
+    openMap(osmNode, "osm-fleet");
+    WebElement attribution = visible(By.cssSelector("[data-role=map-attribution]"));
+    assertEquals("© OpenStreetMap contributors", attribution.getText());
+    assertEquals("https://www.openstreetmap.org/copyright", attribution.findElement(By.tagName("a")).getDomAttribute("href"));
+    WebElement notice = visible(By.cssSelector("[data-role=map-notice]"));
+    assertTrue(notice.getText().startsWith("Map tiles could not be loaded from tile.openstreetmap.org: the devices show over a plain grid."),
+        notice.getText());
   }
 
   @Test
   void noTileServerConfiguredIsSaidOverTheGrid() throws Exception {
-    try (TestNode node = TestNode.start("--console.map-tiles=")) {
-      openMap(node, "gridded-fleet");
-      WebElement notice = visible(By.cssSelector("[data-role=map-notice]"));
-      assertTrue(notice.getText().startsWith("No map tiles: set console.map-tiles (DROVER_CONSOLE_MAP_TILES) to a tile server's URL template"),
-          notice.getText());
-      assertTrue(browser.findElements(By.cssSelector("[data-role=map-attribution]")).isEmpty(), "no tiles, nothing to attribute");
-      assertEquals("0", browser.findElement(By.cssSelector("[data-role=map]")).getDomAttribute("data-marker-count"));
-      assertEquals(List.of(), chromium.consoleErrors(), "errors in the browser console");
+    openMap(gridNode, "gridded-fleet");
+    WebElement notice = visible(By.cssSelector("[data-role=map-notice]"));
+    assertTrue(notice.getText().startsWith("No map tiles: set console.map-tiles (DROVER_CONSOLE_MAP_TILES) to a tile server's URL template"),
+        notice.getText());
+    assertTrue(browser.findElements(By.cssSelector("[data-role=map-attribution]")).isEmpty(), "no tiles, nothing to attribute");
+    assertEquals("0", browser.findElement(By.cssSelector("[data-role=map]")).getDomAttribute("data-marker-count"));
+    assertEquals(List.of(), chromium.consoleErrors(), "errors in the browser console");
 
-      // the geometry, checked where it runs
-      @SuppressWarnings("unchecked")
-      Map<String, Object> result = (Map<String, Object>) browser.executeAsyncScript(GEOMETRY_CHECKS);
-      assertEquals(List.of(), result.get("failures"));
-      assertEquals(12L, result.get("ran"));
-    }
+    // the geometry, checked where it runs
+    @SuppressWarnings("unchecked")
+    Map<String, Object> result = (Map<String, Object>) browser.executeAsyncScript(GEOMETRY_CHECKS);
+    assertEquals(List.of(), result.get("failures"));
+    assertEquals(12L, result.get("ran"));
   }
 
   /** Each check: a name and whether it held; the failures come back with what was computed. */
