@@ -5,6 +5,7 @@
 import { api, CONSOLE_HEADER } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { plural, timeAgo } from '../lib/format.js';
+import { plainError } from '../lib/plain-errors.js';
 
 export const RULES = {
   development: 'Development device: never updated automatically',
@@ -62,7 +63,7 @@ export function productFirmwarePage(main, { params, query, shell }) {
     try {
       versions = await api.firmware(product);
     } catch (failure) {
-      if (alive) replace(listError, failure.message);
+      if (alive) replace(listError, plainError(failure));
       return;
     }
     if (!alive) return;
@@ -84,7 +85,7 @@ export function productFirmwarePage(main, { params, query, shell }) {
           await api.changeRollout(product, rollout.id, name);
           load();
         } catch (failure) {
-          replace(listError, failure.message);
+          replace(listError, plainError(failure));
         }
       },
     }, label);
@@ -134,7 +135,7 @@ export function productFirmwarePage(main, { params, query, shell }) {
       await api.deleteFirmware(product, firmware.version);
       load();
     } catch (failure) {
-      replace(listError, failure.message);
+      replace(listError, plainError(failure));
     }
   }
 
@@ -163,7 +164,7 @@ export function productFirmwarePage(main, { params, query, shell }) {
         dialog.close();
         load();
       } catch (failure) {
-        replace(error, failure.message);
+        replace(error, plainError(failure));
         submit.disabled = false;
       }
     });
@@ -174,35 +175,46 @@ export function productFirmwarePage(main, { params, query, shell }) {
   function openRelease(firmware) {
     const error = h('div', { class: 'form-error', role: 'alert', 'data-role': 'release-error' });
     const asDefault = h('input', { type: 'checkbox', 'data-field': 'product-default', checked: firmware.product_default });
-    const groups = h('input', { class: 'input', 'data-field': 'groups', placeholder: 'beta, field-test', value: firmware.groups.join(', ') });
+    const groupList = h('div', { class: 'release-groups', 'data-role': 'release-groups', role: 'group', 'aria-labelledby': 'release-groups-title' },
+      h('p', { class: 'muted' }, 'Loading the groups…'));
     const batch = h('input', { class: 'input', type: 'number', min: '1', max: '100', 'data-field': 'batch-percent', placeholder: 'all at once' });
-    const impact = h('p', { 'data-role': 'impact', 'aria-live': 'polite' });
+    const impact = h('div', { 'data-role': 'impact', 'aria-live': 'polite' });
     const preview = h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'preview' }, 'Preview impact');
     const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-action': 'confirm-release', disabled: true }, 'Release');
-    const chosenGroups = () => groups.value.split(',').map((g) => g.trim()).filter(Boolean);
+    const chosenGroups = () => [...groupList.querySelectorAll('input[type=checkbox]:checked')].map((box) => box.value);
     const form = h('form', { class: 'dialog-body' },
       h('h2', { class: 'dialog-title', id: 'release-title' }, `Release v${firmware.version}`),
       h('label', {}, asDefault, ' Product default: every device not in a group with a release'),
-      field('Groups (comma separated)', groups),
+      h('div', { class: 'field' }, h('span', { id: 'release-groups-title', class: 'field-label' }, 'Groups'), groupList),
       field('Staged: batch size in % of these devices (empty: all at once)', batch),
       impact, error,
       h('div', { class: 'dialog-actions' },
-        h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => dialog.close() }, 'Cancel'), preview, submit));
-    const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'release-title' }, form);
+        h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'cancel', onclick: () => dialog.close() }, 'Cancel'), preview, submit));
+    const dialog = h('dialog', { class: 'dialog dialog-release', 'aria-labelledby': 'release-title' }, form);
     const changed = () => { submit.disabled = true; replace(impact); };
     asDefault.addEventListener('change', changed);
-    groups.addEventListener('input', changed);
+    groupList.addEventListener('change', changed);
+    showGroups(groupList, firmware.groups);
     preview.addEventListener('click', async () => {
       replace(error);
       try {
-        const answer = await api.releaseImpact(product, firmware.version, asDefault.checked, chosenGroups());
+        const groups = chosenGroups();
+        const answer = await api.releaseImpact(product, firmware.version, asDefault.checked, groups);
         const total = answer.devices.firmware_update.total;
-        const where = [asDefault.checked && 'as the product default', chosenGroups().length && `to ${chosenGroups().join(', ')}`].filter(Boolean);
-        replace(impact, h('strong', { 'data-role': 'impacted-count' }, plural(total, 'device', 'devices')),
-          ` will be updated to v${firmware.version}`, where.length ? ` (${where.join(' and ')})` : ' (this removes its releases)', '.');
+        if (answer.releasable === false) {
+          // the API's own rule (a version must run on a device before its release), said before the click
+          replace(impact, h('div', { class: 'callout callout-warning', 'data-role': 'release-guard' },
+            icon('warning', 'callout-icon'),
+            h('div', {}, plainError({ error: answer.refusal.error, message: answer.refusal.error_description }))));
+          submit.disabled = true;
+          return;
+        }
+        const where = [asDefault.checked && 'as the product default', groups.length && `to ${groups.join(', ')}`].filter(Boolean);
+        replace(impact, h('p', {}, h('strong', { 'data-role': 'impacted-count' }, plural(total, 'device', 'devices')),
+          ` will be updated to v${firmware.version}`, where.length ? ` (${where.join(' and ')})` : ' (this removes its releases)', '.'));
         submit.disabled = false;
       } catch (failure) {
-        replace(error, failure.message);
+        replace(error, plainError(failure));
       }
     });
     dialog.addEventListener('close', () => dialog.remove());
@@ -218,11 +230,34 @@ export function productFirmwarePage(main, { params, query, shell }) {
         dialog.close();
         load();
       } catch (failure) {
-        replace(error, failure.message);
+        replace(error, plainError(failure));
       }
     });
     document.body.append(dialog);
     dialog.showModal();
+  }
+
+  /** The product's groups as checkboxes, those the version is released to ticked. */
+  async function showGroups(list, releasedTo) {
+    let groups;
+    try {
+      groups = (await api.productGroups(product)).groups;
+    } catch (failure) {
+      replace(list, h('p', { class: 'form-error' }, `The groups could not be loaded: ${plainError(failure)}`));
+      return;
+    }
+    if (groups.length === 0) {
+      replace(list, h('p', { class: 'muted', 'data-role': 'no-groups' }, 'This product has no groups. ',
+        h('a', { href: `/products/${encodeURIComponent(product)}/groups` }, 'Make groups'), ' to release to part of the fleet.'));
+      return;
+    }
+    replace(list, groups.map((group) => {
+      const swatch = h('span', { class: 'group-swatch', 'aria-hidden': 'true' });
+      swatch.style.setProperty('background', group.color); // the CSSOM: style attributes are refused by the CSP
+      return h('label', { class: 'checkbox release-group', dataset: { group: group.name } },
+        h('input', { type: 'checkbox', value: group.name, 'data-field': 'group', checked: releasedTo.includes(group.name) }),
+        swatch, h('span', {}, group.name), h('span', { class: 'muted small' }, plural(group.device_count, 'device', 'devices')));
+    }));
   }
 
   load();
@@ -239,7 +274,7 @@ function field(label, input) {
 function targetCard(product, initialDevice) {
   const deviceInput = h('input', { class: 'input input-mono', 'data-field': 'device-id', placeholder: '24-digit device ID', 'aria-label': 'Device ID' });
   const result = h('div', { 'data-role': 'target-result' });
-  const error = h('div', { class: 'form-error', role: 'alert' });
+  const error = h('div', { class: 'form-error', role: 'alert', 'data-role': 'target-error' });
   const lockVersion = h('input', { class: 'input input-sm', type: 'number', min: '1', 'data-field': 'lock-version', 'aria-label': 'Version to lock to' });
   const form = h('form', { class: 'stack-sm' },
     h('div', { class: 'form-footer' }, deviceInput, h('button', { type: 'submit', class: 'btn btn-secondary', 'data-action': 'why' }, 'Show target')));
@@ -262,7 +297,7 @@ function targetCard(product, initialDevice) {
         why.desired_firmware_version && h('button', { type: 'button', class: 'btn btn-ghost btn-sm', 'data-action': 'unlock', 'data-needs': 'manage_firmware', onclick: unlock }, 'Unlock')));
     } catch (failure) {
       replace(result);
-      replace(error, failure.message);
+      replace(error, plainError(failure));
     }
   }
 
@@ -271,7 +306,7 @@ function targetCard(product, initialDevice) {
       await api.lockFirmware(product, deviceInput.value.trim(), Number(lockVersion.value), flash);
       show();
     } catch (failure) {
-      replace(error, failure.message);
+      replace(error, plainError(failure));
     }
   }
 
@@ -280,7 +315,7 @@ function targetCard(product, initialDevice) {
       await api.lockFirmware(product, deviceInput.value.trim(), null, false);
       show();
     } catch (failure) {
-      replace(error, failure.message);
+      replace(error, plainError(failure));
     }
   }
 

@@ -1,18 +1,26 @@
 // A tracker product's Map (console-guide.md, "Map"): the fleet's locations drawn on a canvas in Web
 // Mercator over raster tiles of the configured server (console.map-tiles, in the page's
 // <meta name="drover-map-tiles">). No map library: the Console has no build step and a strict CSP.
-// Tiles that fail to load are simply absent; the graticule underneath is always drawn, so the devices
-// show with no tile server reachable. Markers are plain dots in one canvas pass: 10,000 stay smooth.
+// The graticule underneath is always drawn, so the devices show with no tile server reachable; a
+// notice over the map says why there are no tiles. Markers are plain dots in one canvas pass: 10,000
+// stay smooth. The geometry (projection, bounds, fits, what the details panel leaves visible) is
+// lib/map-geometry.js.
 
 import { api } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { followEvents } from '../lib/event-stream.js';
 import { exactTime } from '../lib/format.js';
+import {
+  MAX_FIT_ZOOM, MAX_ZOOM, MIN_ZOOM, TILE, bounds, fitView, latitudeAt, onCanvas, panToShow, project, visibleArea,
+} from '../lib/map-geometry.js';
+import { plainError } from '../lib/plain-errors.js';
 
-const TILE = 256;
-const MIN_ZOOM = 1;
-const MAX_ZOOM = 18;
-const MAX_LAT = 85.0511287798;
+/** A fit to the fleet stops at this zoom: a lone device shows with its surroundings. */
+const FLEET_MAX_ZOOM = 14;
+/** Pixels kept between a fitted fleet or track and the edges of the visible map. */
+const FIT_PADDING = 30;
+/** Tile servers whose tiles are OpenStreetMap's: their licence asks for this attribution. */
+const OSM_HOSTS = /(^|\.)(tile\.openstreetmap\.(org|de|fr)|openstreetmap\.org)$/;
 /** Pages of locations fetched at once (each up to the API's 1,000). */
 const PARALLEL_PAGES = 4;
 /** Marker positions are exposed for tests and tools only up to this many markers. */
@@ -29,6 +37,7 @@ export function productMapPage(main, { params, shell }) {
   const product = params[0];
   shell.setTrail?.([{ label: 'Products', href: '/products' }, { label: product }, { label: 'Map' }]);
   const tiles = document.querySelector('meta[name="drover-map-tiles"]')?.content ?? '';
+  const tileHost = tiles ? new URL(tiles.replace(/[{}]/g, '')).host : '';
 
   const canvas = h('canvas', { class: 'map-canvas', 'data-role': 'map', 'data-marker-count': '0', 'aria-label': 'Map of the fleet' });
   const summary = h('p', { class: 'page-subtitle', 'data-role': 'map-summary' }, 'Loading…');
@@ -42,6 +51,9 @@ export function productMapPage(main, { params, shell }) {
   const toInput = h('input', { type: 'datetime-local', class: 'input', 'aria-label': 'To', 'data-role': 'map-to', hidden: true });
   const error = h('div', { class: 'form-error', role: 'alert', 'data-role': 'map-error' });
   const details = h('aside', { class: 'map-details card', 'data-role': 'map-details', hidden: true });
+  // why the grid shows without tiles: none configured, or none of them loads
+  const notice = h('div', { class: 'map-notice', role: 'status', 'data-role': 'map-notice', hidden: !!tiles },
+    tiles ? '' : noTilesText());
   const button = (text, label, action, onclick) => h('button', { type: 'button', class: 'btn btn-sm', 'aria-label': label, 'data-action': action, onclick }, text);
 
   main.append(
@@ -65,7 +77,8 @@ export function productMapPage(main, { params, shell }) {
           button('+', 'Zoom in', 'zoom-in', () => zoomAt(view.zoom + 1, canvas.clientWidth / 2, canvas.clientHeight / 2)),
           button('−', 'Zoom out', 'zoom-out', () => zoomAt(view.zoom - 1, canvas.clientWidth / 2, canvas.clientHeight / 2)),
           button('Fit', 'Fit the map to the devices', 'fit', () => { fit(); draw(); })),
-        tiles && h('div', { class: 'map-attribution' }, 'Map tiles: ', new URL(tiles.replace(/[{}]/g, '')).host)),
+        notice,
+        tiles && attribution(tileHost)),
       details));
 
   // the view: top-left corner in world pixels at an integer zoom
@@ -73,21 +86,28 @@ export function productMapPage(main, { params, shell }) {
   let locations = []; // the API's entries plus {lat, lon, time, x, y}, x and y in world pixels at zoom 0
   let shown = [];
   let matches = null; // null: every device; else a Set of device IDs the search found
-  let track = null; // {deviceId, points: [{x, y}]}
+  let track = null; // {deviceId, points: [{x, y}], box: their bounds}
   let selected = null;
+  let fitted = null; // 'fleet' or 'track' while the view is a fit the user has not moved: kept on a resize
   let alive = true;
   let loads = 0;
   const tileCache = new Map();
+  let tilesLoaded = 0;
+  let tilesFailed = 0;
 
-  function project(lat, lon) {
-    const clamped = Math.max(-MAX_LAT, Math.min(MAX_LAT, lat));
-    const sin = Math.sin((clamped * Math.PI) / 180);
-    return {
-      x: ((lon + 180) / 360) * TILE,
-      y: (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)) * TILE,
-    };
-  }
   const scale = () => 2 ** view.zoom;
+  /**
+   * The canvas less what the details panel covers (a panel beside the map, as on a wide window, covers
+   * nothing); measured once per layout (afterLayout forgets it), not in every paint.
+   */
+  let measured = null;
+  const area = () => {
+    if (!measured || measured.width === 0) {
+      measured = visibleArea(canvas.getBoundingClientRect(), details.hidden ? null : details.getBoundingClientRect());
+    }
+    return measured;
+  };
+  const setView = (next) => Object.assign(view, next);
 
   function range() {
     const choice = rangeSelect.value;
@@ -129,7 +149,7 @@ export function productMapPage(main, { params, shell }) {
       if (refit) fit();
       applySearch({ refit: true });
     } catch (failure) {
-      if (alive && mine === loads) error.textContent = `The locations could not be loaded: ${failure.message}`;
+      if (alive && mine === loads) error.textContent = `The locations could not be loaded: ${plainError(failure)}`;
     }
   }
 
@@ -151,7 +171,7 @@ export function productMapPage(main, { params, shell }) {
       for (const lookup of lookups) {
         if (lookup.status === 'fulfilled') for (const device of lookup.value.devices) found.add(device.id);
       }
-      if (lookups[0].status === 'rejected') error.textContent = `Searching device names failed: ${lookups[0].reason.message}`;
+      if (lookups[0].status === 'rejected') error.textContent = `Searching device names failed: ${plainError(lookups[0].reason)}`;
       matches = found;
     }
     applySearch({ refit: true });
@@ -167,26 +187,30 @@ export function productMapPage(main, { params, shell }) {
     draw();
   }
 
-  /** The highest zoom at which every shown device (and the track) fits, centred. */
+  /** The highest zoom at which every shown device fits the visible map, centred in it. */
   function fit() {
-    const points = shown.length ? shown : locations;
-    if (points.length === 0) return;
-    let minX = Infinity; let minY = Infinity; let maxX = -Infinity; let maxY = -Infinity;
-    for (const p of points) {
-      minX = Math.min(minX, p.x); maxX = Math.max(maxX, p.x); minY = Math.min(minY, p.y); maxY = Math.max(maxY, p.y);
-    }
-    const width = canvas.clientWidth || 800;
-    const height = canvas.clientHeight || 500;
-    let zoom = MAX_ZOOM - 4;
-    while (zoom > MIN_ZOOM && ((maxX - minX) * 2 ** zoom > width - 60 || (maxY - minY) * 2 ** zoom > height - 60)) zoom--;
-    view.zoom = zoom;
-    view.left = ((minX + maxX) / 2) * 2 ** zoom - width / 2;
-    view.top = ((minY + maxY) / 2) * 2 ** zoom - height / 2;
+    fitted = 'fleet'; // also before the canvas has a size: the resize that gives it one fits
+    const box = bounds(shown.length ? shown : locations);
+    if (!box || canvas.clientWidth === 0) return;
+    setView(fitView(box, area(), { padding: FIT_PADDING, maxZoom: FLEET_MAX_ZOOM }));
+  }
+
+  /** The track whole in the visible map, with padding, whatever the zoom was (a fleet's or a device's). */
+  function fitTrack() {
+    fitted = track?.box ? 'track' : null;
+    if (!track?.box || canvas.clientWidth === 0) return;
+    setView(fitView(track.box, area(), { padding: FIT_PADDING, maxZoom: MAX_FIT_ZOOM }));
+  }
+
+  /** The selected device's marker kept out from under the details panel and inside the map. */
+  function keepSelectedInView() {
+    if (selected && canvas.clientWidth > 0) setView(panToShow(view, selected, area()));
   }
 
   function zoomAt(zoom, cx, cy) {
     const next = Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, zoom));
     if (next === view.zoom) return;
+    fitted = null;
     const factor = 2 ** (next - view.zoom);
     view.left = (view.left + cx) * factor - cx;
     view.top = (view.top + cy) * factor - cy;
@@ -262,6 +286,15 @@ export function productMapPage(main, { params, shell }) {
     canvas.dataset.markerPoints = exposed.join(';');
     canvas.dataset.zoom = String(view.zoom);
     canvas.dataset.trackPoints = String(track ? track.points.length : 0);
+    // where the track's bounds and the part of the map the details panel leaves visible are, on the canvas
+    const visible = area();
+    canvas.dataset.visibleArea = [visible.left, visible.top, visible.width, visible.height].map(Math.round).join(',');
+    if (track?.box) {
+      const box = onCanvas(track.box, view);
+      canvas.dataset.trackBounds = [box.left, box.top, box.right, box.bottom].map(Math.round).join(',');
+    } else {
+      delete canvas.dataset.trackBounds;
+    }
     canvas.dataset.paintMs = (performance.now() - started).toFixed(1);
   }
 
@@ -296,11 +329,6 @@ export function productMapPage(main, { params, shell }) {
     g.stroke();
   }
 
-  function latitudeAt(worldY) {
-    const n = Math.PI - (2 * Math.PI * worldY) / TILE;
-    return (180 / Math.PI) * Math.atan(Math.sinh(n));
-  }
-
   function drawTiles(g, width, height) {
     const z = view.zoom;
     const count = 2 ** z;
@@ -319,8 +347,21 @@ export function productMapPage(main, { params, shell }) {
     let image = tileCache.get(key);
     if (!image) {
       image = new Image();
-      image.onload = () => alive && draw();
-      image.onerror = () => {}; // absent: the grid shows through
+      image.onload = () => {
+        tilesLoaded++;
+        notice.hidden = true;
+        if (alive) draw();
+      };
+      image.onerror = () => {
+        // absent: the grid shows through, and the notice says why once none has loaded
+        tilesFailed++;
+        if (tilesLoaded === 0) {
+          notice.textContent = `Map tiles could not be loaded from ${tileHost}: the devices show over a plain grid. `
+            + 'Check that the tile server is reachable, or set console.map-tiles to another one.';
+          notice.hidden = false;
+        }
+        canvas.dataset.tilesFailed = String(tilesFailed);
+      };
       image.src = tiles.replace('{z}', z).replace('{x}', x).replace('{y}', y);
       if (tileCache.size > 500) tileCache.delete(tileCache.keys().next().value);
       tileCache.set(key, image);
@@ -354,7 +395,7 @@ export function productMapPage(main, { params, shell }) {
       h('div', { class: 'map-details-head' },
         h('h2', { class: 'card-title' }, 'Device'),
         h('button', { type: 'button', class: 'btn btn-ghost btn-sm', 'aria-label': 'Close', 'data-action': 'close-details',
-          onclick: () => { details.hidden = true; selected = null; track = null; draw(); } }, '×')),
+          onclick: () => { details.hidden = true; selected = null; track = null; afterLayout(); } }, '×')),
       h('dl', { class: 'map-details-list' },
         row('Device ID', h('a', { href: `/devices/${encodeURIComponent(location.device_id)}` }, h('code', {}, location.device_id)), 'detail-id'),
         h('dt', {}, 'Name'), name,
@@ -365,7 +406,7 @@ export function productMapPage(main, { params, shell }) {
       trackButton, trackNote);
     details.hidden = false;
     details.dataset.deviceId = location.device_id;
-    draw();
+    afterLayout();
     try {
       const answer = await api.productDevices(product, { deviceId: location.device_id, per_page: 1 });
       const device = answer.devices.find((d) => d.id === location.device_id);
@@ -388,19 +429,22 @@ export function productMapPage(main, { params, shell }) {
       // oldest first: a LineString, or a Point when the range holds one fix
       const geometry = answer.location.geometry;
       const coordinates = !geometry ? [] : geometry.type === 'Point' ? [geometry.coordinates] : geometry.coordinates;
-      track = { deviceId, points: coordinates.map(([lon, lat]) => project(lat, lon)) };
+      const points = coordinates.map(([lon, lat]) => project(lat, lon));
+      track = { deviceId, points, box: bounds(points) };
+      fitTrack();
       const found = answer.meta.points_found ?? coordinates.length;
       note.textContent = `${coordinates.length} ${coordinates.length === 1 ? 'point' : 'points'}`
         + `${found > coordinates.length ? ` (the latest ${coordinates.length} of ${found})` : ''}`
         + `${dateRange ? '' : ' in the last day'}.`;
       draw();
     } catch (failure) {
-      note.textContent = `The track could not be loaded: ${failure.message}`;
+      note.textContent = `The track could not be loaded: ${plainError(failure)}`;
     }
   }
 
   // pan by dragging; a press that barely moves is a click on a marker
   let drag = null;
+  let dragEnded = false; // the click the browser sends right after a drag's pointerup selects nothing
   canvas.addEventListener('pointerdown', (e) => {
     drag = { x: e.clientX, y: e.clientY, left: view.left, top: view.top, moved: false };
     canvas.setPointerCapture?.(e.pointerId);
@@ -409,14 +453,23 @@ export function productMapPage(main, { params, shell }) {
     if (!drag) return;
     const dx = e.clientX - drag.x;
     const dy = e.clientY - drag.y;
-    if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+    if (Math.abs(dx) + Math.abs(dy) > 3) {
+      drag.moved = true;
+      fitted = null;
+    }
     view.left = drag.left - dx;
     view.top = drag.top - dy;
     draw();
   });
-  canvas.addEventListener('pointerup', () => { drag = null; });
+  canvas.addEventListener('pointerup', () => {
+    if (drag?.moved) {
+      dragEnded = true;
+      setTimeout(() => { dragEnded = false; }); // after that click, which the same input event dispatches
+    }
+    drag = null;
+  });
   canvas.addEventListener('click', (e) => {
-    if (drag?.moved) return;
+    if (dragEnded) return;
     const box = canvas.getBoundingClientRect();
     const hit = markerAt(e.clientX - box.left, e.clientY - box.top);
     if (hit) showDetails(hit);
@@ -475,8 +528,24 @@ export function productMapPage(main, { params, shell }) {
     onState: (state) => { canvas.dataset.live = state; },
   });
 
-  const resize = () => draw();
-  window.addEventListener('resize', resize);
+  // The canvas changes size with the window and when the details panel opens or closes beside it: a
+  // fit is made again for the new size, else the selected marker is kept in view.
+  let size = '';
+  const resized = new ResizeObserver(() => {
+    const now = `${canvas.clientWidth}x${canvas.clientHeight}`;
+    if (now === size) return;
+    size = now;
+    afterLayout();
+  });
+  resized.observe(canvas);
+  /** After the layout changed (a resize, the panel shown or hidden): refit, or keep the selected device in view. */
+  function afterLayout() {
+    measured = null;
+    if (fitted === 'fleet') fit();
+    else if (fitted === 'track') fitTrack();
+    keepSelectedInView();
+    draw();
+  }
 
   draw();
   load({ refit: true });
@@ -484,7 +553,30 @@ export function productMapPage(main, { params, shell }) {
     alive = false;
     stream.close();
     clearTimeout(typing);
-    window.removeEventListener('resize', resize);
+    resized.disconnect();
     if (frame) cancelAnimationFrame(frame);
   };
+}
+
+/** What to tell a user whose Console has no tile server configured. */
+function noTilesText() {
+  return 'No map tiles: set console.map-tiles (DROVER_CONSOLE_MAP_TILES) to a tile server\'s URL template, '
+    + 'such as https://tile.openstreetmap.org/{z}/{x}/{y}.png. The devices show over a plain grid meanwhile.';
+}
+
+/**
+ * The tiles' attribution, bottom right as map licences ask: OpenStreetMap's own words and link for its
+ * tiles, else the configured text (console.map-attribution, in the page's meta tag), else the host.
+ */
+function attribution(host) {
+  const configured = document.querySelector('meta[name="drover-map-attribution"]')?.content?.trim();
+  const el = h('div', { class: 'map-attribution', 'data-role': 'map-attribution' });
+  if (configured) {
+    el.textContent = configured;
+  } else if (OSM_HOSTS.test(host.replace(/:\d+$/, ''))) {
+    el.append('© ', h('a', { href: 'https://www.openstreetmap.org/copyright', target: '_blank', rel: 'noopener' }, 'OpenStreetMap'), ' contributors');
+  } else {
+    el.textContent = `Map tiles: ${host}`;
+  }
+  return el;
 }

@@ -49,6 +49,8 @@ public final class ConsoleRoutes implements ApiFeature {
       + "form-action 'self'; frame-ancestors 'none'";
   /** The Map page reads its tile server from this tag, which the page carries filled in. */
   static final String MAP_TILES_TAG = "<meta name=\"drover-map-tiles\" content=\"\">";
+  /** ... and the tiles' attribution from this one. */
+  static final String MAP_ATTRIBUTION_TAG = "<meta name=\"drover-map-attribution\" content=\"\">";
 
   private final Vertx vertx;
   private final MapTiles mapTiles;
@@ -81,8 +83,9 @@ public final class ConsoleRoutes implements ApiFeature {
     router.route().handler(this::unknownPage);
     return vertx.fileSystem().readFile(WEB_ROOT + "/index.html").map(content -> {
       // MapTiles refuses quotes and angle brackets, so only & needs escaping inside the attribute
-      page = Buffer.buffer(content.toString().replace(MAP_TILES_TAG,
-          MAP_TILES_TAG.replace("content=\"\"", "content=\"" + mapTiles.template().replace("&", "&amp;") + "\"")));
+      page = Buffer.buffer(content.toString()
+          .replace(MAP_TILES_TAG, MAP_TILES_TAG.replace("content=\"\"", "content=\"" + mapTiles.template().replace("&", "&amp;") + "\""))
+          .replace(MAP_ATTRIBUTION_TAG, MAP_ATTRIBUTION_TAG.replace("content=\"\"", "content=\"" + mapTiles.attributionInAttribute() + "\"")));
       pageTag = "\"" + sha256(page.getBytes()) + "\"";
       return null;
     });

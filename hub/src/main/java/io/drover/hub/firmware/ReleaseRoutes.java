@@ -88,13 +88,21 @@ final class ReleaseRoutes {
   }
   /** Particle's rule: a version is released only once it runs on a device of the product (tested first). */
   private Future<Void> requireRunning(ProductScope product, int version) {
+    return refusal(product, version).compose(refused -> refused == null ? Future.succeededFuture() : Future.failedFuture(refused));
+  }
+
+  /**
+   * Why a release of {@code version} would be refused now, or null when it would not: the one place
+   * the rule is written, which the release, a rollout and the impact preview all ask.
+   */
+  private Future<ApiException> refusal(ProductScope product, int version) {
     if (index.runningCounts(product.productId()).getOrDefault(version, 0) > 0) {
       return Future.succeededFuture();
     }
-    return firmware.versionExists(product.productId(), version).compose(exists -> Future.failedFuture(exists
+    return firmware.versionExists(product.productId(), version).map(exists -> exists
         ? new ApiException(400, "firmware_not_running", "Version " + version
             + " must run on at least one device of the product before it is released: flash it to a development device first")
-        : notFound(product, version)));
+        : notFound(product, version));
   }
   /**
    * {@code POST .../firmware/rollouts {version, product_default, groups[], batch_percent, failure_threshold_percent}}:
@@ -155,7 +163,9 @@ final class ReleaseRoutes {
   }
   /**
    * {@code GET /v1/products/:pid/impact?action=edit_groups_for_firmware&firmware_version=V&product_default=true&groups=a,b}:
-   * what the release would do, computed from the targeting index.
+   * what the release would do, computed from the targeting index, and (Drover's addition) whether the
+   * release would be refused now: {@code releasable}, and {@code refusal {status, error, error_description}}
+   * as {@code PUT .../firmware/release} would answer, so a preview never promises what the release refuses.
    */
   private void impact(RoutingContext ctx) {
     ProductScope product = ProductAccess.scope(ctx);
@@ -169,11 +179,22 @@ final class ReleaseRoutes {
     List<String> groups = groupList == null || groupList.isBlank() ? List.of() : List.of(groupList.split(","));
     Releases proposed = index.releases(product.productId()).with(version, asDefault, groups);
     // one pass over the product's devices: ~0.2 s at a million, so off the event loop
-    vertx.executeBlocking(() -> index.impact(product.productId(), proposed, version), false).onFailure(ctx::fail).onSuccess(impacted -> ctx.json(new JsonObject()
-        .put("firmware_version", version)
-        .put("product_default", asDefault)
-        .put("groups", new JsonArray(groups))
-        .put("devices", new JsonObject().put("firmware_update", new JsonObject()
-            .put("total", impacted)
-            .put("by_version", new JsonArray().add(new JsonObject().put("version", version).put("total", impacted)))))));
+    vertx.executeBlocking(() -> index.impact(product.productId(), proposed, version), false)
+        .compose(impacted -> refusal(product, version).map(refused -> {
+          JsonObject answer = new JsonObject()
+              .put("firmware_version", version)
+              .put("product_default", asDefault)
+              .put("groups", new JsonArray(groups))
+              .put("devices", new JsonObject().put("firmware_update", new JsonObject()
+                  .put("total", impacted)
+                  .put("by_version", new JsonArray().add(new JsonObject().put("version", version).put("total", impacted)))))
+              .put("releasable", refused == null);
+          if (refused != null) {
+            answer.put("refusal", new JsonObject().put("status", refused.status()).put("error", refused.error())
+                .put("error_description", refused.getMessage()));
+          }
+          return answer;
+        }))
+        .onFailure(ctx::fail)
+        .onSuccess(ctx::json);
   }}

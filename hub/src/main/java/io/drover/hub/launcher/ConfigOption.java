@@ -110,6 +110,8 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("demo.devices", "0", "Simulated devices to run inside the node (0 to 1000), claimed by the node's first administrator"),
       new ConfigOption("console.map-tiles", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
           "Raster tile URL template of the Console's Map page ({z}/{x}/{y}); its origin is allowed in the Console's CSP img-src. Empty: no tiles, a plain grid"),
+      new ConfigOption("console.map-attribution", "",
+          "The attribution the Map page shows over the tiles, as their licence asks; empty: '© OpenStreetMap contributors' for OpenStreetMap's servers, else the tile server's host"),
       new ConfigOption("accounts.signup", "open", "open: anyone may create an account (never an administrator); closed: nobody signs up, administrators make accounts"),
       new ConfigOption("accounts.refresh-token-lifetime-days", "90", "Days a refresh token can be spent after it was issued; each refresh issues a new one"),
       new ConfigOption("accounts.login-failures-per-account", "5",

@@ -467,7 +467,13 @@ public record NodeConfig(
         throw new ConfigException(key + " must be empty or an http(s) URL template with {z}, {x} and {y}, but "
             + value.source() + " gives '" + value.text() + "'");
       }
-      return tiles;
+      ConfigSources.Value attribution = sources.get("console.map-attribution");
+      MapTiles attributed = tiles.withAttribution(attribution.text());
+      if (attributed == null) {
+        throw new ConfigException("console.map-attribution must be one line of at most " + MapTiles.MAX_ATTRIBUTION + " characters, but "
+            + attribution.source() + " gives '" + attribution.text() + "'");
+      }
+      return attributed;
     }
 
     String databaseUrl(String key) {

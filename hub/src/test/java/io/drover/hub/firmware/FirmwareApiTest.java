@@ -127,13 +127,26 @@ class FirmwareApiTest {
     fleet.device(product, 4, false);
     fleet.announce(product);
 
-    assertError(node.send("PUT", "/v1/products/" + product + "/firmware/release", FirmwareFleet.json("5", true, List.of()), owner),
-        400, "firmware_not_running", "at least one device");
+    // the impact preview says beforehand what the release answers
+    JsonObject preview = new JsonObject(node.get("/v1/products/" + product + "/impact?firmware_version=5&product_default=true", owner).body());
+    assertEquals(false, preview.getBoolean("releasable"), preview.encode());
+    assertEquals(1, preview.getJsonObject("devices").getJsonObject("firmware_update").getInteger("total"), "what it would do, all the same");
+    JsonObject refusal = preview.getJsonObject("refusal");
+    HttpResponse<String> refused = node.send("PUT", "/v1/products/" + product + "/firmware/release", FirmwareFleet.json("5", true, List.of()), owner);
+    assertError(refused, 400, "firmware_not_running", "at least one device");
+    assertEquals(new JsonObject().put("status", 400).put("error", "firmware_not_running")
+        .put("error_description", new JsonObject(refused.body()).getString("error_description")), refusal, "the release's own refusal");
     assertError(node.send("PUT", "/v1/products/" + product + "/firmware/release", FirmwareFleet.json("9", true, List.of()), owner),
         404, "not_found", "no firmware version 9");
+    JsonObject unknown = new JsonObject(node.get("/v1/products/" + product + "/impact?firmware_version=9&product_default=true", owner).body());
+    assertEquals(false, unknown.getBoolean("releasable"));
+    assertEquals("not_found", unknown.getJsonObject("refusal").getString("error"), unknown.encode());
 
     fleet.device(product, 5, true); // a development device runs it: the recommended flow
     fleet.announce(product);
+    JsonObject allowed = new JsonObject(node.get("/v1/products/" + product + "/impact?firmware_version=5&product_default=true", owner).body());
+    assertEquals(true, allowed.getBoolean("releasable"), allowed.encode());
+    assertNull(allowed.getValue("refusal"));
     assertError(node.send("PUT", "/v1/products/" + product + "/firmware/release", FirmwareFleet.json("5", false, List.of("nosuch")), owner),
         400, "invalid_request", "no group nosuch");
     HttpResponse<String> released = node.send("PUT", "/v1/products/" + product + "/firmware/release", FirmwareFleet.json("5", true, List.of()), owner);

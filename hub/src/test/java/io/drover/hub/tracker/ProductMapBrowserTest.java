@@ -1,6 +1,7 @@
 package io.drover.hub.tracker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -42,15 +43,19 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The Map page in headless Chromium against a real node: tiles from a local tile server, markers of
- * locations published over MQTT, search by ID, name and group, a marker's details, its track, and a
- * tracker answering the cmd box's get_loc whose location then appears on the map.
+ * The Map page in headless Chromium against a real node: tiles from a local tile server with its
+ * configured attribution, markers of locations published over MQTT, search by ID, name and group, a
+ * marker's details kept clear of the panel, its track fitted to the map at the fleet's zoom and at a
+ * device's, a tracker answering the cmd box's get_loc whose location then appears on the map, and the
+ * notice once the tile server is gone. MapNoticeBrowserTest covers OpenStreetMap's attribution and no
+ * tile server configured.
  */
 @ExtendWith(VertxExtension.class)
 class ProductMapBrowserTest {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final AtomicInteger TILE_REQUESTS = new AtomicInteger();
+  private static final String ATTRIBUTION = "© Test Tiles contributors";
   private static HttpServer tileServer;
   private static TestNode node;
   private static HeadlessChromium chromium;
@@ -68,7 +73,8 @@ class ProductMapBrowserTest {
       exchange.close();
     });
     tileServer.start();
-    node = TestNode.start("--console.map-tiles=http://127.0.0.1:" + tileServer.getAddress().getPort() + "/tiles/{z}/{x}/{y}.png");
+    node = TestNode.start("--console.map-tiles=http://127.0.0.1:" + tileServer.getAddress().getPort() + "/tiles/{z}/{x}/{y}.png",
+        "--console.map-attribution=" + ATTRIBUTION);
     chromium = HeadlessChromium.start();
     browser = chromium.driver();
   }
@@ -140,6 +146,8 @@ class ProductMapBrowserTest {
       HttpResponse<String> page = node.get("/products/mapped-fleet/map", null);
       assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("")
           .contains("img-src 'self' data: http://127.0.0.1:" + tileServer.getAddress().getPort() + ";"), "the tile origin is allowed");
+      assertEquals(ATTRIBUTION, browser.findElement(By.cssSelector("[data-role=map-attribution]")).getText(), "the configured attribution");
+      assertFalse(browser.findElement(By.cssSelector("[data-role=map-notice]")).isDisplayed(), "tiles load: no notice");
 
       WebElement search = browser.findElement(By.cssSelector("[data-role=map-search]"));
       search.sendKeys("North-Tr");
@@ -153,15 +161,45 @@ class ProductMapBrowserTest {
       search.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
       waitFor("every marker again", () -> "3".equals(map.getDomAttribute("data-marker-count")));
 
+      // a marker at the map's right edge, clicked: the details panel opens beside the map, which
+      // narrows, and the marker stays in view rather than under the panel or cut off
+      String[] northAt = point(map, north.id()).substring(north.id().length() + 1).split(",");
+      Rectangle frame = map.getRect();
+      new Actions(browser).moveToElement(map, 20 - frame.getWidth() / 2, frame.getHeight() / 2 - 20).clickAndHold()
+          .moveByOffset(frame.getWidth() - 80 - Integer.parseInt(northAt[0]), 0).release().perform();
+      // (clear of the zoom buttons in the top right corner)
+      waitFor("the north marker at the right edge", () -> x(point(map, north.id())) > frame.getWidth() - 90);
       clickMarker(map, north.id());
       WebElement details = visible(By.cssSelector("[data-role=map-details]"));
+      waitFor("the map narrowed beside the panel", () -> map.getRect().getWidth() < frame.getWidth());
+      waitFor("the selected marker in the visible map", () -> {
+        int[] area = numbers(map.getDomAttribute("data-visible-area"));
+        String at = point(map, north.id());
+        return !at.isEmpty() && x(at) >= area[0] && x(at) <= area[0] + area[2];
+      });
+      Rectangle mapBox = map.getRect();
+      Rectangle panelBox = details.getRect();
+      int northX = mapBox.getX() + x(point(map, north.id()));
+      assertTrue(northX < panelBox.getX() || northX > panelBox.getX() + panelBox.getWidth(), "the marker is not under the panel");
       waitFor("the name in the details", () -> "north-truck".equals(details.findElement(By.cssSelector("[data-role=detail-name]")).getText()));
       assertEquals(north.id(), details.getDomAttribute("data-device-id"));
       assertEquals("47.622500, -122.347300", details.findElement(By.cssSelector("[data-role=detail-position]")).getText());
       assertEquals("10 m", details.findElement(By.cssSelector("[data-role=detail-accuracy]")).getText());
       assertEquals("99.6%", details.findElement(By.cssSelector("[data-role=detail-battery]")).getText());
+      // Track at the fleet's zoom: the map fits the track
+      browser.findElement(By.cssSelector("[data-action=fit]")).click();
+      waitFor("the fleet's zoom", () -> Integer.parseInt(map.getDomAttribute("data-zoom")) < 10);
       details.findElement(By.cssSelector("[data-action=track]")).click();
       waitFor("the track's three points", () -> "3".equals(map.getDomAttribute("data-track-points")));
+      waitFor("the track fitted to the map", () -> fitsWhole(map));
+      // ... and at a device's zoom, with the track out of sight: fitted again
+      new Actions(browser).moveToElement(map, 0, 0).clickAndHold().moveByOffset(-300, -200).release().perform();
+      for (int i = 0; i < 3; i++) {
+        browser.findElement(By.cssSelector("[data-action=zoom-in]")).click();
+      }
+      waitFor("zoomed in past the track", () -> !fitsWhole(map));
+      details.findElement(By.cssSelector("[data-action=track]")).click();
+      waitFor("the track fitted to the map again", () -> fitsWhole(map));
 
       WebElement range = browser.findElement(By.cssSelector("[data-role=map-range]"));
       new org.openqa.selenium.support.ui.Select(range).selectByValue("day");
@@ -233,6 +271,8 @@ class ProductMapBrowserTest {
       browser.get(url("/products/mapped-fleet/map"));
       WebElement offline = visible(By.cssSelector("[data-role=map]"));
       waitFor("markers without tiles", () -> "4".equals(offline.getDomAttribute("data-marker-count")));
+      WebElement notice = visible(By.cssSelector("[data-role=map-notice]"));
+      assertTrue(notice.getText().startsWith("Map tiles could not be loaded from 127.0.0.1:" + tileServer.getAddress().getPort()), notice.getText());
       chromium.consoleErrors(); // the failed tiles, which the page leaves absent
 
       // the gear icon opens the fleet's tracker settings
@@ -282,6 +322,30 @@ class ProductMapBrowserTest {
     Rectangle box = map.getRect();
     new Actions(browser).moveToElement(map, Integer.parseInt(xy[0]) - box.getWidth() / 2, Integer.parseInt(xy[1]) - box.getHeight() / 2)
         .click().perform();
+  }
+
+  /**
+   * Whether the track's bounds lie inside the part of the map the details panel leaves visible and
+   * fill it as a fit does: more than a third of its width or height (one zoom level more would not fit).
+   */
+  private static boolean fitsWhole(WebElement map) {
+    String bounds = map.getDomAttribute("data-track-bounds");
+    if (bounds == null) {
+      return false;
+    }
+    int[] track = numbers(bounds);
+    int[] area = numbers(map.getDomAttribute("data-visible-area"));
+    boolean inside = track[0] >= area[0] && track[2] <= area[0] + area[2] && track[1] >= area[1] && track[3] <= area[1] + area[3];
+    return inside && (track[2] - track[0] > area[2] / 3 || track[3] - track[1] > area[3] / 3);
+  }
+
+  private static int[] numbers(String commaSeparated) {
+    return Arrays.stream(commaSeparated.split(",")).mapToInt(Integer::parseInt).toArray();
+  }
+
+  /** The x of a marker point {@code id@x,y}. */
+  private static int x(String point) {
+    return point.isEmpty() ? -1 : Integer.parseInt(point.substring(point.indexOf('@') + 1).split(",")[0]);
   }
 
   private static boolean declaresCmd(String token, String deviceId) {
