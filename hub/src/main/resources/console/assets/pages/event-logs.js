@@ -380,7 +380,8 @@ export function eventLogs({ device = null, streamPath = null, product = null }) 
 
   /** Recent stored events go under the live ones; an event both stored and streamed is shown once. */
   function loadHistory() {
-    const loading = product ? api.productHistory(product, { limit: HISTORY }) : api.history({ limit: HISTORY, device: device?.id });
+    const loading = product ? api.productHistory(product, { limit: HISTORY, device: device?.id })
+      : api.history({ limit: HISTORY, device: device?.id });
     loading.then((page) => {
       const shown = new Set(events.map((e) => e.id));
       for (const e of pending) shown.add(e.id);
