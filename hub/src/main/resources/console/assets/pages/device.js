@@ -7,7 +7,6 @@ import { copyText } from '../lib/clipboard.js';
 import { functionList, variableList } from '../lib/device-calls.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { platformName, timeAgo } from '../lib/format.js';
-import { followStatus } from '../lib/live.js';
 import { session } from '../lib/session.js';
 import { confirmUnclaim, liveIndicator, statusBadge } from '../lib/ui.js';
 import { eventLogs } from './event-logs.js';
@@ -336,10 +335,14 @@ export function devicePage(main, { params, shell, navigate }) {
         h('p', { class: 'muted card-lead' }, 'Events this device publishes, as they arrive.')));
     return {
       el: h('section', { class: 'card', 'aria-labelledby': 'device-events-title', 'data-role': 'device-events' }, header, body),
-      /** Opens the view once the device's ID is known (a page opened by the device's name learns it first). */
-      open() {
+      /**
+       * Opens the view once the device's ID is known (a page opened by the device's name learns it first).
+       * Its stream is the page's only one: the device's spark/status comes through it too (a browser
+       * gives a host six connections).
+       */
+      open(hooks) {
         if (view) return;
-        view = eventLogs({ device });
+        view = eventLogs({ device, ...hooks });
         header.append(view.live);
         replace(body, view.el);
       },
@@ -360,18 +363,21 @@ export function devicePage(main, { params, shell, navigate }) {
     }
   }
 
-  let stream = null;
   load().then(() => {
     if (!alive) return;
-    eventsCard.open();
     // the stream is per device ID; a page opened by the device's name learns the ID first
-    stream = followStatus(`/v1/devices/${encodeURIComponent(device.id)}/events/spark/status`, {
-      onStatus,
+    eventsCard.open({
+      onEvent(event) {
+        if (event.name === 'spark/status' && (event.data === 'online' || event.data === 'offline')) {
+          onStatus(event.coreid, event.data === 'online', event.published_at);
+        }
+      },
       onState(state) {
         if (state !== 'live') {
           live.set(state);
           return;
         }
+        // (re)opened: what changed while it was not open shows
         load().then(() => live.set('live')).catch(() => live.set('live'));
       },
     });
@@ -390,7 +396,6 @@ export function devicePage(main, { params, shell, navigate }) {
   return () => {
     alive = false;
     clearTimeout(describeTimer);
-    stream?.close();
     eventsCard.close();
   };
 }
