@@ -149,6 +149,32 @@ class ProductDeviceCallsApiTest {
     assertEquals(200, ticket.statusCode(), "the Console opens it with a stream ticket: " + ticket.body());
   }
 
+  @Test
+  void devicesJoiningRenamedAndLeavingAreToldOnTheProductsStreamOnly(Vertx vertx) throws Exception {
+    DeviceIdentity identity = node.provisionDevice();
+    try (SseClient productStream = SseClient.open(vertx, node.httpPort(), "/v1/products/" + product + "/events/drover", viewer);
+         SseClient adminsOwn = SseClient.open(vertx, node.httpPort(), "/v1/devices/events/drover", admin);
+         SseClient otherProduct = SseClient.open(vertx, node.httpPort(), "/v1/products/" + ProductDeviceCallsApiTest.otherProduct + "/events/drover",
+             outsider)) {
+      importInto(product, identity.id());
+      SseClient.Event added = productStream.awaitEvent(e -> e.name().equals("drover/device/added")
+          && new JsonObject(e.data().getString("data")).getJsonArray("device_ids").contains(identity.id()), WAIT);
+      assertEquals(1, new JsonObject(added.data().getString("data")).getInteger("count"));
+      assertEquals(product, added.data().getInteger("productID"));
+
+      HttpResponse<String> renamed = node.send("PUT", "/v1/products/" + product + "/devices/" + identity.id(), "{\"name\":\"kiln-3\"}", admin);
+      assertEquals(200, renamed.statusCode(), renamed.body());
+      productStream.awaitEvent(e -> e.name().equals("drover/device/renamed")
+          && "kiln-3".equals(new JsonObject(e.data().getString("data")).getString("name")), WAIT);
+      assertEquals(200, node.send("DELETE", "/v1/products/" + product + "/devices/" + identity.id(), null, admin).statusCode());
+      productStream.awaitEvent(e -> e.name().equals("drover/device/removed")
+          && identity.id().equals(new JsonObject(e.data().getString("data")).getString("device_id")), WAIT);
+
+      assertEquals(List.of(), adminsOwn.events(), "a product's notices are on no account's stream, its administrator's neither");
+      assertEquals(List.of(), otherProduct.events(), "nor on another product's");
+    }
+  }
+
   private static DeviceIdentity inProduct() throws Exception {
     DeviceIdentity identity = node.provisionDevice();
     importInto(product, identity.id());
