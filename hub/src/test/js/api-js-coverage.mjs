@@ -110,6 +110,10 @@ await call(D, 'signalDevice', null, ['id', 'signaling'], () => particle.signalDe
 await call(D, 'getVariable', null, ['name', 'result', 'coreInfo'], () => particle.getVariable({ deviceId: f.online, name: 'temp', auth }));
 await call(D, 'callFunction', null, ['id', 'name', 'connected', 'return_value'],
   () => particle.callFunction({ deviceId: f.online, name: 'led', argument: 'on', auth }));
+await call(D, 'getVariable', 'product', ['name', 'result', 'coreInfo'],
+  () => particle.getVariable({ deviceId: f.productOnline, name: 'batt', product, auth }));
+await call(D, 'callFunction', 'product', ['id', 'name', 'connected', 'return_value'],
+  () => particle.callFunction({ deviceId: f.productOnline, name: 'blink', argument: '3', product, auth }));
 await call(D, 'addDeviceToProduct', null, ['updated', 'updatedDeviceIds', 'existingDeviceIds', 'nonmemberDeviceIds', 'invalidDeviceIds'],
   () => particle.addDeviceToProduct({ deviceId: f.importable, product, auth }));
 await call(D, 'markAsDevelopmentDevice', null, ['id', 'development'],

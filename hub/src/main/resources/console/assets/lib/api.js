@@ -82,12 +82,17 @@ export const api = {
   rename: (id, name) => request(`/v1/devices/${path(id)}`, { method: 'PUT', json: { name } }),
   saveNotes: (id, notes) => request(`/v1/devices/${path(id)}`, { method: 'PUT', json: { notes } }),
   unclaim: (id) => request(`/v1/devices/${path(id)}`, { method: 'DELETE' }),
+  /** {online, ok}: from the cloud's record of the device's session (docs/api.md, "Devices: the differences"). */
+  ping: (id) => request(`/v1/devices/${path(id, 'ping')}`, { method: 'PUT' }),
+  /** Starts (true) or stops the device's rainbow LED; the answer's `signaling` says which. */
+  signal: (id, on) => request(`/v1/devices/${path(id)}`, { method: 'PUT', json: { signal: on ? '1' : '0' } }),
   call: (id, fn, arg) => request(`/v1/devices/${path(id, fn)}`, { method: 'POST', json: { arg } }),
   read: (id, variable) => request(`/v1/devices/${path(id, variable)}`),
   history: ({ limit = 200, device } = {}) => request(`/v1/history/events?${new URLSearchParams(
     device ? { limit, device } : { limit })}`),
   /** A product's stored events, newest first: its devices' while in it, and those published as the product. */
-  productHistory: (product, { limit = 200 } = {}) => request(`/v1/products/${path(product)}/history/events?${new URLSearchParams({ limit })}`),
+  productHistory: (product, { limit = 200, device } = {}) => request(`/v1/products/${path(product)}/history/events?${new URLSearchParams(
+    device ? { limit, device } : { limit })}`),
   /** A ticket that opens the event stream at `path` once, within a minute (live.js: EventSource cannot send the token). */
   streamTicket: (path) => request('/v1/events/stream_tickets', { method: 'POST', json: { path } }),
   publish: (name, data, isPrivate) => request('/v1/devices/events', {
@@ -149,6 +154,8 @@ export const api = {
     return request(`/v1/products/${path(product)}/devices`, { method: 'POST', multipart: data });
   },
   productDevice: (product, id) => request(`/v1/products/${path(product)}/devices/${path(id)}`),
+  productCall: (product, id, fn, arg) => request(`/v1/products/${path(product)}/devices/${path(id, fn)}`, { method: 'POST', json: { arg } }),
+  productRead: (product, id, variable) => request(`/v1/products/${path(product)}/devices/${path(id, variable)}`),
   updateProductDevice: (product, id, changes) => request(`/v1/products/${path(product)}/devices/${path(id)}`, { method: 'PUT', json: changes }),
   removeProductDevice: (product, id) => request(`/v1/products/${path(product)}/devices/${path(id)}`, { method: 'DELETE' }),
   groupProductDevices: (product, devices, add, remove) => request(`/v1/products/${path(product)}/devices`, {

@@ -10,14 +10,27 @@ import { session } from './session.js';
 const RETRY_MS = 3000;
 
 /**
+ * The cloud's notices on an account's stream (a claim, rename, unclaim) and a product's (devices added,
+ * removed, renamed): docs/api.md, "Device notices".
+ */
+const NOTICES = ['drover/device/claimed', 'drover/device/renamed', 'drover/device/unclaimed', 'drover/device/added',
+  'drover/device/removed'];
+/** The stream's filter when notices are followed: one OR of event names, so no other event crosses the wire. */
+const STATUS_AND_NOTICES = 'event:spark/status event:drover/device/';
+
+/**
  * Follows `spark/status` on `streamPath` (for example /v1/devices/events/spark/status).
  *
  * @param onStatus (deviceId, online, publishedAt) for each online/offline event
  * @param onState ('connecting' | 'live' | 'reconnecting') as the stream's state changes; 'live' comes
  *     on every (re)open, the moment to resynchronise whatever might have been missed while closed
+ * @param onNotice optional (name, data) for each device notice (`drover/device/claimed`, `renamed`,
+ *     `unclaimed`, `added`, `removed`; data as the API documents it); given, `streamPath` is a whole
+ *     stream (/v1/devices/events, /v1/products/:p/events) and the server filters it to the status
+ *     events and the notices
  * @returns {{close(): void}} closing stops the stream and any retry
  */
-export function followStatus(streamPath, { onStatus, onState }) {
+export function followStatus(streamPath, { onStatus, onState, onNotice }) {
   let source = null;
   let retry = null;
   let closed = false;
@@ -42,7 +55,9 @@ export function followStatus(streamPath, { onStatus, onState }) {
       return;
     }
     if (closed || mine !== attempt) return;
-    const stream = new EventSource(`${streamPath}?stream_ticket=${encodeURIComponent(ticket)}`);
+    const query = new URLSearchParams({ stream_ticket: ticket });
+    if (onNotice) query.set('filter', STATUS_AND_NOTICES);
+    const stream = new EventSource(`${streamPath}?${query}`);
     source = stream;
     stream.addEventListener('open', () => onState('live'));
     stream.addEventListener('error', () => {
@@ -64,6 +79,18 @@ export function followStatus(streamPath, { onStatus, onState }) {
         onStatus(payload.coreid, payload.data === 'online', payload.published_at);
       }
     });
+    if (onNotice) {
+      for (const name of NOTICES) {
+        stream.addEventListener(name, (event) => {
+          try {
+            const notice = JSON.parse(JSON.parse(event.data).data);
+            if (notice && typeof notice === 'object') onNotice(name, notice);
+          } catch {
+            // not a notice of ours: ignored
+          }
+        });
+      }
+    }
   };
 
   // A page leaving for the back-forward cache keeps its stream open unless told otherwise, and a

@@ -1,5 +1,7 @@
 // Devices: the account's devices with their type, last connection and live online status; rename
-// inline, unclaim, and claim a new one by its ID.
+// inline, unclaim, and claim a new one by its ID. The list follows the account's stream: online and
+// offline, and the cloud's notices of claims, renames and unclaims made elsewhere (the CLI, another
+// tab, a device reporting a claim code, the demo fleet).
 
 import { api } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
@@ -10,6 +12,8 @@ import { confirmUnclaim, liveIndicator, statusBadge } from '../lib/ui.js';
 /** Rows drawn at once: the list arrives whole, the page shows a slice so the DOM stays small. */
 const PAGE_SIZE = 50;
 const NAME_RULE = 'Use 1 to 63 letters, digits, _ or -.';
+/** A burst of claims (the demo fleet's, an import) is one reload of the list. */
+const RESYNC_DELAY_MS = 300;
 
 export function devicesPage(main, { shell }) {
   shell.setTrail([{ label: 'Devices' }]);
@@ -26,6 +30,7 @@ export function devicesPage(main, { shell }) {
   let syncShown = 0;
   let filter = '';
   let page = 0;
+  let resyncTimer = null;
 
   const live = liveIndicator();
   const summary = h('p', { class: 'page-subtitle' }, 'Loading your devices…');
@@ -258,7 +263,11 @@ export function devicesPage(main, { shell }) {
     statusLog.push(event);
     if (statusLog.length > 500) statusLog.shift();
     const device = devices.get(id);
-    if (!device) return;
+    if (!device) {
+      // the account's stream carries only its own devices: one the list lacks is newly claimed
+      resyncSoon();
+      return;
+    }
     applyStatus(device, event);
     const drawn = rows.get(id);
     if (drawn) {
@@ -268,12 +277,36 @@ export function devicesPage(main, { shell }) {
     updateSummary();
   }
 
+  function resyncSoon() {
+    clearTimeout(resyncTimer);
+    resyncTimer = setTimeout(() => sync().catch(() => {}), RESYNC_DELAY_MS);
+  }
+
+  /** A claim, rename or unclaim, wherever it was made (docs/api.md, "Device notices"). */
+  function onNotice(name, notice) {
+    const device = devices.get(notice.device_id);
+    if (name === 'drover/device/renamed' && device) {
+      device.name = notice.name;
+      const drawn = rows.get(device.id);
+      // a rename typed in this row wins over one made elsewhere until it is saved or cancelled
+      if (drawn && !drawn.nameCell.querySelector('form')) showName(drawn.nameCell, device);
+    } else if (name === 'drover/device/unclaimed') {
+      if (device) {
+        devices.delete(device.id);
+        render();
+      }
+    } else if (name === 'drover/device/claimed' || !device) {
+      resyncSoon();
+    }
+  }
+
   // The list first, for a quick first paint; every time the stream (re)opens, the list again, since
   // a change may have happened while the stream was not yet, or no longer, open. The indicator says
   // "Live" only once that resync is done.
   sync().catch((failure) => showLoadError(failure));
-  const stream = followStatus('/v1/devices/events/spark/status', {
+  const stream = followStatus('/v1/devices/events', {
     onStatus,
+    onNotice,
     onState(state) {
       if (state !== 'live') {
         live.set(state);
@@ -291,6 +324,7 @@ export function devicesPage(main, { shell }) {
 
   return () => {
     alive = false;
+    clearTimeout(resyncTimer);
     stream.close();
   };
 }

@@ -41,9 +41,12 @@ export function eventsPage(main, { shell }) {
  * @param product the ID or slug of the product whose stream this is (its Logs page), or null: then the
  *     stored history is the product's, there is no Publish (that one is the account's), device names are
  *     looked up in the product one device at a time, and the detail shows the device's owner and firmware version
+ * @param onEvent optional, each event as it arrives (paused or not): a page that shows this view need not
+ *     open a stream of its own (the device page follows its device's spark/status here)
+ * @param onState optional, the stream's state as live.js and event-stream.js name it
  * @returns {{el: Element, live: Element, close(): void}}
  */
-export function eventLogs({ device = null, streamPath = null, product = null }) {
+export function eventLogs({ device = null, streamPath = null, product = null, onEvent = null, onState = null }) {
   let filter = parseFilter('');
   let events = [];            // newest first, at most MAX_ROWS: what the list can show
   let pending = [];           // arrived, not drawn yet
@@ -380,7 +383,8 @@ export function eventLogs({ device = null, streamPath = null, product = null }) 
 
   /** Recent stored events go under the live ones; an event both stored and streamed is shown once. */
   function loadHistory() {
-    const loading = product ? api.productHistory(product, { limit: HISTORY }) : api.history({ limit: HISTORY, device: device?.id });
+    const loading = product ? api.productHistory(product, { limit: HISTORY, device: device?.id })
+      : api.history({ limit: HISTORY, device: device?.id });
     loading.then((page) => {
       const shown = new Set(events.map((e) => e.id));
       for (const e of pending) shown.add(e.id);
@@ -405,7 +409,16 @@ export function eventLogs({ device = null, streamPath = null, product = null }) 
   if (product) loadHistory();
   else refreshNames().then(loadHistory);
   const path = streamPath ?? (device ? `/v1/devices/${encodeURIComponent(device.id)}/events` : '/v1/devices/events');
-  const stream = followEvents(path, { onEvent: arrive, onState: (state) => live.set(state) });
+  const stream = followEvents(path, {
+    onEvent(event) {
+      onEvent?.(event);
+      arrive(event);
+    },
+    onState(state) {
+      live.set(state);
+      onState?.(state);
+    },
+  });
   showCount();
 
   return {

@@ -1,12 +1,16 @@
 // One device of a product (/products/:id/devices/:deviceId): its details, firmware running, targeted
 // and locked (and why), and the actions: rename, lock / unlock / flash now to a version of the product's
 // firmware list, its groups from the product's groups, the development flag, removal from the product.
+// Its functions (for the roles that operate devices) and variables (for every role), called through
+// the product's routes, and its live events from the product's stream narrowed to it.
 // Controls carry data-needs: the shell hides those the caller's role may not use.
 
 import { api } from '../lib/api.js';
+import { functionList, variableList } from '../lib/device-calls.js';
 import { h, replace } from '../lib/dom.js';
 import { exactTime, platformName, timeAgo } from '../lib/format.js';
 import { statusBadge } from '../lib/ui.js';
+import { eventLogs } from './event-logs.js';
 import { RULES } from './product-firmware.js';
 
 export function productDevicePage(main, { params, shell, navigate }) {
@@ -14,6 +18,7 @@ export function productDevicePage(main, { params, shell, navigate }) {
   const base = `/products/${encodeURIComponent(product)}`;
   shell.setTrail([{ label: 'Products', href: '/products' }, { label: product, href: `${base}/devices` }, { label: deviceId }]);
   let alive = true;
+  let events = null;
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading the device…'));
   const error = h('div', { class: 'form-error', role: 'alert', 'data-role': 'device-error' });
   main.append(h('div', { class: 'page-header' },
@@ -25,7 +30,9 @@ export function productDevicePage(main, { params, shell, navigate }) {
         // the target may not be known yet (a device imported a moment ago): the rest of the page still shows
         api.productDevice(product, deviceId), api.firmwareTarget(product, deviceId).catch(() => ({})),
         api.firmware(product), api.productGroups(product)]);
-      if (alive) draw(device, target, firmware, groups.groups ?? groups);
+      if (!alive) return;
+      draw(device, target, firmware, groups.groups ?? groups);
+      if (!events) openEvents(device);
     } catch (failure) {
       if (alive) replace(body, h('div', { class: 'callout callout-error', role: 'alert' }, failure.message));
     }
@@ -48,7 +55,8 @@ export function productDevicePage(main, { params, shell, navigate }) {
     const details = h('section', { class: 'card settings-card', 'aria-labelledby': 'details-title' },
       h('h2', { id: 'details-title', class: 'card-title' }, 'Details'),
       h('dl', { class: 'details details-left', 'data-role': 'device-details' },
-        h('dt', {}, 'Device ID'), h('dd', { class: 'mono', 'data-role': 'device-id' }, device.id),
+        h('dt', {}, 'Device ID'), h('dd', { class: 'mono' },
+          h('code', { class: 'device-id device-id-whole', title: device.id, 'data-role': 'device-id' }, device.id)),
         h('dt', {}, 'Status'), h('dd', {}, online.el),
         h('dt', {}, 'Serial number'), h('dd', {}, device.serial_number ?? '—'),
         h('dt', {}, 'Platform'), h('dd', {}, platformName(device.platform_id)),
@@ -109,7 +117,21 @@ export function productDevicePage(main, { params, shell, navigate }) {
       }
     });
 
-    replace(body, details,
+    const calls = [
+      h('section', { class: 'card', 'aria-labelledby': 'functions-title', 'data-needs': 'operate_devices', 'data-role': 'functions' },
+        h('header', { class: 'card-header' },
+          h('h2', { id: 'functions-title', class: 'card-title' }, 'Functions'),
+          h('p', { class: 'muted card-lead' }, 'Call a function the firmware registered, with an optional argument.')),
+        h('div', { class: 'card-body' },
+          functionList(device.functions ?? [], (fn, argument) => api.productCall(product, device.id, fn, argument)))),
+      h('section', { class: 'card', 'aria-labelledby': 'variables-title', 'data-role': 'variables' },
+        h('header', { class: 'card-header' },
+          h('h2', { id: 'variables-title', class: 'card-title' }, 'Variables'),
+          h('p', { class: 'muted card-lead' }, 'Read the current value of a variable the firmware exposes.')),
+        h('div', { class: 'card-body' },
+          variableList(device.variables ?? {}, (variable) => api.productRead(product, device.id, variable))))];
+
+    replace(body, details, ...calls,
       h('section', { class: 'card settings-card', 'aria-labelledby': 'actions-title' },
         h('h2', { id: 'actions-title', class: 'card-title' }, 'Actions'),
         rename, firmwareActions, groupBoxes,
@@ -117,8 +139,23 @@ export function productDevicePage(main, { params, shell, navigate }) {
           h('label', { for: 'development', class: 'check' }, development, ' Development device'), remove)));
   }
 
+  /** The device's events, once: the actions redraw the rest of the page, never the stream. */
+  function openEvents(device) {
+    events = eventLogs({
+      device, product, streamPath: `/v1/products/${encodeURIComponent(product)}/devices/${encodeURIComponent(device.id)}/events`,
+    });
+    main.append(h('section', { class: 'card', 'aria-labelledby': 'device-events-title', 'data-role': 'device-events' },
+      h('header', { class: 'card-header card-header-row' },
+        h('div', {},
+          h('h2', { id: 'device-events-title', class: 'card-title' }, 'Events'),
+          h('p', { class: 'muted card-lead' }, 'Events this device publishes in the product, as they arrive.')),
+        events.live),
+      h('div', { class: 'card-body' }, events.el)));
+  }
+
   load();
   return () => {
     alive = false;
+    events?.close();
   };
 }

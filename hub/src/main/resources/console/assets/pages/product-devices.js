@@ -1,13 +1,18 @@
 // A product's devices: the server searches, sorts and pages (a product may hold a million devices, so
 // the page never holds more than one page of them); import a .txt file of IDs and see the four
 // outcomes; select devices to add them to a group or take them out of one; the development flag;
-// remove a device from the product.
+// remove a device from the product. The page shown stays current from the product's stream: online
+// and offline in place, renames in place, and the page again when devices join or leave the product.
 
 import { api } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { plural, timeAgo } from '../lib/format.js';
+import { followStatus } from '../lib/live.js';
+import { liveIndicator, statusBadge } from '../lib/ui.js';
 
 const PER_PAGE = 25;
+/** Devices joining or leaving in a burst (an import) reload the page once. */
+const RELOAD_DELAY_MS = 300;
 const SEARCH_FIELDS = [
   ['deviceName', 'Name'],
   ['deviceId', 'Device ID'],
@@ -28,6 +33,10 @@ export function productDevicesPage(main, { params, shell }) {
   /** The IDs ticked on the current page; a new page, search or sort clears them. */
   const selected = new Set();
   let groups = [];
+  /** id -> {device, badge, nameLink, timeCell}: the rows of the page shown, for the stream's updates */
+  const shown = new Map();
+  let reloadTimer = null;
+  const live = liveIndicator();
   let requests = 0;
 
   const summary = h('p', { class: 'page-subtitle', 'data-role': 'device-total' }, 'Loading…');
@@ -48,7 +57,7 @@ export function productDevicesPage(main, { params, shell }) {
       h('div', {},
         h('h1', { class: 'page-title', tabindex: '-1' }, 'Devices'),
         summary),
-      h('div', { class: 'page-actions' }, importButton)),
+      h('div', { class: 'page-actions' }, live.el, importButton)),
     h('div', { class: 'toolbar fleet-toolbar' },
       fieldSelect,
       h('div', { class: 'search' }, icon('search', 'search-icon'), search),
@@ -137,6 +146,7 @@ export function productDevicesPage(main, { params, shell }) {
         box.dispatchEvent(new Event('change'));
       }
     });
+    shown.clear();
     const rows = devices.map((device) => {
       const box = h('input', { type: 'checkbox', class: 'checkbox', 'aria-label': `Select ${device.name ?? device.id}` });
       boxes.push(box);
@@ -174,10 +184,14 @@ export function productDevicesPage(main, { params, shell }) {
         'aria-label': `Remove ${device.name ?? device.id} from the product`,
       }, 'Remove');
       remove.addEventListener('click', () => confirmRemove(product, device, () => load()));
+      const badge = statusBadge(device.online);
+      const nameLink = h('a', { class: 'device-name', href: `/products/${encodeURIComponent(product)}/devices/${encodeURIComponent(device.id)}` },
+        device.name ?? 'Unnamed');
+      const timeCell = h('td', { class: 'col-time' }, timeAgo(device.last_heard));
+      shown.set(device.id, { device, badge, nameLink, timeCell });
       return h('tr', { dataset: { deviceId: device.id } },
         h('td', {}, box),
-        h('td', { class: 'cell-name' }, h('a', { class: 'device-name', href: `/products/${encodeURIComponent(product)}/devices/${encodeURIComponent(device.id)}` },
-          device.name ?? 'Unnamed')),
+        h('td', { class: 'cell-name' }, nameLink),
         h('td', { class: 'col-id' }, h('code', { class: 'device-id' }, device.id)),
         h('td', {}, device.serial_number ?? ''),
         h('td', { 'data-role': 'groups' }, device.groups.map((name) => groupChip(name, groups))),
@@ -186,7 +200,8 @@ export function productDevicesPage(main, { params, shell }) {
           href: `/products/${encodeURIComponent(product)}/firmware?device=${encodeURIComponent(device.id)}`,
           'data-action': 'firmware-why', title: 'Firmware target and why',
         }, device.firmware_version == null ? 'none' : `v${device.firmware_version}`)),
-        h('td', { class: 'col-time' }, timeAgo(device.last_heard)),
+        h('td', {}, badge.el),
+        timeCell,
         h('td', {}, development),
         h('td', { class: 'cell-actions' }, settings, remove));
     });
@@ -198,6 +213,7 @@ export function productDevicesPage(main, { params, shell }) {
         h('th', { scope: 'col' }, 'Serial'),
         h('th', { scope: 'col' }, 'Groups'),
         header('firmware_version', 'Firmware'),
+        h('th', { scope: 'col' }, 'Status'),
         header('last_heard', 'Last heard'),
         h('th', { scope: 'col' }, 'Development'),
         h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, 'Actions')))),
@@ -242,10 +258,52 @@ export function productDevicesPage(main, { params, shell }) {
           h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-needs': 'manage_devices', 'data-action': 'remove-from-group', onclick: () => act(false) }, 'Remove from group')]);
   }
 
+  function onStatus(id, online, publishedAt) {
+    const row = shown.get(id);
+    if (!row) return;
+    row.device.online = online;
+    row.badge.set(online);
+    if (online) {
+      row.device.last_heard = publishedAt ?? new Date().toISOString();
+      replace(row.timeCell, timeAgo(row.device.last_heard));
+    }
+  }
+
+  /** Devices added, removed or renamed by anyone (docs/api.md, "Device notices"). */
+  function onNotice(name, notice) {
+    const row = shown.get(notice.device_id);
+    if (name === 'drover/device/renamed') {
+      if (row) {
+        row.device.name = notice.name;
+        replace(row.nameLink, notice.name ?? 'Unnamed');
+      }
+    } else if (name === 'drover/device/added' || (name === 'drover/device/removed' && row)) {
+      clearTimeout(reloadTimer);
+      reloadTimer = setTimeout(load, RELOAD_DELAY_MS);
+    }
+  }
+
   loadGroups().then(load);
+  // the page again on every (re)open: what changed while the stream was closed shows
+  let opened = false;
+  const stream = followStatus(`/v1/products/${encodeURIComponent(product)}/events`, {
+    onStatus,
+    onNotice,
+    onState(streamState) {
+      if (streamState !== 'live') {
+        live.set(streamState);
+        return;
+      }
+      if (opened) load();
+      opened = true;
+      live.set('live');
+    },
+  });
   return () => {
     alive = false;
     clearTimeout(typing);
+    clearTimeout(reloadTimer);
+    stream.close();
   };
 }
 

@@ -19,6 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>It also knows which product each device is in (claimed or not), for the product event streams:
  * kept current by {@code DevicesVerticle} when a fleet changes ({@code FleetChanges}) or a row is
  * reloaded.
+ *
+ * <p>A claim, a rename and an unclaim made here also tell the account on its own event stream
+ * ({@link DeviceNotices}): the Console's device list follows them from wherever they were made.
  */
 public final class DeviceDirectory {
 
@@ -96,6 +99,7 @@ public final class DeviceDirectory {
   public void claimed(String deviceId, long ownerId, String name) {
     apply(deviceId, ownerId, name);
     changed(bus, deviceId);
+    DeviceNotices.publish(bus, ownerId, DeviceNotices.CLAIMED, deviceId, name);
   }
 
   public void renamed(String deviceId, String name) {
@@ -105,11 +109,19 @@ public final class DeviceDirectory {
       nameByDevice.put(deviceId, name);
     }
     changed(bus, deviceId);
+    Long owner = ownerByDevice.get(deviceId);
+    if (owner != null) {
+      DeviceNotices.publish(bus, owner, DeviceNotices.RENAMED, deviceId, name);
+    }
   }
 
   public void released(String deviceId) {
+    Long formerOwner = ownerByDevice.get(deviceId);
     apply(deviceId, null, null);
     changed(bus, deviceId);
+    if (formerOwner != null) {
+      DeviceNotices.publish(bus, formerOwner, DeviceNotices.UNCLAIMED, deviceId, null);
+    }
   }
 
   /** Tells every hub node that the device's row changed; each reloads it. */

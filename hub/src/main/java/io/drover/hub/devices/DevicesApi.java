@@ -4,8 +4,6 @@ import io.drover.gateway.commands.DeviceCommands;
 
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceCommand;
-import io.drover.gateway.contract.DeviceEvent;
-import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.customers.CustomerClaims;
@@ -27,7 +25,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import org.slf4j.Logger;
@@ -47,8 +44,7 @@ public final class DevicesApi implements ApiFeature {
   private final EventBus bus;
   private final AccessCheck access;
   private final DeviceDirectory directory;
-  private final DeviceCommands commands;
-  private final Duration callTimeout;
+  private final DeviceCalls calls;
   private final CustomerClaims customerClaims;
   private final PersonClaims personClaims;
   private final TargetingIndex firmwareTargets;
@@ -57,12 +53,11 @@ public final class DevicesApi implements ApiFeature {
       PersonClaims personClaims, CustomerClaims customerClaims, TargetingIndex firmwareTargets) {
     this.firmwareTargets = firmwareTargets;
     this.personClaims = personClaims;
-    this.commands = commands;
+    this.calls = new DeviceCalls(commands, callTimeout);
     this.pool = pool;
     this.bus = bus;
     this.access = access;
     this.directory = directory;
-    this.callTimeout = callTimeout;
     this.customerClaims = customerClaims;
   }
 
@@ -161,7 +156,7 @@ public final class DevicesApi implements ApiFeature {
             return null;
           });
       return stored
-          .compose(ignored -> signalValue == null ? Future.succeededFuture() : command(new DeviceCommand(id, DeviceCommand.Kind.SIGNAL, null, signalValue, callTimeout.toMillis())))
+          .compose(ignored -> signalValue == null ? Future.succeededFuture() : calls.command(new DeviceCommand(id, DeviceCommand.Kind.SIGNAL, null, signalValue, calls.timeout().toMillis())))
           .compose(ignored -> pool.preparedQuery("SELECT " + DeviceJson.COLUMNS + " FROM " + DeviceJson.FROM + " WHERE d.id = $1").execute(Tuple.of(id)))
           .map(rows -> {
             JsonObject device = DeviceJson.fullView(rows.iterator().next(), firmwareTargets).put("updated_at", DeviceJson.time(OffsetDateTime.now()));
@@ -191,54 +186,14 @@ public final class DevicesApi implements ApiFeature {
 
   /** {@code POST /v1/devices/:device/:function {arg}}; particle-api-js sends the argument as {@code args}. */
   private void callFunction(RoutingContext ctx) {
-    String function = ctx.pathParam("function");
-    JsonObject body = RequestBodies.fields(ctx);
-    Object arg = body.getValue("arg", body.getValue("args"));
-    String argument = arg == null ? "" : String.valueOf(arg);
-    if (argument.getBytes(StandardCharsets.UTF_8).length > DeviceEvent.MAX_DATA_BYTES) {
-      throw new ApiException(400, "invalid_request", "the argument must be at most " + DeviceEvent.MAX_DATA_BYTES + " bytes");
-    }
-    find(ctx).compose(row -> {
-      if (!DeviceJson.functions(row).contains(function)) {
-        return Future.failedFuture(new ApiException(404, "not_found", "Function " + function + " not found"));
-      }
-      String id = row.getString(0);
-      return command(new DeviceCommand(id, DeviceCommand.Kind.FUNCTION, function, argument, callTimeout.toMillis()))
-          .map(answer -> {
-            try {
-              return new JsonObject().put("id", id).put("name", row.getString(1)).put("connected", true)
-                  .put("return_value", Integer.parseInt(answer.trim()));
-            } catch (NumberFormatException e) {
-              throw new ApiException(502, "bad_device_answer", "The device answered '" + answer + "', not an integer");
-            }
-          });
-    }).onSuccess(ctx::json).onFailure(ctx::fail);
+    String argument = DeviceCalls.argument(RequestBodies.fields(ctx));
+    find(ctx).compose(row -> calls.call(target(row), ctx.pathParam("function"), argument)).onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   /** {@code GET /v1/devices/:device/:variable}, typed as the device declared it; {@code ?format=raw} for the bare value. */
   private void readVariable(RoutingContext ctx) {
-    String variable = ctx.pathParam("variable");
-    find(ctx).compose(row -> {
-      String type = DeviceJson.variables(row).getString(variable);
-      if (type == null) {
-        return Future.failedFuture(new ApiException(404, "not_found", "Variable " + variable + " not found"));
-      }
-      String id = row.getString(0);
-      return command(new DeviceCommand(id, DeviceCommand.Kind.VARIABLE, variable, null, callTimeout.toMillis()))
-          .map(answer -> {
-            Object result = typed(answer, type);
-            if ("raw".equals(ctx.request().getParam("format"))) {
-              return (Object) String.valueOf(result);
-            }
-            return new JsonObject().put("name", variable).put("result", result).put("coreInfo", new JsonObject()
-                .put("last_app", "")
-                .put("last_heard", DeviceJson.time(row.getOffsetDateTime(4)))
-                .put("connected", true)
-                .put("last_handshake_at", DeviceJson.time(row.getOffsetDateTime(5)))
-                .put("deviceID", id)
-                .put("product_id", row.getInteger(9)));
-          });
-    }).onSuccess(answer -> {
+    boolean raw = "raw".equals(ctx.request().getParam("format"));
+    find(ctx).compose(row -> calls.read(target(row), ctx.pathParam("variable"), raw)).onSuccess(answer -> {
       if (answer instanceof JsonObject json) {
         ctx.json(json);
       } else {
@@ -247,38 +202,9 @@ public final class DevicesApi implements ApiFeature {
     }).onFailure(ctx::fail);
   }
 
-  private static Object typed(String answer, String type) {
-    try {
-      return switch (type) {
-        case "int" -> Integer.parseInt(answer.trim());
-        case "double" -> Double.parseDouble(answer.trim());
-        case "bool" -> switch (answer.trim()) {
-          case "true", "1" -> true;
-          case "false", "0" -> false;
-          default -> throw new NumberFormatException(answer);
-        };
-        default -> answer;
-      };
-    } catch (NumberFormatException e) {
-      throw new ApiException(502, "bad_device_answer", "The device answered '" + answer + "', not a " + type);
-    }
-  }
-
-  /** Asks the gateway node holding the device's session; each failure becomes the answer Particle gives. */
-  private Future<String> command(DeviceCommand command) {
-    return commands.request(command)
-        .map(reply -> reply.getString("result"))
-        .recover(cause -> {
-          DeviceFailure failure = DeviceFailure.from(cause);
-          return Future.failedFuture(switch (failure.kind()) {
-            case DEVICE_TIMEOUT, UNAVAILABLE -> new ApiException(408, "timed_out", "Timed out: the device did not answer");
-            case OVERLOADED -> new ApiException(429, "too_many_requests", "The device has too many requests in flight; try again");
-            case NOT_ALLOWED -> new ApiException(404, "device_not_listening", "The device is online but does not take requests");
-            // a limit of the device's transport below the API's own (a Particle device's 255-byte argument)
-            case PAYLOAD_TOO_LARGE -> new ApiException(400, "invalid_request", failure.getMessage());
-            default -> new ApiException(404, "device_offline", "Device is not connected");
-          });
-        });
+  private static DeviceCalls.Target target(Row row) {
+    return new DeviceCalls.Target(row.getString(0), row.getString(1), DeviceJson.functions(row), DeviceJson.variables(row),
+        DeviceJson.time(row.getOffsetDateTime(4)), DeviceJson.time(row.getOffsetDateTime(5)), row.getInteger(9));
   }
 
   /** The device named in the path, by ID or by name, if the caller may act on it; otherwise 404. */

@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /v1/devices/:id/events[/:prefix]}: one of the caller's devices</li>
  *   <li>{@code GET /v1/products/:productIdOrSlug/events[/:prefix]}: the product's devices, whoever owns
  *       them, for its team (each event's data adds {@code userid, version, public, productID})</li>
+ *   <li>{@code GET /v1/products/:productIdOrSlug/devices/:id/events[/:prefix]}: one device of the product, as the
+ *       product's stream carries it</li>
  *   <li>{@code POST /v1/devices/events}: publish an event as the caller ({@code coreid "api"})</li>
  *   <li>{@code POST /v1/products/:productIdOrSlug/events}: publish an event as the product
  *       ({@code coreid "api"}): on the product's stream and history, no account's own</li>
@@ -104,6 +106,7 @@ public final class EventStreamApi implements ApiFeature {
   private static final String REPLAY_PRODUCT = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
       WHERE product_id = $3 AND id > $1 AND id <= $2 AND ($4::text IS NULL OR starts_with(name, $4))
+        AND ($6::text IS NULL OR device_id = $6)
       ORDER BY id LIMIT $5""";
 
   private final Vertx vertx;
@@ -155,6 +158,11 @@ public final class EventStreamApi implements ApiFeature {
     for (String path : List.of("/v1/products/:" + ProductAccess.PATH_PARAM + "/events", "/v1/products/:" + ProductAccess.PATH_PARAM + "/events/*")) {
       router.get(path).handler(tickets::requireCaller).handler(products.require(ProductPermission.VIEW))
           .handler(ctx -> open(ctx, null, false, ProductAccess.scope(ctx).productId()));
+    }
+    // one device of the product, for its team: the product's stream narrowed to it
+    for (String path : List.of("/v1/products/:" + ProductAccess.PATH_PARAM + "/devices/:deviceId/events",
+        "/v1/products/:" + ProductAccess.PATH_PARAM + "/devices/:deviceId/events/*")) {
+      router.get(path).handler(tickets::requireCaller).handler(products.require(ProductPermission.VIEW)).handler(this::openForProductDevice);
     }
     router.get("/v1/devices/:deviceId/events").handler(tickets::requireCaller).handler(this::openForDevice);
     router.get("/v1/devices/:deviceId/events/*").handler(tickets::requireCaller).handler(this::openForDevice);
@@ -233,6 +241,21 @@ public final class EventStreamApi implements ApiFeature {
         open(ctx, id, false, null);
       }
     });
+  }
+
+  /**
+   * A product device's stream, by its ID: what the product's stream carries of it (the events it
+   * published while in the product). A device not in the product now is 404, as its other routes answer.
+   */
+  private void openForProductDevice(RoutingContext ctx) {
+    int productId = ProductAccess.scope(ctx).productId();
+    String deviceId = DeviceIds.normalize(ctx.pathParam("deviceId"));
+    DeviceDirectory.ProductPlace place = deviceId == null ? null : directory.placeOf(deviceId);
+    if (place == null || place.productId() != productId) {
+      ctx.fail(new ApiException(404, "not_found", "No device " + ctx.pathParam("deviceId") + " in this product"));
+      return;
+    }
+    open(ctx, deviceId, false, productId);
   }
 
   /** @param productId the product whose devices' events the stream takes, or null for the caller's own */
@@ -357,7 +380,7 @@ public final class EventStreamApi implements ApiFeature {
           Future<RowSet<Row>> rows = stream.productId == null
               ? pool.preparedQuery(REPLAY)
                   .execute(Tuple.of(stream.cursor, through, principal.userId(), stream.deviceId, stream.prefix, limit).addBoolean(stream.withPublic))
-              : pool.preparedQuery(REPLAY_PRODUCT).execute(Tuple.of(stream.cursor, through, stream.productId, stream.prefix, limit));
+              : pool.preparedQuery(REPLAY_PRODUCT).execute(Tuple.of(stream.cursor, through, stream.productId, stream.prefix, limit, stream.deviceId));
           return rows.map(read -> new ReplayPage(through, limit, read));
         })
         .onComplete(read -> pageRead(stream, read));

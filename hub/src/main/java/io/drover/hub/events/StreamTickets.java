@@ -30,7 +30,7 @@ public final class StreamTickets implements ApiFeature {
 
   /** The event streams (EventStreamApi's routes), as a browser sends their paths; no query. */
   private static final Pattern STREAM_PATH =
-      Pattern.compile("^/v1/(?:events|devices/events|devices/[^/?#]+/events|products/[^/?#]+/events)(?:/[^?#]*)?$");
+      Pattern.compile("^/v1/(?:events|devices/events|devices/[^/?#]+/events|products/[^/?#]+/events|products/[^/?#]+/devices/[^/?#]+/events)(?:/[^?#]*)?$");
   private static final int MAX_PATH_LENGTH = 1024;
   static final String PARAMETER = "stream_ticket";
 
@@ -56,8 +56,8 @@ public final class StreamTickets implements ApiFeature {
     String path = RequestBodies.fields(ctx).getValue("path") instanceof String s ? s : null;
     if (path == null || path.length() > MAX_PATH_LENGTH || !STREAM_PATH.matcher(path).matches()) {
       throw new ApiException(400, "invalid_request",
-          "path must be the path of an event stream, without its query: /v1/events, /v1/devices/events, /v1/devices/:id/events or "
-              + "/v1/products/:product/events, each with an optional /prefix");
+          "path must be the path of an event stream, without its query: /v1/events, /v1/devices/events, /v1/devices/:id/events, "
+              + "/v1/products/:product/events or /v1/products/:product/devices/:id/events, each with an optional /prefix");
     }
     store.issue(caller.tokenId(), path)
         .onSuccess(ticket -> {

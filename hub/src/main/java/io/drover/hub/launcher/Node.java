@@ -34,6 +34,7 @@ import io.drover.hub.customers.ProductClientsApi;
 import io.drover.hub.demo.DemoFleet;
 import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.devices.DevicesApi;
+import io.drover.hub.devices.DeviceCalls;
 import io.drover.hub.devices.DeviceProvisioningApi;
 import io.drover.hub.devices.DevicesVerticle;
 import io.drover.hub.devices.DtlsServerKey;
@@ -77,6 +78,7 @@ import io.drover.hub.products.TeamRepository;
 import io.drover.hub.products.fleet.AutoApproval;
 import io.drover.hub.products.fleet.GroupsApi;
 import io.drover.hub.products.fleet.ProductDevicesApi;
+import io.drover.hub.products.fleet.ProductDeviceCallsApi;
 import io.drover.hub.products.fleet.ReportedImport;
 import io.drover.hub.quotas.QuotaRepository;
 import io.drover.hub.quotas.QuotasApi;
@@ -372,6 +374,8 @@ public final class Node {
           // before the product device routes: its PUT .../devices/:id takes the firmware fields and passes the rest on
           new FirmwareApi(v, access, productAccess, firmware, firmwareTargets, firmwareLoader, config.dataDir().resolve("uploads"), commands),
           new ProductDevicesApi(v, pool, access, productAccess, devices, config.dataDir().resolve("uploads"), firmwareTargets),
+          // after every other product device route: its .../devices/:id/:variable would take their paths
+          new ProductDeviceCallsApi(pool, access, productAccess, new DeviceCalls(commands, config.deviceCallTimeout())),
           new GroupsApi(pool, v.eventBus(), access, productAccess),
           // SIMs: the cards, their actions and data usage
           new SimsApi(v, pool, access, productAccess, commands, simCarrier, config.dataDir().resolve("uploads")),

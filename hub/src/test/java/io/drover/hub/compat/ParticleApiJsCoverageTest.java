@@ -118,6 +118,7 @@ class ParticleApiJsCoverageTest {
         TestDevice other = TestDevice.connect(vertx, node.mqttPort(), claimed.id(), claimed.secret()).await(10, TimeUnit.SECONDS);
         TestDevice tracker = TestDevice.connect(vertx, node.mqttPort(), productOnline.id(), productOnline.secret()).await(10, TimeUnit.SECONDS)) {
       lamp.behave(Map.of("led", argument -> "1"), Map.of("temp", Map.entry("double", () -> "21.5")));
+      tracker.behave(Map.of("blink", argument -> "1"), Map.of("batt", Map.entry("int", () -> "87")));
       tracker.publishAcknowledged("e/loc", Buffer.buffer(loc()));
       for (DeviceIdentity device : List.of(online, claimed, productOnline)) {
         TestNode.eventually(Duration.ofSeconds(10), () -> "1".equals(sql("SELECT count(*) FROM devices WHERE online AND id = '" + device.id() + "'")),
@@ -125,6 +126,8 @@ class ParticleApiJsCoverageTest {
       }
       TestNode.eventually(Duration.ofSeconds(10), () -> !"0".equals(sql("SELECT count(*) FROM tracker_locations WHERE device_id = '"
           + productOnline.id() + "'")), "the tracker's location is kept");
+      TestNode.eventually(Duration.ofSeconds(10), () -> sql("SELECT coalesce(functions::text, '') FROM devices WHERE id = '" + productOnline.id() + "'")
+          .contains("blink"), "the product device's functions are known");
       simsOf(token, online.id());
       // what api-js's product event stream should see: a device of the product publishing
       long publishing = vertx.setPeriodic(500, tick -> tracker.publishAtLeastOnce("e/coverage/fleet", Buffer.buffer("1")));

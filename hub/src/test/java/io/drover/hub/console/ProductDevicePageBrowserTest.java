@@ -1,12 +1,23 @@
 package io.drover.hub.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.hub.firmware.FirmwareFleet;
 import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
+import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
+import io.drover.hub.support.TestNode.DeviceIdentity;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.Keys;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -28,8 +39,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * A product's device rows open the device's own page, which shows its firmware
  * running, targeted and locked, and acts on it through the API: rename, lock to a version of the
- * product's firmware list and unlock, its groups, the development flag, removal.
+ * product's firmware list and unlock, its groups, the development flag, removal; its functions,
+ * variables and live events through the product's routes, by role.
  */
+@ExtendWith(VertxExtension.class)
 class ProductDevicePageBrowserTest {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
@@ -102,6 +115,70 @@ class ProductDevicePageBrowserTest {
     HttpResponse<String> gone = node.get("/v1/products/" + product + "/devices/" + device, owner);
     assertEquals(404, gone.statusCode(), gone.body());
     assertEquals(List.of(), chromium.consoleErrors(), "errors in the browser console");
+  }
+
+  @Test
+  void functionsVariablesAndEventsGoThroughTheProductByRole(Vertx vertx) throws Exception {
+    String owner = node.signUpAndLogIn("device-calls@example.com", "correct horse battery");
+    String viewer = node.signUpAndLogIn("device-calls-viewer@example.com", "correct horse battery");
+    int product = new FirmwareFleet(node).product("device-calls", "device-calls@example.com");
+    node.execute("INSERT INTO product_members (product_id, user_id, role) SELECT " + product
+        + ", id, 'view_only' FROM users WHERE username = 'device-calls-viewer@example.com'");
+    DeviceIdentity identity = node.provisionDevice();
+    HttpResponse<String> imported = node.post("/v1/products/" + product + "/devices", new JsonObject().put("id", identity.id()).encode(),
+        node.adminToken());
+    assertEquals(200, imported.statusCode(), imported.body());
+    List<String> arguments = new CopyOnWriteArrayList<>();
+    try (TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
+      device.behave(Map.<String, Function<String, String>>of("blink", arg -> {
+        arguments.add(arg);
+        return String.valueOf(arg.length());
+      }), Map.<String, Map.Entry<String, Supplier<String>>>of("batt", Map.entry("int", () -> "87")));
+      TestNode.eventually(WAIT, () -> deviceText(owner, product, identity.id()).contains("\"blink\""), "the functions reached the hub");
+
+      browser.get(url("/login"));
+      ConsoleSignIn.as(browser, owner);
+      browser.get(url("/products/device-calls/devices/" + identity.id()));
+      WebElement form = visible(By.cssSelector("[data-role=functions] form[data-function=blink]"));
+      form.findElement(By.tagName("input")).sendKeys("three", Keys.ENTER);
+      WebElement result = form.findElement(By.cssSelector("[data-role=function-result]"));
+      waitFor("the function's answer", d -> "ok".equals(result.getDomAttribute("data-state")));
+      assertEquals("5", result.findElement(By.cssSelector(".result-value")).getText());
+      assertEquals(List.of("three"), arguments);
+      readBattery();
+
+      waitFor("the events live", d -> "live".equals(
+          d.findElement(By.cssSelector("[data-role=device-events] [data-role=events-live]")).getDomAttribute("data-live")));
+      device.publish("reading", "42");
+      waitFor("the device's event", d -> d.findElements(By.cssSelector("[data-role=device-events] [data-role=event-list] li .event-name"))
+          .stream().anyMatch(name -> name.getText().equals("reading")));
+
+      // view-only reads variables and sees events, and calls nothing
+      ConsoleSignIn.signOut(browser);
+      browser.get(url("/login"));
+      ConsoleSignIn.as(browser, viewer);
+      browser.get(url("/products/device-calls/devices/" + identity.id()));
+      readBattery();
+      assertFalse(browser.findElement(By.cssSelector("[data-role=functions]")).isDisplayed(), "no Call for the view_only role");
+      assertEquals(List.of("three"), arguments);
+    }
+    assertEquals(List.of(), chromium.consoleErrors(), "errors in the browser console");
+  }
+
+  private static void readBattery() {
+    WebElement row = visible(By.cssSelector("[data-role=variables] [data-variable=batt]"));
+    row.findElement(By.tagName("button")).click();
+    WebElement value = row.findElement(By.cssSelector("[data-role=variable-value]"));
+    waitFor("the variable's value", d -> "ok".equals(value.getDomAttribute("data-state")));
+    assertEquals("87", value.findElement(By.cssSelector(".result-value")).getText());
+  }
+
+  private static String deviceText(String token, int product, String device) {
+    try {
+      return node.get("/v1/products/" + product + "/devices/" + device, token).body();
+    } catch (Exception e) {
+      return "";
+    }
   }
 
   private static JsonObject deviceJson(String token, int product, String device) throws Exception {

@@ -81,6 +81,36 @@ class DevicesApiTest {
   }
 
   @Test
+  void claimsRenamesAndUnclaimsAreToldToTheAccountConcernedOnly(Vertx vertx) throws Exception {
+    DeviceIdentity device = node.provisionDevice();
+    try (SseClient alices = SseClient.open(vertx, node.httpPort(), "/v1/devices/events/drover", alice);
+         SseClient bobs = SseClient.open(vertx, node.httpPort(), "/v1/devices/events/drover", bob)) {
+      node.claim(device.id(), alice);
+      JsonObject claimed = notice(alices, "drover/device/claimed", device.id());
+      assertEquals("api", claimed.getString("coreid"), "the cloud's own event");
+      assertEquals(new JsonObject(node.get("/v1/devices/" + device.id(), alice).body()).getString("name"),
+          new JsonObject(claimed.getString("data")).getString("name"), "the name the claim gave it");
+
+      assertEquals(200, node.send("PUT", "/v1/devices/" + device.id(), "{\"name\":\"shed-door\"}", alice).statusCode());
+      assertEquals("shed-door", new JsonObject(notice(alices, "drover/device/renamed", device.id()).getString("data")).getString("name"));
+      assertEquals(200, node.send("DELETE", "/v1/devices/" + device.id(), null, alice).statusCode());
+      notice(alices, "drover/device/unclaimed", device.id());
+
+      node.claim(device.id(), bob);
+      notice(bobs, "drover/device/claimed", device.id());
+      assertEquals(List.of("drover/device/claimed"), bobs.events().stream().map(SseClient.Event::name).toList(),
+          "bob hears of his claim only, not of alice's changes before it");
+      assertEquals(3, alices.events().size(), "alice hears nothing of bob's claim: " + alices.events());
+    }
+  }
+
+  private static JsonObject notice(SseClient stream, String name, String deviceId) throws InterruptedException {
+    SseClient.Event event = stream.awaitEvent(e -> e.name().equals(name)
+        && deviceId.equals(new JsonObject(e.data().getString("data")).getString("device_id")), WAIT);
+    return event.data();
+  }
+
+  @Test
   void ownershipIsEnforced() throws Exception {
     DeviceIdentity device = node.provisionDevice();
     node.claim(device.id(), alice);

@@ -2,6 +2,7 @@ package io.drover.hub.products.fleet;
 
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.hub.billing.OwnerEvents;
+import io.drover.hub.devices.DeviceNotices;
 import io.drover.hub.products.FleetChanges;
 import io.drover.hub.products.ProductSettings;
 import io.micrometer.core.instrument.Counter;
@@ -136,6 +137,7 @@ public final class AutoApproval {
           if (joined) {
             LOG.info("device joined its product at its handshake [device-id: {}, product: {}]", deviceId, productId);
             FleetChanges.devicesChanged(bus, productId, List.of(deviceId));
+            DeviceNotices.addedToProduct(bus, productId, List.of(deviceId));
           }
         })
         .onFailure(cause -> {

@@ -3,6 +3,7 @@ package io.drover.hub.products.fleet;
 import io.drover.gateway.contract.DeviceIds;
 import io.drover.hub.auth.Principal;
 import io.drover.hub.devices.DeviceDirectory;
+import io.drover.hub.devices.DeviceNotices;
 import io.drover.hub.firmware.TargetingIndex;
 import io.drover.hub.http.AccessCheck;
 import io.drover.hub.http.ApiException;
@@ -193,6 +194,7 @@ public final class ProductDevicesApi implements ApiFeature {
         .compose(ids -> fleetImport.run(product.productId(), ids, AccessCheck.principal(ctx).admin()))
         .onSuccess(outcome -> {
           FleetChanges.devicesChanged(bus, product.productId(), outcome.updated());
+          DeviceNotices.addedToProduct(bus, product.productId(), outcome.updated());
           LOG.info("devices imported [product: {}, added: {}, existing: {}, nonmember: {}, invalid: {}, by: {}]", product.productId(),
               outcome.updated().size(), outcome.existing().size(), outcome.nonmember().size(), outcome.invalid().size(),
               AccessCheck.principal(ctx).username());
@@ -294,6 +296,9 @@ public final class ProductDevicesApi implements ApiFeature {
         if (name != null && updated.getLong("owner_id") != null) {
           directory.renamed(id, (String) name); // event filters match an owned device by its name
         }
+        if (name != null) {
+          DeviceNotices.toProduct(bus, product.productId(), DeviceNotices.RENAMED, id, (String) name);
+        }
         if (developmentValue != null || groupNames != null) {
           FleetChanges.devicesChanged(bus, product.productId(), List.of(id));
         }
@@ -317,6 +322,7 @@ public final class ProductDevicesApi implements ApiFeature {
             return;
           }
           FleetChanges.devicesChanged(bus, product.productId(), List.of(id));
+          DeviceNotices.toProduct(bus, product.productId(), DeviceNotices.REMOVED, id, null);
           LOG.info("device removed from product [product: {}, device-id: {}, by: {}]", product.productId(), id, caller.username());
           ctx.json(new JsonObject().put("ok", true));
         })

@@ -1,5 +1,6 @@
 package io.drover.hub.products.fleet;
 
+import io.drover.hub.devices.DeviceNotices;
 import io.drover.hub.products.FleetChanges;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
@@ -25,6 +26,7 @@ public final class ReportedImport {
   public Future<Boolean> join(int productId, String deviceId) {
     return fleetImport.run(productId, DeviceIdList.of(List.of(deviceId), "device_id"), false).map(outcome -> {
       FleetChanges.devicesChanged(bus, productId, outcome.updated());
+      DeviceNotices.addedToProduct(bus, productId, outcome.updated());
       return !outcome.updated().isEmpty();
     });
   }
