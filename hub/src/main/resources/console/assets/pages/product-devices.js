@@ -4,8 +4,10 @@
 // remove a device from the product.
 
 import { api } from '../lib/api.js';
+import { showModal } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
-import { plural, timeAgo } from '../lib/format.js';
+import { deviceIdCode, plural, timeAgo } from '../lib/format.js';
+import { pager } from '../lib/pager.js';
 
 const PER_PAGE = 25;
 const SEARCH_FIELDS = [
@@ -178,7 +180,7 @@ export function productDevicesPage(main, { params, shell }) {
         h('td', {}, box),
         h('td', { class: 'cell-name' }, h('a', { class: 'device-name', href: `/products/${encodeURIComponent(product)}/devices/${encodeURIComponent(device.id)}` },
           device.name ?? 'Unnamed')),
-        h('td', { class: 'col-id' }, h('code', { class: 'device-id' }, device.id)),
+        h('td', { class: 'col-id' }, deviceIdCode(device.id)),
         h('td', {}, device.serial_number ?? ''),
         h('td', { 'data-role': 'groups' }, device.groups.map((name) => groupChip(name, groups))),
         // the version it runs links to why it is targeted to what it should run (the firmware page's card)
@@ -210,11 +212,7 @@ export function productDevicesPage(main, { params, shell }) {
       h('div', { class: 'table-scroll' }, table),
       devices.length === 0 && h('p', { class: 'table-empty', 'data-role': 'no-devices' },
         state.text || state.group ? 'No device matches.' : 'No devices in this product yet: import some.'),
-      pages > 1 && h('div', { class: 'pager' },
-        h('span', { class: 'muted', 'data-role': 'page-of' }, `Page ${state.page.toLocaleString()} of ${pages.toLocaleString()}`),
-        h('div', { class: 'pager-buttons' },
-          h('button', { type: 'button', class: 'btn btn-secondary btn-sm', disabled: state.page <= 1, onclick: () => go(state.page - 1), 'data-action': 'previous-page' }, 'Previous'),
-          h('button', { type: 'button', class: 'btn btn-secondary btn-sm', disabled: state.page >= pages, onclick: () => go(state.page + 1), 'data-action': 'next-page' }, 'Next')))));
+      pages > 1 && pager({ page: state.page, pages, go })));
   }
 
   /** The batch actions for the ticked devices: add to or remove from a group. */
@@ -250,11 +248,11 @@ export function productDevicesPage(main, { params, shell }) {
 }
 
 function groupChip(name, groups) {
-  const chip = h('span', { class: 'badge badge-neutral group-chip', dataset: { group: name } }, name);
   const color = groups.find((g) => g.name === name)?.color;
+  const dot = color && h('span', { class: 'group-swatch', 'aria-hidden': 'true' });
   // through the CSSOM: the Console's Content-Security-Policy refuses style attributes
-  if (color) chip.style.setProperty('border-left', `4px solid ${color}`);
-  return chip;
+  if (dot) dot.style.setProperty('background', color);
+  return h('span', { class: 'badge badge-neutral group-chip', dataset: { group: name } }, dot, name);
 }
 
 /** The import dialog: a .txt file of device IDs in, the four outcomes with their IDs out. */
@@ -297,9 +295,7 @@ function openImport(product, onImported) {
       submit.textContent = 'Import';
     }
   });
-  document.body.append(dialog);
-  dialog.showModal();
-  file.focus();
+  showModal(dialog, file);
 }
 
 function confirmRemove(product, device, onRemoved) {
@@ -329,7 +325,5 @@ function confirmRemove(product, device, onRemoved) {
       confirm.disabled = false;
     }
   });
-  document.body.append(dialog);
-  dialog.showModal();
-  cancel.focus();
+  showModal(dialog, cancel);
 }
