@@ -81,7 +81,7 @@ export function confirmDialog({
     const input = typed === null ? null : h('input', {
       class: 'input', id: `${id}-typed`, autocomplete: 'off', spellcheck: 'false', 'data-role': 'dialog-typed',
     });
-    const form = h('form', { class: 'dialog-body', method: 'dialog' },
+    const form = h('form', { class: 'dialog-body' },
       h('h2', { id: `${id}-title`, class: 'dialog-title' }, title),
       text && h('p', { id: `${id}-text` }, text),
       extra,

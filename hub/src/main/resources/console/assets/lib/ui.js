@@ -80,13 +80,21 @@ export function copyButton(value, field = null) {
 }
 
 /**
- * A secret shown once: the whole value in a read-only field (never cut off) with its Copy button.
+ * A secret shown once: the whole value in a read-only field (never cut off: as wide as the value, or
+ * wrapped over lines when it is longer than a line, as a token is) with its Copy button.
  */
 export function secretField(value, label) {
-  const field = h('input', {
-    class: 'input input-mono secret-field', readonly: true, value, 'aria-label': label, 'data-role': 'secret-value',
-    size: Math.min(Math.max(value.length, 20), 80), spellcheck: 'false',
-  });
+  const long = value.length > 48;
+  const field = long
+    ? h('textarea', {
+      class: 'input input-mono textarea secret-field secret-field-long', readonly: true, 'aria-label': label, 'data-role': 'secret-value',
+      rows: Math.ceil(value.length / 44), spellcheck: 'false',
+    }, value)
+    : h('input', {
+      class: 'input input-mono secret-field', readonly: true, value, 'aria-label': label, 'data-role': 'secret-value', spellcheck: 'false',
+    });
+  // the CSSOM: style attributes are refused by the Content-Security-Policy
+  if (!long) field.style.setProperty('width', `calc(${value.length + 1}ch + 26px)`);
   field.addEventListener('focus', () => field.select());
   return h('div', { class: 'secret-row' }, field, copyButton(value, field));
 }

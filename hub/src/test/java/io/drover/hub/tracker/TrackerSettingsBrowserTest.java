@@ -106,7 +106,9 @@ class TrackerSettingsBrowserTest {
     // a good edit is saved: the guide's "Vehicle (detailed information)" preset fills in radius and intervals
     new Select(field("rgb.type")).selectByValue("tracker"); // the fleet keeps the tracker LED; the levels stay as typed
     assertFalse(field("rgb.red").isDisplayed());
-    browser.findElement(By.cssSelector("[data-preset=vehicle-detailed]")).click();
+    WebElement preset = browser.findElement(By.cssSelector("[data-preset=vehicle-detailed]"));
+    browser.executeScript("arguments[0].scrollIntoView({block: 'center'})", preset);
+    preset.click();
     assertEquals("151", field("location.radius").getDomProperty("value"));
     assertEquals("30", field("location.interval_min").getDomProperty("value"));
     assertEquals("900", field("location.interval_max").getDomProperty("value"));
