@@ -4,7 +4,7 @@
 // remove a device from the product.
 
 import { api } from '../lib/api.js';
-import { showModal } from '../lib/dialog.js';
+import { confirmDialog, showModal } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { deviceIdCode, plural, timeAgo } from '../lib/format.js';
 import { pager } from '../lib/pager.js';
@@ -298,32 +298,14 @@ function openImport(product, onImported) {
   showModal(dialog, file);
 }
 
-function confirmRemove(product, device, onRemoved) {
-  const name = device.name ?? device.id;
-  const error = h('div', { class: 'form-error', role: 'alert' });
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
-  const confirm = h('button', { type: 'submit', class: 'btn btn-danger', 'data-action': 'confirm-remove' }, 'Remove and deny');
-  const form = h('form', { class: 'dialog-body' },
-    h('h2', { id: 'remove-title', class: 'dialog-title' }, `Remove ${name} from the product?`),
-    h('p', { id: 'remove-text' },
-      'The device leaves the product and its groups; it stays registered, with its owner. It will not rejoin by itself ',
-      'when it reports this product at its next handshake: import it again to take it back.'),
-    error,
-    h('div', { class: 'dialog-actions' }, cancel, confirm));
-  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'remove-title', 'aria-describedby': 'remove-text' }, form);
-  cancel.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => dialog.remove());
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    confirm.disabled = true;
-    try {
-      await api.removeProductDevice(product, device.id);
-      dialog.close();
-      onRemoved();
-    } catch (failure) {
-      replace(error, failure.message);
-      confirm.disabled = false;
-    }
+async function confirmRemove(product, device, onRemoved) {
+  const removed = await confirmDialog({
+    title: `Remove ${device.name ?? device.id} from the product?`,
+    text: 'The device leaves the product and its groups; it stays registered, with its owner. It will not rejoin by itself '
+      + 'when it reports this product at its next handshake: import it again to take it back.',
+    confirmLabel: 'Remove and deny',
+    confirmAction: 'confirm-remove',
+    action: () => api.removeProductDevice(product, device.id),
   });
-  showModal(dialog, cancel);
+  if (removed) onRemoved();
 }

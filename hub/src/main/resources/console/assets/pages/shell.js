@@ -63,6 +63,7 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
   /** the name of the product shown, once it arrived: breadcrumbs show it instead of the address's slug */
   let shownProductName = null;
   let trail = [];
+  let currentSection = null;
   const menuButton = h('button', {
     type: 'button', class: 'btn btn-ghost btn-sm menu-button', 'aria-label': 'Menu', 'aria-expanded': 'false',
     'aria-controls': 'sidebar', 'data-action': 'open-menu',
@@ -180,20 +181,33 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
   refreshNotices();
 
   function consoleNav() {
+    delete nav.dataset.drawn;
     navLinks = new Map();
     replace(nav, SECTIONS.map(({ group, items }) => h('div', { class: 'nav-group' },
       h('h2', { class: 'nav-group-title' }, group),
       h('ul', { class: 'nav-list' }, items.map((item) => h('li', {}, navItem(item, navLinks)))))));
   }
 
-  /** The product's sidebar: drawn at once from the address, completed when the product arrives. */
+  /**
+   * The product's sidebar: drawn at once from the address, completed when the product arrives. When the
+   * product brings the same sections, only its name changes: the links stay the same elements, so a
+   * click on one while the product loads is not lost.
+   */
   function productNav(idOrSlug, product) {
-    navLinks = new Map();
     const base = `/products/${encodeURIComponent(idOrSlug)}`;
     const items = PRODUCT_SECTIONS
       .filter((section) => !section.tracker || product?.type === 'tracker')
       .filter((section) => !section.needs || !product || product.permissions?.includes(section.needs))
       .map((section) => ({ ...section, href: productSections.has(section.id) ? `${base}/${section.id}` : undefined }));
+    const drawn = `${base} ${items.map((item) => item.id).join(' ')}`;
+    const heading = nav.querySelector('.nav-product-name');
+    if (heading && nav.dataset.drawn === drawn) {
+      heading.textContent = product?.name ?? idOrSlug;
+      heading.title = product?.name ?? idOrSlug;
+      return;
+    }
+    nav.dataset.drawn = drawn;
+    navLinks = new Map();
     replace(nav,
       h('a', { class: 'nav-back', href: '/products' }, icon('back'), 'All products'),
       h('div', { class: 'nav-group nav-product', 'data-role': 'product-nav' },
@@ -244,7 +258,7 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
             shownProductName = product.name;
             drawTrail();
             productNav(productIdOrSlug, product);
-            markCurrent(section);
+            markCurrent(currentSection); // the page's section now: another may have opened while the product loaded
             replace(productId, icon('key'), h('span', { class: 'sr-only' }, 'Product ID '), String(product.id));
             productId.hidden = false;
           }).catch(() => {
@@ -252,6 +266,7 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
           });
         }
       }
+      currentSection = section;
       markCurrent(section);
       const wasOnBilling = onBillingPage;
       onBillingPage = section === 'billing' && productIdOrSlug === null;
