@@ -201,7 +201,7 @@ class ProductsBrowserTest {
     visible(By.id("api-user-name")).sendKeys("Fleet reader");
     browser.findElement(By.cssSelector("label[for='scope-devices:list']")).click();
     browser.findElement(By.cssSelector("dialog[open] [data-action=submit]")).click();
-    WebElement token = visible(By.cssSelector("[data-role=api-user-token] input"));
+    WebElement token = visible(By.cssSelector("[data-role=api-user-token] [data-role=secret-value]"));
     String shown = token.getDomProperty("value");
 
     assertEquals(200, node.get("/v1/products/" + id, shown).statusCode(), "the token shown works in its product");
