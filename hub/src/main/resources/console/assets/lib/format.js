@@ -71,3 +71,50 @@ export function refreshTimes(root = document) {
     el.textContent = relativeTime(el.dataset.relative || null, now);
   }
 }
+
+/**
+ * A long ID cut in the middle ("7a00…4f2e"), so IDs that share a prefix (a fleet's devices) still look
+ * different; an ID short enough to read whole is left as it is.
+ */
+export function shortId(id, keep = 4) {
+  const text = String(id ?? '');
+  return text.length <= keep * 2 + 2 ? text : `${text.slice(0, keep)}…${text.slice(-keep)}`;
+}
+
+/**
+ * A device ID as lists show it: shortened in the middle, the full ID in its title and in what a copy
+ * takes (data-full-id, and the text a selection copies).
+ */
+export function deviceIdCode(id, extraClass = '') {
+  const el = h('code', { class: `device-id ${extraClass}`.trim(), title: id, 'data-full-id': id }, shortId(id));
+  el.addEventListener('copy', (event) => {
+    event.clipboardData.setData('text/plain', id);
+    event.preventDefault();
+  });
+  return el;
+}
+
+const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const dateAndTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/**
+ * 18:30:05.123 for a time today (events come fast: seconds and milliseconds matter), the date with the
+ * time for an older one ("Dec 5, 2026, 18:30"): a time alone would pass yesterday's event for today's.
+ */
+export function eventTime(iso, now = new Date()) {
+  const date = new Date(iso);
+  if (!sameDay(date, now)) return dateAndTime.format(date);
+  const pad = (n, width = 2) => String(n).padStart(width, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+/** The time alone for today, the date with the time before: for lists of things that happened. */
+export function dayTime(iso, now = new Date()) {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return sameDay(date, now) ? timeOfDay.format(date) : dateAndTime.format(date);
+}

@@ -1,7 +1,9 @@
-// Pieces the pages share: the online badge, the live-updates indicator, the unclaim confirmation.
+// Pieces the pages share: the online badge, the live-updates indicator, the unclaim confirmation,
+// the Copy button and field for a secret shown once.
 
 import { api } from './api.js';
-import { h, icon, replace } from './dom.js';
+import { confirmDialog } from './dialog.js';
+import { h, icon } from './dom.js';
 
 /** "Online" / "Offline" with its dot; `set(online)` changes it in place. */
 export function statusBadge(online) {
@@ -40,47 +42,59 @@ export function liveIndicator() {
  *
  * @param onUnclaimed called once the API has unclaimed the device
  */
-export function confirmUnclaim(device, onUnclaimed) {
-  const name = device.name ?? device.id;
-  const error = h('div', { class: 'form-error', role: 'alert' });
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary', 'data-action': 'cancel' }, 'Cancel');
-  const confirm = h('button', { type: 'submit', class: 'btn btn-danger', 'data-action': 'confirm-unclaim' }, 'Unclaim device');
-  const form = h('form', { class: 'dialog-body' },
-    h('h2', { id: 'unclaim-title', class: 'dialog-title' }, `Unclaim ${name}?`),
-    h('p', { id: 'unclaim-text' },
-      'The device leaves your account: its name and notes are cleared, and anyone with its ID can claim it. ',
-      'The device itself keeps running.'),
-    device.cellular && h('div', { class: 'callout callout-warning', 'data-role': 'sim-billing-warning' },
+export async function confirmUnclaim(device, onUnclaimed) {
+  const unclaimed = await confirmDialog({
+    title: `Unclaim ${device.name ?? device.id}?`,
+    text: 'The device leaves your account: its name and notes are cleared, and anyone with its ID can claim it. '
+      + 'The device itself keeps running.',
+    extra: device.cellular && h('div', { class: 'callout callout-warning', 'data-role': 'sim-billing-warning' },
       icon('warning', 'callout-icon'),
       h('div', {},
         h('strong', {}, 'SIM billing continues. '),
         'Unclaiming a cellular device removes it from your account but does not stop billing: the claim and the SIM ',
         'are separate. To stop billing, also pause or release ownership of its SIM.')),
-    error,
-    h('div', { class: 'dialog-actions' }, cancel, confirm));
-  const dialog = h('dialog', {
-    class: 'dialog', 'aria-labelledby': 'unclaim-title', 'aria-describedby': 'unclaim-text',
-  }, form);
+    confirmLabel: 'Unclaim device',
+    confirmAction: 'confirm-unclaim',
+    action: () => api.unclaim(device.id),
+  });
+  if (unclaimed) onUnclaimed();
+}
 
-  cancel.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => dialog.remove());
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    confirm.disabled = true;
-    confirm.textContent = 'Unclaiming…';
-    replace(error);
+/**
+ * A Copy button for a value shown once (a token, a secret): puts it on the clipboard and says so; where
+ * the browser refuses, selects the full value in `field` so Ctrl+C takes it.
+ */
+export function copyButton(value, field = null) {
+  const status = h('span', { class: 'save-status', role: 'status', 'data-role': 'copy-status' });
+  const button = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-action': 'copy-secret' }, 'Copy');
+  button.addEventListener('click', async () => {
     try {
-      await api.unclaim(device.id);
-      dialog.close();
-      onUnclaimed();
-    } catch (failure) {
-      replace(error, failure.message);
-      confirm.disabled = false;
-      confirm.textContent = 'Unclaim device';
+      await navigator.clipboard.writeText(value);
+      status.textContent = 'Copied';
+    } catch {
+      status.textContent = 'Select and copy it: the browser did not allow copying';
+      field?.select?.();
     }
   });
+  return h('span', { class: 'copy-control' }, button, status);
+}
 
-  document.body.append(dialog);
-  dialog.showModal();
-  cancel.focus();
+/**
+ * A secret shown once: the whole value in a read-only field (never cut off: as wide as the value, or
+ * wrapped over lines when it is longer than a line, as a token is) with its Copy button.
+ */
+export function secretField(value, label) {
+  const long = value.length > 48;
+  const field = long
+    ? h('textarea', {
+      class: 'input input-mono textarea secret-field secret-field-long', readonly: true, 'aria-label': label, 'data-role': 'secret-value',
+      rows: Math.ceil(value.length / 44), spellcheck: 'false',
+    }, value)
+    : h('input', {
+      class: 'input input-mono secret-field', readonly: true, value, 'aria-label': label, 'data-role': 'secret-value', spellcheck: 'false',
+    });
+  // the CSSOM: style attributes are refused by the Content-Security-Policy
+  if (!long) field.style.setProperty('width', `calc(${value.length + 1}ch + 26px)`);
+  field.addEventListener('focus', () => field.select());
+  return h('div', { class: 'secret-row' }, field, copyButton(value, field));
 }

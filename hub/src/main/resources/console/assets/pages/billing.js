@@ -5,6 +5,7 @@
 
 import { api, ApiError, CONSOLE_HEADER } from '../lib/api.js';
 import { cardProblem, cardDigits, money } from '../lib/card.js';
+import { showModal } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
 
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
@@ -194,9 +195,7 @@ function cardDialog(status, done) {
       submit.textContent = 'Save card';
     }
   });
-  document.body.append(dialog);
-  dialog.showModal();
-  number.focus();
+  showModal(dialog, number);
 }
 
 /** The gateway's tokenising endpoint; the built-in test gateway's is on this node, under the same session. */
@@ -247,7 +246,5 @@ export function planDialog(product, plans, done) {
       submit.disabled = false;
     }
   });
-  document.body.append(dialog);
-  dialog.showModal();
-  select.focus();
+  showModal(dialog, select);
 }

@@ -5,8 +5,9 @@
 
 import { api } from '../lib/api.js';
 import { h, icon, replace } from '../lib/dom.js';
-import { platformName, plural, timeAgo } from '../lib/format.js';
+import { deviceIdCode, platformName, plural, timeAgo } from '../lib/format.js';
 import { followStatus } from '../lib/live.js';
+import { pager, rangeText } from '../lib/pager.js';
 import { confirmUnclaim, liveIndicator, statusBadge } from '../lib/ui.js';
 
 /** Rows drawn at once: the list arrives whole, the page shows a slice so the DOM stays small. */
@@ -136,22 +137,12 @@ export function devicesPage(main, { shell }) {
             h('th', { scope: 'col', class: 'col-type' }, 'Type'),
             h('th', { scope: 'col' }, 'Status'),
             h('th', { scope: 'col', class: 'col-time' }, 'Last connected'),
-            h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, 'Actions')))),
+            h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
           tbody)),
       slice.length === 0 && h('p', { class: 'table-empty' }, `No device matches “${search.value.trim()}”.`),
-      pages > 1 && pager(shown.length, pages)));
-  }
-
-  function pager(total, pages) {
-    const go = (to) => {
-      page = to;
-      render();
-    };
-    return h('div', { class: 'pager' },
-      h('span', { class: 'muted' }, `${page * PAGE_SIZE + 1}–${Math.min(total, (page + 1) * PAGE_SIZE)} of ${total.toLocaleString()}`),
-      h('div', { class: 'pager-buttons' },
-        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', disabled: page === 0, onclick: () => go(page - 1) }, 'Previous'),
-        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', disabled: page >= pages - 1, onclick: () => go(page + 1) }, 'Next')));
+      pages > 1 && pager({
+        page: page + 1, pages, text: rangeText(page + 1, PAGE_SIZE, shown.length), go: (to) => { page = to - 1; render(); },
+      })));
   }
 
   function updateSummary() {
@@ -173,7 +164,7 @@ export function devicesPage(main, { shell }) {
     }, 'Unclaim');
     const row = h('tr', { dataset: { deviceId: device.id } },
       nameCell,
-      h('td', { class: 'col-id' }, h('code', { class: 'device-id' }, device.id)),
+      h('td', { class: 'col-id' }, deviceIdCode(device.id)),
       h('td', { class: 'col-type' }, platformName(device.platform_id)),
       h('td', {}, badge.el),
       timeCell,

@@ -7,8 +7,9 @@
 // drawn once per animation frame, in one batch; the list keeps the newest MAX_ROWS.
 
 import { api } from '../lib/api.js';
+import { showModal } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
-import { exactTime, plural } from '../lib/format.js';
+import { deviceIdCode, eventTime, exactTime, plural } from '../lib/format.js';
 import { followEvents } from '../lib/event-stream.js';
 import { FilterSyntaxError, MODIFIERS, parseFilter } from '../lib/event-filter.js';
 import { liveIndicator } from '../lib/ui.js';
@@ -257,8 +258,10 @@ export function eventLogs({ device = null, streamPath = null, product = null, on
     },
     h('span', { class: 'event-name' }, event.name),
     h('span', { class: 'event-data' }, event.data ?? ''),
-    h('span', { class: 'event-device' }, event.deviceName ?? event.coreid),
-    h('time', { class: 'event-time', datetime: event.published_at, title: exactTime(event.published_at) }, clock(event.published_at)));
+    event.deviceName
+      ? h('span', { class: 'event-device', title: event.coreid }, event.deviceName)
+      : h('span', { class: 'event-device' }, event.coreid === 'api' ? 'api' : deviceIdCode(event.coreid)),
+    h('time', { class: 'event-time', datetime: event.published_at, title: exactTime(event.published_at) }, eventTime(event.published_at)));
     li.event = event;
     return li;
   }
@@ -376,9 +379,7 @@ export function eventLogs({ device = null, streamPath = null, product = null, on
         submit.disabled = false;
       }
     });
-    document.body.append(dialog);
-    dialog.showModal();
-    name.focus();
+    showModal(dialog, name);
   }
 
   /** Recent stored events go under the live ones; an event both stored and streamed is shown once. */
@@ -439,11 +440,4 @@ function prettyJson(data) {
   } catch {
     return null;
   }
-}
-
-/** 18:30:05.123 in local time: events come fast, so seconds and milliseconds matter. */
-function clock(iso) {
-  const date = new Date(iso);
-  const pad = (n, width = 2) => String(n).padStart(width, '0');
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 }

@@ -3,8 +3,9 @@
 // Replay; Edit, Pause/Resume and Delete for roles that may change it.
 
 import { api } from '../lib/api.js';
+import { confirmDialog } from '../lib/dialog.js';
 import { h, replace } from '../lib/dom.js';
-import { exactTime, plural, timeAgo } from '../lib/format.js';
+import { deviceIdCode, exactTime, plural, timeAgo } from '../lib/format.js';
 import { formatOf, hourlySeries, OUTCOMES, targetOf, totals, TYPES } from '../lib/integrations.js';
 import { sparkline } from '../lib/sparkline.js';
 import { integrationScope, outcomeBadge, statusBadge } from './integrations.js';
@@ -75,7 +76,9 @@ export function integrationPage(main, { params, shell, navigate }) {
   }
 
   async function remove(integration) {
-    if (!window.confirm(`Delete the integration for ${integration.event}? Its events are no longer sent, and its delivery log goes.`)) return;
+    if (!await confirmDialog({
+      title: `Delete the integration for ${integration.event}?`, text: 'Its events are no longer sent, and its delivery log goes.', confirmLabel: 'Delete integration',
+    })) return;
     try {
       await api.deleteIntegration(scope.product, id);
       navigate(scope.base);
@@ -287,7 +290,7 @@ function deadLettersCard(scope, id, may, afterReplay) {
       all.hidden = !may || letters.length === 0;
       replace(rows, letters.map((letter) => h('tr', { dataset: { eventId: String(letter.event_id) }, 'data-role': 'dead-letter' },
         h('td', {}, h('code', {}, letter.event ?? 'event no longer stored'), h('div', { class: 'muted small mono' }, `event ${letter.event_id}`)),
-        h('td', { class: 'mono small' }, letter.device_id ?? '—'),
+        h('td', { class: 'small' }, letter.device_id ? deviceIdCode(letter.device_id) : '—'),
         h('td', {}, letter.published_at ? timeAgo(letter.published_at) : '—'),
         h('td', {}, String(letter.attempts)),
         h('td', { class: 'small', 'data-role': 'last-error' }, letter.last_error ?? ''),

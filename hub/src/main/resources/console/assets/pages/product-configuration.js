@@ -3,6 +3,7 @@
 // handshake); the product's name and description are edited here too.
 
 import { api } from '../lib/api.js';
+import { confirmDialog } from '../lib/dialog.js';
 import { h, replace } from '../lib/dom.js';
 import { platformName } from '../lib/format.js';
 import { session } from '../lib/session.js';
@@ -168,7 +169,10 @@ function deletion(product, shell, navigate) {
   const error = h('span', { class: 'field-error', role: 'alert' });
   const remove = h('button', { type: 'button', class: 'btn btn-danger', 'data-action': 'delete-product' }, 'Delete product');
   remove.addEventListener('click', async () => {
-    if (!window.confirm(`Delete ${product.name}? Its devices leave it; its team, groups, API users and customers are deleted.`)) return;
+    if (!await confirmDialog({
+      title: `Delete ${product.name}?`, text: 'Its devices leave it; its team, groups, API users and customers are deleted. This cannot be undone.',
+      typed: product.name, confirmLabel: 'Delete product',
+    })) return;
     remove.disabled = true;
     try {
       await api.deleteProduct(product.id);

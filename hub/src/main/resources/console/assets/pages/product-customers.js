@@ -3,8 +3,11 @@
 // clients its customers' apps and servers authenticate with.
 
 import { api } from '../lib/api.js';
+import { confirmDialog } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
-import { plural, timeAgo } from '../lib/format.js';
+import { deviceIdCode, plural, timeAgo } from '../lib/format.js';
+import { secretField } from '../lib/ui.js';
+import { pager, rangeText } from '../lib/pager.js';
 
 const PER_PAGE = 25;
 
@@ -73,7 +76,9 @@ export function productCustomersPage(main, { params, shell }) {
             h('th', { scope: 'col', class: 'col-time' }, 'Created'),
             h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, 'Actions')))),
           h('tbody', {}, customers.map(customerRow)))),
-      meta.total_pages > 1 && pager(meta)));
+      meta.total_pages > 1 && pager({
+        page: meta.page, pages: meta.total_pages, text: rangeText(meta.page, meta.per_page, meta.total), go: (to) => { page = to; load(); },
+      })));
   }
 
   function customerRow(customer) {
@@ -86,23 +91,9 @@ export function productCustomersPage(main, { params, shell }) {
       h('td', { class: 'cell-name' }, customer.username),
       h('td', { 'data-role': 'customer-devices' }, customer.devices.length === 0
         ? h('span', { class: 'muted' }, 'No device claimed')
-        : customer.devices.map((id, i) => [i > 0 && ' ', h('code', { class: 'device-id' }, id)])),
+        : customer.devices.map((id, i) => [i > 0 && ' ', deviceIdCode(id)])),
       h('td', { class: 'col-time' }, timeAgo(customer.created_at)),
       h('td', { class: 'cell-actions' }, remove));
-  }
-
-  function pager(meta) {
-    const go = (to) => {
-      page = to;
-      load();
-    };
-    const first = (meta.page - 1) * meta.per_page + 1;
-    return h('div', { class: 'pager' },
-      h('span', { class: 'muted' }, `${first}–${Math.min(meta.total, first + meta.per_page - 1)} of ${meta.total.toLocaleString()}`),
-      h('div', { class: 'pager-buttons' },
-        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', disabled: meta.page <= 1, onclick: () => go(meta.page - 1) }, 'Previous'),
-        h('button', { type: 'button', class: 'btn btn-secondary btn-sm', disabled: meta.page >= meta.total_pages, onclick: () => go(meta.page + 1) },
-          'Next')));
   }
 
   load();
@@ -115,36 +106,17 @@ export function productCustomersPage(main, { params, shell }) {
 }
 
 /** Asks before removing a customer: its devices are unclaimed and its tokens stop working. */
-function confirmRemoval(product, customer, onRemoved) {
-  const error = h('div', { class: 'form-error', role: 'alert' });
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
-  const confirm = h('button', { type: 'submit', class: 'btn btn-danger', 'data-action': 'confirm-remove' }, 'Remove customer');
-  const form = h('form', { class: 'dialog-body' },
-    h('h2', { id: 'remove-title', class: 'dialog-title' }, `Remove ${customer.username}?`),
-    h('p', { id: 'remove-text' }, customer.devices.length === 0
+async function confirmRemoval(product, customer, onRemoved) {
+  const removed = await confirmDialog({
+    title: `Remove ${customer.username}?`,
+    text: customer.devices.length === 0
       ? 'The customer can no longer sign in to your app.'
-      : `The customer can no longer sign in, and ${plural(customer.devices.length, 'device', 'devices')} it claimed become unclaimed.`),
-    error,
-    h('div', { class: 'dialog-actions' }, cancel, confirm));
-  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'remove-title', 'aria-describedby': 'remove-text' }, form);
-  cancel.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => dialog.remove());
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    confirm.disabled = true;
-    replace(error);
-    try {
-      await api.removeCustomer(product, customer.username);
-      dialog.close();
-      onRemoved();
-    } catch (failure) {
-      replace(error, failure.message);
-      confirm.disabled = false;
-    }
+      : `The customer can no longer sign in, and ${plural(customer.devices.length, 'device', 'devices')} it claimed become unclaimed.`,
+    confirmLabel: 'Remove customer',
+    confirmAction: 'confirm-remove',
+    action: () => api.removeCustomer(product, customer.username),
   });
-  document.body.append(dialog);
-  dialog.showModal();
-  cancel.focus();
+  if (removed) onRemoved();
 }
 
 /** The private beta's codes: how many are left, a form to make more, the list with who used each. */
@@ -198,7 +170,7 @@ function codesCard(product, isAlive) {
           h('td', {}, h('code', {}, code.code)),
           h('td', {}, code.used ? 'Used' : 'Unused'),
           h('td', {}, code.used_by ?? ''),
-          h('td', {}, code.device_id ? h('code', { class: 'device-id' }, code.device_id) : '')))))));
+          h('td', {}, code.device_id ? deviceIdCode(code.device_id) : '')))))));
   }
 
   return { el, load };
@@ -240,8 +212,8 @@ function clientsCard(product, isAlive) {
       if (type.value === 'web') body.redirect_uri = redirect.value.trim();
       const { client } = await api.createProductClient(product, body);
       replace(made, h('div', { class: 'callout callout-warning', role: 'status' },
-        h('div', {}, 'Client ', h('code', {}, client.id), ' made. Its secret, shown this once: ',
-          h('code', { 'data-role': 'secret' }, client.secret))));
+        h('div', { class: 'stack-sm' }, h('p', {}, 'Client ', h('code', {}, client.id), ' made. Its secret, shown this once:'),
+          secretField(client.secret, 'Client secret'))));
       name.value = '';
       await load();
     } catch (failure) {

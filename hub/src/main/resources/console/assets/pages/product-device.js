@@ -7,6 +7,7 @@
 
 import { api } from '../lib/api.js';
 import { functionList, variableList } from '../lib/device-calls.js';
+import { confirmDialog } from '../lib/dialog.js';
 import { h, replace } from '../lib/dom.js';
 import { exactTime, platformName, timeAgo } from '../lib/format.js';
 import { statusBadge } from '../lib/ui.js';
@@ -108,7 +109,9 @@ export function productDevicePage(main, { params, shell, navigate }) {
     development.addEventListener('change', act(() => api.updateProductDevice(product, device.id, { development: development.checked })));
     const remove = h('button', { type: 'button', class: 'btn btn-ghost-danger btn-sm', 'data-action': 'remove' }, 'Remove from product');
     remove.addEventListener('click', async () => {
-      if (!window.confirm(`Remove ${device.name ?? device.id} from the product? It is denied until imported again.`)) return;
+      if (!await confirmDialog({
+        title: `Remove ${device.name ?? device.id} from the product?`, text: 'It is denied until imported again.', confirmLabel: 'Remove device',
+      })) return;
       try {
         await api.removeProductDevice(product, device.id);
         navigate(`${base}/devices`);

@@ -5,9 +5,11 @@
 // and offline in place, renames in place, and the page again when devices join or leave the product.
 
 import { api } from '../lib/api.js';
+import { confirmDialog, showModal } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
-import { plural, timeAgo } from '../lib/format.js';
+import { deviceIdCode, plural, timeAgo } from '../lib/format.js';
 import { followStatus } from '../lib/live.js';
+import { pager } from '../lib/pager.js';
 import { liveIndicator, statusBadge } from '../lib/ui.js';
 
 const PER_PAGE = 25;
@@ -192,7 +194,7 @@ export function productDevicesPage(main, { params, shell }) {
       return h('tr', { dataset: { deviceId: device.id } },
         h('td', {}, box),
         h('td', { class: 'cell-name' }, nameLink),
-        h('td', { class: 'col-id' }, h('code', { class: 'device-id' }, device.id)),
+        h('td', { class: 'col-id' }, deviceIdCode(device.id)),
         h('td', {}, device.serial_number ?? ''),
         h('td', { 'data-role': 'groups' }, device.groups.map((name) => groupChip(name, groups))),
         // the version it runs links to why it is targeted to what it should run (the firmware page's card)
@@ -226,11 +228,7 @@ export function productDevicesPage(main, { params, shell }) {
       h('div', { class: 'table-scroll' }, table),
       devices.length === 0 && h('p', { class: 'table-empty', 'data-role': 'no-devices' },
         state.text || state.group ? 'No device matches.' : 'No devices in this product yet: import some.'),
-      pages > 1 && h('div', { class: 'pager' },
-        h('span', { class: 'muted', 'data-role': 'page-of' }, `Page ${state.page.toLocaleString()} of ${pages.toLocaleString()}`),
-        h('div', { class: 'pager-buttons' },
-          h('button', { type: 'button', class: 'btn btn-secondary btn-sm', disabled: state.page <= 1, onclick: () => go(state.page - 1), 'data-action': 'previous-page' }, 'Previous'),
-          h('button', { type: 'button', class: 'btn btn-secondary btn-sm', disabled: state.page >= pages, onclick: () => go(state.page + 1), 'data-action': 'next-page' }, 'Next')))));
+      pages > 1 && pager({ page: state.page, pages, go })));
   }
 
   /** The batch actions for the ticked devices: add to or remove from a group. */
@@ -308,11 +306,11 @@ export function productDevicesPage(main, { params, shell }) {
 }
 
 function groupChip(name, groups) {
-  const chip = h('span', { class: 'badge badge-neutral group-chip', dataset: { group: name } }, name);
   const color = groups.find((g) => g.name === name)?.color;
+  const dot = color && h('span', { class: 'group-swatch', 'aria-hidden': 'true' });
   // through the CSSOM: the Console's Content-Security-Policy refuses style attributes
-  if (color) chip.style.setProperty('border-left', `4px solid ${color}`);
-  return chip;
+  if (dot) dot.style.setProperty('background', color);
+  return h('span', { class: 'badge badge-neutral group-chip', dataset: { group: name } }, dot, name);
 }
 
 /** The import dialog: a .txt file of device IDs in, the four outcomes with their IDs out. */
@@ -355,39 +353,17 @@ function openImport(product, onImported) {
       submit.textContent = 'Import';
     }
   });
-  document.body.append(dialog);
-  dialog.showModal();
-  file.focus();
+  showModal(dialog, file);
 }
 
-function confirmRemove(product, device, onRemoved) {
-  const name = device.name ?? device.id;
-  const error = h('div', { class: 'form-error', role: 'alert' });
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
-  const confirm = h('button', { type: 'submit', class: 'btn btn-danger', 'data-action': 'confirm-remove' }, 'Remove and deny');
-  const form = h('form', { class: 'dialog-body' },
-    h('h2', { id: 'remove-title', class: 'dialog-title' }, `Remove ${name} from the product?`),
-    h('p', { id: 'remove-text' },
-      'The device leaves the product and its groups; it stays registered, with its owner. It will not rejoin by itself ',
-      'when it reports this product at its next handshake: import it again to take it back.'),
-    error,
-    h('div', { class: 'dialog-actions' }, cancel, confirm));
-  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'remove-title', 'aria-describedby': 'remove-text' }, form);
-  cancel.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => dialog.remove());
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    confirm.disabled = true;
-    try {
-      await api.removeProductDevice(product, device.id);
-      dialog.close();
-      onRemoved();
-    } catch (failure) {
-      replace(error, failure.message);
-      confirm.disabled = false;
-    }
+async function confirmRemove(product, device, onRemoved) {
+  const removed = await confirmDialog({
+    title: `Remove ${device.name ?? device.id} from the product?`,
+    text: 'The device leaves the product and its groups; it stays registered, with its owner. It will not rejoin by itself '
+      + 'when it reports this product at its next handshake: import it again to take it back.',
+    confirmLabel: 'Remove and deny',
+    confirmAction: 'confirm-remove',
+    action: () => api.removeProductDevice(product, device.id),
   });
-  document.body.append(dialog);
-  dialog.showModal();
-  cancel.focus();
+  if (removed) onRemoved();
 }

@@ -3,6 +3,7 @@
 // what it is targeted to run and why, with lock, unlock and "flash now".
 
 import { api, CONSOLE_HEADER } from '../lib/api.js';
+import { confirmDialog, showModal } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { plural, timeAgo } from '../lib/format.js';
 import { plainError } from '../lib/plain-errors.js';
@@ -130,7 +131,9 @@ export function productFirmwarePage(main, { params, query, shell }) {
   }
 
   async function remove(firmware) {
-    if (!window.confirm(`Delete version ${firmware.version}? Only firmware that was never released can be deleted.`)) return;
+    if (!await confirmDialog({
+      title: `Delete version ${firmware.version}?`, text: 'Only firmware that was never released can be deleted.', confirmLabel: 'Delete version',
+    })) return;
     try {
       await api.deleteFirmware(product, firmware.version);
       load();
@@ -168,8 +171,7 @@ export function productFirmwarePage(main, { params, query, shell }) {
         submit.disabled = false;
       }
     });
-    document.body.append(dialog);
-    dialog.showModal();
+    showModal(dialog);
   }
 
   function openRelease(firmware) {
@@ -233,8 +235,7 @@ export function productFirmwarePage(main, { params, query, shell }) {
         replace(error, plainError(failure));
       }
     });
-    document.body.append(dialog);
-    dialog.showModal();
+    showModal(dialog);
   }
 
   /** The product's groups as checkboxes, those the version is released to ticked. */

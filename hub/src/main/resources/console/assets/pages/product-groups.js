@@ -3,6 +3,7 @@
 // Devices page's selection.
 
 import { api } from '../lib/api.js';
+import { confirmDialog } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { plural } from '../lib/format.js';
 
@@ -61,7 +62,9 @@ export function productGroupsPage(main, { params, shell }) {
     }, 'Delete');
     editButton.addEventListener('click', () => edit(group));
     deleteButton.addEventListener('click', async () => {
-      if (!window.confirm(`Delete the group ${group.name}? Its ${plural(group.device_count, 'device leaves', 'devices leave')} it.`)) return;
+      if (!await confirmDialog({
+        title: `Delete the group ${group.name}?`, text: `Its ${plural(group.device_count, 'device leaves', 'devices leave')} it.`, confirmLabel: 'Delete group',
+      })) return;
       try {
         await api.deleteProductGroup(product, group.name);
         load();

@@ -3,9 +3,11 @@
 // refuses it anyway).
 
 import { api } from '../lib/api.js';
+import { confirmDialog, showModal } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { timeAgo } from '../lib/format.js';
 import { session } from '../lib/session.js';
+import { secretField } from '../lib/ui.js';
 import { ROLE_LABELS } from './shell.js';
 
 const ROLES = ['administrator', 'developer', 'support', 'view_only'];
@@ -138,7 +140,7 @@ export function productTeamPage(main, { params, shell, navigate }) {
   }
 
   async function remove(username, question, leaving = false) {
-    if (!window.confirm(question)) return;
+    if (!await confirmDialog({ title: question, confirmLabel: leaving ? 'Leave team' : 'Remove' })) return;
     try {
       await api.removeFromTeam(idOrSlug, username);
       if (leaving) {
@@ -191,8 +193,8 @@ export function productTeamPage(main, { params, shell, navigate }) {
         const scopes = boxes.filter((box) => box.checked).map((box) => box.value);
         const { created } = await api.createApiUser(idOrSlug, name.value.trim(), scopes);
         replace(result, h('div', { class: 'callout callout-warning' }, icon('warning', 'callout-icon'),
-          h('div', {}, h('strong', {}, 'Copy this token now: '), 'it is shown only once.',
-            h('input', { class: 'input input-mono', readonly: true, value: created.tokens[0].token, 'aria-label': 'Access token' }))));
+          h('div', { class: 'stack-sm' }, h('p', {}, h('strong', {}, 'Copy this token now: '), 'it is shown only once.'),
+            secretField(created.tokens[0].token, 'Access token'))));
         load();
         return false; // stays open so the token can be copied
       },
@@ -228,7 +230,5 @@ function modal({ title, submitLabel, fields, focus, submit }) {
       ok.disabled = false;
     }
   });
-  document.body.append(dialog);
-  dialog.showModal();
-  focus.focus();
+  showModal(dialog, focus);
 }

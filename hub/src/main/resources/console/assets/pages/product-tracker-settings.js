@@ -4,11 +4,29 @@
 
 import { api } from '../lib/api.js';
 import { h, replace } from '../lib/dom.js';
-import { plural, timeAgo } from '../lib/format.js';
+import { deviceIdCode, plural, timeAgo } from '../lib/format.js';
 
 /** The guide's names for the schema's sections; a section the schema adds later shows its own key. */
 const SECTION_TITLES = { location: 'Location', imu_trig: 'Motion', rgb: 'RGB LED' };
 const SYNC_REFRESH_MILLIS = 10_000;
+/**
+ * After a save the node pushes the settings to the online devices in the background (the save answers
+ * first), so the sync state is asked again soon after: a device it was sent to shows as pending then.
+ */
+const AFTER_SAVE_REFRESH_MILLIS = [800, 2_500, 5_000];
+/** The RGB fields only the "direct" LED type uses (the guide's "RGB LED Settings"). */
+const DIRECT_RGB_FIELDS = ['rgb.red', 'rgb.green', 'rgb.blue', 'rgb.brightness'];
+/** The guide's "Typical Settings": each fills in the fields it names (saved with Save, like any change). */
+export const PRESETS = [
+  { id: 'vehicle-detailed', label: 'Vehicle (detailed)', hint: 'Radius 151 m, every 30 s at most, 15 min at least',
+    values: { location: { radius: 151, interval_min: 30, interval_max: 900 } } },
+  { id: 'vehicle-less', label: 'Vehicle (less detail)', hint: 'Radius 1600 m, every 5 min at most, 15 min at least',
+    values: { location: { radius: 1600, interval_min: 300, interval_max: 900 } } },
+  { id: 'theft', label: 'Item tracking and theft prevention', hint: 'Medium motion, every 30 s at most, 1 h at least',
+    values: { imu_trig: { motion: 'medium' }, location: { interval_min: 30, interval_max: 3600 } } },
+  { id: 'periodic', label: 'Periodic information', hint: 'Every 2 minutes',
+    values: { location: { interval_max: 120 } } },
+];
 /** The guide's "Data Usage": 40 bytes of publish overhead plus 231 of confirmation and acknowledgements. */
 export const PUBLISH_OVERHEAD_BYTES = 271;
 /** The guide's table assumes 500 bytes a publish: its 209-byte example with room to spare, plus the overhead. */
@@ -53,7 +71,13 @@ export function productTrackerSettingsPage(main, { params, query, shell }) {
       const calculator = usageCalculator();
       const sync = deviceId ? null : syncState(idOrSlug);
       // a save changes what every device should run: the sync state is redrawn at once, not at the next tick
-      const form = settingsForm({ idOrSlug, deviceId, schema, config, may, onValues: calculator.update, onSaved: () => sync?.refresh() });
+      const form = settingsForm({
+        idOrSlug, deviceId, schema, config, may, onValues: calculator.update,
+        onSaved: () => {
+          sync?.refresh();
+          for (const delay of AFTER_SAVE_REFRESH_MILLIS) setTimeout(() => alive && sync?.refresh(), delay);
+        },
+      });
       replace(body, form.element, calculator.element, sync?.element);
       calculator.update(form.values());
       if (sync) {
@@ -93,11 +117,16 @@ function settingsForm({ idOrSlug, deviceId, schema, config, may, onValues, onSav
       const key = `${section}.${name}`;
       const id = `setting-${section}-${name}`;
       const input = property.enum
-        ? h('select', { id, class: 'input', disabled: !editable }, property.enum.map((choice) => h('option', { value: choice }, choice)))
+        ? h('select', { id, class: 'input input-fit', disabled: !editable }, property.enum.map((choice) => h('option', { value: choice }, choice)))
         : h('input', {
-          id, class: 'input', type: 'number', inputmode: property.type === 'integer' ? 'numeric' : 'decimal',
+          id, class: 'input input-fit', type: 'number', inputmode: property.type === 'integer' ? 'numeric' : 'decimal',
           min: property.minimum, max: property.maximum, step: property.type === 'integer' ? 1 : 'any', disabled: !editable,
         });
+      // as wide as the largest value it takes (and a decimal part for a number), not the whole card
+      if (!property.enum) {
+        const digits = String(property.maximum).length + (property.type === 'integer' ? 0 : 3);
+        input.style.setProperty('width', `${digits + 6}ch`); // the CSSOM: style attributes are refused by the CSP
+      }
       const error = h('span', { class: 'field-error', role: 'alert', 'data-error-for': key });
       const hint = property.enum ? null : h('span', { class: 'hint' },
         `${property.type === 'integer' ? 'Whole number' : 'Number'} from ${property.minimum} to ${property.maximum}`);
@@ -106,9 +135,43 @@ function settingsForm({ idOrSlug, deviceId, schema, config, may, onValues, onSav
         replace(error);
         onValues(values());
       });
-      fields.set(key, { property, input, error });
-      return h('div', { class: 'field' }, h('label', { for: id }, property.title ?? name), input, hint, error);
+      const field = h('div', { class: 'field', 'data-setting': key }, h('label', { for: id }, property.title ?? name), input, hint, error);
+      fields.set(key, { property, input, error, field });
+      return field;
     }))));
+
+  /** Red, green, blue and brightness only for the LED type that uses them (direct). */
+  function showLedFields() {
+    const type = fields.get('rgb.type')?.input.value;
+    for (const key of DIRECT_RGB_FIELDS) {
+      if (fields.has(key)) fields.get(key).field.hidden = type !== 'direct';
+    }
+  }
+  fields.get('rgb.type')?.input.addEventListener('change', showLedFields);
+
+  /** Fills in a preset's fields; the user saves them (or not) as any change. */
+  function apply(preset) {
+    for (const [section, sectionValues] of Object.entries(preset.values)) {
+      for (const [name, value] of Object.entries(sectionValues)) {
+        const field = fields.get(`${section}.${name}`);
+        if (!field) continue;
+        field.input.value = String(value);
+        replace(field.error);
+      }
+    }
+    showLedFields();
+    onValues(values());
+    delete status.dataset.state;
+    replace(status, `${preset.label} filled in: Save to apply it.`);
+  }
+  const presets = editable && h('section', { class: 'card', 'data-role': 'presets', 'aria-labelledby': 'presets-title' },
+    h('div', { class: 'card-header' },
+      h('h2', { id: 'presets-title', class: 'card-title' }, 'Typical settings'),
+      h('p', { class: 'card-lead muted' }, 'Common scenarios from the Asset Tracker guide: one fills in the fields it names.')),
+    h('div', { class: 'card-body preset-list' }, PRESETS.map((preset) => h('button', {
+      type: 'button', class: 'btn btn-secondary preset', 'data-preset': preset.id, title: preset.hint,
+      onclick: () => apply(preset),
+    }, h('span', { class: 'preset-label' }, preset.label), h('span', { class: 'preset-hint' }, preset.hint)))));
 
   function show(configuration) {
     loaded = configuration;
@@ -117,6 +180,7 @@ function settingsForm({ idOrSlug, deviceId, schema, config, may, onValues, onSav
       input.value = String(configuration[section]?.[name] ?? '');
       replace(error);
     }
+    showLedFields();
     onValues(values());
   }
 
@@ -174,6 +238,7 @@ function settingsForm({ idOrSlug, deviceId, schema, config, may, onValues, onSav
   const form = h('form', { class: 'stack', 'data-role': 'tracker-settings', novalidate: true },
     !may && h('div', { class: 'callout callout-info' }, 'Your role may read these settings but not change them.'),
     source,
+    presets,
     sections,
     h('div', { class: 'form-footer' }, status, reset, save));
   form.addEventListener('submit', async (event) => {
@@ -307,8 +372,8 @@ function syncState(idOrSlug) {
         : [h('table', { class: 'table', 'aria-label': 'Devices not in sync' },
           h('thead', {}, h('tr', {}, ['Device ID', 'State', 'Since', 'Runs', 'Should run', 'Settings'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', {}, devices.map((device) => h('tr', { dataset: { deviceId: device.id, state: device.state } },
-            h('td', {}, h('code', { class: 'device-id' }, device.id)),
-            h('td', {}, device.state === 'pending' ? 'Pending (sent, not acknowledged)' : 'Stale (not sent yet)'),
+            h('td', {}, deviceIdCode(device.id)),
+            h('td', {}, device.state === 'pending' ? 'Pending (sent, not acknowledged)' : 'Stale (offline: sent at its next connection)'),
             h('td', { class: 'col-time' }, device.since ? timeAgo(device.since) : 'defaults, never changed'),
             h('td', { class: 'mono' }, device.reported_checksum ?? 'nothing reported'),
             h('td', { class: 'mono' }, device.checksum),

@@ -2,6 +2,7 @@
 // description). A product opens in its own console, under /products/:slug.
 
 import { api } from '../lib/api.js';
+import { showModal } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { platformName } from '../lib/format.js';
 import { ROLE_LABELS } from './shell.js';
@@ -111,7 +112,5 @@ function newProductDialog(navigate) {
       submit.textContent = 'Create product';
     }
   });
-  document.body.append(dialog);
-  dialog.showModal();
-  name.focus();
+  showModal(dialog, name);
 }

@@ -3,9 +3,11 @@
 // and /v1/clients answer them.
 
 import { api } from '../lib/api.js';
+import { confirmDialog } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
 import { exactTime, timeAgo } from '../lib/format.js';
 import { session } from '../lib/session.js';
+import { secretField } from '../lib/ui.js';
 
 export function settingsPage(main, { shell }) {
   shell.setTrail([{ label: 'Settings' }]);
@@ -109,8 +111,9 @@ function tokenTable(list, reload) {
         h('td', { class: 'cell-actions' }, h('button', {
           type: 'button', class: 'btn btn-ghost-danger btn-sm', 'data-action': 'revoke-token',
           onclick: async (event) => {
-            if (!window.confirm(`Revoke token ${token.token}? Whatever uses it is signed out at once.`)) return;
-            event.currentTarget.disabled = true;
+            const button = event.currentTarget;
+            if (!await confirmDialog({ title: `Revoke token ${token.token}?`, text: 'Whatever uses it is signed out at once.', confirmLabel: 'Revoke token' })) return;
+            button.disabled = true;
             try {
               await api.revokeToken(token.token);
               reload();
@@ -134,8 +137,9 @@ function clientTable(list, reload, reloadTokens) {
         h('td', { class: 'cell-actions' }, h('button', {
           type: 'button', class: 'btn btn-ghost-danger btn-sm', 'data-action': 'delete-client',
           onclick: async (event) => {
-            if (!window.confirm(`Delete client ${client.name}? Every token issued through it is revoked.`)) return;
-            event.currentTarget.disabled = true;
+            const button = event.currentTarget;
+            if (!await confirmDialog({ title: `Delete client ${client.name}?`, text: 'Every token issued through it is revoked.', confirmLabel: 'Delete client' })) return;
+            button.disabled = true;
             try {
               await api.deleteClient(client.id);
               reload();
@@ -180,13 +184,9 @@ function newClientForm(created) {
       });
       form.reset();
       redirectField.hidden = true;
-      const value = h('code', { class: 'mono secret-value' }, client.secret);
-      replace(secret, h('div', { class: 'callout callout-info', role: 'status' },
+      replace(secret, h('div', { class: 'callout callout-info stack-sm', role: 'status' },
         h('p', {}, `Client ${client.id} created. Its secret is shown this once:`),
-        h('p', {}, value, ' ', h('button', {
-          type: 'button', class: 'btn btn-ghost btn-sm', 'data-action': 'copy-secret',
-          onclick: () => navigator.clipboard?.writeText(client.secret),
-        }, 'Copy'))));
+        secretField(client.secret, 'Client secret')));
       created();
     } catch (failure) {
       replace(status, failure.message);

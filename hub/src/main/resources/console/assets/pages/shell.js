@@ -60,19 +60,30 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
   const products = new Map();
   let shownProduct;
   let currentProduct = null;
+  /** the name of the product shown, once it arrived: breadcrumbs show it instead of the address's slug */
+  let shownProductName = null;
+  let trail = [];
+  let currentSection = null;
+  const menuButton = h('button', {
+    type: 'button', class: 'btn btn-ghost btn-sm menu-button', 'aria-label': 'Menu', 'aria-expanded': 'false',
+    'aria-controls': 'sidebar', 'data-action': 'open-menu',
+  }, icon('menu'));
+  const scrim = h('div', { class: 'sidebar-scrim', 'data-role': 'sidebar-scrim', 'aria-hidden': 'true' });
 
   replace(root,
     h('a', { class: 'skip-link', href: '#main' }, 'Skip to content'),
     h('div', { class: 'layout' },
-      h('aside', { class: 'sidebar' },
+      h('aside', { class: 'sidebar', id: 'sidebar' },
         h('a', { class: 'brand', href: '/devices', 'aria-label': 'Drover Console home' },
           h('img', { class: 'brand-mark', src: '/assets/favicon.svg', alt: '', width: 28, height: 28 }),
           h('span', { class: 'brand-name' }, 'Drover'),
           h('span', { class: 'brand-tag' }, 'Console')),
         nav,
         h('p', { class: 'sidebar-foot' }, 'Self-hosted device cloud')),
+      scrim,
       h('div', { class: 'workspace' },
         h('header', { class: 'topbar' },
+          menuButton,
           h('nav', { 'aria-label': 'Breadcrumb', class: 'topbar-crumbs' }, breadcrumbs),
           h('div', { class: 'topbar-end' },
             productId,
@@ -89,6 +100,34 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
   // hide the controls marked data-needs="<permission>" that it may not use: "pending" hides them all
   // until the product arrives; outside a product nothing is hidden (the account's own things).
   const layout = root.querySelector('.layout');
+
+  // Narrow windows (console.css): the sidebar is an overlay the menu button opens; Escape, a click
+  // outside it or following one of its links closes it, and the focus goes back to the button.
+  const setMenu = (open, refocus = false) => {
+    if (open === (layout.dataset.menu === 'open')) return;
+    if (open) layout.dataset.menu = 'open';
+    else delete layout.dataset.menu;
+    menuButton.setAttribute('aria-expanded', String(open));
+    if (open) nav.querySelector('a, button')?.focus();
+    else if (refocus) menuButton.focus();
+  };
+  menuButton.addEventListener('click', () => setMenu(layout.dataset.menu !== 'open'));
+  scrim.addEventListener('click', () => setMenu(false, true));
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && layout.dataset.menu === 'open') setMenu(false, true);
+  });
+  root.querySelector('.sidebar').addEventListener('click', (event) => {
+    if (event.target.closest('a[href]')) setMenu(false);
+  });
+
+  const drawTrail = () => {
+    const label = (step) => (shownProductName !== null && step.label === shownProduct ? shownProductName : step.label);
+    replace(breadcrumbs, trail.map((step, i) => h('li', {},
+      step.href && i < trail.length - 1
+        ? h('a', { href: step.href }, label(step))
+        : h('span', { 'aria-current': i === trail.length - 1 ? 'page' : null }, label(step)))));
+    if (trail.length > 0) document.title = `${label(trail[trail.length - 1])} · Drover Console`;
+  };
 
   const showAccount = (account) => {
     accountName.textContent = account.username;
@@ -142,20 +181,33 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
   refreshNotices();
 
   function consoleNav() {
+    delete nav.dataset.drawn;
     navLinks = new Map();
     replace(nav, SECTIONS.map(({ group, items }) => h('div', { class: 'nav-group' },
       h('h2', { class: 'nav-group-title' }, group),
       h('ul', { class: 'nav-list' }, items.map((item) => h('li', {}, navItem(item, navLinks)))))));
   }
 
-  /** The product's sidebar: drawn at once from the address, completed when the product arrives. */
+  /**
+   * The product's sidebar: drawn at once from the address, completed when the product arrives. When the
+   * product brings the same sections, only its name changes: the links stay the same elements, so a
+   * click on one while the product loads is not lost.
+   */
   function productNav(idOrSlug, product) {
-    navLinks = new Map();
     const base = `/products/${encodeURIComponent(idOrSlug)}`;
     const items = PRODUCT_SECTIONS
       .filter((section) => !section.tracker || product?.type === 'tracker')
       .filter((section) => !section.needs || !product || product.permissions?.includes(section.needs))
       .map((section) => ({ ...section, href: productSections.has(section.id) ? `${base}/${section.id}` : undefined }));
+    const drawn = `${base} ${items.map((item) => item.id).join(' ')}`;
+    const heading = nav.querySelector('.nav-product-name');
+    if (heading && nav.dataset.drawn === drawn) {
+      heading.textContent = product?.name ?? idOrSlug;
+      heading.title = product?.name ?? idOrSlug;
+      return;
+    }
+    nav.dataset.drawn = drawn;
+    navLinks = new Map();
     replace(nav,
       h('a', { class: 'nav-back', href: '/products' }, icon('back'), 'All products'),
       h('div', { class: 'nav-group nav-product', 'data-role': 'product-nav' },
@@ -191,6 +243,7 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
       if (productIdOrSlug !== shownProduct) {
         shownProduct = productIdOrSlug;
         currentProduct = null;
+        shownProductName = null;
         productId.hidden = true;
         if (productIdOrSlug === null) {
           delete layout.dataset.permissions;
@@ -202,8 +255,10 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
           currentProduct.then((product) => {
             if (shownProduct !== productIdOrSlug) return;
             layout.dataset.permissions = (product.permissions ?? []).join(' ');
+            shownProductName = product.name;
+            drawTrail();
             productNav(productIdOrSlug, product);
-            markCurrent(section);
+            markCurrent(currentSection); // the page's section now: another may have opened while the product loaded
             replace(productId, icon('key'), h('span', { class: 'sr-only' }, 'Product ID '), String(product.id));
             productId.hidden = false;
           }).catch(() => {
@@ -211,6 +266,7 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
           });
         }
       }
+      currentSection = section;
       markCurrent(section);
       const wasOnBilling = onBillingPage;
       onBillingPage = section === 'billing' && productIdOrSlug === null;
@@ -230,13 +286,13 @@ export function createShell(root, { signOut, productSections = new Set(), naviga
       products.delete(idOrSlug);
       if (shownProduct === idOrSlug) shownProduct = undefined;
     },
-    /** [{label, href?}]: the last is the current page. Also sets the window's title. */
-    setTrail(trail) {
-      replace(breadcrumbs, trail.map((step, i) => h('li', {},
-        step.href && i < trail.length - 1
-          ? h('a', { href: step.href }, step.label)
-          : h('span', { 'aria-current': i === trail.length - 1 ? 'page' : null }, step.label))));
-      document.title = `${trail[trail.length - 1].label} · Drover Console`;
+    /**
+     * [{label, href?}]: the last is the current page. Also sets the window's title. A step labelled with
+     * the product's ID or slug from the address shows the product's name once it is known.
+     */
+    setTrail(steps) {
+      trail = steps;
+      drawTrail();
     },
     focusMain() {
       main.focus({ preventScroll: true });

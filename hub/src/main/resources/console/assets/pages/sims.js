@@ -4,8 +4,9 @@
 // fleet's). Every action is the API's (docs/api.md, "SIMs").
 
 import { api } from '../lib/api.js';
+import { confirmDialog } from '../lib/dialog.js';
 import { h, icon, replace } from '../lib/dom.js';
-import { plural } from '../lib/format.js';
+import { plural, shortId } from '../lib/format.js';
 import { drawUsageChart } from '../lib/usage-chart.js';
 
 const STATUS = {
@@ -133,7 +134,7 @@ function simCards(main, product) {
       }));
     }
     actions.push(action('release', 'Release', async () => {
-      if (!window.confirm(`Release ${sim.iccid}? Its usage goes with it, and anyone may import it then.`)) return;
+      if (!await confirmDialog({ title: `Release ${sim.iccid}?`, text: 'Its usage goes with it, and anyone may import it then.', confirmLabel: 'Release SIM' })) return;
       try {
         await api.releaseSim(product, sim.iccid);
         say(`${sim.iccid} released.`);
@@ -145,7 +146,7 @@ function simCards(main, product) {
     return h('tr', { dataset: { iccid: sim.iccid, status: sim.status } },
       h('td', {}, h('code', {}, sim.iccid)),
       h('td', {}, h('span', { class: `badge ${badgeClass}`, 'data-role': 'status' }, label)),
-      h('td', {}, sim.device_id ? h('a', { href: `/devices/${sim.device_id}` }, sim.device_name ?? sim.device_id) : h('span', { class: 'muted' }, '—')),
+      h('td', {}, sim.device_id ? h('a', { href: `/devices/${sim.device_id}`, title: sim.device_id }, sim.device_name ?? shortId(sim.device_id)) : h('span', { class: 'muted' }, '—')),
       h('td', {}, sim.mb_limit ? `${sim.mb_limit} MB` : h('span', { class: 'muted' }, 'none')),
       h('td', {}, sim.carrier),
       h('td', { class: 'cell-actions' }, ...actions));

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class DemoFleet extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DemoFleet.class);
+  /** The demo devices' platform: Argon (Wi-Fi), as registered. */
+  static final int PLATFORM = 12;
   /** Demo device IDs start with this, so they are easy to tell apart: d3e0 followed by the number. */
   private static final String ID_PREFIX = "d3e0";
 
@@ -55,9 +57,9 @@ public final class DemoFleet extends VerticleBase {
       String id = ID_PREFIX + String.format("%020x", i);
       String secret = DeviceSecrets.newSecret();
       pool.preparedQuery("""
-              INSERT INTO devices (id, secret_hash, platform_id) VALUES ($1, $2, 12)
+              INSERT INTO devices (id, secret_hash, platform_id) VALUES ($1, $2, $3)
               ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash""")
-          .execute(Tuple.of(id, Buffer.buffer(DeviceSecrets.hash(secret)))).await();
+          .execute(Tuple.of(id, Buffer.buffer(DeviceSecrets.hash(secret)), PLATFORM)).await();
       secrets.put(id, secret);
     }
     LOG.info("demo devices registered [count: {}]", count);
@@ -73,11 +75,14 @@ public final class DemoFleet extends VerticleBase {
   public Future<?> start() {
     List<Future<Void>> connected = new ArrayList<>();
     secretsById.forEach((id, secret) -> {
-      DemoDevice device = new DemoDevice(vertx, id, secret, mqttHost, mqttPort, tls);
+      DemoDevice device = new DemoDevice(vertx, id, secret, mqttHost, mqttPort, tls, this::placement);
       devices.add(device);
       connected.add(device.connect());
     });
-    claimTimer = vertx.setPeriodic(2000, t -> claimForAdministrator());
+    claimTimer = vertx.setPeriodic(2000, t -> {
+      claimForAdministrator();
+      followPlacements();
+    });
     claimForAdministrator();
     return Future.all(connected).onSuccess(all -> LOG.info("demo devices online [count: {}]", devices.size()));
   }
@@ -87,6 +92,33 @@ public final class DemoFleet extends VerticleBase {
     vertx.cancelTimer(claimTimer);
     devices.forEach(DemoDevice::stop);
     return Future.succeededFuture();
+  }
+
+  /** The product a demo device was imported into (0: none) and the firmware version last recorded for it. */
+  private Future<DemoDevice.Placement> placement(String deviceId) {
+    return pool.preparedQuery("SELECT coalesce(product_id, 0), coalesce(firmware_version, 0) FROM devices WHERE id = $1")
+        .execute(Tuple.of(deviceId))
+        .map(rows -> rows.size() == 0 ? new DemoDevice.Placement(0, 0)
+            : new DemoDevice.Placement(rows.iterator().next().getInteger(0), rows.iterator().next().getInteger(1)));
+  }
+
+  /** One query every tick for the whole demo fleet: a device imported into a product handshakes for it. */
+  private void followPlacements() {
+    pool.preparedQuery("SELECT id, coalesce(product_id, 0), coalesce(firmware_version, 0) FROM devices WHERE id = ANY($1)")
+        .execute(Tuple.of((Object) secretsById.keySet().toArray(String[]::new)))
+        .onSuccess(rows -> {
+          Map<String, DemoDevice.Placement> placements = new java.util.HashMap<>();
+          for (Row row : rows) {
+            placements.put(row.getString(0), new DemoDevice.Placement(row.getInteger(1), row.getInteger(2)));
+          }
+          for (DemoDevice device : devices) {
+            DemoDevice.Placement placement = placements.get(device.id());
+            if (placement != null) {
+              device.placed(placement);
+            }
+          }
+        })
+        .onFailure(cause -> LOG.debug("demo placements not read [cause: {}]", cause.getMessage()));
   }
 
   /** Gives unclaimed demo devices to the administrator, once there is one. */

@@ -150,7 +150,7 @@ class ConsolePagesBrowserTest {
     // tokens: every live one listed; revoking one ends it
     String scriptId = jtiOf(script);
     visible(By.cssSelector("tr[data-token-id='" + scriptId + "'] [data-action=revoke-token]")).click();
-    browser.switchTo().alert().accept();
+    visible(By.cssSelector("dialog[open] [data-action=confirm]")).click();
     waitFor("the revoked token gone", d -> d.findElements(By.cssSelector("tr[data-token-id='" + scriptId + "']")).isEmpty());
     assertEquals(401, node.get("/v1/user", script).statusCode(), "the revoked token no longer works");
     assertEquals(200, node.get("/v1/user", cli).statusCode(), "the others do");
@@ -158,14 +158,14 @@ class ConsolePagesBrowserTest {
     // OAuth clients: made with its secret shown once, then deleted
     visible(By.id("client-name")).sendKeys("Nightly export");
     visible(By.cssSelector("[data-action=create-client]")).click();
-    WebElement secret = visible(By.cssSelector("[data-role=client-secret] .secret-value"));
-    assertEquals(40, secret.getText().length(), "a 20-byte hex secret");
+    WebElement secret = visible(By.cssSelector("[data-role=client-secret] [data-role=secret-value]"));
+    assertEquals(40, secret.getDomProperty("value").length(), "a 20-byte hex secret, shown whole");
     WebElement row = visible(By.cssSelector("[data-role=clients] tr[data-client-id]"));
     String clientId = row.getDomAttribute("data-client-id");
     assertTrue(clientId.startsWith("nightly-export-"), clientId);
     assertEquals(1, new JsonObject(node.get("/v1/clients", cli).body()).getJsonArray("clients").size());
     row.findElement(By.cssSelector("[data-action=delete-client]")).click();
-    browser.switchTo().alert().accept();
+    visible(By.cssSelector("dialog[open] [data-action=confirm]")).click();
     visible(By.cssSelector("[data-role=no-clients]"));
     assertEquals(0, new JsonObject(node.get("/v1/clients", cli).body()).getJsonArray("clients").size());
 

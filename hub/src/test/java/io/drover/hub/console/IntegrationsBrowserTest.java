@@ -355,7 +355,7 @@ class IntegrationsBrowserTest {
 
     // Delete asks first; the page of a deleted integration says what the API says
     browser.findElement(By.cssSelector("[data-action=delete]")).click();
-    new WebDriverWait(browser, WAIT).until(ExpectedConditions.alertIsPresent()).accept();
+    new WebDriverWait(browser, WAIT).until(ExpectedConditions.elementToBeClickable(By.cssSelector("dialog[open] [data-action=confirm]"))).click();
     waitFor("back on the list", d -> d.getCurrentUrl().endsWith("/integrations"));
     HttpResponse<String> gone = node.get("/v1/integrations/" + id, owner);
     assertEquals(404, gone.statusCode());

@@ -110,7 +110,7 @@ class ProductDevicePageBrowserTest {
     assertEquals(true, deviceJson(owner, product, device).getBoolean("development"));
 
     visible(By.cssSelector("[data-action=remove]")).click();
-    browser.switchTo().alert().accept();
+    visible(By.cssSelector("dialog[open] [data-action=confirm]")).click();
     waitFor("back on the list", d -> d.getCurrentUrl().endsWith("/products/device-page/devices"));
     HttpResponse<String> gone = node.get("/v1/products/" + product + "/devices/" + device, owner);
     assertEquals(404, gone.statusCode(), gone.body());

@@ -67,7 +67,7 @@ class RoleActionsBrowserTest {
     fleet.member(product, "roles-support@example.com", "support");
     String device = fleet.device(product, 1, false, "beta").id();
     fleet.uploaded(product, 2, new byte[] {2}, owner);
-    String iccid = iccid();
+    String iccid = ConsolePagesFixture.iccid();
     HttpResponse<String> sims = node.post("/v1/products/" + product + "/sims",
         new JsonObject().put("sims", new JsonArray().add(new JsonObject().put("iccid", iccid))).encode(), owner);
     assertTrue(sims.statusCode() / 100 == 2, sims.body());
@@ -125,22 +125,6 @@ class RoleActionsBrowserTest {
   }
 
   /** A valid ICCID (89 + 17 digits + the Luhn check digit). */
-  private static String iccid() {
-    String body = "8944" + String.format("%015d", System.nanoTime() % 1_000_000_000_000_000L);
-    int sum = 0;
-    for (int i = 0; i < body.length(); i++) {
-      int digit = body.charAt(body.length() - 1 - i) - '0';
-      if (i % 2 == 0) {
-        digit *= 2;
-        if (digit > 9) {
-          digit -= 9;
-        }
-      }
-      sum += digit;
-    }
-    return body + (10 - sum % 10) % 10;
-  }
-
   private static String url(String path) {
     return "http://127.0.0.1:" + node.httpPort() + path;
   }

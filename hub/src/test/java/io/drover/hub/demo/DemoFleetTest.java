@@ -3,12 +3,15 @@ package io.drover.hub.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.firmware.FirmwareFleet;
 import io.drover.hub.support.SseClient;
 import io.drover.hub.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -34,6 +37,43 @@ class DemoFleetTest {
       try (SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/devices/events/temperature", token)) {
         stream.awaitEvent(e -> e.data().getString("coreid").startsWith("d3e0"), Duration.ofSeconds(15));
       }
+    }
+  }
+
+  @Test
+  void aDemoDeviceImportedIntoAProductHandshakesAndTakesAReleasedUpdate() throws Exception {
+    try (TestNode node = TestNode.start("--demo.devices=1")) {
+      String token = node.createAdministrator("firmware-demo@example.com", "the administrator");
+      String demo = "d3e000000000000000000001";
+      TestNode.eventually(Duration.ofSeconds(15), () -> onlineDemoDevices(node, token) == 1, "the demo device online in the account");
+      JsonObject product = new JsonObject(node.post("/v1/products", "{\"name\":\"Demo Lamp\",\"platform_id\":12}", token).body())
+          .getJsonObject("product");
+      int productId = product.getInteger("id");
+      HttpResponse<String> imported = node.post("/v1/products/" + productId + "/devices", new JsonObject().put("id", demo).encode(), token);
+      assertEquals(1, new JsonObject(imported.body()).getInteger("updated"), imported.body());
+      FirmwareFleet fleet = new FirmwareFleet(node);
+      fleet.uploaded(productId, 2, "demo firmware v2".getBytes(StandardCharsets.UTF_8), token);
+      fleet.device(productId, 2, true); // a release needs the version running somewhere
+      fleet.announce(productId);
+      HttpResponse<String> released = node.send("PUT", "/v1/products/" + productId + "/firmware/release",
+          new JsonObject().put("version", 2).put("product_default", true).put("groups", new JsonArray()).encode(), token);
+      assertEquals(200, released.statusCode(), released.body());
+
+      // imported while connected, it handshakes for the product at once; the update is offered (at that
+      // handshake or over its live session), verified, and after its restart the next handshake reports version 2
+      TestNode.eventually(Duration.ofSeconds(30), () -> "2".equals(query(node, "SELECT firmware_version FROM devices WHERE id = '" + demo + "'")),
+          "the demo device runs the released version");
+      JsonObject device = new JsonObject(node.get("/v1/products/" + productId + "/devices/" + demo, token).body());
+      assertEquals(2, device.getInteger("firmware_version"), device.encode());
+      TestNode.eventually(Duration.ofSeconds(15), () -> onlineDemoDevices(node, token) == 1, "back online after its restart");
+    }
+  }
+
+  private static String query(TestNode node, String sql) {
+    try {
+      return node.query(sql);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 

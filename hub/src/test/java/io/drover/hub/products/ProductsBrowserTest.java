@@ -201,7 +201,7 @@ class ProductsBrowserTest {
     visible(By.id("api-user-name")).sendKeys("Fleet reader");
     browser.findElement(By.cssSelector("label[for='scope-devices:list']")).click();
     browser.findElement(By.cssSelector("dialog[open] [data-action=submit]")).click();
-    WebElement token = visible(By.cssSelector("[data-role=api-user-token] input"));
+    WebElement token = visible(By.cssSelector("[data-role=api-user-token] [data-role=secret-value]"));
     String shown = token.getDomProperty("value");
 
     assertEquals(200, node.get("/v1/products/" + id, shown).statusCode(), "the token shown works in its product");
@@ -212,7 +212,10 @@ class ProductsBrowserTest {
 
     browser.get(url("/products/" + id + "/configuration"));
     visible(By.cssSelector("[data-action=delete-product]")).click();
-    browser.switchTo().alert().accept();
+    WebElement confirmDelete = visible(By.cssSelector("dialog[open] [data-action=confirm]"));
+    assertTrue(!confirmDelete.isEnabled(), "deleting a product waits for its name to be typed");
+    browser.findElement(By.cssSelector("dialog[open] [data-role=dialog-typed]")).sendKeys("Roles");
+    confirmDelete.click();
     waitFor("back on the products list", d -> d.getCurrentUrl().endsWith("/products"));
     assertEquals(404, node.get("/v1/products/" + id, owner).statusCode(), "the product is gone");
     assertEquals(401, node.get("/v1/products/" + id, shown).statusCode(), "and its API user with it");

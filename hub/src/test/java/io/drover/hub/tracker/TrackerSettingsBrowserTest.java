@@ -82,6 +82,14 @@ class TrackerSettingsBrowserTest {
     type(field("location.interval_max"), "0");
     waitFor("no maximum interval, no periodic publishes", () -> "".equals(usage("stationary")));
 
+    // the RGB levels only for the LED type that uses them (direct); the fleet's default is tracker
+    assertEquals("tracker", field("rgb.type").getDomProperty("value"));
+    for (String level : List.of("rgb.red", "rgb.green", "rgb.blue", "rgb.brightness")) {
+      assertFalse(field(level).isDisplayed(), level + " hidden for the tracker LED type");
+    }
+    new Select(field("rgb.type")).selectByValue("direct");
+    waitFor("the RGB levels shown for the direct type", () -> field("rgb.red").isDisplayed() && field("rgb.brightness").isDisplayed());
+
     // a bad value is refused next to its field, and nothing is saved
     type(field("location.interval_max"), "900");
     type(field("rgb.red"), "300");
@@ -95,9 +103,16 @@ class TrackerSettingsBrowserTest {
     waitFor("the cross-field rule next to interval_max", () -> errorFor("location.interval_max").contains("at least location.interval_min"));
     assertEquals("", errorFor("rgb.red"), "a corrected field loses its error");
 
-    // a good edit is saved
-    type(field("location.interval_min"), "30");
-    type(field("location.radius"), "151");
+    // a good edit is saved: the guide's "Vehicle (detailed information)" preset fills in radius and intervals
+    new Select(field("rgb.type")).selectByValue("tracker"); // the fleet keeps the tracker LED; the levels stay as typed
+    assertFalse(field("rgb.red").isDisplayed());
+    WebElement preset = browser.findElement(By.cssSelector("[data-preset=vehicle-detailed]"));
+    browser.executeScript("arguments[0].scrollIntoView({block: 'center'})", preset);
+    preset.click();
+    assertEquals("151", field("location.radius").getDomProperty("value"));
+    assertEquals("30", field("location.interval_min").getDomProperty("value"));
+    assertEquals("900", field("location.interval_max").getDomProperty("value"));
+    assertTrue(field("location.radius").getSize().getWidth() < 200, "a number field as wide as its values, not the card");
     new Select(field("imu_trig.motion")).selectByValue("medium");
     save(form);
     waitFor("saved", () -> "ok".equals(status(form).getDomAttribute("data-state")));
