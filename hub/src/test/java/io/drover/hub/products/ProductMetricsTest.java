@@ -69,6 +69,14 @@ class ProductMetricsTest {
       assertTrue(value("drover_product_events_total", "product", "other", "outcome", "written") >= 1, "the second product's as other");
       assertEquals(0, value("drover_product_events_total", "product", firstId, "outcome", "dropped"));
 
+      // over its daily quota, the product's next event is refused by the hub: dropped, in its own series
+      assertEquals(200, node.send("PUT", "/v1/admin/quotas/products/first-fleet", new JsonObject().put("events_per_day", 1).encode(),
+          node.adminToken()).statusCode());
+      assertEquals(429, node.post("/v1/products/" + first + "/events", new JsonObject().put("name", "over").put("data", "x").encode(), owner)
+          .statusCode());
+      assertEquals(1, value("drover_product_events_total", "product", firstId, "outcome", "dropped"));
+      assertEquals(0, value("drover_product_events_total", "product", "other", "outcome", "dropped"));
+
       assertEquals(204, node.send("DELETE", "/v1/products/" + first, null, owner).statusCode());
 
       String secondId = Integer.toString(second);
