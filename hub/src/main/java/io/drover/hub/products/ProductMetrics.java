@@ -50,8 +50,9 @@ public final class ProductMetrics extends VerticleBase {
       return Future.succeededFuture();
     }
     periodic = vertx.setPeriodic(Duration.ofSeconds(REFRESH_SECONDS).toMillis(), id -> refresh());
+    // a first refresh that fails (logged) does not stop the node: the next one comes in REFRESH_SECONDS
     return vertx.eventBus().<JsonObject>consumer(FleetChanges.ADDRESS, notice -> refreshSoon()).completion()
-        .compose(registered -> refresh());
+        .compose(registered -> refresh().otherwiseEmpty());
   }
 
   @Override
