@@ -130,6 +130,15 @@ public final class DeviceSessions {
     return byDeviceId.get(deviceId);
   }
 
+  /**
+   * Calls {@code action} with the device ID of every live session of this node; weakly consistent
+   * (sessions opened or closed meanwhile may be seen or not). Walks every session: for periodic
+   * counts, never per message.
+   */
+  public void forEachDevice(java.util.function.Consumer<String> action) {
+    byDeviceId.keySet().forEach(action);
+  }
+
   /** Live sessions of one protocol: the {@code drover_devices_connected} gauge reads it. */
   public long count(String protocol) {
     return counter(protocol).get();

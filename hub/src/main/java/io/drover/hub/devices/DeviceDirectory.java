@@ -68,6 +68,18 @@ public final class DeviceDirectory {
     return placeByDevice.get(deviceId);
   }
 
+  /**
+   * The number of devices in each product, claimed or not. Walks every product device: for a periodic
+   * refresh off the event loops ({@code ProductMetrics}), never per message.
+   */
+  public Map<Integer, Long> fleetSizes() {
+    Map<Integer, Long> sizes = new java.util.HashMap<>();
+    for (ProductPlace place : placeByDevice.values()) {
+      sizes.merge(place.productId(), 1L, Long::sum);
+    }
+    return sizes;
+  }
+
   /** The device's product as the database now has it (null: in none). */
   void place(String deviceId, Integer productId, Integer firmwareVersion) {
     if (productId == null) {

@@ -2,6 +2,7 @@ package io.drover.hub.events;
 
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.hub.products.ProductSeries;
 import io.vertx.core.eventbus.Message;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -25,20 +26,27 @@ final class EventRefusals {
   static final String PER_DAY = "events per day (UTC)";
 
   private final EventMetrics metrics;
+  private final ProductSeries products;
   private final long[] unlogged = new long[Refusal.values().length];
   private final long[] loggedAt = new long[Refusal.values().length];
   private final boolean[] everLogged = new boolean[Refusal.values().length];
 
-  EventRefusals(EventMetrics metrics) {
+  EventRefusals(EventMetrics metrics, ProductSeries products) {
     this.metrics = metrics;
+    this.products = products;
   }
 
   /**
    * @param message the publisher's message: failed with the refusal when it expects an answer
    * @param tenant the event's tenant, whose count of refusals grows; null for none
+   * @param product the event's product ({@code drover_product_events_total{outcome="dropped"}}); null for none
    */
-  void refuse(Message<DeviceEvent> message, Refusal reason, Tenant tenant, long nowNanos, long epochDay) {
+  void refuse(Message<DeviceEvent> message, Refusal reason, Tenant tenant, Integer product, long nowNanos, long epochDay) {
     metrics.dropped[reason.ordinal()].increment();
+    ProductSeries.Series series = products.of(product);
+    if (series != null) {
+      series.dropped();
+    }
     if (tenant != null && reason.tenantCount() >= 0) {
       tenant.count(reason.tenantCount(), epochDay);
     }

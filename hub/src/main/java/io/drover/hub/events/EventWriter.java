@@ -2,6 +2,7 @@ package io.drover.hub.events;
 
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.hub.products.ProductSeries;
 import io.drover.hub.storage.Durability;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -78,6 +79,7 @@ final class EventWriter {
   private final Pool pool;
   private final EventSettings settings;
   private final EventMetrics metrics;
+  private final ProductSeries products;
   private final EventOutbox outbox;
   private final Lane[] lanes;
   /** Events queued in every lane, and in the batches being written: held until settled. */
@@ -99,12 +101,14 @@ final class EventWriter {
    *
    * @param jdbc a blocking connection to the same database, for {@code events.write-form=copy}
    */
-  EventWriter(Vertx vertx, Pool pool, EventSettings settings, EventMetrics metrics, EventOutbox outbox, Callable<Connection> jdbc) {
+  EventWriter(Vertx vertx, Pool pool, EventSettings settings, EventMetrics metrics, ProductSeries products, EventOutbox outbox,
+      Callable<Connection> jdbc) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.pool = pool;
     this.settings = settings;
     this.metrics = metrics;
+    this.products = products;
     metrics.queueCapacity.set(settings.queueCapacity());
     this.outbox = outbox;
     this.lanes = new Lane[Math.max(1, settings.writers())];
@@ -472,6 +476,10 @@ final class EventWriter {
           for (Pending pending : batch) {
             metrics.writeLatency.record(now - pending.acceptedNanos, TimeUnit.NANOSECONDS);
             settle(pending);
+            ProductSeries.Series series = products.of(pending.event.productId());
+            if (series != null) {
+              series.written();
+            }
             pending.written.complete();
             if (pending.claimed) {
               outbox.committed(pending.event, pending.integrations);
@@ -493,6 +501,10 @@ final class EventWriter {
           // one event the database will never take: dropped, so that it cannot hold up the rest
           isolating = Math.max(0, isolating - 1);
           metrics.dropped[Refusal.REFUSED_BY_DATABASE.ordinal()].increment();
+          ProductSeries.Series series = products.of(batch.get(0).event.productId());
+          if (series != null) {
+            series.dropped();
+          }
           settle(batch.get(0));
           if (batch.get(0).claimed) {
             outbox.release(batch.get(0).integrations.length);

@@ -7,6 +7,7 @@ import io.drover.hub.HubAddresses;
 import io.drover.hub.cluster.ClusterView;
 import io.drover.hub.devices.DeviceDirectory;
 import io.drover.hub.devices.claims.ClaimCodeReports;
+import io.drover.hub.products.ProductSeries;
 import io.drover.hub.quotas.QuotaRepository;
 import io.drover.hub.quotas.QuotaSettings;
 import io.vertx.core.Context;
@@ -75,6 +76,7 @@ public final class EventsVerticle extends VerticleBase {
   private final EventSettings settings;
   private final QuotaSettings quotas;
   private final EventMetrics metrics;
+  private final ProductSeries products;
   private final DeviceDirectory directory;
   private final ClusterView cluster;
   private final EventOutbox outbox;
@@ -99,14 +101,16 @@ public final class EventsVerticle extends VerticleBase {
    * @param reservations a pool of one connection for event id reservations only ({@link EventIds}),
    *     apart from {@code pool}, so that they never wait behind the writer
    * @param jdbc blocking connections to the same database, for {@code events.write-form=copy} ({@link EventCopier})
+   * @param products the product-labelled counters, by the event's product
    */
   public EventsVerticle(Pool pool, Pool reservations, EventSettings settings, QuotaSettings quotas, EventMetrics metrics,
-      DeviceDirectory directory, ClusterView cluster, EventOutbox outbox, Callable<Connection> jdbc) {
+      ProductSeries products, DeviceDirectory directory, ClusterView cluster, EventOutbox outbox, Callable<Connection> jdbc) {
     this.pool = pool;
     this.reservations = reservations;
     this.settings = settings;
     this.quotas = quotas;
     this.metrics = metrics;
+    this.products = products;
     this.directory = directory;
     this.cluster = cluster;
     this.outbox = outbox;
@@ -115,12 +119,12 @@ public final class EventsVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    writer = new EventWriter(vertx, pool, settings, metrics, outbox, jdbc);
+    writer = new EventWriter(vertx, pool, settings, metrics, products, outbox, jdbc);
     ids = new EventIds(vertx, reservations);
     ids.onReserved(this::admitAwaiting);
     tenants = new Tenants(quotas);
     counts = new TenantCounts(pool, tenants);
-    refusals = new EventRefusals(metrics);
+    refusals = new EventRefusals(metrics, products);
     overrides = new QuotaRepository(pool);
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     epochDay = today.toEpochDay();
@@ -204,7 +208,7 @@ public final class EventsVerticle extends VerticleBase {
     if (arrived.quotaTaken) {
       Refusal overQuota = tenant.takeQuota(now, hubs);
       if (overQuota != null) {
-        refusals.refuse(message, overQuota, tenant, now, epochDay);
+        refusals.refuse(message, overQuota, tenant, product, now, epochDay);
         return;
       }
     }
@@ -227,6 +231,10 @@ public final class EventsVerticle extends VerticleBase {
     }
     LiveEvent live = new LiveEvent(ids.take(), event.message.body(), event.owner, event.product);
     event.tenant.count(Tenant.ACCEPTED, epochDay);
+    ProductSeries.Series series = products.of(event.product);
+    if (series != null) {
+      series.accepted();
+    }
     // integrations: those it triggers, matched in memory; their outbox rows commit with the event
     String[] integrations = outbox.match(live);
     boolean claimed = integrations != null && outbox.reserve(integrations.length);
@@ -264,7 +272,7 @@ public final class EventsVerticle extends VerticleBase {
     if (event.quotaTaken) {
       event.tenant.returnQuota();
     }
-    refusals.refuse(event.message, reason, event.tenant, now, epochDay);
+    refusals.refuse(event.message, reason, event.tenant, event.product, now, epochDay);
   }
 
   /**

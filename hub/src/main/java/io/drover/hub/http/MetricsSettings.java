@@ -9,6 +9,8 @@ import java.nio.file.Path;
  *     false ({@code none}): anyone who reaches the HTTP port
  * @param tokenFile the file holding the token
  * @param givenByOperator {@code metrics.token-file} was set: the file must exist and is never made
+ * @param productLabels {@code metrics.product-labels}: products with series of their own
+ *     ({@code drover_product_*{product}}), the rest summed as {@code other}; 0 for no product series
  */
-public record MetricsSettings(boolean tokenRequired, Path tokenFile, boolean givenByOperator) {
+public record MetricsSettings(boolean tokenRequired, Path tokenFile, boolean givenByOperator, int productLabels) {
 }

@@ -33,6 +33,8 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("http.max-connections", "500", "HTTP connections the API and Console ports hold at once; past it a new one is closed at once"),
       new ConfigOption("metrics.auth", "token", "token: /metrics and the detail of /health need the metrics token (Authorization: Bearer); none: anyone who reaches the HTTP port reads them"),
       new ConfigOption("metrics.token-file", "", "File holding the metrics token (Prometheus's credentials_file can read the same); empty means DATA_DIR/metrics-token, made on first start (mode 0600)"),
+      new ConfigOption("metrics.product-labels", "200",
+          "Products with metrics of their own (drover_product_*{product}): the largest fleets; the rest are summed as product=\"other\". 0: no product metrics"),
       new ConfigOption("mqtt.host", "0.0.0.0", "Address the MQTT device listener binds"),
       new ConfigOption("mqtt.port", "1883", "Port of plain MQTT (0 picks a free port)"),
       new ConfigOption("mqtt.plain-enabled", "true", "false serves MQTT over TLS only (mqtt.tls-port); plain MQTT carries each device's secret in clear text"),

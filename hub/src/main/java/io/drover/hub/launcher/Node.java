@@ -5,6 +5,7 @@ import io.drover.gateway.Gateway;
 import io.drover.gateway.ServerTls;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.commands.DeviceCommands;
+import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.SessionOwnership;
 import io.drover.hub.auth.AccountRepository;
 import io.drover.hub.auth.AccountsApi;
@@ -71,7 +72,9 @@ import io.drover.hub.integrations.delivery.DeliveryVerticle;
 import io.drover.hub.integrations.delivery.IntegrationLogApi;
 import io.drover.hub.mail.MailOutbox;
 import io.drover.hub.products.ProductAccess;
+import io.drover.hub.products.ProductMetrics;
 import io.drover.hub.products.ProductRepository;
+import io.drover.hub.products.ProductSeries;
 import io.drover.hub.products.ProductsApi;
 import io.drover.hub.products.TeamApi;
 import io.drover.hub.products.TeamRepository;
@@ -276,6 +279,7 @@ public final class Node {
     MetricsToken metricsToken = MetricsToken.loadAtStart(config.metrics());
     Map<String, String> demoDevices = Map.of();
     DeviceDirectory directory = null;
+    ProductSeries productSeries = null;
     if (roles.hub()) {
       TokenService tokens = TokenService.createAtStart(vertx, pool, config.accounts().refreshTokenLifetime());
       // billing: the plans SQL holds the fleets to, and the accounts locked after failed payments
@@ -292,6 +296,7 @@ public final class Node {
       CertificateIndex certificates = CertificateIndex.loadAtStart(pool, vertx.eventBus(), deviceCas);
       CertificateRepository certificateRepository = new CertificateRepository(pool);
       EventMetrics eventMetrics = new EventMetrics(registry);
+      productSeries = new ProductSeries(registry, config.metrics().productLabels(), roles.gateway());
       health.register("database", 2000, promise ->
           pool.query("SELECT 1").execute().onComplete(result -> promise.complete(result.succeeded()
               ? Status.OK()
@@ -308,7 +313,7 @@ public final class Node {
       DeliveryVerticle integrations = new DeliveryVerticle(pool, sealer, config.delivery(), integrationTargets, new DeliveryMetrics(registry),
           cluster, new DeviceCommands(vertx.eventBus(), ownership));
       deploy(integrations);
-      deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, directory, cluster, integrations.outbox(),
+      deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, productSeries, directory, cluster, integrations.outbox(),
           database::jdbcConnection));
       // SIMs: devices whose SIM is not active are refused at connect, from memory
       SimBlocks simBlocks = SimBlocks.loadAtStart(pool, vertx.eventBus());
@@ -412,6 +417,11 @@ public final class Node {
         boolean plain = config.gateway().mqtt().plainEnabled();
         deploy(DemoFleet.of(demoDevices, pool, directory, config.gateway().mqtt().host(), plain ? mqttPort() : mqttTlsPort(), plain ? null : tls));
       }
+    }
+    if (roles.hub()) {
+      // after the gateway: on a node with both roles it counts this node's sessions by product
+      DeviceSessions liveSessions = gateway == null ? null : gateway.sessions();
+      deploy(new ProductMetrics(productSeries, pool, directory, liveSessions));
     }
     LOG.info("node started [roles: {}, node-id: {}, http-port: {}, https-port: {}, mqtt-port: {}, mqtts-port: {}, coaps-port: {}, data-dir: {}]",
         roles, cluster.nodeId(), portOrOff(httpPort()), httpsPort(), gateway == null ? "-" : portOrOff(mqttPort()), gateway == null ? "-" : mqttTlsPort(),

@@ -389,10 +389,12 @@ public record NodeConfig(
     /** The metrics token's file: the operator's, which must exist now, or the node's own in the data directory. */
     MetricsSettings metrics(Path dataDir) {
       boolean required = choice("metrics.auth", "token", "none").equals("token");
+      // every product labelled costs a handful of series on every node: bounded well below what a Prometheus holds
+      int productLabels = integer("metrics.product-labels", 0, 10_000);
       if (text("metrics.token-file").isBlank()) {
-        return new MetricsSettings(required, dataDir.resolve(MetricsToken.FILE_NAME), false);
+        return new MetricsSettings(required, dataDir.resolve(MetricsToken.FILE_NAME), false, productLabels);
       }
-      return new MetricsSettings(required, readableFile("metrics.token-file"), true);
+      return new MetricsSettings(required, readableFile("metrics.token-file"), true, productLabels);
     }
 
     boolean bool(String key) {

@@ -171,6 +171,21 @@ class NodeConfigTest {
   }
 
   @Test
+  void productLabelsDefaultToTwoHundredZeroTurnsThemOffAndABadValueIsRefusedAtStart() {
+    assertEquals(200, NodeConfig.from(List.of(), Map.of()).metrics().productLabels());
+    assertEquals(0, NodeConfig.from(List.of("--metrics.product-labels=0"), Map.of()).metrics().productLabels());
+    assertEquals(5, NodeConfig.from(List.of(), Map.of("DROVER_METRICS_PRODUCT_LABELS", "5")).metrics().productLabels());
+
+    assertEquals("metrics.product-labels must be a whole number from 0 to 10000, but flag --metrics.product-labels gives '-1'",
+        assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--metrics.product-labels=-1"), Map.of())).getMessage());
+    assertEquals("metrics.product-labels must be a whole number from 0 to 10000, but environment variable DROVER_METRICS_PRODUCT_LABELS "
+            + "gives 'all'",
+        assertThrows(ConfigException.class, () -> NodeConfig.from(List.of(), Map.of("DROVER_METRICS_PRODUCT_LABELS", "all"))).getMessage());
+    assertTrue(assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--metrics.product-labels=10001"), Map.of()))
+        .getMessage().startsWith("metrics.product-labels must be a whole number from 0 to 10000"));
+  }
+
+  @Test
   void badNumberIsReportedWithItsKeyValueAndSource() {
     ConfigException flag = assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--http.port=eighty"), Map.of()));
     assertEquals("http.port must be a whole number from 0 to 65535, but flag --http.port gives 'eighty'", flag.getMessage());

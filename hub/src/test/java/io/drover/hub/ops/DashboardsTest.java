@@ -52,15 +52,18 @@ class DashboardsTest {
       .connectTimeout(Duration.ofSeconds(5)).build();
   /** Concrete values for the dashboards' template variables, as Grafana substitutes them. */
   private static final Map<String, String> VARIABLES = Map.of(
-      "$__rate_interval", "1m", "$__interval", "15s", "$__range", "1h", "$node", ".*");
+      "$__rate_interval", "1m", "$__interval", "15s", "$__range", "1h", "$node", ".*", "$product", ".*");
 
   private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.+),\\s*([a-zA-Z_]\\w*)\\)");
+  private static final Pattern QUERY_RESULT = Pattern.compile("query_result\\((.+)\\)");
 
   private static TestNode node;
   private static Process prometheus;
   private static Path work;
   private static String prometheusUrl;
   private static Vertx vertx;
+  /** The product the traffic was made in: its series are labelled by its ID. */
+  private static int productId;
 
   @BeforeAll
   static void startNodeAndPrometheus() throws Exception {
@@ -134,14 +137,15 @@ class DashboardsTest {
       for (Object v : dashboard.getJsonObject("templating").getJsonArray("list")) {
         JsonObject variable = (JsonObject) v;
         if ("query".equals(variable.getString("type"))) {
-          // label_values(SELECTOR, LABEL): the selector is what Grafana asks Prometheus for
-          Matcher labelValues = LABEL_VALUES.matcher(variable.getJsonObject("query").getString("query"));
-          assertTrue(labelValues.matches(), file.getFileName() + " variable " + variable.getString("name"));
-          expressions.put(file.getFileName() + " / variable " + variable.getString("name"), labelValues.group(1));
+          // label_values(SELECTOR, LABEL) or query_result(EXPRESSION): what Grafana asks Prometheus for
+          expressions.put(file.getFileName() + " / variable " + variable.getString("name"), variableExpression(variable));
         }
       }
       for (Object p : dashboard.getJsonArray("panels")) {
         JsonObject panel = (JsonObject) p;
+        if ("row".equals(panel.getString("type"))) {
+          continue;
+        }
         for (Object t : panel.getJsonArray("targets")) {
           JsonObject target = (JsonObject) t;
           expressions.put(file.getFileName() + " / " + panel.getString("title") + " / " + target.getString("refId"),
@@ -247,9 +251,15 @@ class DashboardsTest {
         JsonObject panel = (JsonObject) p;
         String title = where + " / " + panel.getString("title");
         assertTrue(ids.add(panel.getInteger("id")), title + ": panel id unique");
-        assertTrue(Set.of("timeseries", "stat").contains(panel.getString("type")), title + " type");
         assertFalse(panel.getString("title", "").isBlank(), title);
         JsonObject grid = panel.getJsonObject("gridPos");
+        if ("row".equals(panel.getString("type"))) {
+          // an open row: its panels follow it in the dashboard's list
+          assertEquals(24, grid.getInteger("w"), title + " spans the width");
+          assertFalse(panel.getBoolean("collapsed"), title + " open");
+          continue;
+        }
+        assertTrue(Set.of("timeseries", "stat").contains(panel.getString("type")), title + " type");
         assertTrue(grid.getInteger("w") > 0 && grid.getInteger("w") <= 24 && grid.getInteger("h") > 0, title + " gridPos");
         assertEquals("${datasource}", panel.getJsonObject("datasource").getString("uid"), title + ": datasource by the variable");
         JsonArray targets = panel.getJsonArray("targets");
@@ -270,9 +280,84 @@ class DashboardsTest {
     assertTrue(source.contains("type: prometheus"), source);
   }
 
-  /** A device publishing over MQTT (QoS 1, so its events are written) and an SSE stream reading them. */
+  @Test
+  void theFleetDashboardHasAProductVariableNamingProductsByTheirSlugAndAPerProductRowFilteredByIt() throws Exception {
+    JsonObject dashboard = new JsonObject(Files.readString(DASHBOARDS.resolve("grafana/fleet.json")));
+    JsonObject product = variable(dashboard.getJsonObject("templating").getJsonArray("list"), "product");
+    assertEquals("query", product.getString("type"));
+    assertTrue(product.getBoolean("multi") && product.getBoolean("includeAll"), "several products, or all");
+    assertEquals(".*", product.getString("allValue"), "All takes every product, other included, not the list as loaded");
+    assertEquals("${datasource}", product.getJsonObject("datasource").getString("uid"));
+    assertEquals(2, product.getInteger("refresh"), "reloaded with the time range: products come and go");
+    String expression = variableExpression(product);
+    assertTrue(expression.contains("drover_product{job=\"drover\", instance=~\".*\"}"), expression);
+
+    // Grafana lists query_result's series as `{label="value",...} value timestamp` and takes the regex's named groups
+    // as each option's value and text: the product's ID, shown by its slug
+    Pattern regex = Pattern.compile(product.getString("regex").substring(1, product.getString("regex").length() - 1));
+    Map<String, String> options = new java.util.TreeMap<>();
+    for (Object r : api("/api/v1/query?query=" + URLEncoder.encode(expression, StandardCharsets.UTF_8)).getJsonObject("data").getJsonArray("result")) {
+      JsonObject series = (JsonObject) r;
+      List<String> labels = new ArrayList<>();
+      series.getJsonObject("metric").forEach(label -> labels.add(label.getKey() + "=\"" + label.getValue() + "\""));
+      String line = "{" + String.join(",", labels) + "} " + series.getJsonArray("value").getString(1) + " 1700000000000";
+      Matcher option = regex.matcher(line);
+      assertTrue(option.find(), line);
+      options.put(option.group("value"), option.group("text"));
+    }
+    assertEquals("dashboards-fleet", options.get(Integer.toString(productId)), "the product with traffic, by its slug: " + options);
+    assertEquals("other", options.get("other"), options.toString());
+
+    boolean inRow = false;
+    int perProduct = 0;
+    for (Object p : dashboard.getJsonArray("panels")) {
+      JsonObject panel = (JsonObject) p;
+      if ("row".equals(panel.getString("type"))) {
+        inRow = "Per product".equals(panel.getString("title"));
+        continue;
+      }
+      if (inRow) {
+        perProduct++;
+        for (Object t : panel.getJsonArray("targets")) {
+          String expr = ((JsonObject) t).getString("expr");
+          assertTrue(expr.contains("product=~\"$product\""), panel.getString("title") + ": filtered by $product: " + expr);
+        }
+      }
+    }
+    assertTrue(perProduct >= 3, "the Per product row holds the product panels: " + perProduct);
+  }
+
+  /** The expression Grafana evaluates for a query variable, its other variables replaced. */
+  private static String variableExpression(JsonObject variable) {
+    String query = variable.getJsonObject("query").getString("query");
+    Matcher labelValues = LABEL_VALUES.matcher(query);
+    if (labelValues.matches()) {
+      return substitute(labelValues.group(1));
+    }
+    Matcher queryResult = QUERY_RESULT.matcher(query);
+    assertTrue(queryResult.matches(), "variable " + variable.getString("name") + ": label_values(...) or query_result(...): " + query);
+    return substitute(queryResult.group(1));
+  }
+
+  /**
+   * A device of a product publishing over MQTT (QoS 1, so its events are written) and an SSE stream
+   * reading them: the product's series ({@code drover_product_*}) once the node has labelled it.
+   */
   private static void makeTraffic() throws Exception {
+    String owner = node.signUpAndLogIn("dashboards@example.com", "a long enough password");
+    productId = new JsonObject(node.post("/v1/products", new JsonObject().put("product", new JsonObject().put("name", "Dashboards Fleet")
+        .put("slug", "dashboards-fleet").put("platform_id", 12)).encode(), owner).body()).getJsonObject("product").getInteger("id");
     DeviceIdentity identity = node.provisionDevice();
+    assertEquals(200, node.post("/v1/products/" + productId + "/devices", new JsonObject().put("id", identity.id()).encode(), node.adminToken())
+        .statusCode());
+    // the node labels a product at its next refresh, a second after its fleet changed: its events before then count as other
+    TestNode.eventually(Duration.ofSeconds(15), () -> {
+      try {
+        return node.operations("/metrics").body().contains("drover_product{product=\"" + productId + "\"");
+      } catch (Exception e) {
+        return false;
+      }
+    }, "the product labelled");
     try (SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/devices/events", node.adminToken());
          TestDevice device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS)) {
       for (int i = 0; i < 5; i++) {
@@ -291,7 +376,10 @@ class DashboardsTest {
             .getJsonObject("data").getJsonArray("result");
         JsonArray written = api("/api/v1/query?query=" + URLEncoder.encode("drover_events_written_total > 0", StandardCharsets.UTF_8))
             .getJsonObject("data").getJsonArray("result");
-        if (!up.isEmpty() && !written.isEmpty() && rulesEvaluated()) {
+        String productWritten = "drover_product_events_total{outcome=\"written\", product=\"" + productId + "\"} > 0";
+        JsonArray ofProduct = api("/api/v1/query?query=" + URLEncoder.encode(productWritten, StandardCharsets.UTF_8))
+            .getJsonObject("data").getJsonArray("result");
+        if (!up.isEmpty() && !written.isEmpty() && !ofProduct.isEmpty() && rulesEvaluated()) {
           return;
         }
       } catch (IOException | IllegalStateException notYet) {
