@@ -104,10 +104,11 @@ export function eventLogs({ device = null, streamPath = null, product = null, on
       advancedButton, pauseButton, queuedBadge, clearButton, publishButton),
     filterError,
     modifiers,
-    h('div', { class: 'event-panes' },
+    // one device's page leaves out the Device column: every row would name the same device
+    h('div', { class: device ? 'event-panes one-device' : 'event-panes' },
       h('div', { class: 'event-list-pane' },
         h('div', { class: 'event-head', 'aria-hidden': 'true' },
-          h('span', {}, 'Event'), h('span', {}, 'Data'), h('span', {}, 'Device'), h('span', {}, 'Time')),
+          h('span', {}, 'Event'), h('span', {}, 'Data'), device ? null : h('span', {}, 'Device'), h('span', {}, 'Time')),
         list, empty, h('div', { class: 'event-foot' }, count)),
       detail));
 
@@ -258,7 +259,7 @@ export function eventLogs({ device = null, streamPath = null, product = null, on
     },
     h('span', { class: 'event-name' }, event.name),
     h('span', { class: 'event-data' }, event.data ?? ''),
-    event.deviceName
+    device ? null : event.deviceName
       ? h('span', { class: 'event-device', title: event.coreid }, event.deviceName)
       : h('span', { class: 'event-device' }, event.coreid === 'api' ? 'api' : deviceIdCode(event.coreid)),
     h('time', { class: 'event-time', datetime: event.published_at, title: exactTime(event.published_at) }, eventTime(event.published_at)));
