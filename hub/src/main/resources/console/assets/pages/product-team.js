@@ -140,17 +140,15 @@ export function productTeamPage(main, { params, shell, navigate }) {
   }
 
   async function remove(username, question, leaving = false) {
-    if (!await confirmDialog({ title: question, confirmLabel: leaving ? 'Leave team' : 'Remove' })) return;
-    try {
-      await api.removeFromTeam(idOrSlug, username);
-      if (leaving) {
-        shell.forgetProduct(idOrSlug);
-        navigate('/products');
-      } else {
-        load();
-      }
-    } catch (failure) {
-      window.alert(failure.message);
+    // a refusal (the last administrator leaving, say) shows in the dialog
+    if (!await confirmDialog({
+      title: question, confirmLabel: leaving ? 'Leave team' : 'Remove', action: () => api.removeFromTeam(idOrSlug, username),
+    })) return;
+    if (leaving) {
+      shell.forgetProduct(idOrSlug);
+      navigate('/products');
+    } else {
+      load();
     }
   }
 

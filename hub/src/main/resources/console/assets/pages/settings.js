@@ -110,16 +110,12 @@ function tokenTable(list, reload) {
         h('td', {}, exactTime(token.expires_at)),
         h('td', { class: 'cell-actions' }, h('button', {
           type: 'button', class: 'btn btn-ghost-danger btn-sm', 'data-action': 'revoke-token',
-          onclick: async (event) => {
-            const button = event.currentTarget;
-            if (!await confirmDialog({ title: `Revoke token ${token.token}?`, text: 'Whatever uses it is signed out at once.', confirmLabel: 'Revoke token' })) return;
-            button.disabled = true;
-            try {
-              await api.revokeToken(token.token);
-              reload();
-            } catch (failure) {
-              window.alert(failure.message);
-            }
+          // a failure shows in the dialog, which stays open for another try
+          onclick: async () => {
+            if (await confirmDialog({
+              title: `Revoke token ${token.token}?`, text: 'Whatever uses it is signed out at once.', confirmLabel: 'Revoke token',
+              action: () => api.revokeToken(token.token),
+            })) reload();
           },
         }, 'Revoke')))))));
 }
@@ -136,17 +132,13 @@ function clientTable(list, reload, reloadTokens) {
         h('td', { class: 'muted' }, client.redirect_uri ?? '—'),
         h('td', { class: 'cell-actions' }, h('button', {
           type: 'button', class: 'btn btn-ghost-danger btn-sm', 'data-action': 'delete-client',
-          onclick: async (event) => {
-            const button = event.currentTarget;
-            if (!await confirmDialog({ title: `Delete client ${client.name}?`, text: 'Every token issued through it is revoked.', confirmLabel: 'Delete client' })) return;
-            button.disabled = true;
-            try {
-              await api.deleteClient(client.id);
-              reload();
-              reloadTokens();
-            } catch (failure) {
-              window.alert(failure.message);
-            }
+          onclick: async () => {
+            if (!await confirmDialog({
+              title: `Delete client ${client.name}?`, text: 'Every token issued through it is revoked.', confirmLabel: 'Delete client',
+              action: () => api.deleteClient(client.id),
+            })) return;
+            reload();
+            reloadTokens();
           },
         }, 'Delete')))))));
 }

@@ -105,6 +105,24 @@ function simCards(main, product) {
         h('tbody', {}, sims.map(simRow))))));
   }
 
+  /** A SIM cut off at its data limit comes back with a higher limit, asked in a dialog (the API's refusal shown there). */
+  async function reactivateOverLimit(sim) {
+    const limit = h('input', {
+      id: 'sim-new-limit', class: 'input', type: 'number', min: 1, step: 1, required: true,
+      value: String((sim.mb_limit ?? 0) * 2 || 10), 'data-role': 'sim-new-limit',
+    });
+    const reactivated = await confirmDialog({
+      title: `Reactivate ${sim.iccid}?`,
+      text: 'It reached its data limit this month: give it a higher one (MB).',
+      extra: h('div', { class: 'field' }, h('label', { for: limit.id }, 'New data limit (MB)'), limit),
+      confirmLabel: 'Reactivate', confirmAction: 'confirm-reactivate', danger: false,
+      action: () => api.changeSim(product, sim.iccid, { action: 'reactivate', mb_limit: Number(limit.value) }),
+    });
+    if (!reactivated) return;
+    say(`${sim.iccid} is active again.`);
+    load();
+  }
+
   function simRow(sim) {
     const [badgeClass, label] = STATUS[sim.status] ?? ['badge-neutral', sim.status];
     const action = (name, text, run, danger = false) => {
@@ -127,11 +145,8 @@ function simCards(main, product) {
     if (sim.status === 'active') {
       actions.push(action('deactivate', 'Deactivate', change({ action: 'deactivate' }, `${sim.iccid} deactivated; its device is cut off.`)));
     } else {
-      actions.push(action('reactivate', 'Reactivate', () => {
-        const limit = sim.status === 'inactive' ? window.prompt('A new data limit in MB for this month (above what it used):', String((sim.mb_limit ?? 0) * 2 || 10)) : null;
-        if (sim.status === 'inactive' && limit === null) return;
-        change(limit ? { action: 'reactivate', mb_limit: Number(limit) } : { action: 'reactivate' }, `${sim.iccid} is active again.`)();
-      }));
+      actions.push(action('reactivate', 'Reactivate', () => (sim.status === 'inactive' ? reactivateOverLimit(sim)
+        : change({ action: 'reactivate' }, `${sim.iccid} is active again.`)())));
     }
     actions.push(action('release', 'Release', async () => {
       if (!await confirmDialog({ title: `Release ${sim.iccid}?`, text: 'Its usage goes with it, and anyone may import it then.', confirmLabel: 'Release SIM' })) return;

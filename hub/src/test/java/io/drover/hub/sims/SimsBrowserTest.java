@@ -99,6 +99,24 @@ class SimsBrowserTest {
     browser.findElement(By.cssSelector("tr[data-iccid='" + iccid + "'] [data-action=deactivate]")).click();
     waitFor("the SIM deactivated", d -> d.findElements(By.cssSelector("tr[data-iccid='" + iccid + "'][data-status=deactivated]")).size() == 1);
     assertEquals("deactivated", new JsonObject(node.get("/v1/sims/" + iccid, token).body()).getString("status"));
+
+    // paused at its data limit (3 MB used of 1): reactivated in a dialog asking for a higher limit, never window.prompt
+    node.execute("UPDATE sims SET status = 'inactive', mb_limit = 1, last_status_change_action = 'data_limit_reached' WHERE iccid = '" + iccid + "'");
+    browser.navigate().refresh();
+    browser.executeScript("window.prompt = () => { throw new Error('window.prompt used'); }");
+    visible(By.cssSelector("tr[data-iccid='" + iccid + "'][data-status=inactive] [data-action=reactivate]")).click();
+    WebElement limit = visible(By.cssSelector("dialog [data-role=sim-new-limit]"));
+    limit.clear();
+    limit.sendKeys("2");
+    browser.findElement(By.cssSelector("dialog [data-action=confirm-reactivate]")).click();
+    waitFor("the refusal in the dialog", d -> d.findElement(By.cssSelector("dialog .form-error")).getText().contains("used 3 MB"));
+    assertEquals("inactive", new JsonObject(node.get("/v1/sims/" + iccid, token).body()).getString("status"));
+    limit.clear();
+    limit.sendKeys("10");
+    browser.findElement(By.cssSelector("dialog [data-action=confirm-reactivate]")).click();
+    waitFor("the SIM active again", d -> d.findElements(By.cssSelector("tr[data-iccid='" + iccid + "'][data-status=active]")).size() == 1);
+    JsonObject reactivated = new JsonObject(node.get("/v1/sims/" + iccid, token).body());
+    assertEquals(10, reactivated.getInteger("mb_limit"));
     assertEquals(List.of(), chromium.consoleErrors(), "errors in the browser console");
   }
 
