@@ -8,6 +8,7 @@ import io.drover.hub.support.ConsoleSignIn;
 import io.drover.hub.support.HeadlessChromium;
 import io.drover.hub.support.TestNode;
 import io.drover.hub.support.TestNode.DeviceIdentity;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -180,6 +181,48 @@ class TrackerSettingsBrowserTest {
         "save is disabled");
 
     assertEquals(List.of(), chromium.consoleErrors(), "errors in the browser console");
+  }
+
+  @Test
+  void aSaveShowsTheOnlineTrackerItWasPushedToAsPendingNotStale() throws Exception {
+    String owner = "settings-pending@example.com";
+    String token = node.signUpAndLogIn(owner, "correct horse battery");
+    TrackerFleet fleet = new TrackerFleet(node);
+    int product = fleet.product("pending-fleet", owner, "tracker");
+    DeviceIdentity device = fleet.device(product, false);
+    Vertx vertx = Vertx.vertx();
+    try (TrackerTestDevice tracker = TrackerTestDevice.connect(vertx, node.mqttPort(), device.id(), device.secret(), "")) {
+      tracker.handshake(product);
+      waitFor("the tracker in sync with the defaults it was sent", () -> inSync(product, token) == 1);
+      tracker.acknowledges = false; // from now on it takes the settings and never says so: pending, not stale
+
+      browser.get(url("/login"));
+      ConsoleSignIn.as(browser, token);
+      browser.get(url("/products/" + product + "/tracker-settings"));
+      WebElement form = visible(By.cssSelector("[data-role=tracker-settings]"));
+      WebElement sync = visible(By.cssSelector("[data-role=sync-state]"));
+      waitFor("in sync before the save", () -> sync.findElements(By.cssSelector("[data-role=all-in-sync]")).size() == 1);
+      type(field("location.interval_min"), "600");
+      save(form);
+      waitFor("saved", () -> "ok".equals(status(form).getDomAttribute("data-state")));
+      waitFor("the online tracker it was pushed to shown pending, without a reload",
+          () -> sync.findElements(By.cssSelector("tr[data-device-id='" + device.id() + "'][data-state=pending]")).size() == 1);
+      assertEquals("Pending: 1", sync.findElement(By.cssSelector("[data-count=pending]")).getText());
+      assertEquals("Stale: 0", sync.findElement(By.cssSelector("[data-count=stale]")).getText());
+      assertEquals(600, tracker.lastSettings().getJsonObject("configuration").getJsonObject("location").getInteger("interval_min"),
+          "the tracker has the new settings: " + tracker.lastSettings().encode());
+    } finally {
+      vertx.close().await();
+    }
+    assertEquals(List.of(), chromium.consoleErrors(), "errors in the browser console");
+  }
+
+  private static int inSync(int product, String token) {
+    try {
+      return new JsonObject(node.get("/v1/products/" + product + "/config/status", token).body()).getJsonObject("summary").getInteger("in_sync");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static JsonObject fleetConfig(String token) throws Exception {
