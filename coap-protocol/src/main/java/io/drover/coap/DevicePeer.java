@@ -5,6 +5,7 @@ import java.security.Principal;
 import java.security.cert.CertificateEncodingException;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.californium.core.coap.CoAP.Code;
+import org.eclipse.californium.core.coap.CoAP.Type;
 import org.eclipse.californium.core.coap.MessageObserverAdapter;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
@@ -146,6 +147,58 @@ public final class DevicePeer {
     });
     endpoint.sendRequest(request);
     return answer;
+  }
+
+  /**
+   * Sends the device an event it subscribed to, as Device OS takes it (communication/src/subscriptions.cpp,
+   * {@code handle_event}): a confirmable {@code POST /e/{name}}, each '/'-separated part of the name its
+   * own Uri-Path option (the device joins them with '/'), the data as text payload. Device OS answers with
+   * an empty ACK and nothing more, so the future completes with the acknowledgement (or a piggybacked
+   * response) and the exchange ends there instead of waiting for a response that never comes.
+   */
+  public CompletableFuture<Void> deliverEvent(String name, byte[] data) {
+    Request request = new Request(Code.POST, Type.CON);
+    request.setDestinationContext(context);
+    request.getOptions().addUriPath("e");
+    int start = 0;
+    for (int slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', start)) {
+      request.getOptions().addUriPath(name.substring(start, slash));
+      start = slash + 1;
+    }
+    request.getOptions().addUriPath(name.substring(start));
+    if (data.length > 0) {
+      request.setPayload(data);
+    }
+    CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+    request.addMessageObserver(new MessageObserverAdapter() {
+      @Override
+      public void onAcknowledgement() {
+        acknowledged.complete(null);
+        request.cancel();
+      }
+
+      @Override
+      public void onResponse(Response response) {
+        acknowledged.complete(null);
+      }
+
+      @Override
+      public void onReject() {
+        acknowledged.completeExceptionally(new DeviceUnreachable("the device rejected the event"));
+      }
+
+      @Override
+      public void onTimeout() {
+        acknowledged.completeExceptionally(new DeviceUnreachable("the device did not acknowledge the event"));
+      }
+
+      @Override
+      protected void failed() {
+        acknowledged.completeExceptionally(new DeviceUnreachable("the event could not be sent over the device's session"));
+      }
+    });
+    endpoint.sendRequest(request);
+    return acknowledged;
   }
 
   /** A cloud-to-device request that got no response. */

@@ -129,6 +129,11 @@ final class CoapDevices {
     return reply(peer, session -> Future.succeededFuture(CoapReply.of(ResponseCode.CHANGED)));
   }
 
+  /** A Particle device's {@code GET /e/{prefix}}: 2.05 once its owner's matching events are delivered to it. */
+  Future<CoapReply> onParticleSubscribe(DevicePeer peer, String prefix) {
+    return reply(peer, session -> session.onSubscribe(prefix).map(done -> CoapReply.of(ResponseCode.CONTENT)));
+  }
+
   /** A Particle device's goodbye ends its session at once (offline), instead of after the idle timeout. */
   Future<CoapReply> onParticleGoodbye(DevicePeer peer) {
     CoapPeerLink link = live.get(DeviceIds.normalize(peer.deviceId()));

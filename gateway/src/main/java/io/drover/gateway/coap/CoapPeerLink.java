@@ -13,6 +13,7 @@ import io.drover.gateway.pipeline.DeviceLink;
 import io.drover.gateway.pipeline.WireBytes;
 import io.drover.gateway.pipeline.LiveSession;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -130,6 +131,23 @@ final class CoapPeerLink implements DeviceLink {
   public boolean sendEvent(String name, String data) {
     peer.request(Code.POST, "e/" + name, data.getBytes(StandardCharsets.UTF_8));
     return true;
+  }
+
+  /**
+   * A subscribed event: a confirmable {@code POST /e/{name}} as Device OS takes it, done when the device
+   * acknowledges it ({@link DevicePeer#deliverEvent}).
+   */
+  @Override
+  public Future<Void> sendSubscribedEvent(String name, String data) {
+    Promise<Void> acknowledged = Promise.promise();
+    peer.deliverEvent(name, data.getBytes(StandardCharsets.UTF_8)).whenComplete((done, error) -> context.runOnContext(ignored -> {
+      if (error == null) {
+        acknowledged.complete();
+      } else {
+        acknowledged.fail(new DeviceFailure(Kind.DEVICE_TIMEOUT, error.getMessage()));
+      }
+    }));
+    return acknowledged.future();
   }
 
   /** {@code POST /f/{name}}, {@code GET /v/{name}}, {@code PUT /s}: a confirmable request over the DTLS session. */

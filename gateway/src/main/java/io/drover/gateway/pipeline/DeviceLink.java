@@ -4,6 +4,7 @@ import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.handshake.FirmwareOffer;
 import io.drover.gateway.handshake.HandshakeAnswer;
 import io.drover.gateway.handshake.TrackerConfigPush;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -57,6 +58,14 @@ public interface DeviceLink {
    * @return false when the device does not listen for it
    */
   boolean sendEvent(String name, String data);
+
+  /**
+   * An event of the device's owner (or product) that matches a prefix the device subscribed to
+   * ({@link LiveSession#onSubscribe}): Particle's event delivery.
+   *
+   * @return completes when the device acknowledged it, fails when it did not or cannot take it
+   */
+  Future<Void> sendSubscribedEvent(String name, String data);
 
   /**
    * Sends a function call, a variable read or a signal and awaits the device's answer (a signal's is

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * {@code npm ci} there), run as child processes. Missing packages fail the test with the fix, rather
  * than skip it: a compatibility test that can quietly not run proves nothing.
  */
-final class ParticleTools {
+public final class ParticleTools {
 
   /** Surefire runs in the module's folder. */
   static final Path JS_DIR = Path.of("src", "test", "js").toAbsolutePath();
@@ -27,7 +27,7 @@ final class ParticleTools {
   private ParticleTools() {
   }
 
-  static Path requireInstalled(String relativePath) {
+  public static Path requireInstalled(String relativePath) {
     Path path = JS_DIR.resolve(relativePath);
     if (!Files.exists(path)) {
       throw new AssertionError(path + " is missing: run `npm ci` in " + JS_DIR + " (bin/test does)");
@@ -53,7 +53,7 @@ final class ParticleTools {
   }
 
   /** Runs to the end (or kills it after {@code timeoutSeconds}) and returns what it printed, without terminal escapes. */
-  static Result run(List<String> command, Map<String, String> extraEnv, long timeoutSeconds) throws IOException, InterruptedException {
+  public static Result run(List<String> command, Map<String, String> extraEnv, long timeoutSeconds) throws IOException, InterruptedException {
     Process process = process(command, extraEnv).start();
     CompletableFuture<String> stdout = readAll(process.getInputStream());
     CompletableFuture<String> stderr = readAll(process.getErrorStream());
@@ -84,7 +84,7 @@ final class ParticleTools {
     return ANSI.matcher(text).replaceAll("");
   }
 
-  record Result(String command, int exitCode, String stdout, String stderr) {
+  public record Result(String command, int exitCode, String stdout, String stderr) {
 
     /** The printed lines, trimmed, without the empty ones. */
     List<String> lines() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.coap.VirtualParticleDevice;
+import io.drover.hub.compat.ParticleTools;
 import io.drover.hub.devices.DtlsServerKey;
 import io.drover.hub.support.SseClient;
 import io.drover.hub.support.TestNode;
@@ -14,6 +15,8 @@ import java.net.http.HttpResponse;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,6 +88,56 @@ class ParticleDevicesTest {
         assertTrue(ticksAgain, "no tick after the restart within 25 s; the device said:\n" + restarted.log());
       }
     }
+  }
+
+  /**
+   * The application subscribes to {@code vdev/ping} and answers each with {@code vdev/pong}, same data:
+   * the owner's event published through particle-api-js reaches it; another account's never does.
+   */
+  @Test
+  void ownersPingPublishedThroughTheApiReachesTheDeviceAndAnotherAccountsDoesNot(Vertx vertx) throws Exception {
+    String deviceId = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    register(deviceId, deviceKey);
+    String owner = node.signUpAndLogIn("particle-sub-" + UUID.randomUUID() + "@example.com", "a long enough password 1");
+    String stranger = node.signUpAndLogIn("particle-stranger-" + UUID.randomUUID() + "@example.com", "a long enough password 1");
+    node.claim(deviceId, owner);
+    double sent = node.metric("drover_gateway_subscribed_events_sent_total{protocol=\"coap\"}");
+
+    try (SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/devices/events", owner);
+        VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
+      try {
+        stream.awaitEvent(e -> e.name().equals("spark/status") && deviceId.equals(e.data().getString("coreid")), Duration.ofSeconds(10));
+        // the device subscribes right after its Hello; the first ping may come before: ping until a pong
+        boolean answered = false;
+        for (int attempt = 0; attempt < 10 && !answered; attempt++) {
+          publish(owner, "vdev/ping", "hello-" + attempt);
+          answered = VirtualParticleDevice.await(Duration.ofSeconds(2), () -> pongs(stream, deviceId).anyMatch(data -> data.startsWith("hello-")));
+        }
+        assertTrue(answered, "no vdev/pong within 20 s of pings");
+
+        publish(stranger, "vdev/ping", "intruder");
+        publish(owner, "vdev/ping", "after");
+        stream.awaitEvent(e -> e.name().equals("vdev/pong") && "after".equals(e.data().getString("data")), Duration.ofSeconds(10));
+        Thread.sleep(2000); // an absence: give a wrongly delivered ping as long again as the right one took
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "\nthe device said:\n" + device.log(), e);
+      }
+      assertTrue(pongs(stream, deviceId).noneMatch("intruder"::equals), "another account's ping reached the device");
+      assertTrue(node.metric("drover_gateway_subscribed_events_sent_total{protocol=\"coap\"}") >= sent + 2, "the pings sent are counted");
+    }
+  }
+
+  private static java.util.stream.Stream<String> pongs(SseClient stream, String deviceId) {
+    return stream.events().stream().filter(e -> e.name().equals("vdev/pong") && deviceId.equals(e.data().getString("coreid")))
+        .map(e -> e.data().getString("data"));
+  }
+
+  /** particle-api-js's {@code publishEvent}, as an application of the account calls it. */
+  private static void publish(String token, String name, String data) throws Exception {
+    ParticleTools.Result published = ParticleTools.run(List.of("node", ParticleTools.requireInstalled("api-js-particle-ping.mjs").toString(),
+        "http://127.0.0.1:" + node.httpPort(), name, data), Map.of("DROVER_TOKEN", token), 30);
+    assertEquals(0, published.exitCode(), published.stdout() + published.stderr());
   }
 
   @Test
