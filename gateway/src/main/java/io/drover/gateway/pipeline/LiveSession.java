@@ -201,6 +201,32 @@ public final class LiveSession implements DeviceSession {
   }
 
   /**
+   * A handshake the transport read from its own wire (a Particle device's Hello: its product firmware
+   * version and platform), as {@link #onHandshake} does for Drover's: the hub decides the firmware
+   * target and records the version; an update, if one follows, goes as the link delivers it. The device
+   * waits for none of it, so the step runs on and its failure is logged, not answered.
+   *
+   * @param productId the product the device names; null when it names none it may be trusted with
+   *     (Device OS 4 and later, and the virtual device, send their platform ID): then the product the
+   *     cloud has the device in, asked of the hub; a device in none is targeted nothing
+   */
+  public void onReportedHandshake(Integer productId, int firmwareVersion, int platformId) {
+    try {
+      admitStep();
+    } catch (DeviceFailure failure) {
+      refused(failure);
+      return;
+    }
+    Future<Integer> product = productId != null ? Future.succeededFuture(productId)
+        : pipeline.hub().subscriber(deviceId).map(place -> place.getInteger("product_id"));
+    product.compose(inProduct -> inProduct == null || closed
+        ? Future.succeededFuture()
+        : handshake().onHandshake(new Handshake(inProduct, firmwareVersion, platformId, null)))
+        .onFailure(cause -> pipeline.handshakeLog().info("no-firmware-target", "no firmware target [device-id: {}, cause: {}]",
+            deviceId, LogText.untrusted(cause.getMessage())));
+  }
+
+  /**
    * A firmware step ({@code fw/{step}}, {@code POST /fw/result}); see {@link SessionHandshake#onFirmwareStep}.
    * {@code fw/ack} and {@code fw/nak} come per chunk: the transfer paces them, not the steps' bound.
    */

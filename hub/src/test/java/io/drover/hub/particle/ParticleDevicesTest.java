@@ -128,6 +128,44 @@ class ParticleDevicesTest {
     }
   }
 
+  /** The gcc platform's Hello carries its platform ID as product ID: the product is the one the cloud has the device in. */
+  @Test
+  void helloReportsTheProductFirmwareVersionOfADeviceInAProduct() throws Exception {
+    String deviceId = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    register(deviceId, deviceKey);
+    String owner = node.signUpAndLogIn("particle-product-" + UUID.randomUUID() + "@example.com", "a long enough password 1");
+    int productId = gccProduct(owner, deviceId);
+
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host, List.of("--product_version=5"))) {
+      boolean reported = VirtualParticleDevice.await(Duration.ofSeconds(15), () -> Integer.valueOf(5).equals(productDevice(productId, deviceId, owner).getValue("firmware_version")));
+
+      assertTrue(reported, "firmware_version 5 not reported within 15 s: " + productDevice(productId, deviceId, owner) + "\nthe device said:\n"
+          + device.log());
+    }
+  }
+
+  /** A product of the gcc platform (ID 3) made by {@code owner}, with the device in it. */
+  private static int gccProduct(String owner, String deviceId) throws Exception {
+    HttpResponse<String> made = node.post("/v1/products", new JsonObject().put("product", new JsonObject().put("name", "Virtual " + UUID.randomUUID())
+        .put("platform_id", VirtualParticleDevice.PLATFORM_ID)).encode(), owner);
+    assertEquals(201, made.statusCode(), made.body());
+    int productId = new JsonObject(made.body()).getJsonObject("product").getInteger("id");
+    // an administrator adds devices that are in no product yet (a device is "nonmember" to a product team otherwise)
+    HttpResponse<String> added = node.post("/v1/products/" + productId + "/devices", new JsonObject().put("id", deviceId).encode(), node.adminToken());
+    assertEquals(200, added.statusCode(), added.body());
+    assertTrue(new JsonObject(added.body()).toString().contains(deviceId), added.body());
+    return productId;
+  }
+
+  private static JsonObject productDevice(int productId, String deviceId, String token) {
+    try {
+      return new JsonObject(node.get("/v1/products/" + productId + "/devices/" + deviceId, token).body());
+    } catch (Exception e) {
+      return new JsonObject().put("error", e.toString());
+    }
+  }
+
   private static java.util.stream.Stream<String> pongs(SseClient stream, String deviceId) {
     return stream.events().stream().filter(e -> e.name().equals("vdev/pong") && deviceId.equals(e.data().getString("coreid")))
         .map(e -> e.data().getString("data"));
