@@ -3,12 +3,15 @@ package io.drover.coap;
 import java.net.InetSocketAddress;
 import java.security.Principal;
 import java.security.cert.CertificateEncodingException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.californium.core.coap.CoAP.Code;
 import org.eclipse.californium.core.coap.CoAP.Type;
 import org.eclipse.californium.core.coap.MessageObserverAdapter;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.coap.Token;
+import org.eclipse.californium.core.coap.option.OpaqueOptionDefinition;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.Endpoint;
 import org.eclipse.californium.elements.DtlsEndpointContext;
@@ -23,6 +26,15 @@ import org.eclipse.californium.elements.util.Bytes;
  * payload), and a way to send it requests over that same session. Immutable.
  */
 public final class DevicePeer {
+
+  /** One-byte tokens for what is sent to Particle devices (events, firmware), in turn: 256 apart, never two alike in flight to one device. */
+  private static final java.util.concurrent.atomic.AtomicInteger SHORT_TOKENS = new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * An elective option number no standard uses, just after Uri-Path: Device OS reads the options of a
+   * firmware chunk by position, and Californium's Uri-Query is a string, which would re-encode binary bytes.
+   */
+  private static final OpaqueOptionDefinition POSITIONAL_OPTION = new OpaqueOptionDefinition(16, "Particle-Positional", false);
 
   private final String deviceId;
   private final String sessionId;
@@ -89,6 +101,11 @@ public final class DevicePeer {
     if (endpoint instanceof CoapEndpoint coap && coap.getConnector() instanceof DeviceDtlsConnector dtls) {
       dtls.endSession(context.getPeerAddress(), context.get(DtlsEndpointContext.KEY_READ_CONNECTION_ID), sessionId);
     }
+  }
+
+  /** Whether the device came through the Particle listener ({@link ParticleDeviceServer}): it runs Device OS. */
+  public boolean isParticle() {
+    return endpoint instanceof CoapEndpoint coap && coap.getConnector() instanceof ParticleDtlsConnector;
   }
 
   /** The PSK identity as the device sent it; the gateway checks that it is a device ID. */
@@ -159,6 +176,8 @@ public final class DevicePeer {
   public CompletableFuture<Void> deliverEvent(String name, byte[] data) {
     Request request = new Request(Code.POST, Type.CON);
     request.setDestinationContext(context);
+    // Device OS takes tokens of at most one byte ("Unsupported token length" otherwise)
+    request.setToken(new Token(new byte[] {(byte) SHORT_TOKENS.getAndIncrement()}));
     request.getOptions().addUriPath("e");
     int start = 0;
     for (int slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', start)) {
@@ -199,6 +218,59 @@ public final class DevicePeer {
     });
     endpoint.sendRequest(request);
     return acknowledged;
+  }
+
+  /**
+   * A confirmable request in the exact shape Device OS's fixed-offset parsers read
+   * (communication/src/chunked_transfer.cpp): a 1-byte token, one 1-character Uri-Path, then
+   * {@code options} in their order, as opaque options right after the Uri-Path (each under 13 bytes, so
+   * each has a one-byte option header: Device OS skips them by that header, whatever their number), then
+   * the payload. Completes with the device's response, piggybacked or separate.
+   */
+  public CompletableFuture<CoapReply> requestWithShortToken(Code method, String path, List<byte[]> options, byte[] payload) {
+    Request request = new Request(method, Type.CON);
+    request.setDestinationContext(context);
+    request.setToken(new Token(new byte[] {(byte) SHORT_TOKENS.getAndIncrement()}));
+    request.getOptions().addUriPath(path);
+    for (byte[] option : options) {
+      request.getOptions().addOption(POSITIONAL_OPTION.create(option));
+    }
+    if (payload != null && payload.length > 0) {
+      request.setPayload(payload);
+    }
+    return send(request);
+  }
+
+  private CompletableFuture<CoapReply> send(Request request) {
+    CompletableFuture<CoapReply> answer = new CompletableFuture<>();
+    request.addMessageObserver(new MessageObserverAdapter() {
+      @Override
+      public void onResponse(Response response) {
+        answer.complete(new CoapReply(response.getCode(), response.getPayload()));
+      }
+
+      @Override
+      public void onReject() {
+        answer.completeExceptionally(new DeviceUnreachable("the device rejected the request"));
+      }
+
+      @Override
+      public void onTimeout() {
+        answer.completeExceptionally(new DeviceUnreachable("the device did not acknowledge the request"));
+      }
+
+      @Override
+      protected void failed() {
+        answer.completeExceptionally(new DeviceUnreachable("the request could not be sent over the device's session"));
+      }
+    });
+    answer.whenComplete((reply, error) -> {
+      if (answer.isCancelled()) {
+        request.cancel();
+      }
+    });
+    endpoint.sendRequest(request);
+    return answer;
   }
 
   /** A cloud-to-device request that got no response. */

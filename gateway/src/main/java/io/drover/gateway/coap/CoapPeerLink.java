@@ -2,6 +2,7 @@ package io.drover.gateway.coap;
 
 import io.drover.coap.CoapReply;
 import io.drover.coap.DevicePeer;
+import io.drover.coap.ParticleFirmwareUpdate;
 import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
@@ -82,9 +83,28 @@ final class CoapPeerLink implements DeviceLink {
     }
   }
 
+  /** Drover's CoAP devices pull Block2 blocks; a Particle device takes Device OS's legacy OTA ({@link #transferFirmware}). */
   @Override
   public FirmwareDelivery firmwareDelivery() {
-    return FirmwareDelivery.PULL;
+    return peer.isParticle() ? FirmwareDelivery.TRANSFER : FirmwareDelivery.PULL;
+  }
+
+  /** A Particle device's legacy OTA ({@link ParticleFirmwareUpdate}): {@code /u}, {@code /c} chunks, {@code PUT /u}. */
+  @Override
+  public Future<Void> transferFirmware(Buffer binary) {
+    if (!peer.isParticle()) {
+      return Future.failedFuture(new DeviceFailure(Kind.NOT_ALLOWED, "a Drover CoAP device pulls its firmware"));
+    }
+    Promise<Void> taken = Promise.promise();
+    ParticleFirmwareUpdate.send(peer, binary.getBytes(), ParticleFirmwareUpdate.CHUNK_SIZE)
+        .whenComplete((done, error) -> context.runOnContext(ignored -> {
+          if (error == null) {
+            taken.complete();
+          } else {
+            taken.fail(new DeviceFailure(Kind.DEVICE_TIMEOUT, error.getMessage()));
+          }
+        }));
+    return taken.future();
   }
 
   java.net.InetSocketAddress address() {
@@ -101,9 +121,12 @@ final class CoapPeerLink implements DeviceLink {
     return peer.address() == null ? null : peer.address().getAddress().getHostAddress();
   }
 
-  /** "Flash now": the answer to the last handshake again, sent to the device's own {@code PUT /h} (section 8.4). */
+  /** "Flash now": the answer to the last handshake again, sent to the device's own {@code PUT /h} (section 8.4); a Particle device has none. */
   @Override
   public boolean sendHandshakeAnswer(HandshakeAnswer answer) {
+    if (peer.isParticle()) {
+      return false;
+    }
     peer.request(Code.PUT, "h", answer.toJson().toBuffer().getBytes());
     return true;
   }

@@ -478,6 +478,12 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
     return publish(MqttTopics.EVENT_PREFIX_TO_DEVICE + name, Buffer.buffer(data));
   }
 
+  /** MQTT pushes chunks itself ({@link FirmwareDelivery#PUSH}). */
+  @Override
+  public Future<Void> transferFirmware(Buffer binary) {
+    return Future.failedFuture(new DeviceFailure(Kind.NOT_ALLOWED, "MQTT devices get firmware pushed in chunks"));
+  }
+
   /** A Drover device never gets its owner's events (section 4.3): only a Particle device subscribes to them. */
   @Override
   public Future<Void> sendSubscribedEvent(String name, String data) {

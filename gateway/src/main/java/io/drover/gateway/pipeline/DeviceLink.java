@@ -26,7 +26,13 @@ public interface DeviceLink {
      * The handshake answer is the reply to the device's handshake request; the device then fetches the
      * blocks it needs (CoAP Block2). A cloud-initiated check sends the answer as a request.
      */
-    PULL
+    PULL,
+    /**
+     * The transport sends the whole binary with the device's own update protocol
+     * ({@link #transferFirmware}): a Particle device's legacy OTA ({@code /u}, {@code /c}). There is no
+     * handshake answer to send.
+     */
+    TRANSFER
   }
 
   FirmwareDelivery firmwareDelivery();
@@ -48,6 +54,14 @@ public interface DeviceLink {
 
   /** Only for {@link FirmwareDelivery#PUSH}. @return false when the device does not listen for it */
   boolean sendFirmwareChunk(int offset, long crc32, Buffer chunk);
+
+  /**
+   * Only for {@link FirmwareDelivery#TRANSFER}: sends the whole binary with the device's own protocol.
+   *
+   * @return completes when the device took all of it (it then applies it and restarts), fails when the
+   *     transfer broke off or the device refused it
+   */
+  Future<Void> transferFirmware(Buffer binary);
 
   /** @return false when the device does not listen for it */
   boolean sendTrackerConfig(TrackerConfigPush push);

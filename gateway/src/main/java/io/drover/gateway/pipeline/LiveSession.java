@@ -310,7 +310,9 @@ public final class LiveSession implements DeviceSession {
    */
   void offerSubscribed(DeviceEvent event, Long skipOwner) {
     SessionSubscriptions held = subscriptions;
-    if (held == null || (skipOwner != null && skipOwner.equals(held.ownerId))) {
+    if (held == null || (skipOwner != null && skipOwner.equals(held.ownerId))
+        || DeviceEvent.STATUS.equals(event.name()) || DeviceEvent.FLASH_STATUS.equals(event.name())) {
+      // the cloud's notices about a device (published by its session, not by it) are for streams, not devices
       return;
     }
     if (held.inFlight.incrementAndGet() > SessionSubscriptions.MAX_IN_FLIGHT) {
