@@ -30,6 +30,7 @@ N="${N:-50}"
 REPS="${REPS:-3}"
 SETTLE_S="${SETTLE_S:-3}"
 ONLINE_TIMEOUT_S="${ONLINE_TIMEOUT_S:-120}"
+IDLE_TIMEOUT_S="${IDLE_TIMEOUT_S:-20}"
 VDEV="${VDEV:-$ROOT/../shared/tools/particle-vdev/vdevtest}"
 OUT_DIR="${OUT_DIR:-$ROOT/load-tests/target/particle-sessions-$(date +%Y%m%d-%H%M%S)}"
 SWARM_JAVA_OPTS="${SWARM_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss256k -Xmx1g}"
@@ -68,7 +69,8 @@ make_particle_devices() { # key
 
 connected() { node_metric_sum "$1" drover_devices_connected; } # key
 
-# Waits until the node counts want devices connected; prints the seconds since start-ns, or NA.
+# Waits until the node counts want devices connected (those before the turn included); prints the
+# seconds since start-ns, or NA.
 wait_connected() { # key want start-ns
   local deadline=$(($(date +%s) + ONLINE_TIMEOUT_S))
   while (($(date +%s) < deadline)); do
@@ -89,15 +91,16 @@ measure() { # label state pid
 }
 
 particle_turn() { # key rep
-  local key=$1 rep=$2 start id seconds
+  local key=$1 rep=$2 start id seconds before
   measure particle "idle-$rep" "${NODE_PID[$key]}"
+  before=$(connected "$key")
   start=$(date +%s%N)
   while read -r id; do
     (cd "$WORK/vdev/$id" && exec "$VDEV" --device_id "$id" --device_key device_key.der --server_key ../server_key.der -p udp -v 0 \
       >"$WORK/vdev/$id/vdev.log" 2>&1) &
     VDEV_PIDS+=($!)
   done <"$WORK/vdev/ids.txt"
-  seconds=$(wait_connected "$key" "$N" "$start")
+  seconds=$(wait_connected "$key" $((before + N)) "$start")
   sleep "$SETTLE_S"
   measure particle "held-$rep" "${NODE_PID[$key]}"
   printf 'particle\t%s\t%s\t%s\n' "$rep" "$N" "$seconds" >>"$OUT_DIR/results.tsv"
@@ -107,9 +110,10 @@ particle_turn() { # key rep
 }
 
 coap_turn() { # key rep
-  local key=$1 rep=$2 start seconds pid
+  local key=$1 rep=$2 start seconds pid before
   measure coap "idle-$rep" "${NODE_PID[$key]}"
   rm -f "$WORK/stop" "$WORK/ready"
+  before=$(connected "$key")
   start=$(date +%s%N)
   # shellcheck disable=SC2086
   java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" coap-swarm --port "${NODE_COAP[$key]}" --devices "$WORK/coap-devices.txt" \
@@ -117,7 +121,7 @@ coap_turn() { # key rep
     --ready-file "$WORK/ready" --stop-file "$WORK/stop" --hold-s 600 >"$WORK/coap-$rep.json" 2>>"$OUT_DIR/swarm.log" &
   pid=$!
   SWARM_PIDS+=("$pid")
-  seconds=$(wait_connected "$key" "$N" "$start")
+  seconds=$(wait_connected "$key" $((before + N)) "$start")
   sleep "$SETTLE_S"
   measure coap "held-$rep" "${NODE_PID[$key]}"
   printf 'coap\t%s\t%s\t%s\n' "$rep" "$N" "$seconds" >>"$OUT_DIR/results.tsv"
@@ -154,7 +158,10 @@ printf 'kind\tstate\theap_used_kb\trss_kb\n' >"$OUT_DIR/memory.tsv"
 printf 'kind\trep\tdevices\tseconds_to_online\n' >"$OUT_DIR/results.tsv"
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-node_start drover drover "$WORK/drover-data" --particle.host="$PARTICLE_HOST"
+# A device that stops without a goodbye (a killed vdev, a swarm gone) is offline after the idle timeout:
+# short, so that each turn starts from no session. Held devices talk often enough (vdev/tick every 10 s;
+# the swarm's are measured within seconds of coming online).
+node_start drover drover "$WORK/drover-data" --particle.host="$PARTICLE_HOST" --coap.idle-timeout-seconds="$IDLE_TIMEOUT_S"
 make_particle_devices drover
 provision drover "$N" "$WORK/coap-devices.txt"
 
