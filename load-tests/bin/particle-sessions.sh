@@ -8,8 +8,8 @@
 #
 # The Particle devices are Particle's own virtual Device OS 6.2.0 device (../shared/tools/particle-vdev,
 # or VDEV=path), one process each: N is what the machine holds (50 by default). Drover's CoAP devices
-# are the coap-swarm's (load-tests), as many, PSK over DTLS, each sending one confirmable event so that
-# its session opens as a Particle device's Hello opens one.
+# are the coap-swarm's (load-tests), as many, PSK over DTLS, each sending confirmable events for a second
+# (one in flight each, as fast as answered) so that its session opens as a Particle device's Hello opens one.
 #
 # In one run it:
 #   1. builds the jars (SKIP_BUILD=1 skips), starts one node with a Particle listener on a loopback
@@ -46,7 +46,7 @@ vdevs_stop() {
   for pid in "${VDEV_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   VDEV_PIDS=()
 }
-trap 'status=$?; vdevs_stop; (exit "$status"); bench_cleanup' EXIT
+trap 'status=$?; set +e; vdevs_stop; (exit "$status"); bench_cleanup' EXIT
 
 # N device keys (SEC1 DER, as Device OS reads them), their IDs, and their registration with the node.
 make_particle_devices() { # key
@@ -117,7 +117,7 @@ coap_turn() { # key rep
   start=$(date +%s%N)
   # shellcheck disable=SC2086
   java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" coap-swarm --port "${NODE_COAP[$key]}" --devices "$WORK/coap-devices.txt" \
-    --count "$N" --handshakes-in-flight "$N" --senders "$N" --rate "$N" --duration-s 1 --drain-s 2 \
+    --count "$N" --handshakes-in-flight "$N" --senders "$N" --rate 0 --duration-s 1 --drain-s 2 \
     --ready-file "$WORK/ready" --stop-file "$WORK/stop" --hold-s 600 >"$WORK/coap-$rep.json" 2>>"$OUT_DIR/swarm.log" &
   pid=$!
   SWARM_PIDS+=("$pid")

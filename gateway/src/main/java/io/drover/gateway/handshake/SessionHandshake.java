@@ -91,9 +91,14 @@ public final class SessionHandshake {
    * under way. Works before the device's first handshake of the session too.
    *
    * @return "started"
-   * @throws DeviceFailure MALFORMED_PAYLOAD when the binary has no firmware header
+   * @throws DeviceFailure MALFORMED_PAYLOAD when the binary has no firmware header, NOT_ALLOWED for a
+   *     Particle device ({@link FirmwareDelivery#TRANSFER})
    */
   public String flash(Buffer binary) {
+    if (link.firmwareDelivery() == FirmwareDelivery.TRANSFER) {
+      // the API wraps a flashed file as a Drover binary, which Device OS would refuse to apply
+      throw new DeviceFailure(Kind.NOT_ALLOWED, "a cloud flash is not sent to a Particle device yet; release a module to its product");
+    }
     if (binary.length() < 64 || !binary.getString(0, 4, "US-ASCII").equals("DRFW")) {
       throw new DeviceFailure(Kind.MALFORMED_PAYLOAD, "the binary to flash has no DRFW header");
     }
