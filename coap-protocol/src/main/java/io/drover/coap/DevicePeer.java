@@ -6,9 +6,11 @@ import java.security.cert.CertificateEncodingException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.californium.core.coap.CoAP.Code;
+import org.eclipse.californium.core.coap.CoAP.Type;
 import org.eclipse.californium.core.coap.MessageObserverAdapter;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.coap.option.OpaqueOptionDefinition;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.Endpoint;
 import org.eclipse.californium.elements.DtlsEndpointContext;
@@ -23,6 +25,12 @@ import org.eclipse.californium.elements.util.Bytes;
  * payload), and a way to send it requests over that same session. Immutable.
  */
 public final class DevicePeer {
+
+  /**
+   * An elective option number no standard uses, just after Uri-Path: Device OS reads the options of a
+   * firmware chunk by position, and Californium's Uri-Query is a string, which would re-encode binary bytes.
+   */
+  private static final OpaqueOptionDefinition POSITIONAL_OPTION = new OpaqueOptionDefinition(16, "Particle-Positional", false);
 
   private final String deviceId;
   private final String sessionId;
@@ -91,6 +99,11 @@ public final class DevicePeer {
     }
   }
 
+  /** Whether the device came through the Particle listener ({@link ParticleDeviceServer}): it runs Device OS. */
+  public boolean isParticle() {
+    return endpoint instanceof CoapEndpoint coap && coap.getConnector() instanceof ParticleDtlsConnector;
+  }
+
   /** The PSK identity as the device sent it; the gateway checks that it is a device ID. */
   public String deviceId() {
     return deviceId;
@@ -133,16 +146,118 @@ public final class DevicePeer {
     return send(request, payload);
   }
 
-  /** Whether this peer is a Particle device (Device OS's protocol: {@link ParticleDeviceServer}). */
-  public boolean isParticle() {
-    return endpoint instanceof CoapEndpoint coap && coap.getConnector() instanceof ParticleDtlsConnector;
-  }
-
   private CompletableFuture<CoapReply> send(Request request, byte[] payload) {
     request.setDestinationContext(context);
     if (payload != null && payload.length > 0) {
       request.setPayload(payload);
     }
+    CompletableFuture<CoapReply> answer = new CompletableFuture<>();
+    request.addMessageObserver(new MessageObserverAdapter() {
+      @Override
+      public void onResponse(Response response) {
+        answer.complete(new CoapReply(response.getCode(), response.getPayload()));
+      }
+
+      @Override
+      public void onReject() {
+        answer.completeExceptionally(new DeviceUnreachable("the device rejected the request"));
+      }
+
+      @Override
+      public void onTimeout() {
+        answer.completeExceptionally(new DeviceUnreachable("the device did not acknowledge the request"));
+      }
+
+      @Override
+      protected void failed() {
+        answer.completeExceptionally(new DeviceUnreachable("the request could not be sent over the device's session"));
+      }
+    });
+    answer.whenComplete((reply, error) -> {
+      if (answer.isCancelled()) {
+        request.cancel();
+      }
+    });
+    endpoint.sendRequest(request);
+    return answer;
+  }
+
+  /**
+   * Sends the device an event it subscribed to, as Device OS takes it (communication/src/subscriptions.cpp,
+   * {@code handle_event}): a confirmable {@code POST /e/{name}}, each '/'-separated part of the name its
+   * own Uri-Path option (the device joins them with '/'), the data as text payload. Device OS answers with
+   * an empty ACK and nothing more, so the future completes with the acknowledgement (or a piggybacked
+   * response) and the exchange ends there instead of waiting for a response that never comes.
+   */
+  public CompletableFuture<Void> deliverEvent(String name, byte[] data) {
+    Request request = new Request(Code.POST, Type.CON);
+    request.setDestinationContext(context);
+    // no token set here: the Particle endpoint's ParticleTokens makes a one-byte one, unique among this
+    // device's requests in flight (Device OS takes tokens of at most one byte)
+    request.getOptions().addUriPath("e");
+    int start = 0;
+    for (int slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', start)) {
+      request.getOptions().addUriPath(name.substring(start, slash));
+      start = slash + 1;
+    }
+    request.getOptions().addUriPath(name.substring(start));
+    if (data.length > 0) {
+      request.setPayload(data);
+    }
+    CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+    request.addMessageObserver(new MessageObserverAdapter() {
+      @Override
+      public void onAcknowledgement() {
+        acknowledged.complete(null);
+        request.cancel();
+      }
+
+      @Override
+      public void onResponse(Response response) {
+        acknowledged.complete(null);
+      }
+
+      @Override
+      public void onReject() {
+        acknowledged.completeExceptionally(new DeviceUnreachable("the device rejected the event"));
+      }
+
+      @Override
+      public void onTimeout() {
+        acknowledged.completeExceptionally(new DeviceUnreachable("the device did not acknowledge the event"));
+      }
+
+      @Override
+      protected void failed() {
+        acknowledged.completeExceptionally(new DeviceUnreachable("the event could not be sent over the device's session"));
+      }
+    });
+    endpoint.sendRequest(request);
+    return acknowledged;
+  }
+
+  /**
+   * A confirmable request in the exact shape Device OS's fixed-offset parsers read
+   * (communication/src/chunked_transfer.cpp): a 1-byte token (the Particle endpoint's {@link
+   * io.drover.coap.particle.ParticleTokens}), one 1-character Uri-Path, then
+   * {@code options} in their order, as opaque options right after the Uri-Path (each under 13 bytes, so
+   * each has a one-byte option header: Device OS skips them by that header, whatever their number), then
+   * the payload. Completes with the device's response, piggybacked or separate.
+   */
+  public CompletableFuture<CoapReply> requestWithShortToken(Code method, String path, List<byte[]> options, byte[] payload) {
+    Request request = new Request(method, Type.CON);
+    request.setDestinationContext(context);
+    request.getOptions().addUriPath(path);
+    for (byte[] option : options) {
+      request.getOptions().addOption(POSITIONAL_OPTION.create(option));
+    }
+    if (payload != null && payload.length > 0) {
+      request.setPayload(payload);
+    }
+    return send(request);
+  }
+
+  private CompletableFuture<CoapReply> send(Request request) {
     CompletableFuture<CoapReply> answer = new CompletableFuture<>();
     request.addMessageObserver(new MessageObserverAdapter() {
       @Override

@@ -162,7 +162,9 @@ public final class ParticleDeviceServer {
    * Drover's devices. Its old private ({@code E}) and public ({@code e}) split is obsolete: both are
    * the device owner's events. CON is answered once the event is written, NON at once, as over CoAP.
    * Max-Age is the event's TTL in seconds (Device OS sends it when it is not 60, the default).
-   * {@code GET /e/{prefix}} is a subscription: acknowledged (2.05), not yet delivered to.
+   * {@code GET /e/{prefix}} is a subscription (communication/src/subscriptions.cpp: CON or NON, no token,
+   * an optional Uri-Query {@code b} or {@code c} for binary or CBOR data, no scope: a device gets its
+   * owner's events); 2.05 once the gateway delivers to it.
    */
   private static final class ParticleEventResource extends DeviceResource {
 
@@ -194,7 +196,17 @@ public final class ParticleDeviceServer {
 
     @Override
     public void handleGET(CoapExchange exchange) {
-      exchange.respond(ResponseCode.CONTENT);
+      DevicePeer peer = authenticated(exchange);
+      if (peer == null) {
+        return;
+      }
+      List<String> path = exchange.getRequestOptions().getUriPath();
+      if (path.size() < 2) {
+        exchange.respond(ResponseCode.BAD_REQUEST, "GET /e/{prefix}: the prefix is missing");
+        return;
+      }
+      String prefix = path.size() == 2 ? path.get(1) : String.join("/", path.subList(1, path.size()));
+      respondWhenDone(exchange, handler.onSubscribe(peer, prefix).thenApply(reply -> reply.isSuccess() ? CoapReply.of(ResponseCode.CONTENT) : reply));
     }
   }
 

@@ -17,6 +17,12 @@ public interface ParticleRequestHandler extends DeviceRequestHandler {
    */
   CompletionStage<CoapReply> onHello(DevicePeer peer, ParticleHello hello);
 
+  /**
+   * {@code GET /e/{prefix}}: the device subscribes to its owner's events whose names start with
+   * {@code prefix}; they are then sent to it ({@link DevicePeer#deliverEvent}) while the session lasts.
+   */
+  CompletionStage<CoapReply> onSubscribe(DevicePeer peer, String prefix);
+
   /** {@code POST /x}: the device says goodbye (it sleeps, resets or disconnects): its session ends. */
   CompletionStage<CoapReply> onGoodbye(DevicePeer peer);
 

@@ -32,6 +32,8 @@ class ParticleDeviceServerTest {
   private final List<io.drover.coap.particle.SystemDescribe> systemDescribes = new CopyOnWriteArrayList<>();
   private final List<String> pings = new CopyOnWriteArrayList<>();
   private final Map<String, DevicePeer> peers = new ConcurrentHashMap<>();
+  private final List<String> subscriptions = new CopyOnWriteArrayList<>();
+  private final List<String> deliveries = new CopyOnWriteArrayList<>();
   private KeyPair serverKey;
   private String host;
   private ParticleDeviceServer server;
@@ -156,6 +158,23 @@ class ParticleDeviceServerTest {
   }
 
   @Test
+  void virtualDeviceSubscribesAndAnswersTheEventDeliveredToIt() throws Exception {
+    String deviceId = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    keys.put(HexFormat.of().formatHex(deviceKey.getPublic().getEncoded()), deviceId);
+
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
+      boolean answered = VirtualParticleDevice.await(Duration.ofSeconds(15), () -> events.contains(deviceId + " vdev/pong=ping-1 CON"));
+
+      assertTrue(answered, "no vdev/pong within 15 s; subscriptions " + subscriptions + ", events " + events + "; the device said:\n"
+          + device.log());
+      assertTrue(subscriptions.contains(deviceId + " vdev/ping"), "the application's subscription: " + subscriptions);
+      assertTrue(subscriptions.contains(deviceId + " spark"), "Device OS's own: " + subscriptions);
+      assertEquals(List.of("acknowledged"), deliveries, "the device acknowledged the event");
+    }
+  }
+
+  @Test
   void unregisteredKeyIsRefusedAtTheHandshake() throws Exception {
     try (VirtualParticleDevice device = VirtualParticleDevice.start(VirtualParticleDevice.newDeviceId(),
         VirtualParticleDevice.newKey(), serverKey.getPublic(), host)) {
@@ -173,6 +192,18 @@ class ParticleDeviceServerTest {
       public CompletionStage<CoapReply> onHello(DevicePeer peer, ParticleHello hello) {
         hellos.add(peer.deviceId() + " " + hello.deviceId() + " platform " + hello.platformId());
         return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CHANGED));
+      }
+
+      /** Answers 2.05, then sends the device a {@code vdev/ping} once it subscribed to it. */
+      @Override
+      public CompletionStage<CoapReply> onSubscribe(DevicePeer peer, String prefix) {
+        subscriptions.add(peer.deviceId() + " " + prefix);
+        if (prefix.equals("vdev/ping")) {
+          CompletableFuture.delayedExecutor(200, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() ->
+              peer.deliverEvent("vdev/ping", "ping-1".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                  .whenComplete((done, error) -> deliveries.add(error == null ? "acknowledged" : error.getMessage())));
+        }
+        return CompletableFuture.completedFuture(CoapReply.of(ResponseCode.CONTENT));
       }
 
       @Override

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class VirtualParticleDevice implements AutoCloseable {
 
+  /** Device OS's {@code gcc} platform, which the virtual device is. */
+  public static final int PLATFORM_ID = 3;
+
   private final Path dir;
   private final String deviceId;
   private final KeyPair key;
@@ -58,12 +61,20 @@ public final class VirtualParticleDevice implements AutoCloseable {
 
   /** Starts the device against the node at {@code host}:5684 that proves itself with {@code serverKey}. */
   public static VirtualParticleDevice start(String deviceId, KeyPair key, PublicKey serverKey, String host) throws IOException {
+    return start(deviceId, key, serverKey, host, List.of());
+  }
+
+  /** {@link #start(String, KeyPair, PublicKey, String)} with more of Device OS's settings, e.g. {@code --product_version=5}. */
+  public static VirtualParticleDevice start(String deviceId, KeyPair key, PublicKey serverKey, String host, List<String> settings)
+      throws IOException {
     Path binary = binary();
     Path dir = Files.createTempDirectory("particle-vdev");
     Files.write(dir.resolve("device_key.der"), sec1(key));
     Files.write(dir.resolve("server_key.der"), ParticleServerKey.encode(serverKey, host));
-    Process process = new ProcessBuilder(List.of(binary.toString(), "--device_id", deviceId,
-        "--device_key", "device_key.der", "--server_key", "server_key.der", "-p", "udp", "-v", "70"))
+    List<String> command = new java.util.ArrayList<>(List.of(binary.toString(), "--device_id", deviceId,
+        "--device_key", "device_key.der", "--server_key", "server_key.der", "-p", "udp", "-v", "70"));
+    command.addAll(settings);
+    Process process = new ProcessBuilder(command)
         .directory(dir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("vdev.log").toFile())
@@ -136,7 +147,7 @@ public final class VirtualParticleDevice implements AutoCloseable {
   /** The device's output so far. */
   public String log() {
     try {
-      return new String(Files.readAllBytes(dir.resolve("vdev.log")), StandardCharsets.UTF_8);
+      return new String(Files.readAllBytes(dir.resolve("vdev.log")), StandardCharsets.UTF_8); // binary dumps in it: replaced, not refused
     } catch (IOException e) {
       return "(no log: " + e + ")";
     }

@@ -134,7 +134,19 @@ final class CoapDevices {
       return Future.succeededFuture(CoapReplies.refusal(Kind.MALFORMED_IDENTITY,
           "the Hello names device " + hello.deviceId() + ", the key is device " + deviceId + "'s"));
     }
-    return reply(peer, session -> Future.succeededFuture(CoapReply.of(ResponseCode.CHANGED)));
+    return reply(peer, session -> {
+      // Device OS sends its platform ID as product ID unless its firmware names a product (before 4.0):
+      // the cloud's record says which product the device is in; 0xFFFF is "no product firmware version"
+      boolean namesProduct = hello.productId() != 0 && hello.productId() != 0xFFFF && hello.productId() != hello.platformId();
+      int version = hello.productFirmwareVersion() == 0xFFFF ? 0 : hello.productFirmwareVersion();
+      session.onReportedHandshake(namesProduct ? hello.productId() : null, version, hello.platformId());
+      return Future.succeededFuture(CoapReply.of(ResponseCode.CHANGED));
+    });
+  }
+
+  /** A Particle device's {@code GET /e/{prefix}}: 2.05 once its owner's matching events are delivered to it. */
+  Future<CoapReply> onParticleSubscribe(DevicePeer peer, String prefix) {
+    return reply(peer, session -> session.onSubscribe(prefix).map(done -> CoapReply.of(ResponseCode.CONTENT)));
   }
 
   /**

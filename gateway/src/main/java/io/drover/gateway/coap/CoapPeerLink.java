@@ -3,6 +3,7 @@ package io.drover.gateway.coap;
 import io.drover.coap.CoapReply;
 import io.drover.coap.DevicePeer;
 import io.drover.coap.ParticleCalls;
+import io.drover.coap.ParticleFirmwareUpdate;
 import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
@@ -14,6 +15,7 @@ import io.drover.gateway.pipeline.DeviceLink;
 import io.drover.gateway.pipeline.WireBytes;
 import io.drover.gateway.pipeline.LiveSession;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -91,9 +93,28 @@ final class CoapPeerLink implements DeviceLink {
     }
   }
 
+  /** Drover's CoAP devices pull Block2 blocks; a Particle device takes Device OS's legacy OTA ({@link #transferFirmware}). */
   @Override
   public FirmwareDelivery firmwareDelivery() {
-    return FirmwareDelivery.PULL;
+    return peer.isParticle() ? FirmwareDelivery.TRANSFER : FirmwareDelivery.PULL;
+  }
+
+  /** A Particle device's legacy OTA ({@link ParticleFirmwareUpdate}): {@code /u}, {@code /c} chunks, {@code PUT /u}. */
+  @Override
+  public Future<Void> transferFirmware(Buffer binary) {
+    if (!peer.isParticle()) {
+      return Future.failedFuture(new DeviceFailure(Kind.NOT_ALLOWED, "a Drover CoAP device pulls its firmware"));
+    }
+    Promise<Void> taken = Promise.promise();
+    ParticleFirmwareUpdate.send(peer, binary.getBytes(), ParticleFirmwareUpdate.CHUNK_SIZE)
+        .whenComplete((done, error) -> context.runOnContext(ignored -> {
+          if (error == null) {
+            taken.complete();
+          } else {
+            taken.fail(new DeviceFailure(Kind.DEVICE_TIMEOUT, error.getMessage()));
+          }
+        }));
+    return taken.future();
   }
 
   java.net.InetSocketAddress address() {
@@ -110,9 +131,12 @@ final class CoapPeerLink implements DeviceLink {
     return peer.address() == null ? null : peer.address().getAddress().getHostAddress();
   }
 
-  /** "Flash now": the answer to the last handshake again, sent to the device's own {@code PUT /h} (section 8.4). */
+  /** "Flash now": the answer to the last handshake again, sent to the device's own {@code PUT /h} (section 8.4); a Particle device has none. */
   @Override
   public boolean sendHandshakeAnswer(HandshakeAnswer answer) {
+    if (peer.isParticle()) {
+      return false;
+    }
     peer.request(Code.PUT, "h", answer.toJson().toBuffer().getBytes());
     return true;
   }
@@ -140,6 +164,23 @@ final class CoapPeerLink implements DeviceLink {
   public boolean sendEvent(String name, String data) {
     peer.request(Code.POST, "e/" + name, data.getBytes(StandardCharsets.UTF_8));
     return true;
+  }
+
+  /**
+   * A subscribed event: a confirmable {@code POST /e/{name}} as Device OS takes it, done when the device
+   * acknowledges it ({@link DevicePeer#deliverEvent}).
+   */
+  @Override
+  public Future<Void> sendSubscribedEvent(String name, String data) {
+    Promise<Void> acknowledged = Promise.promise();
+    peer.deliverEvent(name, data.getBytes(StandardCharsets.UTF_8)).whenComplete((done, error) -> context.runOnContext(ignored -> {
+      if (error == null) {
+        acknowledged.complete();
+      } else {
+        acknowledged.fail(new DeviceFailure(Kind.DEVICE_TIMEOUT, error.getMessage()));
+      }
+    }));
+    return acknowledged.future();
   }
 
   /**

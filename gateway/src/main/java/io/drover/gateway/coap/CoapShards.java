@@ -144,6 +144,11 @@ final class CoapShards implements ParticleRequestHandler, DtlsSessionEvents, Dev
   }
 
   @Override
+  public CompletionStage<CoapReply> onSubscribe(DevicePeer peer, String prefix) {
+    return owner(peer.deviceId()).ask(devices -> devices.onParticleSubscribe(peer, prefix));
+  }
+
+  @Override
   public CompletionStage<CoapReply> onGoodbye(DevicePeer peer) {
     return owner(peer.deviceId()).ask(devices -> devices.onParticleGoodbye(peer));
   }

@@ -110,6 +110,36 @@ public final class BusAddresses {
    */
   public static final String DATA_USAGE = "hub.devices.data-usage";
 
+  /**
+   * Request, when a device first subscribes to events (a Particle device's {@code GET /e/{prefix}}):
+   * {@code {"device_id"}}; reply: {@code {"owner_id"?, "product_id"?}}, the account that owns the device
+   * and the product it is in, from the hub's memory. A device whose events nobody may see (unowned, in no
+   * product) gets an empty object: it is delivered nothing.
+   */
+  public static final String DEVICE_SUBSCRIBER = "hub.devices.subscriber";
+
+  /**
+   * Publish, by the hub node that accepted an event, to every gateway node holding a session subscribed
+   * to the account's events: a {@link DeviceEvent} ({@link DeviceEventCodec}) of a device of account
+   * {@code ownerId}, or one that account published through the API. The cloud's own events are not
+   * published here. Nobody listens unless a device of the account subscribed.
+   */
+  public static String ownerEvents(long ownerId) {
+    return "gateway.events.owner." + ownerId;
+  }
+
+  /**
+   * Publish, as {@link #ownerEvents}, for an event of a device in product {@code productId} or one
+   * published to the product through the API; header {@link #EVENT_OWNER_HEADER} names the event's
+   * account, whose subscribed devices have it from {@link #ownerEvents} already.
+   */
+  public static String productEvents(int productId) {
+    return "gateway.events.product." + productId;
+  }
+
+  /** On {@link #productEvents}: the account the event is also published to, when it has one. */
+  public static final String EVENT_OWNER_HEADER = "owner-id";
+
   private BusAddresses() {
   }
 }

@@ -41,6 +41,8 @@ public final class SessionHandshake {
   private boolean offeredByFlash;
   /** The pushed transfer under way, when the transport pushes. */
   private PushedFirmware transfer;
+  /** Whether the transport's own transfer ({@link FirmwareDelivery#TRANSFER}) is under way. */
+  private boolean transferring;
   private boolean stopped;
 
   /** @param log the transport's log of handshake steps, at most a line a second per reason (a release reaches thousands of devices at once) */
@@ -89,9 +91,14 @@ public final class SessionHandshake {
    * under way. Works before the device's first handshake of the session too.
    *
    * @return "started"
-   * @throws DeviceFailure MALFORMED_PAYLOAD when the binary has no firmware header
+   * @throws DeviceFailure MALFORMED_PAYLOAD when the binary has no firmware header, NOT_ALLOWED for a
+   *     Particle device ({@link FirmwareDelivery#TRANSFER})
    */
   public String flash(Buffer binary) {
+    if (link.firmwareDelivery() == FirmwareDelivery.TRANSFER) {
+      // the API wraps a flashed file as a Drover binary, which Device OS would refuse to apply
+      throw new DeviceFailure(Kind.NOT_ALLOWED, "a cloud flash is not sent to a Particle device yet; release a module to its product");
+    }
     if (binary.length() < 64 || !binary.getString(0, 4, "US-ASCII").equals("DRFW")) {
       throw new DeviceFailure(Kind.MALFORMED_PAYLOAD, "the binary to flash has no DRFW header");
     }
@@ -195,7 +202,9 @@ public final class SessionHandshake {
       return new Offered(answer, "current");
     }
     int version = answer.targetVersion();
-    boolean underWay = !flash && version == offeredVersion && (!push || (transfer != null && !transfer.isDone()));
+    boolean transfers = link.firmwareDelivery() == FirmwareDelivery.TRANSFER;
+    boolean underWay = !flash && version == offeredVersion
+        && (push ? transfer != null && !transfer.isDone() : !transfers || transferring);
     offeredVersion = version;
     offeredBinary = binary;
     offeredByFlash = flash;
@@ -214,6 +223,15 @@ public final class SessionHandshake {
       Handshake reportedAs = flash ? null : handshake;
       transfer = new PushedFirmware(vertx, link, deviceId, log, version, binary, (finished, verified, reason) -> ended(reportedAs, finished, verified, reason));
       transfer.offer(answer.sha256());
+    } else if (transfers) {
+      // the transport sends the whole binary its own way (a Particle device's OTA); the device restarts
+      // with it, and its next handshake reports the version
+      transferring = true;
+      Handshake reportedAs = flash ? null : handshake;
+      link.transferFirmware(binary).onComplete(sent -> {
+        transferring = false;
+        ended(reportedAs, version, sent.succeeded(), sent.failed() ? sent.cause().getMessage() : null);
+      });
     }
     return new Offered(answer, "started");
   }

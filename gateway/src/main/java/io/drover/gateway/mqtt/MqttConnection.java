@@ -478,6 +478,18 @@ final class MqttConnection implements DeviceLink, MqttOutbound.Listener {
     return publish(MqttTopics.EVENT_PREFIX_TO_DEVICE + name, Buffer.buffer(data));
   }
 
+  /** MQTT pushes chunks itself ({@link FirmwareDelivery#PUSH}). */
+  @Override
+  public Future<Void> transferFirmware(Buffer binary) {
+    return Future.failedFuture(new DeviceFailure(Kind.NOT_ALLOWED, "MQTT devices get firmware pushed in chunks"));
+  }
+
+  /** A Drover device never gets its owner's events (section 4.3): only a Particle device subscribes to them. */
+  @Override
+  public Future<Void> sendSubscribedEvent(String name, String data) {
+    return Future.failedFuture(new DeviceFailure(Kind.NOT_ALLOWED, "an MQTT device does not subscribe to events"));
+  }
+
   /** {@code c/f/{name}/{id}} and {@code c/v/{name}/{id}} are answered on {@code r/{id}}; {@code c/s} is not answered. */
   @Override
   public DeviceCall call(DeviceCommand command) {

@@ -4,6 +4,7 @@ import io.drover.gateway.contract.DeviceCommand;
 import io.drover.gateway.handshake.FirmwareOffer;
 import io.drover.gateway.handshake.HandshakeAnswer;
 import io.drover.gateway.handshake.TrackerConfigPush;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -25,7 +26,13 @@ public interface DeviceLink {
      * The handshake answer is the reply to the device's handshake request; the device then fetches the
      * blocks it needs (CoAP Block2). A cloud-initiated check sends the answer as a request.
      */
-    PULL
+    PULL,
+    /**
+     * The transport sends the whole binary with the device's own update protocol
+     * ({@link #transferFirmware}): a Particle device's legacy OTA ({@code /u}, {@code /c}). There is no
+     * handshake answer to send.
+     */
+    TRANSFER
   }
 
   FirmwareDelivery firmwareDelivery();
@@ -48,6 +55,14 @@ public interface DeviceLink {
   /** Only for {@link FirmwareDelivery#PUSH}. @return false when the device does not listen for it */
   boolean sendFirmwareChunk(int offset, long crc32, Buffer chunk);
 
+  /**
+   * Only for {@link FirmwareDelivery#TRANSFER}: sends the whole binary with the device's own protocol.
+   *
+   * @return completes when the device took all of it (it then applies it and restarts), fails when the
+   *     transfer broke off or the device refused it
+   */
+  Future<Void> transferFirmware(Buffer binary);
+
   /** @return false when the device does not listen for it */
   boolean sendTrackerConfig(TrackerConfigPush push);
 
@@ -57,6 +72,14 @@ public interface DeviceLink {
    * @return false when the device does not listen for it
    */
   boolean sendEvent(String name, String data);
+
+  /**
+   * An event of the device's owner (or product) that matches a prefix the device subscribed to
+   * ({@link LiveSession#onSubscribe}): Particle's event delivery.
+   *
+   * @return completes when the device acknowledged it, fails when it did not or cannot take it
+   */
+  Future<Void> sendSubscribedEvent(String name, String data);
 
   /**
    * Sends a function call, a variable read or a signal and awaits the device's answer (a signal's is

@@ -32,6 +32,8 @@ public final class GatewayMetrics {
   private final Counter eventsRetried;
   private final Counter sessionsTakenOver;
   private final Counter outboundDropped;
+  private final Counter subscribedEventsSent;
+  private final Counter subscribedEventsDropped;
   private final LongAdder outboundBacklog = new LongAdder();
   private final MeterRegistry registry;
   private final String protocol;
@@ -79,6 +81,14 @@ public final class GatewayMetrics {
         .register(registry);
     outboundDropped = Counter.builder("drover.gateway.outbound.dropped")
         .description("Notices (c/err) not sent to a device because it was not reading what was sent to it before")
+        .tag("protocol", protocol)
+        .register(registry);
+    subscribedEventsSent = Counter.builder("drover.gateway.subscribed.events.sent")
+        .description("The owner's events sent to devices that subscribed to them (a Particle device's GET /e/{prefix})")
+        .tag("protocol", protocol)
+        .register(registry);
+    subscribedEventsDropped = Counter.builder("drover.gateway.subscribed.events.dropped")
+        .description("Events for a subscribed device dropped because too many were already on their way to it")
         .tag("protocol", protocol)
         .register(registry);
     Gauge.builder("drover.gateway.outbound.backlog", outboundBacklog, LongAdder::sum)
@@ -183,6 +193,14 @@ public final class GatewayMetrics {
 
   public void subscriptionRefused(SubscriptionRefusal reason) {
     refusedSubscriptions.get(reason).increment();
+  }
+
+  public void subscribedEventSent() {
+    subscribedEventsSent.increment();
+  }
+
+  public void subscribedEventDropped() {
+    subscribedEventsDropped.increment();
   }
 
   public void outboundDropped() {

@@ -80,6 +80,16 @@ public final class HubClient {
     return orNullWhenUnknown(request(BusAddresses.DEVICE_BY_PUBLIC_KEY, request).map(reply -> reply.getString("device_id")));
   }
 
+  /**
+   * The account that owns a device and the product it is in, when it subscribes to events; see
+   * {@link BusAddresses#DEVICE_SUBSCRIBER}.
+   *
+   * @return {@code {"owner_id"?, "product_id"?}}; fails with the hub's DeviceFailure
+   */
+  public Future<JsonObject> subscriber(String deviceId) {
+    return request(BusAddresses.DEVICE_SUBSCRIBER, new JsonObject().put("device_id", deviceId));
+  }
+
   public void notifySession(SessionNotice notice) {
     bus.send(BusAddresses.SESSION_NOTICES, notice.toJson(), requestOptions);
   }

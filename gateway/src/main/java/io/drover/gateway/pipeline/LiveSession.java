@@ -61,6 +61,8 @@ public final class LiveSession implements DeviceSession {
   private CommandDispatch commands;
   /** Made at the first handshake: most sessions of a plain device never have one. */
   private SessionHandshake handshake;
+  /** Made at the first subscription to the owner's events (Particle devices only). */
+  private SessionSubscriptions subscriptions;
   private boolean closed;
 
   /** The hub, the metrics, the event quota and the overload-retry time are the pipeline's: a session holds no copy of them. */
@@ -219,6 +221,32 @@ public final class LiveSession implements DeviceSession {
   }
 
   /**
+   * A handshake the transport read from its own wire (a Particle device's Hello: its product firmware
+   * version and platform), as {@link #onHandshake} does for Drover's: the hub decides the firmware
+   * target and records the version; an update, if one follows, goes as the link delivers it. The device
+   * waits for none of it, so the step runs on and its failure is logged, not answered.
+   *
+   * @param productId the product the device names; null when it names none it may be trusted with
+   *     (Device OS 4 and later, and the virtual device, send their platform ID): then the product the
+   *     cloud has the device in, asked of the hub; a device in none is targeted nothing
+   */
+  public void onReportedHandshake(Integer productId, int firmwareVersion, int platformId) {
+    try {
+      admitStep();
+    } catch (DeviceFailure failure) {
+      refused(failure);
+      return;
+    }
+    Future<Integer> product = productId != null ? Future.succeededFuture(productId)
+        : pipeline.hub().subscriber(deviceId).map(place -> place.getInteger("product_id"));
+    product.compose(inProduct -> inProduct == null || closed
+        ? Future.succeededFuture()
+        : handshake().onHandshake(new Handshake(inProduct, firmwareVersion, platformId, null)))
+        .onFailure(cause -> pipeline.handshakeLog().info("no-firmware-target", "no firmware target [device-id: {}, cause: {}]",
+            deviceId, LogText.untrusted(cause.getMessage())));
+  }
+
+  /**
    * A firmware step ({@code fw/{step}}, {@code POST /fw/result}); see {@link SessionHandshake#onFirmwareStep}.
    * {@code fw/ack} and {@code fw/nak} come per chunk: the transfer paces them, not the steps' bound.
    */
@@ -253,6 +281,79 @@ public final class LiveSession implements DeviceSession {
   /** Event data the transport cannot carry as text (a Particle device's binary or CBOR data): refused as MALFORMED_PAYLOAD. */
   public <T> Future<T> onUnreadableData(String why) {
     return refused(new DeviceFailure(Kind.MALFORMED_PAYLOAD, why));
+  }
+
+  /**
+   * A subscription to the owner's events whose names start with {@code prefix} (a Particle device's
+   * {@code GET /e/{prefix}}; docs/device-protocol.md section 10). The first asks the hub whose the device
+   * is; the future completes once the session gets the events of that account and, for a device in a
+   * product, of that product (docs/architecture.md, "Particle devices"). The subscriptions last as long
+   * as the session.
+   *
+   * @return fails with BAD_TOPIC for a prefix that is no event name, QUOTA_EXCEEDED past
+   *     {@value SessionSubscriptions#MAX_PREFIXES} prefixes, or the hub's failure
+   */
+  public Future<Void> onSubscribe(String prefix) {
+    if (prefix == null || !DeviceEvent.isValidName(prefix, 0)) {
+      pipeline.subscriptionRefused(SubscriptionRefusal.INVALID_FILTER, deviceId, prefix == null ? "" : prefix);
+      return Future.failedFuture(new DeviceFailure(Kind.BAD_TOPIC, "a subscription's prefix is 1 to 64 characters, none a control character"));
+    }
+    if (subscriptions == null) {
+      subscriptions = new SessionSubscriptions();
+    }
+    SessionSubscriptions held = subscriptions;
+    if (held.holds(prefix)) {
+      return Future.succeededFuture();
+    }
+    if (held.isFull()) {
+      pipeline.subscriptionRefused(SubscriptionRefusal.TOO_MANY, deviceId, prefix);
+      return Future.failedFuture(new DeviceFailure(Kind.QUOTA_EXCEEDED, "a session holds at most " + SessionSubscriptions.MAX_PREFIXES
+          + " subscriptions"));
+    }
+    held.add(prefix);
+    if (held.joined) {
+      return Future.succeededFuture();
+    }
+    return pipeline.hub().subscriber(deviceId).compose(owner -> {
+      if (!closed && !held.joined) {
+        held.ownerId = owner.getLong("owner_id");
+        held.productId = owner.getInteger("product_id");
+        held.joined = true;
+        pipeline.subscriptions(context.owner()).join(this, held.ownerId, held.productId);
+      }
+      return Future.<Void>succeededFuture();
+    }).recover(cause -> refused(DeviceFailure.from(cause)));
+  }
+
+  /**
+   * An event of the account or product this session subscribed to, from the node's
+   * {@link EventSubscriptions} (any thread): sent to the device if a prefix matches, unless
+   * {@value SessionSubscriptions#MAX_IN_FLIGHT} are already on their way to it (then dropped and counted).
+   *
+   * @param skipOwner an account whose events this session has from that account's address already: an
+   *     event of it that arrives again through the product is not sent twice
+   */
+  void offerSubscribed(DeviceEvent event, Long skipOwner) {
+    SessionSubscriptions held = subscriptions;
+    if (held == null || (skipOwner != null && skipOwner.equals(held.ownerId))
+        || DeviceEvent.STATUS.equals(event.name()) || DeviceEvent.FLASH_STATUS.equals(event.name())) {
+      // the cloud's notices about a device (published by its session, not by it) are for streams, not devices
+      return;
+    }
+    if (held.inFlight.incrementAndGet() > SessionSubscriptions.MAX_IN_FLIGHT) {
+      held.inFlight.decrementAndGet();
+      pipeline.subscribedEventDropped(deviceId, event.name());
+      return;
+    }
+    context.runOnContext(ignored -> {
+      if (closed || !held.matches(event.name())) {
+        held.inFlight.decrementAndGet();
+        return;
+      }
+      pipeline.metrics().subscribedEventSent();
+      link.sendSubscribedEvent(event.name(), event.data() == null ? "" : event.data())
+          .onComplete(sent -> held.inFlight.decrementAndGet());
+    });
   }
 
   /** A message that is none of the protocol's: refused as BAD_TOPIC. */
@@ -329,6 +430,9 @@ public final class LiveSession implements DeviceSession {
     }
     if (handshake != null) {
       handshake.stop();
+    }
+    if (subscriptions != null && subscriptions.joined) {
+      pipeline.subscriptions(context.owner()).leave(this, subscriptions.ownerId, subscriptions.productId);
     }
     long closedAt = System.currentTimeMillis();
     sessions.unregister(this).onSuccess(current -> {

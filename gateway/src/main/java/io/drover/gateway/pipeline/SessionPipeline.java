@@ -39,6 +39,8 @@ public final class SessionPipeline {
   private final EventQuota eventQuota;
   private final long overloadRetryNanos;
   private final DataUsageMeter dataUsage;
+  /** Made at the first subscription: most transports and nodes never have one. */
+  private EventSubscriptions subscriptions;
   private final SampledLog log = new SampledLog(LoggerFactory.getLogger(SessionPipeline.class));
   /** What the handshake steps of every session log (updates offered, verified, failed; the hub not answering). */
   private final SampledLog handshakeLog = new SampledLog(LoggerFactory.getLogger(SessionHandshake.class));
@@ -81,6 +83,24 @@ public final class SessionPipeline {
   /** Where the sessions' wire bytes are summed. */
   DataUsageMeter dataUsage() {
     return dataUsage;
+  }
+
+  /** The sessions subscribed to their owner's events, made at the first subscription. */
+  synchronized EventSubscriptions subscriptions(io.vertx.core.Vertx vertx) {
+    if (subscriptions == null) {
+      subscriptions = new EventSubscriptions(vertx);
+    }
+    return subscriptions;
+  }
+
+  /**
+   * An event for a subscribed device dropped: too many were already on their way to it (it does not
+   * acknowledge them, or slowly). Counted, logged at most once a second.
+   */
+  void subscribedEventDropped(String deviceId, String name) {
+    metrics.subscribedEventDropped();
+    log.info("subscribed-event-dropped", "event for a subscribed device dropped [protocol: {}, device-id: {}, event: {}, reason: {}]",
+        protocol, deviceId, LogText.untrusted(name), "too many on their way to the device");
   }
 
   /** The events and descriptions one session may send. */

@@ -130,6 +130,7 @@ public final class DevicesVerticle extends VerticleBase {
               bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE_CERTIFICATE, this::authenticateCertificate).completion(),
               bus.<JsonObject>consumer(BusAddresses.PRESHARED_KEY, this::presharedKey).completion(),
               bus.<JsonObject>consumer(BusAddresses.DEVICE_BY_PUBLIC_KEY, this::deviceForPublicKey).completion(),
+              bus.<JsonObject>consumer(BusAddresses.DEVICE_SUBSCRIBER, this::subscriber).completion(),
               bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),
               bus.<JsonObject>consumer(HubAddresses.PROVISION_DEVICE, this::provision).completion(),
               bus.<JsonObject>consumer(BusAddresses.DESCRIBE, this::onDescribe).completion(),
@@ -387,6 +388,24 @@ public final class DevicesVerticle extends VerticleBase {
   }
 
   /** A DTLS handshake with a raw public key: which device registered it. */
+  /**
+   * Whose events a subscribing device gets: its owner's and, in a product, the product's; answered from
+   * the directory in memory. A device nobody owns in no product gets none (an empty answer).
+   */
+  private void subscriber(Message<JsonObject> message) {
+    String deviceId = message.body().getString("device_id", "");
+    JsonObject answer = new JsonObject();
+    Long owner = directory.ownerOf(deviceId);
+    DeviceDirectory.ProductPlace place = directory.placeOf(deviceId);
+    if (owner != null) {
+      answer.put("owner_id", owner);
+    }
+    if (place != null) {
+      answer.put("product_id", place.productId());
+    }
+    message.reply(answer);
+  }
+
   private void deviceForPublicKey(Message<JsonObject> message) {
     String deviceId = credentials.deviceForPublicKey(message.body().getString("public_key", ""));
     if (deviceId == null) {

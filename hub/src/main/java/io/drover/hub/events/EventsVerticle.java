@@ -2,6 +2,7 @@ package io.drover.hub.events;
 
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.hub.HubAddresses;
 import io.drover.hub.cluster.ClusterView;
@@ -49,6 +50,7 @@ public final class EventsVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventsVerticle.class);
   private static final DeliveryOptions LIVE_DELIVERY = new DeliveryOptions().setCodecName(LiveEventCodec.NAME);
+  private static final DeliveryOptions SUBSCRIBER_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
   private static final DeliveryOptions THIS_NODE = new DeliveryOptions().setLocalOnly(true);
   /** Set by the API on events an account publishes itself: that account may see them. */
   public static final String OWNER_HEADER = "owner-id";
@@ -240,6 +242,9 @@ public final class EventsVerticle extends VerticleBase {
     boolean claimed = integrations != null && outbox.reserve(integrations.length);
     Future<Void> written = writer.offer(live, event.tenant, integrations, claimed);
     vertx.eventBus().publish(HubAddresses.LIVE_EVENTS, live, LIVE_DELIVERY);
+    if (event.quotaTaken) {
+      toSubscribers(live);
+    }
     Message<DeviceEvent> message = event.message;
     if (message.replyAddress() != null) {
       written.onComplete(result -> {
@@ -250,6 +255,23 @@ public final class EventsVerticle extends VerticleBase {
           message.fail(failure.kind().busCode(), failure.getMessage());
         }
       });
+    }
+  }
+
+  /**
+   * A device's or an account's event (not the cloud's own) to the devices subscribed to their owner's or
+   * product's events (Particle's {@code Particle.subscribe}): published once per address to the gateway
+   * nodes that hold such a session, which match the prefixes (docs/architecture.md, "Particle devices").
+   * An address nobody listens on costs a lookup.
+   */
+  private void toSubscribers(LiveEvent live) {
+    if (live.ownerId() != null) {
+      vertx.eventBus().publish(BusAddresses.ownerEvents(live.ownerId()), live.event(), SUBSCRIBER_DELIVERY);
+    }
+    if (live.productId() != null) {
+      DeliveryOptions options = live.ownerId() == null ? SUBSCRIBER_DELIVERY
+          : new DeliveryOptions(SUBSCRIBER_DELIVERY).addHeader(BusAddresses.EVENT_OWNER_HEADER, live.ownerId().toString());
+      vertx.eventBus().publish(BusAddresses.productEvents(live.productId()), live.event(), options);
     }
   }
 

@@ -141,6 +141,8 @@ public final class DeviceFlashApi implements ApiFeature {
     return switch (failure.kind()) {
       case DEVICE_TIMEOUT, UNAVAILABLE -> new ApiException(408, "timed_out", "Timed out: the device's session did not answer");
       case MALFORMED_PAYLOAD -> new ApiException(400, "invalid_binary", failure.getMessage());
+      // a Particle device's session: it takes product releases of modules, not a cloud flash yet
+      case NOT_ALLOWED -> new ApiException(400, "flash_not_supported", failure.getMessage());
       default -> new ApiException(404, "device_offline", "Device is not connected: a cloud flash needs the device online");
     };
   }

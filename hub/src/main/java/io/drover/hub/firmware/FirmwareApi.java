@@ -132,6 +132,29 @@ public final class FirmwareApi implements ApiFeature {
         : "binary: " + files + " file parts were sent; send one firmware file (or name it 'binary')");
   }
 
+  /**
+   * A Particle module binary, for a device running Device OS (docs/device-protocol.md section 10): a user
+   * part of the product's platform whose product firmware version is the one entered, whole (CRC-32 and
+   * SHA-256). Stored as uploaded; the device flashes it as it is.
+   */
+  private static Future<FirmwareBinary> checkedModule(ProductScope product, int version, byte[] binary) {
+    ParticleModule module;
+    try {
+      module = ParticleModule.parse(binary);
+    } catch (FirmwareBinary.InvalidBinary invalid) {
+      return Future.failedFuture(new ApiException(400, "invalid_binary", "binary: " + invalid.getMessage()));
+    }
+    if (module.platformId() != product.platformId()) {
+      return Future.failedFuture(new ApiException(400, "platform_mismatch",
+          "binary: the module is for platform " + module.platformId() + " but product " + product.productId() + " is platform " + product.platformId()));
+    }
+    if (module.productVersion() != version) {
+      return Future.failedFuture(new ApiException(400, "version_mismatch",
+          "version: you entered " + version + " but the module's product firmware version is " + module.productVersion()));
+    }
+    return Future.succeededFuture(new FirmwareBinary(product.productId(), version, module.platformId(), module.sha256(), binary));
+  }
+
   private static FirmwareBinary parseUpload(byte[] binary) {
     try {
       return FirmwareBinary.parse(binary);
@@ -178,6 +201,10 @@ public final class FirmwareApi implements ApiFeature {
     Principal caller = AccessCheck.principal(ctx);
     vertx.fileSystem().readFile(file.uploadedFileName()).compose(buffer -> {
       byte[] binary = buffer.getBytes();
+      if (ParticleModule.looksLikeModule(binary)) {
+        return checkedModule(product, version, binary)
+            .compose(parsed -> firmware.insert(product.productId(), parsed, binary, title, description, fileName, caller.userId() == null ? 0 : caller.userId()));
+      }
       FirmwareBinary parsed = parseUpload(binary);
       if (parsed.productId() != product.productId()) {
         return Future.failedFuture(new ApiException(400, "product_mismatch",

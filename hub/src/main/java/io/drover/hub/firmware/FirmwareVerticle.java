@@ -127,7 +127,8 @@ public final class FirmwareVerticle extends VerticleBase {
       if (loaded.succeeded() && loaded.result() != null) {
         Buffer binary = loaded.result();
         answer.put("size", binary.length())
-            .put("sha256", java.util.HexFormat.of().formatHex(binary.getBytes(24, 56)));
+            .put("sha256", java.util.HexFormat.of().formatHex(ParticleModule.looksLikeModule(binary.getBytes(0, Math.min(4, binary.length())))
+                ? binary.getBytes(binary.length() - 38, binary.length() - 6) : binary.getBytes(24, 56)));
         message.reply(answer);
       } else {
         // a lock to a version deleted meanwhile, or the database away: no update this time

@@ -15,6 +15,8 @@ public final class ProductPlatforms {
 
   static {
     NAMES.put(0, "core");
+    // Device OS built for Linux: the virtual device (../shared/tools/particle-vdev), a test and development peer
+    NAMES.put(3, "gcc");
     NAMES.put(6, "photon");
     NAMES.put(8, "p1");
     NAMES.put(10, "electron");

@@ -66,7 +66,7 @@ public final class FirmwareFleet {
     Thread.sleep(300);
   }
 
-  HttpResponse<String> upload(int productId, Map<String, String> fields, byte[] binary, String token) throws IOException, InterruptedException {
+  public HttpResponse<String> upload(int productId, Map<String, String> fields, byte[] binary, String token) throws IOException, InterruptedException {
     return upload(productId, fields, binary, token, "/v1/products/" + productId + "/firmware");
   }
 

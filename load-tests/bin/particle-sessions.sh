@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# What a Particle device's session (Device OS over DTLS, the Particle listener) costs a Drover node
+# against one of Drover's own CoAP devices, in the same run on the same node: heap after a full GC and
+# RSS per session held, and how fast N sessions come online.
+#
+#   flock /tmp/drover-bench.lock load-tests/bin/particle-sessions.sh          # defaults below
+#   N=20 REPS=1 SKIP_BUILD=1 load-tests/bin/particle-sessions.sh               # a quick look
+#
+# The Particle devices are Particle's own virtual Device OS 6.2.0 device (../shared/tools/particle-vdev,
+# or VDEV=path), one process each: N is what the machine holds (50 by default). Drover's CoAP devices
+# are the coap-swarm's (load-tests), as many, PSK over DTLS, each sending confirmable events for a second
+# (one in flight each, as fast as answered) so that its session opens as a Particle device's Hello opens one.
+#
+# In one run it:
+#   1. builds the jars (SKIP_BUILD=1 skips), starts one node with a Particle listener on a loopback
+#      address of its own, registers N Particle devices (keys made with openssl) and N CoAP devices;
+#   2. REPS times, taking turns: Particle then CoAP. Each turn: heap after a forced full GC (jcmd GC.run,
+#      GC.heap_info) and RSS with no session; then the N devices started at once, the time until the
+#      node counts N devices connected (drover_devices_connected, polled every 0.1 s); heap and RSS again
+#      with the N sessions held; the devices stopped and the node idle again;
+#   3. writes memory.tsv, results.tsv and summary.md (medians of the REPS, per session and the ratio)
+#      into OUT_DIR and stops everything it started.
+#
+# The time to online includes starting the devices: N vdev processes, or one swarm JVM for the CoAP
+# devices; it is a bound, not the handshake cost alone (summary.md says so).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+N="${N:-50}"
+REPS="${REPS:-3}"
+SETTLE_S="${SETTLE_S:-3}"
+ONLINE_TIMEOUT_S="${ONLINE_TIMEOUT_S:-120}"
+IDLE_TIMEOUT_S="${IDLE_TIMEOUT_S:-20}"
+VDEV="${VDEV:-$ROOT/../shared/tools/particle-vdev/vdevtest}"
+OUT_DIR="${OUT_DIR:-$ROOT/load-tests/target/particle-sessions-$(date +%Y%m%d-%H%M%S)}"
+SWARM_JAVA_OPTS="${SWARM_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss256k -Xmx1g}"
+
+# shellcheck source=load-tests/bin/lib.sh
+source "$ROOT/load-tests/bin/lib.sh"
+
+VDEV_PIDS=()
+
+vdevs_stop() {
+  local pid
+  for pid in "${VDEV_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${VDEV_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  VDEV_PIDS=()
+}
+trap 'status=$?; set +e; vdevs_stop; (exit "$status"); bench_cleanup' EXIT
+
+# N device keys (SEC1 DER, as Device OS reads them), their IDs, and their registration with the node.
+make_particle_devices() { # key
+  local i id pub
+  mkdir -p "$WORK/vdev"
+  : >"$WORK/vdev/ids.txt"
+  for i in $(seq 1 "$N"); do
+    id=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    mkdir -p "$WORK/vdev/$id"
+    openssl ecparam -name prime256v1 -genkey -noout -outform DER -out "$WORK/vdev/$id/device_key.der" 2>/dev/null
+    pub=$(openssl ec -inform DER -in "$WORK/vdev/$id/device_key.der" -pubout -outform DER 2>/dev/null | base64 -w0)
+    curl -sf --max-time 10 -H "Authorization: Bearer $(cat "${NODE_DATA[$1]}/admin-token")" -H 'Content-Type: application/json' \
+      -d "{\"id\":\"$id\",\"public_key\":\"$pub\"}" "http://127.0.0.1:${NODE_HTTP[$1]}/v1/admin/devices" >/dev/null \
+      || die "registering Particle device $id failed"
+    echo "$id" >>"$WORK/vdev/ids.txt"
+  done
+  java -jar "$WORK/drover.jar" particle-server-key --address "$PARTICLE_HOST" --out "$WORK/vdev/server_key.der" \
+    --data-dir="${NODE_DATA[$1]}" >/dev/null || die "particle-server-key failed"
+}
+
+connected() { node_metric_sum "$1" drover_devices_connected; } # key
+
+# Waits until the node counts want devices connected (those before the turn included); prints the
+# seconds since start-ns, or NA.
+wait_connected() { # key want start-ns
+  local deadline=$(($(date +%s) + ONLINE_TIMEOUT_S))
+  while (($(date +%s) < deadline)); do
+    if (($(connected "$1") >= $2)); then
+      awk -v a="$3" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "WARNING: only $(connected "$1") of $2 devices connected after ${ONLINE_TIMEOUT_S} s"
+  echo NA
+}
+
+measure() { # label state pid
+  jcmd "$3" GC.run >/dev/null
+  sleep 1
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(heap_used_kb "$3")" "$(rss_kb "$3")" >>"$OUT_DIR/memory.tsv"
+}
+
+particle_turn() { # key rep
+  local key=$1 rep=$2 start id seconds before
+  measure particle "idle-$rep" "${NODE_PID[$key]}"
+  before=$(connected "$key")
+  start=$(date +%s%N)
+  while read -r id; do
+    (cd "$WORK/vdev/$id" && exec "$VDEV" --device_id "$id" --device_key device_key.der --server_key ../server_key.der -p udp -v 0 \
+      >"$WORK/vdev/$id/vdev.log" 2>&1) &
+    VDEV_PIDS+=($!)
+  done <"$WORK/vdev/ids.txt"
+  seconds=$(wait_connected "$key" $((before + N)) "$start")
+  sleep "$SETTLE_S"
+  measure particle "held-$rep" "${NODE_PID[$key]}"
+  printf 'particle\t%s\t%s\t%s\n' "$rep" "$N" "$seconds" >>"$OUT_DIR/results.tsv"
+  log "particle rep $rep: $N online in $seconds s"
+  vdevs_stop
+  node_wait_idle "$key"
+}
+
+coap_turn() { # key rep
+  local key=$1 rep=$2 start seconds pid before
+  measure coap "idle-$rep" "${NODE_PID[$key]}"
+  rm -f "$WORK/stop" "$WORK/ready"
+  before=$(connected "$key")
+  start=$(date +%s%N)
+  # shellcheck disable=SC2086
+  java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" coap-swarm --port "${NODE_COAP[$key]}" --devices "$WORK/coap-devices.txt" \
+    --count "$N" --handshakes-in-flight "$N" --senders "$N" --rate 0 --duration-s 1 --drain-s 2 \
+    --ready-file "$WORK/ready" --stop-file "$WORK/stop" --hold-s 600 >"$WORK/coap-$rep.json" 2>>"$OUT_DIR/swarm.log" &
+  pid=$!
+  SWARM_PIDS+=("$pid")
+  seconds=$(wait_connected "$key" $((before + N)) "$start")
+  sleep "$SETTLE_S"
+  measure coap "held-$rep" "${NODE_PID[$key]}"
+  printf 'coap\t%s\t%s\t%s\n' "$rep" "$N" "$seconds" >>"$OUT_DIR/results.tsv"
+  log "coap rep $rep: $N online in $seconds s"
+  touch "$WORK/stop"
+  wait "$pid" || log "coap rep $rep: the swarm exited with status $?"
+  SWARM_PIDS=()
+  node_wait_idle "$key"
+}
+
+# Median over the reps of (held - idle) / N, in KiB, for a kind and a column (3 heap, 4 RSS).
+per_session_kb() { # kind column
+  local rep idle held
+  for rep in $(seq 1 "$REPS"); do
+    idle=$(awk -F'\t' -v k="$1" -v s="idle-$rep" -v c="$2" '$1 == k && $2 == s { print $c }' "$OUT_DIR/memory.tsv")
+    held=$(awk -F'\t' -v k="$1" -v s="held-$rep" -v c="$2" '$1 == k && $2 == s { print $c }' "$OUT_DIR/memory.tsv")
+    awk -v a="$idle" -v b="$held" -v n="$N" 'BEGIN { printf "%.1f\n", (b - a) / n }'
+  done | median
+}
+
+online_rate() { # kind
+  awk -F'\t' -v k="$1" '$1 == k && $4 != "NA" { printf "%.2f\n", $3 / $4 }' "$OUT_DIR/results.tsv" | median
+}
+
+# ---------------------------------------------------------------------------------------------
+
+require_tools java jcmd openssl curl
+[[ -x "$VDEV" ]] || die "no Particle virtual device at $VDEV (set VDEV)"
+mkdir -p "$OUT_DIR"
+build_project
+make_workdir particle-sessions
+PARTICLE_HOST="127.$((100 + RANDOM % 100)).$((RANDOM % 256)).$((1 + RANDOM % 254))"
+printf 'kind\tstate\theap_used_kb\trss_kb\n' >"$OUT_DIR/memory.tsv"
+printf 'kind\trep\tdevices\tseconds_to_online\n' >"$OUT_DIR/results.tsv"
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# A device that stops without a goodbye (a killed vdev, a swarm gone) is offline after the idle timeout:
+# short, so that each turn starts from no session. Held devices talk often enough (vdev/tick every 10 s;
+# the swarm's are measured within seconds of coming online).
+node_start drover drover "$WORK/drover-data" --particle.host="$PARTICLE_HOST" --coap.idle-timeout-seconds="$IDLE_TIMEOUT_S"
+make_particle_devices drover
+provision drover "$N" "$WORK/coap-devices.txt"
+
+for rep in $(seq 1 "$REPS"); do
+  particle_turn drover "$rep"
+  coap_turn drover "$rep"
+done
+
+P_HEAP=$(per_session_kb particle 3); C_HEAP=$(per_session_kb coap 3)
+P_RSS=$(per_session_kb particle 4); C_RSS=$(per_session_kb coap 4)
+P_RATE=$(online_rate particle); C_RATE=$(online_rate coap)
+{
+  echo "# Particle devices against Drover's CoAP devices, $N sessions each, median of $REPS"
+  echo
+  describe_run
+  echo "Load average at the start: $LOAD_START."
+  echo
+  echo "| per session held | Particle (vdev) | Drover CoAP (swarm) | ratio Particle / CoAP |"
+  echo "|---|---|---|---|"
+  echo "| heap after full GC, KiB | $P_HEAP | $C_HEAP | $(ratio "$P_HEAP" "$C_HEAP") |"
+  echo "| RSS, KiB | $P_RSS | $C_RSS | $(ratio "$P_RSS" "$C_RSS") |"
+  echo "| sessions online per second (from launch) | $P_RATE | $C_RATE | $(ratio "$P_RATE" "$C_RATE") |"
+  echo
+  echo "Online per second: N devices launched at once until the node counts N connected; includes"
+  echo "starting N vdev processes, or one swarm JVM, so it bounds the handshake rate from below."
+} >"$OUT_DIR/summary.md"
+cat "$OUT_DIR/summary.md"
