@@ -104,6 +104,11 @@ public final class DevicePeer {
     return endpoint instanceof CoapEndpoint coap && coap.getConnector() instanceof ParticleDtlsConnector;
   }
 
+  /** The legacy OTA updates of the Particle listener the device came through; null for another listener. */
+  ParticleUpdates particleUpdates() {
+    return endpoint instanceof CoapEndpoint coap && coap.getConnector() instanceof ParticleDtlsConnector particle ? particle.updates : null;
+  }
+
   /** The PSK identity as the device sent it; the gateway checks that it is a device ID. */
   public String deviceId() {
     return deviceId;
@@ -255,6 +260,43 @@ public final class DevicePeer {
       request.setPayload(payload);
     }
     return send(request);
+  }
+
+  /**
+   * As {@link #requestWithShortToken}, non-confirmable, for a request the device never answers (a fast OTA
+   * chunk): completes once Californium handed it to the DTLS connector, and the exchange is then dropped
+   * at once, which frees its token (a device has 256) instead of holding it until the NON lifetime ends.
+   */
+  public CompletableFuture<Void> sendWithShortToken(Code method, String path, List<byte[]> options, byte[] payload) {
+    Request request = new Request(method, Type.NON);
+    request.setDestinationContext(context);
+    request.getOptions().addUriPath(path);
+    for (byte[] option : options) {
+      request.getOptions().addOption(POSITIONAL_OPTION.create(option));
+    }
+    if (payload != null && payload.length > 0) {
+      request.setPayload(payload);
+    }
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    request.addMessageObserver(new MessageObserverAdapter() {
+      @Override
+      public void onSent(boolean retransmission) {
+        sent.complete(null);
+        request.cancel();
+      }
+
+      @Override
+      public void onSendError(Throwable error) {
+        sent.completeExceptionally(new DeviceUnreachable("the request could not be sent over the device's session: " + error.getMessage()));
+      }
+
+      @Override
+      protected void failed() {
+        sent.completeExceptionally(new DeviceUnreachable("the request could not be sent over the device's session"));
+      }
+    });
+    endpoint.sendRequest(request);
+    return sent;
   }
 
   private CompletableFuture<CoapReply> send(Request request) {

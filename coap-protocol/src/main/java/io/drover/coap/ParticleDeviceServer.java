@@ -95,9 +95,10 @@ public final class ParticleDeviceServer {
         .setLoggingTag("particle")
         .build();
     UdpDataSerializer serializer = new UdpDataSerializer();
+    ParticleDtlsConnector connector = new ParticleDtlsConnector(dtls, certificateOmission);
     CoapEndpoint secure = CoapEndpoint.builder()
         .setConfiguration(config)
-        .setConnector(new ParticleDtlsConnector(dtls, certificateOmission))
+        .setConnector(connector)
         .setDataSerializerAndParser(serializer, new DeviceMessageParser(config.get(CoapConfig.STRICT_EMPTY_MESSAGE_FORMAT)))
         .setTokenGenerator(new ParticleTokens())
         .setLoggingTag("particle")
@@ -109,7 +110,8 @@ public final class ParticleDeviceServer {
     CoapServer server = new CoapServer(config);
     server.addEndpoint(secure);
     server.add(new HelloResource(requests), new TimeResource(), new ParticleEventResource("e", requests),
-        new ParticleEventResource("E", requests), new GoodbyeResource(requests), new DescribeResource(requests));
+        new ParticleEventResource("E", requests), new GoodbyeResource(requests), new DescribeResource(requests),
+        new MissingChunksResource(connector.updates));
     return new ParticleDeviceServer(settings, server, secure);
   }
 
@@ -226,6 +228,53 @@ public final class ParticleDeviceServer {
       if (peer != null) {
         respondWhenDone(exchange, handler.onGoodbye(peer));
       }
+    }
+  }
+
+  /**
+   * {@code GET /c}: a device in a fast legacy OTA lists the chunks it misses (communication/src/chunked_transfer.cpp,
+   * {@code send_missing_chunks}: CON, no token, u16 indexes), right after it answered {@code PUT /u} with
+   * 4.00. Acknowledged with 2.04 piggybacked, then its update sends exactly those chunks
+   * ({@link ParticleFirmwareUpdate#resend}). A list that does not parse is answered 4.00,
+   * one of a device with no fast update waiting for it 4.04, and nothing is sent.
+   */
+  private static final class MissingChunksResource extends DeviceResource {
+
+    private final ParticleUpdates updates;
+
+    MissingChunksResource(ParticleUpdates updates) {
+      super("c");
+      this.updates = updates;
+    }
+
+    @Override
+    public void handleGET(CoapExchange exchange) {
+      DevicePeer peer = authenticated(exchange);
+      if (peer == null) {
+        return;
+      }
+      int[] indexes;
+      try {
+        indexes = ParticleFirmwareUpdate.missingChunks(exchange.getRequestPayload());
+      } catch (IllegalArgumentException e) {
+        exchange.respond(ResponseCode.BAD_REQUEST, e.getMessage());
+        return;
+      }
+      ParticleFirmwareUpdate update = updates.of(peer.deviceId());
+      if (update == null) {
+        exchange.respond(ResponseCode.NOT_FOUND, "no update under way");
+        return;
+      }
+      try {
+        update.resend(indexes);
+      } catch (IllegalArgumentException e) {
+        exchange.respond(ResponseCode.BAD_REQUEST, e.getMessage());
+        return;
+      } catch (IllegalStateException e) {
+        exchange.respond(ResponseCode.NOT_FOUND, e.getMessage());
+        return;
+      }
+      exchange.respond(ResponseCode.CHANGED);
     }
   }
 

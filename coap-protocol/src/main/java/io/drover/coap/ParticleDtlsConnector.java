@@ -27,6 +27,8 @@ final class ParticleDtlsConnector extends DeviceDtlsConnector {
   private static final int HEADER_WITHOUT_CID = 13;
 
   private final ServerCertificateOmission certificateOmission;
+  /** The legacy OTA updates of this listener's devices, reached from a {@link DevicePeer} of it. */
+  final ParticleUpdates updates = new ParticleUpdates();
 
   /** @param certificateOmission the session listener {@code config} was built with */
   ParticleDtlsConnector(DtlsConnectorConfig config, ServerCertificateOmission certificateOmission) {

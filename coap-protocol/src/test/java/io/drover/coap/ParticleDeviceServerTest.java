@@ -153,6 +153,91 @@ class ParticleDeviceServerTest {
     }
   }
 
+  /**
+   * Fast legacy OTA against the real device: chunks 1 and 3 of the first round are dropped on purpose;
+   * the device answers {@code PUT /u} with 4.00 and lists exactly them in a {@code GET /c}, gets them,
+   * takes the file at the next {@code PUT /u}, and applies it (it re-executes itself on the new version).
+   */
+  @Test
+  void fastOtaResendsTheChunksTheDeviceListsAsMissingAndTheDeviceAppliesTheModule() throws Exception {
+    ParticleFirmwareUpdate update = flash((round, index) -> round == 0 && (index == 1 || index == 3), true, (update1, device) -> {
+      assertTrue(update1.fast(), "the device took fast mode (its UpdateReady's flag)");
+      assertEquals(List.of("1,3"), update1.listed, "the device listed exactly the dropped chunks, in one GET /c");
+    });
+    assertTrue(update.done().isDone());
+  }
+
+  /** Fast mode without a chunk lost: no {@code GET /c}, the first {@code PUT /u} is answered 2.04. */
+  @Test
+  void fastOtaWithNoChunkLostNeedsNoList() throws Exception {
+    flash((round, index) -> false, true, (update, device) -> {
+      assertTrue(update.fast());
+      assertEquals(List.of(), update.listed, "nothing was missing");
+    });
+  }
+
+  /** Acknowledged mode, still there for a device that answers without the fast flag: every chunk confirmed, nothing listed. */
+  @Test
+  void acknowledgedOtaStillUpdatesTheDevice() throws Exception {
+    flash((round, index) -> false, false, (update, device) -> {
+      assertTrue(!update.fast());
+      assertEquals(List.of(), update.listed);
+    });
+  }
+
+  /**
+   * A chunk that never arrives, however often the device lists it: the update fails after {@link
+   * ParticleFirmwareUpdate#MAX_ROUNDS} lists, saying so, and sends nothing more.
+   */
+  @Test
+  void fastOtaFailsAfterTheBoundedNumberOfRounds() throws Exception {
+    String deviceId = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    keys.put(HexFormat.of().formatHex(deviceKey.getPublic().getEncoded()), deviceId);
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host)) {
+      assertTrue(VirtualParticleDevice.await(Duration.ofSeconds(15), () -> peers.containsKey(deviceId)), "no event within 15 s");
+      ParticleFirmwareUpdate update = ParticleFirmwareUpdate.start(peers.get(deviceId), new byte[3000], ParticleFirmwareUpdate.CHUNK_SIZE, true,
+          (round, index) -> index == 2);
+      java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> update.done().get(60, TimeUnit.SECONDS), "the update fails");
+      assertEquals("chunks still missing after " + ParticleFirmwareUpdate.MAX_ROUNDS + " rounds of resending", failed.getCause().getMessage(),
+          "\nthe device said:\n" + device.log());
+      assertEquals(ParticleFirmwareUpdate.MAX_ROUNDS, update.listed.size(), "each round the device listed the chunk again: " + update.listed);
+      assertTrue(update.listed.stream().allMatch("2"::equals), update.listed.toString());
+    }
+  }
+
+  private ParticleFirmwareUpdate flash(ParticleFirmwareUpdate.Drop drop, boolean askFast,
+      java.util.function.BiConsumer<ParticleFirmwareUpdate, VirtualParticleDevice> check) throws Exception {
+    String deviceId = VirtualParticleDevice.newDeviceId();
+    KeyPair deviceKey = VirtualParticleDevice.newKey();
+    keys.put(HexFormat.of().formatHex(deviceKey.getPublic().getEncoded()), deviceId);
+    byte[] image = new byte[3000];
+    for (int i = 0; i < image.length; i++) {
+      image[i] = (byte) (i * 7 + 3);
+    }
+    byte[] module = ParticleModuleImages.userPart(VirtualParticleDevice.PLATFORM_ID, 7, image);
+    java.nio.file.Path describe = java.nio.file.Files.createTempFile("vdev-describe", ".json");
+    java.nio.file.Files.writeString(describe, "{\"p\":3,\"m\":[{\"f\":\"b\",\"n\":\"0\",\"v\":1000,\"d\":[]},"
+        + "{\"f\":\"m\",\"n\":\"0\",\"v\":6200,\"d\":[]},{\"f\":\"u\",\"n\":\"1\",\"v\":6,\"d\":[]}]}");
+    try (VirtualParticleDevice device = VirtualParticleDevice.start(deviceId, deviceKey, serverKey.getPublic(), host,
+        List.of("--product_version=1", "--describe=" + describe))) {
+      try {
+        assertTrue(VirtualParticleDevice.await(Duration.ofSeconds(15), () -> peers.containsKey(deviceId)), "no event within 15 s");
+        ParticleFirmwareUpdate update = ParticleFirmwareUpdate.start(peers.get(deviceId), module, ParticleFirmwareUpdate.CHUNK_SIZE, askFast, drop);
+        update.done().get(30, TimeUnit.SECONDS);
+        check.accept(update, device);
+        assertTrue(VirtualParticleDevice.await(Duration.ofSeconds(15), () -> device.log().contains("Applying module update")),
+            "the device applied the module");
+        return update;
+      } catch (AssertionError | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new AssertionError(e.getMessage() + "\nthe device said:\n" + device.log(), e);
+      }
+    } finally {
+      java.nio.file.Files.deleteIfExists(describe);
+    }
+  }
+
   private long tickCount(String deviceId) {
     return events.stream().filter(event -> event.startsWith(deviceId + " vdev/tick=")).count();
   }
