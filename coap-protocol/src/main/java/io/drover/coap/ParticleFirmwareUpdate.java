@@ -113,10 +113,6 @@ public final class ParticleFirmwareUpdate {
   static ParticleFirmwareUpdate start(DevicePeer peer, byte[] file, int chunkSize, boolean askFast, Drop drop) {
     ParticleFirmwareUpdate update = new ParticleFirmwareUpdate(peer, file, chunkSize > 0 ? chunkSize : CHUNK_SIZE, peer.particleUpdates(),
         drop);
-    if (update.updates != null && !update.updates.begin(peer.deviceId(), update)) {
-      update.fail("an update of this device is already under way");
-      return update;
-    }
     update.done.whenComplete((ignored, error) -> {
       CompletableFuture<?> underWay;
       synchronized (update) {
@@ -129,6 +125,10 @@ public final class ParticleFirmwareUpdate {
         update.updates.end(peer.deviceId(), update);
       }
     });
+    ParticleFirmwareUpdate replaced = update.updates == null ? null : update.updates.begin(peer.deviceId(), update);
+    if (replaced != null) {
+      replaced.fail("replaced by a new update of the device");
+    }
     update.begin(askFast);
     return update;
   }

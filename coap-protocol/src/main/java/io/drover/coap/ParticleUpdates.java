@@ -5,15 +5,17 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * The legacy OTA updates under way on one Particle listener, by device ID: a device's {@code GET /c}
- * (its list of missing chunks) is handed to its own. One per device at a time. Thread-safe.
+ * (its list of missing chunks) is handed to its own. One per device: a new update replaces the one
+ * before (whose device may have reconnected before that one's requests timed out), and the one
+ * replaced is ended. Thread-safe.
  */
 final class ParticleUpdates {
 
   private final ConcurrentMap<String, ParticleFirmwareUpdate> byDevice = new ConcurrentHashMap<>();
 
-  /** @return false when the device has an update under way already */
-  boolean begin(String deviceId, ParticleFirmwareUpdate update) {
-    return byDevice.putIfAbsent(deviceId, update) == null;
+  /** @return the update this one replaces, or null */
+  ParticleFirmwareUpdate begin(String deviceId, ParticleFirmwareUpdate update) {
+    return byDevice.put(deviceId, update);
   }
 
   void end(String deviceId, ParticleFirmwareUpdate update) {

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -207,7 +208,30 @@ class ParticleDeviceServerTest {
     }
   }
 
+  /**
+   * A second update of the same device replaces the first (its device may have come back before the
+   * first's requests timed out): the first fails saying so, the second is the one a {@code GET /c} reaches
+   * and the device applies.
+   */
+  @Test
+  void aNewUpdateOfTheDeviceReplacesTheOneUnderWay() throws Exception {
+    List<ParticleFirmwareUpdate> first = new CopyOnWriteArrayList<>();
+    flash((round, index) -> round == 0 && index == 2, true, peer -> first.add(ParticleFirmwareUpdate.start(peer, new byte[3000],
+        ParticleFirmwareUpdate.CHUNK_SIZE, true, (round, index) -> false)), (update, device) -> {
+          java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
+              java.util.concurrent.ExecutionException.class, () -> first.get(0).done().get(10, TimeUnit.SECONDS));
+          assertEquals("replaced by a new update of the device", failed.getCause().getMessage());
+          assertEquals(List.of("2"), update.listed, "the device's list reached the update under way");
+        });
+  }
+
   private ParticleFirmwareUpdate flash(ParticleFirmwareUpdate.Drop drop, boolean askFast,
+      java.util.function.BiConsumer<ParticleFirmwareUpdate, VirtualParticleDevice> check) throws Exception {
+    return flash(drop, askFast, peer -> { }, check);
+  }
+
+  /** @param before what to do with the device's peer before the update starts */
+  private ParticleFirmwareUpdate flash(ParticleFirmwareUpdate.Drop drop, boolean askFast, Consumer<DevicePeer> before,
       java.util.function.BiConsumer<ParticleFirmwareUpdate, VirtualParticleDevice> check) throws Exception {
     String deviceId = VirtualParticleDevice.newDeviceId();
     KeyPair deviceKey = VirtualParticleDevice.newKey();
@@ -224,6 +248,7 @@ class ParticleDeviceServerTest {
         List.of("--product_version=1", "--describe=" + describe))) {
       try {
         assertTrue(VirtualParticleDevice.await(Duration.ofSeconds(15), () -> peers.containsKey(deviceId)), "no event within 15 s");
+        before.accept(peers.get(deviceId));
         ParticleFirmwareUpdate update = ParticleFirmwareUpdate.start(peers.get(deviceId), module, ParticleFirmwareUpdate.CHUNK_SIZE, askFast, drop);
         update.done().get(30, TimeUnit.SECONDS);
         check.accept(update, device);
