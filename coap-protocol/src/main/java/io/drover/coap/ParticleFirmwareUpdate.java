@@ -78,8 +78,6 @@ public final class ParticleFirmwareUpdate {
   private int roundAt;
   /** Fast mode: {@code PUT /u} got 4.00 and the device's list of missing chunks is awaited. */
   private boolean awaitingList;
-  /** The request under way, cancelled should the transfer be. */
-  private CompletableFuture<?> current;
 
   private ParticleFirmwareUpdate(DevicePeer peer, byte[] file, int chunkSize, ParticleUpdates updates, Drop drop) {
     this.peer = peer;
@@ -95,7 +93,7 @@ public final class ParticleFirmwareUpdate {
    * in fast mode when the device takes it.
    *
    * @return completes when the device took the whole file (it then applies it and restarts); fails with
-   *     the step that went wrong, or cancels the transfer when cancelled
+   *     the step that went wrong. Cancelling it stops the transfer after the request under way.
    */
   public static CompletableFuture<Void> send(DevicePeer peer, byte[] file, int chunkSize) {
     return send(peer, file, chunkSize, true, (round, index) -> false);
@@ -113,24 +111,30 @@ public final class ParticleFirmwareUpdate {
   static ParticleFirmwareUpdate start(DevicePeer peer, byte[] file, int chunkSize, boolean askFast, Drop drop) {
     ParticleFirmwareUpdate update = new ParticleFirmwareUpdate(peer, file, chunkSize > 0 ? chunkSize : CHUNK_SIZE, peer.particleUpdates(),
         drop);
+    // an update that ends early (replaced, failed) sends nothing more, but its request under way is
+    // left to finish: cancelled, its exchange would be gone when the device's separate response comes,
+    // Californium would answer that with a Reset, and Device OS drops its whole session on a Reset
+    if (update.updates != null) {
+      ParticleUpdates.Begun begun = update.updates.begin(peer.deviceId(), peer.sessionId(), update);
+      if (!begun.accepted()) {
+        update.fail("an update of this device is already under way in its session");
+        return update;
+      }
+      if (begun.replaced() != null) {
+        begun.replaced().fail("replaced by an update in the device's new session");
+      }
+    }
     update.done.whenComplete((ignored, error) -> {
-      CompletableFuture<?> underWay;
-      synchronized (update) {
-        underWay = update.current;
-      }
-      if (underWay != null) {
-        underWay.cancel(false);
-      }
       if (update.updates != null) {
         update.updates.end(peer.deviceId(), update);
       }
     });
-    ParticleFirmwareUpdate replaced = update.updates == null ? null : update.updates.begin(peer.deviceId(), update);
-    if (replaced != null) {
-      replaced.fail("replaced by a new update of the device");
-    }
     update.begin(askFast);
     return update;
+  }
+
+  String sessionId() {
+    return peer.sessionId();
   }
 
   CompletableFuture<Void> done() {
@@ -230,7 +234,6 @@ public final class ParticleFirmwareUpdate {
     byte[] chunk = java.util.Arrays.copyOfRange(file, offset, offset + length);
     List<byte[]> options = List.of(crcOf(chunk), ByteBuffer.allocate(2).putShort((short) index).array());
     CompletableFuture<Void> sent = peer.sendWithShortToken(Code.POST, "c", options, chunk);
-    current = sent;
     sent.whenComplete((ignored, error) -> {
       if (error != null) {
         fail("chunk " + index + " could not be sent: " + error.getMessage());
@@ -301,7 +304,6 @@ public final class ParticleFirmwareUpdate {
       return;
     }
     CompletableFuture<CoapReply> request = peer.requestWithShortToken(method, path, options, payload);
-    current = request;
     request.whenComplete((reply, error) -> {
       synchronized (this) {
         if (error != null) {

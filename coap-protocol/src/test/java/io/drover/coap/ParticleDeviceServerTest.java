@@ -15,7 +15,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -209,29 +208,37 @@ class ParticleDeviceServerTest {
   }
 
   /**
-   * A second update of the same device replaces the first (its device may have come back before the
-   * first's requests timed out): the first fails saying so, the second is the one a {@code GET /c} reaches
-   * and the device applies.
+   * A second update while one is under way in the device's session is refused at once (Device OS would
+   * answer its {@code POST /u} 5.03, "already in progress"), and the first goes on: the device's
+   * {@code GET /c} reaches it and the device applies its module.
    */
   @Test
-  void aNewUpdateOfTheDeviceReplacesTheOneUnderWay() throws Exception {
-    List<ParticleFirmwareUpdate> first = new CopyOnWriteArrayList<>();
-    flash((round, index) -> round == 0 && index == 2, true, peer -> first.add(ParticleFirmwareUpdate.start(peer, new byte[3000],
-        ParticleFirmwareUpdate.CHUNK_SIZE, true, (round, index) -> false)), (update, device) -> {
+  void aSecondUpdateInTheSameSessionIsRefusedAndTheFirstGoesOn() throws Exception {
+    List<ParticleFirmwareUpdate> second = new CopyOnWriteArrayList<>();
+    flash((round, index) -> round == 0 && index == 2, true,
+        (peer, device) -> second.add(ParticleFirmwareUpdate.start(peer, new byte[3000], ParticleFirmwareUpdate.CHUNK_SIZE, true, (round, index) -> false)),
+        (update, device) -> {
+          assertTrue(second.get(0).done().isCompletedExceptionally(), "refused at once");
           java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
-              java.util.concurrent.ExecutionException.class, () -> first.get(0).done().get(10, TimeUnit.SECONDS));
-          assertEquals("replaced by a new update of the device", failed.getCause().getMessage());
-          assertEquals(List.of("2"), update.listed, "the device's list reached the update under way");
+              java.util.concurrent.ExecutionException.class, () -> second.get(0).done().get());
+          assertEquals("an update of this device is already under way in its session", failed.getCause().getMessage());
+          assertEquals(List.of("2"), update.listed, "the device's list reached the first update");
+          assertTrue(!device.log().contains("Firmware update is already in progress"), "the second sent nothing to the device");
         });
   }
 
   private ParticleFirmwareUpdate flash(ParticleFirmwareUpdate.Drop drop, boolean askFast,
       java.util.function.BiConsumer<ParticleFirmwareUpdate, VirtualParticleDevice> check) throws Exception {
-    return flash(drop, askFast, peer -> { }, check);
+    return flash(drop, askFast, (peer, device) -> { }, check);
   }
 
-  /** @param before what to do with the device's peer before the update starts */
-  private ParticleFirmwareUpdate flash(ParticleFirmwareUpdate.Drop drop, boolean askFast, Consumer<DevicePeer> before,
+  /** What a test does with the device right after its update started. */
+  private interface Started {
+    void run(DevicePeer peer, VirtualParticleDevice device) throws Exception;
+  }
+
+  /** @param started what to do with the device right after the update started */
+  private ParticleFirmwareUpdate flash(ParticleFirmwareUpdate.Drop drop, boolean askFast, Started started,
       java.util.function.BiConsumer<ParticleFirmwareUpdate, VirtualParticleDevice> check) throws Exception {
     String deviceId = VirtualParticleDevice.newDeviceId();
     KeyPair deviceKey = VirtualParticleDevice.newKey();
@@ -248,8 +255,8 @@ class ParticleDeviceServerTest {
         List.of("--product_version=1", "--describe=" + describe))) {
       try {
         assertTrue(VirtualParticleDevice.await(Duration.ofSeconds(15), () -> peers.containsKey(deviceId)), "no event within 15 s");
-        before.accept(peers.get(deviceId));
         ParticleFirmwareUpdate update = ParticleFirmwareUpdate.start(peers.get(deviceId), module, ParticleFirmwareUpdate.CHUNK_SIZE, askFast, drop);
+        started.run(peers.get(deviceId), device);
         update.done().get(30, TimeUnit.SECONDS);
         check.accept(update, device);
         assertTrue(VirtualParticleDevice.await(Duration.ofSeconds(15), () -> device.log().contains("Applying module update")),
