@@ -106,6 +106,25 @@ class ConsoleLayoutBrowserTest {
     assertEquals(List.of(), problems);
   }
 
+  /** The pages before signing in, in a browser of their own (no session cookie): no sideways scroll at 800 px either. */
+  @Test
+  void theSignedOutPagesFitAnEightHundredPixelWindow() throws Exception {
+    try (HeadlessChromium visitor = HeadlessChromium.start()) {
+      ChromeDriver fresh = visitor.driver();
+      fresh.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 800, "height", 900, "deviceScaleFactor", 1, "mobile", false));
+      for (String path : List.of("/login", "/signup")) {
+        fresh.get(url(path));
+        new WebDriverWait(fresh, WAIT).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("form input[type=password]")));
+        assertEquals(0L, fresh.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth;"),
+            path + " scrolls sideways at 800 px");
+        WebElement submit = fresh.findElement(By.cssSelector("form [type=submit]"));
+        assertTrue((Boolean) fresh.executeScript("const r = arguments[0].getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth;", submit),
+            path + ": its button inside the window");
+      }
+      assertEquals(List.of(), visitor.consoleErrors(), "errors in the visitor's browser console");
+    }
+  }
+
   @Test
   void theMenuButtonOpensTheSidebarOverThePageAndEscapeOrAClickOutsideClosesIt() {
     viewport(800, 900);
