@@ -2,6 +2,7 @@ package io.drover.hub.tracker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.drover.hub.products.FleetChanges;
 import io.drover.hub.support.TestCluster;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
@@ -34,7 +35,18 @@ class ClusteredConfigPushTest {
       TrackerFleet fleet = new TrackerFleet(a); // A made the cluster's bootstrap token
       int product = fleet.product("clustered-trackers", "owner@example.com", "tracker");
       DeviceIdentity identity = fleet.device(product, false);
-      TestNode.eventually(SOON, () -> tracked(new TrackerFleet(a), identity) && tracked(new TrackerFleet(c), identity), "both hubs index the tracker");
+      // the fleet change is announced over the cluster's bus once; a hub that joined a moment before may not
+      // be among its receivers yet (its consumers still spreading through the cluster), so say it again
+      // each second until both hubs know, as a later change would
+      long[] announced = {System.nanoTime()};
+      TestNode.eventually(SOON, () -> {
+        if (System.nanoTime() - announced[0] > 1_000_000_000L) {
+          announced[0] = System.nanoTime();
+          FleetChanges.productChanged(a.eventBus(), product);
+          FleetChanges.devicesChanged(a.eventBus(), product, java.util.List.of(identity.id()));
+        }
+        return tracked(new TrackerFleet(a), identity) && tracked(new TrackerFleet(c), identity);
+      }, "both hubs index the tracker");
 
       // registered through A: the credentials reach C's index a moment later, and B may ask either hub
       TestDevice.connectWhenKnown(vertx, b.mqttPort(), identity.id(), identity.secret(), SOON).close();
