@@ -156,35 +156,7 @@ public final class DevicePeer {
     if (payload != null && payload.length > 0) {
       request.setPayload(payload);
     }
-    CompletableFuture<CoapReply> answer = new CompletableFuture<>();
-    request.addMessageObserver(new MessageObserverAdapter() {
-      @Override
-      public void onResponse(Response response) {
-        answer.complete(new CoapReply(response.getCode(), response.getPayload()));
-      }
-
-      @Override
-      public void onReject() {
-        answer.completeExceptionally(new DeviceUnreachable("the device rejected the request"));
-      }
-
-      @Override
-      public void onTimeout() {
-        answer.completeExceptionally(new DeviceUnreachable("the device did not acknowledge the request"));
-      }
-
-      @Override
-      protected void failed() {
-        answer.completeExceptionally(new DeviceUnreachable("the request could not be sent over the device's session"));
-      }
-    });
-    answer.whenComplete((reply, error) -> {
-      if (answer.isCancelled()) {
-        request.cancel();
-      }
-    });
-    endpoint.sendRequest(request);
-    return answer;
+    return send(request);
   }
 
   /**
