@@ -7,15 +7,18 @@
 #   N=20 REPS=1 SKIP_BUILD=1 load-tests/bin/particle-sessions.sh               # a quick look
 #
 # The Particle devices are Particle's own virtual Device OS 6.2.0 device (../shared/tools/particle-vdev,
-# or VDEV=path), one process each: N is what the machine holds (50 by default). Drover's CoAP devices
+# or VDEV=path), one process each (about 5 MiB resident): N is what the machine holds (50 by default; 400
+# ran here, launched in waves of LAUNCH_WAVE, 50: 200 at once on 2 cores timed most handshakes out). Drover's CoAP devices
 # are the coap-swarm's (load-tests), as many, PSK over DTLS, each sending confirmable events for a second
 # (one in flight each, as fast as answered) so that its session opens as a Particle device's Hello opens one.
 #
 # In one run it:
 #   1. builds the jars (SKIP_BUILD=1 skips), starts one node with a Particle listener on a loopback
 #      address of its own, registers N Particle devices (keys made with openssl) and N CoAP devices;
-#   2. REPS times, taking turns: Particle then CoAP. Each turn: heap after a forced full GC (jcmd GC.run,
-#      GC.heap_info) and RSS with no session; then the N devices started at once, the time until the
+#   2. WARMUP_RUNS uncounted rounds (class loading, JIT and the pools' first growth would otherwise land
+#      in the first turn's figures), then REPS counted rounds, taking turns: Particle then CoAP in odd
+#      rounds, CoAP then Particle in even ones. Each turn: heap after a forced full GC (jcmd GC.run,
+#      GC.heap_info) and RSS with no session; then the N devices started (LAUNCH_WAVE at a time), the time until the
 #      node counts N devices connected (drover_devices_connected, polled every 0.1 s); heap and RSS again
 #      with the N sessions held; the devices stopped and the node idle again;
 #   3. writes memory.tsv, results.tsv and summary.md (medians of the REPS, per session and the ratio)
@@ -28,6 +31,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 N="${N:-50}"
 REPS="${REPS:-3}"
+WARMUP_RUNS="${WARMUP_RUNS:-1}"
+LAUNCH_WAVE="${LAUNCH_WAVE:-50}"
 SETTLE_S="${SETTLE_S:-3}"
 ONLINE_TIMEOUT_S="${ONLINE_TIMEOUT_S:-120}"
 IDLE_TIMEOUT_S="${IDLE_TIMEOUT_S:-20}"
@@ -39,12 +44,14 @@ SWARM_JAVA_OPTS="${SWARM_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xs
 source "$ROOT/load-tests/bin/lib.sh"
 
 VDEV_PIDS=()
+VDEV_IDS=()
 
 vdevs_stop() {
   local pid
   for pid in "${VDEV_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${VDEV_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   VDEV_PIDS=()
+  VDEV_IDS=()
 }
 trap 'status=$?; set +e; vdevs_stop; (exit "$status"); bench_cleanup' EXIT
 
@@ -68,6 +75,27 @@ make_particle_devices() { # key
 }
 
 connected() { node_metric_sum "$1" drover_devices_connected; } # key
+
+# The devices whose process ended before it was stopped, with the end of its log, into vdev-exits.txt.
+vdev_exits() { # rep
+  local i gone=0
+  for i in "${!VDEV_PIDS[@]}"; do
+    kill -0 "${VDEV_PIDS[$i]}" 2>/dev/null && continue
+    gone=$((gone + 1))
+    { echo "== round $1, device ${VDEV_IDS[$i]}"; tail -5 "$WORK/vdev/${VDEV_IDS[$i]}/vdev.log"; } >>"$OUT_DIR/vdev-exits.txt"
+  done
+  ((gone == 0)) || log "round $1: $gone virtual devices ended by themselves (vdev-exits.txt)"
+}
+
+# The virtual devices' own resident memory, summed over their processes, in KiB: what bounds N.
+vdev_rss_kb() {
+  local pid total=0 kb
+  for pid in "${VDEV_PIDS[@]}"; do
+    kb=$(rss_kb "$pid" 2>/dev/null) || continue
+    total=$((total + ${kb:-0}))
+  done
+  echo "$total"
+}
 
 # Waits until the node counts want devices connected (those before the turn included); prints the
 # seconds since start-ns, or NA.
@@ -99,10 +127,18 @@ particle_turn() { # key rep
     (cd "$WORK/vdev/$id" && exec "$VDEV" --device_id "$id" --device_key device_key.der --server_key ../server_key.der -p udp -v 0 \
       >"$WORK/vdev/$id/vdev.log" 2>&1) &
     VDEV_PIDS+=($!)
+    VDEV_IDS+=("$id")
+    # a wave launched: wait for it before the next, so that no device's handshake times out on a
+    # machine busy with the others' (Device OS gives up, falls back to Particle's host and crashes)
+    if ((${#VDEV_PIDS[@]} % LAUNCH_WAVE == 0 && ${#VDEV_PIDS[@]} < N)); then
+      wait_connected "$key" $((before + ${#VDEV_PIDS[@]})) "$start" >/dev/null
+    fi
   done <"$WORK/vdev/ids.txt"
   seconds=$(wait_connected "$key" $((before + N)) "$start")
+  vdev_exits "$rep"
   sleep "$SETTLE_S"
   measure particle "held-$rep" "${NODE_PID[$key]}"
+  vdev_rss_kb >>"$OUT_DIR/vdev-rss.tsv"
   printf 'particle\t%s\t%s\t%s\n' "$rep" "$N" "$seconds" >>"$OUT_DIR/results.tsv"
   log "particle rep $rep: $N online in $seconds s"
   vdevs_stop
@@ -117,7 +153,7 @@ coap_turn() { # key rep
   start=$(date +%s%N)
   # shellcheck disable=SC2086
   java $SWARM_JAVA_OPTS -jar "$WORK/drover-swarm.jar" coap-swarm --port "${NODE_COAP[$key]}" --devices "$WORK/coap-devices.txt" \
-    --count "$N" --handshakes-in-flight "$N" --senders "$N" --rate 0 --duration-s 1 --drain-s 2 \
+    --count "$N" --handshakes-in-flight "$LAUNCH_WAVE" --senders "$N" --rate 0 --duration-s 1 --drain-s 2 \
     --ready-file "$WORK/ready" --stop-file "$WORK/stop" --hold-s 600 >"$WORK/coap-$rep.json" 2>>"$OUT_DIR/swarm.log" &
   pid=$!
   SWARM_PIDS+=("$pid")
@@ -143,7 +179,7 @@ per_session_kb() { # kind column
 }
 
 online_rate() { # kind
-  awk -F'\t' -v k="$1" '$1 == k && $4 != "NA" { printf "%.2f\n", $3 / $4 }' "$OUT_DIR/results.tsv" | median
+  awk -F'\t' -v k="$1" '$1 == k && $2 !~ /^warmup/ && $4 != "NA" { printf "%.2f\n", $3 / $4 }' "$OUT_DIR/results.tsv" | median
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -165,14 +201,26 @@ node_start drover drover "$WORK/drover-data" --particle.host="$PARTICLE_HOST" --
 make_particle_devices drover
 provision drover "$N" "$WORK/coap-devices.txt"
 
+for rep in $(seq 1 "$WARMUP_RUNS"); do
+  log "warm-up round $rep (not counted)"
+  particle_turn drover "warmup$rep"
+  coap_turn drover "warmup$rep"
+done
+: >"$OUT_DIR/vdev-rss.tsv"
 for rep in $(seq 1 "$REPS"); do
-  particle_turn drover "$rep"
-  coap_turn drover "$rep"
+  if ((rep % 2)); then
+    particle_turn drover "$rep"
+    coap_turn drover "$rep"
+  else
+    coap_turn drover "$rep"
+    particle_turn drover "$rep"
+  fi
 done
 
 P_HEAP=$(per_session_kb particle 3); C_HEAP=$(per_session_kb coap 3)
 P_RSS=$(per_session_kb particle 4); C_RSS=$(per_session_kb coap 4)
 P_RATE=$(online_rate particle); C_RATE=$(online_rate coap)
+VDEV_MIB=$(median <"$OUT_DIR/vdev-rss.tsv" | awk -v n="$N" '{ printf "%.1f", $1 / n / 1024 }')
 {
   echo "# Particle devices against Drover's CoAP devices, $N sessions each, median of $REPS"
   echo
@@ -185,7 +233,10 @@ P_RATE=$(online_rate particle); C_RATE=$(online_rate coap)
   echo "| RSS, KiB | $P_RSS | $C_RSS | $(ratio "$P_RSS" "$C_RSS") |"
   echo "| sessions online per second (from launch) | $P_RATE | $C_RATE | $(ratio "$P_RATE" "$C_RATE") |"
   echo
-  echo "Online per second: N devices launched at once until the node counts N connected; includes"
-  echo "starting N vdev processes, or one swarm JVM, so it bounds the handshake rate from below."
+  echo "Online per second: N devices launched, $LAUNCH_WAVE at a time (a wave of virtual devices waits for"
+  echo "the one before to be online; the swarm keeps $LAUNCH_WAVE handshakes in flight), until the node counts"
+  echo "N connected; includes starting N vdev processes, or one swarm JVM, so it bounds the handshake rate"
+  echo "from below."
+  echo "Each virtual device process held $VDEV_MIB MiB resident (median of the rounds' sums / N)."
 } >"$OUT_DIR/summary.md"
 cat "$OUT_DIR/summary.md"
