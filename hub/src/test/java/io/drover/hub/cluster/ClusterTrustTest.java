@@ -275,6 +275,7 @@ class ClusterTrustTest {
           .setMaxEventLoopExecuteTime(1).setMaxEventLoopExecuteTimeUnit(TimeUnit.MINUTES);
       Vertx vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered().await(60, TimeUnit.SECONDS);
       vertx.eventBus().registerCodec(new DeviceEventCodec());
+      vertx.eventBus().registerCodec(new io.drover.gateway.contract.SessionNoticeCodec());
       vertx.eventBus().registerCodec(new LiveEventCodec());
       return new Rogue(vertx, manager.getNodeId(), port);
     }
