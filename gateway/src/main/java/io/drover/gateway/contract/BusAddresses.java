@@ -31,7 +31,10 @@ public final class BusAddresses {
    */
   public static final String AUTHENTICATE_CERTIFICATE = "hub.devices.authenticate-certificate";
 
-  /** Send: {@link SessionNotice} as JSON, when a device session opens or closes. No reply. */
+  /**
+   * Send: a {@link SessionNotice} ({@link SessionNoticeCodec}: the record itself on this node, its JSON
+   * across the cluster), when a device session opens or closes. No reply.
+   */
   public static final String SESSION_NOTICES = "hub.devices.sessions";
 
   /**

@@ -9,6 +9,7 @@ import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.SessionNotice;
+import io.drover.gateway.contract.SessionNoticeCodec;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -32,6 +33,7 @@ public final class HubClient {
   private final EventBus bus;
   private final DeliveryOptions requestOptions;
   private final DeliveryOptions eventOptions;
+  private final DeliveryOptions noticeOptions;
 
   /**
    * @param hubOnThisNode true when this node is also a hub: then every request stays on this node
@@ -43,6 +45,7 @@ public final class HubClient {
     this.bus = vertx.eventBus();
     this.requestOptions = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis()).setLocalOnly(hubOnThisNode);
     this.eventOptions = new DeliveryOptions(requestOptions).setCodecName(DeviceEventCodec.NAME);
+    this.noticeOptions = new DeliveryOptions(requestOptions).setCodecName(SessionNoticeCodec.NAME);
   }
 
   public Future<AuthenticatedDevice> authenticate(AuthenticationRequest request) {
@@ -91,7 +94,7 @@ public final class HubClient {
   }
 
   public void notifySession(SessionNotice notice) {
-    bus.send(BusAddresses.SESSION_NOTICES, notice.toJson(), requestOptions);
+    bus.send(BusAddresses.SESSION_NOTICES, notice, noticeOptions);
   }
 
   public void describe(DeviceDescription description) {

@@ -32,6 +32,25 @@ class DeviceContractTest {
   }
 
   @Test
+  void sessionNoticesCrossTheClusterAsJsonAndStayTheSameObjectLocally() {
+    SessionNoticeCodec codec = new SessionNoticeCodec();
+    SessionNotice opened = new SessionNotice("0123456789abcdef01234567", "a1b2c3d4-1z", "a1b2c3d4-node", SessionNotice.State.OPENED, "mqtt",
+        "127.0.0.1", 1_700_000_000_123L);
+    SessionNotice closed = new SessionNotice("0123456789abcdef01234567", "a1b2c3d4-1z", "a1b2c3d4-node", SessionNotice.State.CLOSED, "coap",
+        null, 1_700_000_000_456L);
+    Buffer wire = Buffer.buffer("prefix");
+
+    codec.encodeToWire(wire, opened);
+    int second = wire.length();
+    codec.encodeToWire(wire, closed);
+
+    assertEquals(opened, codec.decodeFromWire(6, wire));
+    assertEquals(closed, codec.decodeFromWire(second, wire));
+    assertEquals(opened.toJson(), new io.vertx.core.json.JsonObject(wire.slice(10, second)), "the wire form is the notice's JSON");
+    assertSame(opened, codec.transform(opened));
+  }
+
+  @Test
   void busFailuresKeepTheirKindAndEverythingElseMeansUnavailable() {
     var badCredentials = DeviceFailure.from(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, DeviceFailure.Kind.BAD_CREDENTIALS.busCode(), "wrong secret"));
     assertEquals(DeviceFailure.Kind.BAD_CREDENTIALS, badCredentials.kind());

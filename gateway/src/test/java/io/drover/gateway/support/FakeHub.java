@@ -166,7 +166,7 @@ public final class FakeHub extends VerticleBase {
         bus.<JsonObject>consumer(BusAddresses.PRESHARED_KEY, this::presharedKey).completion(),
         bus.<JsonObject>consumer(BusAddresses.DEVICE_BY_PUBLIC_KEY, this::deviceByPublicKey).completion(),
         bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE_CERTIFICATE, this::authenticateCertificate).completion(),
-        bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, message -> notices.add(SessionNotice.fromJson(message.body()))).completion(),
+        bus.<SessionNotice>consumer(BusAddresses.SESSION_NOTICES, message -> notices.add(message.body())).completion(),
         bus.<DeviceEvent>consumer(BusAddresses.PUBLISH_EVENT, this::publish).completion(),
         bus.<JsonObject>consumer(BusAddresses.DESCRIBE, message -> descriptions.add(message.body())).completion(),
         bus.<JsonObject>consumer(BusAddresses.FIRMWARE_TARGET, this::firmwareTarget).completion(),

@@ -3,7 +3,7 @@ package io.drover.hub.devices;
 import io.drover.gateway.contract.SessionNotice;
 import io.drover.hub.devices.DeviceRepository.Connectivity;
 import io.vertx.core.Future;
-import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -37,11 +37,20 @@ final class ConnectivityRecorder {
   }
 
   void record(SessionNotice notice) {
-    OffsetDateTime at = OffsetDateTime.ofInstant(Instant.ofEpochMilli(notice.atMillis()), ZoneOffset.UTC);
+    OffsetDateTime at = utc(notice.atMillis());
     Connectivity update = notice.state() == SessionNotice.State.OPENED
         ? new Connectivity(notice.deviceId(), true, notice.sessionId(), notice.nodeId(), true, notice.remoteAddress(), at, at)
         : new Connectivity(notice.deviceId(), false, notice.sessionId(), notice.nodeId(), false, null, null, at);
     pending.merge(notice.deviceId(), update, Connectivity::then);
+  }
+
+  /**
+   * The time in UTC, without OffsetDateTime.ofInstant, which asks the offset for its rules and builds
+   * a new ZoneRules each time: twice per connect here (the event writer does the same for its rows).
+   */
+  private static OffsetDateTime utc(long millis) {
+    return OffsetDateTime.of(LocalDateTime.ofEpochSecond(Math.floorDiv(millis, 1000), (int) Math.floorMod(millis, 1000) * 1_000_000, ZoneOffset.UTC),
+        ZoneOffset.UTC);
   }
 
   /** Writes what has accumulated; a flush already under way is not doubled (the timer calls again). */

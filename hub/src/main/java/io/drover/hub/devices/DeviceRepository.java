@@ -2,6 +2,7 @@ package io.drover.hub.devices;
 
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.hub.devices.certificates.CertificateRepository;
+import io.drover.hub.storage.DeviceBatchLock;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -91,7 +92,24 @@ final class DeviceRepository {
   }
 
   /**
-   * Applies the latest known connectivity of many devices in one round trip. Null fields leave the
+   * Rows are updated in whatever order the plan visits them: {@link DeviceBatchLock} keeps every other
+   * statement that updates many device rows from running meanwhile, so none can deadlock with it.
+   */
+  private static final String UPDATE_CONNECTIVITY = """
+      WITH u AS (SELECT * FROM unnest($1::text[], $2::bool[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::timestamptz[], $8::timestamptz[])
+                   AS t(id, online, session, node, opened, ip, handshake, heard))
+      UPDATE devices d SET
+        online = CASE WHEN u.opened OR d.session_id = u.session THEN u.online ELSE d.online END,
+        session_id = CASE WHEN u.opened THEN u.session ELSE d.session_id END,
+        gateway_node = CASE WHEN u.opened THEN u.node ELSE d.gateway_node END,
+        last_ip_address = coalesce(u.ip, d.last_ip_address),
+        last_handshake_at = coalesce(u.handshake, d.last_handshake_at),
+        last_heard = greatest(d.last_heard, u.heard)
+      FROM u
+      WHERE d.id = u.id""";
+
+  /**
+   * Applies the latest known connectivity of many devices in one statement. Null fields leave the
    * stored value; last_heard only moves forward. An update that opened a session makes it the row's
    * session; one that only closed a session changes the row only if that session is still the row's.
    */
@@ -116,22 +134,8 @@ final class DeviceRepository {
       handshakes[i] = update.lastHandshakeAt();
       heard[i] = update.lastHeard();
     }
-    return pool.preparedQuery("""
-            WITH u AS (SELECT * FROM unnest($1::text[], $2::bool[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::timestamptz[], $8::timestamptz[])
-                         AS t(id, online, session, node, opened, ip, handshake, heard)),
-                 -- locks in id order, as the event writer's last_heard update does, so the two never deadlock
-                 locked AS MATERIALIZED (SELECT d.id FROM devices d JOIN u ON u.id = d.id ORDER BY d.id FOR UPDATE OF d)
-            UPDATE devices d SET
-              online = CASE WHEN u.opened OR d.session_id = u.session THEN u.online ELSE d.online END,
-              session_id = CASE WHEN u.opened THEN u.session ELSE d.session_id END,
-              gateway_node = CASE WHEN u.opened THEN u.node ELSE d.gateway_node END,
-              last_ip_address = coalesce(u.ip, d.last_ip_address),
-              last_handshake_at = coalesce(u.handshake, d.last_handshake_at),
-              last_heard = greatest(d.last_heard, u.heard)
-            FROM u, locked
-            WHERE d.id = u.id AND locked.id = d.id""")
-        .execute(Tuple.of(ids, online, sessions, nodes, opened, ips, handshakes, heard))
-        .mapEmpty();
+    Tuple values = Tuple.of(ids, online, sessions, nodes, opened, ips, handshakes, heard);
+    return DeviceBatchLock.holding(pool, connection -> connection.preparedQuery(UPDATE_CONNECTIVITY).execute(values)).mapEmpty();
   }
 
   /**
@@ -143,18 +147,18 @@ final class DeviceRepository {
    * @return the devices marked offline, for their spark/status events
    */
   Future<List<String>> markOfflineUnlessHeldBy(List<String> liveNodes) {
-    return pool.preparedQuery("""
+    Tuple nodes = Tuple.of(liveNodes.toArray(new String[0]));
+    return DeviceBatchLock.holding(pool, connection -> connection.preparedQuery("""
             UPDATE devices SET online = false
             WHERE online AND (gateway_node IS NULL OR NOT (gateway_node = ANY($1::text[])))
-            RETURNING id""")
-        .execute(Tuple.of(liveNodes.toArray(new String[0])))
+            RETURNING id""").execute(nodes))
         .map(DeviceRepository::ids);
   }
 
   /** Marks offline the devices whose sessions {@code node} held: it is stopping. */
   Future<List<String>> markOfflineHeldBy(String node) {
-    return pool.preparedQuery("UPDATE devices SET online = false WHERE online AND gateway_node = $1 RETURNING id")
-        .execute(Tuple.of(node))
+    return DeviceBatchLock.holding(pool, connection -> connection.preparedQuery("UPDATE devices SET online = false WHERE online AND gateway_node = $1 RETURNING id")
+            .execute(Tuple.of(node)))
         .map(DeviceRepository::ids);
   }
 

@@ -20,6 +20,12 @@ public final class DeviceSecrets {
   private static final int SECRET_BYTES = 16;
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final HexFormat HEX = HexFormat.of();
+  /**
+   * One digest per thread, reused: finding the provider's implementation ({@code getInstance}) cost
+   * three times the hash itself in a connect-storm profile (every connect checks a secret). Used on
+   * the devices verticle's event loop, and by start-up and demo code on theirs.
+   */
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(DeviceSecrets::newSha256);
 
   private DeviceSecrets() {
   }
@@ -59,10 +65,15 @@ public final class DeviceSecrets {
   }
 
   private static byte[] digest(byte[] salt, String secret) {
+    MessageDigest sha256 = SHA256.get();
+    sha256.update(salt);
+    // digest() resets it for the next use
+    return sha256.digest(secret.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static MessageDigest newSha256() {
     try {
-      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-      sha256.update(salt);
-      return sha256.digest(secret.getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JVM", e);
     }

@@ -131,7 +131,7 @@ public final class DevicesVerticle extends VerticleBase {
               bus.<JsonObject>consumer(BusAddresses.PRESHARED_KEY, this::presharedKey).completion(),
               bus.<JsonObject>consumer(BusAddresses.DEVICE_BY_PUBLIC_KEY, this::deviceForPublicKey).completion(),
               bus.<JsonObject>consumer(BusAddresses.DEVICE_SUBSCRIBER, this::subscriber).completion(),
-              bus.<JsonObject>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),
+              bus.<SessionNotice>consumer(BusAddresses.SESSION_NOTICES, this::onSessionNotice).completion(),
               bus.<JsonObject>consumer(HubAddresses.PROVISION_DEVICE, this::provision).completion(),
               bus.<JsonObject>consumer(BusAddresses.DESCRIBE, this::onDescribe).completion(),
               bus.<JsonObject>consumer(HubAddresses.DEVICE_CHANGED, this::onDeviceChanged).completion(),
@@ -430,8 +430,8 @@ public final class DevicesVerticle extends VerticleBase {
     }
   }
 
-  private void onSessionNotice(Message<JsonObject> message) {
-    SessionNotice notice = SessionNotice.fromJson(message.body());
+  private void onSessionNotice(Message<SessionNotice> message) {
+    SessionNotice notice = message.body();
     connectivity.record(notice);
     String status = notice.state() == SessionNotice.State.OPENED ? "online" : "offline";
     vertx.eventBus().send(BusAddresses.PUBLISH_EVENT,

@@ -36,8 +36,9 @@ public final class EventStatements {
   public static final String COPY =
       "COPY events (id, device_id, name, data, published_at, ttl, public, owner_id, product_id) FROM STDIN (FORMAT binary)";
   /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
-  // Rows are locked in id order first, as the connectivity update locks them: two updates that lock
-  // the same devices in different orders deadlock (40P01), which the CoAP benchmark hit under load.
+  // Rows are locked in id order first, so that two of these never deadlock (the database-limit
+  // benchmark runs several at once); the writer also holds DeviceBatchLock, which keeps the
+  // connectivity batch, whose rows are not locked in order, from running meanwhile.
   public static final String TOUCH_DEVICES = """
       WITH u AS (SELECT id, max(heard) AS heard FROM unnest($1::text[], $2::timestamptz[]) AS t(id, heard) GROUP BY id),
            locked AS MATERIALIZED (SELECT d.id FROM devices d JOIN u ON u.id = d.id ORDER BY d.id FOR UPDATE OF d)

@@ -3,6 +3,7 @@ package io.drover.hub.events;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.hub.products.ProductSeries;
+import io.drover.hub.storage.DeviceBatchLock;
 import io.drover.hub.storage.Durability;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -208,7 +209,9 @@ final class EventWriter {
       ids[i] = entry.getKey();
       times[i++] = entry.getValue();
     }
-    return pool.preparedQuery(TOUCH_DEVICES).execute(Tuple.tuple().addArrayOfString(ids).addArrayOfOffsetDateTime(times))
+    Tuple heardRows = Tuple.tuple().addArrayOfString(ids).addArrayOfOffsetDateTime(times);
+    // not at the same time as another node's, nor as a connectivity batch: see DeviceBatchLock
+    return DeviceBatchLock.holding(pool, connection -> connection.preparedQuery(TOUCH_DEVICES).execute(heardRows))
         .<Void>mapEmpty()
         .onComplete(result -> {
           flushingHeard = false;

@@ -4,6 +4,7 @@ import io.drover.coap.DtlsServerIdentity;
 import io.drover.gateway.Gateway;
 import io.drover.gateway.ServerTls;
 import io.drover.gateway.contract.DeviceEventCodec;
+import io.drover.gateway.contract.SessionNoticeCodec;
 import io.drover.gateway.commands.DeviceCommands;
 import io.drover.gateway.session.DeviceSessions;
 import io.drover.gateway.session.SessionOwnership;
@@ -225,6 +226,7 @@ public final class Node {
       throw e;
     }
     vertx.eventBus().registerCodec(new DeviceEventCodec());
+    vertx.eventBus().registerCodec(new SessionNoticeCodec());
     vertx.eventBus().registerCodec(new LiveEventCodec());
     Pool pool = database == null ? null : PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.database().poolSize()))

@@ -100,8 +100,11 @@ class ClusterTrustTest {
 
     try (TestDevice onB = TestDevice.connectWhenKnown(vertx, b.mqttPort(), device.id(), device.secret(), WAIT)) {
       onB.publishAcknowledged("e/through-b", Buffer.buffer("x"));
+      // B's session notice crossed the cluster in its codec's wire form, and A's hub recorded it
+      TestNode.eventually(WAIT, () -> online(device.id()), "the device online in A's database");
     }
     assertEquals(1, a.countEvents(device.id(), "through-b"), "the event B's device published is stored by A");
+    TestNode.eventually(WAIT, () -> !online(device.id()), "the device offline in A's database once B's session ended");
 
     // each verified the other's certificate when it joined, and refused neither
     TestNode.eventually(WAIT, () -> verified().size() >= 2, "A and B each log the other as verified");
@@ -110,6 +113,14 @@ class ClusterTrustTest {
       assertTrue(message.contains("certificate: CN=member-"), message);
       String member = message.substring(message.indexOf("member: ") + 8, message.indexOf(','));
       assertTrue(refusals(member).isEmpty(), "a real node refused another: " + messages(refusals));
+    }
+  }
+
+  private static boolean online(String deviceId) {
+    try {
+      return Boolean.TRUE.equals(a.deviceRow(deviceId).get("online"));
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -275,6 +286,7 @@ class ClusterTrustTest {
           .setMaxEventLoopExecuteTime(1).setMaxEventLoopExecuteTimeUnit(TimeUnit.MINUTES);
       Vertx vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered().await(60, TimeUnit.SECONDS);
       vertx.eventBus().registerCodec(new DeviceEventCodec());
+      vertx.eventBus().registerCodec(new io.drover.gateway.contract.SessionNoticeCodec());
       vertx.eventBus().registerCodec(new LiveEventCodec());
       return new Rogue(vertx, manager.getNodeId(), port);
     }

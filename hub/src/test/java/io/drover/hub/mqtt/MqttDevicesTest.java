@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.hub.storage.DeviceBatchLock;
 import io.drover.hub.support.SseClient;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
@@ -84,6 +85,33 @@ class MqttDevicesTest {
 
       stream.awaitEvent(e -> isStatus(e, identity, "offline"), WAIT);
       TestNode.eventually(WAIT, () -> Boolean.FALSE.equals(row(identity).get("online")), "device offline in the database");
+    }
+  }
+
+  /**
+   * The connectivity batch updates its rows in no particular order, so it must not run while another
+   * batch of device rows does (they could deadlock): it waits for the advisory lock they share, and is
+   * written as soon as that lock is free.
+   */
+  @Test
+  void connectivityWaitsForTheDeviceBatchLockAndIsWrittenOnceItIsFree(Vertx vertx) throws Exception {
+    DeviceIdentity identity = node.provisionDevice();
+    try (java.sql.Connection other = node.node().database().jdbcConnection()) {
+      other.setAutoCommit(false);
+      other.createStatement().execute(DeviceBatchLock.LOCK);
+      TestDevice device;
+      try {
+        device = TestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret()).await(10, TimeUnit.SECONDS);
+        // ten flush intervals (devices.connectivity-flush-ms, 100 ms): unlocked, the row would be online by now
+        Thread.sleep(1_000);
+        assertEquals(Boolean.FALSE, row(identity).get("online"), "not written while another batch holds the lock");
+      } finally {
+        other.rollback();
+      }
+      TestNode.eventually(WAIT, () -> Boolean.TRUE.equals(row(identity).get("online")), "online once the lock is free");
+      assertEquals("127.0.0.1", row(identity).get("last_ip_address"));
+      device.disconnect();
+      TestNode.eventually(WAIT, () -> Boolean.FALSE.equals(row(identity).get("online")), "offline after the disconnect");
     }
   }
 
