@@ -1,6 +1,7 @@
 package io.drover.hub.events;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceEvent;
@@ -118,6 +119,43 @@ class EventPartitionsTest {
       for (String kept : List.of("by-hand-after", "default-after", "today")) {
         assertEquals(1, count(node, kept), kept + " kept");
       }
+    }
+  }
+
+  @Test
+  void aDayWhoseDropCannotGetItsLockIsLeftForALaterPassAndTheWriterGoesOn() throws Exception {
+    try (TestNode node = TestNode.start("--events.retention-days=2", "--events.retention-check-seconds=1");
+         Connection reader = node.node().database().jdbcConnection();
+         Connection setUp = node.node().database().jdbcConnection(); Statement statement = setUp.createStatement()) {
+      // given a long query holding events (ACCESS SHARE), which a DROP of a partition must wait for
+      reader.setAutoCommit(false);
+      reader.createStatement().execute("LOCK TABLE ONLY events IN ACCESS SHARE MODE");
+      // and an old day attached meanwhile (ATTACH does not wait for readers)
+      LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(6);
+      String table = EventPartitions.name(old);
+      setUp.setAutoCommit(false);
+      statement.execute("CREATE TABLE " + table + " (LIKE events INCLUDING DEFAULTS)");
+      statement.execute("INSERT INTO " + table + " (device_id, name, data, published_at, ttl, public) VALUES ('api', 'old-day', 'x', '"
+          + old + " 12:00:00+00', 60, false)");
+      statement.execute("ALTER TABLE events ATTACH PARTITION " + table + " FOR VALUES FROM ('" + old + " 00:00:00+00') TO ('"
+          + old.plusDays(1) + " 00:00:00+00')");
+      setUp.commit();
+
+      // passes come and go: each DROP gives up after its lock timeout, and events are still written meanwhile
+      String token = node.signUpAndLogIn("writer@example.com", "writer's password");
+      long started = System.nanoTime();
+      for (int i = 0; i < 5; i++) {
+        assertEquals(200, node.post("/v1/devices/events", new JsonObject().put("name", "meanwhile").put("data", "x").encode(), token).statusCode());
+        Thread.sleep(500);
+      }
+      TestNode.eventually(WAIT, () -> count(node, "meanwhile") == 5, "the events published meanwhile stored");
+      assertEquals("1", partitions(node, table), "the old day still there while the reader holds the table");
+      assertEquals(1, count(node, "old-day"), "and not deleted row by row either");
+      assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10), "nothing waited for the reader");
+
+      reader.rollback();
+      TestNode.eventually(WAIT, () -> "0".equals(query(node, "SELECT count(*) FROM pg_class WHERE relname = '" + table + "'")),
+          "dropped at a pass once the reader is gone");
     }
   }
 
