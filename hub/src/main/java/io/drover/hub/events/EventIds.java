@@ -10,10 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Event row ids, handed out as events are accepted, from blocks the events table's identity sequence
- * reserves: one {@code nextval} reserves as many ids as the sequence's increment (10,000 since V4; each
- * block carries the increment it was reserved with, so the block size is the database's, never a
- * guess). Ids increase in the order they are handed out, across blocks too.
+ * Event row ids, handed out as events are accepted, from blocks the events table's id sequence
+ * ({@code events_id_seq}, owned by {@code events.id}) reserves: one {@code nextval} reserves as many
+ * ids as the sequence's increment (10,000 since V5; each block carries the increment it was reserved
+ * with, so the block size is the database's, never a guess). Ids increase in the order they are handed out, across blocks too.
  *
  * <p>Never on the write path: blocks are reserved over a connection of their own ({@code reservations},
  * a pool of one), so a reservation never waits behind the writer's INSERTs or anything else on the

@@ -9,13 +9,15 @@ public final class EventStatements {
 
   /**
    * Ids come with the events (EventIds), so a batch retried after a commit whose answer was lost
-   * finds its rows there already and leaves them, rather than failing for ever on the primary key.
+   * finds its rows there already and leaves them, rather than failing for ever on the primary key. The
+   * key is (id, published_at), as a partitioned table's must hold its partition key: a retried row has
+   * the same id and time, so it is found; ids are unique by construction (blocks of the sequence).
    */
   public static final String INSERT = """
       INSERT INTO events (id, device_id, name, data, published_at, ttl, public, owner_id, product_id) OVERRIDING SYSTEM VALUE
       SELECT * FROM unnest($8::bigint[], $1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::bool[], $7::bigint[],
                            $9::int[])
-      ON CONFLICT (id) DO NOTHING""";
+      ON CONFLICT (id, published_at) DO NOTHING""";
   /**
    * The same INSERT with the batch's integration outbox rows in the same statement, so an
    * acknowledged event implies its rows: a data-modifying CTE runs whether or not it is referenced,

@@ -19,7 +19,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.sql.Connection;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
@@ -136,8 +135,9 @@ public final class EventsVerticle extends VerticleBase {
     flushTimer = vertx.setPeriodic(settings.flushInterval().toMillis(), id -> writer.tick());
     tickTimer = vertx.setPeriodic(1000, id -> tick());
     countsTimer = vertx.setPeriodic(quotas.flushInterval().toMillis(), id -> counts.flush());
-    EventRetention retention = new EventRetention(vertx, pool, Duration.ofDays(settings.retentionDays()));
-    // pruning is the cluster's once-only work: the leader does it, and the next oldest hub node when it leaves
+    EventRetention retention = new EventRetention(pool, settings.retentionDays());
+    // the partitions ahead and the pruning are the cluster's once-only work: the leader does them, and the next
+    // oldest hub node when it leaves; the first pass a second after the start makes any day missing
     retentionTimer = vertx.setPeriodic(1000, settings.retentionCheck().toMillis(), id -> {
       if (cluster.leads()) {
         retention.prune();

@@ -44,7 +44,7 @@ class EventIdReservationTest {
     String url = TestPostgres.newDatabase();
     try (Database migrated = Database.open(new DatabaseSettings(url, Files.createTempDirectory("drover-ids"), 0, 1, Durability.DURABLE));
          Connection connection = migrated.jdbcConnection()) {
-      connection.createStatement().execute("ALTER TABLE events ALTER COLUMN id SET INCREMENT BY 100");
+      connection.createStatement().execute("ALTER SEQUENCE events_id_seq INCREMENT BY 100");
     }
     try (TestNode node = TestNode.startMember(url, List.of("--database.pool-size=1", "--events.batch-size=10"));
          SseClient stream = SseClient.open(vertx, node.httpPort(), "/v1/devices/events/blocked", node.adminToken());
