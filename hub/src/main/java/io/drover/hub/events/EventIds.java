@@ -45,6 +45,7 @@ final class EventIds {
   private long next;
   private long end;
   private long blockSize = 1;
+  private long firstOwn;
   private boolean fetching;
   private long retryTimer = -1;
   private long rateTimer = -1;
@@ -70,6 +71,7 @@ final class EventIds {
     return reserve(2).map(blocks -> {
       add(blocks);
       nextBlock();
+      firstOwn = next;
       return null;
     });
   }
@@ -85,6 +87,14 @@ final class EventIds {
   /** Runs (on the event loop) each time blocks arrive: events waiting for an id may go on. */
   void onReserved(Runnable listener) {
     this.onReserved = listener;
+  }
+
+  /**
+   * The first id of this node's first block, once {@link #start} completed: every id below it was handed
+   * out before (by this node's previous run, or another node), none of them by this node from now on.
+   */
+  long firstOwn() {
+    return firstOwn;
   }
 
   boolean available() {

@@ -169,6 +169,15 @@ final class EventWriter {
   }
 
   /**
+   * Ids below {@code firstId} are none of this writer's (handed out before it started): a resuming stream
+   * may read them from the database at once. Without it a node that has offered nothing since its start
+   * answers 0, and a stream resumed there replays nothing of what was stored before the restart.
+   */
+  void startsAt(long firstId) {
+    lastOffered = Math.max(lastOffered, firstId - 1);
+  }
+
+  /**
    * Completes with the highest id offered so far once every event up to it is committed: a resuming
    * stream reads the database after this, so nothing accepted before it asked is missed.
    */

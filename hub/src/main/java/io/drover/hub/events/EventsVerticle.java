@@ -145,6 +145,7 @@ public final class EventsVerticle extends VerticleBase {
     });
     // the first block of ids and a spare, the quota overrides and the day's counts, before the first event
     return Future.all(ids.start(), overrides.all().onSuccess(this::apply), counts.load(today))
+        .onSuccess(started -> writer.startsAt(ids.firstOwn()))
         .compose(started -> vertx.eventBus().<Void>localConsumer(HubAddresses.EVENTS_WRITTEN_THROUGH,
             request -> writer.writtenThrough().onSuccess(request::reply)).completion())
         .compose(registered -> vertx.eventBus().<JsonObject>consumer(HubAddresses.QUOTAS_CHANGED, this::reloadOverride).completion())

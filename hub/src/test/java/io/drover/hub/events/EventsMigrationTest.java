@@ -59,7 +59,7 @@ class EventsMigrationTest {
       String token = node.signUpAndLogIn("before@example.com", "before's password");
       node.execute("UPDATE events SET owner_id = (SELECT id FROM users WHERE username = 'before@example.com')");
       String firstId = node.query("SELECT id FROM events WHERE name = 'old/1'");
-      // a stream replays up to the last id this node handed out, so one event first
+      // and a new one, taken after the migration, follows them in id order
       assertEquals(200, node.post("/v1/devices/events", new JsonObject().put("name", "new").put("data", "x").encode(), token).statusCode());
       try (SseClient resumed = SseClient.open(vertx, node.httpPort(), "/v1/devices/events", token, firstId)) {
         resumed.awaitEvent(e -> "new".equals(e.name()), WAIT);
