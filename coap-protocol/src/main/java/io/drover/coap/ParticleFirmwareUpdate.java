@@ -72,12 +72,17 @@ public final class ParticleFirmwareUpdate {
   final List<String> listed = new java.util.concurrent.CopyOnWriteArrayList<>();
   private int resends;
   private boolean fast;
-  private int rounds;
+  /**
+   * Fast mode: how many {@code PUT /u} were sent. The device answers each with 4.00 and a {@code GET /c}
+   * listing what is missing, in either order, so both are counted against the {@code PUT /u} they answer,
+   * not against each other.
+   */
+  private int puts;
+  /** Fast mode: the {@code PUT /u} whose list of missing chunks was taken, 0 for none. */
+  private int listedFor;
   /** Fast mode: the chunks still to send this round, and where the next one is in that list. */
   private int[] round;
   private int roundAt;
-  /** Fast mode: {@code PUT /u} got 4.00 and the device's list of missing chunks is awaited. */
-  private boolean awaitingList;
 
   private ParticleFirmwareUpdate(DevicePeer peer, byte[] file, int chunkSize, ParticleUpdates updates, Drop drop) {
     this.peer = peer;
@@ -180,9 +185,24 @@ public final class ParticleFirmwareUpdate {
       throw new IllegalStateException("no list of missing chunks is awaited");
     }
     // the list may come before the 4.00 of PUT /u is handled: both are the device's answer to it
-    awaitingList = false;
+    if (tooManyRounds(puts)) {
+      throw new IllegalStateException("the update failed: chunks still missing after " + MAX_ROUNDS + " rounds");
+    }
+    listedFor = puts;
     listed.add(java.util.Arrays.stream(indexes).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(",")));
     startRound(indexes);
+  }
+
+  /**
+   * Fast mode: fails the update when the device said chunks are missing at {@code PUT /u} number
+   * {@code put}, one more than {@link #MAX_ROUNDS} allow. Holds the lock.
+   */
+  private boolean tooManyRounds(int put) {
+    if (put > MAX_ROUNDS) {
+      fail("chunks still missing after " + MAX_ROUNDS + " rounds of resending");
+      return true;
+    }
+    return false;
   }
 
   /** Fast mode: sends {@code indexes} (less what a test drops), then {@code PUT /u}. Holds the lock. */
@@ -190,7 +210,7 @@ public final class ParticleFirmwareUpdate {
     int[] sending = new int[indexes.length];
     int count = 0;
     for (int index : indexes) {
-      if (!drop.drop(rounds, index)) {
+      if (!drop.drop(puts, index)) {
         sending[count++] = index;
       }
     }
@@ -269,18 +289,15 @@ public final class ParticleFirmwareUpdate {
   }
 
   private void finish() {
+    int put = ++puts;
     step(Code.PUT, "u", List.of(), null, reply -> {
       if (reply.code() == ResponseCode.CHANGED) {
         done.complete(null);
       } else if (fast && reply.code() == ResponseCode.BAD_REQUEST) {
-        if (++rounds > MAX_ROUNDS) {
-          fail("chunks still missing after " + MAX_ROUNDS + " rounds of resending");
-        } else if (round == null) {
-          awaitingList = true;
-          int roundNow = rounds;
+        if (!tooManyRounds(put) && listedFor < put) {
           CompletableFuture.delayedExecutor(MISSING_LIST_TIMEOUT_SECONDS, TimeUnit.SECONDS).execute(() -> {
             synchronized (this) {
-              if (awaitingList && rounds == roundNow) {
+              if (listedFor < put) {
                 fail("the device said chunks are missing but did not list them within " + MISSING_LIST_TIMEOUT_SECONDS + " s");
               }
             }
