@@ -225,7 +225,8 @@ public final class DevicesVerticle extends VerticleBase {
       // the pool closes next: every reload would fail and warn, one line per device
       return;
     }
-    reloads.run(() -> (Future<Object>) reload.get());
+    // nor do the reloads still queued when the node stops (a bulk import's thousands) run
+    reloads.run(() -> stopping ? Future.succeededFuture() : (Future<Object>) reload.get());
   }
 
   /**
