@@ -202,8 +202,4 @@ public final class LiveFeed extends VerticleBase {
       }
     }
   }
-
-  int accountsTracked() {
-    return limits.accountsTracked();
-  }
 }
