@@ -32,8 +32,9 @@ final class ApiInstance extends VerticleBase {
   private volatile List<String> routes = List.of();
 
   /**
-   * @param plainPort, tlsPort the ports to listen on: Vert.x shares a port among the servers of one
+   * @param plainPort the plain HTTP port to listen on: Vert.x shares a port among the servers of one
    *     Vert.x that listen on it, and a negative one stands for one random port they share
+   * @param tlsPort the HTTPS port, likewise
    * @param tls the certificate HTTPS serves; null serves no HTTPS port
    * @param metrics the node's, shared by the instances
    * @param features made once the instance has its Vert.x instance, so that features holding timers
