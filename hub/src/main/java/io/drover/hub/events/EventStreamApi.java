@@ -23,7 +23,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -58,13 +57,12 @@ import org.slf4j.LoggerFactory;
  * Every stream takes {@code ?filter=} in the Event Logs' filter language ({@link EventFilter}), parsed
  * once when the stream opens; a malformed one is answered 400 before the stream starts.
  *
- * One bus consumer per API instance fans each event out to that instance's streams; each event is
- * formatted once however many streams take it, and a stream's frames that queue while the event loop
- * is busy go out in one write ({@link #send}). The consumer is registered only while the instance has
- * a stream open (and 10 s after the last closes): in a cluster, the events accepted on every hub node are published to the nodes that
- * have a listener, so a node whose Console nobody is watching receives none of them. A client that reads too slowly is cut off, not
- * buffered for. Runs on the API verticle's event loop. Mount before the device routes: their
- * {@code /v1/devices/:id/:variable} would otherwise take these paths.
+ * Each API instance has one; the node's {@link LiveFeed} (one bus consumer, the per-account stream
+ * limits) hands each event to every instance with a stream open, and the instance to its streams. Each
+ * event is formatted once however many streams take it (by the feed when several instances take it),
+ * and a stream's frames that queue while the event loop is busy go out in one write ({@link #send}). A
+ * client that reads too slowly is cut off, not buffered for. Runs on its API instance's event loop.
+ * Mount before the device routes: their {@code /v1/devices/:id/:variable} would otherwise take these paths.
  */
 public final class EventStreamApi implements ApiFeature {
 
@@ -90,8 +88,6 @@ public final class EventStreamApi implements ApiFeature {
    */
   static final int MAX_HELD_BACK = 500;
   private static final Buffer KEEP_ALIVE = Buffer.buffer(SseFormat.KEEP_ALIVE);
-  /** How long the live feed runs on with no stream: see {@link #stopListeningIfIdle}. */
-  static final long LIVE_FEED_LINGER_MS = 10_000;
   private static final String REPLAY = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
       WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public AND product_id IS NULL))
@@ -121,19 +117,17 @@ public final class EventStreamApi implements ApiFeature {
   /** Streams with frames queued by {@link #send}, written together by {@link #flush}. */
   private List<Stream> waiting = new ArrayList<>();
   private boolean flushScheduled;
-  /** This API instance's context: its streams, timers and bus consumer all run on it. */
+  /** This API instance's context: its streams and timers all run on it. */
   private Context context;
-  private final StreamLimits limits;
+  private final LiveFeed feed;
+  /** This instance's end of the feed, from {@link #mount}. */
+  private LiveFeed.Instance fed;
   private final UsageMeter usage;
   private long usageTimer = -1;
-  private MessageConsumer<LiveEvent> consumer;
-  /** The last stream is gone: the live feed is stopped when this fires, unless a stream opens first. */
-  private long lingerTimer = -1;
-  private long sweepTimer = -1;
   private final SampledLog cuts = new SampledLog(LOG, SampledLog.TEN_SECONDS);
 
   public EventStreamApi(Vertx vertx, Pool pool, AccessCheck access, StreamTickets tickets, DeviceDirectory directory, ProductAccess products,
-      EventSettings settings, EventMetrics metrics) {
+      EventSettings settings, EventMetrics metrics, LiveFeed feed) {
     this.vertx = vertx;
     this.pool = pool;
     this.access = access;
@@ -142,13 +136,14 @@ public final class EventStreamApi implements ApiFeature {
     this.products = products;
     this.settings = settings;
     this.metrics = metrics;
-    this.limits = new StreamLimits(settings.maxStreamsPerUser(), settings.streamOpensPerMinute());
+    this.feed = feed;
     this.usage = new UsageMeter(pool);
   }
 
   @Override
   public Future<Void> mount(Router router) {
     context = vertx.getOrCreateContext();
+    fed = feed.attach(context, this::deliver);
     // a stream is opened with a token or with a stream ticket (a browser's EventSource cannot send a header)
     router.get("/v1/devices/events").handler(tickets::requireCaller).handler(ctx -> open(ctx, null, false, null));
     router.get("/v1/devices/events/*").handler(tickets::requireCaller).handler(ctx -> open(ctx, null, false, null));
@@ -171,56 +166,18 @@ public final class EventStreamApi implements ApiFeature {
     router.post("/v1/products/:" + ProductAccess.PATH_PARAM + "/events").handler(access::requireUser)
         .handler(products.require(ProductPermission.OPERATE_DEVICES)).handler(RequestBodies.handler())
         .handler(ctx -> publish(ctx, ProductAccess.scope(ctx).productId()));
-    sweepTimer = vertx.setPeriodic(60_000, id -> limits.sweep(System.nanoTime()));
     usageTimer = vertx.setPeriodic(settings.usageFlush().toMillis(), id -> usage.flush());
     return Future.succeededFuture();
   }
 
-  /**
-   * The first stream of this instance starts the live feed; done once the cluster knows the consumer.
-   * A stream answered before that could miss what another node publishes meanwhile (a device's
-   * "online" right after the stream opened, in ClusterTest).
-   */
-  private Future<Void> listen() {
-    if (lingerTimer >= 0) {
-      vertx.cancelTimer(lingerTimer);
-      lingerTimer = -1;
-    }
-    if (consumer == null) {
-      consumer = vertx.eventBus().consumer(HubAddresses.LIVE_EVENTS, message -> deliver(message.body()));
-    }
-    return consumer.completion();
-  }
-
-  /**
-   * The last stream gone, the cluster stops sending this node events, {@link #LIVE_FEED_LINGER_MS} later.
-   * Not at once: the events already on their way to the consumer (thousands, when the streams' writes
-   * had this event loop behind) would each be discarded with a WARN line by Vert.x once it is
-   * unregistered. Meanwhile they arrive with no stream to take them, which costs next to nothing; and a
-   * stream opened in that time finds the feed running.
-   */
-  private void stopListeningIfIdle() {
-    if (streams.isEmpty() && consumer != null && lingerTimer < 0) {
-      lingerTimer = vertx.setTimer(LIVE_FEED_LINGER_MS, id -> {
-        lingerTimer = -1;
-        if (streams.isEmpty() && consumer != null) {
-          consumer.unregister();
-          consumer = null;
-        }
-      });
-    }
-  }
-
   @Override
   public Future<Void> close() {
-    vertx.cancelTimer(lingerTimer);
-    vertx.cancelTimer(sweepTimer);
     vertx.cancelTimer(usageTimer);
+    feed.detach(fed);
     for (Stream stream : new ArrayList<>(streams)) {
       finish(stream);
     }
-    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
-    return unregistered.eventually(() -> usage.flush());
+    return usage.flush();
   }
 
   /** A device's stream, named by its ID or (as particle-cli and api-js allow) by its name, resolved once. */
@@ -276,14 +233,28 @@ public final class EventStreamApi implements ApiFeature {
     }
     Principal principal = AccessCheck.principal(ctx);
     String account = principal.userId() == null ? "admin" : principal.userId().toString();
-    StreamLimits.Refusal refusal = limits.tryOpen(account, System.nanoTime());
-    if (refusal != null) {
-      metrics.streamsRefused.increment();
-      ctx.fail(new ApiException(429, "rate_limited", refusal == StreamLimits.Refusal.TOO_MANY_OPEN
-          ? "Too many event streams open: at most " + settings.maxStreamsPerUser() + " at once"
-          : "Too many event streams opened: at most " + settings.streamOpensPerMinute() + " a minute"));
-      return;
-    }
+    boolean productStream = productId != null;
+    // the node's limits, held by the feed; once it answers, every event it receives reaches this instance
+    feed.open(fed, account, productStream).onComplete((refusal, failure) -> {
+      if (failure != null) {
+        ctx.fail(failure);
+      } else if (refusal != null) {
+        metrics.streamsRefused.increment();
+        ctx.fail(new ApiException(429, "rate_limited", refusal == StreamLimits.Refusal.TOO_MANY_OPEN
+            ? "Too many event streams open: at most " + settings.maxStreamsPerUser() + " at once"
+            : "Too many event streams opened: at most " + settings.streamOpensPerMinute() + " a minute"));
+      } else if (ctx.response().closed()) {
+        // the client went while the feed was asked
+        feed.closed(fed, account, productStream);
+      } else {
+        start(ctx, principal, account, deviceId, withPublic, productId, prefix, filter);
+      }
+    });
+  }
+
+  /** The stream, counted by the feed: answered, and live (or resumed) from now on. */
+  private void start(RoutingContext ctx, Principal principal, String account, String deviceId, boolean withPublic, Integer productId,
+      String prefix, EventFilter filter) {
     // a product's customer sees its own devices' events only, never other accounts' public ones
     boolean withOthersPublic = withPublic && principal.kind() != Principal.Kind.CUSTOMER;
     HttpServerResponse response = ctx.response()
@@ -295,24 +266,17 @@ public final class EventStreamApi implements ApiFeature {
     Stream stream = new Stream(response, principal, account, deviceId, productId, prefix,
         filter, withOthersPublic, String.valueOf(ctx.request().remoteAddress()));
     streams.add(stream);
-    Future<Void> listening = listen();
     metrics.openStreams.incrementAndGet();
     stream.keepAliveTimer = vertx.setPeriodic(settings.streamKeepAlive().toMillis(), id -> tick(stream));
     response.drainHandler(ignored -> drained(stream));
     // the end, the close and a failure of the response alike (and the HTTP layer's own accounting keeps its hooks)
     ctx.addEndHandler(ignored -> forget(stream));
+    // the answer's head goes with the opening
+    send(stream, Buffer.buffer(SseFormat.OPENING));
     long lastEventId = lastEventId(ctx);
-    // the answer's head goes with the opening, once the feed is registered (a failed registration
-    // still opens the stream: this node's own events reach it)
-    listening.onComplete(registered -> {
-      if (stream.gone) {
-        return;
-      }
-      send(stream, Buffer.buffer(SseFormat.OPENING));
-      if (lastEventId >= 0) {
-        resume(stream, lastEventId);
-      }
-    });
+    if (lastEventId >= 0) {
+      resume(stream, lastEventId);
+    }
   }
 
   /**
@@ -585,12 +549,13 @@ public final class EventStreamApi implements ApiFeature {
     return Math.max(1, java.time.Duration.between(now, now.toLocalDate().plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC)).toSeconds());
   }
 
-  private void deliver(LiveEvent live) {
-    DeviceEvent event = live.event();
-    // product streams take the event by the product stamped on it; the directory gives only its firmware version
-    DeviceDirectory.ProductPlace place = live.productId() == null ? null : directory.placeOf(event.deviceId());
-    Buffer frame = null;
-    Buffer productFrame = null;
+  /** An event from the feed, for this instance's streams. */
+  private void deliver(LiveFeed.Fanned fanned) {
+    LiveEvent live = fanned.live();
+    DeviceDirectory.ProductPlace place = fanned.place();
+    // made by the feed when several instances take the event; else here, at the first stream that takes it
+    Buffer frame = fanned.frame();
+    Buffer productFrame = fanned.productFrame();
     int deliveries = 0;
     for (int i = streams.size() - 1; i >= 0; i--) {
       Stream stream = streams.get(i);
@@ -644,9 +609,8 @@ public final class EventStreamApi implements ApiFeature {
     if (streams.remove(stream)) {
       stream.gone = true;
       vertx.cancelTimer(stream.keepAliveTimer);
-      limits.closed(stream.account);
+      feed.closed(fed, stream.account, stream.productId != null);
       metrics.openStreams.decrementAndGet();
-      stopListeningIfIdle();
     }
   }
 

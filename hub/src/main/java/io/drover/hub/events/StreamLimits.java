@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * Per account: how many event streams are open, and a token bucket for how many may be opened (it
- * holds a minute's worth and refills continuously). Used on the API verticle's event loop only. An
+ * holds a minute's worth and refills continuously): the node's, whichever API instance a stream opens
+ * on. Used on the {@link LiveFeed}'s context only, which the instances ask. An
  * account's entry goes once it has no stream open and its bucket is full again, so the map holds
  * only accounts active in the last minute or so.
  */

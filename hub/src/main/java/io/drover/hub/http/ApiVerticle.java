@@ -2,40 +2,47 @@ package io.drover.hub.http;
 
 import io.drover.gateway.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.ext.web.Router;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP server of the API (and, later, the Console). Each feature mounts its own routes; one
- * failure handler answers every error in the API's shape.
+ * The HTTP API and Console: {@code http.instances} {@link ApiInstance}s, each on its own event loop,
+ * sharing the plain and TLS ports (Vert.x hands each new connection to the next instance in turn). A
+ * connection, its requests and its event stream stay on the instance that accepted it.
+ *
+ * <p>What is counted per node is shared, not per instance: the HTTP meters and the count
+ * {@code http.max-connections} holds (one {@link HttpMetrics}, atomic), and the event streams' per-account
+ * limits and live feed (the features' own, made once by the node: {@code LiveFeed}). Everything else
+ * the features hold is per instance: each instance makes its own with {@code features}.
  */
 public final class ApiVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
+  /**
+   * Vert.x gives a port of 0 a random port for each server; a negative one is one random port shared
+   * by every server of this Vert.x that listens on the same negative number and host. The gateway's
+   * MQTT listeners use -1 and -2 (a server of another kind on the same key would take their connections).
+   */
+  private static final int SHARED_RANDOM_PLAIN = -8080;
+  private static final int SHARED_RANDOM_TLS = -8443;
 
   private final HttpSettings settings;
   private final ServerTls tls;
   private final HttpMetrics metrics;
   private final Function<Vertx, List<ApiFeature>> features;
-  private final List<ApiFeature> mounted = new ArrayList<>();
-  private HttpServer server;
-  private HttpServer tlsServer;
-  private volatile List<String> routes = List.of();
+  private final List<ApiInstance> instances = new CopyOnWriteArrayList<>();
 
   /**
    * @param tls the certificate HTTPS serves; null serves no HTTPS port
-   * @param features made once the verticle has its Vert.x instance, so that features holding timers
-   *     or consumers belong to this verticle's context
+   * @param features called once per instance, on its event loop, with its Vert.x instance, so that
+   *     features holding timers or consumers belong to that instance's context
    */
   public ApiVerticle(HttpSettings settings, ServerTls tls, MeterRegistry registry, Function<Vertx, List<ApiFeature>> features) {
     this.settings = settings;
@@ -44,112 +51,38 @@ public final class ApiVerticle extends VerticleBase {
     this.features = features;
   }
 
+  /** Deploys the instances; they are undeployed with this verticle. */
   @Override
   public Future<?> start() {
-    Router router = Router.router(vertx);
-    ConnectionLimits connections = new ConnectionLimits(vertx, settings, metrics);
-    // first: it pauses a request's body before any handler can take time over it
-    router.route().handler(new RequestGate(vertx, settings, connections, metrics));
-    if (tls != null && !settings.hstsMaxAge().isZero()) {
-      // RFC 6797 section 7.2: only a response over TLS may carry it. A browser that has seen it uses
-      // HTTPS for this host on every port (section 8.3), plain 8080 included: operations.md says so
-      String hsts = "max-age=" + settings.hstsMaxAge().toSeconds();
-      router.route().handler(ctx -> {
-        if (ctx.request().isSSL()) {
-          ctx.response().putHeader("Strict-Transport-Security", hsts);
-        }
-        ctx.next();
-      });
-    }
-    router.route().handler(ApiErrors::refuseMalformedEscapes);
-    router.route().handler(ApiErrors::refuseMultipartWithoutBoundary);
-    List<Future<Void>> mounting = new ArrayList<>();
-    for (ApiFeature feature : features.apply(vertx)) {
-      mounted.add(feature);
-      mounting.add(feature.mount(router));
-    }
-    routes = routeList(router);
-    router.route().last().handler(ctx -> ctx.fail(new ApiException(404, "not_found", "No such route")));
-    router.route().failureHandler(ApiErrors::handle);
-    // failures outside any route's handlers get the same shape
-    router.errorHandler(500, ApiErrors::handle);
-    if (settings.plainEnabled()) {
-      // HTTP/1.1 only: without h2c, a connection is handed over (and counted, and timed) as it is
-      // accepted, not once its first bytes have told HTTP/1.1 from HTTP/2's preface
-      server = vertx.createHttpServer(bounded(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()))
-              .setHttp2ClearTextEnabled(false))
-          .connectionHandler(connections::opened)
-          .invalidRequestHandler(ApiErrors::invalidRequest)
-          .requestHandler(router);
-    }
-    if (tls != null) {
-      // ALPN offers h2 first, then http/1.1: the JDK's TLS does ALPN since Java 9
-      tlsServer = vertx.createHttpServer(bounded(tls.applyTo(new HttpServerOptions().setHost(settings.host()).setPort(settings.tlsPort())))
-              .setUseAlpn(true))
-          .connectionHandler(connections::opened)
-          .invalidRequestHandler(ApiErrors::invalidRequest)
-          .requestHandler(router);
-    }
-    return Future.all(mounting)
-        .compose(ignored -> server == null ? Future.succeededFuture() : server.listen())
-        .compose(ignored -> tlsServer == null ? Future.succeededFuture() : tlsServer.listen())
-        .onSuccess(s -> LOG.info("HTTP listening [host: {}, port: {}, https-port: {}]", settings.host(),
-            server == null ? "off" : server.actualPort(), tlsServer == null ? "off" : tlsServer.actualPort()));
-  }
-
-  /**
-   * A connection silent both ways for the idle timeout is closed (Netty's all-idle state): longer than
-   * the event streams' keep-alive, which NodeConfig checks.
-   */
-  private HttpServerOptions bounded(HttpServerOptions options) {
-    return options.setIdleTimeout((int) settings.idleTimeout().toSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
-  }
-
-  @Override
-  public Future<?> stop() {
-    List<Future<Void>> closing = new ArrayList<>();
-    for (ApiFeature feature : mounted) {
-      closing.add(feature.close());
-    }
-    return Future.join(closing).eventually(() -> Future.join(
-        server == null ? Future.succeededFuture() : server.close(),
-        tlsServer == null ? Future.succeededFuture() : tlsServer.close()));
+    int plainPort = settings.port() == 0 ? SHARED_RANDOM_PLAIN : settings.port();
+    int tlsPort = settings.tlsPort() == 0 ? SHARED_RANDOM_TLS : settings.tlsPort();
+    int count = settings.effectiveInstances();
+    return vertx.deployVerticle(() -> {
+          ApiInstance instance = new ApiInstance(settings, plainPort, tlsPort, tls, metrics, features);
+          instances.add(instance);
+          return instance;
+        }, new DeploymentOptions().setInstances(count))
+        .onSuccess(deployed -> LOG.info("HTTP listening [host: {}, port: {}, https-port: {}, instances: {}]", settings.host(),
+            actualPort() < 0 ? "off" : actualPort(), actualTlsPort() < 0 ? "off" : actualTlsPort(), count));
   }
 
   /**
    * Every route the features mounted, as {@code "GET /v1/devices/:device"} (a regular expression route
    * as {@code "GET ~<regex>"}, a route for any method as {@code "ANY ..."}), for the authorization
-   * matrix that every route must have an entry in. Filters on every path are not listed.
+   * matrix that every route must have an entry in. Filters on every path are not listed. Every instance
+   * mounts the same.
    */
   public List<String> routes() {
-    return routes;
-  }
-
-  private static List<String> routeList(Router router) {
-    List<String> list = new ArrayList<>();
-    for (io.vertx.ext.web.Route route : router.getRoutes()) {
-      String path = route.getPath() != null ? route.getPath() : route.isRegexPath() ? "~" + route.getName() : null;
-      if (path == null) {
-        continue;
-      }
-      if (route.methods() == null || route.methods().isEmpty()) {
-        list.add("ANY " + path);
-      } else {
-        for (io.vertx.core.http.HttpMethod method : route.methods()) {
-          list.add(method.name() + " " + path);
-        }
-      }
-    }
-    return List.copyOf(new java.util.LinkedHashSet<>(list));
+    return instances.isEmpty() ? List.of() : instances.get(0).routes();
   }
 
   /** The plain HTTP port, -1 when {@code http.plain-enabled} is false. */
   public int actualPort() {
-    return server == null ? -1 : server.actualPort();
+    return instances.isEmpty() ? -1 : instances.get(0).actualPort();
   }
 
   /** The HTTPS port, -1 when there is none. */
   public int actualTlsPort() {
-    return tlsServer == null ? -1 : tlsServer.actualPort();
+    return instances.isEmpty() ? -1 : instances.get(0).actualTlsPort();
   }
 }

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * Plain HTTP connections are seen as they are accepted; HTTPS ones once their TLS handshake is done
- * (Vert.x bounds the handshake itself, 10 s). Called on the API verticle's event loop only: its HTTP
- * servers' connections all run there.
+ * (Vert.x bounds the handshake itself, 10 s). One per API instance, called on its event loop only: its
+ * HTTP servers' connections all run there. The count the limit is held to is the node's, shared by the
+ * instances ({@link HttpMetrics#connections}): a connection is admitted by a compare-and-set on it, so
+ * the instances together never hold more than the limit, and none waits for another.
  */
 final class ConnectionLimits {
 
@@ -49,18 +52,28 @@ final class ConnectionLimits {
 
   /** The HTTP servers' connection handler. */
   void opened(HttpConnection connection) {
-    if (open.size() >= maxConnections) {
+    if (!admit()) {
       metrics.connectionsRefused.increment();
       refusals.info("connection_limit", "HTTP connection refused: the limit is reached [remote: {}, open: {}, limit: {}]",
-          connection.remoteAddress(), open.size(), maxConnections);
+          connection.remoteAddress(), metrics.connections.get(), maxConnections);
       connection.close();
       return;
     }
     Open state = new Open(connection);
     open.put(connection, state);
-    metrics.connections.incrementAndGet();
     connection.closeHandler(ignored -> closed(connection));
     state.awaitRequest();
+  }
+
+  /** Counts one more connection of the node's, unless the limit is reached. */
+  private boolean admit() {
+    AtomicInteger count = metrics.connections;
+    for (int held = count.get(); held < maxConnections; held = count.get()) {
+      if (count.compareAndSet(held, held + 1)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A request's headers are complete. */

@@ -4,7 +4,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** What the HTTP ports hold, refuse and cut, for {@code /metrics}: each bound counts what it turns away. */
+/**
+ * What the HTTP ports hold, refuse and cut, for {@code /metrics}: each bound counts what it turns away.
+ * One per node, shared by the API instances: the meters are thread-safe, and {@link #connections} is
+ * also the count {@code http.max-connections} is held to.
+ */
 final class HttpMetrics {
 
   final AtomicInteger connections = new AtomicInteger();

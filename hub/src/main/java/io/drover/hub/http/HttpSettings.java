@@ -12,9 +12,15 @@ import java.time.Duration;
  *     than the event streams' keep-alive, so that a healthy stream is never cut by it
  * @param requestTimeout the time a client has to send a request's headers (from the connection's
  *     opening, or the end of its previous response) and then, separately, its body
- * @param maxConnections connections the HTTP ports hold at once (both together); past it a new one is
- *     closed at once
+ * @param maxConnections connections the HTTP ports hold at once (both together, all instances); past it
+ *     a new one is closed at once
+ * @param instances API instances, each on its own event loop, sharing the ports; 0 for one per core
  */
 public record HttpSettings(String host, int port, int tlsPort, boolean plainEnabled, Duration hstsMaxAge,
-                           Duration idleTimeout, Duration requestTimeout, int maxConnections) {
+                           Duration idleTimeout, Duration requestTimeout, int maxConnections, int instances) {
+
+  /** The API instances to deploy: {@link #instances}, or the number of cores for 0. */
+  public int effectiveInstances() {
+    return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
+  }
 }

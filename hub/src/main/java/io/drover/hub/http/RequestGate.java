@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *       connection is closed.</li>
  * </ul>
  *
- * Runs on the API verticle's event loop.
+ * One per API instance, on its event loop.
  */
 final class RequestGate implements Handler<RoutingContext> {
 

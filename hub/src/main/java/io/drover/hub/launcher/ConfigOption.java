@@ -31,6 +31,7 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("http.request-timeout-seconds", "30",
           "Time a client has to send a request's headers (from the connection's opening or its previous response), then its body; else 408 or the connection is closed"),
       new ConfigOption("http.max-connections", "500", "HTTP connections the API and Console ports hold at once; past it a new one is closed at once"),
+      new ConfigOption("http.instances", "0", "API instances, each on its own event loop and sharing the HTTP ports (connections and event streams spread over them); 0: one per core"),
       new ConfigOption("metrics.auth", "token", "token: /metrics and the detail of /health need the metrics token (Authorization: Bearer); none: anyone who reaches the HTTP port reads them"),
       new ConfigOption("metrics.token-file", "", "File holding the metrics token (Prometheus's credentials_file can read the same); empty means DATA_DIR/metrics-token, made on first start (mode 0600)"),
       new ConfigOption("metrics.product-labels", "200",

@@ -56,6 +56,7 @@ import io.drover.hub.events.EventStreamApi;
 import io.drover.hub.events.StreamTickets;
 import io.drover.hub.events.EventsVerticle;
 import io.drover.hub.events.LiveEventCodec;
+import io.drover.hub.events.LiveFeed;
 import io.drover.hub.firmware.DeviceFlashApi;
 import io.drover.hub.firmware.FirmwareApi;
 import io.drover.hub.firmware.FirmwareIndexLoader;
@@ -353,6 +354,9 @@ public final class Node {
           config.mail().smtp() ? MailOutbox.create(vertx, config.mail()) : null);
       billing = new BillingScheduler(billingRules, cluster, billingClock, registry);
       deploy(billing);
+      // the event streams' live feed and per-account limits: the node's, shared by the API instances
+      LiveFeed liveFeed = new LiveFeed(config.events(), devices);
+      deploy(liveFeed);
       api = new ApiVerticle(config.http(), tls, registry, v -> List.of(
           new OperationsApi(health, registry, metricsToken),
           new AccountsApi(passwords, new AccountRepository(pool), access, config.accounts().openSignup()),
@@ -362,7 +366,7 @@ public final class Node {
           new DeviceProvisioningApi(v.eventBus(), access, deviceCas),
           // the streams before the device routes, whose /v1/devices/:id/:variable would take their paths
           streamTickets,
-          new EventStreamApi(v, pool, access, streamTickets, devices, productAccess, config.events(), eventMetrics),
+          new EventStreamApi(v, pool, access, streamTickets, devices, productAccess, config.events(), eventMetrics, liveFeed),
           new EventHistoryApi(pool, access, devices, productAccess),
           // event quotas: per account and product, and who lost events
           new QuotasApi(v.eventBus(), access, productAccess, new QuotaRepository(pool), config.quotas()),

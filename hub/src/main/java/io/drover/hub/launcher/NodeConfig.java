@@ -83,7 +83,8 @@ public record NodeConfig(
             Duration.ofSeconds(r.integer("http.hsts-max-age-seconds", 0, Integer.MAX_VALUE)),
             r.idleTimeout("http.idle-timeout-seconds", "events.stream-keepalive-seconds"),
             Duration.ofSeconds(r.integer("http.request-timeout-seconds", 1, 3600)),
-            r.integer("http.max-connections", 1, 1_000_000)),
+            r.integer("http.max-connections", 1, 1_000_000),
+            r.integer("http.instances", 0, 1024)),
         r.metrics(dataDir),
         new GatewaySettings(
         new MqttSettings(

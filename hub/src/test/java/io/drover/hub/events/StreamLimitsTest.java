@@ -14,7 +14,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Concurrent streams per account and stream opens per minute are bounded, with 429 in the API's error shape. */
+/**
+ * Concurrent streams per account and stream opens per minute are bounded, with 429 in the API's error
+ * shape: per node, over its three API instances, which take the streams' connections in turn.
+ */
 @ExtendWith(VertxExtension.class)
 class StreamLimitsTest {
 
@@ -22,7 +25,7 @@ class StreamLimitsTest {
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = TestNode.start("--events.max-streams-per-user=2", "--events.stream-opens-per-minute=3");
+    node = TestNode.start("--events.max-streams-per-user=2", "--events.stream-opens-per-minute=3", "--http.instances=3");
   }
 
   @AfterAll

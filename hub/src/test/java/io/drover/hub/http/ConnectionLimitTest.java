@@ -13,7 +13,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Past http.max-connections (6 here) a new connection is closed at once, counted; once some go, new ones are served again. */
+/**
+ * Past http.max-connections (6 here) a new connection is closed at once, counted; once some go, new ones
+ * are served again. The node runs four API instances, which take the connections in turn: the limit is
+ * the node's, not each instance's.
+ */
 class ConnectionLimitTest {
 
   private static final int LIMIT = 6;
@@ -21,7 +25,7 @@ class ConnectionLimitTest {
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = TestNode.start("--http.max-connections=" + LIMIT);
+    node = TestNode.start("--http.max-connections=" + LIMIT, "--http.instances=4");
   }
 
   @AfterAll
