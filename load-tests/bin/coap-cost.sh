@@ -30,8 +30,8 @@
 #      that waits for its device's previous answer counts its wait); with FIXED_RATE > 0 also at that
 #      fixed rate first ("fixed"). Around each node's "fraction" run its /metrics are read, for the
 #      event write and commit latencies of that window (stages.tsv);
-#   5. writes results.jsonl, memory.tsv, stages.tsv and summary.md into OUT_DIR and stops everything
-#      it started.
+#   5. writes results.jsonl, memory.tsv, stages.tsv, each server's largest classes after the last run
+#      (histogram-*.txt) and summary.md into OUT_DIR and stops everything it started.
 #
 # Only loopback addresses are used; every swarm has a device count, a deadline and stops by itself.
 set -euo pipefail
@@ -198,6 +198,13 @@ for ((r = 1; r <= WARMUP_RUNS + REPS; r++)); do
     done
     rate_run californium "$BASE_COAP_PORT" "${NODE_DEVICES[${NODES[0]}]}" fraction "$counted" "$rate"
   fi
+done
+# what each server holds right after its last run (Californium keeps every exchange for its
+# deduplication for one to two exchange lifetimes): the largest classes of the live heap
+for name in "${NODES[@]}" californium; do
+  pid=$BASE_PID
+  [[ $name == californium ]] || pid=${NODE_PID[$name]}
+  jcmd "$pid" GC.class_histogram 2>/dev/null | head -30 >"$OUT_DIR/histogram-$name.txt" || true
 done
 echo "ended $(date -u +%FT%TZ); load average at end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT_DIR/machine.txt"
 
