@@ -5,6 +5,8 @@
 #
 #   load-tests/bin/coap-cost.sh                                   # defaults below
 #   SESSIONS=2000 REPS=1 WARMUP_RUNS=0 DURATION_S=5 load-tests/bin/coap-cost.sh   # a quick look
+#   HELD=0 SESSIONS=1000 RATE_FRACTION=0.5 load-tests/bin/coap-cost.sh             # latency at half Californium's rate
+#   FIXED_RATE=2000 load-tests/bin/coap-cost.sh                 # also at 2,000 requests/s offered, as before
 #   NODE_ARGS_A="--coap.executors=1" NODE_ARGS_B="--coap.executors=2" load-tests/bin/coap-cost.sh
 #                                      # node variants (up to NODE_ARGS_D), each a node of its own,
 #                                      # taking turns with the others and the baseline in every round
@@ -22,9 +24,14 @@
 #      devices each (one UDP socket per device: 20,000 open files per process);
 #   4. requests, REPS times after WARMUP_RUNS unrecorded rounds, taking turns node(s) / Californium:
 #      RATE_DEVICES devices shake hands, then send confirmable POST /e/bench for DURATION_S seconds,
-#      once at FIXED_RATE requests/s offered and once as fast as answers come (each device one
-#      request in flight);
-#   5. writes results.jsonl, memory.tsv and summary.md into OUT_DIR and stops everything it started.
+#      as fast as answers come (each device one request in flight: "max"); then, at RATE_FRACTION
+#      (0.8) of the rate Californium reached in that round's "max", offered on a fixed schedule to each
+#      node and to Californium ("fraction": latencies from each request's scheduled time, so a request
+#      that waits for its device's previous answer counts its wait); with FIXED_RATE > 0 also at that
+#      fixed rate first ("fixed"). Around each node's "fraction" run its /metrics are read, for the
+#      event write and commit latencies of that window (stages.tsv);
+#   5. writes results.jsonl, memory.tsv, stages.tsv, each server's largest classes after the last run
+#      (histogram-*.txt) and summary.md into OUT_DIR and stops everything it started.
 #
 # Only loopback addresses are used; every swarm has a device count, a deadline and stops by itself.
 set -euo pipefail
@@ -34,7 +41,8 @@ SESSIONS="${SESSIONS:-10000}"
 PER_SWARM="${PER_SWARM:-5000}"
 HS_IN_FLIGHT="${HS_IN_FLIGHT:-64}"
 RATE_DEVICES="${RATE_DEVICES:-1000}"
-FIXED_RATE="${FIXED_RATE:-2000}"
+FIXED_RATE="${FIXED_RATE:-0}"         # requests/s offered in the "fixed" runs; 0 skips them
+RATE_FRACTION="${RATE_FRACTION:-0.8}"  # of Californium's maximum in the round, offered in the "fraction" runs; 0 skips them
 DURATION_S="${DURATION_S:-10}"
 REPS="${REPS:-3}"
 WARMUP_RUNS="${WARMUP_RUNS:-1}"
@@ -114,19 +122,29 @@ hold_sessions() { # server port pid devices-file
   log "$server: $(cat "$WORK"/held-"$server"-*.json | grep -o '"sessions":[0-9]*' | paste -sd' ') held"
 }
 
-rate_run() { # server port devices-file mode(fixed|max) counted
-  local server=$1 port=$2 devices=$3 mode=$4 counted=$5 rate=0
-  [[ $mode == fixed ]] && rate=$FIXED_RATE
+rate_run() { # server port devices-file mode(fixed|max|fraction) counted [offered rate]
+  local server=$1 port=$2 devices=$3 mode=$4 counted=$5 rate=${6:-0} node=""
+  [[ -n "${NODE_PID[$server]:-}" ]] && node=$server
+  [[ -z "$node" ]] || node_metrics "$node" >"$WORK/metrics-before.prom"
   swarm "$port" "$devices" "$WORK/run.json" --count "$RATE_DEVICES" --senders "$RATE_DEVICES" --rate "$rate" --duration-s "$DURATION_S"
-  log "$server $mode: $(grep -o '"handshakes_per_s":[0-9.]*\|"requests_per_s":[0-9.]*\|"p99_ms":[0-9.]*\|"failed":[0-9]*' "$WORK/run.json" | paste -sd' ')"
-  if ((counted)); then
-    sed "s/^/{\"phase\":\"$mode\",\"server\":\"$server\",\"result\":/; s/\$/}/" "$WORK/run.json" >>"$OUT_DIR/results.jsonl"
+  log "$server $mode${6:+ at $rate/s}: $(jq -c '{handshakes_per_s, requests_per_s, p50_ms, p99_ms, max_ms, failed, not_sent}' "$WORK/run.json")"
+  ((counted)) || return 0
+  jq -c --arg phase "$mode" --arg server "$server" --argjson round "$r" '{phase: $phase, server: $server, round: $round, result: .}' \
+    "$WORK/run.json" >>"$OUT_DIR/results.jsonl"
+  if [[ -n "$node" && "$mode" == fraction ]]; then
+    # what the hub's event writer took of each request's time in this window
+    node_metrics "$node" >"$WORK/metrics-after.prom"
+    local meter
+    for meter in drover_events_write_latency drover_events_commit_latency; do
+      printf '%s\t%s\t%s\t%s\n' "$server" "$r" "$meter" "$(metric_histogram_delta "$WORK/metrics-before.prom" "$WORK/metrics-after.prom" "$meter")" \
+        >>"$OUT_DIR/stages.tsv"
+    done
   fi
 }
 
 # ---------------------------------------------------------------------------------------------
 
-require_tools java jcmd python3
+require_tools java jcmd python3 jq curl
 mkdir -p "$OUT_DIR"
 read_variants
 NODES=("${VARIANTS[@]}")
@@ -140,6 +158,7 @@ make_workdir coap-cost
 } >"$OUT_DIR/machine.txt"
 : >"$OUT_DIR/results.jsonl"
 printf 'server\tstate\theap_used_kb\trss_kb\n' >"$OUT_DIR/memory.tsv"
+printf 'server\tround\tmeter\tdelta\n' >"$OUT_DIR/stages.tsv"
 
 for name in "${NODES[@]}"; do
   # shellcheck disable=SC2086
@@ -160,28 +179,50 @@ fi
 for ((r = 1; r <= WARMUP_RUNS + REPS; r++)); do
   counted=$((r > WARMUP_RUNS))
   log "requests round $r of $((WARMUP_RUNS + REPS))$( ((counted)) || echo ' (warm-up)')"
-  for mode in fixed max; do
+  modes=(max)
+  [[ "$FIXED_RATE" == 0 ]] || modes=(fixed max)
+  for mode in "${modes[@]}"; do
+    rate=0
+    [[ $mode == fixed ]] && rate=$FIXED_RATE
     for name in "${NODES[@]}"; do
-      rate_run "$name" "${NODE_COAP[$name]}" "${NODE_DEVICES[$name]}" "$mode" "$counted"
+      rate_run "$name" "${NODE_COAP[$name]}" "${NODE_DEVICES[$name]}" "$mode" "$counted" "$rate"
     done
-    rate_run californium "$BASE_COAP_PORT" "${NODE_DEVICES[${NODES[0]}]}" "$mode" "$counted"
+    rate_run californium "$BASE_COAP_PORT" "${NODE_DEVICES[${NODES[0]}]}" "$mode" "$counted" "$rate"
   done
+  if [[ "$RATE_FRACTION" != 0 ]]; then
+    # Californium's maximum of this round ($WORK/run.json is its "max" run, the last above)
+    rate=$(scaled "$RATE_FRACTION" "$(jq .requests_per_s "$WORK/run.json")")
+    ((rate > 0)) || die "Californium answered nothing in round $r's max run"
+    for name in "${NODES[@]}"; do
+      rate_run "$name" "${NODE_COAP[$name]}" "${NODE_DEVICES[$name]}" fraction "$counted" "$rate"
+    done
+    rate_run californium "$BASE_COAP_PORT" "${NODE_DEVICES[${NODES[0]}]}" fraction "$counted" "$rate"
+  fi
+done
+# what each server holds right after its last run (Californium keeps every exchange for its
+# deduplication for one to two exchange lifetimes): the largest classes of the live heap
+for name in "${NODES[@]}" californium; do
+  pid=$BASE_PID
+  [[ $name == californium ]] || pid=${NODE_PID[$name]}
+  jcmd "$pid" GC.class_histogram 2>/dev/null | head -30 >"$OUT_DIR/histogram-$name.txt" || true
 done
 echo "ended $(date -u +%FT%TZ); load average at end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT_DIR/machine.txt"
 
-python3 - "$OUT_DIR" "$SESSIONS" "$FIXED_RATE" "$RATE_DEVICES" "${NODES[@]}" <<'PY' >"$OUT_DIR/summary.md"
+python3 - "$OUT_DIR" "$SESSIONS" "$FIXED_RATE" "$RATE_DEVICES" "$RATE_FRACTION" "${NODES[@]}" <<'PY' >"$OUT_DIR/summary.md"
 import json, statistics, sys
-out, sessions, fixed, devices, nodes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
+out, sessions, fixed, devices, fraction, nodes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5]), sys.argv[6:]
 rows = [json.loads(l) for l in open(out + "/results.jsonl") if l.strip()]
 mem = {}
 for line in open(out + "/memory.tsv").read().splitlines()[1:]:
     s, state, heap, rss = line.split("\t")
     mem[(s, state)] = (int(heap), int(rss))
+def runs(server, phase):
+    return [r["result"] for r in rows if r["server"] == server and r["phase"] in phase.split("+")]
 def med(server, phase, key):
-    v = [r["result"][key] for r in rows if r["server"] == server and r["phase"] in phase.split("+")]
+    v = [x[key] for x in runs(server, phase)]
     return statistics.median(v) if v else float("nan")
 def ratio(a, b):
-    return f"{a / b:.2f}" if b else "NA"
+    return f"{a / b:.2f}" if b and a == a and b == b else "NA"
 servers = nodes + ["californium"]
 # each node against the baseline, and every further node against the first
 pairs = [(n, "californium") for n in nodes] + [(n, nodes[0]) for n in nodes[1:]]
@@ -202,30 +243,60 @@ if mem:
     for a, b in pairs:
         print(f"| **{a}/{b}** | | | | **{ratio(per[a][0], per[b][0])}** | | | **{ratio(per[a][1], per[b][1])}** | **{ratio(per[a][2], per[b][2])}** |")
     print()
-print(f"Requests: {devices} devices, medians of the counted rounds\n")
-print("| server | handshakes/s (" + devices + " at a time) | CON/s at " + fixed + "/s offered | p50 | p99 | failed | CON/s at most | p50 | p99 | failed |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print(f"Requests: {devices} devices, medians of the counted rounds; CON/s are the 2.04s received within the window, over its length\n")
+phases = [p for p in ("fixed", "max") if any(r["phase"] == p for r in rows)]
+head = "| server | handshakes/s (" + devices + " at a time) |"
+for p in phases:
+    head += (" CON/s at " + fixed + "/s offered |" if p == "fixed" else " CON/s at most |") + " p50 | p99 | failed |"
+print(head)
+print("|" + "---|" * (2 + 4 * len(phases)))
 m = {}
 for s in servers:
-    m[s] = [med(s, "fixed+max", "handshakes_per_s"), med(s, "fixed", "requests_per_s"), med(s, "fixed", "p50_ms"), med(s, "fixed", "p99_ms"),
-            med(s, "fixed", "failed"), med(s, "max", "requests_per_s"), med(s, "max", "p50_ms"), med(s, "max", "p99_ms"), med(s, "max", "failed")]
-    v = m[s]
-    print(f"| {s} | {v[0]:.0f} | {v[1]:.0f} | {v[2]:.1f} ms | {v[3]:.1f} ms | {v[4]:.0f} | {v[5]:.0f} | {v[6]:.1f} ms | {v[7]:.1f} ms | {v[8]:.0f} |")
+    m[s] = {"hs": med(s, "fixed+max+fraction", "handshakes_per_s")}
+    line = f"| {s} | {m[s]['hs']:.0f} |"
+    for p in phases:
+        m[s][p] = [med(s, p, k) for k in ("requests_per_s", "p50_ms", "p99_ms", "failed")]
+        v = m[s][p]
+        line += f" {v[0]:.0f} | {v[1]:.1f} ms | {v[2]:.1f} ms | {v[3]:.0f} |"
+    print(line)
 for a, b in pairs:
-    d, c = m[a], m[b]
-    print(f"| **{a}/{b}** | **{ratio(d[0], c[0])}** | **{ratio(d[1], c[1])}** | | {ratio(d[3], c[3])} | | **{ratio(d[5], c[5])}** | | {ratio(d[7], c[7])} | |")
+    line = f"| **{a}/{b}** | **{ratio(m[a]['hs'], m[b]['hs'])}** |"
+    for p in phases:
+        line += f" **{ratio(m[a][p][0], m[b][p][0])}** | | {ratio(m[a][p][2], m[b][p][2])} | |"
+    print(line)
 if len(nodes) > 1:
     # the same ratio per round, where the variants ran minutes apart at most
     print("\nPer round, CON/s at most against " + nodes[0] + ":")
-    maxes = {s: [r["result"]["requests_per_s"] for r in rows if r["server"] == s and r["phase"] == "max"] for s in servers}
+    maxes = {s: [x["requests_per_s"] for x in runs(s, "max")] for s in servers}
     for n in nodes[1:]:
-        per_round = [ratio(x, y) for x, y in zip(maxes[n], maxes[nodes[0]])]
-        print(f"- {n}/{nodes[0]}: {', '.join(per_round)}")
+        print(f"- {n}/{nodes[0]}: {', '.join(ratio(x, y) for x, y in zip(maxes[n], maxes[nodes[0]]))}")
+if any(r["phase"] == "fraction" for r in rows):
+    print(f"\nLatency at {fraction:g} of Californium's maximum of the same round, offered on a fixed schedule for the window;"
+          " latencies from each request's scheduled time (a request waiting behind its device's previous one counts its wait);"
+          " medians of the counted rounds:\n")
+    print("| server | offered/s | CON/s | p50 | p90 | p99 | max | p99 of the round trip alone | not answered in the drain | p99 / Californium's |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    f = {s: {k: med(s, "fraction", k) for k in ("offered_rate", "requests_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms", "service_p99_ms")} for s in servers}
+    for s in servers:
+        x = f[s]
+        lost = sum(r["unanswered"] + r["not_sent"] + r["failed"] for r in runs(s, "fraction"))
+        print(f"| {s} | {x['offered_rate']:.0f} | {x['requests_per_s']:.0f} | {x['p50_ms']:.1f} ms | {x['p90_ms']:.1f} ms | **{x['p99_ms']:.1f} ms** | {x['max_ms']:.0f} ms"
+              f" | {x['service_p99_ms']:.1f} ms | {lost} (all rounds) | {ratio(x['p99_ms'], f['californium']['p99_ms'])} |")
+    print("\nPer round, p99 in ms (offered/s):")
+    for s in servers:
+        print(f"- {s}: " + ", ".join(f"{x['p99_ms']:.1f} ({x['offered_rate']:.0f})" for x in runs(s, "fraction")))
+    stages = [l.split("\t") for l in open(out + "/stages.tsv").read().splitlines()[1:]]
+    if stages:
+        print("\nThe hub's event writer in the nodes' fraction runs (from /metrics before and after each run; p99 is a bucket's upper bound):\n")
+        for server, rnd, meter, delta in stages:
+            print(f"- {server} round {rnd}, {meter}: {delta}")
 print("\nEach run:")
 for r in rows:
     if r["phase"] != "held":
         x = r["result"]
-        print(f"- {r['server']} {r['phase']}: {x['handshakes_per_s']} handshakes/s, {x['requests_per_s']} CON/s, p50 {x['p50_ms']} ms, p99 {x['p99_ms']} ms, failed {x['failed']}, other codes {x['other_codes']}, unanswered {x['unanswered']}, skipped {x['skipped_busy']}")
+        print(f"- round {r.get('round', '?')} {r['server']} {r['phase']}: {x['handshakes_per_s']} handshakes/s, offered {x['offered_rate']}/s, {x['requests_per_s']} CON/s,"
+              f" p50 {x['p50_ms']} ms, p90 {x['p90_ms']} ms, p99 {x['p99_ms']} ms, max {x['max_ms']} ms, round trip p99 {x['service_p99_ms']} ms,"
+              f" failed {x['failed']}, other codes {x['other_codes']}, unanswered {x['unanswered']}, queued behind {x['queued_behind']}, not sent {x['not_sent']}")
 PY
 cat "$OUT_DIR/summary.md"
 log "results in $OUT_DIR"

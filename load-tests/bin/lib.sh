@@ -237,6 +237,34 @@ node_metric_sum() { # key metric [label-text]
     | awk -v m="$2" -v l="${3:-}" '($1 == m || index($1, m "{") == 1) && index($1, l) > 0 { s += $2 } END { printf "%d\n", s }'
 }
 
+# A timer or summary between two /metrics snapshots (node_metrics saved to files): "count N mean_ms M
+# p99_ms P over_100ms F", P being the upper bound of the bucket that holds the 99th percentile (the
+# buckets are the meter's service-level objectives; "inf" past the last) and F the share of the
+# recordings above 100 ms (from the 0.1 s bucket; NA when the meter has none). The sum is in seconds.
+metric_histogram_delta() { # before-file after-file metric (without _seconds_bucket)
+  awk -v m="$3" '
+    function le(line) { sub(/.*le="/, "", line); sub(/".*/, "", line); return line }
+    { v = $NF; k = $1 }
+    index(k, m "_seconds_count") == 1 || index(k, m "_count") == 1 { c[FILENAME == ARGV[1]] += v; next }
+    index(k, m "_seconds_sum") == 1 || index(k, m "_sum") == 1 { s[FILENAME == ARGV[1]] += v; next }
+    index(k, m "_seconds_bucket{") == 1 || index(k, m "_bucket{") == 1 {
+      b = le(k); if (FILENAME == ARGV[1]) before[b] += v; else after[b] += v; bounds[b] = 1 }
+    END {
+      n = c[0] - c[1]
+      if (n <= 0) { print "count 0 mean_ms NA p99_ms NA over_100ms NA"; exit }
+      nb = 0; for (b in bounds) if (b != "+Inf") ub[++nb] = b + 0
+      for (i = 1; i <= nb; i++) for (j = i + 1; j <= nb; j++) if (ub[j] < ub[i]) { t = ub[i]; ub[i] = ub[j]; ub[j] = t }
+      p99 = "inf"; over = "NA"
+      for (i = 1; i <= nb; i++) {
+        key = ""; for (b in bounds) if (b != "+Inf" && b + 0 == ub[i]) key = b
+        d = after[key] - before[key]
+        if (p99 == "inf" && d >= 0.99 * n) p99 = sprintf("%g", ub[i] * 1000)
+        if (ub[i] == 0.1) over = sprintf("%.3f", 1 - d / n)
+      }
+      printf "count %d mean_ms %.1f p99_ms %s over_100ms %s\n", n, 1000 * (s[0] - s[1]) / n, p99, over
+    }' "$1" "$2"
+}
+
 # Waits until the node has seen every disconnect (at most 60 s).
 node_wait_idle() { # key
   local _
@@ -418,6 +446,7 @@ event_loop_delta() { # before-file after-file names-file
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "NA"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 rounded() { awk -v d="$1" -v x="$2" 'BEGIN { if (x == "NA" || x == "") print "NA"; else printf "%.*f\n", d, x }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || a == "" || b == "" || b == 0) print "NA"; else printf "%.2f\n", a / b }'; }
+scaled() { awk -v f="$1" -v x="$2" 'BEGIN { if (x == "NA" || x == "") print "NA"; else printf "%.0f\n", f * x }'; } # factor x, rounded
 mib() { awk -v k="$1" 'BEGIN { if (k == "NA" || k == "") print "NA"; else printf "%.1f\n", k / 1024 }'; }
 
 # Event-loop shares from "name ticks" lines on stdin, summed per name: "name percent" lines sorted by

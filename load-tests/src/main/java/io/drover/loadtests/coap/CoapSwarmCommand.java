@@ -23,7 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A DTLS client connector holds one session per server address, so each device has its own UDP
  * socket (one open file) and its own Scandium connector, whose own threads are its receiver and its
- * timer; the handshakes and the CoAP stacks run on executors the whole swarm shares. With the 20,000 open-files
+ * timer; the handshakes and the CoAP stacks run on executors the whole swarm shares.
+ *
+ * <p>The rate reported is of the 2.04 answers that arrived within the request window, over its
+ * length; at an offered rate, latencies count from each request's scheduled time (see {@link #paced}). With the 20,000 open-files
  * limit a process holds at most about 19,000 devices; the scripts run several processes.
  */
 public final class CoapSwarmCommand {
@@ -38,7 +41,9 @@ public final class CoapSwarmCommand {
         --count N                devices, one DTLS session each (default: 1000, at most 19000)
         --handshakes-in-flight N handshakes under way at once (default: 32)
         --handshake-timeout-ms T one handshake (a CoAP ping over a new session) (default: 15000)
-        --rate R                 confirmable POSTs per second offered, spread over the senders;
+        --rate R                 confirmable POSTs per second offered on a fixed schedule, handed to
+                                 the senders in turn; a sender with a request in flight queues the
+                                 next behind it, and every latency counts from the scheduled time;
                                  0 sends as fast as the senders get answers (default: 0)
         --senders N              devices that send; each has one request in flight at most (default: 1000)
         --duration-s S           seconds of requests; 0 only shakes hands and holds (default: 0)
@@ -134,6 +139,8 @@ public final class CoapSwarmCommand {
     // 2. confirmable POSTs
     RequestStats stats = new RequestStats();
     double requestSeconds = 0;
+    long due = 0;
+    long notSent = 0;
     int activeSenders = Math.min(senders, devices.size());
     if (durationS > 0 && activeSenders > 0) {
       byte[] payload = new byte[payloadBytes];
@@ -141,8 +148,9 @@ public final class CoapSwarmCommand {
       List<SwarmDevice> sending = devices.subList(0, activeSenders);
       long start = System.nanoTime();
       long deadline = start + TimeUnit.SECONDS.toNanos(durationS);
+      stats.window(deadline);
       if (rate > 0) {
-        paced(sending, rate, deadline, payload, stats);
+        due = paced(sending, rate, start, deadline, payload, stats);
       } else {
         for (SwarmDevice d : sending) {
           d.sendLoop(payload, stats, deadline);
@@ -151,8 +159,12 @@ public final class CoapSwarmCommand {
       }
       requestSeconds = (System.nanoTime() - start) / 1e9;
       long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainS);
-      while (stats.outstanding() > 0 && System.nanoTime() < drainUntil) {
+      while ((stats.outstanding() > 0 || backlog(sending) > 0) && System.nanoTime() < drainUntil) {
         sleepMillis(20);
+      }
+      notSent = backlog(sending);
+      if (rate <= 0) {
+        due = stats.sent.get();
       }
     }
 
@@ -164,71 +176,116 @@ public final class CoapSwarmCommand {
     }
 
     System.out.println(report(count, devices.size(), handshakeFailures.get(), handshakeSeconds, handshakes, rate,
-        activeSenders, durationS, requestSeconds, stats));
+        activeSenders, durationS, requestSeconds, due, notSent, stats));
     System.out.flush();
     return 0;
   }
 
-  /** Offered load: the pacer hands each due request to the next sender without one in flight. */
-  private static void paced(List<SwarmDevice> senders, double rate, long deadline, byte[] payload, RequestStats stats) {
-    long start = System.nanoTime();
+  /**
+   * Offered load on a fixed schedule: the k-th request is due at start + k / rate, goes to the next
+   * sender in turn, and is timed from that due time however late it leaves (the pacer's own lateness
+   * and the wait behind the sender's previous request included), so a slow answer does not thin out
+   * the load it is measured under. Returns how many requests were due.
+   */
+  private static long paced(List<SwarmDevice> senders, double rate, long start, long deadline, byte[] payload,
+      RequestStats stats) {
     long issued = 0;
     int next = 0;
     while (true) {
       long now = System.nanoTime();
-      if (now >= deadline) {
-        return;
-      }
-      long due = (long) (rate * (now - start) / 1e9);
+      long due = (long) (rate * (Math.min(now, deadline) - start) / 1e9);
       while (issued < due) {
+        long intended = start + (long) (issued * 1e9 / rate);
         issued++;
         SwarmDevice d = senders.get(next);
         next = (next + 1) % senders.size();
-        if (!d.sendOnce(payload, stats)) {
-          stats.skipped.incrementAndGet();
+        if (!d.offer(intended, payload, stats)) {
+          stats.queued.incrementAndGet();
         }
+      }
+      if (now >= deadline) {
+        return issued;
       }
       sleepMillis(1);
     }
   }
 
   private static String report(int asked, int held, int failed, double handshakeSeconds, LatencyHistogram hs, double rate,
-      int senders, int durationS, double requestSeconds, RequestStats s) {
+      int senders, int durationS, double requestSeconds, long due, long notSent, RequestStats s) {
     LatencyHistogram latency = s.latency();
+    LatencyHistogram service = s.service();
     long ok = s.changed.get();
     return String.format(Locale.ROOT,
         "{\"devices\":%d,\"sessions\":%d,\"handshake_failures\":%d,\"handshake_s\":%.3f,\"handshakes_per_s\":%.1f,"
             + "\"handshake_p50_ms\":%.2f,\"handshake_p99_ms\":%.2f,\"handshake_max_ms\":%.2f,"
-            + "\"offered_rate\":%.1f,\"senders\":%d,\"duration_s\":%d,\"sent\":%d,\"changed\":%d,\"other_codes\":%d,"
-            + "\"failed\":%d,\"unanswered\":%d,\"skipped_busy\":%d,\"requests_per_s\":%.1f,"
-            + "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f}",
+            + "\"offered_rate\":%.1f,\"senders\":%d,\"duration_s\":%d,\"due\":%d,\"sent\":%d,\"changed\":%d,"
+            + "\"other_codes\":%d,\"failed\":%d,\"unanswered\":%d,\"queued_behind\":%d,\"not_sent\":%d,"
+            + "\"changed_in_window\":%d,\"requests_per_s\":%.1f,"
+            + "\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f,"
+            + "\"service_p50_ms\":%.2f,\"service_p99_ms\":%.2f,\"service_max_ms\":%.2f}",
         asked, held, failed, handshakeSeconds, handshakeSeconds > 0 ? held / handshakeSeconds : 0,
         hs.percentileMillis(50), hs.percentileMillis(99), hs.maxMillis(),
-        rate, senders, durationS, s.sent.get(), ok, s.otherCodes.get(), s.failed.get(), s.outstanding(),
-        s.skipped.get(), requestSeconds > 0 ? ok / requestSeconds : 0,
-        latency.percentileMillis(50), latency.percentileMillis(99), latency.percentileMillis(99.9), latency.maxMillis());
+        rate, senders, durationS, due, s.sent.get(), ok, s.otherCodes.get(), s.failed.get(), s.outstanding(),
+        s.queued.get(), notSent, s.changedInWindow.get(), requestSeconds > 0 ? s.changedInWindow.get() / (double) durationS : 0,
+        latency.percentileMillis(50), latency.percentileMillis(90), latency.percentileMillis(99),
+        latency.percentileMillis(99.9), latency.maxMillis(),
+        service.percentileMillis(50), service.percentileMillis(99), service.maxMillis());
   }
 
-  /** Counters the Californium threads update; latencies go into one histogram under a lock. */
+  /**
+   * Counters the Californium threads update; latencies go into two histograms under a lock: from the
+   * request's due time (what a device waiting to report sees) and from the moment it was sent (the
+   * round trip alone). Without a schedule (closed loop) the two are the same.
+   */
   static final class RequestStats {
     final AtomicLong sent = new AtomicLong();
     final AtomicLong changed = new AtomicLong();
+    final AtomicLong changedInWindow = new AtomicLong();
     final AtomicLong otherCodes = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
-    final AtomicLong skipped = new AtomicLong();
+    final AtomicLong queued = new AtomicLong();
     private final LatencyHistogram latency = new LatencyHistogram();
+    private final LatencyHistogram service = new LatencyHistogram();
+    private volatile long windowEnd = Long.MAX_VALUE;
 
-    synchronized void record(long nanos) {
-      latency.recordNanos(nanos);
+    void window(long end) {
+      windowEnd = end;
+    }
+
+    void answered(long now, long intendedNanos, long sentNanos, boolean changed) {
+      synchronized (this) {
+        latency.recordNanos(now - intendedNanos);
+        service.recordNanos(now - sentNanos);
+      }
+      if (changed) {
+        this.changed.incrementAndGet();
+        if (now - windowEnd <= 0) {
+          changedInWindow.incrementAndGet();
+        }
+      } else {
+        otherCodes.incrementAndGet();
+      }
     }
 
     synchronized LatencyHistogram latency() {
       return latency;
     }
 
+    synchronized LatencyHistogram service() {
+      return service;
+    }
+
     long outstanding() {
       return sent.get() - changed.get() - otherCodes.get() - failed.get();
     }
+  }
+
+  private static long backlog(List<SwarmDevice> devices) {
+    long n = 0;
+    for (SwarmDevice d : devices) {
+      n += d.backlog();
+    }
+    return n;
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -5,9 +5,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
@@ -28,7 +28,9 @@ final class SwarmDevice {
   private final CoapEndpoint endpoint;
   private final String base;
   private final String eventUri;
-  private final AtomicBoolean busy = new AtomicBoolean();
+  /** Intended send times of requests waiting for the one in flight; guards {@link #busy} too. */
+  private final ArrayDeque<Long> backlog = new ArrayDeque<>();
+  private boolean busy;
 
   SwarmDevice(DeviceCredentials credentials, String base, ScheduledExecutorService main, ScheduledExecutorService secondary,
       ExecutorService dtls) throws IOException {
@@ -55,25 +57,56 @@ final class SwarmDevice {
     }
   }
 
-  /** @return false when this device still waits for its previous answer */
-  boolean sendOnce(byte[] payload, CoapSwarmCommand.RequestStats stats) {
-    if (!busy.compareAndSet(false, true)) {
-      return false;
+  /**
+   * Open loop: a request due at {@code intendedNanos} (the pacer's schedule). Sent at once when the
+   * device has no request in flight, otherwise queued behind the one in flight and sent as soon as
+   * that is answered (CoAP's NSTART = 1). Either way its latency is counted from {@code intendedNanos},
+   * so the time a request waits for its turn is in the figure, not left out (coordinated omission).
+   *
+   * @return false when the request was queued behind another
+   */
+  boolean offer(long intendedNanos, byte[] payload, CoapSwarmCommand.RequestStats stats) {
+    synchronized (backlog) {
+      if (busy) {
+        backlog.addLast(intendedNanos);
+        return false;
+      }
+      busy = true;
     }
-    send(payload, stats, () -> busy.set(false));
+    send(payload, stats, intendedNanos, () -> next(payload, stats));
     return true;
+  }
+
+  private void next(byte[] payload, CoapSwarmCommand.RequestStats stats) {
+    long intended;
+    synchronized (backlog) {
+      if (backlog.isEmpty()) {
+        busy = false;
+        return;
+      }
+      intended = backlog.removeFirst();
+    }
+    send(payload, stats, intended, () -> next(payload, stats));
+  }
+
+  /** Requests still queued, never sent: when the drain ends before the backlog does. */
+  int backlog() {
+    synchronized (backlog) {
+      return backlog.size();
+    }
   }
 
   /** Closed loop: a new request as soon as the previous is answered, until {@code deadline}. */
   void sendLoop(byte[] payload, CoapSwarmCommand.RequestStats stats, long deadline) {
-    send(payload, stats, () -> {
+    send(payload, stats, System.nanoTime(), () -> {
       if (System.nanoTime() < deadline) {
         sendLoop(payload, stats, deadline);
       }
     });
   }
 
-  private void send(byte[] payload, CoapSwarmCommand.RequestStats stats, Runnable done) {
+  /** Sends one CON; its answer is timed from {@code intendedNanos} and, apart, from the moment it was sent. */
+  private void send(byte[] payload, CoapSwarmCommand.RequestStats stats, long intendedNanos, Runnable done) {
     Request request = Request.newPost();
     request.setURI(eventUri);
     request.setPayload(payload);
@@ -82,8 +115,7 @@ final class SwarmDevice {
     request.addMessageObserver(new MessageObserverAdapter() {
       @Override
       public void onResponse(Response response) {
-        stats.record(System.nanoTime() - start);
-        (response.getCode() == ResponseCode.CHANGED ? stats.changed : stats.otherCodes).incrementAndGet();
+        stats.answered(System.nanoTime(), intendedNanos, start, response.getCode() == ResponseCode.CHANGED);
         done.run();
       }
 
