@@ -394,8 +394,16 @@ tools_stop() {
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 
-# jcmd GC.heap_info's first line: " garbage-first heap   total 262144K, used 45678K [...]"
-heap_used_kb() { jcmd "$1" GC.heap_info | awk '/heap/ && /used/ && v == "" { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v) } } END { print v }'; }
+# jcmd GC.heap_info: G1's first line " garbage-first heap   total 262144K, used 45678K [...]"; the serial
+# and parallel collectors give a line per generation (" def new generation   total ..., used ...K",
+# " tenured generation ...", " PSYoungGen ...", " ParOldGen ..."), summed.
+heap_used_kb() {
+  jcmd "$1" GC.heap_info | awk '
+    function used(   i, v) { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v); return v } }
+    /heap/ && /used/ && h == "" { h = used() }
+    (/ generation / || /PSYoungGen/ || /ParOldGen/) && /used/ { g += used(); n++ }
+    END { if (h != "") print h; else if (n) print g }'
+}
 
 # These read /proc with one cat and one awk each, so that a sample costs the measured machine next to
 # nothing and takes milliseconds. In /proc/PID[/task/TID]/stat the comm (field 2) is in parentheses and

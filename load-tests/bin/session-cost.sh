@@ -4,6 +4,7 @@
 #
 #   load-tests/bin/session-cost.sh                      # defaults below; ~10 minutes on 2 cores
 #   SIZES="1000 5000" REPS=1 RATE_COUNT=2000 load-tests/bin/session-cost.sh   # a quick look
+#   SIZES="19000" RATE_REPS=0 load-tests/bin/session-cost.sh                    # memory only, no connect rate
 #   LABEL_A=single NODE_ARGS_A="--gateway.listener-instances=1" LABEL_B=multi NODE_ARGS_B="" \
 #     load-tests/bin/session-cost.sh                    # two node variants and Mosquitto, ~16 minutes
 #
@@ -24,11 +25,12 @@
 #      RSS idle, then with a cumulative ramp of SIZES connected devices; for a node also the heap used
 #      after a forced full GC (jcmd GC.run). Swarm processes hold at most PER_SWARM connections each
 #      (20k open files per process), and the ramp stays below the node's own open-files limit;
-#   4. connect rate, RATE_REPS times, interleaved node variant(s) / Mosquitto after WARMUP_RUNS
-#      unrecorded runs each (the node's JIT needs them): RATE_COUNT connects with RATE_IN_FLIGHT
-#      CONNECTs in flight. With two variants their order swaps every run. Around each recorded run it
-#      reads the CPU the server used (a node: its JVM and its PostgreSQL's processes) and, for a node,
-#      each Vert.x event-loop thread's CPU (/proc/PID/task/TID/stat): the event-loop spread;
+#   4. connect rate (RATE_REPS=0 skips it), RATE_REPS times, interleaved node variant(s) / Mosquitto
+#      after WARMUP_RUNS unrecorded runs each (the node's JIT needs them): RATE_COUNT connects with
+#      RATE_IN_FLIGHT CONNECTs in flight. With two variants their order swaps every run. Around each
+#      recorded run it reads the CPU the server used (a node: its JVM and its PostgreSQL's processes)
+#      and, for a node, each Vert.x event-loop thread's CPU (/proc/PID/task/TID/stat): the event-loop
+#      spread;
 #   5. writes results.tsv, rates.jsonl, cpu.tsv, eventloops.tsv and summary.md into OUT_DIR, and stops
 #      everything it started.
 #
@@ -187,8 +189,53 @@ cpu_ms_per_connect() { # server
     END { if (runs == 0) print "NA NA"; else printf "%.3f %.3f\n", 1000 * p / hz / (runs * n), 1000 * g / hz / (runs * n) }' "$OUT_DIR/cpu.tsv"
 }
 
+# The connect-rate and event-loop sections of summary.md.
+write_rate_sections() {
+  local v servers=("${VARIANTS[@]}" mosquitto)
+  echo "## Connect rate: $RATE_COUNT connects, $RATE_IN_FLIGHT in flight (medians of $RATE_REPS)"
+  echo
+  echo "| server | connects/s | CONNECT to CONNACK p50 ms | p99 ms | failed (total) | server CPU ms/connect (process + PostgreSQL) |"
+  echo "|---|---|---|---|---|---|"
+  for v in "${servers[@]}"; do
+    local cpu
+    cpu=$(cpu_ms_per_connect "$v")
+    echo "| $v | $(rounded 0 "$(rate_median "$v" connectsPerSecond)") | $(rounded 1 "$(rate_median "$v" connectP50Ms)") | $(rounded 1 "$(rate_median "$v" connectP99Ms)") | $(jq -s --arg s "$v" 'map(select(.server == $s) | .failed) | add' "$OUT_DIR/rates.jsonl") | ${cpu% *} + ${cpu#* } |"
+  done
+  echo
+  for v in "${VARIANTS[@]}"; do
+    echo "$v/Mosquitto connects/s: $(ratio "$(rate_median "$v" connectsPerSecond)" "$(rate_median mosquitto connectsPerSecond)")" \
+      "(each run: $(rate_runs "$v") vs $(rate_runs mosquitto));" \
+      "median of the per-run ratios (each $v run against the Mosquitto run of the same round):" \
+      "$(rounded 2 "$(per_run_ratio_median "$v" mosquitto connectsPerSecond)")"
+    echo
+  done
+  if ((${#VARIANTS[@]} == 2)); then
+    local a=${VARIANTS[0]} b=${VARIANTS[1]}
+    echo "**$b/$a connects/s: $(ratio "$(rate_median "$b" connectsPerSecond)" "$(rate_median "$a" connectsPerSecond)")**" \
+      "(median of the per-run ratios: $(rounded 2 "$(per_run_ratio_median "$b" "$a" connectsPerSecond)"));" \
+      "CONNACK p50 $b/$a: $(ratio "$(rate_median "$b" connectP50Ms)" "$(rate_median "$a" connectP50Ms)")," \
+      "p99: $(ratio "$(rate_median "$b" connectP99Ms)" "$(rate_median "$a" connectP99Ms)")."
+    echo
+  fi
+  echo "## Event-loop spread during the recorded connect-rate runs"
+  echo
+  echo "Each Vert.x event loop's share of all event-loop CPU (utime + stime of its thread, summed over"
+  echo "the runs); \"effective loops\" = (sum)² / (sum of squares): 1.00 when one loop does all the work."
+  echo
+  echo "| node | event-loop CPU s | node CPU s | effective loops | shares (%) |"
+  echo "|---|---|---|---|---|"
+  for v in "${VARIANTS[@]}"; do
+    local shares loops_s node_s
+    shares=$(awk -F'\t' -v s="$v" '$1 == s { print $3, $4 }' "$OUT_DIR/eventloops.tsv" | event_loop_shares)
+    loops_s=$(awk -F'\t' -v s="$v" -v hz="$CLK_TCK" '$1 == s { t += $4 } END { printf "%.2f", t / hz }' "$OUT_DIR/eventloops.tsv")
+    node_s=$(awk -F'\t' -v s="$v" -v hz="$CLK_TCK" '$1 == s { t += $3 } END { printf "%.2f", t / hz }' "$OUT_DIR/cpu.tsv")
+    echo "| $v | $loops_s | $node_s | $(awk '$1 == "effective" { print $2 }' <<<"$shares") | $(event_loop_share_list <<<"$shares") |"
+  done
+  echo
+}
+
 write_summary() {
-  local s="$OUT_DIR/summary.md" n v servers=("${VARIANTS[@]}" mosquitto)
+  local s="$OUT_DIR/summary.md" n v
   {
     echo "# MQTT session cost and connect rate ($(date -u +%Y-%m-%dT%H:%MZ))"
     echo
@@ -236,46 +283,12 @@ write_summary() {
       echo "$row"
     done
     echo
-    echo "## Connect rate: $RATE_COUNT connects, $RATE_IN_FLIGHT in flight (medians of $RATE_REPS)"
-    echo
-    echo "| server | connects/s | CONNECT to CONNACK p50 ms | p99 ms | failed (total) | server CPU ms/connect (process + PostgreSQL) |"
-    echo "|---|---|---|---|---|---|"
-    for v in "${servers[@]}"; do
-      local cpu
-      cpu=$(cpu_ms_per_connect "$v")
-      echo "| $v | $(rounded 0 "$(rate_median "$v" connectsPerSecond)") | $(rounded 1 "$(rate_median "$v" connectP50Ms)") | $(rounded 1 "$(rate_median "$v" connectP99Ms)") | $(jq -s --arg s "$v" 'map(select(.server == $s) | .failed) | add' "$OUT_DIR/rates.jsonl") | ${cpu% *} + ${cpu#* } |"
-    done
-    echo
-    for v in "${VARIANTS[@]}"; do
-      echo "$v/Mosquitto connects/s: $(ratio "$(rate_median "$v" connectsPerSecond)" "$(rate_median mosquitto connectsPerSecond)")" \
-        "(each run: $(rate_runs "$v") vs $(rate_runs mosquitto));" \
-        "median of the per-run ratios (each $v run against the Mosquitto run of the same round):" \
-        "$(rounded 2 "$(per_run_ratio_median "$v" mosquitto connectsPerSecond)")"
-      echo
-    done
-    if ((${#VARIANTS[@]} == 2)); then
-      local a=${VARIANTS[0]} b=${VARIANTS[1]}
-      echo "**$b/$a connects/s: $(ratio "$(rate_median "$b" connectsPerSecond)" "$(rate_median "$a" connectsPerSecond)")**" \
-        "(median of the per-run ratios: $(rounded 2 "$(per_run_ratio_median "$b" "$a" connectsPerSecond)"));" \
-        "CONNACK p50 $b/$a: $(ratio "$(rate_median "$b" connectP50Ms)" "$(rate_median "$a" connectP50Ms)")," \
-        "p99: $(ratio "$(rate_median "$b" connectP99Ms)" "$(rate_median "$a" connectP99Ms)")."
+    if ((RATE_REPS > 0)); then
+      write_rate_sections
+    else
+      echo "Connect rate: not measured (RATE_REPS=0)."
       echo
     fi
-    echo "## Event-loop spread during the recorded connect-rate runs"
-    echo
-    echo "Each Vert.x event loop's share of all event-loop CPU (utime + stime of its thread, summed over"
-    echo "the runs); \"effective loops\" = (sum)² / (sum of squares): 1.00 when one loop does all the work."
-    echo
-    echo "| node | event-loop CPU s | node CPU s | effective loops | shares (%) |"
-    echo "|---|---|---|---|---|"
-    for v in "${VARIANTS[@]}"; do
-      local shares loops_s node_s
-      shares=$(awk -F'\t' -v s="$v" '$1 == s { print $3, $4 }' "$OUT_DIR/eventloops.tsv" | event_loop_shares)
-      loops_s=$(awk -F'\t' -v s="$v" -v hz="$CLK_TCK" '$1 == s { t += $4 } END { printf "%.2f", t / hz }' "$OUT_DIR/eventloops.tsv")
-      node_s=$(awk -F'\t' -v s="$v" -v hz="$CLK_TCK" '$1 == s { t += $3 } END { printf "%.2f", t / hz }' "$OUT_DIR/cpu.tsv")
-      echo "| $v | $loops_s | $node_s | $(awk '$1 == "effective" { print $2 }' <<<"$shares") | $(event_loop_share_list <<<"$shares") |"
-    done
-    echo
     node_log_warnings_section
     echo "Raw rows: results.tsv (server, rep, devices, rss_kb, rss_after_gc_kb, heap_used_kb, fds); rates.jsonl;"
     echo "cpu.tsv (server, run, process ticks, postgres ticks, wall s; $CLK_TCK ticks/s); eventloops.tsv (node, run, thread, ticks)."
@@ -290,7 +303,7 @@ require_tools java jcmd jq curl ss
 require_mosquitto
 read_variants
 MAX_SIZE=$(tr ' ' '\n' <<<"$SIZES" | sort -n | tail -1)
-((RATE_COUNT <= MAX_SIZE)) || die "RATE_COUNT ($RATE_COUNT) must not exceed the largest of SIZES ($MAX_SIZE)"
+((RATE_REPS == 0 || RATE_COUNT <= MAX_SIZE)) || die "RATE_COUNT ($RATE_COUNT) must not exceed the largest of SIZES ($MAX_SIZE)"
 ((RATE_COUNT <= 19000)) || die "RATE_COUNT ($RATE_COUNT) must stay below one process's 20,000 open files"
 FD_LIMIT=$(ulimit -n)
 ((MAX_SIZE + 1000 <= FD_LIMIT)) || die "holding $MAX_SIZE connections needs more than the open-files limit of the server process ($FD_LIMIT); lower SIZES"
@@ -327,26 +340,28 @@ for rep in $(seq 1 "$REPS"); do
   mosquitto_stop
 done
 
-for v in "${VARIANTS[@]}"; do
-  # shellcheck disable=SC2086
-  node_start "$v" "$v-rate" "$WORK/data-$v" ${VARIANT_ARGS[$v]}
-done
-mosquitto_start rate
-for run in $(seq 1 "$WARMUP_RUNS"); do
-  for v in "${VARIANTS[@]}"; do rate_run "$v" "warmup$run"; done
-  rate_run mosquitto "warmup$run"
-done
-for run in $(seq 1 "$RATE_REPS"); do
-  order=("${VARIANTS[@]}")
-  if ((${#VARIANTS[@]} == 2 && run % 2 == 0)); then order=("${VARIANTS[1]}" "${VARIANTS[0]}"); fi
-  for v in "${order[@]}"; do rate_run "$v" "$run"; done
-  rate_run mosquitto "$run"
-done
-for v in "${VARIANTS[@]}"; do
-  node_metrics "$v" >"$OUT_DIR/$v-metrics-after-rate.txt" || true
-done
-mosquitto_stop
-nodes_stop_all
+if ((RATE_REPS > 0)); then
+  for v in "${VARIANTS[@]}"; do
+    # shellcheck disable=SC2086
+    node_start "$v" "$v-rate" "$WORK/data-$v" ${VARIANT_ARGS[$v]}
+  done
+  mosquitto_start rate
+  for run in $(seq 1 "$WARMUP_RUNS"); do
+    for v in "${VARIANTS[@]}"; do rate_run "$v" "warmup$run"; done
+    rate_run mosquitto "warmup$run"
+  done
+  for run in $(seq 1 "$RATE_REPS"); do
+    order=("${VARIANTS[@]}")
+    if ((${#VARIANTS[@]} == 2 && run % 2 == 0)); then order=("${VARIANTS[1]}" "${VARIANTS[0]}"); fi
+    for v in "${order[@]}"; do rate_run "$v" "$run"; done
+    rate_run mosquitto "$run"
+  done
+  for v in "${VARIANTS[@]}"; do
+    node_metrics "$v" >"$OUT_DIR/$v-metrics-after-rate.txt" || true
+  done
+  mosquitto_stop
+  nodes_stop_all
+fi
 
 write_summary
 log "done; results in $OUT_DIR"
