@@ -1,5 +1,6 @@
 package io.drover.hub.support;
 
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -50,11 +51,16 @@ public final class SseClient implements AutoCloseable {
     if (token != null) {
       options.putHeader("Authorization", "Bearer " + token);
     }
-    // the body handler is set on the event loop as the headers arrive, so no chunk can slip past it
-    HttpClientResponse response = sse.client.request(options)
+    // the body handler must be set before the first chunk is handled, or Vert.x drops that chunk (the
+    // stream's ":ok"). Chained from this thread, the handler's callback could be added after the
+    // response had arrived, when this thread lost the CPU meanwhile; chained on the connection's own
+    // event loop, the response cannot be handled before the callback is in place
+    Promise<HttpClientResponse> answered = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(ignored -> sse.client.request(options)
         .compose(request -> request.send())
         .map(r -> r.handler(sse::onChunk))
-        .await(10, TimeUnit.SECONDS);
+        .onComplete(answered));
+    HttpClientResponse response = answered.future().await(10, TimeUnit.SECONDS);
     sse.status = response.statusCode();
     if (sse.status == 200) {
       sse.awaitLine(":ok", Duration.ofSeconds(10));
