@@ -67,7 +67,8 @@ public final class TrackerVerticle extends VerticleBase {
   }
 
   /**
-   * A handshake's checksum against the device's effective one: from memory, no SQL. A push names the
+   * A handshake's checksum against the device's effective one: from memory, no SQL, but for a device
+   * the index does not know, which is read once before the answer. A push names the
    * checksum the pushing node expects; when this node's index disagrees, the change notice has not
    * been applied here yet, and this device's settings are read now (the stale answer "in sync" would
    * leave the device on its old settings until it reconnects).
@@ -80,7 +81,10 @@ public final class TrackerVerticle extends VerticleBase {
     }
     String expected = message.body().getString("expected");
     ConfigIndex.Effective known = index.effective(deviceId);
-    if (expected != null && (known == null || !expected.equals(known.checksum()))) {
+    // a device the index does not know may have joined a tracker product a moment ago, its notice still
+    // on the way: read before answering "not a tracker", which would leave it without settings until it
+    // reconnects. Only devices that report a checksum at their handshake are asked about
+    if (known == null || expected != null && !expected.equals(known.checksum())) {
       loader.reloadDevices(List.of(deviceId))
           .compose(reloaded -> {
             Integer product = index.productOf(deviceId);

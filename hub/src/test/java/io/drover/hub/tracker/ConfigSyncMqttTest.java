@@ -148,6 +148,26 @@ class ConfigSyncMqttTest {
     assertEquals(200, node.get("/v1/products/" + product + "/config/status?state=stale&page=2", owner).statusCode());
   }
 
+  /**
+   * A tracker put in its product a moment ago, whose handshake comes before the node's settings index has
+   * heard of it (here the notice never comes: the row is written behind the node's back): the hub reads
+   * the device at the miss instead of answering "not a tracker", and the settings go out at once.
+   */
+  @Test
+  void aTrackerTheIndexHasNotHeardOfYetGetsItsSettingsAtTheHandshake(Vertx vertx) throws Exception {
+    int product = fleet.product("unannounced", "owner@example.com", "tracker");
+    String checksum = put(product, "{\"location\":{\"radius\":152,\"interval_min\":30,\"interval_max\":900}}");
+    DeviceIdentity identity = node.provisionDevice();
+    node.execute("UPDATE devices SET product_id = " + product + ", platform_id = " + TrackerFleet.TRACKER_PLATFORM
+        + " WHERE id = '" + identity.id() + "'");
+
+    try (TrackerTestDevice tracker = TrackerTestDevice.connect(vertx, node.mqttPort(), identity.id(), identity.secret(), "")) {
+      tracker.handshake(product);
+      TestNode.eventually(SOON, () -> tracker.lastSettings() != null, "the settings arrive on c/cfg");
+      assertEquals(checksum, tracker.lastSettings().getString("checksum"));
+    }
+  }
+
   private static String put(int product, String json) throws Exception {
     HttpResponse<String> response = node.send("PUT", "/v1/products/" + product + "/config", json, owner);
     assertEquals(200, response.statusCode(), response.body());
