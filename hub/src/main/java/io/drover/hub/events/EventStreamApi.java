@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  *
  * Each API instance has one; the node's {@link LiveFeed} (one bus consumer, the per-account stream
  * limits) hands each event to every instance with a stream open, and the instance to its streams. Each
- * event is formatted once however many streams on however many instances take it ({@link LiveFeed.Fanned}),
+ * event is formatted once however many streams take it (by the feed when several instances take it),
  * and a stream's frames that queue while the event loop is busy go out in one write ({@link #send}). A
  * client that reads too slowly is cut off, not buffered for. Runs on its API instance's event loop.
  * Mount before the device routes: their {@code /v1/devices/:id/:variable} would otherwise take these paths.
@@ -233,8 +233,9 @@ public final class EventStreamApi implements ApiFeature {
     }
     Principal principal = AccessCheck.principal(ctx);
     String account = principal.userId() == null ? "admin" : principal.userId().toString();
+    boolean productStream = productId != null;
     // the node's limits, held by the feed; once it answers, every event it receives reaches this instance
-    feed.open(fed, account).onComplete((refusal, failure) -> {
+    feed.open(fed, account, productStream).onComplete((refusal, failure) -> {
       if (failure != null) {
         ctx.fail(failure);
       } else if (refusal != null) {
@@ -244,7 +245,7 @@ public final class EventStreamApi implements ApiFeature {
             : "Too many event streams opened: at most " + settings.streamOpensPerMinute() + " a minute"));
       } else if (ctx.response().closed()) {
         // the client went while the feed was asked
-        feed.closed(fed, account);
+        feed.closed(fed, account, productStream);
       } else {
         start(ctx, principal, account, deviceId, withPublic, productId, prefix, filter);
       }
@@ -550,9 +551,11 @@ public final class EventStreamApi implements ApiFeature {
 
   /** An event from the feed, for this instance's streams. */
   private void deliver(LiveFeed.Fanned fanned) {
-    LiveEvent live = fanned.live;
-    Buffer frame = null;
-    Buffer productFrame = null;
+    LiveEvent live = fanned.live();
+    DeviceDirectory.ProductPlace place = fanned.place();
+    // made by the feed when several instances take the event; else here, at the first stream that takes it
+    Buffer frame = fanned.frame();
+    Buffer productFrame = fanned.productFrame();
     int deliveries = 0;
     for (int i = streams.size() - 1; i >= 0; i--) {
       Stream stream = streams.get(i);
@@ -575,15 +578,14 @@ public final class EventStreamApi implements ApiFeature {
         cut(stream, "its reader reads too slowly");
         continue;
       }
-      // made once for the node, by the first stream of any instance that takes it
       if (stream.productId != null) {
         if (productFrame == null) {
-          productFrame = fanned.frame(true);
+          productFrame = Buffer.buffer(stream.frame(live, place));
         }
         send(stream, productFrame);
       } else {
         if (frame == null) {
-          frame = fanned.frame(false);
+          frame = Buffer.buffer(stream.frame(live, place));
         }
         send(stream, frame);
       }
@@ -607,7 +609,7 @@ public final class EventStreamApi implements ApiFeature {
     if (streams.remove(stream)) {
       stream.gone = true;
       vertx.cancelTimer(stream.keepAliveTimer);
-      feed.closed(fed, stream.account);
+      feed.closed(fed, stream.account, stream.productId != null);
       metrics.openStreams.decrementAndGet();
     }
   }

@@ -24,9 +24,10 @@ import java.util.function.Supplier;
  * across instances, without a lock. Each event reaches an instance's {@code EventStreamApi} once, as one
  * task on the instance's context, in the order the feed received them.
  *
- * <p>An event is formatted at most once, by the first instance one of whose streams takes it, and the
- * same bytes are written by every instance (a buffer is only read once made, see {@link Fanned}): nothing
- * is formatted for an event no stream takes.
+ * <p>An event several instances take is formatted here, once, and the same bytes are written by each
+ * of them (a buffer is only read once made). When one instance alone has streams of the kind, it formats
+ * the event itself if one of them takes it, as a single instance always did: nothing is formatted for
+ * an event no stream takes.
  *
  * <p>The consumer is registered only while a stream is open on the node (and {@link #LINGER_MS} after
  * the last closes): in a cluster, the events accepted on every hub node are published to the nodes that
@@ -42,6 +43,8 @@ public final class LiveFeed extends VerticleBase {
   /** The instances' ends; added as they mount, read on this context. */
   private final List<Instance> instances = new CopyOnWriteArrayList<>();
   private MessageConsumer<LiveEvent> consumer;
+  /** Streams open on the node: the feed runs while there are any. */
+  private int streams;
   private long lingerTimer = -1;
   private long sweepTimer = -1;
 
@@ -50,40 +53,16 @@ public final class LiveFeed extends VerticleBase {
     this.limits = new StreamLimits(settings.maxStreamsPerUser(), settings.streamOpensPerMinute());
   }
 
-  /**
-   * An event on its way to the instances' streams, with its two frames (an account stream's, a product
-   * stream's) made at their first use and then shared: the instances run on their own threads, so the
-   * first to ask makes one under the lock and the others take it.
-   */
-  static final class Fanned {
-    final LiveEvent live;
-    /** The event's device's product now, from the directory (null: in none), for its firmware version. */
-    final DeviceDirectory.ProductPlace place;
-    private final Buffer[] frames = new Buffer[2];
-
-    private Fanned(LiveEvent live, DeviceDirectory.ProductPlace place) {
-      this.live = live;
-      this.place = place;
-    }
-
-    /** @param product a product stream's frame (only those of the product stamped on the event take it), else an account stream's */
-    synchronized Buffer frame(boolean product) {
-      int kind = product ? 1 : 0;
-      if (frames[kind] == null) {
-        frames[kind] = Buffer.buffer(product
-            ? SseFormat.productFrame(live.id(), live.event(), live.ownerId(), live.productId(), place)
-            : SseFormat.frame(live.id(), live.event()));
-      }
-      return frames[kind];
-    }
+  /** An event on its way to an instance's streams, with the frames made for it here (null: not made here). */
+  record Fanned(LiveEvent live, DeviceDirectory.ProductPlace place, Buffer frame, Buffer productFrame) {
   }
 
   /** One API instance's end of the feed; its counts are touched on the feed's context only. */
   static final class Instance {
     final Context context;
     final Consumer<Fanned> deliver;
-    /** Streams open on the instance. */
-    int streams;
+    int plainStreams;
+    int productStreams;
 
     private Instance(Context context, Consumer<Fanned> deliver) {
       this.context = context;
@@ -127,22 +106,32 @@ public final class LiveFeed extends VerticleBase {
    * publishes meanwhile, a device's "online" right after the stream opened in ClusterTest); a failed
    * registration still opens the stream: this node's own events reach it.
    */
-  Future<StreamLimits.Refusal> open(Instance instance, String account) {
+  Future<StreamLimits.Refusal> open(Instance instance, String account, boolean productStream) {
     return onFeed(instance.context, () -> {
       StreamLimits.Refusal refusal = limits.tryOpen(account, System.nanoTime());
       if (refusal != null) {
         return Future.succeededFuture(refusal);
       }
-      instance.streams++;
+      if (productStream) {
+        instance.productStreams++;
+      } else {
+        instance.plainStreams++;
+      }
+      streams++;
       return listen().transform(registered -> Future.succeededFuture(null));
     });
   }
 
   /** A stream that {@link #open} let open has closed. Called on the instance's context. */
-  void closed(Instance instance, String account) {
+  void closed(Instance instance, String account, boolean productStream) {
     context.runOnContext(ignored -> {
       limits.closed(account);
-      instance.streams--;
+      if (productStream) {
+        instance.productStreams--;
+      } else {
+        instance.plainStreams--;
+      }
+      streams--;
       stopListeningIfIdle();
     });
   }
@@ -173,10 +162,10 @@ public final class LiveFeed extends VerticleBase {
    * in that time finds the feed running.
    */
   private void stopListeningIfIdle() {
-    if (streamsOpen() == 0 && consumer != null && lingerTimer < 0) {
+    if (streams == 0 && consumer != null && lingerTimer < 0) {
       lingerTimer = vertx.setTimer(LINGER_MS, id -> {
         lingerTimer = -1;
-        if (streamsOpen() == 0 && consumer != null) {
+        if (streams == 0 && consumer != null) {
           consumer.unregister();
           consumer = null;
         }
@@ -184,26 +173,32 @@ public final class LiveFeed extends VerticleBase {
     }
   }
 
-  /** Streams open on the node, over every instance; on this context. */
-  private int streamsOpen() {
-    int open = 0;
-    for (Instance instance : instances) {
-      open += instance.streams;
-    }
-    return open;
-  }
-
   /** Hands the event to each instance with a stream open; on this context. */
   private void fanOut(LiveEvent live) {
-    Fanned fanned = null;
+    int plainTakers = 0;
+    int productTakers = 0;
     for (Instance instance : instances) {
-      if (instance.streams > 0) {
-        if (fanned == null) {
-          // product streams take the event by the product stamped on it; the directory gives only its firmware version
-          fanned = new Fanned(live, live.productId() == null ? null : directory.placeOf(live.event().deviceId()));
-        }
-        Fanned taken = fanned;
-        instance.context.runOnContext(ignored -> instance.deliver.accept(taken));
+      if (instance.plainStreams > 0) {
+        plainTakers++;
+      }
+      if (instance.productStreams > 0) {
+        productTakers++;
+      }
+    }
+    if (plainTakers + productTakers == 0) {
+      return;
+    }
+    // product streams take the event by the product stamped on it; the directory gives only its firmware version
+    DeviceDirectory.ProductPlace place = live.productId() == null ? null : directory.placeOf(live.event().deviceId());
+    // several instances may take it: formatted once, here, rather than once in each
+    Buffer frame = plainTakers > 1 ? Buffer.buffer(SseFormat.frame(live.id(), live.event())) : null;
+    Buffer productFrame = live.productId() != null && productTakers > 1
+        ? Buffer.buffer(SseFormat.productFrame(live.id(), live.event(), live.ownerId(), live.productId(), place))
+        : null;
+    Fanned fanned = new Fanned(live, place, frame, productFrame);
+    for (Instance instance : instances) {
+      if (instance.plainStreams + instance.productStreams > 0) {
+        instance.context.runOnContext(ignored -> instance.deliver.accept(fanned));
       }
     }
   }
