@@ -10,7 +10,8 @@
 #   FORMS="insert insert-outbox" CONNECTIONS=1 BATCHES="100 500" load-tests/bin/db-limit.sh   # the cost of 5 webhooks an event
 #
 # Knobs: FORMS ("insert insert-touch copy": insert = the writer's INSERT ... unnest ON CONFLICT through
-# vertx-pg-client, one commit per batch; insert-touch = the same plus main's last_heard UPDATE in the
+# vertx-pg-client, one commit per batch (the writer's form for a batch written again); insert-new = the same
+# without ON CONFLICT (the writer's form for a new batch); insert-touch = the same plus main's last_heard UPDATE in the
 # same transaction; insert-outbox = the writer's statement when every event triggers INTEGRATIONS (5)
 # webhooks: their outbox rows in the same statement; copy = COPY ... FROM STDIN (FORMAT binary) through PgJDBC), CONNECTIONS ("1 2 4"),
 # BATCHES ("100 500 2000": rows per commit), DURATION_S (10), WARMUP_S (20: one unrecorded run

@@ -63,12 +63,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The form of a write: INSERT ... unnest through the pool, or with {@code events.write-form=copy}
  * binary COPY through each lane's {@link EventCopier}, for a batch that can take it (durable, no
- * integration rows, not being written again after a failure: COPY has no ON CONFLICT).
+ * integration rows, not being written again after a failure: COPY has no ON CONFLICT). A batch none
+ * of whose events was in a write before goes without ON CONFLICT (COPY, or {@link EventStatements#INSERT_NEW}):
+ * its rows cannot be there yet. Once a write fails, in whatever way (the data, the connection, a
+ * commit whose answer was lost), every event that was in it is written again only with ON CONFLICT
+ * ({@code Lane.rewriteThrough}), which finds a row already committed and leaves it.
  */
 final class EventWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventWriter.class);
   private static final String INSERT = EventStatements.INSERT;
+  private static final String INSERT_NEW = EventStatements.INSERT_NEW;
   private static final String INSERT_WITH_OUTBOX = EventStatements.INSERT_WITH_OUTBOX;
   private static final String TOUCH_DEVICES = EventStatements.TOUCH_DEVICES;
 
@@ -330,7 +335,7 @@ final class EventWriter {
   }
 
   /** Writes the batch by INSERT, or by the lane's COPY when it can ({@code copy}). */
-  private Future<Void> write(List<Pending> batch, EventCopier copy) {
+  private Future<Void> write(List<Pending> batch, EventCopier copy, boolean fresh) {
     int n = batch.size();
     String[] devices = new String[n];
     String[] names = new String[n];
@@ -362,7 +367,7 @@ final class EventWriter {
           .onSuccess(written -> heardIn(batch, times));
     }
     Tuple rows = Tuple.of(devices, names, data, times, ttls, publics, owners).addArrayOfLong(ids).addArrayOfInteger(products);
-    String statement = addOutbox(batch, rows) ? INSERT_WITH_OUTBOX : INSERT;
+    String statement = addOutbox(batch, rows) ? INSERT_WITH_OUTBOX : fresh ? INSERT_NEW : INSERT;
     if (settings.durability() != Durability.RELAXED) {
       // one statement, its own transaction: no BEGIN and COMMIT round trips
       return pool.preparedQuery(statement).execute(rows).<Void>mapEmpty().onSuccess(written -> heardIn(batch, times));
@@ -438,8 +443,11 @@ final class EventWriter {
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     /** With {@code events.write-form=copy}; else null. */
     private final EventCopier copier;
-    /** The head of the queue was in a COPY that failed: written again by INSERT, which finds rows already there. */
-    private boolean insertNext;
+    /**
+     * The highest id that was in a write that failed: events up to it are written again only by the
+     * INSERT with ON CONFLICT, which finds rows already there (a commit whose answer was lost).
+     */
+    private long rewriteThrough = Long.MIN_VALUE;
     private boolean writing;
     /** The first id of the batch in flight. */
     private long writingFrom;
@@ -475,12 +483,16 @@ final class EventWriter {
       inFlight += n;
       metrics.queueDepth.set(queued);
       long sent = System.nanoTime();
-      boolean copied = copier != null && !insertNext;
-      write(batch, copied ? copier : null).onComplete(result -> {
+      // ids increase along the lane: the batch is new when its first event is
+      boolean fresh = batch.get(0).event.id() > rewriteThrough;
+      boolean copied = copier != null && fresh;
+      write(batch, copied ? copier : null, fresh).onComplete(result -> {
         writing = false;
         inFlight -= n;
+        if (result.failed()) {
+          rewriteThrough = Math.max(rewriteThrough, batch.get(n - 1).event.id());
+        }
         if (result.succeeded()) {
-          insertNext = false;
           metrics.batchSize.record(n);
           metrics.commitLatency.record(System.nanoTime() - sent, TimeUnit.NANOSECONDS);
           isolating = Math.max(0, isolating - batch.size());
@@ -506,11 +518,10 @@ final class EventWriter {
           // the INSERT writes the batch again, now, and its own handling of failures applies
           metrics.writeFailures.increment();
           LOG.warn("event batch not copied, writing it by INSERT [events: {}, cause: {}]", batch.size(), result.cause().getMessage());
-          insertNext = true;
           requeue(batch);
           writeNextBatch();
-        } else if (isRefusedForItsData(result.cause()) && batch.size() == 1) {
-          // one event the database will never take: dropped, so that it cannot hold up the rest
+        } else if (isRefusedForItsData(result.cause()) && batch.size() == 1 && !fresh) {
+          // one event the database will never take, even with ON CONFLICT: dropped, so that it cannot hold up the rest
           isolating = Math.max(0, isolating - 1);
           metrics.dropped[Refusal.REFUSED_BY_DATABASE.ordinal()].increment();
           ProductSeries.Series series = products.of(batch.get(0).event.productId());
@@ -528,7 +539,8 @@ final class EventWriter {
           settled();
           writeNextBatch();
         } else if (isRefusedForItsData(result.cause())) {
-          // find the event the database refuses by writing this batch one event at a time
+          // find the event the database refuses by writing this batch one event at a time, with ON CONFLICT:
+          // a new batch's key violation is a row already there, not a refusal
           isolating = batch.size();
           requeue(batch);
           writeNextBatch();

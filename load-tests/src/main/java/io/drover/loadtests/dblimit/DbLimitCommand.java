@@ -37,9 +37,10 @@ import org.postgresql.copy.CopyManager;
  * events table (same columns, same indexes, the node's own server settings: fsync on), as fast as it
  * can, over several connections. The yardstick Drover's write path is a fraction of.
  *
- * <p>Forms: {@code insert} the writer's statement ({@code INSERT ... SELECT * FROM unnest(...) ON
- * CONFLICT (id) DO NOTHING}) through vertx-pg-client, one statement and commit per batch, each connection
- * sending its next batch as soon as the previous commit returns; {@code insert-touch} the same plus the
+ * <p>Forms: {@code insert} the writer's statement for a batch written again ({@code INSERT ... SELECT * FROM
+ * unnest(...) ON CONFLICT (id, published_at) DO NOTHING}) through vertx-pg-client, one statement and commit
+ * per batch, each connection sending its next batch as soon as the previous commit returns; {@code insert-new}
+ * the same without ON CONFLICT, the writer's statement for a new batch; {@code insert-touch} the same plus the
  * last_heard UPDATE of main's writer in the same transaction; {@code insert-outbox} the writer's statement
  * when every event triggers {@code --integrations} webhooks (their outbox rows in the same statement, claimed
  * by the writing node as the writer does when its engine has room); {@code copy} {@code COPY events FROM STDIN
@@ -51,6 +52,7 @@ public final class DbLimitCommand {
 
   /** The writer's own statements (compile-time constants: the swarm jar needs no hub class for them). */
   private static final String INSERT = EventStatements.INSERT;
+  private static final String INSERT_NEW = EventStatements.INSERT_NEW;
   private static final String TOUCH_DEVICES = EventStatements.TOUCH_DEVICES;
   /** The writer's statement when a batch's events trigger integrations: the outbox rows in the same statement. */
   private static final String INSERT_WITH_OUTBOX = EventStatements.INSERT_WITH_OUTBOX;
@@ -65,7 +67,7 @@ public final class DbLimitCommand {
     if (options.helpRequested()) {
       System.err.println("""
           db-limit --port P --password-file F [--host 127.0.0.1] [--user postgres] [--database postgres]
-                   [--form insert|insert-touch|insert-outbox|copy] [--connections 4] [--batch 500] [--duration-s 10]
+                   [--form insert|insert-new|insert-touch|insert-outbox|copy] [--connections 4] [--batch 500] [--duration-s 10]
                    [--devices 1000] [--payload-bytes 100] [--integrations 5]""");
       return 0;
     }
@@ -87,8 +89,8 @@ public final class DbLimitCommand {
     int payloadBytes = options.integer("payload-bytes", 100, 0, 10_000);
     int integrations = options.integer("integrations", 5, 1, 100);
     options.requireAllRead();
-    if (!List.of("insert", "insert-touch", "insert-outbox", "copy").contains(form)) {
-      throw new IllegalArgumentException("--form must be insert, insert-touch, insert-outbox or copy");
+    if (!List.of("insert", "insert-new", "insert-touch", "insert-outbox", "copy").contains(form)) {
+      throw new IllegalArgumentException("--form must be insert, insert-new, insert-touch, insert-outbox or copy");
     }
     List<String> deviceIds = new ArrayList<>(devices);
     for (int i = 0; i < devices; i++) {
@@ -108,7 +110,7 @@ public final class DbLimitCommand {
         runCopy(host, port, database, user, password, connections, batch, deviceIds, data, nextId, latencies, rows, commits, deadline);
       } else {
         runInsert(host, port, database, user, password, connections, batch, deviceIds, data, nextId, latencies, rows, commits, deadline,
-            form.equals("insert-touch"), form.equals("insert-outbox") ? integrations : 0);
+            form.equals("insert-touch"), form.equals("insert-outbox") ? integrations : 0, form.equals("insert-new") ? INSERT_NEW : INSERT);
       }
     } catch (Exception e) {
       System.err.println("db-limit failed: " + e);
@@ -135,7 +137,7 @@ public final class DbLimitCommand {
 
   private static void runInsert(String host, int port, String database, String user, String password, int connections, int batch,
       List<String> deviceIds, String data, AtomicLong nextId, Recorder latencies, AtomicLong rows, AtomicLong commits, long deadline,
-      boolean touch, int integrations) throws Exception {
+      boolean touch, int integrations, String statement) throws Exception {
     Vertx vertx = Vertx.vertx();
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(connections))
         .connectingTo(new PgConnectOptions().setHost(host).setPort(port).setDatabase(database).setUser(user).setPassword(password)
@@ -151,8 +153,8 @@ public final class DbLimitCommand {
       int[] cursor = {0};
       for (int c = 0; c < connections; c++) {
         Promise<Void> done = Promise.promise();
-        vertx.runOnContext(v -> insertLoop(pool, batch, deviceIds, data, nextId, latencies, rows, commits, deadline, touch, integrations, cursor,
-            done));
+        vertx.runOnContext(v -> insertLoop(pool, batch, deviceIds, data, nextId, latencies, rows, commits, deadline, touch, integrations, statement,
+            cursor, done));
         loops.add(done.future());
       }
       Future.all(loops).await(TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()) + 120, TimeUnit.SECONDS);
@@ -163,7 +165,7 @@ public final class DbLimitCommand {
   }
 
   private static void insertLoop(Pool pool, int batch, List<String> deviceIds, String data, AtomicLong nextId, Recorder latencies,
-      AtomicLong rows, AtomicLong commits, long deadline, boolean touch, int integrations, int[] cursor, Promise<Void> done) {
+      AtomicLong rows, AtomicLong commits, long deadline, boolean touch, int integrations, String statement, int[] cursor, Promise<Void> done) {
     if (System.nanoTime() - deadline >= 0) {
       done.complete();
       return;
@@ -208,7 +210,7 @@ public final class DbLimitCommand {
       written = pool.preparedQuery(INSERT_WITH_OUTBOX).execute(insert.addArrayOfLong(outboxEvents).addArrayOfString(outboxIntegrations)
           .addArrayOfString(claimedBy).addInteger(120));
     } else {
-      written = pool.preparedQuery(INSERT).execute(insert);
+      written = pool.preparedQuery(statement).execute(insert);
     }
     written.onComplete(result -> {
       if (result.failed()) {
@@ -218,7 +220,7 @@ public final class DbLimitCommand {
       latencies.recordValue((System.nanoTime() - start) / 1000);
       rows.addAndGet(batch);
       commits.incrementAndGet();
-      insertLoop(pool, batch, deviceIds, data, nextId, latencies, rows, commits, deadline, touch, integrations, cursor, done);
+      insertLoop(pool, batch, deviceIds, data, nextId, latencies, rows, commits, deadline, touch, integrations, statement, cursor, done);
     });
   }
 
