@@ -116,14 +116,15 @@ final class MqttAcceptor {
       return;
     }
     socket.exceptionHandler(connection);
-    // a handshake that times out is closed by Netty without an exception: its outcome comes as an event
-    socket.eventHandler(event -> {
-      if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
-        failed(connection, null, handshake.cause());
-      }
-    });
     ChannelPipeline stages = socket.channelHandlerContext().pipeline();
     if (tls != null) {
+      // a handshake that times out is closed by Netty without an exception: its outcome comes as an event
+      // (only over TLS: a plain connection has no handshake, and holds no handler for it)
+      socket.eventHandler(event -> {
+        if (event instanceof SslHandshakeCompletionEvent outcome && !outcome.isSuccess()) {
+          failed(connection, null, outcome.cause());
+        }
+      });
       SslHandler handshake = tls.newHandler(channel.alloc());
       handshake.setHandshakeTimeoutMillis(settings.connectTimeout().toMillis());
       stages.addFirst("ssl", handshake);
