@@ -102,7 +102,8 @@ final class KeepAlives {
     return entry.heard + entry.timeoutTicks + 1;
   }
 
-  private void turn() {
+  /** One tick of the wheel; package-private so that a test can turn it past what it could wait for. */
+  void turn() {
     tick++;
     int slot = tick & (SLOTS - 1);
     Entry expired = null;
