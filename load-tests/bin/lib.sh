@@ -25,6 +25,7 @@ TOOL_PIDS=()
 NODE_KEYS=()
 declare -A NODE_PID=() NODE_DATA=() NODE_HTTP=() NODE_MQTT=() NODE_COAP=() NODE_LOG=()
 declare -A VARIANT_JAVA_OPTS=()  # a variant's own JVM options (read_variants)
+declare -A VARIANT_ENV=()        # a variant's own environment variables, NAME=value ... (read_variants)
 MOSQ_PID=""
 MOSQ_PORT=""
 CLK_TCK=$(getconf CLK_TCK)
@@ -105,7 +106,8 @@ describe_run() {
 # NODE_JAR_A / NODE_JAR_B / ...: a drover.jar of other code for that variant (built from another
 # commit), so that a change is measured before and after in the same run; default: the jar this
 # checkout builds. NODE_JAVA_OPTS_A / NODE_JAVA_OPTS_B / ...: that variant's JVM options instead of
-# NODE_JAVA_OPTS (JVM flags compared in one run).
+# NODE_JAVA_OPTS (JVM flags compared in one run). NODE_ENV_A / NODE_ENV_B / ...: environment variables
+# for that variant's JVM only, NAME=value separated by spaces (MALLOC_ARENA_MAX=2, say).
 #
 # Sets VARIANTS (the labels, A first), VARIANT_ARGS[label] (the extra node arguments, word-split),
 # VARIANT_JAR[label] (the variant's own jar, when it has one), and LABEL_A, LABEL_B, ... as used.
@@ -113,14 +115,16 @@ read_variants() {
   declare -gA VARIANT_ARGS=()
   declare -gA VARIANT_JAR=()
   VARIANT_JAVA_OPTS=()
+  VARIANT_ENV=()
   VARIANTS=()
-  local letter several=0 args_var label_var jar_var opts_var label
+  local letter several=0 args_var label_var jar_var opts_var env_var label
   for letter in B C D; do
     args_var="NODE_ARGS_$letter"
     [[ -z "${!args_var+set}" ]] || several=1
   done
   for letter in A B C D; do
     args_var="NODE_ARGS_$letter" label_var="LABEL_$letter" jar_var="NODE_JAR_$letter" opts_var="NODE_JAVA_OPTS_$letter"
+    env_var="NODE_ENV_$letter"
     [[ "$letter" == A || -n "${!args_var+set}" ]] || continue
     if ((several)); then label="${!label_var:-drover-${letter,,}}"; else label="${!label_var:-drover}"; fi
     [[ -z "${VARIANT_ARGS[$label]+set}" ]] || die "two node variants are labelled '$label'; set LABEL_A, LABEL_B, ... apart"
@@ -129,12 +133,13 @@ read_variants() {
     VARIANT_ARGS[$label]="${!args_var:-}"
     [[ -z "${!jar_var:-}" ]] || VARIANT_JAR[$label]="${!jar_var}"
     [[ -z "${!opts_var+set}" ]] || VARIANT_JAVA_OPTS[$label]="${!opts_var}"
+    [[ -z "${!env_var:-}" ]] || VARIANT_ENV[$label]="${!env_var}"
   done
   for label in "${VARIANTS[@]}"; do
     [[ "$label" =~ ^[A-Za-z0-9_-]+$ ]] || die "label '$label' may hold letters, digits, '-' and '_' only"
     [[ "$label" != mosquitto ]] || die "'mosquitto' is the baseline's label; name the node variants otherwise"
     [[ -z "${VARIANT_JAR[$label]:-}" || -f "${VARIANT_JAR[$label]}" ]] || die "no jar ${VARIANT_JAR[$label]} for variant $label"
-    log "node variant [$label: ${VARIANT_ARGS[$label]:-(no extra arguments)}${VARIANT_JAR[$label]:+, jar ${VARIANT_JAR[$label]}}${VARIANT_JAVA_OPTS[$label]+, JVM options '${VARIANT_JAVA_OPTS[$label]}'}]"
+    log "node variant [$label: ${VARIANT_ARGS[$label]:-(no extra arguments)}${VARIANT_JAR[$label]:+, jar ${VARIANT_JAR[$label]}}${VARIANT_JAVA_OPTS[$label]+, JVM options '${VARIANT_JAVA_OPTS[$label]}'}${VARIANT_ENV[$label]:+, environment '${VARIANT_ENV[$label]}'}]"
   done
 }
 
@@ -150,7 +155,7 @@ node_start() { # key log-name data-dir [node arguments...]
   local java_opts="$NODE_JAVA_OPTS"
   [[ -z "${VARIANT_JAVA_OPTS[$key]+set}" ]] || java_opts="${VARIANT_JAVA_OPTS[$key]}"
   # shellcheck disable=SC2086
-  java $java_opts -jar "$jar" --data-dir "$data" \
+  env ${VARIANT_ENV[$key]:-} java $java_opts -jar "$jar" --data-dir "$data" \
     --http.host 127.0.0.1 --http.port 0 --http.tls-port 0 --mqtt.host 127.0.0.1 --mqtt.port 0 --mqtt.tls-port 0 \
     --coap.host 127.0.0.1 --coap.port 0 "$@" >"$log_file" 2>&1 &
   NODE_PID[$key]=$!

@@ -12,7 +12,8 @@
 # WARMUP_RUNS (2), PER_SWARM (9000), SETTLE_S (3), SKIP_BUILD=1, NODE_JAVA_OPTS, SWARM_JAVA_OPTS,
 # OUT_DIR; node variants: NODE_ARGS_A, LABEL_A (drover, or drover-a with two variants), and
 # NODE_ARGS_B, LABEL_B (drover-b): setting NODE_ARGS_B, even to "", adds the second variant; a variant's
-# own jar (NODE_JAR_A, NODE_JAR_B: before/after a change) and JVM options (NODE_JAVA_OPTS_A, _B). With
+# own jar (NODE_JAR_A, NODE_JAR_B: before/after a change), JVM options (NODE_JAVA_OPTS_A, _B) and
+# environment variables (NODE_ENV_A="MALLOC_ARENA_MAX=2", ...). With
 # -XX:NativeMemoryTracking=summary in a node's JVM options, its VM.native_memory summary is saved beside
 # the class histograms (idle and at the largest size, first ramp).
 #

@@ -16,6 +16,7 @@ import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -51,6 +52,9 @@ import javax.net.ssl.SSLException;
  *       reads) and the state of its write queue.
  *   <li>The socket writes straight to its channel ({@link EventLoopWrites}), without the 4.7 KB
  *       multi-producer write queue Vert.x gives every socket.
+ *   <li>The keep-alive rule is this instance's one {@link KeepAlives} wheel, not the
+ *       {@code IdleStateHandler} and handler vertx-mqtt puts in each connection's pipeline at its
+ *       CONNECT: they are taken out again as soon as vertx-mqtt hands the connection over.
  * </ul>
  *
  * The MQTT protocol itself stays vertx-mqtt's: its decoder, encoder and {@link MqttServerConnection},
@@ -65,6 +69,9 @@ final class MqttAcceptor {
   static final int REFUSALS_HELD = 16;
   static final long REFUSAL_DEADLINE_MILLIS = 2_000;
   private static final MethodHandle HANDLE_MESSAGE = handleMessage();
+  /** The names of the stages vertx-mqtt's {@link MqttServerConnection} adds at a CONNECT for the keep-alive. */
+  static final String VERTX_MQTT_IDLE = "idle";
+  static final String VERTX_MQTT_KEEP_ALIVE = "keepAliveHandler";
 
   private final Context context;
   private final MqttServerOptions options;
@@ -74,6 +81,7 @@ final class MqttAcceptor {
   private final SessionPipeline pipeline;
   /** The connections of this instance, from accept to close: the {@code drover.listener.connections} gauge. */
   private final AtomicInteger held;
+  private final KeepAlives keepAlives;
   private int refusalsHeld;
 
   MqttAcceptor(Context context, MqttServerOptions options, MqttSettings settings, SslContext tls, SessionPipeline pipeline, AtomicInteger held) {
@@ -83,6 +91,7 @@ final class MqttAcceptor {
     this.tls = tls;
     this.pipeline = pipeline;
     this.held = held;
+    this.keepAlives = new KeepAlives(context.owner());
   }
 
   /** A TCP connection was accepted; nothing has been read from it yet. */
@@ -107,14 +116,15 @@ final class MqttAcceptor {
       return;
     }
     socket.exceptionHandler(connection);
-    // a handshake that times out is closed by Netty without an exception: its outcome comes as an event
-    socket.eventHandler(event -> {
-      if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
-        failed(connection, null, handshake.cause());
-      }
-    });
     ChannelPipeline stages = socket.channelHandlerContext().pipeline();
     if (tls != null) {
+      // a handshake that times out is closed by Netty without an exception: its outcome comes as an event
+      // (only over TLS: a plain connection has no handshake, and holds no handler for it)
+      socket.eventHandler(event -> {
+        if (event instanceof SslHandshakeCompletionEvent outcome && !outcome.isSuccess()) {
+          failed(connection, null, outcome.cause());
+        }
+      });
       SslHandler handshake = tls.newHandler(channel.alloc());
       handshake.setHandshakeTimeoutMillis(settings.connectTimeout().toMillis());
       stages.addFirst("ssl", handshake);
@@ -125,10 +135,11 @@ final class MqttAcceptor {
     // name at CONNECT, so they are here, empty: the deadline below bounds the time to CONNECT instead
     stages.addBefore("handler", "mqttEncoder", MqttEncoder.INSTANCE);
     stages.addBefore("handler", "mqttDecoder", new MqttDecoder(options.getMaxMessageSize(), options.getMaxClientIdLength()));
-    stages.addBefore("handler", "idle", new ChannelDuplexHandler());
+    stages.addBefore("handler", VERTX_MQTT_IDLE, new ChannelDuplexHandler());
     stages.addBefore("handler", "timeoutOnConnect", new ChannelDuplexHandler());
     MqttServerConnection mqtt = new MqttServerConnection(socket, endpoint -> connected(connection, endpoint), error -> { }, options);
     socket.messageHandler(message -> {
+      connection.heard = keepAlives.now(); // a packet read: the keep-alive rule counts from it
       synchronized (mqtt) {
         try {
           HANDLE_MESSAGE.invokeExact(mqtt, message);
@@ -148,10 +159,24 @@ final class MqttAcceptor {
     });
   }
 
-  /** The CONNECT arrived: the session's own class takes over. */
+  /**
+   * The CONNECT arrived: the session's own class takes over. vertx-mqtt has just put its keep-alive
+   * stages in the pipeline (for a keep-alive other than 0); the wheel replaces them.
+   */
   private void connected(Accepted connection, MqttEndpoint endpoint) {
     connection.connected = true;
     context.owner().cancelTimer(connection.deadline);
+    ChannelPipeline stages = connection.socket.channelHandlerContext().pipeline();
+    if (stages.get(VERTX_MQTT_KEEP_ALIVE) != null) {
+      stages.remove(VERTX_MQTT_KEEP_ALIVE);
+    }
+    if (stages.get(VERTX_MQTT_IDLE) instanceof IdleStateHandler) {
+      stages.remove(VERTX_MQTT_IDLE);
+    }
+    if (connection.socket.channelHandlerContext().channel().isActive()) {
+      connection.endpoint = endpoint;
+      keepAlives.watch(connection, endpoint.keepAliveTimeSeconds());
+    }
     new MqttConnection(endpoint, connection.socket, context, pipeline, settings, connection.admitted, connection, connection.bytes).open();
   }
 
@@ -209,7 +234,7 @@ final class MqttAcceptor {
    * where its errors go (the socket's, and its {@link MqttConnection}'s with the device ID): one object
    * per connection instead of a lambda for each, which an idle session would hold as long as it lives.
    */
-  private final class Accepted implements ChannelFutureListener, Handler<Throwable>, BiConsumer<String, Throwable> {
+  private final class Accepted extends KeepAlives.Entry implements ChannelFutureListener, Handler<Throwable>, BiConsumer<String, Throwable> {
     final NetSocketInternal socket;
     final String remote;
     final boolean admitted;
@@ -218,6 +243,8 @@ final class MqttAcceptor {
     /** What the connection moves on the wire, from its accept: its session meters it. */
     final WireBytes bytes = new WireBytes();
     long deadline = -1;
+    /** Set at the CONNECT, for the keep-alive's close. */
+    MqttEndpoint endpoint;
     boolean connected;
     boolean failed;
 
@@ -239,6 +266,20 @@ final class MqttAcceptor {
         refusalsHeld--;
       }
       context.owner().cancelTimer(deadline);
+      keepAlives.forget(this);
+    }
+
+    /**
+     * Silent for 1.5 times its keep-alive: closed through its endpoint, as vertx-mqtt's own keep-alive
+     * handler did (MQTT 3.1.1 section 3.1.2.10); the session ends as for any close.
+     */
+    @Override
+    void keepAliveExpired() {
+      try {
+        endpoint.close();
+      } catch (IllegalStateException alreadyClosed) {
+        socket.close();
+      }
     }
 
     /** The socket failed. */
