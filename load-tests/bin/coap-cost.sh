@@ -126,8 +126,31 @@ rate_run() { # server port devices-file mode(fixed|max|fraction) counted [offere
   local server=$1 port=$2 devices=$3 mode=$4 counted=$5 rate=${6:-0} node=""
   [[ -n "${NODE_PID[$server]:-}" ]] && node=$server
   [[ -z "$node" ]] || node_metrics "$node" >"$WORK/metrics-before.prom"
-  swarm "$port" "$devices" "$WORK/run.json" --count "$RATE_DEVICES" --senders "$RATE_DEVICES" --rate "$rate" --duration-s "$DURATION_S"
-  log "$server $mode${6:+ at $rate/s}: $(jq -c '{handshakes_per_s, requests_per_s, p50_ms, p99_ms, max_ms, failed, not_sent}' "$WORK/run.json")"
+  rm -f "$WORK/window.start" "$WORK/window.end"
+  swarm "$port" "$devices" "$WORK/run.json" --count "$RATE_DEVICES" --senders "$RATE_DEVICES" --rate "$rate" --duration-s "$DURATION_S" \
+    --window-files "$WORK/window" &
+  local swarm_pid=$! swarm_java="" cpu0 cpu1 t0 t1 s0 s1
+  # the server's CPU over the request window only (handshakes and drain left out): the JVM and, for a
+  # node, its PostgreSQL, sampled when the swarm marks the window's start and end; the swarm's JVM too
+  # (the load generator shares the cores: its CPU per request is the rest of the budget)
+  if wait_for_file "$WORK/window.start" "$swarm_pid"; then
+    swarm_java=$(pgrep -P "$swarm_pid" -x java | head -1 || true)
+    swarm_java=${swarm_java:-$swarm_pid}
+    cpu0=$(server_cpu "$server"); s0=$(cpu_ticks "$swarm_java" || true); t0=$(date +%s%N)
+  fi
+  wait_for_file "$WORK/window.end" "$swarm_pid" && { cpu1=$(server_cpu "$server"); s1=$(cpu_ticks "$swarm_java" || true); t1=$(date +%s%N); }
+  wait "$swarm_pid"
+  local cpu='{}'
+  if [[ -n "${cpu0:-}" && -n "${cpu1:-}" ]]; then
+    read -r j0 p0 <<<"$cpu0"
+    read -r j1 p1 <<<"$cpu1"
+    cpu=$(jq -nc --argjson jvm $((j1 - j0)) --argjson pg $((p1 - p0)) --argjson sw $((s1 - s0)) --argjson ns $((t1 - t0)) --argjson hz "$(getconf CLK_TCK)" \
+      '{cpu_jvm_s: ($jvm / $hz), cpu_pg_s: ($pg / $hz), cpu_swarm_s: ($sw / $hz), cpu_window_s: ($ns / 1e9)}')
+  fi
+  jq -c --argjson cpu "$cpu" '. + $cpu | if .cpu_window_s then . + {cpu_ms_per_1000: (if .requests_per_s > 0 then
+      (.cpu_jvm_s + .cpu_pg_s) * 1e6 / (.requests_per_s * .cpu_window_s) else null end)} else . end' "$WORK/run.json" >"$WORK/run.tmp" \
+    && mv "$WORK/run.tmp" "$WORK/run.json"
+  log "$server $mode${6:+ at $rate/s}: $(jq -c '{handshakes_per_s, requests_per_s, p50_ms, p99_ms, max_ms, failed, not_sent, cpu_jvm_s, cpu_pg_s, cpu_ms_per_1000, cpu_swarm_s}' "$WORK/run.json")"
   ((counted)) || return 0
   jq -c --arg phase "$mode" --arg server "$server" --argjson round "$r" '{phase: $phase, server: $server, round: $round, result: .}' \
     "$WORK/run.json" >>"$OUT_DIR/results.jsonl"
@@ -139,6 +162,23 @@ rate_run() { # server port devices-file mode(fixed|max|fraction) counted [offere
       printf '%s\t%s\t%s\t%s\n' "$server" "$r" "$meter" "$(metric_histogram_delta "$WORK/metrics-before.prom" "$WORK/metrics-after.prom" "$meter")" \
         >>"$OUT_DIR/stages.tsv"
     done
+  fi
+}
+
+# Waits for a file the swarm creates; fails when the swarm has exited without it.
+wait_for_file() { # file swarm-pid
+  while [[ ! -e "$1" ]]; do
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.02
+  done
+}
+
+# "jvm-ticks pg-ticks" of a server: a node's JVM and its PostgreSQL, or the baseline's JVM and 0.
+server_cpu() { # server
+  if [[ -n "${NODE_PID[$1]:-}" ]]; then
+    echo "$(cpu_ticks "${NODE_PID[$1]}") $(pg_cpu_ticks "$(node_pg_pid "$1")")"
+  else
+    echo "$(cpu_ticks "$BASE_PID") 0"
   fi
 }
 
@@ -264,6 +304,29 @@ for a, b in pairs:
     for p in phases:
         line += f" **{ratio(m[a][p][0], m[b][p][0])}** | | {ratio(m[a][p][2], m[b][p][2])} | |"
     print(line)
+cpu_runs = {s: [x for x in runs(s, "max") if x.get("cpu_ms_per_1000") is not None] for s in servers}
+if any(cpu_runs.values()):
+    print("\nServer CPU in the \"max\" runs' request window (handshakes and drain left out; a node's JVM and its PostgreSQL,"
+          " Californium's JVM), medians of the counted rounds:\n")
+    print("| server | CPU ms per 1,000 CON | of which PostgreSQL | cores busy (JVM + PostgreSQL) | the swarm's CPU ms per 1,000 CON |")
+    print("|---|---|---|---|---|")
+    cpu = {}
+    for s in servers:
+        v = cpu_runs[s]
+        if not v:
+            continue
+        per = statistics.median(x["cpu_ms_per_1000"] for x in v)
+        pg = statistics.median(x["cpu_pg_s"] * 1e6 / (x["requests_per_s"] * x["cpu_window_s"]) for x in v if x["requests_per_s"] > 0)
+        busy = statistics.median((x["cpu_jvm_s"] + x["cpu_pg_s"]) / x["cpu_window_s"] for x in v)
+        sw = [x["cpu_swarm_s"] * 1e6 / (x["requests_per_s"] * x["cpu_window_s"]) for x in v if x.get("cpu_swarm_s") is not None and x["requests_per_s"] > 0]
+        cpu[s] = per
+        print(f"| {s} | {per:.1f} | {pg:.1f} | {busy:.2f} | {statistics.median(sw):.1f} |" if sw else f"| {s} | {per:.1f} | {pg:.1f} | {busy:.2f} | |")
+    for a, b in pairs:
+        if a in cpu and b in cpu:
+            print(f"| **{a}/{b}** | **{ratio(cpu[a], cpu[b])}** | | | |")
+    if len(nodes) > 1:
+        print("\nPer round, CPU ms per 1,000 CON: " + "; ".join(
+            f"{s} " + ", ".join(f"{x['cpu_ms_per_1000']:.1f}" for x in cpu_runs[s]) for s in servers))
 if len(nodes) > 1:
     # the same ratio per round, where the variants ran minutes apart at most
     print("\nPer round, CON/s at most against " + nodes[0] + ":")

@@ -50,6 +50,8 @@ public final class CoapSwarmCommand {
         --drain-s S              after the requests, seconds to wait for answers (default: 10)
         --payload-bytes N        POST body size (default: 32)
         --ready-file FILE        created once the handshakes (and requests) are done
+        --window-files PREFIX    PREFIX.start created as the requests start, PREFIX.end as their
+                                 window ends (before the drain): a script samples CPU between them
         --stop-file FILE         then held until this file exists ...
         --hold-s S               ... or this many seconds pass (default: 0)
       """;
@@ -75,6 +77,7 @@ public final class CoapSwarmCommand {
     int drainS = options.integer("drain-s", 10, 0, 300);
     int payloadBytes = options.integer("payload-bytes", 32, 0, 1024);
     Path readyFile = options.optionalPath("ready-file");
+    String windowFiles = options.text("window-files", "");
     Path stopFile = options.optionalPath("stop-file");
     int holdS = options.integer("hold-s", 0, 0, 86_400);
     options.requireAllRead();
@@ -149,6 +152,7 @@ public final class CoapSwarmCommand {
       long start = System.nanoTime();
       long deadline = start + TimeUnit.SECONDS.toNanos(durationS);
       stats.window(deadline);
+      touch(windowFile(windowFiles, "start"));
       if (rate > 0) {
         due = paced(sending, rate, start, deadline, payload, stats);
       } else {
@@ -158,6 +162,7 @@ public final class CoapSwarmCommand {
         sleepUntil(deadline);
       }
       requestSeconds = (System.nanoTime() - start) / 1e9;
+      touch(windowFile(windowFiles, "end"));
       long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainS);
       while ((stats.outstanding() > 0 || backlog(sending) > 0) && System.nanoTime() < drainUntil) {
         sleepMillis(20);
@@ -295,6 +300,10 @@ public final class CoapSwarmCommand {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  private static Path windowFile(String prefix, String edge) {
+    return prefix.isEmpty() ? null : Path.of(prefix + "." + edge);
   }
 
   private static void touch(Path file) {
