@@ -72,7 +72,9 @@ public final class Database implements AutoCloseable {
    * (a fleet list's filters and sort, say) only have placeholders for values, so their shapes are
    * bounded and an evicted one is just prepared again. DDL at run time (the event partitions' upkeep)
    * needs nothing: PostgreSQL plans a prepared statement again once a table it reads changes, and
-   * migrations run before the pool exists.
+   * migrations run before the pool exists. Only a change of the columns a kept statement returns
+   * (another node's migration in a rolling upgrade) fails it, once per connection: the client then
+   * drops it and prepares it again.
    */
   static void cacheStatements(PgConnectOptions options, boolean cache) {
     options.setCachePreparedStatements(cache).setPreparedStatementCacheMaxSize(STATEMENT_CACHE_SIZE);
