@@ -48,16 +48,18 @@ public final class EventStatements {
    */
   public static final String COPY =
       "COPY events (id, device_id, name, data, published_at, ttl, public, owner_id, product_id) FROM STDIN (FORMAT binary)";
-  /** Events from a device are what the cloud last heard of it; the cloud's own are not. */
-  // Rows are locked in id order first, so that two of these never deadlock (the database-limit
-  // benchmark runs several at once); the writer also holds DeviceBatchLock, which keeps the
-  // connectivity batch, whose rows are not locked in order, from running meanwhile.
+  /**
+   * Events from a device are what the cloud last heard of it; the cloud's own are not. Rows are
+   * updated in whatever order the plan visits them: whoever runs this holds {@code DeviceBatchLock}
+   * ({@code DeviceBatchLock.LOCK} in the same transaction, before it), so no other statement that
+   * updates many device rows runs meanwhile and none can deadlock with it. (It used to lock its rows
+   * in id order first, a pass of its own over every row: about a quarter of its time for 1,000 devices.)
+   */
   public static final String TOUCH_DEVICES = """
-      WITH u AS (SELECT id, max(heard) AS heard FROM unnest($1::text[], $2::timestamptz[]) AS t(id, heard) GROUP BY id),
-           locked AS MATERIALIZED (SELECT d.id FROM devices d JOIN u ON u.id = d.id ORDER BY d.id FOR UPDATE OF d)
+      WITH u AS (SELECT id, max(heard) AS heard FROM unnest($1::text[], $2::timestamptz[]) AS t(id, heard) GROUP BY id)
       UPDATE devices d SET last_heard = greatest(d.last_heard, u.heard)
-      FROM u, locked
-      WHERE d.id = u.id AND locked.id = d.id""";
+      FROM u
+      WHERE d.id = u.id""";
 
   private EventStatements() {
   }

@@ -82,6 +82,9 @@ record ConfigOption(String key, String defaultValue, String description) {
       new ConfigOption("database.url", "", "External PostgreSQL as postgresql://user:password@host:port/db; empty runs the embedded one"),
       new ConfigOption("database.embedded-port", "0", "Port of the embedded PostgreSQL (0 picks a free port)"),
       new ConfigOption("database.pool-size", "8", "Connections in the PostgreSQL pool"),
+      new ConfigOption("database.cache-prepared-statements", "true",
+          "Each pooled connection keeps its statements prepared on the server (parsed once, not for every batch); "
+              + "false for a transaction-mode pooler (PgBouncer before 1.21, or without max_prepared_statements)"),
       new ConfigOption("events.durability", "durable",
           "durable: an event is acknowledged (PUBACK, 2.04) once its commit is on disk (fsync on, synchronous_commit on); "
               + "relaxed: commits do not wait for the disk, so acknowledged events can be lost on a crash of PostgreSQL or the machine"),

@@ -129,7 +129,8 @@ public record NodeConfig(
             dataDir.resolve("postgres"),
             r.integer("database.embedded-port", 0, 65535),
             r.integer("database.pool-size", 1, 1000),
-            durability),
+            durability,
+            r.bool("database.cache-prepared-statements")),
         new EventSettings(
             r.integer("events.queue-capacity", 1, 10_000_000),
             r.integer("events.batch-size", 1, 10_000),

@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+  /** Statements kept prepared per connection, with {@code database.cache-prepared-statements}. */
+  static final int STATEMENT_CACHE_SIZE = 256;
 
   private final EmbeddedPostgres embedded;
   private final PgConnectOptions connectOptions;
@@ -50,6 +52,7 @@ public final class Database implements AutoCloseable {
     } else {
       options = PgConnectOptions.fromUri(settings.url());
     }
+    cacheStatements(options, settings.cachePreparedStatements());
     Database database = new Database(embedded, options);
     try {
       database.migrate();
@@ -59,6 +62,22 @@ public final class Database implements AutoCloseable {
       throw e;
     }
     return database;
+  }
+
+  /**
+   * With the cache, each pooled connection prepares a statement once (a named statement on the server)
+   * and then only binds and executes it: the event writer's INSERT and last_heard UPDATE are no longer
+   * parsed and planned for every batch. The cache is per connection and least recently used first out,
+   * so the few statements run all the time stay; the API's statements that are built per request
+   * (a fleet list's filters and sort, say) only have placeholders for values, so their shapes are
+   * bounded and an evicted one is just prepared again. DDL at run time (the event partitions' upkeep)
+   * needs nothing: PostgreSQL plans a prepared statement again once a table it reads changes, and
+   * migrations run before the pool exists. Only a change of the columns a kept statement returns
+   * (another node's migration in a rolling upgrade) fails it, once per connection: the client then
+   * drops it and prepares it again.
+   */
+  static void cacheStatements(PgConnectOptions options, boolean cache) {
+    options.setCachePreparedStatements(cache).setPreparedStatementCacheMaxSize(STATEMENT_CACHE_SIZE);
   }
 
   private static EmbeddedPostgres startEmbedded(DatabaseSettings settings) {

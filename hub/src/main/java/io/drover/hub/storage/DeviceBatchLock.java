@@ -17,8 +17,14 @@ import java.util.function.Function;
  * about a fifth of the connectivity statement's time, and that statement most of PostgreSQL's work per
  * connect. One advisory lock per batch costs a round trip instead. Other updates of a device row (a
  * rename, a claim, a handshake's firmware version) touch one row each and cannot close a cycle with a
- * batch. (A bulk change of many devices, such as a product import, locks its rows in its own order,
- * as it did before; a deadlock with it fails one side, and a batch is written again by its next flush.)
+ * batch. (A bulk change of many devices made from the API, which does not take this lock, locks its
+ * rows in its own order: a product import, a customer's removal unclaiming its devices, a product's
+ * deletion setting their product_id to null, the demo fleet's claim; a deadlock with one of these
+ * fails one side, and a batch is written again by its next flush.)
+ *
+ * <p>Whoever runs the event writer's last_heard UPDATE holds this lock: the writer, and the
+ * database-limit benchmark's {@code insert-touch} form, whose connections would otherwise deadlock
+ * with each other.
  */
 public final class DeviceBatchLock {
 

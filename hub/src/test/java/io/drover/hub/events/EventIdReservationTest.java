@@ -42,7 +42,7 @@ class EventIdReservationTest {
   @Test
   void idsKeepComingAndEventsAreAcceptedWhileTheWritePathIsBlocked(Vertx vertx) throws Exception {
     String url = TestPostgres.newDatabase();
-    try (Database migrated = Database.open(new DatabaseSettings(url, Files.createTempDirectory("drover-ids"), 0, 1, Durability.DURABLE));
+    try (Database migrated = Database.open(new DatabaseSettings(url, Files.createTempDirectory("drover-ids"), 0, 1, Durability.DURABLE, true));
          Connection connection = migrated.jdbcConnection()) {
       connection.createStatement().execute("ALTER SEQUENCE events_id_seq INCREMENT BY 100");
     }

@@ -8,6 +8,7 @@ import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.hub.support.TestNode;
+import io.drover.hub.storage.DeviceBatchLock;
 import io.drover.hub.support.TestNode.DeviceIdentity;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -111,6 +112,31 @@ class EventLanesTest {
           new DeviceEvent(device.id(), DeviceEvent.STATUS, "online", published + 60_000, 60, false), OPTIONS).await(10, TimeUnit.SECONDS);
       Thread.sleep(2500);
       assertEquals(published, heardAt(node, device.id()));
+    }
+  }
+
+  /**
+   * The last_heard UPDATE visits its rows in no set order (it no longer locks them in id order first),
+   * so it must run only under DeviceBatchLock, like every other statement that updates many device
+   * rows: while another transaction holds the lock it waits, and it is written once the lock is free.
+   */
+  @Test
+  void lastHeardWaitsForTheDeviceBatchLockAndIsWrittenOnceItIsFree() throws Exception {
+    try (TestNode node = TestNode.start(); Connection other = node.node().database().jdbcConnection()) {
+      DeviceIdentity device = node.provisionDevice();
+      long published = System.currentTimeMillis() / 1000 * 1000;
+      other.setAutoCommit(false);
+      other.createStatement().execute(DeviceBatchLock.LOCK);
+      try {
+        node.eventBus().request(BusAddresses.PUBLISH_EVENT, new DeviceEvent(device.id(), "heard", "locked", published, 60, false), OPTIONS)
+            .await(10, TimeUnit.SECONDS);
+        // the event is committed; unlocked, its last_heard would be written within a second
+        Thread.sleep(2500);
+        assertEquals(-1, heardAt(node, device.id()), "not written while another batch holds the lock");
+      } finally {
+        other.rollback();
+      }
+      TestNode.eventually(Duration.ofSeconds(5), () -> heardAt(node, device.id()) == published, "written once the lock is free");
     }
   }
 

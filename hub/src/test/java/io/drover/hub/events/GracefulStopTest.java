@@ -57,7 +57,7 @@ class GracefulStopTest {
       stopped.get(60, TimeUnit.SECONDS);
     }
 
-    try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1, Durability.DURABLE));
+    try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1, Durability.DURABLE, true));
          Connection connection = reopened.jdbcConnection();
          Statement statement = connection.createStatement();
          ResultSet counts = statement.executeQuery(
@@ -70,7 +70,7 @@ class GracefulStopTest {
       device.next();
       assertEquals(false, device.getBoolean(1), "the device's session ended with the node");
     }
-    try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1, Durability.DURABLE));
+    try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1, Durability.DURABLE, true));
          Connection connection = reopened.jdbcConnection();
          ResultSet offline = connection.createStatement().executeQuery(
              "SELECT count(*) FROM events WHERE device_id = '" + identity.id() + "' AND name = 'spark/status' AND data = 'offline'")) {

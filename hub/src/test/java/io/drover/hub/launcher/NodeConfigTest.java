@@ -347,6 +347,14 @@ class NodeConfigTest {
   }
 
   @Test
+  void preparedStatementsAreCachedUnlessTurnedOffForAPooler() {
+    assertTrue(NodeConfig.from(List.of(), Map.of()).database().cachePreparedStatements());
+    assertFalse(NodeConfig.from(List.of("--database.cache-prepared-statements=false"), Map.of()).database().cachePreparedStatements());
+    assertFalse(NodeConfig.from(List.of(), Map.of("DROVER_DATABASE_CACHE_PREPARED_STATEMENTS", "false")).database().cachePreparedStatements());
+    assertThrows(ConfigException.class, () -> NodeConfig.from(List.of("--database.cache-prepared-statements=off"), Map.of()));
+  }
+
+  @Test
   void helpListsEveryOptionWithItsEnvironmentVariable() {
     String help = Main.help();
 

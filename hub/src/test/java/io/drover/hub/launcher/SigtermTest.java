@@ -65,7 +65,7 @@ class SigtermTest {
 
         assertEquals(143, node.waitForExit(60), "exit status of a process ended by SIGTERM; node log:\n" + node.log());
       }
-      try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1, Durability.DURABLE));
+      try (Database reopened = Database.open(new DatabaseSettings(null, dataDir.resolve("postgres"), 0, 1, Durability.DURABLE, true));
            Connection connection = reopened.jdbcConnection();
            ResultSet count = connection.createStatement().executeQuery("SELECT count(*) FROM events WHERE name = 'queued'")) {
         count.next();

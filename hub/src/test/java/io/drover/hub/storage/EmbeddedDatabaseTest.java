@@ -20,7 +20,7 @@ class EmbeddedDatabaseTest {
 
   @Test
   void embeddedDatabaseIsMigratedKeepsItsDataAndRefusesConnectionsWithoutItsPassword(@TempDir Path dir) throws Exception {
-    DatabaseSettings settings = new DatabaseSettings(null, dir.resolve("postgres"), 0, 1, Durability.DURABLE);
+    DatabaseSettings settings = new DatabaseSettings(null, dir.resolve("postgres"), 0, 1, Durability.DURABLE, true);
     int port;
     try (Database database = Database.open(settings); Connection connection = database.jdbcConnection()) {
       port = database.connectOptions().getPort();
@@ -46,13 +46,13 @@ class EmbeddedDatabaseTest {
   @Test
   void durableRunsTheEmbeddedServerWithFsyncAndSynchronousCommitAndRelaxedWithout(@TempDir Path dir) throws Exception {
     Path dataDir = dir.resolve("postgres");
-    try (Database relaxed = Database.open(new DatabaseSettings(null, dataDir, 0, 1, Durability.RELAXED))) {
+    try (Database relaxed = Database.open(new DatabaseSettings(null, dataDir, 0, 1, Durability.RELAXED, true))) {
       assertEquals("off off", settings(relaxed));
     }
     assertEquals("relaxed\n", Files.readString(dataDir.resolve(EmbeddedDurability.MARKER_FILE)));
 
     // the same data directory, now durable: synced once before the start, then recorded as durable
-    try (Database durable = Database.open(new DatabaseSettings(null, dataDir, 0, 1, Durability.DURABLE))) {
+    try (Database durable = Database.open(new DatabaseSettings(null, dataDir, 0, 1, Durability.DURABLE, true))) {
       assertEquals("on on", settings(durable));
     }
     assertEquals("durable\n", Files.readString(dataDir.resolve(EmbeddedDurability.MARKER_FILE)));

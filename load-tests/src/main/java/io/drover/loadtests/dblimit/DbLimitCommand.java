@@ -1,6 +1,7 @@
 package io.drover.loadtests.dblimit;
 
 import io.drover.hub.events.EventStatements;
+import io.drover.hub.storage.DeviceBatchLock;
 import io.drover.loadtests.CommandLine;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -41,7 +42,7 @@ import org.postgresql.copy.CopyManager;
  * unnest(...) ON CONFLICT (id, published_at) DO NOTHING}) through vertx-pg-client, one statement and commit
  * per batch, each connection sending its next batch as soon as the previous commit returns; {@code insert-new}
  * the same without ON CONFLICT, the writer's statement for a new batch; {@code insert-touch} the same plus the
- * last_heard UPDATE of main's writer in the same transaction; {@code insert-outbox} the writer's statement
+ * writer's last_heard UPDATE in the same transaction, under the writer's {@code DeviceBatchLock}; {@code insert-outbox} the writer's statement
  * when every event triggers {@code --integrations} webhooks (their outbox rows in the same statement, claimed
  * by the writing node as the writer does when its engine has room); {@code copy} {@code COPY events FROM STDIN
  * (FORMAT binary)} through PgJDBC's CopyManager, one platform thread per connection (vertx-pg-client has
@@ -54,6 +55,7 @@ public final class DbLimitCommand {
   private static final String INSERT = EventStatements.INSERT;
   private static final String INSERT_NEW = EventStatements.INSERT_NEW;
   private static final String TOUCH_DEVICES = EventStatements.TOUCH_DEVICES;
+  private static final String DEVICE_BATCH_LOCK = DeviceBatchLock.LOCK;
   /** The writer's statement when a batch's events trigger integrations: the outbox rows in the same statement. */
   private static final String INSERT_WITH_OUTBOX = EventStatements.INSERT_WITH_OUTBOX;
   private static final String COPY = EventStatements.COPY;
@@ -194,8 +196,11 @@ public final class DbLimitCommand {
     Tuple insert = Tuple.of(devices, names, datas, times, ttls, publics, owners).addArrayOfLong(ids).addArrayOfInteger(products);
     Future<?> written;
     if (touch) {
+      // the UPDATE visits its rows in no set order: like the writer, it holds DeviceBatchLock (taken
+      // after the INSERT, so the connections' inserts still overlap), or two connections would deadlock
+      Tuple heard = Tuple.tuple().addArrayOfString(devices).addArrayOfOffsetDateTime(times);
       written = pool.withTransaction(connection -> connection.preparedQuery(INSERT).execute(insert)
-          .compose(inserted -> connection.preparedQuery(TOUCH_DEVICES).execute(Tuple.tuple().addArrayOfString(devices).addArrayOfOffsetDateTime(times))));
+          .compose(inserted -> Future.all(connection.query(DEVICE_BATCH_LOCK).execute(), connection.preparedQuery(TOUCH_DEVICES).execute(heard))));
     } else if (integrations > 0) {
       Long[] outboxEvents = new Long[batch * integrations];
       String[] outboxIntegrations = new String[batch * integrations];
