@@ -10,16 +10,23 @@ import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.SessionNotice;
 import io.drover.gateway.contract.SessionNoticeCodec;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The session pipeline's view of the hub: every step that needs the fleet asks over the event bus
@@ -34,6 +41,8 @@ public final class HubClient {
   private final DeliveryOptions requestOptions;
   private final DeliveryOptions eventOptions;
   private final DeliveryOptions noticeOptions;
+  /** Per event loop, a context of no deployment on it, where the reply handlers of requests are registered (see {@link #ask}). */
+  private final Map<EventLoop, ContextInternal> replyContexts = new ConcurrentHashMap<>();
 
   /**
    * @param hubOnThisNode true when this node is also a hub: then every request stays on this node
@@ -109,7 +118,7 @@ public final class HubClient {
 
   /** Hands an event to the hub; the future completes once the hub has written it durably. */
   public Future<Void> publishDurably(DeviceEvent event) {
-    return bus.request(BusAddresses.PUBLISH_EVENT, event, eventOptions)
+    return ask(BusAddresses.PUBLISH_EVENT, event, eventOptions)
         .recover(cause -> Future.failedFuture(DeviceFailure.from(cause)))
         .mapEmpty();
   }
@@ -156,9 +165,31 @@ public final class HubClient {
   }
 
   private Future<JsonObject> request(String address, JsonObject body) {
-    return bus.<JsonObject>request(address, body, requestOptions)
+    return this.<JsonObject>ask(address, body, requestOptions)
         .recover(cause -> Future.failedFuture(DeviceFailure.from(cause)))
         .map(reply -> reply.body());
+  }
+
+  /**
+   * A bus request whose answer comes back on the asking context, as {@link EventBus#request}'s does, but
+   * whose reply handler is registered on a context of the same event loop that belongs to no deployment.
+   * Vert.x adds the reply handler of a request made on a verticle's context to that verticle's close
+   * hooks, a {@code HashMap} put of the handler while {@code HandlerRegistration.register} holds its lock:
+   * on Java 17 an identity hash of a stack-locked object inflates its monitor, so every request (one per
+   * connect, one per QoS 1 event) left the JVM an {@code ObjectMonitor} in native memory until its
+   * deflation thread came by, about 0.2 KiB per connection in a connect wave. The close hook only failed
+   * the request early when the verticle was undeployed; its send timeout still ends it.
+   */
+  private <T> Future<Message<T>> ask(String address, Object body, DeliveryOptions options) {
+    ContextInternal caller = ContextInternal.current();
+    if (caller == null || !caller.isDeployment() || !caller.isEventLoopContext() || !caller.inThread()) {
+      return bus.request(address, body, options);
+    }
+    ContextInternal replies = replyContexts.computeIfAbsent(caller.nettyEventLoop(),
+        loop -> ((VertxInternal) vertx).contextBuilder().withEventLoop(loop).withClassLoader(caller.classLoader()).build());
+    PromiseInternal<Message<T>> answer = caller.promise();
+    replies.dispatch(ignored -> bus.<T>request(address, body, options).onComplete(answer));
+    return answer.future();
   }
 
   private static <T> Future<T> orNullWhenUnknown(Future<T> answer) {
