@@ -11,13 +11,11 @@ import io.drover.hub.devices.claims.ClaimCodeReports;
 import io.drover.hub.products.ProductSeries;
 import io.drover.hub.quotas.QuotaRepository;
 import io.drover.hub.quotas.QuotaSettings;
-import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.sql.Connection;
@@ -152,11 +150,6 @@ public final class EventsVerticle extends VerticleBase {
             request -> writer.writtenThrough().onSuccess(request::reply)).completion())
         .compose(registered -> vertx.eventBus().<JsonObject>consumer(HubAddresses.QUOTAS_CHANGED, this::reloadOverride).completion())
         .compose(registered -> vertx.eventBus().<DeviceEvent>consumer(BusAddresses.PUBLISH_EVENT, this::accept).completion());
-  }
-
-  /** The event loop this verticle runs on, once deployed: the live feed shares it ({@link LiveFeed}). */
-  public EventLoop eventLoop() {
-    return ((ContextInternal) context).nettyEventLoop();
   }
 
   /** Undeploying unregisters the consumer first, so nothing new arrives while the queue drains. */

@@ -2,15 +2,12 @@ package io.drover.hub.events;
 
 import io.drover.hub.HubAddresses;
 import io.drover.hub.devices.DeviceDirectory;
-import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxInternal;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -22,7 +19,7 @@ import java.util.function.Supplier;
  * {@code events.stream-opens-per-minute}, which are the node's, not an instance's) and the hand-over
  * of each event to every API instance that has a stream open.
  *
- * <p>Everything here is owned by the feed's context ({@code home}): an instance reaches it by a task on that
+ * <p>Everything here is owned by this verticle's context: an instance reaches it by a task on that
  * context ({@link #open}, {@link #closed}) and is answered on its own, so the limits are held exactly
  * across instances, without a lock. Each event reaches an instance's {@code EventStreamApi} once, as one
  * task on the instance's context, in the order the feed received them.
@@ -31,13 +28,6 @@ import java.util.function.Supplier;
  * of them (a buffer is only read once made). When one instance alone has streams of the kind, it formats
  * the event itself if one of them takes it, as a single instance always did: nothing is formatted for
  * an event no stream takes.
- *
- * <p>The feed's context runs on the event loop of the events verticle, which publishes every event this
- * node accepts: the bus then hands each event to the feed on the thread that accepted it, as a task queued
- * behind the acceptance, instead of waking another event loop and waiting for its turn there (behind an
- * MQTT listener's reads, when it shares that loop). One hop fewer between a device's publish and the
- * streams; at 20,000 events/s that hop was part of the end-to-end latency's tail (docs/benchmarks.md, "QoS 0
- * at 20,000 events/s: the node's garbage and one hop"). Without that loop (tests), the verticle's own.
  *
  * <p>The consumer is registered only while a stream is open on the node (and {@link #LINGER_MS} after
  * the last closes): in a cluster, the events accepted on every hub node are published to the nodes that
@@ -50,10 +40,6 @@ public final class LiveFeed extends VerticleBase {
 
   private final DeviceDirectory directory;
   private final StreamLimits limits;
-  /** The events verticle's event loop, which the feed's context shares; null: the verticle's own context. */
-  private final EventLoop eventsLoop;
-  /** Where everything of the feed runs: see the class comment. */
-  private ContextInternal home;
   /** The instances' ends; added as they mount, read on this context. */
   private final List<Instance> instances = new CopyOnWriteArrayList<>();
   private MessageConsumer<LiveEvent> consumer;
@@ -62,11 +48,9 @@ public final class LiveFeed extends VerticleBase {
   private long lingerTimer = -1;
   private long sweepTimer = -1;
 
-  /** @param eventsLoop the events verticle's event loop ({@link EventsVerticle#eventLoop}), or null for this verticle's own */
-  public LiveFeed(EventSettings settings, DeviceDirectory directory, EventLoop eventsLoop) {
+  public LiveFeed(EventSettings settings, DeviceDirectory directory) {
     this.directory = directory;
     this.limits = new StreamLimits(settings.maxStreamsPerUser(), settings.streamOpensPerMinute());
-    this.eventsLoop = eventsLoop;
   }
 
   /** An event on its way to an instance's streams, with the frames made for it here (null: not made here). */
@@ -88,29 +72,15 @@ public final class LiveFeed extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    ContextInternal own = (ContextInternal) context;
-    home = eventsLoop == null ? own : ((VertxInternal) vertx).contextBuilder().withEventLoop(eventsLoop).withClassLoader(own.classLoader()).build();
-    return onHome(() -> {
-      sweepTimer = vertx.setPeriodic(60_000, id -> limits.sweep(System.nanoTime()));
-      return Future.succeededFuture();
-    });
+    sweepTimer = vertx.setPeriodic(60_000, id -> limits.sweep(System.nanoTime()));
+    return Future.succeededFuture();
   }
 
-  /** The timers and the consumer belong to the feed's context, not to the deployment: ended here. */
   @Override
   public Future<?> stop() {
-    return onHome(() -> {
-      vertx.cancelTimer(sweepTimer);
-      vertx.cancelTimer(lingerTimer);
-      return consumer == null ? Future.<Void>succeededFuture() : consumer.unregister();
-    });
-  }
-
-  /** Runs {@code work} on the feed's context; completes with its outcome. */
-  private <T> Future<T> onHome(Supplier<Future<T>> work) {
-    Promise<T> done = Promise.promise();
-    home.runOnContext(ignored -> work.get().onComplete(done));
-    return done.future();
+    vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(lingerTimer);
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
   /**
@@ -154,7 +124,7 @@ public final class LiveFeed extends VerticleBase {
 
   /** A stream that {@link #open} let open has closed. Called on the instance's context. */
   void closed(Instance instance, String account, boolean productStream) {
-    home.runOnContext(ignored -> {
+    context.runOnContext(ignored -> {
       limits.closed(account);
       if (productStream) {
         instance.productStreams--;
@@ -166,10 +136,10 @@ public final class LiveFeed extends VerticleBase {
     });
   }
 
-  /** Runs {@code work} on the feed's context; its outcome completes the answer on {@code caller}. */
+  /** Runs {@code work} on this context; its outcome completes the answer on {@code caller}. */
   private <T> Future<T> onFeed(Context caller, Supplier<Future<T>> work) {
     Promise<T> answer = Promise.promise();
-    home.runOnContext(ignored -> work.get().onComplete((result, failure) -> caller.runOnContext(back -> answer.complete(result, failure))));
+    context.runOnContext(ignored -> work.get().onComplete((result, failure) -> caller.runOnContext(back -> answer.complete(result, failure))));
     return answer.future();
   }
 
@@ -203,7 +173,7 @@ public final class LiveFeed extends VerticleBase {
     }
   }
 
-  /** Hands the event to each instance with a stream open; on the feed's context. */
+  /** Hands the event to each instance with a stream open; on this context. */
   private void fanOut(LiveEvent live) {
     int plainTakers = 0;
     int productTakers = 0;

@@ -316,9 +316,8 @@ public final class Node {
       DeliveryVerticle integrations = new DeliveryVerticle(pool, sealer, config.delivery(), integrationTargets, new DeliveryMetrics(registry),
           cluster, new DeviceCommands(vertx.eventBus(), ownership));
       deploy(integrations);
-      EventsVerticle events = new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, productSeries, directory, cluster,
-          integrations.outbox(), database::jdbcConnection);
-      deploy(events);
+      deploy(new EventsVerticle(pool, reservations, config.events(), config.quotas(), eventMetrics, productSeries, directory, cluster, integrations.outbox(),
+          database::jdbcConnection));
       // SIMs: devices whose SIM is not active are refused at connect, from memory
       SimBlocks simBlocks = SimBlocks.loadAtStart(pool, vertx.eventBus());
       deploy(new DevicesVerticle(pool, sealer, directory, certificates, cluster, config.connectivityFlushInterval(), simBlocks));
@@ -356,8 +355,7 @@ public final class Node {
       billing = new BillingScheduler(billingRules, cluster, billingClock, registry);
       deploy(billing);
       // the event streams' live feed and per-account limits: the node's, shared by the API instances
-      // on the events verticle's event loop: accepted events reach it without waking another loop
-      LiveFeed liveFeed = new LiveFeed(config.events(), devices, events.eventLoop());
+      LiveFeed liveFeed = new LiveFeed(config.events(), devices);
       deploy(liveFeed);
       api = new ApiVerticle(config.http(), tls, registry, v -> List.of(
           new OperationsApi(health, registry, metricsToken),
