@@ -368,7 +368,7 @@ public final class EventStreamApi implements ApiFeature {
       LiveEvent event = new LiveEvent(stream.cursor, new DeviceEvent(row.getString(1), row.getString(2), row.getString(3),
           row.getOffsetDateTime(4).toInstant().toEpochMilli(), row.getInteger(5), row.getBoolean(6)), row.getLong(7), row.getInteger(8));
       if (stream.wants(event, directory)) {
-        sendNow(stream, Buffer.buffer(stream.frame(event, directory.placeOf(event.event().deviceId()))));
+        sendNow(stream, stream.frame(event, directory.placeOf(event.event().deviceId())));
         usage.delivered(event.ownerId(), event.productId(), 1);
       }
     }
@@ -378,7 +378,7 @@ public final class EventStreamApi implements ApiFeature {
       stream.replaying = false;
       for (LiveEvent event : held) {
         if (event.id() > page.through()) {
-          sendNow(stream, Buffer.buffer(stream.frame(event, directory.placeOf(event.event().deviceId()))));
+          sendNow(stream, stream.frame(event, directory.placeOf(event.event().deviceId())));
           usage.delivered(event.ownerId(), event.productId(), 1);
         }
       }
@@ -408,6 +408,7 @@ public final class EventStreamApi implements ApiFeature {
     stream.pending = null;
     if (frames != null) {
       int size = frames.length();
+      stream.lastWriteBytes = size;
       metrics.streamBytesQueued.addAndGet(size);
       stream.response.write(frames).onComplete(written -> metrics.streamBytesQueued.addAndGet(-size));
     }
@@ -459,7 +460,10 @@ public final class EventStreamApi implements ApiFeature {
       }
     } else {
       if (stream.pendingShared) {
-        stream.pending = Buffer.buffer(Math.max(256, 4 * frame.length())).appendBuffer(stream.pending);
+        // sized for as much as the stream's last write carried: under a steady load the frames of one turn
+        // of the loop fit without the buffer doubling (and copying itself) on its way to MAX_WRITE_BYTES
+        int expected = Math.max(stream.lastWriteBytes, 4 * frame.length());
+        stream.pending = Buffer.buffer(Math.max(256, Math.min(expected, MAX_WRITE_BYTES + frame.length()))).appendBuffer(stream.pending);
         stream.pendingShared = false;
       }
       stream.pending.appendBuffer(frame);
@@ -580,12 +584,12 @@ public final class EventStreamApi implements ApiFeature {
       }
       if (stream.productId != null) {
         if (productFrame == null) {
-          productFrame = Buffer.buffer(stream.frame(live, place));
+          productFrame = stream.frame(live, place);
         }
         send(stream, productFrame);
       } else {
         if (frame == null) {
-          frame = Buffer.buffer(stream.frame(live, place));
+          frame = stream.frame(live, place);
         }
         send(stream, frame);
       }
@@ -647,6 +651,8 @@ public final class EventStreamApi implements ApiFeature {
     Buffer pending;
     /** {@link #pending} is a frame other streams share: appending to it needs a copy first. */
     boolean pendingShared;
+    /** The size of the stream's last write: what the next one is sized for. */
+    int lastWriteBytes;
     /** Forgotten: its queued frames are dropped. */
     boolean gone;
     /** For the stalled-reader cut: the queue was full at the last keep-alive tick; it drained since. */
@@ -680,10 +686,10 @@ public final class EventStreamApi implements ApiFeature {
     }
 
     /** @param place the event's device's product now, from the directory (null: in none), for its firmware version */
-    String frame(LiveEvent live, DeviceDirectory.ProductPlace place) {
+    Buffer frame(LiveEvent live, DeviceDirectory.ProductPlace place) {
       return productId == null
-          ? SseFormat.frame(live.id(), live.event())
-          : SseFormat.productFrame(live.id(), live.event(), live.ownerId(), productId, place);
+          ? SseFormat.frameBytes(live.id(), live.event())
+          : SseFormat.productFrameBytes(live.id(), live.event(), live.ownerId(), productId, place);
     }
   }
 }

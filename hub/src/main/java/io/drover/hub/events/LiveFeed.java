@@ -191,9 +191,9 @@ public final class LiveFeed extends VerticleBase {
     // product streams take the event by the product stamped on it; the directory gives only its firmware version
     DeviceDirectory.ProductPlace place = live.productId() == null ? null : directory.placeOf(live.event().deviceId());
     // several instances may take it: formatted once, here, rather than once in each
-    Buffer frame = plainTakers > 1 ? Buffer.buffer(SseFormat.frame(live.id(), live.event())) : null;
+    Buffer frame = plainTakers > 1 ? SseFormat.frameBytes(live.id(), live.event()) : null;
     Buffer productFrame = live.productId() != null && productTakers > 1
-        ? Buffer.buffer(SseFormat.productFrame(live.id(), live.event(), live.ownerId(), live.productId(), place))
+        ? SseFormat.productFrameBytes(live.id(), live.event(), live.ownerId(), live.productId(), place)
         : null;
     Fanned fanned = new Fanned(live, place, frame, productFrame);
     for (Instance instance : instances) {

@@ -1,10 +1,12 @@
 package io.drover.hub.events;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.hub.devices.DeviceDirectory;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -43,6 +45,24 @@ class SseFormatTest {
           .put("productID", 7);
       assertEquals("id: " + i + "\nevent: temp/" + i + "\ndata: " + product.encode() + "\n\n",
           SseFormat.productFrame(i, event, owner, 7, place), "product event " + i);
+    }
+  }
+
+  /**
+   * The streams write the frames' bytes, made without a String between: the same as the frame's text in
+   * UTF-8, for every kind of character, a lone surrogate (an API publish's JSON may carry one) included.
+   */
+  @Test
+  void frameBytesAreTheFrameInUtf8() {
+    Random random = new Random(23);
+    for (int i = 0; i < 20_000; i++) {
+      String data = i % 50 == 0 ? null : text(random) + (i % 3 == 0 ? "\uD83C" : i % 3 == 1 ? "\uDF00x\uD83C\uD83C" : "");
+      DeviceEvent event = new DeviceEvent("0123456789abcdef01234567", "temp/é" + i, data, 1_700_000_000_000L + i, 60, i % 2 == 0);
+      assertArrayEquals(SseFormat.frame(i, event).getBytes(StandardCharsets.UTF_8), SseFormat.frameBytes(i, event).getBytes(), "event " + i);
+      Long owner = i % 3 == 0 ? null : (long) i;
+      DeviceDirectory.ProductPlace place = i % 5 == 0 ? null : new DeviceDirectory.ProductPlace(7, i);
+      assertArrayEquals(SseFormat.productFrame(i, event, owner, 7, place).getBytes(StandardCharsets.UTF_8),
+          SseFormat.productFrameBytes(i, event, owner, 7, place).getBytes(), "product event " + i);
     }
   }
 

@@ -20,6 +20,11 @@ final class Reception {
 
   /** One event; its payload's stamp, if any, is at {@code stampAt} in {@code text}. */
   void record(CharSequence text, int stampAt) {
+    recordStamp(PayloadStamp.read(text, stampAt));
+  }
+
+  /** One event whose payload's stamp was read already: -1 when it had none. */
+  void recordStamp(long sentMicros) {
     long nowMicros = PayloadStamp.nowMicros();
     long now = System.nanoTime();
     received++;
@@ -27,7 +32,6 @@ final class Reception {
       firstNanos = now;
     }
     lastNanos = now;
-    long sentMicros = PayloadStamp.read(text, stampAt);
     if (sentMicros < 0) {
       unstamped++;
     } else if (sentMicros > nowMicros) {

@@ -45,6 +45,22 @@ public final class PayloadStamp {
     return Buffer.buffer(payload);
   }
 
+  /** @return the stamp at {@code from} in the first {@code length} of {@code bytes} (ASCII), or -1 as {@link #read(CharSequence, int)} */
+  public static long read(byte[] bytes, int length, int from) {
+    if (from < 0 || length < from + LENGTH || bytes[from + DIGITS] != ' ') {
+      return -1;
+    }
+    long micros = 0;
+    for (int i = from; i < from + DIGITS; i++) {
+      byte c = bytes[i];
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      micros = micros * 10 + (c - '0');
+    }
+    return micros;
+  }
+
   /** @return the stamp at {@code from} in {@code text}, or -1 when there are not {@value #DIGITS} digits and a space there */
   public static long read(CharSequence text, int from) {
     if (from < 0 || text.length() < from + LENGTH || text.charAt(from + DIGITS) != ' ') {

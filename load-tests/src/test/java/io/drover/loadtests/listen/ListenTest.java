@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.drover.loadtests.CommandLine;
 import io.drover.loadtests.swarm.PayloadStamp;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -69,6 +70,28 @@ class ListenTest {
     assertEquals("stream ended", report.getString("endedBy"), report.encode());
     assertTrue(report.getDouble("e2eP50Ms") >= 5, report.encode());
     assertTrue(Files.exists(dir.resolve("ready")));
+  }
+
+  /** The stream's chunks end anywhere, in the middle of a line or of a stamp: each event is still read once, with its stamp. */
+  @Test
+  void readsEveryEventWhereverTheStreamsChunksEnd() throws Exception {
+    long sentMicros = PayloadStamp.nowMicros() - 5_000;
+    String stream = ":ok\n\n" + ("id: 1\nevent: ingest\ndata: {\"data\":\"" + sentMicros + " xxxx\",\"ttl\":60,\"coreid\":\"d1\"}\n\n").repeat(2)
+        + "id: 2\nevent: ingest\ndata: {\"data\":\"no stamp\",\"ttl\":60}\n\n" + "\n";
+    Path token = dir.resolve("admin-token");
+    Files.writeString(token, "t0ken\n");
+    ListenSettings settings = ListenSettings.from(CommandLine.parse(List.of("--port", "1", "--path", "/v1/devices/events/ingest",
+        "--token-file", token.toString(), "--deadline-s", "30")));
+    for (int cut = 0; cut <= stream.length(); cut++) {
+      SseStreamSource source = new SseStreamSource(settings, "t0ken");
+      Promise<Void> opened = Promise.promise();
+      source.onChunk(Buffer.buffer(stream.substring(0, cut)), opened);
+      source.onChunk(Buffer.buffer(stream.substring(cut)), opened);
+      assertEquals(3, source.reception.received, "cut at " + cut);
+      assertEquals(1, source.reception.unstamped, "cut at " + cut);
+      assertEquals(2, source.reception.latency.count(), "cut at " + cut);
+      assertTrue(opened.future().succeeded(), "cut at " + cut);
+    }
   }
 
   @Test
