@@ -180,9 +180,8 @@ final class MqttAcceptor {
   /**
    * The CONNECT as vertx-mqtt is to see it: the same in all but its keep-alive, 0. vertx-mqtt would
    * otherwise put an {@code IdleStateHandler} (with its scheduled task) and a handler of its own in the
-   * pipeline for every such CONNECT, only for them to be taken out again: about a tenth of the JVM's
-   * CPU per connect in a connect wave. Nothing else of vertx-mqtt reads the value; the wheel keeps the
-   * client's.
+   * pipeline for every such CONNECT (two stages added, a task scheduled), only for them to be taken out
+   * again. Nothing else of vertx-mqtt reads the value; the wheel keeps the client's.
    */
   static MqttConnectMessage withoutKeepAlive(MqttConnectMessage connect) {
     MqttConnectVariableHeader header = connect.variableHeader();
