@@ -10,13 +10,14 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -53,8 +54,9 @@ import javax.net.ssl.SSLException;
  *   <li>The socket writes straight to its channel ({@link EventLoopWrites}), without the 4.7 KB
  *       multi-producer write queue Vert.x gives every socket.
  *   <li>The keep-alive rule is this instance's one {@link KeepAlives} wheel, not the
- *       {@code IdleStateHandler} and handler vertx-mqtt puts in each connection's pipeline at its
- *       CONNECT: they are taken out again as soon as vertx-mqtt hands the connection over.
+ *       {@code IdleStateHandler} and handler vertx-mqtt puts in a connection's pipeline at a CONNECT
+ *       that asks for a keep-alive: the CONNECT reaches vertx-mqtt with a keep-alive of 0, so that it
+ *       installs neither, and the client's own value goes to the wheel.
  * </ul>
  *
  * The MQTT protocol itself stays vertx-mqtt's: its decoder, encoder and {@link MqttServerConnection},
@@ -69,9 +71,8 @@ final class MqttAcceptor {
   static final int REFUSALS_HELD = 16;
   static final long REFUSAL_DEADLINE_MILLIS = 2_000;
   private static final MethodHandle HANDLE_MESSAGE = handleMessage();
-  /** The names of the stages vertx-mqtt's {@link MqttServerConnection} adds at a CONNECT for the keep-alive. */
+  /** The stage vertx-mqtt's {@link MqttServerConnection} removes by name at a CONNECT (and adds again for a keep-alive). */
   static final String VERTX_MQTT_IDLE = "idle";
-  static final String VERTX_MQTT_KEEP_ALIVE = "keepAliveHandler";
 
   private final Context context;
   private final MqttServerOptions options;
@@ -140,9 +141,15 @@ final class MqttAcceptor {
     MqttServerConnection mqtt = new MqttServerConnection(socket, endpoint -> connected(connection, endpoint), error -> { }, options);
     socket.messageHandler(message -> {
       connection.heard = keepAlives.now(); // a packet read: the keep-alive rule counts from it
+      Object handed = message;
+      if (message instanceof MqttConnectMessage connect && connect.variableHeader().keepAliveTimeSeconds() != 0) {
+        // the wheel keeps the client's keep-alive from this tick on; vertx-mqtt sees none (withoutKeepAlive)
+        keepAlives.watch(connection, connect.variableHeader().keepAliveTimeSeconds());
+        handed = withoutKeepAlive(connect);
+      }
       synchronized (mqtt) {
         try {
-          HANDLE_MESSAGE.invokeExact(mqtt, message);
+          HANDLE_MESSAGE.invokeExact(mqtt, handed);
         } catch (Throwable error) {
           // vertx-mqtt throws for a packet before CONNECT; nothing of it may reach Vert.x as an unhandled exception
           failed(connection, null, error);
@@ -160,24 +167,28 @@ final class MqttAcceptor {
   }
 
   /**
-   * The CONNECT arrived: the session's own class takes over. vertx-mqtt has just put its keep-alive
-   * stages in the pipeline (for a keep-alive other than 0); the wheel replaces them.
+   * The CONNECT arrived (called by vertx-mqtt while it handles the CONNECT): the session's own class
+   * takes over. The wheel already watches the connection; its endpoint answers a keep-alive of 0.
    */
   private void connected(Accepted connection, MqttEndpoint endpoint) {
     connection.connected = true;
     context.owner().cancelTimer(connection.deadline);
-    ChannelPipeline stages = connection.socket.channelHandlerContext().pipeline();
-    if (stages.get(VERTX_MQTT_KEEP_ALIVE) != null) {
-      stages.remove(VERTX_MQTT_KEEP_ALIVE);
-    }
-    if (stages.get(VERTX_MQTT_IDLE) instanceof IdleStateHandler) {
-      stages.remove(VERTX_MQTT_IDLE);
-    }
-    if (connection.socket.channelHandlerContext().channel().isActive()) {
-      connection.endpoint = endpoint;
-      keepAlives.watch(connection, endpoint.keepAliveTimeSeconds());
-    }
+    connection.endpoint = endpoint;
     new MqttConnection(endpoint, connection.socket, context, pipeline, settings, connection.admitted, connection, connection.bytes).open();
+  }
+
+  /**
+   * The CONNECT as vertx-mqtt is to see it: the same in all but its keep-alive, 0. vertx-mqtt would
+   * otherwise put an {@code IdleStateHandler} (with its scheduled task) and a handler of its own in the
+   * pipeline for every such CONNECT (two stages added, a task scheduled), only for them to be taken out
+   * again. Nothing else of vertx-mqtt reads the value; the wheel keeps the client's.
+   */
+  static MqttConnectMessage withoutKeepAlive(MqttConnectMessage connect) {
+    MqttConnectVariableHeader header = connect.variableHeader();
+    MqttConnectVariableHeader noKeepAlive = new MqttConnectVariableHeader(header.name(), header.version(), header.hasUserName(),
+        header.hasPassword(), header.isWillRetain(), header.willQos(), header.isWillFlag(), header.isCleanSession(), 0,
+        header.properties());
+    return new MqttConnectMessage(connect.fixedHeader(), noKeepAlive, connect.payload());
   }
 
   /**
@@ -275,6 +286,10 @@ final class MqttAcceptor {
      */
     @Override
     void keepAliveExpired() {
+      if (endpoint == null) {
+        socket.close();
+        return;
+      }
       try {
         endpoint.close();
       } catch (IllegalStateException alreadyClosed) {
