@@ -52,6 +52,7 @@ public final class EventsVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventsVerticle.class);
   private static final DeliveryOptions LIVE_DELIVERY = new DeliveryOptions().setCodecName(LiveEventCodec.NAME);
+  private static final DeliveryOptions LOCATION_DELIVERY = new DeliveryOptions().setCodecName(LiveEventCodec.NAME).setLocalOnly(true);
   private static final DeliveryOptions SUBSCRIBER_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
   private static final DeliveryOptions THIS_NODE = new DeliveryOptions().setLocalOnly(true);
   /** Set by the API on events an account publishes itself: that account may see them. */
@@ -254,6 +255,9 @@ public final class EventsVerticle extends VerticleBase {
     boolean claimed = integrations != null && outbox.reserve(integrations.length);
     Future<Void> written = writer.offer(live, event.tenant, integrations, claimed);
     vertx.eventBus().publish(HubAddresses.LIVE_EVENTS, live, LIVE_DELIVERY);
+    if (HubAddresses.LOCATION_EVENT.equals(live.event().name())) {
+      vertx.eventBus().send(HubAddresses.LOCATION_EVENTS, live, LOCATION_DELIVERY);
+    }
     if (event.quotaTaken) {
       toSubscribers(live);
     }
