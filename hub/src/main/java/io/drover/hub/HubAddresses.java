@@ -9,6 +9,17 @@ public final class HubAddresses {
    */
   public static final String LIVE_EVENTS = "hub.events.live";
 
+  /** The name of an Asset Tracker's location event. */
+  public static final String LOCATION_EVENT = "loc";
+
+  /**
+   * Send, node-local: each accepted {@code LiveEvent} named {@value #LOCATION_EVENT}, for the tracker's
+   * location recorder. Apart from {@link #LIVE_EVENTS}: a consumer there on its own event loop was handed
+   * every event the node accepted (a task queued on that loop, and a wake-up when it idled, per event)
+   * to keep the few named {@value #LOCATION_EVENT}.
+   */
+  public static final String LOCATION_EVENTS = "hub.events.locations";
+
   /**
    * Request (no body), node-local; reply: the highest event id this node's writer accepted when asked,
    * once every event up to it is committed. A resuming stream asks before reading the database.

@@ -39,7 +39,9 @@ public final class BusAddresses {
 
   /**
    * Send or request: a {@link DeviceEvent}. A request is answered once the event is durably written
-   * (the gateway uses that for MQTT QoS 1); a send is fire-and-forget (QoS 0).
+   * (the gateway uses that for MQTT QoS 1 and CoAP CON when the hub is on another node); a send is
+   * fire-and-forget (QoS 0). On this node only, a send may carry a {@link LocalDurableEvent} instead,
+   * answered the same way through its completion rather than by a reply.
    */
   public static final String PUBLISH_EVENT = "hub.events.publish";
 

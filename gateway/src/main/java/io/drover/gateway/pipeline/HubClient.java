@@ -8,6 +8,7 @@ import io.drover.gateway.contract.DeviceDescription;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.contract.LocalDurableEvent;
 import io.drover.gateway.contract.SessionNotice;
 import io.drover.gateway.contract.SessionNoticeCodec;
 import io.netty.channel.EventLoop;
@@ -18,6 +19,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
 import io.vertx.core.internal.VertxInternal;
@@ -25,6 +28,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -41,8 +45,14 @@ public final class HubClient {
   private final DeliveryOptions requestOptions;
   private final DeliveryOptions eventOptions;
   private final DeliveryOptions noticeOptions;
-  /** Per event loop, a context of no deployment on it, where the reply handlers of requests are registered (see {@link #ask}). */
-  private final Map<EventLoop, ContextInternal> replyContexts = new ConcurrentHashMap<>();
+  private final DeliveryOptions localEventOptions;
+  private final boolean hubOnThisNode;
+  private final long timeoutNanos;
+  /**
+   * Per event loop, a context of no deployment on it, where the reply handlers of requests are registered
+   * (see {@link #ask}), and the durable events handed to this node's hub from that loop (see {@link #handOver}).
+   */
+  private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
 
   /**
    * @param hubOnThisNode true when this node is also a hub: then every request stays on this node
@@ -55,6 +65,9 @@ public final class HubClient {
     this.requestOptions = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis()).setLocalOnly(hubOnThisNode);
     this.eventOptions = new DeliveryOptions(requestOptions).setCodecName(DeviceEventCodec.NAME);
     this.noticeOptions = new DeliveryOptions(requestOptions).setCodecName(SessionNoticeCodec.NAME);
+    this.localEventOptions = new DeliveryOptions().setLocalOnly(true).setCodecName(LocalDurableEvent.Codec.NAME);
+    this.hubOnThisNode = hubOnThisNode;
+    this.timeoutNanos = requestTimeout.toNanos();
   }
 
   public Future<AuthenticatedDevice> authenticate(AuthenticationRequest request) {
@@ -116,8 +129,16 @@ public final class HubClient {
         requestOptions);
   }
 
-  /** Hands an event to the hub; the future completes once the hub has written it durably. */
+  /**
+   * Hands an event to the hub; the future completes once the hub has written it durably, and fails with
+   * the hub's refusal, or UNAVAILABLE when no answer came within the hub timeout. Called on a session's
+   * event loop with the hub on this node, it is handed over without a bus request ({@link #handOver}).
+   */
   public Future<Void> publishDurably(DeviceEvent event) {
+    ContextInternal caller = ContextInternal.current();
+    if (hubOnThisNode && caller != null && caller.isEventLoopContext() && caller.inThread()) {
+      return handOver(event, caller);
+    }
     return ask(BusAddresses.PUBLISH_EVENT, event, eventOptions)
         .recover(cause -> Future.failedFuture(DeviceFailure.from(cause)))
         .mapEmpty();
@@ -185,11 +206,91 @@ public final class HubClient {
     if (caller == null || !caller.isDeployment() || !caller.isEventLoopContext() || !caller.inThread()) {
       return bus.request(address, body, options);
     }
-    ContextInternal replies = replyContexts.computeIfAbsent(caller.nettyEventLoop(),
-        loop -> ((VertxInternal) vertx).contextBuilder().withEventLoop(loop).withClassLoader(caller.classLoader()).build());
     PromiseInternal<Message<T>> answer = caller.promise();
-    replies.dispatch(ignored -> bus.<T>request(address, body, options).onComplete(answer));
+    loopOf(caller).replies.dispatch(ignored -> bus.<T>request(address, body, options).onComplete(answer));
     return answer.future();
+  }
+
+  /**
+   * A durable event to this node's hub as a {@link LocalDurableEvent}: no reply handler is registered
+   * under an address of its own, and no timer is set per event (a bus request does both, and they were
+   * about a tenth of a CoAP node's event-loop samples at its maximum rate of confirmable events). The
+   * hub's answer is handed to the caller's context, queued as a bus reply is, never run inside the hub's
+   * own work; the deadline is the caller's loop's ({@link Loop#await}). A send has no "no handlers" answer
+   * as a request has: the hub's consumer is deployed before any gateway and undeployed after them, and
+   * the deadline answers an event sent without one.
+   */
+  private Future<Void> handOver(DeviceEvent event, ContextInternal caller) {
+    PromiseInternal<Void> written = caller.promise();
+    loopOf(caller).await(written);
+    bus.send(BusAddresses.PUBLISH_EVENT, new LocalDurableEvent(event, (ignored, failure) -> caller.runOnContext(answered -> {
+      if (failure == null) {
+        written.tryComplete();
+      } else {
+        written.tryFail(DeviceFailure.from(failure));
+      }
+    })), localEventOptions);
+    return written.future();
+  }
+
+  private Loop loopOf(ContextInternal caller) {
+    return loops.computeIfAbsent(caller.nettyEventLoop(),
+        loop -> new Loop(((VertxInternal) vertx).contextBuilder().withEventLoop(loop).withClassLoader(caller.classLoader()).build()));
+  }
+
+  /**
+   * One event loop's part: its context of no deployment, and the durable events handed over from it that
+   * the hub has not answered yet, oldest first. They all wait the same timeout, so the oldest is the next
+   * to expire, and one timer, set for it, serves them all; answered ones leave from the head as new ones
+   * arrive (the hub answers in about the order it was asked). Touched on its event loop only.
+   */
+  private final class Loop {
+
+    private final ContextInternal replies;
+    private final ArrayDeque<Awaited> awaited = new ArrayDeque<>();
+    private boolean timerSet;
+
+    Loop(ContextInternal replies) {
+      this.replies = replies;
+    }
+
+    void await(PromiseInternal<Void> written) {
+      dropAnswered();
+      awaited.add(new Awaited(System.nanoTime() + timeoutNanos, written));
+      if (!timerSet) {
+        expireIn(timeoutNanos);
+      }
+    }
+
+    private void dropAnswered() {
+      while (!awaited.isEmpty() && awaited.peek().written.future().isComplete()) {
+        awaited.poll();
+      }
+    }
+
+    private void expireIn(long nanos) {
+      timerSet = true;
+      replies.setTimer(Math.max(1, (nanos + 999_999) / 1_000_000), id -> expire());
+    }
+
+    /** Fails the events past their deadline as a bus request's timeout would (UNAVAILABLE), and waits for the next. */
+    private void expire() {
+      timerSet = false;
+      long now = System.nanoTime();
+      dropAnswered();
+      while (!awaited.isEmpty() && awaited.peek().deadlineNanos - now <= 0) {
+        Awaited late = awaited.poll();
+        late.written.tryFail(DeviceFailure.from(new ReplyException(ReplyFailure.TIMEOUT,
+            "Timed out after waiting " + timeoutNanos / 1_000_000 + "(ms) for the hub to write the event")));
+        dropAnswered();
+      }
+      if (!awaited.isEmpty()) {
+        expireIn(awaited.peek().deadlineNanos - now);
+      }
+    }
+  }
+
+  private record Awaited(long deadlineNanos, PromiseInternal<Void> written) {
   }
 
   private static <T> Future<T> orNullWhenUnknown(Future<T> answer) {

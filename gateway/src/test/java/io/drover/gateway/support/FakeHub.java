@@ -6,6 +6,7 @@ import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.CertificateAuthentication;
 import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceEvent;
+import io.drover.gateway.contract.LocalDurableEvent;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.contract.SessionNotice;
@@ -14,6 +15,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -167,7 +170,7 @@ public final class FakeHub extends VerticleBase {
         bus.<JsonObject>consumer(BusAddresses.DEVICE_BY_PUBLIC_KEY, this::deviceByPublicKey).completion(),
         bus.<JsonObject>consumer(BusAddresses.AUTHENTICATE_CERTIFICATE, this::authenticateCertificate).completion(),
         bus.<SessionNotice>consumer(BusAddresses.SESSION_NOTICES, message -> notices.add(message.body())).completion(),
-        bus.<DeviceEvent>consumer(BusAddresses.PUBLISH_EVENT, this::publish).completion(),
+        bus.<Object>consumer(BusAddresses.PUBLISH_EVENT, this::publish).completion(),
         bus.<JsonObject>consumer(BusAddresses.DESCRIBE, message -> descriptions.add(message.body())).completion(),
         bus.<JsonObject>consumer(BusAddresses.FIRMWARE_TARGET, this::firmwareTarget).completion(),
         bus.<JsonObject>consumer(BusAddresses.FIRMWARE_BINARY, this::firmwareBinary).completion(),
@@ -226,9 +229,15 @@ public final class FakeHub extends VerticleBase {
     }
   }
 
-  private void publish(Message<DeviceEvent> message) {
-    DeviceEvent event = message.body();
-    boolean durable = message.replyAddress() != null;
+  /**
+   * A {@link DeviceEvent} (a request when durable, as from a gateway whose hub is on another node) or, as
+   * the gateway sends a durable event to the hub of its own node, a {@link LocalDurableEvent}: answered
+   * alike, the local one through its completion with the failure a bus request would get.
+   */
+  private void publish(Message<Object> message) {
+    LocalDurableEvent local = message.body() instanceof LocalDurableEvent handed ? handed : null;
+    DeviceEvent event = local != null ? local.event() : (DeviceEvent) message.body();
+    boolean durable = local != null || message.replyAddress() != null;
     events.add(new ReceivedEvent(event, durable, System.nanoTime()));
     if (!durable) {
       return;
@@ -244,10 +253,13 @@ public final class FakeHub extends VerticleBase {
     Kind answered = failure;
     Runnable answer = () -> {
       durableAnswers.add(new DurableAnswer(event, answered, System.nanoTime()));
-      if (answered == null) {
+      String refusal = "the fake hub fails this write with " + answered;
+      if (local != null) {
+        local.written().complete(null, answered == null ? null : new ReplyException(ReplyFailure.RECIPIENT_FAILURE, answered.busCode(), refusal));
+      } else if (answered == null) {
         message.reply(null);
       } else {
-        message.fail(answered.busCode(), "the fake hub fails this write with " + answered);
+        message.fail(answered.busCode(), refusal);
       }
     };
     if (delay == null) {

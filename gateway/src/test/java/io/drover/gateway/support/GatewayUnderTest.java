@@ -6,6 +6,7 @@ import io.drover.gateway.Gateway;
 import io.drover.gateway.GatewaySettings;
 import io.drover.gateway.contract.CertificateRefusal;
 import io.drover.gateway.contract.DeviceEventCodec;
+import io.drover.gateway.contract.LocalDurableEvent;
 import io.drover.gateway.contract.SessionNoticeCodec;
 import io.drover.gateway.contract.DeviceFailure.Kind;
 import io.drover.gateway.intake.EventQuota;
@@ -140,6 +141,7 @@ public final class GatewayUnderTest {
   /** {@link #start(Vertx, FakeHub)} with other bounds. */
   public static GatewayUnderTest start(Vertx vertx, FakeHub hub, Settings settings) throws Exception {
     vertx.eventBus().registerCodec(new DeviceEventCodec());
+    vertx.eventBus().registerCodec(new LocalDurableEvent.Codec());
     vertx.eventBus().registerCodec(new SessionNoticeCodec());
     Deque<String> deployments = new ArrayDeque<>();
     deployments.push(await(vertx.deployVerticle(hub)));

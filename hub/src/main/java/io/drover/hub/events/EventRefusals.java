@@ -3,7 +3,6 @@ package io.drover.hub.events;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceFailure;
 import io.drover.hub.products.ProductSeries;
-import io.vertx.core.eventbus.Message;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,11 +36,12 @@ final class EventRefusals {
   }
 
   /**
-   * @param message the publisher's message: failed with the refusal when it expects an answer
+   * @param event the refused event, for the log; null for none
+   * @param answer the publisher's: failed with the refusal when it waits for one
    * @param tenant the event's tenant, whose count of refusals grows; null for none
    * @param product the event's product ({@code drover_product_events_total{outcome="dropped"}}); null for none
    */
-  void refuse(Message<DeviceEvent> message, Refusal reason, Tenant tenant, Integer product, long nowNanos, long epochDay) {
+  void refuse(DeviceEvent event, EventAnswer answer, Refusal reason, Tenant tenant, Integer product, long nowNanos, long epochDay) {
     metrics.dropped[reason.ordinal()].increment();
     ProductSeries.Series series = products.of(product);
     if (series != null) {
@@ -53,13 +53,13 @@ final class EventRefusals {
     int i = reason.ordinal();
     unlogged[i]++;
     if (!everLogged[i] || nowNanos - loggedAt[i] >= LOG_EVERY_NANOS) {
-      log(reason, tenant, message == null ? null : message.body(), unlogged[i]);
+      log(reason, tenant, event, unlogged[i]);
       everLogged[i] = true;
       loggedAt[i] = nowNanos;
       unlogged[i] = 0;
     }
-    if (message != null && message.replyAddress() != null) {
-      message.fail(reason.kind().busCode(), describe(reason, tenant));
+    if (answer.awaited()) {
+      answer.refused(reason.kind().busCode(), describe(reason, tenant));
     }
   }
 

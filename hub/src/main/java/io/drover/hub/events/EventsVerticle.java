@@ -4,6 +4,7 @@ import io.drover.gateway.contract.BusAddresses;
 import io.drover.gateway.contract.DeviceEvent;
 import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.gateway.contract.DeviceFailure;
+import io.drover.gateway.contract.LocalDurableEvent;
 import io.drover.hub.HubAddresses;
 import io.drover.hub.cluster.ClusterView;
 import io.drover.hub.devices.DeviceDirectory;
@@ -13,6 +14,7 @@ import io.drover.hub.quotas.QuotaRepository;
 import io.drover.hub.quotas.QuotaSettings;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * {@code quota -> event id -> fair share of the write queue -> queue}, then is published at once to
  * the live streams. Each refusal answers the publisher (if it waits for an answer) with the failure
  * for its reason and is counted ({@link EventRefusals}); none throws. A requester (MQTT QoS 1) gets
- * its answer when the event is committed; a refused event is neither streamed nor written. A device's
+ * its answer when the event is committed, and so does a gateway of this node that hands a durable event
+ * over as a {@link LocalDurableEvent} (through its completion: {@link EventAnswer}); a refused event is neither streamed nor written. A device's
  * claim code report ({@value ClaimCodeReports#EVENT_NAME}) is a credential, not an event for the
  * streams: it goes to {@link ClaimCodeReports} instead, whatever transport it came over.
  *
@@ -49,6 +52,7 @@ public final class EventsVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventsVerticle.class);
   private static final DeliveryOptions LIVE_DELIVERY = new DeliveryOptions().setCodecName(LiveEventCodec.NAME);
+  private static final DeliveryOptions LOCATION_DELIVERY = new DeliveryOptions().setCodecName(LiveEventCodec.NAME).setLocalOnly(true);
   private static final DeliveryOptions SUBSCRIBER_DELIVERY = new DeliveryOptions().setCodecName(DeviceEventCodec.NAME);
   private static final DeliveryOptions THIS_NODE = new DeliveryOptions().setLocalOnly(true);
   /** Set by the API on events an account publishes itself: that account may see them. */
@@ -149,7 +153,7 @@ public final class EventsVerticle extends VerticleBase {
         .compose(started -> vertx.eventBus().<Void>localConsumer(HubAddresses.EVENTS_WRITTEN_THROUGH,
             request -> writer.writtenThrough().onSuccess(request::reply)).completion())
         .compose(registered -> vertx.eventBus().<JsonObject>consumer(HubAddresses.QUOTAS_CHANGED, this::reloadOverride).completion())
-        .compose(registered -> vertx.eventBus().<DeviceEvent>consumer(BusAddresses.PUBLISH_EVENT, this::accept).completion());
+        .compose(registered -> vertx.eventBus().<Object>consumer(BusAddresses.PUBLISH_EVENT, this::accept).completion());
   }
 
   /** Undeploying unregisters the consumer first, so nothing new arrives while the queue drains. */
@@ -169,35 +173,43 @@ public final class EventsVerticle extends VerticleBase {
         .compose(drained -> counts.flushAll());
   }
 
-  private void claimCodeReported(Message<DeviceEvent> message) {
-    DeviceEvent event = message.body();
+  private void claimCodeReported(DeviceEvent event, EventAnswer answer) {
     vertx.eventBus().request(HubAddresses.CLAIM_CODE_REPORTED, new JsonObject().put("device_id", event.deviceId()).put("code", event.data()),
         THIS_NODE).onComplete(recorded -> {
-          if (message.replyAddress() == null) {
+          if (!answer.awaited()) {
             return;
           }
           if (recorded.succeeded()) {
-            message.reply(null);
+            answer.written();
           } else {
             DeviceFailure failure = DeviceFailure.from(recorded.cause());
-            message.fail(failure.kind().busCode(), failure.getMessage());
+            answer.refused(failure.kind().busCode(), failure.getMessage());
           }
         });
   }
 
-  private void accept(Message<DeviceEvent> message) {
-    DeviceEvent event = message.body();
-    String publisher = message.headers().get(OWNER_HEADER);
+  /** A {@link DeviceEvent} sent or asked over the bus, or a {@link LocalDurableEvent} of a gateway on this node (no headers). */
+  private void accept(Message<Object> message) {
+    if (message.body() instanceof LocalDurableEvent local) {
+      accept(local.event(), null, EventAnswer.of(local.written()));
+    } else {
+      accept((DeviceEvent) message.body(), message.headers(), EventAnswer.of(message));
+    }
+  }
+
+  /** @param headers the message's, null when it has none */
+  private void accept(DeviceEvent event, MultiMap headers, EventAnswer answer) {
+    String publisher = headers == null ? null : headers.get(OWNER_HEADER);
     if (publisher == null && ClaimCodeReports.EVENT_NAME.equals(event.name()) && !DeviceEvent.CLOUD_PUBLISHER.equals(event.deviceId())) {
-      claimCodeReported(message);
+      claimCodeReported(event, answer);
       return;
     }
     long now = System.nanoTime();
     // stamped now, from memory: the owner and the product of the device at the moment it published
     Long owner;
     Integer product;
-    boolean cloudMade = message.headers().contains(CLOUD_MADE_HEADER);
-    String stampedProduct = cloudMade ? message.headers().get(PRODUCT_HEADER) : message.headers().get(PRODUCT_PUBLISHER_HEADER);
+    boolean cloudMade = headers != null && headers.contains(CLOUD_MADE_HEADER);
+    String stampedProduct = headers == null ? null : cloudMade ? headers.get(PRODUCT_HEADER) : headers.get(PRODUCT_PUBLISHER_HEADER);
     if (publisher != null || stampedProduct != null) {
       owner = publisher == null ? null : accountId(publisher);
       product = stampedProduct == null ? null : productId(stampedProduct);
@@ -207,11 +219,11 @@ public final class EventsVerticle extends VerticleBase {
       product = place == null ? null : place.productId();
     }
     Tenant tenant = cloudMade ? tenants.cloud() : tenants.of(owner, product);
-    Awaiting arrived = new Awaiting(message, owner, product, tenant, !cloudMade, now);
+    Awaiting arrived = new Awaiting(event, answer, owner, product, tenant, !cloudMade, now);
     if (arrived.quotaTaken) {
       Refusal overQuota = tenant.takeQuota(now, hubs);
       if (overQuota != null) {
-        refusals.refuse(message, overQuota, tenant, product, now, epochDay);
+        refusals.refuse(event, answer, overQuota, tenant, product, now, epochDay);
         return;
       }
     }
@@ -232,7 +244,7 @@ public final class EventsVerticle extends VerticleBase {
       refuse(event, full, System.nanoTime());
       return;
     }
-    LiveEvent live = new LiveEvent(ids.take(), event.message.body(), event.owner, event.product);
+    LiveEvent live = new LiveEvent(ids.take(), event.event, event.owner, event.product);
     event.tenant.count(Tenant.ACCEPTED, epochDay);
     ProductSeries.Series series = products.of(event.product);
     if (series != null) {
@@ -243,17 +255,20 @@ public final class EventsVerticle extends VerticleBase {
     boolean claimed = integrations != null && outbox.reserve(integrations.length);
     Future<Void> written = writer.offer(live, event.tenant, integrations, claimed);
     vertx.eventBus().publish(HubAddresses.LIVE_EVENTS, live, LIVE_DELIVERY);
+    if (HubAddresses.LOCATION_EVENT.equals(live.event().name())) {
+      vertx.eventBus().send(HubAddresses.LOCATION_EVENTS, live, LOCATION_DELIVERY);
+    }
     if (event.quotaTaken) {
       toSubscribers(live);
     }
-    Message<DeviceEvent> message = event.message;
-    if (message.replyAddress() != null) {
+    EventAnswer answer = event.answer;
+    if (answer.awaited()) {
       written.onComplete(result -> {
         if (result.succeeded()) {
-          message.reply(null);
+          answer.written();
         } else {
           DeviceFailure failure = DeviceFailure.from(result.cause());
-          message.fail(failure.kind().busCode(), failure.getMessage());
+          answer.refused(failure.kind().busCode(), failure.getMessage());
         }
       });
     }
@@ -295,7 +310,7 @@ public final class EventsVerticle extends VerticleBase {
     if (event.quotaTaken) {
       event.tenant.returnQuota();
     }
-    refusals.refuse(event.message, reason, event.tenant, event.product, now, epochDay);
+    refusals.refuse(event.event, event.answer, reason, event.tenant, event.product, now, epochDay);
   }
 
   /**
@@ -356,6 +371,6 @@ public final class EventsVerticle extends VerticleBase {
   }
 
   /** An event on its way in, with what was stamped on it; it waits in {@link #awaitingIds} when no id is free. */
-  private record Awaiting(Message<DeviceEvent> message, Long owner, Integer product, Tenant tenant, boolean quotaTaken, long arrivedNanos) {
+  private record Awaiting(DeviceEvent event, EventAnswer answer, Long owner, Integer product, Tenant tenant, boolean quotaTaken, long arrivedNanos) {
   }
 }

@@ -4,6 +4,7 @@ import io.drover.coap.DtlsServerIdentity;
 import io.drover.gateway.Gateway;
 import io.drover.gateway.ServerTls;
 import io.drover.gateway.contract.DeviceEventCodec;
+import io.drover.gateway.contract.LocalDurableEvent;
 import io.drover.gateway.contract.SessionNoticeCodec;
 import io.drover.gateway.commands.DeviceCommands;
 import io.drover.gateway.session.DeviceSessions;
@@ -227,6 +228,7 @@ public final class Node {
       throw e;
     }
     vertx.eventBus().registerCodec(new DeviceEventCodec());
+    vertx.eventBus().registerCodec(new LocalDurableEvent.Codec());
     vertx.eventBus().registerCodec(new SessionNoticeCodec());
     vertx.eventBus().registerCodec(new LiveEventCodec());
     Pool pool = database == null ? null : PgBuilder.pool()

@@ -13,15 +13,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps tracker locations: listens (node-locally) to the events this node accepted, takes the
- * {@code loc} events of tracker devices, validates them ({@link LocationReport}) and writes them in
+ * Keeps tracker locations: listens (node-locally) to the {@code loc} events this node accepted
+ * ({@link HubAddresses#LOCATION_EVENTS}), takes those of tracker devices, validates them ({@link LocationReport}) and writes them in
  * batches: history and last known location in one statement each per flush, no round trip per
  * message. Bounded: past {@link #MAX_QUEUED} waiting locations, more are dropped and counted.
  * Handlers run on this verticle's event loop.
  */
 public final class LocationRecorder extends VerticleBase {
 
-  static final String EVENT_NAME = "loc";
+  static final String EVENT_NAME = HubAddresses.LOCATION_EVENT;
   static final int MAX_QUEUED = 20_000;
   static final int BATCH = 1_000;
   static final long FLUSH_MILLIS = 250;
@@ -67,7 +67,7 @@ public final class LocationRecorder extends VerticleBase {
   public Future<?> start() {
     timer = vertx.setPeriodic(FLUSH_MILLIS, id -> flush());
     // local: each event is accepted on one node, so each location is written once in a cluster
-    return vertx.eventBus().<LiveEvent>localConsumer(HubAddresses.LIVE_EVENTS, message -> accept(message.body().event())).completion();
+    return vertx.eventBus().<LiveEvent>localConsumer(HubAddresses.LOCATION_EVENTS, message -> accept(message.body().event())).completion();
   }
 
   @Override
