@@ -34,6 +34,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class TrackerSettingsBrowserTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
+  /** The page's periodic refresh of the sync state (SYNC_REFRESH_MILLIS in product-tracker-settings.js). */
+  private static final Duration SYNC_TICK = Duration.ofSeconds(10);
   private static final String OWNER = "settings-owner@example.com";
   private static TestNode node;
   private static ChromeDriver browser;
@@ -205,8 +207,12 @@ class TrackerSettingsBrowserTest {
       type(field("location.interval_min"), "600");
       save(form);
       waitFor("saved", () -> "ok".equals(status(form).getDomAttribute("data-state")));
-      waitFor("the online tracker it was pushed to shown pending, without a reload",
-          () -> sync.findElements(By.cssSelector("tr[data-device-id='" + device.id() + "'][data-state=pending]")).size() == 1);
+      // the page asks again 0.8, 2.5 and 5 s after the save and then every 10 s: a push recorded later
+      // than the last of the first three shows at the next tick, within SYNC_TICK of it
+      new WebDriverWait(browser, SYNC_TICK.plus(WAIT)).ignoring(StaleElementReferenceException.class)
+          .withMessage(() -> "the online tracker it was pushed to shown pending, without a reload; the API says "
+              + syncStatus(product, token) + "; the tracker last got " + tracker.lastSettings())
+          .until(d -> sync.findElements(By.cssSelector("tr[data-device-id='" + device.id() + "'][data-state=pending]")).size() == 1);
       assertEquals("Pending: 1", sync.findElement(By.cssSelector("[data-count=pending]")).getText());
       assertEquals("Stale: 0", sync.findElement(By.cssSelector("[data-count=stale]")).getText());
       assertEquals(600, tracker.lastSettings().getJsonObject("configuration").getJsonObject("location").getInteger("interval_min"),
@@ -215,6 +221,14 @@ class TrackerSettingsBrowserTest {
       vertx.close().await();
     }
     assertEquals(List.of(), chromium.consoleErrors(), "errors in the browser console");
+  }
+
+  private static String syncStatus(int product, String token) {
+    try {
+      return node.get("/v1/products/" + product + "/config/status", token).body();
+    } catch (Exception e) {
+      return "nothing (" + e + ")";
+    }
   }
 
   private static int inSync(int product, String token) {
