@@ -429,7 +429,7 @@ pg_cpu_ticks() { # postmaster-pid
       if (pid == pm) s += $12 + $13 + $14 + $15; else if ($2 == pm) s += $12 + $13 } END { print s + 0 }'
 }
 
-# "tid<TAB>name<TAB>voluntary<TAB>nonvoluntary<TAB>ticks" for each thread of a process and, with a
+# "tid<TAB>name<TAB>voluntary<TAB>nonvoluntary<TAB>user-ticks<TAB>kernel-ticks" for each thread of a process and, with a
 # postmaster's pid as the second argument, one line "postgres" for it and its live backends together:
 # the context switches (a voluntary one is a thread going to sleep, so about one wake-up each) and the
 # CPU of each thread, for per-request counts around a request window.
@@ -444,13 +444,13 @@ def read(task):
         return None
     f = {l.split(":", 1)[0]: l.split(":", 1)[1].strip() for l in status}
     rest = stat[stat.rindex(")") + 2:].split()
-    return f["Name"].replace(" ", "_").replace("\t", "_"), int(f["voluntary_ctxt_switches"]), int(f["nonvoluntary_ctxt_switches"]), int(rest[11]) + int(rest[12])
+    return f["Name"].replace(" ", "_").replace("\t", "_"), int(f["voluntary_ctxt_switches"]), int(f["nonvoluntary_ctxt_switches"]), int(rest[11]), int(rest[12])
 for task in glob.glob(f"/proc/{sys.argv[1]}/task/*"):
     t = read(task)
     if t:
-        print(f"{os.path.basename(task)}\t{t[0]}\t{t[1]}\t{t[2]}\t{t[3]}")
+        print(f"{os.path.basename(task)}\t{t[0]}\t{t[1]}\t{t[2]}\t{t[3]}\t{t[4]}")
 if len(sys.argv) > 2 and sys.argv[2]:
-    pm, v, n, c = sys.argv[2], 0, 0, 0
+    pm, v, n, u, k = sys.argv[2], 0, 0, 0, 0
     for proc in glob.glob("/proc/[0-9]*"):
         try:
             ppid = open(proc + "/stat").read().rsplit(")", 1)[1].split()[1]
@@ -459,8 +459,8 @@ if len(sys.argv) > 2 and sys.argv[2]:
         if os.path.basename(proc) == pm or ppid == pm:
             t = read(proc)
             if t:
-                v, n, c = v + t[1], n + t[2], c + t[3]
-    print(f"0\tpostgres\t{v}\t{n}\t{c}")
+                v, n, u, k = v + t[1], n + t[2], u + t[3], k + t[4]
+    print(f"0\tpostgres\t{v}\t{n}\t{u}\t{k}")
 PY
 }
 
