@@ -383,7 +383,7 @@ if threads:
                 total[rd][0] += e[1]; total[rd][1] += e[2]; total[rd][2] += e[3]; total[rd][3] = e[4]; total[rd][4] += e[5]
         ordered = sorted(groups, key=lambda g: -per(g, 1) - per(g, 2))
         for g in ordered:
-            if per(g, 1) + per(g, 2) >= 0.01 or g == "postgres":
+            if per(g, 1) + per(g, 2) >= 0.01 or per(g, 3) >= 1 or g == "postgres":
                 kernel = statistics.median(e[5] / e[3] for e in groups[g].values() if e[3] > 0) if any(e[3] for e in groups[g].values()) else 0
                 print(f"| {s} | {g} | {statistics.median(len(e[0]) for e in groups[g].values()):.0f} | {per(g, 1):.2f} | {per(g, 2):.2f} | {per(g, 3):.1f} | {kernel:.0%} |")
         t = [v for v in total.values() if v[3] > 0]
