@@ -30,7 +30,8 @@
 #      that waits for its device's previous answer counts its wait); with FIXED_RATE > 0 also at that
 #      fixed rate first ("fixed"). Around each node's "fraction" run its /metrics are read, for the
 #      event write and commit latencies of that window (stages.tsv);
-#   5. writes results.jsonl, memory.tsv, stages.tsv, each server's largest classes after the last run
+#   5. writes results.jsonl, memory.tsv, stages.tsv, threads.tsv (each thread's context switches and user
+#      and kernel CPU over the "max" runs' request windows), each server's largest classes after the last run
 #      (histogram-*.txt) and summary.md into OUT_DIR and stops everything it started.
 #
 # Only loopback addresses are used; every swarm has a device count, a deadline and stops by itself.
