@@ -30,7 +30,8 @@
 #      that waits for its device's previous answer counts its wait); with FIXED_RATE > 0 also at that
 #      fixed rate first ("fixed"). Around each node's "fraction" run its /metrics are read, for the
 #      event write and commit latencies of that window (stages.tsv);
-#   5. writes results.jsonl, memory.tsv, stages.tsv, each server's largest classes after the last run
+#   5. writes results.jsonl, memory.tsv, stages.tsv, threads.tsv (each thread's context switches and user
+#      and kernel CPU over the "max" runs' request windows), each server's largest classes after the last run
 #      (histogram-*.txt) and summary.md into OUT_DIR and stops everything it started.
 #
 # Only loopback addresses are used; every swarm has a device count, a deadline and stops by itself.
@@ -137,8 +138,10 @@ rate_run() { # server port devices-file mode(fixed|max|fraction) counted [offere
     swarm_java=$(pgrep -P "$swarm_pid" -x java | head -1 || true)
     swarm_java=${swarm_java:-$swarm_pid}
     cpu0=$(server_cpu "$server"); s0=$(cpu_ticks "$swarm_java" || true); t0=$(date +%s%N)
+    [[ $mode != max ]] || server_threads "$server" >"$WORK/threads.0"
   fi
-  wait_for_file "$WORK/window.end" "$swarm_pid" && { cpu1=$(server_cpu "$server"); s1=$(cpu_ticks "$swarm_java" || true); t1=$(date +%s%N); }
+  wait_for_file "$WORK/window.end" "$swarm_pid" && { cpu1=$(server_cpu "$server"); s1=$(cpu_ticks "$swarm_java" || true); t1=$(date +%s%N)
+    [[ $mode != max ]] || server_threads "$server" >"$WORK/threads.1"; }
   wait "$swarm_pid"
   local cpu='{}'
   if [[ -n "${cpu0:-}" && -n "${cpu1:-}" ]]; then
@@ -152,6 +155,21 @@ rate_run() { # server port devices-file mode(fixed|max|fraction) counted [offere
     && mv "$WORK/run.tmp" "$WORK/run.json"
   log "$server $mode${6:+ at $rate/s}: $(jq -c '{handshakes_per_s, requests_per_s, p50_ms, p99_ms, max_ms, failed, not_sent, cpu_jvm_s, cpu_pg_s, cpu_ms_per_1000, cpu_swarm_s}' "$WORK/run.json")"
   ((counted)) || return 0
+  if [[ $mode == max && -s "$WORK/threads.0" && -s "$WORK/threads.1" ]]; then
+    # each thread's context switches and CPU over the window, with the requests answered in it
+    python3 - "$server" "$r" "$(jq '.requests_per_s * (.cpu_window_s // 0)' "$WORK/run.json")" "$WORK/threads.0" "$WORK/threads.1" <<'PY' >>"$OUT_DIR/threads.tsv"
+import sys
+server, rnd, requests = sys.argv[1], sys.argv[2], float(sys.argv[3])
+def load(f):
+    return {(l.split("\t")[0], l.split("\t")[1]): [int(x) for x in l.split("\t")[2:]] for l in open(f).read().splitlines() if l}
+a, b = load(sys.argv[4]), load(sys.argv[5])
+for key, end in sorted(b.items()):
+    start = a.get(key, [0, 0, 0, 0])
+    d = [e - s for e, s in zip(end, start)]
+    if any(d):
+        print(f"{server}\t{rnd}\t{key[0]}\t{key[1]}\t{d[0]}\t{d[1]}\t{d[2] + d[3]}\t{requests:.0f}\t{d[3]}")
+PY
+  fi
   jq -c --arg phase "$mode" --arg server "$server" --argjson round "$r" '{phase: $phase, server: $server, round: $round, result: .}' \
     "$WORK/run.json" >>"$OUT_DIR/results.jsonl"
   if [[ -n "$node" && "$mode" == fraction ]]; then
@@ -182,6 +200,15 @@ server_cpu() { # server
   fi
 }
 
+# Each thread's context switches and CPU (lib.sh's thread_switches): the JVM's and, for a node, its PostgreSQL's.
+server_threads() { # server
+  if [[ -n "${NODE_PID[$1]:-}" ]]; then
+    thread_switches "${NODE_PID[$1]}" "$(node_pg_pid "$1")"
+  else
+    thread_switches "$BASE_PID"
+  fi
+}
+
 # ---------------------------------------------------------------------------------------------
 
 require_tools java jcmd python3 jq curl
@@ -199,6 +226,7 @@ make_workdir coap-cost
 : >"$OUT_DIR/results.jsonl"
 printf 'server\tstate\theap_used_kb\trss_kb\n' >"$OUT_DIR/memory.tsv"
 printf 'server\tround\tmeter\tdelta\n' >"$OUT_DIR/stages.tsv"
+printf 'server\tround\ttid\tthread\tvoluntary\tnonvoluntary\tticks\trequests\tkernel_ticks\n' >"$OUT_DIR/threads.tsv"
 
 for name in "${NODES[@]}"; do
   # shellcheck disable=SC2086
@@ -327,6 +355,42 @@ if any(cpu_runs.values()):
     if len(nodes) > 1:
         print("\nPer round, CPU ms per 1,000 CON: " + "; ".join(
             f"{s} " + ", ".join(f"{x['cpu_ms_per_1000']:.1f}" for x in cpu_runs[s]) for s in servers))
+threads = [l.split("\t") for l in open(out + "/threads.tsv").read().splitlines()[1:]]
+if threads:
+    import re
+    # per request, by thread name without its number (the kernel keeps 15 characters of a name); a
+    # voluntary switch is a thread going to sleep, so each is about one wake-up later
+    print("\nContext switches per CON in the \"max\" runs' request window, by thread (voluntary + involuntary;"
+          " CPU ms per 1,000 CON), medians of the counted rounds:\n")
+    print("| server | thread | threads | voluntary per CON | involuntary per CON | CPU ms per 1,000 CON | of which in the kernel |")
+    print("|---|---|---|---|---|---|---|")
+    for s in servers:
+        mine = [t for t in threads if t[0] == s]
+        rounds = sorted({t[1] for t in mine})
+        groups = {}
+        for t in mine:
+            g = "postgres" if t[3] == "postgres" else re.sub(r"[-#_ ]*[0-9]+$", "", t[3])
+            groups.setdefault(g, {}).setdefault(t[1], [set(), 0, 0, 0, float(t[7]), 0])
+            e = groups[g][t[1]]
+            e[0].add(t[2]); e[1] += int(t[4]); e[2] += int(t[5]); e[3] += int(t[6]); e[5] += int(t[8]) if len(t) > 8 else 0
+        hz = __import__("os").sysconf("SC_CLK_TCK")
+        def per(g, i):
+            return statistics.median(e[i] / e[4] if i < 3 else e[i] * 1e6 / hz / e[4] for e in groups[g].values() if e[4] > 0)
+        total = {rd: [0, 0, 0, 0.0, 0] for rd in rounds}
+        for g, byround in groups.items():
+            if g == "postgres":
+                continue
+            for rd, e in byround.items():
+                total[rd][0] += e[1]; total[rd][1] += e[2]; total[rd][2] += e[3]; total[rd][3] = e[4]; total[rd][4] += e[5]
+        ordered = sorted(groups, key=lambda g: -per(g, 1) - per(g, 2))
+        for g in ordered:
+            if per(g, 1) + per(g, 2) >= 0.01 or per(g, 3) >= 1 or g == "postgres":
+                kernel = statistics.median(e[5] / e[3] for e in groups[g].values() if e[3] > 0) if any(e[3] for e in groups[g].values()) else 0
+                print(f"| {s} | {g} | {statistics.median(len(e[0]) for e in groups[g].values()):.0f} | {per(g, 1):.2f} | {per(g, 2):.2f} | {per(g, 3):.1f} | {kernel:.0%} |")
+        t = [v for v in total.values() if v[3] > 0]
+        if t:
+            print(f"| **{s}** | **the JVM** | | **{statistics.median(v[0] / v[3] for v in t):.2f}** | **{statistics.median(v[1] / v[3] for v in t):.2f}** |"
+                  f" **{statistics.median(v[2] * 1e6 / hz / v[3] for v in t):.1f}** | {statistics.median(v[4] / v[2] for v in t if v[2] > 0):.0%} |")
 if len(nodes) > 1:
     # the same ratio per round, where the variants ran minutes apart at most
     print("\nPer round, CON/s at most against " + nodes[0] + ":")

@@ -429,6 +429,41 @@ pg_cpu_ticks() { # postmaster-pid
       if (pid == pm) s += $12 + $13 + $14 + $15; else if ($2 == pm) s += $12 + $13 } END { print s + 0 }'
 }
 
+# "tid<TAB>name<TAB>voluntary<TAB>nonvoluntary<TAB>user-ticks<TAB>kernel-ticks" for each thread of a process and, with a
+# postmaster's pid as the second argument, one line "postgres" for it and its live backends together:
+# the context switches (a voluntary one is a thread going to sleep, so about one wake-up each) and the
+# CPU of each thread, for per-request counts around a request window.
+thread_switches() { # pid [postmaster-pid]
+  python3 - "$@" <<'PY' 2>/dev/null || true
+import glob, os, sys
+def read(task):
+    try:
+        status = open(task + "/status").read().splitlines()
+        stat = open(task + "/stat").read()
+    except OSError:
+        return None
+    f = {l.split(":", 1)[0]: l.split(":", 1)[1].strip() for l in status}
+    rest = stat[stat.rindex(")") + 2:].split()
+    return f["Name"].replace(" ", "_").replace("\t", "_"), int(f["voluntary_ctxt_switches"]), int(f["nonvoluntary_ctxt_switches"]), int(rest[11]), int(rest[12])
+for task in glob.glob(f"/proc/{sys.argv[1]}/task/*"):
+    t = read(task)
+    if t:
+        print(f"{os.path.basename(task)}\t{t[0]}\t{t[1]}\t{t[2]}\t{t[3]}\t{t[4]}")
+if len(sys.argv) > 2 and sys.argv[2]:
+    pm, v, n, u, k = sys.argv[2], 0, 0, 0, 0
+    for proc in glob.glob("/proc/[0-9]*"):
+        try:
+            ppid = open(proc + "/stat").read().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            continue
+        if os.path.basename(proc) == pm or ppid == pm:
+            t = read(proc)
+            if t:
+                v, n, u, k = v + t[1], n + t[2], u + t[3], k + t[4]
+    print(f"0\tpostgres\t{v}\t{n}\t{u}\t{k}")
+PY
+}
+
 # "tid ticks" for each Vert.x event-loop thread of a JVM. The kernel keeps 15 characters of a thread's
 # name, so every "vert.x-eventloop-thread-N" reads "vert.x-eventloo"; event_loop_names tells them apart.
 event_loop_ticks() { # pid
