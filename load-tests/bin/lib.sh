@@ -475,9 +475,8 @@ event_loop_ticks() { # pid
 # someone paid for later: a socket's data, a timer, or another thread handing it a task (an eventfd
 # write). For a process that is not a JVM (mosquitto), the voluntary switches of all its threads.
 event_loop_sleeps() { # pid
-  { cat /proc/"$1"/task/*/status 2>/dev/null || true; } | awk '
-    /^Name:/ { name = $2; jvm = jvm || index(name, "vert.x-eventloo") == 1; loop = index(name, "vert.x-eventloo") == 1 }
-    /^voluntary_ctxt_switches:/ { all += $2; if (loop) loops += $2 }
+  thread_switches "$1" | awk -F'\t' '
+    { all += $3; if (index($2, "vert.x-eventloo") == 1) { jvm = 1; loops += $3 } }
     END { print (jvm ? loops : all) + 0 }'
 }
 
