@@ -470,6 +470,16 @@ event_loop_ticks() { # pid
   { cat /proc/"$1"/task/*/stat 2>/dev/null || true; } | awk 'index($0, "(vert.x-eventloo") > 0 { tid = $1; sub(/^.*\) /, ""); print tid, $12 + $13 }'
 }
 
+# How often a JVM's Vert.x event loops went to sleep: their threads' voluntary context switches,
+# summed. An event loop blocks (in epoll_wait) only when it has nothing to do, so each is a wake-up that
+# someone paid for later: a socket's data, a timer, or another thread handing it a task (an eventfd
+# write). For a process that is not a JVM (mosquitto), the voluntary switches of all its threads.
+event_loop_sleeps() { # pid
+  thread_switches "$1" | awk -F'\t' '
+    { all += $3; if (index($2, "vert.x-eventloo") == 1) { jvm = 1; loops += $3 } }
+    END { print (jvm ? loops : all) + 0 }'
+}
+
 # "tid name" for the JVM's Vert.x event-loop threads, from jcmd Thread.print (nid is the Linux tid in
 # hex). Costs a thread dump: take it outside a measured window.
 event_loop_names() { # pid

@@ -31,7 +31,8 @@
 #      RATE_IN_FLIGHT CONNECTs in flight. With two variants their order swaps every run. Around each
 #      recorded run it reads the CPU the server used (a node: its JVM and its PostgreSQL's processes)
 #      and, for a node, each Vert.x event-loop thread's CPU (/proc/PID/task/TID/stat): the event-loop
-#      spread;
+#      spread; and how often the server's event loops went to sleep (voluntary context switches of the
+#      event-loop threads, of all of Mosquitto's): the wake-ups a connect and its disconnect cost;
 #   5. writes results.tsv, rates.jsonl, cpu.tsv, eventloops.tsv and summary.md into OUT_DIR, and stops
 #      everything it started.
 #
@@ -121,11 +122,16 @@ server_cpu() { # server
   fi
 }
 
+server_pid() { # server
+  if is_node "$1"; then echo "${NODE_PID[$1]}"; else echo "$MOSQ_PID"; fi
+}
+
 rate_run() { # server label
-  local server=$1 run=$2 name="rate-$1-$2" port cpu_before cpu_after started
+  local server=$1 run=$2 name="rate-$1-$2" port cpu_before cpu_after sleeps_before started
   if is_node "$server"; then port=${NODE_MQTT[$server]}; else port=$MOSQ_PORT; fi
   if [[ "$run" != warmup* ]]; then
     cpu_before=$(server_cpu "$server")
+    sleeps_before=$(event_loop_sleeps "$(server_pid "$server")")
     if is_node "$server"; then event_loop_ticks "${NODE_PID[$server]}" >"$WORK/loops-before"; fi
   fi
   started=$(date +%s.%N)
@@ -134,10 +140,11 @@ rate_run() { # server label
   swarms_wait
   if [[ "$run" != warmup* ]]; then
     cpu_after=$(server_cpu "$server")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$server" "$run" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$run" \
       "$(awk -v b="${cpu_before% *}" -v a="${cpu_after% *}" 'BEGIN { print a - b }')" \
       "$(awk -v b="${cpu_before#* }" -v a="${cpu_after#* }" 'BEGIN { print a - b }')" \
-      "$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')" >>"$OUT_DIR/cpu.tsv"
+      "$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')" \
+      "$(($(event_loop_sleeps "$(server_pid "$server")") - sleeps_before))" >>"$OUT_DIR/cpu.tsv"
     if is_node "$server"; then
       event_loop_ticks "${NODE_PID[$server]}" >"$WORK/loops-after"
       event_loop_names "${NODE_PID[$server]}" >"$WORK/loops-names"
@@ -190,18 +197,28 @@ cpu_ms_per_connect() { # server
     END { if (runs == 0) print "NA NA"; else printf "%.3f %.3f\n", 1000 * p / hz / (runs * n), 1000 * g / hz / (runs * n) }' "$OUT_DIR/cpu.tsv"
 }
 
+# Event-loop sleeps (wake-ups) per connect and its disconnect over the recorded runs: the median of
+# the runs' (sleeps / connects); for mosquitto its threads' voluntary context switches.
+sleeps_per_connect() { # server
+  awk -F'\t' -v s="$1" -v n="$RATE_COUNT" '$1 == s && $6 != "" { printf "%.3f\n", $6 / n }' "$OUT_DIR/cpu.tsv" | median
+}
+
 # The connect-rate and event-loop sections of summary.md.
 write_rate_sections() {
   local v servers=("${VARIANTS[@]}" mosquitto)
   echo "## Connect rate: $RATE_COUNT connects, $RATE_IN_FLIGHT in flight (medians of $RATE_REPS)"
   echo
-  echo "| server | connects/s | CONNECT to CONNACK p50 ms | p99 ms | failed (total) | server CPU ms/connect (process + PostgreSQL) |"
-  echo "|---|---|---|---|---|---|"
+  echo "| server | connects/s | CONNECT to CONNACK p50 ms | p99 ms | failed (total) | server CPU ms/connect (process + PostgreSQL) | event-loop sleeps per connect + disconnect |"
+  echo "|---|---|---|---|---|---|---|"
   for v in "${servers[@]}"; do
     local cpu
     cpu=$(cpu_ms_per_connect "$v")
-    echo "| $v | $(rounded 0 "$(rate_median "$v" connectsPerSecond)") | $(rounded 1 "$(rate_median "$v" connectP50Ms)") | $(rounded 1 "$(rate_median "$v" connectP99Ms)") | $(jq -s --arg s "$v" 'map(select(.server == $s) | .failed) | add' "$OUT_DIR/rates.jsonl") | ${cpu% *} + ${cpu#* } |"
+    echo "| $v | $(rounded 0 "$(rate_median "$v" connectsPerSecond)") | $(rounded 1 "$(rate_median "$v" connectP50Ms)") | $(rounded 1 "$(rate_median "$v" connectP99Ms)") | $(jq -s --arg s "$v" 'map(select(.server == $s) | .failed) | add' "$OUT_DIR/rates.jsonl") | ${cpu% *} + ${cpu#* } | $(rounded 2 "$(sleeps_per_connect "$v")") |"
   done
+  echo
+  echo "Event-loop sleeps: the voluntary context switches of the node's Vert.x event-loop threads (each a"
+  echo "loop that ran out of work and had to be woken again), of all of Mosquitto's threads, over a run, per"
+  echo "connect (each run connects and disconnects every device once); the median of the runs."
   echo
   for v in "${VARIANTS[@]}"; do
     echo "$v/Mosquitto connects/s: $(ratio "$(rate_median "$v" connectsPerSecond)" "$(rate_median mosquitto connectsPerSecond)")" \
@@ -292,7 +309,7 @@ write_summary() {
     fi
     node_log_warnings_section
     echo "Raw rows: results.tsv (server, rep, devices, rss_kb, rss_after_gc_kb, heap_used_kb, fds); rates.jsonl;"
-    echo "cpu.tsv (server, run, process ticks, postgres ticks, wall s; $CLK_TCK ticks/s); eventloops.tsv (node, run, thread, ticks)."
+    echo "cpu.tsv (server, run, process ticks, postgres ticks, wall s, event-loop sleeps; $CLK_TCK ticks/s); eventloops.tsv (node, run, thread, ticks)."
   } >"$s"
   cat "$s"
 }
