@@ -50,11 +50,13 @@ seed() { # slug count
 INSERT INTO products (slug, name, platform_id, owner_id) SELECT '$slug', '$slug', 12, id FROM users WHERE username = 'bench@example.com';
 INSERT INTO product_members (product_id, user_id, role, is_owner)
   SELECT p.id, p.owner_id, 'administrator', true FROM products p WHERE p.slug = '$slug';
-INSERT INTO devices (id, secret_hash, product_id, name, serial_number, last_heard, firmware_version, online)
+INSERT INTO devices (id, secret_hash, product_id, name, serial_number, firmware_version)
   SELECT lpad(to_hex(p.id::bigint * 100000000 + i), 24, '0'), '\\x00'::bytea, p.id,
-         'dev-' || lpad(i::text, 7, '0'), 'SN' || lpad(i::text, 8, '0'),
-         now() - (hashint4(i)::bigint + 2147483648) * interval '1 millisecond', i % 10, i % 7 = 0
+         'dev-' || lpad(i::text, 7, '0'), 'SN' || lpad(i::text, 8, '0'), i % 10
   FROM products p, generate_series(1, $count) i WHERE p.slug = '$slug';
+UPDATE device_connectivity c SET last_heard = now() - (hashint4(i)::bigint + 2147483648) * interval '1 millisecond', online = i % 7 = 0
+  FROM products p, generate_series(1, $count) i
+  WHERE p.slug = '$slug' AND c.device_id = lpad(to_hex(p.id::bigint * 100000000 + i), 24, '0');
 INSERT INTO device_groups (product_id, name) SELECT id, 'tenth' FROM products WHERE slug = '$slug';
 INSERT INTO device_groups (product_id, name) SELECT id, 'few' FROM products WHERE slug = '$slug';
 INSERT INTO device_group_members (product_id, group_name, device_id)
@@ -70,6 +72,7 @@ seed bench-small "$SMALL"
 log "seeding bench-big ($BIG devices)"
 seed bench-big "$BIG"
 sql "VACUUM ANALYZE devices"
+sql "VACUUM ANALYZE device_connectivity"
 sql "VACUUM ANALYZE device_group_members"
 SEED_S=$(( $(date +%s) - started ))
 log "seeded in ${SEED_S}s; counts kept by the triggers: $(sql "SELECT string_agg(p.slug || '=' || c.devices, ' ') FROM product_device_counts c JOIN products p ON p.id = c.product_id")"

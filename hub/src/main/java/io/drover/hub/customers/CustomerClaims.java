@@ -33,7 +33,8 @@ public final class CustomerClaims {
       WHERE product_id = $1 AND code = $2 AND used_at IS NULL RETURNING code""";
   private static final String INVALID_CODE = "invalid_activation_code";
   private static final String CLAIM = """
-      UPDATE devices SET owner_id = $2, name = coalesce(name, $3) WHERE id = $1 RETURNING online, name""";
+      WITH claimed AS (UPDATE devices SET owner_id = $2, name = coalesce(name, $3) WHERE id = $1 RETURNING id, name)
+      SELECT c.online, claimed.name FROM claimed JOIN device_connectivity c ON c.device_id = claimed.id""";
 
   private final Pool pool;
   private final ActivationCodeGuesses guesses;
