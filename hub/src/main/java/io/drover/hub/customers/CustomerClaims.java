@@ -24,9 +24,10 @@ import java.util.Locale;
 public final class CustomerClaims {
 
   private static final String DEVICE = """
-      SELECT d.product_id, d.owner_id, coalesce(p.settings->'private_beta' = 'true'::jsonb, false), d.online,
+      SELECT d.product_id, d.owner_id, coalesce(p.settings->'private_beta' = 'true'::jsonb, false), k.online,
              EXISTS (SELECT 1 FROM claim_codes c WHERE c.device_id = d.id AND c.user_id = $2 AND c.expires_at > now())
-      FROM devices d LEFT JOIN products p ON p.id = d.product_id WHERE d.id = $1 FOR UPDATE OF d""";
+      FROM devices d JOIN device_connectivity k ON k.device_id = d.id LEFT JOIN products p ON p.id = d.product_id
+      WHERE d.id = $1 FOR UPDATE OF d""";
   private static final String SPEND_CLAIM_CODES = "DELETE FROM claim_codes WHERE device_id = $1";
   private static final String SPEND_CODE = """
       UPDATE activation_codes SET used_at = now(), used_by = $3, device_id = $4
