@@ -14,7 +14,7 @@
 #      with generate_series, 10% of each in group "tenth" and 100 in group "few", then VACUUM ANALYZE;
 #   3. for each query and each product: WARMUP unrecorded requests, then REPS timed ones with curl
 #      (time_total: connect to last byte), alternating products so that both see the same machine;
-#   4. reads pg_stat_user_tables around each query's timed requests: seq_scan on devices and
+#   4. reads pg_stat_user_tables around each query's timed requests: seq_scan on devices, device_connectivity and
 #      device_group_members should not grow (every page ran on an index); the summary shows the count;
 #   5. writes results.tsv and summary.md into OUT_DIR and stops the node (lib.sh's exit trap).
 # Only loopback addresses are used; nothing is left running.
@@ -101,7 +101,7 @@ done
 NAMES=("first page by id" "middle page by id" "last page by id" "last pages by cursor" "name prefix" "serial"
   "group of 10%" "group of 100" "sort by last_heard" "middle page by name")
 
-scans() { sql "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_user_tables WHERE relname IN ('devices', 'device_group_members')"; }
+scans() { sql "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_user_tables WHERE relname IN ('devices', 'device_connectivity', 'device_group_members')"; }
 log "warming up ($WARMUP requests per query)"
 for name in "${NAMES[@]}"; do
   for slug in bench-small bench-big; do
