@@ -1,9 +1,9 @@
 -- A device's connectivity (online, its session and gateway node, last IP address, handshake and
 -- last heard) in a narrow table of its own. Every connect and disconnect, and every batch of events,
--- updated these columns in devices: a wide row with ten indexes, one of them (the product list by
+-- updated these columns in devices: a wide row with eleven indexes, one of them (the product list by
 -- last heard) over last_heard and one (the offline sweep's) over online, and the statement-level
 -- trigger devices_count_updated, which copies the old and new rows of every UPDATE of devices into
--- transition tables. Here an update of a device's connectivity writes a short row with two indexes
+-- transition tables. Here an update of a device's connectivity writes a short row with three indexes
 -- and fires no trigger.
 --
 -- Every device has its row: inserted with the device (devices_connectivity_inserted, one statement
