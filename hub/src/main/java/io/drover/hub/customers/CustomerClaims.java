@@ -35,7 +35,7 @@ public final class CustomerClaims {
   private static final String INVALID_CODE = "invalid_activation_code";
   private static final String CLAIM = """
       WITH claimed AS (UPDATE devices SET owner_id = $2, name = coalesce(name, $3) WHERE id = $1 RETURNING id, name)
-      SELECT c.online, claimed.name FROM claimed JOIN device_connectivity c ON c.device_id = claimed.id""";
+      SELECT k.online, claimed.name FROM claimed JOIN device_connectivity k ON k.device_id = claimed.id""";
 
   private final Pool pool;
   private final ActivationCodeGuesses guesses;

@@ -22,7 +22,7 @@ import java.util.Locale;
  *
  * <p>The sort by last heard reads device_connectivity (V24), where last_heard lives with a copy of the
  * device's product_id: its index holds the product, the time and the ID, so its pages are found there
- * without reading devices, which is joined only when a search needs a column of its own (name, serial).
+ * without reading devices, which is joined only when the list is searched.
  *
  * <p>Deep pages: {@code cursor} (from {@code meta.next_cursor}) continues after the last row of the
  * previous page by its sort key (keyset paging), which costs the same at the end of a million rows as
