@@ -56,7 +56,7 @@ source "$ROOT/load-tests/bin/lib.sh"
 mqtt_connected() { node_metric_sum "$1" drover_devices_connected 'protocol="mqtt"'; }
 
 # Devices the hub's database shows online, and all devices: "online total".
-online_in_hub() { node_sql hub 'SELECT count(*) FILTER (WHERE online), count(*) FROM devices'; }
+online_in_hub() { node_sql hub 'SELECT count(*) FILTER (WHERE online), count(*) FROM device_connectivity'; }
 
 # Appends one row to sessions.tsv: node phase sessions rss_kb rss_after_gc_kb heap_after_gc_kb fds
 measure() { # node phase sessions

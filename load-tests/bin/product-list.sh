@@ -14,7 +14,7 @@
 #      with generate_series, 10% of each in group "tenth" and 100 in group "few", then VACUUM ANALYZE;
 #   3. for each query and each product: WARMUP unrecorded requests, then REPS timed ones with curl
 #      (time_total: connect to last byte), alternating products so that both see the same machine;
-#   4. reads pg_stat_user_tables around each query's timed requests: seq_scan on devices and
+#   4. reads pg_stat_user_tables around each query's timed requests: seq_scan on devices, device_connectivity and
 #      device_group_members should not grow (every page ran on an index); the summary shows the count;
 #   5. writes results.tsv and summary.md into OUT_DIR and stops the node (lib.sh's exit trap).
 # Only loopback addresses are used; nothing is left running.
@@ -50,11 +50,13 @@ seed() { # slug count
 INSERT INTO products (slug, name, platform_id, owner_id) SELECT '$slug', '$slug', 12, id FROM users WHERE username = 'bench@example.com';
 INSERT INTO product_members (product_id, user_id, role, is_owner)
   SELECT p.id, p.owner_id, 'administrator', true FROM products p WHERE p.slug = '$slug';
-INSERT INTO devices (id, secret_hash, product_id, name, serial_number, last_heard, firmware_version, online)
+INSERT INTO devices (id, secret_hash, product_id, name, serial_number, firmware_version)
   SELECT lpad(to_hex(p.id::bigint * 100000000 + i), 24, '0'), '\\x00'::bytea, p.id,
-         'dev-' || lpad(i::text, 7, '0'), 'SN' || lpad(i::text, 8, '0'),
-         now() - (hashint4(i)::bigint + 2147483648) * interval '1 millisecond', i % 10, i % 7 = 0
+         'dev-' || lpad(i::text, 7, '0'), 'SN' || lpad(i::text, 8, '0'), i % 10
   FROM products p, generate_series(1, $count) i WHERE p.slug = '$slug';
+UPDATE device_connectivity c SET last_heard = now() - (hashint4(i)::bigint + 2147483648) * interval '1 millisecond', online = i % 7 = 0
+  FROM products p, generate_series(1, $count) i
+  WHERE p.slug = '$slug' AND c.device_id = lpad(to_hex(p.id::bigint * 100000000 + i), 24, '0');
 INSERT INTO device_groups (product_id, name) SELECT id, 'tenth' FROM products WHERE slug = '$slug';
 INSERT INTO device_groups (product_id, name) SELECT id, 'few' FROM products WHERE slug = '$slug';
 INSERT INTO device_group_members (product_id, group_name, device_id)
@@ -70,6 +72,7 @@ seed bench-small "$SMALL"
 log "seeding bench-big ($BIG devices)"
 seed bench-big "$BIG"
 sql "VACUUM ANALYZE devices"
+sql "VACUUM ANALYZE device_connectivity"
 sql "VACUUM ANALYZE device_group_members"
 SEED_S=$(( $(date +%s) - started ))
 log "seeded in ${SEED_S}s; counts kept by the triggers: $(sql "SELECT string_agg(p.slug || '=' || c.devices, ' ') FROM product_device_counts c JOIN products p ON p.id = c.product_id")"
@@ -98,7 +101,7 @@ done
 NAMES=("first page by id" "middle page by id" "last page by id" "last pages by cursor" "name prefix" "serial"
   "group of 10%" "group of 100" "sort by last_heard" "middle page by name")
 
-scans() { sql "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_user_tables WHERE relname IN ('devices', 'device_group_members')"; }
+scans() { sql "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_user_tables WHERE relname IN ('devices', 'device_connectivity', 'device_group_members')"; }
 log "warming up ($WARMUP requests per query)"
 for name in "${NAMES[@]}"; do
   for slug in bench-small bench-big; do

@@ -24,16 +24,18 @@ import java.util.Locale;
 public final class CustomerClaims {
 
   private static final String DEVICE = """
-      SELECT d.product_id, d.owner_id, coalesce(p.settings->'private_beta' = 'true'::jsonb, false), d.online,
+      SELECT d.product_id, d.owner_id, coalesce(p.settings->'private_beta' = 'true'::jsonb, false), k.online,
              EXISTS (SELECT 1 FROM claim_codes c WHERE c.device_id = d.id AND c.user_id = $2 AND c.expires_at > now())
-      FROM devices d LEFT JOIN products p ON p.id = d.product_id WHERE d.id = $1 FOR UPDATE OF d""";
+      FROM devices d JOIN device_connectivity k ON k.device_id = d.id LEFT JOIN products p ON p.id = d.product_id
+      WHERE d.id = $1 FOR UPDATE OF d""";
   private static final String SPEND_CLAIM_CODES = "DELETE FROM claim_codes WHERE device_id = $1";
   private static final String SPEND_CODE = """
       UPDATE activation_codes SET used_at = now(), used_by = $3, device_id = $4
       WHERE product_id = $1 AND code = $2 AND used_at IS NULL RETURNING code""";
   private static final String INVALID_CODE = "invalid_activation_code";
   private static final String CLAIM = """
-      UPDATE devices SET owner_id = $2, name = coalesce(name, $3) WHERE id = $1 RETURNING online, name""";
+      WITH claimed AS (UPDATE devices SET owner_id = $2, name = coalesce(name, $3) WHERE id = $1 RETURNING id, name)
+      SELECT k.online, claimed.name FROM claimed JOIN device_connectivity k ON k.device_id = claimed.id""";
 
   private final Pool pool;
   private final ActivationCodeGuesses guesses;

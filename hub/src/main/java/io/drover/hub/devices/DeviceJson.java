@@ -13,15 +13,16 @@ import java.time.format.DateTimeFormatter;
 final class DeviceJson {
 
   /**
-   * The columns {@link #listView} and {@link #fullView} read, in this order. A device with a SIM (V21) is
+   * The columns {@link #listView} and {@link #fullView} read, in this order, from {@link #FROM}: the
+   * device's connectivity is its row in device_connectivity (V24). A device with a SIM (V21) is
    * cellular and shows its SIM's ICCID, as Particle's device object does (one index lookup a row).
    */
   static final String COLUMNS = """
-      d.id, d.name, u.username, d.last_ip_address, d.last_heard, d.last_handshake_at, d.online, d.platform_id,
+      d.id, d.name, u.username, c.last_ip_address, c.last_heard, c.last_handshake_at, c.online, d.platform_id,
       d.cellular OR EXISTS (SELECT 1 FROM sims s WHERE s.device_id = d.id),
       d.product_id, d.serial_number, coalesce((SELECT s.iccid FROM sims s WHERE s.device_id = d.id), d.iccid), d.imei, d.system_firmware_version, d.firmware_version,
       d.notes, d.functions, d.variables, d.owner_id, d.desired_firmware_version, d.development""";
-  static final String FROM = "devices d LEFT JOIN users u ON u.id = d.owner_id";
+  static final String FROM = "devices d JOIN device_connectivity c ON c.device_id = d.id LEFT JOIN users u ON u.id = d.owner_id";
 
   private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
 

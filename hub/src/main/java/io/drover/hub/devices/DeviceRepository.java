@@ -98,15 +98,15 @@ final class DeviceRepository {
   private static final String UPDATE_CONNECTIVITY = """
       WITH u AS (SELECT * FROM unnest($1::text[], $2::bool[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::timestamptz[], $8::timestamptz[])
                    AS t(id, online, session, node, opened, ip, handshake, heard))
-      UPDATE devices d SET
-        online = CASE WHEN u.opened OR d.session_id = u.session THEN u.online ELSE d.online END,
-        session_id = CASE WHEN u.opened THEN u.session ELSE d.session_id END,
-        gateway_node = CASE WHEN u.opened THEN u.node ELSE d.gateway_node END,
-        last_ip_address = coalesce(u.ip, d.last_ip_address),
-        last_handshake_at = coalesce(u.handshake, d.last_handshake_at),
-        last_heard = greatest(d.last_heard, u.heard)
+      UPDATE device_connectivity c SET
+        online = CASE WHEN u.opened OR c.session_id = u.session THEN u.online ELSE c.online END,
+        session_id = CASE WHEN u.opened THEN u.session ELSE c.session_id END,
+        gateway_node = CASE WHEN u.opened THEN u.node ELSE c.gateway_node END,
+        last_ip_address = coalesce(u.ip, c.last_ip_address),
+        last_handshake_at = coalesce(u.handshake, c.last_handshake_at),
+        last_heard = greatest(c.last_heard, u.heard)
       FROM u
-      WHERE d.id = u.id""";
+      WHERE c.device_id = u.id""";
 
   /**
    * Applies the latest known connectivity of many devices in one statement. Null fields leave the
@@ -149,15 +149,15 @@ final class DeviceRepository {
   Future<List<String>> markOfflineUnlessHeldBy(List<String> liveNodes) {
     Tuple nodes = Tuple.of(liveNodes.toArray(new String[0]));
     return DeviceBatchLock.holding(pool, connection -> connection.preparedQuery("""
-            UPDATE devices SET online = false
+            UPDATE device_connectivity SET online = false
             WHERE online AND (gateway_node IS NULL OR NOT (gateway_node = ANY($1::text[])))
-            RETURNING id""").execute(nodes))
+            RETURNING device_id""").execute(nodes))
         .map(DeviceRepository::ids);
   }
 
   /** Marks offline the devices whose sessions {@code node} held: it is stopping. */
   Future<List<String>> markOfflineHeldBy(String node) {
-    return DeviceBatchLock.holding(pool, connection -> connection.preparedQuery("UPDATE devices SET online = false WHERE online AND gateway_node = $1 RETURNING id")
+    return DeviceBatchLock.holding(pool, connection -> connection.preparedQuery("UPDATE device_connectivity SET online = false WHERE online AND gateway_node = $1 RETURNING device_id")
             .execute(Tuple.of(node)))
         .map(DeviceRepository::ids);
   }

@@ -57,9 +57,9 @@ public final class EventStatements {
    */
   public static final String TOUCH_DEVICES = """
       WITH u AS (SELECT id, max(heard) AS heard FROM unnest($1::text[], $2::timestamptz[]) AS t(id, heard) GROUP BY id)
-      UPDATE devices d SET last_heard = greatest(d.last_heard, u.heard)
+      UPDATE device_connectivity c SET last_heard = greatest(c.last_heard, u.heard)
       FROM u
-      WHERE d.id = u.id""";
+      WHERE c.device_id = u.id""";
 
   private EventStatements() {
   }

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * resuming stream still misses nothing.
  *
  * <p>last_heard: a device's events are what the cloud last heard of it, but the update of its
- * {@code devices} row is not in the events' transaction (whose row locks serialised the lanes and
+ * {@code device_connectivity} row (V24) is not in the events' transaction (whose row locks serialised the lanes and
  * cost a heap update per device per batch): each committed event's time is kept in memory, the
  * latest per device, and {@link #flushHeard} (every second) writes them all in one UPDATE. The
  * devices' last_heard is at most a second (plus that UPDATE) behind the stored events.

@@ -6,10 +6,10 @@ import io.vertx.sqlclient.SqlConnection;
 import java.util.function.Function;
 
 /**
- * Keeps the statements that update many {@code devices} rows at once (the connectivity batch of
+ * Keeps the statements that update many device rows at once (the connectivity batch of
  * {@code ConnectivityRecorder}, the event writer's last_heard batch, the offline marks of a gateway
- * node's devices) from running at the same time, on any node of the cluster: each holds a
- * transaction-scoped advisory lock while it runs.
+ * node's devices, all three on {@code device_connectivity} since V24) from running at the same time, on
+ * any node of the cluster: each holds a transaction-scoped advisory lock while it runs.
  *
  * <p>Two such statements that lock the same rows in different orders deadlock (40P01; the CoAP
  * benchmark hit it under load). They used to lock their rows in id order first, a pass of its own over
@@ -19,8 +19,10 @@ import java.util.function.Function;
  * rename, a claim, a handshake's firmware version) touch one row each and cannot close a cycle with a
  * batch. (A bulk change of many devices made from the API, which does not take this lock, locks its
  * rows in its own order: a product import, a customer's removal unclaiming its devices, a product's
- * deletion setting their product_id to null, the demo fleet's claim; a deadlock with one of these
- * fails one side, and a batch is written again by its next flush.)
+ * deletion setting their product_id to null, the demo fleet's claim; those that move devices between
+ * products also update their device_connectivity rows, through the trigger that keeps its copy of
+ * product_id; a deadlock with one of these fails one side, and a batch is written again by its next
+ * flush.)
  *
  * <p>Whoever runs the event writer's last_heard UPDATE holds this lock: the writer, and the
  * database-limit benchmark's {@code insert-touch} form, whose connections would otherwise deadlock

@@ -15,7 +15,7 @@ import io.vertx.sqlclient.Tuple;
 final class LocationRepository {
 
   /** The devices' fields every answer carries; {@code d} is the device row. */
-  private static final String DEVICE_FIELDS = "d.name, d.online, d.last_heard";
+  private static final String DEVICE_FIELDS = "d.name, c.online, c.last_heard";
   /** The device's groups, read for a page's rows only (outside the LIMIT). */
   private static final String GROUPS = """
       ARRAY(SELECT g.group_name FROM device_group_members g WHERE g.product_id = p.product_id AND g.device_id = p.device_id
@@ -30,12 +30,14 @@ final class LocationRepository {
       SELECT l.device_id, l.product_id, l.at, l.lat, l.lon, l.loc, """ + DEVICE_FIELDS + """
 
       FROM tracker_last_locations l JOIN devices d ON d.id = l.device_id AND d.product_id = l.product_id
+        JOIN device_connectivity c ON c.device_id = l.device_id
       WHERE l.product_id = $1""" + FILTERS;
   /** The last location of each device within [$11, $12), by the tracker_locations_by_product index. */
   private static final String LAST_IN_RANGE = """
       SELECT DISTINCT ON (l.device_id) l.device_id, l.product_id, l.at, l.lat, l.lon, l.loc, """ + DEVICE_FIELDS + """
 
       FROM tracker_locations l JOIN devices d ON d.id = l.device_id AND d.product_id = l.product_id
+        JOIN device_connectivity c ON c.device_id = l.device_id
       WHERE l.product_id = $1 AND l.at >= $11 AND l.at < $12""" + FILTERS + """
 
       ORDER BY l.device_id, l.at DESC""";
@@ -47,9 +49,9 @@ final class LocationRepository {
 
   /** Columns: device_id, product_id, name, online, last_heard, groups. */
   private static final String DEVICE = """
-      SELECT p.id AS device_id, p.product_id, p.name, p.online, p.last_heard, """ + GROUPS.replace("p.device_id", "p.id") + """
+      SELECT p.id AS device_id, p.product_id, p.name, c.online, c.last_heard, """ + GROUPS.replace("p.device_id", "p.id") + """
 
-      FROM devices p WHERE p.id = $1 AND p.product_id = $2""";
+      FROM devices p JOIN device_connectivity c ON c.device_id = p.id WHERE p.id = $1 AND p.product_id = $2""";
   /** Columns: at, lat, lon, loc, found; in [$3, $4) and the box, newest first, at most $9. */
   private static final String TRACK = """
       SELECT l.at, l.lat, l.lon, l.loc, count(*) OVER () AS found FROM tracker_locations l

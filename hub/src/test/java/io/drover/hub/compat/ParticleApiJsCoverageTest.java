@@ -121,7 +121,7 @@ class ParticleApiJsCoverageTest {
       tracker.behave(Map.of("blink", argument -> "1"), Map.of("batt", Map.entry("int", () -> "87")));
       tracker.publishAcknowledged("e/loc", Buffer.buffer(loc()));
       for (DeviceIdentity device : List.of(online, claimed, productOnline)) {
-        TestNode.eventually(Duration.ofSeconds(10), () -> "1".equals(sql("SELECT count(*) FROM devices WHERE online AND id = '" + device.id() + "'")),
+        TestNode.eventually(Duration.ofSeconds(10), () -> "1".equals(sql("SELECT count(*) FROM device_connectivity WHERE online AND device_id = '" + device.id() + "'")),
             device.id() + " online");
       }
       TestNode.eventually(Duration.ofSeconds(10), () -> !"0".equals(sql("SELECT count(*) FROM tracker_locations WHERE device_id = '"

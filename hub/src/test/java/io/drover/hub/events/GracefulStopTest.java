@@ -63,7 +63,7 @@ class GracefulStopTest {
          ResultSet counts = statement.executeQuery(
              "SELECT count(*), count(DISTINCT data) FROM events WHERE device_id = '" + identity.id() + "' AND name = 'burst'");
          ResultSet device = connection.createStatement().executeQuery(
-             "SELECT online FROM devices WHERE id = '" + identity.id() + "'")) {
+             "SELECT online FROM device_connectivity WHERE device_id = '" + identity.id() + "'")) {
       counts.next();
       assertEquals(EVENTS, counts.getInt(1));
       assertEquals(EVENTS, counts.getInt(2));

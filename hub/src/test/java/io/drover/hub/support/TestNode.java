@@ -380,7 +380,7 @@ public final class TestNode implements AutoCloseable {
   public Map<String, Object> deviceRow(String deviceId) throws SQLException {
     try (Connection connection = node.database().jdbcConnection();
          PreparedStatement query = connection.prepareStatement(
-             "SELECT online, last_heard, last_handshake_at, last_ip_address FROM devices WHERE id = ?")) {
+             "SELECT online, last_heard, last_handshake_at, last_ip_address FROM device_connectivity WHERE device_id = ?")) {
       query.setString(1, deviceId);
       try (ResultSet row = query.executeQuery()) {
         if (!row.next()) {
@@ -446,8 +446,29 @@ public final class TestNode implements AutoCloseable {
         deviceVertx.close();
       }
     }
+    String drift = connectivityDrift();
     node.stop();
     BlockedEventLoops.assertNone();
+    if (drift != null) {
+      throw new AssertionError(drift);
+    }
+  }
+
+  /**
+   * Whatever a test did, every device has its device_connectivity row with the device's own product_id
+   * (V24): a description of the first device that does not, or null. Null too when the database is
+   * not there to ask (a test that stopped it).
+   */
+  private String connectivityDrift() {
+    try {
+      return query("""
+          SELECT 'device_connectivity out of step with devices: ' || coalesce(d.id, c.device_id)
+                 || ' in product ' || coalesce(d.product_id::text, 'none') || ', its copy ' || coalesce(c.product_id::text, 'none')
+          FROM devices d FULL JOIN device_connectivity c ON c.device_id = d.id
+          WHERE d.id IS NULL OR c.device_id IS NULL OR c.product_id IS DISTINCT FROM d.product_id LIMIT 1""");
+    } catch (SQLException | RuntimeException e) {
+      return null;
+    }
   }
 
   /** Polls until {@code condition} holds: for state the node writes in batches. */

@@ -32,12 +32,12 @@ public final class PersonClaims {
           AND (product_id IS NULL OR $4
                OR EXISTS (SELECT 1 FROM product_members m WHERE m.product_id = d.product_id AND m.user_id = $2))
           AND ($4 OR owner_id = $2
-               OR (($5 OR online) AND EXISTS (SELECT 1 FROM claim_codes c
+               OR (($5 OR (SELECT k.online FROM device_connectivity k WHERE k.device_id = d.id)) AND EXISTS (SELECT 1 FROM claim_codes c
                     WHERE c.device_id = d.id AND c.user_id = $2 AND c.product_id IS NULL AND c.expires_at > now())))
-        RETURNING online, name),
+        RETURNING id, name),
       spent AS (
         DELETE FROM claim_codes WHERE device_id = $1 AND EXISTS (SELECT 1 FROM claimed))
-      SELECT online, name FROM claimed""";
+      SELECT k.online, claimed.name FROM claimed JOIN device_connectivity k ON k.device_id = claimed.id""";
   private static final String WHY_NOT = """
       SELECT d.owner_id, d.product_id,
              EXISTS (SELECT 1 FROM product_members m WHERE m.product_id = d.product_id AND m.user_id = $2)

@@ -33,8 +33,8 @@ public final class ProductDeviceCallsApi implements ApiFeature {
 
   private static final String BASE = "/v1/products/:" + ProductAccess.PATH_PARAM + "/devices/:deviceId";
   private static final String ONE_DEVICE = """
-      SELECT d.id, d.name, d.functions, d.variables, d.last_heard, d.last_handshake_at, d.product_id
-      FROM devices d WHERE d.id = $1 AND d.product_id = $2""";
+      SELECT d.id, d.name, d.functions, d.variables, c.last_heard, c.last_handshake_at, d.product_id
+      FROM devices d JOIN device_connectivity c ON c.device_id = d.id WHERE d.id = $1 AND d.product_id = $2""";
 
   private final Pool pool;
   private final AccessCheck access;

@@ -17,15 +17,15 @@ import java.time.format.DateTimeFormatter;
  */
 final class ProductDeviceJson {
 
-  /** The columns {@link #listView} and {@link #fullView} read, by name; FROM must alias devices d and users u. */
+  /** The columns {@link #listView} and {@link #fullView} read, by name; FROM must alias devices d, device_connectivity c and users u. */
   static final String COLUMNS = """
-      d.id, d.name, u.username, u.kind AS owner_kind, d.owner_id, d.last_ip_address, d.last_heard, d.last_handshake_at,
-      d.online, d.platform_id, d.cellular OR EXISTS (SELECT 1 FROM sims s WHERE s.device_id = d.id) AS cellular, d.product_id,
+      d.id, d.name, u.username, u.kind AS owner_kind, d.owner_id, c.last_ip_address, c.last_heard, c.last_handshake_at,
+      c.online, d.platform_id, d.cellular OR EXISTS (SELECT 1 FROM sims s WHERE s.device_id = d.id) AS cellular, d.product_id,
       d.serial_number, coalesce((SELECT s.iccid FROM sims s WHERE s.device_id = d.id), d.iccid) AS iccid, d.imei, d.system_firmware_version,
       d.firmware_version, d.notes, d.development, d.functions, d.variables,
       ARRAY(SELECT m.group_name FROM device_group_members m WHERE m.product_id = d.product_id AND m.device_id = d.id
             ORDER BY m.group_name) AS groups""";
-  static final String FROM = "devices d LEFT JOIN users u ON u.id = d.owner_id";
+  static final String FROM = "devices d JOIN device_connectivity c ON c.device_id = d.id LEFT JOIN users u ON u.id = d.owner_id";
 
   private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
 

@@ -20,6 +20,10 @@ import java.util.Locale;
  * page's IDs are found first (an index scan that skips {@code offset} entries) and only the page's rows
  * are then read whole, with their groups.
  *
+ * <p>The sort by last heard reads device_connectivity (V24), where last_heard lives with a copy of the
+ * device's product_id: its index holds the product, the time and the ID, so its pages are found there
+ * without reading devices, which is joined only when the list is searched.
+ *
  * <p>Deep pages: {@code cursor} (from {@code meta.next_cursor}) continues after the last row of the
  * previous page by its sort key (keyset paging), which costs the same at the end of a million rows as
  * at the start; {@code page} skips rows and grows with the offset.
@@ -31,11 +35,11 @@ final class ProductDeviceQuery {
   /** A search's total is counted up to this many matches; past it the answer says "at least". */
   static final int COUNT_CAP = 10_000;
 
-  /** The sorts Particle's list offers, each an expression of the V8 indexes and its SQL type. */
+  /** The sorts Particle's list offers, each an expression of the V8 and V24 indexes and its SQL type. */
   enum Sort {
     ID("id", "d.id COLLATE \"C\"", "text"),
     NAME("name", "lower(coalesce(d.name, '')) COLLATE \"C\"", "text"),
-    LAST_HEARD("last_heard", "coalesce(d.last_heard, '-infinity'::timestamptz)", "timestamptz"),
+    LAST_HEARD("last_heard", "coalesce(c.last_heard, '-infinity'::timestamptz)", "timestamptz"),
     FIRMWARE_VERSION("firmware_version", "coalesce(d.firmware_version, -1)", "integer");
 
     final String wireName;
@@ -65,6 +69,7 @@ final class ProductDeviceQuery {
   }
 
   private static final String ID_KEY = "d.id COLLATE \"C\"";
+  private static final String CONNECTIVITY_ID_KEY = "c.device_id COLLATE \"C\"";
 
   final Sort sort;
   final boolean descending;
@@ -72,15 +77,21 @@ final class ProductDeviceQuery {
   final int page;
   final Cursor cursor;
   final boolean filtered;
+  /** The rows searched: devices d, or for the sort by last heard device_connectivity c (joined to d when a search needs it). */
+  private final String from;
+  private final String idKey;
   private final String where;
   private final List<Object> whereValues;
 
-  private ProductDeviceQuery(Sort sort, boolean descending, int perPage, int page, Cursor cursor, String where, List<Object> whereValues) {
+  private ProductDeviceQuery(Sort sort, boolean descending, int perPage, int page, Cursor cursor, String from, String idKey,
+                             String where, List<Object> whereValues) {
     this.sort = sort;
     this.descending = descending;
     this.perPage = perPage;
     this.page = page;
     this.cursor = cursor;
+    this.from = from;
+    this.idKey = idKey;
     this.where = where;
     this.whereValues = whereValues;
     this.filtered = whereValues.size() > 1;
@@ -98,21 +109,28 @@ final class ProductDeviceQuery {
     int page = number(params, "page", 1, 1, 1_000_000);
     Cursor cursor = params.get("cursor") == null || params.get("cursor").isEmpty() ? null : Cursor.decode(params.get("cursor"), sort, descending);
 
-    StringBuilder where = new StringBuilder("d.product_id = $1");
-    List<Object> values = new ArrayList<>(List.of(productId));
     String deviceId = text(params, "deviceId");
+    String deviceName = text(params, "deviceName");
+    String serial = text(params, "serialNumber");
+    String groups = text(params, "groups");
+    // the sort by last heard walks device_connectivity's index; a search joins devices, names the product
+    // on both sides and filters on devices' own columns, so that counting its matches first finds them
+    // on an index of devices as the other sorts do
+    boolean byConnectivity = sort == Sort.LAST_HEARD;
+    boolean joined = byConnectivity && (deviceId != null || deviceName != null || serial != null || groups != null);
+    String from = !byConnectivity ? "devices d" : joined ? "device_connectivity c JOIN devices d ON d.id = c.device_id" : "device_connectivity c";
+    String idKey = byConnectivity ? CONNECTIVITY_ID_KEY : ID_KEY;
+    StringBuilder where = new StringBuilder(!byConnectivity ? "d.product_id = $1" : joined ? "c.product_id = $1 AND d.product_id = $1" : "c.product_id = $1");
+    List<Object> values = new ArrayList<>(List.of(productId));
     if (deviceId != null) {
       prefix(where, values, ID_KEY, deviceId.toLowerCase(Locale.ROOT));
     }
-    String deviceName = text(params, "deviceName");
     if (deviceName != null) {
       prefix(where, values, Sort.NAME.key, deviceName.toLowerCase(Locale.ROOT));
     }
-    String serial = text(params, "serialNumber");
     if (serial != null) {
       prefix(where, values, "coalesce(d.serial_number, '') COLLATE \"C\"", serial);
     }
-    String groups = text(params, "groups");
     if (groups != null) {
       List<String> names = new ArrayList<>();
       for (String name : groups.split(",")) {
@@ -126,7 +144,7 @@ final class ProductDeviceQuery {
             .append(values.size()).append(") AND m.device_id = d.id)");
       }
     }
-    return new ProductDeviceQuery(sort, descending, perPage, page, cursor, where.toString(), values);
+    return new ProductDeviceQuery(sort, descending, perPage, page, cursor, from, idKey, where.toString(), values);
   }
 
   /**
@@ -137,8 +155,8 @@ final class ProductDeviceQuery {
    */
   Statement pageIds() {
     List<Object> values = new ArrayList<>(whereValues);
-    String head = "SELECT d.id, (" + sort.key + ")::text AS sort_key FROM devices d WHERE " + where;
-    return page(head, " AND ", sort.key, ID_KEY, values);
+    String head = "SELECT " + idKey + " AS id, (" + sort.key + ")::text AS sort_key FROM " + from + " WHERE " + where;
+    return page(head, " AND ", sort.key, idKey, values);
   }
 
   /**
@@ -148,7 +166,7 @@ final class ProductDeviceQuery {
    */
   Statement pageIdsAmongFewMatches() {
     List<Object> values = new ArrayList<>(whereValues);
-    String head = "WITH matches AS MATERIALIZED (SELECT " + ID_KEY + " AS id, " + sort.key + " AS k FROM devices d WHERE " + where
+    String head = "WITH matches AS MATERIALIZED (SELECT " + idKey + " AS id, " + sort.key + " AS k FROM " + from + " WHERE " + where
         + ") SELECT id, k::text AS sort_key FROM matches WHERE true";
     return page(head, " AND ", "k", "id", values);
   }
@@ -184,7 +202,7 @@ final class ProductDeviceQuery {
   Statement cappedCount() {
     List<Object> values = new ArrayList<>(whereValues);
     values.add(COUNT_CAP + 1);
-    return new Statement("SELECT count(*) FROM (SELECT 1 FROM devices d WHERE " + where + " LIMIT $" + values.size() + ") matches",
+    return new Statement("SELECT count(*) FROM (SELECT 1 FROM " + from + " WHERE " + where + " LIMIT $" + values.size() + ") matches",
         Tuple.from(values));
   }
 

@@ -45,11 +45,12 @@ class ProductDevicesListTest {
     fleet.member(product, "vera@example.com", "view_only");
     // 30 devices: sensor-01..20 and Pump-01..10, serials SN-1001.., heard i minutes ago, firmware 1..3
     node.execute("""
-        INSERT INTO devices (id, secret_hash, product_id, name, serial_number, last_heard, firmware_version)
+        INSERT INTO devices (id, secret_hash, product_id, name, serial_number, firmware_version)
         SELECT lpad(to_hex(x'a0000000'::bigint + i), 24, '0'), '\\x00'::bytea, %d,
                CASE WHEN i <= 20 THEN 'sensor-' || lpad(i::text, 2, '0') ELSE 'Pump-' || lpad((i - 20)::text, 2, '0') END,
-               'SN-' || (1000 + i), now() - i * interval '1 minute', i %% 3 + 1
+               'SN-' || (1000 + i), i %% 3 + 1
         FROM generate_series(1, 30) i""".formatted(product));
+    heard("a0000000", 30, "1 minute");
     node.execute("INSERT INTO devices (id, secret_hash, product_id) VALUES ('" + FleetFixture.newId() + "', '\\x00'::bytea, " + product + ")");
     node.execute("INSERT INTO device_groups (product_id, name) VALUES (" + product + ", 'north'), (" + product + ", 'south')");
     node.execute("INSERT INTO device_group_members (product_id, group_name, device_id) SELECT " + product
@@ -59,10 +60,10 @@ class ProductDevicesListTest {
 
     big = fleet.product("big", "alice@example.com");
     node.execute("""
-        INSERT INTO devices (id, secret_hash, product_id, name, serial_number, last_heard, firmware_version)
-        SELECT lpad(to_hex(x'b0000000'::bigint + i), 24, '0'), '\\x00'::bytea, %d, 'unit-' || i, 'SER' || i,
-               now() - i * interval '1 second', i %% 5
+        INSERT INTO devices (id, secret_hash, product_id, name, serial_number, firmware_version)
+        SELECT lpad(to_hex(x'b0000000'::bigint + i), 24, '0'), '\\x00'::bytea, %d, 'unit-' || i, 'SER' || i, i %% 5
         FROM generate_series(1, 20000) i""".formatted(big));
+    heard("b0000000", 20000, "1 second");
     node.execute("INSERT INTO device_groups (product_id, name) VALUES (" + big + ", 'g1')");
     node.execute("INSERT INTO device_group_members (product_id, group_name, device_id) SELECT " + big
         + ", 'g1', id FROM devices WHERE product_id = " + big + " AND firmware_version = 1");
@@ -70,14 +71,23 @@ class ProductDevicesListTest {
     for (int i = 0; i < 20; i++) {
       int other = fleet.product("other-" + i, "alice@example.com");
       node.execute("""
-          INSERT INTO devices (id, secret_hash, product_id, name, last_heard)
-          SELECT lpad(to_hex(x'c0000000'::bigint + %d * 1000 + j), 24, '0'), '\\x00'::bytea, %d, 'other-' || j, now()
+          INSERT INTO devices (id, secret_hash, product_id, name)
+          SELECT lpad(to_hex(x'c0000000'::bigint + %d * 1000 + j), 24, '0'), '\\x00'::bytea, %d, 'other-' || j
           FROM generate_series(1, 500) j""".formatted(i, other));
+      node.execute("UPDATE device_connectivity SET last_heard = now() WHERE product_id = " + other);
       node.execute("INSERT INTO device_groups (product_id, name) VALUES (" + other + ", 'all')");
       node.execute("INSERT INTO device_group_members (product_id, group_name, device_id) SELECT " + other + ", 'all', id FROM devices WHERE product_id = " + other);
     }
     node.execute("ANALYZE devices");
+    node.execute("ANALYZE device_connectivity");
     node.execute("ANALYZE device_group_members");
+  }
+
+  /** Device i of {@code count} whose ID ends in {@code base} + i was heard i {@code unit}s ago: last_heard is in device_connectivity (V24). */
+  private static void heard(String base, int count, String unit) throws java.sql.SQLException {
+    node.execute("""
+        UPDATE device_connectivity c SET last_heard = now() - i * interval '%s'
+        FROM generate_series(1, %d) i WHERE c.device_id = lpad(to_hex(x'%s'::bigint + i), 24, '0')""".formatted(unit, count, base));
   }
 
   @AfterAll
@@ -205,6 +215,9 @@ class ProductDevicesListTest {
         Map.of("sortAttr", "name"),
         Map.of("sortAttr", "name", "sortDir", "desc", "page", "100"),
         Map.of("sortAttr", "last_heard", "sortDir", "desc"),
+        Map.of("sortAttr", "last_heard", "deviceName", "unit-19"),
+        Map.of("sortAttr", "last_heard", "groups", "g1"),
+        Map.of("sortAttr", "last_heard", "serialNumber", "SER1999"),
         Map.of("sortAttr", "firmware_version"),
         Map.of("deviceId", "00000000000000000b0001"),
         Map.of("deviceName", "unit-19"),
