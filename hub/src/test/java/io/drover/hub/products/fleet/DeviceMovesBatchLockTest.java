@@ -10,6 +10,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -80,6 +82,50 @@ class DeviceMovesBatchLockTest {
   }
 
   /**
+   * A batch's transaction (the lock, then one device's connectivity row) and an import of that device
+   * with others: unlocked, the import would update the others' rows first (the trigger fires in the
+   * join's order, the devices' order here), then wait for the batch's row while the batch goes on to
+   * the others' rows, a deadlock (40P01) that fails one side. Under the lock the import waits before
+   * touching any row, and both succeed.
+   */
+  @Test
+  void anImportAndABatchDoNotDeadlock() throws Exception {
+    int product = fleet.product("raced", "alice@example.com");
+    List<String> ids = fleet.devices(3, null);
+    String last = ids.get(ids.size() - 1);
+    String[] others = ids.subList(0, ids.size() - 1).toArray(new String[0]);
+    try (Connection batch = node.node().database().jdbcConnection()) {
+      batch.setAutoCommit(false);
+      batch.createStatement().execute("SET LOCAL statement_timeout = '15s'");
+      batch.createStatement().execute(DeviceBatchLock.LOCK);
+      batch.createStatement().execute("UPDATE device_connectivity SET last_heard = now() WHERE device_id = '" + last + "'");
+      CompletableFuture<HttpResponse<String>> answer = async(
+          () -> node.post("/v1/products/" + product + "/devices", new JsonObject().put("ids", new JsonArray(ids)).encode(), operator));
+      TestNode.eventually(Duration.ofSeconds(10), DeviceMovesBatchLockTest::importWaits, "the import waits for the batch");
+      try (PreparedStatement rest = batch.prepareStatement("UPDATE device_connectivity SET last_heard = now() WHERE device_id = ANY(?)")) {
+        rest.setArray(1, batch.createArrayOf("text", others));
+        assertEquals(others.length, rest.executeUpdate(), "the batch's other rows, not held by the import");
+      }
+      batch.commit();
+
+      HttpResponse<String> response = answer.get(10, TimeUnit.SECONDS);
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals(new JsonArray(ids), new JsonObject(response.body()).getJsonArray("updatedDeviceIds"));
+    }
+  }
+
+  /** A transaction waits for a lock in the import's statement or in the lock it takes first. */
+  private static boolean importWaits() {
+    try {
+      return !"0".equals(node.query("""
+          SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+            AND (query LIKE '%WITH found AS%' OR query LIKE '%pg_advisory_xact_lock%')"""));
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /**
    * Holds the lock from another connection, as a batch on another node would, starts {@code move} and
    * checks it is not answered while held; then releases the lock and returns the answer.
    */
@@ -89,13 +135,7 @@ class DeviceMovesBatchLockTest {
       other.createStatement().execute(DeviceBatchLock.LOCK);
       CompletableFuture<T> answer;
       try {
-        answer = CompletableFuture.supplyAsync(() -> {
-          try {
-            return move.call();
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
+        answer = async(move);
         Thread.sleep(HELD_MS);
         assertFalse(answer.isDone(), "not answered while another transaction holds the lock");
         whileHeld.run();
@@ -104,6 +144,16 @@ class DeviceMovesBatchLockTest {
       }
       return answer.get(10, TimeUnit.SECONDS);
     }
+  }
+
+  private static <T> CompletableFuture<T> async(Callable<T> call) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return call.call();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   private static String connectivityProduct(String deviceId) throws Exception {
