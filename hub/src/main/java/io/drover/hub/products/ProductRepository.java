@@ -1,5 +1,6 @@
 package io.drover.hub.products;
 
+import io.drover.hub.storage.DeviceBatchLock;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -108,14 +109,18 @@ public final class ProductRepository {
    * and so do its SIMs and their daily usage (V21 cascades): an ICCID may be imported again afterwards,
    * by anyone, with none of the old usage.
    *
+   * <p>Under {@link DeviceBatchLock}: ON DELETE SET NULL moves all the product's devices out of it at
+   * once, and through the trigger that keeps device_connectivity's copy of product_id locks their
+   * connectivity rows in its own order, which the connectivity and last_heard batches must not meet.
+   *
    * @return the devices whose SIM, gone with the product, was not active: no longer refused at connect
    */
   public Future<java.util.List<String>> delete(int productId) {
-    return pool.preparedQuery("""
+    return DeviceBatchLock.holding(pool, connection -> connection.preparedQuery("""
             WITH freed AS (SELECT device_id FROM sims WHERE product_id = $1 AND device_id IS NOT NULL AND status <> 'active'),
                  gone AS (DELETE FROM products WHERE id = $1)
             SELECT device_id FROM freed""")
-        .execute(Tuple.of(productId))
+        .execute(Tuple.of(productId)))
         .map(rows -> {
           java.util.List<String> freed = new java.util.ArrayList<>();
           rows.forEach(row -> freed.add(row.getString(0)));

@@ -15,14 +15,16 @@ import java.util.function.Function;
  * benchmark hit it under load). They used to lock their rows in id order first, a pass of its own over
  * every row (a join, a sort and a lock record in the WAL per row): in a connect storm that pass was
  * about a fifth of the connectivity statement's time, and that statement most of PostgreSQL's work per
- * connect. One advisory lock per batch costs a round trip instead. Other updates of a device row (a
- * rename, a claim, a handshake's firmware version) touch one row each and cannot close a cycle with a
- * batch. (A bulk change of many devices made from the API, which does not take this lock, locks its
- * rows in its own order: a product import, a customer's removal unclaiming its devices, a product's
- * deletion setting their product_id to null, the demo fleet's claim; those that move devices between
- * products also update their device_connectivity rows, through the trigger that keeps its copy of
- * product_id; a deadlock with one of these fails one side, and a batch is written again by its next
- * flush.)
+ * connect. One advisory lock per batch costs a round trip instead.
+ *
+ * <p>The statements that move many devices between products hold it too, taken first in their
+ * transactions: a product import ({@code FleetImport}) and a product's deletion (its ON DELETE SET NULL
+ * takes all the product's devices out). A change of devices.product_id updates the device's
+ * device_connectivity row, through the trigger that keeps its copy of product_id, so these lock many
+ * of a batch's rows, in their own order. A move of one device (an auto-approval, a removal from a
+ * product) locks one such row, and an update of devices that changes no product_id (a rename, a claim,
+ * a handshake's firmware version, a customer's removal unclaiming its devices, the demo fleet's claim)
+ * none: neither can close a cycle with a batch, and neither takes the lock.
  *
  * <p>Whoever runs the event writer's last_heard UPDATE holds this lock: the writer, and the
  * database-limit benchmark's {@code insert-touch} form, whose connections would otherwise deadlock

@@ -1,6 +1,7 @@
 package io.drover.hub.products.fleet;
 
 import io.drover.hub.http.ApiException;
+import io.drover.hub.storage.DeviceBatchLock;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +23,10 @@ import java.util.Map;
  * than the product's: a product holds one device type). A node administrator's import needs no proof:
  * that is the manufacturing line's import of a factory's list of IDs. An import spends the product's
  * claim codes the devices reported.
+ *
+ * <p>The transaction holds {@link DeviceBatchLock}, taken before the product's row: the join moves many
+ * devices, and the trigger that keeps device_connectivity's copy of product_id updates their
+ * connectivity rows in the join's order, which the connectivity and last_heard batches must not meet.
  */
 final class FleetImport {
 
@@ -67,7 +72,7 @@ final class FleetImport {
   /** @param administrator a node administrator imports unowned devices without their proof */
   Future<Outcome> run(int productId, DeviceIdList ids, boolean administrator) {
     String[] wanted = ids.wellFormed().toArray(new String[0]);
-    return pool.withTransaction(connection -> connection.preparedQuery(LOCK_PRODUCT).execute(Tuple.of(productId))
+    return DeviceBatchLock.holding(pool, connection -> connection.preparedQuery(LOCK_PRODUCT).execute(Tuple.of(productId))
         .compose(locked -> connection.preparedQuery(CLASSIFY_AND_JOIN).execute(Tuple.of(productId, (Object) wanted, administrator)))
         .compose(rows -> {
           Map<String, String> outcomes = new HashMap<>();
