@@ -317,7 +317,7 @@ write_summary() {
 # ---------------------------------------------------------------------------------------------
 # Run
 
-require_tools java jcmd jq curl ss
+require_tools java jcmd jq curl ss python3
 require_mosquitto
 read_variants
 MAX_SIZE=$(tr ' ' '\n' <<<"$SIZES" | sort -n | tail -1)
