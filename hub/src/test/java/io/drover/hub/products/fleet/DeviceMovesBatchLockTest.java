@@ -39,8 +39,7 @@ class DeviceMovesBatchLockTest {
   static void start() throws Exception {
     node = TestNode.start();
     fleet = new FleetFixture(node);
-    operator = node.signUpAndLogIn("operator@example.com", "the administrator");
-    node.execute("UPDATE users SET is_admin = true WHERE username = 'operator@example.com'");
+    operator = node.createAdministrator("operator@example.com", "the administrator");
     alice = node.signUpAndLogIn("alice@example.com", "alice's password");
   }
 
