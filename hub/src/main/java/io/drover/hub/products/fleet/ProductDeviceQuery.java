@@ -117,10 +117,21 @@ final class ProductDeviceQuery {
     // on both sides and filters on devices' own columns, so that counting its matches first finds them
     // on an index of devices as the other sorts do
     boolean byConnectivity = sort == Sort.LAST_HEARD;
-    boolean joined = byConnectivity && (deviceId != null || deviceName != null || serial != null || groups != null);
-    String from = !byConnectivity ? "devices d" : joined ? "device_connectivity c JOIN devices d ON d.id = c.device_id" : "device_connectivity c";
+    boolean searched = deviceId != null || deviceName != null || serial != null || groups != null;
+    String from;
+    String inProduct;
+    if (!byConnectivity) {
+      from = "devices d";
+      inProduct = "d.product_id = $1";
+    } else if (searched) {
+      from = "device_connectivity c JOIN devices d ON d.id = c.device_id";
+      inProduct = "c.product_id = $1 AND d.product_id = $1";
+    } else {
+      from = "device_connectivity c";
+      inProduct = "c.product_id = $1";
+    }
     String idKey = byConnectivity ? CONNECTIVITY_ID_KEY : ID_KEY;
-    StringBuilder where = new StringBuilder(!byConnectivity ? "d.product_id = $1" : joined ? "c.product_id = $1 AND d.product_id = $1" : "c.product_id = $1");
+    StringBuilder where = new StringBuilder(inProduct);
     List<Object> values = new ArrayList<>(List.of(productId));
     if (deviceId != null) {
       prefix(where, values, ID_KEY, deviceId.toLowerCase(Locale.ROOT));
