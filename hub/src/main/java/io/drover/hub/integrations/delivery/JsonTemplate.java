@@ -23,7 +23,15 @@ final class JsonTemplate {
   }
 
   String render(Map<String, Object> variables) {
-    Object rendered = render(json, variables);
+    return encode(renderValue(variables));
+  }
+
+  /** Rendered but not encoded: a JsonObject or JsonArray with its leaves rendered, or the text a template text rendered to. */
+  Object renderValue(Map<String, Object> variables) {
+    return render(json, variables);
+  }
+
+  static String encode(Object rendered) {
     return rendered instanceof JsonObject object ? object.encode() : rendered instanceof JsonArray array ? array.encode() : String.valueOf(rendered);
   }
 

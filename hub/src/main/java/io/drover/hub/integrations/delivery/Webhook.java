@@ -3,7 +3,6 @@ package io.drover.hub.integrations.delivery;
 import com.github.mustachejava.Mustache;
 import com.github.mustachejava.MustacheException;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -49,9 +48,8 @@ final class Webhook {
   private final Map<String, Mustache> headers = new LinkedHashMap<>();
   private final Mustache username;
   private final Mustache password;
-  /** The json setting: an object whose string leaves are compiled in {@link #leaves}, or a string template. */
-  private final Object json;
-  private final Map<String, Mustache> leaves = new HashMap<>();
+  /** The json setting: an object whose string leaves are templates, or a template text; null when none. */
+  private final JsonTemplate json;
   private final Map<String, Mustache> form;
   private final Mustache body;
   private final Mustache responseTopic;
@@ -77,7 +75,7 @@ final class Webhook {
     Mustache response = null;
     Mustache error = null;
     Mustache responseBody = null;
-    Object jsonSetting = settings.getValue("json");
+    JsonTemplate jsonTemplate = null;
     if (secrets == null) {
       problem = "the integration's secrets cannot be opened with this node's master key";
       secrets = new JsonObject();
@@ -90,10 +88,8 @@ final class Webhook {
         user = compile(String.valueOf(auth.getValue("username", "")), "auth.username");
         pass = compile(String.valueOf(auth.getValue("password", "")), "auth.password");
       }
-      if (jsonSetting instanceof String text) {
-        leaves.put(text, compile(text, "json"));
-      } else if (jsonSetting != null) {
-        compileLeaves(jsonSetting);
+      if (settings.getValue("json") != null) {
+        jsonTemplate = new JsonTemplate(settings.getValue("json"));
       }
       if (settings.getValue("form") instanceof JsonObject formSetting) {
         compiledForm = new LinkedHashMap<>();
@@ -116,7 +112,7 @@ final class Webhook {
     this.url = compiledUrl;
     this.username = user;
     this.password = pass;
-    this.json = jsonSetting;
+    this.json = jsonTemplate;
     this.form = compiledForm;
     this.body = compiledBody;
     this.responseTopic = response;
@@ -203,8 +199,8 @@ final class Webhook {
   }
 
   private String renderJson(Map<String, String> defaults, Map<String, Object> variables) {
-    if (json instanceof String text) {
-      String rendered = Templates.render(leaves.get(text), variables);
+    Object value = json.renderValue(variables);
+    if (value instanceof String rendered) {
       if (defaults.isEmpty()) {
         return rendered;
       }
@@ -217,41 +213,12 @@ final class Webhook {
       new JsonObject(rendered).forEach(entry -> merged.put(entry.getKey(), entry.getValue()));
       return merged.encode();
     }
-    Object rendered = renderLeaves(json, variables);
-    if (rendered instanceof JsonObject object && !defaults.isEmpty()) {
+    if (value instanceof JsonObject object && !defaults.isEmpty()) {
       JsonObject merged = new JsonObject(new LinkedHashMap<>(defaults));
       object.forEach(entry -> merged.put(entry.getKey(), entry.getValue()));
       return merged.encode();
     }
-    return rendered instanceof JsonObject object ? object.encode() : rendered instanceof JsonArray array ? array.encode()
-        : String.valueOf(rendered);
-  }
-
-  private Object renderLeaves(Object value, Map<String, Object> variables) {
-    if (value instanceof JsonObject object) {
-      JsonObject out = new JsonObject();
-      object.forEach(entry -> out.put(entry.getKey(), renderLeaves(entry.getValue(), variables)));
-      return out;
-    }
-    if (value instanceof JsonArray array) {
-      JsonArray out = new JsonArray();
-      array.forEach(item -> out.add(renderLeaves(item, variables)));
-      return out;
-    }
-    if (value instanceof String text) {
-      return Templates.render(leaves.get(text), variables);
-    }
-    return value;
-  }
-
-  private void compileLeaves(Object value) {
-    if (value instanceof JsonObject object) {
-      object.forEach(entry -> compileLeaves(entry.getValue()));
-    } else if (value instanceof JsonArray array) {
-      array.forEach(this::compileLeaves);
-    } else if (value instanceof String text && !leaves.containsKey(text)) {
-      leaves.put(text, compile(text, "json"));
-    }
+    return JsonTemplate.encode(value);
   }
 
   private static void compileAll(Object setting, Map<String, Mustache> into, String field) {
