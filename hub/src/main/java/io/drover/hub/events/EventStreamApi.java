@@ -100,7 +100,7 @@ public final class EventStreamApi implements ApiFeature {
    * (device_id, id) in id order, not the whole id range by the primary key. {@link #REPLAY} keeps
    * {@code $4} (null there) so that both bind the same values.
    */
-  private static final String REPLAY_DEVICE = """
+  static final String REPLAY_DEVICE = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
       WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public AND product_id IS NULL))
         AND device_id = $4
@@ -117,7 +117,7 @@ public final class EventStreamApi implements ApiFeature {
         AND ($6::text IS NULL)
       ORDER BY id LIMIT $5""";
   /** A product device's stream's replay: {@link #REPLAY_PRODUCT} narrowed to the device, as {@link #REPLAY_DEVICE}. */
-  private static final String REPLAY_PRODUCT_DEVICE = """
+  static final String REPLAY_PRODUCT_DEVICE = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
       WHERE product_id = $3 AND id > $1 AND id <= $2 AND ($4::text IS NULL OR starts_with(name, $4))
         AND device_id = $6

@@ -8,6 +8,9 @@ import io.drover.hub.support.TestNode.DeviceIdentity;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * PostgreSQL plans the statement: here every plan is generic (the pool prepares each statement once per
  * connection, and PostgreSQL may plan it so after five runs). A condition the plan cannot see through
  * made it walk the primary key backwards past every newer event of the store; the device's history must
- * read about as many rows as the device has, and answer, order and page as it did.
+ * read about as many rows as the device has, and answer, order and page as it did. A device's stream's
+ * replay, which reads an id range, is planned on the same index.
  */
 class DeviceHistoryIndexTest {
 
@@ -85,6 +89,24 @@ class DeviceHistoryIndexTest {
       JsonObject all = page(node, "/v1/history/events?device=" + device.id(), node.adminToken());
       assertEquals(10, all.getJsonArray("events").size(), all.encode());
       assertEquals("10", all.getJsonArray("events").getJsonObject(0).getString("data"));
+
+      // and a device's stream's replay, over the whole id range, is planned on the device index too
+      try (Connection connection = node.node().database().jdbcConnection(); Statement statement = connection.createStatement()) {
+        statement.execute("SET plan_cache_mode = force_generic_plan");
+        statement.execute("PREPARE replay AS " + EventStreamApi.REPLAY_DEVICE);
+        statement.execute("PREPARE product_replay AS " + EventStreamApi.REPLAY_PRODUCT_DEVICE);
+        for (String execute : List.of("replay(0, 9223372036854775807, " + ownerId + ", '" + device.id() + "', NULL, 250, false)",
+            "product_replay(0, 9223372036854775807, " + product + ", NULL, 250, '" + device.id() + "')")) {
+          StringBuilder plan = new StringBuilder();
+          try (ResultSet lines = statement.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE " + execute)) {
+            while (lines.next()) {
+              plan.append(lines.getString(1)).append('\n');
+            }
+          }
+          assertTrue(plan.toString().contains("device_id_id_idx") && !plan.toString().contains("pkey"), execute + ":\n" + plan);
+          assertTrue(plan.toString().contains("Limit (actual rows=10 "), execute + ":\n" + plan);
+        }
+      }
     }
   }
 
