@@ -37,15 +37,8 @@ public final class EventHistoryApi implements ApiFeature {
   private static final int CHUNK = 500;
   private static final int MAX_SCANNED = 5000;
   private static final DateTimeFormatter PUBLISHED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
-  private static final String PAGE = """
-      SELECT id, device_id, name, data, published_at, ttl, owner_id, public FROM events
-      WHERE ($1::bigint IS NULL OR owner_id = $1) AND ($2::text IS NULL OR device_id = $2) AND id < $3
-      ORDER BY id DESC LIMIT $4""";
-  /** By the events_by_product index (product_id, id). */
-  private static final String PRODUCT_PAGE = """
-      SELECT id, device_id, name, data, published_at, ttl, owner_id, public FROM events
-      WHERE product_id = $1 AND ($2::text IS NULL OR device_id = $2) AND id < $3
-      ORDER BY id DESC LIMIT $4""";
+  private static final String COLUMNS = "SELECT id, device_id, name, data, published_at, ttl, owner_id, public FROM events\n";
+  private static final String NEWEST_FIRST = " ORDER BY id DESC LIMIT ";
 
   private final Pool pool;
   private final AccessCheck access;
@@ -87,18 +80,19 @@ public final class EventHistoryApi implements ApiFeature {
       // the product's rows are all it can read: a device of another product only finds none
       throw new ApiException(404, "not_found", "No such device in this product");
     }
-    Page page = productId == null ? new Page(PAGE, principal.userId(), null) : new Page(PRODUCT_PAGE, productId, productId);
+    Page page = productId == null ? Page.of(principal.userId() == null ? null : "owner_id", principal.userId(), deviceId, null)
+        : Page.of("product_id", productId, deviceId, productId);
     JsonArray events = new JsonArray();
-    scan(page, deviceId, before, limit, filter, events, 0).onSuccess(next -> ctx.json(new JsonObject()
+    scan(page, before, limit, filter, events, 0).onSuccess(next -> ctx.json(new JsonObject()
             .put("events", events)
             .put("next_before", next < 0 ? null : next)))
         .onFailure(ctx::fail);
   }
 
   /** Reads chunks until the page is full, the rows end, or MAX_SCANNED are read; answers next_before or -1. */
-  private Future<Long> scan(Page page, String deviceId, long before, int limit, EventFilter filter, JsonArray events, int scanned) {
+  private Future<Long> scan(Page page, long before, int limit, EventFilter filter, JsonArray events, int scanned) {
     int chunk = filter.isEmpty() ? limit - events.size() : CHUNK;
-    return pool.preparedQuery(page.sql).execute(Tuple.of(page.scope, deviceId, before, chunk)).compose(rows -> {
+    return pool.preparedQuery(page.sql).execute(page.values(before, chunk)).compose(rows -> {
       long last = before;
       for (Row row : rows) {
         last = row.getLong(0);
@@ -130,15 +124,52 @@ public final class EventHistoryApi implements ApiFeature {
         return Future.succeededFuture(-1L);
       }
       int read = scanned + rows.size();
-      return read >= MAX_SCANNED ? Future.succeededFuture(last) : scan(page, deviceId, last, limit, filter, events, read);
+      return read >= MAX_SCANNED ? Future.succeededFuture(last) : scan(page, last, limit, filter, events, read);
     });
   }
 
   /**
-   * What a history reads: its statement and the value of $1 (the caller's account, null for an
-   * administrator; or the product), and the product, null for an account's history.
+   * What a history reads: its statement, the values it binds ahead of the page's before and limit,
+   * and the product, null for an account's history.
+   *
+   * <p>Each scope and device filter has a statement of its own, with only the conditions that apply:
+   * the pool prepares statements once per connection, and PostgreSQL may then plan them generically,
+   * without the values. A condition written {@code ($2 IS NULL OR device_id = $2)} leaves such a plan
+   * no index on the device; it walked the primary key backwards and filtered every newer event of the
+   * store. {@code device_id = $2} is read from events_by_device (device_id, id), a device's rows in id
+   * order; {@code owner_id = $1} from events_by_owner (owner_id, id), {@code product_id = $1} from
+   * events_by_product (product_id, id). The statements are six fixed texts, so the statement cache
+   * keeps them.
    */
-  private record Page(String sql, Object scope, Integer productId) {
+  private record Page(String sql, Tuple bound, Integer productId) {
+
+    /**
+     * @param scopeColumn owner_id or product_id, or null for an administrator's account history (every event)
+     * @param deviceId the one device to read, or null for all
+     */
+    static Page of(String scopeColumn, Object scope, String deviceId, Integer productId) {
+      StringBuilder sql = new StringBuilder(COLUMNS).append("WHERE ");
+      Tuple bound = Tuple.tuple();
+      if (scopeColumn != null) {
+        bound.addValue(scope);
+        sql.append(scopeColumn).append(" = $").append(bound.size()).append(" AND ");
+      }
+      if (deviceId != null) {
+        bound.addValue(deviceId);
+        sql.append("device_id = $").append(bound.size()).append(" AND ");
+      }
+      sql.append("id < $").append(bound.size() + 1).append(NEWEST_FIRST).append('$').append(bound.size() + 2);
+      return new Page(sql.toString(), bound, productId);
+    }
+
+    /** The values to bind for a chunk of at most {@code chunk} rows older than {@code before}. */
+    Tuple values(long before, int chunk) {
+      Tuple values = Tuple.tuple();
+      for (int i = 0; i < bound.size(); i++) {
+        values.addValue(bound.getValue(i));
+      }
+      return values.addLong(before).addInteger(chunk);
+    }
   }
 
   private static long number(RoutingContext ctx, String name, long fallback, long min, long max) {

@@ -91,7 +91,19 @@ public final class EventStreamApi implements ApiFeature {
   private static final String REPLAY = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
       WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public AND product_id IS NULL))
-        AND ($4::text IS NULL OR device_id = $4)
+        AND ($4::text IS NULL)
+        AND ($5::text IS NULL OR starts_with(name, $5))
+      ORDER BY id LIMIT $6""";
+  /**
+   * A device's stream's replay: {@link #REPLAY} with the device named plainly, so that even a generic
+   * plan (the statement is prepared once per connection) reads the device's rows from events_by_device
+   * (device_id, id) in id order, not the whole id range by the primary key. {@link #REPLAY} keeps
+   * {@code $4} (null there) so that both bind the same values.
+   */
+  static final String REPLAY_DEVICE = """
+      SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
+      WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public AND product_id IS NULL))
+        AND device_id = $4
         AND ($5::text IS NULL OR starts_with(name, $5))
       ORDER BY id LIMIT $6""";
   /**
@@ -102,7 +114,13 @@ public final class EventStreamApi implements ApiFeature {
   private static final String REPLAY_PRODUCT = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
       WHERE product_id = $3 AND id > $1 AND id <= $2 AND ($4::text IS NULL OR starts_with(name, $4))
-        AND ($6::text IS NULL OR device_id = $6)
+        AND ($6::text IS NULL)
+      ORDER BY id LIMIT $5""";
+  /** A product device's stream's replay: {@link #REPLAY_PRODUCT} narrowed to the device, as {@link #REPLAY_DEVICE}. */
+  static final String REPLAY_PRODUCT_DEVICE = """
+      SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
+      WHERE product_id = $3 AND id > $1 AND id <= $2 AND ($4::text IS NULL OR starts_with(name, $4))
+        AND device_id = $6
       ORDER BY id LIMIT $5""";
 
   private final Vertx vertx;
@@ -342,9 +360,10 @@ public final class EventStreamApi implements ApiFeature {
         .compose(reply -> {
           long through = reply.body();
           Future<RowSet<Row>> rows = stream.productId == null
-              ? pool.preparedQuery(REPLAY)
+              ? pool.preparedQuery(stream.deviceId == null ? REPLAY : REPLAY_DEVICE)
                   .execute(Tuple.of(stream.cursor, through, principal.userId(), stream.deviceId, stream.prefix, limit).addBoolean(stream.withPublic))
-              : pool.preparedQuery(REPLAY_PRODUCT).execute(Tuple.of(stream.cursor, through, stream.productId, stream.prefix, limit, stream.deviceId));
+              : pool.preparedQuery(stream.deviceId == null ? REPLAY_PRODUCT : REPLAY_PRODUCT_DEVICE)
+                  .execute(Tuple.of(stream.cursor, through, stream.productId, stream.prefix, limit, stream.deviceId));
           return rows.map(read -> new ReplayPage(through, limit, read));
         })
         .onComplete(read -> pageRead(stream, read));
