@@ -70,6 +70,21 @@ final class DeviceRepository {
                         "this certificate (sha256 " + certificate.fingerprint() + ") is registered to another device")))));
   }
 
+  /**
+   * The gateway nodes that hold online devices, each once (null for an online device without one): a
+   * probe of device_connectivity_online_by_gateway_node per node, from each holder to the next, however
+   * many devices are online.
+   */
+  private static final String HOLDERS = """
+      WITH RECURSIVE holders(node) AS (
+        (SELECT gateway_node FROM device_connectivity WHERE online AND gateway_node IS NOT NULL ORDER BY gateway_node LIMIT 1)
+        UNION ALL
+        SELECT (SELECT gateway_node FROM device_connectivity WHERE online AND gateway_node > h.node ORDER BY gateway_node LIMIT 1)
+        FROM holders h WHERE h.node IS NOT NULL
+      )
+      SELECT node FROM holders WHERE node IS NOT NULL
+      UNION ALL
+      SELECT NULL WHERE EXISTS (SELECT 1 FROM device_connectivity WHERE online AND gateway_node IS NULL)""";
   private static final String INSERT_DEVICE = """
       INSERT INTO devices (id, secret_hash, sealed_secret, public_key, platform_id, cellular) VALUES ($1, $2, $3, $4, $5, $6)
       ON CONFLICT (id) DO NOTHING""";
@@ -143,16 +158,32 @@ final class DeviceRepository {
    * stopped before its notices arrived). The leader of the hub nodes runs it when a member leaves and
    * at start; a node that stops runs it for itself.
    *
+   * <p>The holders of online devices are read first ({@link #HOLDERS}); only when one of them is not
+   * live are its devices updated, under the batch lock. The leader also runs it every 30 s, for a notice
+   * lost in flight, and while every holder lives (nearly always) that look no longer reads every online
+   * row under the lock: 0.16 ms instead of 110 ms at 900,000 online devices (docs/benchmarks.md, "The look
+   * for devices of departed gateway nodes").
+   *
    * @param liveNodes the nodes whose sessions stand; every other node's are over
    * @return the devices marked offline, for their spark/status events
    */
   Future<List<String>> markOfflineUnlessHeldBy(List<String> liveNodes) {
-    Tuple nodes = Tuple.of(liveNodes.toArray(new String[0]));
-    return DeviceBatchLock.holding(pool, connection -> connection.preparedQuery("""
-            UPDATE device_connectivity SET online = false
-            WHERE online AND (gateway_node IS NULL OR NOT (gateway_node = ANY($1::text[])))
-            RETURNING device_id""").execute(nodes))
-        .map(DeviceRepository::ids);
+    return pool.preparedQuery(HOLDERS).execute().compose(holders -> {
+      boolean departed = false;
+      for (Row row : holders) {
+        String holder = row.getString(0);
+        departed |= holder == null || !liveNodes.contains(holder);
+      }
+      if (!departed) {
+        return Future.succeededFuture(List.of());
+      }
+      Tuple nodes = Tuple.of(liveNodes.toArray(new String[0]));
+      return DeviceBatchLock.holding(pool, connection -> connection.preparedQuery("""
+              UPDATE device_connectivity SET online = false
+              WHERE online AND (gateway_node IS NULL OR NOT (gateway_node = ANY($1::text[])))
+              RETURNING device_id""").execute(nodes))
+          .map(DeviceRepository::ids);
+    });
   }
 
   /** Marks offline the devices whose sessions {@code node} held: it is stopping. */
