@@ -26,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -69,8 +70,10 @@ class ConsoleOverHttpsTest {
   void signingUpOverHttpsShowsADeviceGoingOnlineLive(Vertx vertx) throws Exception {
     String origin = "https://localhost:" + node.httpsPort();
     browser.get(origin + "/signup");
-    browser.findElement(By.id("email")).sendKeys("tls-owner@example.com");
-    browser.findElement(By.id("password")).sendKeys("correct horse battery" + Keys.ENTER);
+    // the Console draws its form once its script has run, which may be after the page's load event
+    WebDriverWait drawn = new WebDriverWait(browser, WAIT);
+    drawn.until(ExpectedConditions.visibilityOfElementLocated(By.id("email"))).sendKeys("tls-owner@example.com");
+    drawn.until(ExpectedConditions.visibilityOfElementLocated(By.id("password"))).sendKeys("correct horse battery" + Keys.ENTER);
     new WebDriverWait(browser, WAIT).until(d -> d.getCurrentUrl().equals(origin + "/devices"));
 
     assertEquals(Boolean.TRUE, browser.executeScript("return window.isSecureContext"), "a secure context");
