@@ -90,22 +90,20 @@ public final class EventStreamApi implements ApiFeature {
   private static final Buffer KEEP_ALIVE = Buffer.buffer(SseFormat.KEEP_ALIVE);
   private static final String REPLAY = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
-      WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public AND product_id IS NULL))
-        AND ($4::text IS NULL)
-        AND ($5::text IS NULL OR starts_with(name, $5))
-      ORDER BY id LIMIT $6""";
+      WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($6 AND public AND product_id IS NULL))
+        AND ($4::text IS NULL OR starts_with(name, $4))
+      ORDER BY id LIMIT $5""";
   /**
-   * A device's stream's replay: {@link #REPLAY} with the device named plainly, so that even a generic
-   * plan (the statement is prepared once per connection) reads the device's rows from events_by_device
-   * (device_id, id) in id order, not the whole id range by the primary key. {@link #REPLAY} keeps
-   * {@code $4} (null there) so that both bind the same values.
+   * A device's stream's replay: {@link #REPLAY} narrowed to the device ({@code $7}) by a condition of
+   * its own, so that even a generic plan (the statement is prepared once per connection) reads the
+   * device's rows from events_by_device (device_id, id) in id order, not the whole id range by the
+   * primary key, as {@code ($n IS NULL OR device_id = $n)} made it.
    */
   static final String REPLAY_DEVICE = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
-      WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($7 AND public AND product_id IS NULL))
-        AND device_id = $4
-        AND ($5::text IS NULL OR starts_with(name, $5))
-      ORDER BY id LIMIT $6""";
+      WHERE id > $1 AND id <= $2 AND ($3::bigint IS NULL OR owner_id = $3 OR ($6 AND public AND product_id IS NULL))
+        AND ($4::text IS NULL OR starts_with(name, $4)) AND device_id = $7
+      ORDER BY id LIMIT $5""";
   /**
    * A product stream's replay: the events its devices published while in the product, as its live
    * events are chosen (by the product stamped on each event when it was accepted, never by where the
@@ -114,13 +112,11 @@ public final class EventStreamApi implements ApiFeature {
   private static final String REPLAY_PRODUCT = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
       WHERE product_id = $3 AND id > $1 AND id <= $2 AND ($4::text IS NULL OR starts_with(name, $4))
-        AND ($6::text IS NULL)
       ORDER BY id LIMIT $5""";
-  /** A product device's stream's replay: {@link #REPLAY_PRODUCT} narrowed to the device, as {@link #REPLAY_DEVICE}. */
+  /** A product device's stream's replay: {@link #REPLAY_PRODUCT} narrowed to the device ({@code $6}), as {@link #REPLAY_DEVICE}. */
   static final String REPLAY_PRODUCT_DEVICE = """
       SELECT id, device_id, name, data, published_at, ttl, public, owner_id, product_id FROM events
-      WHERE product_id = $3 AND id > $1 AND id <= $2 AND ($4::text IS NULL OR starts_with(name, $4))
-        AND device_id = $6
+      WHERE product_id = $3 AND id > $1 AND id <= $2 AND ($4::text IS NULL OR starts_with(name, $4)) AND device_id = $6
       ORDER BY id LIMIT $5""";
 
   private final Vertx vertx;
@@ -359,11 +355,15 @@ public final class EventStreamApi implements ApiFeature {
     vertx.eventBus().<Long>request(HubAddresses.EVENTS_WRITTEN_THROUGH, null)
         .compose(reply -> {
           long through = reply.body();
-          Future<RowSet<Row>> rows = stream.productId == null
-              ? pool.preparedQuery(stream.deviceId == null ? REPLAY : REPLAY_DEVICE)
-                  .execute(Tuple.of(stream.cursor, through, principal.userId(), stream.deviceId, stream.prefix, limit).addBoolean(stream.withPublic))
-              : pool.preparedQuery(stream.deviceId == null ? REPLAY_PRODUCT : REPLAY_PRODUCT_DEVICE)
-                  .execute(Tuple.of(stream.cursor, through, stream.productId, stream.prefix, limit, stream.deviceId));
+          Tuple values = stream.productId == null
+              ? Tuple.of(stream.cursor, through, principal.userId(), stream.prefix, limit, stream.withPublic)
+              : Tuple.of(stream.cursor, through, stream.productId, stream.prefix, limit);
+          String statement = stream.productId == null ? REPLAY : REPLAY_PRODUCT;
+          if (stream.deviceId != null) {
+            values.addString(stream.deviceId);
+            statement = stream.productId == null ? REPLAY_DEVICE : REPLAY_PRODUCT_DEVICE;
+          }
+          Future<RowSet<Row>> rows = pool.preparedQuery(statement).execute(values);
           return rows.map(read -> new ReplayPage(through, limit, read));
         })
         .onComplete(read -> pageRead(stream, read));

@@ -95,7 +95,7 @@ class DeviceHistoryIndexTest {
         statement.execute("SET plan_cache_mode = force_generic_plan");
         statement.execute("PREPARE replay AS " + EventStreamApi.REPLAY_DEVICE);
         statement.execute("PREPARE product_replay AS " + EventStreamApi.REPLAY_PRODUCT_DEVICE);
-        for (String execute : List.of("replay(0, 9223372036854775807, " + ownerId + ", '" + device.id() + "', NULL, 250, false)",
+        for (String execute : List.of("replay(0, 9223372036854775807, " + ownerId + ", NULL, 250, false, '" + device.id() + "')",
             "product_replay(0, 9223372036854775807, " + product + ", NULL, 250, '" + device.id() + "')")) {
           StringBuilder plan = new StringBuilder();
           try (ResultSet lines = statement.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE " + execute)) {
