@@ -16,7 +16,7 @@ import java.util.function.Supplier;
 
 /**
  * The node's one live feed for its event streams, which the API instances share: the bus consumer of
- * {@code hub.events.live}, the per-account stream limits ({@code events.max-streams-per-user},
+ * {@code hub.events.live-batches}, the per-account stream limits ({@code events.max-streams-per-user},
  * {@code events.stream-opens-per-minute}, which are the node's, not an instance's) and the hand-over
  * of the events to every API instance that has a stream open.
  *
