@@ -4,16 +4,19 @@ package io.drover.hub;
 public final class HubAddresses {
 
   /**
-   * Publish: each accepted {@code LiveEvent}, for the live streams. A node's stream API listens here only
-   * while it has streams open, so a clustered publish reaches just the nodes with someone listening.
+   * Publish: the {@code LiveEvent}s accepted in one turn of a node's events verticle, as one
+   * {@code LiveEvents}, for the live streams. A node's stream API listens here only while it has streams
+   * open, so a clustered publish reaches just the nodes with someone listening. Not the address that
+   * carried single events before: a node of that version has no codec for a batch, and listens on its
+   * own address only.
    */
-  public static final String LIVE_EVENTS = "hub.events.live";
+  public static final String LIVE_EVENTS = "hub.events.live-batches";
 
   /** The name of an Asset Tracker's location event. */
   public static final String LOCATION_EVENT = "loc";
 
   /**
-   * Send, node-local: each accepted {@code LiveEvent} named {@value #LOCATION_EVENT}, for the tracker's
+   * Send, node-local: each accepted {@code LiveEvent} named {@value #LOCATION_EVENT}, one message each, for the tracker's
    * location recorder. Apart from {@link #LIVE_EVENTS}: a consumer there on its own event loop was handed
    * every event the node accepted (a task queued on that loop, and a wake-up when it idled, per event)
    * to keep the few named {@value #LOCATION_EVENT}.

@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * once when the stream opens; a malformed one is answered 400 before the stream starts.
  *
  * Each API instance has one; the node's {@link LiveFeed} (one bus consumer, the per-account stream
- * limits) hands each event to every instance with a stream open, and the instance to its streams. Each
+ * limits) hands each batch of events to every instance with a stream open, and the instance each event
+ * to its streams. Each
  * event is formatted once however many streams take it (by the feed when several instances take it),
  * and a stream's frames that queue while the event loop is busy go out in one write ({@link #send}). A
  * client that reads too slowly is cut off, not buffered for. Runs on its API instance's event loop.
@@ -572,8 +573,15 @@ public final class EventStreamApi implements ApiFeature {
     return Math.max(1, java.time.Duration.between(now, now.toLocalDate().plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC)).toSeconds());
   }
 
-  /** An event from the feed, for this instance's streams. */
-  private void deliver(LiveFeed.Fanned fanned) {
+  /** Events from the feed, in the order accepted, for this instance's streams. */
+  private void deliver(List<LiveFeed.Fanned> batch) {
+    for (LiveFeed.Fanned fanned : batch) {
+      deliverOne(fanned);
+    }
+  }
+
+  /** One event from the feed, for this instance's streams. */
+  private void deliverOne(LiveFeed.Fanned fanned) {
     LiveEvent live = fanned.live();
     DeviceDirectory.ProductPlace place = fanned.place();
     // made by the feed when several instances take the event; else here, at the first stream that takes it

@@ -8,6 +8,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -15,14 +16,15 @@ import java.util.function.Supplier;
 
 /**
  * The node's one live feed for its event streams, which the API instances share: the bus consumer of
- * {@code hub.events.live}, the per-account stream limits ({@code events.max-streams-per-user},
+ * {@code hub.events.live-batches}, the per-account stream limits ({@code events.max-streams-per-user},
  * {@code events.stream-opens-per-minute}, which are the node's, not an instance's) and the hand-over
- * of each event to every API instance that has a stream open.
+ * of the events to every API instance that has a stream open.
  *
  * <p>Everything here is owned by this verticle's context: an instance reaches it by a task on that
  * context ({@link #open}, {@link #closed}) and is answered on its own, so the limits are held exactly
- * across instances, without a lock. Each event reaches an instance's {@code EventStreamApi} once, as one
- * task on the instance's context, in the order the feed received them.
+ * across instances, without a lock. Each event reaches an instance's {@code EventStreamApi} once, in the
+ * order the feed received them: a batch of them ({@link LiveEvents}, what a hub node accepted in one turn
+ * of its loop) as one task on the instance's context.
  *
  * <p>An event several instances take is formatted here, once, and the same bytes are written by each
  * of them (a buffer is only read once made). When one instance alone has streams of the kind, it formats
@@ -42,7 +44,7 @@ public final class LiveFeed extends VerticleBase {
   private final StreamLimits limits;
   /** The instances' ends; added as they mount, read on this context. */
   private final List<Instance> instances = new CopyOnWriteArrayList<>();
-  private MessageConsumer<LiveEvent> consumer;
+  private MessageConsumer<LiveEvents> consumer;
   /** Streams open on the node: the feed runs while there are any. */
   private int streams;
   private long lingerTimer = -1;
@@ -60,11 +62,11 @@ public final class LiveFeed extends VerticleBase {
   /** One API instance's end of the feed; its counts are touched on the feed's context only. */
   static final class Instance {
     final Context context;
-    final Consumer<Fanned> deliver;
+    final Consumer<List<Fanned>> deliver;
     int plainStreams;
     int productStreams;
 
-    private Instance(Context context, Consumer<Fanned> deliver) {
+    private Instance(Context context, Consumer<List<Fanned>> deliver) {
       this.context = context;
       this.deliver = deliver;
     }
@@ -84,10 +86,10 @@ public final class LiveFeed extends VerticleBase {
   }
 
   /**
-   * An API instance's end: {@code deliver} is called on {@code instanceContext} with each event once
-   * the instance has a stream open. Called as the instance mounts; any thread.
+   * An API instance's end: {@code deliver} is called on {@code instanceContext} with each batch of
+   * events, in order, once the instance has a stream open. Called as the instance mounts; any thread.
    */
-  Instance attach(Context instanceContext, Consumer<Fanned> deliver) {
+  Instance attach(Context instanceContext, Consumer<List<Fanned>> deliver) {
     Instance instance = new Instance(instanceContext, deliver);
     instances.add(instance);
     return instance;
@@ -173,8 +175,8 @@ public final class LiveFeed extends VerticleBase {
     }
   }
 
-  /** Hands the event to each instance with a stream open; on this context. */
-  private void fanOut(LiveEvent live) {
+  /** Hands the batch's events, in order, to each instance with a stream open, as one task each; on this context. */
+  private void fanOut(LiveEvents batch) {
     int plainTakers = 0;
     int productTakers = 0;
     for (Instance instance : instances) {
@@ -188,6 +190,19 @@ public final class LiveFeed extends VerticleBase {
     if (plainTakers + productTakers == 0) {
       return;
     }
+    List<LiveEvent> events = batch.events();
+    List<Fanned> fanned = new ArrayList<>(events.size());
+    for (LiveEvent live : events) {
+      fanned.add(fanned(live, plainTakers, productTakers));
+    }
+    for (Instance instance : instances) {
+      if (instance.plainStreams + instance.productStreams > 0) {
+        instance.context.runOnContext(ignored -> instance.deliver.accept(fanned));
+      }
+    }
+  }
+
+  private Fanned fanned(LiveEvent live, int plainTakers, int productTakers) {
     // product streams take the event by the product stamped on it; the directory gives only its firmware version
     DeviceDirectory.ProductPlace place = live.productId() == null ? null : directory.placeOf(live.event().deviceId());
     // several instances may take it: formatted once, here, rather than once in each
@@ -195,11 +210,6 @@ public final class LiveFeed extends VerticleBase {
     Buffer productFrame = live.productId() != null && productTakers > 1
         ? SseFormat.productFrameBytes(live.id(), live.event(), live.ownerId(), live.productId(), place)
         : null;
-    Fanned fanned = new Fanned(live, place, frame, productFrame);
-    for (Instance instance : instances) {
-      if (instance.plainStreams + instance.productStreams > 0) {
-        instance.context.runOnContext(ignored -> instance.deliver.accept(fanned));
-      }
-    }
+    return new Fanned(live, place, frame, productFrame);
   }
 }

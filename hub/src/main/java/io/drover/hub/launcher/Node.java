@@ -57,6 +57,7 @@ import io.drover.hub.events.EventStreamApi;
 import io.drover.hub.events.StreamTickets;
 import io.drover.hub.events.EventsVerticle;
 import io.drover.hub.events.LiveEventCodec;
+import io.drover.hub.events.LiveEventsCodec;
 import io.drover.hub.events.LiveFeed;
 import io.drover.hub.firmware.DeviceFlashApi;
 import io.drover.hub.firmware.FirmwareApi;
@@ -231,6 +232,7 @@ public final class Node {
     vertx.eventBus().registerCodec(new LocalDurableEvent.Codec());
     vertx.eventBus().registerCodec(new SessionNoticeCodec());
     vertx.eventBus().registerCodec(new LiveEventCodec());
+    vertx.eventBus().registerCodec(new LiveEventsCodec());
     Pool pool = database == null ? null : PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.database().poolSize()))
         .connectingTo(database.connectOptions())

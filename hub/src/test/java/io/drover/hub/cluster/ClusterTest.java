@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.gateway.contract.DeviceEvent;
+import io.drover.hub.HubAddresses;
+import io.drover.hub.events.EventsVerticle;
+import io.drover.hub.events.LiveEvents;
+import io.drover.hub.support.OneTurnEvents;
 import io.drover.hub.support.SseClient;
 import io.drover.hub.support.TestCluster;
 import io.drover.hub.support.TestDevice;
@@ -134,6 +139,35 @@ class ClusterTest {
           device.close();
         }
       }
+    }
+  }
+
+  @Test
+  void eventsAcceptedInOneTurnOnAReachCsStreamAsBatchesWholeAndInOrder(Vertx vertx) throws Exception {
+    long aliceId = Long.parseLong(c.query("SELECT id FROM users WHERE username = 'alice@example.com'"));
+    List<Integer> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    c.eventBus().addInboundInterceptor(delivery -> {
+      if (HubAddresses.LIVE_EVENTS.equals(delivery.message().address()) && delivery.message().body() instanceof LiveEvents batch
+          && batch.events().stream().anyMatch(live -> live.event().name().equals("batched"))) {
+        received.add(batch.events().size());
+      }
+      delivery.next();
+    });
+    try (SseClient stream = SseClient.open(vertx, c.httpPort(), "/v1/devices/events/batched", alice)) {
+      int count = 300;
+      List<DeviceEvent> events = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        events.add(new DeviceEvent(DeviceEvent.CLOUD_PUBLISHER, "batched", "b" + i, System.currentTimeMillis(), 60, false));
+      }
+      // accepted by A's hub in one turn of its loop: two batches (the cap, then the rest with A's trigger)
+      OneTurnEvents.send(a.eventBus(), aliceId, events);
+      TestNode.eventually(WAIT, () -> stream.events().size() >= count, count + " events on C's stream");
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        expected.add("b" + i);
+      }
+      assertEquals(expected, stream.events().stream().map(event -> event.data().getString("data")).toList(), "each once, in order");
+      assertEquals(List.of(EventsVerticle.MAX_LIVE_BATCH, count + 1 - EventsVerticle.MAX_LIVE_BATCH), received, "batches C received from A");
     }
   }
 

@@ -17,6 +17,7 @@ import io.drover.gateway.contract.DeviceEventCodec;
 import io.drover.hub.HubAddresses;
 import io.drover.hub.events.EventsVerticle;
 import io.drover.hub.events.LiveEventCodec;
+import io.drover.hub.events.LiveEventsCodec;
 import io.drover.hub.support.TestCluster;
 import io.drover.hub.support.TestDevice;
 import io.drover.hub.support.TestNode;
@@ -288,6 +289,7 @@ class ClusterTrustTest {
       vertx.eventBus().registerCodec(new DeviceEventCodec());
       vertx.eventBus().registerCodec(new io.drover.gateway.contract.SessionNoticeCodec());
       vertx.eventBus().registerCodec(new LiveEventCodec());
+      vertx.eventBus().registerCodec(new LiveEventsCodec());
       return new Rogue(vertx, manager.getNodeId(), port);
     }
 

@@ -12,6 +12,7 @@ import io.drover.hub.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -49,11 +50,11 @@ class LiveFeedLingerTest {
         }
         delivery.next();
       });
-      DeliveryOptions live = new DeliveryOptions().setCodecName(LiveEventCodec.NAME);
+      DeliveryOptions live = new DeliveryOptions().setCodecName(LiveEventsCodec.NAME);
       AtomicLong ids = new AtomicLong(1_000_000);
       Runnable publishOne = () -> {
         DeviceEvent event = new DeviceEvent("0123456789abcdef01234567", "linger", "on its way", System.currentTimeMillis(), 60, false);
-        node.eventBus().publish(HubAddresses.LIVE_EVENTS, new LiveEvent(ids.incrementAndGet(), event, owner, null), live);
+        node.eventBus().publish(HubAddresses.LIVE_EVENTS, new LiveEvents(List.of(new LiveEvent(ids.incrementAndGet(), event, owner, null))), live);
       };
 
       SseClient stream = SseClient.open(client, node.httpPort(), "/v1/devices/events", token);
