@@ -25,7 +25,7 @@ public final class OneTurnEvents {
   /**
    * Sends {@code events}, in order, as {@code ownerId}'s (published through the API), once the events
    * verticle of the node of {@code bus} receives a trigger, which this sends too: a cloud event that only
- * administrators' streams see ({@code trigger}).
+   * administrators' streams see ({@code trigger}).
    *
    * @return the context they were sent from, to check that it was an event loop's
    */
